@@ -1,0 +1,55 @@
+# ReviewDesk: `make run` serves the app with demo data; `make test` runs the whole suite.
+# Both start from a fresh clone: they create the virtualenv and install what they need.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test install migrate seed demo lint messages clean bench
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+seed: migrate
+	$(PY) manage.py seed_policies
+
+demo: seed
+	$(PY) manage.py demo_data
+
+run: demo
+	@echo ""
+	@echo "ReviewDesk 中差评工作台: http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
+	@$(PY) manage.py demo_data --print-logins
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(PY) manage.py qcluster & \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+messages: install
+	cd reviewdesk && ../$(PY) ../manage.py makemessages -l en --ignore='.venv/*'
+	$(PY) manage.py compilemessages --ignore='.venv/*'
+
+bench: install
+	@echo "benchmarks need PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres make bench"
+	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var staticfiles test-artifacts

@@ -1,0 +1,13 @@
+from policies.models.base import PolicyBase
+from policies.models.classification import ClassificationRule, IssueType, MaliciousSignal
+from policies.models.compensation import CompensationOption, CompensationRule, CustomerTier
+from policies.models.messaging import ComplianceRule, ReplyTemplate
+from policies.models.platform import PlatformRule
+from policies.models.sla import BusinessCalendar, CalendarException, OpeningHours, SlaTier
+from policies.models.workflow import AppealChecklist, ContactLimit, FollowUpPlan, FollowUpStep
+
+__all__ = [
+    "AppealChecklist", "BusinessCalendar", "CalendarException", "ClassificationRule", "CompensationOption",
+    "CompensationRule", "ComplianceRule", "ContactLimit", "CustomerTier", "FollowUpPlan", "FollowUpStep",
+    "IssueType", "MaliciousSignal", "OpeningHours", "PlatformRule", "PolicyBase", "ReplyTemplate", "SlaTier",
+]  # fmt: skip

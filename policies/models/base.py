@@ -1,0 +1,67 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from reviewdesk.choices import Platform
+
+
+class PolicyBase(models.Model):
+    """A rule a manager edits. ``shop`` empty means the global default; a shop row overrides it.
+
+    ``version`` counts saves: a case stores (id, version) of every rule that decided it, so an
+    explanation can point at the exact edit (the history table keeps each version's content).
+    """
+
+    shop = models.ForeignKey(
+        "reviewdesk.Shop",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("店铺"),
+        help_text=_("留空表示全局默认；填写店铺表示仅对该店铺生效并覆盖全局规则。"),
+    )
+    active = models.BooleanField(_("启用"), default=True)
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords(inherit=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        # Change bookkeeping only (like auto_now): every save is a new version of the rule.
+        if self.pk is not None and not kwargs.get("force_insert"):
+            self.version = (self.version or 0) + 1
+        super().save(*args, **kwargs)
+
+    @property
+    def scope_label(self) -> str:
+        return self.shop.code if self.shop_id else str(_("全局"))
+
+
+def validate_platform_list(value: str) -> None:
+    """A comma-separated list of platform codes; empty means every platform."""
+    known = set(Platform.values)
+    unknown = [code for code in split_codes(value) if code not in known]
+    if unknown:
+        raise ValidationError(
+            _("未知平台代码：%(codes)s。可用：%(known)s"),
+            code="unknown_platform",
+            params={"codes": ", ".join(unknown), "known": ", ".join(Platform.values)},
+        )
+
+
+def split_codes(value: str) -> list[str]:
+    return [part.strip() for part in (value or "").replace("，", ",").split(",") if part.strip()]
+
+
+def split_lines(value: str) -> list[str]:
+    """Keywords and list fields: one item per line (commas and 、 separate too)."""
+    items = []
+    for line in (value or "").replace("、", "\n").replace("，", "\n").replace(",", "\n").splitlines():
+        line = line.strip()
+        if line:
+            items.append(line)
+    return items

@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from reviewdesk.models import Shop, ShopMembership, User
+
+admin.site.site_header = _("中差评工作台 管理后台")
+admin.site.site_title = _("中差评工作台")
+admin.site.index_title = _("规则与组织")
+
+
+class MembershipInline(admin.TabularInline):
+    model = ShopMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Shop)
+class ShopAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "platform", "active"]
+    list_filter = ["platform", "active"]
+    search_fields = ["code", "name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "display_name", "employee_code", "is_active", "is_staff"]
+    list_filter = ["groups", "is_active", "is_staff", "memberships__shop"]
+    search_fields = ["username", "display_name", "employee_code", "email"]
+    fieldsets = DjangoUserAdmin.fieldsets + (
+        (_("中差评工作台"), {"fields": ("employee_code", "display_name", "max_open_cases")}),
+    )
+    add_fieldsets = DjangoUserAdmin.add_fieldsets + (
+        (_("中差评工作台"), {"fields": ("employee_code", "display_name")}),
+    )

@@ -1,0 +1,32 @@
+"""Small named registries through which higher apps plug into lower ones (see STYLE.md).
+
+A lower app calls ``registry.all()`` or ``registry.first()``; a higher app registers in its
+``AppConfig.ready()``. Each registry documents its contract where it is declared.
+"""
+
+from collections.abc import Callable
+
+
+class Registry:
+    def __init__(self, name: str, doc: str):
+        self.name = name
+        self.__doc__ = doc
+        self._items: list[Callable] = []
+
+    def register(self, func: Callable) -> Callable:
+        if func not in self._items:
+            self._items.append(func)
+        return func
+
+    def unregister(self, func: Callable) -> None:
+        if func in self._items:
+            self._items.remove(func)
+
+    def all(self) -> list[Callable]:
+        return list(self._items)
+
+
+home_panels = Registry(
+    "home_panels",
+    "Callables (request) -> dict | None; a dict {'title', 'template', 'context'} is shown on the home page.",
+)

@@ -1,0 +1,68 @@
+"""The foundation every app reads: users (with their employee code), shops and memberships."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from reviewdesk.choices import Platform, Role
+
+
+class User(AbstractUser):
+    employee_code = models.CharField(
+        _("工号"),
+        max_length=32,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", _("工号只能包含字母、数字、下划线和连字符。"))],
+        help_text=_("员工工号，用于成绩导入和薪酬导出。"),
+    )
+    display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    max_open_cases = models.PositiveIntegerField(
+        _("在办案件上限"), default=30, help_text=_("路由分配时，此人同时在办的案件数不超过此值。")
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.display_name or self.get_full_name() or self.username
+
+    def has_role(self, role: Role | str) -> bool:
+        from reviewdesk.roles import user_roles
+
+        return str(role) in user_roles(self)
+
+
+class Shop(models.Model):
+    platform = models.CharField(_("平台"), max_length=16, choices=Platform.choices)
+    code = models.SlugField(_("店铺代码"), max_length=32, unique=True, help_text=_("导入和接口里用来指明店铺的短代码。"))
+    name = models.CharField(_("店铺名称"), max_length=100)
+    active = models.BooleanField(_("启用"), default=True)
+    members = models.ManyToManyField(
+        User, through="ShopMembership", related_name="shops", verbose_name=_("成员"), blank=True
+    )
+
+    class Meta:
+        verbose_name = _("店铺")
+        verbose_name_plural = _("店铺")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_platform_display()})"
+
+
+class ShopMembership(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("店铺"))
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("用户"))
+    created_at = models.DateTimeField(_("加入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("店铺成员")
+        verbose_name_plural = _("店铺成员")
+        constraints = [models.UniqueConstraint(fields=["shop", "user"], name="uniq_shop_membership")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.shop.code}"

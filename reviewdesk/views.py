@@ -1,0 +1,19 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from reviewdesk.access import visible_shops
+from reviewdesk.roles import user_roles
+
+
+@login_required
+def home(request):
+    """The agent home page; later apps add their panels through the home_panels registry."""
+    from reviewdesk.hooks import home_panels
+
+    panels = [panel for panel in (build(request) for build in home_panels.all()) if panel]
+    context = {
+        "shops": visible_shops(request.user).order_by("code"),
+        "roles": sorted(user_roles(request.user)),
+        "panels": panels,
+    }
+    return render(request, "reviewdesk/home.html", context)
