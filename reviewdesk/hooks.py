@@ -30,3 +30,9 @@ home_panels = Registry(
     "home_panels",
     "Callables (request) -> dict | None; a dict {'title', 'template', 'context'} is shown on the home page.",
 )
+
+demo_builders = Registry(
+    "demo_builders",
+    "Callables (*, shops: dict[str, Shop], users: dict[str, User], stdout) -> None, run in order by "
+    "`manage.py demo_data` after the shops and users exist. Each must be idempotent.",
+)

@@ -13,6 +13,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("cases.api.urls")),
     path("policies/", include("policies.urls")),
+    path("cases/", include("cases.urls")),
+    path("training/", include("training.urls")),
+    path("incentives/", include("incentives.urls")),
 ]
 

@@ -1,0 +1,51 @@
+"""The demo organisation: an agency with shops on several platforms and users of every role."""
+
+from django.contrib.auth.models import Group
+
+from reviewdesk.models import Shop, ShopMembership, User
+
+DEMO_PASSWORD = "demo-Review-2026"
+
+DEMO_SHOPS = [
+    ("tb-home", "taobao", "家居好物淘宝店"),
+    ("tm-baby", "tmall", "母婴天猫旗舰店"),
+    ("dy-fashion", "douyin", "潮流服饰抖店"),
+    ("jd-digital", "jd", "数码京东自营店"),
+    ("pdd-snack", "pdd", "零食拼多多店"),
+]
+ALL = [code for code, _p, _n in DEMO_SHOPS]
+
+# username, role, display name, shop codes
+DEMO_USERS = [
+    ("agent1", "agent", "王小丽", ["tb-home", "tm-baby"]),
+    ("agent2", "agent", "李明", ["tb-home", "dy-fashion"]),
+    ("agent3", "agent", "张伟", ["dy-fashion", "jd-digital"]),
+    ("agent4", "agent", "刘洋", ["pdd-snack", "tm-baby"]),
+    ("supervisor1", "supervisor", "陈静(主管)", ALL),
+    ("legal1", "legal", "赵律师(法务)", ALL),
+    ("manager1", "manager", "孙经理(运营)", ALL),
+    ("hr1", "hr", "周人事", ALL),
+]
+STAFF_ROLES = {"manager", "hr"}
+
+
+def ensure_demo_org() -> tuple[dict[str, Shop], dict[str, User]]:
+    shops = {}
+    for code, platform, name in DEMO_SHOPS:
+        shops[code], _ = Shop.objects.get_or_create(code=code, defaults={"platform": platform, "name": name})
+    users = {}
+    for index, (username, role, name, shop_codes) in enumerate(DEMO_USERS, start=1):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, display_name=name, employee_code=f"RD{index:04d}",
+                        is_staff=role in STAFF_ROLES)  # fmt: skip
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        user.groups.add(Group.objects.get(name=role))
+        for code in shop_codes:
+            ShopMembership.objects.get_or_create(shop=shops[code], user=user)
+        users[username] = user
+    if not User.objects.filter(username="admin").exists():
+        User.objects.create_superuser("admin", "admin@example.com", DEMO_PASSWORD, employee_code="RD0000", display_name="管理员")
+    users["admin"] = User.objects.get(username="admin")
+    return shops, users
