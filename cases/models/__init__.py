@@ -1,0 +1,8 @@
+from cases.models.case import Case
+from cases.models.intake import ApiToken, ImportBatch, ImportMapping
+from cases.models.review import Buyer, Review, ReviewRevision
+
+# C2 (routing, SLA sweep, notifications) adds its models in cases/models/notifications.py and
+# cases/models/sla.py and imports them below.
+
+__all__ = ["ApiToken", "Buyer", "Case", "ImportBatch", "ImportMapping", "Review", "ReviewRevision"]
