@@ -6,3 +6,6 @@ from cases.models.review import Buyer, Review, ReviewRevision
 # cases/models/sla.py and imports them below.
 
 __all__ = ["ApiToken", "Buyer", "Case", "ImportBatch", "ImportMapping", "Review", "ReviewRevision"]
+from cases.models.notifications import Delivery, Notification, NotificationChannel  # noqa: E402,F401  (C2)
+from cases.models.routing import Assignment  # noqa: E402,F401  (C2)
+from cases.models.sla import SlaEvent  # noqa: E402,F401  (C2)

@@ -1,0 +1,103 @@
+"""What a notification says, built from a whitelisted dict (STYLE rule 7), in Chinese.
+
+Callers pass plain values under the keys of ``ALLOWED_KEYS``; anything else is refused, so a buyer's
+phone or address can never ride along by accident. Free text from the buyer (the review excerpt) is
+passed through ``mask_personal_data`` because buyers do type phone numbers into reviews.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from cases.notify.choices import NotificationKind
+
+ALLOWED_KEYS = frozenset({
+    "case_id", "case_path", "shop_name", "platform", "issue_type", "rating", "item_title", "excerpt",
+    "target", "due_at", "assignee", "reason", "tier_name", "malicious", "count",
+})  # fmt: skip
+EXCERPT_CHARS = 80
+# Runs of 7+ digits (mobile and landline numbers, with spaces or dashes inside) and Chinese
+# addresses' most telling part are masked; the excerpt is also cut short.
+_PHONE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?\d(?:[-\s]?\d){6,}(?!\d)")
+_ADDRESS = re.compile(r"[\u4e00-\u9fa5]{2,}(?:省|市|区|县|镇|乡|街道|路|街|巷|号|栋|单元|室)[\u4e00-\u9fa5\d\-号栋单元室楼层]*")
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    lines: tuple[str, ...]
+    url: str
+
+    @property
+    def text(self) -> str:
+        return "\n".join((self.title, *self.lines, self.url))
+
+    def as_dict(self) -> dict:
+        return {"title": self.title, "lines": list(self.lines), "url": self.url}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Message:
+        return cls(title=data["title"], lines=tuple(data.get("lines", ())), url=data.get("url", ""))
+
+
+def mask_personal_data(text: str) -> str:
+    text = _PHONE.sub("***", text or "")
+    return _ADDRESS.sub("[地址已隐藏]", text)
+
+
+def absolute_url(path: str) -> str:
+    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    return f"{base}{path}" if path.startswith("/") else path
+
+
+def build_message(kind: str, context: dict) -> Message:
+    unknown = set(context) - ALLOWED_KEYS
+    if unknown:
+        raise ValueError(f"notification context has keys outside the whitelist: {sorted(unknown)}")
+    c = {key: ("" if value is None else str(value)) for key, value in context.items()}
+    excerpt = mask_personal_data(c.get("excerpt", ""))
+    if len(excerpt) > EXCERPT_CHARS:
+        excerpt = excerpt[:EXCERPT_CHARS] + "…"
+    shop = c.get("shop_name", "")
+    number = c.get("case_id", "")
+    lines: list[str] = []
+    if kind == NotificationKind.NEW_CASE:
+        title = _("【新中差评】%(shop)s · 案件 #%(number)s") % {"shop": shop, "number": number}
+        lines.append(_("问题类型：%(issue)s") % {"issue": c.get("issue_type") or _("未分类")})
+        if c.get("rating"):
+            lines.append(_("评分：%(rating)s") % {"rating": c["rating"]})
+        if c.get("malicious") == "True":
+            lines.append(_("疑似恶意差评，请法务关注。"))
+        if c.get("item_title"):
+            lines.append(_("商品：%(item)s") % {"item": c["item_title"]})
+        if excerpt:
+            lines.append(_("评价：%(excerpt)s") % {"excerpt": excerpt})
+        if c.get("due_at"):
+            lines.append(_("首次响应截止：%(due)s") % {"due": c["due_at"]})
+    elif kind == NotificationKind.SLA_WARNING:
+        title = _("【时效预警】%(shop)s · 案件 #%(number)s") % {"shop": shop, "number": number}
+        lines.append(_("%(target)s将于 %(due)s 到期。") % {"target": c.get("target", ""), "due": c.get("due_at", "")})
+        if c.get("assignee"):
+            lines.append(_("处理人：%(who)s") % {"who": c["assignee"]})
+    elif kind == NotificationKind.SLA_BREACH:
+        title = _("【时效超时】%(shop)s · 案件 #%(number)s") % {"shop": shop, "number": number}
+        lines.append(_("%(target)s已于 %(due)s 超时，请立即处理。") % {"target": c.get("target", ""), "due": c.get("due_at", "")})
+        lines.append(_("处理人：%(who)s") % {"who": c.get("assignee") or _("未分配")})
+    elif kind == NotificationKind.ASSIGNED:
+        title = _("【新分配】%(shop)s · 案件 #%(number)s 已分配给你") % {"shop": shop, "number": number}
+        if c.get("issue_type"):
+            lines.append(_("问题类型：%(issue)s") % {"issue": c["issue_type"]})
+        if c.get("due_at"):
+            lines.append(_("首次响应截止：%(due)s") % {"due": c["due_at"]})
+    elif kind == NotificationKind.NEW_CASES_DIGEST:
+        title = _("【新中差评】%(shop)s 新增 %(count)s 条待处理") % {"shop": shop, "count": c.get("count", "")}
+        lines.append(_("批量导入或同步带来多条中差评，已合并为一条通知，请到工作台查看。"))
+    else:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if c.get("tier_name"):
+        lines.append(_("时效等级：%(tier)s") % {"tier": c["tier_name"]})
+    return Message(title=title, lines=tuple(lines), url=absolute_url(c.get("case_path", "")))
