@@ -1,0 +1,102 @@
+"""What every policy admin shares: history (who/when/what, revert), XLSX/CSV import-export with the
+dry-run preview, the global/shop scope filter, read-only bookkeeping and the link to decided cases."""
+
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.formats import base_formats
+from simple_history.admin import SimpleHistoryAdmin
+
+from policies.hooks import case_link_for, rule_case_links
+
+
+class ChineseCSV(base_formats.CSV):
+    """CSV as Chinese Excel and WPS expect it: UTF-8 with BOM out; UTF-8 (BOM or not) or GB18030 in."""
+
+    def get_title(self):
+        return "csv"
+
+    def is_binary(self):
+        # Read the upload as bytes so that the encoding can be detected here, not assumed.
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes):
+            try:
+                in_stream = in_stream.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                in_stream = in_stream.decode("gb18030")
+        return super().create_dataset(in_stream, **kwargs)
+
+    def export_data(self, dataset, **kwargs):
+        return "\ufeff" + super().export_data(dataset, **kwargs)
+
+
+class ScopeFilter(admin.SimpleListFilter):
+    title = _("范围")
+    parameter_name = "scope"
+
+    def lookups(self, request, model_admin):
+        return [("global", _("全局默认")), ("shop", _("店铺覆盖"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "global":
+            return queryset.filter(shop__isnull=True)
+        if self.value() == "shop":
+            return queryset.filter(shop__isnull=False)
+        return queryset
+
+
+class ImportExportRules(ImportExportMixin):
+    """XLSX and CSV; importing needs add and change permission (managers), exporting view permission."""
+
+    formats = [base_formats.XLSX, ChineseCSV]
+    list_per_page = 50
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+
+class ChildAdmin(ImportExportRules, admin.ModelAdmin):
+    """A model normally edited inline on its parent, registered for its own import/export."""
+
+
+class PolicyAdmin(ImportExportRules, SimpleHistoryAdmin):
+    """Base admin of a rule (PolicyBase or IssueType). Subclasses set ``resource_classes`` and lists."""
+
+    readonly_fields = ["version", "updated_at"]
+
+    # --- scope ------------------------------------------------------------------------------------
+    @admin.display(description=_("范围"), ordering="shop__code")
+    def scope(self, obj):
+        return obj.scope_label
+
+    # --- cases this rule decided (filled in by the cases app through policies.hooks) ---------------
+    @admin.display(description=_("已决定的案件"))
+    def decided_cases(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        answer = case_link_for(obj._meta.model_name, obj.pk)
+        if not answer:
+            return "—"
+        url, count = answer
+        return format_html('<a href="{}">{}</a>', url, _("%(count)s 个案件") % {"count": count})
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if rule_case_links.all() and "decided_cases" not in columns:
+            columns.append("decided_cases")
+        return columns
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if rule_case_links.all() and obj is not None and "decided_cases" not in fields:
+            fields.append("decided_cases")
+        return fields

@@ -1,0 +1,350 @@
+"""The managers' admin of every policy model."""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from policies import models as m
+from policies import resources as r
+from policies.admin.base import ChildAdmin, PolicyAdmin, ScopeFilter
+from policies.forms import CompensationOptionFormSet, ComplianceRuleAdminForm, OpeningHoursFormSet
+from reviewdesk.choices import Platform
+
+SCOPE_FILTERS = [ScopeFilter, ("shop", admin.RelatedOnlyFieldListFilter)]
+
+
+def _minutes(value: int) -> str:
+    if value % 60:
+        return _("%(m)s 分钟") % {"m": value}
+    return _("%(h)s 小时") % {"h": value // 60}
+
+
+@admin.register(m.PlatformRule)
+class PlatformRuleAdmin(PolicyAdmin):
+    resource_classes = [r.PlatformRuleResource]
+    list_display = ["platform", "scope", "case_rating_max", "revision_allowed", "revision_window_days",
+                    "reply_window_days", "reply_max_chars", "appeal_window_days", "may_request_revision", "active", "version"]  # fmt: skip
+    list_filter = ["platform", *SCOPE_FILTERS, "active", "revision_allowed", "may_request_revision"]
+    search_fields = ["revision_note", "shop__code", "shop__name"]
+    fieldsets = [
+        (None, {"fields": ["platform", "shop", "active", "case_rating_max"]}),
+        (_("修改评价"), {"fields": ["revision_allowed", "revision_max_count", "revision_window_days", "revision_note", "may_request_revision"]}),
+        (_("商家回复/解释"), {"fields": ["reply_allowed", "reply_window_days", "reply_max_chars", "reply_once", "reply_closed_after_append"]}),
+        (_("申诉"), {"fields": ["appeal_allowed", "appeal_window_days"]}),
+        (_("记录"), {"fields": ["version", "updated_at"]}),
+    ]  # fmt: skip
+
+
+@admin.register(m.IssueType)
+class IssueTypeAdmin(PolicyAdmin):
+    resource_classes = [r.IssueTypeResource]
+    readonly_fields: list[str] = []
+    list_display = [
+        "code",
+        "name",
+        "name_en",
+        "is_malicious",
+        "is_fallback",
+        "compensable",
+        "sort_order",
+        "active",
+    ]
+    list_filter = ["active", "is_malicious", "is_fallback", "compensable"]
+    search_fields = ["code", "name", "name_en"]
+
+
+@admin.register(m.ClassificationRule)
+class ClassificationRuleAdmin(PolicyAdmin):
+    resource_classes = [r.ClassificationRuleResource]
+    list_display = [
+        "name",
+        "issue_type",
+        "match_mode",
+        "rating_max",
+        "opens_case",
+        "priority",
+        "scope",
+        "active",
+        "version",
+    ]
+    list_filter = ["issue_type", "match_mode", "opens_case", *SCOPE_FILTERS, "active"]
+    search_fields = ["name", "patterns"]
+    list_select_related = ["issue_type", "shop"]
+    autocomplete_fields = ["issue_type"]
+
+
+@admin.register(m.MaliciousSignal)
+class MaliciousSignalAdmin(PolicyAdmin):
+    resource_classes = [r.MaliciousSignalResource]
+    list_display = ["name", "kind", "match_mode", "threshold", "window_days", "scope", "active", "version"]
+    list_filter = ["kind", *SCOPE_FILTERS, "active"]
+    search_fields = ["name", "patterns"]
+    list_select_related = ["shop"]
+
+
+@admin.register(m.SlaTier)
+class SlaTierAdmin(PolicyAdmin):
+    resource_classes = [r.SlaTierResource]
+    list_display = ["name", "issue_type", "first_response", "handling_role", "escalation_role", "warn_at_percent",
+                    "calendar", "scope", "active", "version"]  # fmt: skip
+    list_filter = ["issue_type", "handling_role", "escalation_role", *SCOPE_FILTERS, "active"]
+    search_fields = ["name", "issue_type__name", "issue_type__code"]
+    list_select_related = ["issue_type", "calendar", "shop"]
+    autocomplete_fields = ["issue_type"]
+
+    @admin.display(description=_("首次响应"), ordering="first_response_minutes")
+    def first_response(self, obj):
+        return _minutes(obj.first_response_minutes)
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = m.OpeningHours
+    formset = OpeningHoursFormSet
+    extra = 0
+
+
+class CalendarExceptionInline(admin.TabularInline):
+    model = m.CalendarException
+    extra = 0
+
+
+@admin.register(m.BusinessCalendar)
+class BusinessCalendarAdmin(PolicyAdmin):
+    resource_classes = [r.BusinessCalendarResource]
+    list_display = ["name", "timezone", "hours_count", "exceptions_count", "scope", "active", "version"]
+    list_filter = [*SCOPE_FILTERS, "active"]
+    search_fields = ["name"]
+    inlines = [OpeningHoursInline, CalendarExceptionInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                hours_total=Count("hours", distinct=True), exceptions_total=Count("exceptions", distinct=True)
+            )
+        )
+
+    @admin.display(description=_("营业时段数"), ordering="hours_total")
+    def hours_count(self, obj):
+        return obj.hours_total
+
+    @admin.display(description=_("节假日/调休数"), ordering="exceptions_total")
+    def exceptions_count(self, obj):
+        return obj.exceptions_total
+
+
+@admin.register(m.CustomerTier)
+class CustomerTierAdmin(PolicyAdmin):
+    resource_classes = [r.CustomerTierResource]
+    list_display = [
+        "code",
+        "name",
+        "min_annual_spend",
+        "max_order_count",
+        "min_days_since_last_order",
+        "priority",
+        "scope",
+        "active",
+        "version",
+    ]
+    list_filter = [*SCOPE_FILTERS, "active"]
+    search_fields = ["code", "name"]
+
+
+class CompensationOptionInline(admin.StackedInline):
+    model = m.CompensationOption
+    formset = CompensationOptionFormSet
+    extra = 0
+    fields = [("name", "kind", "sort_order"), ("formula", "value", "extra_coupon"),
+              ("cost_cap", "clamp_to_cap"), ("approval_role", "always_requires_approval"), "expected_acceptance"]  # fmt: skip
+
+
+@admin.register(m.CompensationRule)
+class CompensationRuleAdmin(PolicyAdmin):
+    resource_classes = [r.CompensationRuleResource]
+    list_display = [
+        "name",
+        "issue_type",
+        "customer_tier",
+        "band",
+        "options_count",
+        "priority",
+        "scope",
+        "active",
+        "version",
+    ]
+    list_filter = ["issue_type", "customer_tier", *SCOPE_FILTERS, "active"]
+    search_fields = ["name", "note", "options__name"]
+    list_select_related = ["issue_type", "customer_tier", "shop"]
+    autocomplete_fields = ["issue_type"]
+    inlines = [CompensationOptionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(options_total=Count("options"))
+
+    @admin.display(description=_("订单金额区间"), ordering="amount_above")
+    def band(self, obj):
+        return obj.band_label
+
+    @admin.display(description=_("方案数"), ordering="options_total")
+    def options_count(self, obj):
+        return obj.options_total
+
+
+@admin.register(m.ReplyTemplate)
+class ReplyTemplateAdmin(PolicyAdmin):
+    resource_classes = [r.ReplyTemplateResource]
+    list_display = [
+        "name",
+        "channel",
+        "stage",
+        "platform",
+        "issue_type",
+        "language",
+        "scope",
+        "active",
+        "version",
+    ]
+    list_filter = ["channel", "stage", "platform", "issue_type", "language", *SCOPE_FILTERS, "active"]
+    search_fields = ["name", "body", "source"]
+    list_select_related = ["issue_type", "shop"]
+    autocomplete_fields = ["issue_type"]
+
+
+class PlatformCodeFilter(admin.SimpleListFilter):
+    """A rule applies to a platform when it names it or names none."""
+
+    title = _("平台")
+    parameter_name = "platform"
+
+    def lookups(self, request, model_admin):
+        return Platform.choices
+
+    def queryset(self, request, queryset):
+        code = self.value()
+        if not code:
+            return queryset
+        return queryset.filter(Q(platforms="") | Q(platforms__regex=rf"(^|,)\s*{code}\s*(,|$)"))
+
+
+@admin.register(m.ComplianceRule)
+class ComplianceRuleAdmin(PolicyAdmin):
+    form = ComplianceRuleAdminForm
+    resource_classes = [r.ComplianceRuleResource]
+    list_display = [
+        "name",
+        "platform_labels",
+        "channel_labels",
+        "match_mode",
+        "action",
+        "reason",
+        "scope",
+        "active",
+        "version",
+    ]
+    list_filter = [PlatformCodeFilter, "action", "match_mode", *SCOPE_FILTERS, "active"]
+    search_fields = ["name", "patterns", "reason"]
+
+    @admin.display(description=_("适用平台"), ordering="platforms")
+    def platform_labels(self, obj):
+        return "、".join(str(Platform(c).label) for c in obj.platform_list if c in Platform.values) or _(
+            "所有平台"
+        )
+
+    @admin.display(description=_("适用渠道"), ordering="channels")
+    def channel_labels(self, obj):
+        from policies.choices import Channel
+
+        return "、".join(str(Channel(c).label) for c in obj.channel_list if c in Channel.values) or _(
+            "所有渠道"
+        )
+
+
+class FollowUpStepInline(admin.TabularInline):
+    model = m.FollowUpStep
+    extra = 0
+    autocomplete_fields = ["template"]
+
+
+@admin.register(m.FollowUpPlan)
+class FollowUpPlanAdmin(PolicyAdmin):
+    resource_classes = [r.FollowUpPlanResource]
+    list_display = ["name", "event", "steps_count", "scope", "active", "version"]
+    list_filter = ["event", *SCOPE_FILTERS, "active"]
+    search_fields = ["name", "steps__name"]
+    inlines = [FollowUpStepInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(steps_total=Count("steps"))
+
+    @admin.display(description=_("步骤数"), ordering="steps_total")
+    def steps_count(self, obj):
+        return obj.steps_total
+
+
+@admin.register(m.AppealChecklist)
+class AppealChecklistAdmin(PolicyAdmin):
+    resource_classes = [r.AppealChecklistResource]
+    list_display = [
+        "platform",
+        "scope",
+        "max_images",
+        "description_max_chars",
+        "once_per_review",
+        "active",
+        "version",
+    ]
+    list_filter = ["platform", *SCOPE_FILTERS, "active"]
+    search_fields = ["reason_types", "evidence_required"]
+
+
+@admin.register(m.ContactLimit)
+class ContactLimitAdmin(PolicyAdmin):
+    resource_classes = [r.ContactLimitResource]
+    list_display = [
+        "platform",
+        "scope",
+        "max_attempts_per_case",
+        "min_minutes_between",
+        "quiet_start",
+        "quiet_end",
+        "active",
+        "version",
+    ]
+    list_filter = ["platform", *SCOPE_FILTERS, "active"]
+
+
+# Children edited inline above, registered on their own for XLSX/CSV import and export.
+@admin.register(m.OpeningHours)
+class OpeningHoursAdmin(ChildAdmin):
+    resource_classes = [r.OpeningHoursResource]
+    list_display = ["calendar", "weekday", "opens", "closes"]
+    list_filter = ["calendar", "weekday"]
+
+
+@admin.register(m.CalendarException)
+class CalendarExceptionAdmin(ChildAdmin):
+    resource_classes = [r.CalendarExceptionResource]
+    list_display = ["calendar", "date", "kind", "name", "opens", "closes"]
+    list_filter = ["calendar", "kind"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+
+@admin.register(m.CompensationOption)
+class CompensationOptionAdmin(ChildAdmin):
+    resource_classes = [r.CompensationOptionResource]
+    list_display = ["name", "rule", "kind", "formula", "value", "extra_coupon", "cost_cap", "approval_role"]
+    list_filter = ["kind", "formula", "approval_role", "rule__issue_type"]
+    search_fields = ["name", "rule__name"]
+    list_select_related = ["rule"]
+
+
+@admin.register(m.FollowUpStep)
+class FollowUpStepAdmin(ChildAdmin):
+    resource_classes = [r.FollowUpStepResource]
+    list_display = ["name", "plan", "offset_minutes", "channel", "template", "asks_for_revision"]
+    list_filter = ["plan", "channel", "asks_for_revision"]
+    search_fields = ["name", "instructions"]
+    list_select_related = ["plan", "template"]

@@ -1,0 +1,378 @@
+"""django-import-export resources, one per policy model.
+
+Rows are identified by natural keys, never by database ids, so a file exported from one installation
+imports into another: shops by code, issue types by code, calendars by name, rules by name within
+their scope (店铺 column; empty = global). Every imported row runs the model's ``full_clean()`` —
+the same validation as the admin — and a file is imported in one transaction.
+
+Column headers are the models' Chinese field names, whatever the language of the request, so a
+workbook exported in English mode still imports.
+"""
+
+from django.core.exceptions import MultipleObjectsReturned
+from django.utils import translation
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+from import_export.instance_loaders import ModelInstanceLoader
+
+from policies import models as m
+from reviewdesk.models import Shop
+
+SHOP_COLUMN = "店铺"
+
+
+class NaturalKeyLoader(ModelInstanceLoader):
+    """A row whose key names something that does not exist yet is a new row; the field error is then
+    reported by ``import_instance`` against its column instead of as an opaque row error."""
+
+    def get_instance(self, row):
+        try:
+            return super().get_instance(row)
+        except ValueError:
+            return None
+        except MultipleObjectsReturned:
+            raise ValueError(_("按这一行的标识列找到了多条现有规则，无法确定要更新哪一条。"))
+
+
+class CodeWidget(widgets.ForeignKeyWidget):
+    """A foreign key written as the related row's code or name, with a Chinese error when unknown."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or str(value).strip() == "":
+            return None
+        value = str(value).strip()
+        try:
+            return self.get_instance_by_lookup_fields(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(
+                _("找不到%(model)s“%(value)s”。") % {"model": self.model._meta.verbose_name, "value": value}
+            )
+        except self.model.MultipleObjectsReturned:
+            raise ValueError(
+                _("%(model)s“%(value)s”不唯一。") % {"model": self.model._meta.verbose_name, "value": value}
+            )
+
+
+class ScopedNameWidget(CodeWidget):
+    """A rule named within a scope: ``shop_column`` of the same row holds the shop code (empty = global)."""
+
+    def __init__(self, model, field="name", shop_column=SHOP_COLUMN, fallback_to_global=False, **kwargs):
+        self.shop_column = shop_column
+        self.fallback_to_global = fallback_to_global
+        super().__init__(model, field, **kwargs)
+
+    def get_instance_by_lookup_fields(self, value, row, **kwargs):
+        shop_code = str((row or {}).get(self.shop_column) or "").strip()
+        queryset = self.model.objects.filter(**{self.field: value})
+        if not shop_code:
+            return queryset.get(shop__isnull=True)
+        try:
+            return queryset.get(shop__code=shop_code)
+        except self.model.DoesNotExist:
+            if self.fallback_to_global:
+                return queryset.get(shop__isnull=True)
+            raise
+
+
+class YesNoWidget(widgets.BooleanWidget):
+    TRUE_VALUES = [*widgets.BooleanWidget.TRUE_VALUES, "是", "Y", "y", "yes"]
+    FALSE_VALUES = [*widgets.BooleanWidget.FALSE_VALUES, "否", "N", "n", "no"]
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, str):
+            value = value.strip()
+        if value in self.NULL_VALUES:
+            return None
+        if value in self.TRUE_VALUES:
+            return True
+        if value in self.FALSE_VALUES:
+            return False
+        raise ValueError(_("“%(value)s”不是有效的是/否值(可填 1/0、是/否)。") % {"value": value})
+
+
+def shop_field(column=SHOP_COLUMN, attribute="shop"):
+    return fields.Field(attribute=attribute, column_name=column, widget=CodeWidget(Shop, "code"))
+
+
+def readonly_field(attribute, column):
+    return fields.Field(attribute=attribute, column_name=column, readonly=True)
+
+
+class PolicyResource(resources.ModelResource):
+    """Common options: natural keys, model validation on import, one transaction, Chinese headers."""
+
+    class Meta:
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = True
+        report_skipped = True
+        instance_loader_class = NaturalKeyLoader
+        exclude = ["id", "version", "updated_at"]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        model_fields = {f.name: f for f in self._meta.model._meta.get_fields() if hasattr(f, "verbose_name")}
+        with translation.override("zh-hans"):
+            for name, field in self.fields.items():
+                if field.column_name == name and name in model_fields:
+                    field.column_name = str(model_fields[name].verbose_name)
+                if isinstance(field.widget, widgets.BooleanWidget) and not isinstance(
+                    field.widget, YesNoWidget
+                ):
+                    field.widget = YesNoWidget()
+
+    @classmethod
+    def sheet_title(cls) -> str:
+        with translation.override("zh-hans"):
+            return str(cls._meta.model._meta.verbose_name_plural)
+
+    def column_for(self, attribute: str) -> str:
+        """The header of the column that carries a model attribute (for error reports)."""
+        for name, field in self.fields.items():
+            if name == attribute or field.attribute == attribute:
+                return field.column_name
+        return attribute
+
+
+class IssueTypeResource(PolicyResource):
+    class Meta(PolicyResource.Meta):
+        model = m.IssueType
+        import_id_fields = ["code"]
+
+    def get_queryset(self):
+        return m.IssueType.objects.order_by("sort_order", "code")
+
+
+class CustomerTierResource(PolicyResource):
+    shop = shop_field()
+
+    class Meta(PolicyResource.Meta):
+        model = m.CustomerTier
+        import_id_fields = ["code", "shop"]
+
+    def get_queryset(self):
+        return m.CustomerTier.objects.order_by("shop__code", "priority", "code")
+
+
+class BusinessCalendarResource(PolicyResource):
+    shop = shop_field()
+
+    class Meta(PolicyResource.Meta):
+        model = m.BusinessCalendar
+        import_id_fields = ["name"]
+
+    def get_queryset(self):
+        return m.BusinessCalendar.objects.order_by("name")
+
+
+def calendar_field():
+    return fields.Field(
+        attribute="calendar", column_name="日历", widget=CodeWidget(m.BusinessCalendar, "name")
+    )
+
+
+class OpeningHoursResource(PolicyResource):
+    calendar = calendar_field()
+
+    class Meta(PolicyResource.Meta):
+        model = m.OpeningHours
+        exclude = ["id"]
+        import_id_fields = ["calendar", "weekday", "opens"]
+
+    def get_queryset(self):
+        return m.OpeningHours.objects.order_by("calendar__name", "weekday", "opens")
+
+
+class CalendarExceptionResource(PolicyResource):
+    calendar = calendar_field()
+
+    class Meta(PolicyResource.Meta):
+        model = m.CalendarException
+        exclude = ["id"]
+        import_id_fields = ["calendar", "date"]
+
+    def get_queryset(self):
+        return m.CalendarException.objects.order_by("calendar__name", "date")
+
+
+class PlatformRuleResource(PolicyResource):
+    shop = shop_field()
+
+    class Meta(PolicyResource.Meta):
+        model = m.PlatformRule
+        import_id_fields = ["platform", "shop"]
+
+    def get_queryset(self):
+        return m.PlatformRule.objects.order_by("platform", "shop__code")
+
+
+def issue_type_field():
+    return fields.Field(
+        attribute="issue_type", column_name="问题类型", widget=CodeWidget(m.IssueType, "code")
+    )
+
+
+class ClassificationRuleResource(PolicyResource):
+    shop = shop_field()
+    issue_type = fields.Field(
+        attribute="issue_type", column_name="归入问题类型", widget=CodeWidget(m.IssueType, "code")
+    )
+
+    class Meta(PolicyResource.Meta):
+        model = m.ClassificationRule
+        import_id_fields = ["name", "shop"]
+
+    def get_queryset(self):
+        return m.ClassificationRule.objects.order_by("shop__code", "priority", "name")
+
+
+class MaliciousSignalResource(PolicyResource):
+    shop = shop_field()
+
+    class Meta(PolicyResource.Meta):
+        model = m.MaliciousSignal
+        import_id_fields = ["name", "shop"]
+
+    def get_queryset(self):
+        return m.MaliciousSignal.objects.order_by("shop__code", "kind", "name")
+
+
+class SlaTierResource(PolicyResource):
+    shop = shop_field()
+    issue_type = issue_type_field()
+    calendar = fields.Field(
+        attribute="calendar", column_name="营业日历", widget=CodeWidget(m.BusinessCalendar, "name")
+    )
+
+    class Meta(PolicyResource.Meta):
+        model = m.SlaTier
+        import_id_fields = ["issue_type", "shop"]
+
+    def get_queryset(self):
+        return m.SlaTier.objects.order_by("shop__code", "issue_type__code", "name")
+
+
+class CompensationRuleResource(PolicyResource):
+    shop = shop_field()
+    issue_type = issue_type_field()
+    customer_tier = fields.Field(
+        attribute="customer_tier", column_name="客户分层",
+        widget=ScopedNameWidget(m.CustomerTier, "code", fallback_to_global=True),
+    )  # fmt: skip
+
+    class Meta(PolicyResource.Meta):
+        model = m.CompensationRule
+        import_id_fields = ["name", "shop"]
+
+    def get_queryset(self):
+        # Bands of a group in ascending order, so that an import never passes through a gap.
+        return m.CompensationRule.objects.order_by(
+            "shop__code", "issue_type__code", "customer_tier__code", "amount_above", "name"
+        ).select_related("shop", "issue_type", "customer_tier")
+
+
+class CompensationOptionResource(PolicyResource):
+    rule = fields.Field(
+        attribute="rule",
+        column_name="补偿规则",
+        widget=ScopedNameWidget(m.CompensationRule, shop_column="规则店铺"),
+    )
+    rule_shop = readonly_field("rule__shop__code", "规则店铺")
+
+    class Meta(PolicyResource.Meta):
+        model = m.CompensationOption
+        exclude = ["id"]
+        import_id_fields = ["rule", "name"]
+
+    def get_queryset(self):
+        return m.CompensationOption.objects.order_by("rule__shop__code", "rule__name", "sort_order", "name")
+
+
+class ComplianceRuleResource(PolicyResource):
+    shop = shop_field()
+
+    class Meta(PolicyResource.Meta):
+        model = m.ComplianceRule
+        import_id_fields = ["name", "shop"]
+
+    def get_queryset(self):
+        return m.ComplianceRule.objects.order_by("shop__code", "name")
+
+
+class ReplyTemplateResource(PolicyResource):
+    shop = shop_field()
+    issue_type = issue_type_field()
+
+    class Meta(PolicyResource.Meta):
+        model = m.ReplyTemplate
+        import_id_fields = ["name", "shop"]
+
+    def get_queryset(self):
+        return m.ReplyTemplate.objects.order_by("shop__code", "name")
+
+
+class FollowUpPlanResource(PolicyResource):
+    shop = shop_field()
+
+    class Meta(PolicyResource.Meta):
+        model = m.FollowUpPlan
+        import_id_fields = ["name", "shop"]
+
+    def get_queryset(self):
+        return m.FollowUpPlan.objects.order_by("shop__code", "name")
+
+
+class FollowUpStepResource(PolicyResource):
+    plan = fields.Field(
+        attribute="plan",
+        column_name="回访计划",
+        widget=ScopedNameWidget(m.FollowUpPlan, shop_column="计划店铺"),
+    )
+    plan_shop = readonly_field("plan__shop__code", "计划店铺")
+    template = fields.Field(
+        attribute="template", column_name="模板",
+        widget=ScopedNameWidget(m.ReplyTemplate, shop_column="计划店铺", fallback_to_global=True),
+    )  # fmt: skip
+
+    class Meta(PolicyResource.Meta):
+        model = m.FollowUpStep
+        exclude = ["id"]
+        import_id_fields = ["plan", "offset_minutes", "name"]
+
+    def get_queryset(self):
+        return m.FollowUpStep.objects.order_by("plan__shop__code", "plan__name", "offset_minutes", "name")
+
+
+class AppealChecklistResource(PolicyResource):
+    shop = shop_field()
+
+    class Meta(PolicyResource.Meta):
+        model = m.AppealChecklist
+        import_id_fields = ["platform", "shop"]
+
+    def get_queryset(self):
+        return m.AppealChecklist.objects.order_by("platform", "shop__code")
+
+
+class ContactLimitResource(PolicyResource):
+    shop = shop_field()
+
+    class Meta(PolicyResource.Meta):
+        model = m.ContactLimit
+        import_id_fields = ["platform", "shop"]
+
+    def get_queryset(self):
+        return m.ContactLimit.objects.order_by("platform", "shop__code")
+
+
+# In dependency order: a sheet only refers to sheets before it. Compliance rules come before the
+# templates because an active template is checked against them when it is saved.
+PACK_RESOURCES: list[type[PolicyResource]] = [
+    IssueTypeResource, CustomerTierResource, BusinessCalendarResource, OpeningHoursResource,
+    CalendarExceptionResource, PlatformRuleResource, ClassificationRuleResource, MaliciousSignalResource,
+    SlaTierResource, CompensationRuleResource, CompensationOptionResource, ComplianceRuleResource,
+    ReplyTemplateResource, FollowUpPlanResource, FollowUpStepResource, AppealChecklistResource,
+    ContactLimitResource,
+]  # fmt: skip
+
+RESOURCE_FOR_MODEL: dict[type, type[PolicyResource]] = {r._meta.model: r for r in PACK_RESOURCES}
