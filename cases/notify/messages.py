@@ -20,10 +20,10 @@ ALLOWED_KEYS = frozenset({
     "target", "due_at", "assignee", "reason", "tier_name", "malicious", "count",
 })  # fmt: skip
 EXCERPT_CHARS = 80
-# Runs of 7+ digits (mobile and landline numbers, with spaces or dashes inside) and Chinese
-# addresses' most telling part are masked; the excerpt is also cut short.
+# Runs of 7+ digits (mobile and landline numbers, with spaces or dashes inside) and street addresses
+# with a house number (…路100号3栋) are masked; the excerpt is also cut short.
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?\d(?:[-\s]?\d){6,}(?!\d)")
-_ADDRESS = re.compile(r"[\u4e00-\u9fa5]{2,}(?:省|市|区|县|镇|乡|街道|路|街|巷|号|栋|单元|室)[\u4e00-\u9fa5\d\-号栋单元室楼层]*")
+_ADDRESS = re.compile(r"[\u4e00-\u9fa5]{0,15}(?:路|街|巷|弄|道|村|小区|大厦)\s*\d+\s*(?:号|弄|栋|幢)[\d\-号栋幢单元室楼层\s]*")
 
 
 @dataclass(frozen=True)

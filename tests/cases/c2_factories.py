@@ -1,0 +1,86 @@
+"""Builders for routing / SLA / alert tests: cases with reviews, robots on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from django.utils import timezone
+
+from cases.models import Case, Review
+
+_counter = itertools.count(1)
+T0 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+
+
+def make_case(shop, *, handling_role="agent", escalation_role="supervisor", status="new", assignee=None,
+              opened_at=None, issue_type=None, content="质量太差了，客服也不理人", buyer_phone=None,
+              buyer_address=None, is_malicious=False, **fields) -> Case:  # fmt: skip
+    n = next(_counter)
+    opened_at = opened_at or T0
+    review = Review.objects.create(
+        platform=shop.platform, shop=shop, external_id=f"ext-{n}", order_no=f"ORD{n:08d}", item_title="纯棉四件套",
+        rating=1, rating_text="差评", content=content, reviewed_at=opened_at, received_at=opened_at,
+        buyer_nick=f"买家{n}", buyer_phone=buyer_phone, buyer_address=buyer_address, fingerprint=f"fp{n}", source="api",
+    )  # fmt: skip
+    return Case.objects.create(
+        review=review, shop=shop, platform=shop.platform, status=status, handling_role=handling_role,
+        escalation_role=escalation_role, assignee=assignee, assigned_at=opened_at if assignee else None,
+        opened_at=opened_at, issue_type=issue_type, is_malicious=is_malicious, sla_tier_name="其他问题(24小时)", **fields,
+    )  # fmt: skip
+
+
+def sla_fields(*, start: dt.datetime, minutes: int, warn_percent: int = 80) -> dict:
+    """First-response clock only: due after ``minutes`` (wall clock, tests only), warn at the percentage."""
+    due = start + dt.timedelta(minutes=minutes)
+    warn = start + dt.timedelta(minutes=minutes * warn_percent / 100)
+    return {"first_response_due_at": due, "first_response_warn_at": warn, "sla_next_check_at": warn}
+
+
+class RobotServer:
+    """A real HTTP server on 127.0.0.1 that records requests and answers as configured per path."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.responses: dict[str, tuple[int, dict]] = {}
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                raw = self.rfile.read(length)
+                parts = urlsplit(self.path)
+                outer.requests.append({
+                    "path": parts.path, "query": {k: v[0] for k, v in parse_qs(parts.query).items()},
+                    "headers": dict(self.headers), "raw": raw, "json": json.loads(raw.decode("utf-8")),
+                    "received": timezone.now(),
+                })  # fmt: skip
+                status, body = outer.responses.get(parts.path, (200, {"code": 0, "msg": "success"}))
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
