@@ -1,0 +1,8 @@
+from training.models.modules import ModuleRequirement, TrainingModule
+from training.models.qa import QaItem, QaItemResult, QaReview, QaRubric
+from training.models.scores import CertificationLapse, Score
+
+__all__ = [
+    "CertificationLapse", "ModuleRequirement", "QaItem", "QaItemResult", "QaReview", "QaRubric", "Score",
+    "TrainingModule",
+]  # fmt: skip

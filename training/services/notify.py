@@ -1,0 +1,41 @@
+"""Telling supervisors about a lapsed certification through the cases app's in-app notifications.
+
+``cases.services.alerts.notify`` renders only the notification kinds that ``cases.notify.messages``
+knows, and a certification lapse is not one of them yet; until it is, the bell row is written here
+(same model, same per-user dedupe key, so a repeat is a no-op). Outgoing channels (webhooks,
+email) are not used for lapses.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+LAPSE_KIND = "certification_lapse"
+
+
+def notify_lapse(*, lapse, recipients) -> int:
+    from cases.models import Notification
+
+    title = _("【认证失效】%(agent)s：%(module)s") % {"agent": lapse.agent, "module": lapse.module.name}
+    body = _("%(reason)s 该员工不再被分配需要此认证的新案件。") % {"reason": lapse.reason}
+    url = reverse("training:agent_scorecard", kwargs={"agent_id": lapse.agent_id})
+    rows = [
+        Notification(
+            user=user,
+            kind=LAPSE_KIND,
+            title=title[:200],
+            body=body,
+            url=url,
+            dedupe_key=f"training-lapse:{lapse.pk}",
+        )
+        for user in recipients
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def lapse_notifier():
+    try:
+        from cases.models import Notification  # noqa: F401
+    except ImportError:
+        return None
+    return notify_lapse
