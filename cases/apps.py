@@ -5,3 +5,39 @@ class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = "评价与案件"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from cases.demo import build_cases_demo
+        from policies.hooks import rule_case_links
+        from reviewdesk.choices import Role
+        from reviewdesk.hooks import demo_builders
+        from reviewdesk.roles import extend_role_permissions
+
+        demo_builders.register(build_cases_demo)
+        rule_case_links.register(_rule_case_link)
+        viewing = ["cases.view_review", "cases.view_reviewrevision", "cases.view_case", "cases.view_importbatch"]
+        extend_role_permissions({
+            Role.AGENT: ["cases.view_review", "cases.view_case"],
+            Role.SUPERVISOR: viewing + ["cases.add_review", "cases.change_review", "cases.view_buyer"],
+            Role.LEGAL: ["cases.view_review", "cases.view_case", "cases.view_buyer"],
+            Role.MANAGER: viewing + [
+                "cases.add_review", "cases.change_review", "cases.view_buyer",
+                "cases.view_importmapping", "cases.add_importmapping", "cases.change_importmapping",
+                "cases.view_apitoken", "cases.add_apitoken", "cases.change_apitoken",
+            ],
+        })  # fmt: skip
+
+
+def _rule_case_link(model_name: str, rule_id: int):
+    """Cases decided by an SLA tier or an issue type, for the policies admin's 'cases' link."""
+    from django.urls import reverse
+
+    from cases.models import Case
+
+    if model_name == "slatier":
+        query, params = Case.objects.filter(sla_tier_id_ref=rule_id), f"sla_tier_id_ref={rule_id}"
+    elif model_name == "issuetype":
+        query, params = Case.objects.filter(issue_type_id=rule_id), f"issue_type__id__exact={rule_id}"
+    else:
+        return None
+    return f"{reverse('admin:cases_case_changelist')}?{params}", query.count()

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from cases.api.views import ReviewIntakeView
+
+urlpatterns: list = [
+    path("reviews/", ReviewIntakeView.as_view(), name="api-reviews"),
+]

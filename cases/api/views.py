@@ -1,0 +1,90 @@
+"""``POST /api/v1/reviews/``: one review or a list, answered per item."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.api.auth import ApiTokenAuthentication, writable_shop_ids
+from cases.api.serializers import ReviewBatchResultSerializer, ReviewInputSerializer
+from cases.choices import RowStatus
+from cases.services.submit import reviews_submit
+
+MAX_ITEMS = 1000
+
+DESCRIPTION = """提交一条评价(JSON对象)或多条评价(JSON数组，最多1000条)。
+
+* 幂等：以(店铺, 评价标识)识别同一条评价；同一批数据重复提交，每条都返回 `unchanged`。
+  评价标识取 `external_id`，留空时由 `sub_order_no`，或 `order_no` + `item_id` 生成。
+* 评分、时间、金额的写法与导入文件相同(好评/中评/差评 或 1–5；北京时间或 ISO 8601；￥59.00)。
+* 每条单独校验并返回 `status`：`created` / `updated` / `unchanged` / `error`(附 `errors`)。
+  有错误的条目不写入；其余条目在同一个事务中写入。
+* **HTTP 200**：所有条目都成功；**HTTP 207**：至少一条出错(逐条看 `status`)；
+  **HTTP 400**：请求体不是对象或数组，或超过1000条(什么都不写)。
+* 认证：接口令牌 `Authorization: Bearer rd_…`(只能写令牌所属的店铺)，或已登录会话(只能写自己所属的店铺)。
+"""
+
+
+class ReviewIntakeView(APIView):
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="reviews_submit",
+        summary="提交评价(单条或批量)",
+        description=DESCRIPTION,
+        request={"application/json": ReviewInputSerializer(many=True)},
+        responses={
+            200: ReviewBatchResultSerializer,
+            207: OpenApiResponse(ReviewBatchResultSerializer, description="部分条目出错"),
+            400: OpenApiResponse(description="请求体格式错误或条目过多"),
+        },
+        examples=[
+            OpenApiExample(
+                "一条差评",
+                value=[{
+                    "shop": "tb-home", "order_no": "3100000000000001", "sub_order_no": "310000000000000101",
+                    "item_id": "640012345678", "rating": "差评", "content": "杯子收到就裂了",
+                    "reviewed_at": "2026-11-20 13:05:00", "buyer_nick": "t**1", "order_amount": "59.00",
+                }],  # fmt: skip
+                request_only=True,
+            )
+        ],
+        tags=["reviews"],
+    )
+    def post(self, request):
+        payload = request.data
+        items = [payload] if isinstance(payload, dict) else payload
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            return Response({"detail": _("请求体必须是一个评价对象或评价对象数组。")}, status=status.HTTP_400_BAD_REQUEST)
+        if not items:
+            return Response({"detail": _("没有评价。")}, status=status.HTTP_400_BAD_REQUEST)
+        if len(items) > MAX_ITEMS:
+            return Response({"detail": _("一次最多提交%(n)d条评价。") % {"n": MAX_ITEMS}}, status=status.HTTP_400_BAD_REQUEST)
+        shaped: list[dict] = []
+        shape_errors: dict[int, list[dict]] = {}
+        for index, item in enumerate(items):
+            serializer = ReviewInputSerializer(data=item)
+            if serializer.is_valid():
+                shaped.append(serializer.validated_data)
+            else:
+                shaped.append({"shop": item.get("shop") if isinstance(item.get("shop"), str) else ""})
+                shape_errors[index] = [
+                    {"field": name, "message": " ".join(str(m) for m in messages)}
+                    for name, messages in serializer.errors.items()
+                ]
+        valid_items = [item if index not in shape_errors else {"shop": None} for index, item in enumerate(shaped)]
+        results = reviews_submit(items=valid_items, allowed_shop_ids=writable_shop_ids(request), by=request.user)
+        for index, errors in shape_errors.items():
+            results[index].status, results[index].errors = RowStatus.ERROR, errors
+        body = {
+            "results": [r.as_dict() for r in results],
+            "created": sum(r.status == RowStatus.CREATED for r in results),
+            "updated": sum(r.status == RowStatus.UPDATED for r in results),
+            "unchanged": sum(r.status == RowStatus.UNCHANGED for r in results),
+            "errors": sum(r.status == RowStatus.ERROR for r in results),
+        }
+        return Response(body, status=status.HTTP_207_MULTI_STATUS if body["errors"] else status.HTTP_200_OK)

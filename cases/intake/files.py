@@ -1,0 +1,161 @@
+"""Reading an uploaded export into rows of cell values, with the guards applied first.
+
+XLSX goes through python-calamine, which reads cached cell values and never evaluates formulas;
+before it sees the bytes the zip directory is checked against the decompression-bomb limits. CSV
+is decoded as UTF-8 (with or without BOM), else GB18030 (a superset of GBK), and its dialect sniffed
+by the csv module.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from cases.errors import IntakeError
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be read; ``message`` is for the user (Chinese msgid)."""
+
+    def __init__(self, code: IntakeError, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list]  # cell values; row i is Excel/CSV line i + 1
+
+
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv", ".txt")
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f} MB"
+
+
+def check_size(size: int) -> None:
+    if size == 0:
+        raise FileRejected(IntakeError.EMPTY_FILE, _("文件是空的(0字节)。"))
+    if size > settings.IMPORT_MAX_BYTES:
+        raise FileRejected(
+            IntakeError.FILE_TOO_BIG,
+            _("文件过大：%(size)s，上限为 %(max)s。请拆分后再导入。") % {"size": _mb(size), "max": _mb(settings.IMPORT_MAX_BYTES)},
+        )
+
+
+def check_zip(data: bytes) -> None:
+    """Refuse an XLSX whose members would inflate past the limits, reading only the zip directory."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise FileRejected(IntakeError.CORRUPT_FILE, _("文件不是有效的XLSX(无法作为压缩包打开)，可能已损坏或只是改了扩展名。"))
+    total = sum(info.file_size for info in infos)
+    if total > settings.IMPORT_MAX_UNCOMPRESSED_BYTES:
+        raise FileRejected(
+            IntakeError.ZIP_BOMB,
+            _("XLSX解压后过大(%(size)s，上限 %(max)s)，已拒绝，疑似压缩炸弹。")
+            % {"size": _mb(total), "max": _mb(settings.IMPORT_MAX_UNCOMPRESSED_BYTES)},
+        )
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > 1024 * 1024 and ratio > settings.IMPORT_MAX_COMPRESSION_RATIO:
+            raise FileRejected(
+                IntakeError.ZIP_BOMB,
+                _("XLSX中的“%(name)s”压缩比异常(%(ratio)d:1，上限 %(max)d:1)，已拒绝，疑似压缩炸弹。")
+                % {"name": info.filename, "ratio": ratio, "max": settings.IMPORT_MAX_COMPRESSION_RATIO},
+            )
+    if "xl/workbook.xml" not in {info.filename for info in infos}:
+        raise FileRejected(IntakeError.CORRUPT_FILE, _("压缩包里没有Excel工作簿，文件不是有效的XLSX。"))
+
+
+def _too_many_rows(count: int) -> FileRejected:
+    return FileRejected(
+        IntakeError.TOO_MANY_ROWS,
+        _("行数过多：超过 %(max)d 行的上限。请拆分后再导入。") % {"max": settings.IMPORT_MAX_ROWS},
+    )
+
+
+def read_xlsx(data: bytes) -> Iterator[Sheet]:
+    """Yields the visible sheets one at a time (the caller stops at the first recognisable one)."""
+    from python_calamine import CalamineWorkbook
+
+    check_zip(data)
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = workbook.sheet_names
+    except Exception:  # calamine raises its own error types for every kind of damage
+        raise FileRejected(IntakeError.CORRUPT_FILE, _("无法读取XLSX文件，文件可能已损坏或加密。"))
+    limit = settings.IMPORT_MAX_ROWS + 50  # header rows and a few blank lines on top of the data cap
+    for name in names:
+        try:
+            sheet = workbook.get_sheet_by_name(name)
+            if sheet.total_height and sheet.total_height > limit:
+                raise _too_many_rows(sheet.total_height)
+            rows = sheet.to_python(skip_empty_area=False)
+        except FileRejected:
+            raise
+        except Exception:
+            raise FileRejected(IntakeError.CORRUPT_FILE, _("无法读取工作表“%(name)s”，文件可能已损坏。") % {"name": name})
+        if len(rows) > limit:
+            raise _too_many_rows(len(rows))
+        yield Sheet(name=name, rows=rows)
+
+
+def decode_text(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileRejected(IntakeError.UNKNOWN_ENCODING, _("无法识别CSV的编码：请另存为UTF-8或GBK编码的CSV。"))
+
+
+def read_csv(data: bytes) -> Iterator[Sheet]:
+    text = decode_text(data)
+    if b"\x00" in data[:4096]:
+        raise FileRejected(IntakeError.UNSUPPORTED_FILE, _("文件内容不是文本CSV(含二进制数据)。"))
+    sample = text[:16384]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows = []
+        limit = settings.IMPORT_MAX_ROWS + 50
+        for row in csv.reader(io.StringIO(text, newline=""), dialect):
+            rows.append(row)
+            if len(rows) > limit:
+                raise _too_many_rows(len(rows))
+    except csv.Error as exc:
+        raise FileRejected(IntakeError.CORRUPT_FILE, _("CSV格式错误：%(error)s") % {"error": exc})
+    yield Sheet(name="CSV", rows=rows)
+
+
+def read_sheets(data: bytes, file_name: str) -> Iterator[Sheet]:
+    check_size(len(data))
+    name = (file_name or "").lower().strip()
+    if name.endswith(XLSX_SUFFIXES):
+        return read_xlsx(data)
+    if name.endswith(CSV_SUFFIXES):
+        if data.startswith(b"PK\x03\x04"):
+            raise FileRejected(IntakeError.UNSUPPORTED_FILE, _("文件扩展名是CSV，内容却是压缩包(XLSX？)。请使用正确的扩展名。"))
+        return read_csv(data)
+    if name.endswith(".xls"):
+        raise FileRejected(IntakeError.UNSUPPORTED_FILE, _("不支持旧版Excel(.xls)文件：请在Excel中另存为.xlsx或CSV。"))
+    raise FileRejected(
+        IntakeError.UNSUPPORTED_FILE,
+        _("不支持的文件类型“%(name)s”：请上传.xlsx或.csv文件。") % {"name": file_name or "?"},
+    )

@@ -1,0 +1,210 @@
+"""Triage: review values → ReviewFacts → the policy engine's Decision → an unsaved Case.
+
+The policy is loaded once per import (``load_policy``); the counts the malicious signals need are
+computed for the whole batch with a constant number of queries (``annotate_negative_counts``).
+Deadlines come from the engine; the warn times are the tier's percentage of each clock in business
+minutes on the same calendar, so a warning never lands in closed hours.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+from collections import defaultdict
+from decimal import Decimal
+
+from cases.choices import CaseStatus
+from cases.models import Case, Review
+from policies.choices import SignalKind
+from policies.decisions import Decision, ReviewFacts
+
+# "Negative" for the per-buyer / per-IP signals: 中评 and 差评 (1–3 on the 1–5 scale).
+NEGATIVE_RATING_MAX = 3
+LOOKUP_CHUNK = 5000
+
+
+def load_policy_for(shop):
+    from policies.loader import load_policy
+
+    return load_policy(shop=shop, platform=shop.platform)
+
+
+def signal_windows(policy) -> dict[str, tuple[int, ...]]:
+    windows: dict[str, set[int]] = {SignalKind.SAME_IP: set(), SignalKind.SAME_BUYER: set()}
+    for signal in getattr(policy, "malicious_signals", ()):
+        if signal.kind in windows and signal.window_days:
+            windows[signal.kind].add(int(signal.window_days))
+    return {kind: tuple(sorted(days)) for kind, days in windows.items()}
+
+
+def annotate_negative_counts(*, shop, rows: list[dict], policy) -> None:
+    """Sets ``_same_ip`` and ``_same_buyer`` ({window days: count}) on each negative row, counting
+    this shop's negative reviews already stored plus those of the batch, in [t − window, t]."""
+    windows = signal_windows(policy)
+    negative = [r for r in rows if r["rating"] <= NEGATIVE_RATING_MAX]
+    if not negative:
+        return
+    batch_ids = {r["external_id"] for r in rows}
+    for kind, field, target in ((SignalKind.SAME_IP, "buyer_ip", "_same_ip"), (SignalKind.SAME_BUYER, "buyer_nick", "_same_buyer")):
+        days = windows.get(kind)
+        if not days:
+            continue
+        keyed = [r for r in negative if r.get(field)]
+        if not keyed:
+            continue
+        earliest = min(r["reviewed_at"] for r in keyed) - dt.timedelta(days=max(days))
+        timeline: dict[str, list[dt.datetime]] = defaultdict(list)
+        keys = sorted({r[field] for r in keyed})
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            stored = Review.objects.filter(
+                shop=shop, rating__lte=NEGATIVE_RATING_MAX, reviewed_at__gte=earliest, **{f"{field}__in": keys[start : start + LOOKUP_CHUNK]}
+            ).values_list(field, "reviewed_at", "external_id")
+            for key, when, external_id in stored.iterator(chunk_size=LOOKUP_CHUNK):
+                if external_id not in batch_ids:
+                    timeline[key].append(when)
+        for r in keyed:
+            timeline[r[field]].append(r["reviewed_at"])
+        for moments in timeline.values():
+            moments.sort()
+        for r in keyed:
+            moments = timeline[r[field]]
+            t = r["reviewed_at"]
+            high = bisect.bisect_right(moments, t)
+            r[target] = {d: high - bisect.bisect_left(moments, t - dt.timedelta(days=d)) for d in days}
+
+
+def facts_for(values: dict, *, shop, received_at: dt.datetime) -> ReviewFacts:
+    return ReviewFacts(
+        platform=shop.platform,
+        rating=values["rating"],
+        text=values.get("content") or "",
+        appended_text=values.get("appended_content") or "",
+        received_at=received_at,
+        reviewed_at=values.get("reviewed_at"),
+        order_amount=values.get("order_amount"),
+        shipping_fee=values.get("shipping_fee"),
+        negative_reviews_same_ip=values.get("_same_ip") or {},
+        negative_reviews_same_buyer=values.get("_same_buyer") or {},
+        shop_id=shop.pk,
+    )
+
+
+def decide_for(facts: ReviewFacts, policy) -> Decision:
+    from policies.engine import decide
+
+    return decide(facts, policy)
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def decision_as_json(decision: Decision) -> dict:
+    """The whole decision, compact: what a page needs to explain the case, no rendered texts."""
+    c, sla, w = decision.classification, decision.sla, decision.windows
+    return {
+        "issue_type": c.issue_type_code,
+        "issue_type_name": c.issue_type_name,
+        "malicious": c.malicious,
+        "signals": list(c.signals),
+        "keywords": list(c.matched_keywords),
+        "classification": c.reason,
+        "customer_tier": decision.customer_tier,
+        "sla": None if sla is None else {
+            "tier": sla.tier_name, "handling_role": sla.handling_role, "escalation_role": sla.escalation_role,
+            "warn_at_percent": sla.warn_at_percent, "first_response_minutes": sla.first_response_minutes,
+            "next_response_minutes": sla.next_response_minutes, "public_reply_minutes": sla.public_reply_minutes,
+            "resolution_minutes": sla.resolution_minutes, "reason": sla.reason,
+        },  # fmt: skip
+        "windows": {
+            "revision_allowed": w.revision_allowed, "revision_until": _iso(w.revision_until),
+            "reply_allowed": w.reply_allowed, "reply_until": _iso(w.reply_until), "reply_max_chars": w.reply_max_chars,
+            "appeal_allowed": w.appeal_allowed, "appeal_until": _iso(w.appeal_until),
+            "may_request_revision": w.may_request_revision,
+        },  # fmt: skip
+        "compensation": [
+            {"option_id": o.option_id, "rule_id": o.rule.id, "name": o.name, "kind": o.kind, "amount": _money(o.amount),
+             "cost": _money(o.cost), "requires_approval": o.requires_approval, "approval_role": o.approval_role,
+             "expected_acceptance": o.expected_acceptance}
+            for o in decision.compensation
+        ],  # fmt: skip
+        "templates": [{"id": t.template.id, "name": t.name, "stage": t.stage, "channel": t.channel} for t in decision.templates],
+        "reasons": list(decision.reasons),
+    }
+
+
+class WarnClock:
+    """Fallback warn times (for an engine without them) for one batch: the same start and tier give the same answer, so it is cached."""
+
+    def __init__(self, policy):
+        self.policy = policy
+        self._cache: dict = {}
+
+    def _calendar(self, decision: Decision):
+        tier_ref = decision.sla.tier if decision.sla else None
+        for tier in getattr(self.policy, "sla_tiers", {}).values():
+            if tier_ref and tier.ref.id == tier_ref.id and tier.calendar is not None:
+                return tier.calendar.spec
+        calendar = getattr(self.policy, "calendar", None)
+        return calendar.spec if calendar is not None else None
+
+    def warn_at(self, decision: Decision, start: dt.datetime, due: dt.datetime | None, minutes: int) -> dt.datetime | None:
+        if due is None or not minutes:
+            return None
+        percent = decision.sla.warn_at_percent
+        key = (decision.sla.tier.id if decision.sla.tier else None, start, minutes, percent)
+        if key not in self._cache:
+            spec = self._calendar(decision)
+            warn_minutes = max(1, math.floor(minutes * percent / 100))
+            if spec is None:
+                self._cache[key] = start + (due - start) * percent / 100
+            else:
+                from policies.business_time import add_business_minutes
+
+                self._cache[key] = add_business_minutes(start, warn_minutes, spec)
+        return self._cache[key]
+
+
+def _warn(sla, name: str):
+    """The engine's own warn time when it provides one (it does since the SlaDecision gained them)."""
+    return getattr(sla, name, None)
+
+
+def case_for(*, review_id: int, shop, decision: Decision, opened_at: dt.datetime, clock: WarnClock) -> Case:
+    c, sla, w = decision.classification, decision.sla, decision.windows
+    case = Case(
+        review_id=review_id, shop_id=shop.pk, platform=shop.platform, status=CaseStatus.NEW,
+        issue_type_id=c.issue_type_id, is_malicious=c.malicious, malicious_signals=list(c.signals),
+        matched_keywords=list(c.matched_keywords), customer_tier=decision.customer_tier or "",
+        revision_allowed=w.revision_allowed, revision_until=w.revision_until, reply_until=w.reply_until,
+        appeal_until=w.appeal_until, may_request_revision=w.may_request_revision,
+        policy_refs=[r.as_dict() for r in decision.rule_refs], decision=decision_as_json(decision), opened_at=opened_at,
+    )  # fmt: skip
+    if sla is not None:
+        start = decision.facts.received_at or opened_at
+        case.handling_role, case.escalation_role = sla.handling_role or "", sla.escalation_role or ""
+        case.sla_tier_id_ref = sla.tier.id if sla.tier else None
+        case.sla_tier_version = sla.tier.version if sla.tier else None
+        case.sla_tier_name = sla.tier_name
+        case.warn_at_percent = sla.warn_at_percent
+        case.next_response_minutes = sla.next_response_minutes
+        case.first_response_due_at = sla.first_response_due_at
+        case.first_response_warn_at = _warn(sla, "first_response_warn_at") or clock.warn_at(
+            decision, start, sla.first_response_due_at, sla.first_response_minutes
+        )
+        case.public_reply_due_at = sla.public_reply_due_at
+        case.public_reply_warn_at = _warn(sla, "public_reply_warn_at") or clock.warn_at(
+            decision, start, sla.public_reply_due_at, sla.public_reply_minutes
+        )
+        case.resolution_due_at = sla.resolution_due_at
+        case.resolution_warn_at = _warn(sla, "resolution_warn_at") or clock.warn_at(
+            decision, start, sla.resolution_due_at, sla.resolution_minutes
+        )
+        pending = [t for t in (case.first_response_warn_at, case.first_response_due_at, case.resolution_warn_at, case.resolution_due_at) if t]
+        case.sla_next_check_at = min(pending) if pending else None
+    return case
