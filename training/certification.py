@@ -132,13 +132,18 @@ def required_modules(
 
 
 def certification_check(
-    user, *, shop_id: int | None, issue_type_code: str | None, handling_role: str | None
+    user,
+    *,
+    shop_id: int | None,
+    issue_type_code: str | None,
+    handling_role: str | None,
+    on: dt.date | None = None,
 ) -> str | None:
     """The ``cases.hooks.certification_checks`` hook: None when eligible, else the reason in Chinese."""
     modules = required_modules(shop_id=shop_id, issue_type_code=issue_type_code, handling_role=handling_role)
     if not modules:
         return None
-    on = today()
+    on = on or today()
     scores = counting_scores([user.pk], [m.pk for m in modules], on)
     for module in modules:
         status = module_status(module, scores.get((user.pk, module.pk)), on)

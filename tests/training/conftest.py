@@ -1,0 +1,70 @@
+"""Fixtures of the training tests: the seeded matrix (data migration), cases, scores."""
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from cases.models import Case, Review
+from training.models import QaRubric, TrainingModule
+from training.periods import parse_period
+from training.services.scores import score_upsert
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def product_knowledge(db):
+    return TrainingModule.objects.get(code="product_knowledge")
+
+
+@pytest.fixture
+def negotiation(db):
+    return TrainingModule.objects.get(code="negotiation")
+
+
+@pytest.fixture
+def emotion(db):
+    return TrainingModule.objects.get(code="emotion_management")
+
+
+@pytest.fixture
+def rubric(db):
+    return QaRubric.objects.get(name="中差评处理质检标准")
+
+
+def items_by_name(rubric) -> dict[str, int]:
+    return {item.name: item.pk for item in rubric.items.all()}
+
+
+def all_pass(rubric, **overrides) -> dict[int, bool]:
+    names = items_by_name(rubric)
+    results = {pk: True for pk in names.values()}
+    for name, passed in overrides.items():
+        results[names[name]] = passed
+    return results
+
+
+def give_score(agent, module, period: str, value, *, source="trainer", recorded_at=None):
+    return score_upsert(agent=agent, module=module, period=parse_period(period), value=Decimal(str(value)),
+                        source=source, now=recorded_at or timezone.now())  # fmt: skip
+
+
+def make_case(
+    shop, *, assignee=None, status="resolved", handling_role="agent", opened_at=None, **fields
+) -> Case:
+    n = next(_counter)
+    opened_at = opened_at or timezone.now() - dt.timedelta(days=1)
+    review = Review.objects.create(
+        platform=shop.platform, shop=shop, external_id=f"tr-{n}", order_no=f"TR{n:08d}", item_title="纯棉四件套",
+        rating=1, rating_text="差评", content="快递太慢，包装破损", reviewed_at=opened_at, received_at=opened_at,
+        buyer_nick=f"买家{n}", fingerprint=f"trfp{n}", source="api",
+    )  # fmt: skip
+    if status in ("resolved", "closed"):
+        fields.setdefault("resolved_at", opened_at + dt.timedelta(hours=3))
+    return Case.objects.create(
+        review=review, shop=shop, platform=shop.platform, status=status, handling_role=handling_role,
+        assignee=assignee, assigned_at=opened_at if assignee else None, opened_at=opened_at, **fields,
+    )  # fmt: skip
