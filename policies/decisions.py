@@ -77,6 +77,11 @@ class SlaDecision:
     resolution_due_at: dt.datetime | None
     calendar: RuleRef | None
     reason: str
+    # When the warning fires (warn_at_percent of each target, in business time); the case stores
+    # them so the SLA sweep is a plain index scan. None when the clock has no start.
+    first_response_warn_at: dt.datetime | None = None
+    public_reply_warn_at: dt.datetime | None = None
+    resolution_warn_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,44 @@ class RenderedTemplate:
 
 
 @dataclass(frozen=True)
+class FollowUpDecision:
+    """One step of the follow-up plan as it applies on this platform (offset from the plan's event)."""
+
+    step_id: int
+    name: str
+    offset_minutes: int
+    channel: str
+    template: RuleRef | None
+    asks_for_revision: bool
+    skipped: bool  # True when the step asks for a revision and the platform forbids asking
+    reason: str
+
+
+@dataclass(frozen=True)
+class AppealDecision:
+    """What a malicious-review appeal needs on this platform, and until when it may be filed."""
+
+    rule: RuleRef | None  # the appeal checklist; None when none is configured
+    allowed: bool
+    appeal_until: dt.datetime | None
+    reason_types: tuple[str, ...]
+    evidence_required: tuple[str, ...]
+    max_images: int | None
+    description_max_chars: int | None
+    once_per_review: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class ContactLimitDecision:
+    rule: RuleRef
+    max_attempts_per_case: int
+    min_minutes_between: int
+    quiet_start: dt.time
+    quiet_end: dt.time
+
+
+@dataclass(frozen=True)
 class Decision:
     facts: ReviewFacts
     customer_tier: str | None
@@ -164,6 +207,11 @@ class Decision:
     compensation: tuple[CompensationOffer, ...]
     templates: tuple[RenderedTemplate, ...]
     reasons: tuple[str, ...]
+    compensation_reason: str = ""
+    follow_up_plan: RuleRef | None = None
+    follow_ups: tuple[FollowUpDecision, ...] = ()
+    appeal: AppealDecision | None = None  # only for a malicious case
+    contact_limit: ContactLimitDecision | None = None
 
     @property
     def rule_refs(self) -> list[RuleRef]:
@@ -175,5 +223,9 @@ class Decision:
                 refs.append(ref)
         refs.extend(offer.rule for offer in self.compensation)
         refs.extend(t.template for t in self.templates)
+        for ref in (self.follow_up_plan, self.appeal.rule if self.appeal else None,
+                    self.contact_limit.rule if self.contact_limit else None):  # fmt: skip
+            if ref:
+                refs.append(ref)
         unique: dict[tuple[str, int], RuleRef] = {(r.model, r.id): r for r in refs}
         return list(unique.values())

@@ -1,0 +1,107 @@
+"""The compensation matrix: every option of every rule that matches issue type × tier × order amount."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
+
+from policies.decisions import CompensationOffer, ReviewFacts
+from policies.engine.policy import CompensationOptionSpec, CompensationRuleSpec, IssueTypeSpec, Policy
+from policies.engine.timing import role_label
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def money(value: Decimal | int | None) -> Decimal:
+    """CNY with two decimals, half up (18.005 → 18.01)."""
+    return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def compensation_options(
+    facts: ReviewFacts, policy: Policy, *, issue_type: IssueTypeSpec | None, customer_tier: str | None
+) -> tuple[tuple[CompensationOffer, ...], str]:
+    """(offers, reason). A rule matches when its issue type, customer-tier code and amount band are
+    empty or match; its options are offered in order (rule priority, then option order). A banded
+    rule never matches an unknown order amount. Non-compensable issue types get no offer."""
+    if issue_type is None:
+        return (), _("没有问题类型，不计算补偿")
+    if not issue_type.compensable:
+        return (), _("问题类型“%(name)s”不补偿(恶意差评走证据收集与平台申诉)") % {"name": issue_type.name}
+    offers: list[CompensationOffer] = []
+    for rule in policy.compensation_rules:
+        if rule.issue_type_id not in (None, issue_type.id):
+            continue
+        if rule.customer_tier_code not in (None, customer_tier):
+            continue
+        if not rule.contains(facts.order_amount):
+            continue
+        for option in rule.options:
+            offers.append(_offer(facts, rule, option))
+    if not offers:
+        return (), _("没有匹配的补偿规则")
+    rules = list(dict.fromkeys(o.rule.name for o in offers))
+    return tuple(offers), _("匹配的补偿规则：%(rules)s；先核实责任，再提供方案") % {"rules": "、".join(rules)}
+
+
+def _offer(facts: ReviewFacts, rule: CompensationRuleSpec, option: CompensationOptionSpec) -> CompensationOffer:
+    amount, how = _amount(facts, option)
+    extra = money(option.extra_coupon)
+    notes = [how]
+    cap = option.cost_cap
+    if option.clamp_to_cap and cap is not None and amount + extra > cap:
+        amount = max(money(cap) - extra, ZERO)
+        notes.append(_("按上限封顶为%(cap)s元") % {"cap": money(cap)})
+    cost = amount + extra
+    if extra:
+        notes.append(_("另加%(coupon)s元优惠券") % {"coupon": extra})
+    over_cap = cap is not None and cost > cap
+    requires_approval = option.always_requires_approval or over_cap
+    if option.always_requires_approval:
+        notes.append(_("总是需要%(role)s审批") % {"role": role_label(option.approval_role)})
+    elif over_cap:
+        notes.append(_("成本%(cost)s元超过上限%(cap)s元，需%(role)s审批") % {
+            "cost": cost, "cap": money(cap), "role": role_label(option.approval_role)})  # fmt: skip
+    if rule.banded:
+        notes.insert(0, _("订单金额%(amount)s元落在区间%(band)s") % {"amount": money(facts.order_amount), "band": rule.band_label})
+    return CompensationOffer(
+        option_id=option.id,
+        rule=rule.ref,
+        name=option.name,
+        kind=option.kind,
+        amount=amount,
+        extra_coupon=extra,
+        cost=cost,
+        requires_approval=requires_approval,
+        approval_role=option.approval_role if requires_approval else "",
+        expected_acceptance=option.expected_acceptance,
+        reason=_("规则“%(rule)s”：%(notes)s") % {"rule": rule.name, "notes": "；".join(n for n in notes if n)},
+    )
+
+
+def _amount(facts: ReviewFacts, option: CompensationOptionSpec) -> tuple[Decimal, str]:
+    formula, value = option.formula, option.value
+    if formula == "fixed":
+        return money(value), _("固定%(amount)s元") % {"amount": money(value)}
+    if formula == "none":
+        return ZERO, _("非现金方案")
+    if formula == "multiple_of_shipping":
+        if facts.shipping_fee is None:
+            return ZERO, _("运费未知，金额按0计")
+        amount = money(facts.shipping_fee * value)
+        return amount, _("运费%(fee)s元 × %(times)s = %(amount)s元") % {
+            "fee": money(facts.shipping_fee), "times": _trim(value), "amount": amount}  # fmt: skip
+    if facts.order_amount is None:
+        return ZERO, _("订单金额未知，金额按0计")
+    if formula == "percent_of_order":
+        amount = money(facts.order_amount * value / 100)
+        return amount, _("订单金额%(order)s元 × %(percent)s%% = %(amount)s元") % {
+            "order": money(facts.order_amount), "percent": _trim(value), "amount": amount}  # fmt: skip
+    amount = money(facts.order_amount)  # order_amount
+    return amount, _("订单全额%(amount)s元") % {"amount": amount}
+
+
+def _trim(value: Decimal) -> str:
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -1,0 +1,85 @@
+"""``decide(facts, policy)``: the whole answer for one review, from a snapshot, with zero queries."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from policies.decisions import AppealDecision, ContactLimitDecision, Decision, ReviewFacts
+from policies.engine.classify import classify, customer_tier
+from policies.engine.compensation import compensation_options
+from policies.engine.messaging import applicable_templates, follow_ups, render_for_case
+from policies.engine.policy import Policy
+from policies.engine.timing import platform_windows, sla
+
+
+def decide(facts: ReviewFacts, policy: Policy, *, context: dict | None = None, language: str = "zh-hans") -> Decision:
+    """Classify, pick the tier and deadlines, list compensation, render the applicable templates.
+
+    ``context`` adds whitelisted placeholder values (order_no, buyer_nick …) to the templates; the
+    engine itself fills ``issue`` with the issue type's name.
+    """
+    classification = classify(facts, policy)
+    tier, tier_reason = customer_tier(facts, policy)
+    windows = platform_windows(facts, policy)
+    reasons = [classification.reason, tier_reason]
+    contact = policy.contact_limit
+    contact_limit = (
+        ContactLimitDecision(contact.ref, contact.max_attempts_per_case, contact.min_minutes_between,
+                             contact.quiet_start, contact.quiet_end)  # fmt: skip
+        if contact else None
+    )
+    if not classification.opens_case:
+        return Decision(
+            facts=facts, customer_tier=tier.code if tier else None, customer_tier_rule=tier.ref if tier else None,
+            classification=classification, sla=None, windows=windows, compensation=(), templates=(),
+            reasons=tuple(reasons), compensation_reason=_("不开案，不计算补偿"), contact_limit=contact_limit,
+        )  # fmt: skip
+
+    sla_decision = sla(facts, policy, classification)
+    reasons.append(sla_decision.reason)
+    issue = policy.issue_types.get(classification.issue_type_id) if classification.issue_type_id else None
+    offers, compensation_reason = compensation_options(
+        facts, policy, issue_type=issue, customer_tier=tier.code if tier else None
+    )
+    reasons.append(compensation_reason)
+
+    render_context = dict(context or {})
+    if issue is not None:
+        render_context.setdefault("issue", issue.label(language))
+    templates = render_for_case(
+        policy, applicable_templates(policy, issue_type_id=classification.issue_type_id, language=language), render_context
+    )
+    plan_ref, steps = follow_ups(policy)
+
+    appeal = None
+    if classification.malicious:
+        appeal = _appeal(policy, windows)
+        reasons.append(appeal.reason)
+    return Decision(
+        facts=facts, customer_tier=tier.code if tier else None, customer_tier_rule=tier.ref if tier else None,
+        classification=classification, sla=sla_decision, windows=windows, compensation=offers, templates=templates,
+        reasons=tuple(reasons), compensation_reason=compensation_reason, follow_up_plan=plan_ref, follow_ups=steps,
+        appeal=appeal, contact_limit=contact_limit,
+    )  # fmt: skip
+
+
+def _appeal(policy: Policy, windows) -> AppealDecision:
+    checklist = policy.appeal_checklist
+    if not windows.appeal_allowed:
+        reason = _("本平台规则不支持申诉恶意评价，保留证据备查")
+    elif checklist is None:
+        reason = _("本平台没有配置申诉清单")
+    else:
+        reason = _("恶意差评：按申诉清单收集%(evidence)s，理由可选%(reasons)s") % {
+            "evidence": "、".join(checklist.evidence), "reasons": "、".join(checklist.reasons)}  # fmt: skip
+    return AppealDecision(
+        rule=checklist.ref if checklist else None,
+        allowed=windows.appeal_allowed,
+        appeal_until=windows.appeal_until,
+        reason_types=checklist.reasons if checklist else (),
+        evidence_required=checklist.evidence if checklist else (),
+        max_images=checklist.max_images if checklist else None,
+        description_max_chars=checklist.description_max_chars if checklist else None,
+        once_per_review=checklist.once_per_review if checklist else False,
+        reason=reason,
+    )

@@ -1,0 +1,136 @@
+"""Words sent to buyers: render a template from a whitelisted context, check text for compliance.
+
+Rendering never reads a model object: placeholders come from a plain dict filtered to
+``policies.placeholders.PLACEHOLDERS``; attribute or index access (``{order.no}``) is not a
+placeholder. A placeholder without a value renders as ``MISSING`` ("____"): visibly blank for the
+agent to fill in, never the raw ``{name}`` and never a crash; ``has_missing(text)`` tells a sender.
+"""
+
+from __future__ import annotations
+
+import string
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from policies.decisions import ComplianceFinding, ComplianceReport, FollowUpDecision, RenderedTemplate
+from policies.engine.policy import Policy, TemplateSpec, combine
+from policies.placeholders import PLACEHOLDERS
+
+MISSING = "____"
+PUBLIC_REPLY = "public_reply"
+
+
+def has_missing(text: str) -> bool:
+    return MISSING in text
+
+
+def _parts(template: TemplateSpec | str) -> tuple:
+    if isinstance(template, TemplateSpec) and template.parts:
+        return template.parts
+    body = template.body if isinstance(template, TemplateSpec) else template
+    try:
+        return tuple((literal, name) for literal, name, _spec, _conv in string.Formatter().parse(body or ""))
+    except ValueError:
+        return ((body or "", None),)
+
+
+def _text(value) -> str:
+    if isinstance(value, Decimal):
+        return f"{value.quantize(Decimal('0.01')):f}"
+    return str(value)
+
+
+def render_template(template: TemplateSpec | str, context: dict | None, policy: Policy | None = None) -> str:
+    """The body with each whitelisted ``{placeholder}`` replaced from ``context`` (str/number values)."""
+    context = context or {}
+    out: list[str] = []
+    for literal, name in _parts(template):
+        out.append(literal)
+        if name is None:
+            continue
+        value = context.get(name) if name in PLACEHOLDERS else None
+        out.append(MISSING if value is None or value == "" else _text(value))
+    return "".join(out)
+
+
+def check_compliance(text: str, *, platform: str, channel: str, policy: Policy) -> ComplianceReport:
+    """Every active compliance rule for this platform and channel that matches ``text``, plus the
+    platform's reply length limit for public replies. One finding per matching rule (first match)."""
+    key = (platform, channel)
+    entry = policy.compliance_cache.get(key)
+    if entry is None:
+        rules = tuple(r for r in policy.compliance_rules if r.applies(platform, channel))
+        entry = (rules, combine(r.regex for r in rules))
+        policy.compliance_cache[key] = entry
+    rules, combined = entry
+    findings = []
+    if combined is not None and combined.search(text or ""):
+        for rule in rules:
+            match = rule.regex.search(text)
+            if match:
+                findings.append(ComplianceFinding(rule=rule.ref, action=rule.action, matched=match.group(0), reason=rule.reason))
+    max_length = None
+    platform_rule = policy.platform_rule
+    if channel == PUBLIC_REPLY and platform_rule is not None and platform_rule.platform == platform:
+        max_length = platform_rule.reply_max_chars
+    return ComplianceReport(findings=tuple(findings), length=len(text or ""), max_length=max_length)
+
+
+def applicable_templates(policy: Policy, *, issue_type_id: int | None, language: str = "zh-hans") -> list[TemplateSpec]:
+    """Active templates for this platform and issue type, per (stage, channel) only the most specific
+    ones: a shop's template beats a global one, then an issue-type template beats a generic one, then
+    a platform template beats an every-platform one."""
+    best: dict[tuple[str, str], tuple[tuple, list[TemplateSpec]]] = {}
+    for template in policy.templates:
+        if not template.active or template.language != language:
+            continue
+        if template.issue_type_id not in (None, issue_type_id):
+            continue
+        rank = (not template.is_shop, template.issue_type_id is None, template.platform == "")
+        key = (template.stage, template.channel)
+        current = best.get(key)
+        if current is None or rank < current[0]:
+            best[key] = (rank, [template])
+        elif rank == current[0]:
+            current[1].append(template)
+    return [t for _rank, group in best.values() for t in group]
+
+
+def render_for_case(policy: Policy, templates: list[TemplateSpec], context: dict) -> tuple[RenderedTemplate, ...]:
+    rendered = []
+    for template in templates:
+        text = render_template(template, context, policy)
+        rendered.append(
+            RenderedTemplate(
+                template=template.ref, name=template.name, channel=template.channel, stage=template.stage, text=text,
+                compliance=check_compliance(text, platform=policy.platform, channel=template.channel, policy=policy),
+            )  # fmt: skip
+        )
+    return tuple(rendered)
+
+
+def follow_ups(policy: Policy, event: str = "resolved") -> tuple:
+    """(plan ref, steps) of the plan for ``event``; a step that asks for a revision is skipped where
+    the platform forbids asking."""
+    plan = policy.follow_up_plans.get(event)
+    if plan is None:
+        return None, ()
+    may_ask = bool(policy.platform_rule and policy.platform_rule.may_request_revision)
+    steps = []
+    for step in plan.steps:
+        skipped = step.asks_for_revision and not may_ask
+        if skipped:
+            reason = _("该步骤请买家修改/追加评价，本平台不允许，自动跳过")
+        elif step.template is not None and not step.template.active:
+            reason = _("模板“%(name)s”未启用，需人工处理") % {"name": step.template.name}
+        else:
+            reason = step.instructions or ""
+        steps.append(
+            FollowUpDecision(
+                step_id=step.id, name=step.name, offset_minutes=step.offset_minutes, channel=step.channel,
+                template=step.template.ref if step.template else None, asks_for_revision=step.asks_for_revision,
+                skipped=skipped, reason=reason,
+            )  # fmt: skip
+        )
+    return plan.ref, tuple(steps)

@@ -1,0 +1,274 @@
+"""The policy snapshot the engine reads: plain frozen values built once by ``policies.loader``.
+
+Nothing here touches the database or a model instance, so ``decide()`` runs zero queries. Regular
+expressions are compiled once per snapshot: each rule keeps its own pattern, and each rule set keeps
+one combined pattern used as a fast "does anything match at all?" filter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from policies.business_time import CalendarSpec
+from policies.decisions import RuleRef
+
+
+def compile_patterns(mode: str, patterns: list[str] | tuple[str, ...]) -> re.Pattern | None:
+    """One pattern for a rule: keywords are matched literally, regex lines as written (any line)."""
+    if not patterns:
+        return None
+    if mode == "regex":
+        source = "|".join(f"(?:{p})" for p in patterns)
+    else:
+        source = "|".join(re.escape(p) for p in sorted(patterns, key=len, reverse=True))
+    return re.compile(source, re.IGNORECASE)
+
+
+def combine(patterns) -> re.Pattern | None:
+    """The union of several compiled rule patterns: a prefilter, never used to tell rules apart."""
+    sources = [p.pattern for p in patterns if p is not None]
+    if not sources:
+        return None
+    return re.compile("|".join(f"(?:{s})" for s in sources), re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PlatformRuleSpec:
+    ref: RuleRef
+    platform: str
+    case_rating_max: int
+    revision_allowed: bool
+    revision_max_count: int
+    revision_window_days: int
+    revision_note: str
+    reply_allowed: bool
+    reply_window_days: int | None
+    reply_max_chars: int | None
+    reply_once: bool
+    reply_closed_after_append: bool
+    appeal_allowed: bool
+    appeal_window_days: int | None
+    may_request_revision: bool
+
+
+@dataclass(frozen=True)
+class IssueTypeSpec:
+    id: int
+    code: str
+    name: str
+    name_en: str
+    is_malicious: bool
+    is_fallback: bool
+    compensable: bool
+    sort_order: int
+
+    def label(self, language: str = "zh-hans") -> str:
+        return self.name_en if language.startswith("en") and self.name_en else self.name
+
+
+@dataclass(frozen=True)
+class ClassificationRuleSpec:
+    ref: RuleRef
+    name: str
+    issue_type_id: int | None
+    regex: re.Pattern | None
+    rating_max: int | None
+    opens_case: bool
+    priority: int
+    is_shop: bool = False
+
+
+@dataclass(frozen=True)
+class MaliciousSignalSpec:
+    ref: RuleRef
+    name: str
+    kind: str  # policies.choices.SignalKind
+    regex: re.Pattern | None
+    threshold: Decimal | None
+    window_days: int | None
+
+
+@dataclass(frozen=True)
+class CalendarPolicy:
+    ref: RuleRef | None  # None = no calendar configured: plain clock time
+    name: str
+    spec: CalendarSpec
+
+
+@dataclass(frozen=True)
+class SlaTierSpec:
+    ref: RuleRef
+    issue_type_id: int | None  # None = the fallback tier
+    name: str
+    first_response_minutes: int
+    next_response_minutes: int
+    public_reply_minutes: int
+    resolution_minutes: int
+    handling_role: str
+    escalation_role: str
+    warn_at_percent: int
+    calendar: CalendarPolicy | None  # None = the policy's calendar
+
+
+@dataclass(frozen=True)
+class CustomerTierSpec:
+    ref: RuleRef
+    code: str
+    name: str
+    min_annual_spend: Decimal | None
+    max_order_count: int | None
+    min_days_since_last_order: int | None
+    priority: int
+
+
+@dataclass(frozen=True)
+class CompensationOptionSpec:
+    id: int
+    name: str
+    kind: str
+    formula: str
+    value: Decimal
+    extra_coupon: Decimal
+    cost_cap: Decimal | None
+    clamp_to_cap: bool
+    approval_role: str
+    always_requires_approval: bool
+    expected_acceptance: int | None
+    sort_order: int
+
+
+@dataclass(frozen=True)
+class CompensationRuleSpec:
+    ref: RuleRef
+    name: str
+    issue_type_id: int | None
+    customer_tier_code: str | None
+    amount_above: Decimal | None
+    amount_up_to: Decimal | None
+    priority: int
+    note: str
+    options: tuple[CompensationOptionSpec, ...]
+
+    @property
+    def banded(self) -> bool:
+        return self.amount_above is not None or self.amount_up_to is not None
+
+    def contains(self, amount: Decimal | None) -> bool:
+        if amount is None:
+            return not self.banded
+        low_ok = amount >= 0 if self.amount_above is None else amount > self.amount_above
+        return low_ok and (self.amount_up_to is None or amount <= self.amount_up_to)
+
+    @property
+    def band_label(self) -> str:
+        low = f"{self.amount_above}" if self.amount_above is not None else "0"
+        high = f"{self.amount_up_to}" if self.amount_up_to is not None else "∞"
+        return f"({low}, {high}]"
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    ref: RuleRef
+    name: str
+    channel: str
+    stage: str
+    platform: str  # "" = every platform
+    issue_type_id: int | None
+    language: str
+    body: str
+    source: str
+    active: bool = True
+    is_shop: bool = False
+    # The body parsed once: (literal text, placeholder name or None) pairs.
+    parts: tuple[tuple[str, str | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class ComplianceRuleSpec:
+    ref: RuleRef
+    name: str
+    platforms: frozenset[str]  # empty = every platform
+    channels: frozenset[str]  # empty = every channel
+    regex: re.Pattern
+    action: str  # "block" | "warn"
+    reason: str
+
+    def applies(self, platform: str, channel: str) -> bool:
+        return (not self.platforms or platform in self.platforms) and (not self.channels or channel in self.channels)
+
+
+@dataclass(frozen=True)
+class FollowUpStepSpec:
+    id: int
+    name: str
+    offset_minutes: int
+    channel: str
+    template: TemplateSpec | None
+    asks_for_revision: bool
+    instructions: str
+
+
+@dataclass(frozen=True)
+class FollowUpPlanSpec:
+    ref: RuleRef
+    name: str
+    event: str
+    steps: tuple[FollowUpStepSpec, ...]
+
+
+@dataclass(frozen=True)
+class AppealChecklistSpec:
+    ref: RuleRef
+    platform: str
+    reasons: tuple[str, ...]
+    evidence: tuple[str, ...]
+    max_images: int | None
+    description_max_chars: int | None
+    once_per_review: bool
+
+
+@dataclass(frozen=True)
+class ContactLimitSpec:
+    ref: RuleRef
+    platform: str
+    max_attempts_per_case: int
+    min_minutes_between: int
+    quiet_start: dt.time
+    quiet_end: dt.time
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The active rules for one shop (or none) on one platform, with shop overrides applied."""
+
+    platform: str
+    shop_id: int | None
+    platform_rule: PlatformRuleSpec | None
+    issue_types: dict[int, IssueTypeSpec]
+    classification_rules: tuple[ClassificationRuleSpec, ...]  # by priority
+    malicious_signals: tuple[MaliciousSignalSpec, ...]
+    sla_tiers: dict[int | None, SlaTierSpec]  # issue type id -> tier; None -> fallback tier
+    calendar: CalendarPolicy
+    customer_tiers: tuple[CustomerTierSpec, ...]  # by priority
+    compensation_rules: tuple[CompensationRuleSpec, ...]  # by priority
+    templates: tuple[TemplateSpec, ...]  # active templates for this platform
+    compliance_rules: tuple[ComplianceRuleSpec, ...]  # every platform; filtered per check
+    follow_up_plans: dict[str, FollowUpPlanSpec]  # event -> plan
+    appeal_checklist: AppealChecklistSpec | None
+    contact_limit: ContactLimitSpec | None
+    stamp: tuple = ()
+    classification_regex: re.Pattern | None = None
+    phrase_regex: re.Pattern | None = None
+    # (platform, channel) -> (rules, combined regex); filled lazily by check_compliance.
+    compliance_cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def fallback_issue_type(self) -> IssueTypeSpec | None:
+        return next((t for t in self.issue_types.values() if t.is_fallback), None)
+
+    @property
+    def malicious_issue_type(self) -> IssueTypeSpec | None:
+        return next((t for t in self.issue_types.values() if t.is_malicious), None)

@@ -1,0 +1,116 @@
+"""Clocks: the SLA tier and its business-time deadlines, and the platform's calendar-day windows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+
+from policies.business_time import add_business_minutes
+from policies.decisions import Classification, PlatformWindows, ReviewFacts, SlaDecision
+from policies.engine.policy import CalendarPolicy, Policy
+from reviewdesk.choices import Role
+
+
+def duration_label(minutes: int) -> str:
+    """120 → "2小时", 90 → "1小时30分钟", 45 → "45分钟"."""
+    hours, rest = divmod(int(minutes), 60)
+    if hours and rest:
+        return _("%(h)s小时%(m)s分钟") % {"h": hours, "m": rest}
+    if hours:
+        return _("%(h)s小时") % {"h": hours}
+    return _("%(m)s分钟") % {"m": rest}
+
+
+def role_label(role: str) -> str:
+    try:
+        return str(Role(role).label)
+    except ValueError:
+        return role or "—"
+
+
+def deadline(start: dt.datetime, minutes: int, policy: Policy, *, calendar: CalendarPolicy | None = None) -> dt.datetime:
+    """``start`` + ``minutes`` business minutes on the policy's calendar (or ``calendar``), for clocks
+    that start later, e.g. the next response after the buyer answers."""
+    return add_business_minutes(start, minutes, (calendar or policy.calendar).spec)
+
+
+def sla(facts: ReviewFacts, policy: Policy, classification: Classification) -> SlaDecision | None:
+    """The tier for the issue type (or the fallback tier) and its deadlines from ``facts.received_at``."""
+    if not classification.opens_case:
+        return None
+    tier = policy.sla_tiers.get(classification.issue_type_id) if classification.issue_type_id else None
+    chosen_by = _("问题类型“%(name)s”的时效等级") % {"name": classification.issue_type_name}
+    if tier is None:
+        tier = policy.sla_tiers.get(None)
+        chosen_by = _("兜底时效等级(该问题类型没有专门的时效等级)")
+    if tier is None:
+        return SlaDecision(
+            tier=None, tier_name="", handling_role="", escalation_role="", warn_at_percent=0,
+            first_response_minutes=0, next_response_minutes=0, public_reply_minutes=0, resolution_minutes=0,
+            first_response_due_at=None, public_reply_due_at=None, resolution_due_at=None, calendar=None,
+            reason=_("没有配置时效等级，案件没有截止时间"),
+        )  # fmt: skip
+    calendar = tier.calendar or policy.calendar
+    start = facts.received_at
+    due = warn = {}
+    if start is not None:
+        spec = calendar.spec
+        due = {
+            key: add_business_minutes(start, minutes, spec)
+            for key, minutes in (("first", tier.first_response_minutes), ("public", tier.public_reply_minutes),
+                                 ("resolution", tier.resolution_minutes))  # fmt: skip
+        }
+        warn = {
+            key: add_business_minutes(start, minutes * tier.warn_at_percent // 100, spec)
+            for key, minutes in (("first", tier.first_response_minutes), ("public", tier.public_reply_minutes),
+                                 ("resolution", tier.resolution_minutes))  # fmt: skip
+        }
+    calendar_text = (
+        _("营业日历“%(name)s”") % {"name": calendar.name} if calendar.ref else _("未配置营业日历，按自然时间计算")
+    )
+    reason = _(
+        "%(chosen_by)s“%(tier)s”：首次响应%(first)s，买家回复后%(next)s内再响应，私下沟通未果%(public)s内公开回复，"
+        "%(resolution)s内解决；由%(role)s处理，超时升级给%(escalation)s；用掉%(warn)s%%时预警；按%(calendar)s计时"
+    ) % {
+        "chosen_by": chosen_by, "tier": tier.name, "first": duration_label(tier.first_response_minutes),
+        "next": duration_label(tier.next_response_minutes), "public": duration_label(tier.public_reply_minutes),
+        "resolution": duration_label(tier.resolution_minutes), "role": role_label(tier.handling_role),
+        "escalation": role_label(tier.escalation_role), "warn": tier.warn_at_percent, "calendar": calendar_text,
+    }  # fmt: skip
+    return SlaDecision(
+        tier=tier.ref, tier_name=tier.name, handling_role=tier.handling_role, escalation_role=tier.escalation_role,
+        warn_at_percent=tier.warn_at_percent, first_response_minutes=tier.first_response_minutes,
+        next_response_minutes=tier.next_response_minutes, public_reply_minutes=tier.public_reply_minutes,
+        resolution_minutes=tier.resolution_minutes, first_response_due_at=due.get("first"),
+        public_reply_due_at=due.get("public"), resolution_due_at=due.get("resolution"), calendar=calendar.ref,
+        reason=reason, first_response_warn_at=warn.get("first"), public_reply_warn_at=warn.get("public"),
+        resolution_warn_at=warn.get("resolution"),
+    )  # fmt: skip
+
+
+def platform_windows(facts: ReviewFacts, policy: Policy) -> PlatformWindows:
+    """Calendar-day windows counted from when the buyer wrote the review (else when it arrived)."""
+    rule = policy.platform_rule
+    if rule is None:
+        return PlatformWindows(
+            revision_allowed=False, revision_until=None, reply_allowed=True, reply_until=None, reply_max_chars=None,
+            appeal_allowed=False, appeal_until=None, may_request_revision=False, rule=None,
+        )  # fmt: skip
+    base = facts.reviewed_at or facts.received_at
+
+    def until(allowed: bool, days: int | None) -> dt.datetime | None:
+        return base + dt.timedelta(days=days) if allowed and days and base is not None else None
+
+    reply_allowed = rule.reply_allowed and not (rule.reply_closed_after_append and bool(facts.appended_text))
+    return PlatformWindows(
+        revision_allowed=rule.revision_allowed,
+        revision_until=until(rule.revision_allowed, rule.revision_window_days),
+        reply_allowed=reply_allowed,
+        reply_until=until(reply_allowed, rule.reply_window_days),
+        reply_max_chars=rule.reply_max_chars,
+        appeal_allowed=rule.appeal_allowed,
+        appeal_until=until(rule.appeal_allowed, rule.appeal_window_days),
+        may_request_revision=rule.may_request_revision,
+        rule=rule.ref,
+    )
