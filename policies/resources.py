@@ -9,7 +9,10 @@ Column headers are the models' Chinese field names, whatever the language of the
 workbook exported in English mode still imports.
 """
 
+import datetime as dt
+
 from django.core.exceptions import MultipleObjectsReturned
+from django.db.models import CharField, DateField, DateTimeField, F, TextField
 from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
@@ -74,6 +77,15 @@ class ScopedNameWidget(CodeWidget):
             raise
 
 
+class DayWidget(widgets.DateWidget):
+    """Excel stores a date as a datetime at midnight; the rule wants the day."""
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, dt.datetime):
+            return value.date()
+        return super().clean(value, row, **kwargs)
+
+
 class YesNoWidget(widgets.BooleanWidget):
     TRUE_VALUES = [*widgets.BooleanWidget.TRUE_VALUES, "是", "Y", "y", "yes"]
     FALSE_VALUES = [*widgets.BooleanWidget.FALSE_VALUES, "否", "N", "n", "no"]
@@ -116,10 +128,31 @@ class PolicyResource(resources.ModelResource):
             for name, field in self.fields.items():
                 if field.column_name == name and name in model_fields:
                     field.column_name = str(model_fields[name].verbose_name)
+                model_field = model_fields.get(field.attribute)
+                if isinstance(model_field, CharField | TextField) and type(field.widget) in (
+                    widgets.Widget,
+                    widgets.CharWidget,
+                ):
+                    # An empty cell is an empty text, not NULL.
+                    field.widget = widgets.CharWidget(allow_blank=not model_field.null)
+                if isinstance(model_field, DateField) and not isinstance(model_field, DateTimeField):
+                    field.widget = DayWidget()
                 if isinstance(field.widget, widgets.BooleanWidget) and not isinstance(
                     field.widget, YesNoWidget
                 ):
                     field.widget = YesNoWidget()
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        # A new row whose values all equal the model defaults is still new (import-export would skip it).
+        if original is None or original.pk is None:
+            return False
+        return super().skip_row(instance, original, row, import_validation_errors)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        # The history row of an imported edit names who imported it (the admin passes user=...).
+        user = kwargs.get("user")
+        if user is not None and getattr(user, "is_authenticated", False):
+            instance._history_user = user
 
     @classmethod
     def sheet_title(cls) -> str:
@@ -267,8 +300,9 @@ class CompensationRuleResource(PolicyResource):
     def get_queryset(self):
         # Bands of a group in ascending order, so that an import never passes through a gap.
         return m.CompensationRule.objects.order_by(
-            "shop__code", "issue_type__code", "customer_tier__code", "amount_above", "name"
-        ).select_related("shop", "issue_type", "customer_tier")
+            F("shop__code").asc(nulls_first=True), F("issue_type__code").asc(nulls_first=True),
+            F("customer_tier__code").asc(nulls_first=True), F("amount_above").asc(nulls_first=True), "name",
+        ).select_related("shop", "issue_type", "customer_tier")  # fmt: skip
 
 
 class CompensationOptionResource(PolicyResource):

@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+"""The managers' policy tools (admin look, admin login): /policies/sandbox/, /policies/pack/{export,import}/."""
+
+from django.contrib import admin
+from django.urls import path
+
+from policies import views
 
 app_name = "policies"
-urlpatterns: list = []
+urlpatterns = [
+    path("sandbox/", admin.site.admin_view(views.sandbox), name="sandbox"),
+    path("pack/export/", admin.site.admin_view(views.pack_export), name="pack_export"),
+    path("pack/import/", admin.site.admin_view(views.pack_import), name="pack_import"),
+]

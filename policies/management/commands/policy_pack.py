@@ -1,0 +1,49 @@
+"""``policy_pack export --out pack.xlsx`` / ``policy_pack import pack.xlsx [--dry-run]``."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from policies.pack import export_pack, import_pack
+
+
+class Command(BaseCommand):
+    help = (
+        "导出或导入整个规则包(一个XLSX工作簿，每个规则模型一个工作表)。导入先整体校验，有任何错误则不写入。"
+    )
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        export = sub.add_parser("export", help="导出规则包")
+        export.add_argument("--out", required=True, help="输出文件路径，如 pack.xlsx")
+        imp = sub.add_parser("import", help="导入规则包")
+        imp.add_argument("path", help="规则包文件(.xlsx)")
+        imp.add_argument("--dry-run", action="store_true", help="只校验并报告，不写入")
+
+    def handle(self, *args, action, **options):
+        if action == "export":
+            out = Path(options["out"])
+            try:
+                out.write_bytes(export_pack())
+            except OSError as exc:
+                raise CommandError(f"无法写入文件 {out}：{exc.strerror or exc}")
+            self.stdout.write(self.style.SUCCESS(f"已导出规则包：{out}"))
+            return
+
+        path = Path(options["path"])
+        if not path.is_file():
+            raise CommandError(f"找不到文件：{path}")
+        report = import_pack(path.read_bytes(), dry_run=options["dry_run"])
+        for sheet in report.sheets:
+            self.stdout.write(
+                f"{sheet.sheet}：{sheet.rows}行，新增{sheet.new}，更新{sheet.updated}，未变{sheet.unchanged}"
+            )
+        if report.errors:
+            lines = "\n".join(f"  {error.describe()}" for error in report.errors)
+            raise CommandError(f"规则包有{len(report.errors)}处错误，未写入任何内容：\n{lines}")
+        totals = report.totals
+        summary = f"新增{totals['new']}，更新{totals['updated']}，未变{totals['unchanged']}"
+        if report.dry_run:
+            self.stdout.write(self.style.SUCCESS(f"试导入通过(未写入)：{summary}"))
+        else:
+            self.stdout.write(self.style.SUCCESS(f"已导入规则包：{summary}"))

@@ -1,0 +1,244 @@
+"""The whole policy pack as ONE XLSX workbook: one sheet per policy model, Chinese sheet names and headers.
+
+``export_pack()`` writes it; ``import_pack(data, dry_run=...)`` reads it back in one transaction and
+writes nothing unless every row of every sheet is valid. A dry run goes through exactly the same
+steps and rolls back at the end, so its preview lists every row error the real import would meet.
+
+Rows are matched by natural keys (see ``policies.resources``): importing a pack into a database that
+already has it changes nothing; into an empty database it recreates it (export → import → export
+gives the same cells, ids and version counters aside).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from tablib import Dataset
+
+from policies.resources import PACK_RESOURCES, PolicyResource
+
+_SHEET_FORBIDDEN = str.maketrans({c: "、" for c in "/\\?*[]:"})
+
+
+def sheet_name(resource_class: type[PolicyResource]) -> str:
+    """Excel forbids / \\ ? * [ ] : in sheet names and allows 31 characters."""
+    return resource_class.sheet_title().translate(_SHEET_FORBIDDEN)[:31]
+
+
+@dataclass(frozen=True)
+class RowError:
+    sheet: str
+    row: int | None  # the Excel row number (the header is row 1); None for a sheet-level error
+    column: str
+    message: str
+
+    def describe(self) -> str:
+        where = _("工作表“%(sheet)s”") % {"sheet": self.sheet}
+        if self.row:
+            where += _("第%(row)s行") % {"row": self.row}
+        if self.column:
+            where += _("“%(column)s”列") % {"column": self.column}
+        return f"{where}：{self.message}"
+
+
+@dataclass
+class SheetSummary:
+    sheet: str
+    rows: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class PackReport:
+    errors: list[RowError] = field(default_factory=list)
+    sheets: list[SheetSummary] = field(default_factory=list)
+    dry_run: bool = True
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {
+            key: sum(getattr(s, key) for s in self.sheets) for key in ("rows", "new", "updated", "unchanged")
+        }
+
+
+class PackError(Exception):
+    """The file itself cannot be read as a policy pack (not XLSX, too big, no known sheet)."""
+
+
+# --- export ----------------------------------------------------------------------------------------
+
+
+def export_datasets() -> list[tuple[str, Dataset]]:
+    """Each sheet's name and cells, with native types (numbers, times, booleans) as they go to Excel."""
+    return [(sheet_name(cls), cls().export(force_native_type=True)) for cls in PACK_RESOURCES]
+
+
+def export_pack() -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, dataset in export_datasets():
+        sheet = workbook.create_sheet(title=name)
+        sheet.append(list(dataset.headers))
+        for row in dataset:
+            sheet.append([_cell(value) for value in row])
+        sheet.freeze_panes = "A2"
+        for index, header in enumerate(dataset.headers, 1):
+            sheet.column_dimensions[get_column_letter(index)].width = max(
+                10, min(40, 2 * len(str(header)) + 2)
+            )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(value):
+    return None if value == "" else value
+
+
+# --- import ----------------------------------------------------------------------------------------
+
+
+def read_pack(data: bytes) -> dict[str, tuple[Dataset, list[int]]]:
+    """Sheet name → (dataset of the non-blank rows, their Excel row numbers). Raises PackError."""
+    _check_archive(data)
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for a file that is not a workbook
+        raise PackError(_("无法读取文件：请上传由“导出规则包”生成的 .xlsx 工作簿。"))
+    sheets: dict[str, tuple[Dataset, list[int]]] = {}
+    max_rows = settings.IMPORT_MAX_ROWS
+    for worksheet in workbook.worksheets:
+        rows = worksheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            continue
+        headers = [str(h).strip() if h is not None else "" for h in header]
+        while headers and headers[-1] == "":
+            headers.pop()
+        dataset, numbers = Dataset(headers=headers), []
+        for number, values in enumerate(rows, start=2):
+            values = list(values[: len(headers)]) + [None] * (len(headers) - len(values))
+            values = [v.strip() if isinstance(v, str) else v for v in values]
+            if all(v is None or v == "" for v in values):
+                continue
+            dataset.append(values)
+            numbers.append(number)
+            if len(numbers) > max_rows:
+                raise PackError(
+                    _("工作表“%(sheet)s”超过%(max)s行。") % {"sheet": worksheet.title, "max": max_rows}
+                )
+        sheets[worksheet.title] = (dataset, numbers)
+    workbook.close()
+    return sheets
+
+
+def _check_archive(data: bytes) -> None:
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        raise PackError(_("文件过大(上限 %(mb)s MB)。") % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise PackError(_("无法读取文件：请上传由“导出规则包”生成的 .xlsx 工作簿。"))
+    if (
+        inflated > settings.IMPORT_MAX_UNCOMPRESSED_BYTES
+        or inflated > max(len(data), 1) * settings.IMPORT_MAX_COMPRESSION_RATIO
+    ):
+        raise PackError(_("文件解压后过大，拒绝读取。"))
+
+
+def import_pack(data: bytes, *, dry_run: bool, user=None) -> PackReport:
+    """Validate (and unless ``dry_run`` write) a whole pack in one transaction; see the module doc."""
+    report = PackReport(dry_run=dry_run)
+    try:
+        sheets = read_pack(data)
+    except PackError as exc:
+        report.errors.append(RowError(sheet="", row=None, column="", message=str(exc)))
+        return report
+
+    known = {sheet_name(cls): cls for cls in PACK_RESOURCES}
+    for unknown in [name for name in sheets if name not in known]:
+        report.errors.append(
+            RowError(unknown, None, "", _("未知工作表，可用：%(names)s。") % {"names": "、".join(known)})
+        )
+    if not any(name in known for name in sheets):
+        report.errors.append(RowError("", None, "", _("工作簿中没有任何规则工作表。")))
+        return report
+
+    with transaction.atomic():
+        for name, resource_class in known.items():
+            if name not in sheets:
+                continue
+            dataset, numbers = sheets[name]
+            _import_sheet(report, name, resource_class(), dataset, numbers, user)
+        if dry_run or report.errors:
+            transaction.set_rollback(True)
+        else:
+            report.written = True
+    return report
+
+
+def _import_sheet(
+    report: PackReport, name: str, resource: PolicyResource, dataset: Dataset, numbers: list[int], user
+) -> None:
+    summary = SheetSummary(sheet=name, rows=len(dataset))
+    report.sheets.append(summary)
+    columns = {f.column_name for f in resource.fields.values()}
+    for header in dataset.headers or []:
+        if header and header not in columns:
+            report.errors.append(RowError(name, 1, header, _("未知列。")))
+    if not len(dataset):
+        return
+    result = resource.import_data(
+        dataset, dry_run=False, raise_errors=False, use_transactions=True, user=user
+    )
+
+    def excel_row(index: int) -> int:
+        return numbers[index - 1] if 0 < index <= len(numbers) else index + 1
+
+    for error in result.base_errors:
+        report.errors.append(RowError(name, None, "", _error_text(error.error)))
+    for index, errors in result.row_errors():
+        for error in errors:
+            report.errors.append(RowError(name, excel_row(index), "", _error_text(error.error)))
+    for invalid in result.invalid_rows:
+        for attribute, messages in _error_items(invalid.error):
+            column = "" if attribute == NON_FIELD_ERRORS else resource.column_for(attribute)
+            for message in messages:
+                report.errors.append(RowError(name, excel_row(invalid.number), column, message))
+    summary.new = result.totals.get("new", 0)
+    summary.updated = result.totals.get("update", 0)
+    summary.unchanged = result.totals.get("skip", 0)
+
+
+def _error_items(error: ValidationError) -> list[tuple[str, list[str]]]:
+    if hasattr(error, "error_dict"):
+        return [(key, ValidationError(value).messages) for key, value in error.error_dict.items()]
+    return [(NON_FIELD_ERRORS, error.messages)]
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    if isinstance(exc, ValueError) and str(exc):
+        return str(exc)
+    # Database errors (a constraint the model's validation did not catch) and anything unexpected.
+    return _("无法保存这一行：%(error)s") % {"error": exc}

@@ -1,0 +1,202 @@
+"""The managers' policy tools beside the admin: policy pack export/import and the policy sandbox.
+
+They render inside the admin's look (``admin.site.each_context``) and are wrapped in
+``admin.site.admin_view``: anyone not logged in as staff is sent to the admin login.
+"""
+
+import datetime as dt
+import secrets
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from policies.forms import PackUploadForm, SandboxForm
+from policies.pack import PackReport, export_pack, import_pack
+from reviewdesk.roles import POLICY_MODELS
+
+_UPLOAD_DIR = "policy-packs"
+
+
+def can_manage_pack(user) -> bool:
+    """Managers: staff with add and change permission on every policy model."""
+    return (
+        user.is_active
+        and user.is_staff
+        and user.has_perms(
+            [f"policies.{verb}_{model}" for model in POLICY_MODELS for verb in ("add", "change")]
+        )
+    )
+
+
+def can_use_sandbox(user) -> bool:
+    return (
+        user.is_active
+        and user.is_staff
+        and user.has_perms([f"policies.view_{model}" for model in POLICY_MODELS])
+    )
+
+
+def _context(request, title: str, **extra) -> dict:
+    context = admin.site.each_context(request)
+    context.update({"title": title, "app_label": "policies", **extra})
+    return context
+
+
+# --- policy pack -------------------------------------------------------------------------------------
+
+
+def pack_export(request):
+    if not can_manage_pack(request.user):
+        raise PermissionDenied
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(
+        export_pack(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="policy-pack-{stamp}.xlsx"'
+    return response
+
+
+def pack_import(request):
+    """Upload → dry-run preview (every row error, or what would change) → confirm → one transaction."""
+    if not can_manage_pack(request.user):
+        raise PermissionDenied
+    form = PackUploadForm()
+    report: PackReport | None = None
+    token = ""
+    if request.method == "POST" and request.POST.get("token"):
+        token = request.POST["token"]
+        data = _read_upload(token)
+        if data is None:
+            messages.error(request, _("预览已过期或文件不存在，请重新上传。"))
+            return redirect("policies:pack_import")
+        report = import_pack(data, dry_run=False, user=request.user)
+        if report.written:
+            _forget_upload(token)
+            totals = report.totals
+            messages.success(
+                request, _("规则包已导入：新增%(new)s条，更新%(updated)s条，未变%(unchanged)s条。") % totals
+            )
+            return redirect("admin:app_list", app_label="policies")
+        _forget_upload(token)
+        token = ""
+    elif request.method == "POST":
+        form = PackUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data["pack_file"].read()
+            report = import_pack(data, dry_run=True, user=request.user)
+            if report.ok:
+                token = _keep_upload(data)
+    return TemplateResponse(
+        request,
+        "admin/policies/pack_import.html",
+        _context(request, _("导入规则包"), form=form, report=report, token=token),
+    )
+
+
+def _upload_name(token: str) -> str | None:
+    if not token or not all(c in "0123456789abcdef" for c in token) or len(token) != 32:
+        return None
+    return f"{_UPLOAD_DIR}/{token}.xlsx"
+
+
+def _keep_upload(data: bytes) -> str:
+    token = secrets.token_hex(16)
+    default_storage.save(_upload_name(token), ContentFile(data))
+    return token
+
+
+def _read_upload(token: str) -> bytes | None:
+    name = _upload_name(token)
+    if name is None or not default_storage.exists(name):
+        return None
+    with default_storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+def _forget_upload(token: str) -> None:
+    name = _upload_name(token)
+    if name and default_storage.exists(name):
+        default_storage.delete(name)
+
+
+# --- policy sandbox ----------------------------------------------------------------------------------
+
+
+def sandbox(request):
+    """A manager types a review and sees the engine's whole decision, before and after editing a rule."""
+    if not can_use_sandbox(request.user):
+        raise PermissionDenied
+    decision = explanation = None
+    form = SandboxForm(request.POST or None, initial={"received_at": _now_minute()})
+    if request.method == "POST" and form.is_valid():
+        decision, explanation = _decide(form)
+    return TemplateResponse(
+        request,
+        "admin/policies/sandbox.html",
+        _context(request, _("规则沙盒"), form=form, decision=decision, explanation=explanation),
+    )
+
+
+def _now_minute() -> dt.datetime:
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+def _decide(form: SandboxForm):
+    from policies.decisions import ReviewFacts
+    from policies.engine import decide, explain
+    from policies.loader import load_policy
+
+    data = form.cleaned_data
+    received_at = form.received_at_or_now()
+    shop = data.get("shop")
+    facts = ReviewFacts(
+        platform=data["platform"],
+        rating=data["rating"],
+        text=data.get("text") or "",
+        appended_text=data.get("appended_text") or "",
+        received_at=received_at,
+        reviewed_at=received_at,
+        order_amount=data.get("order_amount"),
+        shipping_fee=data.get("shipping_fee"),
+        annual_spend=data.get("annual_spend"),
+        shop_id=shop.pk if shop else None,
+    )
+    decision = decide(facts, load_policy(shop=shop, platform=data["platform"]))
+    return _decision_view(decision), explain(decision).splitlines()
+
+
+def _label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value or "—"
+
+
+def _decision_view(decision) -> dict:
+    """The decision with labels instead of codes, for the template (which cannot look choices up)."""
+    from policies.choices import Channel, TemplateStage
+    from reviewdesk.choices import Role
+
+    sla = decision.sla
+    return {
+        "decision": decision,
+        "classification": decision.classification,
+        "sla": sla,
+        "handling_role": _label(Role, sla.handling_role) if sla else "",
+        "escalation_role": _label(Role, sla.escalation_role) if sla else "",
+        "offers": [
+            {"offer": offer, "approval_role": _label(Role, offer.approval_role)}
+            for offer in decision.compensation
+        ],
+        "templates": [
+            {"template": t, "channel": _label(Channel, t.channel), "stage": _label(TemplateStage, t.stage)}
+            for t in decision.templates
+        ],
+    }
