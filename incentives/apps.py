@@ -1,7 +1,41 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class IncentivesConfig(AppConfig):
     name = "incentives"
-    verbose_name = "激励与薪酬"
+    verbose_name = _("激励与薪酬")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from cases.hooks import case_events
+        from incentives.demo import build_demo
+        from incentives.receivers import on_case_event, on_training_event
+        from incentives.triggers import ensure_triggers
+        from reviewdesk.choices import Role
+        from reviewdesk.hooks import demo_builders
+        from reviewdesk.roles import extend_role_permissions
+
+        case_events.register(on_case_event)
+        try:  # training may publish its own events registry; incentives listens if it exists
+            from training.hooks import training_events
+        except ImportError:
+            training_events = None
+        if training_events is not None:
+            training_events.register(on_training_event)
+        demo_builders.register(build_demo)
+        post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="incentives.ensure_triggers")
+        view = ["incentives.view_period", "incentives.view_ledgerentry", "incentives.view_account",
+                "incentives.view_payoutline", "incentives.view_rewarditem"]  # fmt: skip
+        extend_role_permissions({
+            Role.HR: view + ["incentives.lock_period", "incentives.export_payouts", "incentives.view_dispute",
+                             "incentives.view_redemption", "incentives.view_withheldaward", "incentives.view_awardrule"],
+            Role.MANAGER: view + [
+                f"incentives.{verb}_{model}" for model in ("awardrule", "rewarditem") for verb in ("view", "add", "change")
+            ] + ["incentives.view_dispute", "incentives.change_dispute", "incentives.resolve_dispute",
+                 "incentives.view_redemption", "incentives.change_redemption", "incentives.decide_redemption",
+                 "incentives.view_withheldaward", "incentives.export_payouts"],
+            # Agents see their own statement through views that filter to request.user; no model perms.
+            Role.AGENT: [],
+        })  # fmt: skip

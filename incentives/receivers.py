@@ -1,0 +1,141 @@
+"""Subscribers to lower apps' hooks: case events (cases.hooks.case_events) and training events.
+
+Contract — events handled, payload keys (all optional unless marked; a missing value is read from the
+Case row where the Case has it):
+
+``conversion_candidate`` / ``conversion_verified`` (a later import/API update shows a better rating)
+    agent_id* (the case's assignee when the conversion was observed), shop_id, platform,
+    from_rating, to_rating, observed_at (ISO datetime), revision_until (ISO), revision_allowed (bool),
+    source ("file" | "api" = platform data; anything else, e.g. "admin", is not verification),
+    compliance_violations (list of reasons recorded on the case), customer_tier, case_label (text).
+    Paid only when to_rating > from_rating, the platform allows revision, observed_at <= revision_until
+    and the source is platform data; otherwise a WithheldAward row says why.
+``conversion_reverted`` (the review reverted inside the window, or an appeal reversed it)
+    reason (text). Reverses every conversion award of the case in the current open period.
+``resolved`` / ``handled_within_sla``
+    agent_id*, within_sla* (bool; ``handled_within_sla`` implies True), shop_id, platform,
+    customer_tier, resolved_at (ISO).
+``appeal_won``
+    agent_id*, shop_id, platform, decided_at (ISO).
+``response_kpi_met`` (cases or training)
+    agent_id*, period* ("2026-11"), shop_id, platform.
+Training events (``training.hooks.training_events`` if that registry exists, same call signature but
+without case_id: ``(*, event, payload)``):
+``qa_scored``: agent_id*, score*, qa_review_id*, shop_id, platform, scored_at (ISO).
+``response_kpi_met``: as above.
+"""
+
+import datetime as dt
+import logging
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from incentives.choices import AwardEvent
+from incentives.services.awards import AwardCause, award_apply, awards_reverse_for_case, withhold_unmatched
+
+logger = logging.getLogger(__name__)
+PLATFORM_SOURCES = {"file", "api"}
+
+
+def _when(value) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return parse_datetime(str(value))
+
+
+def _case(case_id):
+    from cases.models import Case
+
+    return Case.objects.filter(pk=case_id).first()
+
+
+def _fill(payload: dict, case, key: str, attr: str | None = None):
+    if key in payload:
+        return payload[key]
+    return getattr(case, attr or key, None) if case is not None else None
+
+
+def on_case_event(*, event: str, case_id: int, payload: dict) -> None:
+    payload = dict(payload or {})
+    needs_case = event in {"conversion_candidate", "conversion_verified"} or "agent_id" not in payload
+    case = _case(case_id) if needs_case else None
+    agent_id = _fill(payload, case, "agent_id", "assignee_id")
+    common = {
+        "case_ref": case_id, "shop_id": _fill(payload, case, "shop_id"), "platform": _fill(payload, case, "platform") or "",
+        "tier": _fill(payload, case, "customer_tier") or "",
+    }  # fmt: skip
+    try:
+        if event in {"conversion_candidate", "conversion_verified"}:
+            _conversion(case_id, payload, case, agent_id, common)
+        elif event == "conversion_reverted":
+            reason = payload.get("reason") or _("评价转化被撤销(买家改回或申诉改判)")
+            awards_reverse_for_case(case_ref=case_id, event=AwardEvent.VERIFIED_CONVERSION, reason=reason)
+        elif event in {"resolved", "handled_within_sla"} and agent_id:
+            if event == "handled_within_sla" or payload.get("within_sla"):
+                award_apply(cause=AwardCause(event=AwardEvent.HANDLED_WITHIN_SLA, agent_id=agent_id,
+                                             occurred_at=_when(payload.get("resolved_at")), **common))  # fmt: skip
+        elif event == "appeal_won" and agent_id:
+            award_apply(cause=AwardCause(event=AwardEvent.APPEAL_WON, agent_id=agent_id,
+                                         occurred_at=_when(payload.get("decided_at")), **common))  # fmt: skip
+        elif event == "response_kpi_met" and agent_id:
+            _response_kpi(payload, agent_id, common)
+    except ValidationError as exc:
+        # A business refusal (e.g. reversing points already redeemed): keep it visible to the manager.
+        logger.warning("incentives: case event %s on case %s refused: %s", event, case_id, exc.messages)
+        if agent_id:
+            withhold_unmatched(
+                cause=AwardCause(event=event, agent_id=agent_id, case_ref=case_id),
+                reason_code=str(getattr(exc, "code", "") or "refused"), reason="；".join(exc.messages),
+            )  # fmt: skip
+
+
+def _conversion(case_id, payload, case, agent_id, common) -> None:
+    cause = AwardCause(
+        event=AwardEvent.VERIFIED_CONVERSION, agent_id=agent_id, occurred_at=_when(_fill(payload, case, "observed_at", "conversion_candidate_at")),
+        note=str(payload.get("case_label") or ""), compliance_violations=list(payload.get("compliance_violations") or []),
+        **common,
+    )  # fmt: skip
+    if not agent_id:
+        logger.warning("incentives: conversion on case %s has no assignee; nothing awarded", case_id)
+        return
+    before, after = _fill(payload, case, "from_rating", "converted_from_rating"), _fill(payload, case, "to_rating", "converted_to_rating")
+    until = _when(_fill(payload, case, "revision_until"))
+    allowed = _fill(payload, case, "revision_allowed")
+    source = payload.get("source", "file")
+    problems = []
+    if before is None or after is None or int(after) <= int(before):
+        problems.append(_("平台数据未显示评分变好"))
+    if allowed is False:
+        problems.append(_("该平台不允许买家修改评价"))
+    if until is not None and cause.occurred_at is not None and cause.occurred_at > until:
+        problems.append(_("超出可修改评价期"))
+    if source not in PLATFORM_SOURCES:
+        problems.append(_("转化不是来自平台数据(导入文件或接口)"))
+    if problems:
+        withhold_unmatched(cause=cause, reason_code="not_verified", reason=_("未确认的转化：") + "；".join(problems))
+        return
+    award_apply(cause=cause)
+
+
+def _response_kpi(payload, agent_id, common) -> None:
+    period = str(payload.get("period") or "")
+    common = {**common, "case_ref": None}
+    award_apply(cause=AwardCause(event=AwardEvent.RESPONSE_KPI, agent_id=agent_id, subject_ref=f"kpi:{period}:{agent_id}", **common))
+
+
+def on_training_event(*, event: str, payload: dict) -> None:
+    payload = dict(payload or {})
+    agent_id = payload.get("agent_id")
+    if not agent_id:
+        return
+    common = {"shop_id": payload.get("shop_id"), "platform": payload.get("platform") or ""}
+    if event == "qa_scored" and payload.get("score") is not None:
+        award_apply(cause=AwardCause(
+            event=AwardEvent.QA_SCORE, agent_id=agent_id, score=Decimal(str(payload["score"])),
+            subject_ref=f"qa:{payload.get('qa_review_id')}", occurred_at=_when(payload.get("scored_at")), **common,
+        ))  # fmt: skip
+    elif event == "response_kpi_met":
+        _response_kpi(payload, agent_id, {**common, "tier": ""})

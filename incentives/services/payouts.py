@@ -1,0 +1,228 @@
+"""Payout figures and files: the per-agent summary, every entry with its cause, as XLSX or CSV.
+
+Definitions (per agent, over the months of the span):
+- conversions: verified-conversion cases awarded minus those reversed within the span;
+- bonus CNY: CNY awards + reversals; adjustments CNY: CNY adjustments; total payable: every CNY entry;
+- points earned: points awards + reversals + adjustments; points redeemed: redemptions (positive);
+  points balance: all point entries up to the span's last month (later months never change it);
+- paid-leave days: entries in the ``leave_days`` unit (quarterly top 3).
+For a locked month the summary is the snapshot taken when it was locked (so a renamed user or a
+changed shop membership cannot change a past payout); tests check it equals the ledger sums.
+
+Text cells beginning with ``= + - @``, tab or CR get a leading apostrophe: Excel and WPS show it as
+typed text, never evaluate it, and the marker is visible to whoever reads the sheet. XLSX is written
+with openpyxl's write-only mode (streamed rows, constant memory); numbers are native numeric cells
+with number format ``0.00``; document times are fixed so a locked period exports the same content.
+"""
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import astuple, dataclass, fields
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
+
+from incentives.choices import AwardEvent, EntryKind, PeriodStatus, Unit
+from incentives.models import LedgerEntry, PayoutLine, Period
+from incentives.services.periods import PeriodSpan, parse_span, periods_of
+
+ZERO = Decimal("0.00")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+NUMBER_FORMAT = "0.00"
+FIXED_DOC_TIME = dt.datetime(2000, 1, 1)
+
+
+def safe_text(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+@dataclass
+class SummaryRow:
+    user_id: int
+    employee_code: str
+    name: str
+    shops: str
+    conversions: int
+    bonus_cny: Decimal
+    points_earned: Decimal
+    points_redeemed: Decimal
+    points_balance: Decimal
+    leave_days: Decimal
+    adjustments_cny: Decimal
+    total_payable: Decimal
+
+
+SUMMARY_HEADERS = ["工号", "姓名", "店铺", "转化数", "奖金(元)", "获得积分", "兑换积分", "积分余额", "带薪假(天)", "调整(元)", "应发合计(元)"]
+SUMMARY_NUMERIC = {3, 4, 5, 6, 7, 8, 9, 10}  # 0-based columns written as numbers
+DETAIL_HEADERS = ["分录ID", "工号", "姓名", "期间", "记账时间", "类型", "单位", "金额", "规则(版本)", "案件ID", "事件", "说明", "冲正原分录"]
+DETAIL_NUMERIC = {0, 7, 9, 12}
+
+
+def _summary_cells(row: SummaryRow) -> list:
+    values = astuple(row)[1:]
+    return [safe_text(v) if i not in SUMMARY_NUMERIC else v for i, v in enumerate(values)]
+
+
+def _user_info(user_ids: Iterable[int], shop_ids: set[int] | None) -> dict[int, tuple[str, str, str]]:
+    from reviewdesk.models import ShopMembership, User
+
+    shops = defaultdict(list)
+    memberships = ShopMembership.objects.filter(user_id__in=user_ids).select_related("shop").order_by("shop__code")
+    for membership in memberships:
+        if shop_ids is None or membership.shop_id in shop_ids:
+            shops[membership.user_id].append(membership.shop.code)
+    return {
+        u.pk: (u.employee_code or "", str(u), "、".join(shops[u.pk]))
+        for u in User.objects.filter(pk__in=user_ids)
+    }
+
+
+def summary_rows(periods: list[Period], *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None) -> list[SummaryRow]:
+    """Computed from the ledger. ``user_ids`` limits the agents (an HR user's shops), None = everyone."""
+    if not periods:
+        return []
+    entries = LedgerEntry.objects.filter(period__in=periods)
+    if user_ids is not None:
+        entries = entries.filter(account__user_id__in=user_ids)
+    sums = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for r in entries.values("account__user_id", "account__unit", "kind").annotate(total=Sum("amount")):
+        sums[r["account__user_id"]][(r["account__unit"], r["kind"])] += r["total"]
+    conversions = defaultdict(int)
+    conversion_entries = entries.filter(event=AwardEvent.VERIFIED_CONVERSION)
+    for kind, sign in ((EntryKind.AWARD, 1), (EntryKind.REVERSAL, -1)):
+        counted = conversion_entries.filter(kind=kind).values("account__user_id").annotate(n=Count("case_ref", distinct=True))
+        for r in counted:
+            conversions[r["account__user_id"]] += sign * r["n"]
+    last = max(periods, key=lambda p: (p.year, p.month))
+    balances = LedgerEntry.objects.filter(account__unit=Unit.POINTS, account__user_id__in=list(sums), period__starts_on__lte=last.starts_on)
+    balance = {r["account__user_id"]: r["total"] for r in balances.values("account__user_id").annotate(total=Sum("amount"))}
+    info = _user_info(list(sums), shop_ids)
+    rows = []
+    for user_id, by in sums.items():
+        cny = {kind: by[(Unit.CNY, kind)] for kind in EntryKind.values}
+        points = {kind: by[(Unit.POINTS, kind)] for kind in EntryKind.values}
+        code, name, shops = info[user_id]
+        rows.append(SummaryRow(
+            user_id=user_id, employee_code=code, name=name, shops=shops, conversions=conversions[user_id],
+            bonus_cny=cny[EntryKind.AWARD] + cny[EntryKind.REVERSAL],
+            points_earned=points[EntryKind.AWARD] + points[EntryKind.REVERSAL] + points[EntryKind.ADJUSTMENT],
+            points_redeemed=-points[EntryKind.REDEMPTION], points_balance=balance.get(user_id, ZERO),
+            leave_days=sum((v for (unit, _k), v in by.items() if unit == Unit.LEAVE_DAYS), ZERO),
+            adjustments_cny=cny[EntryKind.ADJUSTMENT], total_payable=sum(cny.values(), ZERO),
+        ))  # fmt: skip
+    rows.sort(key=lambda r: (r.employee_code, r.user_id))
+    return rows
+
+
+def span_summary(span: PeriodSpan, *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None) -> list[SummaryRow]:
+    """The snapshot for a locked month (exported as it was locked), else computed from the ledger."""
+    periods = periods_of(span)
+    if len(periods) == 1 and not span.is_quarter and periods[0].status == PeriodStatus.LOCKED:
+        lines = PayoutLine.objects.filter(period=periods[0])
+        if user_ids is not None:
+            lines = lines.filter(user_id__in=user_ids)
+        names = [f.name for f in fields(SummaryRow)]
+        rows = [SummaryRow(**{n: getattr(line, "user_id" if n == "user_id" else n) for n in names}) for line in lines]
+        rows.sort(key=lambda r: (r.employee_code, r.user_id))
+        return rows
+    return summary_rows(periods, user_ids=user_ids, shop_ids=shop_ids)
+
+
+def detail_rows(span: PeriodSpan, *, user_ids: set[int] | None = None) -> Iterator[list]:
+    """Every entry of the span with its cause, in a stable order (employee code, entry id)."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    kinds, units, events = dict(EntryKind.choices), dict(Unit.choices), dict(AwardEvent.choices)
+    entries = LedgerEntry.objects.filter(period__in=periods_of(span))
+    if user_ids is not None:
+        entries = entries.filter(account__user_id__in=user_ids)
+    values = entries.order_by("account__user__employee_code", "pk").values_list(
+        "pk", "account__user__employee_code", "account__user__display_name", "account__user__username",
+        "period__code", "created_at", "kind", "account__unit", "amount", "rule__code", "rule_version", "case_ref",
+        "event", "note", "reverses_id",
+    )  # fmt: skip
+    for pk, code, display, username, period, created, kind, unit, amount, rule, version, case, event, note, rev in values.iterator(chunk_size=5000):
+        yield [
+            pk, safe_text(code or ""), safe_text(display or username), period,
+            created.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), str(kinds.get(kind, kind)), str(units.get(unit, unit)),
+            amount, f"{rule} v{version}" if rule else "", case, str(events.get(event, event)) if event else "",
+            safe_text(note), rev,
+        ]  # fmt: skip
+
+
+# --- writers -------------------------------------------------------------------------------------
+
+
+def write_xlsx_rows(ws, headers: list[str], rows: Iterable[list], numeric: set[int]) -> int:
+    """Stream rows into a write-only sheet; numeric columns as numbers with format 0.00 (ids as integers)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    ws.append(headers)
+    cells = {}
+    for col in numeric:
+        cells[col] = WriteOnlyCell(ws)
+        cells[col].number_format = NUMBER_FORMAT
+    count = 0
+    for row in rows:
+        for col in numeric:
+            value = row[col]
+            if value is not None:
+                # One styled cell per column, refilled per row: write-only rows are serialised at once.
+                cell = cells[col]
+                cell.value = value
+                row[col] = cell
+        ws.append(row)
+        count += 1
+    return count
+
+
+def new_workbook():
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    workbook.properties.creator = "ReviewDesk"
+    workbook.properties.created = workbook.properties.modified = FIXED_DOC_TIME
+    return workbook
+
+
+def export_xlsx(span_code: str, out, *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None) -> dict:
+    span = parse_span(span_code)
+    summary = span_summary(span, user_ids=user_ids, shop_ids=shop_ids)
+    workbook = new_workbook()
+    write_xlsx_rows(workbook.create_sheet(_("汇总")), SUMMARY_HEADERS, (_summary_cells(r) for r in summary), SUMMARY_NUMERIC)
+    detail_count = write_xlsx_rows(workbook.create_sheet(_("明细")), DETAIL_HEADERS, detail_rows(span, user_ids=user_ids), DETAIL_NUMERIC)
+    workbook.save(out)
+    return {"span": span.code, "agents": len(summary), "entries": detail_count}
+
+
+def export_csv(span_code: str, out, *, sheet: str = "detail", user_ids: set[int] | None = None, shop_ids: set[int] | None = None) -> dict:
+    """UTF-8 with BOM (Excel/WPS detect the encoding). ``sheet`` = detail (every entry) or summary."""
+    span = parse_span(span_code)
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="") if not isinstance(out, io.TextIOBase) else out
+    writer = csv.writer(text)
+    if sheet == "summary":
+        rows = span_summary(span, user_ids=user_ids, shop_ids=shop_ids)
+        writer.writerow(SUMMARY_HEADERS)
+        writer.writerows(_summary_cells(r) for r in rows)
+        count = len(rows)
+    else:
+        writer.writerow(DETAIL_HEADERS)
+        count = 0
+        for row in detail_rows(span, user_ids=user_ids):
+            writer.writerow(row)
+            count += 1
+    text.flush()
+    if text is not out:
+        text.detach()
+    return {"span": span.code, "rows": count}
+
+
+def export_filename(span_code: str, fmt: str, sheet: str = "detail") -> str:
+    suffix = "" if fmt == "xlsx" else f"-{sheet}"
+    return f"payouts-{parse_span(span_code).code}{suffix}.{fmt}"
