@@ -89,14 +89,27 @@ class PolicyAdmin(ImportExportRules, SimpleHistoryAdmin):
         url, count = answer
         return format_html('<a href="{}">{}</a>', url, _("%(count)s 个案件") % {"count": count})
 
+    def _has_case_links(self) -> bool:
+        # A provider answers None for models it knows nothing about: no column for those models.
+        return bool(rule_case_links.all()) and case_link_for(self.model._meta.model_name, 0) is not None
+
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
-        if rule_case_links.all() and "decided_cases" not in columns:
+        if "decided_cases" not in columns and self._has_case_links():
             columns.append("decided_cases")
         return columns
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if rule_case_links.all() and obj is not None and "decided_cases" not in fields:
+        if obj is not None and "decided_cases" not in fields and self._has_case_links():
             fields.append("decided_cases")
         return fields
+
+    def save_model(self, request, obj, form, change):
+        # Versions only go up: a revert to an old version (simple_history) saves the old content as
+        # the next version, never again as the old number a case may have stored.
+        if change and obj.pk is not None and hasattr(obj, "version"):
+            current = type(obj).objects.filter(pk=obj.pk).values_list("version", flat=True).first()
+            if current is not None:
+                obj.version = current
+        super().save_model(request, obj, form, change)
