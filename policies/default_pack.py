@@ -46,7 +46,7 @@ CLASSIFICATION_RULES = [
     {"name": "差评/投诉关键词开案", "issue_type": None, "opens_case": True, "priority": 1,
      "patterns": "差评\n投诉\n12315\n举报"},
     {"name": "产品质量关键词", "issue_type": "quality", "priority": 10,
-     "patterns": "质量\n做工\n瑕疵\n坏了\n商品破损\n掉色\n开线\n起球\n色差\n尺码不符\n尺寸不符\n假货\n漏发\n异味\n用不了"},
+     "patterns": "质量\n做工\n瑕疵\n商品破损\n掉色\n开线\n起球\n色差\n尺码不符\n尺寸不符\n假货\n漏发\n异味\n用不了\n不能用\n故障"},
     {"name": "物流关键词", "issue_type": "logistics", "priority": 20,
      "patterns": "物流\n快递\n发货慢\n太慢\n延误\n还没到\n没收到\n迟迟\n包裹破损\n外包装\n压坏\n丢件\n配送"},
     {"name": "服务态度关键词", "issue_type": "service", "priority": 30,

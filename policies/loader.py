@@ -119,10 +119,15 @@ def load_policy(*, shop=None, platform: str) -> Policy:
     cached = _cache.get(key)
     if cached is not None and cached.stamp == stamp:
         return cached
-    policy = _build(shop_id=shop_id, platform=platform, stamp=stamp)
+    # The platform-independent part is shared by the five platforms of one shop.
+    shared = _cache.get(("shared", shop_id))
+    if shared is None or shared["stamp"] != stamp:
+        shared = _load_shared(shop_id=shop_id, stamp=stamp)
+    policy = _for_platform(shared, platform)
     with _lock:
         if len(_cache) >= _MAX_CACHED:
             _cache.clear()
+        _cache[("shared", shop_id)] = shared
         _cache[key] = policy
     return policy
 
@@ -139,14 +144,14 @@ def _scoped(model, shop_id, **filters):
     return rows
 
 
-def _build(*, shop_id, platform, stamp) -> Policy:
+def _load_shared(*, shop_id, stamp) -> dict:
     issue_types = {
         t.pk: IssueTypeSpec(t.pk, t.code, t.name, t.name_en, t.is_malicious, t.is_fallback, t.compensable, t.sort_order)
         for t in IssueType.objects.filter(active=True)
     }
-    platform_rule = None
-    for row in _scoped(PlatformRule, shop_id, platform=platform):
-        platform_rule = _platform_rule(row)
+    platform_rules = {}
+    for row in _scoped(PlatformRule, shop_id):  # global first: the shop's row replaces it
+        platform_rules[row.platform] = _platform_rule(row)
 
     classification = sorted(
         (
@@ -169,8 +174,7 @@ def _build(*, shop_id, platform, stamp) -> Policy:
         for s in _scoped(MaliciousSignal, shop_id)
     ]
 
-    calendar = _calendar(shop_id)
-    calendars: dict[int, CalendarPolicy] = {}
+    calendars: dict[int, CalendarPolicy | None] = {}
     sla_tiers: dict[int | None, SlaTierSpec] = {}
     for tier in _scoped(SlaTier, shop_id):
         tier_calendar = None
@@ -192,9 +196,7 @@ def _build(*, shop_id, platform, stamp) -> Policy:
         tiers_by_code[t.code] = CustomerTierSpec(
             _ref(t), t.code, t.name, t.min_annual_spend, t.max_order_count, t.min_days_since_last_order, t.priority
         )
-    customer_tiers = sorted(tiers_by_code.values(), key=lambda t: (t.priority, t.ref.id))
 
-    templates = [_template(t) for t in _scoped(ReplyTemplate, shop_id) if t.platform in ("", platform)]
     compliance = []
     for c in _scoped(ComplianceRule, shop_id):
         regex = compile_patterns(c.match_mode, _patterns(c.match_mode, c.patterns))
@@ -207,14 +209,29 @@ def _build(*, shop_id, platform, stamp) -> Policy:
             )
     compliance.sort(key=lambda c: (c.action != "block", c.ref.id))
 
+    return {
+        "stamp": stamp, "shop_id": shop_id, "issue_types": issue_types, "platform_rules": platform_rules,
+        "classification": tuple(classification), "signals": tuple(signals), "sla_tiers": sla_tiers,
+        "calendar": _calendar(shop_id), "customer_tiers": tuple(sorted(tiers_by_code.values(), key=lambda t: (t.priority, t.ref.id))),
+        "compensation": _compensation(shop_id), "templates": tuple(_template(t) for t in _scoped(ReplyTemplate, shop_id)),
+        "compliance": tuple(compliance), "follow_up_plans": _follow_up_plans(shop_id),
+        "appeal_checklists": _appeal_checklists(shop_id), "contact_limits": list(_scoped(ContactLimit, shop_id)),
+        "classification_regex": combine(r.regex for r in classification),
+        "phrase_regex": combine(s.regex for s in signals if s.regex is not None),
+    }  # fmt: skip
+
+
+def _for_platform(shared: dict, platform: str) -> Policy:
     return Policy(
-        platform=platform, shop_id=shop_id, platform_rule=platform_rule, issue_types=issue_types,
-        classification_rules=tuple(classification), malicious_signals=tuple(signals), sla_tiers=sla_tiers,
-        calendar=calendar, customer_tiers=tuple(customer_tiers), compensation_rules=_compensation(shop_id),
-        templates=tuple(templates), compliance_rules=tuple(compliance), follow_up_plans=_follow_up_plans(shop_id),
-        appeal_checklist=_appeal_checklist(shop_id, platform), contact_limit=_contact_limit(shop_id, platform),
-        stamp=stamp, classification_regex=combine(r.regex for r in classification),
-        phrase_regex=combine(s.regex for s in signals if s.regex is not None),
+        platform=platform, shop_id=shared["shop_id"], platform_rule=shared["platform_rules"].get(platform),
+        issue_types=shared["issue_types"], classification_rules=shared["classification"],
+        malicious_signals=shared["signals"], sla_tiers=shared["sla_tiers"], calendar=shared["calendar"],
+        customer_tiers=shared["customer_tiers"], compensation_rules=shared["compensation"],
+        templates=tuple(t for t in shared["templates"] if t.platform in ("", platform)),
+        compliance_rules=shared["compliance"], follow_up_plans=shared["follow_up_plans"],
+        appeal_checklist=shared["appeal_checklists"].get(platform),
+        contact_limit=_contact_limit(shared["contact_limits"], platform), stamp=shared["stamp"],
+        classification_regex=shared["classification_regex"], phrase_regex=shared["phrase_regex"],
     )  # fmt: skip
 
 
@@ -327,10 +344,10 @@ def _follow_up_plans(shop_id) -> dict[str, FollowUpPlanSpec]:
     return plans
 
 
-def _appeal_checklist(shop_id, platform) -> AppealChecklistSpec | None:
-    chosen = None
-    for c in _scoped(AppealChecklist, shop_id, platform=platform):
-        chosen = AppealChecklistSpec(
+def _appeal_checklists(shop_id) -> dict[str, AppealChecklistSpec]:
+    chosen = {}
+    for c in _scoped(AppealChecklist, shop_id):  # global first: the shop's row replaces it
+        chosen[c.platform] = AppealChecklistSpec(
             ref=RuleRef("appealchecklist", c.pk, c.version, str(c)), platform=c.platform,
             reasons=tuple(c.reason_list), evidence=tuple(c.evidence_list), max_images=c.max_images,
             description_max_chars=c.description_max_chars, once_per_review=c.once_per_review,
@@ -338,8 +355,8 @@ def _appeal_checklist(shop_id, platform) -> AppealChecklistSpec | None:
     return chosen
 
 
-def _contact_limit(shop_id, platform) -> ContactLimitSpec | None:
-    rows = [r for r in _scoped(ContactLimit, shop_id) if r.platform in ("", platform)]
+def _contact_limit(rows, platform) -> ContactLimitSpec | None:
+    rows = [r for r in rows if r.platform in ("", platform)]
     if not rows:
         return None
     # Most specific wins: shop before global, then this platform before "every platform".

@@ -13,7 +13,9 @@ from reviewdesk.choices import Role
 
 
 def duration_label(minutes: int) -> str:
-    """120 → "2小时", 90 → "1小时30分钟", 45 → "45分钟"."""
+    """120 → "2小时", 90 → "1小时30分钟", 45 → "45分钟", 4320 → "3天" (whole days from 2 days on)."""
+    if minutes >= 2880 and minutes % 1440 == 0:
+        return _("%(d)s天") % {"d": minutes // 1440}
     hours, rest = divmod(int(minutes), 60)
     if hours and rest:
         return _("%(h)s小时%(m)s分钟") % {"h": hours, "m": rest}
