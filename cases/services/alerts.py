@@ -213,3 +213,15 @@ def alert_new_cases(*, case_ids: list[int]) -> None:
         async_task("cases.tasks.alert_new_cases_task", case_ids)
 
     transaction.on_commit(enqueue)
+
+
+def notifications_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
+    """Mark the user's own notifications read (all unread ones when ``notification_ids`` is None)."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=timezone.now())
+
+
+def unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count() if user.is_authenticated else 0

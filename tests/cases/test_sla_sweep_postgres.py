@@ -1,0 +1,68 @@
+"""Two clusters sweeping at once (two threads, real commits on PostgreSQL): no duplicate events,
+no duplicate notifications."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+
+from cases.models import Notification, SlaEvent
+from cases.notify.choices import NotificationKind
+from cases.services.sla import sla_sweep
+from tests.cases.c2_factories import T0, make_case, sla_fields
+from tests.factories import ShopFactory, UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_in_threads(target, count):
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(target())
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+def test_two_sweeps_at_once_announce_each_breach_once():
+    shop = ShopFactory(code="pg-race", platform="taobao", name="并发店铺")
+    supervisors = [UserFactory(role="supervisor", shops=[shop]) for _ in range(2)]
+    cases = [make_case(shop, **sla_fields(start=T0 + n * dt.timedelta(seconds=7), minutes=60)) for n in range(1200)]
+    now = T0 + dt.timedelta(hours=5)
+
+    results, errors = run_in_threads(lambda: sla_sweep(now=now), 2)
+
+    assert errors == []
+    assert sum(r.breaches for r in results) == len(cases)
+    assert SlaEvent.objects.count() == len(cases)
+    assert Notification.objects.filter(kind=NotificationKind.SLA_BREACH).count() == len(cases) * len(supervisors)
+    # A third run afterwards finds nothing left to do.
+    assert sla_sweep(now=now).checked == 0
+
+
+def test_four_sweeps_racing_for_one_case_announce_its_breach_once():
+    shop = ShopFactory(code="pg-race2", platform="taobao", name="并发店铺2")
+    UserFactory(role="supervisor", shops=[shop])
+    make_case(shop, **sla_fields(start=T0, minutes=60))
+    now = T0 + dt.timedelta(hours=2)
+
+    results, errors = run_in_threads(lambda: sla_sweep(now=now), 4)
+
+    assert errors == []
+    assert sum(r.breaches for r in results) == 1
+    assert SlaEvent.objects.count() == 1
+    assert Notification.objects.count() == 1
