@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import migrations
+from django.utils import timezone
 
 RULES = [
     # code, name, event, amount, points, leave_days, extra
@@ -30,19 +31,30 @@ ITEMS = [
 ]
 
 
+def _history(apps, model_name, obj):
+    """The first version of a seeded row in its simple_history table (seeding bypasses the signal)."""
+    Historical = apps.get_model("incentives", f"Historical{model_name}")
+    values = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+    Historical.objects.create(
+        **values, history_date=timezone.now(), history_type="+", history_change_reason="seed 000"
+    )
+
+
 def seed(apps, schema_editor):
     AwardRule = apps.get_model("incentives", "AwardRule")
     RewardItem = apps.get_model("incentives", "RewardItem")
     for code, name, event, amount, points, leave_days, extra in RULES:
         if AwardRule.objects.filter(code=code).exists():
             continue
-        AwardRule.objects.create(
+        rule = AwardRule.objects.create(
             code=code, name=name, event=event, amount=amount, points=points, leave_days=leave_days,
             effective_from=dt.date(2026, 1, 1), description=DESCRIPTIONS.get(code, ""), **extra,
         )
+        _history(apps, "AwardRule", rule)
     for name, category, price, description in ITEMS:
         if not RewardItem.objects.filter(name=name).exists():
-            RewardItem.objects.create(name=name, category=category, point_price=price, description=description)
+            item = RewardItem.objects.create(name=name, category=category, point_price=price, description=description)
+            _history(apps, "RewardItem", item)
 
 
 class Migration(migrations.Migration):

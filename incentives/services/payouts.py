@@ -33,6 +33,7 @@ from incentives.models import LedgerEntry, PayoutLine, Period
 from incentives.services.periods import PeriodSpan, parse_span, periods_of
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_FORMAT = "0.00"
 FIXED_DOC_TIME = dt.datetime(2000, 1, 1)
@@ -93,7 +94,7 @@ def summary_rows(periods: list[Period], *, user_ids: set[int] | None = None, sho
         entries = entries.filter(account__user_id__in=user_ids)
     sums = defaultdict(lambda: defaultdict(lambda: ZERO))
     for r in entries.values("account__user_id", "account__unit", "kind").annotate(total=Sum("amount")):
-        sums[r["account__user_id"]][(r["account__unit"], r["kind"])] += r["total"]
+        sums[r["account__user_id"]][(r["account__unit"], r["kind"])] += r["total"].quantize(CENT)
     conversions = defaultdict(int)
     conversion_entries = entries.filter(event=AwardEvent.VERIFIED_CONVERSION)
     for kind, sign in ((EntryKind.AWARD, 1), (EntryKind.REVERSAL, -1)):
@@ -102,7 +103,7 @@ def summary_rows(periods: list[Period], *, user_ids: set[int] | None = None, sho
             conversions[r["account__user_id"]] += sign * r["n"]
     last = max(periods, key=lambda p: (p.year, p.month))
     balances = LedgerEntry.objects.filter(account__unit=Unit.POINTS, account__user_id__in=list(sums), period__starts_on__lte=last.starts_on)
-    balance = {r["account__user_id"]: r["total"] for r in balances.values("account__user_id").annotate(total=Sum("amount"))}
+    balance = {r["account__user_id"]: r["total"].quantize(CENT) for r in balances.values("account__user_id").annotate(total=Sum("amount"))}
     info = _user_info(list(sums), shop_ids)
     rows = []
     for user_id, by in sums.items():
@@ -129,30 +130,50 @@ def span_summary(span: PeriodSpan, *, user_ids: set[int] | None = None, shop_ids
         if user_ids is not None:
             lines = lines.filter(user_id__in=user_ids)
         names = [f.name for f in fields(SummaryRow)]
-        rows = [SummaryRow(**{n: getattr(line, "user_id" if n == "user_id" else n) for n in names}) for line in lines]
+        rows = [SummaryRow(**{name: getattr(line, name) for name in names}) for line in lines]
         rows.sort(key=lambda r: (r.employee_code, r.user_id))
         return rows
     return summary_rows(periods, user_ids=user_ids, shop_ids=shop_ids)
 
 
+def _people(span: PeriodSpan, periods: list[Period], user_ids: set[int] | None) -> dict[int, tuple[str, str]]:
+    """user id → (employee code, name): from the lock snapshots when every month is locked (a rename
+    later does not change a past export), else as the users are now."""
+    from reviewdesk.models import User
+
+    people = {}
+    if periods and all(p.status == PeriodStatus.LOCKED for p in periods):
+        for line in PayoutLine.objects.filter(period__in=periods).order_by("period__year", "period__month"):
+            people[line.user_id] = (line.employee_code, line.name)
+    users = User.objects.filter(incentive_accounts__entries__period__in=periods).distinct()
+    if user_ids is not None:
+        users = users.filter(pk__in=user_ids)
+    for user in users.exclude(pk__in=list(people)):
+        people[user.pk] = (user.employee_code or "", str(user))
+    return people
+
+
 def detail_rows(span: PeriodSpan, *, user_ids: set[int] | None = None) -> Iterator[list]:
-    """Every entry of the span with its cause, in a stable order (employee code, entry id)."""
+    """Every entry of the span with its cause, in a stable order (agent, entry id)."""
     tz = ZoneInfo(settings.TIME_ZONE)
-    kinds, units, events = dict(EntryKind.choices), dict(Unit.choices), dict(AwardEvent.choices)
-    entries = LedgerEntry.objects.filter(period__in=periods_of(span))
+    kinds = {k: str(v) for k, v in EntryKind.choices}
+    units = {k: str(v) for k, v in Unit.choices}
+    events = {k: str(v) for k, v in AwardEvent.choices}
+    periods = periods_of(span)
+    people = {uid: (safe_text(code), safe_text(name)) for uid, (code, name) in _people(span, periods, user_ids).items()}
+    entries = LedgerEntry.objects.filter(period__in=periods)
     if user_ids is not None:
         entries = entries.filter(account__user_id__in=user_ids)
-    values = entries.order_by("account__user__employee_code", "pk").values_list(
-        "pk", "account__user__employee_code", "account__user__display_name", "account__user__username",
-        "period__code", "created_at", "kind", "account__unit", "amount", "rule__code", "rule_version", "case_ref",
-        "event", "note", "reverses_id",
+    values = entries.order_by("account__user_id", "pk").values_list(
+        "pk", "account__user_id", "period__code", "created_at", "kind", "account__unit", "amount", "rule__code",
+        "rule_version", "case_ref", "event", "note", "reverses_id",
     )  # fmt: skip
-    for pk, code, display, username, period, created, kind, unit, amount, rule, version, case, event, note, rev in values.iterator(chunk_size=5000):
+    for pk, user_id, period, created, kind, unit, amount, rule, version, case, event, note, rev in values.iterator(chunk_size=5000):
+        code, name = people[user_id]
         yield [
-            pk, safe_text(code or ""), safe_text(display or username), period,
-            created.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), str(kinds.get(kind, kind)), str(units.get(unit, unit)),
-            amount, f"{rule} v{version}" if rule else "", case, str(events.get(event, event)) if event else "",
-            safe_text(note), rev,
+            pk, code, name, period, created.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), kinds.get(kind, kind),
+            units.get(unit, unit), amount, f"{rule} v{version}" if rule else "", case,
+            events.get(event, event) if event else "", safe_text(note), rev,
         ]  # fmt: skip
 
 
