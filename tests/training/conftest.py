@@ -68,3 +68,10 @@ def make_case(
         review=review, shop=shop, platform=shop.platform, status=status, handling_role=handling_role,
         assignee=assignee, assigned_at=opened_at if assignee else None, opened_at=opened_at, **fields,
     )  # fmt: skip
+
+
+def month_key(months_back: int = 0) -> str:
+    """The key of the month ``months_back`` before the current one (tests that go through today())."""
+    from training.periods import previous_periods
+
+    return previous_periods("monthly", months_back + 1, until=timezone.localdate())[0].key

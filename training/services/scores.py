@@ -58,7 +58,7 @@ def score_validate(*, module: TrainingModule, period: str, value) -> tuple[Perio
     if number < 0 or number > module.max_value:
         raise ValidationError(
             _("成绩 %(value)s 超出范围：“%(module)s”的成绩应在 0 到 %(max)s 之间。")
-            % {"value": value, "module": module.name, "max": module.max_value.normalize()},
+            % {"value": value, "module": module.name, "max": f"{module.max_value.normalize():f}"},
             code=TrainingError.SCORE_OUT_OF_RANGE,
         )
     return parsed, number.quantize(TWO_PLACES)
