@@ -23,7 +23,41 @@ def _codes_field(label, choices, help_text):
     )
 
 
-class ComplianceRuleAdminForm(forms.ModelForm):
+class PolicyAdminForm(forms.ModelForm):
+    """Refuses a stale form: the version the manager opened must still be the current one on save.
+
+    The version is read from the database (not from the instance), so that reverting to an old
+    version in the history page is checked against the current one too.
+    """
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and hasattr(self.instance, "version"):
+            self.fields["seen_version"].initial = self._current_version()
+
+    def _current_version(self) -> int | None:
+        model = type(self.instance)
+        return model.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+
+    def clean(self):
+        data = super().clean()
+        seen = data.get("seen_version")
+        if seen is not None and self.instance.pk is not None and hasattr(self.instance, "version"):
+            current = self._current_version()
+            if current is not None and current != seen:
+                raise ValidationError(
+                    _(
+                        "这条规则在您打开后已被修改(您看到的是第%(seen)s版，当前是第%(current)s版)。请刷新页面后重新修改。"
+                    ),
+                    code="stale_form",
+                    params={"seen": seen, "current": current},
+                )
+        return data
+
+
+class ComplianceRuleAdminForm(PolicyAdminForm):
     """Platforms and channels as check boxes, stored as the model's comma-separated codes."""
 
     platforms = _codes_field(_("适用平台"), Platform.choices, _("都不勾选表示所有平台。"))
@@ -156,6 +190,8 @@ class SandboxForm(forms.Form):
     order_amount = forms.DecimalField(label=_("订单金额(元)"), **_MONEY)
     shipping_fee = forms.DecimalField(label=_("运费(元)"), **_MONEY)
     annual_spend = forms.DecimalField(label=_("买家年消费(元)"), **_MONEY)
+    order_count = forms.IntegerField(label=_("买家历史订单数"), required=False, min_value=0)
+    days_since_last_order = forms.IntegerField(label=_("距上次下单(天)"), required=False, min_value=0)
     received_at = forms.DateTimeField(
         label=_("收到评价时间"), required=False, help_text=_("留空表示现在(北京时间)。"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

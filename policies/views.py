@@ -166,6 +166,8 @@ def _decide(form: SandboxForm):
         order_amount=data.get("order_amount"),
         shipping_fee=data.get("shipping_fee"),
         annual_spend=data.get("annual_spend"),
+        order_count=data.get("order_count"),
+        days_since_last_order=data.get("days_since_last_order"),
         shop_id=shop.pk if shop else None,
     )
     decision = decide(facts, load_policy(shop=shop, platform=data["platform"]))

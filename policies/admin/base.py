@@ -8,6 +8,7 @@ from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
+from policies.forms import PolicyAdminForm
 from policies.hooks import case_link_for, rule_case_links
 
 
@@ -71,6 +72,7 @@ class ChildAdmin(ImportExportRules, admin.ModelAdmin):
 class PolicyAdmin(ImportExportRules, SimpleHistoryAdmin):
     """Base admin of a rule (PolicyBase or IssueType). Subclasses set ``resource_classes`` and lists."""
 
+    form = PolicyAdminForm
     readonly_fields = ["version", "updated_at"]
 
     # --- scope ------------------------------------------------------------------------------------

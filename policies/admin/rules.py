@@ -27,7 +27,7 @@ class PlatformRuleAdmin(PolicyAdmin):
     list_filter = ["platform", *SCOPE_FILTERS, "active", "revision_allowed", "may_request_revision"]
     search_fields = ["revision_note", "shop__code", "shop__name"]
     fieldsets = [
-        (None, {"fields": ["platform", "shop", "active", "case_rating_max"]}),
+        (None, {"fields": ["platform", "shop", "active", "case_rating_max", "seen_version"]}),
         (_("修改评价"), {"fields": ["revision_allowed", "revision_max_count", "revision_window_days", "revision_note", "may_request_revision"]}),
         (_("商家回复/解释"), {"fields": ["reply_allowed", "reply_window_days", "reply_max_chars", "reply_once", "reply_closed_after_append"]}),
         (_("申诉"), {"fields": ["appeal_allowed", "appeal_window_days"]}),

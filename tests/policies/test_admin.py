@@ -123,6 +123,39 @@ def test_revert_to_an_earlier_version_restores_it(manager_client, manager):
     assert tier.history.order_by("-history_id").first().history_user == manager
 
 
+def test_stale_form_is_refused_and_changes_nothing(manager_client):
+    tier = m.SlaTier.objects.create(
+        issue_type=issue_type(), name="质量4小时", first_response_minutes=240, handling_role="supervisor"
+    )
+    form = page(manager_client.get(change_url(tier)))
+    assert '<input type="hidden" name="seen_version" value="1"' in form
+    tier.first_response_minutes = 200  # someone else saves first
+    tier.save()
+    before = snapshot(m.SlaTier)
+    response = post_admin(
+        manager_client,
+        change_url(tier),
+        m.SlaTier,
+        tier_form(tier, first_response_minutes="180", seen_version="1"),
+    )
+    assert "这条规则在您打开后已被修改(您看到的是第1版，当前是第2版)。请刷新页面后重新修改。" in page(
+        response
+    )
+    assert snapshot(m.SlaTier) == before
+    response = post_admin(
+        manager_client,
+        change_url(tier),
+        m.SlaTier,
+        tier_form(tier, first_response_minutes="180", seen_version="2"),
+    )
+    assert response.status_code == 302
+
+
+def test_platform_rule_form_carries_the_seen_version(manager_client):
+    rule = m.PlatformRule.objects.create(platform="jd", appeal_window_days=30)
+    assert 'name="seen_version" value="1"' in page(manager_client.get(change_url(rule)))
+
+
 def test_revert_that_is_now_invalid_is_refused_and_changes_nothing(manager_client):
     tier = m.SlaTier.objects.create(
         issue_type=issue_type(), name="质量4小时", first_response_minutes=240, handling_role="supervisor"

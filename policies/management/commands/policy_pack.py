@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from policies.pack import export_pack, import_pack
 
@@ -26,24 +27,27 @@ class Command(BaseCommand):
             try:
                 out.write_bytes(export_pack())
             except OSError as exc:
-                raise CommandError(f"无法写入文件 {out}：{exc.strerror or exc}")
-            self.stdout.write(self.style.SUCCESS(f"已导出规则包：{out}"))
+                raise CommandError(
+                    _("无法写入文件 %(path)s：%(error)s") % {"path": out, "error": exc.strerror or exc}
+                )
+            self.stdout.write(self.style.SUCCESS(_("已导出规则包：%(path)s") % {"path": out}))
             return
 
         path = Path(options["path"])
         if not path.is_file():
-            raise CommandError(f"找不到文件：{path}")
+            raise CommandError(_("找不到文件：%(path)s") % {"path": path})
         report = import_pack(path.read_bytes(), dry_run=options["dry_run"])
         for sheet in report.sheets:
             self.stdout.write(
-                f"{sheet.sheet}：{sheet.rows}行，新增{sheet.new}，更新{sheet.updated}，未变{sheet.unchanged}"
+                _("%(sheet)s：%(rows)s行，新增%(new)s，更新%(updated)s，未变%(unchanged)s") % vars(sheet)
             )
         if report.errors:
             lines = "\n".join(f"  {error.describe()}" for error in report.errors)
-            raise CommandError(f"规则包有{len(report.errors)}处错误，未写入任何内容：\n{lines}")
-        totals = report.totals
-        summary = f"新增{totals['new']}，更新{totals['updated']}，未变{totals['unchanged']}"
+            raise CommandError(
+                _("规则包有%(count)s处错误，未写入任何内容：") % {"count": len(report.errors)} + "\n" + lines
+            )
+        summary = _("新增%(new)s，更新%(updated)s，未变%(unchanged)s") % report.totals
         if report.dry_run:
-            self.stdout.write(self.style.SUCCESS(f"试导入通过(未写入)：{summary}"))
+            self.stdout.write(self.style.SUCCESS(_("试导入通过(未写入)：%(summary)s") % {"summary": summary}))
         else:
-            self.stdout.write(self.style.SUCCESS(f"已导入规则包：{summary}"))
+            self.stdout.write(self.style.SUCCESS(_("已导入规则包：%(summary)s") % {"summary": summary}))
