@@ -201,4 +201,19 @@ def _decision_view(decision) -> dict:
             {"template": t, "channel": _label(Channel, t.channel), "stage": _label(TemplateStage, t.stage)}
             for t in decision.templates
         ],
+        "rules": [_rule_link(ref) for ref in decision.rule_refs],
     }
+
+
+def _rule_link(ref) -> dict:
+    """A rule that contributed, with a link to edit it (and so to see its effect on the next try)."""
+    from django.apps import apps
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        model = apps.get_model("policies", ref.model)
+        kind = model._meta.verbose_name
+        url = reverse(f"admin:policies_{ref.model}_change", args=[ref.id])
+    except (LookupError, NoReverseMatch):
+        kind, url = ref.model, ""
+    return {"kind": kind, "name": ref.name, "version": ref.version, "url": url}

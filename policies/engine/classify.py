@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from policies.decisions import Classification, ReviewFacts
@@ -134,20 +135,24 @@ def _number(value) -> str:
 def customer_tier(facts: ReviewFacts, policy: Policy) -> tuple[CustomerTierSpec | None, str]:
     """The first tier (by priority) whose every filled condition holds; a tier with none is the fallback."""
     for tier in policy.customer_tiers:
-        conditions = []
-        if tier.min_annual_spend is not None:
-            if facts.annual_spend is None or facts.annual_spend < tier.min_annual_spend:
-                continue
-            conditions.append(_("年消费%(spend)s元 ≥ %(min)s元") % {"spend": facts.annual_spend, "min": tier.min_annual_spend})
-        if tier.max_order_count is not None:
-            if facts.order_count is None or facts.order_count > tier.max_order_count:
-                continue
-            conditions.append(_("历史订单%(count)s单 ≤ %(max)s单") % {"count": facts.order_count, "max": tier.max_order_count})
-        if tier.min_days_since_last_order is not None:
-            days = facts.days_since_last_order
-            if days is None or days < tier.min_days_since_last_order:
-                continue
-            conditions.append(_("距上次下单%(days)s天 ≥ %(min)s天") % {"days": days, "min": tier.min_days_since_last_order})
-        why = "、".join(conditions) if conditions else _("其他分层条件都不满足(兜底)")
-        return tier, _("客户分层“%(name)s”：%(why)s") % {"name": tier.name, "why": why}
+        if tier.min_annual_spend is not None and (facts.annual_spend is None or facts.annual_spend < tier.min_annual_spend):
+            continue
+        if tier.max_order_count is not None and (facts.order_count is None or facts.order_count > tier.max_order_count):
+            continue
+        days = facts.days_since_last_order
+        if tier.min_days_since_last_order is not None and (days is None or days < tier.min_days_since_last_order):
+            continue
+        return tier, policy.remember(("tier", tier.ref.id, get_language()), lambda tier=tier: _tier_reason(tier))
     return None, _("没有配置客户分层")
+
+
+def _tier_reason(tier: CustomerTierSpec) -> str:
+    conditions = []
+    if tier.min_annual_spend is not None:
+        conditions.append(_("年消费 ≥ %(min)s元") % {"min": tier.min_annual_spend})
+    if tier.max_order_count is not None:
+        conditions.append(_("历史订单 ≤ %(max)s单") % {"max": tier.max_order_count})
+    if tier.min_days_since_last_order is not None:
+        conditions.append(_("距上次下单 ≥ %(min)s天") % {"min": tier.min_days_since_last_order})
+    why = "、".join(conditions) if conditions else _("其他分层条件都不满足(兜底)")
+    return _("客户分层“%(name)s”：%(why)s") % {"name": tier.name, "why": why}

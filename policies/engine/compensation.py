@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from policies.decisions import CompensationOffer, ReviewFacts
@@ -27,6 +28,7 @@ def compensation_options(
     rule never matches an unknown order amount. Non-compensable issue types get no offer."""
     if issue_type is None:
         return (), _("没有问题类型，不计算补偿")
+    language = get_language()
     if not issue_type.compensable:
         return (), _("问题类型“%(name)s”不补偿(恶意差评走证据收集与平台申诉)") % {"name": issue_type.name}
     offers: list[CompensationOffer] = []
@@ -38,11 +40,26 @@ def compensation_options(
         if not rule.contains(facts.order_amount):
             continue
         for option in rule.options:
-            offers.append(_offer(facts, rule, option))
+            # An offer depends only on the option and the one input its formula reads: memoised.
+            key = ("offer", option.id, language, _formula_input(facts, option.formula))
+            offers.append(policy.remember(key, lambda rule=rule, option=option: _offer(facts, rule, option)))
     if not offers:
         return (), _("没有匹配的补偿规则")
+    rule_ids = tuple(dict.fromkeys(o.rule.id for o in offers))
+    return tuple(offers), policy.remember(("offer-reason", rule_ids, language), lambda: _reason(offers))
+
+
+def _reason(offers) -> str:
     rules = list(dict.fromkeys(o.rule.name for o in offers))
-    return tuple(offers), _("匹配的补偿规则：%(rules)s；先核实责任，再提供方案") % {"rules": "、".join(rules)}
+    return _("匹配的补偿规则：%(rules)s；先核实责任，再提供方案") % {"rules": "、".join(rules)}
+
+
+def _formula_input(facts: ReviewFacts, formula: str):
+    if formula == "multiple_of_shipping":
+        return facts.shipping_fee
+    if formula in ("percent_of_order", "order_amount"):
+        return facts.order_amount
+    return None
 
 
 def _offer(facts: ReviewFacts, rule: CompensationRuleSpec, option: CompensationOptionSpec) -> CompensationOffer:
@@ -64,7 +81,7 @@ def _offer(facts: ReviewFacts, rule: CompensationRuleSpec, option: CompensationO
         notes.append(_("成本%(cost)s元超过上限%(cap)s元，需%(role)s审批") % {
             "cost": cost, "cap": money(cap), "role": role_label(option.approval_role)})  # fmt: skip
     if rule.banded:
-        notes.insert(0, _("订单金额%(amount)s元落在区间%(band)s") % {"amount": money(facts.order_amount), "band": rule.band_label})
+        notes.insert(0, _("订单金额落在区间%(band)s") % {"band": rule.band_label})
     return CompensationOffer(
         option_id=option.id,
         rule=rule.ref,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from policies.decisions import AppealDecision, ContactLimitDecision, Decision, ReviewFacts
@@ -46,10 +47,17 @@ def decide(facts: ReviewFacts, policy: Policy, *, context: dict | None = None, l
     render_context = dict(context or {})
     if issue is not None:
         render_context.setdefault("issue", issue.label(language))
-    templates = render_for_case(
-        policy, applicable_templates(policy, issue_type_id=classification.issue_type_id, language=language), render_context
-    )
-    plan_ref, steps = follow_ups(policy)
+
+    def render():
+        chosen = applicable_templates(policy, issue_type_id=classification.issue_type_id, language=language)
+        return render_for_case(policy, chosen, render_context)
+
+    ui_language = get_language()
+    if context:
+        templates = render()
+    else:  # the default context depends only on the issue type: render once per snapshot
+        templates = policy.remember(("templates", classification.issue_type_id, language, ui_language), render)
+    plan_ref, steps = policy.remember(("follow-ups", ui_language), lambda: follow_ups(policy))
 
     appeal = None
     if classification.malicious:

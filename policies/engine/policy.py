@@ -264,6 +264,17 @@ class Policy:
     phrase_regex: re.Pattern | None = None
     # (platform, channel) -> (rules, combined regex); filled lazily by check_compliance.
     compliance_cache: dict = field(default_factory=dict, compare=False, repr=False)
+    # Parts of decisions that depend only on the rules (and a few inputs), computed once per
+    # snapshot: the SLA wording, offers for a given amount, rendered default templates …
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def remember(self, key, compute):
+        value = self.memo.get(key)
+        if value is None:
+            if len(self.memo) > 20_000:  # amounts vary per row; keep the memo bounded
+                self.memo.clear()
+            value = self.memo[key] = compute()
+        return value
 
     @property
     def fallback_issue_type(self) -> IssueTypeSpec | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from policies.business_time import add_business_minutes
@@ -42,10 +43,9 @@ def sla(facts: ReviewFacts, policy: Policy, classification: Classification) -> S
     if not classification.opens_case:
         return None
     tier = policy.sla_tiers.get(classification.issue_type_id) if classification.issue_type_id else None
-    chosen_by = _("问题类型“%(name)s”的时效等级") % {"name": classification.issue_type_name}
+    fallback = tier is None
     if tier is None:
         tier = policy.sla_tiers.get(None)
-        chosen_by = _("兜底时效等级(该问题类型没有专门的时效等级)")
     if tier is None:
         return SlaDecision(
             tier=None, tier_name="", handling_role="", escalation_role="", warn_at_percent=0,
@@ -58,28 +58,13 @@ def sla(facts: ReviewFacts, policy: Policy, classification: Classification) -> S
     due = warn = {}
     if start is not None:
         spec = calendar.spec
-        due = {
-            key: add_business_minutes(start, minutes, spec)
-            for key, minutes in (("first", tier.first_response_minutes), ("public", tier.public_reply_minutes),
-                                 ("resolution", tier.resolution_minutes))  # fmt: skip
-        }
-        warn = {
-            key: add_business_minutes(start, minutes * tier.warn_at_percent // 100, spec)
-            for key, minutes in (("first", tier.first_response_minutes), ("public", tier.public_reply_minutes),
-                                 ("resolution", tier.resolution_minutes))  # fmt: skip
-        }
-    calendar_text = (
-        _("营业日历“%(name)s”") % {"name": calendar.name} if calendar.ref else _("未配置营业日历，按自然时间计算")
+        targets = (("first", tier.first_response_minutes), ("public", tier.public_reply_minutes),
+                   ("resolution", tier.resolution_minutes))  # fmt: skip
+        due = {key: add_business_minutes(start, minutes, spec) for key, minutes in targets}
+        warn = {key: add_business_minutes(start, minutes * tier.warn_at_percent // 100, spec) for key, minutes in targets}
+    reason = policy.remember(
+        ("sla", tier.ref.id, fallback, get_language()), lambda: _tier_reason(tier, calendar, classification, fallback)
     )
-    reason = _(
-        "%(chosen_by)s“%(tier)s”：首次响应%(first)s，买家回复后%(next)s内再响应，私下沟通未果%(public)s内公开回复，"
-        "%(resolution)s内解决；由%(role)s处理，超时升级给%(escalation)s；用掉%(warn)s%%时预警；按%(calendar)s计时"
-    ) % {
-        "chosen_by": chosen_by, "tier": tier.name, "first": duration_label(tier.first_response_minutes),
-        "next": duration_label(tier.next_response_minutes), "public": duration_label(tier.public_reply_minutes),
-        "resolution": duration_label(tier.resolution_minutes), "role": role_label(tier.handling_role),
-        "escalation": role_label(tier.escalation_role), "warn": tier.warn_at_percent, "calendar": calendar_text,
-    }  # fmt: skip
     return SlaDecision(
         tier=tier.ref, tier_name=tier.name, handling_role=tier.handling_role, escalation_role=tier.escalation_role,
         warn_at_percent=tier.warn_at_percent, first_response_minutes=tier.first_response_minutes,
@@ -89,6 +74,25 @@ def sla(facts: ReviewFacts, policy: Policy, classification: Classification) -> S
         reason=reason, first_response_warn_at=warn.get("first"), public_reply_warn_at=warn.get("public"),
         resolution_warn_at=warn.get("resolution"),
     )  # fmt: skip
+
+
+def _tier_reason(tier, calendar: CalendarPolicy, classification: Classification, fallback: bool) -> str:
+    if fallback:
+        chosen_by = _("兜底时效等级(该问题类型没有专门的时效等级)")
+    else:
+        chosen_by = _("问题类型“%(name)s”的时效等级") % {"name": classification.issue_type_name}
+    calendar_text = (
+        _("营业日历“%(name)s”") % {"name": calendar.name} if calendar.ref else _("未配置营业日历，按自然时间计算")
+    )
+    return _(
+        "%(chosen_by)s“%(tier)s”：首次响应%(first)s，买家回复后%(next)s内再响应，私下沟通未果%(public)s内公开回复，"
+        "%(resolution)s内解决；由%(role)s处理，超时升级给%(escalation)s；用掉%(warn)s%%时预警；按%(calendar)s计时"
+    ) % {
+        "chosen_by": chosen_by, "tier": tier.name, "first": duration_label(tier.first_response_minutes),
+        "next": duration_label(tier.next_response_minutes), "public": duration_label(tier.public_reply_minutes),
+        "resolution": duration_label(tier.resolution_minutes), "role": role_label(tier.handling_role),
+        "escalation": role_label(tier.escalation_role), "warn": tier.warn_at_percent, "calendar": calendar_text,
+    }  # fmt: skip
 
 
 def platform_windows(facts: ReviewFacts, policy: Policy) -> PlatformWindows:

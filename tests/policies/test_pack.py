@@ -156,3 +156,12 @@ def test_policy_pack_command_prints_row_errors_in_chinese_and_fails(shop, tmp_pa
     assert every_rule_snapshot() == before
     with pytest.raises(CommandError, match="找不到文件"):
         call_command("policy_pack", "import", str(tmp_path / "missing.xlsx"))
+
+
+def test_round_trip_of_the_seeded_default_pack(shop):
+    call_command("seed_policies", verbosity=0)
+    first = export_pack()
+    delete_every_rule()
+    report = import_pack(first, dry_run=False)
+    assert report.errors == []
+    assert workbook_cells(export_pack()) == workbook_cells(first)

@@ -34,12 +34,16 @@ def test_manager_sees_the_whole_decision(manager_client, seeded):
     assert "首次响应：2小时，截止 2026-11-21 09:30" in body  # the explanation
 
 
-def test_sandbox_shows_a_rule_edit_at_once(manager_client, seeded):
+def test_sandbox_shows_a_rule_edit_at_once_and_links_to_the_rules(manager_client, seeded):
     tier = m.SlaTier.objects.get(issue_type__code="logistics", shop__isnull=True)
+    before = page(manager_client.post(reverse("policies:sandbox"), REVIEW))
+    link = f'<a href="{reverse("admin:policies_slatier_change", args=[tier.pk])}">物流延误(2小时)</a>'
+    assert link in before and "(第1版)" in before.split(link)[1][:40]
     tier.first_response_minutes = 60
     tier.save()
-    body = page(manager_client.post(reverse("policies:sandbox"), REVIEW))
-    assert "首次响应：1小时，截止 2026-11-21 08:30" in body
+    after = page(manager_client.post(reverse("policies:sandbox"), REVIEW))
+    assert "首次响应：1小时，截止 2026-11-21 08:30" in after
+    assert "(第2版)" in after.split(link)[1][:40]
 
 
 def test_malicious_wording_and_blocked_template_are_shown(manager_client, seeded):
