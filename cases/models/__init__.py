@@ -9,3 +9,13 @@ __all__ = ["ApiToken", "Buyer", "Case", "ImportBatch", "ImportMapping", "Review"
 from cases.models.notifications import Delivery, Notification, NotificationChannel  # noqa: E402,F401  (C2)
 from cases.models.routing import Assignment  # noqa: E402,F401  (C2)
 from cases.models.sla import SlaEvent  # noqa: E402,F401  (C2)
+from cases.models.workflow import (  # noqa: E402,F401  (issue 4: the workflow)
+    Appeal,
+    CaseEvent,
+    CompensationOffer,
+    ContactAttempt,
+    Evidence,
+    FollowUpTask,
+    Reply,
+    Verification,
+)
