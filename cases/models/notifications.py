@@ -30,7 +30,7 @@ class NotificationChannel(models.Model):
     )
     on_new_case = models.BooleanField(_("新中差评时通知"), default=True)
     on_sla_warning = models.BooleanField(_("时效预警时通知"), default=False)
-    on_sla_breach = models.BooleanField(_("时效超时时通知"), default=True)
+    on_sla_breach = models.BooleanField(_("时效超时/评分变差时通知"), default=True)
     active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -55,6 +55,7 @@ class NotificationChannel(models.Model):
             NotificationKind.NEW_CASES_DIGEST: self.on_new_case,
             NotificationKind.SLA_WARNING: self.on_sla_warning,
             NotificationKind.SLA_BREACH: self.on_sla_breach,
+            NotificationKind.RATING_WORSENED: self.on_sla_breach,
         }.get(kind, False)
 
 

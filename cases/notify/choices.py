@@ -16,6 +16,7 @@ class NotificationKind(models.TextChoices):
     NEW_CASES_DIGEST = "new_cases_digest", _("批量新中差评")
     SLA_WARNING = "sla_warning", _("时效预警")
     SLA_BREACH = "sla_breach", _("时效超时")
+    RATING_WORSENED = "rating_worsened", _("评分变差")
 
 
 class DeliveryStatus(models.TextChoices):

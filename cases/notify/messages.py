@@ -18,6 +18,7 @@ from cases.notify.choices import NotificationKind
 ALLOWED_KEYS = frozenset({
     "case_id", "case_path", "shop_name", "platform", "issue_type", "rating", "item_title", "excerpt",
     "target", "due_at", "assignee", "reason", "tier_name", "malicious", "count",
+    "rating_from", "rating_to",
 })  # fmt: skip
 EXCERPT_CHARS = 80
 # Runs of 7+ digits (mobile and landline numbers, with spaces or dashes inside) and street addresses
@@ -93,6 +94,12 @@ def build_message(kind: str, context: dict) -> Message:
             lines.append(_("问题类型：%(issue)s") % {"issue": c["issue_type"]})
         if c.get("due_at"):
             lines.append(_("首次响应截止：%(due)s") % {"due": c["due_at"]})
+    elif kind == NotificationKind.RATING_WORSENED:
+        title = _("【评分变差】%(shop)s · 案件 #%(number)s") % {"shop": shop, "number": number}
+        lines.append(_("买家评分由 %(old)s 分变为 %(new)s 分，案件已重新打开，请升级处理。") % {
+            "old": c.get("rating_from", ""), "new": c.get("rating_to", ""),
+        })  # fmt: skip
+        lines.append(_("处理人：%(who)s") % {"who": c.get("assignee") or _("未分配")})
     elif kind == NotificationKind.NEW_CASES_DIGEST:
         title = _("【新中差评】%(shop)s 新增 %(count)s 条待处理") % {"shop": shop, "count": c.get("count", "")}
         lines.append(_("批量导入或同步带来多条中差评，已合并为一条通知，请到工作台查看。"))

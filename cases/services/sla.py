@@ -14,6 +14,10 @@ when the agent answers), the sweep records
 Events are inserted with ON CONFLICT DO NOTHING … RETURNING and only inserted rows notify, so a rerun,
 a retried task or a second cluster announces nothing twice. Finally ``sla_next_check_at`` becomes the
 next future warn/due time of the running clocks (empty when none is left).
+
+Intake flags a case whose rating got worse with ``needs_escalation`` and ``sla_next_check_at = now``;
+the sweep notifies the escalation role (and assignee) of it once (dedupe key = the worsening time)
+and clears the flag in the same transaction.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class SweepResult:
     checked: int = 0
     warnings: int = 0
     breaches: int = 0
+    escalations: int = 0
     notifications: int = 0
     deliveries: int = 0
     batches: int = 0
@@ -115,7 +120,10 @@ def _sweep_batch(*, now: dt.datetime, result: SweepResult) -> int:
             Case.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status__in=OPEN_STATUSES, sla_next_check_at__lte=now)
             .order_by("sla_next_check_at")
-            .values("pk", "shop_id", "assignee_id", "escalation_role", "sla_breached_at", *CLOCK_FIELDS)[:BATCH_SIZE]
+            .values(
+                "pk", "shop_id", "assignee_id", "escalation_role", "sla_breached_at", "needs_escalation",
+                "rating_worsened_at", "rating_worsened_from", "rating_worsened_to", *CLOCK_FIELDS,
+            )[:BATCH_SIZE]  # fmt: skip
         )
         if not cases:
             return 0
@@ -131,18 +139,44 @@ def _sweep_batch(*, now: dt.datetime, result: SweepResult) -> int:
         for case in cases:
             new_next = next_check_at(case, after=now)
             breached = case["sla_breached_at"] or first_breach.get(case["pk"])
-            updates.append(Case(pk=case["pk"], sla_next_check_at=new_next, sla_breached_at=breached))
-        Case.objects.bulk_update(updates, ["sla_next_check_at", "sla_breached_at"], batch_size=BATCH_SIZE)
+            updates.append(Case(pk=case["pk"], sla_next_check_at=new_next, sla_breached_at=breached, needs_escalation=False))
+        Case.objects.bulk_update(updates, ["sla_next_check_at", "sla_breached_at", "needs_escalation"], batch_size=BATCH_SIZE)
 
-        alerts = _event_alerts(inserted, by_pk)
+        worsened = [c for c in cases if c["needs_escalation"]]
+        alerts = _event_alerts(inserted, by_pk) + _worsened_alerts(worsened)
         notifications, deliveries = notify(alerts)
         result.checked += len(cases)
         result.warnings += sum(1 for e in inserted if e[2] == SlaEventKind.WARNING)
         result.breaches += sum(1 for e in inserted if e[2] == SlaEventKind.BREACH)
         result.notifications += notifications
         result.deliveries += deliveries
+        result.escalations += len(worsened)
         result.batches += 1
         return len(cases)
+
+
+def _worsened_alerts(cases: list[dict]) -> list[Alert]:
+    if not cases:
+        return []
+    contexts = case_contexts({c["pk"] for c in cases})
+    members = role_members((c["shop_id"], c["escalation_role"] or str(Role.SUPERVISOR)) for c in cases)
+    alerts = []
+    for case in cases:
+        context = contexts[case["pk"]]
+        users = set(members.get((case["shop_id"], case["escalation_role"] or str(Role.SUPERVISOR)), set()))
+        if case["assignee_id"]:
+            users.add(case["assignee_id"])
+        when = case["rating_worsened_at"]
+        alerts.append(Alert(
+            kind=NotificationKind.RATING_WORSENED, shop_id=case["shop_id"], case_id=case["pk"], user_ids=users,
+            context={
+                "case_id": case["pk"], "case_path": context["case_path"], "shop_name": context["shop_name"],
+                "rating_from": case["rating_worsened_from"], "rating_to": case["rating_worsened_to"],
+                "assignee": context["assignee"],
+            },
+            dedupe_key=f"rating_worsened:{case['pk']}:{int(when.timestamp()) if when else 0}",
+        ))  # fmt: skip
+    return alerts
 
 
 def _event_alerts(inserted: list[tuple[int, str, str, dt.datetime]], cases: dict[int, dict]) -> list[Alert]:
