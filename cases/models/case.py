@@ -8,7 +8,7 @@ the open clocks, so the SLA sweep reads only what is due through a partial index
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cases.choices import OPEN_STATUSES, CaseStatus
+from cases.choices import OPEN_STATUSES, CaseStatus, Responsibility
 from reviewdesk.choices import Platform, Role
 
 
@@ -58,6 +58,15 @@ class Case(models.Model):
     policy_refs = models.JSONField(_("所用规则版本"), default=list, blank=True)
     decision = models.JSONField(_("引擎决定"), default=dict, blank=True)
     customer_tier = models.CharField(_("客户分层"), max_length=32, blank=True)
+
+    # --- Workflow facts the guards read without a query (kept by cases.services.workflow*) ------
+    contact_attempts = models.PositiveSmallIntegerField(_("联系次数"), default=0)
+    last_contact_at = models.DateTimeField(_("最近联系时间"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("核实责任时间"), null=True, blank=True)
+    responsibility = models.CharField(_("责任方"), max_length=32, choices=Responsibility.choices, blank=True)
+    compliance_violations = models.JSONField(
+        _("合规问题"), default=list, blank=True, help_text=_("发送时确认过的合规提醒等；记录在案，转化奖励据此扣发。")
+    )
 
     # --- Assignment and concurrency -------------------------------------------------------------
     assignee = models.ForeignKey(
