@@ -1,0 +1,166 @@
+"""The work queues: which cases a user sees, most urgent first.
+
+``queue_for(user, scope=…, filters=…)`` is shared by the web queue and the REST list (cases.api):
+both show the same rows in the same order. Every scope is limited to the user's shops
+(reviewdesk.access); the ordering is computed in SQL from the case's own clock columns, so a page
+is one query however many cases the database holds:
+
+* ``next_due``: the earliest due time among the clocks still running (first response until the first
+  response is recorded, next response while set, public reply until replied, resolution until
+  resolved); a far-future sentinel when none runs;
+* ``next_warn``: the same for the warn times;
+* ``urgency``: 0 = breached (a running clock is past due), 1 = near breach (past its warn time),
+  2 = on time; the queue sorts by urgency, then ``next_due``, then id.
+
+Scopes:
+* ``mine``: open cases assigned to the user;
+* ``shop``: the shops' unassigned queue (open cases nobody has);
+* ``all``: every open case of the user's shops (supervisors);
+* ``breached``: open cases of the user's shops with a running clock past due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Case as SqlCase
+from django.db.models import DateTimeField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Least
+from django.utils import timezone
+
+from cases.choices import OPEN_STATUSES
+from cases.models import Case, FollowUpTask
+from reviewdesk.access import visible_shop_ids
+
+SCOPES = ("mine", "shop", "all", "breached")
+NO_DEADLINE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+URGENCY_BREACHED, URGENCY_NEAR, URGENCY_ON_TIME = 0, 1, 2
+
+# clock → (warn field, due field, field that stops the clock or None)
+RUNNING_CLOCKS = (
+    ("first_response_warn_at", "first_response_due_at", "first_responded_at"),
+    ("next_response_warn_at", "next_response_due_at", None),
+    ("public_reply_warn_at", "public_reply_due_at", "public_replied_at"),
+    ("resolution_warn_at", "resolution_due_at", "resolved_at"),
+)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the queue's filter bar (and the API's query string) may narrow by; empty = no filter."""
+
+    shop_id: int | None = None
+    platform: str = ""
+    issue_type_id: int | None = None
+    status: str = ""
+    tier: str = ""  # the SLA tier's name as decided at intake
+    q: str = ""  # an order / sub-order number or a buyer nick, exact
+    assignee_id: int | None = None
+
+
+def _earliest(index: int) -> Least:
+    parts = []
+    for clock in RUNNING_CLOCKS:
+        field, stop = clock[index], clock[2]
+        value = (
+            SqlCase(When(**{f"{stop}__isnull": True}, then=F(field)), output_field=DateTimeField())
+            if stop
+            else F(field)
+        )
+        parts.append(Coalesce(value, Value(NO_DEADLINE), output_field=DateTimeField()))
+    return Least(*parts, output_field=DateTimeField())
+
+
+def with_deadlines(queryset: QuerySet[Case], *, now: dt.datetime | None = None) -> QuerySet[Case]:
+    """Annotate ``next_due``, ``next_warn`` and ``urgency`` (see the module docstring)."""
+    now = now or timezone.now()
+    return queryset.annotate(next_due=_earliest(1), next_warn=_earliest(0)).annotate(
+        urgency=SqlCase(
+            When(next_due__lte=now, then=Value(URGENCY_BREACHED)),
+            When(next_warn__lte=now, then=Value(URGENCY_NEAR)),
+            default=Value(URGENCY_ON_TIME),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def visible_cases(user) -> QuerySet[Case]:
+    """Every case of the user's shops (the base of every read; another shop's case is not found)."""
+    return Case.objects.filter(shop_id__in=visible_shop_ids(user))
+
+
+def _breached(now: dt.datetime) -> Q:
+    q = Q()
+    for _warn, due, stop in RUNNING_CLOCKS:
+        clause = Q(**{f"{due}__lte": now})
+        if stop:
+            clause &= Q(**{f"{stop}__isnull": True})
+        q |= clause
+    return q
+
+
+def queue_for(
+    user, *, scope: str = "mine", filters: QueueFilters | None = None, now: dt.datetime | None = None
+) -> QuerySet[Case]:
+    """The cases of ``scope`` (see the module docstring) the user may see, filtered, most urgent first.
+
+    Rows come with review, shop, issue type and assignee joined, and ``next_due`` / ``next_warn`` /
+    ``urgency`` annotated. An unknown scope raises ValueError.
+    """
+    if scope not in SCOPES:
+        raise ValueError(f"unknown queue scope {scope!r}")
+    now = now or timezone.now()
+    filters = filters or QueueFilters()
+    cases = visible_cases(user).filter(status__in=OPEN_STATUSES)
+    if scope == "mine":
+        cases = cases.filter(assignee_id=user.pk)
+    elif scope == "shop":
+        cases = cases.filter(assignee__isnull=True)
+    elif scope == "breached":
+        cases = cases.filter(_breached(now))
+    cases = apply_filters(cases, filters)
+    return (
+        with_deadlines(cases, now=now)
+        .select_related("review", "shop", "issue_type", "assignee")
+        .defer("decision", "policy_refs", "malicious_signals", "matched_keywords", "review__reply_content")
+        .order_by("urgency", "next_due", "pk")
+    )
+
+
+def apply_filters(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case]:
+    if filters.shop_id:
+        cases = cases.filter(shop_id=filters.shop_id)
+    if filters.platform:
+        cases = cases.filter(platform=filters.platform)
+    if filters.issue_type_id:
+        cases = cases.filter(issue_type_id=filters.issue_type_id)
+    if filters.status:
+        cases = cases.filter(status=filters.status)
+    if filters.tier:
+        cases = cases.filter(sla_tier_name=filters.tier)
+    if filters.assignee_id:
+        cases = cases.filter(assignee_id=filters.assignee_id)
+    term = filters.q.strip()
+    if term:
+        cases = cases.filter(
+            Q(review__order_no=term) | Q(review__sub_order_no=term) | Q(review__buyer_nick=term)
+        )
+    return cases
+
+
+def due_follow_ups_for(user, *, now: dt.datetime | None = None, limit: int = 50) -> list[FollowUpTask]:
+    """Open follow-up tasks that are due, on cases the user owns: they head the user's queue."""
+    now = now or timezone.now()
+    return list(
+        FollowUpTask.objects.filter(
+            case__assignee_id=user.pk,
+            case__shop_id__in=visible_shop_ids(user),
+            done_at__isnull=True,
+            skipped_reason="",
+            due_at__lte=now,
+        )
+        .select_related("case", "case__review", "case__shop")
+        .defer("case__decision", "case__policy_refs")
+        .order_by("due_at", "pk")[:limit]
+    )
