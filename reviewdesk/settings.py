@@ -142,6 +142,8 @@ STORAGES = {
 # Evidence and imported files are private: served only through permission-checked views.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-public/"
+# Largest evidence file accepted (images, recordings, chat exports), in bytes.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 if DEBUG:
     # WhiteNoise warns about a missing STATIC_ROOT on every request; in development it serves from
     # the finders, so an empty folder is enough.
