@@ -1,0 +1,155 @@
+"""The machinery every workflow service shares: load and check, then one optimistic write.
+
+``begin`` loads the case the user may see, compares the version the user saw, and asks the table
+(state → role → guards); ``commit`` moves the case with
+``UPDATE … WHERE pk = … AND version = <seen>`` (0 rows: someone else acted first → STALE, and the
+surrounding transaction rolls back whatever the service wrote), writes the timeline event with
+before → after of every changed field, and queues the side effects with ``transaction.on_commit``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.errors import WorkflowError as E
+from cases.hooks import case_events
+from cases.models import Case, CaseEvent
+from cases.services.sla import next_check_at
+from cases.workflow.guards import Refusal
+from cases.workflow.table import Transition, refusal_for, transition_for
+from reviewdesk.access import can_see_shop
+
+logger = logging.getLogger(__name__)
+
+
+def refuse(code: str, message: str, **params) -> ValidationError:
+    """A refusal as the ValidationError UI and API show (``message`` already translated)."""
+    return ValidationError(message, code=str(code), params=params or None)
+
+
+def refusal_error(refusal: Refusal) -> ValidationError:
+    return ValidationError(refusal.message, code=str(refusal.code), params=refusal.params or None)
+
+
+def jsonable(value):
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return value
+
+
+def load_case(case_id: int, by) -> Case:
+    """The case, if ``by`` may see its shop; otherwise NOT_FOUND (never tell a stranger it exists)."""
+    case = Case.objects.select_related("review", "shop", "assignee").filter(pk=case_id).first()
+    if case is None or not (getattr(by, "is_superuser", False) or can_see_shop(by, case.shop_id)):
+        raise refuse(E.NOT_FOUND, _("案件#%(case_id)s不存在或无权查看。"), case_id=case_id)
+    return case
+
+
+def stale_error(case_id: int) -> ValidationError:
+    return refuse(E.STALE, _("案件#%(case_id)s刚被其他人更新，请刷新后重试。"), case_id=case_id)
+
+
+def begin(*, case_id: int, by, version: int, action: str, data: dict | None = None) -> tuple[Case, Transition]:
+    """Load and check: the version seen, the state, the role, the table's guards."""
+    case = load_case(case_id, by)
+    if int(version) != case.version:
+        raise stale_error(case.pk)
+    refusal = refusal_for(case, by, action, data if data is not None else {})
+    if refusal is not None:
+        raise refusal_error(refusal)
+    return case, transition_for(action, case.status)
+
+
+def _sla_next_check(case: Case, values: dict, now: dt.datetime):
+    """A check already due stays (the sweep has work); else the next warn/due time of the running clocks."""
+    current = values.get("sla_next_check_at", case.sla_next_check_at)
+    if current is not None and current <= now:
+        return current
+    from cases.services.sla import CLOCK_FIELDS
+
+    fields = {name: values.get(name, getattr(case, name)) for name in CLOCK_FIELDS}
+    return next_check_at(fields, after=now)
+
+
+def commit(
+    *, case: Case, by, version: int, action: str, to_state: str | None, changes: dict | None = None,
+    payload: dict | None = None, now: dt.datetime, after_commit: list[Callable[[], None]] | None = None,
+) -> CaseEvent:  # fmt: skip
+    """Move the case (optimistically) and write its timeline event; call inside ``transaction.atomic``.
+
+    ``changes``: case fields → new values. The event's payload gets ``changes`` = {field: [before,
+    after]} for every field that really changed, plus ``payload``.
+    """
+    values = dict(changes or {})
+    from_state = case.status
+    if to_state is not None:
+        values["status"] = to_state
+    clock_fields = {"first_responded_at", "public_replied_at", "resolved_at", "next_response_due_at", "next_response_warn_at"}
+    if clock_fields & values.keys() or "status" in values:
+        values["sla_next_check_at"] = _sla_next_check(case, values, now)
+    updated = Case.objects.filter(pk=case.pk, version=version).update(**values, version=F("version") + 1, updated_at=now)
+    if updated != 1:
+        raise stale_error(case.pk)
+    diff = {}
+    for name, after in values.items():
+        before = getattr(case, name)
+        if before != after:
+            diff[name] = [jsonable(before), jsonable(after)]
+        setattr(case, name, after)
+    case.version = version + 1
+    case.updated_at = now
+    if "assignee_id" in values:
+        case._state.fields_cache.pop("assignee", None)
+    event = CaseEvent.objects.create(
+        case=case, actor=by, action=action, from_status=from_state, to_status=values.get("status", from_state),
+        version=case.version, payload=jsonable({"changes": diff, **(payload or {})}), at=now,
+    )  # fmt: skip
+    for callback in after_commit or ():
+        transaction.on_commit(callback)
+    return event
+
+
+def timeline_only(*, case: Case, by, action: str, payload: dict, now: dt.datetime | None = None) -> CaseEvent:
+    """An event that records something without moving the case or its version (reveal, evidence)."""
+    return CaseEvent.objects.create(
+        case=case, actor=by, action=action, from_status=case.status, to_status=case.status, version=case.version,
+        payload=jsonable(payload), at=now or timezone.now(),
+    )  # fmt: skip
+
+
+def emit(event: str, case_id: int, payload: dict) -> Callable[[], None]:
+    """A callback for ``after_commit`` that tells every ``cases.hooks.case_events`` listener."""
+
+    def run() -> None:
+        for listener in case_events.all():
+            try:
+                listener(event=event, case_id=case_id, payload=jsonable(payload))
+            except Exception:  # one listener's failure must not hide the event from the others
+                logger.exception("case event listener failed: %s case=%s", event, case_id)
+
+    return run
+
+
+def transition(*, case_id: int, by, version: int, action: str, data: dict | None = None, now: dt.datetime | None = None):
+    """For services with nothing but the move: begin → commit in one transaction."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case, row = begin(case_id=case_id, by=by, version=version, action=action, data=data)
+        commit(case=case, by=by, version=version, action=action, to_state=row.to_state, now=now,
+               payload={"note": (data or {}).get("note", "")} if (data or {}).get("note") else None)  # fmt: skip
+    return case

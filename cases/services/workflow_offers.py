@@ -1,0 +1,142 @@
+"""Compensation: offer an option the engine computed (only after verification), approval above the
+cap by someone else holding the rule's approval role, and the buyer's answer. Every offer, its cost
+and the answer are rows of CompensationOffer (the acceptance-per-option report reads them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.choices import OfferStatus
+from cases.choices import WorkflowAction as A
+from cases.errors import WorkflowError as E
+from cases.models import Case, CompensationOffer
+from cases.services.workflow_core import begin, commit, refuse
+from cases.workflow.compose import offer_options
+from cases.workflow.guards import roles_of
+from cases.workflow.table import transition_for
+from policies.engine.timing import role_label
+from reviewdesk.choices import Role
+
+
+def _option(case: Case, option_id):
+    options = offer_options(case)
+    for option in options:
+        if str(option.option_id) == str(option_id):
+            return option
+    names = "、".join(o.name for o in options) or _("无")
+    raise refuse(E.UNKNOWN_OPTION, _("方案不在本案可选的补偿方案中(可选：%(names)s)。"), names=names)
+
+
+def _record(case: Case, option, *, status: str, by, now, approval_role: str = "") -> CompensationOffer:
+    return CompensationOffer.objects.create(
+        case=case, option_id=option.option_id, option_name=option.name, option_kind=option.kind,
+        rule_ref=option.rule.as_dict(), amount=option.amount, cost=option.cost,
+        requires_approval=status == OfferStatus.PENDING_APPROVAL, approval_role=approval_role, reason=option.reason,
+        status=status, requested_by=by, requested_at=now,
+    )  # fmt: skip
+
+
+def _offer_payload(offer: CompensationOffer, note: str = "") -> dict:
+    return {
+        "offer_id": offer.pk, "option_id": offer.option_id, "option": offer.option_name, "kind": offer.option_kind,
+        "amount": offer.amount, "cost": offer.cost, "status": offer.status, "approval_role": offer.approval_role,
+        "note": note or "",
+    }  # fmt: skip
+
+
+def _request(case: Case, option, *, by, version: int, note: str, now: dt.datetime) -> Case:
+    role = option.approval_role or str(Role.SUPERVISOR)
+    row = transition_for(A.REQUEST_APPROVAL, case.status)
+    offer = _record(case, option, status=OfferStatus.PENDING_APPROVAL, by=by, now=now, approval_role=role)
+    commit(case=case, by=by, version=version, action=A.REQUEST_APPROVAL, to_state=row.to_state, now=now,
+           payload=_offer_payload(offer, note) | {"reason": option.reason})  # fmt: skip
+    return case
+
+
+def case_offer(*, case_id: int, by, version: int, option_id=None, note: str = "", now: dt.datetime | None = None) -> Case:
+    """Offer one of the case's options; one that requires approval becomes an approval request."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case, row = begin(case_id=case_id, by=by, version=version, action=A.OFFER)
+        option = _option(case, option_id)
+        if option.requires_approval:
+            return _request(case, option, by=by, version=version, note=note, now=now)
+        offer = _record(case, option, status=OfferStatus.OFFERED, by=by, now=now)
+        commit(case=case, by=by, version=version, action=A.OFFER, to_state=row.to_state, now=now,
+               payload=_offer_payload(offer, note))  # fmt: skip
+    return case
+
+
+def case_request_approval(*, case_id: int, by, version: int, option_id=None, note: str = "", now: dt.datetime | None = None) -> Case:
+    """Put an option up for approval (the rule's approval role, else a supervisor) before offering it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case, _row = begin(case_id=case_id, by=by, version=version, action=A.REQUEST_APPROVAL)
+        return _request(case, _option(case, option_id), by=by, version=version, note=note, now=now)
+
+
+def _pending(case: Case, offer_id, status: str) -> CompensationOffer:
+    offers = case.offers.filter(status=status).order_by("-requested_at", "-pk")
+    offer = offers.filter(pk=offer_id).first() if offer_id not in (None, "") else offers.first()
+    if offer is None:
+        raise refuse(E.BAD_CHOICE, _("没有找到待处理的补偿方案。"))
+    return offer
+
+
+def _check_approver(offer: CompensationOffer, by) -> None:
+    if offer.requested_by_id == by.pk:
+        raise refuse(E.SELF_APPROVAL, _("不能审批自己提出的方案，请由其他%(role)s审批。"), role=role_label(offer.approval_role))
+    roles = roles_of(by)
+    if offer.approval_role not in roles and str(Role.MANAGER) not in roles:
+        raise refuse(E.ROLE_NOT_ALLOWED, _("此方案需要%(role)s(或运营经理)审批。"), role=role_label(offer.approval_role))
+
+
+def _decide(*, case_id, by, version, offer_id, note, now, action: str, status: str) -> Case:
+    now = now or timezone.now()
+    with transaction.atomic():
+        case, row = begin(case_id=case_id, by=by, version=version, action=action, data={"note": note})
+        offer = _pending(case, offer_id, OfferStatus.PENDING_APPROVAL)
+        _check_approver(offer, by)
+        offer.status, offer.approved_by, offer.approved_at, offer.approval_note = status, by, now, (note or "").strip()
+        offer.save(update_fields=["status", "approved_by", "approved_at", "approval_note"])
+        commit(case=case, by=by, version=version, action=action, to_state=row.to_state, now=now,
+               payload=_offer_payload(offer, note) | {"offer_status": [OfferStatus.PENDING_APPROVAL, status]})  # fmt: skip
+    return case
+
+
+def case_approve(*, case_id: int, by, version: int, offer_id=None, note: str = "", now: dt.datetime | None = None) -> Case:
+    """Approve the pending offer: it is offered to the buyer. Not by its requester."""
+    return _decide(case_id=case_id, by=by, version=version, offer_id=offer_id, note=note, now=now,
+                   action=A.APPROVE, status=OfferStatus.OFFERED)  # fmt: skip
+
+
+def case_reject(*, case_id: int, by, version: int, offer_id=None, note: str = "", now: dt.datetime | None = None) -> Case:
+    """Reject the pending offer (with a reason): the case goes back to verified for another option."""
+    return _decide(case_id=case_id, by=by, version=version, offer_id=offer_id, note=note, now=now,
+                   action=A.REJECT, status=OfferStatus.REJECTED)  # fmt: skip
+
+
+def _answer(*, case_id, by, version, offer_id, note, now, action: str, status: str) -> Case:
+    now = now or timezone.now()
+    with transaction.atomic():
+        case, row = begin(case_id=case_id, by=by, version=version, action=action)
+        offer = _pending(case, offer_id, OfferStatus.OFFERED)
+        offer.status, offer.buyer_answer, offer.answered_at = status, status, now
+        offer.save(update_fields=["status", "buyer_answer", "answered_at"])
+        commit(case=case, by=by, version=version, action=action, to_state=row.to_state, now=now,
+               payload=_offer_payload(offer, note) | {"offer_status": [OfferStatus.OFFERED, status]})  # fmt: skip
+    return case
+
+
+def case_buyer_accepts(*, case_id: int, by, version: int, offer_id=None, note: str = "", now: dt.datetime | None = None) -> Case:
+    return _answer(case_id=case_id, by=by, version=version, offer_id=offer_id, note=note, now=now,
+                   action=A.BUYER_ACCEPTS, status=OfferStatus.ACCEPTED)  # fmt: skip
+
+
+def case_buyer_declines(*, case_id: int, by, version: int, offer_id=None, note: str = "", now: dt.datetime | None = None) -> Case:
+    return _answer(case_id=case_id, by=by, version=version, offer_id=offer_id, note=note, now=now,
+                   action=A.BUYER_DECLINES, status=OfferStatus.DECLINED)  # fmt: skip

@@ -1,0 +1,143 @@
+"""What the engine says about one case now: its policy, its compensation options, reply drafts and
+checks, the appeal checklist and contact limits. Read-only; the forms (H2), serializers (H3) and the
+services use the same functions, so a draft that passes ``check_reply`` is what the service accepts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.choices import ContactChannel
+from policies.choices import Channel
+from policies.decisions import AppealDecision, CompensationOffer, ComplianceReport, ReviewFacts
+
+# The policy channel whose compliance rules apply to a contact made on each contact channel.
+CONTACT_CHANNEL_RULES = {
+    ContactChannel.PRIVATE_MESSAGE: Channel.PRIVATE_MESSAGE,
+    ContactChannel.SMS: Channel.SMS,
+    ContactChannel.PHONE: Channel.PHONE_SCRIPT,
+}
+
+
+def policy_for(case):
+    """The active policy for the case's shop and platform (the loader caches it per rule stamp)."""
+    from policies.loader import load_policy
+
+    return load_policy(shop=case.shop, platform=case.platform)
+
+
+def facts_for_case(case) -> ReviewFacts:
+    review = case.review
+    return ReviewFacts(
+        platform=case.platform, rating=review.rating, text=review.content or "", appended_text=review.appended_content or "",
+        received_at=review.received_at, reviewed_at=review.reviewed_at, order_amount=review.order_amount,
+        shipping_fee=review.shipping_fee, shop_id=case.shop_id,
+    )  # fmt: skip
+
+
+def offer_options(case, policy=None) -> tuple[CompensationOffer, ...]:
+    """The compensation options the engine computes for this case (issue × order amount × tier)."""
+    from policies.engine import compensation_options
+
+    policy = policy or policy_for(case)
+    issue = policy.issue_types.get(case.issue_type_id) if case.issue_type_id else None
+    offers, _reason = compensation_options(facts_for_case(case), policy, issue_type=issue, customer_tier=case.customer_tier or None)
+    return offers
+
+
+def reply_context(case, user=None) -> dict:
+    """The whitelisted placeholder values (policies.placeholders.PLACEHOLDERS) for this case."""
+    review = case.review
+    context = {
+        "order_no": review.order_no, "buyer_nick": review.buyer_nick, "item_title": review.item_title, "sku": review.sku,
+        "shop_name": case.shop.name, "courier": review.courier,
+        "issue": (case.decision or {}).get("issue_type_name") or "",
+    }  # fmt: skip
+    if user is not None:
+        context["agent_name"] = str(user)
+    offer = case.offers.filter(status__in=("offered", "accepted")).order_by("-requested_at", "-pk").first() if case.pk else None
+    if offer is not None:
+        context["compensation"] = offer.option_name
+        if offer.option_kind == "coupon":
+            context["coupon_amount"] = offer.amount
+        elif offer.option_kind == "refund":
+            context["refund_amount"] = offer.amount
+    return {k: v for k, v in context.items() if v not in (None, "")}
+
+
+@dataclass(frozen=True)
+class Draft:
+    template_id: int
+    name: str
+    stage: str
+    channel: str
+    text: str
+    compliance: ComplianceReport
+
+
+def reply_drafts(case, *, user=None, channel: str | None = None, policy=None) -> list[Draft]:
+    """The applicable templates rendered with the case's context (a composer's starting points)."""
+    from policies.engine import check_compliance, render_template
+    from policies.engine.messaging import applicable_templates
+
+    policy = policy or policy_for(case)
+    context = reply_context(case, user)
+    drafts = []
+    for template in applicable_templates(policy, issue_type_id=case.issue_type_id):
+        if channel and template.channel != channel:
+            continue
+        text = render_template(template, context, policy)
+        drafts.append(Draft(
+            template_id=template.ref.id, name=template.name, stage=template.stage, channel=template.channel, text=text,
+            compliance=check_compliance(text, platform=case.platform, channel=template.channel, policy=policy),
+        ))  # fmt: skip
+    return drafts
+
+
+def template_ref(policy, template_id: int | None) -> dict | None:
+    """{model, id, version, name} of an active template of the policy, or None (unknown or not given)."""
+    if template_id in (None, ""):
+        return None
+    for template in policy.templates:
+        if template.ref.id == int(template_id):
+            return template.ref.as_dict()
+    return None
+
+
+def check_reply(case, text: str, *, channel: str, policy=None) -> ComplianceReport:
+    """The compliance report of the final text on the case's platform and this policy channel."""
+    from policies.engine import check_compliance
+
+    policy = policy or policy_for(case)
+    return check_compliance(text or "", platform=case.platform, channel=channel, policy=policy)
+
+
+def appeal_requirements(case, policy=None) -> AppealDecision | None:
+    """The platform's appeal checklist for this case, with its deadline (the case's appeal_until)."""
+    policy = policy or policy_for(case)
+    checklist = policy.appeal_checklist
+    windows = (case.decision or {}).get("windows") or {}
+    allowed = windows.get("appeal_allowed", policy.platform_rule.appeal_allowed if policy.platform_rule else False)
+    return AppealDecision(
+        rule=checklist.ref if checklist else None, allowed=bool(allowed), appeal_until=case.appeal_until,
+        reason_types=checklist.reasons if checklist else (), evidence_required=checklist.evidence if checklist else (),
+        max_images=checklist.max_images if checklist else None,
+        description_max_chars=checklist.description_max_chars if checklist else None,
+        once_per_review=checklist.once_per_review if checklist else False,
+        reason=_("申诉截止：%(until)s") % {"until": timezone.localtime(case.appeal_until).strftime("%Y-%m-%d %H:%M")}
+        if case.appeal_until else _("没有申诉截止时间"),
+    )  # fmt: skip
+
+
+def in_quiet_hours(moment: dt.datetime, start: dt.time, end: dt.time, tz) -> bool:
+    """Whether ``moment`` (aware) falls in [start, end) local time; a window may span midnight."""
+    if start == end:
+        return False
+    local = moment.astimezone(tz).time()
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end

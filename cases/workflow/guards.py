@@ -1,0 +1,109 @@
+"""The guards the transition table names: each returns None (holds) or a refusal (code + message).
+
+Static guards read only the case row and the user, so ``allowed_actions`` can ask them for a whole
+page of cases without queries. Guards that need the action's input (a note, a reply text) or the
+policy (contact limits, reply window) are checked by the services when the action runs; asked
+without input they hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from cases.errors import WorkflowError as E
+from reviewdesk.choices import Role
+from reviewdesk.roles import user_roles
+
+# Roles that may act on any case of their shops, not only on the cases assigned to them.
+OVERSEEING_ROLES = frozenset({str(Role.SUPERVISOR), str(Role.MANAGER), str(Role.LEGAL)})
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    message: str
+    params: dict = field(default_factory=dict)
+
+
+def roles_of(user) -> set[str]:
+    if getattr(user, "is_superuser", False):
+        return {str(r) for r in Role}
+    return set(user_roles(user))
+
+
+def _claimable(case, user, roles, data) -> Refusal | None:
+    if case.assignee_id is not None:
+        return Refusal(E.ALREADY_CLAIMED, _("案件已由%(name)s处理，不能再认领。"), {"name": str(case.assignee)})
+    return None
+
+
+def _assignee(case, user, roles, data) -> Refusal | None:
+    if case.assignee_id == user.pk or roles & OVERSEEING_ROLES:
+        return None
+    if case.assignee_id is None:
+        return Refusal(E.NOT_ASSIGNEE, _("请先认领案件再操作。"))
+    return Refusal(E.NOT_ASSIGNEE, _("只有案件处理人(或主管)可以操作此案件。"))
+
+
+def _contacted(case, user, roles, data) -> Refusal | None:
+    if case.contact_attempts or case.first_responded_at:
+        return None
+    return Refusal(E.NOT_CONTACTED, _("请先私下联系买家并记录联系。"))
+
+
+def _verified(case, user, roles, data) -> Refusal | None:
+    if case.verified_at is not None:
+        return None
+    return Refusal(E.NOT_VERIFIED, _("核实责任之前不能提出补偿方案或结案。"))
+
+
+def _note(case, user, roles, data) -> Refusal | None:
+    if data is None or str(data.get("note") or "").strip():
+        return None
+    return Refusal(E.NOTE_REQUIRED, _("请填写说明。"))
+
+
+def _approver(case, user, roles, data) -> Refusal | None:
+    # The offer's own approval role and the requester are checked by the service, which reads the offer.
+    return None
+
+
+def _reply_allowed(case, user, roles, data) -> Refusal | None:
+    windows = (case.decision or {}).get("windows") or {}
+    if windows.get("reply_allowed") is False:
+        return Refusal(E.REPLY_NOT_ALLOWED, _("本平台规则不允许回复此评价(例如买家已追评)。"))
+    return None
+
+
+def _appeal_allowed(case, user, roles, data) -> Refusal | None:
+    windows = (case.decision or {}).get("windows") or {}
+    if windows.get("appeal_allowed") is False:
+        return Refusal(E.APPEAL_NOT_ALLOWED, _("本平台规则不支持申诉此评价。"))
+    return None
+
+
+def _later(case, user, roles, data) -> Refusal | None:
+    return None
+
+
+GUARDS = {
+    "claimable": _claimable,
+    "assignee": _assignee,
+    "contacted": _contacted,
+    "verified": _verified,
+    "note": _note,
+    "approver": _approver,
+    "reply_allowed": _reply_allowed,
+    "appeal_allowed": _appeal_allowed,
+    "contact_limit": _later,  # policy-dependent: cases.services.workflow_contact checks it
+}
+
+
+def check_guards(names, case, user, roles, data) -> Refusal | None:
+    for name in names:
+        refusal = GUARDS[name](case, user, roles, data)
+        if refusal is not None:
+            return refusal
+    return None
