@@ -18,10 +18,10 @@ class CasesConfig(AppConfig):
         viewing = ["cases.view_review", "cases.view_reviewrevision", "cases.view_case", "cases.view_importbatch"]
         extend_role_permissions({
             Role.AGENT: ["cases.view_review", "cases.view_case"],
-            Role.SUPERVISOR: viewing + ["cases.add_review", "cases.change_review", "cases.view_buyer"],
-            Role.LEGAL: ["cases.view_review", "cases.view_case", "cases.view_buyer"],
+            Role.SUPERVISOR: viewing + ["cases.add_review", "cases.change_review", "cases.view_buyer", "cases.reveal_buyer_contact"],
+            Role.LEGAL: ["cases.view_review", "cases.view_case", "cases.view_buyer", "cases.reveal_buyer_contact"],
             Role.MANAGER: viewing + [
-                "cases.add_review", "cases.change_review", "cases.view_buyer",
+                "cases.add_review", "cases.change_review", "cases.view_buyer", "cases.reveal_buyer_contact",
                 "cases.view_importmapping", "cases.add_importmapping", "cases.change_importmapping",
                 "cases.view_apitoken", "cases.add_apitoken", "cases.change_apitoken",
             ],
