@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incentives.choices import AwardEvent, EntryKind, Unit
+from incentives.errors import IncentiveError
 from incentives.models import Account, AwardRule, LedgerEntry, WithheldAward
-from incentives.services.ledger import account_get, entry_post
+from incentives.services.ledger import LOCK_RACE_ATTEMPTS, account_get, entry_post
 from incentives.services.periods import parse_span, periods_of, posting_period
 
 
@@ -108,6 +109,20 @@ def award_apply(*, cause: AwardCause) -> list[AwardOutcome]:
 
 
 def _post_award(rule: AwardRule, cause: AwardCause, agent, key: str) -> AwardOutcome:
+    """The cap is counted in the month the award goes to; a lock of that month racing this post makes
+    the post refused by its pinned period, and the whole award (cap check included) is retried in the
+    next open month."""
+    for _attempt in range(LOCK_RACE_ATTEMPTS):
+        try:
+            return _post_award_once(rule, cause, agent, key)
+        except ValidationError as exc:
+            if exc.code != IncentiveError.PERIOD_LOCKED:
+                raise
+            error = exc
+    raise error
+
+
+def _post_award_once(rule: AwardRule, cause: AwardCause, agent, key: str) -> AwardOutcome:
     with transaction.atomic():
         period = posting_period(cause.occurred_at)
         if rule.cap_per_period:

@@ -12,7 +12,7 @@ from incentives.choices import DisputeStatus, EntryKind
 from incentives.errors import IncentiveError
 from incentives.models import Dispute, LedgerEntry
 from incentives.services.ledger import entry_post
-from incentives.services.periods import latest_locked_period, posting_period
+from incentives.services.periods import latest_locked_period
 
 
 def dispute_open(*, entry: LedgerEntry, by, reason: str) -> Dispute:
@@ -51,7 +51,7 @@ def dispute_resolve(*, dispute: Dispute, by, amount, note: str = "") -> Dispute:
             entry = locked.entry
             locked.adjustment, _created = entry_post(
                 user=entry.account.user, unit=entry.account.unit, kind=EntryKind.ADJUSTMENT, amount=amount,
-                key=f"dispute:{locked.pk}", period=posting_period(), case_ref=entry.case_ref, event=entry.event,
+                key=f"dispute:{locked.pk}", case_ref=entry.case_ref, event=entry.event,
                 subject_ref=entry.subject_ref, note=note or _("申诉#%(id)s 调整") % {"id": locked.pk}, created_by=by,
             )  # fmt: skip
             locked.status = DisputeStatus.RESOLVED

@@ -23,6 +23,8 @@ from incentives.services.periods import posting_period
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
+# Each round can only lose to a lock of a later month; three months locked during one post is not a race.
+LOCK_RACE_ATTEMPTS = 3
 
 
 def account_get(*, user, unit: str) -> Account:
@@ -90,8 +92,16 @@ def entry_post(
     reverses: LedgerEntry | None = None,
     created_by=None,
 ) -> tuple[LedgerEntry, bool]:
-    """Post one entry; returns (entry, created). A repeat of the same key returns the first entry."""
+    """Post one entry; returns (entry, created). A repeat of the same key returns the first entry.
+
+    Without ``period`` the entry goes to ``posting_period(occurred_at)``; when that month is locked
+    while the post waits for the lock (the INSERT trigger reads the period row FOR SHARE, the lock
+    holds it FOR UPDATE), the post moves on to the next open month. So a post racing a lock either
+    commits before the lock's snapshot (and is in it) or lands in the following month — never lost,
+    never after the snapshot. An explicit ``period`` is pinned: if it is locked, the post is refused.
+    """
     amount = _checked_amount(amount, unit)
+    pinned = period is not None
     with transaction.atomic():
         existing = LedgerEntry.objects.select_related("account").filter(idempotency_key=key).first()
         if existing is not None:
@@ -99,9 +109,6 @@ def entry_post(
                 raise _key_conflict(key)
             return existing, False
         account = account_get(user=user, unit=unit)
-        period = period or posting_period(occurred_at)
-        if not period.is_open:
-            raise _period_locked(period)
         if unit == Unit.POINTS and amount < 0:
             Account.objects.select_for_update().filter(pk=account.pk).get()
             balance = balance_of(account)
@@ -110,26 +117,35 @@ def entry_post(
                     _("积分余额不足：余额 %(balance)s，需扣减 %(need)s。"), code=IncentiveError.INSUFFICIENT_POINTS,
                     params={"balance": int(balance), "need": int(-amount)},
                 )  # fmt: skip
-        entry = LedgerEntry(
-            account=account, period=period, kind=kind, amount=amount, idempotency_key=key, occurred_at=occurred_at,
-            rule=rule, rule_version=rule_version if rule_version is not None else (rule.version if rule else None), case_ref=case_ref, event=event,
-            subject_ref=subject_ref, note=note, reverses=reverses, created_by=created_by,
-        )  # fmt: skip
-        try:
-            with transaction.atomic():
-                entry.save(force_insert=True)
-        except IntegrityError as exc:
-            if TRIGGER_PERIOD_LOCKED in str(exc):
-                raise _period_locked(period)
-            existing = LedgerEntry.objects.select_related("account").filter(idempotency_key=key).first()
-            if existing is not None:
-                if not _same_posting(existing, user=user, unit=unit, kind=kind, amount=amount):
-                    raise _key_conflict(key)
-                return existing, False
-            if reverses is not None and LedgerEntry.objects.filter(reverses=reverses).exists():
-                raise ValidationError(_("该分录已冲正过，不能重复冲正。"), code=IncentiveError.ALREADY_REVERSED)
-            raise
-        return entry, True
+        for _attempt in range(LOCK_RACE_ATTEMPTS):
+            target = period if pinned else posting_period(occurred_at)
+            if not target.is_open:
+                raise _period_locked(target)
+            entry = LedgerEntry(
+                account=account, period=target, kind=kind, amount=amount, idempotency_key=key, occurred_at=occurred_at,
+                rule=rule, rule_version=rule_version if rule_version is not None else (rule.version if rule else None),
+                case_ref=case_ref, event=event, subject_ref=subject_ref, note=note, reverses=reverses,
+                created_by=created_by,
+            )  # fmt: skip
+            try:
+                with transaction.atomic():
+                    entry.save(force_insert=True)
+                return entry, True
+            except IntegrityError as exc:
+                if TRIGGER_PERIOD_LOCKED in str(exc):
+                    if pinned:
+                        target.refresh_from_db()
+                        raise _period_locked(target)
+                    continue  # locked meanwhile: the next round picks the next open month
+                existing = LedgerEntry.objects.select_related("account").filter(idempotency_key=key).first()
+                if existing is not None:
+                    if not _same_posting(existing, user=user, unit=unit, kind=kind, amount=amount):
+                        raise _key_conflict(key)
+                    return existing, False
+                if reverses is not None and LedgerEntry.objects.filter(reverses=reverses).exists():
+                    raise ValidationError(_("该分录已冲正过，不能重复冲正。"), code=IncentiveError.ALREADY_REVERSED)
+                raise
+        raise _period_locked(target)
 
 
 def reversal_post(*, entry: LedgerEntry, reason: str, by=None) -> tuple[LedgerEntry, bool]:
@@ -145,6 +161,6 @@ def reversal_post(*, entry: LedgerEntry, reason: str, by=None) -> tuple[LedgerEn
         raise ValidationError(_("该分录已冲正过，不能重复冲正。"), code=IncentiveError.ALREADY_REVERSED)
     return entry_post(
         user=entry.account.user, unit=entry.account.unit, kind=EntryKind.REVERSAL, amount=-entry.amount, key=key,
-        period=posting_period(), rule=entry.rule, rule_version=entry.rule_version, case_ref=entry.case_ref, event=entry.event,
+        rule=entry.rule, rule_version=entry.rule_version, case_ref=entry.case_ref, event=entry.event,
         subject_ref=entry.subject_ref, note=reason, reverses=entry, created_by=by,
     )  # fmt: skip
