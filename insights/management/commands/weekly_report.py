@@ -1,0 +1,44 @@
+"""python manage.py weekly_report --week 2026-W47 [--shop CODE] --out report.xlsx [--store]"""
+
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from insights.exports import weekly_xlsx
+from insights.periods import last_complete_week, parse_week
+from insights.services.reports import weekly_data_for, weekly_report_store
+from reviewdesk.models import Shop
+
+
+class Command(BaseCommand):
+    help = "差评TOP3周报：按ISO周(北京时间)输出某店铺或全部店铺的XLSX。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--week", help="ISO周，如 2026-W47；默认上一个完整周")
+        parser.add_argument("--shop", help="店铺代码；不填为全部店铺")
+        parser.add_argument("--out", help="输出的 .xlsx 文件路径")
+        parser.add_argument("--store", action="store_true", help="同时保存为周报记录(与定时任务相同)")
+
+    def handle(self, *args, week=None, shop=None, out=None, store=False, **options):
+        try:
+            iso_week = parse_week(week) if week else last_complete_week()
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        shop_obj = None
+        if shop:
+            shop_obj = Shop.objects.filter(code=shop).first()
+            if shop_obj is None:
+                raise CommandError(f"没有代码为“{shop}”的店铺。")
+        if not out and not store:
+            raise CommandError("请用 --out 指定输出文件，或用 --store 保存为周报记录。")
+        data = weekly_data_for(week=iso_week, shop=shop_obj)
+        if out:
+            path = Path(out)
+            if not path.parent.exists():
+                raise CommandError(f"目录不存在：{path.parent}")
+            path.write_bytes(weekly_xlsx(data))
+            self.stdout.write(f"{iso_week.key} {data.scope}: 中差评 {data.total} 条 → {path}")
+        if store:
+            report = weekly_report_store(week=iso_week, shop=shop_obj)
+            self.stdout.write(f"已保存周报 #{report.pk} ({report.file.name})")

@@ -1,0 +1,306 @@
+"""Every figure of the dashboard, for a set of (already permitted) shops, a platform and a date range.
+
+Review counts come from the daily rollup (insights.models.ReviewRollup); case figures from the cases
+opened in the range (index ``case_shop_opened``). Definitions, as the tests state them:
+
+- 中评 = rating 3, 差评 = rating ≤ 2 (the rating the review was counted with, see services.rollup).
+- SLA attainment per target = met / (met + breached); a clock still running and not yet due is
+  "pending" and left out. First response and resolution: met = done at or before the due time;
+  breached = done after it, or not done and already due. Public reply is needed only while private
+  contact has not settled the case: a case closed without one is not counted. Next response (the
+  clock restarts at each buyer answer): breaches are the SLA sweep's breach events, the denominator
+  the buyer answers recorded on the timeline.
+- Time to first response: wall-clock minutes from opening to the first response; median as usual
+  (mean of the two middle values for an even count), p90 by nearest rank (⌈0.9·n⌉-th smallest).
+- Conversion rate: cases whose platform allowed a revision, converted (a later import showed a
+  better rating) / all such cases.
+- Compensation cost: cost of offers the buyer accepted. Acceptance rate: accepted / answered offers,
+  beside the option's expected acceptance (policies.CompensationOption.expected_acceptance).
+- Appeals: filed in the range; won / lost / pending.
+- Open workload: cases open now (not limited to the range); overdue = past the resolution target.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.choices import OPEN_STATUSES, AppealOutcome, OfferStatus, WorkflowAction
+from cases.models import Appeal, Case, CaseEvent, CompensationOffer, SlaEvent
+from cases.notify.choices import SlaEventKind, SlaTarget
+from insights.choices import Dimension
+from insights.models import ReviewRollup
+from insights.periods import day_start, week_of
+from insights.tables import Table, money, percent
+from policies.models import CompensationOption
+from reviewdesk.choices import Platform
+
+UNCLASSIFIED = "—"
+
+
+@dataclass(frozen=True)
+class Filters:
+    shop_ids: tuple[int, ...]
+    start: dt.date
+    end: dt.date  # inclusive
+    platform: str = ""
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return day_start(self.start)
+
+    @property
+    def end_at(self) -> dt.datetime:
+        return day_start(self.end + dt.timedelta(days=1))
+
+    def cases(self):
+        cases = Case.objects.filter(
+            shop_id__in=self.shop_ids, opened_at__gte=self.start_at, opened_at__lt=self.end_at
+        )
+        return cases.filter(platform=self.platform) if self.platform else cases
+
+    def rollup(self, dimension: str):
+        rows = ReviewRollup.objects.filter(
+            shop_id__in=self.shop_ids, dimension=dimension, day__gte=self.start, day__lte=self.end
+        )
+        return rows.filter(platform=self.platform) if self.platform else rows
+
+
+def _issue_rows(filters: Filters) -> list[dict]:
+    return list(
+        filters.rollup(Dimension.ISSUE_TYPE).values("day", "key", "label").annotate(neutral_n=Sum("neutral"), negative_n=Sum("negative"))
+        .filter(Q(neutral_n__gt=0) | Q(negative_n__gt=0)).order_by("day", "key")
+    )  # fmt: skip
+
+
+def issue_tables(filters: Filters) -> tuple[Table, Table, Table]:
+    """中差评 per day and per ISO week by issue type, and each issue type's share of the range."""
+    rows = _issue_rows(filters)
+    labels: dict[str, str] = {}
+    per_day: dict[dt.date, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for row in rows:
+        labels[row["key"]] = row["label"] or UNCLASSIFIED
+        per_day[row["day"]][row["key"]][0] += row["neutral_n"]
+        per_day[row["day"]][row["key"]][1] += row["negative_n"]
+    keys = sorted(labels, key=lambda k: (labels[k] == UNCLASSIFIED, labels[k]))
+    headers = [*(labels[k] for k in keys), _("中评"), _("差评"), _("合计")]
+
+    def line(first, counts):
+        neutral = sum(c[0] for c in counts.values())
+        negative = sum(c[1] for c in counts.values())
+        return [first, *(sum(counts.get(k, [0, 0])) for k in keys), neutral, negative, neutral + negative]
+
+    daily = Table("daily", _("每日中差评(按问题类型)"), [_("日期"), *headers])
+    day = filters.start
+    while day <= filters.end:
+        daily.rows.append(line(day.isoformat(), per_day.get(day, {})))
+        day += dt.timedelta(days=1)
+    per_week: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for day, counts in per_day.items():
+        for key, (neutral, negative) in counts.items():
+            per_week[week_of(day).key][key][0] += neutral
+            per_week[week_of(day).key][key][1] += negative
+    weekly = Table("weekly", _("每周中差评(按问题类型，ISO周，北京时间)"), [_("周"), *headers])
+    week, last = week_of(filters.start), week_of(filters.end)
+    while week.monday <= last.monday:
+        weekly.rows.append(line(week.key, per_week.get(week.key, {})))
+        week = week_of(week.monday + dt.timedelta(days=7))
+    totals = {k: sum(sum(counts.get(k, [0, 0])) for counts in per_day.values()) for k in keys}
+    whole = sum(totals.values())
+    share = Table("share", _("问题类型占比"), [_("问题类型"), _("中差评数"), _("占比(%)")])
+    for key in sorted(keys, key=lambda k: (-totals[k], labels[k])):
+        share.rows.append([labels[key], totals[key], percent(totals[key], whole)])
+    share.rows.append([_("合计"), whole, percent(whole, whole)])
+    return daily, weekly, share
+
+
+SLA_TARGETS = [
+    (SlaTarget.FIRST_RESPONSE, "first_response_due_at", "first_responded_at", False),
+    (SlaTarget.PUBLIC_REPLY, "public_reply_due_at", "public_replied_at", True),
+    (SlaTarget.RESOLUTION, "resolution_due_at", "resolved_at", True),
+]
+
+
+def sla_table(filters: Filters, *, now: dt.datetime) -> Table:
+    cases = filters.cases()
+    aggregates = {}
+    for target, due, done, only_open_pending in SLA_TARGETS:
+        has_due = Q(**{f"{due}__isnull": False})
+        not_done_late = Q(**{f"{done}__isnull": True, f"{due}__lt": now})
+        if only_open_pending:
+            not_done_late &= Q(status__in=OPEN_STATUSES)
+        aggregates[f"{target}_met"] = Count("pk", filter=has_due & Q(**{f"{done}__lte": F(due)}))
+        aggregates[f"{target}_breached"] = Count(
+            "pk", filter=has_due & (Q(**{f"{done}__gt": F(due)}) | not_done_late)
+        )
+        aggregates[f"{target}_pending"] = Count("pk", filter=has_due & Q(**{f"{done}__isnull": True, f"{due}__gte": now}) & (
+            Q(status__in=OPEN_STATUSES) if only_open_pending else Q()))  # fmt: skip
+    counts = cases.aggregate(**aggregates)
+    answers = CaseEvent.objects.filter(case__in=cases, action=WorkflowAction.BUYER_REPLIED).count()
+    next_breaches = SlaEvent.objects.filter(
+        case__in=cases, target=SlaTarget.NEXT_RESPONSE, kind=SlaEventKind.BREACH
+    ).count()
+    table = Table("sla", _("时效达成率"), [_("时效目标"), _("达标"), _("超时"), _("进行中"), _("达成率(%)")],
+                  note=_("达成率 = 达标 /(达标 + 超时)；买家回复后再响应以每次买家回复为一次计时。"))  # fmt: skip
+    for target in (
+        SlaTarget.FIRST_RESPONSE,
+        SlaTarget.NEXT_RESPONSE,
+        SlaTarget.PUBLIC_REPLY,
+        SlaTarget.RESOLUTION,
+    ):
+        if target == SlaTarget.NEXT_RESPONSE:
+            met, breached, pending = max(answers - next_breaches, 0), next_breaches, 0
+        else:
+            met, breached, pending = (
+                counts[f"{target}_met"],
+                counts[f"{target}_breached"],
+                counts[f"{target}_pending"],
+            )
+        table.rows.append([str(target.label), met, breached, pending, percent(met, met + breached)])
+    return table
+
+
+def nearest_rank(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
+
+
+def response_time_table(filters: Filters) -> Table:
+    pairs = (
+        filters.cases()
+        .filter(first_responded_at__isnull=False)
+        .values_list("opened_at", "first_responded_at")
+    )
+    minutes = [(responded - opened).total_seconds() / 60 for opened, responded in pairs]
+    median = statistics.median(minutes) if minutes else None
+    p90 = nearest_rank(minutes, 0.9)
+    table = Table(
+        "response_time", _("首次响应用时(分钟，自然时间)"), [_("已响应案件"), _("中位数"), _("P90")]
+    )
+    table.rows.append(
+        [len(minutes), None if median is None else round(median, 1), None if p90 is None else round(p90, 1)]
+    )
+    return table
+
+
+def conversion_table(filters: Filters) -> Table:
+    rows = (
+        filters.cases().filter(revision_allowed=True).values("platform")
+        .annotate(eligible=Count("pk"), converted=Count("pk", filter=Q(conversion_candidate_at__isnull=False)))
+        .order_by("platform")
+    )  # fmt: skip
+    labels = dict(Platform.choices)
+    table = Table(
+        "conversion",
+        _("评价转化率(仅限允许买家修改评价的平台)"),
+        [_("平台"), _("可转化案件"), _("已转化"), _("转化率(%)")],
+    )
+    total_eligible = total_converted = 0
+    for row in rows:
+        total_eligible += row["eligible"]
+        total_converted += row["converted"]
+        table.rows.append([str(labels.get(row["platform"], row["platform"])), row["eligible"], row["converted"],
+                           percent(row["converted"], row["eligible"])])  # fmt: skip
+    table.rows.append([_("合计"), total_eligible, total_converted, percent(total_converted, total_eligible)])
+    return table
+
+
+def compensation_tables(filters: Filters) -> tuple[Table, Table, Table]:
+    offers = CompensationOffer.objects.filter(case__in=filters.cases())
+    by_option = (
+        offers.values("option_id", "option_name")
+        .annotate(
+            answered=Count("pk", filter=Q(buyer_answer__in=[OfferStatus.ACCEPTED, OfferStatus.DECLINED])),
+            accepted=Count("pk", filter=Q(buyer_answer=OfferStatus.ACCEPTED)),
+            cost=Sum("cost", filter=Q(buyer_answer=OfferStatus.ACCEPTED)),
+        )
+        .order_by()
+    )
+    # Sorted here, not by the database: Chinese collation differs between PostgreSQL and SQLite.
+    by_option = sorted(by_option, key=lambda r: (r["option_name"], r["option_id"]))
+    expected = dict(
+        CompensationOption.objects.filter(pk__in={r["option_id"] for r in by_option}).values_list(
+            "pk", "expected_acceptance"
+        )
+    )
+    cost = Table("cost_option", _("补偿成本(按方案，买家已接受)"), [_("方案"), _("接受次数"), _("成本(元)")])
+    acceptance = Table("acceptance", _("各补偿方案接受率"), [_("方案"), _("已答复"), _("接受"), _("接受率(%)"), _("预期接受率(%)")],
+                       note=_("预期接受率来自补偿规则(种子001：质量80%、物流75%、服务90%、误解60%)。"))  # fmt: skip
+    for row in by_option:
+        cost.rows.append([row["option_name"], row["accepted"], money(row["cost"])])
+        acceptance.rows.append([row["option_name"], row["answered"], row["accepted"], percent(row["accepted"], row["answered"]),
+                                expected.get(row["option_id"])])  # fmt: skip
+    cost.rows.append(
+        [_("合计"), sum(r["accepted"] for r in by_option), money(sum((r["cost"] or 0) for r in by_option))]
+    )
+    by_issue = (
+        offers.filter(buyer_answer=OfferStatus.ACCEPTED).values("case__issue_type__name")
+        .annotate(accepted=Count("pk"), cost=Sum("cost")).order_by()
+    )  # fmt: skip
+    cost_issue = Table("cost_issue", _("补偿成本(按问题类型)"), [_("问题类型"), _("接受次数"), _("成本(元)")])
+    for row in sorted(by_issue, key=lambda r: r["case__issue_type__name"] or "\uffff"):
+        cost_issue.rows.append(
+            [row["case__issue_type__name"] or UNCLASSIFIED, row["accepted"], money(row["cost"])]
+        )
+    return cost, cost_issue, acceptance
+
+
+def appeals_table(filters: Filters) -> Table:
+    appeals = Appeal.objects.filter(
+        case__shop_id__in=filters.shop_ids, filed_at__gte=filters.start_at, filed_at__lt=filters.end_at
+    )
+    if filters.platform:
+        appeals = appeals.filter(case__platform=filters.platform)
+    counts = appeals.aggregate(
+        filed=Count("pk"),
+        won=Count("pk", filter=Q(outcome=AppealOutcome.WON)),
+        lost=Count("pk", filter=Q(outcome=AppealOutcome.LOST)),
+    )
+    table = Table("appeals", _("平台申诉"), [_("已提交"), _("成功"), _("失败"), _("待结果"), _("成功率(%)")])
+    decided = counts["won"] + counts["lost"]
+    table.rows.append(
+        [
+            counts["filed"],
+            counts["won"],
+            counts["lost"],
+            counts["filed"] - decided,
+            percent(counts["won"], decided),
+        ]
+    )
+    return table
+
+
+def workload_table(filters: Filters, *, now: dt.datetime) -> Table:
+    cases = Case.objects.filter(shop_id__in=filters.shop_ids, status__in=OPEN_STATUSES)
+    if filters.platform:
+        cases = cases.filter(platform=filters.platform)
+    rows = (
+        cases.values("assignee_id", "assignee__display_name", "assignee__username", "assignee__employee_code")
+        .annotate(open_n=Count("pk"), overdue=Count("pk", filter=Q(resolution_due_at__lt=now)))
+        .order_by()
+    )  # fmt: skip
+    rows = sorted(rows, key=lambda r: (-r["open_n"], r["assignee_id"] is None, r["assignee__username"] or ""))
+    table = Table("workload", _("客服当前在办案件"), [_("处理人"), _("工号"), _("在办"), _("已超解决时限")],
+                  note=_("当前状态，不受日期筛选影响。"))  # fmt: skip
+    for row in rows:
+        name = row["assignee__display_name"] or row["assignee__username"] or _("(未分配)")
+        table.rows.append([name, row["assignee__employee_code"] or "", row["open_n"], row["overdue"]])
+    return table
+
+
+def dashboard(filters: Filters, *, now: dt.datetime | None = None) -> list[Table]:
+    """All dashboard tables, in page order (the courier watch is added by the view)."""
+    now = now or timezone.now()
+    daily, weekly, share = issue_tables(filters)
+    cost, cost_issue, acceptance = compensation_tables(filters)
+    return [daily, weekly, share, sla_table(filters, now=now), response_time_table(filters), conversion_table(filters),
+            cost, cost_issue, acceptance, appeals_table(filters), workload_table(filters, now=now)]  # fmt: skip

@@ -1,0 +1,194 @@
+"""Insights pages: the dashboard (+ XLSX of its tables), the weekly Top-3 report, the unresolved list.
+
+Managers and supervisors (permission ``insights.view_insights``) see them, for their own shops only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from insights import charts
+from insights.exports import tables_xlsx, weekly_xlsx
+from insights.forms import DEFAULT_DAYS, DashboardFilterForm, WeeklyForm
+from insights.models import WeeklyReport
+from insights.periods import local_today
+from insights.selectors.couriers import courier_table
+from insights.selectors.dashboard import Filters
+from insights.selectors.dashboard import dashboard as dashboard_tables
+from insights.selectors.unresolved import unresolved_by_owner
+from insights.selectors.weekly import weekly_top3
+from insights.services.rollup import rollup_refreshed_at
+from insights.tables import Table
+from reviewdesk.access import visible_shop_ids
+from reviewdesk.models import Shop
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require(request):
+    if not request.user.has_perm("insights.view_insights"):
+        raise PermissionDenied(_("只有运营经理和客服主管可以查看数据看板。"))
+
+
+def home_panel(request):
+    if not request.user.is_authenticated or not request.user.has_perm("insights.view_insights"):
+        return None
+    return {"title": _("数据看板与周报"), "template": "insights/_home_panel.html", "context": {}}
+
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename=\"{filename}\"; filename*=UTF-8''{filename}"
+    return response
+
+
+def _scope(user, shop) -> tuple[int, ...]:
+    visible = visible_shop_ids(user)
+    return tuple(sorted({shop.pk} & visible if shop else visible))
+
+
+def _filters(request) -> tuple[DashboardFilterForm, Filters | None]:
+    data = request.GET.copy()
+    end = local_today()
+    data.setdefault("end", end.isoformat())
+    data.setdefault("start", (end - dt.timedelta(days=DEFAULT_DAYS - 1)).isoformat())
+    form = DashboardFilterForm(data, user=request.user)
+    if not form.is_valid():
+        return form, None
+    cleaned = form.cleaned_data
+    return form, Filters(shop_ids=_scope(request.user, cleaned.get("shop")), start=cleaned["start"], end=cleaned["end"],
+                         platform=cleaned.get("platform") or "")  # fmt: skip
+
+
+def _series(table: Table, first: int, last: int) -> list[tuple[str, list]]:
+    return [(table.headers[i], table.column(i)) for i in range(first, last)]
+
+
+def _draw(table: Table) -> None:
+    """Attach the chart of a table (drawn from its own rows)."""
+    body = [r for r in table.rows if r and r[0] != _("合计")]
+    if table.key in ("daily", "weekly"):
+        categories = [str(r[0]) for r in table.rows]
+        table.chart = charts.stacked_bars(
+            categories, _series(table, 1, len(table.headers) - 3), title=table.title
+        )
+    elif table.key in ("share", "sla", "conversion"):
+        column = {"share": 2, "sla": 4, "conversion": 3}[table.key]
+        table.chart = charts.hbars(
+            [r[0] for r in body], [r[column] for r in body], title=table.title, maximum=100, suffix="%"
+        )
+    elif table.key == "acceptance":
+        table.chart = charts.hbars([r[0] for r in body], [r[3] for r in body], title=table.title, maximum=100, suffix="%",
+                                   markers=[r[4] for r in body])  # fmt: skip
+    elif table.key in ("cost_option", "cost_issue"):
+        table.chart = charts.hbars([r[0] for r in body], [r[2] for r in body], title=table.title)
+    elif table.key == "workload":
+        table.chart = charts.hbars([r[0] for r in body], [r[2] for r in body], title=table.title)
+
+
+def _all_tables(filters: Filters) -> list[Table]:
+    tables = dashboard_tables(filters)
+    tables.insert(4, courier_table(shop_ids=filters.shop_ids, as_of=filters.end))
+    return tables
+
+
+@login_required
+def dashboard(request):
+    _require(request)
+    form, filters = _filters(request)
+    context = {"form": form, "filters": filters, "tables": [], "refreshed_at": rollup_refreshed_at()}
+    if filters is None:
+        return render(request, "insights/dashboard.html", context, status=400)
+    tables = _all_tables(filters)
+    for table in tables:
+        _draw(table)
+    context.update(tables=tables, query=request.GET.urlencode())
+    return render(request, "insights/dashboard.html", context)
+
+
+@login_required
+def dashboard_export(request):
+    _require(request)
+    form, filters = _filters(request)
+    if filters is None:
+        return HttpResponse(" ".join(str(e) for errors in form.errors.values() for e in errors), status=400,
+                            content_type="text/plain; charset=utf-8")  # fmt: skip
+    tables = _all_tables(filters)
+    key = request.GET.get("table", "all")
+    if key != "all":
+        tables = [t for t in tables if t.key == key]
+        if not tables:
+            raise Http404(_("没有这个表格。"))
+    caption = _("%(start)s 至 %(end)s") % {"start": filters.start, "end": filters.end}
+    return _xlsx_response(
+        tables_xlsx(tables, caption=caption), f"insights-{key}-{filters.start}-{filters.end}.xlsx"
+    )
+
+
+def _weekly(request):
+    form = WeeklyForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return form, None
+    week, shop = form.cleaned_data["week"], form.cleaned_data.get("shop")
+    scope = shop.name if shop else _("全部店铺")
+    return form, weekly_top3(week=week, shop_ids=_scope(request.user, shop), scope=scope)
+
+
+@login_required
+def weekly(request):
+    _require(request)
+    form, data = _weekly(request)
+    status = 400 if data is None else 200
+    return render(
+        request,
+        "insights/weekly.html",
+        {"form": form, "data": data, "query": request.GET.urlencode()},
+        status=status,
+    )
+
+
+@login_required
+def weekly_download(request):
+    _require(request)
+    form, data = _weekly(request)
+    if data is None:
+        return HttpResponse(" ".join(str(e) for errors in form.errors.values() for e in errors), status=400,
+                            content_type="text/plain; charset=utf-8")  # fmt: skip
+    suffix = request.GET.get("shop") or "all"
+    return _xlsx_response(weekly_xlsx(data), f"top3-{data.week.key}-{suffix}.xlsx")
+
+
+@login_required
+def report_download(request, pk: int):
+    """A stored report (the link in the weekly notification). An all-shops report only for users who see every shop."""
+    if not (
+        request.user.has_perm("insights.view_insights") or request.user.has_perm("insights.view_weeklyreport")
+    ):
+        raise PermissionDenied(_("你没有查看周报的权限。"))
+    report = get_object_or_404(WeeklyReport, pk=pk)
+    visible = visible_shop_ids(request.user)
+    allowed = (
+        report.shop_id in visible
+        if report.shop_id
+        else set(Shop.objects.values_list("pk", flat=True)) <= visible
+    )
+    if not allowed or not report.file:
+        raise Http404
+    name = f"top3-{report.week}-{report.shop.code if report.shop_id else 'all'}.xlsx"
+    return FileResponse(report.file.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
+
+
+@login_required
+def unresolved(request):
+    _require(request)
+    now = timezone.now()
+    groups = unresolved_by_owner(shop_ids=visible_shop_ids(request.user), now=now)
+    return render(request, "insights/unresolved.html", {"groups": groups, "now": now, "today": local_today(now),
+                                                        "total": sum(len(g.cases) for g in groups)})  # fmt: skip
