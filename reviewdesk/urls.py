@@ -18,5 +18,6 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("training/", include("training.urls")),
     path("incentives/", include("incentives.urls")),
+    path("insights/", include("insights.urls")),
 ]
 
