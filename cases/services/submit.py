@@ -8,6 +8,7 @@ the valid ones through ``reviews_ingest`` in one transaction and answers per ite
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from cases.choices import IntakeSource, RowStatus
 from cases.intake.mapping import mappings_for
 from cases.intake.pipeline import DEFAULT_LEVELS, clean_values
-from cases.services.intake import reviews_ingest
+from cases.services.ingest import reviews_ingest
 from reviewdesk.models import Shop
 
 API_REQUIRED = ("order_no", "rating", "reviewed_at", "buyer_nick")
@@ -48,7 +49,9 @@ def _levels(shop: Shop) -> dict[str, int]:
     return levels
 
 
-def reviews_submit(*, items: list[dict], allowed_shop_ids: set[int], by=None, source: str = IntakeSource.API) -> list[SubmitResult]:
+def reviews_submit(
+    *, items: list[dict], allowed_shop_ids: set[int], by=None, source: str = IntakeSource.API, now: dt.datetime | None = None
+) -> list[SubmitResult]:
     results = [SubmitResult(index=i, status=RowStatus.ERROR) for i in range(len(items))]
     codes = {str(item.get("shop") or "") for item in items}
     shops = {s.code: s for s in Shop.objects.filter(code__in=codes)}
@@ -90,7 +93,7 @@ def reviews_submit(*, items: list[dict], allowed_shop_ids: set[int], by=None, so
                     continue
                 values["_index"] = index
                 unique.setdefault(values["external_id"], values)
-            outcome = reviews_ingest(shop=shop_by_id[shop_id], rows=list(unique.values()), source=source, by=by)
+            outcome = reviews_ingest(shop=shop_by_id[shop_id], rows=list(unique.values()), source=source, by=by, now=now)
             for index, values in entries:
                 if results[index].errors:
                     continue

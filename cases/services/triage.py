@@ -175,36 +175,44 @@ def _warn(sla, name: str):
     return getattr(sla, name, None)
 
 
-def case_for(*, review_id: int, shop, decision: Decision, opened_at: dt.datetime, clock: WarnClock) -> Case:
+def case_values(*, review_id: int, shop, decision: Decision, opened_at: dt.datetime, clock: WarnClock) -> dict:
+    """The column values (by attname) of the case a decision opens: classification, SLA tier and
+    deadlines, platform windows and the policy versions used — frozen at intake."""
     c, sla, w = decision.classification, decision.sla, decision.windows
-    case = Case(
-        review_id=review_id, shop_id=shop.pk, platform=shop.platform, status=CaseStatus.NEW,
-        issue_type_id=c.issue_type_id, is_malicious=c.malicious, malicious_signals=list(c.signals),
-        matched_keywords=list(c.matched_keywords), customer_tier=decision.customer_tier or "",
-        revision_allowed=w.revision_allowed, revision_until=w.revision_until, reply_until=w.reply_until,
-        appeal_until=w.appeal_until, may_request_revision=w.may_request_revision,
-        policy_refs=[r.as_dict() for r in decision.rule_refs], decision=decision_as_json(decision), opened_at=opened_at,
+    values = {
+        "review_id": review_id, "shop_id": shop.pk, "platform": shop.platform, "status": CaseStatus.NEW,
+        "issue_type_id": c.issue_type_id, "is_malicious": c.malicious, "malicious_signals": list(c.signals),
+        "matched_keywords": list(c.matched_keywords), "customer_tier": decision.customer_tier or "",
+        "revision_allowed": w.revision_allowed, "revision_until": w.revision_until, "reply_until": w.reply_until,
+        "appeal_until": w.appeal_until, "may_request_revision": w.may_request_revision,
+        "policy_refs": [r.as_dict() for r in decision.rule_refs], "decision": decision_as_json(decision),
+        "opened_at": opened_at, "updated_at": opened_at,
+    }  # fmt: skip
+    if sla is None:
+        return values
+    start = decision.facts.received_at or opened_at
+    warns = {
+        name: _warn(sla, f"{name}_warn_at") or clock.warn_at(decision, start, getattr(sla, f"{name}_due_at"), getattr(sla, f"{name}_minutes"))
+        for name in ("first_response", "public_reply", "resolution")
+    }
+    values.update(
+        handling_role=sla.handling_role or "", escalation_role=sla.escalation_role or "",
+        sla_tier_id_ref=sla.tier.id if sla.tier else None, sla_tier_version=sla.tier.version if sla.tier else None,
+        sla_tier_name=sla.tier_name, warn_at_percent=sla.warn_at_percent, next_response_minutes=sla.next_response_minutes,
+        first_response_due_at=sla.first_response_due_at, first_response_warn_at=warns["first_response"],
+        public_reply_due_at=sla.public_reply_due_at, public_reply_warn_at=warns["public_reply"],
+        resolution_due_at=sla.resolution_due_at, resolution_warn_at=warns["resolution"],
     )  # fmt: skip
-    if sla is not None:
-        start = decision.facts.received_at or opened_at
-        case.handling_role, case.escalation_role = sla.handling_role or "", sla.escalation_role or ""
-        case.sla_tier_id_ref = sla.tier.id if sla.tier else None
-        case.sla_tier_version = sla.tier.version if sla.tier else None
-        case.sla_tier_name = sla.tier_name
-        case.warn_at_percent = sla.warn_at_percent
-        case.next_response_minutes = sla.next_response_minutes
-        case.first_response_due_at = sla.first_response_due_at
-        case.first_response_warn_at = _warn(sla, "first_response_warn_at") or clock.warn_at(
-            decision, start, sla.first_response_due_at, sla.first_response_minutes
-        )
-        case.public_reply_due_at = sla.public_reply_due_at
-        case.public_reply_warn_at = _warn(sla, "public_reply_warn_at") or clock.warn_at(
-            decision, start, sla.public_reply_due_at, sla.public_reply_minutes
-        )
-        case.resolution_due_at = sla.resolution_due_at
-        case.resolution_warn_at = _warn(sla, "resolution_warn_at") or clock.warn_at(
-            decision, start, sla.resolution_due_at, sla.resolution_minutes
-        )
-        pending = [t for t in (case.first_response_warn_at, case.first_response_due_at, case.resolution_warn_at, case.resolution_due_at) if t]
-        case.sla_next_check_at = min(pending) if pending else None
-    return case
+    pending = [t for t in (warns["first_response"], sla.first_response_due_at, warns["resolution"], sla.resolution_due_at) if t]
+    values["sla_next_check_at"] = min(pending) if pending else None
+    return values
+
+
+def case_row(template: dict, **kwargs) -> dict:
+    """A full row for ``cases.services.bulk.insert_dicts`` (``template`` = ``row_template(Case)``)."""
+    return {**template, **case_values(**kwargs)}
+
+
+def case_for(**kwargs) -> Case:
+    """An unsaved Case (admin previews, tests)."""
+    return Case(**case_values(**kwargs))
