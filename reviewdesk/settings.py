@@ -195,6 +195,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.choices.CaseStatus",
+        "RowStatusEnum": "cases.choices.RowStatus",
+        "WorkflowActionEnum": "cases.choices.WorkflowAction",
+    },
 }
 
 # --- django-q2: the ORM broker on the default database unless Redis is configured -----------
