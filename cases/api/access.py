@@ -1,0 +1,73 @@
+"""Who may reach which case through the API, and how a refusal is answered.
+
+A case outside the requester's reach answers 404, exactly like an id that does not exist, so ids
+cannot be probed. A request with an API token reaches only the token's shops (and only those its user
+is still a member of); a session reaches the user's shops.
+"""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.response import Response
+
+from cases.errors import WorkflowError
+from cases.models import ApiToken, Case
+from cases.selectors import visible_cases
+from reviewdesk.access import visible_shop_ids
+
+# Refusal codes that are about who is asking rather than about the case: answered 403.
+FORBIDDEN_CODES = {WorkflowError.ROLE_NOT_ALLOWED, WorkflowError.NOT_ASSIGNEE}
+
+
+def api_shop_ids(request) -> set[int]:
+    shop_ids = visible_shop_ids(request.user)
+    if isinstance(request.auth, ApiToken):
+        token_shops = set(request.auth.shops.filter(active=True).values_list("pk", flat=True))
+        shop_ids = shop_ids & token_shops
+    return shop_ids
+
+
+def reachable_cases(request):
+    """The cases this request may read or act on: the user's (cases.selectors), within the token's shops."""
+    cases = visible_cases(request.user)
+    if isinstance(request.auth, ApiToken):
+        cases = cases.filter(shop_id__in=api_shop_ids(request))
+    return cases
+
+
+def case_or_404(request, case_id: int, queryset=None) -> Case:
+    """The case if the requester may see it; 404 otherwise (never 403: that would confirm it exists)."""
+    reachable = reachable_cases(request)
+    case = (reachable if queryset is None else queryset & reachable).filter(pk=case_id).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def refusal(code: str, message: str, http_status: int = status.HTTP_400_BAD_REQUEST, **extra) -> Response:
+    return Response({"code": str(code), "message": str(message), **extra}, status=http_status)
+
+
+def status_for(code: str) -> int:
+    if code == WorkflowError.STALE:
+        return status.HTTP_409_CONFLICT
+    if code == WorkflowError.NOT_FOUND:
+        return status.HTTP_404_NOT_FOUND
+    if code in FORBIDDEN_CODES:
+        return status.HTTP_403_FORBIDDEN
+    return status.HTTP_400_BAD_REQUEST
+
+
+def refusal_from(error) -> Response:
+    """A service's django ValidationError → {code, message} with the status its code means."""
+    code = error.code or "invalid"
+    message = " ".join(str(m) for m in error.messages) or _("操作被拒绝。")
+    return refusal(code, message, status_for(code))
+
+
+def invalid_body(errors) -> Response:
+    """A serializer's field errors (the body is malformed): nothing was attempted."""
+    return refusal(
+        "invalid", _("请求内容有误，请检查各字段。"), status.HTTP_400_BAD_REQUEST,
+        fields={name: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])] for name, msgs in errors.items()},
+    )  # fmt: skip

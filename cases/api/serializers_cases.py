@@ -1,0 +1,266 @@
+"""Output of the cases endpoints: a list row, the full case, and the refusal body.
+
+Buyer phone and address appear only in the detail, masked; the unmasked values are answered only by
+the reveal endpoint (which records the look in the timeline). Every nested list is read from the
+prefetch the view set up, never queried per row.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cases.choices import CaseStatus, WorkflowAction
+from cases.workflow import allowed_actions, can_reveal, mask_address, mask_phone
+
+# Timeline payload keys that could carry buyer contact data: never answered.
+PAYLOAD_HIDDEN = frozenset({"phone", "address", "buyer_phone", "buyer_address"})
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Why a request was refused. ``code`` is stable (cases.errors); ``message`` is in the user's language."""
+
+    code = serializers.CharField(help_text=_("稳定的错误代码，如 stale、invalid_transition、role_not_allowed"))
+    message = serializers.CharField(help_text=_("给用户看的说明(按用户语言)"))
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False,
+        help_text=_("请求体字段错误(仅 code=invalid 时)"),
+    )  # fmt: skip
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_name(self, user) -> str:
+        return getattr(user, "display_name", "") or user.get_username()
+
+
+class CaseListSerializer(serializers.Serializer):
+    """One row of a queue: what the agent needs to pick the next case. No buyer contact data."""
+
+    id = serializers.IntegerField()
+    shop = serializers.CharField(source="shop.code")
+    shop_name = serializers.CharField(source="shop.name")
+    platform = serializers.CharField()
+    status = serializers.ChoiceField(choices=CaseStatus.choices)
+    status_display = serializers.CharField(source="get_status_display")
+    issue_type = serializers.CharField(source="issue_type.code", allow_null=True, default=None)
+    issue_type_name = serializers.CharField(source="issue_type.name", allow_null=True, default=None)
+    is_malicious = serializers.BooleanField()
+    customer_tier = serializers.CharField()
+    sla_tier_name = serializers.CharField()
+    order_no = serializers.CharField(source="review.order_no")
+    buyer_nick = serializers.CharField(source="review.buyer_nick")
+    rating = serializers.IntegerField(source="review.rating")
+    content = serializers.CharField(source="review.content")
+    assignee = UserRefSerializer(allow_null=True)
+    opened_at = serializers.DateTimeField()
+    first_response_due_at = serializers.DateTimeField(allow_null=True)
+    next_response_due_at = serializers.DateTimeField(allow_null=True)
+    public_reply_due_at = serializers.DateTimeField(allow_null=True)
+    resolution_due_at = serializers.DateTimeField(allow_null=True)
+    sla_breached_at = serializers.DateTimeField(allow_null=True)
+    version = serializers.IntegerField()
+
+
+class RevisionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    changed_fields = serializers.ListField(child=serializers.CharField())
+    rating_before = serializers.IntegerField(allow_null=True)
+    rating_after = serializers.IntegerField(allow_null=True)
+    before = serializers.DictField()
+    after = serializers.DictField()
+    source = serializers.CharField()
+
+
+class ReviewDetailSerializer(serializers.Serializer):
+    external_id = serializers.CharField()
+    order_no = serializers.CharField()
+    sub_order_no = serializers.CharField()
+    item_id = serializers.CharField()
+    item_title = serializers.CharField()
+    sku = serializers.CharField()
+    rating = serializers.IntegerField()
+    rating_text = serializers.CharField()
+    content = serializers.CharField()
+    appended_content = serializers.CharField()
+    appended_at = serializers.DateTimeField(allow_null=True)
+    reviewed_at = serializers.DateTimeField()
+    buyer_nick = serializers.CharField()
+    buyer_phone = serializers.SerializerMethodField(help_text=_("已脱敏；完整号码需调用查看接口"))
+    buyer_address = serializers.SerializerMethodField(help_text=_("已脱敏；完整地址需调用查看接口"))
+    order_amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    courier = serializers.CharField()
+    revisions = RevisionSerializer(many=True, source="revisions.all")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_buyer_phone(self, review):
+        return mask_phone(review.buyer_phone) if review.buyer_phone else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_buyer_address(self, review):
+        return mask_address(review.buyer_address) if review.buyer_address else None
+
+
+class EventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    action = serializers.ChoiceField(choices=WorkflowAction.choices)
+    action_display = serializers.CharField(source="get_action_display")
+    actor = UserRefSerializer(allow_null=True)
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    version = serializers.IntegerField()
+    payload = serializers.SerializerMethodField()
+    at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.DictField())
+    def get_payload(self, event) -> dict:
+        return {k: v for k, v in (event.payload or {}).items() if k not in PAYLOAD_HIDDEN}
+
+
+class ContactSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    channel = serializers.CharField()
+    template_ref = serializers.DictField(allow_null=True)
+    reached = serializers.BooleanField()
+    note = serializers.CharField()
+    by = UserRefSerializer()
+    at = serializers.DateTimeField()
+
+
+class ReplySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    channel = serializers.CharField()
+    text = serializers.CharField()
+    template_ref = serializers.DictField(allow_null=True)
+    acknowledged_warnings = serializers.ListField(child=serializers.JSONField())
+    by = UserRefSerializer()
+    at = serializers.DateTimeField()
+
+
+class OfferSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    option_id = serializers.IntegerField()
+    option_name = serializers.CharField()
+    option_kind = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    cost = serializers.DecimalField(max_digits=12, decimal_places=2)
+    requires_approval = serializers.BooleanField()
+    approval_role = serializers.CharField()
+    reason = serializers.CharField()
+    status = serializers.CharField()
+    requested_by = UserRefSerializer()
+    requested_at = serializers.DateTimeField()
+    approved_by = UserRefSerializer(allow_null=True)
+    approved_at = serializers.DateTimeField(allow_null=True)
+    approval_note = serializers.CharField()
+    buyer_answer = serializers.CharField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
+class FollowUpSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    channel = serializers.CharField()
+    instructions = serializers.CharField()
+    due_at = serializers.DateTimeField()
+    done_at = serializers.DateTimeField(allow_null=True)
+    done_by = UserRefSerializer(allow_null=True)
+    note = serializers.CharField()
+    skipped_reason = serializers.CharField()
+
+
+class EvidenceSerializer(serializers.Serializer):
+    """Metadata only: the file itself is served by the download endpoint after the same checks."""
+
+    id = serializers.IntegerField()
+    original_name = serializers.CharField()
+    kind = serializers.CharField()
+    checklist_item = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
+    description = serializers.CharField()
+    uploaded_by = UserRefSerializer()
+    uploaded_at = serializers.DateTimeField()
+    download_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_download_url(self, evidence) -> str:
+        return reverse("api-case-evidence-download", args=[evidence.case_id, evidence.pk])
+
+
+class VerificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    responsibility = serializers.CharField()
+    note = serializers.CharField()
+    evidence_ids = serializers.SerializerMethodField()
+    by = UserRefSerializer()
+    at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_evidence_ids(self, verification):
+        return [e.pk for e in verification.evidence.all()]
+
+
+class AppealSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reason_type = serializers.CharField()
+    description = serializers.CharField()
+    checklist = serializers.DictField()
+    evidence_ids = serializers.SerializerMethodField()
+    filed_by = UserRefSerializer()
+    filed_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField(allow_null=True)
+    outcome = serializers.CharField()
+    outcome_note = serializers.CharField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_evidence_ids(self, appeal):
+        return [e.pk for e in appeal.evidence.all()]
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    """The whole case as the case page shows it, plus what the requesting user may do now.
+    ``version`` goes back in the body of every action (optimistic concurrency)."""
+
+    review = ReviewDetailSerializer()
+    decision = serializers.DictField(help_text=_("开案时引擎的决定及依据"))
+    policy_refs = serializers.ListField(child=serializers.JSONField())
+    handling_role = serializers.CharField()
+    escalation_role = serializers.CharField()
+    first_responded_at = serializers.DateTimeField(allow_null=True)
+    public_replied_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    reply_until = serializers.DateTimeField(allow_null=True)
+    appeal_until = serializers.DateTimeField(allow_null=True)
+    revision_allowed = serializers.BooleanField()
+    revision_until = serializers.DateTimeField(allow_null=True)
+    may_request_revision = serializers.BooleanField()
+    timeline = EventSerializer(many=True, source="events.all")
+    contacts = ContactSerializer(many=True, source="contacts.all")
+    replies = ReplySerializer(many=True, source="replies.all")
+    offers = OfferSerializer(many=True, source="offers.all")
+    verifications = VerificationSerializer(many=True, source="verifications.all")
+    appeals = AppealSerializer(many=True, source="appeals.all")
+    follow_ups = FollowUpSerializer(many=True, source="follow_ups.all")
+    evidence = EvidenceSerializer(many=True, source="evidence.all")
+    allowed_actions = serializers.SerializerMethodField(help_text=_("当前用户此刻可做的动作"))
+    can_reveal_contact = serializers.SerializerMethodField(help_text=_("当前用户能否查看买家完整电话和地址"))
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=WorkflowAction.choices)))
+    def get_allowed_actions(self, case):
+        return [str(action) for action in allowed_actions(case, self.context["request"].user)]
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_can_reveal_contact(self, case) -> bool:
+        return can_reveal(self.context["request"].user)
+
+
+class RevealedContactSerializer(serializers.Serializer):
+    buyer_phone = serializers.CharField(allow_null=True)
+    buyer_address = serializers.CharField(allow_null=True)
