@@ -1,0 +1,155 @@
+"""Reads for the incentives pages. Each returns plain dicts/values (templates render whitelisted data).
+
+An agent's statement is always built for ``request.user`` by the view: no selector here takes
+"whose statement" from the request.
+"""
+
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+
+from incentives.choices import AwardEvent, DisputeStatus, EntryKind, PeriodStatus, RedemptionStatus, Unit
+from incentives.models import Dispute, LedgerEntry, PayoutLine, Period, Redemption, RewardItem, WithheldAward
+from incentives.services.payouts import summary_rows
+from incentives.services.periods import (
+    PeriodSpan,
+    latest_locked_period,
+    parse_span,
+    periods_of,
+    posting_period,
+)
+
+ZERO = Decimal("0.00")
+
+
+def payout_user_ids(user) -> set[int] | None:
+    """Whose payout a user may see on the web pages: members of the user's shops (None = everyone)."""
+    from reviewdesk.access import visible_shop_ids
+    from reviewdesk.models import ShopMembership
+
+    if user.is_superuser:
+        return None
+    return set(ShopMembership.objects.filter(shop_id__in=visible_shop_ids(user)).values_list("user_id", flat=True))
+
+
+def default_span() -> PeriodSpan:
+    return parse_span(posting_period().code)
+
+
+def span_choices() -> list[dict]:
+    """Months that exist (newest first) and their quarters, for the period pickers."""
+    months, quarters = [], []
+    for period in Period.objects.order_by("-year", "-month"):
+        months.append({"code": period.code, "locked": period.status == PeriodStatus.LOCKED})
+        if period.quarter_code not in quarters:
+            quarters.append(period.quarter_code)
+    return months + [{"code": code, "locked": None} for code in quarters]
+
+
+def _balances(user) -> dict:
+    rows = LedgerEntry.objects.filter(account__user=user).values("account__unit").annotate(total=Sum("amount"))
+    totals = {r["account__unit"]: r["total"] for r in rows}
+    return {"cny": totals.get(Unit.CNY, ZERO), "points": totals.get(Unit.POINTS, ZERO), "leave_days": totals.get(Unit.LEAVE_DAYS, ZERO)}
+
+
+def disputable(entry_period: Period, latest_locked_id: int | None) -> bool:
+    return entry_period.status == PeriodStatus.OPEN or entry_period.pk == latest_locked_id
+
+
+def agent_statement(user, span: PeriodSpan) -> dict:
+    periods = periods_of(span)
+    latest = latest_locked_period()
+    open_disputes = set(
+        Dispute.objects.filter(entry__account__user=user, status=DisputeStatus.OPEN).values_list("entry_id", flat=True)
+    )
+    kinds, units, events = dict(EntryKind.choices), dict(Unit.choices), dict(AwardEvent.choices)
+    entries = []
+    queryset = (
+        LedgerEntry.objects.filter(account__user=user, period__in=periods)
+        .select_related("account", "period", "rule")
+        .order_by("-created_at", "-pk")
+    )
+    for entry in queryset:
+        entries.append({
+            "id": entry.pk, "period": entry.period.code, "created_at": entry.created_at, "kind": kinds[entry.kind],
+            "kind_code": entry.kind, "unit": units[entry.account.unit], "amount": entry.amount,
+            "rule": f"{entry.rule.name} v{entry.rule_version}" if entry.rule else "", "case_ref": entry.case_ref,
+            "event": events.get(entry.event, entry.event), "note": entry.note, "reverses_id": entry.reverses_id,
+            "disputed": entry.pk in open_disputes,
+            "can_dispute": entry.pk not in open_disputes and disputable(entry.period, latest.pk if latest else None),
+        })  # fmt: skip
+    summary = summary_rows(periods, user_ids={user.pk}) if periods else []
+    return {
+        "span": span.code,
+        "periods": [{"code": p.code, "status": p.get_status_display(), "locked": not p.is_open} for p in periods],
+        "entries": entries,
+        "summary": summary[0] if summary else None,
+        "balances": _balances(user),
+        "disputes": [
+            {"id": d.pk, "entry_id": d.entry_id, "status": d.get_status_display(), "reason": d.reason,
+             "created_at": d.created_at, "resolution_note": d.resolution_note,
+             "adjustment": d.adjustment.amount if d.adjustment_id else None}
+            for d in Dispute.objects.filter(raised_by=user).select_related("adjustment")[:20]
+        ],  # fmt: skip
+        "redemptions": [
+            {"id": r.pk, "item": r.item.name, "points": r.points, "status": r.get_status_display(),
+             "can_cancel": r.status == RedemptionStatus.REQUESTED, "requested_at": r.requested_at}
+            for r in Redemption.objects.filter(agent=user).select_related("item")[:20]
+        ],  # fmt: skip
+        "catalogue": [
+            {"id": i.pk, "name": i.name, "category": i.get_category_display(), "price": i.point_price,
+             "description": i.description}
+            for i in RewardItem.objects.filter(active=True)
+        ],  # fmt: skip
+    }
+
+
+def periods_overview(user) -> list[dict]:
+    """HR: every month with its status, lock info and the snapshot totals (of the user's agents)."""
+    user_ids = payout_user_ids(user)
+    lines = PayoutLine.objects.all() if user_ids is None else PayoutLine.objects.filter(user_id__in=user_ids)
+    totals = {r["period_id"]: r for r in lines.values("period_id").annotate(total=Sum("total_payable"), agents=Count("pk"))}
+    rows = []
+    for period in Period.objects.select_related("locked_by").annotate(entry_count=Count("entries")).order_by("-year", "-month"):
+        snapshot = totals.get(period.pk)
+        rows.append({
+            "id": period.pk, "code": period.code, "quarter": period.quarter_code, "locked": not period.is_open,
+            "status": period.get_status_display(), "locked_at": period.locked_at,
+            "locked_by": str(period.locked_by) if period.locked_by else "",
+            "total": snapshot["total"] if snapshot else None, "agents": snapshot["agents"] if snapshot else None,
+            "entries": period.entry_count,
+        })  # fmt: skip
+    return rows
+
+
+def manager_queue(user) -> dict:
+    """Open disputes, pending redemptions and recent withheld awards of the agents in the user's shops."""
+    user_ids = payout_user_ids(user)
+
+    def scoped(queryset, field):
+        return queryset if user_ids is None else queryset.filter(**{f"{field}__in": user_ids})
+
+    disputes = scoped(Dispute.objects.filter(status=DisputeStatus.OPEN), "raised_by_id").select_related(
+        "entry__account", "entry__period", "raised_by"
+    )
+    redemptions = scoped(Redemption.objects.filter(status=RedemptionStatus.REQUESTED), "agent_id").select_related("agent", "item")
+    withheld = scoped(WithheldAward.objects.all(), "agent_id").select_related("agent", "rule")[:50]
+    return {
+        "disputes": [
+            {"id": d.pk, "agent": str(d.raised_by), "mine": d.raised_by_id == user.pk, "entry_id": d.entry_id,
+             "period": d.entry.period.code, "amount": d.entry.amount, "unit": d.entry.account.get_unit_display(),
+             "note": d.entry.note, "reason": d.reason, "created_at": d.created_at}
+            for d in disputes
+        ],  # fmt: skip
+        "redemptions": [
+            {"id": r.pk, "agent": str(r.agent), "item": r.item.name, "points": r.points, "requested_at": r.requested_at,
+             "note": r.note}
+            for r in redemptions
+        ],  # fmt: skip
+        "withheld": [
+            {"agent": str(w.agent) if w.agent else "", "event": dict(AwardEvent.choices).get(w.event, w.event),
+             "rule": w.rule.name if w.rule else "", "case_ref": w.case_ref, "reason": w.reason,
+             "created_at": w.created_at}
+            for w in withheld
+        ],  # fmt: skip
+    }

@@ -1,0 +1,234 @@
+"""Incentives pages: the agent's own statement, disputes and redemptions; HR's periods (lock, payout
+download); the manager's queue (disputes, redemption approvals, withheld awards). Thin: services write,
+selectors read."""
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from incentives import selectors
+from incentives.choices import ExportFormat
+from incentives.forms import DecisionForm, DisputeForm, RedemptionForm, ResolveForm
+from incentives.models import Dispute, LedgerEntry, Period, Redemption, RewardItem
+from incentives.services.disputes import dispute_open, dispute_resolve
+from incentives.services.payouts import export_csv, export_filename, export_xlsx
+from incentives.services.periods import parse_span, period_lock
+from incentives.services.redemptions import (
+    redemption_approve,
+    redemption_cancel,
+    redemption_reject,
+    redemption_request,
+)
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require(condition: bool):
+    if not condition:
+        raise PermissionDenied(_("你没有访问此页面的权限。"))
+
+
+def _span_or_default(request):
+    code = request.GET.get("period")
+    if not code:
+        return selectors.default_span(), None
+    try:
+        return parse_span(code), None
+    except ValidationError as exc:
+        return selectors.default_span(), exc.messages[0]
+
+
+@login_required
+def my_statement(request):
+    span, error = _span_or_default(request)
+    if error:
+        messages.error(request, error)
+    context = selectors.agent_statement(request.user, span)
+    context.update({"spans": selectors.span_choices(), "redeem_form": RedemptionForm()})
+    return render(request, "incentives/statement.html", context)
+
+
+@login_required
+def entry_dispute(request, entry_id: int):
+    # Only the owner's entries exist for this page: someone else's entry is a 404, not a 403 that leaks it.
+    entry = get_object_or_404(LedgerEntry.objects.select_related("account", "period"), pk=entry_id, account__user=request.user)
+    form = DisputeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dispute_open(entry=entry, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("已提交对分录 #%(id)s 的申诉，主管处理后会记入下一个开放期间。") % {"id": entry.pk})
+            return redirect(f"{_statement_url()}?period={entry.period.code}")
+    context = {
+        "form": form,
+        "entry": {"id": entry.pk, "period": entry.period.code, "kind": entry.get_kind_display(),
+                  "unit": entry.account.get_unit_display(), "amount": entry.amount, "note": entry.note,
+                  "case_ref": entry.case_ref, "created_at": entry.created_at},
+    }  # fmt: skip
+    return render(request, "incentives/dispute.html", context)
+
+
+def _statement_url():
+    from django.urls import reverse
+
+    return reverse("incentives:statement")
+
+
+@login_required
+@require_POST
+def redeem(request):
+    form = RedemptionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("兑换申请无效，请重试。"))
+        return redirect("incentives:statement")
+    item = RewardItem.objects.filter(pk=form.cleaned_data["item"]).first()
+    if item is None:
+        raise Http404
+    try:
+        redemption_request(agent=request.user, item=item, note=form.cleaned_data["note"])
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("已申请兑换“%(item)s”，等待主管审批。") % {"item": item.name})
+    return redirect("incentives:statement")
+
+
+@login_required
+@require_POST
+def redemption_cancel_view(request, redemption_id: int):
+    redemption = get_object_or_404(Redemption, pk=redemption_id, agent=request.user)
+    try:
+        redemption_cancel(redemption=redemption, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("已取消兑换申请。"))
+    return redirect("incentives:statement")
+
+
+# --- HR -------------------------------------------------------------------------------------------
+
+
+@login_required
+def periods(request):
+    _require(request.user.has_perm("incentives.view_period"))
+    context = {
+        "periods": selectors.periods_overview(request.user),
+        "can_lock": request.user.has_perm("incentives.lock_period"),
+        "can_export": request.user.has_perm("incentives.export_payouts"),
+    }
+    return render(request, "incentives/periods.html", context)
+
+
+@login_required
+@require_POST
+def lock(request, period_id: int):
+    _require(request.user.has_perm("incentives.lock_period"))
+    period = get_object_or_404(Period, pk=period_id)
+    try:
+        period_lock(period=period, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("期间 %(code)s 已锁定，结算快照已生成。") % {"code": period.code})
+    return redirect("incentives:periods")
+
+
+@login_required
+def payout_download(request, span: str, fmt: str):
+    _require(request.user.has_perm("incentives.export_payouts"))
+    if fmt not in ExportFormat.values:
+        raise Http404
+    try:
+        span_code = parse_span(span).code
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("incentives:periods")
+    sheet = "summary" if request.GET.get("sheet") == "summary" else "detail"
+    user_ids = selectors.payout_user_ids(request.user)
+    buffer = io.BytesIO()
+    if fmt == ExportFormat.CSV:
+        export_csv(span_code, buffer, sheet=sheet, user_ids=user_ids)
+        content_type = "text/csv; charset=utf-8"
+    else:
+        export_xlsx(span_code, buffer, user_ids=user_ids)
+        content_type = XLSX_TYPE
+    response = HttpResponse(buffer.getvalue(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(span_code, fmt, sheet)}"'
+    return response
+
+
+# --- managers --------------------------------------------------------------------------------------
+
+
+def _can_manage(user) -> bool:
+    return user.has_perm("incentives.resolve_dispute") or user.has_perm("incentives.decide_redemption")
+
+
+@login_required
+def manage(request):
+    _require(_can_manage(request.user))
+    context = selectors.manager_queue(request.user)
+    context.update({"resolve_form": ResolveForm(), "decision_form": DecisionForm()})
+    return render(request, "incentives/manage.html", context)
+
+
+def _in_scope(request, agent_id: int) -> bool:
+    user_ids = selectors.payout_user_ids(request.user)
+    return user_ids is None or agent_id in user_ids
+
+
+@login_required
+@require_POST
+def resolve(request, dispute_id: int):
+    _require(request.user.has_perm("incentives.resolve_dispute"))
+    dispute = get_object_or_404(Dispute.objects.select_related("entry__account"), pk=dispute_id)
+    if not _in_scope(request, dispute.raised_by_id):
+        raise Http404
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return redirect("incentives:manage")
+    try:
+        resolved = dispute_resolve(dispute=dispute, by=request.user, amount=form.cleaned_data["amount"],
+                                   note=form.cleaned_data["note"])  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        if resolved.adjustment_id:
+            messages.success(request, _("申诉 #%(id)s 已处理：调整 %(amount)s 记入期间 %(period)s。") % {
+                "id": resolved.pk, "amount": resolved.adjustment.amount, "period": resolved.adjustment.period.code})  # fmt: skip
+        else:
+            messages.success(request, _("申诉 #%(id)s 已驳回，未记账。") % {"id": resolved.pk})
+    return redirect("incentives:manage")
+
+
+@login_required
+@require_POST
+def decide(request, redemption_id: int):
+    _require(request.user.has_perm("incentives.decide_redemption"))
+    redemption = get_object_or_404(Redemption, pk=redemption_id)
+    if not _in_scope(request, redemption.agent_id):
+        raise Http404
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择批准或拒绝。"))
+        return redirect("incentives:manage")
+    try:
+        if form.cleaned_data["decision"] == "approve":
+            redemption_approve(redemption=redemption, by=request.user)
+            messages.success(request, _("已批准兑换，积分已扣减。"))
+        else:
+            redemption_reject(redemption=redemption, by=request.user, note=form.cleaned_data["note"])
+            messages.success(request, _("已拒绝兑换申请。"))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("incentives:manage")
