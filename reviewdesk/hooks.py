@@ -36,3 +36,9 @@ demo_builders = Registry(
     "Callables (*, shops: dict[str, Shop], users: dict[str, User], stdout) -> None, run in order by "
     "`manage.py demo_data` after the shops and users exist. Each must be idempotent.",
 )
+
+nav_links = Registry(
+    "nav_links",
+    "Callables (request) -> list[tuple[str, str]] of (label, url) shown in the main navigation bar for a "
+    "signed-in user; each decides from request.user which links it offers (none = empty list).",
+)
