@@ -117,12 +117,14 @@ SERVICES = {
     A.REOPEN: (case_reopen, ("note",)),
 }
 
-def case_act(*, case_id: int, action: str, by, version: int, data: dict | None = None) -> Case:
-    """Run ``action`` on the case as ``by``, who saw it at ``version``, with the action's ``data``."""
+def case_act(*, case_id: int, action: str, by, version: int, data: dict | None = None, now=None) -> Case:
+    """Run ``action`` on the case as ``by``, who saw it at ``version``, with the action's ``data``.
+
+    ``now`` (tests, replays) defaults to the current time."""
     try:
         service, keys = SERVICES[A(action)]
     except ValueError:
         raise refuse(E.INVALID_TRANSITION, _("未知动作“%(action)s”。"), action=str(action)) from None
     data = dict(data or {})
     kwargs = {key: data[key] for key in keys if key in data}
-    return service(case_id=case_id, by=by, version=version, **kwargs)
+    return service(case_id=case_id, by=by, version=version, now=now, **kwargs)
