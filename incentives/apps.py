@@ -11,10 +11,11 @@ class IncentivesConfig(AppConfig):
     def ready(self):
         from cases.hooks import case_events
         from incentives.demo import build_demo
+        from incentives.nav import nav_links as incentive_links
         from incentives.receivers import on_case_event, on_training_event
         from incentives.triggers import ensure_triggers
         from reviewdesk.choices import Role
-        from reviewdesk.hooks import demo_builders
+        from reviewdesk.hooks import demo_builders, nav_links
         from reviewdesk.roles import extend_role_permissions
 
         case_events.register(on_case_event)
@@ -25,6 +26,7 @@ class IncentivesConfig(AppConfig):
         if training_events is not None:
             training_events.register(on_training_event)
         demo_builders.register(build_demo)
+        nav_links.register(incentive_links)
         post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="incentives.ensure_triggers")
         view = ["incentives.view_period", "incentives.view_ledgerentry", "incentives.view_account",
                 "incentives.view_payoutline", "incentives.view_rewarditem"]  # fmt: skip

@@ -239,3 +239,14 @@ def test_admin_lock_action_respects_four_eyes(client, make_user, agent, entries,
     client.force_login(hr)
     client.post(reverse("admin:incentives_period_changelist"), {"action": "lock_periods", "_selected_action": [current_period.pk]})
     assert Period.objects.get(pk=current_period.pk).status == PeriodStatus.LOCKED
+
+
+def test_main_navigation_links_follow_the_role(client, agent, hr, manager):
+    client.force_login(agent)
+    links = dict(client.get(reverse("home")).context["nav_links"])
+    assert links.get("我的激励") == reverse("incentives:statement")
+    assert "结算期间" not in links and "激励审批" not in links
+    client.force_login(hr)
+    assert dict(client.get(reverse("home")).context["nav_links"]).get("结算期间") == reverse("incentives:periods")
+    client.force_login(manager)
+    assert dict(client.get(reverse("home")).context["nav_links"]).get("激励审批") == reverse("incentives:manage")
