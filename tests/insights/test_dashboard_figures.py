@@ -7,14 +7,10 @@ import pytest
 
 from insights.selectors.couriers import courier_table
 from insights.selectors.dashboard import Filters, dashboard
-from tests.insights.dataset import NOW, build
+from tests.insights.dataset import NOW
 
 D = Decimal
-
-
-@pytest.fixture
-def world(db):
-    return build()
+pytestmark = pytest.mark.django_db
 
 
 def tables_for(world, *shops, start=dt.date(2026, 11, 9), end=dt.date(2026, 11, 22), platform=""):
