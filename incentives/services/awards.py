@@ -197,20 +197,29 @@ def quarter_ranking(quarter_code: str) -> list[RankedAgent]:
 
 
 def quarter_top_award(*, quarter_code: str, by=None) -> list[LedgerEntry]:
-    """Post the paid-leave days of every active quarter-top rule (entries in the ``leave_days`` unit)."""
+    """Post the paid-leave days of every active quarter-top rule (entries in the ``leave_days`` unit),
+    once per quarter and rule, after the quarter has ended; returns the entries posted now."""
     from reviewdesk.models import User
 
     span = parse_span(quarter_code)
     if not span.is_quarter:
-        raise ValidationError(_("季度排名需要季度期间，如 2026-Q4。"), code="bad_period")
+        raise ValidationError(_("季度排名需要季度期间，如 2026-Q4。"), code=IncentiveError.BAD_PERIOD)
+    last_year, last_month = span.months[-1]
+    if timezone.localdate() < dt.date(last_year + (last_month == 12), last_month % 12 + 1, 1):
+        raise ValidationError(
+            _("季度 %(q)s 尚未结束，排名还不是最终结果。"), code=IncentiveError.PERIOD_NOT_OPEN, params={"q": span.code}
+        )
     ranking = quarter_ranking(span.code)
     posted = []
     with transaction.atomic():
         for rule in AwardRule.objects.filter(active=True, event=AwardEvent.QUARTER_TOP).order_by("pk"):
+            prefix = f"quarter_top:{rule.pk}:{span.code}:"
+            if LedgerEntry.objects.filter(idempotency_key__startswith=prefix).exists():
+                continue  # a quarter is ranked once; a later reversal does not hand out a fourth prize
             for rank, agent in enumerate(ranking[: rule.top_n or 0], start=1):
                 entry, _created = entry_post(
                     user=User.objects.get(pk=agent.user_id), unit=Unit.LEAVE_DAYS, kind=EntryKind.AWARD,
-                    amount=rule.leave_days, key=f"quarter_top:{rule.pk}:{span.code}:{agent.user_id}",
+                    amount=rule.leave_days, key=f"{prefix}{agent.user_id}",
                     rule=rule, event=AwardEvent.QUARTER_TOP, subject_ref=span.code, created_by=by,
                     note=_("%(q)s 转化第%(rank)s名(%(n)s条)") % {"q": span.code, "rank": rank, "n": agent.conversions},
                 )  # fmt: skip

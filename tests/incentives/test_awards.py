@@ -10,6 +10,7 @@ from incentives.models import AwardRule, LedgerEntry, WithheldAward
 from incentives.receivers import on_case_event, on_training_event
 from incentives.services.awards import quarter_ranking, quarter_top_award
 from incentives.services.ledger import account_get, balance_for, reversal_post
+from incentives.services.periods import period_ensure
 
 
 def conversion_payload(agent, shop, **extra):
@@ -146,7 +147,17 @@ def test_reverting_points_already_redeemed_is_refused_and_recorded(agent, shop, 
     assert LedgerEntry.objects.count() == 2
 
 
-def test_quarter_top3_ties_broken_by_who_reached_the_count_first_then_employee_code(make_user, shop, current_period):
+@pytest.fixture
+def last_quarter_month(db):
+    """A month of the quarter that ended before the current one."""
+    today = timezone.localdate()
+    quarter_start = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
+    day = quarter_start - dt.timedelta(days=1)
+    return period_ensure(year=day.year, month=day.month)
+
+
+def test_quarter_top3_ties_broken_by_who_reached_the_count_first_then_employee_code(make_user, shop, last_quarter_month):
+    current_period = last_quarter_month
     agents = {code: make_user("agent", shops=[shop], employee_code=code) for code in ("B2", "B1", "C1", "D1")}
     t0 = timezone.now()
     # B2 and B1 both 2 conversions; B2 reached it first. C1 and D1 both 1, created at the same moment.
@@ -163,7 +174,7 @@ def test_quarter_top3_ties_broken_by_who_reached_the_count_first_then_employee_c
     assert [(r.employee_code, r.conversions) for r in ranking] == [("B2", 2), ("B1", 2), ("C1", 1), ("D1", 1)]
 
     posted = quarter_top_award(quarter_code=current_period.quarter_code)
-    quarter_top_award(quarter_code=current_period.quarter_code)  # idempotent
+    assert quarter_top_award(quarter_code=current_period.quarter_code) == []  # a quarter is awarded once
     assert [(e.account.user.employee_code, e.account.unit, e.amount) for e in posted] == [
         ("B2", "leave_days", Decimal("1.00")), ("B1", "leave_days", Decimal("1.00")), ("C1", "leave_days", Decimal("1.00"))]
     assert LedgerEntry.objects.filter(account__unit=Unit.LEAVE_DAYS).count() == 3
