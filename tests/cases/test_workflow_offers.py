@@ -10,7 +10,15 @@ from cases.errors import WorkflowError as E
 from cases.models import Case, CaseEvent, CompensationOffer
 from cases.services.workflow import case_act
 from cases.workflow.compose import offer_options
-from tests.cases.workflow_factories import NOW, member, put_in_state, seeded, seeded_pack, snapshot, triaged_case  # noqa: F401
+from tests.cases.workflow_factories import (  # noqa: F401
+    NOW,
+    member,
+    put_in_state,
+    seeded,
+    seeded_pack,
+    snapshot,
+    triaged_case,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 

@@ -1,0 +1,195 @@
+"""Words to the buyer: every blocking phrase of the default pack is refused by the services, warnings
+must be acknowledged (and are recorded on the case), length, window and once-only rules hold; contact
+limits and quiet hours come from the policy; the next-response clock runs in business time."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from cases.errors import WorkflowError as E
+from cases.models import Case, ContactAttempt, Reply
+from cases.services.workflow import case_act
+from cases.workflow.compose import reply_drafts
+from policies.models import ComplianceRule
+from tests.cases.workflow_factories import (  # noqa: F401
+    NOW,
+    member,
+    put_in_state,
+    seeded,
+    seeded_pack,
+    snapshot,
+    triaged_case,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+# One text per regex line of the default pack's blocking rules; a new line without a sample fails.
+REGEX_SAMPLES = {
+    r"改(成|为)?好评": "麻烦您改成好评",
+    r"(更新|修改|更改|改一下|改下|删除|删掉|撤销|撤回|追加)(一下)?(您的|你的)?(评价|差评|中评|评论)": "能否修改一下您的评价",
+    r"追加好评": "期待您追加好评",
+    r"追评有礼": "本店追评有礼",
+    r"删评": "可以删评吗",
+    r"(帮忙|麻烦).{0,6}(改|删|追加|更新).{0,4}(评价|评论|好评)": "帮忙把它改成五星评价",
+    r"(?<!\d)1[3-9]\d{9}(?!\d)": "有事请打13812345678",
+    r"(?<!\d)1[3-9]\d[ -]\d{4}[ -]\d{4}(?!\d)": "有事请打138 1234 5678",
+    r"[\u4e00-\u9fa5]{2,8}(省|自治区)[\u4e00-\u9fa5]{2,8}市": "寄到浙江省杭州市",
+    r"[\u4e00-\u9fa5]{2,8}市[\u4e00-\u9fa5]{1,8}(区|县)": "寄到杭州市西湖区",
+    r"[\u4e00-\u9fa5\d]{2,20}(路|街|巷|弄)\d+号": "寄到文三路100号",
+    r"\d+(号楼|栋|幢)\d*(单元)?": "寄到3号楼2单元",
+    r"\d+单元\d+": "寄到2单元301",
+    r"\d{3,4}室": "寄到301室",
+    r"收货地址[:：]": "您的收货地址：已核对",
+}
+
+
+def blocking_samples():
+    """(rule name, channels, sample text) for every phrase/pattern line of every blocking rule."""
+    samples = []
+    for rule in ComplianceRule.objects.filter(action="block", active=True, shop__isnull=True).order_by("pk"):
+        for line in [p.strip() for p in rule.patterns.splitlines() if p.strip()]:
+            if rule.match_mode == "keywords":
+                text = f"亲，{line}"
+            else:
+                assert line in REGEX_SAMPLES, f"no sample for {rule.name}: {line}"
+                text = REGEX_SAMPLES[line]
+                assert re.search(line, text), line
+            samples.append((rule.name, rule.channels, rule.platforms, text))
+    return samples
+
+
+@pytest.fixture
+def agent(shop):
+    return member("agent", shop)
+
+
+def refused(code, case, by, action, version=3, now=NOW, **data):
+    before = snapshot(case.pk)
+    with pytest.raises(ValidationError) as caught:
+        case_act(case_id=case.pk, action=action, by=by, version=version, data=data, now=now)
+    assert caught.value.code == code, caught.value.messages
+    assert snapshot(case.pk) == before
+    return caught.value.messages[0]
+
+
+def test_every_blocking_phrase_of_the_default_pack_is_refused(shop, agent):
+    samples = blocking_samples()
+    names = {name for name, *_ in samples}
+    assert names == {"禁止好评返现类利诱", "淘宝/天猫禁止请买家修改或追加评价", "公开回复禁止手机号", "公开回复禁止地址"}
+    assert len(samples) == 13 + 6 + 2 + 7
+    case = put_in_state(triaged_case(shop), "in_progress", agent=agent)  # a Taobao shop: every rule applies
+    for name, channels, _platforms, text in samples:
+        message = refused(E.COMPLIANCE_BLOCKED, case, agent, "public_reply", text=f"感谢您的反馈。{text}")
+        assert message.startswith("内容违反平台规则，不能发送：") and "：" in message, (name, text)
+        if "public_reply" not in channels:  # rules for every channel also stop private messages
+            refused(E.COMPLIANCE_BLOCKED, case, agent, "record_contact", channel="private_message", reached=True, text=text)
+    assert not Reply.objects.filter(case=case).exists()
+
+
+def test_refusal_message_lists_each_reason(shop, agent):
+    case = put_in_state(triaged_case(shop), "in_progress", agent=agent)
+    message = refused(E.COMPLIANCE_BLOCKED, case, agent, "public_reply", text="好评返现，麻烦您改成好评")
+    assert "“好评返现”：淘宝评价规则" in message and "“麻烦您改成好评”：淘宝/天猫评价规则禁止" in message
+
+
+def test_warnings_must_be_acknowledged_and_are_recorded(shop, agent):
+    case = put_in_state(triaged_case(shop), "in_progress", agent=agent)
+    text = "亲，这次是快递的错，我们已经在催了。"
+    message = refused(E.WARNINGS_NOT_ACKNOWLEDGED, case, agent, "public_reply", text=text)
+    assert "是快递的错" in message and "不辩解" in message
+    case_act(case_id=case.pk, action="public_reply", by=agent, version=3, now=NOW,
+             data={"text": text, "acknowledge_warnings": True})  # fmt: skip
+    reply = Reply.objects.get(case=case)
+    assert reply.text == text and reply.channel == "public_reply" and len(reply.acknowledged_warnings) == 1
+    case.refresh_from_db()
+    assert case.public_replied_at == NOW
+    assert len(case.compliance_violations) == 1 and "是快递的错" in case.compliance_violations[0]
+
+
+def test_length_window_and_placeholders(shop, agent):
+    case = put_in_state(triaged_case(shop), "in_progress", agent=agent)
+    assert refused(E.REPLY_TOO_LONG, case, agent, "public_reply", text="谢" * 501) == "超过平台字数上限500字(当前501字)。"
+    refused(E.EMPTY_TEXT, case, agent, "public_reply", text="   ")
+    refused(E.MISSING_PLACEHOLDER, case, agent, "public_reply", text="亲，您的订单____已处理")
+    late = case.reply_until + dt.timedelta(minutes=1)
+    assert refused(E.REPLY_WINDOW_CLOSED, case, agent, "public_reply", now=late, text="感谢反馈").startswith("平台回复期已于")
+    case_act(case_id=case.pk, action="public_reply", by=agent, version=3, now=NOW, data={"text": "谢" * 500})
+
+
+def test_no_reply_after_an_appended_review_on_taobao(shop, agent):
+    case = put_in_state(triaged_case(shop, appended="追评：更差了"), "in_progress", agent=agent)
+    refused(E.REPLY_NOT_ALLOWED, case, agent, "public_reply", text="感谢反馈")
+
+
+def test_douyin_allows_one_public_reply(other_shop):
+    agent = member("agent", other_shop)
+    case = put_in_state(triaged_case(other_shop), "in_progress", agent=agent)
+    case_act(case_id=case.pk, action="public_reply", by=agent, version=3, now=NOW, data={"text": "感谢反馈，已私信您"})
+    refused(E.REPLY_ONCE, case, agent, "public_reply", version=4, text="再补充一句")
+
+
+def test_drafts_render_the_templates_with_the_case_context_and_the_template_is_recorded(shop, agent):
+    case = put_in_state(triaged_case(shop), "in_progress", agent=agent)
+    drafts = reply_drafts(case, user=agent, channel="public_reply")
+    assert drafts and all("{" not in d.text for d in drafts)
+    draft = next(d for d in drafts if "____" not in d.text and not d.compliance.findings)
+    case_act(case_id=case.pk, action="public_reply", by=agent, version=3, now=NOW,
+             data={"text": draft.text, "template_id": draft.template_id})  # fmt: skip
+    assert Reply.objects.get(case=case).template_ref["id"] == draft.template_id
+
+
+# --- Contact limits ------------------------------------------------------------------------------
+
+
+def contact(case, agent, version, at, **extra):
+    return case_act(case_id=case.pk, action="record_contact", by=agent, version=version, now=at,
+                    data={"channel": "phone", "reached": False, **extra})  # fmt: skip
+
+
+def test_attempts_per_case_and_spacing(shop, agent):
+    case = put_in_state(triaged_case(shop), "assigned", agent=agent)
+    Case.objects.filter(pk=case.pk).update(contact_attempts=0, last_contact_at=None, first_responded_at=None)
+    contact(case, agent, 3, NOW)
+    message = refused(E.CONTACT_TOO_SOON, case, agent, "record_contact", version=4, now=NOW + dt.timedelta(minutes=30),
+                      channel="phone", reached=False)  # fmt: skip
+    assert message.startswith("两次联系至少间隔60分钟") and "12:00之后" in message
+    contact(case, agent, 4, NOW + dt.timedelta(minutes=61))
+    contact(case, agent, 5, NOW + dt.timedelta(minutes=130))
+    message = refused(E.CONTACT_LIMIT, case, agent, "record_contact", version=6, now=NOW + dt.timedelta(hours=5),
+                      channel="phone", reached=False)  # fmt: skip
+    assert message.startswith("为避免骚扰买家，每个案件最多联系3次") and "已联系3次" in message
+    assert ContactAttempt.objects.filter(case=case).count() == 3
+    case.refresh_from_db()
+    assert case.first_responded_at == NOW and case.contact_attempts == 3
+
+
+@pytest.mark.parametrize(("local", "allowed"), [("21:59", True), ("22:00", False), ("03:00", False), ("07:59", False),
+                                                 ("08:00", True)])  # fmt: skip
+def test_quiet_hours(shop, agent, local, allowed):
+    case = put_in_state(triaged_case(shop), "assigned", agent=agent)
+    Case.objects.filter(pk=case.pk).update(contact_attempts=0, last_contact_at=None)
+    hour, minute = map(int, local.split(":"))
+    at = dt.datetime(2026, 6, 3, hour, minute, tzinfo=SHANGHAI)
+    if allowed:
+        contact(case, agent, 3, at)
+        assert ContactAttempt.objects.filter(case=case).count() == 1
+    else:
+        message = refused(E.QUIET_HOURS, case, agent, "record_contact", now=at, channel="phone", reached=False)
+        assert message.startswith("22:00–08:00是免打扰时段")
+
+
+def test_buyer_reply_starts_the_next_response_clock_in_business_time(shop, agent):
+    case = put_in_state(triaged_case(shop), "waiting_buyer", agent=agent)
+    evening = dt.datetime(2026, 6, 2, 23, 0, tzinfo=SHANGHAI)  # the shop closes at 00:00, opens at 08:00
+    case_act(case_id=case.pk, action="buyer_replied", by=agent, version=3, now=evening, data={"note": "还没收到退款"})
+    case.refresh_from_db()
+    assert case.next_response_due_at == dt.datetime(2026, 6, 3, 10, 0, tzinfo=SHANGHAI)  # 60 min tonight + 120 tomorrow
+    assert case.next_response_warn_at == dt.datetime(2026, 6, 3, 9, 24, tzinfo=SHANGHAI)  # 80 % of 180 minutes
+    assert case.sla_next_check_at <= case.next_response_warn_at
+    answer = dt.datetime(2026, 6, 3, 9, 0, tzinfo=SHANGHAI)
+    contact(case, agent, 4, answer)
+    case.refresh_from_db()
+    assert case.next_response_due_at is None and case.next_response_warn_at is None
