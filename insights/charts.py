@@ -58,7 +58,7 @@ def stacked_bars(
                          f'<title>{escape(category)} {escape(name)}: {value:g}</title></rect>')  # fmt: skip
         if i % label_every == 0:
             parts.append(
-                f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 14}" text-anchor="middle" font-size="10">{escape(category[-5:])}</text>'
+                f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 14}" text-anchor="middle" font-size="10">{escape(category[5:] if len(category) == 10 else category)}</text>'
             )
     for s, (name, _values) in enumerate(series):
         lx, ly = left + (s % 4) * ((width - left) / 4), height + (s // 4) * 18 - 8
