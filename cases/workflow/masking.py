@@ -12,6 +12,8 @@ def mask_phone(phone: str | None) -> str:
     if not phone:
         return ""
     digits = _DIGIT.findall(phone)
+    if len(digits) == 13 and digits[:2] == ["8", "6"]:  # +86 country code
+        digits = digits[2:]
     if len(digits) >= 11:
         return "".join(digits[:3]) + "****" + "".join(digits[-4:])
     if len(digits) >= 4:
