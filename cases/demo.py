@@ -65,3 +65,6 @@ def build_cases_demo(*, shops, users, stdout) -> None:
         errors = [r for r in results if r.errors]
         cases = sum(1 for r in results if r.case_id)
         stdout.write(f"cases demo {shop.code}: {len(results) - len(errors)} reviews, {cases} cases, {len(errors)} errors")
+    from cases.demo_workflow import build_workflow_demo
+
+    build_workflow_demo(shops=shops, users=users, stdout=stdout)
