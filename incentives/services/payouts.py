@@ -18,6 +18,9 @@ with number format ``0.00``; document times are fixed so a locked period exports
 import csv
 import datetime as dt
 import io
+import os
+import shutil
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass, fields
@@ -62,8 +65,9 @@ class SummaryRow:
 
 SUMMARY_HEADERS = ["工号", "姓名", "店铺", "转化数", "奖金(元)", "获得积分", "兑换积分", "积分余额", "带薪假(天)", "调整(元)", "应发合计(元)"]
 SUMMARY_NUMERIC = {3, 4, 5, 6, 7, 8, 9, 10}  # 0-based columns written as numbers
-DETAIL_HEADERS = ["分录ID", "工号", "姓名", "期间", "记账时间", "类型", "单位", "金额", "规则(版本)", "案件ID", "事件", "说明", "冲正原分录"]
-DETAIL_NUMERIC = {0, 7, 9, 12}
+DETAIL_HEADERS = ["分录ID", "工号", "姓名", "期间", "记账时间", "类型", "单位", "金额", "规则(版本)", "案件ID", "店铺",
+                  "订单编号", "买家", "商品", "事件", "说明", "冲正原分录"]  # fmt: skip
+DETAIL_NUMERIC = {0, 7, 9, 16}
 
 
 def _summary_cells(row: SummaryRow) -> list:
@@ -153,8 +157,24 @@ def _people(span: PeriodSpan, periods: list[Period], user_ids: set[int] | None) 
     return people
 
 
+def _case_texts(case_refs: set[int]) -> dict[int, tuple[str, str, str, str]]:
+    """case id → (shop, order no, buyer nick, item title), neutralised. Cases are read, never changed."""
+    from cases.models import Case
+
+    if not case_refs:
+        return {}
+    rows = Case.objects.filter(pk__in=case_refs).values_list(
+        "pk", "shop__code", "review__order_no", "review__buyer_nick", "review__item_title"
+    )
+    return {pk: (safe_text(shop), safe_text(order), safe_text(buyer), safe_text(item)) for pk, shop, order, buyer, item in rows}
+
+
+NO_CASE = ("", "", "", "")
+CHUNK = 5000
+
+
 def detail_rows(span: PeriodSpan, *, user_ids: set[int] | None = None) -> Iterator[list]:
-    """Every entry of the span with its cause, in a stable order (agent, entry id)."""
+    """Every entry of the span with its cause (rule, case, buyer, note), in a stable order (agent, entry id)."""
     tz = ZoneInfo(settings.TIME_ZONE)
     kinds = {k: str(v) for k, v in EntryKind.choices}
     units = {k: str(v) for k, v in Unit.choices}
@@ -168,11 +188,23 @@ def detail_rows(span: PeriodSpan, *, user_ids: set[int] | None = None) -> Iterat
         "pk", "account__user_id", "period__code", "created_at", "kind", "account__unit", "amount", "rule__code",
         "rule_version", "case_ref", "event", "note", "reverses_id",
     )  # fmt: skip
-    for pk, user_id, period, created, kind, unit, amount, rule, version, case, event, note, rev in values.iterator(chunk_size=5000):
+    chunk = []
+    for row in values.iterator(chunk_size=CHUNK):
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield from _detail_chunk(chunk, people, tz, kinds, units, events)
+            chunk = []
+    yield from _detail_chunk(chunk, people, tz, kinds, units, events)
+
+
+def _detail_chunk(chunk, people, tz, kinds, units, events) -> Iterator[list]:
+    cases = _case_texts({row[9] for row in chunk if row[9] is not None})
+    for pk, user_id, period, created, kind, unit, amount, rule, version, case, event, note, rev in chunk:
         code, name = people[user_id]
+        shop, order, buyer, item = cases.get(case, NO_CASE)
         yield [
             pk, code, name, period, created.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), kinds.get(kind, kind),
-            units.get(unit, unit), amount, f"{rule} v{version}" if rule else "", case,
+            units.get(unit, unit), amount, f"{rule} v{version}" if rule else "", case, shop, order, buyer, item,
             events.get(event, event) if event else "", safe_text(note), rev,
         ]  # fmt: skip
 
@@ -203,6 +235,38 @@ def write_xlsx_rows(ws, headers: list[str], rows: Iterable[list], numeric: set[i
     return count
 
 
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class _FixedTimeZipFile(zipfile.ZipFile):
+    """A zip whose members all carry one fixed timestamp (openpyxl would stamp the current time and
+    the temp files' mtimes), so the same workbook content gives the same bytes."""
+
+    def _info(self, arcname: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(arcname, date_time=ZIP_TIME)
+        info.compress_type = self.compression
+        info.external_attr = 0o600 << 16
+        return info
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            zinfo_or_arcname = self._info(zinfo_or_arcname)
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        large = os.path.getsize(filename) > zipfile.ZIP64_LIMIT // 2
+        with open(filename, "rb") as source, self.open(self._info(arcname), "w", force_zip64=large) as target:
+            shutil.copyfileobj(source, target, 1 << 20)
+
+
+def save_workbook(workbook, out) -> None:
+    """Like ``Workbook.save`` but reproducible: fixed document times (openpyxl's own save stamps
+    ``modified`` with now) and fixed zip member times."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    ExcelWriter(workbook, _FixedTimeZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
+
+
 def new_workbook():
     from openpyxl import Workbook
 
@@ -218,7 +282,7 @@ def export_xlsx(span_code: str, out, *, user_ids: set[int] | None = None, shop_i
     workbook = new_workbook()
     write_xlsx_rows(workbook.create_sheet(_("汇总")), SUMMARY_HEADERS, (_summary_cells(r) for r in summary), SUMMARY_NUMERIC)
     detail_count = write_xlsx_rows(workbook.create_sheet(_("明细")), DETAIL_HEADERS, detail_rows(span, user_ids=user_ids), DETAIL_NUMERIC)
-    workbook.save(out)
+    save_workbook(workbook, out)
     return {"span": span.code, "agents": len(summary), "entries": detail_count}
 
 

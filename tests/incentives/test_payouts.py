@@ -70,11 +70,12 @@ def test_xlsx_detail_has_every_entry_with_its_cause_and_no_formula(ledger):
     detail = _sheet_rows(_xlsx(ledger.code)["明细"])
     entries = LedgerEntry.objects.filter(period=ledger)
 
-    assert detail[0] == ["分录ID", "工号", "姓名", "期间", "记账时间", "类型", "单位", "金额", "规则(版本)", "案件ID", "事件", "说明", "冲正原分录"]
+    assert detail[0] == ["分录ID", "工号", "姓名", "期间", "记账时间", "类型", "单位", "金额", "规则(版本)", "案件ID", "店铺",
+                         "订单编号", "买家", "商品", "事件", "说明", "冲正原分录"]  # fmt: skip
     assert sorted(row[0] for row in detail[1:]) == sorted(entries.values_list("pk", flat=True))
     assert sum(Decimal(str(row[7])) for row in detail[1:]) == sum(e.amount for e in entries)
     adjustment = next(row for row in detail[1:] if row[5] == "调整")
-    assert adjustment[11] == "'=HYPERLINK(\"http://x\",\"点我\")"
+    assert adjustment[15] == "'=HYPERLINK(\"http://x\",\"点我\")"
     assert all(not (isinstance(v, str) and v.startswith(("=", "+", "-", "@"))) for row in detail for v in row)
 
 
@@ -86,7 +87,7 @@ def test_formula_like_names_are_neutralised_in_the_summary(make_user, shop, post
 
     assert workbook["汇总"]["B2"].value == "'=cmd|' /C calc'!A0"
     assert workbook["明细"]["C2"].value == "'=cmd|' /C calc'!A0"
-    assert workbook["明细"]["L2"].value == "'@SUM(1)"
+    assert workbook["明细"]["P2"].value == "'@SUM(1)"
 
 
 def test_locked_period_exports_the_same_content_every_time(ledger, hr, agent, post):
@@ -98,6 +99,8 @@ def test_locked_period_exports_the_same_content_every_time(ledger, hr, agent, po
     post(agent, "99")  # the current period moves on; the locked one does not
     second = io.BytesIO()
     export_xlsx(ledger.code, second)
+
+    assert first.getvalue() == second.getvalue()  # byte for byte
 
     def content(data):
         book = openpyxl.load_workbook(io.BytesIO(data.getvalue()))
@@ -116,7 +119,7 @@ def test_csv_is_utf8_with_bom_and_neutralised(ledger):
 
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
-    assert text.splitlines()[0] == "分录ID,工号,姓名,期间,记账时间,类型,单位,金额,规则(版本),案件ID,事件,说明,冲正原分录"
+    assert text.splitlines()[0] == "分录ID,工号,姓名,期间,记账时间,类型,单位,金额,规则(版本),案件ID,店铺,订单编号,买家,商品,事件,说明,冲正原分录"
     assert '"\'=HYPERLINK(""http://x"",""点我"")"' in text
     assert len(text.splitlines()) == 1 + LedgerEntry.objects.filter(period=ledger).count()
 
@@ -159,3 +162,63 @@ def test_locked_export_bytes_hash_is_stable_for_csv(ledger, hr):
         export_csv(ledger.code, buffer)
         digests.add(hashlib.sha256(buffer.getvalue()).hexdigest())
     assert len(digests) == 1
+
+
+def test_every_summary_total_read_back_from_the_xlsx_equals_the_ledger(ledger, agent, other_agent, post):
+    """Each column recomputed independently from the entries (and the points balance from all entries
+    up to the month): conversions, bonus, points earned/redeemed/balance, leave, adjustments, payable."""
+    post(agent, 5, unit=Unit.POINTS, kind=EntryKind.ADJUSTMENT, period=ledger)
+    summary = _sheet_rows(_xlsx(ledger.code)["汇总"])
+    by_code = {row[0]: row for row in summary[1:]}
+
+    for user in (agent, other_agent):
+        entries = LedgerEntry.objects.filter(period=ledger, account__user=user)
+
+        def total(unit, *kinds, source=entries):
+            picked = [e.amount for e in source if e.account.unit == unit and (not kinds or e.kind in kinds)]
+            return sum(picked, Decimal("0"))
+
+        cases = {e.case_ref for e in entries if e.event == "verified_conversion" and e.kind == EntryKind.AWARD}
+        reversed_cases = {e.case_ref for e in entries if e.event == "verified_conversion" and e.kind == EntryKind.REVERSAL}
+        up_to = LedgerEntry.objects.filter(account__user=user, period__starts_on__lte=ledger.starts_on)
+        expected = [
+            len(cases) - len(reversed_cases),
+            total(Unit.CNY, EntryKind.AWARD, EntryKind.REVERSAL),
+            total(Unit.POINTS, EntryKind.AWARD, EntryKind.REVERSAL, EntryKind.ADJUSTMENT),
+            -total(Unit.POINTS, EntryKind.REDEMPTION),
+            total(Unit.POINTS, source=up_to),
+            total(Unit.LEAVE_DAYS),
+            total(Unit.CNY, EntryKind.ADJUSTMENT),
+            total(Unit.CNY),
+        ]
+        row = by_code[user.employee_code]
+        assert [Decimal(str(v)) for v in row[3:]] == expected, user.employee_code
+    assert sum(Decimal(str(row[10])) for row in summary[1:]) == total(Unit.CNY, source=LedgerEntry.objects.filter(period=ledger))
+    detail = _sheet_rows(_xlsx(ledger.code)["明细"])
+    assert sum(Decimal(str(row[7])) for row in detail[1:]) == sum(e.amount for e in LedgerEntry.objects.filter(period=ledger))
+
+
+def test_formula_like_buyer_and_case_text_is_neutralised_in_the_detail_sheet(agent, post, previous_period, shop):
+    from tests.training.conftest import make_case
+
+    case = make_case(shop, assignee=agent)
+    review = case.review
+    review.buyer_nick, review.order_no, review.item_title = "=HYPERLINK(\"http://evil\",\"领奖\")", "-2+3", "@SUM(A1:A9)"
+    review.save(update_fields=["buyer_nick", "order_no", "item_title"])
+    post(agent, "50", period=previous_period, event="verified_conversion", case_ref=case.pk, note="\t=1+1")
+    post(agent, "10", period=previous_period, event="verified_conversion", case_ref=None, note="\r+cmd")
+
+    detail = _sheet_rows(_xlsx(previous_period.code)["明细"])
+    row = next(r for r in detail[1:] if r[9] == case.pk)
+
+    assert row[10:14] == [shop.code, "'-2+3", "'=HYPERLINK(\"http://evil\",\"领奖\")", "'@SUM(A1:A9)"]
+    assert row[15] == "'\t=1+1"
+    # XML parsers turn a raw CR into LF on reading back; what matters is the leading apostrophe.
+    assert any(r[15] in ("'\r+cmd", "'\n+cmd") for r in detail[1:])
+    for r in detail[1:]:
+        for value in r:
+            assert not (isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r"))), value
+    buffer = io.BytesIO()
+    export_csv(previous_period.code, buffer)
+    text = buffer.getvalue().decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text and ",-2+3" not in text
