@@ -17,6 +17,8 @@ class NotificationKind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("时效预警")
     SLA_BREACH = "sla_breach", _("时效超时")
     RATING_WORSENED = "rating_worsened", _("评分变差")
+    APPROVAL_REQUESTED = "approval_requested", _("补偿方案待审批")
+    APPROVAL_DECIDED = "approval_decided", _("补偿方案审批结果")
 
 
 class DeliveryStatus(models.TextChoices):

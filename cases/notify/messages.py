@@ -18,7 +18,7 @@ from cases.notify.choices import NotificationKind
 ALLOWED_KEYS = frozenset({
     "case_id", "case_path", "shop_name", "platform", "issue_type", "rating", "item_title", "excerpt",
     "target", "due_at", "assignee", "reason", "tier_name", "malicious", "count",
-    "rating_from", "rating_to",
+    "rating_from", "rating_to", "option", "amount", "decision",
 })  # fmt: skip
 EXCERPT_CHARS = 80
 # Runs of 7+ digits (mobile and landline numbers, with spaces or dashes inside) and street addresses
@@ -100,6 +100,19 @@ def build_message(kind: str, context: dict) -> Message:
             "old": c.get("rating_from", ""), "new": c.get("rating_to", ""),
         })  # fmt: skip
         lines.append(_("处理人：%(who)s") % {"who": c.get("assignee") or _("未分配")})
+    elif kind == NotificationKind.APPROVAL_REQUESTED:
+        title = _("【待审批】%(shop)s · 案件 #%(number)s 的补偿方案") % {"shop": shop, "number": number}
+        lines.append(_("方案：%(option)s，成本%(amount)s元") % {"option": c.get("option", ""), "amount": c.get("amount", "")})
+        lines.append(_("提出人：%(who)s") % {"who": c.get("assignee", "")})
+        if c.get("reason"):
+            lines.append(c["reason"])
+    elif kind == NotificationKind.APPROVAL_DECIDED:
+        title = _("【审批结果】%(shop)s · 案件 #%(number)s：%(decision)s") % {
+            "shop": shop, "number": number, "decision": c.get("decision", "")}  # fmt: skip
+        lines.append(_("方案：%(option)s，成本%(amount)s元") % {"option": c.get("option", ""), "amount": c.get("amount", "")})
+        lines.append(_("审批人：%(who)s") % {"who": c.get("assignee", "")})
+        if c.get("reason"):
+            lines.append(_("意见：%(reason)s") % {"reason": c["reason"]})
     elif kind == NotificationKind.NEW_CASES_DIGEST:
         title = _("【新中差评】%(shop)s 新增 %(count)s 条待处理") % {"shop": shop, "count": c.get("count", "")}
         lines.append(_("批量导入或同步带来多条中差评，已合并为一条通知，请到工作台查看。"))

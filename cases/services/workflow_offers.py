@@ -14,6 +14,7 @@ from cases.choices import OfferStatus
 from cases.choices import WorkflowAction as A
 from cases.errors import WorkflowError as E
 from cases.models import Case, CompensationOffer
+from cases.notify.choices import NotificationKind
 from cases.services.workflow_core import begin, commit, refuse
 from cases.workflow.compose import offer_options
 from cases.workflow.guards import roles_of
@@ -48,12 +49,34 @@ def _offer_payload(offer: CompensationOffer, note: str = "") -> dict:
     }  # fmt: skip
 
 
+def _notify(kind: str, offer: CompensationOffer, *, user_ids=None, role: str = "", person, decision: str = "", reason: str = ""):
+    """After commit: a bell notification about ``offer`` to ``user_ids`` or to the shop's ``role`` members."""
+
+    def run() -> None:
+        from cases.services.alerts import Alert, case_contexts, notify, role_members
+
+        case = case_contexts([offer.case_id])[offer.case_id]
+        users = set(user_ids or ()) or role_members([(case["_shop_id"], role)]).get((case["_shop_id"], role), set())
+        users.discard(person.pk)  # never ask the requester to approve their own offer
+        context = {
+            "case_id": offer.case_id, "case_path": case["case_path"], "shop_name": case["shop_name"],
+            "option": offer.option_name, "amount": f"{offer.cost:.2f}", "assignee": str(person),
+            "decision": decision, "reason": reason[:200],
+        }  # fmt: skip
+        if users:
+            notify([Alert(kind=kind, shop_id=case["_shop_id"], case_id=offer.case_id, user_ids=users, context=context,
+                          dedupe_key=f"{kind}:{offer.pk}")])  # fmt: skip
+
+    return run
+
+
 def _request(case: Case, option, *, by, version: int, note: str, now: dt.datetime) -> Case:
     role = option.approval_role or str(Role.SUPERVISOR)
     row = transition_for(A.REQUEST_APPROVAL, case.status)
     offer = _record(case, option, status=OfferStatus.PENDING_APPROVAL, by=by, now=now, approval_role=role)
     commit(case=case, by=by, version=version, action=A.REQUEST_APPROVAL, to_state=row.to_state, now=now,
-           payload=_offer_payload(offer, note) | {"reason": option.reason})  # fmt: skip
+           payload=_offer_payload(offer, note) | {"reason": option.reason},
+           after_commit=[_notify(NotificationKind.APPROVAL_REQUESTED, offer, role=role, person=by, reason=option.reason)])  # fmt: skip
     return case
 
 
@@ -103,8 +126,12 @@ def _decide(*, case_id, by, version, offer_id, note, now, action: str, status: s
         _check_approver(offer, by)
         offer.status, offer.approved_by, offer.approved_at, offer.approval_note = status, by, now, (note or "").strip()
         offer.save(update_fields=["status", "approved_by", "approved_at", "approval_note"])
+        decision = _("已批准") if status == OfferStatus.OFFERED else _("已驳回")
+        notice = _notify(NotificationKind.APPROVAL_DECIDED, offer, user_ids={offer.requested_by_id}, person=by,
+                         decision=decision, reason=offer.approval_note)  # fmt: skip
         commit(case=case, by=by, version=version, action=action, to_state=row.to_state, now=now,
-               payload=_offer_payload(offer, note) | {"offer_status": [OfferStatus.PENDING_APPROVAL, status]})  # fmt: skip
+               payload=_offer_payload(offer, note) | {"offer_status": [OfferStatus.PENDING_APPROVAL, status]},
+               after_commit=[notice])  # fmt: skip
     return case
 
 

@@ -132,3 +132,22 @@ def test_buyer_answers_are_recorded_per_option(shop, agent):
     assert rows == [("补发 + 10元优惠券", "declined", "declined"), ("无理由补发(顺丰包邮，48小时内发货)", "accepted", "accepted")]
     assert Case.objects.get(pk=case.pk).status == "agreed"
     assert CompensationOffer.objects.filter(case=case, answered_at=NOW).count() == 2
+
+
+def test_approvers_and_then_the_requester_are_notified(shop, agent, django_capture_on_commit_callbacks):
+    from cases.models import Notification
+
+    supervisors = [member("supervisor", shop), member("supervisor", shop)]
+    member("manager", shop)
+    case = put_in_state(triaged_case(shop, amount="599.00"), "verified", agent=agent)
+    option = options(case)["全额退款，商品无需退回"]
+    with django_capture_on_commit_callbacks(execute=True):
+        act(case, agent, "offer", 3, option_id=option.option_id)
+    asked = Notification.objects.filter(kind="approval_requested")
+    assert sorted(asked.values_list("user_id", flat=True)) == sorted(s.pk for s in supervisors)
+    assert asked.first().title == f"【待审批】{shop.name} · 案件 #{case.pk} 的补偿方案"
+    assert "成本599.00元" in asked.first().body
+    with django_capture_on_commit_callbacks(execute=True):
+        act(case, supervisors[0], "reject", 4, note="先试补发")
+    told = Notification.objects.get(kind="approval_decided")
+    assert told.user_id == agent.pk and "已驳回" in told.title and "意见：先试补发" in told.body
