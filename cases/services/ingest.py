@@ -288,7 +288,9 @@ def _apply_rating_moves(moves: list[tuple[int, int, int]], *, now, outcome: Inge
                 case.converted_to_rating = new
                 fields |= {"conversion_candidate_at", "converted_from_rating", "converted_to_rating"}
                 outcome.conversion_candidates.append(case.pk)
-                outcome.events.append(("conversion_candidate", case.pk, {"from_rating": case.converted_from_rating, "to_rating": new}))
+                outcome.events.append(("conversion_candidate", case.pk, {
+                    "from_rating": case.converted_from_rating, "to_rating": new,
+                    "compliance_violations": list(case.compliance_violations)}))  # recorded by the workflow  # fmt: skip
         else:
             if case.conversion_candidate_at is not None:
                 outcome.events.append(("conversion_reverted", case.pk, {"from_rating": old, "to_rating": new}))
