@@ -193,3 +193,31 @@ def test_buyer_reply_starts_the_next_response_clock_in_business_time(shop, agent
     contact(case, agent, 4, answer)
     case.refresh_from_db()
     assert case.next_response_due_at is None and case.next_response_warn_at is None
+
+
+def test_a_conversion_carries_the_compliance_violations_recorded_on_the_case(other_shop, django_capture_on_commit_callbacks):
+    """Douyin allows revisions; a warning acknowledged in a reply travels with the later conversion."""
+    from cases.hooks import case_events
+    from cases.services.submit import reviews_submit
+
+    heard = []
+
+    def listener(*, event, case_id, payload):
+        heard.append((event, case_id, payload))
+
+    item = {"shop": other_shop.code, "order_no": "DY0001", "rating": "1", "content": "质量太差，开线了",
+            "reviewed_at": dt.datetime.now(SHANGHAI).isoformat(), "buyer_nick": "抖**音", "order_amount": "99.00"}  # fmt: skip
+    [result] = reviews_submit(items=[item], allowed_shop_ids={other_shop.pk}, source="api")
+    agent = member("agent", other_shop)
+    case = put_in_state(Case.objects.get(pk=result.case_id), "in_progress", agent=agent)
+    case_act(case_id=case.pk, action="public_reply", by=agent, version=3, now=dt.datetime.now(SHANGHAI),
+             data={"text": "亲，这次是快递的错，已为您补发。", "acknowledge_warnings": True})  # fmt: skip
+    case_events.register(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            reviews_submit(items=[{**item, "rating": "5"}], allowed_shop_ids={other_shop.pk}, source="api")
+    finally:
+        case_events.unregister(listener)
+    [(event, case_id, payload)] = [h for h in heard if h[0] == "conversion_candidate"]
+    assert case_id == case.pk and len(payload["compliance_violations"]) == 1
+    assert "是快递的错" in payload["compliance_violations"][0]
