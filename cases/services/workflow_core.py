@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.choices import OPEN_STATUSES
 from cases.errors import WorkflowError as E
 from cases.hooks import case_events
 from cases.models import Case, CaseEvent
@@ -76,7 +77,10 @@ def begin(*, case_id: int, by, version: int, action: str, data: dict | None = No
 
 
 def _sla_next_check(case: Case, values: dict, now: dt.datetime):
-    """A check already due stays (the sweep has work); else the next warn/due time of the running clocks."""
+    """None once the case is resolved or closed (the sweep only watches open cases); a check already
+    due stays (the sweep has work); else the next warn/due time of the running clocks."""
+    if values.get("status", case.status) not in OPEN_STATUSES:
+        return None
     current = values.get("sla_next_check_at", case.sla_next_check_at)
     if current is not None and current <= now:
         return current
@@ -143,13 +147,3 @@ def emit(event: str, case_id: int, payload: dict) -> Callable[[], None]:
                 logger.exception("case event listener failed: %s case=%s", event, case_id)
 
     return run
-
-
-def transition(*, case_id: int, by, version: int, action: str, data: dict | None = None, now: dt.datetime | None = None):
-    """For services with nothing but the move: begin → commit in one transaction."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        case, row = begin(case_id=case_id, by=by, version=version, action=action, data=data)
-        commit(case=case, by=by, version=version, action=action, to_state=row.to_state, now=now,
-               payload={"note": (data or {}).get("note", "")} if (data or {}).get("note") else None)  # fmt: skip
-    return case

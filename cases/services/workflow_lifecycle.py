@@ -67,6 +67,6 @@ def case_reopen(*, case_id: int, by, version: int, note: str = "", now: dt.datet
         case, row = begin(case_id=case_id, by=by, version=version, action=A.REOPEN, data={"note": note})
         cancelled = followups_cancel(case=case, reason=_("案件已重新打开"))
         commit(case=case, by=by, version=version, action=A.REOPEN, to_state=row.to_state, now=now,
-               changes={"resolved_at": None},
+               changes={"resolved_at": None, "sla_next_check_at": now},  # the sweep looks at it again at once
                payload={"note": (note or "").strip(), "follow_ups_cancelled": cancelled})  # fmt: skip
     return case

@@ -312,8 +312,10 @@ def test_reopen_cancels_open_follow_ups(shop):
     agent, supervisor = member("agent", shop), member("supervisor", shop)
     case = put_in_state(triaged_case(shop), "agreed", agent=agent)
     act(case, agent, "resolve")
+    assert Case.objects.get(pk=case.pk).sla_next_check_at is None  # resolved: nothing for the sweep
     act(case, supervisor, "reopen", 4, note="买家再次投诉")
     assert set(FollowUpTask.objects.filter(case=case).values_list("skipped_reason", flat=True)) == {
         "案件已重新打开", "该步骤请买家修改/追加评价，本平台不允许，自动跳过"}
     case.refresh_from_db()
     assert case.resolved_at is None and case.status == "in_progress"
+    assert case.sla_next_check_at == NOW  # the sweep re-checks the reopened case's clocks at once
