@@ -14,6 +14,10 @@ class CasesConfig(AppConfig):
         from reviewdesk.roles import extend_role_permissions
 
         demo_builders.register(build_cases_demo)
+        from cases.views.workspace import nav_links_for
+        from reviewdesk.hooks import nav_links
+
+        nav_links.register(nav_links_for)
         rule_case_links.register(_rule_case_link)
         viewing = ["cases.view_review", "cases.view_reviewrevision", "cases.view_case", "cases.view_importbatch"]
         extend_role_permissions({
