@@ -18,3 +18,24 @@ urlpatterns += [
     path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification-read"),
     path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification-open"),
 ]
+
+# The agent workspace (issue 4): queues, the case page and its actions, supervisor views.
+from cases.views import workspace as ws  # noqa: E402
+from cases.views import workspace_actions as ws_actions  # noqa: E402
+from cases.views import workspace_supervisor as ws_supervisor  # noqa: E402
+
+urlpatterns += [
+    path("queue/", ws.queue, {"scope": "mine"}, name="queue"),
+    path("queue/shop/", ws.queue, {"scope": "shop"}, name="queue_shop"),
+    path("queue/all/", ws.queue, {"scope": "all"}, name="queue_all"),
+    path("queue/breached/", ws.queue, {"scope": "breached"}, name="queue_breached"),
+    path("<int:pk>/", ws.case_detail, name="case_detail"),
+    path("<int:pk>/act/<slug:action>/", ws_actions.case_action, name="case_action"),
+    path("<int:pk>/compose/<slug:action>/check/", ws_actions.compose_check, name="compose_check"),
+    path("<int:pk>/contact/reveal/", ws_actions.reveal_contact, name="reveal_contact"),
+    path("<int:pk>/evidence/", ws_actions.evidence_upload, name="evidence_upload"),
+    path("<int:pk>/evidence/<int:evidence_id>/", ws.evidence_download, name="evidence_download"),
+    path("<int:pk>/reassign/", ws_supervisor.reassign, name="case_reassign"),
+    path("approvals/", ws_supervisor.approvals, name="approvals"),
+    path("team/", ws_supervisor.team_load, name="team_load"),
+]

@@ -24,8 +24,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Case as SqlCase
-from django.db.models import DateTimeField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, DateTimeField, F, IntegerField, Q, QuerySet, Value, When, Window
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
@@ -34,6 +35,7 @@ from cases.models import Case, FollowUpTask
 from reviewdesk.access import visible_shop_ids
 
 SCOPES = ("mine", "shop", "all", "breached")
+PAGE_SIZE = 50
 NO_DEADLINE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 URGENCY_BREACHED, URGENCY_NEAR, URGENCY_ON_TIME = 0, 1, 2
 
@@ -90,7 +92,8 @@ def visible_cases(user) -> QuerySet[Case]:
     return Case.objects.filter(shop_id__in=visible_shop_ids(user))
 
 
-def _breached(now: dt.datetime) -> Q:
+def breached_q(now: dt.datetime) -> Q:
+    """Open clocks past due (first response, next response, public reply, resolution)."""
     q = Q()
     for _warn, due, stop in RUNNING_CLOCKS:
         clause = Q(**{f"{due}__lte": now})
@@ -118,7 +121,7 @@ def queue_for(
     elif scope == "shop":
         cases = cases.filter(assignee__isnull=True)
     elif scope == "breached":
-        cases = cases.filter(_breached(now))
+        cases = cases.filter(breached_q(now))
     cases = apply_filters(cases, filters)
     return (
         with_deadlines(cases, now=now)
@@ -164,3 +167,22 @@ def due_follow_ups_for(user, *, now: dt.datetime | None = None, limit: int = 50)
         .defer("case__decision", "case__policy_refs")
         .order_by("due_at", "pk")[:limit]
     )
+
+
+def queue_page(cases: QuerySet[Case], number, *, per_page: int = PAGE_SIZE) -> Page:
+    """One page of a queue in ONE query: the total rides along as a window count (``COUNT(*) OVER ()``)
+    instead of a separate COUNT. Only a page past the end costs a second query (to find the last)."""
+    try:
+        number = max(int(number or 1), 1)
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * per_page
+    rows = list(cases.annotate(queue_total=Window(Count("pk")))[offset : offset + per_page])
+    paginator = Paginator(cases, per_page)
+    if rows:
+        paginator.count = rows[0].queue_total  # cached_property: the window count, no COUNT query
+        return Page(rows, number, paginator)
+    try:
+        return paginator.page(number)  # empty: page 1 of nothing, or past the end → clamp
+    except (EmptyPage, PageNotAnInteger):
+        return paginator.page(paginator.num_pages)

@@ -1,0 +1,256 @@
+"""What the case page shows, read in a fixed number of queries whatever the timeline's length.
+
+``load_case(user, pk)`` finds a case among the user's shops (404 otherwise). ``case_page_reads``
+returns the whitelisted dicts of the review (with its revisions), the engine's decision and why,
+each clock, the timeline, offers, follow-ups, evidence and appeals. The action forms and the
+composer are added by the view (cases.views.workspace_actions), which knows the workflow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.choices import CaseStatus, WorkflowAction
+from cases.models import Appeal, Case, CaseEvent, CompensationOffer, Evidence, FollowUpTask, ReviewRevision
+from cases.notify.choices import SlaTarget
+from reviewdesk.access import visible_shops
+from reviewdesk.choices import Role
+
+# target → (warn field, due field, done field or None)
+CLOCKS = (
+    (SlaTarget.FIRST_RESPONSE, "first_response_warn_at", "first_response_due_at", "first_responded_at"),
+    (SlaTarget.NEXT_RESPONSE, "next_response_warn_at", "next_response_due_at", None),
+    (SlaTarget.PUBLIC_REPLY, "public_reply_warn_at", "public_reply_due_at", "public_replied_at"),
+    (SlaTarget.RESOLUTION, "resolution_warn_at", "resolution_due_at", "resolved_at"),
+)
+PAYLOAD_HIDDEN = {"phone", "address", "buyer_phone", "buyer_address"}
+
+
+def load_case(user, pk: int) -> Case:
+    """The case with everything the page joins, if the user may see it; Http404 otherwise."""
+    # One query: the access rule as a subquery (reviewdesk.access.visible_shops), not a second round trip.
+    cases = Case.objects.filter(shop__in=visible_shops(user)).select_related(
+        "review", "shop", "issue_type", "assignee"
+    )
+    try:
+        return cases.get(pk=pk)
+    except Case.DoesNotExist as exc:
+        raise Http404(_("没有找到这个案件。")) from exc
+
+
+def _label(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def clocks(case: Case, *, now: dt.datetime) -> list[dict]:
+    """Each SLA clock with a due time: running (on time / near / breached) or stopped (met / missed)."""
+    rows = []
+    for target, warn_field, due_field, done_field in CLOCKS:
+        due = getattr(case, due_field)
+        if due is None:
+            continue
+        warn = getattr(case, warn_field)
+        done = getattr(case, done_field) if done_field else None
+        if done is not None:
+            state, css = (_("已达成"), "ok") if done <= due else (_("已超时完成"), "bad")
+        elif not case.is_open:
+            state, css = _("已停止"), ""
+        elif now >= due:
+            state, css = _("已超时"), "bad"
+        elif warn is not None and now >= warn:
+            state, css = _("即将超时"), "warn"
+        else:
+            state, css = _("计时中"), "ok"
+        running = done is None and case.is_open
+        rows.append({"target": str(target), "label": str(target.label), "due": due, "warn": warn, "done": done,
+                     "state": state, "css": css, "running": running})  # fmt: skip
+    return rows
+
+
+def windows(case: Case) -> list[dict]:
+    """The platform's calendar windows (reply, appeal, revision) as countdowns."""
+    rows = []
+    for label, until in ((_("可回复/解释至"), case.reply_until), (_("可申诉至"), case.appeal_until),
+                         (_("买家可修改评价至"), case.revision_until)):  # fmt: skip
+        if until is not None:
+            rows.append({"label": label, "until": until})
+    return rows
+
+
+def _money(value) -> str:
+    return "" if value in (None, "") else f"{Decimal(str(value)):.2f}"
+
+
+def decision(case: Case) -> dict:
+    """The engine's decision at intake, and why, from the JSON frozen on the case."""
+    data = case.decision or {}
+    sla = data.get("sla") or {}
+    options = [
+        {**o, "amount": _money(o.get("amount")), "cost": _money(o.get("cost")),
+         "approval_role_label": _label(Role, o.get("approval_role") or "") if o.get("requires_approval") else ""}
+        for o in data.get("compensation") or []
+    ]  # fmt: skip
+    return {
+        "issue_type": data.get("issue_type_name") or "",
+        "classification": data.get("classification") or "",
+        "malicious": bool(data.get("malicious")),
+        "signals": data.get("signals") or [],
+        "keywords": data.get("keywords") or [],
+        "customer_tier": data.get("customer_tier") or "",
+        "sla_tier": sla.get("tier") or case.sla_tier_name,
+        "sla_reason": sla.get("reason") or "",
+        "handling_role": _label(Role, sla.get("handling_role") or case.handling_role),
+        "escalation_role": _label(Role, sla.get("escalation_role") or case.escalation_role),
+        "reasons": data.get("reasons") or [],
+        "windows": data.get("windows") or {},
+        "options": options,
+        "policy_refs": [
+            {
+                "model": r.get("model", ""),
+                "id": r.get("id"),
+                "version": r.get("version"),
+                "name": r.get("name", ""),
+            }
+            for r in case.policy_refs or []
+        ],
+    }
+
+
+def _payload_lines(payload: dict) -> list[tuple[str, str]]:
+    """A timeline event's details as (key, text) pairs; personal data keys are never shown."""
+    lines = []
+    for key, value in (payload or {}).items():
+        if key in PAYLOAD_HIDDEN or value in (None, "", [], {}):
+            continue
+        if isinstance(value, dict):
+            value = "，".join(f"{k}: {v}" for k, v in value.items() if k not in PAYLOAD_HIDDEN)
+        elif isinstance(value, list):
+            value = "，".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            value = _("是") if value else _("否")
+        lines.append((str(key), str(value)))
+    return lines
+
+
+def timeline(case: Case) -> list[dict]:
+    events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "pk")
+    return [
+        {"at": e.at, "actor": str(e.actor) if e.actor_id else _("系统"), "action": _label(WorkflowAction, e.action),
+         "from": _label(CaseStatus, e.from_status) if e.from_status else "",
+         "to": _label(CaseStatus, e.to_status) if e.to_status else "", "version": e.version,
+         "details": _payload_lines(e.payload)}
+        for e in events
+    ]  # fmt: skip
+
+
+def revisions(case: Case) -> list[dict]:
+    rows = ReviewRevision.objects.filter(review_id=case.review_id).order_by("at", "pk")
+    return [
+        {"at": r.at, "rating_before": r.rating_before, "rating_after": r.rating_after,
+         "fields": ", ".join(r.changed_fields or []), "after": {k: v for k, v in (r.after or {}).items() if k not in PAYLOAD_HIDDEN and not k.startswith("buyer_")}}
+        for r in rows
+    ]  # fmt: skip
+
+
+def offers(case: Case) -> list[dict]:
+    rows = (
+        CompensationOffer.objects.filter(case=case)
+        .select_related("requested_by", "approved_by")
+        .order_by("requested_at", "pk")
+    )
+    return [
+        {"id": o.pk, "name": o.option_name, "amount": _money(o.amount), "cost": _money(o.cost), "status": o.status,
+         "status_label": o.get_status_display(), "requires_approval": o.requires_approval,
+         "approval_role": o.approval_role, "approval_role_label": o.get_approval_role_display() if o.approval_role else "",
+         "requested_by": str(o.requested_by), "requested_by_id": o.requested_by_id, "requested_at": o.requested_at,
+         "approved_by": str(o.approved_by) if o.approved_by_id else "", "approved_at": o.approved_at,
+         "approval_note": o.approval_note, "buyer_answer": o.get_buyer_answer_display() if o.buyer_answer else "",
+         "reason": o.reason}
+        for o in rows
+    ]  # fmt: skip
+
+
+def follow_ups(case: Case, *, now: dt.datetime) -> list[dict]:
+    rows = FollowUpTask.objects.filter(case=case).select_related("done_by").order_by("due_at", "pk")
+    return [
+        {"id": t.pk, "name": t.name, "channel": t.get_channel_display(), "due_at": t.due_at, "instructions": t.instructions,
+         "done_at": t.done_at, "done_by": str(t.done_by) if t.done_by_id else "", "note": t.note,
+         "skipped_reason": t.skipped_reason, "open": t.is_open, "due": t.is_open and t.due_at <= now}
+        for t in rows
+    ]  # fmt: skip
+
+
+def evidence(case: Case) -> list[dict]:
+    rows = Evidence.objects.filter(case=case).select_related("uploaded_by").order_by("uploaded_at", "pk")
+    return [
+        {"id": e.pk, "name": e.original_name, "kind": e.get_kind_display(), "kind_value": e.kind,
+         "checklist_item": e.checklist_item, "size": e.size, "description": e.description,
+         "uploaded_by": str(e.uploaded_by), "uploaded_at": e.uploaded_at,
+         "url": reverse("cases:evidence_download", kwargs={"pk": case.pk, "evidence_id": e.pk})}
+        for e in rows
+    ]  # fmt: skip
+
+
+def appeals(case: Case) -> list[dict]:
+    """Only a case marked malicious can have appeals (no query for the others); the evidence filed
+    with an appeal shows in the evidence list with its checklist item."""
+    if not case.is_malicious:
+        return []
+    rows = (
+        Appeal.objects.filter(case=case).select_related("filed_by", "decided_by").order_by("filed_at", "pk")
+    )
+    return [
+        {"id": a.pk, "reason_type": a.reason_type, "description": a.description, "filed_by": str(a.filed_by),
+         "filed_at": a.filed_at, "deadline": a.deadline, "outcome": a.get_outcome_display() if a.outcome else "",
+         "outcome_note": a.outcome_note, "decided_at": a.decided_at}
+        for a in rows
+    ]  # fmt: skip
+
+
+def case_summary(case: Case) -> dict:
+    review = case.review
+    return {
+        "id": case.pk, "version": case.version, "status": case.status, "status_label": case.get_status_display(),
+        "is_open": case.is_open, "shop": case.shop.name, "shop_id": case.shop_id, "platform": case.platform,
+        "platform_label": case.get_platform_display(), "issue_type": case.issue_type.name if case.issue_type_id else "",
+        "tier": case.sla_tier_name, "customer_tier": case.customer_tier, "is_malicious": case.is_malicious,
+        "assignee": str(case.assignee) if case.assignee_id else "", "assignee_id": case.assignee_id,
+        "opened_at": case.opened_at, "contact_attempts": case.contact_attempts, "last_contact_at": case.last_contact_at,
+        "verified_at": case.verified_at, "responsibility": case.get_responsibility_display() if case.responsibility else "",
+        "review": {
+            "rating": review.rating, "rating_text": review.rating_text, "content": review.content,
+            "appended_content": review.appended_content, "appended_at": review.appended_at,
+            "reviewed_at": review.reviewed_at, "item_title": review.item_title, "sku": review.sku,
+            "order_no": review.order_no, "sub_order_no": review.sub_order_no, "buyer_nick": review.buyer_nick,
+            "order_amount": _money(review.order_amount), "courier": review.courier,
+            "has_contact": bool(review.buyer_phone or review.buyer_address),
+        },
+    }  # fmt: skip
+
+
+def case_page_reads(case: Case, *, now: dt.datetime | None = None) -> dict:
+    """Everything the page shows about the case (5 or 6 queries: revisions, timeline, offers,
+    follow-ups, evidence, and appeals of a malicious case)."""
+    now = now or timezone.now()
+    return {
+        "case": case_summary(case),
+        "clocks": clocks(case, now=now),
+        "windows": windows(case),
+        "decision": decision(case),
+        "revisions": revisions(case),
+        "timeline": timeline(case),
+        "offers": offers(case),
+        "follow_ups": follow_ups(case, now=now),
+        "evidence": evidence(case),
+        "appeals": appeals(case),
+        "now": now,
+    }

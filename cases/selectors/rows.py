@@ -1,0 +1,72 @@
+"""Whitelisted dicts the workspace templates render (STYLE.md rule 7): no model instance reaches a
+template, so a template cannot wander into a buyer's phone number or a lazy query."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from cases.models import Case, FollowUpTask
+from cases.selectors.queue import NO_DEADLINE, URGENCY_BREACHED, URGENCY_NEAR
+
+EXCERPT_CHARS = 60
+
+
+def urgency_label(urgency: int) -> tuple[str, str]:
+    """(label, css class) of a queue row's urgency."""
+    if urgency == URGENCY_BREACHED:
+        return _("已超时"), "bad"
+    if urgency == URGENCY_NEAR:
+        return _("即将超时"), "warn"
+    return _("正常"), "ok"
+
+
+def _deadline(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None or value >= NO_DEADLINE else value
+
+
+def queue_row(case: Case) -> dict:
+    """One row of a queue (a case from ``queue_for``: deadlines annotated, relations joined)."""
+    review = case.review
+    label, css = urgency_label(case.urgency)
+    content = review.content or review.appended_content or ""
+    return {
+        "id": case.pk,
+        "url": reverse("cases:case_detail", kwargs={"pk": case.pk}),
+        "shop": case.shop.name,
+        "platform": case.get_platform_display(),
+        "issue_type": case.issue_type.name if case.issue_type_id else "",
+        "status": case.get_status_display(),
+        "tier": case.sla_tier_name,
+        "customer_tier": case.customer_tier,
+        "rating": review.rating,
+        "excerpt": content[:EXCERPT_CHARS] + ("…" if len(content) > EXCERPT_CHARS else ""),
+        "order_no": review.order_no,
+        "buyer_nick": review.buyer_nick,
+        "assignee": str(case.assignee) if case.assignee_id else "",
+        "is_malicious": case.is_malicious,
+        "next_due": _deadline(case.next_due),
+        "next_warn": _deadline(case.next_warn),
+        "urgency": case.urgency,
+        "urgency_label": label,
+        "urgency_class": css,
+        "version": case.version,
+    }
+
+
+def follow_up_row(task: FollowUpTask) -> dict:
+    case = task.case
+    return {
+        "id": task.pk,
+        "case_id": case.pk,
+        "url": reverse("cases:case_detail", kwargs={"pk": case.pk}) + "#follow-ups",
+        "name": task.name,
+        "channel": task.get_channel_display(),
+        "instructions": task.instructions,
+        "due_at": task.due_at,
+        "shop": case.shop.name,
+        "order_no": case.review.order_no,
+        "buyer_nick": case.review.buyer_nick,
+    }

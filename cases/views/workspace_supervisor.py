@@ -1,0 +1,130 @@
+"""Supervisor views of the workspace: approvals waiting, team load with reassignment.
+
+The breaches view is the queue's ``breached`` scope (cases.views.workspace.queue). Reassignment
+goes through ``cases.services.routing.case_reassign`` (same eligibility rules as routing, the
+version the page showed, the routing log)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cases.choices import OPEN_STATUSES, OfferStatus
+from cases.forms.actions import OfferDecisionForm, ReassignForm
+from cases.models import CompensationOffer
+from cases.selectors import queue_for, visible_cases
+from cases.selectors.case_page import load_case
+from cases.selectors.queue import breached_q
+from cases.selectors.rows import queue_row
+from cases.services.routing import RoutingError, case_reassign
+from cases.views.workspace import is_overseer
+from cases.workflow.guards import roles_of
+from reviewdesk.access import visible_shops
+from reviewdesk.choices import Role
+from reviewdesk.models import User
+
+UNASSIGNED_SHOWN = 50
+
+
+@login_required
+@require_GET
+def approvals(request: HttpRequest) -> HttpResponse:
+    """Offers waiting for a decision of one of the user's roles (a manager sees every one)."""
+    user = request.user
+    roles = roles_of(user)
+    offers = CompensationOffer.objects.filter(
+        status=OfferStatus.PENDING_APPROVAL, case__shop__in=visible_shops(user)
+    ).select_related("case", "case__shop", "case__review", "requested_by")
+    if str(Role.MANAGER) not in roles:
+        offers = offers.filter(approval_role__in=roles)
+    rows = []
+    for offer in offers.order_by("requested_at", "pk")[:200]:
+        own = offer.requested_by_id == user.pk
+        form_initial = {"version": offer.case.version, "offer_id": offer.pk}
+        rows.append({
+            "id": offer.pk, "case_id": offer.case_id, "shop": offer.case.shop.name, "order_no": offer.case.review.order_no,
+            "option": offer.option_name, "amount": f"{offer.amount:.2f}", "cost": f"{offer.cost:.2f}",
+            "role": offer.get_approval_role_display(), "requested_by": str(offer.requested_by),
+            "requested_at": offer.requested_at, "reason": offer.reason, "own": own,
+            "form": None if own else OfferDecisionForm(initial=form_initial),
+        })  # fmt: skip
+    context = {"rows": rows, "scope": "approvals", "is_overseer": is_overseer(user)}
+    return render(request, "cases/workspace/approvals.html", context)
+
+
+@login_required
+@require_GET
+def team_load(request: HttpRequest) -> HttpResponse:
+    """Each member's open, near-breach and breached cases against their cap; the unassigned queue with
+    a reassign form per case."""
+    user = request.user
+    if not is_overseer(user):
+        raise Http404
+    now = timezone.now()
+    shops = visible_shops(user)
+    members = list(
+        User.objects.filter(memberships__shop__in=shops, is_active=True, groups__name__in=[Role.AGENT, Role.LEGAL, Role.SUPERVISOR])
+        .distinct().order_by("display_name", "username")
+    )  # fmt: skip
+    load = {
+        row["assignee_id"]: row
+        for row in visible_cases(user).filter(status__in=OPEN_STATUSES, assignee__isnull=False)
+        .values("assignee_id").annotate(open=Count("pk"), breached=Count("pk", filter=breached_q(now)))
+    }  # fmt: skip
+    rows = [
+        {"id": m.pk, "name": str(m), "open": load.get(m.pk, {}).get("open", 0),
+         "breached": load.get(m.pk, {}).get("breached", 0), "cap": m.max_open_cases}
+        for m in members
+    ]  # fmt: skip
+    for row in rows:
+        row["full"] = row["open"] >= row["cap"]
+    choices = [(m.pk, str(m)) for m in members]
+    unassigned = []
+    for case in queue_for(user, scope="shop", now=now)[:UNASSIGNED_SHOWN]:
+        row = queue_row(case)
+        form = ReassignForm(initial={"version": case.version}, prefix=f"c{case.pk}")
+        form.fields["user"].choices = choices
+        row["form"] = form
+        unassigned.append(row)
+    context = {"rows": rows, "unassigned": unassigned, "scope": "team", "is_overseer": True, "now": now}
+    return render(request, "cases/workspace/team.html", context)
+
+
+@login_required
+@require_POST
+def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    case = load_case(request.user, pk)
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    prefix = request.POST.get("prefix") or None
+    form = ReassignForm(request.POST, prefix=prefix)
+    form.fields["user"].choices = [
+        (v, v) for v in request.POST.getlist(f"{prefix}-user" if prefix else "user")
+    ]
+    if not form.is_valid():
+        messages.error(request, _("请选择改派给谁。"))
+        return redirect(back) if back else redirect("cases:case_detail", pk=case.pk)
+    target = User.objects.filter(pk=form.cleaned_data["user"]).first()
+    if target is None:
+        messages.error(request, _("没有这个用户。"))
+        return redirect(back) if back else redirect("cases:case_detail", pk=case.pk)
+    case.version = form.cleaned_data["version"]
+    try:
+        case_reassign(case=case, user=target, by=request.user, reason=form.cleaned_data.get("reason") or "")
+    except ValidationError as error:
+        message = "".join(error.messages)
+        if getattr(error, "code", None) == RoutingError.STALE:
+            message = _("案件刚被其他人更新，没有改派。请查看最新情况后再操作。")
+        messages.error(request, message)
+    else:
+        messages.success(request, _("案件 #%(id)s 已改派给 %(name)s。") % {"id": case.pk, "name": target})
+    return redirect(back) if back else redirect("cases:case_detail", pk=case.pk)
