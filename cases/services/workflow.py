@@ -50,9 +50,19 @@ appeal_outcome    outcome: AppealOutcome value; note: str = ""
 close             note: str = "" (required unless the case is resolved)
 reopen            note: str (required)
 
-Not actions of the table (no state change, no version needed): ``case_reveal_contact`` (permission
-``cases.reveal_buyer_contact``, recorded), ``evidence_add`` (type and size checked), and
-``cases.services.followups.followup_complete``. Read helpers for forms/serializers live in
+``template_id`` (record_contact, public_reply) must be an active template of the case's policy
+(``reply_drafts`` lists them), else BAD_CHOICE.
+
+Not actions of the table (no state change, no version needed):
+- ``case_reveal_contact(*, case_id, by) -> {"phone", "address"}``: permission
+  ``cases.reveal_buyer_contact`` (supervisor, legal, manager) else ROLE_NOT_ALLOWED; recorded in the
+  timeline (without the data).
+- ``evidence_add(*, case_id, by, file, kind, checklist_item="", description="") -> Evidence``: kind an
+  EvidenceKind value; the content must match the extension (jpg/png/webp, mp3/m4a/amr/wav,
+  txt/csv/xlsx/html/pdf) and the kind (EVIDENCE_TYPE), size <= settings.EVIDENCE_MAX_BYTES
+  (EVIDENCE_SIZE), not empty (EVIDENCE_EMPTY); stored under MEDIA_ROOT/evidence/<case>/ with a random
+  name; ``checklist_item`` names the appeal checklist item it covers.
+- ``cases.services.followups.followup_complete(*, task_id, by, note="")``: NOT_ASSIGNEE, TASK_DONE. Read helpers for forms/serializers live in
 ``cases.workflow`` (``allowed_actions``, ``explain_refusal``, ``offer_options``, ``reply_drafts``,
 ``check_reply``, ``appeal_requirements``, ``mask_phone``, ``mask_address``).
 """

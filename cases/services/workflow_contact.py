@@ -77,6 +77,15 @@ def violations_after(case: Case, warnings: list[str], *, channel: str) -> list[s
         "channel": str(Channel(channel).label), "warning": w} for w in warnings)]  # fmt: skip
 
 
+def known_template(policy, template_id) -> dict | None:
+    """The template's {model, id, version, name}; a template id that is not an active template of
+    this policy is refused (BAD_CHOICE) rather than recorded wrongly."""
+    ref = template_ref(policy, template_id)
+    if ref is None and template_id not in (None, ""):
+        raise refuse(E.BAD_CHOICE, _("模板#%(template_id)s不可用(已停用或不适用于本平台)。"), template_id=template_id)
+    return ref
+
+
 def check_contact_limit(case: Case, policy, now: dt.datetime) -> None:
     limit = policy.contact_limit
     if limit is None:
@@ -126,7 +135,7 @@ def case_record_contact(
             raise refuse(E.BAD_CHOICE, _("请说明是否联系上买家。"))
         policy = policy_for(case)
         check_contact_limit(case, policy, now)
-        ref = template_ref(policy, template_id)
+        ref = known_template(policy, template_id)
         warnings: list[str] = []
         rule_channel = str(CONTACT_CHANNEL_RULES[ContactChannel(channel)])
         if text and text.strip():
@@ -216,7 +225,7 @@ def case_public_reply(
             raise refuse(E.REPLY_ONCE, _("本平台每条评价只能公开回复一次，本案已回复过。"))
         channel = str(Channel.PUBLIC_REPLY)
         text, warnings = checked_text(case, text, channel=channel, acknowledge_warnings=acknowledge_warnings, policy=policy)
-        ref = template_ref(policy, template_id)
+        ref = known_template(policy, template_id)
         changes = {}
         if case.public_replied_at is None:
             changes["public_replied_at"] = now

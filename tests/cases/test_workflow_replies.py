@@ -221,3 +221,8 @@ def test_a_conversion_carries_the_compliance_violations_recorded_on_the_case(oth
     [(event, case_id, payload)] = [h for h in heard if h[0] == "conversion_candidate"]
     assert case_id == case.pk and len(payload["compliance_violations"]) == 1
     assert "是快递的错" in payload["compliance_violations"][0]
+
+
+def test_an_unknown_template_is_refused(shop, agent):
+    case = put_in_state(triaged_case(shop), "in_progress", agent=agent)
+    refused(E.BAD_CHOICE, case, agent, "public_reply", text="感谢反馈", template_id=987654)
