@@ -45,6 +45,7 @@ def run_machine(people) -> int:
             self.expected = defaultdict(lambda: Decimal("0.00"))  # (user id, unit) -> balance
             self.lock_counts = {}  # period id -> entries at lock time
             self.keys = {}  # key -> (user, unit, amount)
+            self.late = 0
             self.items = {price: RewardItem.objects.create(name=f"项目{price}", category="gift", point_price=price)
                           for price in (5, 20, 60)}  # fmt: skip
 
@@ -114,6 +115,22 @@ def run_machine(people) -> int:
                 assert exc.code in ALLOWED, exc
                 return
             self.lock_counts[period.pk] = LedgerEntry.objects.filter(period=period).count()
+
+        @rule(who=st.sampled_from(["a", "b"]), unit=UNITS, amount=st.integers(1, 80))
+        def post_into_a_locked_period(self, who, unit, amount):
+            locked = Period.objects.filter(status=PeriodStatus.LOCKED).order_by("?").first()
+            if locked is None:
+                return
+            count = LedgerEntry.objects.count()
+            self.late += 1
+            try:
+                entry_post(user=people[who], unit=unit, kind=EntryKind.AWARD, amount=Decimal(amount),
+                           key=f"late:{self.late}", period=locked)  # fmt: skip
+            except ValidationError as exc:
+                assert exc.code == IncentiveError.PERIOD_LOCKED, exc
+            else:
+                raise AssertionError("an entry was posted into a locked period")
+            assert LedgerEntry.objects.count() == count
 
         @rule(target=disputes, entry=entries)
         def dispute(self, entry):
