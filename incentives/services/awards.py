@@ -21,6 +21,7 @@ from incentives.choices import AwardEvent, EntryKind, Unit
 from incentives.errors import IncentiveError
 from incentives.models import Account, AwardRule, LedgerEntry, WithheldAward
 from incentives.services.ledger import LOCK_RACE_ATTEMPTS, account_get, entry_post
+from incentives.services.notify import notify_withheld
 from incentives.services.periods import parse_span, periods_of, posting_period
 
 
@@ -73,13 +74,17 @@ def award_key(rule: AwardRule, cause: AwardCause) -> str:
 def _withhold(rule, cause, key, reason_code, reason) -> WithheldAward:
     try:
         with transaction.atomic():
-            return WithheldAward.objects.create(
+            withheld = WithheldAward.objects.create(
                 agent_id=cause.agent_id, rule=rule, rule_version=rule.version if rule else None, event=cause.event,
                 case_ref=cause.case_ref, subject_ref=cause.subject_ref, reason_code=reason_code, reason=reason,
                 idempotency_key=key,
             )  # fmt: skip
+            withheld.created_now = True
+            return withheld
     except IntegrityError:
-        return WithheldAward.objects.get(idempotency_key=key)
+        withheld = WithheldAward.objects.get(idempotency_key=key)
+        withheld.created_now = False
+        return withheld
 
 
 def withhold_unmatched(*, cause: AwardCause, reason_code: str, reason: str) -> WithheldAward:
@@ -102,7 +107,10 @@ def award_apply(*, cause: AwardCause) -> list[AwardOutcome]:
             continue
         if cause.event == AwardEvent.VERIFIED_CONVERSION and cause.compliance_violations:
             reason = _("案件记录了合规违规：%(v)s。该转化不予奖励。") % {"v": "；".join(cause.compliance_violations)}
-            outcomes.append(AwardOutcome(rule, [], _withhold(rule, cause, key, "compliance_violation", reason)))
+            withheld = _withhold(rule, cause, key, "compliance_violation", reason)
+            if withheld.created_now:
+                notify_withheld(withheld)
+            outcomes.append(AwardOutcome(rule, [], withheld))
             continue
         outcomes.append(_post_award(rule, cause, agent, key))
     return outcomes

@@ -52,15 +52,25 @@ def test_a_rule_edit_does_not_pay_a_retried_conversion_again(agent, shop):
     assert rule.history.count() == 2
 
 
-def test_conversion_with_a_compliance_violation_earns_nothing_and_says_why(agent, shop):
+def test_conversion_with_a_compliance_violation_earns_nothing_and_says_why(agent, shop, manager, make_user, other_shop,
+                                                                          django_capture_on_commit_callbacks):
+    from cases.models import Notification
+
+    elsewhere = make_user("manager", shops=[other_shop], employee_code="M099")
     payload = conversion_payload(agent, shop, compliance_violations=["私信中出现“好评返现”"])
 
-    on_case_event(event="conversion_candidate", case_id=42, payload=payload)
+    with django_capture_on_commit_callbacks(execute=True):
+        on_case_event(event="conversion_candidate", case_id=42, payload=payload)
+    with django_capture_on_commit_callbacks(execute=True):
+        on_case_event(event="conversion_candidate", case_id=42, payload=payload)  # repeated: nobody told twice
 
     assert LedgerEntry.objects.count() == 0
     withheld = WithheldAward.objects.get()
     assert (withheld.reason_code, withheld.case_ref, withheld.agent) == ("compliance_violation", 42, agent)
     assert withheld.reason == "案件记录了合规违规：私信中出现“好评返现”。该转化不予奖励。"
+    notice = Notification.objects.get()
+    assert (notice.user, notice.kind, notice.body) == (manager, "award_withheld", withheld.reason)
+    assert not Notification.objects.filter(user=elsewhere).exists()
 
 
 @pytest.mark.parametrize(
