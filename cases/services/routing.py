@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -180,14 +180,31 @@ def route_cases(*, case_ids: list[int], now: dt.datetime | None = None) -> Routi
     return outcome
 
 
-def _write_outcome(outcome: RoutingOutcome, *, now: dt.datetime) -> None:
+def _assign_all(assigned: dict[int, int], *, now: dt.datetime) -> None:
+    """Write every (case → user) pair: one UPDATE … FROM unnest(…) on PostgreSQL, whatever the count;
+    elsewhere one UPDATE per assignee (bounded by the team, not by the number of cases)."""
+    if not assigned:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Case._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS c SET assignee_id = a.user_id, assigned_at = %s, status = %s, version = c.version + 1, "
+                f"updated_at = %s FROM unnest(%s::bigint[], %s::bigint[]) AS a(case_id, user_id) WHERE c.id = a.case_id",
+                [now, CaseStatus.ASSIGNED, now, list(assigned), list(assigned.values())],
+            )
+        return
     by_user: dict[int, list[int]] = defaultdict(list)
-    for case_id, user_id in outcome.assigned.items():
+    for case_id, user_id in assigned.items():
         by_user[user_id].append(case_id)
     for user_id, ids in by_user.items():
         Case.objects.filter(pk__in=ids).update(
             assignee_id=user_id, assigned_at=now, status=CaseStatus.ASSIGNED, version=F("version") + 1
         )
+
+
+def _write_outcome(outcome: RoutingOutcome, *, now: dt.datetime) -> None:
+    _assign_all(outcome.assigned, now=now)
     rows = [Assignment(case_id=c, to_user_id=u, reason=_("自动分配"), created_at=now) for c, u in outcome.assigned.items()]
     rows += [Assignment(case_id=c, to_user_id=None, reason=r, created_at=now) for c, r in outcome.unassigned.items()]
     created = Assignment.objects.bulk_create(rows, batch_size=1000)
