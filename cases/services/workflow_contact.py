@@ -38,8 +38,18 @@ def choice(value, choices, field: str) -> str:
     raise refuse(E.BAD_CHOICE, _("“%(field)s”的取值“%(value)s”无效。"), field=field, value=str(value))
 
 
+def flag(value) -> bool | None:
+    """A yes/no input as forms and JSON send it ("true", "1", "on", True …); None stays None."""
+    if value is None or isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
 def case_evidence(case: Case, evidence_ids) -> list[Evidence]:
-    ids = {int(pk) for pk in (evidence_ids or [])}
+    try:
+        ids = {int(pk) for pk in (evidence_ids or [])}
+    except (TypeError, ValueError):
+        raise refuse(E.BAD_CHOICE, _("证据编号无效。")) from None
     found = list(Evidence.objects.filter(case=case, pk__in=ids))
     if len(found) != len(ids):
         raise refuse(E.BAD_CHOICE, _("所选证据不属于本案件。"))
@@ -131,6 +141,7 @@ def case_record_contact(
     with transaction.atomic():
         case, row = begin(case_id=case_id, by=by, version=version, action=A.RECORD_CONTACT)
         channel = choice(channel, ContactChannel, "channel")
+        reached, acknowledge_warnings = flag(reached), bool(flag(acknowledge_warnings))
         if reached is None:
             raise refuse(E.BAD_CHOICE, _("请说明是否联系上买家。"))
         policy = policy_for(case)
@@ -224,7 +235,7 @@ def case_public_reply(
         if rule is not None and rule.reply_once and case.replies.filter(channel=Channel.PUBLIC_REPLY).exists():
             raise refuse(E.REPLY_ONCE, _("本平台每条评价只能公开回复一次，本案已回复过。"))
         channel = str(Channel.PUBLIC_REPLY)
-        text, warnings = checked_text(case, text, channel=channel, acknowledge_warnings=acknowledge_warnings, policy=policy)
+        text, warnings = checked_text(case, text, channel=channel, acknowledge_warnings=bool(flag(acknowledge_warnings)), policy=policy)
         ref = known_template(policy, template_id)
         changes = {}
         if case.public_replied_at is None:

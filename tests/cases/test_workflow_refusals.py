@@ -135,3 +135,15 @@ def test_bad_choices_are_refused(shop, people):
 def test_unknown_action(shop, people):
     case = put_in_state(triaged_case(shop), "in_progress", agent=people["agent"])
     refused(E.INVALID_TRANSITION, case=case, by=people["agent"], action="teleport", data={})
+
+
+def test_form_style_inputs(shop, people):
+    """Forms send strings: "false" is no, a garbage evidence id is refused, not a crash."""
+    agent = people["agent"]
+    case = put_in_state(triaged_case(shop), "assigned", agent=agent)
+    case_act(case_id=case.pk, action="record_contact", by=agent, version=3, now=NOW,
+             data={"channel": "phone", "reached": "false"})  # fmt: skip
+    assert case.contacts.get().reached is False
+    case.refresh_from_db()
+    refused(E.BAD_CHOICE, case=case, by=agent, action="verify", version=4,
+            data={"responsibility": "merchant", "note": "x", "evidence_ids": ["abc"]})  # fmt: skip
