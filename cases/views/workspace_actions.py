@@ -62,7 +62,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     case = load_case(request.user, pk)
     form_class = ACTION_FORMS[action]
-    form = form_class(request.POST)
+    form = form_class(request.POST, auto_id=f"id_{action}_%s")
     choices_from_post = {
         name: [(v, v) for v in request.POST.getlist(name)]
         for name in ("option_id", "evidence_ids", "reason_type", "template_id", "ack")

@@ -84,12 +84,13 @@ def case_page_context(case: Case, user, *, bound: dict | None = None, composer: 
         if action in allowed:
             form_class = ACTION_FORMS[action]
             forms[str(action)] = bound.get(str(action)) or form_class(
-                initial={"version": case.version}, case_choices=choices
+                initial={"version": case.version}, case_choices=choices, auto_id=f"id_{action}_%s"
             )
     for offer in reads["offers"]:
         offer["actions"] = [
             {"action": str(a), "label": str(A(a).label),
-             "form": bound.get(f"{a}:{offer['id']}") or OfferDecisionForm(initial={"version": case.version, "offer_id": offer["id"]})}
+             "form": bound.get(f"{a}:{offer['id']}")
+             or OfferDecisionForm(initial={"version": case.version, "offer_id": offer["id"]}, auto_id=False)}
             for a in _offer_actions(offer, allowed, user, roles)
         ]  # fmt: skip
     drafts = (
@@ -148,7 +149,7 @@ def _composer(case: Case, action: str, channel: str, drafts, bound: dict, report
     if form is None:
         initial = {"version": case.version, "text": usable[0].text if usable else "",
                    "template_id": usable[0].template_id if usable else None}  # fmt: skip
-        form = ACTION_FORMS[action](initial=initial)
+        form = ACTION_FORMS[action](initial=initial, auto_id=f"id_{action}_%s")
     form.fields["template_id"].choices = [("", _("(不用模板)"))] + [(d.template_id, d.name) for d in usable]
     max_length = None
     if action == A.PUBLIC_REPLY:
