@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
@@ -11,10 +13,12 @@ from training.models import (
     QaItemResult,
     QaReview,
     QaRubric,
+    SatisfactionSurvey,
     Score,
     TrainingModule,
 )  # fmt: skip
 from training.resources import ScoreImportResource
+from training.services import survey_record, survey_validate
 
 
 @admin.register(TrainingModule)
@@ -140,3 +144,59 @@ class CertificationLapseAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return _agents_of_visible_shops(request, super().get_queryset(request), "agent")
+
+
+class SatisfactionSurveyForm(forms.ModelForm):
+    class Meta:
+        model = SatisfactionSurvey
+        fields = ["case", "score", "answered_at", "comment"]
+
+    def clean(self):
+        data = super().clean()
+        case, score, answered_at = data.get("case"), data.get("score"), data.get("answered_at")
+        if case is not None and score is not None and answered_at is not None:
+            try:
+                survey_validate(case=case, score=score, answered_at=answered_at, by=self.request_user)
+            except ValidationError as error:
+                raise ValidationError(error.messages)
+        return data
+
+
+@admin.register(SatisfactionSurvey)
+class SatisfactionSurveyAdmin(admin.ModelAdmin):
+    """Supervisors record the buyer's answer here; changes and deletions are not allowed (a survey is
+    what the buyer said), so a wrong entry is corrected by its history, not overwritten."""
+
+    form = SatisfactionSurveyForm
+    list_display = ["case", "agent", "score", "answered_at", "recorded_by", "recorded_at"]
+    list_filter = ["score"]
+    search_fields = ["case__review__order_no", "case__assignee__employee_code", "case__assignee__display_name"]
+    list_select_related = ["case__assignee", "recorded_by"]
+    raw_id_fields = ["case"]
+
+    @admin.display(description=_("处理人"))
+    def agent(self, obj):
+        return obj.case.assignee
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return (
+            qs if request.user.is_superuser else qs.filter(case__shop_id__in=visible_shop_ids(request.user))
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request_user = request.user
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = survey_record(case=data["case"], score=data["score"], answered_at=data["answered_at"],
+                              by=request.user, comment=data.get("comment", ""))  # fmt: skip
+        obj.pk = saved.pk

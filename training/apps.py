@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TrainingConfig(AppConfig):
     name = "training"
-    verbose_name = "培训与质检"
+    verbose_name = _("培训与质检")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
@@ -24,16 +25,17 @@ class TrainingConfig(AppConfig):
         view_all = [f"training.view_{m}" for m in editable]
         # "Trainer" is a capability (enter/import scores), given to supervisors and managers.
         trainer = ["training.enter_scores", "training.view_score"]
+        surveys = ["training.add_satisfactionsurvey", "training.view_satisfactionsurvey"]
         extend_role_permissions({
             Role.AGENT: ["training.view_trainingmodule"],
             Role.SUPERVISOR: view_all + trainer + [
                 "training.add_qareview", "training.view_qareview", "training.settle_qareview",
-                "training.view_certificationlapse",
+                "training.view_certificationlapse", *surveys,
             ],
             Role.LEGAL: ["training.view_trainingmodule"],
             Role.MANAGER: crud + trainer + [
                 "training.export_scores", "training.view_qareview", "training.settle_qareview",
-                "training.view_certificationlapse",
+                "training.view_certificationlapse", *surveys,
             ],
             Role.HR: view_all + ["training.view_score", "training.export_scores", "training.view_certificationlapse"],
         })  # fmt: skip

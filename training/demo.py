@@ -1,5 +1,5 @@
 """Training demo data (idempotent): several periods of scores, a lapsed certification, QA reviews
-including a disputed one. Registered in ``reviewdesk.hooks.demo_builders``; runs after the cases demo.
+including a disputed one, satisfaction surveys on those cases. Registered in ``reviewdesk.hooks.demo_builders``; runs after the cases demo.
 
 Routing already ran when the cases demo opened its cases, before anyone had a training score, so
 every demo case is still unassigned; once the scores exist the builder routes them again through
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from training.models import QaReview, QaRubric, Score, TrainingModule
 from training.periods import previous_periods
-from training.services import certification_sweep, qa_review_create, qa_review_dispute
+from training.services import certification_sweep, qa_review_create, qa_review_dispute, survey_record
 from training.services.scores import score_upsert
 
 # module code → username → scores, oldest period first (the last is the current period)
@@ -86,13 +86,13 @@ def _qa_reviews(shops, users) -> None:
     ):
         return
     items = {item.name: item.pk for item in rubric.items.all()}
-    plan = [  # (external id, agent, failed items, dispute reason)
-        ("qa-demo-1", "agent1", [], ""),
-        ("qa-demo-2", "agent2", ["合规用语"], "回复里写的是“欢迎再次光临”，没有诱导好评，申请复核。"),
-        ("qa-demo-3", "agent1", ["不找借口"], ""),
+    plan = [  # (external id, agent, failed items, dispute reason, buyer's satisfaction 1–5)
+        ("qa-demo-1", "agent1", [], "", 5),
+        ("qa-demo-2", "agent2", ["合规用语"], "回复里写的是“欢迎再次光临”，没有诱导好评，申请复核。", 3),
+        ("qa-demo-3", "agent1", ["不找借口"], "", 4),
     ]
     now = timezone.now()
-    for n, (external_id, username, failed, reason) in enumerate(plan, start=1):
+    for n, (external_id, username, failed, reason, survey) in enumerate(plan, start=1):
         opened = now - dt.timedelta(days=3, hours=n)
         review, _ = Review.objects.get_or_create(shop=shop, external_id=external_id, defaults={
             "platform": shop.platform, "order_no": f"QADEMO{n:06d}", "item_title": "北欧简约陶瓷马克杯", "rating": 1,
@@ -108,3 +108,5 @@ def _qa_reviews(shops, users) -> None:
                               comment="演示质检", now=now - dt.timedelta(days=1, hours=n))  # fmt: skip
         if reason:
             qa_review_dispute(review=qa, by=users[username], reason=reason)
+        survey_record(case=case, score=survey, answered_at=opened + dt.timedelta(days=1), by=users["supervisor1"],
+                      comment="演示：回访满意度")  # fmt: skip

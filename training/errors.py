@@ -20,3 +20,5 @@ class TrainingError(StrEnum):
     SETTLER_SAME_AS_REVIEWER = "settler_same_as_reviewer"
     REASON_REQUIRED = "reason_required"
     STALE = "stale"
+    ALREADY_SURVEYED = "already_surveyed"
+    BAD_SURVEY = "bad_survey"

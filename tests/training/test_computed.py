@@ -51,8 +51,8 @@ def test_sla_attainment_and_response_time_per_agent(make_user, shop):
     assert summary == {
         "first_response_sla": 2,
         "first_response_time": 2,
-        "offer_acceptance": None,
-        "negotiation": None,
+        "offer_acceptance": 0,
+        "negotiation": 0,
     }
     assert computed() == [
         ("李明", "first_response_sla", "2026-10", Decimal("33.33"), 3),
@@ -94,7 +94,7 @@ def test_the_command_reports_what_it_wrote_and_what_it_skipped(make_user, shop):
     out = StringIO()
     call_command("compute_training_scores", "--period", "2026-10", "--json", stdout=out)
     assert json.loads(out.getvalue()) == {"period": "2026-10", "modules": {
-        "negotiation": None, "first_response_sla": 1, "first_response_time": 1, "offer_acceptance": None}}  # fmt: skip
+        "negotiation": 0, "first_response_sla": 1, "first_response_time": 1, "offer_acceptance": 0}}  # fmt: skip
 
 
 def test_the_command_refuses_a_bad_period(db):

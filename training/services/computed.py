@@ -1,24 +1,22 @@
 """Scores computed from cases, per agent (the case's assignee), for one period.
 
-Each metric returns ``{agent_id: (value, sample_size)}`` or None when the data it needs does not
-exist in this installation yet (satisfaction surveys and compensation offers come with the agent
-workspace, issue 4; their functions look for the models named below and use them once present).
+Each metric returns ``{agent_id: (value, sample_size)}``; an agent without data in the period gets
+no row (their previous score keeps counting while valid, see ``training.certification``).
 """
 
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
-from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from cases.models import Case
+from cases.choices import OfferStatus
+from cases.models import Case, CompensationOffer
 from reviewdesk.models import User
 from training.choices import ComputedMetric, ScoreSource
-from training.models import TrainingModule
+from training.models import SatisfactionSurvey, TrainingModule
 from training.periods import Period, parse_period
 from training.services.scores import TWO_PLACES, schedule_lapse_check, score_upsert
 
@@ -66,46 +64,29 @@ def first_response_minutes(period: Period, now: dt.datetime) -> Result:
     }
 
 
-def _model(label: str, *fields: str):
-    try:
-        model = apps.get_model("cases", label)
-        for name in fields:
-            model._meta.get_field(name)
-    except (LookupError, FieldDoesNotExist):
-        return None
-    return model
-
-
 def csat(period: Period, now: dt.datetime) -> Result:
-    """Average 1–5 satisfaction answer ×20 (a 0–100 scale), by the case's assignee.
-    Needs ``cases.SatisfactionSurvey(case, score, answered_at)``."""
-    survey = _model("SatisfactionSurvey", "case", "score", "answered_at")
-    if survey is None:
-        return None
-    rows = survey.objects.filter(
+    """Average 1–5 satisfaction answer ×20 (a 0–100 scale) of surveys answered in the period, by the
+    case's assignee (``SatisfactionSurvey``, recorded by the shop's supervisors)."""
+    rows = SatisfactionSurvey.objects.filter(
         answered_at__gte=period.start_datetime(), answered_at__lt=period.end_datetime(),
-        score__isnull=False, case__assignee__isnull=False,
-    ).values_list("case__assignee_id", "score")  # fmt: skip
-    sums: dict[int, tuple[int, int]] = {}
-    for agent_id, score in rows:
-        total, count = sums.get(agent_id, (0, 0))
-        sums[agent_id] = (total + int(score), count + 1)
-    return {a: ((Decimal(t) * 20 / c).quantize(TWO_PLACES), c) for a, (t, c) in sums.items()}
+        case__assignee__isnull=False,
+    ).values("case__assignee_id").annotate(total=Sum("score"), count=Count("id"))  # fmt: skip
+    return {
+        row["case__assignee_id"]: ((Decimal(row["total"]) * 20 / row["count"]).quantize(TWO_PLACES), row["count"])
+        for row in rows
+    }
 
 
 def offer_acceptance(period: Period, now: dt.datetime) -> Result:
-    """Share of answered offers the buyer accepted. Needs ``cases.CompensationOffer(case, accepted,
-    answered_at)`` with ``accepted`` True/False once the buyer answered."""
-    offer = _model("CompensationOffer", "case", "accepted", "answered_at")
-    if offer is None:
-        return None
+    """Share of the offers the buyer answered in the period that they accepted (``CompensationOffer``
+    of the agent workspace: ``buyer_answer`` accepted/declined, ``answered_at``)."""
     rows = (
-        offer.objects.filter(
+        CompensationOffer.objects.filter(
             answered_at__gte=period.start_datetime(), answered_at__lt=period.end_datetime(),
-            accepted__isnull=False, case__assignee__isnull=False,
+            buyer_answer__in=[OfferStatus.ACCEPTED, OfferStatus.DECLINED], case__assignee__isnull=False,
         )
         .values("case__assignee_id")
-        .annotate(total=Count("id"), yes=Count("id", filter=Q(accepted=True)))
+        .annotate(total=Count("id"), yes=Count("id", filter=Q(buyer_answer=OfferStatus.ACCEPTED)))
     )  # fmt: skip
     return {row["case__assignee_id"]: (_pct(row["yes"], row["total"]), row["total"]) for row in rows}
 
