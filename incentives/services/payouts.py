@@ -32,13 +32,14 @@ from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
 from incentives.choices import AwardEvent, EntryKind, PeriodStatus, Unit
-from incentives.models import LedgerEntry, PayoutLine, Period
+from incentives.models import AwardRule, LedgerEntry, PayoutLine, Period
 from incentives.services.periods import PeriodSpan, parse_span, periods_of
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-NUMBER_FORMAT = "0.00"
+AMOUNT_FORMAT = "0.00"  # money, points, days: native numbers shown with two decimals
+COUNT_FORMAT = "0"  # ids and counts
 FIXED_DOC_TIME = dt.datetime(2000, 1, 1)
 
 
@@ -64,10 +65,10 @@ class SummaryRow:
 
 
 SUMMARY_HEADERS = ["工号", "姓名", "店铺", "转化数", "奖金(元)", "获得积分", "兑换积分", "积分余额", "带薪假(天)", "调整(元)", "应发合计(元)"]
-SUMMARY_NUMERIC = {3, 4, 5, 6, 7, 8, 9, 10}  # 0-based columns written as numbers
+SUMMARY_NUMERIC = {3: COUNT_FORMAT} | dict.fromkeys(range(4, 11), AMOUNT_FORMAT)  # 0-based column → number format
 DETAIL_HEADERS = ["分录ID", "工号", "姓名", "期间", "记账时间", "类型", "单位", "金额", "规则(版本)", "案件ID", "店铺",
                   "订单编号", "买家", "商品", "事件", "说明", "冲正原分录"]  # fmt: skip
-DETAIL_NUMERIC = {0, 7, 9, 16}
+DETAIL_NUMERIC = {0: COUNT_FORMAT, 7: AMOUNT_FORMAT, 9: COUNT_FORMAT, 16: COUNT_FORMAT}
 
 
 def _summary_cells(row: SummaryRow) -> list:
@@ -184,27 +185,30 @@ def detail_rows(span: PeriodSpan, *, user_ids: set[int] | None = None) -> Iterat
     entries = LedgerEntry.objects.filter(period__in=periods)
     if user_ids is not None:
         entries = entries.filter(account__user_id__in=user_ids)
+    # Period and rule codes from small dicts rather than joins: the detail is the one big query.
+    period_codes = {p.pk: p.code for p in periods}
+    rule_codes = dict(AwardRule.objects.values_list("pk", "code"))
     values = entries.order_by("account__user_id", "pk").values_list(
-        "pk", "account__user_id", "period__code", "created_at", "kind", "account__unit", "amount", "rule__code",
+        "pk", "account__user_id", "period_id", "created_at", "kind", "account__unit", "amount", "rule_id",
         "rule_version", "case_ref", "event", "note", "reverses_id",
     )  # fmt: skip
     chunk = []
     for row in values.iterator(chunk_size=CHUNK):
         chunk.append(row)
         if len(chunk) == CHUNK:
-            yield from _detail_chunk(chunk, people, tz, kinds, units, events)
+            yield from _detail_chunk(chunk, people, period_codes, rule_codes, tz, kinds, units, events)
             chunk = []
-    yield from _detail_chunk(chunk, people, tz, kinds, units, events)
+    yield from _detail_chunk(chunk, people, period_codes, rule_codes, tz, kinds, units, events)
 
 
-def _detail_chunk(chunk, people, tz, kinds, units, events) -> Iterator[list]:
+def _detail_chunk(chunk, people, period_codes, rule_codes, tz, kinds, units, events) -> Iterator[list]:
     cases = _case_texts({row[9] for row in chunk if row[9] is not None})
     for pk, user_id, period, created, kind, unit, amount, rule, version, case, event, note, rev in chunk:
         code, name = people[user_id]
         shop, order, buyer, item = cases.get(case, NO_CASE)
         yield [
-            pk, code, name, period, created.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), kinds.get(kind, kind),
-            units.get(unit, unit), amount, f"{rule} v{version}" if rule else "", case, shop, order, buyer, item,
+            pk, code, name, period_codes[period], created.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), kinds.get(kind, kind),
+            units.get(unit, unit), amount, f"{rule_codes[rule]} v{version}" if rule else "", case, shop, order, buyer, item,
             events.get(event, event) if event else "", safe_text(note), rev,
         ]  # fmt: skip
 
@@ -212,15 +216,15 @@ def _detail_chunk(chunk, people, tz, kinds, units, events) -> Iterator[list]:
 # --- writers -------------------------------------------------------------------------------------
 
 
-def write_xlsx_rows(ws, headers: list[str], rows: Iterable[list], numeric: set[int]) -> int:
-    """Stream rows into a write-only sheet; numeric columns as numbers with format 0.00 (ids as integers)."""
+def write_xlsx_rows(ws, headers: list[str], rows: Iterable[list], numeric: dict[int, str]) -> int:
+    """Stream rows into a write-only sheet; numeric columns as native numbers with their format."""
     from openpyxl.cell import WriteOnlyCell
 
     ws.append(headers)
     cells = {}
-    for col in numeric:
+    for col, number_format in numeric.items():
         cells[col] = WriteOnlyCell(ws)
-        cells[col].number_format = NUMBER_FORMAT
+        cells[col].number_format = number_format
     count = 0
     for row in rows:
         for col in numeric:

@@ -64,6 +64,8 @@ def test_xlsx_numbers_are_native_cells_with_two_decimals(ledger):
     assert (cell.data_type, cell.number_format, cell.value) == ("n", "0.00", 100)
     amount = workbook["明细"]["H2"]
     assert (amount.data_type, amount.number_format) == ("n", "0.00")
+    conversions, entry_id = workbook["汇总"]["D2"], workbook["明细"]["A2"]
+    assert (conversions.data_type, conversions.number_format, entry_id.data_type, entry_id.number_format) == ("n", "0", "n", "0")
 
 
 def test_xlsx_detail_has_every_entry_with_its_cause_and_no_formula(ledger):
