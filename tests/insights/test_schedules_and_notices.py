@@ -3,6 +3,7 @@ through the cases channels (once); the morning notice lists overdue cases by own
 refresh picks up new intake batches."""
 
 import datetime as dt
+import importlib
 import io
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,18 @@ pytestmark = pytest.mark.django_db
 
 
 def test_schedules_exist_after_migrate():
+    """The data migration is applied and creates the three schedules. Its function is replayed here
+    (twice: update_or_create, no duplicates) because a transactional test earlier in a full run
+    flushes every table, data-migration rows included."""
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    assert ("insights", "0002_schedules") in MigrationRecorder(connection).applied_migrations()
+    migration = importlib.import_module("insights.migrations.0002_schedules")
+    migration.create_schedules(apps, None)
+    migration.create_schedules(apps, None)
+    assert Schedule.objects.filter(func__startswith="insights.tasks.").count() == 3
     schedules = {s.name: s for s in Schedule.objects.filter(func__startswith="insights.tasks.")}
     weekly = schedules["ReviewDesk weekly Top-3 report"]
     assert (weekly.func, weekly.schedule_type, weekly.repeats) == ("insights.tasks.weekly_report_task", "W", -1)
