@@ -43,9 +43,12 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 
+# English catalog: makemessages needs GNU xgettext (a developer tool: apt-get install gettext);
+# locale/msgfmt.py compiles the .mo in Python, and the .mo is committed, so nothing else needs gettext.
 messages: install
-	cd reviewdesk && ../$(PY) ../manage.py makemessages -l en --ignore='.venv/*'
-	$(PY) manage.py compilemessages --ignore='.venv/*'
+	$(PY) manage.py makemessages -l en --no-obsolete --ignore='.venv/*' --ignore='tests/*' \
+	  --ignore='bench/*' --ignore='test-artifacts/*' --ignore='var/*' --ignore='staticfiles/*'
+	$(PY) locale/msgfmt.py
 
 bench: install
 	@echo "benchmarks need PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres make bench"
