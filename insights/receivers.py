@@ -1,16 +1,26 @@
-"""Subscriber to cases.hooks.case_events: a conversion or a worsened rating changes how the review is
-counted (see services.rollup), so its day is rebuilt at once instead of waiting for the refresh."""
+"""Subscriber to cases.hooks.case_events.
 
-import logging
+A conversion or a worsened rating changes how a review is counted (services.rollup counts a
+converted review with the rating it had). Such a change always arrives with an import batch or an API
+update, which the 5-minute refresh picks up anyway; the event only brings the refresh forward. One
+import can emit thousands of events, so the refresh is enqueued at most once per ``THROTTLE_SECONDS``
+per process, and runs in the cluster, not in the importing request.
+"""
 
-logger = logging.getLogger(__name__)
+import time
 
 REBUILD_ON = frozenset({"conversion_candidate", "conversion_reverted", "rating_worsened"})
+THROTTLE_SECONDS = 10.0
+_last_enqueued = {"at": float("-inf")}
 
 
 def on_case_event(*, event: str, case_id: int, payload: dict) -> None:
     if event not in REBUILD_ON:
         return
-    from insights.services.rollup import rollup_rebuild_for_case
+    now = time.monotonic()
+    if now - _last_enqueued["at"] < THROTTLE_SECONDS:
+        return
+    _last_enqueued["at"] = now
+    from django_q.tasks import async_task
 
-    rollup_rebuild_for_case(case_id=case_id)
+    async_task("insights.tasks.rollup_refresh_task")

@@ -5,8 +5,8 @@ the rollup is rebuilt **per affected (shop, day) by an idempotent task** that ru
 (django-q2 schedule, migration 0002). Every review written by intake carries its ``last_batch``;
 the task rebuilds the (shop, day) pairs of the reviews of batches newer than its watermark, plus
 those of batches created in the last ``OVERLAP`` (a batch with a lower id that committed late is not
-missed). Conversions change how a review is counted only through its case; those arrive as
-``cases.hooks.case_events`` and rebuild their day at once (insights.receivers).
+missed). A conversion (counted through its case) arrives with such a batch too; its
+``cases.hooks.case_events`` event only enqueues the refresh sooner (insights.receivers).
 
 Rebuilding a day is DELETE + INSERT of that day's rows in one transaction, computed from the reviews
 themselves: running it twice, or concurrently with a refresh, leaves the same rows.

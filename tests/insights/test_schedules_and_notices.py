@@ -118,3 +118,18 @@ def test_refresh_rebuilds_the_days_of_new_batches(world):
     rows = list(ReviewRollup.objects.filter(shop=world.shop_a, day=day).order_by("pk").values_list("dimension", "key", "reviews"))
     rollup_rebuild(shop_id=world.shop_a.pk, days=[day])  # idempotent: the same rows again
     assert sorted(ReviewRollup.objects.filter(shop=world.shop_a, day=day).values_list("dimension", "key", "reviews")) == sorted(rows)
+
+
+def test_a_conversion_event_brings_the_refresh_forward_once(monkeypatch):
+    from django_q.models import OrmQ
+
+    from cases.hooks import case_events
+    from insights import receivers
+
+    assert receivers.on_case_event in case_events.all()
+    monkeypatch.setitem(receivers._last_enqueued, "at", float("-inf"))
+    for _ in range(3):  # one import, many conversions: one refresh
+        receivers.on_case_event(event="conversion_candidate", case_id=1, payload={})
+    receivers.on_case_event(event="resolved", case_id=1, payload={})
+    queued = [row.task for row in OrmQ.objects.all()]
+    assert [task["func"] for task in queued] == ["insights.tasks.rollup_refresh_task"]
