@@ -58,7 +58,7 @@ def test_improved_rating_inside_the_window_is_a_conversion_candidate_and_fires_t
     assert (revision.rating_before, revision.rating_after, revision.source) == (1, 5, "api")
     assert set(revision.changed_fields) >= {"rating", "rating_text", "content"}
     assert revision.before["content"] == "快递太慢了，一个星期才到" and revision.after["content"] == "商家处理很及时，改为好评"
-    assert events == [("conversion_candidate", case.pk, {"from_rating": 1, "to_rating": 5})]
+    assert events == [("conversion_candidate", case.pk, {"from_rating": 1, "to_rating": 5, "compliance_violations": []})]
     assert Case.objects.count() == 1
 
 
