@@ -135,3 +135,29 @@ def test_allowed_actions_runs_no_queries(shop, people, django_assert_num_queries
     with django_assert_num_queries(0):
         assert allowed_actions(case, people["agent"]) == ["record_contact", "buyer_replied", "buyer_accepts",
                                                           "buyer_declines", "public_reply"]  # fmt: skip
+
+
+def test_each_action_runs_a_handful_of_queries(shop, people, django_assert_max_num_queries):
+    """Load, check, one optimistic UPDATE, the event and the action's own rows: at most 10 queries
+    (savepoints included) per action once the policy snapshot is cached."""
+    from cases.workflow.compose import policy_for
+
+    agent, supervisor = people["agent"], people["supervisor"]
+    case = triaged_case(shop)
+    policy_for(case)  # the loader's snapshot, shared by every later call
+    options = {o["name"]: o["option_id"] for o in case.decision["compensation"]}
+    steps = [
+        (agent, "claim", {}),
+        (agent, "record_contact", {"channel": "private_message", "reached": True, "text": "亲，抱歉给您添麻烦了"}),
+        (agent, "buyer_replied", {}),
+        (agent, "verify", {"responsibility": "merchant", "note": "开线"}),
+        (agent, "offer", {"option_id": options["全额退款，商品无需退回"]}),
+        (supervisor, "approve", {}),
+        (agent, "buyer_accepts", {}),
+        (agent, "public_reply", {"text": "感谢反馈，已为您处理"}),
+        (agent, "resolve", {}),
+    ]
+    version = case.version
+    for by, action, data in steps:
+        with django_assert_max_num_queries(10):
+            version = case_act(case_id=case.pk, action=action, by=by, version=version, data=data, now=NOW).version
