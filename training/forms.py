@@ -46,7 +46,8 @@ class QaItemsMixin:
     def add_item_fields(self, items, initial=None):
         self.items = list(items)
         for item in self.items:
-            label = f"{item.name}(权重{item.weight}{'，致命项' if item.critical else ''})"
+            label = (_("%(name)s(权重%(weight)s，致命项)") if item.critical else _("%(name)s(权重%(weight)s)")) % {
+                "name": item.name, "weight": item.weight}  # fmt: skip
             self.fields[item_field_name(item)] = forms.ChoiceField(
                 label=label, choices=PASS_CHOICES, widget=forms.RadioSelect, help_text=item.description,
                 initial=None if initial is None else ("1" if initial.get(item.pk) else "0"),
@@ -76,3 +77,14 @@ class SettleForm(QaItemsMixin, forms.Form):
     def __init__(self, *args, items, initial_results, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_item_fields(items, initial=initial_results)
+
+
+class SurveyForm(forms.Form):
+    """The buyer's answer to the satisfaction survey, recorded by a supervisor on the QA case page."""
+
+    score = forms.TypedChoiceField(
+        label=_("满意度(1–5分)"), choices=[(n, str(n)) for n in range(5, 0, -1)], coerce=int,
+        widget=forms.RadioSelect,
+    )  # fmt: skip
+    answered_at = forms.DateTimeField(label=_("买家答复时间"), help_text=_("北京时间，如 2026-11-20 14:30。"))
+    comment = forms.CharField(label=_("买家意见"), max_length=500, required=False)

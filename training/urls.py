@@ -12,6 +12,7 @@ urlpatterns = [
     path("scores/export/", views.score_export, name="score_export"),
     path("qa/", views.qa_queue, name="qa_queue"),
     path("qa/cases/<int:case_id>/", views.qa_case, name="qa_case"),
+    path("qa/cases/<int:case_id>/survey/", views.qa_survey, name="qa_survey"),
     path("qa/reviews/<int:review_id>/", views.qa_review, name="qa_review"),
     path("qa/reviews/<int:review_id>/dispute/", views.qa_dispute, name="qa_dispute"),
     path("qa/reviews/<int:review_id>/settle/", views.qa_settle, name="qa_settle"),

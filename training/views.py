@@ -15,8 +15,16 @@ from training import services
 from training.certification import statuses_for, today
 from training.choices import QaStatus
 from training.exports import export_scores_xlsx
-from training.forms import DisputeForm, ExportForm, QaReviewForm, ScoreEntryForm, ScoreImportForm, SettleForm
-from training.models import QaReview, QaRubric
+from training.forms import (
+    DisputeForm,
+    ExportForm,
+    QaReviewForm,
+    ScoreEntryForm,
+    ScoreImportForm,
+    SettleForm,
+    SurveyForm,
+)
+from training.models import QaReview, QaRubric, SatisfactionSurvey
 from training.periods import period_for
 from training.resources import import_scores, read_dataset, row_messages
 from training.selectors import active_modules, can_view_agent, scorecard, team_overview
@@ -160,8 +168,32 @@ def qa_case(request, case_id: int):
             messages.success(request, _("质检已保存：得分 %(total)s。") % {"total": review.total})
             return redirect("training:qa_review", review_id=review.pk)
     handled = case.status in HANDLED_STATUSES or case.resolved_at is not None
-    return render(request, "training/qa_case.html", {"case": case, "rubric": rubric, "rubrics": rubrics, "form": form,
-                                                     "existing": existing, "handled": handled})  # fmt: skip
+    return render(request, "training/qa_case.html", {
+        "case": case, "rubric": rubric, "rubrics": rubrics, "form": form, "existing": existing, "handled": handled,
+        "survey": SatisfactionSurvey.objects.filter(case=case).select_related("recorded_by").first(),
+        "survey_form": SurveyForm() if request.user.has_perm("training.add_satisfactionsurvey") else None,
+    })  # fmt: skip
+
+
+@login_required
+@require_POST
+def qa_survey(request, case_id: int):
+    """Records the buyer's satisfaction answer for a handled case (feeds the CSAT-computed module)."""
+    case = get_object_or_404(Case.objects.select_related("shop"), pk=case_id)
+    if not can_qa(request.user, case):
+        raise Http404
+    form = SurveyForm(request.POST)
+    if not form.is_valid():
+        errors = [f"{form.fields[name].label}：{' '.join(errs)}" for name, errs in form.errors.items()]
+        messages.error(request, _("请检查满意度调查：%(errors)s") % {"errors": "；".join(errors)})
+        return redirect("training:qa_case", case_id=case.pk)
+    try:
+        survey = services.survey_record(case=case, by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已记录买家满意度：%(score)s 分。") % {"score": survey.score})
+    return redirect("training:qa_case", case_id=case.pk)
 
 
 def _review_for(request, review_id: int) -> QaReview:

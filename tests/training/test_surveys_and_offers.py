@@ -152,3 +152,26 @@ def test_a_manager_records_a_survey_in_the_admin_and_a_bad_one_is_refused(client
     assert good.status_code == 302
     survey = SatisfactionSurvey.objects.get()
     assert (survey.case_id, survey.score, survey.comment, survey.recorded_by) == (case.pk, 4, "处理很及时", manager)
+
+
+def test_a_supervisor_records_the_survey_on_the_qa_case_page(client, shop, team):
+    case = make_case(shop, assignee=team["wang"], opened_at=at(1, 9))
+    client.force_login(team["chen"])
+    url = f"/training/qa/cases/{case.pk}/survey/"
+    future = client.post(url, {"score": 5, "answered_at": "2099-01-01 10:00", "comment": ""}, follow=True)
+    assert "买家答复时间应在开案之后、当前时间之前。" in future.content.decode()
+    out_of_range = client.post(url, {"score": 9, "answered_at": "2026-10-03 10:00"}, follow=True)
+    assert "请检查满意度调查" in out_of_range.content.decode()
+    assert surveys_state() == []
+    saved = client.post(url, {"score": 4, "answered_at": "2026-10-03 10:00", "comment": "很满意"}, follow=True)
+    assert "已记录买家满意度：4 分。" in saved.content.decode()
+    assert "买家满意度 4 分(答复于 2026-10-03 10:00，陈静 录入)。" in saved.content.decode()
+    assert surveys_state() == [(case.pk, 4, at(3))]
+
+
+def test_agents_cannot_record_surveys_through_the_page(client, shop, team):
+    case = make_case(shop, assignee=team["li"], opened_at=at(1, 9))
+    client.force_login(team["wang"])
+    response = client.post(f"/training/qa/cases/{case.pk}/survey/", {"score": 5, "answered_at": "2026-10-03 10:00"})
+    assert response.status_code == 404
+    assert surveys_state() == []
