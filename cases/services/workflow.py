@@ -35,7 +35,8 @@ approve           offer_id: int | None (default: the pending offer); note: str =
 reject            offer_id: int | None; note: str (required)  as approve
 buyer_accepts     offer_id: int | None (default: the offered one); note: str = ""
 buyer_declines    offer_id: int | None; note: str = ""
-public_reply      text: str (the final text); template_id: int | None; acknowledge_warnings: bool =
+public_reply      text: str (the final text; empty with a template_id = the template rendered for the
+                  case); template_id: int | None; acknowledge_warnings: bool =
                   False                                       EMPTY_TEXT, REPLY_NOT_ALLOWED,
                   REPLY_WINDOW_CLOSED, REPLY_ONCE, REPLY_TOO_LONG, COMPLIANCE_BLOCKED,
                   WARNINGS_NOT_ACKNOWLEDGED, MISSING_PLACEHOLDER

@@ -20,6 +20,7 @@ from cases.workflow.compose import (
     check_reply,
     in_quiet_hours,
     policy_for,
+    render_for_case,
     template_ref,
 )
 from cases.workflow.masking import can_reveal
@@ -235,8 +236,10 @@ def case_public_reply(
         if rule is not None and rule.reply_once and case.replies.filter(channel=Channel.PUBLIC_REPLY).exists():
             raise refuse(E.REPLY_ONCE, _("本平台每条评价只能公开回复一次，本案已回复过。"))
         channel = str(Channel.PUBLIC_REPLY)
-        text, warnings = checked_text(case, text, channel=channel, acknowledge_warnings=bool(flag(acknowledge_warnings)), policy=policy)
         ref = known_template(policy, template_id)
+        if ref is not None and not (text or "").strip():  # the template as it stands, rendered for this case
+            text = render_for_case(case, template_id, user=by, policy=policy)
+        text, warnings = checked_text(case, text, channel=channel, acknowledge_warnings=bool(flag(acknowledge_warnings)), policy=policy)
         changes = {}
         if case.public_replied_at is None:
             changes["public_replied_at"] = now

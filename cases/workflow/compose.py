@@ -100,12 +100,25 @@ def reply_drafts(case, *, user=None, channel: str | None = None, policy=None) ->
 
 def template_ref(policy, template_id: int | None) -> dict | None:
     """{model, id, version, name} of an active template of the policy, or None (unknown or not given)."""
-    if template_id in (None, ""):
+    template = _template(policy, template_id)
+    return template.ref.as_dict() if template is not None else None
+
+
+def _template(policy, template_id):
+    try:
+        wanted = int(template_id)
+    except (TypeError, ValueError):
         return None
-    for template in policy.templates:
-        if template.ref.id == int(template_id):
-            return template.ref.as_dict()
-    return None
+    return next((t for t in policy.templates if t.ref.id == wanted), None)
+
+
+def render_for_case(case, template_id, *, user=None, policy=None) -> str:
+    """The template rendered with the case's whitelisted context ("" for an unknown template)."""
+    from policies.engine import render_template
+
+    policy = policy or policy_for(case)
+    template = _template(policy, template_id)
+    return render_template(template, reply_context(case, user), policy) if template is not None else ""
 
 
 def check_reply(case, text: str, *, channel: str, policy=None) -> ComplianceReport:

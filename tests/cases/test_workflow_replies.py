@@ -226,3 +226,12 @@ def test_a_conversion_carries_the_compliance_violations_recorded_on_the_case(oth
 def test_an_unknown_template_is_refused(shop, agent):
     case = put_in_state(triaged_case(shop), "in_progress", agent=agent)
     refused(E.BAD_CHOICE, case, agent, "public_reply", text="感谢反馈", template_id=987654)
+
+
+def test_a_template_alone_is_rendered_for_the_case(shop, agent):
+    case = put_in_state(triaged_case(shop), "in_progress", agent=agent)
+    draft = next(d for d in reply_drafts(case, user=agent, channel="public_reply")
+                 if "____" not in d.text and not d.compliance.findings)  # fmt: skip
+    case_act(case_id=case.pk, action="public_reply", by=agent, version=3, now=NOW, data={"template_id": draft.template_id})
+    assert Reply.objects.get(case=case).text == draft.text
+    refused(E.BAD_CHOICE, case, agent, "public_reply", version=4, text="x", template_id="abc")
