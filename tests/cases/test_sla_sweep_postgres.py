@@ -66,3 +66,17 @@ def test_four_sweeps_racing_for_one_case_announce_its_breach_once():
     assert sum(r.breaches for r in results) == 1
     assert SlaEvent.objects.count() == 1
     assert Notification.objects.count() == 1
+
+
+def test_four_sweeps_racing_for_worsened_cases_escalate_each_once():
+    shop = ShopFactory(code="pg-race3", platform="taobao", name="并发店铺3")
+    supervisor = UserFactory(role="supervisor", shops=[shop])
+    cases = [make_case(shop, needs_escalation=True, sla_next_check_at=T0, rating_worsened_at=T0, rating_worsened_from=3,
+                       rating_worsened_to=1) for _ in range(30)]  # fmt: skip
+
+    results, errors = run_in_threads(lambda: sla_sweep(now=T0 + dt.timedelta(minutes=1)), 4)
+
+    assert errors == []
+    assert sum(r.escalations for r in results) == len(cases)
+    assert Notification.objects.filter(kind=NotificationKind.RATING_WORSENED, user=supervisor).count() == len(cases)
+    assert Notification.objects.count() == len(cases)

@@ -1,0 +1,52 @@
+"""Two uploads of the same export at the same moment (two threads, real commits on PostgreSQL): the
+shop lock serialises them, so each review, buyer and case exists once and the second sees "unchanged"."""
+
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import close_old_connections, connection
+
+from cases.models import Buyer, Case, Review, ReviewRevision
+from cases.services.intake import reviews_import_file
+from tests.cases.exports import TAOBAO_HEADERS, taobao_row, xlsx_bytes
+from tests.factories import ShopFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_in_threads(targets):
+    barrier = threading.Barrier(len(targets))
+    results, errors = [], []
+
+    def worker(target):
+        try:
+            barrier.wait()
+            results.append(target())
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+def test_the_same_file_uploaded_twice_at_once_is_stored_once():
+    call_command("seed_policies", verbosity=0)
+    shop = ShopFactory(code="pg-intake", platform="taobao", name="并发导入店")
+    rows = [taobao_row(n, 买家昵称=f"买家{n % 5}") for n in range(1, 41)]
+    data = xlsx_bytes(TAOBAO_HEADERS, rows)
+
+    results, errors = run_in_threads([lambda: reviews_import_file(shop=shop, data=data, file_name="a.xlsx")] * 2)
+
+    assert errors == []
+    assert sorted((r.created, r.unchanged) for r in results) == [(0, 40), (40, 0)]
+    assert Review.objects.count() == 40 and Case.objects.count() == 40
+    assert sorted(Buyer.objects.values_list("review_count", flat=True)) == [8] * 5
+    assert ReviewRevision.objects.count() == 0
