@@ -1,0 +1,146 @@
+#!/usr/bin/env python
+"""Intake benchmark on PostgreSQL: a 100,000-row Taobao export XLSX, end to end.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/bench_intake.py [--rows 100000]
+
+Creates a scratch database ``h4_bench_intake`` (dropped and re-created), migrates it, seeds the
+default policy pack, generates the export (bench/gen_exports.py), then measures:
+
+* the floor: python-calamine reading the sheet, and the whole parse + validation (no writes);
+* end to end: ``reviews_import_file`` — parse, validate, store buyers and reviews, triage every row
+  through the policy engine, open cases, and the after-commit hand-off to routing and alerts;
+* a re-import of the same file (everything unchanged) and of a later export with revisions;
+* peak memory: the process's max RSS (a ceiling on the import's peak, since the process does
+  nothing bigger) and tracemalloc's Python-heap peak during the import.
+
+Targets (issue 3): ≥ 10,000 rows/s end to end, ≤ 500 MB peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+BENCH_DB = "h4_bench_intake"
+
+
+def _scratch_database(base_url: str) -> str:
+    import psycopg
+
+    admin = base_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    return base_url.rsplit("/", 1)[0] + "/" + BENCH_DB
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--keep-files", action="store_true")
+    parser.add_argument("--tracemalloc", action="store_true", help="also trace the Python heap (slows the run)")
+    args = parser.parse_args()
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        print("needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres", file=sys.stderr)
+        return 2
+    os.environ["DATABASE_URL"] = _scratch_database(base)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewdesk.settings")
+    os.environ["IMPORT_MAX_ROWS"] = str(max(args.rows, 200_000))
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_policies", verbosity=0)
+
+    import gen_exports
+    from python_calamine import CalamineWorkbook
+
+    from cases.intake.pipeline import parse_export
+    from cases.models import Case, Review, ReviewRevision
+    from cases.services.intake import reviews_import_file
+    from reviewdesk.models import Shop
+
+    shop = Shop.objects.create(code="bench-tb", platform="taobao", name="基准测试淘宝店")
+    first, later = Path(f"/tmp/bench_tb_{args.rows}.xlsx"), Path(f"/tmp/bench_tb_{args.rows}_later.xlsx")
+    if not (first.exists() and later.exists()):
+        t = time.perf_counter()
+        records = gen_exports.reviews(args.rows)
+        gen_exports.write_xlsx(str(first), gen_exports.TAOBAO_HEADERS, [gen_exports.taobao_row(r) for r in records])
+        gen_exports.write_xlsx(str(later), gen_exports.TAOBAO_HEADERS, [gen_exports.taobao_row(r) for r in gen_exports.revise(records)])
+        del records
+        print(f"generated two {args.rows}-row exports in {time.perf_counter() - t:.1f}s")
+    data = first.read_bytes()
+    print(f"file: {first} ({len(data) / 1024 / 1024:.1f} MB), rows: {args.rows}")
+    rss_before = _rss_mb()
+
+    t = time.perf_counter()
+    import io
+
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    calamine_s = time.perf_counter() - t
+    del rows
+    t = time.perf_counter()
+    parsed = parse_export(data, file_name=first.name, shop=shop)
+    parse_s = time.perf_counter() - t
+    assert parsed.ok, parsed.errors[:3]
+    del parsed
+
+    if args.tracemalloc:
+        tracemalloc.start()
+    t = time.perf_counter()
+    result = reviews_import_file(shop=shop, data=data, file_name=first.name)
+    e2e_s = time.perf_counter() - t
+    heap_peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024 if args.tracemalloc else None
+    if args.tracemalloc:
+        tracemalloc.stop()
+    assert result.ok, result.error
+    rss_peak = _rss_mb()
+
+    t = time.perf_counter()
+    again = reviews_import_file(shop=shop, data=data, file_name=first.name)
+    again_s = time.perf_counter() - t
+    later_data = later.read_bytes()
+    t = time.perf_counter()
+    revised = reviews_import_file(shop=shop, data=later_data, file_name=later.name)
+    later_s = time.perf_counter() - t
+
+    rate = args.rows / e2e_s
+    print()
+    print(f"{'measure':<46}{'figure':>16}   target / reference")
+    print(f"{'calamine read only (floor)':<46}{calamine_s:>14.2f} s")
+    print(f"{'parse + validate, no writes':<46}{parse_s:>14.2f} s   ({args.rows / parse_s:,.0f} rows/s)")
+    print(f"{'end to end (store, triage, cases, hand-off)':<46}{e2e_s:>14.2f} s   ratio to parse-only {e2e_s / parse_s:.1f}x")
+    print(f"{'end-to-end throughput':<46}{rate:>10,.0f} rows/s   ≥ 10,000 rows/s {'OK' if rate >= 10_000 else 'MISSED'}")
+    print(f"{'peak RSS of the process':<46}{rss_peak:>13.0f} MB   ≤ 500 MB {'OK' if rss_peak <= 500 else 'MISSED'} (before import: {rss_before:.0f} MB)")
+    if heap_peak is not None:
+        print(f"{'tracemalloc Python-heap peak during import':<46}{heap_peak:>13.0f} MB")
+    print(f"{'created / cases opened':<46}{result.created:>9} / {result.cases_opened}")
+    print(f"{'re-import same file (all unchanged)':<46}{again_s:>14.2f} s   unchanged={again.unchanged} created={again.created} updated={again.updated}")
+    print(f"{'later export with revisions':<46}{later_s:>14.2f} s   updated={revised.updated} cases opened={revised.cases_opened}")
+    print(f"{'rows in DB: reviews / cases / revisions':<46}{Review.objects.count():>7} / {Case.objects.count()} / {ReviewRevision.objects.count()}")
+    if not args.keep_files:
+        first.unlink(missing_ok=True)
+        later.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
