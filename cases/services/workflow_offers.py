@@ -15,11 +15,10 @@ from cases.choices import WorkflowAction as A
 from cases.errors import WorkflowError as E
 from cases.models import Case, CompensationOffer
 from cases.notify.choices import NotificationKind
-from cases.services.workflow_core import begin, commit, refuse
+from cases.services.workflow_core import begin, commit, refusal_error, refuse
 from cases.workflow.compose import offer_options
-from cases.workflow.guards import roles_of
+from cases.workflow.guards import approver_refusal, roles_of
 from cases.workflow.table import transition_for
-from policies.engine.timing import role_label
 from reviewdesk.choices import Role
 
 
@@ -111,11 +110,9 @@ def _pending(case: Case, offer_id, status: str) -> CompensationOffer:
 
 
 def _check_approver(offer: CompensationOffer, by) -> None:
-    if offer.requested_by_id == by.pk:
-        raise refuse(E.SELF_APPROVAL, _("不能审批自己提出的方案，请由其他%(role)s审批。"), role=role_label(offer.approval_role))
-    roles = roles_of(by)
-    if offer.approval_role not in roles and str(Role.MANAGER) not in roles:
-        raise refuse(E.ROLE_NOT_ALLOWED, _("此方案需要%(role)s(或运营经理)审批。"), role=role_label(offer.approval_role))
+    refusal = approver_refusal(offer, by, roles_of(by))
+    if refusal is not None:
+        raise refusal_error(refusal)
 
 
 def _decide(*, case_id, by, version, offer_id, note, now, action: str, status: str) -> Case:

@@ -65,9 +65,29 @@ def _note(case, user, roles, data) -> Refusal | None:
     return Refusal(E.NOTE_REQUIRED, _("请填写说明。"))
 
 
-def _approver(case, user, roles, data) -> Refusal | None:
-    # The offer's own approval role and the requester are checked by the service, which reads the offer.
+def pending_offer(case):
+    """The newest offer of the case waiting for approval (read once per case object)."""
+    if "_pending_offer" not in case.__dict__:
+        case._pending_offer = case.offers.filter(status="pending_approval").order_by("-requested_at", "-pk").first()
+    return case._pending_offer
+
+
+def approver_refusal(offer, user, roles) -> Refusal | None:
+    """Four eyes: not the requester, and the offer's approval role (or a manager)."""
+    from policies.engine.timing import role_label
+
+    if offer.requested_by_id == user.pk:
+        return Refusal(E.SELF_APPROVAL, _("不能审批自己提出的方案，请由其他%(role)s审批。"), {"role": role_label(offer.approval_role)})
+    if offer.approval_role not in roles and str(Role.MANAGER) not in roles:
+        return Refusal(E.ROLE_NOT_ALLOWED, _("此方案需要%(role)s(或运营经理)审批。"), {"role": role_label(offer.approval_role)})
     return None
+
+
+def _approver(case, user, roles, data) -> Refusal | None:
+    offer = pending_offer(case)  # one query, only for a case pending approval
+    if offer is None:
+        return Refusal(E.BAD_CHOICE, _("没有找到待处理的补偿方案。"))
+    return approver_refusal(offer, user, roles)
 
 
 def _reply_allowed(case, user, roles, data) -> Refusal | None:

@@ -151,3 +151,15 @@ def test_approvers_and_then_the_requester_are_notified(shop, agent, django_captu
         act(case, supervisors[0], "reject", 4, note="先试补发")
     told = Notification.objects.get(kind="approval_decided")
     assert told.user_id == agent.pk and "已驳回" in told.title and "意见：先试补发" in told.body
+
+
+def test_approval_is_offered_only_to_who_may_approve(shop):
+    from cases.workflow import allowed_actions, explain_refusal
+
+    requester, other = member("supervisor", shop), member("supervisor", shop)
+    case = put_in_state(triaged_case(shop, amount="599.00"), "pending_approval", agent=requester, requester=requester)
+    assert "approve" not in allowed_actions(case, requester) and "reject" not in allowed_actions(case, requester)
+    assert explain_refusal(case, requester, "approve") == "不能审批自己提出的方案，请由其他客服主管审批。"
+    fresh = Case.objects.get(pk=case.pk)
+    assert {"approve", "reject"} <= set(allowed_actions(fresh, other))
+    assert "approve" not in allowed_actions(fresh, member("legal", shop))
