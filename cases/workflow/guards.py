@@ -1,7 +1,8 @@
 """The guards the transition table names: each returns None (holds) or a refusal (code + message).
 
 Static guards read only the case row and the user, so ``allowed_actions`` can ask them for a whole
-page of cases without queries. Guards that need the action's input (a note, a reply text) or the
+page of cases without queries (the one exception: ``approver`` reads the pending offer, one query and
+only for a case pending approval). Guards that need the action's input (a note, a reply text) or the
 policy (contact limits, reply window) are checked by the services when the action runs; asked
 without input they hold.
 """
