@@ -10,10 +10,11 @@ out of reach, 409 a stale version. A case out of reach is answered 404 before th
 from django.core.exceptions import ValidationError
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.parsers import JSONParser
 
 from cases.api.access import case_or_404, invalid_body, refusal_from
 from cases.api.base import CaseAPIView
-from cases.api.cases import ERRORS, case_detail_response
+from cases.api.cases import CASE_ID, ERRORS, case_detail_response
 from cases.api.serializers_actions import ACTION_SERIALIZERS
 from cases.api.serializers_cases import CaseDetailSerializer, ErrorSerializer
 from cases.choices import WorkflowAction
@@ -31,6 +32,7 @@ ACTION_ERRORS = {
 
 
 class CaseActionView(CaseAPIView):
+    parser_classes = [JSONParser]
     action: str = ""
     serializer_class = None
 
@@ -75,6 +77,7 @@ def make_action_view(action: str) -> type[CaseActionView]:
 
     view.post = extend_schema(
         operation_id=f"cases_{action}",
+        parameters=[CASE_ID],
         summary=label,
         description=_description(action),
         request=serializer,

@@ -36,6 +36,10 @@ from policies.models import IssueType
 from reviewdesk.access import visible_shops
 from reviewdesk.choices import Platform
 
+# The URL converters match digits only: say so, so generated clients never build an unroutable URL.
+CASE_ID = OpenApiParameter("case_id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH, description="案件ID")
+EVIDENCE_ID = OpenApiParameter("evidence_id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH, description="证据ID")
+
 ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="未登录或令牌无效"),
     403: OpenApiResponse(ErrorSerializer, description="角色无权执行"),
@@ -64,6 +68,8 @@ class CaseFilterSerializer(serializers.Serializer):
     issue_type = serializers.CharField(required=False, max_length=32, help_text=_("问题类型代码"))
     state = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
     tier = serializers.CharField(required=False, max_length=64, help_text=_("时效等级名称"))
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=CasePagination.max_page_size)
     q = serializers.CharField(required=False, max_length=100, help_text=_("订单编号、子订单编号或买家昵称(精确)"))
 
     def validate_shop(self, code):
@@ -94,8 +100,8 @@ FILTER_PARAMETERS = [
     OpenApiParameter("state", str, enum=list(CaseStatus.values)),
     OpenApiParameter("tier", str, description="时效等级名称"),
     OpenApiParameter("q", str, description="订单编号、子订单编号或买家昵称(精确)"),
-    OpenApiParameter("page", int, description="页码，从1起"),
-    OpenApiParameter("page_size", int, description="每页条数(默认50，最多200)"),
+    OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="页码，从1起；超出范围返回404"),
+    OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 200}, description="每页条数(默认50，最多200)"),
 ]  # fmt: skip
 
 
@@ -108,7 +114,12 @@ class CaseListView(CaseAPIView):
         description="与工作台队列相同的未结案件(cases.selectors.queue_for)：已超时、临近超时在前，再按最近截止时间。"
         "令牌只看到令牌所属店铺。筛选条件与工作台相同。不含买家电话和地址。",
         parameters=FILTER_PARAMETERS,
-        responses={200: CaseListSerializer(many=True), 400: ErrorSerializer, 401: ERRORS[401]},
+        responses={
+            200: CaseListSerializer(many=True),
+            400: OpenApiResponse(ErrorSerializer, description="筛选条件有误"),
+            401: ERRORS[401],
+            404: OpenApiResponse(ErrorSerializer, description="页码超出范围"),
+        },
         tags=["cases"],
     )
     def get(self, request):
@@ -152,6 +163,7 @@ def case_detail_response(request, case_id: int, status_code: int = 200) -> Respo
 class CaseDetailView(CaseAPIView):
     @extend_schema(
         operation_id="cases_retrieve",
+        parameters=[CASE_ID],
         summary="案件详情",
         description="评价(含修改记录)、引擎决定、时间线、联系、回复、补偿、核实、申诉、回访、证据(元数据)，"
         "以及当前用户此刻可做的动作和案件版本号(执行动作时原样带回)。买家电话和地址已脱敏。",
@@ -165,6 +177,7 @@ class CaseDetailView(CaseAPIView):
 class RevealContactView(CaseAPIView):
     @extend_schema(
         operation_id="cases_reveal_contact",
+        parameters=[CASE_ID],
         summary="查看买家完整电话和地址",
         description="需要“可查看买家电话和地址”权限；每次查看都记入案件时间线。",
         request=None,

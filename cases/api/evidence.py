@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from cases.api.access import case_or_404, invalid_body, refusal_from
 from cases.api.base import CaseAPIView
-from cases.api.cases import ERRORS
+from cases.api.cases import CASE_ID, ERRORS, EVIDENCE_ID
 from cases.api.serializers_cases import ErrorSerializer, EvidenceSerializer
 from cases.choices import EvidenceKind
 from cases.models import Evidence
@@ -37,6 +37,7 @@ class EvidenceUploadView(CaseAPIView):
 
     @extend_schema(
         operation_id="cases_evidence_upload",
+        parameters=[CASE_ID],
         summary="上传证据",
         description="multipart/form-data。与工作台相同的检查：角色、文件真实类型、大小上限；上传记入时间线。",
         request={"multipart/form-data": EvidenceUploadSerializer},
@@ -69,10 +70,11 @@ class EvidenceDownloadView(CaseAPIView):
 
     @extend_schema(
         operation_id="cases_evidence_download",
+        parameters=[CASE_ID, EVIDENCE_ID],
         summary="下载证据文件",
         description="只有能查看该案件的用户可以下载；以附件形式返回原文件名。",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="文件内容"),
+            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="文件内容(类型为上传时识别出的真实类型)"),
             401: ERRORS[401],
             404: ERRORS[404],
         },

@@ -117,6 +117,8 @@ def test_pagination_and_page_size_cap(agent, shop):
     assert first["count"] == 5 and len(first["results"]) == 2 and first["next"]
     assert {r["id"] for r in first["results"]}.isdisjoint({r["id"] for r in second["results"]})
     assert client.get("/api/v1/cases/", {"page": 9}).status_code == 404
+    too_big = client.get("/api/v1/cases/", {"page_size": 201})
+    assert too_big.status_code == 400 and set(too_big.json()["fields"]) == {"page_size"}
 
 
 @pytest.mark.parametrize("page_size", [5, 60])
