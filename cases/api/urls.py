@@ -2,6 +2,7 @@ from django.urls import path
 
 from cases.api.actions import action_urlpatterns
 from cases.api.cases import CaseDetailView, CaseListView, RevealContactView
+from cases.api.compose import CaseComposeView
 from cases.api.evidence import EvidenceDownloadView, EvidenceUploadView
 from cases.api.views import ReviewIntakeView
 
@@ -9,6 +10,7 @@ urlpatterns: list = [
     path("reviews/", ReviewIntakeView.as_view(), name="api-reviews"),
     path("cases/", CaseListView.as_view(), name="api-cases"),
     path("cases/<int:case_id>/", CaseDetailView.as_view(), name="api-case"),
+    path("cases/<int:case_id>/compose/", CaseComposeView.as_view(), name="api-case-compose"),
     path("cases/<int:case_id>/reveal-contact/", RevealContactView.as_view(), name="api-case-reveal-contact"),
     path("cases/<int:case_id>/evidence/", EvidenceUploadView.as_view(), name="api-case-evidence"),
     path("cases/<int:case_id>/evidence/<int:evidence_id>/", EvidenceDownloadView.as_view(),
