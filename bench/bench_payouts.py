@@ -60,6 +60,14 @@ def _setup_django(db_url: str) -> None:
 
 
 def _rss_mb() -> float:
+    """Peak RSS of this process image: VmHWM (reset by exec). ``ru_maxrss`` would carry the parent's
+    peak over into the child on Linux, so it is only the fallback."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
