@@ -112,7 +112,7 @@ def generate(reviews: int) -> None:
         "platform, shop_id, external_id, order_no, sub_order_no, item_id, item_title, sku, rating, rating_text, content, "
         "appended_content, reviewed_at, received_at, buyer_nick, courier, reply_content, fingerprint, source, created_at, updated_at"), f"""
         ({platform_of})[1 + g % {SHOPS}], ({shop_ids})[1 + g % {SHOPS}], 'B' || g, 'O' || g, 'O' || g || '01',
-        'ITEM' || (g * 31 % 50), '压测商品' || (g * 31 % 50), '规格' || (g * 17 % 3),
+        'ITEM' || ((g / 20) * 31 % 50), '压测商品' || ((g / 20) * 31 % 50), '规格' || ((g / 20) % 3),
         CASE WHEN g % 20 < 3 THEN 1 WHEN g % 20 = 3 THEN 2 WHEN g % 20 < 6 THEN 3 ELSE 5 END, '',
         CASE WHEN g % 20 < 6 THEN '物流太慢了，包装也破了，质量一般' ELSE '很好，好评' END, '',
         now() - make_interval(secs => (g::bigint * 7919) % 31536000), now() - make_interval(secs => (g::bigint * 7919) % 31536000),
@@ -124,17 +124,17 @@ def generate(reviews: int) -> None:
         "customer_tier, version, opened_at, updated_at, needs_escalation, assignee_id, first_response_due_at, first_responded_at, "
         "public_reply_due_at, public_replied_at, resolution_due_at, resolved_at, conversion_candidate_at, converted_from_rating, "
         "converted_to_rating"), f"""
-        r.id, r.shop_id, r.platform, CASE WHEN r.id % 10 = 0 THEN 'in_progress' ELSE 'closed' END,
-        ({issues})[1 + r.id % 5], false, '[]', '[]', 'agent', 'supervisor', '其他问题(24小时)', 80,
+        r.id, r.shop_id, r.platform, CASE WHEN (r.id / 20) % 10 = 0 THEN 'in_progress' ELSE 'closed' END,
+        ({issues})[1 + (r.id / 20) % 5], false, '[]', '[]', 'agent', 'supervisor', '其他问题(24小时)', 80,
         r.platform IN ('taobao', 'douyin', 'jd'), false, '[]', '{{}}', '', 1, r.reviewed_at, now(), false,
         ({agent_ids})[1 + r.id % {AGENTS}], r.reviewed_at + interval '2 hours',
-        r.reviewed_at + make_interval(mins => (r.id % 240)::int), r.reviewed_at + interval '24 hours',
-        CASE WHEN r.id % 4 = 0 THEN r.reviewed_at + make_interval(hours => (r.id % 30)::int) END,
+        r.reviewed_at + make_interval(mins => ((r.id / 20) % 240)::int), r.reviewed_at + interval '24 hours',
+        CASE WHEN (r.id / 20) % 4 = 0 THEN r.reviewed_at + make_interval(hours => ((r.id / 20) % 30)::int) END,
         r.reviewed_at + interval '48 hours',
-        CASE WHEN r.id % 10 <> 0 THEN r.reviewed_at + make_interval(hours => (r.id % 72)::int) END,
-        CASE WHEN r.id % 5 = 0 AND r.platform IN ('taobao', 'douyin', 'jd') THEN r.reviewed_at + interval '3 days' END,
-        CASE WHEN r.id % 5 = 0 AND r.platform IN ('taobao', 'douyin', 'jd') THEN r.rating END,
-        CASE WHEN r.id % 5 = 0 AND r.platform IN ('taobao', 'douyin', 'jd') THEN 5 END""",
+        CASE WHEN (r.id / 20) % 10 <> 0 THEN r.reviewed_at + make_interval(hours => ((r.id / 20) % 72)::int) END,
+        CASE WHEN (r.id / 20) % 5 = 0 AND r.platform IN ('taobao', 'douyin', 'jd') THEN r.reviewed_at + interval '3 days' END,
+        CASE WHEN (r.id / 20) % 5 = 0 AND r.platform IN ('taobao', 'douyin', 'jd') THEN r.rating END,
+        CASE WHEN (r.id / 20) % 5 = 0 AND r.platform IN ('taobao', 'douyin', 'jd') THEN 5 END""",
         "FROM cases_review r WHERE r.rating <= 3"))  # fmt: skip
     _timed("offers on a third of the cases", lambda: insert(CompensationOffer, (
         "case_id, option_id, option_name, option_kind, rule_ref, amount, cost, requires_approval, approval_role, reason, status, "
@@ -156,12 +156,13 @@ def generate(reviews: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reviews", type=int, default=1_000_000)
+    parser.add_argument("--reuse", action="store_true", help="measure again on the data of the previous run (no re-generation)")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
         print("needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres", file=sys.stderr)
         return 2
-    os.environ["DATABASE_URL"] = _scratch_database(base)
+    os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + BENCH_DB if args.reuse else _scratch_database(base)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewdesk.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
@@ -182,14 +183,14 @@ def main() -> int:
     from insights.services.rollup import rollup_rebuild, rollup_rebuild_all
     from reviewdesk.models import Shop, User
 
-    print("setup")
-    _timed("migrate + seed_policies", lambda: (call_command("migrate", verbosity=0), call_command("seed_policies", verbosity=0)))
-    generate(args.reviews)
-    written = _timed("rollup backfill (rebuild_insights_rollup)", rollup_rebuild_all)
-    print(f"  reviews {Review.objects.count():,}, cases {Case.objects.count():,}, rollup rows {written:,} "
-          f"({ReviewRollup.objects.count():,} in table)")  # fmt: skip
-    with connection.cursor() as cur:
-        cur.execute("ANALYZE insights_reviewrollup")
+    if not args.reuse:
+        print("setup")
+        _timed("migrate + seed_policies", lambda: (call_command("migrate", verbosity=0), call_command("seed_policies", verbosity=0)))
+        generate(args.reviews)
+        _timed("rollup backfill (rebuild_insights_rollup)", rollup_rebuild_all)
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE insights_reviewrollup")
+    print(f"  reviews {Review.objects.count():,}, cases {Case.objects.count():,}, rollup rows {ReviewRollup.objects.count():,}")
 
     shop = Shop.objects.order_by("pk").first()
     end = local_today()

@@ -189,14 +189,5 @@ def rollup_refresh(*, now: dt.datetime | None = None) -> int:
     return written
 
 
-def rollup_rebuild_for_case(*, case_id: int) -> int:
-    row = Case.objects.filter(pk=case_id).values("shop_id", "review__reviewed_at").first()
-    if row is None:
-        return 0
-    return rollup_rebuild(
-        shop_id=row["shop_id"], days=[row["review__reviewed_at"].astimezone(SHANGHAI).date()]
-    )
-
-
 def rollup_refreshed_at() -> dt.datetime | None:
     return RollupState.objects.filter(name="default").values_list("refreshed_at", flat=True).first()

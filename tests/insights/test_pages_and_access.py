@@ -117,3 +117,21 @@ def test_home_panel_and_nav_for_supervisors_only(client, world):
     assert "/insights/" in login(client, world.supervisor_a).get("/").content.decode()
     other = UserFactory(role="agent", shops=[world.shop_a])
     assert "/insights/" not in login(client, other).get("/").content.decode()
+
+
+def test_manager_edits_the_courier_threshold_in_the_admin(client, world):
+    from insights.models import InsightSettings
+
+    world.manager.is_staff = True
+    world.manager.save(update_fields=["is_staff"])
+    settings = InsightSettings.current()
+    url = f"/admin/insights/insightsettings/{settings.pk}/change/"
+    login(client, world.manager)
+    assert client.post(url, {"courier_threshold_percent": "25", "courier_months": "3"}).status_code == 302
+    settings.refresh_from_db()
+    assert str(settings.courier_threshold_percent) == "25.00"
+    refused = client.post(url, {"courier_threshold_percent": "120", "courier_months": "3"})
+    assert refused.status_code == 200 and "确保该值小于或等于100" in refused.content.decode()
+    settings.refresh_from_db()
+    assert str(settings.courier_threshold_percent) == "25.00"
+    assert login(client, world.supervisor_a).get(url).status_code == 302  # not staff: sent to the admin login
