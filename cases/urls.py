@@ -35,7 +35,9 @@ urlpatterns += [
     path("<int:pk>/contact/reveal/", ws_actions.reveal_contact, name="reveal_contact"),
     path("<int:pk>/evidence/", ws_actions.evidence_upload, name="evidence_upload"),
     path("<int:pk>/evidence/<int:evidence_id>/", ws.evidence_download, name="evidence_download"),
+    path("<int:pk>/follow-ups/<int:task_id>/done/", ws_actions.follow_up_done, name="follow_up_done"),
     path("<int:pk>/reassign/", ws_supervisor.reassign, name="case_reassign"),
+    path("<int:pk>/reassign/form/", ws_supervisor.reassign_form, name="case_reassign_form"),
     path("approvals/", ws_supervisor.approvals, name="approvals"),
     path("team/", ws_supervisor.team_load, name="team_load"),
 ]

@@ -163,3 +163,21 @@ def case_url(pk: int) -> str:
     from django.urls import reverse
 
     return reverse("cases:case_detail", kwargs={"pk": pk})
+
+
+@login_required
+@require_POST
+def follow_up_done(request: HttpRequest, pk: int, task_id: int) -> HttpResponse:
+    """Mark a follow-up task of this case done (the assignee or a supervisor; recorded in the timeline)."""
+    from cases.models import FollowUpTask
+    from cases.services.followups import followup_complete
+
+    case = load_case(request.user, pk)
+    if not FollowUpTask.objects.filter(pk=task_id, case=case).exists():
+        raise Http404
+    try:
+        task = followup_complete(task_id=task_id, by=request.user, note=request.POST.get("note", "")[:2000])
+    except ValidationError as error:
+        return _refused_page(request, pk, message=error_text(error), stale=False, bound={}, composer={})
+    messages.success(request, _("回访已完成：%(name)s") % {"name": task.name})
+    return redirect(case_url(case.pk) + "#follow-ups")

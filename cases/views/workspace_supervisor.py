@@ -71,9 +71,14 @@ def team_load(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     shops = visible_shops(user)
     members = list(
-        User.objects.filter(memberships__shop__in=shops, is_active=True, groups__name__in=[Role.AGENT, Role.LEGAL, Role.SUPERVISOR])
-        .distinct().order_by("display_name", "username")
-    )  # fmt: skip
+        User.objects.filter(
+            memberships__shop__in=shops,
+            is_active=True,
+            groups__name__in=[Role.AGENT, Role.LEGAL, Role.SUPERVISOR],
+        )
+        .distinct()
+        .order_by("display_name", "username")
+    )  # fmt: skip (the rows need the cap too, so not _member_choices)
     load = {
         row["assignee_id"]: row
         for row in visible_cases(user).filter(status__in=OPEN_STATUSES, assignee__isnull=False)
@@ -96,6 +101,26 @@ def team_load(request: HttpRequest) -> HttpResponse:
         unassigned.append(row)
     context = {"rows": rows, "unassigned": unassigned, "scope": "team", "is_overseer": True, "now": now}
     return render(request, "cases/workspace/team.html", context)
+
+
+def _member_choices(shop_ids) -> list[tuple[int, str]]:
+    members = (
+        User.objects.filter(memberships__shop__in=shop_ids, is_active=True, groups__name__in=[Role.AGENT, Role.LEGAL, Role.SUPERVISOR])
+        .distinct().order_by("display_name", "username")
+    )  # fmt: skip
+    return [(m.pk, str(m)) for m in members]
+
+
+@login_required
+@require_GET
+def reassign_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: the case page's reassign form (loaded on demand, so the page itself stays within budget)."""
+    if not is_overseer(request.user):
+        raise Http404
+    case = load_case(request.user, pk)
+    form = ReassignForm(initial={"version": case.version}, auto_id="id_reassign_%s")
+    form.fields["user"].choices = [c for c in _member_choices([case.shop_id]) if c[0] != case.assignee_id]
+    return render(request, "cases/workspace/_reassign.html", {"form": form, "case_id": case.pk})
 
 
 @login_required

@@ -337,3 +337,43 @@ def test_stale_reassign_is_refused_with_a_message(client, shop, agent, superviso
     assert "案件刚被其他人更新" in response.content.decode()
     case.refresh_from_db()
     assert case.assignee == agent
+
+
+def test_the_owner_completes_a_due_follow_up_from_the_case_page(client, shop, agent, make_user):
+    case = make_case(shop, assignee=agent, status="resolved")
+    task = FollowUpTask.objects.create(case=case, step_ref=1, name="满意度回访", channel="sms", due_at=timezone.now())
+    stranger = make_user("agent", shops=[shop])
+    url = reverse("cases:follow_up_done", kwargs={"pk": case.pk, "task_id": task.pk})
+    client.force_login(stranger)
+    refused = client.post(url, {"note": "不是我的"})
+    assert refused.status_code == 400 and "只有案件处理人" in refused.context["refusal"]["message"]
+    task.refresh_from_db()
+    assert task.done_at is None
+
+    client.force_login(agent)
+    page = client.get(reverse("cases:case_detail", kwargs={"pk": case.pk})).content.decode()
+    assert f'action="{url}"' in page
+    assert client.post(url, {"note": "买家满意，5分"}).status_code == 302
+
+    task.refresh_from_db()
+    assert (task.done_by, task.note) == (agent, "买家满意，5分")
+    assert CaseEvent.objects.filter(case=case, action=WorkflowAction.FOLLOW_UP_DONE).count() == 1
+    assert client.get(reverse("cases:queue")).context["follow_ups"] == []
+
+
+def test_case_page_reassign_form_is_for_overseers(client, shop, agent, supervisor, make_user, monkeypatch):
+    monkeypatch.setattr(certification_checks, "_items", [])
+    second = make_user("agent", shops=[shop])
+    case = make_case(shop, assignee=agent, status="in_progress")
+    url = reverse("cases:case_reassign_form", kwargs={"pk": case.pk})
+    client.force_login(agent)
+    assert client.get(url).status_code == 404
+    client.force_login(supervisor)
+    form = client.get(url)
+    choices = [pk for pk, _label in form.context["form"].fields["user"].choices]
+    assert second.pk in choices and agent.pk not in choices
+    done = client.post(reverse("cases:case_reassign", kwargs={"pk": case.pk}),
+                       {"user": second.pk, "version": case.version, "reason": "负载均衡"})  # fmt: skip
+    assert done.status_code == 302
+    case.refresh_from_db()
+    assert (case.assignee, case.status) == (second, CaseStatus.IN_PROGRESS)
