@@ -31,6 +31,7 @@ from cases.models import (
     Verification,
 )
 from cases.selectors import SCOPES, QueueFilters, queue_for
+from cases.selectors.queue import PAGE_SIZE, queue_page
 from cases.services.workflow import case_reveal_contact
 from policies.models import IssueType
 from reviewdesk.access import visible_shops
@@ -51,9 +52,17 @@ EVIDENCE_IDS = Prefetch("evidence", queryset=Evidence.objects.only("pk", "case_i
 
 
 class CasePagination(PageNumberPagination):
-    page_size = 50
+    """DRF's page shape over the UI's ``queue_page``: the page and its total in one query; a page past
+    the end answers the last page, as in the UI."""
+
+    page_size = PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.page = queue_page(queryset, request.query_params.get(self.page_query_param), per_page=self.get_page_size(request))
+        return list(self.page)
 
 
 SCOPE_HELP = "all=我所属店铺的全部未结案件(默认)；mine=我的队列；shop=店铺未分配；breached=已超时"
@@ -92,15 +101,16 @@ class CaseFilterSerializer(serializers.Serializer):
         )  # fmt: skip
 
 
+# As in the UI's filter bar, an empty value (``?state=``) means "no filter".
 FILTER_PARAMETERS = [
-    OpenApiParameter("scope", str, enum=list(SCOPES), description=SCOPE_HELP),
+    OpenApiParameter("scope", str, enum=["", *SCOPES], description=SCOPE_HELP),
     OpenApiParameter("shop", str, description="店铺代码"),
-    OpenApiParameter("platform", str, enum=list(Platform.values)),
+    OpenApiParameter("platform", str, enum=["", *Platform.values], description="平台"),
     OpenApiParameter("issue_type", str, description="问题类型代码"),
-    OpenApiParameter("state", str, enum=list(CaseStatus.values)),
+    OpenApiParameter("state", str, enum=["", *CaseStatus.values], description="案件状态"),
     OpenApiParameter("tier", str, description="时效等级名称"),
     OpenApiParameter("q", str, description="订单编号、子订单编号或买家昵称(精确)"),
-    OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="页码，从1起；超出范围返回404"),
+    OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="页码，从1起；超出范围时返回最后一页"),
     OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 200}, description="每页条数(默认50，最多200)"),
 ]  # fmt: skip
 
@@ -118,7 +128,6 @@ class CaseListView(CaseAPIView):
             200: CaseListSerializer(many=True),
             400: OpenApiResponse(ErrorSerializer, description="筛选条件有误"),
             401: ERRORS[401],
-            404: OpenApiResponse(ErrorSerializer, description="页码超出范围"),
         },
         tags=["cases"],
     )
