@@ -46,15 +46,39 @@ def followups_cancel(*, case: Case, reason: str) -> int:
     return FollowUpTask.objects.filter(case=case, done_at__isnull=True, skipped_reason="").update(skipped_reason=reason[:200])
 
 
-def followup_complete(*, task_id: int, by, note: str = "", now: dt.datetime | None = None) -> FollowUpTask:
-    """Mark an open task done (its case's assignee or a supervisor); recorded in the timeline."""
-    now = now or timezone.now()
+def _open_task(task_id: int, by):
     task = FollowUpTask.objects.filter(pk=task_id).first()
     if task is None:
         raise refuse(E.NOT_FOUND, _("回访任务#%(task_id)s不存在。"), task_id=task_id)
     case = load_case(task.case_id, by)
     if case.assignee_id != by.pk and not roles_of(by) & OVERSEEING_ROLES:
         raise refuse(E.NOT_ASSIGNEE, _("只有案件处理人(或主管)可以完成回访。"))
+    return task, case
+
+
+def followup_skip(*, task_id: int, by, reason: str, now: dt.datetime | None = None) -> FollowUpTask:
+    """Skip an open task with a reason (e.g. the buyer asked not to be contacted again); recorded."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise refuse(E.NOTE_REQUIRED, _("请填写跳过原因。"))
+    task, case = _open_task(task_id, by)
+    with transaction.atomic():
+        skipped = FollowUpTask.objects.filter(pk=task.pk, done_at__isnull=True, skipped_reason="").update(
+            skipped_reason=reason[:200], done_by=by
+        )
+        if skipped != 1:
+            raise refuse(E.TASK_DONE, _("回访任务“%(name)s”已完成或已跳过。"), name=task.name)
+        timeline_only(case=case, by=by, action=A.FOLLOW_UP_SKIPPED, now=now,
+                      payload={"task_id": task.pk, "step": task.name, "reason": reason[:200]})  # fmt: skip
+    task.refresh_from_db()
+    return task
+
+
+def followup_complete(*, task_id: int, by, note: str = "", now: dt.datetime | None = None) -> FollowUpTask:
+    """Mark an open task done (its case's assignee or a supervisor); recorded in the timeline."""
+    now = now or timezone.now()
+    task, case = _open_task(task_id, by)
     with transaction.atomic():
         done = FollowUpTask.objects.filter(pk=task.pk, done_at__isnull=True, skipped_reason="").update(
             done_at=now, done_by=by, note=(note or "").strip()

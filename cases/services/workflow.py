@@ -63,7 +63,9 @@ Not actions of the table (no state change, no version needed):
   txt/csv/xlsx/html/pdf) and the kind (EVIDENCE_TYPE), size <= settings.EVIDENCE_MAX_BYTES
   (EVIDENCE_SIZE), not empty (EVIDENCE_EMPTY); stored under MEDIA_ROOT/evidence/<case>/ with a random
   name; ``checklist_item`` names the appeal checklist item it covers.
-- ``cases.services.followups.followup_complete(*, task_id, by, note="")``: NOT_ASSIGNEE, TASK_DONE. Read helpers for forms/serializers live in
+- ``cases.services.followups.followup_complete(*, task_id, by, note="")`` and
+  ``followup_skip(*, task_id, by, reason)``: NOT_FOUND, NOT_ASSIGNEE, TASK_DONE (NOTE_REQUIRED: skip
+  without a reason); each writes a timeline event (follow_up_done / follow_up_skipped). Read helpers for forms/serializers live in
 ``cases.workflow`` (``allowed_actions``, ``explain_refusal``, ``offer_options``, ``reply_drafts``,
 ``check_reply``, ``appeal_requirements``, ``mask_phone``, ``mask_address``).
 """

@@ -319,3 +319,22 @@ def test_reopen_cancels_open_follow_ups(shop):
     case.refresh_from_db()
     assert case.resolved_at is None and case.status == "in_progress"
     assert case.sla_next_check_at == NOW  # the sweep re-checks the reopened case's clocks at once
+
+
+def test_skipping_a_follow_up_needs_a_reason_and_is_recorded(shop):
+    from cases.services.followups import followup_skip
+
+    agent = member("agent", shop)
+    case = put_in_state(triaged_case(shop), "agreed", agent=agent)
+    act(case, agent, "resolve")
+    task = FollowUpTask.objects.filter(case=case, skipped_reason="").order_by("due_at").first()
+    with pytest.raises(ValidationError) as caught:
+        followup_skip(task_id=task.pk, by=agent, reason=" ")
+    assert caught.value.code == E.NOTE_REQUIRED
+    skipped = followup_skip(task_id=task.pk, by=agent, reason="买家要求不要再联系", now=NOW)
+    assert (skipped.skipped_reason, skipped.done_at, skipped.is_open) == ("买家要求不要再联系", None, False)
+    event = CaseEvent.objects.get(case=case, action="follow_up_skipped")
+    assert event.payload == {"task_id": task.pk, "step": task.name, "reason": "买家要求不要再联系"}
+    with pytest.raises(ValidationError) as caught:
+        followup_complete(task_id=task.pk, by=agent)
+    assert caught.value.code == E.TASK_DONE
