@@ -28,6 +28,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
@@ -158,6 +159,10 @@ def _people(span: PeriodSpan, periods: list[Period], user_ids: set[int] | None) 
     return people
 
 
+def _safe_people(people: dict[int, tuple[str, str]]) -> dict[int, tuple[str, str]]:
+    return {uid: (safe_text(code), safe_text(name)) for uid, (code, name) in people.items()}
+
+
 def _case_texts(case_refs: set[int]) -> dict[int, tuple[str, str, str, str]]:
     """case id → (shop, order no, buyer nick, item title), neutralised. Cases are read, never changed."""
     from cases.models import Case
@@ -181,7 +186,7 @@ def detail_rows(span: PeriodSpan, *, user_ids: set[int] | None = None) -> Iterat
     units = {k: str(v) for k, v in Unit.choices}
     events = {k: str(v) for k, v in AwardEvent.choices}
     periods = periods_of(span)
-    people = {uid: (safe_text(code), safe_text(name)) for uid, (code, name) in _people(span, periods, user_ids).items()}
+    people = _safe_people(_people(span, periods, user_ids))
     entries = LedgerEntry.objects.filter(period__in=periods)
     if user_ids is not None:
         entries = entries.filter(account__user_id__in=user_ids)
@@ -208,7 +213,7 @@ def _detail_chunk(chunk, people, period_codes, rule_codes, tz, kinds, units, eve
         shop, order, buyer, item = cases.get(case, NO_CASE)
         yield [
             pk, code, name, period_codes[period], created.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), kinds.get(kind, kind),
-            units.get(unit, unit), amount, f"{rule_codes[rule]} v{version}" if rule else "", case, shop, order, buyer, item,
+            units.get(unit, unit), amount, f"{rule_codes[rule]} v{'' if version is None else version}" if rule else "", case, shop, order, buyer, item,
             events.get(event, event) if event else "", safe_text(note), rev,
         ]  # fmt: skip
 
@@ -300,6 +305,16 @@ def export_csv(span_code: str, out, *, sheet: str = "detail", user_ids: set[int]
         writer.writerow(SUMMARY_HEADERS)
         writer.writerows(_summary_cells(r) for r in rows)
         count = len(rows)
+    elif connection.vendor == "postgresql":
+        from incentives.services.payouts_csv_pg import copy_detail_csv
+
+        text.write(",".join(DETAIL_HEADERS) + "\n")  # PostgreSQL ends rows with LF; so does the header
+        text.flush()
+        periods = periods_of(span)
+        count = copy_detail_csv(
+            periods=periods, people=_safe_people(_people(span, periods, user_ids)), user_ids=user_ids,
+            write=(lambda data: text.write(data.decode())) if text is out else text.buffer.write,
+        )  # fmt: skip
     else:
         writer.writerow(DETAIL_HEADERS)
         count = 0
