@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from cases.choices import CaseStatus, WorkflowAction
 from cases.models import Appeal, Case, CaseEvent, CompensationOffer, Evidence, FollowUpTask, ReviewRevision
@@ -125,19 +127,63 @@ def decision(case: Case) -> dict:
     }
 
 
+# Payload keys shown in the timeline, with their labels; ids and other internals are left out.
+PAYLOAD_LABELS = {
+    "note": _l("说明"),
+    "text": _l("内容"),
+    "channel": _l("渠道"),
+    "reached": _l("联系上"),
+    "template": _l("模板"),
+    "acknowledged_warnings": _l("已确认的合规提醒"),
+    "option": _l("方案"),
+    "amount": _l("金额"),
+    "cost": _l("成本"),
+    "reason": _l("依据"),
+    "reason_type": _l("申诉理由"),
+    "outcome": _l("结果"),
+    "name": _l("文件"),
+    "kind": _l("类型"),
+    "step": _l("回访步骤"),
+    "within_sla": _l("在时效内"),
+    "was_resolved": _l("原为已解决"),
+    "follow_ups_cancelled": _l("取消的回访"),
+    "fields": _l("字段"),
+    "changes": _l("变更"),
+}
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    if isinstance(value, dict):
+        if "name" in value and "version" in value:  # a rule reference {model, id, version, name}
+            return f"{value['name']} v{value['version']}"
+        return "，".join(f"{k}: {_text(v)}" for k, v in value.items() if k not in PAYLOAD_HIDDEN)
+    if isinstance(value, list):
+        return "，".join(_text(v) for v in value)
+    return str(value)
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(Case._meta.get_field(name.removesuffix("_id")).verbose_name)
+    except FieldDoesNotExist:  # a key that is not a case field: shown as it is
+        return name
+
+
 def _payload_lines(payload: dict) -> list[tuple[str, str]]:
-    """A timeline event's details as (key, text) pairs; personal data keys are never shown."""
+    """A timeline event's details as (label, text) pairs; personal data and internal ids are not shown."""
     lines = []
     for key, value in (payload or {}).items():
-        if key in PAYLOAD_HIDDEN or value in (None, "", [], {}):
+        if key not in PAYLOAD_LABELS or key in PAYLOAD_HIDDEN or value in (None, "", [], {}):
             continue
-        if isinstance(value, dict):
-            value = "，".join(f"{k}: {v}" for k, v in value.items() if k not in PAYLOAD_HIDDEN)
-        elif isinstance(value, list):
-            value = "，".join(str(v) for v in value)
-        elif isinstance(value, bool):
-            value = _("是") if value else _("否")
-        lines.append((str(key), str(value)))
+        if key == "changes":
+            value = "；".join(
+                f"{_field_label(name)}: {_text(change[0]) or '—'} → {_text(change[1]) or '—'}"
+                for name, change in value.items()
+                if name not in PAYLOAD_HIDDEN and isinstance(change, list) and len(change) == 2
+            )
+        lines.append((str(PAYLOAD_LABELS[key]), _text(value)))
     return lines
 
 
