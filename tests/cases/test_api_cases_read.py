@@ -312,3 +312,21 @@ def test_reveal_of_another_shops_case_is_not_found(make_user, shop, other_shop):
 
     assert response.status_code == 404
     assert not CaseEvent.objects.filter(case=case).exists()
+
+
+# --- session clients are browsers: CSRF applies ---------------------------------------------------
+
+
+def test_a_session_post_without_the_csrf_token_is_refused_and_changes_nothing(agent, shop):
+    from rest_framework.test import APIClient
+
+    case = make_case(shop)
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(agent)
+
+    response = client.post(f"{case_url(case)}actions/claim/", {"version": 1}, format="json")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied" and "CSRF" in response.json()["message"]
+    case.refresh_from_db()
+    assert (case.status, case.version, case.assignee_id) == ("new", 1, None)

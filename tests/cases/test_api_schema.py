@@ -8,6 +8,7 @@ import schemathesis
 from django.core.files.base import ContentFile
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -21,6 +22,7 @@ from cases.models import ApiToken, Evidence
 from cases.models.intake import hash_token_key
 from reviewdesk.wsgi import application
 from tests.cases.c2_factories import make_case
+from tests.cases.workflow_factories import put_in_state, seeded, seeded_pack, triaged_case  # noqa: F401
 from tests.factories import ShopFactory, UserFactory
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
@@ -40,14 +42,14 @@ def same_connection():
 
 
 @pytest.fixture
-def api_world(db, same_connection, settings, tmp_path):
-    """A supervisor with a token for one shop, cases there in several states (one with a file of
-    evidence), and a case of another shop (which must answer 404)."""
+def api_world(seeded, same_connection, settings, tmp_path):  # noqa: F811
+    """The default policy pack; a supervisor with a token for one shop, cases there in several states
+    (one triaged by the engine, one with a file of evidence), and a case of another shop (must be 404)."""
     settings.MEDIA_ROOT = tmp_path
     shop, other = ShopFactory(code="tb-main", platform="taobao"), ShopFactory(code="dy-main", platform="douyin")
     user = UserFactory(role="supervisor", shops=[shop])
     cases = [make_case(shop, buyer_phone="13812345678"), make_case(shop, status="assigned", assignee=user),
-             make_case(shop, status="in_progress", assignee=user), make_case(other)]  # fmt: skip
+             put_in_state(triaged_case(shop, received_at=timezone.now()), "verified", agent=user), make_case(other)]  # fmt: skip
     evidence = Evidence(case=cases[0], original_name="a.png", kind="image", size=8, content_type="image/png",
                         uploaded_by=user, uploaded_at=cases[0].opened_at)  # fmt: skip
     evidence.file.save("a.png", ContentFile(b"\x89PNG\r\n\x1a\n"))
