@@ -70,6 +70,11 @@ def test_agent_works_the_most_urgent_case_to_resolution(
     assert countdown.inner_text() != text_before  # the countdown ticks in the browser
     screenshot(page, "workspace-queue")
 
+    page.fill("input[name=q]", urgent.review.order_no)  # search narrows the list in place (htmx)
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('table.queue tbody tr').length === 1")
+    assert f"q={urgent.review.order_no}" in page.url
+    first = page.locator("table.queue tbody tr").first
     first.locator("a.case-link").click()
     page.wait_for_url(f"{live_server.url}/cases/{urgent.pk}/")
     assert page.locator("h1").first.inner_text().startswith(f"案件 #{urgent.pk}")
