@@ -5,7 +5,8 @@
 
 Creates a scratch database ``reviewdesk_bench_insights`` (dropped and re-created), migrates it, seeds
 the default policy pack and generates, in SQL (generate_series, deterministic): 20 shops on all five
-platforms, 40 agents, the reviews (30 % rated ≤ 3, 50 SKUs, 8 couriers), a case for each review rated
+platforms, 40 agents, the reviews (30 % rated ≤ 3 in every shop, 50 SKUs, 8 couriers; every field
+is derived from ``g / 20``, not ``g``, so it does not depend on the shop ``g % 20``), a case for each review rated
 ≤ 3 with SLA clocks and outcomes (about 10 % still open), an offer on a third of the cases and an
 appeal on one in fifty. Then it builds the daily rollup (the backfill command's service) and measures:
 
@@ -113,8 +114,8 @@ def generate(reviews: int) -> None:
         "appended_content, reviewed_at, received_at, buyer_nick, courier, reply_content, fingerprint, source, created_at, updated_at"), f"""
         ({platform_of})[1 + g % {SHOPS}], ({shop_ids})[1 + g % {SHOPS}], 'B' || g, 'O' || g, 'O' || g || '01',
         'ITEM' || ((g / 20) * 31 % 50), '压测商品' || ((g / 20) * 31 % 50), '规格' || ((g / 20) % 3),
-        CASE WHEN g % 20 < 3 THEN 1 WHEN g % 20 = 3 THEN 2 WHEN g % 20 < 6 THEN 3 ELSE 5 END, '',
-        CASE WHEN g % 20 < 6 THEN '物流太慢了，包装也破了，质量一般' ELSE '很好，好评' END, '',
+        CASE WHEN (g / 20) % 20 < 3 THEN 1 WHEN (g / 20) % 20 = 3 THEN 2 WHEN (g / 20) % 20 < 6 THEN 3 ELSE 5 END, '',
+        CASE WHEN (g / 20) % 20 < 6 THEN '物流太慢了，包装也破了，质量一般' ELSE '很好，好评' END, '',
         now() - make_interval(secs => (g::bigint * 7919) % 31536000), now() - make_interval(secs => (g::bigint * 7919) % 31536000),
         '买家' || (g % 50000), ({couriers})[1 + (g * 13 + (g % {SHOPS})) % 8], '', md5(g::text), 'api', now(), now()""",
         f"FROM generate_series(1, {reviews}) g"))  # fmt: skip
