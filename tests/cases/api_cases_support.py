@@ -1,10 +1,11 @@
-"""Builders for the cases API tests: API clients logged in by session or by token, and case snapshots."""
+"""Builders for the cases API tests: API clients logged in by session or by token, and the URLs.
+Refusal tests compare tests.cases.workflow_factories.snapshot before and after."""
 
 from __future__ import annotations
 
 from rest_framework.test import APIClient
 
-from cases.models import ApiToken, Case, CaseEvent
+from cases.models import ApiToken
 from cases.models.intake import hash_token_key
 
 
@@ -21,21 +22,6 @@ def token_client(user, shops) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     return client
-
-
-def snapshot(case: Case) -> dict:
-    """What a refused action must leave untouched: the case row and its timeline."""
-    case.refresh_from_db()
-    return {
-        "status": case.status,
-        "version": case.version,
-        "assignee_id": case.assignee_id,
-        "updated_at": case.updated_at,
-        "events": list(CaseEvent.objects.filter(case=case).values_list("pk", flat=True)),
-        "offers": case.offers.count(),
-        "contacts": case.contacts.count(),
-        "replies": case.replies.count(),
-    }
 
 
 def case_url(case_or_id) -> str:
