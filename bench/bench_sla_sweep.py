@@ -111,12 +111,12 @@ def main() -> int:
     with transaction.atomic():
         insert_series(Review, args.cases, {
             "platform": "'taobao'", "shop_id": str(shop.pk), "external_id": "'b' || g", "fingerprint": "md5(g::text)",
-            "rating": "1 + g % 3", "rating_text": "'差评'", "content": "'物流太慢，质量一般'", "buyer_nick": "'买家' || (g % 5000)",
+            "rating": "1 + mod(g, 3)", "rating_text": "'差评'", "content": "'物流太慢，质量一般'", "buyer_nick": "'买家' || mod(g, 5000)",
             "reviewed_at": "now() - g * interval '30 seconds'", "received_at": "now() - g * interval '30 seconds'",
             "created_at": "now()", "updated_at": "now()", "source": "'file'",
         })  # fmt: skip
         first_review = Review.objects.order_by("pk").values_list("pk", flat=True).first()
-        open_if = f"g % {args.open_share} = 0"
+        open_if = f"mod(g, {args.open_share}) = 0"
         insert_series(Case, args.cases, {
             "review_id": f"{first_review} + g - 1", "shop_id": str(shop.pk), "platform": "'taobao'",
             "status": f"CASE WHEN {open_if} THEN 'assigned' ELSE 'closed' END",
@@ -124,11 +124,11 @@ def main() -> int:
             "handling_role": "'agent'", "escalation_role": "'supervisor'", "sla_tier_name": "'其他(24小时)'",
             "opened_at": "now() - g * interval '30 seconds'", "updated_at": "now()",
             # open: every clock in the future (1 h … 17 h ahead); closed: stale times in the past.
-            "first_response_warn_at": f"CASE WHEN {open_if} THEN now() + interval '1 hour' + (g % 1000) * interval '1 minute' "
+            "first_response_warn_at": f"CASE WHEN {open_if} THEN now() + interval '1 hour' + mod(g, 1000) * interval '1 minute' "
                                       "ELSE now() - interval '2 days' END",
-            "first_response_due_at": f"CASE WHEN {open_if} THEN now() + interval '2 hours' + (g % 1000) * interval '1 minute' "
+            "first_response_due_at": f"CASE WHEN {open_if} THEN now() + interval '2 hours' + mod(g, 1000) * interval '1 minute' "
                                      "ELSE now() - interval '1 day' END",
-            "sla_next_check_at": f"CASE WHEN {open_if} THEN now() + interval '1 hour' + (g % 1000) * interval '1 minute' "
+            "sla_next_check_at": f"CASE WHEN {open_if} THEN now() + interval '1 hour' + mod(g, 1000) * interval '1 minute' "
                                  "ELSE now() - interval '2 days' END",
         })  # fmt: skip
     with connection.cursor() as cursor:
@@ -137,6 +137,9 @@ def main() -> int:
     open_count = Case.objects.filter(status__in=OPEN_STATUSES).count()
     print(f"filled {Case.objects.count():,} cases ({open_count:,} open) in {fill_s:.1f}s")
 
+    from django.urls import reverse
+
+    reverse("cases:notifications")  # a running cluster has its URLconf loaded: do not time the first import
     # --- nothing due ----------------------------------------------------------------------------
     timed_sweep(now)  # warm the connection and caches
     idle = [timed_sweep(now) for _ in range(7)]
@@ -149,15 +152,15 @@ def main() -> int:
         .order_by("sla_next_check_at")
         .values("pk", "shop_id", "assignee_id", *CLOCK_FIELDS)[:500]
     )
-    sql, params = due_query.query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
+        sql, params = due_query.query.sql_with_params()
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
         plan = [row[0] for row in cursor.fetchall()]
 
     # --- 0 / 100 / 1000 due -----------------------------------------------------------------------
     rows = [("0", *timed_sweep(now))]
     for due in (100, 1000):
-        ids = list(Case.objects.filter(status__in=OPEN_STATUSES, sla_next_check_at__gt=now).order_by("pk").values_list("pk", flat=True)[:due])
+        ids = list(Case.objects.filter(status__in=OPEN_STATUSES, first_response_warn_at__gt=now).order_by("pk").values_list("pk", flat=True)[:due])
         Case.objects.filter(pk__in=ids).update(
             first_response_warn_at=now - dt.timedelta(minutes=1), sla_next_check_at=now - dt.timedelta(minutes=1)
         )

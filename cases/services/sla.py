@@ -114,6 +114,22 @@ def _insert_events(rows: list[tuple[int, str, str, dt.datetime]], *, now: dt.dat
     return [row for row in rows if row[:3] in inserted]
 
 
+def _save_checked(rows: list[tuple[int, dt.datetime | None, dt.datetime | None]]) -> None:
+    """(case id, next check, breached at) for each swept case, flag cleared: one UPDATE … FROM unnest
+    on PostgreSQL (Django's bulk_update builds a CASE per row and field, slow for 500 rows)."""
+    if connection.vendor != "postgresql":
+        updates = [Case(pk=pk, sla_next_check_at=nxt, sla_breached_at=breached, needs_escalation=False) for pk, nxt, breached in rows]
+        Case.objects.bulk_update(updates, ["sla_next_check_at", "sla_breached_at", "needs_escalation"], batch_size=BATCH_SIZE)
+        return
+    table = connection.ops.quote_name(Case._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS c SET sla_next_check_at = u.next_check, sla_breached_at = u.breached, needs_escalation = false "
+            f"FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS u(id, next_check, breached) WHERE c.id = u.id",
+            [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
+        )
+
+
 def _sweep_batch(*, now: dt.datetime, result: SweepResult) -> int:
     with transaction.atomic():
         cases = list(
@@ -135,12 +151,10 @@ def _sweep_batch(*, now: dt.datetime, result: SweepResult) -> int:
         for case_id, _target, kind, due in wanted:
             if kind == SlaEventKind.BREACH:
                 first_breach[case_id] = min(due, first_breach.get(case_id, due))
-        updates = []
-        for case in cases:
-            new_next = next_check_at(case, after=now)
-            breached = case["sla_breached_at"] or first_breach.get(case["pk"])
-            updates.append(Case(pk=case["pk"], sla_next_check_at=new_next, sla_breached_at=breached, needs_escalation=False))
-        Case.objects.bulk_update(updates, ["sla_next_check_at", "sla_breached_at", "needs_escalation"], batch_size=BATCH_SIZE)
+        _save_checked([
+            (case["pk"], next_check_at(case, after=now), case["sla_breached_at"] or first_breach.get(case["pk"]))
+            for case in cases
+        ])  # fmt: skip
 
         worsened = [c for c in cases if c["needs_escalation"]]
         alerts = _event_alerts(inserted, by_pk) + _worsened_alerts(worsened)
