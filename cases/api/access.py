@@ -60,7 +60,7 @@ def status_for(code: str) -> int:
 
 def refusal_from(error) -> Response:
     """A service's django ValidationError → {code, message} with the status its code means."""
-    code = error.code or "invalid"
+    code = getattr(error, "code", None) or "invalid"  # a list/dict ValidationError has no single code
     message = " ".join(str(m) for m in error.messages) or _("操作被拒绝。")
     return refusal(code, message, status_for(code))
 
