@@ -20,7 +20,7 @@ from cases.models import Evidence
 from cases.selectors import due_follow_ups_for, queue_for, visible_cases
 from cases.selectors.case_page import load_case
 from cases.selectors.queue import queue_page
-from cases.selectors.rows import follow_up_row, queue_row
+from cases.selectors.rows import follow_up_row, queue_rows
 from cases.views.workspace_context import case_page_context
 from policies.models import IssueType, SlaTier
 from reviewdesk.access import visible_shops
@@ -77,7 +77,7 @@ def queue(request: HttpRequest, scope: str = "mine") -> HttpResponse:
         "scope": scope,
         "title": QUEUE_TITLES[scope],
         "form": form,
-        "rows": [queue_row(case) for case in page.object_list],
+        "rows": queue_rows(page.object_list),
         "page": page,
         "query": query.urlencode(),
         "follow_ups": [follow_up_row(t) for t in due_follow_ups_for(user, now=now)]

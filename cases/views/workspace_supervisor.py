@@ -23,7 +23,7 @@ from cases.models import CompensationOffer
 from cases.selectors import queue_for, visible_cases
 from cases.selectors.case_page import load_case
 from cases.selectors.queue import breached_q
-from cases.selectors.rows import queue_row
+from cases.selectors.rows import choice_labels, queue_row
 from cases.services.routing import RoutingError, case_reassign
 from cases.views.workspace import is_overseer
 from cases.workflow.guards import roles_of
@@ -92,9 +92,9 @@ def team_load(request: HttpRequest) -> HttpResponse:
     for row in rows:
         row["full"] = row["open"] >= row["cap"]
     choices = [(m.pk, str(m)) for m in members]
-    unassigned = []
+    unassigned, labels = [], choice_labels()
     for case in queue_for(user, scope="shop", now=now)[:UNASSIGNED_SHOWN]:
-        row = queue_row(case)
+        row = queue_row(case, labels=labels)
         form = ReassignForm(initial={"version": case.version}, prefix=f"c{case.pk}")
         form.fields["user"].choices = choices
         row["form"] = form
