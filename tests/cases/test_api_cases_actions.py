@@ -142,6 +142,16 @@ def test_wrong_state_is_400_and_changes_nothing(open_hours, shop, people):
     assert body["message"] == "案件当前状态为“新建(未分配)”，不能“解决”。"
 
 
+def test_a_refusal_speaks_english_to_an_english_user(open_hours, shop, people):
+    case = put_in_state(fresh_case(shop), "new", agent=people["agent"])
+    client = session_client(people["agent"])
+
+    response = client.post(action_url(case, "resolve"), {"version": 3}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400 and response.json()["code"] == "invalid_transition"
+    assert response.json()["message"].startswith("The case is “") and response.json()["message"].endswith("is not possible.")
+
+
 def test_failed_guard_is_400_offer_before_verification(open_hours, shop, people):
     case = put_in_state(fresh_case(shop), "in_progress", agent=people["agent"])
     option = case.decision["compensation"][0]["option_id"]

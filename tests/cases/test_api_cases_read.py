@@ -99,11 +99,14 @@ def test_a_shop_the_user_is_not_in_is_a_bad_filter_not_a_leak(agent, other_shop)
     assert "shop" in response.json()["fields"]
 
 
-def test_bad_scope_is_refused_with_a_clear_message(agent):
-    response = session_client(agent).get("/api/v1/cases/", {"scope": "everything"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+@pytest.mark.parametrize(("language", "message"), [("zh-hans", "请求内容有误，请检查各字段。"),
+                                                   ("en", "The request is invalid; please check the fields.")])  # fmt: skip
+def test_bad_scope_is_refused_with_a_clear_message_in_the_users_language(agent, language, message):
+    response = session_client(agent).get("/api/v1/cases/", {"scope": "everything"}, HTTP_ACCEPT_LANGUAGE=language)
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid" and "scope" in response.json()["fields"]
+    assert response.json()["message"] == message
 
 
 def test_pagination_and_page_size_cap(agent, shop):
