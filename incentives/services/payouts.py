@@ -151,7 +151,9 @@ def _people(span: PeriodSpan, periods: list[Period], user_ids: set[int] | None) 
     if periods and all(p.status == PeriodStatus.LOCKED for p in periods):
         for line in PayoutLine.objects.filter(period__in=periods).order_by("period__year", "period__month"):
             people[line.user_id] = (line.employee_code, line.name)
-    users = User.objects.filter(incentive_accounts__entries__period__in=periods).distinct()
+    # Accounts first (the (period, account) index answers it), then their users: not a join over every entry.
+    account_ids = LedgerEntry.objects.filter(period__in=periods).order_by().values_list("account_id", flat=True).distinct()
+    users = User.objects.filter(incentive_accounts__in=list(account_ids)).distinct()
     if user_ids is not None:
         users = users.filter(pk__in=user_ids)
     for user in users.exclude(pk__in=list(people)):

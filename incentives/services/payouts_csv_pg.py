@@ -32,11 +32,20 @@ def _label(expr: str, choices) -> tuple[str, list]:
 
 def copy_detail_csv(*, periods: list[Period], people: dict[int, tuple[str, str]], user_ids: set[int] | None, write) -> int:
     """Stream the detail rows (without header) to ``write(bytes)``; returns the number of rows."""
-    from cases.models import Case, Review
-    from reviewdesk.models import Shop
-
     if not periods or not people:
         return 0
+    select, params = detail_select(periods=periods, people=people, user_ids=user_ids)
+    with connection.cursor() as cursor:
+        # psycopg merges COPY parameters client-side (COPY takes none of its own); rows stream in chunks.
+        with cursor.cursor.copy(f"COPY ({select}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            for chunk in copy:
+                write(bytes(chunk))
+        return cursor.cursor.rowcount  # from the COPY's command tag
+
+
+def detail_select(*, periods: list[Period], people: dict[int, tuple[str, str]], user_ids: set[int] | None) -> tuple[str, list]:
+    from cases.models import Case, Review
+    from reviewdesk.models import Shop
     kind_sql, kind_params = _label("e.kind", EntryKind.choices)
     unit_sql, unit_params = _label("a.unit", Unit.choices)
     event_sql, event_params = _label("e.event", AwardEvent.choices)
@@ -63,10 +72,4 @@ def copy_detail_csv(*, periods: list[Period], people: dict[int, tuple[str, str]]
     params += [FORMULA_START] * 4 + event_params + [FORMULA_START] + people_params + [[p.pk for p in periods]]
     if user_ids is not None:
         params.append(list(user_ids))
-    with connection.cursor() as cursor:
-        # psycopg merges COPY parameters client-side (COPY takes none of its own); rows stream in chunks.
-        with cursor.cursor.copy(f"COPY ({select}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-            for chunk in copy:
-                write(bytes(chunk))
-    entries = LedgerEntry.objects.filter(period__in=periods, account__user_id__in=list(people))
-    return entries.count()
+    return select, params
