@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +43,12 @@ def home_panel(request):
         return None
     return {"title": _("数据看板与周报"), "template": "insights/_home_panel.html", "context": {}}
 
+
+def nav_link(request) -> list[tuple[str, str]]:
+    """The dashboard in the main navigation (reviewdesk.hooks.nav_links) for who may see it."""
+    if not request.user.is_authenticated or not request.user.has_perm("insights.view_insights"):
+        return []
+    return [(_("数据看板"), reverse("insights:dashboard"))]
 
 def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)

@@ -135,3 +135,9 @@ def test_manager_edits_the_courier_threshold_in_the_admin(client, world):
     settings.refresh_from_db()
     assert str(settings.courier_threshold_percent) == "25.00"
     assert login(client, world.supervisor_a).get(url).status_code == 302  # not staff: sent to the admin login
+
+
+def test_the_main_navigation_links_the_dashboard_only_for_who_may_see_it(client, world):
+    link = 'href="/insights/"'
+    assert link in login(client, world.manager).get("/").content.decode()
+    assert link not in login(client, world.agent1).get("/").content.decode()
