@@ -152,21 +152,60 @@ def apply_filters(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case
     return cases
 
 
-def due_follow_ups_for(user, *, now: dt.datetime | None = None, limit: int = 50) -> list[FollowUpTask]:
-    """Open follow-up tasks that are due, on cases the user owns: they head the user's queue."""
+# The open tasks that are due are few (the partial index ``followup_open_due``); the user's cases
+# are many. Left to itself the planner joins the other way round (a merge join walking the whole
+# case table by primary key, or a hash join over it), so the due tasks are computed first and each
+# looks up its case's assignee by primary key (a scalar subquery runs per row, by index).
+_DUE_FOLLOW_UPS_SQL = """
+WITH due AS MATERIALIZED (
+    SELECT t.id, t.case_id, t.name, t.channel, t.instructions, t.due_at,
+           (SELECT c.assignee_id FROM {case} c WHERE c.id = t.case_id) AS assignee_id
+    FROM {task} t
+    WHERE t.done_at IS NULL AND t.skipped_reason = '' AND t.due_at <= %s
+)
+SELECT d.id, d.case_id, d.name, d.channel, d.instructions, d.due_at, s.name, r.order_no, r.buyer_nick
+FROM due d
+JOIN {case} c ON c.id = d.case_id
+JOIN {review} r ON r.id = c.review_id
+JOIN {shop} s ON s.id = c.shop_id
+WHERE d.assignee_id = %s AND c.shop_id IN ({shops})
+ORDER BY d.due_at, d.id
+LIMIT %s
+"""
+
+
+def due_follow_ups_for(user, *, now: dt.datetime | None = None, limit: int = 50) -> list[dict]:
+    """Open follow-up tasks that are due, on cases the user owns (in their shops): they head the
+    user's queue. One query; rows as dicts (id, case_id, name, channel, instructions, due_at, shop,
+    order_no, buyer_nick)."""
+    from django.db import connection
+
+    from reviewdesk.models import Shop
+
     now = now or timezone.now()
-    return list(
-        FollowUpTask.objects.filter(
-            case__assignee_id=user.pk,
-            case__shop_id__in=visible_shop_ids(user),
-            done_at__isnull=True,
-            skipped_reason="",
-            due_at__lte=now,
-        )
-        .select_related("case", "case__review", "case__shop")
-        .defer("case__decision", "case__policy_refs")
-        .order_by("due_at", "pk")[:limit]
-    )
+    shop_ids = sorted(visible_shop_ids(user))
+    if not shop_ids:
+        return []
+    tables = {"task": FollowUpTask._meta.db_table, "case": Case._meta.db_table, "shop": Shop._meta.db_table,
+              "review": Case._meta.get_field("review").related_model._meta.db_table,
+              "shops": ", ".join(["%s"] * len(shop_ids))}  # fmt: skip
+    sql = _DUE_FOLLOW_UPS_SQL.format(**tables)
+    if connection.vendor != "postgresql":
+        sql = sql.replace("AS MATERIALIZED", "AS")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), user.pk, *shop_ids, limit])
+        rows = cursor.fetchall()
+    keys = ("id", "case_id", "name", "channel", "instructions", "due_at", "shop", "order_no", "buyer_nick")
+    tasks = [dict(zip(keys, row, strict=True)) for row in rows]
+    if connection.vendor != "postgresql":  # SQLite hands back text for computed columns of a CTE
+        field = FollowUpTask._meta.get_field("due_at")
+        for task in tasks:
+            task["due_at"] = (
+                field.to_python(task["due_at"]) if isinstance(task["due_at"], str) else task["due_at"]
+            )
+            if timezone.is_naive(task["due_at"]):
+                task["due_at"] = timezone.make_aware(task["due_at"], dt.UTC)
+    return tasks
 
 
 def queue_page(cases: QuerySet[Case], number, *, per_page: int = PAGE_SIZE) -> Page:

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases.choices import CaseStatus
-from cases.models import Case, FollowUpTask
+from cases.models import Case
 from cases.selectors.queue import NO_DEADLINE, URGENCY_BREACHED, URGENCY_NEAR
+from policies.choices import Channel
 from reviewdesk.choices import Platform
 
 EXCERPT_CHARS = 60
@@ -35,6 +36,7 @@ def choice_labels() -> dict[str, dict[str, str]]:
     return {
         "status": {value: str(label) for value, label in CaseStatus.choices},
         "platform": {value: str(label) for value, label in Platform.choices},
+        "channel": {value: str(label) for value, label in Channel.choices},
         # reverse() once, not per row: the case URL with a marker where the id goes
         "case_url": reverse("cases:case_detail", kwargs={"pk": 987654321}).replace("987654321", "%d"),
     }
@@ -75,17 +77,11 @@ def queue_row(case: Case, *, labels: dict | None = None) -> dict:
     }
 
 
-def follow_up_row(task: FollowUpTask) -> dict:
-    case = task.case
+def follow_up_row(task: dict, *, labels: dict | None = None) -> dict:
+    """One due follow-up task (a dict from ``due_follow_ups_for``) as the queue shows it."""
+    labels = labels or choice_labels()
     return {
-        "id": task.pk,
-        "case_id": case.pk,
-        "url": reverse("cases:case_detail", kwargs={"pk": case.pk}) + "#follow-ups",
-        "name": task.name,
-        "channel": task.get_channel_display(),
-        "instructions": task.instructions,
-        "due_at": task.due_at,
-        "shop": case.shop.name,
-        "order_no": case.review.order_no,
-        "buyer_nick": case.review.buyer_nick,
+        **task,
+        "url": labels["case_url"] % task["case_id"] + "#follow-ups",
+        "channel": labels["channel"].get(task["channel"], task["channel"]),
     }

@@ -80,7 +80,7 @@ def queue(request: HttpRequest, scope: str = "mine") -> HttpResponse:
         "rows": queue_rows(page.object_list),
         "page": page,
         "query": query.urlencode(),
-        "follow_ups": [follow_up_row(t) for t in due_follow_ups_for(user, now=now)]
+        "follow_ups": [follow_up_row(task) for task in due_follow_ups_for(user, now=now)]
         if scope == "mine"
         else [],
         "is_overseer": is_overseer(user),
