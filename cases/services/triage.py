@@ -185,7 +185,7 @@ def case_values(*, review_id: int, shop, decision: Decision, opened_at: dt.datet
         "matched_keywords": list(c.matched_keywords), "customer_tier": decision.customer_tier or "",
         "revision_allowed": w.revision_allowed, "revision_until": w.revision_until, "reply_until": w.reply_until,
         "appeal_until": w.appeal_until, "may_request_revision": w.may_request_revision,
-        "policy_refs": [r.as_dict() for r in decision.rule_refs], "decision": decision_as_json(decision),
+        "policy_refs": [{"model": r.model, "id": r.id, "version": r.version, "name": r.name} for r in decision.rule_refs], "decision": decision_as_json(decision),
         "opened_at": opened_at, "updated_at": opened_at,
     }  # fmt: skip
     if sla is None:
