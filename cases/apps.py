@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "cases"
-    verbose_name = "评价与案件"
+    verbose_name = _("评价与案件")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

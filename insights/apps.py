@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InsightsConfig(AppConfig):
     name = "insights"
-    verbose_name = "数据看板与周报"
+    verbose_name = _("数据看板与周报")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

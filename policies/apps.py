@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PoliciesConfig(AppConfig):
     name = "policies"
-    verbose_name = "规则策略"
+    verbose_name = _("规则策略")
     default_auto_field = "django.db.models.BigAutoField"

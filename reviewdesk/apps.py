@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class ReviewDeskConfig(AppConfig):
     name = "reviewdesk"
-    verbose_name = "组织与权限"
+    verbose_name = _("组织与权限")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
