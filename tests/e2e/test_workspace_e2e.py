@@ -15,6 +15,7 @@ import os
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cases.choices import CaseStatus, OfferStatus
 from cases.models import Case, CompensationOffer
@@ -89,7 +90,7 @@ def test_agent_works_the_most_urgent_case_to_resolution(
     assert "合规检查通过" in page.locator("#check-record_contact").inner_text()
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     composer.locator("button[data-copy-target]").click()
-    assert composer.locator("button[data-copy-target]").inner_text() == "已复制"
+    expect(composer.locator("button[data-copy-target]")).to_have_text("已复制")  # the copy is asynchronous
     composer.locator("button[type=submit]").click()
     page.wait_for_load_state()
     assert "已完成：记录联系" in page.locator(".messages").inner_text()
