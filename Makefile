@@ -8,6 +8,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+TEST_WORKERS ?= auto
 
 .PHONY: run test install migrate seed demo lint messages clean bench
 
@@ -37,8 +38,10 @@ run: demo
 	  $(PY) manage.py qcluster & \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
+# The suite runs on every core (pytest-xdist; one test database per worker). PYTHONHASHSEED keeps the
+# workers' collection identical (some parametrised ids come from sets).
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	PYTHONHASHSEED=0 $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

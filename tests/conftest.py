@@ -31,3 +31,31 @@ def make_user(db):
         return UserFactory(role=role, shops=shops, **kwargs)
 
     return make
+
+
+# Data migrations' rows (import mappings, the training matrix, award rules) are gone once a transactional
+# test has flushed the database, and which tests ran before depends on ordering and xdist workers. So
+# every transactional test (real commits, live server) gets them replayed first; each seed function is
+# idempotent (get_or_create / exists checks).
+SEED_MIGRATIONS = (
+    ("cases.migrations.0002_seed_import_mappings", "seed"),
+    ("training.migrations.0002_seed_training_matrix", "seed"),
+    ("incentives.migrations.0003_seed_rules", "seed"),
+)
+
+
+@pytest.fixture(autouse=True)
+def data_migration_rows(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for module, function in SEED_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)

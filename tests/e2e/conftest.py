@@ -68,22 +68,3 @@ def login(live_server):
 
     return do
 
-
-# Data migrations' rows (import mappings, the training matrix, award rules) are gone after an earlier
-# transactional test flushed the database; every browser test is transactional (live server), so
-# replay those seeds first. Each seed function is idempotent (get_or_create / exists checks).
-SEED_MIGRATIONS = (
-    ("cases.migrations.0002_seed_import_mappings", "seed"),
-    ("training.migrations.0002_seed_training_matrix", "seed"),
-    ("incentives.migrations.0003_seed_rules", "seed"),
-)
-
-
-@pytest.fixture(autouse=True)
-def data_migration_rows(transactional_db):
-    import importlib
-
-    from django.apps import apps
-
-    for module, function in SEED_MIGRATIONS:
-        getattr(importlib.import_module(module), function)(apps, None)

@@ -148,6 +148,7 @@ def test_blank_lines_are_skipped(trainer, agents):
         (b"\xff\xfe\x00\x81\xff", "a.csv", "无法识别CSV文件的编码(支持UTF-8和GBK/GB18030)。"),
         (b"hello", "a.txt", "只支持 .xlsx 和 .csv 文件。"),
     ],
+    ids=["missing-column", "no-rows", "not-a-zip", "bad-encoding", "wrong-type"],  # stable ids (xdist)
 )  # fmt: skip
 def test_bad_files_get_a_clear_message(trainer, content, name, message):
     with pytest.raises(ValueError) as exc:
