@@ -1,0 +1,1 @@
+"""Hardening (issue 8): access, authentication, headers, personal data, bad input."""
