@@ -1,0 +1,150 @@
+"""What the load and fault benches share: a scratch PostgreSQL database, Django set up on it, and the
+servers they start as subprocesses (``gunicorn``, ``manage.py qcluster``), each in its own session
+so that stopping it stops its children too. Nothing here talks to anything but 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def postgres_base_url() -> str | None:
+    """The DATABASE_URL of the run if it names PostgreSQL, else None (the benches need PostgreSQL)."""
+    base = os.environ.get("DATABASE_URL", "")
+    return base if base.startswith("postgres") else None
+
+
+def scratch_database(base_url: str, name: str) -> str:
+    """Drop and re-create ``name`` on the server of ``base_url``; returns its URL."""
+    import psycopg
+
+    admin = base_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return base_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(base_url: str, name: str) -> None:
+    import psycopg
+
+    admin = base_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def django_on(database_url: str, **env: str) -> None:
+    """Point this process (and the subprocesses it starts) at ``database_url``, set Django up,
+    migrate and seed the default policy pack."""
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewdesk.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ["Q_SYNC"] = "0"
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_policies", verbosity=0)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(args: list[str], *, log: Path, env: dict | None = None) -> subprocess.Popen:
+    """A subprocess in its own session (its process group id is its pid), output to ``log``."""
+    out = open(log, "w")  # noqa: SIM115 - the child holds it; closed with the process
+    process = subprocess.Popen(
+        args, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    process._log = out  # type: ignore[attr-defined]
+    return process
+
+
+def start_qcluster(*, log: Path, env: dict | None = None) -> subprocess.Popen:
+    return start([sys.executable, str(ROOT / "manage.py"), "qcluster"], log=log, env=env)
+
+
+def start_gunicorn(*, port: int, workers: int, log: Path, env: dict | None = None, timeout: int = 60) -> subprocess.Popen:
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    args = [gunicorn, "reviewdesk.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--timeout", str(timeout), "--graceful-timeout", "5", "--access-logfile", "-"]  # fmt: skip
+    return start(args, log=log, env=env)
+
+
+def stop(process: subprocess.Popen | None, *, grace: float = 20.0) -> None:
+    """SIGTERM the process group, SIGKILL it if it has not gone after ``grace`` seconds."""
+    if process is None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    with contextlib.suppress(ProcessLookupError):  # children that outlived their parent
+        os.killpg(process.pid, signal.SIGKILL)
+    log = getattr(process, "_log", None)
+    if log is not None:
+        log.close()
+
+
+def wait_http(url: str, *, timeout: float = 60.0) -> None:
+    """Until ``url`` answers at all (any status), or raise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5)  # noqa: S310 - 127.0.0.1 only
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of ``pid`` (from /proc; psutil is not a dependency)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        for child in children(todo.pop()):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (``share`` 0.95 → p95); NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, int(round(share * len(ordered))) - 1))]

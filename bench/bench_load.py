@@ -1,0 +1,589 @@
+#!/usr/bin/env python
+"""Load run on PostgreSQL: 50 agents working cases through gunicorn while imports and SLA sweeps run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/bench_load.py \
+        [--agents 50] [--shops 5] [--seconds 90] [--workers 3]
+
+Creates a scratch database ``h5_bench_load`` (dropped and re-created), migrates it, seeds the policy
+pack, then ``--shops`` Taobao shops with ``--agents`` agents between them and one supervisor each,
+and imports an export file into every shop (``bench/gen_exports.py``) so that routing gives every
+agent open cases; their first-response clocks are moved to warn and breach during the run. Each shop
+has a Feishu robot pointing at a local ``http.server`` that counts what it receives.
+
+It starts ``gunicorn reviewdesk.wsgi:application`` (``--workers``, 127.0.0.1, a free port, DEBUG off)
+and ``manage.py qcluster`` against that database. Then, for ``--seconds``:
+
+* every agent is a client thread with its own session (cookies, CSRF token): two in three work
+  through the web UI (queue → case page → the next action's form, with the page's hidden
+  ``version``), one in three through the REST API (``/api/v1/cases/`` → detail → ``actions/<a>/``
+  with ``version``): claim, record contact, buyer replied, verify, offer, buyer accepts, resolve;
+* deliberate conflicts: some web actions are submitted twice at once with the same version (two
+  tabs) — exactly one may win, the other must be told the case changed (409); each shop's
+  supervisor approves offers and acts on the agents' cases too, after a pause, racing the agent;
+* ``manage.py import_reviews`` imports a 1,500-row file into two shops (new cases, routing, alerts,
+  robot deliveries through the cluster) and ``manage.py sla_sweep`` runs every 10 s beside the
+  cluster's own minute schedule.
+
+Checks, each printed; the exit status is 1 if any fails: no 5xx and no connection error; every
+200/302 a client saw is one timeline event (same case, version, actor, action) and every event of a
+bench user is one answer seen; every case's version is 1 + its state-moving events + its routing
+assignments, and no two events of a case carry the same version (no lost update); 409 answers are
+counted, not errors; no duplicate notification (per user+key, per user+kind+case for new-case
+alerts), delivery (per channel+key) or ledger entry (per idempotency key, per account+rule+case);
+the robot server received each sent delivery once. Prints p50/p95/max per page type and throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import http.cookiejar
+import json
+import random
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _db  # noqa: E402
+
+BENCH_DB = "h5_bench_load"
+LOGS = Path("/tmp")
+PASSWORD = "bench-load-Pa55"
+# The next action an agent takes on a case, first offered first. Recording a contact comes last: it
+# stays offered while the buyer is awaited, and a second contact within the hour is refused.
+WEB_ORDER = ["claim", "buyer_replied", "verify", "offer", "buyer_accepts", "resolve", "record_contact"]
+SUPERVISOR_ORDER = ["approve", "buyer_replied", "verify"]
+API_ORDER = WEB_ORDER
+DOUBLE_SUBMIT_SHARE = 0.15
+
+
+# --- the robot webhook: counts every message it is sent -------------------------------------------
+
+
+class Robot(BaseHTTPRequestHandler):
+    received: collections.Counter = collections.Counter()
+    lock = threading.Lock()
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with self.lock:
+            self.received[body] += 1
+        answer = b'{"code": 0, "msg": "ok"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+# --- an HTML form reader for the case page ---------------------------------------------------------
+
+
+class Forms(HTMLParser):
+    """The workflow forms of a page: action name → {field: value} as a browser would submit them
+    (hidden values, the checked or first radio, the selected or first option, textareas)."""
+
+    ACTION = re.compile(r"/cases/(\d+)/act/([a-z_]+)/$")
+
+    def __init__(self):
+        super().__init__()
+        self.forms: dict[str, dict] = {}
+        self.required: dict[str, set] = {}
+        self._form = None
+        self._select = None
+        self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            match = self.ACTION.search(a.get("action") or "")
+            self._form = match.group(2) if match else None
+            if self._form:
+                self.forms[self._form], self.required[self._form] = {}, set()
+            return
+        if self._form is None:
+            return
+        fields, name = self.forms[self._form], a.get("name")
+        if "required" in a and name:
+            self.required[self._form].add(name)
+        if tag == "input" and name:
+            kind = a.get("type", "text")
+            if kind == "radio":
+                if name not in fields or "checked" in a:
+                    fields.setdefault(f"_{name}_choices", []).append(a.get("value", ""))
+                    fields[name] = a.get("value", "")
+                else:
+                    fields[f"_{name}_choices"].append(a.get("value", ""))
+            elif kind == "checkbox":
+                if "checked" in a:
+                    fields[name] = a.get("value", "on")
+            elif kind not in ("submit", "button", "file"):
+                fields[name] = a.get("value", "")
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select:
+            if self._select not in fields or "selected" in a:
+                fields[self._select] = a.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            fields[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._form and self._textarea:
+            self.forms[self._form][self._textarea] += data
+
+
+def form_values(fields: dict, required: set, rng: random.Random) -> dict:
+    values = {k: v for k, v in fields.items() if not k.startswith("_")}
+    for key, choices in fields.items():
+        if key.startswith("_") and key.endswith("_choices") and key != "_reached_choices":
+            values[key[1:-8]] = rng.choice(choices)  # e.g. a random compensation option
+    for name in required | {"note"}:
+        if not values.get(name):
+            values[name] = "负载测试：已与买家沟通"
+    values.setdefault("responsibility", "merchant")
+    return values
+
+
+# --- clients ---------------------------------------------------------------------------------------
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a 302 comes back as an answer of its own
+
+
+class Run:
+    """What every client thread reports into (under one lock)."""
+
+    def __init__(self, base: str, parties: int):
+        self.base, self.deadline = base, float("inf")  # set once everybody has logged in
+        self.ready = threading.Barrier(parties + 1)
+        self.lock = threading.Lock()
+        self.timings: dict[str, list[float]] = collections.defaultdict(list)
+        self.statuses: collections.Counter = collections.Counter()
+        self.errors: list[str] = []
+        self.successes: list[tuple[int, int, str, str]] = []  # (case, version after, actor, action)
+        self.stale = 0
+        self.refused: collections.Counter = collections.Counter()
+        self.doubles = collections.Counter()  # "one_won" / "both_won" / "none_won"
+
+    def record(self, kind: str, status: int, seconds: float, detail: str = "") -> None:
+        with self.lock:
+            self.timings[kind].append(seconds)
+            self.statuses[status] += 1
+            if status >= 500 or status == 0:
+                self.errors.append(f"{kind} {status} {detail[:300]}")
+
+
+class Session:
+    def __init__(self, run: Run, username: str, rng: random.Random):
+        self.run, self.username, self.rng = run, username, rng
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
+
+    def csrf(self) -> str:
+        return next((c.value for c in self.jar if c.name == "csrftoken"), "")
+
+    def call(self, kind: str, path: str, *, form: dict | None = None, body: dict | None = None) -> tuple[int, str]:
+        headers = {"X-CSRFToken": self.csrf()} if form is not None or body is not None else {}
+        data = None
+        if form is not None:
+            data = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": self.csrf()}, doseq=True).encode()
+        elif body is not None:
+            data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+        request = urllib.request.Request(self.run.base + path, data=data, headers=headers)
+        started = time.perf_counter()
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                status, text = response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            status, text = exc.code, (exc.read() or b"").decode("utf-8", "replace")
+            if status in (301, 302, 303):
+                text = exc.headers.get("Location", "")
+        except OSError as exc:  # refused, reset, timed out
+            status, text = 0, repr(exc)
+        self.run.record(kind, status, time.perf_counter() - started, f"{path} {text}")
+        return status, text
+
+    def login(self) -> None:
+        self.call("login_page", "/accounts/login/")
+        status, where = self.call("login", "/accounts/login/", form={"username": self.username, "password": PASSWORD})
+        if status != 302:
+            raise RuntimeError(f"{self.username} could not log in ({status})")
+
+
+def outcome(run: Run, status: int, text: str, *, case_id: int, version: int, actor: str, action: str) -> str:
+    """Book one action's answer: success, stale (409), refused (400/403) or an error (recorded by call)."""
+    with run.lock:
+        if status in (200, 302):
+            run.successes.append((case_id, version + 1, actor, action))
+            return "ok"
+        if status == 409:
+            run.stale += 1
+            return "stale"
+        if status in (400, 403):
+            code = re.search(r'"code":\s*"([a-z_]+)"', text)
+            run.refused[f"{action}:{code.group(1) if code else status}"] += 1
+            return "refused"
+    return "error"
+
+
+CASE_LINK = re.compile(r'href="/cases/(\d+)/"')
+
+
+def web_worker(run: Run, username: str, order: list[str], seed: int, *, supervisor: bool = False) -> None:
+    rng = random.Random(seed)
+    s = Session(run, username, rng)
+    s.login()
+    run.ready.wait()
+    done: set[int] = set()
+    current = None
+    while time.monotonic() < run.deadline:
+        scope = "/cases/queue/shop/" if supervisor or rng.random() < 0.15 else "/cases/queue/"
+        if supervisor and rng.random() < 0.3:
+            scope = "/cases/approvals/"
+        status, page = s.call("queue", scope)
+        ids = [int(i) for i in dict.fromkeys(CASE_LINK.findall(page)) if int(i) not in done]
+        if not ids:
+            if scope == "/cases/queue/":
+                status, page = s.call("queue", "/cases/queue/shop/")
+                ids = [int(i) for i in dict.fromkeys(CASE_LINK.findall(page)) if int(i) not in done]
+            if not ids:
+                time.sleep(1)
+                continue
+        case_id = current if current in ids and rng.random() < 0.7 else rng.choice(ids[:12])
+        current = case_id  # an agent mostly carries on with the case in hand
+        status, page = s.call("case", f"/cases/{case_id}/")
+        if status != 200:
+            continue
+        parser = Forms()
+        parser.feed(page)
+        action = next((a for a in order if a in parser.forms), None)
+        if action is None:
+            if not supervisor:
+                done.add(case_id)  # nothing this agent can do on it now
+            continue
+        values = form_values(parser.forms[action], parser.required[action], rng)
+        version = int(values.get("version") or 0)
+        path = f"/cases/{case_id}/act/{action}/"
+        if supervisor:
+            time.sleep(rng.uniform(0.3, 1.5))  # the agent may act meanwhile: a real race
+        if not supervisor and rng.random() < DOUBLE_SUBMIT_SHARE:
+            answers = double_submit(s, path, values)
+            results = [outcome(run, st, tx, case_id=case_id, version=version, actor=username, action=action) for st, tx in answers]
+            with run.lock:
+                won = results.count("ok")
+                run.doubles[{0: "none_won", 1: "one_won"}.get(won, "both_won")] += 1
+                if won == 1 and sorted(results) != ["ok", "stale"]:
+                    run.doubles["loser_not_409"] += 1
+        else:
+            st, tx = s.call("action", path, form=values)
+            outcome(run, st, tx, case_id=case_id, version=version, actor=username, action=action)
+            if st == 302:
+                s.call("case", tx.replace(run.base, "") or f"/cases/{case_id}/")
+        time.sleep(rng.uniform(0.2, 0.8))  # reading the page, typing
+
+
+def double_submit(s: Session, path: str, values: dict) -> list[tuple[int, str]]:
+    """The same form sent twice at once (two tabs, a double click): both carry the same version."""
+    answers: list[tuple[int, str]] = []
+    twins = [threading.Thread(target=lambda: answers.append(s.call("action", path, form=values))) for _ in range(2)]
+    for t in twins:
+        t.start()
+    for t in twins:
+        t.join()
+    return answers
+
+
+def api_worker(run: Run, username: str, seed: int) -> None:
+    rng = random.Random(seed)
+    s = Session(run, username, rng)
+    s.login()
+    run.ready.wait()
+    done: set[int] = set()
+    current = None
+    while time.monotonic() < run.deadline:
+        scope = "shop" if rng.random() < 0.15 else "mine"
+        status, text = s.call("api_queue", f"/api/v1/cases/?scope={scope}")
+        try:
+            ids = [row["id"] for row in json.loads(text)["results"] if row["id"] not in done]
+        except (ValueError, KeyError, TypeError):
+            ids = []
+        if not ids:
+            time.sleep(1)
+            continue
+        case_id = current if current in ids and rng.random() < 0.7 else rng.choice(ids[:12])
+        current = case_id
+        status, text = s.call("api_case", f"/api/v1/cases/{case_id}/")
+        if status != 200:
+            continue
+        case = json.loads(text)
+        action = next((a for a in API_ORDER if a in case["allowed_actions"]), None)
+        if action is None:
+            done.add(case_id)
+            continue
+        body = {"version": case["version"]}
+        if action == "record_contact":
+            body |= {"channel": "private_message", "reached": True}
+        elif action in ("verify", "buyer_replied"):
+            body |= {"responsibility": "courier", "note": "接口压测：核实为快递原因"}
+        elif action == "offer":
+            _status, compose = s.call("api_compose", f"/api/v1/cases/{case_id}/compose/")
+            options = json.loads(compose).get("options") or []
+            if not options:
+                done.add(case_id)
+                continue
+            body["option_id"] = rng.choice(options)["option_id"]
+        st, tx = s.call("api_action", f"/api/v1/cases/{case_id}/actions/{action}/", body=body)
+        outcome(run, st, tx, case_id=case_id, version=case["version"], actor=username, action=action)
+        time.sleep(rng.uniform(0.2, 0.8))
+
+
+# --- setup -------------------------------------------------------------------------------------------
+
+
+def seed(*, shops: int, agents: int, robot_port: int, rows: int) -> dict:
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.utils import timezone
+
+    from cases.models import NotificationChannel
+    from cases.services.intake import reviews_import_file
+    from policies.models import ContactLimit
+    from reviewdesk.models import Shop, ShopMembership, User
+    from training.models import ModuleRequirement
+
+    ModuleRequirement.objects.all().delete()  # nobody is certified in a scratch database: route anyway
+    # The run must not fall in the quiet hours in which contacts are refused: one minute, 12 h away.
+    quiet = (timezone.localtime() + dt.timedelta(hours=12)).time().replace(second=0, microsecond=0)
+    ContactLimit.objects.update(quiet_start=quiet, quiet_end=(dt.datetime.combine(dt.date.today(), quiet) + dt.timedelta(minutes=1)).time())
+    password = make_password(PASSWORD)
+    agent_group, supervisor_group = Group.objects.get(name="agent"), Group.objects.get(name="supervisor")
+    shop_rows = [Shop.objects.create(code=f"load-{n}", platform="taobao", name=f"压测店铺{n}") for n in range(shops)]
+    agent_rows, supervisor_rows = [], []
+    for k in range(agents):
+        shop = shop_rows[k % shops]
+        user = User.objects.create(username=f"load-a{k}", password=password, display_name=f"客服{k}", employee_code=f"LA{k:03d}")
+        user.groups.add(agent_group)
+        ShopMembership.objects.create(shop=shop, user=user)
+        agent_rows.append(user)
+    for shop in shop_rows:
+        user = User.objects.create(username=f"load-s-{shop.code}", password=password, display_name=f"主管{shop.code}")
+        user.groups.add(supervisor_group)
+        ShopMembership.objects.create(shop=shop, user=user)
+        supervisor_rows.append(user)
+        NotificationChannel.objects.create(
+            shop=shop, kind="feishu", name="压测机器人", webhook_url=f"http://127.0.0.1:{robot_port}/hook/{shop.code}",
+            on_new_case=True, on_sla_warning=True, on_sla_breach=True,
+        )  # fmt: skip
+    export = LOGS / "h5_load_seed.csv"
+    subprocess.run([sys.executable, str(_db.ROOT / "bench/gen_exports.py"), "taobao", str(rows), str(export), "--csv"], check=True)
+    for shop in shop_rows:
+        result = reviews_import_file(shop=shop, data=export.read_bytes(), file_name=export.name)
+        assert result.ok, result.error
+    with connection.cursor() as cursor:  # first-response clocks that warn and breach during the run
+        cursor.execute(
+            "UPDATE cases_case SET first_response_warn_at = now() + (id % 60) * interval '1 second', "
+            "first_response_due_at = now() + (30 + id % 90) * interval '1 second', "
+            "sla_next_check_at = now() + (id % 60) * interval '1 second' "
+            "WHERE first_responded_at IS NULL AND status IN ('new', 'assigned')"
+        )
+    return {"shops": shop_rows, "agents": agent_rows, "supervisors": supervisor_rows}
+
+
+def background(run: Run, shops, rows: int, seconds: float, results: dict) -> list[threading.Thread]:
+    """The imports (at 15 % and 45 % of the run) and the SLA sweeps (every 10 s) beside the clients.
+    The export is the seed's, longer: its first rows are the seeded reviews unchanged, the rest new."""
+    export = LOGS / "h5_load_import.csv"
+    subprocess.run([sys.executable, str(_db.ROOT / "bench/gen_exports.py"), "taobao", str(rows), str(export), "--csv"], check=True)
+
+    def imports():
+        for delay, shop in ((0.15 * seconds, shops[0]), (0.3 * seconds, shops[1 % len(shops)])):
+            time.sleep(delay)
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, "manage.py", "import_reviews", str(export), "--shop", shop.code, "--json"],
+                                  cwd=_db.ROOT, capture_output=True, text=True)  # fmt: skip
+            results.setdefault("imports", []).append((shop.code, done.returncode, time.perf_counter() - started, done.stdout[-400:] + done.stderr[-400:]))
+
+    def sweeps():
+        while time.monotonic() < run.deadline:
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, "manage.py", "sla_sweep", "--json"], cwd=_db.ROOT, capture_output=True, text=True)
+            results.setdefault("sweeps", []).append((done.returncode, time.perf_counter() - started, done.stdout.strip()[-300:] or done.stderr[-300:]))
+            time.sleep(10)
+
+    return [threading.Thread(target=imports, daemon=True), threading.Thread(target=sweeps, daemon=True)]
+
+
+# --- checks -----------------------------------------------------------------------------------------
+
+
+def checks(run: Run, actors: dict, started_at, robot: collections.Counter) -> list[tuple[str, bool, str]]:
+    from django.db.models import Count, Q
+
+    from cases.models import Assignment, Case, CaseEvent, Delivery, Notification
+    from cases.workflow.table import ACTIONS
+    from incentives.models import LedgerEntry
+
+    out = []
+    out.append(("no 5xx, no connection error", not run.errors, f"{len(run.errors)} errors" + (f", first: {run.errors[0]}" if run.errors else "")))
+
+    names = {u.username for u in actors["agents"] + actors["supervisors"]}
+    events = list(CaseEvent.objects.filter(at__gte=started_at, actor__username__in=names, action__in=ACTIONS)
+                  .values_list("case_id", "version", "actor__username", "action"))  # fmt: skip
+    seen = collections.Counter((c, v) for c, v, _a, _x in run.successes)
+    stored = collections.Counter((c, v) for c, v, _a, _x in events)
+    by_key = {(c, v): (a, x) for c, v, a, x in events}
+    mismatched = [
+        s for s in run.successes
+        if by_key.get(s[:2], (None, None))[0] != s[2]
+        or by_key[s[:2]][1] not in ({s[3], "request_approval"} if s[3] == "offer" else {s[3]})
+    ]  # fmt: skip
+    out.append(("every 200/302 seen is one timeline event (case, version, actor, action)",
+                seen == stored and not mismatched and max(seen.values(), default=1) == 1,
+                f"{sum(seen.values())} answers seen, {len(events)} events; {len(mismatched)} mismatched"))  # fmt: skip
+
+    bumps = dict(CaseEvent.objects.filter(action__in=ACTIONS).values("case_id").annotate(n=Count("pk")).values_list("case_id", "n"))
+    routed = dict(Assignment.objects.filter(by__isnull=True, to_user__isnull=False).values("case_id").annotate(n=Count("pk"))
+                  .values_list("case_id", "n"))  # fmt: skip
+    wrong = [(pk, v, bumps.get(pk, 0), routed.get(pk, 0)) for pk, v in Case.objects.values_list("pk", "version") if v != 1 + bumps.get(pk, 0) + routed.get(pk, 0)]
+    twice = (CaseEvent.objects.filter(action__in=ACTIONS).values("case_id", "version").annotate(n=Count("pk")).filter(n__gt=1).count())
+    out.append(("version = 1 + state-moving events + routing assignments, per case; no version twice",
+                not wrong and not twice, f"{Case.objects.count()} cases; {len(wrong)} off {wrong[:3]}, {twice} versions written twice"))  # fmt: skip
+
+    dup_n = Notification.objects.values("user_id", "dedupe_key").annotate(n=Count("pk")).filter(n__gt=1).count()
+    dup_new = (Notification.objects.filter(kind="new_case").values("user_id", "case_id").annotate(n=Count("pk")).filter(n__gt=1).count())
+    dup_d = Delivery.objects.values("channel_id", "dedupe_key").annotate(n=Count("pk")).filter(n__gt=1).count()
+    dup_dn = Delivery.objects.filter(kind="new_case").values("channel_id", "case_id").annotate(n=Count("pk")).filter(n__gt=1).count()
+    out.append(("no duplicate notification or delivery", not (dup_n or dup_new or dup_d or dup_dn),
+                f"{Notification.objects.count()} notifications, {Delivery.objects.count()} deliveries; duplicates "
+                f"{dup_n}/{dup_new}/{dup_d}/{dup_dn}"))  # fmt: skip
+
+    dup_key = LedgerEntry.objects.values("idempotency_key").annotate(n=Count("pk")).filter(n__gt=1).count()
+    dup_cause = (LedgerEntry.objects.filter(kind="award", case_ref__isnull=False)
+                 .values("account_id", "rule_id", "event", "case_ref").annotate(n=Count("pk")).filter(n__gt=1).count())  # fmt: skip
+    out.append(("no duplicate ledger entry", not (dup_key or dup_cause),
+                f"{LedgerEntry.objects.count()} entries; duplicates {dup_key} by key, {dup_cause} by account+rule+case"))
+
+    sent = Delivery.objects.filter(status="sent").count()
+    again = sum(n - 1 for n in robot.values() if n > 1)
+    out.append(("each sent delivery reached the robot once", sum(robot.values()) == sent and not again,
+                f"{sent} sent, {sum(robot.values())} received, {again} twice; "
+                f"{Delivery.objects.filter(~Q(status='sent')).count()} not sent yet"))  # fmt: skip
+    both = run.doubles["both_won"]
+    out.append(("double submits: exactly one wins, the other is told 409", not both and not run.doubles["loser_not_409"],
+                ", ".join(f"{k} {v}" for k, v in sorted(run.doubles.items()))))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agents", type=int, default=50)
+    parser.add_argument("--shops", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=90)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--seed-rows", type=int, default=150, help="export rows imported into every shop before the run")
+    parser.add_argument("--import-rows", type=int, default=1500, help="rows of each import during the run (the seeded rows first)")
+    args = parser.parse_args()
+    base = _db.postgres_base_url()
+    if base is None:
+        print("needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres", file=sys.stderr)
+        return 2
+    _db.django_on(_db.scratch_database(base, BENCH_DB), DEBUG="0")
+    from django.utils import timezone
+
+    robot = ThreadingHTTPServer(("127.0.0.1", _db.free_port()), Robot)
+    threading.Thread(target=robot.serve_forever, daemon=True).start()
+    t = time.perf_counter()
+    actors = seed(shops=args.shops, agents=args.agents, robot_port=robot.server_address[1], rows=args.seed_rows)
+    print(f"seeded {args.shops} shops, {args.agents} agents in {time.perf_counter() - t:.1f} s")
+    port = _db.free_port()
+    web = cluster = None
+    results: dict = {}
+    try:
+        web = _db.start_gunicorn(port=port, workers=args.workers, log=LOGS / "h5_load_gunicorn.log")
+        cluster = _db.start_qcluster(log=LOGS / "h5_load_qcluster.log")
+        _db.wait_http(f"http://127.0.0.1:{port}/accounts/login/")
+        started_at = timezone.now()
+        n_api = args.agents // 3
+        run = Run(f"http://127.0.0.1:{port}", args.agents + len(actors["supervisors"]))
+        threads = [threading.Thread(target=api_worker, args=(run, u.username, k)) for k, u in enumerate(actors["agents"][:n_api])]
+        threads += [threading.Thread(target=web_worker, args=(run, u.username, WEB_ORDER, k))
+                    for k, u in enumerate(actors["agents"][n_api:])]  # fmt: skip
+        threads += [threading.Thread(target=web_worker, args=(run, u.username, SUPERVISOR_ORDER, 1000 + k), kwargs={"supervisor": True})
+                    for k, u in enumerate(actors["supervisors"])]  # fmt: skip
+        t0 = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        run.ready.wait(timeout=600)  # every client has logged in (PBKDF2 is slow on purpose)
+        print(f"{len(threads)} clients logged in in {time.perf_counter() - t0:.1f} s")
+        run.deadline = time.monotonic() + args.seconds
+        t0 = time.perf_counter()
+        extra = background(run, actors["shops"], args.import_rows, args.seconds, results)
+        for thread in extra:
+            thread.start()
+        threads += extra
+        for thread in threads:
+            thread.join(timeout=max(1.0, args.seconds + 120 - (time.perf_counter() - t0)))
+        wall = time.perf_counter() - t0
+        time.sleep(8)  # let the cluster send what the last actions queued
+    finally:
+        _db.stop(web)
+        _db.stop(cluster)
+        robot.shutdown()
+
+    import os
+
+    print()
+    print(f"load average {os.getloadavg()[0]:.2f} / {os.getloadavg()[1]:.2f} / {os.getloadavg()[2]:.2f} (1/5/15 min), "
+          f"{os.cpu_count()} cores; {wall:.0f} s; gunicorn {args.workers} workers")  # fmt: skip
+    total = sum(len(v) for k, v in run.timings.items() if not k.startswith("login"))  # logins were before the clock
+    print(f"{'page':<14}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    for kind, values in sorted(run.timings.items()):
+        ms = [v * 1000 for v in values]
+        print(f"{kind:<14}{len(ms):>9}{_db.percentile(ms, .5):>9.0f}{_db.percentile(ms, .95):>9.0f}{max(ms):>9.0f}")
+    print(f"throughput {total / wall:.1f} requests/s, {len(run.successes) / wall:.1f} actions/s; statuses "
+          + ", ".join(f"{k}: {v}" for k, v in sorted(run.statuses.items())))
+    print(f"actions: {len(run.successes)} done, {run.stale} answered 409 (case changed), {sum(run.refused.values())} refused: "
+          + ", ".join(f"{k} {v}" for k, v in run.refused.most_common(8)))
+    print("done by action: " + ", ".join(f"{k} {v}" for k, v in collections.Counter(s[3] for s in run.successes).most_common()))
+    for shop, code, seconds, tail in results.get("imports", []):
+        print(f"import into {shop}: exit {code}, {seconds:.1f} s {tail.strip()[:200]}")
+    sweeps = results.get("sweeps", [])
+    print(f"sla_sweep runs: {len(sweeps)}, failed {sum(1 for s in sweeps if s[0])}; last: {sweeps[-1][2] if sweeps else '-'}")
+    failed = [r for r in results.get("imports", []) if r[1]] + [s for s in sweeps if s[0]]
+    print()
+    ok = not failed
+    for name, passed, detail in checks(run, actors, started_at, Robot.received):
+        ok &= passed
+        print(f"{'OK  ' if passed else 'FAIL'} {name}: {detail}")
+    if failed:
+        print(f"FAIL background commands: {failed[:2]}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
