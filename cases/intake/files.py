@@ -115,11 +115,22 @@ def read_xlsx(data: bytes) -> Iterator[Sheet]:
 def decode_text(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        valid = data[: exc.start]
+        if sum(byte >= 0x80 for byte in valid) >= 6:
+            # Chinese text decoded fine as UTF-8 up to here: a GBK part pasted into a UTF-8 file, which
+            # GB18030 would "decode" into mojibake without an error.
+            raise FileRejected(
+                IntakeError.UNKNOWN_ENCODING,
+                _("CSV混用了两种编码：前面是UTF-8，第%(line)d行起不是。请把整个文件另存为UTF-8或GBK后再导入。")
+                % {"line": valid.count(b"\n") + 1},
+            )
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
     raise FileRejected(IntakeError.UNKNOWN_ENCODING, _("无法识别CSV的编码：请另存为UTF-8或GBK编码的CSV。"))
 
 
@@ -140,6 +151,12 @@ def read_csv(data: bytes) -> Iterator[Sheet]:
             if len(rows) > limit:
                 raise _too_many_rows(len(rows))
     except csv.Error as exc:
+        if "field limit" in str(exc):  # also what an unclosed quote becomes: the rest of the file in one cell
+            raise FileRejected(
+                IntakeError.CORRUPT_FILE,
+                _("CSV第%(line)d行附近有一个单元格超过%(max)d个字符：可能是引号没有配对。")
+                % {"line": len(rows) + 1, "max": csv.field_size_limit()},
+            )
         raise FileRejected(IntakeError.CORRUPT_FILE, _("CSV格式错误：%(error)s") % {"error": exc})
     yield Sheet(name="CSV", rows=rows)
 

@@ -40,17 +40,25 @@ def header_key(text) -> str:
     return re.sub(r"\s+", "", half_width(str(text or ""))).lower()
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refuse it here rather than fail at the insert.
+    if "\x00" in value:
+        raise BadValue(_("含有空字符(NUL)，请删除后重试"))
+    return value
+
+
 def text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return _no_nul(value).strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
 
 
 _EXCEL_TEXT = re.compile(r'^="(.*)"$')
+_ID_CHARACTERS = re.compile(r"^[A-Za-z0-9_:./#-]*$")
 
 
 def identifier(value) -> str:
@@ -69,7 +77,10 @@ def identifier(value) -> str:
     match = _EXCEL_TEXT.match(result)
     if match:
         result = match.group(1).strip()
-    return result.lstrip("'")
+    result = result.lstrip("'")
+    if not _ID_CHARACTERS.match(result):
+        raise BadValue(_("编号“%(v)s”只能由字母、数字和 - _ : . / # 组成(不能含汉字、表情符号或空字符)") % {"v": value})
+    return result
 
 
 _MONEY_NOISE = re.compile(r"[￥¥$元,，\s]|RMB|CNY", re.IGNORECASE)
@@ -106,8 +117,24 @@ _DATE = re.compile(
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
-def moment(value) -> dt.datetime | None:
-    """An aware datetime in Asia/Shanghai (exports carry local times without a zone)."""
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=SHANGHAI)  # before any of the platforms existed
+FUTURE_SLACK = dt.timedelta(days=1)  # clock skew and zone mistakes, not reviews from next week
+
+
+def moment(value, *, now: dt.datetime | None = None) -> dt.datetime | None:
+    """An aware datetime in Asia/Shanghai (exports carry local times without a zone), between
+    2000-01-01 and a day from now."""
+    parsed = _moment(value)
+    if parsed is None:
+        return None
+    if parsed < EARLIEST:
+        raise BadValue(_("日期时间“%(v)s”早于2000年，不是真实的评价时间") % {"v": value})
+    if parsed > (now or dt.datetime.now(dt.UTC)) + FUTURE_SLACK:
+        raise BadValue(_("日期时间“%(v)s”在未来，请检查年份和时区") % {"v": value})
+    return parsed
+
+
+def _moment(value) -> dt.datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):

@@ -4,6 +4,7 @@ reported (row number as Excel shows it, the column header as in the file, the re
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -17,14 +18,18 @@ from cases.intake.mapping import MappingSpec, choose_sheet, mappings_for
 MAX_REPORTED_ERRORS = 5000
 
 # field -> (parser, max length for text)
+# Platforms cap a review at a few hundred characters; 10,000 leaves room for any real one.
 TEXT_FIELDS = {
-    "item_title": 255, "sku": 255, "content": None, "appended_content": None, "reply_content": None,
+    "item_title": 255, "sku": 255, "content": 10000, "appended_content": 10000, "reply_content": 10000,
     "buyer_nick": 100, "courier": 64, "buyer_address": 255, "buyer_phone": 32, "rating_text": 32,
 }  # fmt: skip
 ID_FIELDS = {"external_id": 128, "order_no": 64, "sub_order_no": 64, "item_id": 64}
 MONEY_FIELDS = ("order_amount", "shipping_fee")
 TIME_FIELDS = ("reviewed_at", "appended_at")
 DEFAULT_LEVELS = {"好评": 5, "中评": 3, "差评": 1}
+# A cell that Excel or WPS would run when the data is exported again: =HYPERLINK(…), +cmd|' /C calc'!A0,
+# @SUM(…). Only the function-call and DDE shapes, so that a nick like "=_=" or "-_-" still passes.
+_FORMULA = re.compile(r"^[=+\-@]\s*(?:[A-Za-z_][A-Za-z0-9_.]*\s*\(|[A-Za-z0-9_.]+\s*\|)")
 
 
 @dataclass
@@ -71,6 +76,8 @@ def clean_values(raw: dict, *, shop, levels: dict[str, int], required=(), id_fie
                 limit = TEXT_FIELDS[name]
                 if limit and len(value) > limit:
                     raise n.BadValue(_("超过%(max)d个字符(实际%(len)d个)") % {"max": limit, "len": len(value)})
+                if _FORMULA.match(value):
+                    raise n.BadValue(_("“%(v)s”像是Excel公式，为防止公式注入已拒绝") % {"v": value[:40]})
             elif name in ID_FIELDS:
                 value = n.identifier(cell)
                 if len(value) > ID_FIELDS[name]:
