@@ -31,7 +31,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SUPERVISOR: _view("policies", POLICY_MODELS) + ["reviewdesk.view_shop", "reviewdesk.view_user"],
     Role.LEGAL: _view("policies", POLICY_MODELS),
     Role.MANAGER: _crud("policies", POLICY_MODELS)
-    + ["reviewdesk.view_shop", "reviewdesk.change_shop", "reviewdesk.view_user", "reviewdesk.view_shopmembership"],
+    + ["reviewdesk.view_shop", "reviewdesk.change_shop", "reviewdesk.view_user", "reviewdesk.view_shopmembership"]
+    # django-axes: see who is locked out of logging in, and unlock them by deleting the attempt.
+    + ["axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog", "axes.view_accessfailurelog"],
     Role.HR: ["reviewdesk.view_user", "reviewdesk.view_shop"],
 }
 # Roles whose members work in the Django admin (is_staff is set for them by demo_data / user admin).

@@ -5,9 +5,11 @@ django-q2 ORM broker on the default database. Production sets ``DJANGO_ENV=produ
 ``DEBUG=0``) plus ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL``; see the README.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -48,6 +50,8 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "django_q",
+    "axes",
+    "csp",
     # ReviewDesk, lowest layer first: reviewdesk (users, shops, roles) <- policies <- cases <- training,
     # incentives. Nothing imports upward; see STYLE.md.
     "reviewdesk",
@@ -60,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -70,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "reviewdesk.urls"
@@ -115,12 +122,78 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# django-axes checks every login (the login page, the admin's) before the password is even looked at.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Login lockout (django-axes) -----------------------------------------------------------------
+# Either parameter alone locks: a username that failed LOGIN_FAILURE_LIMIT times (from however many
+# addresses) and an address that failed that often (whatever usernames it tried) are refused for
+# LOGIN_COOLOFF_MINUTES, even with the right password. The pair [["username", "ip_address"]] would let
+# a botnet guess one password from many addresses, and an address spray many usernames. A failure
+# during the lockout restarts it; a success does not clear the counters (a known account logging in
+# from the attacker's address must not wipe the address's record). Managers unlock in the admin
+# (Axes › Access attempts: delete the row). API tokens are not counted here: they are 256-bit random keys, stored
+# hashed, so guessing one is hopeless, while counting failures per address would let anyone behind a
+# shop's office NAT lock that shop's sync job out; a bad token is answered 401 every time.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = False
+# The client address. With no trusted proxy (the default) only REMOTE_ADDR counts, so a forged
+# X-Forwarded-For changes nothing. Behind TRUSTED_PROXY_COUNT proxies that each append the address
+# they were connected from (nginx's $proxy_add_x_forwarded_for), the client is the N-th entry from
+# the right of X-Forwarded-For (with one proxy: the right-most, the one that proxy wrote; everything
+# left of it came from the client). django-ipware counts the proxies listed *in* the header, one
+# fewer than the proxies in front of Django, hence N - 1. A request that reached Django without the
+# header (a health check on the inner network) falls back to REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT > 0:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
+    AXES_IPWARE_PROXY_ORDER = "left-most"
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = None
+
+# --- Cookies -------------------------------------------------------------------------------------
+# Lax, not Strict: a link from a notification e-mail or a Feishu/DingTalk robot must open the case
+# logged in. The CSRF cookie stays readable by scripts (Swagger UI's "Try it out" sends it as a
+# header; Django's docs note HttpOnly on it protects nothing), the session cookie never is.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# --- Content Security Policy (django-csp), enforced in every environment ------------------------
+# Scripts and styles come from our own origin (static files, WhiteNoise) or carry the response's
+# nonce (``nonce="{{ request.csp_nonce }}"``); no inline event handlers, no eval. Images may be
+# data: URIs (Swagger UI's and the admin's icons). Nothing may frame a page (clickjacking).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+X_FRAME_OPTIONS = "DENY"  # for browsers that predate frame-ancestors
 
 # --- Language and time: Chinese first, Asia/Shanghai -------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -244,5 +317,4 @@ if PRODUCTION:
     SECURE_REFERRER_POLICY = "same-origin"
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SESSION_COOKIE_HTTPONLY = True
-    X_FRAME_OPTIONS = "DENY"
+    LANGUAGE_COOKIE_SECURE = True

@@ -2,6 +2,10 @@
 
 Every test here is marked ``e2e``. Without /usr/bin/chromium the tests are skipped with a reason
 (`.ci/run` installs it, so CI always runs them). Screenshots go to ``test-artifacts/``.
+
+The Content Security Policy is enforced in tests as everywhere: every page a test opens reports each
+violation (the browser's ``securitypolicyviolation`` event, and its "Refused to …" console errors),
+and a test whose pages caused any fails at teardown, naming the directive and the blocked thing.
 """
 
 import os
@@ -40,6 +44,42 @@ def browser_type_launch_args(browser_type_launch_args):
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1366, "height": 768}, "locale": "zh-CN",
             "timezone_id": "Asia/Shanghai"}  # fmt: skip
+
+
+# Runs in every document before the page's own scripts (Playwright injects it past the CSP) and hands
+# each violation to the binding below, which survives navigations.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportCspViolation({
+    directive: event.effectiveDirective, blocked: event.blockedURI, source: event.sourceFile,
+    line: event.lineNumber, sample: event.sample, page: document.location.href,
+  });
+});
+"""
+
+
+@pytest.fixture
+def csp_violations():
+    """The CSP violations the test's pages reported (dicts; console lines as {"console": text})."""
+    return []
+
+
+@pytest.fixture
+def context(context, csp_violations):
+    def report(violation):
+        csp_violations.append(violation)
+
+    context.expose_function("__reportCspViolation", report)
+    context.add_init_script(CSP_LISTENER)
+
+    def on_console(message):
+        text = message.text
+        if message.type == "error" and ("Content Security Policy" in text or text.startswith("Refused to")):
+            csp_violations.append({"console": text})
+
+    context.on("console", on_console)
+    yield context
+    assert csp_violations == [], "the pages broke the Content Security Policy"
 
 
 @pytest.fixture
