@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Payout export benchmark on PostgreSQL: 500 agents, 200,000 ledger entries in one quarter.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/bench_payouts.py [--entries 200000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/bench_payouts.py [--entries 200000] [--reuse]
 
 Creates a scratch database ``reviewdesk_bench_payouts`` (dropped and re-created), migrates it, and
 seeds 500 agents in 5 shops, 40,000 reviews with cases, and the entries (conversion awards with their
@@ -202,6 +202,7 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=CASES)
     parser.add_argument("--child", choices=["floor", "xlsx", "csv"])
     parser.add_argument("--db")
+    parser.add_argument("--reuse", action="store_true", help="measure again on the data of the previous run (no re-seeding)")
     args = parser.parse_args()
     if args.child:
         child(args.child, args.db)
@@ -210,17 +211,25 @@ def main() -> int:
     if not base.startswith("postgres"):
         print("needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres", file=sys.stderr)
         return 2
-    db_url = _scratch_database(base)
-    _setup_django(db_url)
-    from django.core.management import call_command
+    if args.reuse:
+        db_url = base.rsplit("/", 1)[0] + "/" + BENCH_DB
+        _setup_django(db_url)
+        from incentives.models import LedgerEntry
 
-    t = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    seed(args.entries, args.cases)
-    from incentives.models import LedgerEntry
+        print(f"reusing {LedgerEntry.objects.count():,} ledger entries of the previous run ({QUARTER})")
+    else:
+        db_url = _scratch_database(base)
+        _setup_django(db_url)
+        from django.core.management import call_command
 
-    total = LedgerEntry.objects.count()
-    print(f"seeded {total:,} ledger entries ({AGENTS} agents, {args.cases:,} cases, {QUARTER}) in {time.perf_counter() - t:.0f}s")
+        t = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        seed(args.entries, args.cases)
+        from incentives.models import LedgerEntry
+
+        total = LedgerEntry.objects.count()
+        print(f"seeded {total:,} ledger entries ({AGENTS} agents, {args.cases:,} cases, {QUARTER}) in {time.perf_counter() - t:.0f}s")
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (others' work slows every figure)")
 
     floor = _run_child("floor", db_url)
     xlsx = _run_child("xlsx", db_url)
