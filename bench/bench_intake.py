@@ -33,14 +33,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 BENCH_DB = "h4_bench_intake"
 
 
-def _scratch_database(base_url: str) -> str:
+def _scratch_database(base_url: str, name: str) -> str:
     import psycopg
 
     admin = base_url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    return base_url.rsplit("/", 1)[0] + "/" + BENCH_DB
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return base_url.rsplit("/", 1)[0] + "/" + name
 
 
 def _cpu_s() -> float:
@@ -55,15 +55,17 @@ def _rss_mb() -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--db", default=BENCH_DB, help=f"scratch database name (dropped and re-created; default {BENCH_DB})")
     parser.add_argument("--keep-files", action="store_true")
     parser.add_argument("--skip-later", action="store_true", help="skip the later export with revisions")
     parser.add_argument("--tracemalloc", action="store_true", help="also trace the Python heap (slows the run)")
+    parser.add_argument("--profile", metavar="OUT", help="run the end-to-end import under cProfile and dump the stats to OUT")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
         print("needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres", file=sys.stderr)
         return 2
-    os.environ["DATABASE_URL"] = _scratch_database(base)
+    os.environ["DATABASE_URL"] = _scratch_database(base, args.db)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewdesk.settings")
     os.environ["IMPORT_MAX_ROWS"] = str(max(args.rows, 200_000))
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -111,9 +113,18 @@ def main() -> int:
 
     if args.tracemalloc:
         tracemalloc.start()
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     t, c = time.perf_counter(), _cpu_s()
     result = reviews_import_file(shop=shop, data=data, file_name=first.name)
     e2e_s, e2e_cpu = time.perf_counter() - t, _cpu_s() - c
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     heap_peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024 if args.tracemalloc else None
     if args.tracemalloc:
         tracemalloc.stop()

@@ -15,14 +15,32 @@ def review_text(facts: ReviewFacts) -> str:
     return f"{facts.text}\n{facts.appended_text}" if facts.appended_text else facts.text
 
 
-def classify(facts: ReviewFacts, policy: Policy) -> Classification:
+def _counts_key(counts: dict) -> tuple:
+    return tuple(sorted(counts.items())) if counts else ()
+
+
+def classify(facts: ReviewFacts, policy: Policy, *, ui_language: str | None = None) -> Classification:
     """Open a case or not, and why; the issue type by the first matching rule (lowest priority number).
 
     A case opens when the rating is at or below the platform's ``case_rating_max`` or when a rule
     marked "opens a case" matches at any rating. Any malicious signal (or a rule pointing at the
     malicious issue type) makes the case malicious and files it under the malicious issue type.
+
+    The answer depends only on the rating, the text, the signal counts and the return rate, so it
+    is memoised per snapshot on exactly those; a text that no rule or phrase matches at all is one
+    "text class" whatever its words (the rules' combined prefilters decide that, once per call).
     """
     text = review_text(facts)
+    rules_hit = policy.classification_regex is not None and policy.classification_regex.search(text) is not None
+    phrases_hit = policy.phrase_regex is not None and policy.phrase_regex.search(text) is not None
+    key = (
+        "classify", facts.rating, text if (rules_hit or phrases_hit) else None, _counts_key(facts.negative_reviews_same_ip),
+        _counts_key(facts.negative_reviews_same_buyer), facts.return_rate_percent, ui_language or get_language(),
+    )  # fmt: skip
+    return policy.remember(key, lambda: _classify(facts, policy, text, rules_hit=rules_hit, phrases_hit=phrases_hit))
+
+
+def _classify(facts: ReviewFacts, policy: Policy, text: str, *, rules_hit: bool, phrases_hit: bool) -> Classification:
     rule = policy.platform_rule
     case_rating_max = rule.case_rating_max if rule else DEFAULT_CASE_RATING_MAX
     rating_opens = facts.rating <= case_rating_max
@@ -30,7 +48,7 @@ def classify(facts: ReviewFacts, policy: Policy) -> Classification:
     refs = []
     keywords: list[str] = []
     opens_rule = issue_rule = None
-    if policy.classification_regex is not None and policy.classification_regex.search(text):
+    if rules_hit:
         for candidate in policy.classification_rules:
             if candidate.rating_max is not None and facts.rating > candidate.rating_max:
                 continue
@@ -47,7 +65,7 @@ def classify(facts: ReviewFacts, policy: Policy) -> Classification:
                 if issue_rule is not None and (opens_rule is not None or rating_opens):
                     break
 
-    signals, signal_refs = malicious_signals(facts, policy, text)
+    signals, signal_refs = _malicious_signals(facts, policy, text, phrases_hit=phrases_hit)
     refs.extend(signal_refs)
     opens_case = rating_opens or opens_rule is not None
     if rating_opens:
@@ -100,9 +118,13 @@ def malicious_signals(facts: ReviewFacts, policy: Policy, text: str | None = Non
     """The signals that fired, as sentences naming each signal, and their rule refs."""
     if text is None:
         text = review_text(facts)
+    phrases_hit = policy.phrase_regex is not None and policy.phrase_regex.search(text) is not None
+    return _malicious_signals(facts, policy, text, phrases_hit=phrases_hit)
+
+
+def _malicious_signals(facts: ReviewFacts, policy: Policy, text: str, *, phrases_hit: bool) -> tuple[list[str], list]:
     fired: list[str] = []
     refs = []
-    phrases_hit = policy.phrase_regex is not None and policy.phrase_regex.search(text) is not None
     for signal in policy.malicious_signals:
         if signal.kind == "phrase":
             if not phrases_hit or signal.regex is None:
@@ -132,7 +154,7 @@ def _number(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def customer_tier(facts: ReviewFacts, policy: Policy) -> tuple[CustomerTierSpec | None, str]:
+def customer_tier(facts: ReviewFacts, policy: Policy, *, ui_language: str | None = None) -> tuple[CustomerTierSpec | None, str]:
     """The first tier (by priority) whose every filled condition holds; a tier with none is the fallback."""
     for tier in policy.customer_tiers:
         if tier.min_annual_spend is not None and (facts.annual_spend is None or facts.annual_spend < tier.min_annual_spend):
@@ -142,7 +164,7 @@ def customer_tier(facts: ReviewFacts, policy: Policy) -> tuple[CustomerTierSpec 
         days = facts.days_since_last_order
         if tier.min_days_since_last_order is not None and (days is None or days < tier.min_days_since_last_order):
             continue
-        return tier, policy.remember(("tier", tier.ref.id, get_language()), lambda tier=tier: _tier_reason(tier))
+        return tier, policy.remember(("tier", tier.ref.id, ui_language or get_language()), lambda tier=tier: _tier_reason(tier))
     return None, _("没有配置客户分层")
 
 

@@ -21,14 +21,23 @@ def money(value: Decimal | int | None) -> Decimal:
 
 
 def compensation_options(
-    facts: ReviewFacts, policy: Policy, *, issue_type: IssueTypeSpec | None, customer_tier: str | None
-) -> tuple[tuple[CompensationOffer, ...], str]:
+    facts: ReviewFacts, policy: Policy, *, issue_type: IssueTypeSpec | None, customer_tier: str | None,
+    ui_language: str | None = None,
+) -> tuple[tuple[CompensationOffer, ...], str]:  # fmt: skip
     """(offers, reason). A rule matches when its issue type, customer-tier code and amount band are
     empty or match; its options are offered in order (rule priority, then option order). A banded
-    rule never matches an unknown order amount. Non-compensable issue types get no offer."""
+    rule never matches an unknown order amount. Non-compensable issue types get no offer.
+
+    The answer reads only the issue type, the tier, the order amount and the shipping fee: memoised
+    per snapshot on those."""
     if issue_type is None:
         return (), _("没有问题类型，不计算补偿")
-    language = get_language()
+    language = ui_language or get_language()
+    key = ("compensation", issue_type.id, customer_tier, facts.order_amount, facts.shipping_fee, language)
+    return policy.remember(key, lambda: _options(facts, policy, issue_type, customer_tier, language))
+
+
+def _options(facts: ReviewFacts, policy: Policy, issue_type: IssueTypeSpec, customer_tier: str | None, language: str):
     if not issue_type.compensable:
         return (), _("问题类型“%(name)s”不补偿(恶意差评走证据收集与平台申诉)") % {"name": issue_type.name}
     offers: list[CompensationOffer] = []

@@ -19,28 +19,25 @@ def decide(facts: ReviewFacts, policy: Policy, *, context: dict | None = None, l
     ``context`` adds whitelisted placeholder values (order_no, buyer_nick …) to the templates; the
     engine itself fills ``issue`` with the issue type's name.
     """
-    classification = classify(facts, policy)
-    tier, tier_reason = customer_tier(facts, policy)
+    ui_language = get_language()
+    classification = classify(facts, policy, ui_language=ui_language)
+    tier, tier_reason = customer_tier(facts, policy, ui_language=ui_language)
     windows = platform_windows(facts, policy)
     reasons = [classification.reason, tier_reason]
-    contact = policy.contact_limit
-    contact_limit = (
-        ContactLimitDecision(contact.ref, contact.max_attempts_per_case, contact.min_minutes_between,
-                             contact.quiet_start, contact.quiet_end)  # fmt: skip
-        if contact else None
-    )
+    contact_limit = policy.remember(("contact-limit",), lambda: _contact_limit(policy)) if policy.contact_limit else None
     if not classification.opens_case:
         return Decision(
             facts=facts, customer_tier=tier.code if tier else None, customer_tier_rule=tier.ref if tier else None,
             classification=classification, sla=None, windows=windows, compensation=(), templates=(),
-            reasons=tuple(reasons), compensation_reason=_("不开案，不计算补偿"), contact_limit=contact_limit,
+            reasons=tuple(reasons), compensation_reason=policy.remember(("no-case", ui_language), lambda: _("不开案，不计算补偿")),
+            contact_limit=contact_limit,
         )  # fmt: skip
 
-    sla_decision = sla(facts, policy, classification)
+    sla_decision = sla(facts, policy, classification, ui_language=ui_language)
     reasons.append(sla_decision.reason)
     issue = policy.issue_types.get(classification.issue_type_id) if classification.issue_type_id else None
     offers, compensation_reason = compensation_options(
-        facts, policy, issue_type=issue, customer_tier=tier.code if tier else None
+        facts, policy, issue_type=issue, customer_tier=tier.code if tier else None, ui_language=ui_language
     )
     reasons.append(compensation_reason)
 
@@ -52,7 +49,6 @@ def decide(facts: ReviewFacts, policy: Policy, *, context: dict | None = None, l
         chosen = applicable_templates(policy, issue_type_id=classification.issue_type_id, language=language)
         return render_for_case(policy, chosen, render_context)
 
-    ui_language = get_language()
     if context:
         templates = render()
     else:  # the default context depends only on the issue type: render once per snapshot
@@ -61,7 +57,7 @@ def decide(facts: ReviewFacts, policy: Policy, *, context: dict | None = None, l
 
     appeal = None
     if classification.malicious:
-        appeal = _appeal(policy, windows)
+        appeal = _appeal(policy, windows, ui_language)
         reasons.append(appeal.reason)
     return Decision(
         facts=facts, customer_tier=tier.code if tier else None, customer_tier_rule=tier.ref if tier else None,
@@ -71,15 +67,26 @@ def decide(facts: ReviewFacts, policy: Policy, *, context: dict | None = None, l
     )  # fmt: skip
 
 
-def _appeal(policy: Policy, windows) -> AppealDecision:
+def _contact_limit(policy: Policy) -> ContactLimitDecision:
+    contact = policy.contact_limit
+    return ContactLimitDecision(contact.ref, contact.max_attempts_per_case, contact.min_minutes_between,
+                                contact.quiet_start, contact.quiet_end)  # fmt: skip
+
+
+def _appeal_reason(policy: Policy, appeal_allowed: bool) -> str:
     checklist = policy.appeal_checklist
-    if not windows.appeal_allowed:
-        reason = _("本平台规则不支持申诉恶意评价，保留证据备查")
-    elif checklist is None:
-        reason = _("本平台没有配置申诉清单")
-    else:
-        reason = _("恶意差评：按申诉清单收集%(evidence)s，理由可选%(reasons)s") % {
-            "evidence": "、".join(checklist.evidence), "reasons": "、".join(checklist.reasons)}  # fmt: skip
+    if not appeal_allowed:
+        return _("本平台规则不支持申诉恶意评价，保留证据备查")
+    if checklist is None:
+        return _("本平台没有配置申诉清单")
+    return _("恶意差评：按申诉清单收集%(evidence)s，理由可选%(reasons)s") % {
+        "evidence": "、".join(checklist.evidence), "reasons": "、".join(checklist.reasons)}  # fmt: skip
+
+
+def _appeal(policy: Policy, windows, language: str) -> AppealDecision:
+    checklist = policy.appeal_checklist
+    allowed = windows.appeal_allowed
+    reason = policy.remember(("appeal-reason", allowed, language), lambda: _appeal_reason(policy, allowed))
     return AppealDecision(
         rule=checklist.ref if checklist else None,
         allowed=windows.appeal_allowed,

@@ -38,14 +38,25 @@ def deadline(start: dt.datetime, minutes: int, policy: Policy, *, calendar: Cale
     return add_business_minutes(start, minutes, (calendar or policy.calendar).spec)
 
 
-def sla(facts: ReviewFacts, policy: Policy, classification: Classification) -> SlaDecision | None:
-    """The tier for the issue type (or the fallback tier) and its deadlines from ``facts.received_at``."""
+def sla(facts: ReviewFacts, policy: Policy, classification: Classification, *, ui_language: str | None = None) -> SlaDecision | None:
+    """The tier for the issue type (or the fallback tier) and its deadlines from ``facts.received_at``.
+
+    The decision depends only on the tier and the start (one import starts every clock at the same
+    moment), so it is memoised per snapshot on (tier, start): six business-time walks per tier and
+    start instead of per review.
+    """
     if not classification.opens_case:
         return None
     tier = policy.sla_tiers.get(classification.issue_type_id) if classification.issue_type_id else None
     fallback = tier is None
     if tier is None:
         tier = policy.sla_tiers.get(None)
+    language = ui_language or get_language()
+    key = ("sla-decision", tier.ref.id if tier else None, fallback, classification.issue_type_name, facts.received_at, language)
+    return policy.remember(key, lambda: _sla(facts, policy, classification, tier, fallback, language))
+
+
+def _sla(facts: ReviewFacts, policy: Policy, classification: Classification, tier, fallback: bool, language: str) -> SlaDecision:
     if tier is None:
         return SlaDecision(
             tier=None, tier_name="", handling_role="", escalation_role="", warn_at_percent=0,
@@ -63,7 +74,7 @@ def sla(facts: ReviewFacts, policy: Policy, classification: Classification) -> S
         due = {key: add_business_minutes(start, minutes, spec) for key, minutes in targets}
         warn = {key: add_business_minutes(start, minutes * tier.warn_at_percent // 100, spec) for key, minutes in targets}
     reason = policy.remember(
-        ("sla", tier.ref.id, fallback, get_language()), lambda: _tier_reason(tier, calendar, classification, fallback)
+        ("sla", tier.ref.id, fallback, language), lambda: _tier_reason(tier, calendar, classification, fallback)
     )
     return SlaDecision(
         tier=tier.ref, tier_name=tier.name, handling_role=tier.handling_role, escalation_role=tier.escalation_role,
