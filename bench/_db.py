@@ -83,11 +83,26 @@ def start_qcluster(*, log: Path, env: dict | None = None) -> subprocess.Popen:
     return start([sys.executable, str(ROOT / "manage.py"), "qcluster"], log=log, env=env)
 
 
+ACCESS_FORMAT = "ACCESS %(m)s %(U)s %(q)s %(s)s %(D)s"  # method, path, query, status, microseconds in the worker
+
+
 def start_gunicorn(*, port: int, workers: int, log: Path, env: dict | None = None, timeout: int = 60) -> subprocess.Popen:
+    """gunicorn on 127.0.0.1:``port``; its access log (``ACCESS_FORMAT``) goes to ``log``."""
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     args = [gunicorn, "reviewdesk.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--timeout", str(timeout), "--graceful-timeout", "5", "--access-logfile", "-"]  # fmt: skip
+            "--timeout", str(timeout), "--graceful-timeout", "5", "--access-logfile", "-",
+            "--access-logformat", ACCESS_FORMAT]  # fmt: skip
     return start(args, log=log, env=env)
+
+
+def access_log(log: Path) -> list[tuple[str, str, str, int, float]]:
+    """(method, path, query, status, milliseconds inside the worker) of every request gunicorn logged."""
+    rows = []
+    for line in log.read_text(errors="replace").splitlines():
+        parts = line.split(" ")
+        if len(parts) == 6 and parts[0] == "ACCESS":
+            rows.append((parts[1], parts[2], parts[3], int(parts[4]), int(parts[5]) / 1000))
+    return rows
 
 
 def stop(process: subprocess.Popen | None, *, grace: float = 20.0) -> None:
