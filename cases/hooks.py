@@ -5,7 +5,9 @@
   reason the user is not eligible (shown to supervisors), None means eligible. With none registered,
   everyone is certified.
 - ``case_events``: callables ``(*, event: str, case_id: int, payload: dict) -> None`` called after
-  commit for named case events (e.g. "conversion_candidate", "conversion_reverted", "resolved").
+  commit for named case events (e.g. "conversion_candidate", "conversion_reverted", "resolved";
+  "offer_made" and "offer_answered" with payload ``{"offer_id", "status"}`` when an agent offers an
+  option, or puts it up for approval, and when the buyer accepts or declines it).
 """
 
 from reviewdesk.hooks import Registry

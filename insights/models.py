@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from insights.choices import Dimension, RecipientPurpose
@@ -39,11 +41,49 @@ class ReviewRollup(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["shop", "day", "dimension", "key"], name="uniq_insights_rollup"),
         ]
-        indexes = [models.Index(fields=["dimension", "day", "shop"], name="insights_rollup_dim_day")]
+        indexes = [
+            models.Index(fields=["dimension", "day", "shop"], name="insights_rollup_dim_day"),  # all shops (weekly)
+            models.Index(fields=["shop", "dimension", "day"], name="insights_rollup_shop_dim_day"),  # one shop's range
+        ]
         permissions = [("view_insights", _("可查看数据看板、周报和超时未解决清单"))]
 
     def __str__(self):
         return f"{self.shop_id} {self.day} {self.dimension}:{self.key}"
+
+
+class OfferRollup(models.Model):
+    """Compensation offers per shop, Asia/Shanghai day *the case was opened* (the dashboard's range
+    selects offers by their case's opening), option, issue type and buyer answer: how many and what
+    they cost. The dashboard's cost and acceptance tables read it instead of every offer. Derived
+    data, kept current by ``insights.services.offer_rollup`` when an offer is made or answered."""
+
+    shop = models.ForeignKey(
+        "reviewdesk.Shop", on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺")
+    )
+    day = models.DateField(_("开案日期(北京时间)"))
+    platform = models.CharField(_("平台"), max_length=16, choices=Platform.choices)
+    option_id = models.PositiveIntegerField(_("方案ID"))
+    option_name = models.CharField(_("方案"), max_length=100)
+    issue_type = models.ForeignKey(
+        "policies.IssueType", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("问题类型")
+    )  # fmt: skip
+    answer = models.CharField(_("买家答复"), max_length=16, blank=True, help_text=_("空表示尚未答复。"))
+    offers = models.PositiveIntegerField(_("方案数"), default=0)
+    cost = models.DecimalField(_("成本(元)"), max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("补偿方案日汇总")
+        verbose_name_plural = _("补偿方案日汇总")
+        constraints = [
+            # Coalesce: one row per key even without an issue type (NULLs are distinct in a unique index).
+            models.UniqueConstraint(
+                "shop", "day", "option_id", "option_name", Coalesce("issue_type", Value(0)), "answer",
+                name="uniq_insights_offer_rollup",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self):
+        return f"{self.shop_id} {self.day} {self.option_name} {self.answer or '-'}: {self.offers}"
 
 
 class RollupState(models.Model):

@@ -15,7 +15,7 @@ from cases.choices import WorkflowAction as A
 from cases.errors import WorkflowError as E
 from cases.models import Case, CompensationOffer
 from cases.notify.choices import NotificationKind
-from cases.services.workflow_core import begin, commit, refusal_error, refuse
+from cases.services.workflow_core import begin, commit, emit, refusal_error, refuse
 from cases.workflow.compose import offer_options
 from cases.workflow.guards import approver_refusal, roles_of
 from cases.workflow.table import transition_for
@@ -48,6 +48,11 @@ def _offer_payload(offer: CompensationOffer, note: str = "") -> dict:
     }  # fmt: skip
 
 
+def _offer_event(event: str, offer: CompensationOffer):
+    """After commit: tell ``cases.hooks.case_events`` (the insights offers rollup counts offers and answers)."""
+    return emit(event, offer.case_id, {"offer_id": offer.pk, "status": offer.status})
+
+
 def _notify(kind: str, offer: CompensationOffer, *, user_ids=None, role: str = "", person, decision: str = "", reason: str = ""):
     """After commit: a bell notification about ``offer`` to ``user_ids`` or to the shop's ``role`` members."""
 
@@ -75,7 +80,8 @@ def _request(case: Case, option, *, by, version: int, note: str, now: dt.datetim
     offer = _record(case, option, status=OfferStatus.PENDING_APPROVAL, by=by, now=now, approval_role=role)
     commit(case=case, by=by, version=version, action=A.REQUEST_APPROVAL, to_state=row.to_state, now=now,
            payload=_offer_payload(offer, note) | {"reason": option.reason},
-           after_commit=[_notify(NotificationKind.APPROVAL_REQUESTED, offer, role=role, person=by, reason=option.reason)])  # fmt: skip
+           after_commit=[_offer_event("offer_made", offer),
+                         _notify(NotificationKind.APPROVAL_REQUESTED, offer, role=role, person=by, reason=option.reason)])  # fmt: skip
     return case
 
 
@@ -89,7 +95,7 @@ def case_offer(*, case_id: int, by, version: int, option_id=None, note: str = ""
             return _request(case, option, by=by, version=version, note=note, now=now)
         offer = _record(case, option, status=OfferStatus.OFFERED, by=by, now=now)
         commit(case=case, by=by, version=version, action=A.OFFER, to_state=row.to_state, now=now,
-               payload=_offer_payload(offer, note))  # fmt: skip
+               payload=_offer_payload(offer, note), after_commit=[_offer_event("offer_made", offer)])  # fmt: skip
     return case
 
 
@@ -152,7 +158,8 @@ def _answer(*, case_id, by, version, offer_id, note, now, action: str, status: s
         offer.status, offer.buyer_answer, offer.answered_at = status, status, now
         offer.save(update_fields=["status", "buyer_answer", "answered_at"])
         commit(case=case, by=by, version=version, action=action, to_state=row.to_state, now=now,
-               payload=_offer_payload(offer, note) | {"offer_status": [OfferStatus.OFFERED, status]})  # fmt: skip
+               payload=_offer_payload(offer, note) | {"offer_status": [OfferStatus.OFFERED, status]},
+               after_commit=[_offer_event("offer_answered", offer)])  # fmt: skip
     return case
 
 

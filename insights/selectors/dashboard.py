@@ -15,7 +15,8 @@ opened in the range (index ``case_shop_opened``). Definitions, as the tests stat
 - Conversion rate: cases whose platform allowed a revision, converted (a later import showed a
   better rating) / all such cases.
 - Compensation cost: cost of offers the buyer accepted. Acceptance rate: accepted / answered offers,
-  beside the option's expected acceptance (policies.CompensationOption.expected_acceptance).
+  beside the option's expected acceptance (policies.CompensationOption.expected_acceptance). Offers
+  of the cases opened in the range, read from the offers rollup (insights.models.OfferRollup).
 - Appeals: filed in the range; won / lost / pending.
 - Open workload: cases open now (not limited to the range); overdue = past the resolution target.
 """
@@ -34,10 +35,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.choices import OPEN_STATUSES, AppealOutcome, OfferStatus, WorkflowAction
-from cases.models import Appeal, Case, CaseEvent, CompensationOffer, SlaEvent
+from cases.models import Appeal, Case, CaseEvent, SlaEvent
 from cases.notify.choices import SlaEventKind, SlaTarget
 from insights.choices import Dimension
-from insights.models import ReviewRollup
+from insights.models import OfferRollup, ReviewRollup
 from insights.periods import day_start, week_of
 from insights.tables import Table, money, percent
 from policies.models import CompensationOption
@@ -66,6 +67,10 @@ class Filters:
             shop_id__in=self.shop_ids, opened_at__gte=self.start_at, opened_at__lt=self.end_at
         )
         return cases.filter(platform=self.platform) if self.platform else cases
+
+    def offer_rollup(self):
+        rows = OfferRollup.objects.filter(shop_id__in=self.shop_ids, day__gte=self.start, day__lte=self.end)
+        return rows.filter(platform=self.platform) if self.platform else rows
 
     def rollup(self, dimension: str):
         rows = ReviewRollup.objects.filter(
@@ -255,20 +260,16 @@ def conversion_table(filters: Filters, *, figures: dict | None = None) -> Table:
 
 
 def compensation_tables(filters: Filters) -> tuple[Table, Table, Table]:
-    """One grouped query (option × issue type) folded into the three tables."""
-    offers = CompensationOffer.objects.filter(case__shop_id__in=filters.shop_ids, case__opened_at__gte=filters.start_at,
-                                              case__opened_at__lt=filters.end_at)  # fmt: skip
-    if filters.platform:
-        offers = offers.filter(case__platform=filters.platform)
+    """One grouped query of the offers rollup (option × issue type) folded into the three tables."""
     groups = (
-        offers.values("option_id", "option_name", "case__issue_type__name")
+        filters.offer_rollup().values("option_id", "option_name", "issue_type__name")
         .annotate(
-            answered=Count("pk", filter=Q(buyer_answer__in=[OfferStatus.ACCEPTED, OfferStatus.DECLINED])),
-            accepted=Count("pk", filter=Q(buyer_answer=OfferStatus.ACCEPTED)),
-            cost=Sum("cost", filter=Q(buyer_answer=OfferStatus.ACCEPTED)),
+            answered=Sum("offers", filter=Q(answer__in=[OfferStatus.ACCEPTED, OfferStatus.DECLINED]), default=0),
+            accepted=Sum("offers", filter=Q(answer=OfferStatus.ACCEPTED), default=0),
+            cost=Sum("cost", filter=Q(answer=OfferStatus.ACCEPTED)),
         )
         .order_by()
-    )
+    )  # fmt: skip
     by_option: dict[tuple[str, int], list] = defaultdict(lambda: [0, 0, 0])
     by_issue: dict[str, list] = defaultdict(lambda: [0, 0])
     for row in groups:
@@ -277,7 +278,7 @@ def compensation_tables(filters: Filters) -> tuple[Table, Table, Table]:
         option[1] += row["accepted"]
         option[2] += row["cost"] or 0
         if row["accepted"]:
-            issue = by_issue[row["case__issue_type__name"] or ""]
+            issue = by_issue[row["issue_type__name"] or ""]
             issue[0] += row["accepted"]
             issue[1] += row["cost"] or 0
     expected = dict(

@@ -11,6 +11,9 @@ missed). A conversion (counted through its case) arrives with such a batch too; 
 Rebuilding a day is DELETE + INSERT of that day's rows in one transaction, computed from the reviews
 themselves: running it twice, or concurrently with a refresh, leaves the same rows.
 
+The offers rollup (services.offer_rollup) is rebuilt with the same days here, and at once when the
+workflow publishes an offer event.
+
 A review's rating for the counts is the one it was counted with as 中差评: ``case.converted_from_rating``
 when the buyer later revised it (a conversion does not erase the cause), else its current rating.
 """
@@ -30,6 +33,7 @@ from cases.models import Case, ImportBatch, Review
 from insights.choices import NEGATIVE_RATING_MAX, NEUTRAL_RATING, Dimension
 from insights.models import ReviewRollup, RollupState
 from insights.periods import SHANGHAI, day_start
+from insights.services.offer_rollup import offer_rollup_rebuild, offer_rollup_rebuild_shop
 
 OVERLAP = dt.timedelta(minutes=15)
 DELETE_CHUNK = 500
@@ -113,8 +117,9 @@ def _insert_select_pg(shop_id: int, platform: str, first: dt.date, last: dt.date
     return written
 
 
-def rollup_rebuild(*, shop_id: int, days: Iterable[dt.date]) -> int:
-    """Recompute the rollup rows of ``days`` of one shop from its reviews; returns rows written."""
+def rollup_rebuild(*, shop_id: int, days: Iterable[dt.date], offers: bool = True) -> int:
+    """Recompute the rollup rows of ``days`` of one shop from its reviews (and, unless ``offers`` is
+    False, the offers rollup of the cases opened on those days); returns rows written."""
     days = set(days)
     if not days:
         return 0
@@ -130,10 +135,14 @@ def rollup_rebuild(*, shop_id: int, days: Iterable[dt.date]) -> int:
                 shop_id=shop_id, day__in=ordered[start : start + DELETE_CHUNK]
             ).delete()
         if connection.vendor == "postgresql":
-            return _insert_select_pg(shop_id, platform, ordered[0], ordered[-1], ordered)
-        rows = _rows(shop_id, platform, ordered[0], ordered[-1], days)
-        ReviewRollup.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
+            written = _insert_select_pg(shop_id, platform, ordered[0], ordered[-1], ordered)
+        else:
+            rows = _rows(shop_id, platform, ordered[0], ordered[-1], days)
+            ReviewRollup.objects.bulk_create(rows, batch_size=2000)
+            written = len(rows)
+        if offers:
+            written += offer_rollup_rebuild(shop_id=shop_id, days=days)
+    return written
 
 
 def rollup_rebuild_pairs(pairs: Iterable[tuple[int, dt.date]]) -> int:
@@ -144,7 +153,7 @@ def rollup_rebuild_pairs(pairs: Iterable[tuple[int, dt.date]]) -> int:
 
 
 def rollup_rebuild_all(*, shop_ids: Iterable[int] | None = None) -> int:
-    """Backfill: every day of every (or the given) shop, from its first to its last review."""
+    """Backfill: every day of every (or the given) shop, from its first to its last review, and its offers."""
     from reviewdesk.models import Shop
 
     shops = Shop.objects.all() if shop_ids is None else Shop.objects.filter(pk__in=list(shop_ids))
@@ -153,15 +162,14 @@ def rollup_rebuild_all(*, shop_ids: Iterable[int] | None = None) -> int:
         span = Review.objects.filter(shop_id=shop_id).aggregate(
             first=Min("reviewed_at"), last=Max("reviewed_at")
         )
-        if span["first"] is None:
-            ReviewRollup.objects.filter(shop_id=shop_id).delete()
-            continue
-        first, last = span["first"].astimezone(SHANGHAI).date(), span["last"].astimezone(SHANGHAI).date()
         with transaction.atomic():
             ReviewRollup.objects.filter(shop_id=shop_id).delete()
-            written += rollup_rebuild(
-                shop_id=shop_id, days=[first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
-            )
+            if span["first"] is not None:
+                first, last = span["first"].astimezone(SHANGHAI).date(), span["last"].astimezone(SHANGHAI).date()
+                days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+                written += rollup_rebuild(shop_id=shop_id, days=days, offers=False)
+            # A case may open days after its review was written: the offers' days span their own range.
+            written += offer_rollup_rebuild_shop(shop_id=shop_id)
     return written
 
 
