@@ -162,6 +162,10 @@ if TRUSTED_PROXY_COUNT > 0:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
     AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
     AXES_IPWARE_PROXY_ORDER = "left-most"
+    # Not strict: ipware's strict mode rejects a header with more entries than proxies, i.e. any the
+    # client pre-filled, and falls back to the proxy's own address, which would let one client's
+    # forged header count its failures against everyone behind the proxy.
+    IPWARE_STRICT = False
 else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
     AXES_IPWARE_PROXY_COUNT = None
