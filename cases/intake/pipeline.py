@@ -30,6 +30,7 @@ DEFAULT_LEVELS = {"好评": 5, "中评": 3, "差评": 1}
 # A cell that Excel or WPS would run when the data is exported again: =HYPERLINK(…), +cmd|' /C calc'!A0,
 # @SUM(…). Only the function-call and DDE shapes, so that a nick like "=_=" or "-_-" still passes.
 _FORMULA = re.compile(r"^[=+\-@]\s*(?:[A-Za-z_][A-Za-z0-9_.]*\s*\(|[A-Za-z0-9_.]+\s*\|)")
+_FORMULA_FIRST = frozenset("=+-@")  # the pattern's first character: most cells need no regex at all
 
 
 @dataclass
@@ -76,7 +77,7 @@ def clean_values(raw: dict, *, shop, levels: dict[str, int], required=(), id_fie
                 limit = TEXT_FIELDS[name]
                 if limit and len(value) > limit:
                     raise n.BadValue(_("超过%(max)d个字符(实际%(len)d个)") % {"max": limit, "len": len(value)})
-                if _FORMULA.match(value):
+                if value and value[0] in _FORMULA_FIRST and _FORMULA.match(value):
                     raise n.BadValue(_("“%(v)s”像是Excel公式，为防止公式注入已拒绝") % {"v": value[:40]})
             elif name in ID_FIELDS:
                 value = n.identifier(cell)
