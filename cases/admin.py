@@ -13,7 +13,12 @@ from cases.intake.pipeline import DEFAULT_LEVELS, clean_values
 from cases.models import ApiToken, Buyer, Case, ImportBatch, ImportMapping, Review, ReviewRevision
 from cases.models.intake import MAPPING_HELP, hash_token_key
 from cases.services.submit import API_REQUIRED, INPUT_FIELDS, review_save_manual
+from cases.workflow import mask_address, mask_contact_values, mask_phone
 from reviewdesk.access import visible_shop_ids
+
+# A stored review's phone and address show masked in the admin too (the unmasked values are read only
+# through the case page's reveal, which is recorded); they are typed in only when a review is added.
+MASKED_CONTACT = {"buyer_phone": "masked_buyer_phone", "buyer_address": "masked_buyer_address"}
 
 
 class ShopScopedAdmin(admin.ModelAdmin):
@@ -37,8 +42,9 @@ class ReviewForm(forms.ModelForm):
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["external_id"].required = False
-        self.fields["external_id"].help_text = _("留空时由子订单编号，或订单编号+商品ID生成。")
+        if "external_id" in self.fields:  # read-only (not a form field) once the review exists
+            self.fields["external_id"].required = False
+            self.fields["external_id"].help_text = _("留空时由子订单编号，或订单编号+商品ID生成。")
         if request is not None and not request.user.is_superuser and "shop" in self.fields:
             self.fields["shop"].queryset = self.fields["shop"].queryset.filter(pk__in=visible_shop_ids(request.user))
 
@@ -50,6 +56,8 @@ class ReviewForm(forms.ModelForm):
         raw = {name: data.get(name) for name in INPUT_FIELDS if name in data}
         if self.instance.pk:
             raw["external_id"] = self.instance.external_id
+            for name in MASKED_CONTACT:  # not on the change form: kept as stored
+                raw.setdefault(name, getattr(self.instance, name))
         values, problems = clean_values(raw, shop=shop, levels=DEFAULT_LEVELS, required=API_REQUIRED, id_fields=("sub_order_no", "order_no"))
         if problems:
             raise ValidationError({(name if name in self.fields else "__all__"): message for name, message in problems})
@@ -67,8 +75,16 @@ class RevisionInline(admin.TabularInline):
     model = ReviewRevision
     extra = 0
     can_delete = False
-    fields = ["at", "source", "rating_before", "rating_after", "changed_fields", "before", "after", "by", "batch"]
+    fields = ["at", "source", "rating_before", "rating_after", "changed_fields", "masked_before", "masked_after", "by", "batch"]
     readonly_fields = fields
+
+    @admin.display(description=_("修改前"))
+    def masked_before(self, revision):
+        return mask_contact_values(revision.before)
+
+    @admin.display(description=_("修改后"))
+    def masked_after(self, revision):
+        return mask_contact_values(revision.after)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -96,8 +112,20 @@ class ReviewAdmin(ShopScopedAdmin):
 
         return RequestForm
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj is None else list(dict.fromkeys(MASKED_CONTACT.get(name, name) for name in fields))
+
     def get_readonly_fields(self, request, obj=None):
-        return ["shop", "external_id"] if obj else []
+        return ["shop", "external_id", *MASKED_CONTACT.values()] if obj else []
+
+    @admin.display(description=_("买家电话"))
+    def masked_buyer_phone(self, review):
+        return mask_phone(review.buyer_phone) or "—"
+
+    @admin.display(description=_("收货地址"))
+    def masked_buyer_address(self, review):
+        return mask_address(review.buyer_address) or "—"
 
     def save_model(self, request, obj, form, change):
         shop = obj.shop if change else form.cleaned_data["shop"]
@@ -110,7 +138,10 @@ class ReviewAdmin(ShopScopedAdmin):
             messages.info(request, _("已按规则分诊并开案：案件 #%(id)s。") % {"id": result.case_id})
 
     def save_related(self, request, form, formsets, change):
-        pass
+        # The intake service wrote the review; the revisions inline is read-only. The change message
+        # still reads what each formset saved: nothing.
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.choices import CaseStatus, WorkflowAction
-from cases.workflow import allowed_actions, can_reveal, mask_address, mask_phone
+from cases.workflow import allowed_actions, can_reveal, mask_address, mask_contact_values, mask_phone
 
 # Timeline payload keys that could carry buyer contact data: never answered.
 PAYLOAD_HIDDEN = frozenset({"phone", "address", "buyer_phone", "buyer_address"})
@@ -66,14 +66,21 @@ class CaseListSerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
 
+class ContactMaskedValuesField(serializers.DictField):
+    """A revision's field values; a changed buyer phone or address shows masked, like the review's own."""
+
+    def to_representation(self, value):
+        return super().to_representation(mask_contact_values(value))
+
+
 class RevisionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     at = serializers.DateTimeField()
     changed_fields = serializers.ListField(child=serializers.CharField())
     rating_before = serializers.IntegerField(allow_null=True)
     rating_after = serializers.IntegerField(allow_null=True)
-    before = serializers.DictField()
-    after = serializers.DictField()
+    before = ContactMaskedValuesField()
+    after = ContactMaskedValuesField()
     source = serializers.CharField()
 
 

@@ -29,5 +29,13 @@ def mask_address(address: str | None) -> str:
     return address[:keep] + "*" * min(len(address) - keep, 8)
 
 
+CONTACT_MASKS = {"buyer_phone": mask_phone, "buyer_address": mask_address}
+
+
+def mask_contact_values(values: dict | None) -> dict:
+    """A review's field values (a revision's before/after) with the buyer's phone and address masked."""
+    return {key: CONTACT_MASKS[key](value) if key in CONTACT_MASKS and value else value for key, value in (values or {}).items()}
+
+
 def can_reveal(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("cases.reveal_buyer_contact"))
