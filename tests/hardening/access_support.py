@@ -1,0 +1,313 @@
+"""The access matrix's machinery: every URL pattern the resolver knows, a world with one real object of
+everything those URLs name (two shops, every role), and the helpers that fill a pattern's parameters
+and compare what a refused request left behind.
+
+The world is built once per module inside a transaction rolled back at the end (see
+``tests.insights.conftest``); each test still runs in its own savepoint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+ROLES = ("anonymous", "agent_a", "agent_b", "supervisor", "legal", "manager", "hr")
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+_counter = itertools.count(1)
+
+
+# --- discovery ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """One URL pattern: ``key`` is its name (with namespace) or, for an unnamed one, its full route."""
+
+    key: str
+    name: str | None
+    route: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.route.startswith("admin/")
+
+
+def _walk(patterns, prefix: str = "", namespace: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(p for p in (namespace, pattern.namespace) if p)
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            route = prefix + str(pattern.pattern)
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield Route(key=name or route, name=name, route=route)
+
+
+def discover() -> list[Route]:
+    """Every pattern of the project's URLconf (web UI, admin, API), in URLconf order, keys unique."""
+    routes = list(_walk(get_resolver().url_patterns))
+    keys = [r.key for r in routes]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    assert not duplicates, f"URL names used twice: {duplicates}"
+    return routes
+
+
+# --- the admin: which ModelAdmin a pattern belongs to ---------------------------------------------
+
+ADMIN_SUFFIXES = ("changelist", "add", "history", "delete", "change", "import", "process_import", "export",
+                  "simple_history")  # fmt: skip
+
+
+def admin_models() -> dict[str, type]:
+    """``app_label.model_name`` → model, for every model registered on the admin site."""
+    return {f"{m._meta.app_label}.{m._meta.model_name}": m for m in admin.site._registry}
+
+
+def admin_target(route: Route) -> tuple[str, str] | None:
+    """(model label, kind) of a ModelAdmin's URL, or None for the admin site's own URLs."""
+    for label, model in admin_models().items():
+        app, name = label.split(".")
+        base = f"admin/{app}/{name}/"
+        if route.name is None and route.route == f"{base}<path:object_id>/":
+            return label, "redirect"
+        for suffix in ADMIN_SUFFIXES:
+            if route.name == f"admin:{app}_{name}_{suffix}":
+                return label, suffix
+    return None
+
+
+# --- the world -------------------------------------------------------------------------------------
+
+
+def _user(role: str | None, *shops, staff: bool = False, name: str = ""):
+    from reviewdesk.models import ShopMembership, User
+
+    n = next(_counter)
+    user = User.objects.create(username=f"am{n}-{role}", employee_code=f"AM{n:04d}", display_name=name or f"{role}{n}",
+                               is_staff=staff)  # fmt: skip
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    for shop in shops:
+        ShopMembership.objects.create(shop=shop, user=user)
+    return user
+
+
+def _evidence(case, by):
+    from cases.models import Evidence
+
+    evidence = Evidence(case=case, original_name="聊天截图.png", kind="image", size=len(PNG), content_type="image/png",
+                        uploaded_by=by, uploaded_at=timezone.now())  # fmt: skip
+    evidence.file.save("x.png", ContentFile(PNG), save=False)
+    evidence.save()
+    return evidence
+
+
+def _follow_up(case):
+    from cases.models import FollowUpTask
+
+    return FollowUpTask.objects.create(case=case, step_ref=1, name="关怀回访", channel="private_message",
+                                       due_at=timezone.now() - dt.timedelta(hours=1))  # fmt: skip
+
+
+def _notification(user, case):
+    from cases.models import Notification
+
+    return Notification.objects.create(user=user, shop=case.shop, kind="case_opened", title=f"新案件 #{case.pk}",
+                                       url=f"/cases/{case.pk}/", dedupe_key=f"am:{user.pk}:{case.pk}")  # fmt: skip
+
+
+@dataclass
+class World:
+    shop_a: object = None
+    shop_b: object = None
+    users: dict = field(default_factory=dict)  # role (ROLES, plus "*_b" outsiders) → user
+    objects: SimpleNamespace = field(default_factory=SimpleNamespace)
+
+    def user(self, role: str):
+        return None if role == "anonymous" else self.users[role]
+
+
+def build_world() -> World:
+    """Two shops; every role (shop A's supervisor and legal, staff members of both shops); in each
+    shop a case worked by its agent with an evidence file, a follow-up, a notification; incentive,
+    training and insights records of both agents; one object of every ModelAdmin's model."""
+    from django.apps import apps
+    from django.core.management import call_command
+    from django_q.models import OrmQ, Schedule, Task
+    from django_q.signing import SignedPackage
+    from rest_framework.authtoken.models import Token, TokenProxy
+
+    from cases.models import ApiToken, Buyer, ImportBatch
+    from cases.models.intake import hash_token_key
+    from incentives.choices import Unit
+    from incentives.models import PayoutLine, RewardItem, WithheldAward
+    from incentives.services.disputes import dispute_open
+    from incentives.services.ledger import entry_post
+    from incentives.services.periods import period_ensure, posting_period
+    from incentives.services.redemptions import redemption_request
+    from insights.models import InsightSettings, ReportRecipient
+    from insights.periods import parse_week
+    from insights.services.reports import weekly_report_store
+    from policies.loader import clear_policy_cache
+    from reviewdesk.roles import sync_role_permissions
+    from tests.cases.workflow_factories import put_in_state, triaged_case
+    from tests.factories import ShopFactory
+    from training.models import CertificationLapse, QaRubric, TrainingModule
+    from training.periods import parse_period
+    from training.services.qa import qa_review_create
+    from training.services.scores import score_upsert
+    from training.services.surveys import survey_record
+
+    sync_role_permissions()  # the role table as the code says now (a reused test database may predate it)
+    call_command("seed_policies", verbosity=0)
+    clear_policy_cache()
+    from policies.models import BusinessCalendar, CalendarException
+
+    calendar = BusinessCalendar.objects.order_by("pk").first()
+    CalendarException.objects.create(calendar=calendar, date=dt.date(2030, 1, 1), kind="holiday", name="元旦")
+    w = World()
+    w.shop_a = ShopFactory(code="tb-main", platform="taobao", name="淘宝旗舰店")
+    w.shop_b = ShopFactory(code="dy-main", platform="douyin", name="抖店旗舰店")
+    a, b = w.shop_a, w.shop_b
+    w.users = {
+        "agent_a": _user("agent", a, name="王小丽"), "agent_b": _user("agent", b, name="外店客服"),
+        "supervisor": _user("supervisor", a), "legal": _user("legal", a),
+        "manager": _user("manager", a, b, staff=True), "hr": _user("hr", a, b, staff=True),
+        # Outsiders: the same roles in shop B only (object-level tests).
+        "supervisor_b": _user("supervisor", b), "legal_b": _user("legal", b),
+        "manager_b": _user("manager", b, staff=True), "hr_b": _user("hr", b, staff=True),
+    }  # fmt: skip
+    u, o = w.users, w.objects
+    received = timezone.now() - dt.timedelta(hours=1)
+    o.case_a = put_in_state(triaged_case(a, received_at=received), "in_progress", agent=u["agent_a"])
+    o.case_b = put_in_state(triaged_case(b, received_at=received), "in_progress", agent=u["agent_b"])
+    o.pending_a = put_in_state(triaged_case(a, received_at=received, amount="2999.00"), "pending_approval",
+                               agent=u["agent_a"])  # fmt: skip
+    o.resolved_a = put_in_state(triaged_case(a, received_at=received), "resolved", agent=u["agent_a"])
+    o.resolved_b = put_in_state(triaged_case(b, received_at=received), "resolved", agent=u["agent_b"])
+    o.evidence_a, o.evidence_b = _evidence(o.case_a, u["agent_a"]), _evidence(o.case_b, u["agent_b"])
+    o.follow_up_a, o.follow_up_b = _follow_up(o.case_a), _follow_up(o.case_b)
+    o.notification_a = _notification(u["agent_a"], o.case_a)
+    o.notification_b = _notification(u["agent_b"], o.case_b)
+    o.buyer_a = Buyer.objects.filter(shop=a).first() or Buyer.objects.create(platform="taobao", shop=a, nick="买家A")
+    o.import_batch_a = ImportBatch.objects.create(shop=a, source="file", status="done", file_name="a.xlsx")
+    key = ApiToken.new_key()
+    o.token_b = ApiToken.objects.create(name="b-sync", user=u["manager"], prefix=key[:8], key_hash=hash_token_key(key))
+    o.token_b.shops.set([b])
+    o.token_b_key = key  # the manager's token, limited to shop B
+
+    # Training: a QA review of agent A's resolved case, a score, a lapse.
+    rubric = QaRubric.objects.get(name="中差评处理质检标准")
+    results = {item.pk: True for item in rubric.items.filter(active=True)}
+    o.qa_review_a = qa_review_create(case=o.resolved_a, rubric=rubric, reviewer=u["supervisor"], results=results,
+                                     comment="")  # fmt: skip
+    o.qa_review_b = qa_review_create(case=o.resolved_b, rubric=rubric, reviewer=u["supervisor_b"], results=results,
+                                     comment="")  # fmt: skip
+    o.survey_a = survey_record(case=o.resolved_a, score=4, answered_at=timezone.now(), by=u["supervisor"])
+    module = TrainingModule.objects.get(code="product_knowledge")
+    o.score_a = score_upsert(agent=u["agent_a"], module=module, period=parse_period("2026-11"), value=Decimal("96"),
+                             source="trainer", now=timezone.now())  # fmt: skip
+    o.lapse_a = CertificationLapse.objects.create(agent=u["agent_a"], module=module, basis=o.score_a, state="lapsed",
+                                                  reason="below", detected_at=timezone.now())  # fmt: skip
+
+    # Incentives: entries of both agents, agent A's dispute and redemption, a payout line, a withheld award.
+    current = posting_period()
+    previous = period_ensure(year=(current.starts_on - dt.timedelta(days=1)).year,
+                             month=(current.starts_on - dt.timedelta(days=1)).month)  # fmt: skip
+    o.period, o.previous_period = current, previous
+    o.entry_a, _ = entry_post(user=u["agent_a"], unit=Unit.CNY, kind="award", amount=Decimal("20.00"), key="am:a")
+    o.entry_b, _ = entry_post(user=u["agent_b"], unit=Unit.CNY, kind="award", amount=Decimal("30.00"), key="am:b")
+    entry_post(user=u["agent_a"], unit=Unit.POINTS, kind="award", amount=Decimal("500"), key="am:a:points")
+    entry_post(user=u["agent_b"], unit=Unit.POINTS, kind="award", amount=Decimal("500"), key="am:b:points")
+    o.dispute_a = dispute_open(entry=o.entry_a, by=u["agent_a"], reason="漏记一次转化")
+    o.dispute_b = dispute_open(entry=o.entry_b, by=u["agent_b"], reason="漏记一次转化")
+    item = RewardItem.objects.create(name="电影票", category="gift", point_price=100)
+    o.reward_item = item
+    o.redemption_a = redemption_request(agent=u["agent_a"], item=item, note="")
+    o.redemption_b = redemption_request(agent=u["agent_b"], item=item, note="")
+    zero = Decimal("0")
+    o.payout_line_a = PayoutLine.objects.create(
+        period=previous, user=u["agent_a"], conversions=1, bonus_cny=Decimal("20"), points_earned=zero,
+        points_redeemed=zero, points_balance=zero, leave_days=zero, adjustments_cny=zero, total_payable=Decimal("20"),
+    )  # fmt: skip
+    o.withheld_a = WithheldAward.objects.create(agent=u["agent_a"], event="converted", reason_code="not_certified",
+                                                reason="未认证", idempotency_key="am:withheld")  # fmt: skip
+
+    # Insights: settings, a recipient, a stored weekly report of shop A.
+    o.insight_settings = InsightSettings.objects.first() or InsightSettings.objects.create()
+    o.recipient = ReportRecipient.objects.create(purpose="weekly", user=u["manager"])
+    o.report_a = weekly_report_store(week=parse_week("2026-W47"), shop=a)
+    o.report_b = weekly_report_store(week=parse_week("2026-W47"), shop=b)
+
+    # Third-party admins: DRF tokens, django-q schedules, tasks and queue rows.
+    Token.objects.create(user=u["manager"])
+    o.drf_token = TokenProxy.objects.get(user=u["manager"])  # the admin's proxy: its pk is the user's
+    o.schedule = Schedule.objects.create(func="math.floor", name="am-schedule")
+    now = timezone.now()
+    o.success = Task.objects.create(id="am-ok", name="am-ok", func="math.floor", started=now, stopped=now, success=True)
+    o.failure = Task.objects.create(id="am-ko", name="am-ko", func="math.floor", started=now, stopped=now, success=False)
+    payload = SignedPackage.dumps({"id": "am-q", "name": "am-q", "func": "math.floor", "args": (), "kwargs": {}})
+    o.ormq = OrmQ.objects.create(key="default", payload=payload, lock=now)
+    if apps.is_installed("axes"):  # the login lockout's admin lists (attempts, logins, failures)
+        from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+        seen = {"user_agent": "pytest", "ip_address": "127.0.0.1", "username": "nobody", "http_accept": "*/*",
+                "path_info": "/accounts/login/", "attempt_time": now}  # fmt: skip
+        o.access_attempt = AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=1)
+        o.access_log = AccessLog.objects.create(**seen)
+        o.access_failure = AccessFailureLog.objects.create(**seen)
+    return w
+
+
+# --- filling a pattern's parameters -------------------------------------------------------------------
+
+_PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
+
+
+def fill_route(route: str, values: dict) -> str:
+    """``cases/<int:pk>/act/<slug:action>/`` + {"pk": 3, "action": "claim"} → ``/cases/3/act/claim/``."""
+    path = _PARAM.sub(lambda m: str(values[m.group("name")]), route)
+    assert "<" not in path and "(" not in path, f"unfilled parameter in {route!r}"
+    return "/" + path
+
+
+def admin_object(world: World, label: str):
+    """The world's object for a ModelAdmin (shop A's where the model belongs to a shop)."""
+    from django.apps import apps
+
+    preferred = {
+        "cases.case": world.objects.case_a, "cases.review": world.objects.case_a.review,
+        "cases.buyer": world.objects.buyer_a, "cases.importbatch": world.objects.import_batch_a,
+        "cases.apitoken": world.objects.token_b, "reviewdesk.shop": world.shop_a,
+        "reviewdesk.user": world.users["agent_a"], "training.qareview": world.objects.qa_review_a,
+        "training.score": world.objects.score_a, "incentives.ledgerentry": world.objects.entry_a,
+        "incentives.dispute": world.objects.dispute_a, "incentives.redemption": world.objects.redemption_a,
+        "incentives.payoutline": world.objects.payout_line_a, "incentives.period": world.objects.period,
+        "insights.weeklyreport": world.objects.report_a, "authtoken.tokenproxy": world.objects.drf_token,
+    }  # fmt: skip
+    if label in preferred:
+        return preferred[label]
+    model = apps.get_model(label)
+    obj = model._default_manager.order_by("pk").first()
+    assert obj is not None, f"the world has no {label}: add one to build_world()"
+    return obj
+
+
+def history_id(obj) -> int:
+    """The newest django-simple-history record of ``obj`` (saved once to get one: rows written by a data
+    migration have none)."""
+    if not obj.history.exists():
+        obj.save()
+    return obj.history.order_by("-history_id").values_list("history_id", flat=True).first()

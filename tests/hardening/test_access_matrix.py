@@ -1,0 +1,299 @@
+"""The access matrix: every URL of the web UI, the admin and the API (found by walking the URL resolver,
+so a new view cannot be forgotten) × every role → the answer it must get, declared in the tables below.
+
+Roles: anonymous, an agent of shop A, an agent of shop B, shop A's supervisor and legal, and a manager
+and an HR officer (staff, members of both shops). Path parameters are filled with real objects of shop A
+(its case, evidence, follow-up, QA review, ledger entry, dispute, redemption, period, stored report …).
+
+Answers: a number is the status code; ``L`` is a redirect to the login page, ``A`` to the admin's login
+page; ``→/x/`` a redirect to /x/. The admin's pages are declared per ModelAdmin as what the manager and
+HR may do there (a non-staff user is always sent to the admin login).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from tests.hardening.access_support import (
+    ROLES,
+    Route,
+    admin_models,
+    admin_object,
+    admin_target,
+    build_world,
+    discover,
+    fill_route,
+    history_id,
+)
+
+pytestmark = pytest.mark.django_db
+
+L, A = "L", "A"  # redirect to /accounts/login/?next=…, to /admin/login/?next=…
+N, F, M = 404, 403, 405
+
+# fmt: off
+# Columns:                            anonymous agent_a agent_b supervisor legal manager hr
+WEB: dict[str, tuple] = {
+    "home":                             (L,   200, 200, 200, 200, 200, 200),
+    "login":                            (200, 200, 200, 200, 200, 200, 200),
+    "logout":                           (M,   M,   M,   M,   M,   M,   M),  # POST only (Django 5)
+    "set_language":                     ("→/", "→/", "→/", "→/", "→/", "→/", "→/"),
+    # The OpenAPI document and Swagger UI are public (drf-spectacular's AllowAny): see the report.
+    "api-schema":                       (200, 200, 200, 200, 200, 200, 200),
+    "api-docs":                         (200, 200, 200, 200, 200, 200, 200),
+    "api-reviews":                      (401, M,   M,   M,   M,   M,   M),
+    "api-cases":                        (401, 200, 200, 200, 200, 200, 200),
+    # Shop A's case: shop B's agent cannot tell it from an id that does not exist. HR, a member of
+    # both shops, reads it too (visible_cases is shop-based, not role-based): see the report.
+    "api-case":                         (401, 200, N,   200, 200, 200, 200),
+    "api-case-compose":                 (401, 200, N,   200, 200, 200, 200),
+    "api-case-reveal-contact":          (401, M,   M,   M,   M,   M,   M),
+    "api-case-evidence":                (401, M,   M,   M,   M,   M,   M),
+    "api-case-evidence-download":       (401, 200, N,   200, 200, 200, 200),
+    **{f"api-case-{action}":            (401, M,   M,   M,   M,   M,   M) for action in (
+        "claim", "record_contact", "buyer_replied", "verify", "offer", "request_approval", "approve", "reject",
+        "buyer_accepts", "buyer_declines", "public_reply", "resolve", "mark_malicious", "file_appeal",
+        "appeal_outcome", "close", "reopen")},
+    # The policy tools live in the admin's look and behind its login.
+    "policies:sandbox":                 (A,   A,   A,   A,   A,   200, F),
+    "policies:pack_export":             (A,   A,   A,   A,   A,   200, F),
+    "policies:pack_import":             (A,   A,   A,   A,   A,   200, F),
+    "cases:import-upload":              (L,   F,   F,   200, F,   200, F),
+    "cases:import-confirm":             (L,   M,   M,   M,   M,   M,   M),
+    "cases:notifications":              (L,   200, 200, 200, 200, 200, 200),  # one's own only
+    "cases:notification-bell":          (L,   200, 200, 200, 200, 200, 200),
+    "cases:notification-read-all":      (L,   M,   M,   M,   M,   M,   M),
+    "cases:notification-read":          (L,   M,   M,   M,   M,   M,   M),
+    "cases:notification-open":          (L,   M,   M,   M,   M,   M,   M),
+    "cases:queue":                      (L,   200, 200, 200, 200, 200, 200),
+    "cases:queue_shop":                 (L,   200, 200, 200, 200, 200, 200),
+    "cases:queue_all":                  (L,   N,   N,   200, N,   200, N),
+    "cases:queue_breached":             (L,   N,   N,   200, N,   200, N),
+    "cases:case_detail":                (L,   200, N,   200, 200, 200, 200),
+    "cases:case_action":                (L,   M,   M,   M,   M,   M,   M),
+    "cases:compose_check":              (L,   M,   M,   M,   M,   M,   M),
+    "cases:reveal_contact":             (L,   M,   M,   M,   M,   M,   M),
+    "cases:evidence_upload":            (L,   M,   M,   M,   M,   M,   M),
+    "cases:evidence_download":          (L,   200, N,   200, 200, 200, 200),
+    "cases:follow_up_done":             (L,   M,   M,   M,   M,   M,   M),
+    "cases:case_reassign":              (L,   M,   M,   M,   M,   M,   M),
+    "cases:case_reassign_form":         (L,   N,   N,   200, N,   200, N),
+    "cases:approvals":                  (L,   200, 200, 200, 200, 200, 200),  # only offers waiting for one's role
+    "cases:team_load":                  (L,   N,   N,   200, N,   200, N),
+    "training:my_scorecard":            (L,   200, 200, 200, 200, 200, 200),
+    "training:agent_scorecard":         (L,   200, N,   200, N,   200, 200),  # agent A's
+    "training:team":                    (L,   F,   F,   200, F,   200, 200),
+    "training:score_entry":             (L,   F,   F,   200, F,   200, F),
+    "training:score_import":            (L,   F,   F,   200, F,   200, F),
+    "training:score_export":            (L,   F,   F,   F,   F,   200, 200),
+    "training:qa_queue":                (L,   F,   F,   200, F,   F,   F),
+    "training:qa_case":                 (L,   N,   N,   200, N,   N,   N),
+    "training:qa_survey":               (L,   M,   M,   M,   M,   M,   M),
+    "training:qa_review":               (L,   200, N,   200, N,   200, N),  # agent A's, scored by the supervisor
+    "training:qa_dispute":              (L,   M,   M,   M,   M,   M,   M),
+    "training:qa_settle":               (L,   M,   M,   M,   M,   M,   M),
+    "incentives:statement":             (L,   200, 200, 200, 200, 200, 200),  # one's own only
+    "incentives:dispute":               (L,   200, N,   N,   N,   N,   N),  # agent A's entry
+    "incentives:redeem":                (L,   M,   M,   M,   M,   M,   M),
+    "incentives:redemption_cancel":     (L,   M,   M,   M,   M,   M,   M),
+    "incentives:periods":               (L,   F,   F,   F,   F,   200, 200),
+    "incentives:lock":                  (L,   M,   M,   M,   M,   M,   M),
+    "incentives:payout_download":       (L,   F,   F,   F,   F,   200, 200),
+    "incentives:manage":                (L,   F,   F,   F,   F,   200, F),
+    "incentives:resolve":               (L,   M,   M,   M,   M,   M,   M),
+    "incentives:decide":                (L,   M,   M,   M,   M,   M,   M),
+    "insights:dashboard":               (L,   F,   F,   200, F,   200, F),
+    "insights:dashboard_export":        (L,   F,   F,   200, F,   200, F),
+    "insights:weekly":                  (L,   F,   F,   200, F,   200, F),
+    "insights:weekly_download":         (L,   F,   F,   200, F,   200, F),
+    "insights:report_download":         (L,   F,   F,   200, F,   200, F),  # shop A's stored report
+    "insights:unresolved":              (L,   F,   F,   200, F,   200, F),
+    # The admin site's own pages.
+    "admin:index":                      (A,   A,   A,   A,   A,   200, 200),
+    "admin:login":                      (200, 200, 200, 200, 200, "→/admin/", "→/admin/"),
+    "admin:logout":                     ("→/admin/", "→/admin/", "→/admin/", "→/admin/", "→/admin/", M, M),
+    "admin:password_change":            (A,   A,   A,   A,   A,   200, 200),
+    "admin:password_change_done":       (A,   A,   A,   A,   A,   200, 200),
+    "admin:autocomplete":               (A,   A,   A,   A,   A,   F,   F),
+    "admin:jsi18n":                     (A,   A,   A,   A,   A,   200, 200),
+    "admin:view_on_site":               (A,   A,   A,   A,   A,   N,   N),
+    "admin:auth_user_password_change":  (A,   A,   A,   A,   A,   F,   F),  # agent A's password
+    "admin:app_list":                   (A,   A,   A,   A,   A,   200, N),  # the cases app
+    "admin/(?P<url>.*)$":               (A,   A,   A,   A,   A,   N,   N),
+}
+
+# What the manager and HR may do on each ModelAdmin: v view, a add, c change, d delete, i import, e export.
+ADMIN: dict[str, tuple[str, str]] = {
+    #  model                              manager   hr
+    "auth.group":                       ("",      ""),
+    "authtoken.tokenproxy":             ("",      ""),
+    "django_q.schedule":                ("",      ""),
+    "django_q.success":                 ("",      ""),
+    "django_q.failure":                 ("",      ""),
+    "django_q.ormq":                    ("",      ""),
+    "axes.accessattempt":               ("vd",    ""),   # unlock = delete the attempt
+    "axes.accesslog":                   ("v",     ""),
+    "axes.accessfailurelog":            ("v",     ""),
+    "reviewdesk.shop":                  ("vc",    "v"),
+    "reviewdesk.user":                  ("v",     "v"),
+    **{f"policies.{model}":             ("vacdie", "") for model in (
+        "platformrule", "issuetype", "classificationrule", "malicioussignal", "slatier", "businesscalendar",
+        "openinghours", "calendarexception", "customertier", "compensationrule", "compensationoption",
+        "replytemplate", "compliancerule", "followupplan", "followupstep", "appealchecklist", "contactlimit")},
+    "cases.review":                     ("vac",   ""),
+    "cases.case":                       ("v",     ""),
+    "cases.buyer":                      ("v",     ""),
+    "cases.importmapping":              ("vac",   ""),
+    "cases.importbatch":                ("v",     ""),
+    "cases.apitoken":                   ("vac",   ""),
+    "training.trainingmodule":          ("vacd",  "v"),
+    "training.modulerequirement":       ("vacd",  "v"),
+    "training.qarubric":                ("vacd",  "v"),
+    "training.score":                   ("vi",    "v"),
+    "training.qareview":                ("v",     ""),
+    "training.certificationlapse":      ("v",     "v"),
+    "training.satisfactionsurvey":      ("va",    ""),
+    "incentives.awardrule":             ("vac",   "v"),
+    "incentives.rewarditem":            ("vac",   "v"),
+    "incentives.period":                ("v",     "v"),   # lock and export are actions, not edits
+    "incentives.ledgerentry":           ("v",     "v"),   # append-only: never added, changed or deleted here
+    "incentives.payoutline":            ("v",     "v"),
+    "incentives.withheldaward":         ("v",     "v"),
+    "incentives.dispute":               ("v",     "v"),
+    "incentives.redemption":            ("v",     "v"),
+    "insights.insightsettings":         ("vc",    ""),    # one row: never added twice, never deleted
+    "insights.reportrecipient":         ("vacd",  ""),
+    "insights.weeklyreport":            ("v",     ""),
+}
+# fmt: on
+
+# Which capability each kind of ModelAdmin URL needs (None: any staff member gets the answer).
+KIND_NEEDS = {"changelist": "vc", "change": "vc", "history": "vc", "simple_history": "vc", "add": "a",
+              "delete": "d", "import": "i", "export": "e"}  # fmt: skip
+
+
+def expected(route: Route, role: str):
+    """The table's answer for ``route`` and ``role``."""
+    if route.key in WEB:
+        return WEB[route.key][ROLES.index(role)]
+    target = admin_target(route)
+    assert target is not None and target[0] in ADMIN, f"{route.key} is in no table of tests/hardening/test_access_matrix.py"
+    label, kind = target
+    if role not in ("manager", "hr"):
+        return A
+    if kind == "redirect":
+        return "→change"
+    if kind == "process_import":
+        return M  # POST only, whoever asks
+    caps = ADMIN[label][0 if role == "manager" else 1]
+    return 200 if set(KIND_NEEDS[kind]) & set(caps) else F
+
+
+# --- the world and one logged-in client per role --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")), django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            built = build_world()
+            built.clients = {}
+            for role in (*ROLES, "supervisor_b", "legal_b", "manager_b", "hr_b"):
+                client = Client()
+                if role != "anonymous":
+                    client.force_login(built.users[role])
+                built.clients[role] = client
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def url_for(world, route: Route) -> str:
+    """``route`` with its parameters filled from the world (shop A's objects)."""
+    o = world.objects
+    target = admin_target(route)
+    if route.key == "admin:app_list":
+        return reverse(route.key, kwargs={"app_label": "cases"})
+    if route.route == "admin/(?P<url>.*)$":
+        return "/admin/no-such-page/"
+    if target and target[1] == "simple_history":
+        obj = admin_object(world, target[0])
+        return reverse(route.key, args=[obj.pk, history_id(obj)])
+    values = {
+        "case_id": o.case_a.pk, "pk": o.case_a.pk, "evidence_id": o.evidence_a.pk, "action": "verify",
+        "task_id": o.follow_up_a.pk, "agent_id": world.users["agent_a"].pk, "review_id": o.qa_review_a.pk,
+        "entry_id": o.entry_a.pk, "redemption_id": o.redemption_a.pk, "period_id": o.previous_period.pk,
+        "span": o.previous_period.code, "fmt": "xlsx", "dispute_id": o.dispute_a.pk, "id": world.users["agent_a"].pk,
+    }  # fmt: skip
+    if route.key in ("cases:notification-read", "cases:notification-open"):
+        values["pk"] = o.notification_a.pk
+    if route.key == "insights:report_download":
+        values["pk"] = o.report_a.pk
+    if route.key in ("training:qa_case", "training:qa_survey"):
+        values["case_id"] = o.resolved_a.pk
+    if route.key == "cases:compose_check":
+        values["action"] = "public_reply"
+    if route.key == "admin:view_on_site":
+        values.update(content_type_id=ContentType.objects.get_for_model(world.shop_a).pk, object_id=world.shop_a.pk)
+    elif target:
+        values["object_id"] = admin_object(world, target[0]).pk
+    return fill_route(route.route, values)
+
+
+def answer(response) -> object:
+    """The response as the tables write it."""
+    location = response.get("Location", "") if response.status_code in (301, 302) else ""
+    if location.startswith("/accounts/login/?next="):
+        return L
+    if location.startswith("/admin/login/?next="):
+        return A
+    if location:
+        return "→" + location
+    return response.status_code
+
+
+# --- the resolver and the tables agree --------------------------------------------------------------
+
+ROUTES = discover()
+
+
+def test_every_url_pattern_is_in_a_table():
+    missing = [r.key for r in ROUTES if r.key not in WEB and (admin_target(r) or ("", ""))[0] not in ADMIN]
+    assert missing == [], "add these URL patterns to WEB or ADMIN of tests/hardening/test_access_matrix.py"
+
+
+def test_the_tables_name_no_pattern_that_is_gone():
+    keys = {r.key for r in ROUTES}
+    assert sorted(set(WEB) - keys) == []
+    assert sorted(set(ADMIN) - set(admin_models())) == []
+
+
+def test_every_row_has_an_answer_for_every_role():
+    assert [key for key, row in WEB.items() if len(row) != len(ROLES)] == []
+
+
+# --- GET every pattern as every role ------------------------------------------------------------------
+
+
+# Agent A, agent B and legal are non-staff like the supervisor, and the admin checks is_staff before
+# anything else: its ModelAdmin URLs are asked as anonymous, supervisor, manager and HR (the admin
+# site's own pages, in WEB, as every role). Fewer requests, the same proof.
+ADMIN_ROLES = ("anonymous", "supervisor", "manager", "hr")
+GETS = [(route, role) for route in ROUTES for role in (ROLES if route.key in WEB else ADMIN_ROLES)]
+
+
+@pytest.mark.parametrize(("route", "role"), GETS, ids=[f"{route.key}-{role}" for route, role in GETS])
+def test_get(world, route, role):
+    want = expected(route, role)
+    response = world.clients[role].get(url_for(world, route))
+    got = answer(response)
+    if want == "→change":  # the admin's short object URL sends staff to the change page
+        want = "→" + url_for(world, route) + "change/"
+    assert got == want, f"GET {url_for(world, route)} as {role}"
