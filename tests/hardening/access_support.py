@@ -75,7 +75,7 @@ def admin_models() -> dict[str, type]:
 
 def admin_target(route: Route) -> tuple[str, str] | None:
     """(model label, kind) of a ModelAdmin's URL, or None for the admin site's own URLs."""
-    for label, model in admin_models().items():
+    for label in admin_models():
         app, name = label.split(".")
         base = f"admin/{app}/{name}/"
         if route.name is None and route.route == f"{base}<path:object_id>/":
@@ -201,10 +201,14 @@ def build_world() -> World:
     o.follow_up_a, o.follow_up_b = _follow_up(o.case_a), _follow_up(o.case_b)
     o.notification_a = _notification(u["agent_a"], o.case_a)
     o.notification_b = _notification(u["agent_b"], o.case_b)
-    o.buyer_a = Buyer.objects.filter(shop=a).first() or Buyer.objects.create(platform="taobao", shop=a, nick="买家A")
+    o.buyer_a = Buyer.objects.filter(shop=a).first() or Buyer.objects.create(
+        platform="taobao", shop=a, nick="买家A"
+    )
     o.import_batch_a = ImportBatch.objects.create(shop=a, source="file", status="done", file_name="a.xlsx")
     key = ApiToken.new_key()
-    o.token_b = ApiToken.objects.create(name="b-sync", user=u["manager"], prefix=key[:8], key_hash=hash_token_key(key))
+    o.token_b = ApiToken.objects.create(
+        name="b-sync", user=u["manager"], prefix=key[:8], key_hash=hash_token_key(key)
+    )
     o.token_b.shops.set([b])
     o.token_b_key = key  # the manager's token, limited to shop B
 
@@ -227,8 +231,12 @@ def build_world() -> World:
     previous = period_ensure(year=(current.starts_on - dt.timedelta(days=1)).year,
                              month=(current.starts_on - dt.timedelta(days=1)).month)  # fmt: skip
     o.period, o.previous_period = current, previous
-    o.entry_a, _ = entry_post(user=u["agent_a"], unit=Unit.CNY, kind="award", amount=Decimal("20.00"), key="am:a")
-    o.entry_b, _ = entry_post(user=u["agent_b"], unit=Unit.CNY, kind="award", amount=Decimal("30.00"), key="am:b")
+    o.entry_a, _ = entry_post(
+        user=u["agent_a"], unit=Unit.CNY, kind="award", amount=Decimal("20.00"), key="am:a"
+    )
+    o.entry_b, _ = entry_post(
+        user=u["agent_b"], unit=Unit.CNY, kind="award", amount=Decimal("30.00"), key="am:b"
+    )
     entry_post(user=u["agent_a"], unit=Unit.POINTS, kind="award", amount=Decimal("500"), key="am:a:points")
     entry_post(user=u["agent_b"], unit=Unit.POINTS, kind="award", amount=Decimal("500"), key="am:b:points")
     o.dispute_a = dispute_open(entry=o.entry_a, by=u["agent_a"], reason="漏记一次转化")
@@ -256,16 +264,24 @@ def build_world() -> World:
     o.drf_token = TokenProxy.objects.get(user=u["manager"])  # the admin's proxy: its pk is the user's
     o.schedule = Schedule.objects.create(func="math.floor", name="am-schedule")
     now = timezone.now()
-    o.success = Task.objects.create(id="am-ok", name="am-ok", func="math.floor", started=now, stopped=now, success=True)
-    o.failure = Task.objects.create(id="am-ko", name="am-ko", func="math.floor", started=now, stopped=now, success=False)
-    payload = SignedPackage.dumps({"id": "am-q", "name": "am-q", "func": "math.floor", "args": (), "kwargs": {}})
+    o.success = Task.objects.create(
+        id="am-ok", name="am-ok", func="math.floor", started=now, stopped=now, success=True
+    )
+    o.failure = Task.objects.create(
+        id="am-ko", name="am-ko", func="math.floor", started=now, stopped=now, success=False
+    )
+    payload = SignedPackage.dumps(
+        {"id": "am-q", "name": "am-q", "func": "math.floor", "args": (), "kwargs": {}}
+    )
     o.ormq = OrmQ.objects.create(key="default", payload=payload, lock=now)
     if apps.is_installed("axes"):  # the login lockout's admin lists (attempts, logins, failures)
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
         seen = {"user_agent": "pytest", "ip_address": "127.0.0.1", "username": "nobody", "http_accept": "*/*",
                 "path_info": "/accounts/login/", "attempt_time": now}  # fmt: skip
-        o.access_attempt = AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=1)
+        o.access_attempt = AccessAttempt.objects.create(
+            **seen, get_data="", post_data="", failures_since_start=1
+        )
         o.access_log = AccessLog.objects.create(**seen)
         o.access_failure = AccessFailureLog.objects.create(**seen)
     return w

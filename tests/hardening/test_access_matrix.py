@@ -181,7 +181,9 @@ def expected(route: Route, role: str):
     if route.key in WEB:
         return WEB[route.key][ROLES.index(role)]
     target = admin_target(route)
-    assert target is not None and target[0] in ADMIN, f"{route.key} is in no table of tests/hardening/test_access_matrix.py"
+    assert target is not None and target[0] in ADMIN, (
+        f"{route.key} is in no table of tests/hardening/test_access_matrix.py"
+    )
     label, kind = target
     if role not in ("manager", "hr"):
         return A
@@ -241,7 +243,9 @@ def url_for(world, route: Route) -> str:
     if route.key == "cases:compose_check":
         values["action"] = "public_reply"
     if route.key == "admin:view_on_site":
-        values.update(content_type_id=ContentType.objects.get_for_model(world.shop_a).pk, object_id=world.shop_a.pk)
+        values.update(
+            content_type_id=ContentType.objects.get_for_model(world.shop_a).pk, object_id=world.shop_a.pk
+        )
     elif target:
         values["object_id"] = admin_object(world, target[0]).pk
     return fill_route(route.route, values)
