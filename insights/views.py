@@ -116,7 +116,7 @@ def dashboard(request):
     tables = _all_tables(filters)
     for table in tables:
         _draw(table)
-    context.update(tables=tables, query=request.GET.urlencode())
+    context.update(tables=tables, query=request.GET.urlencode(), export_url=reverse("insights:dashboard_export"))
     return render(request, "insights/dashboard.html", context)
 
 
