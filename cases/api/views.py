@@ -9,7 +9,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.api.auth import ApiTokenAuthentication, writable_shop_ids
-from cases.api.serializers import ReviewBatchResultSerializer, ReviewInputSerializer
+from cases.api.serializers import (
+    ReviewBatchRefusalSerializer,
+    ReviewBatchResultSerializer,
+    ReviewInputSerializer,
+)
 from cases.choices import RowStatus
 from cases.services.submit import reviews_submit
 
@@ -22,6 +26,8 @@ DESCRIPTION = """提交一条评价(JSON对象)或多条评价(JSON数组，最�
 * 评分、时间、金额的写法与导入文件相同(好评/中评/差评 或 1–5；北京时间或 ISO 8601；￥59.00)。
 * 每条单独校验并返回 `status`：`created` / `updated` / `unchanged` / `error`(附 `errors`)。
   有错误的条目不写入；其余条目在同一个事务中写入。
+* 条目的JSON形状不符合下面的格式(该是字符串的给了数字、缺少必填字段)时，整批以 HTTP 400 拒绝，
+  `results` 列出这些条目的字段错误，什么都不写。
 * **HTTP 200**：所有条目都成功；**HTTP 207**：至少一条出错(逐条看 `status`)；
   **HTTP 400**：请求体不是对象或数组，或超过1000条(什么都不写)。
 * 认证：接口令牌 `Authorization: Bearer rd_…`(只能写令牌所属的店铺)，或已登录会话(只能写自己所属的店铺)。
@@ -40,7 +46,7 @@ class ReviewIntakeView(APIView):
         responses={
             200: ReviewBatchResultSerializer,
             207: OpenApiResponse(ReviewBatchResultSerializer, description="部分条目出错"),
-            400: OpenApiResponse(description="请求体格式错误或条目过多"),
+            400: OpenApiResponse(ReviewBatchRefusalSerializer, description="请求体格式错误、条目不符合格式或条目过多"),
         },
         examples=[
             OpenApiExample(
@@ -71,15 +77,16 @@ class ReviewIntakeView(APIView):
             if serializer.is_valid():
                 shaped.append(serializer.validated_data)
             else:
-                shaped.append({"shop": item.get("shop") if isinstance(item.get("shop"), str) else ""})
                 shape_errors[index] = [
                     {"field": name, "message": " ".join(str(m) for m in messages)}
                     for name, messages in serializer.errors.items()
                 ]
-        valid_items = [item if index not in shape_errors else {"shop": None} for index, item in enumerate(shaped)]
-        results = reviews_submit(items=valid_items, allowed_shop_ids=writable_shop_ids(request), by=request.user)
-        for index, errors in shape_errors.items():
-            results[index].status, results[index].errors = RowStatus.ERROR, errors
+        if shape_errors:  # not the documented shape: the whole request is refused, nothing written
+            refused = [{"index": index, "status": RowStatus.ERROR, "external_id": None, "review_id": None, "case_id": None,
+                        "errors": errors} for index, errors in sorted(shape_errors.items())]  # fmt: skip
+            return Response({"detail": _("有条目不符合接口格式(见 results)，整批未写入。"), "results": refused},
+                            status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
+        results = reviews_submit(items=shaped, allowed_shop_ids=writable_shop_ids(request), by=request.user)
         body = {
             "results": [r.as_dict() for r in results],
             "created": sum(r.status == RowStatus.CREATED for r in results),
