@@ -1,4 +1,4 @@
-"""django-q2 entry points (scheduled by migration 0004)."""
+"""django-q2 entry points (scheduled by migrations 0004 and 0005)."""
 
 
 def training_awards_task() -> dict:
@@ -21,3 +21,10 @@ def quarter_top_task() -> int:
     from incentives.services.sweeps import previous_quarter_code
 
     return len(quarter_top_award(quarter_code=previous_quarter_code()))
+
+
+def conversion_awards_task() -> dict:
+    """Every 10 minutes: conversions (and reverts) whose event the ledger missed (idempotent)."""
+    from incentives.services.sweeps import conversion_awards_sweep
+
+    return conversion_awards_sweep()

@@ -9,6 +9,12 @@ no events registry; incentives may read it, never the reverse), and the quarterl
   Key: the month and the agent.
 Both go through ``incentives.receivers.on_training_event`` (the same contract a future
 ``training.hooks.training_events`` registry would call), so re-running a sweep posts nothing twice.
+
+- Conversions the ledger missed (``conversion_awards_sweep``): an import tells incentives of a
+  conversion after its commit (``cases.hooks.case_events``); a process killed in between leaves the
+  case marked and unpaid, and the retried import sees nothing new to tell. The sweep re-sends the
+  event for every recent conversion with neither an award nor a withheld row, and the revert for
+  every case no longer a conversion whose award stands; both are keyed, so it never pays twice.
 """
 
 import datetime as dt
@@ -70,6 +76,37 @@ def response_kpi_sweep(*, month_code: str) -> int:
     for agent_id in winners:
         on_training_event(event="response_kpi_met", payload={"agent_id": agent_id, "period": code})
     return len(winners)
+
+
+def conversion_awards_sweep(*, days: int = 45) -> dict[str, int]:
+    """Re-send the conversion events the ledger has not acted on (cases of the last ``days`` days)."""
+    from cases.models import Case
+    from incentives.choices import AwardEvent, EntryKind
+    from incentives.models import LedgerEntry, WithheldAward
+    from incentives.receivers import on_case_event
+
+    conversion = AwardEvent.VERIFIED_CONVERSION
+    since = timezone.now() - dt.timedelta(days=days)
+    heard = LedgerEntry.objects.filter(event=conversion, case_ref__isnull=False).values("case_ref")
+    withheld = WithheldAward.objects.filter(event=conversion, case_ref__isnull=False).values("case_ref")
+    unpaid = (
+        Case.objects.filter(conversion_candidate_at__gte=since, assignee__isnull=False)
+        .exclude(pk__in=heard).exclude(pk__in=withheld)
+        .order_by("pk").values("pk", "converted_from_rating", "converted_to_rating", "compliance_violations")
+    )  # fmt: skip
+    paid = 0
+    for case in unpaid:
+        on_case_event(event="conversion_candidate", case_id=case["pk"], payload={
+            "from_rating": case["converted_from_rating"], "to_rating": case["converted_to_rating"],
+            "compliance_violations": list(case["compliance_violations"] or [])})  # fmt: skip
+        paid += 1
+    standing = LedgerEntry.objects.filter(
+        event=conversion, kind=EntryKind.AWARD, reversal__isnull=True, created_at__gte=since, case_ref__isnull=False
+    ).values_list("case_ref", flat=True)
+    reverted = sorted(set(Case.objects.filter(pk__in=list(standing), conversion_candidate_at__isnull=True).values_list("pk", flat=True)))
+    for case_id in reverted:
+        on_case_event(event="conversion_reverted", case_id=case_id, payload={})
+    return {"conversions": paid, "reversals": len(reverted)}
 
 
 def previous_month_code(today: dt.date | None = None) -> str:
