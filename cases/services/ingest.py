@@ -22,7 +22,7 @@ from cases.hooks import case_events
 from cases.intake.normalise import TRACKED_FIELDS
 from cases.models import Buyer, Case, ImportBatch, Review, ReviewRevision
 from cases.services import triage
-from cases.services.bulk import insert_dicts, row_template
+from cases.services.bulk import any_of, insert_dicts, row_template
 from reviewdesk.models import Shop
 
 logger = logging.getLogger(__name__)
@@ -117,9 +117,8 @@ def _ingest_chunk(rows: list[dict], ctx: _Context, outcome: IngestOutcome) -> No
     shop = ctx.shop
     stored: dict[str, tuple[int, str]] = dict(
         (ext, (pk, fp))
-        for pk, ext, fp in Review.objects.filter(shop=shop, external_id__in=[r["external_id"] for r in rows]).values_list(
-            "pk", "external_id", "fingerprint"
-        )
+        for pk, ext, fp in Review.objects.filter(any_of("external_id", (r["external_id"] for r in rows), "text"), shop=shop)
+        .values_list("pk", "external_id", "fingerprint")
     )
     new_rows, changed_rows, unchanged_ids = [], [], []
     for r in rows:
@@ -138,7 +137,10 @@ def _ingest_chunk(rows: list[dict], ctx: _Context, outcome: IngestOutcome) -> No
             outcome.items[ext] = ItemOutcome(ext, RowStatus.UNCHANGED, review_id=pk, case_id=cases_of.get(pk))
     if not new_rows and not changed_rows:
         return
-    before = {v["pk"]: v for v in Review.objects.filter(pk__in=changed_ids).values("pk", "buyer_id", *TRACKED_FIELDS)} if changed_ids else {}
+    before = (
+        {v["pk"]: v for v in Review.objects.filter(any_of("pk", changed_ids, "bigint")).values("pk", "buyer_id", *TRACKED_FIELDS)}
+        if changed_ids else {}
+    )  # fmt: skip
     changed_pairs = [(r, before[stored[r["external_id"]][0]]) for r in changed_rows]
     buyer_ids = _upsert_buyers(shop, new_rows, changed_pairs, now=ctx.now)
 
@@ -213,7 +215,7 @@ def _review_row(template: dict, r: dict, ctx: _Context, *, buyer_id, new: bool =
 def _case_ids_for(review_ids: list[int]) -> dict[int, int]:
     if not review_ids:
         return {}
-    return dict(Case.objects.filter(review_id__in=review_ids).values_list("review_id", "pk"))
+    return dict(Case.objects.filter(any_of("review_id", review_ids, "bigint")).values_list("review_id", "pk"))
 
 
 def _upsert_buyers(shop: Shop, new_rows: list[dict], changed: list[tuple[dict, dict]], *, now) -> dict[str, int]:
@@ -246,7 +248,7 @@ def _upsert_buyers(shop: Shop, new_rows: list[dict], changed: list[tuple[dict, d
             touch(nick, int(moved), int(now_negative) - (0 if moved else int(was)), new.get("reviewed_at"), now_negative)
     if not delta:
         return {}
-    existing = {b.nick: b for b in Buyer.objects.filter(shop=shop, nick__in=list(delta))}
+    existing = {b.nick: b for b in Buyer.objects.filter(any_of("nick", delta, "text"), shop=shop)}
     template = row_template(Buyer)
     to_create, to_update = [], []
     for nick, (reviews, negatives, first, last, last_negative) in delta.items():

@@ -36,6 +36,7 @@ from cases.hooks import certification_checks
 from cases.models import Assignment, Case, Notification
 from cases.notify.choices import NotificationKind
 from cases.notify.messages import build_message
+from cases.services.bulk import any_of, insert_dicts, row_template
 from reviewdesk.choices import Role
 from reviewdesk.models import ShopMembership, User
 
@@ -137,7 +138,7 @@ def route_cases(*, case_ids: list[int], now: dt.datetime | None = None) -> Routi
     with transaction.atomic():
         cases = list(
             Case.objects.select_for_update(of=("self",))
-            .filter(pk__in=case_ids, status=CaseStatus.NEW, assignee__isnull=True)
+            .filter(any_of("pk", case_ids, "bigint"), status=CaseStatus.NEW, assignee__isnull=True)
             .order_by("pk")
             .values("pk", "shop_id", "handling_role", "issue_type__code", "first_response_due_at")
         )
@@ -148,6 +149,7 @@ def route_cases(*, case_ids: list[int], now: dt.datetime | None = None) -> Routi
         candidates = _load_candidates({u for ids in members.values() for u in ids})
         users = User.objects.in_bulk(candidates) if certification_checks.all() else {}
         certified: dict[tuple[int, int, str | None, str], str | None] = {}
+        explained: dict[tuple, str] = {}  # the same refusal for a whole batch of one shop and role: worded once
         sequence = 0
         # Urgent first: when capacity runs out, the earliest deadline should have taken it.
         for case in sorted(cases, key=lambda c: (c["first_response_due_at"] or now, c["pk"])):
@@ -169,7 +171,10 @@ def route_cases(*, case_ids: list[int], now: dt.datetime | None = None) -> Routi
                     continue
                 eligible.append(person)
             if not eligible:
-                outcome.unassigned[case["pk"]] = _explain(role, len(pool), full, uncertified)
+                why = (role, len(pool), tuple(full), tuple(uncertified))
+                if why not in explained:
+                    explained[why] = _explain(role, len(pool), full, uncertified)
+                outcome.unassigned[case["pk"]] = explained[why]
                 continue
             chosen = min(eligible, key=_Candidate.sort_key)
             sequence += 1
@@ -204,11 +209,17 @@ def _assign_all(assigned: dict[int, int], *, now: dt.datetime) -> None:
 
 
 def _write_outcome(outcome: RoutingOutcome, *, now: dt.datetime) -> None:
+    """The assignments, their log rows (COPY on PostgreSQL, see ``insert_dicts``) and the assignees' bells."""
     _assign_all(outcome.assigned, now=now)
-    rows = [Assignment(case_id=c, to_user_id=u, reason=_("自动分配"), created_at=now) for c, u in outcome.assigned.items()]
-    rows += [Assignment(case_id=c, to_user_id=None, reason=r, created_at=now) for c, r in outcome.unassigned.items()]
-    created = Assignment.objects.bulk_create(rows, batch_size=1000)
-    _notify_assignees([row for row in created if row.to_user_id])
+    template = row_template(Assignment)
+    auto = _("自动分配")
+    rows = [{**template, "case_id": c, "to_user_id": u, "reason": auto, "created_at": now} for c, u in outcome.assigned.items()]
+    rows += [{**template, "case_id": c, "to_user_id": None, "reason": r, "created_at": now} for c, r in outcome.unassigned.items()]
+    ids = insert_dicts(Assignment, rows)
+    _notify_assignees([
+        Assignment(pk=pk, case_id=row["case_id"], to_user_id=row["to_user_id"], reason=row["reason"], created_at=now)
+        for row, pk in zip(rows, ids, strict=True) if row["to_user_id"]
+    ])  # fmt: skip
 
 
 def _notify_assignees(rows: list[Assignment]) -> None:

@@ -16,12 +16,14 @@ from decimal import Decimal
 
 from cases.choices import CaseStatus
 from cases.models import Case, Review
+from cases.services.bulk import any_of
 from policies.choices import SignalKind
 from policies.decisions import Decision, ReviewFacts
 
 # "Negative" for the per-buyer / per-IP signals: 中评 and 差评 (1–3 on the 1–5 scale).
 NEGATIVE_RATING_MAX = 3
 LOOKUP_CHUNK = 5000
+PARTS_CACHE_MAX = 20_000  # distinct decisions whose JSON a batch keeps
 
 
 def load_policy_for(shop):
@@ -58,8 +60,9 @@ def annotate_negative_counts(*, shop, rows: list[dict], policy) -> None:
         keys = sorted({r[field] for r in keyed})
         for start in range(0, len(keys), LOOKUP_CHUNK):
             stored = Review.objects.filter(
-                shop=shop, rating__lte=NEGATIVE_RATING_MAX, reviewed_at__gte=earliest, **{f"{field}__in": keys[start : start + LOOKUP_CHUNK]}
-            ).values_list(field, "reviewed_at", "external_id")
+                any_of(field, keys[start : start + LOOKUP_CHUNK], "text" if field == "buyer_nick" else "inet"),
+                shop=shop, rating__lte=NEGATIVE_RATING_MAX, reviewed_at__gte=earliest,
+            ).values_list(field, "reviewed_at", "external_id")  # fmt: skip
             for key, when, external_id in stored.iterator(chunk_size=LOOKUP_CHUNK):
                 if external_id not in batch_ids:
                     timeline[key].append(when)
@@ -106,7 +109,21 @@ def _money(value: Decimal | None) -> str | None:
 
 def decision_as_json(decision: Decision) -> dict:
     """The whole decision, compact: what a page needs to explain the case, no rendered texts."""
-    c, sla, w = decision.classification, decision.sla, decision.windows
+    return {**_static_json(decision), "windows": _windows_json(decision.windows)}
+
+
+def _windows_json(w) -> dict:
+    return {
+        "revision_allowed": w.revision_allowed, "revision_until": _iso(w.revision_until),
+        "reply_allowed": w.reply_allowed, "reply_until": _iso(w.reply_until), "reply_max_chars": w.reply_max_chars,
+        "appeal_allowed": w.appeal_allowed, "appeal_until": _iso(w.appeal_until),
+        "may_request_revision": w.may_request_revision,
+    }  # fmt: skip
+
+
+def _static_json(decision: Decision) -> dict:
+    """Every part of ``decision_as_json`` but the platform windows (the only part read from the review's own dates)."""
+    c, sla = decision.classification, decision.sla
     return {
         "issue_type": c.issue_type_code,
         "issue_type_name": c.issue_type_name,
@@ -121,12 +138,6 @@ def decision_as_json(decision: Decision) -> dict:
             "next_response_minutes": sla.next_response_minutes, "public_reply_minutes": sla.public_reply_minutes,
             "resolution_minutes": sla.resolution_minutes, "reason": sla.reason,
         },  # fmt: skip
-        "windows": {
-            "revision_allowed": w.revision_allowed, "revision_until": _iso(w.revision_until),
-            "reply_allowed": w.reply_allowed, "reply_until": _iso(w.reply_until), "reply_max_chars": w.reply_max_chars,
-            "appeal_allowed": w.appeal_allowed, "appeal_until": _iso(w.appeal_until),
-            "may_request_revision": w.may_request_revision,
-        },  # fmt: skip
         "compensation": [
             {"option_id": o.option_id, "rule_id": o.rule.id, "name": o.name, "kind": o.kind, "amount": _money(o.amount),
              "cost": _money(o.cost), "requires_approval": o.requires_approval, "approval_role": o.approval_role,
@@ -139,11 +150,14 @@ def decision_as_json(decision: Decision) -> dict:
 
 
 class WarnClock:
-    """Fallback warn times (for an engine without them) for one batch: the same start and tier give the same answer, so it is cached."""
+    """Per-batch caches for turning decisions into case rows: fallback warn times (for an engine
+    without them: the same start and tier give the same answer) and the decision's rule-only parts
+    (see ``_decision_parts``)."""
 
     def __init__(self, policy):
         self.policy = policy
         self._cache: dict = {}
+        self._parts: dict = {}
 
     def _calendar(self, decision: Decision):
         tier_ref = decision.sla.tier if decision.sla else None
@@ -175,27 +189,54 @@ def _warn(sla, name: str):
     return getattr(sla, name, None)
 
 
+def _decision_parts(decision: Decision, clock: WarnClock) -> tuple[dict, list[dict]]:
+    """(static JSON, policy refs) of a decision. The engine hands out the same memoised objects for
+    the same inputs, so these are cached by the identity of the parts they are built from; the cache
+    keeps those parts alive, so an id cannot be reused while its entry exists."""
+    c, sla, w, appeal, contact = decision.classification, decision.sla, decision.windows, decision.appeal, decision.contact_limit
+    parts = (c, decision.customer_tier_rule, w.rule, sla, decision.compensation, decision.templates, decision.follow_up_plan,
+             appeal.rule if appeal else None, contact.rule if contact else None)  # fmt: skip
+    key = (*map(id, parts), decision.customer_tier, decision.reasons)
+    cached = clock._parts.get(key)
+    if cached is None:
+        if len(clock._parts) > PARTS_CACHE_MAX:
+            clock._parts.clear()
+        refs = [{"model": r.model, "id": r.id, "version": r.version, "name": r.name} for r in decision.rule_refs]
+        cached = clock._parts[key] = (parts, _static_json(decision), refs)
+    return cached[1], cached[2]
+
+
 def case_values(*, review_id: int, shop, decision: Decision, opened_at: dt.datetime, clock: WarnClock) -> dict:
     """The column values (by attname) of the case a decision opens: classification, SLA tier and
     deadlines, platform windows and the policy versions used — frozen at intake."""
     c, sla, w = decision.classification, decision.sla, decision.windows
+    static, refs = _decision_parts(decision, clock)
     values = {
         "review_id": review_id, "shop_id": shop.pk, "platform": shop.platform, "status": CaseStatus.NEW,
         "issue_type_id": c.issue_type_id, "is_malicious": c.malicious, "malicious_signals": list(c.signals),
         "matched_keywords": list(c.matched_keywords), "customer_tier": decision.customer_tier or "",
         "revision_allowed": w.revision_allowed, "revision_until": w.revision_until, "reply_until": w.reply_until,
         "appeal_until": w.appeal_until, "may_request_revision": w.may_request_revision,
-        "policy_refs": [{"model": r.model, "id": r.id, "version": r.version, "name": r.name} for r in decision.rule_refs], "decision": decision_as_json(decision),
+        "policy_refs": [dict(ref) for ref in refs], "decision": {**static, "windows": _windows_json(w)},
         "opened_at": opened_at, "updated_at": opened_at,
     }  # fmt: skip
     if sla is None:
         return values
     start = decision.facts.received_at or opened_at
+    key = ("sla", id(sla), start)
+    cached = clock._parts.get(key)
+    if cached is None:
+        cached = clock._parts[key] = (sla, _sla_values(decision, sla, start, clock))
+    values.update(cached[1])
+    return values
+
+
+def _sla_values(decision: Decision, sla, start: dt.datetime, clock: WarnClock) -> dict:
     warns = {
         name: _warn(sla, f"{name}_warn_at") or clock.warn_at(decision, start, getattr(sla, f"{name}_due_at"), getattr(sla, f"{name}_minutes"))
         for name in ("first_response", "public_reply", "resolution")
     }
-    values.update(
+    values = dict(
         handling_role=sla.handling_role or "", escalation_role=sla.escalation_role or "",
         sla_tier_id_ref=sla.tier.id if sla.tier else None, sla_tier_version=sla.tier.version if sla.tier else None,
         sla_tier_name=sla.tier_name, warn_at_percent=sla.warn_at_percent, next_response_minutes=sla.next_response_minutes,

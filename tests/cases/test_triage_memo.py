@@ -1,0 +1,38 @@
+"""Triage's per-batch caches change nothing: case rows built through one shared clock from a warm
+engine snapshot equal, column by column, those built one by one from a cold snapshot."""
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+
+from cases.services import triage
+from policies.engine import decide
+from policies.loader import load_policy
+from reviewdesk.models import Shop
+from tests.policies.test_engine_memo import cold, generated_reviews
+
+pytestmark = pytest.mark.django_db
+
+
+def test_case_rows_from_the_shared_clock_equal_rows_built_one_by_one():
+    call_command("seed_policies", verbosity=0)
+    shop = Shop.objects.create(code="memo-tb", platform="taobao", name="缓存测试店")
+    policy = load_policy(shop=shop, platform="taobao")
+    warm, clock = cold(policy), triage.WarnClock(policy)
+    compared = 0
+    for index, facts in enumerate(generated_reviews(1500, seed=99)):
+        facts = dataclasses.replace(facts, shop_id=shop.pk)
+        fast = decide(facts, warm)
+        if not fast.classification.opens_case:
+            continue
+        slow = decide(facts, cold(policy))
+        opened_at = facts.received_at + dt.timedelta(seconds=index)
+        row = triage.case_values(review_id=index, shop=shop, decision=fast, opened_at=opened_at, clock=clock)
+        expected = triage.case_values(review_id=index, shop=shop, decision=slow, opened_at=opened_at, clock=triage.WarnClock(policy))
+        assert row == expected
+        assert row["decision"] == triage.decision_as_json(slow)
+        assert row["policy_refs"] == [dataclasses.asdict(ref) for ref in slow.rule_refs]
+        compared += 1
+    assert compared > 500
