@@ -7,6 +7,7 @@ import zipfile
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -21,6 +22,7 @@ from incentives.models import (
     RewardItem,
     WithheldAward,
 )
+from incentives.selectors import payout_user_ids
 from incentives.services.payouts import export_csv, export_filename, export_xlsx
 from incentives.services.periods import period_lock
 
@@ -28,6 +30,21 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    # Whose rows a user may see: the field naming the agent (None: not about one agent). Like the web
+    # pages (selectors.payout_user_ids), only members of the user's shops; another shop's row is "not found".
+    agent_field: str | None = None
+    without_agent_shown = False  # rows naming no agent at all (a withheld award nobody could get)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        user_ids = payout_user_ids(request.user)
+        if self.agent_field is None or user_ids is None:
+            return queryset
+        scope = Q(**{f"{self.agent_field}__in": user_ids})
+        if self.without_agent_shown:
+            scope |= Q(**{f"{self.agent_field}__isnull": True})
+        return queryset.filter(scope)
+
     def has_add_permission(self, request):
         return False
 
@@ -84,7 +101,7 @@ class PeriodAdmin(ReadOnlyAdmin):
         files = []
         for period in queryset.order_by("year", "month"):
             buffer = io.BytesIO()
-            export_xlsx(period.code, buffer)
+            export_xlsx(period.code, buffer, user_ids=payout_user_ids(request.user))
             files.append((export_filename(period.code, "xlsx"), buffer.getvalue()))
         return _download(files, XLSX_TYPE)
 
@@ -93,7 +110,7 @@ class PeriodAdmin(ReadOnlyAdmin):
         files = []
         for period in queryset.order_by("year", "month"):
             buffer = io.BytesIO()
-            export_csv(period.code, buffer)
+            export_csv(period.code, buffer, user_ids=payout_user_ids(request.user))
             files.append((export_filename(period.code, "csv"), buffer.getvalue()))
         return _download(files, "text/csv; charset=utf-8")
 
@@ -110,6 +127,7 @@ class PeriodAdmin(ReadOnlyAdmin):
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
+    agent_field = "account__user"
     list_display = ["pk", "period", "account", "kind", "amount", "rule", "rule_version", "case_ref", "event", "created_at"]
     list_filter = ["kind", "account__unit", "period", "event"]
     search_fields = ["idempotency_key", "account__user__username", "account__user__employee_code", "note"]
@@ -118,12 +136,15 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(PayoutLine)
 class PayoutLineAdmin(ReadOnlyAdmin):
+    agent_field = "user"
     list_display = ["period", "employee_code", "name", "conversions", "bonus_cny", "points_balance", "leave_days", "total_payable"]
     list_filter = ["period"]
 
 
 @admin.register(WithheldAward)
 class WithheldAwardAdmin(ReadOnlyAdmin):
+    agent_field = "agent"
+    without_agent_shown = True
     list_display = ["created_at", "agent", "event", "rule", "case_ref", "reason_code", "reason"]
     list_filter = ["reason_code", "event"]
     search_fields = ["reason", "agent__username", "agent__employee_code"]
@@ -131,11 +152,13 @@ class WithheldAwardAdmin(ReadOnlyAdmin):
 
 @admin.register(Dispute)
 class DisputeAdmin(ReadOnlyAdmin):
+    agent_field = "raised_by"
     list_display = ["pk", "entry", "raised_by", "status", "created_at", "resolved_by", "adjustment"]
     list_filter = ["status"]
 
 
 @admin.register(Redemption)
 class RedemptionAdmin(ReadOnlyAdmin):
+    agent_field = "agent"
     list_display = ["pk", "agent", "item", "points", "status", "requested_at", "decided_by"]
     list_filter = ["status"]

@@ -238,7 +238,9 @@ def build_world() -> World:
         user=u["agent_b"], unit=Unit.CNY, kind="award", amount=Decimal("30.00"), key="am:b"
     )
     entry_post(user=u["agent_a"], unit=Unit.POINTS, kind="award", amount=Decimal("500"), key="am:a:points")
-    entry_post(user=u["agent_b"], unit=Unit.POINTS, kind="award", amount=Decimal("500"), key="am:b:points")
+    o.points_b, _ = entry_post(
+        user=u["agent_b"], unit=Unit.POINTS, kind="award", amount=Decimal("500"), key="am:b:points"
+    )
     o.dispute_a = dispute_open(entry=o.entry_a, by=u["agent_a"], reason="漏记一次转化")
     o.dispute_b = dispute_open(entry=o.entry_b, by=u["agent_b"], reason="漏记一次转化")
     item = RewardItem.objects.create(name="电影票", category="gift", point_price=100)
@@ -327,3 +329,34 @@ def history_id(obj) -> int:
     if not obj.history.exists():
         obj.save()
     return obj.history.order_by("-history_id").values_list("history_id", flat=True).first()
+
+
+# --- "nothing changed" -----------------------------------------------------------------------------
+
+PROJECT_APPS = ("reviewdesk", "policies", "cases", "training", "incentives", "insights")
+
+
+def state(world: World) -> dict:
+    """Row counts of every model of the project's apps, and the rows a refused request might touch."""
+    from django.apps import apps
+
+    from cases.models import Case, FollowUpTask, Notification
+    from incentives.models import Dispute, Period, Redemption
+
+    o = world.objects
+    counts = {
+        f"{m._meta.app_label}.{m._meta.model_name}": m._default_manager.count()
+        for app in PROJECT_APPS
+        for m in apps.get_app_config(app).get_models()
+    }
+    rows = {
+        "cases": list(
+            Case.objects.filter(pk__in=[o.case_a.pk, o.case_b.pk, o.pending_a.pk]).order_by("pk").values()
+        ),
+        "follow_ups": list(FollowUpTask.objects.order_by("pk").values()),
+        "notifications": list(Notification.objects.order_by("pk").values()),
+        "disputes": list(Dispute.objects.order_by("pk").values()),
+        "redemptions": list(Redemption.objects.order_by("pk").values()),
+        "periods": list(Period.objects.order_by("pk").values()),
+    }
+    return {"counts": counts, **rows}

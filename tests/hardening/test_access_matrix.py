@@ -12,13 +12,20 @@ HR may do there (a non-staff user is always sent to the admin login).
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
+from openpyxl import load_workbook
+from rest_framework.test import APIClient
 
+from cases.forms.actions import ACTION_FORMS
 from tests.hardening.access_support import (
+    PNG,
     ROLES,
     Route,
     admin_models,
@@ -28,6 +35,7 @@ from tests.hardening.access_support import (
     discover,
     fill_route,
     history_id,
+    state,
 )
 
 pytestmark = pytest.mark.django_db
@@ -301,3 +309,303 @@ def test_get(world, route, role):
     if want == "→change":  # the admin's short object URL sends staff to the change page
         want = "→" + url_for(world, route) + "change/"
     assert got == want, f"GET {url_for(world, route)} as {role}"
+
+
+# --- object level: shop B guessing shop A's ids --------------------------------------------------------
+
+OUTSIDERS = ("agent_b", "supervisor_b", "legal_b")
+WEB_ACTIONS = sorted(ACTION_FORMS)
+
+
+def _png():
+    return SimpleUploadedFile("截图.png", PNG, content_type="image/png")
+
+
+@pytest.mark.parametrize("role", OUTSIDERS)
+def test_shop_b_reaches_nothing_of_shop_a_s_case_on_the_web(world, role):
+    o, client = world.objects, world.clients[role]
+    case = o.case_a
+    before = state(world)
+    answers = {
+        "page": client.get(f"/cases/{case.pk}/").status_code,
+        "evidence": client.get(f"/cases/{case.pk}/evidence/{o.evidence_a.pk}/").status_code,
+        "reassign-form": client.get(f"/cases/{case.pk}/reassign/form/").status_code,
+        **{
+            f"act:{action}": client.post(
+                f"/cases/{case.pk}/act/{action}/", {"version": case.version, "note": "x", "text": "x"}
+            ).status_code
+            for action in WEB_ACTIONS
+        },
+        "compose": client.post(f"/cases/{case.pk}/compose/public_reply/check/", {"text": "您好"}).status_code,
+        "reveal": client.post(f"/cases/{case.pk}/contact/reveal/").status_code,
+        "upload": client.post(f"/cases/{case.pk}/evidence/", {"file": _png(), "kind": "image"}).status_code,
+        "follow-up": client.post(f"/cases/{case.pk}/follow-ups/{o.follow_up_a.pk}/done/").status_code,
+        "reassign": client.post(
+            f"/cases/{case.pk}/reassign/", {"user": world.users[role].pk, "version": case.version}
+        ).status_code,
+        # Shop B's own evidence id under shop A's case, and shop A's evidence under shop B's case.
+        "evidence-mixed": client.get(f"/cases/{o.case_b.pk}/evidence/{o.evidence_a.pk}/").status_code,
+    }
+    assert answers == dict.fromkeys(answers, 404)
+    assert state(world) == before
+
+
+@pytest.mark.parametrize("role", OUTSIDERS)
+def test_shop_b_reaches_nothing_of_shop_a_s_case_through_the_api(world, role):
+    o = world.objects
+    client = APIClient()
+    client.force_login(world.users[role])
+    case = f"/api/v1/cases/{o.case_a.pk}/"
+    before = state(world)
+    answers = {
+        "detail": client.get(case).status_code,
+        "compose": client.get(f"{case}compose/").status_code,
+        "reveal": client.post(f"{case}reveal-contact/").status_code,
+        "evidence": client.get(f"{case}evidence/{o.evidence_a.pk}/").status_code,
+        "evidence-mixed": client.get(f"/api/v1/cases/{o.case_b.pk}/evidence/{o.evidence_a.pk}/").status_code,
+        "upload": client.post(
+            f"{case}evidence/", {"file": _png(), "kind": "image"}, format="multipart"
+        ).status_code,
+        **{
+            f"action:{action}": client.post(
+                f"{case}actions/{action}/", {"version": o.case_a.version}, format="json"
+            ).status_code
+            for action in WEB_ACTIONS
+        },
+    }
+    assert answers == dict.fromkeys(answers, 404)
+    listed = client.get("/api/v1/cases/", {"scope": "all"}).json()["results"]
+    assert {row["shop"] for row in listed} == {"dy-main"}
+    assert state(world) == before
+
+
+def test_a_token_of_shop_b_reads_and_writes_only_shop_b(world):
+    """The manager belongs to both shops; the token they made for shop B's sync job reaches shop B only."""
+    o = world.objects
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {o.token_b_key}")
+    before = state(world)
+    listed = client.get("/api/v1/cases/", {"scope": "all"}).json()["results"]
+    answers = {
+        "case-a": client.get(f"/api/v1/cases/{o.case_a.pk}/").status_code,
+        "evidence-a": client.get(f"/api/v1/cases/{o.case_a.pk}/evidence/{o.evidence_a.pk}/").status_code,
+        "compose-a": client.get(f"/api/v1/cases/{o.case_a.pk}/compose/").status_code,
+        "reveal-a": client.post(f"/api/v1/cases/{o.case_a.pk}/reveal-contact/").status_code,
+        "verify-a": client.post(f"/api/v1/cases/{o.case_a.pk}/actions/verify/",
+                                {"version": o.case_a.version, "responsibility": "merchant"}, format="json").status_code,
+        "case-b": client.get(f"/api/v1/cases/{o.case_b.pk}/").status_code,
+    }  # fmt: skip
+    review = {
+        "shop": "tb-main",
+        "order_no": "AM0001",
+        "rating": "差评",
+        "content": "太差",
+        "reviewed_at": "2026-11-20 13:05:00",
+        "buyer_nick": "t**1",
+    }
+    submitted = client.post("/api/v1/reviews/", review, format="json")
+
+    assert answers == {
+        "case-a": 404,
+        "evidence-a": 404,
+        "compose-a": 404,
+        "reveal-a": 404,
+        "verify-a": 404,
+        "case-b": 200,
+    }
+    assert {row["shop"] for row in listed} == {"dy-main"}
+    assert (submitted.status_code, submitted.json()["errors"]) == (207, 1), submitted.json()
+    assert state(world) == before
+
+
+def test_another_users_notifications_are_not_found(world):
+    o, client = world.objects, world.clients["agent_b"]
+    before = state(world)
+    answers = {
+        "read": client.post(f"/cases/notifications/{o.notification_a.pk}/read/").status_code,
+        "open": client.post(f"/cases/notifications/{o.notification_a.pk}/open/").status_code,
+    }
+    page = client.get("/cases/notifications/")
+    assert answers == {"read": 404, "open": 404}
+    assert [n.pk for n in page.context["page"].object_list] == [o.notification_b.pk]
+    assert state(world) == before
+
+
+def test_another_agents_ledger_entries_disputes_and_redemptions_are_not_found(world):
+    o, client = world.objects, world.clients["agent_b"]
+    before = state(world)
+    answers = {
+        "dispute-page": client.get(f"/incentives/entries/{o.entry_a.pk}/dispute/").status_code,
+        "dispute-post": client.post(
+            f"/incentives/entries/{o.entry_a.pk}/dispute/", {"reason": "也是我的"}
+        ).status_code,
+        "cancel": client.post(f"/incentives/redemptions/{o.redemption_a.pk}/cancel/").status_code,
+    }
+    statement = client.get("/incentives/", {"period": o.period.code}).context
+    assert answers == {"dispute-page": 404, "dispute-post": 404, "cancel": 404}
+    assert {e["id"] for e in statement["entries"]} == {o.entry_b.pk, o.points_b.pk}
+    assert [d["id"] for d in statement["disputes"]] == [o.dispute_b.pk]
+    assert state(world) == before
+
+
+def test_a_shop_b_manager_cannot_settle_shop_a_disputes_or_redemptions(world):
+    o, client = world.objects, world.clients["manager_b"]
+    before = state(world)
+    answers = {
+        "resolve": client.post(
+            f"/incentives/disputes/{o.dispute_a.pk}/resolve/", {"amount": "5", "note": "x"}
+        ).status_code,
+        "decide": client.post(
+            f"/incentives/redemptions/{o.redemption_a.pk}/decide/", {"decision": "approve"}
+        ).status_code,
+    }
+    queue = client.get("/incentives/manage/").content.decode()
+    assert answers == {"resolve": 404, "decide": 404}
+    assert "王小丽" not in queue and "外店客服" in queue
+    assert state(world) == before
+
+
+def _sheet_names(content: bytes) -> set[str]:
+    book = load_workbook(io.BytesIO(content))
+    return {str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row if cell}
+
+
+def test_a_shop_b_hr_officer_downloads_only_shop_b_payouts(world):
+    o, client = world.objects, world.clients["hr_b"]
+    span = o.period.code
+    response = client.get(f"/incentives/payouts/{span}.xlsx")
+    assert response.status_code == 200
+    names = _sheet_names(response.content)
+    assert "外店客服" in names and "王小丽" not in names
+
+
+def test_a_shop_b_hr_officer_sees_no_shop_a_ledger_rows_in_the_admin(world):
+    """Fixed here: the incentives admin listed and opened every agent's entries, payout lines, disputes,
+    redemptions and withheld awards, and its period export wrote every agent's payout."""
+    o, client = world.objects, world.clients["hr_b"]
+    rows = {
+        "ledgerentry": o.entry_a, "payoutline": o.payout_line_a, "dispute": o.dispute_a,
+        "redemption": o.redemption_a, "withheldaward": o.withheld_a,
+    }  # fmt: skip
+    answers = {
+        name: answer(client.get(f"/admin/incentives/{name}/{obj.pk}/change/")) for name, obj in rows.items()
+    }
+    assert answers == dict.fromkeys(rows, "→/admin/")  # "no such object" (the admin's own answer)
+    assert answer(world.clients["hr"].get(f"/admin/incentives/ledgerentry/{o.entry_a.pk}/change/")) == 200
+    listed = client.get("/admin/incentives/ledgerentry/")
+    assert {e.account.user.username for e in listed.context["cl"].result_list} == {
+        world.users["agent_b"].username
+    }
+    export = client.post(
+        "/admin/incentives/period/", {"action": "export_xlsx", "_selected_action": [o.period.pk]}
+    )
+    assert export.status_code == 200
+    names = _sheet_names(export.content)
+    assert "外店客服" in names and "王小丽" not in names
+
+
+def test_shop_b_people_reach_no_shop_a_training_or_report(world):
+    o = world.objects
+    before = state(world)
+    supervisor, agent = world.clients["supervisor_b"], world.clients["agent_b"]
+    answers = {
+        "qa-case": supervisor.get(f"/training/qa/cases/{o.resolved_a.pk}/").status_code,
+        "qa-case-post": supervisor.post(
+            f"/training/qa/cases/{o.resolved_a.pk}/", {"comment": "x"}
+        ).status_code,
+        "qa-survey": supervisor.post(
+            f"/training/qa/cases/{o.resolved_a.pk}/survey/", {"score": 1}
+        ).status_code,
+        "qa-review": supervisor.get(f"/training/qa/reviews/{o.qa_review_a.pk}/").status_code,
+        "qa-settle": supervisor.post(f"/training/qa/reviews/{o.qa_review_a.pk}/settle/").status_code,
+        "qa-dispute": agent.post(
+            f"/training/qa/reviews/{o.qa_review_a.pk}/dispute/", {"reason": "x"}
+        ).status_code,
+        "scorecard": agent.get(f"/training/agents/{world.users['agent_a'].pk}/").status_code,
+        "scorecard-sup": supervisor.get(f"/training/agents/{world.users['agent_a'].pk}/").status_code,
+        "report": supervisor.get(f"/insights/reports/{o.report_a.pk}/download/").status_code,
+    }
+    assert answers == dict.fromkeys(answers, 404)
+    assert state(world) == before
+
+
+def test_a_shop_b_manager_opens_no_shop_a_row_in_the_admin(world):
+    o, client = world.objects, world.clients["manager_b"]
+    rows = {
+        "cases/case": o.case_a, "cases/review": o.case_a.review, "cases/buyer": o.buyer_a,
+        "cases/importbatch": o.import_batch_a, "training/qareview": o.qa_review_a, "training/score": o.score_a,
+        "training/certificationlapse": o.lapse_a, "training/satisfactionsurvey": o.survey_a,
+        "incentives/ledgerentry": o.entry_a, "incentives/dispute": o.dispute_a,
+    }  # fmt: skip
+    answers = {name: answer(client.get(f"/admin/{name}/{obj.pk}/change/")) for name, obj in rows.items()}
+    assert answers == dict.fromkeys(rows, "→/admin/")
+
+
+# --- POSTs by a role that may not: refused, and nothing changed ------------------------------------------
+
+
+def _csv(world):
+    return SimpleUploadedFile(
+        "reviews.csv", "订单编号,评分,评价内容\nAM1,差评,太差\n".encode(), content_type="text/csv"
+    )
+
+
+# fmt: off
+POSTS = [
+    # URL pattern                     role         answer  body (from the world)
+    ("incentives:lock",               "anonymous",  L,   lambda w: {}),
+    ("incentives:lock",               "agent_a",    F,   lambda w: {}),
+    ("incentives:lock",               "supervisor", F,   lambda w: {}),
+    ("incentives:lock",               "manager",    F,   lambda w: {}),  # HR locks, not the manager
+    ("incentives:resolve",            "agent_a",    F,   lambda w: {"amount": "5", "note": "x"}),
+    ("incentives:resolve",            "supervisor", F,   lambda w: {"amount": "5", "note": "x"}),
+    ("incentives:resolve",            "hr",         F,   lambda w: {"amount": "5", "note": "x"}),
+    ("incentives:decide",             "agent_a",    F,   lambda w: {"decision": "approve"}),
+    ("incentives:decide",             "hr",         F,   lambda w: {"decision": "approve"}),
+    ("incentives:redemption_cancel",  "supervisor", N,   lambda w: {}),  # agent A's own request
+    ("training:score_entry",          "agent_a",    F,   lambda w: {"agent": w.users["agent_a"].pk, "period": "2026-11", "value": "99"}),
+    ("training:score_entry",          "legal",      F,   lambda w: {"agent": w.users["agent_a"].pk, "period": "2026-11", "value": "99"}),
+    ("training:score_entry",          "hr",         F,   lambda w: {"agent": w.users["agent_a"].pk, "period": "2026-11", "value": "99"}),
+    ("training:qa_survey",            "agent_a",    N,   lambda w: {"score": 1}),
+    ("training:qa_survey",            "legal",      N,   lambda w: {"score": 1}),
+    ("cases:import-upload",           "agent_a",    F,   lambda w: {"shop": w.shop_a.pk, "file": _csv(w)}),
+    ("cases:import-upload",           "hr",         F,   lambda w: {"shop": w.shop_a.pk, "file": _csv(w)}),
+    ("cases:import-confirm",          "legal",      F,   lambda w: {"token": "x"}),
+    ("cases:case_action",             "anonymous",  L,   lambda w: {"version": w.objects.case_a.version, "responsibility": "merchant"}),
+    ("cases:case_action",             "hr",         400, lambda w: {"version": w.objects.case_a.version, "responsibility": "merchant"}),
+    ("api-case-verify",               "anonymous",  401, lambda w: {"version": w.objects.case_a.version, "responsibility": "merchant"}),
+    ("api-case-verify",               "hr",         F,   lambda w: {"version": w.objects.case_a.version, "responsibility": "merchant"}),
+    ("api-case-reveal-contact",       "hr",         F,   lambda w: {}),  # no permission to unmask
+    ("api-case-reveal-contact",       "agent_a",    F,   lambda w: {}),
+    ("cases:case_reassign",           "agent_a",    "→case", lambda w: {"user": w.users["legal"].pk, "version": w.objects.case_a.version}),
+    ("cases:case_reassign",           "legal",      "→case", lambda w: {"user": w.users["legal"].pk, "version": w.objects.case_a.version}),
+    ("policies:pack_import",          "supervisor", A,   lambda w: {}),
+    ("policies:pack_import",          "hr",         F,   lambda w: {}),
+    ("admin:cases_case_change",       "hr",         F,   lambda w: {"status": "closed"}),
+    ("admin:cases_case_change",       "manager",    F,   lambda w: {"status": "closed"}),  # view only
+    ("admin:policies_issuetype_add",  "supervisor", A,   lambda w: {"code": "x", "name": "x"}),
+    ("admin:policies_issuetype_add",  "hr",         F,   lambda w: {"code": "x", "name": "x"}),
+    ("admin:incentives_ledgerentry_delete", "manager", F, lambda w: {"post": "yes"}),
+    ("admin:incentives_ledgerentry_delete", "hr",   F,   lambda w: {"post": "yes"}),
+    ("admin:auth_group_add",          "manager",    F,   lambda w: {"name": "root"}),
+    ("admin:reviewdesk_user_change",  "hr",         F,   lambda w: {"is_superuser": "on"}),
+]
+# fmt: on
+ROUTE_BY_KEY = {r.key: r for r in ROUTES}
+
+
+@pytest.mark.parametrize(("key", "role", "want", "body"), POSTS, ids=[f"{k}-{r}" for k, r, _, _ in POSTS])
+def test_post_by_a_role_that_may_not_is_refused_and_changes_nothing(world, key, role, want, body):
+    url = url_for(world, ROUTE_BY_KEY[key])
+    client = world.clients[role]
+    if key.startswith("api-"):
+        client = APIClient()
+        if role != "anonymous":
+            client.force_login(world.users[role])
+    before = state(world)
+    data = body(world)
+    response = client.post(url, data, format="json") if key.startswith("api-") else client.post(url, data)
+    if want == "→case":
+        want = f"→/cases/{world.objects.case_a.pk}/"
+    assert answer(response) == want
+    assert state(world) == before
