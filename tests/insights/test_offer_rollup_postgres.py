@@ -1,0 +1,64 @@
+"""Two rebuilds of one shop's offers rollup at the same moment (real commits on PostgreSQL): the second
+waits for the first and then replaces its rows, instead of inserting a duplicate beside them."""
+
+import datetime as dt
+import threading
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import close_old_connections, connection, transaction
+
+from cases.models import Case, CompensationOffer, Review
+from insights.models import OfferRollup
+from insights.services.offer_rollup import offer_rollup_rebuild
+from tests.factories import ShopFactory, UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+SH = ZoneInfo("Asia/Shanghai")
+DAY = dt.date(2026, 11, 18)
+
+
+def an_offer(shop, user, n: int, answer: str):
+    at = dt.datetime(2026, 11, 18, 10, n, tzinfo=SH)
+    review = Review.objects.create(
+        platform=shop.platform, shop=shop, external_id=f"race-{n}", order_no=f"RACE{n}", item_id="A1", sku="红",
+        rating=1, content="差", reviewed_at=at, received_at=at, buyer_nick=f"买家{n}", courier="中通", fingerprint=f"race{n}",
+        source="api",
+    )  # fmt: skip
+    case = Case.objects.create(review=review, shop=shop, platform=shop.platform, status="offered", opened_at=at)
+    return CompensationOffer.objects.create(
+        case=case, option_id=7, option_name="补发", option_kind="reship", rule_ref={}, amount=Decimal("10.00"),
+        cost=Decimal("10.00"), status=answer or "offered", requested_by=user, requested_at=at, buyer_answer=answer,
+    )  # fmt: skip
+
+
+def test_a_second_rebuild_waits_for_the_first_and_replaces_its_rows():
+    shop = ShopFactory(code="race-shop", platform="taobao")
+    user = UserFactory(username="race-agent")
+    an_offer(shop, user, 1, "accepted")
+    offer_rollup_rebuild(shop_id=shop.pk, days=[DAY])
+    an_offer(shop, user, 2, "accepted")
+    second_done = threading.Event()
+    failures = []
+
+    def second():
+        try:
+            offer_rollup_rebuild(shop_id=shop.pk, days=[DAY])
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever the second rebuild raised
+            failures.append(exc)
+        finally:
+            second_done.set()
+            close_old_connections()
+            connection.close()
+
+    with transaction.atomic():
+        offer_rollup_rebuild(shop_id=shop.pk, days=[DAY])  # holds the shop's lock until this commits
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert not second_done.wait(1.0)  # the second rebuild is waiting
+    thread.join(10)
+    assert second_done.is_set() and failures == []
+    assert list(OfferRollup.objects.filter(shop=shop).values_list("day", "answer", "offers", "cost")) == [
+        (DAY, "accepted", 2, Decimal("20.00"))
+    ]
