@@ -223,8 +223,8 @@ def test_bad_period_in_the_download_is_refused_with_a_message(client, hr, entrie
     assert "期间格式不正确" in response.content.decode()
 
 
-def test_admin_export_action_returns_the_workbook(client, make_user, entries, previous_period):
-    hr = make_user("hr", is_staff=True, employee_code="H010")
+def test_admin_export_action_returns_the_workbook(client, make_user, entries, previous_period, shop, other_shop):
+    hr = make_user("hr", shops=[shop, other_shop], is_staff=True, employee_code="H010")  # the export is of their shops' people
     client.force_login(hr)
     response = client.post(reverse("admin:incentives_period_changelist"),
                            {"action": "export_xlsx", "_selected_action": [previous_period.pk]})  # fmt: skip
