@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.choices import CaseStatus, WorkflowAction
+from cases.notify.messages import mask_personal_data
 from cases.workflow import allowed_actions, can_reveal, mask_address, mask_contact_values, mask_phone
 
 # Timeline payload keys that could carry buyer contact data: never answered.
@@ -38,6 +39,14 @@ class UserRefSerializer(serializers.Serializer):
         return getattr(user, "display_name", "") or user.get_username()
 
 
+class MaskedTextField(serializers.CharField):
+    """Buyer free text in a list: a phone number or street address the buyer typed in shows masked
+    (the case itself answers the review as written)."""
+
+    def to_representation(self, value):
+        return mask_personal_data(super().to_representation(value))
+
+
 class CaseListSerializer(serializers.Serializer):
     """One row of a queue: what the agent needs to pick the next case. No buyer contact data."""
 
@@ -55,7 +64,7 @@ class CaseListSerializer(serializers.Serializer):
     order_no = serializers.CharField(source="review.order_no")
     buyer_nick = serializers.CharField(source="review.buyer_nick")
     rating = serializers.IntegerField(source="review.rating")
-    content = serializers.CharField(source="review.content")
+    content = MaskedTextField(source="review.content", help_text=_("评价内容；买家写在里面的电话和地址已脱敏"))
     assignee = UserRefSerializer(allow_null=True)
     opened_at = serializers.DateTimeField()
     first_response_due_at = serializers.DateTimeField(allow_null=True)

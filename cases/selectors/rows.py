@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases.choices import CaseStatus
+from cases.notify.messages import mask_personal_data
 from cases.models import Case
 from cases.selectors.queue import NO_DEADLINE, URGENCY_BREACHED, URGENCY_NEAR
 from policies.choices import Channel
@@ -52,7 +53,8 @@ def queue_row(case: Case, *, labels: dict | None = None) -> dict:
     labels = labels or choice_labels()
     review = case.review
     label, css = urgency_label(case.urgency)
-    content = review.content or review.appended_content or ""
+    # Buyers type phone numbers and addresses into reviews: a list shows them masked.
+    content = mask_personal_data(review.content or review.appended_content or "")
     return {
         "id": case.pk,
         "url": labels["case_url"] % case.pk,

@@ -108,7 +108,7 @@ def _aim_at_the_token_shop(body) -> None:
             item["shop"] = "tb-main"
 
 
-def test_every_operation_of_the_schema_is_fuzzed(client, db):
+def test_every_operation_of_the_schema_is_fuzzed(client, db, same_connection):
     """The fuzz test runs one subtest per operation schemathesis loads from the document, with no
     include/exclude filter: the loaded operations are exactly the documented ones, the reviews intake
     included, so a new endpoint is fuzzed as soon as it is documented."""
