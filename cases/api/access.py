@@ -69,5 +69,18 @@ def invalid_body(errors) -> Response:
     """A serializer's field errors (the body is malformed): nothing was attempted."""
     return refusal(
         "invalid", _("请求内容有误，请检查各字段。"), status.HTTP_400_BAD_REQUEST,
-        fields={name: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])] for name, msgs in errors.items()},
+        fields={name: _flat(msgs) for name, msgs in errors.items()},
     )  # fmt: skip
+
+
+def _flat(messages) -> list[str]:
+    """A field's messages as plain strings; a list field's per-item errors ({0: [...]}) name the item."""
+    if isinstance(messages, dict):
+        return [
+            _("第%(n)d项：%(message)s") % {"n": key + 1, "message": text} if isinstance(key, int) else f"{key}：{text}"
+            for key, value in messages.items()
+            for text in _flat(value)
+        ]
+    if isinstance(messages, list):
+        return [text for message in messages for text in _flat(message)]
+    return [str(messages)]

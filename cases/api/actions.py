@@ -10,11 +10,11 @@ out of reach, 409 a stale version. A case out of reach is answered 404 before th
 from django.core.exceptions import ValidationError
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.parsers import JSONParser
 
 from cases.api.access import case_or_404, invalid_body, refusal_from
 from cases.api.base import CaseAPIView
 from cases.api.cases import CASE_ID, ERRORS, case_detail_response
+from cases.api.parsers import StrictJSONParser
 from cases.api.serializers_actions import ACTION_SERIALIZERS
 from cases.api.serializers_cases import CaseDetailSerializer, ErrorSerializer
 from cases.choices import WorkflowAction
@@ -32,7 +32,7 @@ ACTION_ERRORS = {
 
 
 class CaseActionView(CaseAPIView):
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     action: str = ""
     serializer_class = None
 

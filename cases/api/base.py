@@ -5,6 +5,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from cases.api.auth import ApiTokenAuthentication
+from cases.api.parsers import api_exception
 
 
 class CaseAPIView(APIView):
@@ -15,7 +16,7 @@ class CaseAPIView(APIView):
     permission_classes = [IsAuthenticated]
 
     def handle_exception(self, exc):
-        response = super().handle_exception(exc)
+        response = super().handle_exception(api_exception(exc))
         data = response.data
         if isinstance(data, dict) and set(data) == {"detail"}:
             detail = data["detail"]

@@ -12,10 +12,12 @@ from cases.choices import AppealOutcome, ContactChannel, Responsibility, Workflo
 
 NOTE = 2000
 TEXT = 5000
+# Versions and ids fit a signed 64-bit column; a larger number would overflow the query (SQLite raises).
+MAX_ID = 2**63 - 1
 
 
 class ActionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1, help_text=_("你看到的案件版本(详情里的 version)；已被他人更新时返回409"))
+    version = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=_("你看到的案件版本(详情里的 version)；已被他人更新时返回409"))
 
 
 def note_field(required: bool = False, help_text=None):
@@ -29,13 +31,13 @@ def note_field(required: bool = False, help_text=None):
 
 def offer_ref_field():
     return serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, help_text=_("补偿记录ID；省略时取本案当前那一条")
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text=_("补偿记录ID；省略时取本案当前那一条")
     )
 
 
 def evidence_ids_field(help_text):
     return serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=50, help_text=help_text
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=50, help_text=help_text
     )
 
 
@@ -46,7 +48,9 @@ class ClaimSerializer(ActionSerializer):
 class RecordContactSerializer(ActionSerializer):
     channel = serializers.ChoiceField(choices=ContactChannel.choices)
     reached = serializers.BooleanField(help_text=_("是否联系上买家"))
-    template_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text=_("所用回复模板ID"))
+    template_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text=_("所用回复模板ID")
+    )
     text = serializers.CharField(
         required=False, allow_blank=True, max_length=TEXT, help_text=_("发送的内容(给出时做合规检查)")
     )
@@ -65,7 +69,7 @@ class VerifySerializer(ActionSerializer):
 
 
 class OfferSerializer(ActionSerializer):
-    option_id = serializers.IntegerField(min_value=1, help_text=_("补偿方案ID(引擎为本案计算的方案之一)；超出上限时自动转为审批申请"))
+    option_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=_("补偿方案ID(引擎为本案计算的方案之一)；超出上限时自动转为审批申请"))
     note = note_field()
 
 
@@ -98,7 +102,7 @@ class BuyerDeclinesSerializer(BuyerAnswerSerializer):
 
 class PublicReplySerializer(ActionSerializer):
     text = serializers.CharField(max_length=TEXT, allow_blank=True, help_text=_("最终发布的公开回复/解释"))
-    template_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    template_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
     acknowledge_warnings = serializers.BooleanField(required=False, default=False, help_text=_("已确认合规提醒"))
 
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.api.auth import ApiTokenAuthentication, writable_shop_ids
+from cases.api.parsers import StrictJSONParser, api_exception
 from cases.api.serializers import (
     ReviewBatchRefusalSerializer,
     ReviewBatchResultSerializer,
@@ -29,7 +30,7 @@ DESCRIPTION = """提交一条评价(JSON对象)或多条评价(JSON数组，最�
 * 条目的JSON形状不符合下面的格式(该是字符串的给了数字、缺少必填字段)时，整批以 HTTP 400 拒绝，
   `results` 列出这些条目的字段错误，什么都不写。
 * **HTTP 200**：所有条目都成功；**HTTP 207**：至少一条出错(逐条看 `status`)；
-  **HTTP 400**：请求体不是对象或数组，或超过1000条(什么都不写)。
+  **HTTP 400**：请求体不是有效的JSON、不是对象或数组，或超过1000条(什么都不写)；**HTTP 413**：请求体过大。
 * 认证：接口令牌 `Authorization: Bearer rd_…`(只能写令牌所属的店铺)，或已登录会话(只能写自己所属的店铺)。
 """
 
@@ -37,6 +38,10 @@ DESCRIPTION = """提交一条评价(JSON对象)或多条评价(JSON数组，最�
 class ReviewIntakeView(APIView):
     authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
+    parser_classes = [StrictJSONParser]
+
+    def handle_exception(self, exc):
+        return super().handle_exception(api_exception(exc))
 
     @extend_schema(
         operation_id="reviews_submit",
@@ -47,6 +52,7 @@ class ReviewIntakeView(APIView):
             200: ReviewBatchResultSerializer,
             207: OpenApiResponse(ReviewBatchResultSerializer, description="部分条目出错"),
             400: OpenApiResponse(ReviewBatchRefusalSerializer, description="请求体格式错误、条目不符合格式或条目过多"),
+            413: OpenApiResponse(description="请求体过大"),
         },
         examples=[
             OpenApiExample(
@@ -66,7 +72,7 @@ class ReviewIntakeView(APIView):
         items = [payload] if isinstance(payload, dict) else payload
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             return Response({"detail": _("请求体必须是一个评价对象或评价对象数组。")}, status=status.HTTP_400_BAD_REQUEST)
-        if not items:
+        if not items or items == [{}]:  # an empty body arrives as {}
             return Response({"detail": _("没有评价。")}, status=status.HTTP_400_BAD_REQUEST)
         if len(items) > MAX_ITEMS:
             return Response({"detail": _("一次最多提交%(n)d条评价。") % {"n": MAX_ITEMS}}, status=status.HTTP_400_BAD_REQUEST)

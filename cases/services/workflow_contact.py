@@ -51,6 +51,8 @@ def case_evidence(case: Case, evidence_ids) -> list[Evidence]:
         ids = {int(pk) for pk in (evidence_ids or [])}
     except (TypeError, ValueError):
         raise refuse(E.BAD_CHOICE, _("证据编号无效。")) from None
+    if any(not 0 < pk < 2**63 for pk in ids):  # no such row, and a larger number overflows the query
+        raise refuse(E.BAD_CHOICE, _("证据编号无效。"))
     found = list(Evidence.objects.filter(case=case, pk__in=ids))
     if len(found) != len(ids):
         raise refuse(E.BAD_CHOICE, _("所选证据不属于本案件。"))
