@@ -112,21 +112,51 @@ def read_xlsx(data: bytes) -> Iterator[Sheet]:
         yield Sheet(name=name, rows=rows)
 
 
+def check_encoding(data: bytes) -> None:
+    """Refuse the encodings GB18030 would "decode" into mojibake without an error: UTF-16, and a file
+    whose Chinese text reads as UTF-8 up to a point and not after it (a GBK part pasted in)."""
+    _refuse_utf16(data)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _refuse_mixed(data, exc)
+
+
+def _refuse_utf16(data: bytes) -> None:
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return
+    try:  # a BOM alone proves little: the text after it must be UTF-16 with the lines of a table
+        head = data[:4096].decode("utf-16", errors="strict" if len(data) <= 4096 else "ignore")
+    except UnicodeDecodeError:
+        return
+    if "\n" in head or "," in head or "\t" in head:
+        raise FileRejected(
+            IntakeError.UNKNOWN_ENCODING, _("CSV是UTF-16编码(Excel的“Unicode文本”)：请另存为UTF-8或GBK编码的CSV。")
+        )
+
+
+_NON_ASCII = bytes(range(0x80, 0x100))
+
+
+def _refuse_mixed(data: bytes, error: UnicodeDecodeError) -> None:
+    valid = data[: error.start]
+    # Six or more bytes of real UTF-8 Chinese (not one GBK pair that happens to be valid UTF-8).
+    if len(valid) - len(valid.translate(None, _NON_ASCII)) >= 6:
+        raise FileRejected(
+            IntakeError.UNKNOWN_ENCODING,
+            _("CSV混用了两种编码：前面是UTF-8，第%(line)d行起不是。请把整个文件另存为UTF-8或GBK后再导入。")
+            % {"line": valid.count(b"\n") + 1},
+        )
+
+
 def decode_text(data: bytes) -> str:
+    _refuse_utf16(data)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        valid = data[: exc.start]
-        if sum(byte >= 0x80 for byte in valid) >= 6:
-            # Chinese text decoded fine as UTF-8 up to here: a GBK part pasted into a UTF-8 file, which
-            # GB18030 would "decode" into mojibake without an error.
-            raise FileRejected(
-                IntakeError.UNKNOWN_ENCODING,
-                _("CSV混用了两种编码：前面是UTF-8，第%(line)d行起不是。请把整个文件另存为UTF-8或GBK后再导入。")
-                % {"line": valid.count(b"\n") + 1},
-            )
+        _refuse_mixed(data, exc)
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError:
