@@ -9,7 +9,14 @@ class ReviewDeskConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.core.validators import ProhibitNullCharactersValidator
+
         from reviewdesk.roles import sync_role_permissions
+
+        # Django's Chinese catalog renders "Null characters are not allowed." as "不允许是用空字符串。"
+        # ("empty strings are not allowed"), which sends users looking for the wrong problem. Every
+        # form field and DRF CharField uses this validator, so its message is set once here.
+        ProhibitNullCharactersValidator.message = _("不能包含空字符(NUL)。")
 
         # Permissions of every app exist only after post_migrate: sync the role table then.
         post_migrate.connect(sync_role_permissions, dispatch_uid="reviewdesk.sync_role_permissions")
