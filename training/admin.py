@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from policies.admin.base import CheckedXLSX, ChineseCSV, read_failure_message
 from reviewdesk.access import visible_shop_ids
 from training.models import (
     CertificationLapse,
@@ -83,6 +84,7 @@ def _agents_of_visible_shops(request, queryset, field: str):
 @admin.register(Score)
 class ScoreAdmin(ImportMixin, ReadOnlyAdmin):
     resource_classes = [ScoreImportResource]
+    formats = [CheckedXLSX, ChineseCSV]  # a decompression bomb is refused before openpyxl inflates it
     list_display = [
         "agent",
         "module",
@@ -102,6 +104,9 @@ class ScoreAdmin(ImportMixin, ReadOnlyAdmin):
 
     def has_import_permission(self, request):
         return request.user.has_perm("training.enter_scores")
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        form.add_error("import_file", read_failure_message(e))
 
 
 class QaItemResultInline(admin.TabularInline):

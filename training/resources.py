@@ -102,6 +102,9 @@ class ScoreImportResource(resources.ModelResource):
             return
         excel_row = number + 1  # the header is row 1
         errors: dict[str, list[str]] = {}
+        for column, cell in row.items():
+            if "\x00" in _text(cell):  # the admin's import reads CSV itself; PostgreSQL cannot store NUL
+                errors.setdefault(column, []).append(_("第%(row)d行：含有空字符(NUL)。") % {"row": excel_row})
         code, module_code, period_text = (
             _text(row.get(COL_EMPLOYEE)),
             _text(row.get(COL_MODULE)),
@@ -125,7 +128,11 @@ class ScoreImportResource(resources.ModelResource):
                 _("第%(row)d行：未知模块代码“%(code)s”。") % {"row": excel_row, "code": module_code}
             )
         period = value = None
-        if module is not None:
+        if not _text(row.get(COL_VALUE)):
+            errors.setdefault(COL_VALUE, []).append(
+                _("第%(row)d行：成绩为空(若是公式，请先在Excel中计算并保存)。") % {"row": excel_row}
+            )
+        elif module is not None:
             try:
                 period, value = score_validate(
                     module=module, period=period_text, value=_text(row.get(COL_VALUE))
@@ -178,13 +185,25 @@ class ScoreImportResource(resources.ModelResource):
 
 def read_dataset(content: bytes, filename: str) -> tablib.Dataset:
     """XLSX or CSV (UTF-8 with or without BOM, GBK/GB18030) → Dataset. Raises ValueError in Chinese."""
+    from cases.errors import IntakeError
+    from cases.intake.files import FileRejected, check_encoding, check_zip
+
     name = filename.lower()
     if name.endswith(".xlsx"):
+        try:
+            check_zip(content)  # the intake's decompression-bomb limits, before openpyxl inflates anything
+        except FileRejected as exc:
+            if exc.code == IntakeError.ZIP_BOMB:
+                raise ValueError(exc.message)  # any other damage gets the message below from openpyxl's failure
         try:
             return tablib.Dataset().load(io.BytesIO(content), format="xlsx")
         except Exception:
             raise ValueError(_("无法读取该XLSX文件，请确认文件未损坏。"))
     if name.endswith(".csv"):
+        try:
+            check_encoding(content)  # UTF-16, or UTF-8 and GBK mixed: GB18030 would read them as mojibake
+        except FileRejected as exc:
+            raise ValueError(exc.message)
         for encoding in ("utf-8-sig", "gb18030"):
             try:
                 text = content.decode(encoding)
@@ -193,7 +212,12 @@ def read_dataset(content: bytes, filename: str) -> tablib.Dataset:
                 continue
         else:
             raise ValueError(_("无法识别CSV文件的编码(支持UTF-8和GBK/GB18030)。"))
-        return tablib.Dataset().load(text, format="csv")
+        if "\x00" in text:
+            raise ValueError(_("CSV文件含有空字符(NUL)，不是正常的文本文件。"))
+        try:
+            return tablib.Dataset().load(text, format="csv")
+        except Exception:
+            raise ValueError(_("无法读取该CSV文件，请确认文件未损坏。"))
     raise ValueError(_("只支持 .xlsx 和 .csv 文件。"))
 
 

@@ -54,6 +54,10 @@ def score_validate(*, module: TrainingModule, period: str, value) -> tuple[Perio
             },
             code=TrainingError.BAD_PERIOD,
         )
+    if parsed.start > timezone.localdate():
+        raise ValidationError(
+            _("周期“%(period)s”还没有开始，不能录入成绩。") % {"period": parsed.key}, code=TrainingError.BAD_PERIOD
+        )
     number = _number(value)
     if number < 0 or number > module.max_value:
         raise ValidationError(
