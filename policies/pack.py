@@ -39,6 +39,8 @@ class RowError:
     message: str
 
     def describe(self) -> str:
+        if not self.sheet:  # the file as a whole (not a workbook, too big, no known sheet)
+            return self.message
         where = _("工作表“%(sheet)s”") % {"sheet": self.sheet}
         if self.row:
             where += _("第%(row)s行") % {"row": self.row}

@@ -37,6 +37,27 @@ class ChineseCSV(base_formats.CSV):
         return "\ufeff" + super().export_data(dataset, **kwargs)
 
 
+class CheckedXLSX(base_formats.XLSX):
+    """XLSX whose zip directory is checked against the decompression-bomb limits before openpyxl
+    inflates it (the policy pack's own check)."""
+
+    def create_dataset(self, in_stream):
+        from policies.pack import _check_archive
+
+        _check_archive(in_stream)
+        return super().create_dataset(in_stream)
+
+
+def read_failure_message(exc: Exception) -> str:
+    """What the import page says when the file cannot be read: our own checks speak Chinese already;
+    anything else (a library's English, an exception's class name) gets one clear sentence."""
+    from policies.pack import PackError
+
+    if isinstance(exc, PackError | UnicodeDecodeError):
+        return str(exc) if isinstance(exc, PackError) else _("无法识别文件的编码：请另存为UTF-8或GBK编码的CSV。")
+    return _("无法读取该文件：请确认所选格式与文件一致(.xlsx 或 .csv)，且文件未损坏。")
+
+
 class ScopeFilter(admin.SimpleListFilter):
     title = _("范围")
     parameter_name = "scope"
@@ -55,8 +76,11 @@ class ScopeFilter(admin.SimpleListFilter):
 class ImportExportRules(ImportExportMixin):
     """XLSX and CSV; importing needs add and change permission (managers), exporting view permission."""
 
-    formats = [base_formats.XLSX, ChineseCSV]
+    formats = [CheckedXLSX, ChineseCSV]
     list_per_page = 50
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        form.add_error("import_file", read_failure_message(e))
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)
