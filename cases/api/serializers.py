@@ -12,9 +12,8 @@ from cases.choices import RowStatus
 
 
 class TextField(serializers.CharField):
-    """A JSON string, as documented: DRF's CharField would also take 12 or true and store "12"/"True"."""
-
-    default_error_messages = {"invalid": _("必须是字符串。")}
+    """A JSON string, as documented: DRF's CharField would also take 12 or true and store "12"/"True".
+    A wrong type fails with CharField's own message ("Not a valid string." / 不是有效的字符串。)."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -25,8 +24,6 @@ class TextField(serializers.CharField):
 @extend_schema_field({"oneOf": [{"type": "string"}, {"type": "number"}]})
 class TextOrNumberField(serializers.CharField):
     """A rating or an amount: a string as in an export file (差评, ￥59.00) or a JSON number (1, 59.0)."""
-
-    default_error_messages = {"invalid": _("必须是字符串或数字。")}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, str | int | float):

@@ -139,7 +139,7 @@ def test_a_review_of_the_wrong_json_shape_refuses_the_whole_batch(api_world):
     assert refused.status_code == 400
     assert refused.json()["results"] == [{
         "index": 1, "status": "error", "external_id": None, "review_id": None, "case_id": None,
-        "errors": [{"field": "order_no", "message": "必须是字符串。"}, {"field": "buyer_nick", "message": "必须是字符串。"}],
+        "errors": [{"field": "order_no", "message": "不是有效的字符串。"}, {"field": "buyer_nick", "message": "不是有效的字符串。"}],
     }]  # fmt: skip
     assert list(Review.objects.order_by("pk").values_list("pk", "fingerprint")) == before
     stored = client.post("/api/v1/reviews/", [good], format="json")
