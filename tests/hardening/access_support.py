@@ -17,10 +17,12 @@ from types import SimpleNamespace
 
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+L, A = "L", "A"  # the tables' redirects: to /accounts/login/?next=…, to /admin/login/?next=…
 ROLES = ("anonymous", "agent_a", "agent_b", "supervisor", "legal", "manager", "hr")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 _counter = itertools.count(1)
@@ -329,6 +331,52 @@ def history_id(obj) -> int:
     if not obj.history.exists():
         obj.save()
     return obj.history.order_by("-history_id").values_list("history_id", flat=True).first()
+
+
+def url_for(world: World, route: Route) -> str:
+    """``route`` with its parameters filled from the world (shop A's objects)."""
+    o = world.objects
+    target = admin_target(route)
+    if route.key == "admin:app_list":
+        return reverse(route.key, kwargs={"app_label": "cases"})
+    if route.route == "admin/(?P<url>.*)$":
+        return "/admin/no-such-page/"
+    if target and target[1] == "simple_history":
+        obj = admin_object(world, target[0])
+        return reverse(route.key, args=[obj.pk, history_id(obj)])
+    values = {
+        "case_id": o.case_a.pk, "pk": o.case_a.pk, "evidence_id": o.evidence_a.pk, "action": "verify",
+        "task_id": o.follow_up_a.pk, "agent_id": world.users["agent_a"].pk, "review_id": o.qa_review_a.pk,
+        "entry_id": o.entry_a.pk, "redemption_id": o.redemption_a.pk, "period_id": o.previous_period.pk,
+        "span": o.previous_period.code, "fmt": "xlsx", "dispute_id": o.dispute_a.pk, "id": world.users["agent_a"].pk,
+    }  # fmt: skip
+    if route.key in ("cases:notification-read", "cases:notification-open"):
+        values["pk"] = o.notification_a.pk
+    if route.key == "insights:report_download":
+        values["pk"] = o.report_a.pk
+    if route.key in ("training:qa_case", "training:qa_survey"):
+        values["case_id"] = o.resolved_a.pk
+    if route.key == "cases:compose_check":
+        values["action"] = "public_reply"
+    if route.key == "admin:view_on_site":
+        values.update(
+            content_type_id=ContentType.objects.get_for_model(world.shop_a).pk, object_id=world.shop_a.pk
+        )
+    elif target:
+        values["object_id"] = admin_object(world, target[0]).pk
+    return fill_route(route.route, values)
+
+
+def answer(response) -> object:
+    """The response as the tables write it."""
+    location = response.get("Location", "") if response.status_code in (301, 302) else ""
+    if location.startswith("/accounts/login/?next="):
+        return L
+    if location.startswith("/admin/login/?next="):
+        return A
+    if location:
+        return "→" + location
+    return response.status_code
 
 
 # --- "nothing changed" -----------------------------------------------------------------------------
