@@ -1,5 +1,5 @@
 """The Content Security Policy is enforced and nothing breaks under it: the admin (changelist filters and
-actions, a change form with an inline and its date picker, the policy sandbox), the agent queue and case
+actions, a change form with an inline and its date picker, an export page, the policy sandbox), the agent queue and case
 page, and the API docs, each served with the header, each working, none reporting a violation
 (tests/e2e/conftest.py fails any browser test whose pages reported one)."""
 
@@ -71,6 +71,15 @@ def test_the_admin_works_under_the_policy(page, live_server, login, make_user, s
     row.locator(".datetimeshortcuts a", has_text="今天").click()
     today = timezone.localdate().strftime("%Y/%m/%d")  # the Chinese admin date format
     expect(row.locator("input.vDateField")).to_have_value(today)
+
+    # The export page (django-import-export, templates/admin/import_export/export.html): "select all".
+    csp_of(page.goto(f"{live_server.url}/admin/policies/slatier/export/"))
+    fields = page.locator(".selectable-field-export-row input[type=checkbox]:visible")
+    assert fields.count() > 1
+    page.uncheck("input.select-toggle")
+    expect(page.locator(".selectable-field-export-row input[type=checkbox]:visible:checked")).to_have_count(0)
+    page.check("input.select-toggle")
+    expect(page.locator(".selectable-field-export-row input[type=checkbox]:visible:checked")).to_have_count(fields.count())
 
     # The policy sandbox: its inline <style> carries the nonce, so its grid layout applies.
     csp_of(page.goto(f"{live_server.url}/policies/sandbox/"))
