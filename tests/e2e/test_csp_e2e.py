@@ -1,5 +1,5 @@
 """The Content Security Policy is enforced and nothing breaks under it: the admin (changelist filters and
-actions, a change form with an inline and its date picker, an export page, the policy sandbox), the agent queue and case
+actions, a change form with an inline and its date picker, a history list, an export page, the policy sandbox), the agent queue and case
 page, and the API docs, each served with the header, each working, none reporting a violation
 (tests/e2e/conftest.py fails any browser test whose pages reported one)."""
 
@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from cases.choices import CaseStatus
 from cases.models import Case
 from policies.loader import clear_policy_cache
-from policies.models import BusinessCalendar, CompensationRule
+from policies.models import BusinessCalendar, CompensationRule, SlaTier
 from tests.cases.c2_factories import sla_fields
 from tests.cases.workspace_support import triaged_case
 
@@ -71,6 +71,12 @@ def test_the_admin_works_under_the_policy(page, live_server, login, make_user, s
     row.locator(".datetimeshortcuts a", has_text="今天").click()
     today = timezone.localdate().strftime("%Y/%m/%d")  # the Chinese admin date format
     expect(row.locator("input.vDateField")).to_have_value(today)
+
+    # The history list (django-simple-history, templates/simple_history/object_history_list.html).
+    tier = SlaTier.objects.first()
+    csp_of(page.goto(f"{live_server.url}/admin/policies/slatier/{tier.pk}/history/"))
+    expect(page.locator("#change-history")).to_be_visible()
+    assert page.locator("p.history-paginator").evaluate("p => getComputedStyle(p).borderTopStyle") == "none"
 
     # The export page (django-import-export, templates/admin/import_export/export.html): "select all".
     csp_of(page.goto(f"{live_server.url}/admin/policies/slatier/export/"))
