@@ -15,6 +15,7 @@ from cases.models.intake import MAPPING_HELP, hash_token_key
 from cases.services.submit import API_REQUIRED, INPUT_FIELDS, review_save_manual
 from cases.workflow import mask_address, mask_contact_values, mask_phone
 from reviewdesk.access import visible_shop_ids
+from reviewdesk.models import Shop
 
 # A stored review's phone and address show masked in the admin too (the unmasked values are read only
 # through the case page's reveal, which is recorded); they are typed in only when a review is added.
@@ -210,6 +211,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
     filter_horizontal = ["shops"]
     readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
+
+    # A token reaches the shops it names (within its user's): a manager sees and grants only their own
+    # shops, or a manager of shop B could mint a key for shop A in the name of a colleague of both.
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.exclude(shops__in=Shop.objects.exclude(pk__in=visible_shop_ids(request.user)))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "shops" and not request.user.is_superuser:
+            kwargs["queryset"] = Shop.objects.filter(pk__in=visible_shop_ids(request.user))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if not change:

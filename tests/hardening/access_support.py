@@ -212,6 +212,10 @@ def build_world() -> World:
         name="b-sync", user=u["manager"], prefix=key[:8], key_hash=hash_token_key(key)
     )
     o.token_b.shops.set([b])
+    o.token_a = ApiToken.objects.create(
+        name="a-sync", user=u["manager"], prefix="rd_aaaaa", key_hash="a" * 64
+    )
+    o.token_a.shops.set([a])
     o.token_b_key = key  # the manager's token, limited to shop B
 
     # Training: a QA review of agent A's resolved case, a score, a lapse.

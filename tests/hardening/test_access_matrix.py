@@ -561,3 +561,19 @@ def test_post_by_a_role_that_may_not_is_refused_and_changes_nothing(world, key, 
         want = f"→/cases/{world.objects.case_a.pk}/"
     assert answer(response) == want
     assert state(world) == before
+
+
+def test_a_shop_b_manager_can_neither_see_nor_mint_an_api_token_for_shop_a(world):
+    """Fixed here: the token admin listed every shop's tokens and let a manager of shop B grant shop A
+    to a token of a colleague who belongs to both shops, whose key then read shop A's cases."""
+    o, client = world.objects, world.clients["manager_b"]
+    before = state(world)
+    opened = answer(client.get(f"/admin/cases/apitoken/{o.token_a.pk}/change/"))
+    listed = [t.pk for t in client.get("/admin/cases/apitoken/").context["cl"].result_list]
+    minted = client.post("/admin/cases/apitoken/add/", {"name": "x", "user": world.users["manager"].pk,
+                                                         "shops": [world.shop_a.pk]})  # fmt: skip
+    assert (opened, listed) == ("→/admin/", [o.token_b.pk])
+    assert minted.status_code == 200 and "shops" in minted.context["adminform"].form.errors
+    assert state(world) == before
+    every = world.clients["manager"].get("/admin/cases/apitoken/").context["cl"].result_list
+    assert {t.pk for t in every} == {o.token_a.pk, o.token_b.pk}  # the manager of both shops sees both
