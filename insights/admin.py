@@ -1,9 +1,12 @@
 from django.contrib import admin
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from insights.models import InsightSettings, ReportRecipient, WeeklyReport
+from reviewdesk.access import visible_shop_ids
+from reviewdesk.models import Shop
 
 
 @admin.register(InsightSettings)
@@ -38,6 +41,16 @@ class WeeklyReportAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("insights:report_download", kwargs={"pk": obj.pk}), _("下载")
         )
+
+    def get_queryset(self, request):
+        """A shop's reports to its members; the all-shops report to who sees every shop (as the download)."""
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        visible = visible_shop_ids(request.user)
+        if set(Shop.objects.values_list("pk", flat=True)) <= visible:
+            return qs.filter(Q(shop_id__in=visible) | Q(shop__isnull=True))
+        return qs.filter(shop_id__in=visible)
 
     def has_add_permission(self, request):
         return False

@@ -577,3 +577,13 @@ def test_a_shop_b_manager_can_neither_see_nor_mint_an_api_token_for_shop_a(world
     assert state(world) == before
     every = world.clients["manager"].get("/admin/cases/apitoken/").context["cl"].result_list
     assert {t.pk for t in every} == {o.token_a.pk, o.token_b.pk}  # the manager of both shops sees both
+
+
+def test_a_shop_b_manager_sees_no_stored_report_of_shop_a_in_the_admin(world):
+    """Fixed here: the stored weekly reports (with their figures) were listed to every manager."""
+    o, client = world.objects, world.clients["manager_b"]
+    opened = answer(client.get(f"/admin/insights/weeklyreport/{o.report_a.pk}/change/"))
+    listed = [r.pk for r in client.get("/admin/insights/weeklyreport/").context["cl"].result_list]
+    assert (opened, listed) == ("→/admin/", [o.report_b.pk])
+    every = world.clients["manager"].get("/admin/insights/weeklyreport/").context["cl"].result_list
+    assert {r.pk for r in every} == {o.report_a.pk, o.report_b.pk}
