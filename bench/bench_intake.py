@@ -7,6 +7,8 @@ Creates a scratch database ``h4_bench_intake`` (dropped and re-created), migrate
 default policy pack, generates the export (bench/gen_exports.py), then measures:
 
 * the floor: python-calamine reading the sheet, and the whole parse + validation (no writes);
+  then the policy engine alone over every row (no database) and COPY alone (the rows into
+  cases_review, rolled back), so the end-to-end figure can be read part by part;
 * end to end: ``reviews_import_file`` — parse, validate, store buyers and reviews, triage every row
   through the policy engine, open cases, and the after-commit hand-off to routing and alerts;
 * a re-import of the same file (everything unchanged) and of a later export with revisions;
@@ -50,6 +52,46 @@ def _cpu_s() -> float:
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _floors(shop, rows: list[dict]) -> tuple[float, float, float, float]:
+    """(wall, CPU) of the policy engine alone over every row (a cold snapshot, no database), and of
+    COPY alone: the same rows as review rows into cases_review, rolled back."""
+    import dataclasses
+    import types
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from cases.models import Review
+    from cases.services import triage
+    from cases.services.bulk import insert_dicts, row_template
+    from cases.services.ingest import CHUNK, _review_row
+
+    policy = triage.load_policy_for(shop)
+    policy = dataclasses.replace(policy, memo={}, compliance_cache={})  # the import itself starts cold too
+    now = timezone.now()
+    t, c = time.perf_counter(), _cpu_s()
+    for r in rows:
+        triage.decide_for(triage.facts_for(r, shop=shop, received_at=now), policy)
+    decide_s, decide_cpu = time.perf_counter() - t, _cpu_s() - c
+
+    ctx = types.SimpleNamespace(shop=shop, source="file", batch_id=None, now=now)
+    template = row_template(Review)
+    t, c = time.perf_counter(), _cpu_s()
+    try:
+        with transaction.atomic():
+            for start in range(0, len(rows), CHUNK):  # chunked like the import: memory stays flat
+                insert_dicts(Review, [_review_row(template, r, ctx, buyer_id=None) for r in rows[start : start + CHUNK]])
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    copy_s, copy_cpu = time.perf_counter() - t, _cpu_s() - c
+    return decide_s, decide_cpu, copy_s, copy_cpu
+
+
+class _RolledBack(Exception):
+    pass
 
 
 def main() -> int:
@@ -109,6 +151,7 @@ def main() -> int:
     parsed = parse_export(data, file_name=first.name, shop=shop)
     parse_s, parse_cpu = time.perf_counter() - t, _cpu_s() - c
     assert parsed.ok, parsed.errors[:3]
+    decide_s, decide_cpu, copy_s, copy_cpu = _floors(shop, parsed.rows)
     del parsed
 
     if args.tracemalloc:
@@ -146,6 +189,8 @@ def main() -> int:
     print(f"{'measure':<46}{'figure':>16}   target / reference")
     print(f"{'calamine read only (floor)':<46}{calamine_s:>14.2f} s")
     print(f"{'parse + validate, no writes':<46}{parse_s:>14.2f} s   ({args.rows / parse_s:,.0f} rows/s)")
+    print(f"{'policy engine alone, every row (no database)':<46}{decide_s:>14.2f} s   CPU {decide_cpu:.2f} s")
+    print(f"{'COPY alone: the rows into cases_review':<46}{copy_s:>14.2f} s   CPU {copy_cpu:.2f} s (rolled back)")
     print(f"{'end to end (store, triage, cases, hand-off)':<46}{e2e_s:>14.2f} s   ratio to parse-only {e2e_s / parse_s:.1f}x")
     print(f"{'CPU time of this process: parse / end to end':<46}{parse_cpu:>9.2f} / {e2e_cpu:.2f} s   (wall clock above; "
           f"the difference is waiting: PostgreSQL and the 2 shared cores)")

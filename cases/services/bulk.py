@@ -8,11 +8,18 @@ JSON columns take Python values.
 
 from __future__ import annotations
 
+import json
+
 from django.db import connection, models
 from django.db.models import F, JSONField, Lookup, Q
 
 BULK_CREATE_BATCH = 500
 _defaults: dict = {}
+
+
+class JsonText(str):
+    """A value for a JSON column, already encoded (a part many rows share is encoded once): COPY
+    sends it as it is; the ``bulk_create`` fallback decodes it back."""
 
 
 def row_template(model: type[models.Model]) -> dict:
@@ -65,7 +72,14 @@ def insert_rows(model: type[models.Model], attnames: list[str], rows: list[tuple
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fields = [by_attname[name] for name in attnames]
     if connection.vendor != "postgresql":
-        objects = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
+        decoded = [(i, name) for i, (name, field) in enumerate(zip(attnames, fields, strict=True)) if isinstance(field, JSONField)]
+        objects = []
+        for row in rows:
+            values = dict(zip(attnames, row, strict=True))
+            for _i, name in decoded:
+                if isinstance(values[name], JsonText):
+                    values[name] = json.loads(values[name])
+            objects.append(model(**values))
         model.objects.bulk_create(objects, batch_size=BULK_CREATE_BATCH)
         return [obj.pk for obj in objects]
 
@@ -83,6 +97,7 @@ def insert_rows(model: type[models.Model], attnames: list[str], rows: list[tuple
                 if json_positions:
                     row = list(row)
                     for i in json_positions:
-                        row[i] = Jsonb(row[i])
+                        if not isinstance(row[i], JsonText):
+                            row[i] = Jsonb(row[i])
                 copy.write_row((pk, *row))
     return ids

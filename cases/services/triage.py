@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import json
 import math
 from collections import defaultdict
 from decimal import Decimal
 
 from cases.choices import CaseStatus
 from cases.models import Case, Review
-from cases.services.bulk import any_of
+from cases.services.bulk import JsonText, any_of
 from policies.choices import SignalKind
 from policies.decisions import Decision, ReviewFacts
 
@@ -189,7 +190,7 @@ def _warn(sla, name: str):
     return getattr(sla, name, None)
 
 
-def _decision_parts(decision: Decision, clock: WarnClock) -> tuple[dict, list[dict]]:
+def _decision_parts(decision: Decision, clock: WarnClock) -> tuple[dict, list[dict], str, JsonText]:
     """(static JSON, policy refs) of a decision. The engine hands out the same memoised objects for
     the same inputs, so these are cached by the identity of the parts they are built from; the cache
     keeps those parts alive, so an id cannot be reused while its entry exists."""
@@ -202,22 +203,31 @@ def _decision_parts(decision: Decision, clock: WarnClock) -> tuple[dict, list[di
         if len(clock._parts) > PARTS_CACHE_MAX:
             clock._parts.clear()
         refs = [{"model": r.model, "id": r.id, "version": r.version, "name": r.name} for r in decision.rule_refs]
-        cached = clock._parts[key] = (parts, _static_json(decision), refs)
-    return cached[1], cached[2]
+        static = _static_json(decision)
+        # Encoded once too, for COPY: the row's JSON is this text with the windows spliced in.
+        cached = clock._parts[key] = (parts, static, refs, json.dumps(static)[:-1], JsonText(json.dumps(refs)))
+    return cached[1:]
 
 
-def case_values(*, review_id: int, shop, decision: Decision, opened_at: dt.datetime, clock: WarnClock) -> dict:
+def case_values(
+    *, review_id: int, shop, decision: Decision, opened_at: dt.datetime, clock: WarnClock, encoded: bool = False
+) -> dict:  # fmt: skip
     """The column values (by attname) of the case a decision opens: classification, SLA tier and
-    deadlines, platform windows and the policy versions used — frozen at intake."""
+    deadlines, platform windows and the policy versions used — frozen at intake. ``encoded``: the
+    JSON columns as ``JsonText`` (for ``insert_dicts``), else as Python values."""
     c, sla, w = decision.classification, decision.sla, decision.windows
-    static, refs = _decision_parts(decision, clock)
+    static, refs, static_text, refs_text = _decision_parts(decision, clock)
+    if encoded:
+        policy_refs, decision_json = refs_text, JsonText(f'{static_text}, "windows": {json.dumps(_windows_json(w))}}}')
+    else:
+        policy_refs, decision_json = [dict(ref) for ref in refs], {**static, "windows": _windows_json(w)}
     values = {
         "review_id": review_id, "shop_id": shop.pk, "platform": shop.platform, "status": CaseStatus.NEW,
         "issue_type_id": c.issue_type_id, "is_malicious": c.malicious, "malicious_signals": list(c.signals),
         "matched_keywords": list(c.matched_keywords), "customer_tier": decision.customer_tier or "",
         "revision_allowed": w.revision_allowed, "revision_until": w.revision_until, "reply_until": w.reply_until,
         "appeal_until": w.appeal_until, "may_request_revision": w.may_request_revision,
-        "policy_refs": [dict(ref) for ref in refs], "decision": {**static, "windows": _windows_json(w)},
+        "policy_refs": policy_refs, "decision": decision_json,
         "opened_at": opened_at, "updated_at": opened_at,
     }  # fmt: skip
     if sla is None:
@@ -251,7 +261,7 @@ def _sla_values(decision: Decision, sla, start: dt.datetime, clock: WarnClock) -
 
 def case_row(template: dict, **kwargs) -> dict:
     """A full row for ``cases.services.bulk.insert_dicts`` (``template`` = ``row_template(Case)``)."""
-    return {**template, **case_values(**kwargs)}
+    return {**template, **case_values(**kwargs, encoded=True)}
 
 
 def case_for(**kwargs) -> Case:

@@ -3,11 +3,13 @@ engine snapshot equal, column by column, those built one by one from a cold snap
 
 import dataclasses
 import datetime as dt
+import json
 
 import pytest
 from django.core.management import call_command
 
 from cases.services import triage
+from cases.services.bulk import JsonText
 from policies.engine import decide
 from policies.loader import load_policy
 from reviewdesk.models import Shop
@@ -34,5 +36,12 @@ def test_case_rows_from_the_shared_clock_equal_rows_built_one_by_one():
         assert row == expected
         assert row["decision"] == triage.decision_as_json(slow)
         assert row["policy_refs"] == [dataclasses.asdict(ref) for ref in slow.rule_refs]
+        # What COPY sends: the same values, encoded (the shared part once per distinct decision).
+        encoded = triage.case_row({}, review_id=index, shop=shop, decision=fast, opened_at=opened_at, clock=clock)
+        assert isinstance(encoded["decision"], JsonText) and isinstance(encoded["policy_refs"], JsonText)
+        assert json.loads(encoded["decision"]) == json.loads(json.dumps(expected["decision"]))
+        assert json.loads(encoded["policy_refs"]) == expected["policy_refs"]
+        assert {k: v for k, v in encoded.items() if k not in ("decision", "policy_refs")} == {
+            k: v for k, v in expected.items() if k not in ("decision", "policy_refs")}  # fmt: skip
         compared += 1
     assert compared > 500
