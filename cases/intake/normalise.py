@@ -198,7 +198,8 @@ def rating(value, levels: dict[str, int]) -> tuple[int, str]:
         try:
             score = float(cleaned.removesuffix("分").removesuffix("星"))
         except ValueError:
-            known = "、".join(k for k in levels if len(k) > 1) or "1–5"
+            # best first, whatever order the mapping's JSON came back in (PostgreSQL's jsonb sorts keys)
+            known = "、".join(sorted((k for k in levels if len(k) > 1), key=lambda k: (-levels[k], k))) or "1–5"
             raise BadValue(_("无法识别的评价等级“%(v)s”，应为 %(known)s 或 1–5 分") % {"v": original, "known": known})
     if float(score).is_integer() and 1 <= score <= 5:
         return int(score), original
