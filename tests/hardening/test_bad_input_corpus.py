@@ -357,6 +357,9 @@ def test_the_corpus_is_at_least_forty_distinct_inputs_over_every_target():
     for case in CASES:
         if case["fixture"] != "-":
             assert case["fixture"] in GENERATORS or (CORPUS / "files" / case["fixture"]).is_file(), case["id"]
+    used = {case["fixture"] for case in CASES}
+    assert sorted(p.name for p in (CORPUS / "files").iterdir() if p.name not in used) == []
+    assert sorted(name for name in GENERATORS if name not in used) == []
 
 
 def test_generated_fixtures_are_deterministic(tmp_path):
