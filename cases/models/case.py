@@ -100,6 +100,11 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["shop", "status", "first_response_due_at"], name="case_queue"),
             models.Index(fields=["assignee", "status"], name="case_assignee_status"),
+            # The queues (cases.selectors.queue): an agent's open cases, or a shop's unassigned ones, out
+            # of the many closed cases each agent accumulates (the planner would intersect bitmaps).
+            models.Index(
+                fields=["assignee", "shop"], name="case_open_assignee", condition=models.Q(status__in=OPEN_STATUSES)
+            ),
             models.Index(
                 fields=["sla_next_check_at"],
                 name="case_sla_next_check_open",

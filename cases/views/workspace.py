@@ -20,7 +20,7 @@ from cases.models import Evidence
 from cases.selectors import due_follow_ups_for, queue_for, visible_cases
 from cases.selectors.case_page import load_case
 from cases.selectors.queue import queue_page
-from cases.selectors.rows import follow_up_row, queue_rows
+from cases.selectors.rows import ROW_COLUMNS, choice_labels, follow_up_row, queue_rows
 from cases.views.workspace_context import case_page_context
 from policies.models import IssueType, SlaTier
 from reviewdesk.access import visible_shops
@@ -70,17 +70,18 @@ def queue(request: HttpRequest, scope: str = "mine") -> HttpResponse:
     if scope == "all" and request.GET.get("assignee", "").isdigit():
         assignee_id = int(request.GET["assignee"])
     cases = queue_for(user, scope=scope, filters=form.filters(assignee_id=assignee_id), now=now)
-    page = queue_page(cases, request.GET.get("page"))
+    page = queue_page(cases, request.GET.get("page"), columns=ROW_COLUMNS)
     query = request.GET.copy()
     query.pop("page", None)
+    labels = choice_labels()
     context = {
         "scope": scope,
         "title": QUEUE_TITLES[scope],
         "form": form,
-        "rows": queue_rows(page.object_list),
+        "rows": queue_rows(page.object_list, labels=labels),
         "page": page,
         "query": query.urlencode(),
-        "follow_ups": [follow_up_row(task) for task in due_follow_ups_for(user, now=now)]
+        "follow_ups": [follow_up_row(task, labels=labels) for task in due_follow_ups_for(user, now=now)]
         if scope == "mine"
         else [],
         "is_overseer": is_overseer(user),

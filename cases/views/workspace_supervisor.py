@@ -22,8 +22,8 @@ from cases.forms.actions import OfferDecisionForm, ReassignForm
 from cases.models import CompensationOffer
 from cases.selectors import queue_for, visible_cases
 from cases.selectors.case_page import load_case
-from cases.selectors.queue import breached_q
-from cases.selectors.rows import choice_labels, queue_row
+from cases.selectors.queue import breached_q, queue_page
+from cases.selectors.rows import ROW_COLUMNS, choice_labels, queue_row
 from cases.services.routing import RoutingError, case_reassign
 from cases.views.workspace import is_overseer
 from cases.workflow.guards import roles_of
@@ -93,9 +93,10 @@ def team_load(request: HttpRequest) -> HttpResponse:
         row["full"] = row["open"] >= row["cap"]
     choices = [(m.pk, str(m)) for m in members]
     unassigned, labels = [], choice_labels()
-    for case in queue_for(user, scope="shop", now=now)[:UNASSIGNED_SHOWN]:
+    shop_queue = queue_for(user, scope="shop", now=now)
+    for case in queue_page(shop_queue, 1, per_page=UNASSIGNED_SHOWN, columns=ROW_COLUMNS).object_list:
         row = queue_row(case, labels=labels)
-        form = ReassignForm(initial={"version": case.version}, prefix=f"c{case.pk}")
+        form = ReassignForm(initial={"version": row["version"]}, prefix=f"c{row['id']}")
         form.fields["user"].choices = choices
         row["form"] = form
         unassigned.append(row)
