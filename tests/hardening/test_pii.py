@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import importlib
 import io
 import json
 import logging
@@ -22,6 +23,7 @@ import re
 import zipfile
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.core import mail
@@ -166,6 +168,9 @@ def make_world(robot) -> dict:
     from insights.services.reports import daily_unresolved_notify, weekly_report_notify, weekly_report_store
     from insights.services.rollup import rollup_rebuild_all
 
+    # The generic template's column mapping is a data migration's row: replayed in case a transactional
+    # test flushed it (idempotent).
+    importlib.import_module("cases.migrations.0002_seed_import_mappings").seed(apps, None)
     on_commit = TestCase.captureOnCommitCallbacks
     shop = ShopFactory(code="tb-pii", platform="taobao", name="淘宝旗舰店")
     users = {role: UserFactory(role=role, shops=[shop], email=f"{role}@example.com", is_staff=role in ("manager", "hr"))
