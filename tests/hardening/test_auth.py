@@ -358,8 +358,8 @@ def test_someone_without_the_token_permissions_cannot_revoke(make_user, shop):
 
 
 def test_a_token_of_shop_a_cannot_write_reviews_or_read_cases_of_shop_b(
-    make_user, shop, other_shop, policy_pack
-):  # noqa: F811
+    make_user, shop, other_shop, policy_pack  # noqa: F811
+):
     agent = make_user("agent", shops=[shop, other_shop])  # the user is in both shops, the token in one
     own_case = triaged_case(shop, assignee=agent)
     foreign_case = triaged_case(other_shop, assignee=agent)
