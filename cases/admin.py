@@ -234,7 +234,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             return
         super().save_model(request, obj, form, change)
 
-    @admin.action(description=_("吊销所选令牌"))
+    @admin.action(description=_("吊销所选令牌"), permissions=["change"])
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         messages.success(request, _("已吊销 %(n)d 个令牌。") % {"n": count})
