@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from reviewdesk.access import visible_shop_ids
 from reviewdesk.models import Shop, ShopMembership, User
 
 admin.site.site_header = _("中差评工作台 管理后台")
@@ -21,6 +22,11 @@ class ShopAdmin(admin.ModelAdmin):
     list_filter = ["platform", "active"]
     search_fields = ["code", "name"]
     inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        """A manager sees and edits the shops they belong to, like everywhere else."""
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(pk__in=visible_shop_ids(request.user))
 
 
 @admin.register(User)

@@ -587,3 +587,19 @@ def test_a_shop_b_manager_sees_no_stored_report_of_shop_a_in_the_admin(world):
     assert (opened, listed) == ("→/admin/", [o.report_b.pk])
     every = world.clients["manager"].get("/admin/insights/weeklyreport/").context["cl"].result_list
     assert {r.pk for r in every} == {o.report_a.pk, o.report_b.pk}
+
+
+def test_a_shop_b_manager_cannot_open_or_edit_shop_a_in_the_admin(world):
+    """Fixed here: every manager could rename or deactivate every shop."""
+    client = world.clients["manager_b"]
+    before = state(world)
+    url = f"/admin/reviewdesk/shop/{world.shop_a.pk}/change/"
+    answers = (
+        answer(client.get(url)),
+        answer(client.post(url, {"code": "tb-main", "name": "改名", "platform": "taobao"})),
+    )
+    listed = [shop.code for shop in client.get("/admin/reviewdesk/shop/").context["cl"].result_list]
+    assert (answers, listed) == (("→/admin/", "→/admin/"), ["dy-main"])
+    world.shop_a.refresh_from_db()
+    assert world.shop_a.name == "淘宝旗舰店"
+    assert state(world) == before
