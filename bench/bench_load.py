@@ -62,10 +62,11 @@ import _db  # noqa: E402
 BENCH_DB = "h5_bench_load"
 LOGS = Path("/tmp")
 PASSWORD = "bench-load-Pa55"
-# The next action an agent takes on a case: the one furthest along that is offered. Recording a contact
+# The next action an agent takes on a case: the one furthest along that is offered (a verified case
+# could be resolved at once, but the agent offers compensation first). Recording a contact
 # and "buyer replied" stay offered in later states without moving the case, so an agent does each
 # once per case (a second contact within the hour is refused anyway).
-WEB_ORDER = ["resolve", "buyer_accepts", "offer", "buyer_replied", "verify", "claim", "record_contact"]
+WEB_ORDER = ["buyer_accepts", "offer", "resolve", "buyer_replied", "verify", "claim", "record_contact"]
 ONCE = {"record_contact", "buyer_replied"}
 SUPERVISOR_ORDER = ["approve", "buyer_replied", "verify"]
 API_ORDER = WEB_ORDER
