@@ -100,6 +100,25 @@ def test_queue_page_answers_cases_or_the_chosen_columns(shop, agent):
     assert set(row) == {*ROW_COLUMNS, "queue_total"}
 
 
+def test_the_filter_bar_choices_cost_one_query(shop, other_shop, make_user, django_assert_num_queries):
+    from cases.views.workspace import _filter_choices
+    from policies.models import IssueType, SlaTier
+
+    user = make_user("supervisor", shops=[shop, other_shop])
+    retired = IssueType.objects.order_by("pk").first()
+    IssueType.objects.filter(pk=retired.pk).update(active=False)
+
+    with django_assert_num_queries(1):
+        shops, issue_types, tiers = _filter_choices(user)
+
+    assert [(s.pk, s.code, s.name) for s in shops] == [(other_shop.pk, "dy-main", "抖店旗舰店"), (shop.pk, "tb-main", "淘宝旗舰店")]
+    expected_issues = IssueType.objects.filter(active=True).order_by("name").values_list("pk", "name")
+    assert issue_types == sorted(expected_issues, key=lambda row: row[1]) and issue_types
+    assert retired.pk not in [pk for pk, _name in issue_types]
+    assert tiers == sorted(set(SlaTier.objects.filter(active=True).values_list("name", flat=True))) and tiers
+    assert user._reviewdesk_shop_ids == {shop.pk, other_shop.pk}  # the access cache is primed: no query later
+
+
 def _nav_queries(queries) -> list[str]:
     """The navigation's own reads: the user's groups (roles) and permissions (the apps' links)."""
     return [q["sql"] for q in queries.captured_queries if "auth_group" in q["sql"] or "auth_permission" in q["sql"]]
