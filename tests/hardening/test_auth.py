@@ -357,6 +357,23 @@ def test_someone_without_the_token_permissions_cannot_revoke(make_user, shop):
     assert token.revoked_at is None
 
 
+@pytest.mark.django_db
+def test_a_view_only_admin_user_is_not_offered_revoke_and_cannot_post_it(make_user, shop):
+    from django.contrib.auth.models import Permission
+
+    viewer = make_user("supervisor", shops=[shop], is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_apitoken", content_type__app_label="cases"))
+    token, _ = new_token(make_user("agent", shops=[shop]), [shop])
+    admin = Client()
+    admin.force_login(viewer)
+    changelist = admin.get(reverse("admin:cases_apitoken_changelist"))
+    assert changelist.status_code == 200
+    assert 'value="revoke"' not in changelist.content.decode()
+    admin.post(reverse("admin:cases_apitoken_changelist"), {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
 def test_a_token_of_shop_a_cannot_write_reviews_or_read_cases_of_shop_b(
     make_user, shop, other_shop, policy_pack  # noqa: F811
 ):
