@@ -14,8 +14,8 @@ offers themselves, DELETE + INSERT in one transaction, so a rebuild is idempoten
 - ``rollup_rebuild`` (the 5-minute refresh of import batches' days) rebuilds the offers of those
   days too, and the backfill (``rebuild_insights_rollup``) all of them.
 
-Two rebuilds of one shop's days run one after the other (an advisory lock on PostgreSQL; SQLite
-serialises writers anyway): each DELETE + INSERT then sees the other's committed rows.
+Two rebuilds of one shop's days run one after the other (``lock_shop_rollups``: an advisory lock on
+PostgreSQL; SQLite serialises writers anyway): each DELETE + INSERT then sees the other's committed rows.
 
 An offer's figures depend only on its own row and its case's shop, platform, opening time and issue
 type, which intake sets once; the issue type's *name* is read at query time, so renaming one needs no
@@ -36,10 +36,12 @@ from insights.models import OfferRollup
 from insights.periods import SHANGHAI, day_start
 
 DAY_CHUNK = 500
-_LOCK_CLASS = 0x1A5E  # pg_advisory_xact_lock(class, shop): "the offers rollup of this shop"
+_LOCK_CLASS = 0x1A5E  # pg_advisory_xact_lock(class, shop): "the rollups of this shop"
 
 
-def _lock_shop(shop_id: int) -> None:
+def lock_shop_rollups(shop_id: int) -> None:
+    """Until the transaction ends, no other rebuild of this shop's rollups runs (PostgreSQL; SQLite
+    has one writer anyway). Taken again by the same transaction, it does not wait."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, shop_id])
@@ -76,7 +78,7 @@ def offer_rollup_rebuild(*, shop_id: int, days: Iterable[dt.date]) -> int:
         return 0
     ordered = sorted(days)
     with transaction.atomic():
-        _lock_shop(shop_id)
+        lock_shop_rollups(shop_id)
         for start in range(0, len(ordered), DAY_CHUNK):
             OfferRollup.objects.filter(shop_id=shop_id, day__in=ordered[start : start + DAY_CHUNK]).delete()
         return _write(shop_id, ordered[0], ordered[-1], days)
@@ -93,7 +95,7 @@ def offer_rollup_rebuild_case(*, case_id: int) -> int:
 def offer_rollup_rebuild_shop(*, shop_id: int) -> int:
     """Backfill one shop: every day, from the first to the last opening of a case with an offer."""
     with transaction.atomic():
-        _lock_shop(shop_id)
+        lock_shop_rollups(shop_id)
         OfferRollup.objects.filter(shop_id=shop_id).delete()
         span = Case.objects.filter(shop_id=shop_id, offers__isnull=False).aggregate(
             first=Min("opened_at"), last=Max("opened_at")

@@ -9,7 +9,8 @@ missed). A conversion (counted through its case) arrives with such a batch too; 
 ``cases.hooks.case_events`` event only enqueues the refresh sooner (insights.receivers).
 
 Rebuilding a day is DELETE + INSERT of that day's rows in one transaction, computed from the reviews
-themselves: running it twice, or concurrently with a refresh, leaves the same rows.
+themselves: running it twice leaves the same rows; two rebuilds of one shop run one after the other
+(``lock_shop_rollups``), so one running concurrently with a refresh does too.
 
 The offers rollup (services.offer_rollup) is rebuilt with the same days here, and at once when the
 workflow publishes an offer event.
@@ -33,7 +34,7 @@ from cases.models import Case, ImportBatch, Review
 from insights.choices import NEGATIVE_RATING_MAX, NEUTRAL_RATING, Dimension
 from insights.models import ReviewRollup, RollupState
 from insights.periods import SHANGHAI, day_start
-from insights.services.offer_rollup import offer_rollup_rebuild, offer_rollup_rebuild_shop
+from insights.services.offer_rollup import lock_shop_rollups, offer_rollup_rebuild, offer_rollup_rebuild_shop
 
 OVERLAP = dt.timedelta(minutes=15)
 DELETE_CHUNK = 500
@@ -129,6 +130,7 @@ def rollup_rebuild(*, shop_id: int, days: Iterable[dt.date], offers: bool = True
     if platform is None:
         return 0
     with transaction.atomic():
+        lock_shop_rollups(shop_id)  # a concurrent rebuild of these days would insert beside ours
         ordered = sorted(days)
         for start in range(0, len(ordered), DELETE_CHUNK):
             ReviewRollup.objects.filter(

@@ -1,5 +1,6 @@
-"""Two rebuilds of one shop's offers rollup at the same moment (real commits on PostgreSQL): the second
-waits for the first and then replaces its rows, instead of inserting a duplicate beside them."""
+"""Two rebuilds of one shop's rollups at the same moment (real commits on PostgreSQL): the second waits
+for the first and then replaces its rows, instead of inserting a duplicate beside them — for the
+offers rollup (an offer event while the 5-minute refresh runs) and for the review rollup."""
 
 import datetime as dt
 import threading
@@ -10,8 +11,9 @@ import pytest
 from django.db import close_old_connections, connection, transaction
 
 from cases.models import Case, CompensationOffer, Review
-from insights.models import OfferRollup
+from insights.models import OfferRollup, ReviewRollup
 from insights.services.offer_rollup import offer_rollup_rebuild
+from insights.services.rollup import rollup_rebuild
 from tests.factories import ShopFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -33,18 +35,19 @@ def an_offer(shop, user, n: int, answer: str):
     )  # fmt: skip
 
 
-def test_a_second_rebuild_waits_for_the_first_and_replaces_its_rows():
+@pytest.mark.parametrize("rebuild", [offer_rollup_rebuild, rollup_rebuild], ids=["offers", "reviews_and_offers"])
+def test_a_second_rebuild_waits_for_the_first_and_replaces_its_rows(rebuild):
     shop = ShopFactory(code="race-shop", platform="taobao")
     user = UserFactory(username="race-agent")
     an_offer(shop, user, 1, "accepted")
-    offer_rollup_rebuild(shop_id=shop.pk, days=[DAY])
+    rebuild(shop_id=shop.pk, days=[DAY])
     an_offer(shop, user, 2, "accepted")
     second_done = threading.Event()
     failures = []
 
     def second():
         try:
-            offer_rollup_rebuild(shop_id=shop.pk, days=[DAY])
+            rebuild(shop_id=shop.pk, days=[DAY])
         except Exception as exc:  # noqa: BLE001 - the test reports whatever the second rebuild raised
             failures.append(exc)
         finally:
@@ -53,7 +56,7 @@ def test_a_second_rebuild_waits_for_the_first_and_replaces_its_rows():
             connection.close()
 
     with transaction.atomic():
-        offer_rollup_rebuild(shop_id=shop.pk, days=[DAY])  # holds the shop's lock until this commits
+        rebuild(shop_id=shop.pk, days=[DAY])  # holds the shop's lock until this commits
         thread = threading.Thread(target=second)
         thread.start()
         assert not second_done.wait(1.0)  # the second rebuild is waiting
@@ -62,3 +65,7 @@ def test_a_second_rebuild_waits_for_the_first_and_replaces_its_rows():
     assert list(OfferRollup.objects.filter(shop=shop).values_list("day", "answer", "offers", "cost")) == [
         (DAY, "accepted", 2, Decimal("20.00"))
     ]
+    if rebuild is rollup_rebuild:
+        assert sorted(ReviewRollup.objects.filter(shop=shop).values_list("dimension", "key", "reviews", "negative")) == [
+            ("courier", "中通", 2, 2), ("issue_type", "", 2, 2), ("sku", "A1|红", 2, 2)
+        ]  # fmt: skip
