@@ -72,6 +72,7 @@ Not actions of the table (no state change, no version needed):
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from cases.choices import WorkflowAction as A
@@ -91,7 +92,7 @@ from cases.services.workflow_contact import (
     case_reveal_contact,
     case_verify,
 )
-from cases.services.workflow_core import refuse
+from cases.services.workflow_core import refuse, stale_error
 from cases.services.workflow_lifecycle import case_close, case_reopen, case_resolve
 from cases.services.workflow_offers import (
     case_approve,
@@ -140,4 +141,21 @@ def case_act(*, case_id: int, action: str, by, version: int, data: dict | None =
         raise refuse(E.INVALID_TRANSITION, _("未知动作“%(action)s”。"), action=str(action)) from None
     data = dict(data or {})
     kwargs = {key: data[key] for key in keys if key in data}
-    return service(case_id=case_id, by=by, version=version, now=now, **kwargs)
+    try:
+        return service(case_id=case_id, by=by, version=version, now=now, **kwargs)
+    except ValidationError as refusal:
+        # Guards read rows beside the case (the pending offer, contact attempts) as they are now. When
+        # someone else acted after this request loaded the case, a refusal describes their result (the
+        # offer they answered), so the honest answer is "the case changed" (409), not "not allowed".
+        if getattr(refusal, "code", None) in (E.STALE, E.NOT_FOUND) or not _moved_since(case_id, version):
+            raise
+        raise stale_error(case_id) from None
+
+
+def _moved_since(case_id: int, version) -> bool:
+    try:
+        seen = int(version)
+    except (TypeError, ValueError):
+        return False
+    current = Case.objects.filter(pk=case_id).values_list("version", flat=True).first()
+    return current is not None and current != seen

@@ -163,3 +163,25 @@ def test_approval_is_offered_only_to_who_may_approve(shop):
     fresh = Case.objects.get(pk=case.pk)
     assert {"approve", "reject"} <= set(allowed_actions(fresh, other))
     assert "approve" not in allowed_actions(fresh, member("legal", shop))
+
+
+def test_an_answer_racing_another_on_the_same_version_is_told_the_case_changed(shop, agent, monkeypatch):
+    """Two ``buyer_accepts`` on one version: the second loaded the case before the first committed,
+    then its guard found no pending offer (the first had answered it). It must hear 409-stale, not a
+    refusal of the action itself; and nothing it did is written."""
+    from cases.services import workflow_core
+
+    case = put_in_state(triaged_case(shop), "verified", agent=agent)
+    act(case, agent, "offer", 3, option_id=options(case)["补发 + 10元优惠券"].option_id)
+    loaded_before_the_other_answer = workflow_core.load_case(case.pk, agent)
+    act(case, agent, "buyer_accepts", 4)
+    # The race's interleaving: begin() loaded the case before the other answer committed, and the
+    # offer guard then reads the offer after it.
+    monkeypatch.setattr(workflow_core, "load_case", lambda case_id, by: loaded_before_the_other_answer)
+    message = refused(E.STALE, case, agent, "buyer_accepts", version=4)
+    assert "刚被其他人更新" in message
+    assert CompensationOffer.objects.get(case=case).status == "accepted"
+    # Without the race (the case as it really is now) the same request is refused for what it is.
+    monkeypatch.undo()
+    assert refused(E.STALE, case, agent, "buyer_accepts", version=4)
+    assert refused(E.INVALID_TRANSITION, case, agent, "buyer_accepts", version=5)
