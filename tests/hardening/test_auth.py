@@ -178,10 +178,6 @@ def test_the_lockout_page_is_chinese_by_default(make_user):
     assert LOCKED in page and "如需立即解锁，请联系运营经理在管理后台解除锁定。" in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="English msgstr pending: the lead regenerates locale/en at the end (then drop this mark)",
-)
 @pytest.mark.django_db
 def test_the_lockout_page_speaks_english_to_an_english_user():
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
