@@ -165,8 +165,13 @@ def test_no_template_has_an_inline_handler_a_javascript_url_or_a_bare_inline_blo
 # --- Production --------------------------------------------------------------------------------
 
 
+# What the test process itself sets and a production server never has: the browser tests' conftest sets
+# DJANGO_ALLOW_ASYNC_UNSAFE (Playwright's sync API beside the live server), which check --deploy flags.
+NOT_INHERITED = ("DEBUG", "DJANGO_ENV", "TRUSTED_PROXY_COUNT", "DJANGO_ALLOW_ASYNC_UNSAFE")
+
+
 def run_production(*args: str) -> subprocess.CompletedProcess:
-    inherited = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_ENV", "TRUSTED_PROXY_COUNT")}
+    inherited = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env = {**inherited, "DJANGO_SETTINGS_MODULE": "reviewdesk.settings", **PRODUCTION_ENV}
     return subprocess.run([sys.executable, *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=180)
 
