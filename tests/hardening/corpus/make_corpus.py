@@ -2,8 +2,8 @@
 
 Small text fixtures are committed under ``files/``; what is better generated (a decompression bomb, a
 10 MB cell, a 3 MB body, binary evidence files, workbooks) is made here, byte for byte the same on
-every run, into a directory the test gives (pytest's tmp_path). ``python make_corpus.py DIR`` writes
-them all, to look at.
+every run, into a directory the test gives (pytest's tmp_path). ``python -m tests.hardening.corpus.make_corpus DIR``
+(from the checkout) writes them all, to look at.
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-TAOBAO_HEADERS = [
-    "订单编号", "子订单编号", "宝贝名称", "商品ID", "商品属性/SKU", "评价等级", "评价内容", "评价时间",
-    "买家昵称", "实付金额", "运费", "物流公司", "追评内容", "追评时间",
-]  # fmt: skip
+from tests.cases.exports import TAOBAO_HEADERS
+from tests.cases.exports import taobao_row as taobao_fields
+
 SCORE_HEADERS = ["工号", "模块代码", "周期", "成绩", "备注"]
 PNG_HEAD = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 # A fixed timestamp for every zip member, so that the bytes never depend on the clock.
@@ -49,13 +48,7 @@ def make(name: str, directory: Path) -> Path:
 
 
 def taobao_row(n: int, **overrides) -> list:
-    row = {
-        "订单编号": f"31000000000{n:05d}", "子订单编号": f"31000000000{n:05d}01", "宝贝名称": "北欧简约陶瓷马克杯",
-        "商品ID": "640012345678", "商品属性/SKU": "颜色分类:奶白色", "评价等级": "差评",
-        "评价内容": "杯子收到就裂了，质量太差", "评价时间": "2026-11-20 13:05:00", "买家昵称": f"t**买家{n}",
-        "实付金额": "￥59.00", "运费": "0.00", "物流公司": "中通快递", "追评内容": "", "追评时间": "",
-    }  # fmt: skip
-    row.update(overrides)
+    row = taobao_fields(n, **overrides)
     return [row[h] for h in TAOBAO_HEADERS]
 
 
