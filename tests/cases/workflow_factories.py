@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import importlib
 import itertools
 from decimal import Decimal
 
@@ -17,18 +19,22 @@ _counter = itertools.count(1)
 T0 = dt.datetime(2026, 6, 2, 2, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(scope="module")
-def seeded_pack(django_db_setup, django_db_blocker):
-    """The default pack, seeded once per module inside a transaction rolled back at its end (each
-    test's own transaction nests inside it as a savepoint): seeding takes seconds."""
+@contextlib.contextmanager
+def rolled_back_pack(django_db_blocker, *, data_migrations: bool = False):
+    """The default pack (and, if asked, the data migrations' rows, gone once a transactional test has
+    flushed them) inside a transaction rolled back at the end: a module's tests nest in it as savepoints."""
+    from django.apps import apps
     from django.db import transaction
 
     from policies.loader import clear_policy_cache
+    from tests.conftest import SEED_MIGRATIONS
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
+            for module, function in SEED_MIGRATIONS if data_migrations else ():
+                getattr(importlib.import_module(module), function)(apps, None)
             call_command("seed_policies", verbosity=0)
             clear_policy_cache()
             yield
@@ -36,6 +42,13 @@ def seeded_pack(django_db_setup, django_db_blocker):
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             clear_policy_cache()
+
+
+@pytest.fixture(scope="module")
+def seeded_pack(django_db_setup, django_db_blocker):
+    """The default pack, seeded once per module (seeding takes seconds)."""
+    with rolled_back_pack(django_db_blocker):
+        yield
 
 
 @pytest.fixture

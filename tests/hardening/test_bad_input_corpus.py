@@ -28,7 +28,7 @@ from rest_framework.test import APIClient
 
 from cases.models import ImportBatch
 from tests.cases.api_cases_support import action_url, case_url, token_client
-from tests.cases.workflow_factories import put_in_state, triaged_case
+from tests.cases.workflow_factories import put_in_state, rolled_back_pack, triaged_case
 from tests.hardening.corpus import make_corpus
 from tests.hardening.corpus.make_corpus import GENERATORS
 
@@ -45,26 +45,8 @@ PROJECT_APPS = ("reviewdesk", "policies", "cases", "training", "incentives", "in
 def seeded_world(django_db_setup, django_db_blocker):
     """The default policy pack and the data migrations' rows, once per module inside a transaction
     rolled back at its end (each test nests in it as a savepoint)."""
-    import importlib
-
-    from django.db import transaction
-
-    from policies.loader import clear_policy_cache
-    from tests.conftest import SEED_MIGRATIONS
-
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            for module, function in SEED_MIGRATIONS:  # gone if a transactional test flushed them
-                getattr(importlib.import_module(module), function)(apps, None)
-            call_command("seed_policies", verbosity=0)
-            clear_policy_cache()
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            clear_policy_cache()
+    with rolled_back_pack(django_db_blocker, data_migrations=True):
+        yield
 
 
 def _user(username: str, role: str, shop, **fields):
