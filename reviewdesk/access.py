@@ -1,6 +1,6 @@
 """Which shops a user may see. Every list, export and API of every app filters through here."""
 
-from django.db.models import QuerySet
+from django.db.models import CharField, IntegerField, QuerySet, Value
 
 from reviewdesk.models import Shop
 
@@ -17,9 +17,30 @@ def visible_shops(user) -> QuerySet[Shop]:
 def visible_shop_ids(user) -> set[int]:
     cached = getattr(user, "_reviewdesk_shop_ids", None)
     if cached is None:
-        cached = set(visible_shops(user).values_list("pk", flat=True))
-        user._reviewdesk_shop_ids = cached
+        load_access(user)
+        cached = user._reviewdesk_shop_ids
     return cached
+
+
+def load_access(user) -> None:
+    """Read the user's shop ids and role names in ONE query (a UNION) and cache both on the user
+    (``_reviewdesk_shop_ids``, ``_reviewdesk_roles``). Nearly every request needs both: the shop
+    scope of its reads and the roles of its navigation or of case access (roles.works_cases)."""
+    from django.contrib.auth.models import Group
+
+    shop_ids, roles = set(), set()
+    if user.is_authenticated:
+        shops = visible_shops(user).order_by().values_list("pk", Value("", output_field=CharField()))
+        groups = Group.objects.filter(user=user).order_by()
+        groups = groups.values_list(Value(None, output_field=IntegerField()), "name")
+        for pk, name in shops.union(groups, all=True):
+            if pk is None:
+                roles.add(name)
+            else:
+                shop_ids.add(pk)
+    for name, value in (("_reviewdesk_shop_ids", shop_ids), ("_reviewdesk_roles", roles)):
+        if getattr(user, name, None) is None:  # a cache already primed (the queue's filters) stays
+            setattr(user, name, value)
 
 
 def can_see_shop(user, shop_id: int | None) -> bool:

@@ -38,6 +38,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 # Roles whose members work in the Django admin (is_staff is set for them by demo_data / user admin).
 ADMIN_ROLES = {Role.MANAGER, Role.HR}
+# Roles that work or oversee cases. HR is a member of its shops (payouts are scoped by shop) but reads
+# no case, queue or evidence: see works_cases().
+CASE_ROLES = frozenset({str(Role.AGENT), str(Role.SUPERVISOR), str(Role.LEGAL), str(Role.MANAGER)})
 
 # Later apps extend the table from their AppConfig.ready() (they may not be imported from here).
 _extensions: list[dict[str, list[str]]] = []
@@ -72,6 +75,14 @@ def user_roles(user) -> set[str]:
         return set()
     cached = getattr(user, "_reviewdesk_roles", None)
     if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
-        user._reviewdesk_roles = cached
+        from reviewdesk.access import load_access  # one query for the roles and the shops
+
+        load_access(user)
+        cached = user._reviewdesk_roles
     return cached
+
+
+def works_cases(user) -> bool:
+    """May this user read cases at all (within their shops)? A superuser or one of CASE_ROLES.
+    Costs no query of its own: the roles come with the user's shops (reviewdesk.access.load_access)."""
+    return user.is_authenticated and (user.is_superuser or bool(user_roles(user) & CASE_ROLES))

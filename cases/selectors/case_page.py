@@ -23,6 +23,7 @@ from cases.models import Appeal, Case, CaseEvent, CompensationOffer, Evidence, F
 from cases.notify.choices import SlaTarget
 from reviewdesk.access import visible_shops
 from reviewdesk.choices import Role
+from reviewdesk.roles import works_cases
 
 # target → (warn field, due field, done field or None)
 CLOCKS = (
@@ -36,6 +37,8 @@ PAYLOAD_HIDDEN = {"phone", "address", "buyer_phone", "buyer_address"}
 
 def load_case(user, pk: int) -> Case:
     """The case with everything the page joins, if the user may see it; Http404 otherwise."""
+    if not works_cases(user):  # no query of its own: the roles come with the shops, for the navigation too
+        raise Http404(_("没有找到这个案件。"))
     # One query: the access rule as a subquery (reviewdesk.access.visible_shops), not a second round trip.
     cases = Case.objects.filter(shop__in=visible_shops(user)).select_related(
         "review", "shop", "issue_type", "assignee"

@@ -31,6 +31,7 @@ from django.utils import timezone
 from cases.choices import OPEN_STATUSES
 from cases.models import Case, FollowUpTask
 from reviewdesk.access import visible_shop_ids
+from reviewdesk.roles import works_cases
 
 SCOPES = ("mine", "shop", "all", "breached")
 PAGE_SIZE = 50
@@ -117,7 +118,10 @@ def with_deadlines(queryset: QuerySet[Case], *, now: dt.datetime | None = None) 
 
 
 def visible_cases(user) -> QuerySet[Case]:
-    """Every case of the user's shops (the base of every read; another shop's case is not found)."""
+    """Every case of the user's shops (the base of every read; another shop's case is not found),
+    and none for a user whose roles do not work cases (HR: a shop member for payouts only)."""
+    if not works_cases(user):
+        return Case.objects.none()
     return Case.objects.filter(shop_id__in=visible_shop_ids(user))
 
 

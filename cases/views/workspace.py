@@ -8,6 +8,7 @@ goes through ``cases.selectors.visible_cases``: another shop's case is a 404, wh
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Value
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -26,7 +27,7 @@ from policies.models import IssueType, SlaTier
 from reviewdesk.access import visible_shops
 from reviewdesk.choices import Role
 from reviewdesk.models import Shop
-from reviewdesk.roles import user_roles
+from reviewdesk.roles import user_roles, works_cases
 
 QUEUE_TITLES = {
     "mine": _("我的队列"),
@@ -66,6 +67,8 @@ def queue(request: HttpRequest, scope: str = "mine") -> HttpResponse:
     user = request.user
     if scope in SUPERVISOR_SCOPES and not is_overseer(user):
         raise Http404
+    if not works_cases(user):
+        raise PermissionDenied(_("你的角色不处理案件，没有案件队列。"))
     now = timezone.now()
     shops, issue_types, tiers = _filter_choices(user)
     form = QueueFilterForm(request.GET or None, shops=shops, issue_types=issue_types, tiers=tiers)
@@ -126,12 +129,9 @@ def nav_links_for(request) -> list[tuple[str, str]]:
     from django.urls import reverse
 
     user = request.user
-    roles = user_roles(user)
-    if not (
-        user.is_superuser
-        or roles & {str(Role.AGENT), str(Role.SUPERVISOR), str(Role.LEGAL), str(Role.MANAGER)}
-    ):
+    if not works_cases(user):
         return []
+    roles = user_roles(user)
     links = [(_("我的队列"), reverse("cases:queue")), (_("待分配"), reverse("cases:queue_shop"))]
     if is_overseer(user) or str(Role.LEGAL) in roles:
         links.append((_("待审批"), reverse("cases:approvals")))

@@ -169,10 +169,17 @@ def test_role_not_allowed_is_403(open_hours, shop, people):
     refused(session_client(people["agent"]), case, "approve", {"version": 3}, status=403, code="role_not_allowed")
 
 
-def test_hr_may_not_claim(open_hours, shop, make_user):
-    hr = make_user("hr", shops=[shop])
+def test_hr_finds_no_case_to_claim(open_hours, shop, make_user):
+    hr = make_user("hr", shops=[shop])  # a member of the shop for payouts, no case role
     case = fresh_case(shop)
-    refused(session_client(hr), case, "claim", {"version": 1}, status=403, code="role_not_allowed")
+    refused(session_client(hr), case, "claim", {"version": 1}, status=404, code="not_found")
+
+
+def test_legal_may_not_resolve(open_hours, shop, people, make_user):
+    legal = make_user("legal", shops=[shop])
+    case = put_in_state(fresh_case(shop), "verified", agent=people["agent"])
+    refused(session_client(legal), case, "resolve", {"version": 3, "note": "已处理"}, status=403,
+            code="role_not_allowed")  # fmt: skip
 
 
 def test_another_agents_case_is_403(open_hours, shop, people, make_user):

@@ -56,13 +56,24 @@ def test_wrong_state_is_refused(shop, people, action):
     assert message.startswith(f"案件当前状态为“{Case(status=state).get_status_display()}”")
 
 
-@pytest.mark.parametrize("action", ACTIONS)
+CASE_ROLES = ("agent", "legal", "supervisor", "manager")
+
+
+@pytest.mark.parametrize("action", [a for a in ACTIONS if set(CASE_ROLES) - first_row(a)[0].roles])
 def test_wrong_role_is_refused(shop, people, action):
     row, state = first_row(action)
     case = put_in_state(triaged_case(shop), state, agent=people["agent"])
-    outsider = people["hr"]  # a member of the shop, but no workflow role
+    outsider = people[next(role for role in CASE_ROLES if role not in row.roles)]  # sees the case, may not act
     assert refused(E.ROLE_NOT_ALLOWED, case=case, by=outsider, action=action,
                    data=valid_data(action, case, outsider)).startswith("只有")  # fmt: skip
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_a_shop_member_without_a_case_role_finds_no_case(shop, people, action):
+    """HR belongs to the shop for payouts only: every action is refused as for an id that does not exist."""
+    row, state = first_row(action)
+    case = put_in_state(triaged_case(shop), state, agent=people["agent"])
+    refused(E.NOT_FOUND, case=case, by=people["hr"], action=action, data=valid_data(action, case, people["hr"]))
 
 
 @pytest.mark.parametrize("action", ACTIONS)
