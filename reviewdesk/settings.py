@@ -125,7 +125,7 @@ LOGOUT_REDIRECT_URL = "login"
 # django-axes checks every login (the login page, the admin's) before the password is even looked at.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "reviewdesk.backends.ModelBackendOneQuery",  # ModelBackend, its permissions in one query
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

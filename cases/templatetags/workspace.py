@@ -7,7 +7,8 @@ import datetime as dt
 from django import template
 from django.templatetags.static import static
 from django.utils import timezone
-from django.utils.html import format_html, json_script
+from django.utils.html import escape, format_html, json_script
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -38,10 +39,11 @@ def countdown(due: dt.datetime | None, warn: dt.datetime | None = None, now: dt.
     now = now or timezone.now()
     css = "bad" if due <= now else "warn" if warn is not None and warn <= now else ""
     iso = due.isoformat()  # once: a queue page renders fifty of these
-    return format_html(
-        '<time class="countdown {}" datetime="{}" data-due="{}" data-warn="{}" title="{}">{}</time>',
-        css, iso, iso, warn.isoformat() if warn else "",
-        timezone.localtime(due).strftime("%Y-%m-%d %H:%M"), countdown_text(due, now),
+    # Built directly rather than with format_html (a queue page renders fifty): the class, the ISO
+    # times and the local time are made here of safe characters; only the translated text is escaped.
+    return mark_safe(
+        f'<time class="countdown {css}" datetime="{iso}" data-due="{iso}" data-warn="{warn.isoformat() if warn else ""}" '
+        f'title="{timezone.localtime(due):%Y-%m-%d %H:%M}">{escape(countdown_text(due, now))}</time>'
     )  # fmt: skip
 
 
@@ -55,3 +57,28 @@ def workspace_script():
         json_script(labels, "workspace-labels"),
         static("js/workspace.js"),
     )
+
+
+@register.simple_tag
+def queue_row(row: dict, scope: str, now: dt.datetime):
+    """One ``<tr>`` of a queue (a dict of cases.selectors.rows.queue_row), built in Python as Django
+    admin's result list builds its rows (``items_for_result``): fifty rows of ten cells through the
+    template engine cost more than the rest of the page. Every value from the database is escaped."""
+    e = escape
+    malicious = f' <span class="badge bad">{e(_("疑似恶意"))}</span>' if row["is_malicious"] else ""
+    customer_tier = f'<div class="muted">{e(row["customer_tier"])}</div>' if row["customer_tier"] else ""
+    assignee = f"<td>{e(row['assignee'] or '—')}</td>" if scope != "mine" else ""
+    url = e(row["url"])
+    return mark_safe(
+        f'<tr data-href="{url}" class="urgency-{row["urgency_class"]}">'
+        f'<td><span class="badge {row["urgency_class"]}">{e(row["urgency_label"])}</span></td>'
+        f"<td>{countdown(row['next_due'], row['next_warn'], now)}</td>"
+        f'<td><a href="{url}" class="case-link">#{row["id"]}</a>{malicious}</td>'
+        f'<td><span class="rating r{e(row["rating"])}">{e(row["rating"])}★</span> {e(row["excerpt"])}</td>'
+        f"<td>{e(row['issue_type'] or '—')}</td>"
+        f"<td>{e(row['status'])}</td>"
+        f'<td>{e(row["shop"])}<div class="muted">{e(row["platform"])}</div></td>'
+        f"<td>{e(row['tier'] or '—')}{customer_tier}</td>"
+        f'<td>{e(row["order_no"])}<div class="muted">{e(row["buyer_nick"])}</div></td>'
+        f"{assignee}</tr>"
+    )  # fmt: skip

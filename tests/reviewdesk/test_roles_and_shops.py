@@ -43,3 +43,39 @@ def test_home_page_lists_only_my_shops_in_chinese(client, make_user, shop, other
 def test_home_page_requires_login(client):
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_permissions_are_read_in_one_query_and_equal_model_backends(make_user, django_assert_num_queries):
+    """reviewdesk.backends: a user's own permissions and their groups' in one UNION, same set."""
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.models import Permission
+
+    from reviewdesk.models import User
+
+    agent = make_user("agent")
+    agent.user_permissions.add(Permission.objects.get(codename="change_slatier"))  # one of its own
+    fresh = User.objects.get(pk=agent.pk)
+    with django_assert_num_queries(1):
+        assert fresh.has_perm("policies.change_slatier")  # its own
+        assert fresh.has_perm("policies.view_slatier")  # its group's
+        assert not fresh.has_perm("policies.delete_slatier")
+    assert fresh.get_all_permissions() == ModelBackend().get_all_permissions(User.objects.get(pk=agent.pk))
+    inactive = make_user("manager", is_active=False)
+    assert not inactive.has_perm("policies.change_slatier")
+    root = make_user(is_superuser=True)
+    assert root.has_perm("policies.delete_slatier")
+
+
+def test_roles_and_shops_are_read_together_in_one_query(make_user, shop, other_shop, django_assert_num_queries):
+    from reviewdesk.access import visible_shop_ids
+    from reviewdesk.models import User
+    from reviewdesk.roles import user_roles, works_cases
+
+    hr = User.objects.get(pk=make_user("hr", shops=[shop, other_shop]).pk)
+    with django_assert_num_queries(1):
+        assert visible_shop_ids(hr) == {shop.pk, other_shop.pk}
+        assert user_roles(hr) == {"hr"}
+        assert not works_cases(hr)
+    agent = User.objects.get(pk=make_user("agent", shops=[shop]).pk)
+    with django_assert_num_queries(1):
+        assert works_cases(agent) and visible_shop_ids(agent) == {shop.pk}
