@@ -163,3 +163,55 @@ def percentile(values: list[float], share: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[max(0, min(len(ordered) - 1, int(round(share * len(ordered))) - 1))]
+
+
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def backend_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) the PostgreSQL backend ``pid`` has used, from /proc (the server must
+    run on this host; None otherwise): what a benchmark's own connection cost the database."""
+    try:
+        fields = _stat(pid)
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster_of(backend: int) -> int | None:
+    """The PostgreSQL server's main process (the parent of its backend ``backend``), from /proc."""
+    try:
+        return int(_stat(backend)[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def server_cpu_s(postmaster: int | None) -> float | None:
+    """CPU seconds the whole PostgreSQL server has used: the postmaster, every live process it started
+    (backends, WAL writer, checkpointer, autovacuum) and those that already exited, whose time the
+    kernel adds to the postmaster's children's time. The database's share of a run, even one that
+    opens new connections. None if /proc cannot tell (a server on another host)."""
+    if postmaster is None:
+        return None
+    try:
+        own = _stat(postmaster)
+    except OSError:
+        return None
+    total = sum(int(own[k]) for k in (11, 12, 13, 14))
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = _stat(int(entry.name))
+                if int(fields[1]) == postmaster:
+                    total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def backend_pid() -> int:
+    """The PostgreSQL backend of Django's default connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]

@@ -43,6 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import _db  # noqa: E402
+
 BENCH_DB = "reviewdesk_bench_queue"
 SHOPS = 10
 AGENTS_PER_SHOP = 15
@@ -243,15 +245,6 @@ def generate(total: int) -> dict:
     }
 
 
-def _backend_cpu_s(pid: int) -> float | None:
-    """CPU seconds (user + system) the PostgreSQL backend ``pid`` has used, from /proc (same host)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def measure(client, url: str, n: int) -> tuple[list[float], int, int, float, float | None]:
     """Wall times (ms) of ``n`` requests, the queries and rows of one more, and the mean CPU (ms) per
     request of this process and of its PostgreSQL backend — what a request costs on an idle core,
@@ -261,18 +254,16 @@ def measure(client, url: str, n: int) -> tuple[list[float], int, int, float, flo
 
     for _ in range(5):  # warm: connection, template loaders, policy snapshot
         client.get(url)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        backend = cursor.fetchone()[0]
+    backend = _db.backend_pid()
     timings = []
-    backend_start, python_start = _backend_cpu_s(backend), time.process_time()
+    backend_start, python_start = _db.backend_cpu_s(backend), time.process_time()
     for _ in range(n):
         t = time.perf_counter()
         response = client.get(url)
         timings.append((time.perf_counter() - t) * 1000)
         assert response.status_code == 200, (url, response.status_code)
     python_ms = (time.process_time() - python_start) * 1000 / n
-    backend_end = _backend_cpu_s(backend)
+    backend_end = _db.backend_cpu_s(backend)
     db_ms = None if backend_start is None or backend_end is None else (backend_end - backend_start) * 1000 / n
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
