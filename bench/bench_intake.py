@@ -13,8 +13,7 @@ default policy pack, generates the export (bench/gen_exports.py), then measures:
   through the policy engine, open cases, and the after-commit hand-off to routing and alerts;
 * a re-import of the same file (everything unchanged) and of a later export with revisions;
 * peak memory: the process's max RSS (a ceiling on the import's peak, since the process does
-  nothing bigger) and tracemalloc's Python-heap peak during the import.
-
+  nothing bigger) and tracemalloc's Python-heap peak during the import;
 * CPU: this process and the whole PostgreSQL server (/proc), so the figure can be read against what
   two cores could do at best if the two overlapped perfectly.
 
