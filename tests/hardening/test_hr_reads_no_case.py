@@ -67,6 +67,8 @@ def test_hr_is_told_it_has_no_queue_and_the_navigation_offers_none(shop, people)
     response = hr.get("/cases/queue/")
     assert response.status_code == 403
     assert "你的角色不处理案件" in response.content.decode()
+    english = hr.get("/cases/queue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Your role does not work cases, so it has no case queue." in english
     assert hr.get(f"/cases/{case.pk}/").status_code == 404
     home = hr.get("/").content.decode()
     assert "/cases/queue/" not in home
