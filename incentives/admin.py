@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from incentives.models import (
     AwardRule,
@@ -25,6 +24,7 @@ from incentives.models import (
 from incentives.selectors import payout_user_ids
 from incentives.services.payouts import export_csv, export_filename, export_xlsx
 from incentives.services.periods import period_lock
+from reviewdesk.history_admin import HistoryAdmin
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -56,7 +56,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AwardRule)
-class AwardRuleAdmin(SimpleHistoryAdmin):
+class AwardRuleAdmin(HistoryAdmin):
     list_display = ["code", "name", "event", "amount", "points", "leave_days", "platforms", "shop", "tiers",
                     "cap_per_period", "effective_from", "effective_until", "active", "version"]  # fmt: skip
     list_filter = ["event", "active"]
@@ -65,7 +65,7 @@ class AwardRuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(RewardItem)
-class RewardItemAdmin(SimpleHistoryAdmin):
+class RewardItemAdmin(HistoryAdmin):
     list_display = ["name", "category", "point_price", "active"]
     list_filter = ["category", "active"]
 

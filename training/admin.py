@@ -3,10 +3,10 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
 from policies.admin.base import CheckedXLSX, ChineseCSV, read_failure_message
 from reviewdesk.access import visible_shop_ids
+from reviewdesk.history_admin import HistoryAdmin
 from training.models import (
     CertificationLapse,
     ModuleRequirement,
@@ -23,7 +23,7 @@ from training.services import survey_record, survey_validate
 
 
 @admin.register(TrainingModule)
-class TrainingModuleAdmin(SimpleHistoryAdmin):
+class TrainingModuleAdmin(HistoryAdmin):
     list_display = [
         "code",
         "name",
@@ -44,7 +44,7 @@ class TrainingModuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ModuleRequirement)
-class ModuleRequirementAdmin(SimpleHistoryAdmin):
+class ModuleRequirementAdmin(HistoryAdmin):
     list_display = ["module", "handling_role", "issue_type", "shop", "active", "note"]
     list_filter = ["module", "handling_role", "active"]
 
@@ -55,7 +55,7 @@ class QaItemInline(admin.TabularInline):
 
 
 @admin.register(QaRubric)
-class QaRubricAdmin(SimpleHistoryAdmin):
+class QaRubricAdmin(HistoryAdmin):
     list_display = ["name", "module", "pass_mark", "active"]
     inlines = [QaItemInline]
 

@@ -6,10 +6,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
-from simple_history.admin import SimpleHistoryAdmin
 
 from policies.forms import PolicyAdminForm
 from policies.hooks import case_link_for, rule_case_links
+from reviewdesk.history_admin import HistoryAdmin
 
 
 class ChineseCSV(base_formats.CSV):
@@ -93,7 +93,7 @@ class ChildAdmin(ImportExportRules, admin.ModelAdmin):
     """A model normally edited inline on its parent, registered for its own import/export."""
 
 
-class PolicyAdmin(ImportExportRules, SimpleHistoryAdmin):
+class PolicyAdmin(ImportExportRules, HistoryAdmin):
     """Base admin of a rule (PolicyBase or IssueType). Subclasses set ``resource_classes`` and lists."""
 
     form = PolicyAdminForm
