@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from reviewdesk.access import visible_shop_ids
@@ -40,3 +41,12 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
         (_("中差评工作台"), {"fields": ("employee_code", "display_name")}),
     )
+
+    def get_queryset(self, request):
+        """Staff see the people of their own shops (and themselves); a superuser sees everyone. An
+        agency's manager of one client's shops does not browse another client's team."""
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        mine = Q(memberships__shop_id__in=visible_shop_ids(request.user)) | Q(pk=request.user.pk)
+        return qs.filter(pk__in=User.objects.filter(mine).values("pk"))

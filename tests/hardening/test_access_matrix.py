@@ -431,6 +431,19 @@ def test_a_shop_b_hr_officer_downloads_only_shop_b_payouts(world):
     assert "外店客服" in names and "王小丽" not in names
 
 
+def test_shop_b_staff_see_only_their_shops_people_in_the_user_admin(world):
+    """Fixed here: the user admin listed and opened every user of every shop."""
+    agent_a = world.users["agent_a"]
+    for role in ("manager_b", "hr_b"):
+        client = world.clients[role]
+        listed = {u.username for u in client.get("/admin/reviewdesk/user/").context["cl"].result_list}
+        assert agent_a.username not in listed and world.users["agent_b"].username in listed, role
+        assert world.users[role].username in listed
+        assert answer(client.get(f"/admin/reviewdesk/user/{agent_a.pk}/change/")) == "→/admin/", role
+    listed = {u.username for u in world.clients["manager"].get("/admin/reviewdesk/user/").context["cl"].result_list}
+    assert {agent_a.username, world.users["agent_b"].username} <= listed  # a member of both shops
+
+
 def test_a_shop_b_hr_officer_sees_no_shop_a_ledger_rows_in_the_admin(world):
     """Fixed here: the incentives admin listed and opened every agent's entries, payout lines, disputes,
     redemptions and withheld awards, and its period export wrote every agent's payout."""
