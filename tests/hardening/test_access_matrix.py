@@ -444,6 +444,33 @@ def test_shop_b_staff_see_only_their_shops_people_in_the_user_admin(world):
     assert {agent_a.username, world.users["agent_b"].username} <= listed  # a member of both shops
 
 
+def test_a_shop_b_manager_sends_reports_only_within_shop_b(world):
+    """Fixed here: any manager saw every recipient and could add one for the all-shops report (every
+    shop's figures), or for another shop, or send it to another shop's people."""
+    from insights.models import ReportRecipient
+
+    client, users = world.clients["manager_b"], world.users
+    assert world.objects.recipient.shop_id is None  # the all-shops report's recipient
+    assert list(client.get("/admin/insights/reportrecipient/").context["cl"].result_list) == []
+    assert answer(client.get(f"/admin/insights/reportrecipient/{world.objects.recipient.pk}/change/")) == "→/admin/"
+    before = set(ReportRecipient.objects.values_list("pk", flat=True))
+    form = {"purpose": "operations", "weekly_report": "on", "active": "on"}
+    refused = {
+        "no shop (all shops)": {**form, "user": users["manager_b"].pk},
+        "shop A": {**form, "user": users["manager_b"].pk, "shop": world.shop_a.pk},
+        "shop A's agent": {**form, "user": users["agent_a"].pk, "shop": world.shop_b.pk},
+    }
+    for label, data in refused.items():
+        response = client.post("/admin/insights/reportrecipient/add/", data)
+        assert response.status_code == 200 and response.context["adminform"].form.errors, label
+    assert set(ReportRecipient.objects.values_list("pk", flat=True)) == before
+    ok = client.post("/admin/insights/reportrecipient/add/", {**form, "user": users["agent_b"].pk, "shop": world.shop_b.pk})
+    assert ok.status_code == 302
+    added = ReportRecipient.objects.exclude(pk__in=before).get()
+    assert (added.shop_id, added.user_id) == (world.shop_b.pk, users["agent_b"].pk)
+    added.delete()
+
+
 def test_a_shop_b_hr_officer_sees_no_shop_a_ledger_rows_in_the_admin(world):
     """Fixed here: the incentives admin listed and opened every agent's entries, payout lines, disputes,
     redemptions and withheld awards, and its period export wrote every agent's payout."""
