@@ -98,8 +98,8 @@ def _conversion(case_id, payload, case, agent_id, common) -> None:
         note=str(payload.get("case_label") or ""), compliance_violations=list(payload.get("compliance_violations") or []),
         **common,
     )  # fmt: skip
-    if not agent_id:
-        logger.warning("incentives: conversion on case %s has no assignee; nothing awarded", case_id)
+    if not agent_id:  # nobody handled it when the buyer changed the review: HR sees why nothing was paid
+        withhold_unmatched(cause=cause, reason_code="no_assignee", reason=_("评价转化时案件没有处理人，无人获得奖励。"))
         return
     before, after = _fill(payload, case, "from_rating", "converted_from_rating"), _fill(payload, case, "to_rating", "converted_to_rating")
     until = _when(_fill(payload, case, "revision_until"))

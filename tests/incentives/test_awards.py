@@ -86,6 +86,16 @@ def test_unverified_conversions_are_withheld_with_the_reason(agent, shop, extra,
     assert WithheldAward.objects.get().reason == f"未确认的转化：{reason}"
 
 
+def test_a_conversion_on_an_unassigned_case_is_withheld_with_the_reason_once(agent, shop):
+    for _ in range(2):  # a retried event records it once
+        on_case_event(event="conversion_candidate", case_id=45, payload=conversion_payload(agent, shop, agent_id=None))
+
+    assert LedgerEntry.objects.count() == 0
+    withheld = WithheldAward.objects.get()
+    assert (withheld.agent_id, withheld.case_ref, withheld.reason_code) == (None, 45, "no_assignee")
+    assert withheld.reason == "评价转化时案件没有处理人，无人获得奖励。"
+
+
 def test_conversion_reverted_posts_a_reversal_in_the_current_open_period(agent, shop, current_period):
     on_case_event(event="conversion_candidate", case_id=44, payload=conversion_payload(agent, shop))
     on_case_event(event="conversion_reverted", case_id=44, payload={"agent_id": agent.pk, "reason": "买家改回差评"})
