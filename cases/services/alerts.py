@@ -197,8 +197,12 @@ def new_case_alerts(case_ids: list[int]) -> list[Alert]:
 
 
 def alert_new_cases_now(*, case_ids: list[int]) -> tuple[int, int]:
-    """The task body: notify the shops' supervisors of these new cases (idempotent)."""
-    return notify(new_case_alerts(case_ids))
+    """The task body: notify the shops' supervisors of these new cases (idempotent), and mark their
+    hand-off done in the same transaction (``Case.handoff_pending``: the sweep's way to find a lost one)."""
+    with transaction.atomic():
+        counts = notify(new_case_alerts(case_ids))
+        Case.objects.filter(pk__in=case_ids, handoff_pending=True).update(handoff_pending=False)
+    return counts
 
 
 def alert_new_cases(*, case_ids: list[int]) -> None:

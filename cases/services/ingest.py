@@ -180,9 +180,10 @@ def _ingest_chunk(rows: list[dict], ctx: _Context, outcome: IngestOutcome) -> No
 
     case_template = row_template(Case)
     case_rows = [
-        triage.case_row(case_template, review_id=review_id_of[ext], shop=shop, decision=decision, opened_at=ctx.now, clock=ctx.clock)
+        {**triage.case_row(case_template, review_id=review_id_of[ext], shop=shop, decision=decision, opened_at=ctx.now,
+                           clock=ctx.clock), "handoff_pending": True}  # cleared once routed and alerted
         for ext, decision in decisions.items()
-    ]
+    ]  # fmt: skip
     case_ids = insert_dicts(Case, case_rows)
     outcome.cases_opened += len(case_ids)
     outcome.new_case_ids.extend(case_ids)
@@ -339,3 +340,37 @@ def hand_off_new_cases(*, case_ids: list[int], worsened_case_ids: list[int] = ()
 
     route_new_cases(case_ids=list(case_ids))
     alert_new_cases(case_ids=list(case_ids))
+
+
+HANDOFF_GRACE = dt.timedelta(minutes=2)  # the normal after-commit path's time before the sweep steps in
+HANDOFF_BATCH = 2000
+
+
+def handoff_recover(*, now: dt.datetime | None = None) -> int:
+    """Finish the hand-off of new cases that never got it: the process died between the intake's
+    commit and the alert task (``handoff_pending`` still set after HANDOFF_GRACE). Routes those
+    never routed (no assignment attempt at all), then alerts — what ``hand_off_new_cases`` would have
+    done; both are idempotent. Run by the SLA sweep every minute; returns the cases taken up."""
+    from django.db.models import Exists, OuterRef
+
+    from cases.models import Assignment
+    from cases.services.alerts import alert_new_cases_now
+    from cases.services.routing import route_cases
+
+    now = now or timezone.now()
+    pending = list(
+        Case.objects.filter(handoff_pending=True, opened_at__lte=now - HANDOFF_GRACE)
+        .order_by("opened_at", "pk").values_list("pk", flat=True)[:HANDOFF_BATCH]
+    )  # fmt: skip
+    if not pending:
+        return 0
+    never_routed = list(
+        Case.objects.filter(pk__in=pending, status=CaseStatus.NEW, assignee__isnull=True)
+        .exclude(Exists(Assignment.objects.filter(case=OuterRef("pk"))))
+        .order_by("pk").values_list("pk", flat=True)
+    )  # fmt: skip
+    if never_routed:
+        route_cases(case_ids=never_routed)
+    alert_new_cases_now(case_ids=pending)
+    logger.warning("hand-off recovered for %d new case(s) (%d routed now)", len(pending), len(never_routed))
+    return len(pending)

@@ -56,6 +56,7 @@ class SweepResult:
     notifications: int = 0
     deliveries: int = 0
     batches: int = 0
+    handoffs_recovered: int = 0  # new cases whose routing and alert the sweep finished (ingest.handoff_recover)
     duration_ms: float = 0.0
 
     def as_dict(self) -> dict:
@@ -230,9 +231,11 @@ def _event_alerts(inserted: list[tuple[int, str, str, dt.datetime]], cases: dict
 
 def sla_sweep(*, now: dt.datetime | None = None, max_batches: int = 100) -> SweepResult:
     """Process every case whose next SLA check is due (up to ``max_batches`` × 500 per run)."""
+    from cases.services.ingest import handoff_recover
+
     started = time.perf_counter()
     now = now or timezone.now()
-    result = SweepResult()
+    result = SweepResult(handoffs_recovered=handoff_recover(now=now))
     for _batch in range(max_batches):
         if _sweep_batch(now=now, result=result) < BATCH_SIZE:
             break
