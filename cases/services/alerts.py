@@ -23,6 +23,7 @@ from cases.models import Case, Delivery, Notification, NotificationChannel
 from cases.notify.choices import ChannelKind, DeliveryStatus, NotificationKind
 from cases.notify.delivery import deliveries_enqueue
 from cases.notify.messages import build_message
+from cases.services.bulk import any_of
 from reviewdesk.choices import Role
 from reviewdesk.models import User
 
@@ -201,7 +202,7 @@ def alert_new_cases_now(*, case_ids: list[int]) -> tuple[int, int]:
     hand-off done in the same transaction (``Case.handoff_pending``: the sweep's way to find a lost one)."""
     with transaction.atomic():
         counts = notify(new_case_alerts(case_ids))
-        Case.objects.filter(pk__in=case_ids, handoff_pending=True).update(handoff_pending=False)
+        Case.objects.filter(any_of("pk", case_ids, "bigint"), handoff_pending=True).update(handoff_pending=False)
     return counts
 
 
