@@ -101,3 +101,41 @@ def insert_rows(model: type[models.Model], attnames: list[str], rows: list[tuple
                             row[i] = Jsonb(row[i])
                 copy.write_row((pk, *row))
     return ids
+
+
+UPDATE_CHUNK = 5000
+
+
+def update_objects(model: type[models.Model], objects: list[models.Model], field_names: list[str]) -> None:
+    """Write ``field_names`` of many model instances back by primary key, in one statement per 5,000.
+
+    On PostgreSQL ``UPDATE … FROM unnest(one array per column)``. Django's ``bulk_update`` builds a
+    ``CASE WHEN pk = … THEN …`` per row and field and resolves each: a later export's 15,000 changed
+    reviews spent two minutes there, nearly all of it in Python. Elsewhere (SQLite) ``bulk_update``."""
+    if not objects:
+        return
+    fields = [model._meta.get_field(name) for name in field_names]
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objects, field_names, batch_size=BULK_CREATE_BATCH)
+        return
+    from psycopg.types.json import Jsonb
+
+    pk = model._meta.pk
+    columns = [pk, *fields]
+    qn = connection.ops.quote_name
+    types = ", ".join(f"%s::{'jsonb' if isinstance(f, JSONField) else f.db_type(connection)}[]" for f in columns)
+    names = ", ".join(f"c{i}" for i in range(len(columns)))
+    sets = ", ".join(f"{qn(f.column)} = u.c{i}" for i, f in enumerate(fields, start=1))
+    sql = (f"UPDATE {qn(model._meta.db_table)} AS t SET {sets} FROM unnest({types}) AS u({names}) "
+           f"WHERE t.{qn(pk.column)} = u.c0")  # fmt: skip
+
+    def value(field, obj):
+        raw = getattr(obj, field.attname)
+        if isinstance(field, JSONField) and raw is not None:
+            return Jsonb(json.loads(raw) if isinstance(raw, JsonText) else raw)
+        return raw
+
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), UPDATE_CHUNK):
+            chunk = objects[start : start + UPDATE_CHUNK]
+            cursor.execute(sql, [[value(f, obj) for obj in chunk] for f in columns])

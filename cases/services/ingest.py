@@ -22,7 +22,7 @@ from cases.hooks import case_events
 from cases.intake.normalise import TRACKED_FIELDS
 from cases.models import Buyer, Case, ImportBatch, Review, ReviewRevision
 from cases.services import triage
-from cases.services.bulk import any_of, insert_dicts, row_template
+from cases.services.bulk import any_of, insert_dicts, row_template, update_objects
 from reviewdesk.models import Shop
 
 logger = logging.getLogger(__name__)
@@ -174,7 +174,7 @@ def _ingest_chunk(rows: list[dict], ctx: _Context, outcome: IngestOutcome) -> No
             review_id_of[r["external_id"]] = review.pk
             if review.rating != old["rating"]:
                 rating_moves.append((review.pk, old["rating"], review.rating))
-        Review.objects.bulk_update(updated, [*TRACKED_FIELDS, "fingerprint", "buyer", "last_batch", "updated_at"], batch_size=500)
+        update_objects(Review, updated, [*TRACKED_FIELDS, "fingerprint", "buyer", "last_batch", "updated_at"])
         insert_dicts(ReviewRevision, revisions)
         outcome.updated += len(updated)
 
@@ -269,9 +269,8 @@ def _upsert_buyers(shop: Shop, new_rows: list[dict], changed: list[tuple[dict, d
     ids = {nick: b.pk for nick, b in existing.items()}
     ids.update(zip((row["nick"] for row in to_create), insert_dicts(Buyer, to_create), strict=True))
     if to_update:
-        Buyer.objects.bulk_update(
-            to_update, ["review_count", "negative_review_count", "first_review_at", "last_review_at", "last_negative_at", "updated_at"],
-            batch_size=500,
+        update_objects(
+            Buyer, to_update, ["review_count", "negative_review_count", "first_review_at", "last_review_at", "last_negative_at", "updated_at"]
         )  # fmt: skip
     return ids
 
@@ -312,7 +311,7 @@ def _apply_rating_moves(moves: list[tuple[int, int, int]], *, now, outcome: Inge
             outcome.events.append(("rating_worsened", case.pk, {"from_rating": old, "to_rating": new}))
         case.version += 1
     if cases:
-        Case.objects.bulk_update(cases, sorted(fields | {"version", "updated_at"}), batch_size=500)
+        update_objects(Case, cases, sorted(fields | {"version", "updated_at"}))
 
 
 def emit_case_events(events: list[tuple[str, int, dict]]) -> None:
