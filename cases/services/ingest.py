@@ -349,7 +349,8 @@ def handoff_recover(*, now: dt.datetime | None = None) -> int:
     """Finish the hand-off of new cases that never got it: the process died between the intake's
     commit and the alert task (``handoff_pending`` still set after HANDOFF_GRACE). Routes those
     never routed (no assignment attempt at all), then alerts — what ``hand_off_new_cases`` would have
-    done; both are idempotent. Run by the SLA sweep every minute; returns the cases taken up."""
+    done; both are idempotent. Run by the SLA sweep every minute; returns the cases taken up. The
+    pending cases are locked (SKIP LOCKED) for the run, so two clusters sweeping at once split them."""
     from django.db.models import Exists, OuterRef
 
     from cases.models import Assignment
@@ -357,19 +358,20 @@ def handoff_recover(*, now: dt.datetime | None = None) -> int:
     from cases.services.routing import route_cases
 
     now = now or timezone.now()
-    pending = list(
-        Case.objects.filter(handoff_pending=True, opened_at__lte=now - HANDOFF_GRACE)
-        .order_by("opened_at", "pk").values_list("pk", flat=True)[:HANDOFF_BATCH]
-    )  # fmt: skip
-    if not pending:
-        return 0
-    never_routed = list(
-        Case.objects.filter(pk__in=pending, status=CaseStatus.NEW, assignee__isnull=True)
-        .exclude(Exists(Assignment.objects.filter(case=OuterRef("pk"))))
-        .order_by("pk").values_list("pk", flat=True)
-    )  # fmt: skip
-    if never_routed:
-        route_cases(case_ids=never_routed)
-    alert_new_cases_now(case_ids=pending)
+    with transaction.atomic():
+        pending = list(
+            Case.objects.select_for_update(skip_locked=True).filter(handoff_pending=True, opened_at__lte=now - HANDOFF_GRACE)
+            .order_by("opened_at", "pk").values_list("pk", flat=True)[:HANDOFF_BATCH]
+        )  # fmt: skip
+        if not pending:
+            return 0
+        never_routed = list(
+            Case.objects.filter(pk__in=pending, status=CaseStatus.NEW, assignee__isnull=True)
+            .exclude(Exists(Assignment.objects.filter(case=OuterRef("pk"))))
+            .order_by("pk").values_list("pk", flat=True)
+        )  # fmt: skip
+        if never_routed:
+            route_cases(case_ids=never_routed)
+        alert_new_cases_now(case_ids=pending)
     logger.warning("hand-off recovered for %d new case(s) (%d routed now)", len(pending), len(never_routed))
     return len(pending)

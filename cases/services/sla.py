@@ -23,6 +23,7 @@ and clears the flag in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -35,6 +36,8 @@ from cases.models import Case, SlaEvent
 from cases.notify.choices import NotificationKind, SlaEventKind, SlaTarget
 from cases.services.alerts import Alert, case_contexts, format_time, notify, role_members
 from reviewdesk.choices import Role
+
+logger = logging.getLogger(__name__)
 
 # target → (warn field, due field, done field or None)
 CLOCKS: dict[str, tuple[str, str, str | None]] = {
@@ -235,7 +238,11 @@ def sla_sweep(*, now: dt.datetime | None = None, max_batches: int = 100) -> Swee
 
     started = time.perf_counter()
     now = now or timezone.now()
-    result = SweepResult(handoffs_recovered=handoff_recover(now=now))
+    result = SweepResult()
+    try:  # a failure here must not keep the SLA clocks from being swept
+        result.handoffs_recovered = handoff_recover(now=now)
+    except Exception:
+        logger.exception("SLA sweep: recovering lost new-case hand-offs failed")
     for _batch in range(max_batches):
         if _sweep_batch(now=now, result=result) < BATCH_SIZE:
             break

@@ -70,3 +70,36 @@ def test_the_normal_hand_off_clears_the_mark_and_leaves_the_sweep_nothing(shop_w
     notifications = Notification.objects.count()
     assert sla_sweep(now=timezone.now() + dt.timedelta(minutes=10)).handoffs_recovered == 0
     assert Notification.objects.count() == notifications
+
+
+def test_two_sweeps_at_once_route_and_alert_each_lost_case_once(shop_with_team, monkeypatch):
+    import threading
+
+    from django.db import connection
+
+    shop, supervisor = shop_with_team
+    monkeypatch.setattr(ingest, "hand_off_new_cases", lambda **kwargs: None)  # the process dies here
+    _import(shop, n=6)
+    monkeypatch.undo()
+    ids = sorted(Case.objects.filter(shop=shop).values_list("pk", flat=True))
+    later = timezone.now() + ingest.HANDOFF_GRACE + dt.timedelta(seconds=1)
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def sweep():
+        try:
+            barrier.wait()
+            results.append(sla_sweep(now=later).handoffs_recovered)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == [] and sum(results) == 6  # the second sweep skipped what the first held
+    assert sorted(Assignment.objects.filter(case_id__in=ids).values_list("case_id", flat=True)) == ids
+    assert sorted(Notification.objects.filter(user=supervisor, case_id__in=ids).values_list("case_id", flat=True)) == ids
