@@ -39,7 +39,7 @@ class Robot(BaseHTTPRequestHandler):
         self.wfile.write(answer)
 
     def log_message(self, *args):
-        pass
+        """Silent: the run prints its own counts, not one line per webhook."""
 
 
 # --- an HTML form reader for the case page ---------------------------------------------------------
