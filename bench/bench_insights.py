@@ -142,13 +142,13 @@ def generate(reviews: int) -> None:
         f"FROM generate_series(1, {reviews}) g"))  # fmt: skip
     _timed("cases for reviews rated ≤ 3", lambda: insert(Case, (
         "review_id, shop_id, platform, status, issue_type_id, is_malicious, malicious_signals, matched_keywords, handling_role, "
-        "escalation_role, sla_tier_name, warn_at_percent, revision_allowed, may_request_revision, policy_refs, decision, "
+        "escalation_role, sla_tier_name, warn_at_percent, revision_allowed, may_request_revision, decision_windows, "
         "customer_tier, version, opened_at, updated_at, needs_escalation, assignee_id, first_response_due_at, first_responded_at, "
         "public_reply_due_at, public_replied_at, resolution_due_at, resolved_at, conversion_candidate_at, converted_from_rating, "
         "converted_to_rating"), f"""
         r.id, r.shop_id, r.platform, CASE WHEN (r.id / 20) % 10 = 0 THEN 'in_progress' ELSE 'closed' END,
         ({issues})[1 + (r.id / 20) % 5], false, '[]', '[]', 'agent', 'supervisor', '其他问题(24小时)', 80,
-        r.platform IN ('taobao', 'douyin', 'jd'), false, '[]', '{{}}', '', 1, r.reviewed_at, now(), false,
+        r.platform IN ('taobao', 'douyin', 'jd'), false, '{{}}', '', 1, r.reviewed_at, now(), false,
         ({agent_ids})[1 + r.id % {AGENTS}], r.reviewed_at + interval '2 hours',
         r.reviewed_at + make_interval(mins => ((r.id / 20) % 240)::int), r.reviewed_at + interval '24 hours',
         CASE WHEN (r.id / 20) % 4 = 0 THEN r.reviewed_at + make_interval(hours => ((r.id / 20) % 30)::int) END,

@@ -213,6 +213,15 @@ def main() -> int:
     if revised is not None:
         print(f"{'later export with revisions':<46}{later_s:>14.2f} s   updated={revised.updated} cases opened={revised.cases_opened}")
     print(f"{'rows in DB: reviews / cases / revisions':<46}{Review.objects.count():>7} / {Case.objects.count()} / {ReviewRevision.objects.count()}")
+    from django.db import connection
+
+    from cases.models import DecisionRecord
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_total_relation_size('cases_case'), pg_total_relation_size('cases_decisionrecord')")
+        case_bytes, record_bytes = cursor.fetchone()
+    print(f"{'decision records (shared by the cases)':<46}{DecisionRecord.objects.count():>14}   "
+          f"{record_bytes / 1024 / 1024:.1f} MB; cases table {case_bytes / 1024 / 1024:.0f} MB with its indexes")
     if not args.keep_files:
         first.unlink(missing_ok=True)
         later.unlink(missing_ok=True)

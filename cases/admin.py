@@ -2,11 +2,13 @@
 revisions, cases (read-only here; the workflow has its own services), mappings, batches, tokens."""
 
 import importlib.util
+import json
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cases.intake.pipeline import DEFAULT_LEVELS, clean_values
@@ -158,13 +160,26 @@ class CaseAdmin(ShopScopedAdmin):
     raw_id_fields = ["review", "assignee"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Case._meta.fields]
+        return [*(f.name for f in Case._meta.fields if f.name not in ("decision_record", "decision_windows")), "decision_shown", "policy_refs_shown"]
+
+    @admin.display(description=_("引擎决定"))
+    def decision_shown(self, obj):
+        return _json_block(obj.decision)
+
+    @admin.display(description=_("所用规则版本"))
+    def policy_refs_shown(self, obj):
+        return _json_block(obj.policy_refs)
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def _json_block(value) -> str:
+    """A JSON value as the admin showed the old JSON columns: indented, in a <pre>, escaped."""
+    return format_html('<pre style="white-space: pre-wrap">{}</pre>', json.dumps(value, ensure_ascii=False, indent=2))
 
 
 @admin.register(Buyer)

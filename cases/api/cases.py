@@ -151,7 +151,7 @@ def _rows(model, *joined: str) -> QuerySet:
 def case_detail_queryset() -> QuerySet[Case]:
     """Everything the detail shows in a fixed number of queries (one per kind of row, users joined),
     whatever the length of the timeline."""
-    return Case.objects.select_related("shop", "issue_type", "review", "assignee").prefetch_related(
+    return Case.objects.select_related("shop", "issue_type", "review", "assignee", "decision_record").prefetch_related(
         Prefetch("review__revisions", queryset=_rows(ReviewRevision)),
         Prefetch("events", queryset=_rows(CaseEvent, "actor")),
         Prefetch("contacts", queryset=_rows(ContactAttempt, "by")),

@@ -91,7 +91,7 @@ class CaseComposeView(CaseAPIView):
         tags=["cases"],
     )
     def get(self, request, case_id: int):
-        case = case_or_404(request, case_id, Case.objects.select_related("review", "shop"))
+        case = case_or_404(request, case_id, Case.objects.select_related("review", "shop", "decision_record"))
         policy = policy_for(case)
         body = {
             "compensation_options": offer_options(case, policy),

@@ -41,7 +41,7 @@ def load_case(user, pk: int) -> Case:
         raise Http404(_("没有找到这个案件。"))
     # One query: the access rule as a subquery (reviewdesk.access.visible_shops), not a second round trip.
     cases = Case.objects.filter(shop__in=visible_shops(user)).select_related(
-        "review", "shop", "issue_type", "assignee"
+        "review", "shop", "issue_type", "assignee", "decision_record"
     )
     try:
         return cases.get(pk=pk)

@@ -159,7 +159,7 @@ def queue_for(
     return (
         with_deadlines(cases, now=now)
         .select_related("review", "shop", "issue_type", "assignee")
-        .defer("decision", "policy_refs", "malicious_signals", "matched_keywords", "review__reply_content")
+        .defer("decision_windows", "malicious_signals", "matched_keywords", "review__reply_content")
         .order_by("urgency", "next_due", "pk")
     )
 

@@ -179,9 +179,12 @@ def _ingest_chunk(rows: list[dict], ctx: _Context, outcome: IngestOutcome) -> No
         outcome.updated += len(updated)
 
     case_template = row_template(Case)
+    parts = {ext: triage.decision_parts(decision, ctx.clock) for ext, decision in decisions.items()}
+    record_of = triage.record_ids(list(parts.values()), ctx.clock)  # the shared part of each decision, stored once
     case_rows = [
         {**triage.case_row(case_template, review_id=review_id_of[ext], shop=shop, decision=decision, opened_at=ctx.now,
-                           clock=ctx.clock), "handoff_pending": True}  # cleared once routed and alerted
+                           clock=ctx.clock, record_id=record_of[parts[ext].digest]),
+         "handoff_pending": True}  # cleared once routed and alerted
         for ext, decision in decisions.items()
     ]  # fmt: skip
     case_ids = insert_dicts(Case, case_rows)

@@ -1,4 +1,5 @@
-"""Triage: review values → ReviewFacts → the policy engine's Decision → an unsaved Case.
+"""Triage: review values → ReviewFacts → the policy engine's Decision → an unsaved Case and its
+shared DecisionRecord.
 
 The policy is loaded once per import (``load_policy``); the counts the malicious signals need are
 computed for the whole batch with a constant number of queries (``annotate_negative_counts``).
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import hashlib
 import json
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from cases.choices import CaseStatus
@@ -153,12 +156,13 @@ def _static_json(decision: Decision) -> dict:
 class WarnClock:
     """Per-batch caches for turning decisions into case rows: fallback warn times (for an engine
     without them: the same start and tier give the same answer) and the decision's rule-only parts
-    (see ``_decision_parts``)."""
+    (see ``decision_parts``) and the ids of their records."""
 
     def __init__(self, policy):
         self.policy = policy
         self._cache: dict = {}
         self._parts: dict = {}
+        self.record_ids: dict[str, int] = {}  # DecisionRecord ids by digest, stored in this clock's transaction
 
     def _calendar(self, decision: Decision):
         tier_ref = decision.sla.tier if decision.sla else None
@@ -190,10 +194,20 @@ def _warn(sla, name: str):
     return getattr(sla, name, None)
 
 
-def _decision_parts(decision: Decision, clock: WarnClock) -> tuple[dict, list[dict], str, JsonText]:
-    """(static JSON, policy refs) of a decision. The engine hands out the same memoised objects for
-    the same inputs, so these are cached by the identity of the parts they are built from; the cache
-    keeps those parts alive, so an id cannot be reused while its entry exists."""
+@dataclass(frozen=True)
+class DecisionParts:
+    """The rule-only part of a decision as a ``DecisionRecord`` stores it, with its digest."""
+
+    digest: str
+    decision: dict
+    policy_refs: list
+
+
+def decision_parts(decision: Decision, clock: WarnClock) -> DecisionParts:
+    """The shared part of a decision (everything but the windows) and its policy refs. The engine
+    hands out the same memoised objects for the same inputs, so these are cached by the identity of
+    the parts they are built from; the cache keeps those parts alive, so an id cannot be reused while
+    its entry exists."""
     c, sla, w, appeal, contact = decision.classification, decision.sla, decision.windows, decision.appeal, decision.contact_limit
     parts = (c, decision.customer_tier_rule, w.rule, sla, decision.compensation, decision.templates, decision.follow_up_plan,
              appeal.rule if appeal else None, contact.rule if contact else None)  # fmt: skip
@@ -204,30 +218,51 @@ def _decision_parts(decision: Decision, clock: WarnClock) -> tuple[dict, list[di
             clock._parts.clear()
         refs = [{"model": r.model, "id": r.id, "version": r.version, "name": r.name} for r in decision.rule_refs]
         static = _static_json(decision)
-        # Encoded once too, for COPY: the row's JSON is this text with the windows spliced in.
-        cached = clock._parts[key] = (parts, static, refs, json.dumps(static)[:-1], JsonText(json.dumps(refs)))
-    return cached[1:]
+        canonical = json.dumps({"decision": static, "policy_refs": refs}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        digest = hashlib.sha256(canonical.encode()).hexdigest()
+        cached = clock._parts[key] = (parts, DecisionParts(digest=digest, decision=static, policy_refs=refs))
+    return cached[1]
+
+
+def record_ids(parts: list[DecisionParts], clock: WarnClock) -> dict[str, int]:
+    """digest -> ``DecisionRecord`` id for each of ``parts``, storing those not stored yet. Only the
+    digests this clock has not seen cost anything (most chunks of an import: nothing): one lookup,
+    and for the new ones an insert and a second lookup, whatever the number of cases. Records that
+    exist are read, never locked, so imports of other shops sharing the decisions do not wait for
+    each other; only two imports creating the same new record at once do (the unique index), and the
+    second then reuses the first's row (``ON CONFLICT DO NOTHING``)."""
+    from cases.models import DecisionRecord
+
+    missing = {p.digest: p for p in parts if p.digest not in clock.record_ids}
+    if missing:
+        found = dict(DecisionRecord.objects.filter(any_of("digest", missing, "text")).values_list("digest", "pk"))
+        new = [digest for digest in sorted(missing) if digest not in found]
+        if new:
+            DecisionRecord.objects.bulk_create(
+                [DecisionRecord(digest=d, decision=missing[d].decision, policy_refs=missing[d].policy_refs) for d in new],
+                ignore_conflicts=True,
+            )  # fmt: skip
+            found.update(DecisionRecord.objects.filter(any_of("digest", new, "text")).values_list("digest", "pk"))
+        clock.record_ids.update(found)
+    return {p.digest: clock.record_ids[p.digest] for p in parts}
 
 
 def case_values(
-    *, review_id: int, shop, decision: Decision, opened_at: dt.datetime, clock: WarnClock, encoded: bool = False
+    *, review_id: int, shop, decision: Decision, opened_at: dt.datetime, clock: WarnClock, record_id: int | None = None,
+    encoded: bool = False,
 ) -> dict:  # fmt: skip
     """The column values (by attname) of the case a decision opens: classification, SLA tier and
-    deadlines, platform windows and the policy versions used — frozen at intake. ``encoded``: the
-    JSON columns as ``JsonText`` (for ``insert_dicts``), else as Python values."""
+    deadlines, platform windows and the decision record (``record_ids``) — frozen at intake.
+    ``encoded``: the JSON column as ``JsonText`` (for ``insert_dicts``), else as a Python value."""
     c, sla, w = decision.classification, decision.sla, decision.windows
-    static, refs, static_text, refs_text = _decision_parts(decision, clock)
-    if encoded:
-        policy_refs, decision_json = refs_text, JsonText(f'{static_text}, "windows": {json.dumps(_windows_json(w))}}}')
-    else:
-        policy_refs, decision_json = [dict(ref) for ref in refs], {**static, "windows": _windows_json(w)}
+    windows = _windows_json(w)
     values = {
         "review_id": review_id, "shop_id": shop.pk, "platform": shop.platform, "status": CaseStatus.NEW,
         "issue_type_id": c.issue_type_id, "is_malicious": c.malicious, "malicious_signals": list(c.signals),
         "matched_keywords": list(c.matched_keywords), "customer_tier": decision.customer_tier or "",
         "revision_allowed": w.revision_allowed, "revision_until": w.revision_until, "reply_until": w.reply_until,
         "appeal_until": w.appeal_until, "may_request_revision": w.may_request_revision,
-        "policy_refs": policy_refs, "decision": decision_json,
+        "decision_record_id": record_id, "decision_windows": JsonText(json.dumps(windows)) if encoded else windows,
         "opened_at": opened_at, "updated_at": opened_at,
     }  # fmt: skip
     if sla is None:
@@ -264,6 +299,8 @@ def case_row(template: dict, **kwargs) -> dict:
     return {**template, **case_values(**kwargs, encoded=True)}
 
 
-def case_for(**kwargs) -> Case:
-    """An unsaved Case (admin previews, tests)."""
-    return Case(**case_values(**kwargs))
+def case_for(*, decision: Decision, clock: WarnClock, **kwargs) -> Case:
+    """An unsaved Case (demo data, tests); its decision record is stored already."""
+    parts = decision_parts(decision, clock)
+    record_id = record_ids([parts], clock)[parts.digest]
+    return Case(**case_values(decision=decision, clock=clock, record_id=record_id, **kwargs))

@@ -56,7 +56,7 @@ def jsonable(value):
 
 def load_case(case_id: int, by) -> Case:
     """The case, if ``by`` may see its shop; otherwise NOT_FOUND (never tell a stranger it exists)."""
-    case = Case.objects.select_related("review", "shop", "assignee").filter(pk=case_id).first()
+    case = Case.objects.select_related("review", "shop", "assignee", "decision_record").filter(pk=case_id).first()
     if case is None or not (getattr(by, "is_superuser", False) or (works_cases(by) and can_see_shop(by, case.shop_id))):
         raise refuse(E.NOT_FOUND, _("案件#%(case_id)s不存在或无权查看。"), case_id=case_id)
     return case

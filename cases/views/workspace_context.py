@@ -153,7 +153,7 @@ def _composer(case: Case, action: str, channel: str, drafts, bound: dict, report
     form.fields["template_id"].choices = [("", _("(不用模板)"))] + [(d.template_id, d.name) for d in usable]
     max_length = None
     if action == A.PUBLIC_REPLY:
-        max_length = ((case.decision or {}).get("windows") or {}).get("reply_max_chars")
+        max_length = (case.decision_windows or {}).get("reply_max_chars")
     return {
         "action": str(action),
         "channel": str(channel),

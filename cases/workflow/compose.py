@@ -133,7 +133,7 @@ def appeal_requirements(case, policy=None) -> AppealDecision | None:
     """The platform's appeal checklist for this case, with its deadline (the case's appeal_until)."""
     policy = policy or policy_for(case)
     checklist = policy.appeal_checklist
-    windows = (case.decision or {}).get("windows") or {}
+    windows = case.decision_windows or {}
     allowed = windows.get("appeal_allowed", policy.platform_rule.appeal_allowed if policy.platform_rule else False)
     return AppealDecision(
         rule=checklist.ref if checklist else None, allowed=bool(allowed), appeal_until=case.appeal_until,

@@ -92,14 +92,14 @@ def _approver(case, user, roles, data) -> Refusal | None:
 
 
 def _reply_allowed(case, user, roles, data) -> Refusal | None:
-    windows = (case.decision or {}).get("windows") or {}
+    windows = case.decision_windows or {}
     if windows.get("reply_allowed") is False:
         return Refusal(E.REPLY_NOT_ALLOWED, _("本平台规则不允许回复此评价(例如买家已追评)。"))
     return None
 
 
 def _appeal_allowed(case, user, roles, data) -> Refusal | None:
-    windows = (case.decision or {}).get("windows") or {}
+    windows = case.decision_windows or {}
     if windows.get("appeal_allowed") is False:
         return Refusal(E.APPEAL_NOT_ALLOWED, _("本平台规则不支持申诉此评价。"))
     return None

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from cases.models import Buyer, Case, ImportBatch, Review, ReviewRevision
+from cases.models import Buyer, Case, DecisionRecord, ImportBatch, Review, ReviewRevision
 
 
 @pytest.fixture
@@ -16,6 +16,7 @@ def snapshot() -> dict:
     return {
         "reviews": list(Review.objects.order_by("pk").values_list("pk", "fingerprint", "rating")),
         "cases": Case.objects.count(),
+        "decision_records": DecisionRecord.objects.count(),
         "buyers": list(Buyer.objects.order_by("pk").values_list("pk", "review_count", "negative_review_count")),
         "revisions": ReviewRevision.objects.count(),
         "completed_batches": ImportBatch.objects.filter(status="completed").count(),

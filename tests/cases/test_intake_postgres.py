@@ -50,3 +50,22 @@ def test_the_same_file_uploaded_twice_at_once_is_stored_once():
     assert Review.objects.count() == 40 and Case.objects.count() == 40
     assert sorted(Buyer.objects.values_list("review_count", flat=True)) == [8] * 5
     assert ReviewRevision.objects.count() == 0
+
+
+def test_two_shops_importing_the_same_new_decisions_at_once_share_the_records():
+    """Imports of two shops (no shop lock between them) that make the same new decisions at once:
+    the second waits on the unique digest, then reuses the first's record — no error, no duplicate."""
+    from cases.models import DecisionRecord
+
+    call_command("seed_policies", verbosity=0)
+    shops = [ShopFactory(code=f"pg-rec-{n}", platform="taobao", name=f"并发决定店{n}") for n in (1, 2)]
+    rows = [taobao_row(n, 评价内容=text) for n, text in enumerate(["快递太慢了", "杯子裂了，质量太差", "客服态度很差"] * 4, start=1)]
+    data = xlsx_bytes(TAOBAO_HEADERS, rows)
+
+    results, errors = run_in_threads([lambda s=s: reviews_import_file(shop=s, data=data, file_name="a.xlsx") for s in shops])
+
+    assert errors == [] and all(r.ok for r in results)
+    assert Case.objects.filter(shop=shops[0]).count() == Case.objects.filter(shop=shops[1]).count() == 12
+    per_shop = [set(Case.objects.filter(shop=s).values_list("decision_record_id", flat=True)) for s in shops]
+    assert per_shop[0] == per_shop[1] == set(DecisionRecord.objects.values_list("pk", flat=True))
+    assert 1 < DecisionRecord.objects.count() <= 3
