@@ -38,6 +38,7 @@ from cases.notify.choices import ChannelKind
 from cases.services.alerts import alert_new_cases_now
 from cases.services.intake import reviews_import_file
 from cases.services.workflow import case_act
+from policies.models import ContactLimit
 from tests.cases.c2_factories import RobotServer
 from tests.cases.workflow_factories import put_in_state, seeded_pack  # noqa: F401
 from tests.factories import ShopFactory, UserFactory
@@ -181,6 +182,8 @@ def make_world(robot) -> dict:
     recipient = ReportRecipient.objects.create(purpose="operations", user=users["manager"], channel=email, shop=shop,
                                                weekly_report=True, daily_unresolved=True)  # fmt: skip
     robot.responses["/dingtalk"] = (200, {"errcode": 0, "errmsg": "ok"})
+    # The world acts at the real "now": no quiet hours (22:00–08:00), so its contacts pass whatever time the suite runs.
+    ContactLimit.objects.update(quiet_start=dt.time(0, 0), quiet_end=dt.time(0, 0), min_minutes_between=0)
     now = timezone.now()
     with on_commit(execute=True):
         first = reviews_import_file(shop=shop, data=export_file(review_rows(now, PHONE, ADDRESS)), file_name="a.csv",
