@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 import zipfile
 from collections.abc import Callable
@@ -82,6 +83,10 @@ def workbook_bytes(sheets: dict[str, list[list]]) -> bytes:
     book.save(buffer)
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
         members = {info.filename: archive.read(info) for info in archive.infolist()}
+    # openpyxl stamps the save time into the document properties: two builds a second apart differed.
+    members["docProps/core.xml"] = re.sub(
+        rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z", members["docProps/core.xml"]
+    )
     return fixed_zip(members)
 
 
