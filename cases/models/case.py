@@ -5,8 +5,10 @@ policy later never moves them. The rule-only part of the decision (issue type, r
 compensation options, templates, policy versions) is stored once per distinct decision in a
 ``DecisionRecord`` that every case it opened points to; the case keeps only what is its own (the
 platform windows, read from the review's dates). An import of 40,000 cases used to write the same
-3 KB of JSON 40,000 times: 839 distinct decisions. ``sla_next_check_at`` is the earliest pending warn/due time among
-the open clocks, so the SLA sweep reads only what is due through a partial index.
+3 KB of JSON 40,000 times: 839 distinct decisions.
+
+``sla_next_check_at`` is the earliest pending warn/due time among the open clocks, so the SLA sweep
+reads only what is due through a partial index.
 """
 
 from django.db import models
