@@ -6,6 +6,14 @@ from django.db import connection
 from tests.factories import ShopFactory, UserFactory
 
 
+def pytest_configure(config):
+    """Tests hash passwords with MD5: PBKDF2's deliberate slowness cost every login and user factory
+    tens of milliseconds (the suite spent about 40 % of its time hashing). Production keeps PBKDF2."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config, items):
     if connection.vendor == "postgresql":
         return
