@@ -100,6 +100,11 @@ class Forms(HTMLParser):
         elif tag == "select":
             self._select = None
         elif tag == "textarea":
+            # HTML drops the one newline right after <textarea>: a browser submits "" for an empty box,
+            # not "\n" (which the required note field then refused as blank: the old "verify:400").
+            text = self.forms[self._form][self._textarea] if self._form else ""
+            if self._form and text.startswith("\n"):
+                self.forms[self._form][self._textarea] = text[1:]
             self._textarea = None
 
     def handle_data(self, data):

@@ -81,11 +81,15 @@ def outcome(run: Run, status: int, text: str, *, case_id: int, version: int, act
             return "stale"
         if status in (400, 403):
             code = re.search(r'"code":\s*"([a-z_]+)"', text)
-            run.refused[f"{action}:{code.group(1) if code else status}"] += 1
+            code = code.group(1) if code else "form_error" if FORM_ERROR in text else status
+            run.refused[f"{action}:{code}"] += 1
             return "refused"
     return "error"
 
 
+# The case page's answer to a form the client filled wrongly (cases.views.workspace_actions): a client
+# that submits what a browser submits never sees it; the service's refusals are counted apart.
+FORM_ERROR = "请检查填写的内容"
 CASE_LINK = re.compile(r'href="/cases/(\d+)/"')
 
 
@@ -319,6 +323,9 @@ def checks(run: Run, actors: dict, started_at, robot: collections.Counter) -> li
     from incentives.models import LedgerEntry
 
     out = []
+    form_errors = {k: v for k, v in run.refused.items() if k.endswith(":form_error")}
+    out.append(("the clients submit the forms as a browser does (no form errors)", not form_errors,
+                ", ".join(f"{k} {v}" for k, v in form_errors.items()) or "none"))
     out.append(("no 5xx, no connection error", not run.errors, f"{len(run.errors)} errors" + (f", first: {run.errors[0]}" if run.errors else "")))
 
     names = {u.username for u in actors["agents"] + actors["supervisors"]}
