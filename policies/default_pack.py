@@ -1,4 +1,4 @@
-"""The default policy pack of PRODUCT.md (seeds 000, 001, 002) as plain data.
+"""The default policy pack of docs/product.md (seeds 000, 001, 002) as plain data.
 
 ``seed_policies`` creates each row that does not exist yet (by its natural key) and never touches a
 row that does, so a manager's edits survive every later run. Every number here is a default a
@@ -12,7 +12,7 @@ Notes on choices the seeds leave open:
   the seeds' smallest coupon; managers tune them.
 """
 
-# Platform rules (PRODUCT.md "Platform rules the product must respect").
+# Platform rules (docs/product.md "Platform rules the product must respect").
 PLATFORM_RULES = [
     {"platform": "taobao", "revision_allowed": True, "revision_max_count": 1, "revision_window_days": 30,
      "revision_note": "可修改一次，改为好评或删除", "reply_allowed": True, "reply_window_days": 30,

@@ -1,4 +1,4 @@
-"""Hooks through which higher apps plug into the policies app (see STYLE.md: nothing imports upward)."""
+"""Hooks through which higher apps plug into the policies app (docs/conventions.md: nothing imports upward)."""
 
 from reviewdesk.hooks import Registry
 

@@ -1,5 +1,5 @@
 """The whitelist of template placeholders. Templates render from a plain dict of exactly these keys,
-never from model objects (STYLE.md rule 7): a placeholder not listed here is refused on save."""
+never from model objects (conventions rule 7, docs/conventions.md): a placeholder not listed here is refused on save."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -13,7 +13,7 @@ class Platform(models.TextChoices):
 
 
 class Role(models.TextChoices):
-    """The five groups of PRODUCT.md. The value is the Django group name."""
+    """The five groups of docs/product.md. The value is the Django group name."""
 
     AGENT = "agent", _("客服")
     SUPERVISOR = "supervisor", _("客服主管")

@@ -1,4 +1,4 @@
-"""Small named registries through which higher apps plug into lower ones (see STYLE.md).
+"""Small named registries through which higher apps plug into lower ones (see docs/conventions.md).
 
 A lower app calls ``registry.all()`` or ``registry.first()``; a higher app registers in its
 ``AppConfig.ready()``. Each registry documents its contract where it is declared.

@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     # ReviewDesk, lowest layer first: reviewdesk (users, shops, roles) <- policies <- cases <- training,
-    # incentives. Nothing imports upward; see STYLE.md.
+    # incentives. Nothing imports upward; see docs/conventions.md.
     "reviewdesk",
     "policies",
     "cases",

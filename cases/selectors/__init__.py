@@ -1,4 +1,4 @@
-"""Reads of the cases app (STYLE.md rule 1): the work queues and what the case page shows."""
+"""Reads of the cases app (conventions rule 1, docs/conventions.md): the work queues and what the case page shows."""
 
 from cases.selectors.queue import (
     SCOPES,

@@ -1,4 +1,4 @@
-"""Whitelisted dicts the workspace templates render (STYLE.md rule 7): no model instance reaches a
+"""Whitelisted dicts the workspace templates render (conventions rule 7, docs/conventions.md): no model instance reaches a
 template, so a template cannot wander into a buyer's phone number or a lazy query."""
 
 from __future__ import annotations

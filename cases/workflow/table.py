@@ -1,5 +1,5 @@
 """The case workflow as one explicit table: from which states each action may run, where it leads,
-which roles may run it, and which guards must hold (STYLE.md rule 2).
+which roles may run it, and which guards must hold (conventions rule 2, docs/conventions.md).
 
 A row's ``to_state`` of None means the action records something without moving the case. An action
 may have several rows with disjoint ``from_states`` (e.g. ``close`` of a resolved case by its agent,
