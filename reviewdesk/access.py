@@ -1,12 +1,132 @@
-"""Which shops a user may see. Every list, export and API of every app filters through here."""
+"""The one access path: which rows a user (or an API token) may see, and which they may change.
 
-from django.db.models import CharField, IntegerField, QuerySet, Value
+``shop_ids_for(user, action, token=None)`` answers "which shops", ``restrict(queryset, user, action,
+token=None)`` narrows any queryset to the rows of those shops. Web views, the API, every admin
+(``reviewdesk.admin_scope.ShopScopedAdminMixin``), exports and htmx partials go through them; nothing
+else filters by shop by hand. (NetBox's ``RestrictedQuerySet.restrict(user, action)``, Zulip's
+``access_message``.)
 
-from reviewdesk.models import Shop
+How a row reaches its shop is said once per model, by a ``Scope``:
+
+- a model with a ``shop`` foreign key to Shop needs nothing (Shop itself neither);
+- a model whose only required foreign key leads to a scoped model follows it (a QA review through its
+  case: ``case__shop``; a calendar's opening hours through their calendar);
+- anything else is declared, with ``register_scope(model, Scope(...))`` from its app (its admin module or
+  ``AppConfig.ready()``), or with a ``access_scope = Scope(...)`` class attribute on the model. A model
+  no rule covers is not about a shop (issue types, training modules) and is not narrowed.
+
+A row whose shop is NULL is a *global* row (a rule for every shop): everyone sees it, but changing it
+is decided by ``can_change_global`` — the scope's ``global_perm``, or a check another app plugs in with
+``register_global_change_check``. Another kind of NULL (``null=ALL_SHOPS``) is a row about every shop,
+such as the all-shops weekly report: only who sees every shop sees it.
+
+A token (duck-typed: ``token.shop_ids(action) -> set[int]``, else its active ``shops``) narrows its
+user's shops; it never widens them. A superuser without a token sees and changes everything.
+
+The shops and roles of a user are read once per request, in one query (``load_access``) and cached on
+the user object; ``restrict`` costs no query of its own when that cache is cold (it then filters with
+a subquery), so a page's query budget does not move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import CharField, IntegerField, Model, Q, QuerySet, Value
+
+from reviewdesk.models import Shop, ShopMembership, User
+
+VIEW, CHANGE = "view", "change"
+ACTIONS = (VIEW, CHANGE)
+GLOBAL, ALL_SHOPS, HIDDEN = "global", "all_shops", "hidden"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """How a model's rows reach a shop.
+
+    ``shop``: the lookup from a row to its Shop (``"shop"``, ``"case__shop"``; ``"pk"`` for Shop).
+    ``user``: or the lookup to a User (``"agent"``, ``"account__user"``; ``"pk"`` for User): the row
+    belongs to the shops its user is a member of (a payout line, a ledger entry).
+    ``every``: ``shop`` is a many-to-many and every one of its shops must be within reach (a token).
+    ``null``: what a row without shop/user means — GLOBAL (a rule for all: seen by everyone, changed per
+    ``can_change_global``), ALL_SHOPS (about every shop: only who sees every shop) or HIDDEN.
+    ``global_perm``: the permission that allows changing a GLOBAL row (None: only a plugged-in check).
+    ``reader``: who may read this model at all, beyond shops (cases: ``roles.works_cases``).
+    ``include_self``: a user-scoped row of the caller themself is always within reach (the user list).
+    """
+
+    shop: str | None = None
+    user: str | None = None
+    every: bool = False
+    null: str = HIDDEN
+    global_perm: str | None = None
+    reader: Callable[[object], bool] | None = None
+    include_self: bool = False
+
+
+_scopes: dict[type[Model], Scope | None] = {}
+_declared: dict[type[Model], Scope] = {}
+_global_change_checks: list[Callable[[object, type[Model]], bool | None]] = []
+
+
+def register_scope(model: type[Model], scope: Scope) -> None:
+    """Say how ``model`` reaches a shop (its app calls this at start-up)."""
+    _declared[model] = scope
+    _scopes.clear()  # derived scopes may follow this model
+
+
+def register_global_change_check(check: Callable[[object, type[Model]], bool | None]) -> None:
+    """Plug in who may change a global row: ``check(user, model)`` answers True/False, or None to
+    leave the decision to the next check and finally to the scope's ``global_perm``."""
+    _global_change_checks.append(check)
+
+
+def scope_for(model: type[Model]) -> Scope | None:
+    """The model's Scope, or None when it is not about a shop."""
+    model = model._meta.concrete_model
+    if model not in _scopes:
+        _scopes[model] = _derive(model, seen=())
+    return _scopes[model]
+
+
+def _derive(model: type[Model], seen: tuple) -> Scope | None:
+    if model in _declared:
+        return _declared[model]
+    declared = model.__dict__.get("access_scope")
+    if isinstance(declared, Scope):
+        return declared
+    if model is Shop:
+        return Scope(shop="pk")
+    if model is User:
+        return Scope(user="pk", include_self=True)
+    fields = [f for f in model._meta.concrete_fields if f.many_to_one or f.one_to_one]
+    for field in fields:
+        if field.name == "shop" and field.related_model is Shop:
+            return Scope(shop="shop", null=GLOBAL if field.null else HIDDEN)
+    if model in seen or len(seen) > 3:
+        return None
+    parents = []
+    for field in fields:
+        if field.null or field.related_model in (User, model) or field.related_model is None:
+            continue
+        parent = _derive(field.related_model._meta.concrete_model, (*seen, model))
+        if parent is not None and parent.shop is not None and not parent.every:
+            parents.append((field.name, parent))
+    if len(parents) != 1:
+        return None
+    name, parent = parents[0]
+    return Scope(shop=f"{name}__{parent.shop}", null=parent.null, global_perm=parent.global_perm,
+                 reader=parent.reader)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------
+# Which shops
 
 
 def visible_shops(user) -> QuerySet[Shop]:
-    """A user sees only the shops they are a member of; a superuser sees all."""
+    """The shops a user is a member of; a superuser sees all (a queryset, usable as a subquery)."""
     if not user.is_authenticated:
         return Shop.objects.none()
     if user.is_superuser:
@@ -14,12 +134,40 @@ def visible_shops(user) -> QuerySet[Shop]:
     return Shop.objects.filter(memberships__user=user)
 
 
-def visible_shop_ids(user) -> set[int]:
+def shop_ids_for(user, action: str = VIEW, *, token=None) -> set[int]:
+    """The ids of the shops whose rows ``user`` may see (``action="view"``) or change (``"change"``),
+    narrowed to the token's when the request carries one. Changing is allowed in the same shops as
+    seeing; what one may change *there* is the role's business (permissions, the workflow table)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown access action {action!r}")
+    if user is None or not user.is_authenticated:
+        return set()
     cached = getattr(user, "_reviewdesk_shop_ids", None)
     if cached is None:
         load_access(user)
         cached = user._reviewdesk_shop_ids
-    return cached
+    if token is not None:
+        return set(cached) & token_shop_ids(token, action)
+    return set(cached)
+
+
+def token_shop_ids(token, action: str = VIEW) -> set[int]:
+    """The shops a token names for ``action`` (its own answer when it has one, else its active shops)."""
+    if hasattr(token, "shop_ids"):
+        return set(token.shop_ids(action))
+    return set(token.shops.filter(active=True).values_list("pk", flat=True))
+
+
+def sees_every_shop(user, *, token=None) -> bool:
+    """A superuser (without a token), or a member of every shop."""
+    if user.is_superuser and token is None:
+        return True
+    return set(Shop.objects.values_list("pk", flat=True)) <= shop_ids_for(user, token=token)
+
+
+def visible_shop_ids(user) -> set[int]:
+    """The shops a user may see (``shop_ids_for(user)``), kept for the callers that predate it."""
+    return shop_ids_for(user)
 
 
 def load_access(user) -> None:
@@ -39,9 +187,85 @@ def load_access(user) -> None:
             else:
                 shop_ids.add(pk)
     for name, value in (("_reviewdesk_shop_ids", shop_ids), ("_reviewdesk_roles", roles)):
-        if getattr(user, name, None) is None:  # a cache already primed (the queue's filters) stays
+        if getattr(user, name, None) is None:
             setattr(user, name, value)
 
 
-def can_see_shop(user, shop_id: int | None) -> bool:
-    return shop_id is not None and shop_id in visible_shop_ids(user)
+def can_see_shop(user, shop_id: int | None, *, token=None) -> bool:
+    return shop_id is not None and shop_id in shop_ids_for(user, token=token)
+
+
+def can_change_global(user, model: type[Model]) -> bool:
+    """May ``user`` change a global row (shop NULL) of ``model``? A superuser may; otherwise the first
+    plugged-in check that answers decides, else the scope's ``global_perm``; without either, nobody."""
+    if user.is_superuser:
+        return True
+    for check in _global_change_checks:
+        answer = check(user, model)
+        if answer is not None:
+            return bool(answer)
+    scope = scope_for(model)
+    return bool(scope and scope.global_perm and user.has_perm(scope.global_perm))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Which rows
+
+
+def restrict(queryset: QuerySet, user, action: str = VIEW, *, token=None) -> QuerySet:
+    """``queryset`` narrowed to the rows ``user`` (and ``token``) may see or change. A model that is
+    not about a shop is returned as is; an anonymous user gets nothing."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown access action {action!r}")
+    scope = scope_for(queryset.model)
+    if scope is None:
+        return queryset
+    if user is None or not user.is_authenticated:
+        return queryset.none()
+    if scope.reader is not None and not scope.reader(user):
+        return queryset.none()
+    if user.is_superuser and token is None:
+        return queryset
+    return queryset.filter(_rows_q(scope, queryset.model, user, action, token))
+
+
+def _shop_ids_value(user, token):
+    """The shop ids as a set when known (or with a token), else a subquery: no query of its own."""
+    if token is not None or getattr(user, "_reviewdesk_shop_ids", None) is not None:
+        return shop_ids_for(user, token=token)
+    return visible_shops(user).order_by().values("pk")
+
+
+def _rows_q(scope: Scope, model, user, action: str, token) -> Q:
+    ids = _shop_ids_value(user, token)
+    if scope.user is not None:
+        members = ShopMembership.objects.filter(shop_id__in=ids).order_by().values("user_id")
+        inside = Q(**{f"{scope.user}__in": members})
+        if scope.include_self:
+            inside |= Q(**{scope.user: user.pk})
+        path = scope.user
+    elif scope.every:
+        outside = Shop.objects.exclude(pk__in=ids).order_by().values("pk")
+        inside = ~Q(**{f"{scope.shop}__in": outside})
+        path = None
+    else:
+        path = "pk" if scope.shop == "pk" else f"{scope.shop}_id" if "__" not in scope.shop else scope.shop
+        inside = Q(**{f"{path}__in": ids})
+    if path is None or scope.null == HIDDEN:
+        return inside
+    null = Q(**{f"{path}__isnull": True})
+    if scope.null == GLOBAL and (action == VIEW or can_change_global(user, model)):
+        return inside | null
+    if scope.null == ALL_SHOPS and sees_every_shop(user, token=token):
+        return inside | null
+    return inside
+
+
+def can_access(obj: Model, user, action: str = VIEW, *, token=None) -> bool:
+    """Is this one object within ``restrict(..., action)``? (One query, or none for a superuser.)"""
+    if scope_for(type(obj)) is None:
+        return True
+    if user.is_superuser and token is None:
+        return True
+    manager = type(obj)._base_manager
+    return restrict(manager.filter(pk=obj.pk), user, action, token=token).exists()
