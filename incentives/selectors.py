@@ -143,7 +143,7 @@ def manager_queue(user) -> dict:
         ],  # fmt: skip
         "redemptions": [
             {"id": r.pk, "agent": str(r.agent), "item": r.item.name, "points": r.points, "requested_at": r.requested_at,
-             "note": r.note}
+             "note": r.note, "mine": r.agent_id == user.pk}
             for r in redemptions
         ],  # fmt: skip
         "withheld": [

@@ -21,7 +21,8 @@ class ScoreEntryForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agent"].queryset = visible_agents(user)
+        # One's own score is entered by a colleague (the service refuses it too): not offered here.
+        self.fields["agent"].queryset = visible_agents(user).exclude(pk=user.pk)
 
 
 class ScoreImportForm(forms.Form):

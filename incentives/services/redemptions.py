@@ -1,5 +1,8 @@
 """Redemptions of points: the agent requests, a manager approves (points debited then, under the
-account lock) or rejects, the agent may cancel while it waits. Transitions are one table."""
+account lock) or rejects, the agent may cancel while it waits. Transitions are one table.
+
+Four eyes: a request is decided (approved or rejected) by someone other than the requester. The check
+lives here, in the services, so every path (the web queue, the admin, a shell, a task) gets it."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -42,9 +45,15 @@ def _transition(redemption: Redemption, action: str) -> Redemption:
     return locked
 
 
-def redemption_approve(*, redemption: Redemption, by) -> Redemption:
+def _check_decider(redemption: Redemption, by) -> None:
     if not by.has_perm("incentives.decide_redemption"):
         raise ValidationError(_("你没有审批积分兑换的权限。"), code=IncentiveError.FORBIDDEN)
+    if redemption.agent_id == by.pk:
+        raise ValidationError(_("不能审批自己的积分兑换申请(四眼原则)，须由另一位主管处理。"), code=IncentiveError.FOUR_EYES)
+
+
+def redemption_approve(*, redemption: Redemption, by) -> Redemption:
+    _check_decider(redemption, by)
     with transaction.atomic():
         locked = _transition(redemption, "approve")
         locked.entry, _created = entry_post(
@@ -57,8 +66,7 @@ def redemption_approve(*, redemption: Redemption, by) -> Redemption:
 
 
 def redemption_reject(*, redemption: Redemption, by, note: str = "") -> Redemption:
-    if not by.has_perm("incentives.decide_redemption"):
-        raise ValidationError(_("你没有审批积分兑换的权限。"), code=IncentiveError.FORBIDDEN)
+    _check_decider(redemption, by)
     with transaction.atomic():
         locked = _transition(redemption, "reject")
         locked.decided_by, locked.decided_at = by, timezone.now()

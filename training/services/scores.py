@@ -68,9 +68,19 @@ def score_validate(*, module: TrainingModule, period: str, value) -> tuple[Perio
     return parsed, number.quantize(TWO_PLACES)
 
 
+def self_entry_refusal(by, agent) -> ValidationError | None:
+    """Four eyes on training results: nobody enters (or imports) a score of their own. A certification
+    gates routing and pay, so one's own score is always entered by a colleague."""
+    if by is not None and agent is not None and by.pk == agent.pk:
+        return ValidationError(_("不能为自己录入成绩(四眼原则)，须由另一位培训负责人录入。"), code=TrainingError.SELF_REVIEW)
+    return None
+
+
 def can_enter_scores_for(user, agent) -> bool:
-    """Trainers (supervisors, managers) enter scores for people of their own shops only."""
+    """Trainers (supervisors, managers) enter scores for people of their own shops only, never their own."""
     if not user.is_authenticated or not user.has_perm("training.enter_scores"):
+        return False
+    if self_entry_refusal(user, agent) is not None:
         return False
     if user.is_superuser:
         return True
@@ -89,7 +99,10 @@ def score_upsert(
     sample_size: int | None = None,
     now: dt.datetime | None = None,
 ) -> Score:
-    """Low-level write for already validated values; the caller holds the transaction."""
+    """Low-level write for already validated values; the caller holds the transaction. Refuses a score
+    recorded by its own agent, whatever the path (form, import, shell)."""
+    if refusal := self_entry_refusal(by, agent):
+        raise refusal
     score, _created = Score.objects.update_or_create(
         agent=agent, module=module, period=period.key, source=source,
         defaults={
@@ -112,6 +125,8 @@ def score_record(
     check_access: bool = True,
 ) -> Score:
     """A trainer's entry (or one imported row). Bad input raises and writes nothing."""
+    if refusal := self_entry_refusal(by, agent):
+        raise refusal
     if check_access and not can_enter_scores_for(by, agent):
         raise ValidationError(_("你无权为该员工录入成绩。"), code=TrainingError.NOT_ALLOWED)
     parsed, number = score_validate(module=module, period=period, value=value)
