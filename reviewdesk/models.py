@@ -22,6 +22,13 @@ class User(AbstractUser):
     max_open_cases = models.PositiveIntegerField(
         _("在办案件上限"), default=30, help_text=_("路由分配时，此人同时在办的案件数不超过此值。")
     )
+    # An integration account holds the API tokens of a shop's sync job: it is no person, so it never logs in
+    # (reviewdesk.backends refuses it at the login and on every session request, whatever its password),
+    # belongs to shops like a person, and its tokens carry only the intake scope (cases.models.ApiToken).
+    is_integration = models.BooleanField(
+        _("集成账号"), default=False,
+        help_text=_("店铺同步任务使用的账号：不能登录，其接口令牌只能提交评价。"),
+    )  # fmt: skip
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")

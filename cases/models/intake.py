@@ -134,17 +134,52 @@ def hash_token_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+class TokenScope(models.TextChoices):
+    """What a token may be used for. Every API view names the one it needs (``required_scope``, checked
+    by cases.api.base.TokenScopePermission); a session is not limited by scopes, only by its roles."""
+
+    INTAKE = "intake", _("提交评价(intake)")
+    CASES_READ = "cases:read", _("读取案件(cases:read)")
+    CASES_ACT = "cases:act", _("处理案件(cases:act)")
+
+
+def all_scopes() -> list[str]:
+    """Every scope: what a token could do before scopes existed (the migration gives it to old tokens)."""
+    return list(TokenScope.values)
+
+
+# Which of the owner's roles allow a token to reach a shop, per action ("view" reads, "change" writes):
+# a person's token works only where its owner works cases (reviewdesk.roles.works_cases: HR does not);
+# an integration account has no role, and only its intake scope (its shops bound what it may submit).
+TOKEN_ACTIONS = ("view", "change")
+
+
 class ApiToken(models.Model):
-    """A key for a shop's sync job. Only its SHA-256 is stored; the key is shown once on creation."""
+    """A key for a sync job or a person's script. Only its SHA-256 is stored; the key is shown once on
+    creation. A token belongs to its owner (a person creates tokens only for themselves or for an
+    integration account of their shops), carries scopes, and at every request reaches only its active
+    shops that its owner is still a member of, in a role that allows the action (``shop_ids``)."""
 
     name = models.CharField(_("名称"), max_length=64)
     user = models.ForeignKey("reviewdesk.User", on_delete=models.PROTECT, related_name="api_tokens", verbose_name=_("所属用户"))
-    shops = models.ManyToManyField("reviewdesk.Shop", related_name="api_tokens", verbose_name=_("可写店铺"))
+    shops = models.ManyToManyField("reviewdesk.Shop", related_name="api_tokens", verbose_name=_("店铺"))
+    scopes = models.JSONField(
+        _("权限范围"), default=all_scopes,
+        help_text=_("intake：提交评价；cases:read：读取案件；cases:act：处理案件。集成账号的令牌只能有 intake。"),
+    )  # fmt: skip
     prefix = models.CharField(_("前缀"), max_length=8, editable=False, help_text=_("密钥的前8位，便于辨认。"))
     key_hash = models.CharField(_("密钥摘要"), max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        "reviewdesk.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("创建人"), editable=False,
+    )  # fmt: skip
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "reviewdesk.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("吊销人"), editable=False,
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("接口令牌")
@@ -157,3 +192,42 @@ class ApiToken(models.Model):
     @staticmethod
     def new_key() -> str:
         return "rd_" + secrets.token_urlsafe(32)
+
+    def clean(self):
+        scopes = self.scopes if isinstance(self.scopes, list) else None
+        if not scopes or any(scope not in TokenScope.values for scope in scopes):
+            raise ValidationError({"scopes": _("请至少选择一个有效的权限范围。")})
+        if self.user_id and self.user.is_integration and set(scopes) != {TokenScope.INTAKE}:
+            raise ValidationError({"scopes": _("集成账号的令牌只能有“提交评价(intake)”权限范围。")})
+
+    def has_scope(self, name: str) -> bool:
+        """Does the token carry this scope? An integration account's token never carries more than
+        intake, whatever is stored (a row edited outside the admin)."""
+        if name not in (self.scopes or ()):
+            return False
+        return name == TokenScope.INTAKE or not self.user.is_integration
+
+    def shop_ids(self, action: str = "view") -> set[int]:
+        """The shops this token reaches for ``action`` ("view" or "change") now: its active shops ∩ its
+        owner's CURRENT memberships, provided the owner is active and in a role that allows the action
+        (TOKEN_ACTIONS). Asked at every request, so removing the owner from a shop, deactivating them or
+        taking their case role away bounds their tokens at once. Cached on this instance, which lives for
+        one request (the authentication reads the token afresh each time)."""
+        if action not in TOKEN_ACTIONS:
+            raise ValueError(f"unknown action {action!r}")
+        cache = self.__dict__.setdefault("_shop_ids_cache", {})
+        if action not in cache:
+            cache[action] = self._reachable_shop_ids()
+        return set(cache[action])
+
+    def _reachable_shop_ids(self) -> set[int]:
+        from reviewdesk.access import visible_shop_ids
+        from reviewdesk.roles import works_cases
+
+        owner = self.user
+        if self.revoked_at is not None or not owner.is_active:
+            return set()
+        if not (owner.is_integration or works_cases(owner)):
+            return set()
+        member_of = visible_shop_ids(owner)
+        return {pk for pk in self.shops.filter(active=True).values_list("pk", flat=True) if pk in member_of}
