@@ -245,6 +245,14 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="reviewdesk@localhost
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Shared secret for inbound webhooks (shops' sync jobs); outgoing robot secrets live per shop.
 WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="" if PRODUCTION else "dev-webhook-secret")
+# Every outbound HTTP call (robots, later SMS and platform APIs) goes through reviewdesk.outbound,
+# which refuses loopback, private, link-local and metadata addresses after resolving the host.
+# OUTBOUND_ALLOWED_HOSTS lists the exceptions on purpose (host names, IPs or networks, e.g.
+# "127.0.0.1" for a robot stand-in in development); empty by default. Production allows https only.
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
+OUTBOUND_REQUIRE_HTTPS = env.bool("OUTBOUND_REQUIRE_HTTPS", default=PRODUCTION)
+OUTBOUND_MAX_RESPONSE_BYTES = env.int("OUTBOUND_MAX_RESPONSE_BYTES", default=64 * 1024)
+NOTIFY_HTTP_TIMEOUT = env.float("NOTIFY_HTTP_TIMEOUT", default=5.0)  # seconds, to connect and per read
 
 # --- Intake guards -----------------------------------------------------------------------------
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.utils.translation import gettext as _
 
-from cases.notify.http import DeliveryError, post_json
+from cases.notify.http import DeliveryError, post_json, robot_message
 from cases.notify.messages import Message
 
 
@@ -45,4 +45,4 @@ def dingtalk_send(*, webhook_url: str, secret: str, message: Message, timestamp_
     url = dingtalk_url(webhook_url, secret=secret, timestamp_ms=timestamp_ms)
     _status, data = post_json(url, dingtalk_payload(message))
     if data.get("errcode") != 0:
-        raise DeliveryError(f"钉钉返回错误 {data.get('errcode')}: {data.get('errmsg', '')}".strip())
+        raise DeliveryError(f"钉钉返回错误 {robot_message(data.get('errcode'))}: {robot_message(data.get('errmsg'))}".strip())

@@ -14,7 +14,7 @@ import hmac
 
 from django.utils.translation import gettext as _
 
-from cases.notify.http import DeliveryError, post_json
+from cases.notify.http import DeliveryError, post_json, robot_message
 from cases.notify.messages import Message
 
 
@@ -38,4 +38,4 @@ def feishu_send(*, webhook_url: str, secret: str, message: Message, timestamp: i
     _status, data = post_json(webhook_url, feishu_payload(message, secret=secret, timestamp=timestamp))
     code = data.get("code", data.get("StatusCode"))
     if code != 0:
-        raise DeliveryError(f"飞书返回错误 {code}: {data.get('msg') or data.get('StatusMessage') or ''}".strip())
+        raise DeliveryError(f"飞书返回错误 {robot_message(code)}: {robot_message(data.get('msg') or data.get('StatusMessage'))}".strip())

@@ -1,14 +1,14 @@
-"""A tiny JSON POST over the standard library: the robots need nothing more than this."""
+"""The robots' JSON POST, through the one outbound client (``reviewdesk.outbound``): it checks the
+destination (no loopback, private or metadata addresses, no redirects, http(s) only) and keeps every
+error short. What a robot answers is never stored whole: only its status code and, for a robot's own
+error code, the code and its message cut short."""
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
+from reviewdesk.outbound import OutboundError
+from reviewdesk.outbound import post_json as outbound_post_json
 
-from django.conf import settings
-
-RESPONSE_EXCERPT = 300
+ROBOT_MESSAGE_CHARS = 120
 
 
 class DeliveryError(Exception):
@@ -19,26 +19,19 @@ class DeliveryError(Exception):
         self.status_code = status_code
 
 
+def robot_message(value) -> str:
+    """A robot's ``errmsg``/``msg`` as a short single line (the robot's words, not its whole answer)."""
+    text = " ".join(str(value or "").split())
+    return text if len(text) <= ROBOT_MESSAGE_CHARS else text[:ROBOT_MESSAGE_CHARS] + "…"
+
+
 def post_json(url: str, payload: dict) -> tuple[int, dict]:
     """POST ``payload`` as UTF-8 JSON; returns (status, parsed body) or raises DeliveryError."""
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(
-        url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
-    )
-    timeout = getattr(settings, "NOTIFY_HTTP_TIMEOUT", 5)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (configured URL)
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        excerpt = exc.read()[:RESPONSE_EXCERPT].decode("utf-8", "replace")
-        raise DeliveryError(f"HTTP {exc.code}: {excerpt}", status_code=exc.code)
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise DeliveryError(f"连接失败：{reason}")
-    try:
-        data = json.loads(raw.decode("utf-8") or "{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise DeliveryError(f"响应不是JSON：{raw[:RESPONSE_EXCERPT]!r}", status_code=status)
+        response = outbound_post_json(url, payload)
+        data = response.json()
+    except OutboundError as exc:
+        raise DeliveryError(str(exc), status_code=exc.status_code)
     if not isinstance(data, dict):
-        raise DeliveryError(f"响应格式异常：{str(data)[:RESPONSE_EXCERPT]}", status_code=status)
-    return status, data
+        raise DeliveryError(f"响应格式异常 (HTTP {response.status})", status_code=response.status)
+    return response.status, data

@@ -9,6 +9,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from django.test import override_settings
 from django.utils import timezone
 
 from cases.models import Case, Review
@@ -42,7 +43,8 @@ def sla_fields(*, start: dt.datetime, minutes: int, warn_percent: int = 80) -> d
 
 
 class RobotServer:
-    """A real HTTP server on 127.0.0.1 that records requests and answers as configured per path."""
+    """A real HTTP server on 127.0.0.1 that records requests and answers as configured per path.
+    While it runs, 127.0.0.1 is on the outbound allow-list (the client refuses loopback otherwise)."""
 
     def __init__(self):
         self.requests: list[dict] = []
@@ -78,9 +80,12 @@ class RobotServer:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
     def __enter__(self):
+        self.allow = override_settings(OUTBOUND_ALLOWED_HOSTS=["127.0.0.1"])
+        self.allow.enable()
         self.thread.start()
         return self
 
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.allow.disable()

@@ -157,6 +157,7 @@ def test_robot_error_code_in_a_200_answer_is_a_failure(shop, robot):
     assert second.last_error == "钉钉返回错误 310000: sign not match"
 
 
+@override_settings(OUTBOUND_ALLOWED_HOSTS=["127.0.0.1"])
 def test_unreachable_endpoint_records_the_connection_error(shop):
     with RobotServer() as closed:
         url = f"{closed.base_url}/hook"
