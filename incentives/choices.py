@@ -37,6 +37,7 @@ class AwardEvent(models.TextChoices):
 
 class DisputeStatus(models.TextChoices):
     OPEN = "open", _("待处理")
+    AWAITING_SECOND = "awaiting", _("待复核")  # an adjustment above the threshold, waiting for a second approver
     RESOLVED = "resolved", _("已调整")
     REJECTED = "rejected", _("已驳回")
 

@@ -15,6 +15,8 @@ class IncentiveError(StrEnum):
     NOT_REVERSIBLE = "not_reversible"
     INSUFFICIENT_POINTS = "insufficient_points"
     FOUR_EYES = "four_eyes"
+    ADJUSTMENT_CAP = "adjustment_cap"  # a dispute adjustment beyond the unit's cap (AdjustmentLimit)
+    SECOND_APPROVAL_MISMATCH = "second_approval_mismatch"  # the second approver changed the proposed amount
     DISPUTE_NOT_ALLOWED = "dispute_not_allowed"
     DISPUTE_ALREADY_OPEN = "dispute_already_open"
     DISPUTE_NOT_OPEN = "dispute_not_open"

@@ -129,8 +129,9 @@ def manager_queue(user) -> dict:
     def scoped(queryset, field):
         return queryset if user_ids is None else queryset.filter(**{f"{field}__in": user_ids})
 
-    disputes = scoped(Dispute.objects.filter(status=DisputeStatus.OPEN), "raised_by_id").select_related(
-        "entry__account", "entry__period", "raised_by"
+    pending = [DisputeStatus.OPEN, DisputeStatus.AWAITING_SECOND]
+    disputes = scoped(Dispute.objects.filter(status__in=pending), "raised_by_id").select_related(
+        "entry__account", "entry__period", "raised_by", "proposed_by"
     )
     redemptions = scoped(Redemption.objects.filter(status=RedemptionStatus.REQUESTED), "agent_id").select_related("agent", "item")
     withheld = scoped(WithheldAward.objects.all(), "agent_id").select_related("agent", "rule")[:50]
@@ -138,7 +139,10 @@ def manager_queue(user) -> dict:
         "disputes": [
             {"id": d.pk, "agent": str(d.raised_by), "mine": d.raised_by_id == user.pk, "entry_id": d.entry_id,
              "period": d.entry.period.code, "amount": d.entry.amount, "unit": d.entry.account.get_unit_display(),
-             "note": d.entry.note, "reason": d.reason, "created_at": d.created_at}
+             "note": d.entry.note, "reason": d.reason, "created_at": d.created_at,
+             "awaiting": d.status == DisputeStatus.AWAITING_SECOND, "proposed_amount": d.proposed_amount,
+             "proposed_by": str(d.proposed_by) if d.proposed_by_id else "", "proposed_note": d.proposed_note,
+             "proposed_by_me": d.proposed_by_id == user.pk}
             for d in disputes
         ],  # fmt: skip
         "redemptions": [

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incentives import selectors
-from incentives.choices import ExportFormat
+from incentives.choices import DisputeStatus, ExportFormat
 from incentives.forms import DecisionForm, DisputeForm, RedemptionForm, ResolveForm
 from incentives.models import Dispute, LedgerEntry, Period, Redemption, RewardItem
 from incentives.services.disputes import dispute_open, dispute_resolve
@@ -203,7 +203,10 @@ def resolve(request, dispute_id: int):
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
-        if resolved.adjustment_id:
+        if resolved.status == DisputeStatus.AWAITING_SECOND:
+            messages.success(request, _("申诉 #%(id)s：调整 %(amount)s 超过复核线，已提交，须由另一位审批人确认后才记账。") % {
+                "id": resolved.pk, "amount": resolved.proposed_amount})  # fmt: skip
+        elif resolved.adjustment_id:
             messages.success(request, _("申诉 #%(id)s 已处理：调整 %(amount)s 记入期间 %(period)s。") % {
                 "id": resolved.pk, "amount": resolved.adjustment.amount, "period": resolved.adjustment.period.code})  # fmt: skip
         else:

@@ -130,7 +130,11 @@ class LedgerEntry(models.Model):
 
 
 class Dispute(models.Model):
-    """An agent questions an entry; a manager resolves it with an adjustment in the next open period."""
+    """An agent questions an entry; a manager resolves it with an adjustment in the next open period.
+
+    An adjustment above the unit's threshold (``AdjustmentLimit``) is first proposed (``proposed_*``,
+    status ``awaiting``) and posted only when a second person, neither the agent nor the proposer,
+    confirms the same amount."""
 
     entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("分录"))
     raised_by = models.ForeignKey("reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("申诉人"))
@@ -145,6 +149,12 @@ class Dispute(models.Model):
     adjustment = models.OneToOneField(
         LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="resolves_dispute", verbose_name=_("调整分录")
     )
+    proposed_amount = models.DecimalField(_("拟调整金额"), null=True, blank=True, **AMOUNT)
+    proposed_by = models.ForeignKey(
+        "reviewdesk.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("第一审批人")
+    )
+    proposed_at = models.DateTimeField(_("提议时间"), null=True, blank=True)
+    proposed_note = models.TextField(_("提议说明"), blank=True)
 
     class Meta:
         verbose_name = _("分录申诉")
@@ -152,7 +162,10 @@ class Dispute(models.Model):
         ordering = ["-created_at", "-pk"]
         permissions = [("resolve_dispute", _("可处理分录申诉"))]
         constraints = [
-            models.UniqueConstraint(fields=["entry"], condition=Q(status=DisputeStatus.OPEN), name="incentive_one_open_dispute"),
+            models.UniqueConstraint(
+                fields=["entry"], condition=Q(status__in=[DisputeStatus.OPEN, DisputeStatus.AWAITING_SECOND]),
+                name="incentive_one_open_dispute",
+            ),
         ]
 
     def __str__(self):

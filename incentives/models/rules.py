@@ -1,10 +1,14 @@
 """Award rules (admin-edited, versioned) and awards a rule matched but withheld, with the reason."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from incentives.choices import AwardEvent
+from incentives.choices import AwardEvent, Unit
 from policies.models.base import PolicyBase, split_codes, validate_platform_list
 
 
@@ -93,3 +97,51 @@ class WithheldAward(models.Model):
 
     def __str__(self):
         return f"{self.event} #{self.case_ref or self.subject_ref}: {self.reason_code}"
+
+
+class AdjustmentLimit(models.Model):
+    """How far a dispute may adjust the ledger, per unit: never beyond ``cap`` (either sign), and above
+    ``second_approval_above`` only once a second person confirms the first approver's amount. A unit
+    without a row uses ``DEFAULTS`` (the same values migration 0006 seeds), so there is always a cap."""
+
+    DEFAULTS = {
+        Unit.CNY: (Decimal("2000.00"), Decimal("500.00")),
+        Unit.POINTS: (Decimal("5000.00"), Decimal("1000.00")),
+        Unit.LEAVE_DAYS: (Decimal("3.00"), Decimal("1.00")),
+    }
+
+    unit = models.CharField(_("单位"), max_length=12, choices=Unit.choices, unique=True)
+    cap = models.DecimalField(_("单笔调整上限"), max_digits=12, decimal_places=2, help_text=_("一次申诉调整的绝对值上限(补发或扣回)。"))
+    second_approval_above = models.DecimalField(
+        _("须第二人复核的金额"), max_digits=12, decimal_places=2,
+        help_text=_("调整绝对值超过此值时，须由申诉人和第一位审批人以外的另一人确认后才记账。"),
+    )  # fmt: skip
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("申诉调整限额")
+        verbose_name_plural = _("申诉调整限额")
+        ordering = ["unit"]
+        constraints = [
+            models.CheckConstraint(condition=Q(cap__gt=0), name="incentive_adjustment_cap_positive"),
+            models.CheckConstraint(
+                condition=Q(second_approval_above__gte=0, second_approval_above__lte=F("cap")),
+                name="incentive_adjustment_threshold_within_cap",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_unit_display()} ≤ {self.cap}"
+
+    @classmethod
+    def for_unit(cls, unit: str) -> "AdjustmentLimit":
+        limit = cls.objects.filter(unit=unit).first()
+        if limit is None:
+            cap, threshold = cls.DEFAULTS.get(unit, cls.DEFAULTS[Unit.CNY])
+            limit = cls(unit=unit, cap=cap, second_approval_above=threshold)
+        return limit
+
+    def clean(self):
+        if self.cap is not None and self.second_approval_above is not None and self.second_approval_above > self.cap:
+            raise ValidationError({"second_approval_above": _("复核金额不能高于单笔调整上限。")})

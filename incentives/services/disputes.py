@@ -1,5 +1,6 @@
 """Disputes: an agent questions an entry of an open or just-locked period; a manager resolves it with
-an adjustment entry in the next open period (or rejects it)."""
+an adjustment entry in the next open period (or rejects it). Adjustments are capped per unit and need
+a second approver above a threshold (``AdjustmentLimit``, edited in the admin)."""
 
 from decimal import Decimal
 
@@ -8,9 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incentives.choices import DisputeStatus, EntryKind
+from incentives.choices import DisputeStatus, EntryKind, Unit
 from incentives.errors import IncentiveError
-from incentives.models import Dispute, LedgerEntry
+from incentives.models import AdjustmentLimit, Dispute, LedgerEntry
 from incentives.services.ledger import entry_post
 from incentives.services.periods import latest_locked_period
 
@@ -37,7 +38,10 @@ def dispute_open(*, entry: LedgerEntry, by, reason: str) -> Dispute:
 
 
 def dispute_resolve(*, dispute: Dispute, by, amount, note: str = "") -> Dispute:
-    """A non-zero ``amount`` posts an adjustment (same account) in the current open period; zero rejects."""
+    """Decide a dispute. Zero rejects it. A non-zero ``amount`` posts an adjustment (same account) in the
+    next open period of its scope, within the unit's cap (``AdjustmentLimit``); above the unit's
+    threshold the first decision only proposes it, and a second person (neither the agent nor the
+    proposer) confirms the same amount, which posts it, or enters zero, which rejects it."""
     if not by.has_perm("incentives.resolve_dispute"):
         raise ValidationError(_("你没有处理申诉的权限。"), code=IncentiveError.FORBIDDEN)
     if dispute.raised_by_id == by.pk:
@@ -45,20 +49,63 @@ def dispute_resolve(*, dispute: Dispute, by, amount, note: str = "") -> Dispute:
     amount = Decimal(amount)
     with transaction.atomic():
         locked = Dispute.objects.select_for_update().select_related("entry__account").get(pk=dispute.pk)
+        if locked.status == DisputeStatus.AWAITING_SECOND:
+            return _second_decision(locked, by=by, amount=amount, note=note)
         if locked.status != DisputeStatus.OPEN:
             raise ValidationError(_("该申诉已处理。"), code=IncentiveError.DISPUTE_NOT_OPEN)
-        if amount:
-            entry = locked.entry
-            locked.adjustment, _created = entry_post(
-                user=entry.account.user, unit=entry.account.unit, kind=EntryKind.ADJUSTMENT, amount=amount,
-                key=f"dispute:{locked.pk}", case_ref=entry.case_ref, event=entry.event,
-                subject_ref=entry.subject_ref, note=note or _("申诉#%(id)s 调整") % {"id": locked.pk}, created_by=by,
-            )  # fmt: skip
-            locked.status = DisputeStatus.RESOLVED
-        else:
-            locked.status = DisputeStatus.REJECTED
-        locked.resolved_by = by
-        locked.resolved_at = timezone.now()
-        locked.resolution_note = note
-        locked.save(update_fields=["adjustment", "status", "resolved_by", "resolved_at", "resolution_note"])
+        if not amount:
+            return _close(locked, by=by, status=DisputeStatus.REJECTED, note=note)
+        limit = _checked_against_cap(locked, amount)
+        if abs(amount) > limit.second_approval_above:
+            locked.status = DisputeStatus.AWAITING_SECOND
+            locked.proposed_amount, locked.proposed_by, locked.proposed_at = amount, by, timezone.now()
+            locked.proposed_note = note
+            locked.save(update_fields=["status", "proposed_amount", "proposed_by", "proposed_at", "proposed_note"])
+            return locked
+        return _post_adjustment(locked, by=by, amount=amount, note=note)
+
+
+def _checked_against_cap(dispute: Dispute, amount: Decimal) -> AdjustmentLimit:
+    unit = dispute.entry.account.unit
+    limit = AdjustmentLimit.for_unit(unit)
+    if abs(amount) > limit.cap:
+        raise ValidationError(
+            _("调整 %(amount)s 超过单笔上限 %(cap)s(%(unit)s)，未记账。"), code=IncentiveError.ADJUSTMENT_CAP,
+            params={"amount": amount, "cap": limit.cap, "unit": Unit(unit).label},
+        )  # fmt: skip
+    return limit
+
+
+def _second_decision(locked: Dispute, *, by, amount: Decimal, note: str) -> Dispute:
+    if by.pk == locked.proposed_by_id:
+        raise ValidationError(
+            _("该调整须由另一位审批人复核，提议人不能自己确认(四眼原则)。"), code=IncentiveError.FOUR_EYES
+        )
+    if not amount:
+        return _close(locked, by=by, status=DisputeStatus.REJECTED, note=note)
+    if amount != locked.proposed_amount:
+        raise ValidationError(
+            _("复核只能确认第一位审批人提出的金额 %(proposed)s，或填 0 驳回。"),
+            code=IncentiveError.SECOND_APPROVAL_MISMATCH, params={"proposed": locked.proposed_amount},
+        )  # fmt: skip
+    _checked_against_cap(locked, amount)  # the cap may have been lowered since the proposal
+    return _post_adjustment(locked, by=by, amount=amount, note=note or locked.proposed_note)
+
+
+def _post_adjustment(locked: Dispute, *, by, amount: Decimal, note: str) -> Dispute:
+    entry = locked.entry
+    locked.adjustment, _created = entry_post(
+        user=entry.account.user, unit=entry.account.unit, kind=EntryKind.ADJUSTMENT, amount=amount,
+        key=f"dispute:{locked.pk}", case_ref=entry.case_ref, event=entry.event,
+        subject_ref=entry.subject_ref, note=note or _("申诉#%(id)s 调整") % {"id": locked.pk}, created_by=by,
+    )  # fmt: skip
+    return _close(locked, by=by, status=DisputeStatus.RESOLVED, note=note)
+
+
+def _close(locked: Dispute, *, by, status: str, note: str) -> Dispute:
+    locked.status = status
+    locked.resolved_by = by
+    locked.resolved_at = timezone.now()
+    locked.resolution_note = note
+    locked.save(update_fields=["adjustment", "status", "resolved_by", "resolved_at", "resolution_note"])
     return locked
