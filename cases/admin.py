@@ -1,27 +1,37 @@
-"""Admin for intake data: reviews (manual entry and correction through the intake service), their
-revisions, cases (read-only here; the workflow has its own services), mappings, batches, tokens."""
+"""Admin for intake data: reviews and their revisions (read-only: platform data is written only by
+imports and intake tokens), cases (read-only here; the workflow has its own services), mappings,
+batches, tokens."""
 
 import importlib.util
 import json
 
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from cases.intake.pipeline import DEFAULT_LEVELS, clean_values
 from cases.models import ApiToken, Buyer, Case, ImportBatch, ImportMapping, Review, ReviewRevision
 from cases.models.intake import MAPPING_HELP, hash_token_key
-from cases.services.submit import API_REQUIRED, INPUT_FIELDS, review_save_manual
 from cases.workflow import mask_address, mask_contact_values, mask_phone
 from reviewdesk.access import visible_shop_ids
 from reviewdesk.models import Shop
 
-# A stored review's phone and address show masked in the admin too (the unmasked values are read only
-# through the case page's reveal, which is recorded); they are typed in only when a review is added.
-MASKED_CONTACT = {"buyer_phone": "masked_buyer_phone", "buyer_address": "masked_buyer_address"}
+# Every field of a review comes from the platform (export file, intake token, later a connector): the
+# admin shows them and never writes them (an edited rating would be a "conversion" nobody verified).
+# The buyer's phone and address show masked (the unmasked values are read only through the case
+# page's reveal, which is recorded).
+REVIEW_FIELDSETS = [
+    (None, {
+        "fields": ["shop", "platform", "external_id", "order_no", "sub_order_no", "item_id", "item_title", "sku"],
+        "description": _("评价、评分、追评、时间、订单和商品信息都是平台数据，这里只读，不能新增或修改。"
+                         "需要更正时，请重新导入平台导出文件(或由接入令牌重新提交)：系统会记录修改并按规则处理。"),
+    }),
+    (_("评价"), {"fields": ["rating", "rating_text", "content", "reviewed_at", "appended_content", "appended_at",
+                            "seller_replied", "reply_content"]}),
+    (_("买家与订单"), {"fields": ["buyer_nick", "buyer_ip", "masked_buyer_phone", "masked_buyer_address", "order_amount",
+                                  "shipping_fee", "courier"]}),
+    (_("来源"), {"fields": ["source", "received_at", "last_batch", "updated_at"]}),
+]  # fmt: skip
 
 
 class ShopScopedAdmin(admin.ModelAdmin):
@@ -30,48 +40,6 @@ class ShopScopedAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         return qs if request.user.is_superuser else qs.filter(shop_id__in=visible_shop_ids(request.user))
-
-
-class ReviewForm(forms.ModelForm):
-    rating = forms.CharField(label=_("评分"), help_text=_("1–5，或 好评/中评/差评"))
-
-    class Meta:
-        model = Review
-        fields = [
-            "shop", "external_id", "order_no", "sub_order_no", "item_id", "item_title", "sku", "rating", "content",
-            "reviewed_at", "buyer_nick", "buyer_ip", "order_amount", "shipping_fee", "courier", "appended_content",
-            "appended_at", "seller_replied", "reply_content", "buyer_phone", "buyer_address",
-        ]  # fmt: skip
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "external_id" in self.fields:  # read-only (not a form field) once the review exists
-            self.fields["external_id"].required = False
-            self.fields["external_id"].help_text = _("留空时由子订单编号，或订单编号+商品ID生成。")
-        if request is not None and not request.user.is_superuser and "shop" in self.fields:
-            self.fields["shop"].queryset = self.fields["shop"].queryset.filter(pk__in=visible_shop_ids(request.user))
-
-    def clean(self):
-        data = super().clean()
-        shop = data.get("shop") or (self.instance.shop if self.instance.pk else None)
-        if shop is None:
-            return data
-        raw = {name: data.get(name) for name in INPUT_FIELDS if name in data}
-        if self.instance.pk:
-            raw["external_id"] = self.instance.external_id
-            for name in MASKED_CONTACT:  # not on the change form: kept as stored
-                raw.setdefault(name, getattr(self.instance, name))
-        values, problems = clean_values(raw, shop=shop, levels=DEFAULT_LEVELS, required=API_REQUIRED, id_fields=("sub_order_no", "order_no"))
-        if problems:
-            raise ValidationError({(name if name in self.fields else "__all__"): message for name, message in problems})
-        if not self.instance.pk and Review.objects.filter(shop=shop, external_id=values["external_id"]).exists():
-            raise ValidationError({"external_id": _("该店铺已有这条评价(%(id)s)，请在列表中找到它并修改。") % {"id": values["external_id"]}})
-        self.intake_values = raw
-        return data
-
-    def _post_clean(self):
-        # The model instance is written by the intake service, not by ModelForm's construct/validate.
-        pass
 
 
 class RevisionInline(admin.TabularInline):
@@ -98,7 +66,9 @@ class RevisionInline(admin.TabularInline):
 
 @admin.register(Review)
 class ReviewAdmin(ShopScopedAdmin):
-    form = ReviewForm
+    """Reviews as the platform sent them, read-only for everyone (the superuser too), with their
+    revisions; corrections come through a new import."""
+
     list_display = ["external_id", "shop", "rating", "rating_text", "buyer_nick", "item_title", "reviewed_at", "source"]
     list_filter = ["platform", "shop", "rating", "source"]
     search_fields = ["external_id", "order_no", "sub_order_no", "buyer_nick", "item_title"]
@@ -106,21 +76,8 @@ class ReviewAdmin(ShopScopedAdmin):
     inlines = [RevisionInline]
     list_select_related = ["shop"]
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-
-        class RequestForm(form):
-            def __init__(self, *args, **kw):
-                super().__init__(*args, request=request, **kw)
-
-        return RequestForm
-
-    def get_fields(self, request, obj=None):
-        fields = super().get_fields(request, obj)
-        return fields if obj is None else list(dict.fromkeys(MASKED_CONTACT.get(name, name) for name in fields))
-
-    def get_readonly_fields(self, request, obj=None):
-        return ["shop", "external_id", *MASKED_CONTACT.values()] if obj else []
+    fieldsets = REVIEW_FIELDSETS
+    readonly_fields = [name for _title, options in REVIEW_FIELDSETS for name in options["fields"]]
 
     @admin.display(description=_("买家电话"))
     def masked_buyer_phone(self, review):
@@ -130,21 +87,11 @@ class ReviewAdmin(ShopScopedAdmin):
     def masked_buyer_address(self, review):
         return mask_address(review.buyer_address) or "—"
 
-    def save_model(self, request, obj, form, change):
-        shop = obj.shop if change else form.cleaned_data["shop"]
-        result = review_save_manual(shop=shop, values=form.intake_values, by=request.user)
-        if result.errors:  # validated in the form already; a race is the only way here
-            raise ValidationError("; ".join(e["message"] for e in result.errors))
-        saved = Review.objects.get(pk=result.review_id)
-        obj.__dict__.update(saved.__dict__)
-        if result.case_id and not change:
-            messages.info(request, _("已按规则分诊并开案：案件 #%(id)s。") % {"id": result.case_id})
+    def has_add_permission(self, request):
+        return False  # reviews arrive from the platform only
 
-    def save_related(self, request, form, formsets, change):
-        # The intake service wrote the review; the revisions inline is read-only. The change message
-        # still reads what each formset saved: nothing.
-        for formset in formsets:
-            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    def has_change_permission(self, request, obj=None):
+        return False  # a view page, whatever the role: a POST answers 403 and writes nothing
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -6,10 +6,15 @@ Case row where the Case has it):
 ``conversion_candidate`` / ``conversion_verified`` (a later import/API update shows a better rating)
     agent_id* (the case's assignee when the conversion was observed), shop_id, platform,
     from_rating, to_rating, observed_at (ISO datetime), revision_until (ISO), revision_allowed (bool),
-    source ("file" | "api" = platform data; anything else, e.g. "admin", is not verification),
-    compliance_violations (list of reasons recorded on the case), customer_tier, case_label (text).
+    source (the intake source that wrote the better rating; platform data is
+    ``cases.hooks.PLATFORM_DATA_SOURCES``: "file", "api" with an intake token, "connector"; anything else,
+    e.g. "admin", "demo" or a shell, is not verification. Without it in the payload (the missed-conversion
+    sweep) it is read from the review's latest revision that raised the rating; found nowhere, it is not
+    platform data: there is no default), compliance_violations (list of reasons recorded on the case),
+    customer_tier, case_label (text).
     Paid only when to_rating > from_rating, the platform allows revision, observed_at <= revision_until
-    and the source is platform data; otherwise a WithheldAward row says why.
+    and the source is platform data; otherwise a WithheldAward row says why (reason_code
+    "not_platform_data" when the source is the problem, else "not_verified").
 ``conversion_reverted`` (the review reverted inside the window, or an appeal reversed it)
     reason (text). Reverses every conversion award of the case in the current open period.
 ``resolved`` / ``handled_within_sla``
@@ -33,11 +38,11 @@ from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from cases.hooks import PLATFORM_DATA_SOURCES
 from incentives.choices import AwardEvent
 from incentives.services.awards import AwardCause, award_apply, awards_reverse_for_case, withhold_unmatched
 
 logger = logging.getLogger(__name__)
-PLATFORM_SOURCES = {"file", "api"}
 
 
 def _when(value) -> dt.datetime | None:
@@ -56,6 +61,31 @@ def _fill(payload: dict, case, key: str, attr: str | None = None):
     if key in payload:
         return payload[key]
     return getattr(case, attr or key, None) if case is not None else None
+
+
+def _conversion_source(payload: dict, case) -> str | None:
+    """Who wrote the better rating: the event's ``source``, else the latest revision of the case's
+    review that raised the rating (the record intake keeps of every change, with its source)."""
+    if "source" in payload:
+        return payload["source"]
+    if case is None:
+        return None
+    from django.db.models import F
+
+    from cases.models import ReviewRevision
+
+    return (
+        ReviewRevision.objects.filter(review_id=case.review_id, rating_after__gt=F("rating_before"))
+        .order_by("-at", "-pk").values_list("source", flat=True).first()
+    )  # fmt: skip
+
+
+def _source_label(source) -> str:
+    from cases.choices import IntakeSource
+
+    if not source:
+        return _("未记录来源")
+    return str(IntakeSource(source).label) if source in IntakeSource.values else str(source)
 
 
 def on_case_event(*, event: str, case_id: int, payload: dict) -> None:
@@ -96,7 +126,7 @@ def _conversion(case_id, payload, case, agent_id, common) -> None:
     cause = AwardCause(
         event=AwardEvent.VERIFIED_CONVERSION, agent_id=agent_id, occurred_at=_when(_fill(payload, case, "observed_at", "conversion_candidate_at")),
         note=str(payload.get("case_label") or ""), compliance_violations=list(payload.get("compliance_violations") or []),
-        **common,
+        source=_conversion_source(payload, case), **common,
     )  # fmt: skip
     if not agent_id:  # nobody handled it when the buyer changed the review: HR sees why nothing was paid
         withhold_unmatched(cause=cause, reason_code="no_assignee", reason=_("评价转化时案件没有处理人，无人获得奖励。"))
@@ -104,7 +134,7 @@ def _conversion(case_id, payload, case, agent_id, common) -> None:
     before, after = _fill(payload, case, "from_rating", "converted_from_rating"), _fill(payload, case, "to_rating", "converted_to_rating")
     until = _when(_fill(payload, case, "revision_until"))
     allowed = _fill(payload, case, "revision_allowed")
-    source = payload.get("source", "file")
+    source = cause.source
     problems = []
     if before is None or after is None or int(after) <= int(before):
         problems.append(_("平台数据未显示评分变好"))
@@ -112,10 +142,12 @@ def _conversion(case_id, payload, case, agent_id, common) -> None:
         problems.append(_("该平台不允许买家修改评价"))
     if until is not None and cause.occurred_at is not None and cause.occurred_at > until:
         problems.append(_("超出可修改评价期"))
-    if source not in PLATFORM_SOURCES:
-        problems.append(_("转化不是来自平台数据(导入文件或接口)"))
+    platform_data = source in PLATFORM_DATA_SOURCES
+    if not platform_data:
+        problems.append(_("评分变化不是来自平台数据(导入文件或接入令牌)，来源：%(source)s") % {"source": _source_label(source)})
     if problems:
-        withhold_unmatched(cause=cause, reason_code="not_verified", reason=_("未确认的转化：") + "；".join(problems))
+        code = "not_verified" if platform_data else "not_platform_data"
+        withhold_unmatched(cause=cause, reason_code=code, reason=_("未确认的转化：") + "；".join(problems))
         return
     award_apply(cause=cause)
 

@@ -1,10 +1,11 @@
 """``POST /api/v1/reviews/``: one review or a list, answered per item."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,8 +16,9 @@ from cases.api.serializers import (
     ReviewBatchResultSerializer,
     ReviewInputSerializer,
 )
-from cases.choices import RowStatus
-from cases.services.submit import reviews_submit
+from cases.choices import IntakeSource, RowStatus
+from cases.models import ApiToken
+from cases.services.submit import may_import_reviews, reviews_submit
 
 MAX_ITEMS = 1000
 
@@ -31,13 +33,37 @@ DESCRIPTION = """提交一条评价(JSON对象)或多条评价(JSON数组，最�
   `results` 列出这些条目的字段错误，什么都不写。
 * **HTTP 200**：所有条目都成功；**HTTP 207**：至少一条出错(逐条看 `status`)；
   **HTTP 400**：请求体不是有效的JSON、不是对象或数组，或超过1000条(什么都不写)；**HTTP 413**：请求体过大。
-* 认证：接口令牌 `Authorization: Bearer rd_…`(只能写令牌所属的店铺)，或已登录会话(只能写自己所属的店铺)。
+* 认证：只接受带 `intake` 权限的接口令牌 `Authorization: Bearer rd_…`(只能写令牌所属的店铺)。
+  评价、评分和追评是平台数据：令牌所属账号须能导入评价(客服主管、运营经理、超级管理员或集成账号)；
+  已登录会话(任何角色)一律 **HTTP 403**，什么都不写。更正评价请重新导入平台导出文件或由令牌重新提交。
 """
+
+
+class PlatformIntakeOnly(BasePermission):
+    """Reviews are platform data: only an API token with the intake scope whose owner may import
+    reviews (``cases.services.submit.may_import_reviews``) writes them. A person's session — any role,
+    the superuser's too — is refused with 403 before anything is read or written (session
+    authentication stays on the view so the refusal says why instead of asking for credentials)."""
+
+    message = gettext_lazy("评价、评分和追评只能来自平台数据：请使用带 intake 权限的接口令牌，或导入平台导出文件；登录会话不能写入评价。")
+
+    def has_permission(self, request, view) -> bool:
+        token = request.auth
+        if not isinstance(token, ApiToken):
+            return False
+        if not getattr(token, "has_scope", lambda name: True)("intake"):  # a token without the intake scope
+            self.message = _("该接口令牌没有 intake(评价接入)权限，不能提交评价。")
+            return False
+        if not may_import_reviews(token.user):
+            self.message = _("令牌所属账号的角色不能导入评价(只有客服主管、运营经理或集成账号可以)。")
+            return False
+        return True
 
 
 class ReviewIntakeView(APIView):
     authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, PlatformIntakeOnly]
+    required_scope = "intake"  # the token scope this endpoint needs (PlatformIntakeOnly checks it)
     parser_classes = [StrictJSONParser]
 
     def handle_exception(self, exc):
@@ -52,6 +78,7 @@ class ReviewIntakeView(APIView):
             200: ReviewBatchResultSerializer,
             207: OpenApiResponse(ReviewBatchResultSerializer, description="部分条目出错"),
             400: OpenApiResponse(ReviewBatchRefusalSerializer, description="请求体格式错误、条目不符合格式或条目过多"),
+            403: OpenApiResponse(description="登录会话、没有 intake 权限的令牌，或令牌所属账号不能导入评价"),
             413: OpenApiResponse(description="请求体过大"),
         },
         examples=[
@@ -92,7 +119,8 @@ class ReviewIntakeView(APIView):
                         "errors": errors} for index, errors in sorted(shape_errors.items())]  # fmt: skip
             return Response({"detail": _("有条目不符合接口格式(见 results)，整批未写入。"), "results": refused},
                             status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
-        results = reviews_submit(items=shaped, allowed_shop_ids=writable_shop_ids(request), by=request.user)
+        results = reviews_submit(items=shaped, allowed_shop_ids=writable_shop_ids(request), by=request.user,
+                                 source=IntakeSource.API)  # an intake token: PlatformIntakeOnly
         body = {
             "results": [r.as_dict() for r in results],
             "created": sum(r.status == RowStatus.CREATED for r in results),

@@ -201,7 +201,7 @@ def _ingest_chunk(rows: list[dict], ctx: _Context, outcome: IngestOutcome) -> No
                 r["external_id"], RowStatus.UPDATED, review_id=pk, case_id=cases_of.get(pk) or new_case_of.get(pk)
             )
     if rating_moves:
-        _apply_rating_moves(rating_moves, now=ctx.now, outcome=outcome)
+        _apply_rating_moves(rating_moves, now=ctx.now, outcome=outcome, source=ctx.source)
 
 
 def _review_row(template: dict, r: dict, ctx: _Context, *, buyer_id, new: bool = True) -> dict:
@@ -278,9 +278,14 @@ def _upsert_buyers(shop: Shop, new_rows: list[dict], changed: list[tuple[dict, d
     return ids
 
 
-def _apply_rating_moves(moves: list[tuple[int, int, int]], *, now, outcome: IngestOutcome) -> None:
+def _apply_rating_moves(moves: list[tuple[int, int, int]], *, now, outcome: IngestOutcome, source: str) -> None:
     """A better rating inside the revision window → conversion candidate; a worse one → reopen
-    (when resolved/closed), flag for escalation and make the SLA sweep look at it now."""
+    (when resolved/closed), flag for escalation and make the SLA sweep look at it now.
+
+    Every event raised here carries ``source``, the intake source of the write (the revision row
+    records it too), so listeners can tell platform data from anything else
+    (``cases.hooks.PLATFORM_DATA_SOURCES``); the case is marked whatever the source, as the review did
+    change, but only platform data may be paid for."""
     by_review = {review_id: (old, new) for review_id, old, new in moves}
     cases = list(Case.objects.select_for_update().filter(review_id__in=list(by_review), opened_at__lt=now))
     fields: set[str] = set()
@@ -294,11 +299,11 @@ def _apply_rating_moves(moves: list[tuple[int, int, int]], *, now, outcome: Inge
                 fields |= {"conversion_candidate_at", "converted_from_rating", "converted_to_rating"}
                 outcome.conversion_candidates.append(case.pk)
                 outcome.events.append(("conversion_candidate", case.pk, {
-                    "from_rating": case.converted_from_rating, "to_rating": new,
+                    "from_rating": case.converted_from_rating, "to_rating": new, "source": source,
                     "compliance_violations": list(case.compliance_violations)}))  # recorded by the workflow  # fmt: skip
         else:
             if case.conversion_candidate_at is not None:
-                outcome.events.append(("conversion_reverted", case.pk, {"from_rating": old, "to_rating": new}))
+                outcome.events.append(("conversion_reverted", case.pk, {"from_rating": old, "to_rating": new, "source": source}))
                 case.conversion_candidate_at, case.converted_to_rating = None, None
                 fields |= {"conversion_candidate_at", "converted_to_rating"}
             case.rating_worsened_at, case.rating_worsened_from, case.rating_worsened_to = now, old, new
@@ -311,7 +316,7 @@ def _apply_rating_moves(moves: list[tuple[int, int, int]], *, now, outcome: Inge
                 fields |= {"status", "resolved_at"}
                 outcome.events.append(("reopened", case.pk, {"reason": "rating_worsened"}))
             outcome.worsened.append(case.pk)
-            outcome.events.append(("rating_worsened", case.pk, {"from_rating": old, "to_rating": new}))
+            outcome.events.append(("rating_worsened", case.pk, {"from_rating": old, "to_rating": new, "source": source}))
         case.version += 1
     if cases:
         update_objects(Case, cases, sorted(fields | {"version", "updated_at"}))

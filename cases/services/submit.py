@@ -1,9 +1,15 @@
-"""Reviews that arrive one by one or in small lists: the REST API and the admin's manual entry.
+"""Reviews that arrive one by one or in small lists: the REST API (intake tokens) and demo data.
 
 ``reviews_submit(*, items, allowed_shop_ids, by, source)`` validates each item like an export row
 (the generic template's fields), refuses items for shops outside ``allowed_shop_ids``, then stores
 the valid ones through ``reviews_ingest`` in one transaction and answers per item. Idempotent on
 (shop, external id): the same list twice → every item "unchanged".
+
+Provenance: reviews, ratings and appended reviews are platform data. They are written only by a file
+import of a role allowed to upload, an API token with the intake scope (``may_import_reviews`` is the
+role rule both share) and, later, a platform connector — never by a person's session or an admin form.
+``source`` has no default: the caller says which source writes, the revision and the case events carry
+it, and incentives pay only for ``cases.hooks.PLATFORM_DATA_SOURCES``.
 """
 
 from __future__ import annotations
@@ -14,11 +20,13 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cases.choices import IntakeSource, RowStatus
+from cases.choices import RowStatus
 from cases.intake.mapping import mappings_for
 from cases.intake.pipeline import DEFAULT_LEVELS, clean_values
 from cases.services.ingest import reviews_ingest
+from reviewdesk.choices import Role
 from reviewdesk.models import Shop
+from reviewdesk.roles import user_roles
 
 API_REQUIRED = ("order_no", "rating", "reviewed_at", "buyer_nick")
 INPUT_FIELDS = (
@@ -26,6 +34,23 @@ INPUT_FIELDS = (
     "reviewed_at", "buyer_nick", "buyer_ip", "buyer_phone", "buyer_address", "order_amount", "shipping_fee",
     "courier", "appended_content", "appended_at", "seller_replied", "reply_content",
 )  # fmt: skip
+
+
+# Who may bring platform data in: the roles of the upload page (cases.views.intake.UPLOAD_ROLES).
+IMPORT_ROLES = frozenset({str(Role.SUPERVISOR), str(Role.MANAGER)})
+INTEGRATION_FLAGS = ("is_integration", "is_integration_account")  # the User flag of an integration account
+
+
+def may_import_reviews(user) -> bool:
+    """Whether ``user`` may write reviews from platform data (an export file, or an intake token of
+    theirs): a superuser, a supervisor or manager (who may upload export files), or an integration
+    account (it cannot log in; its tokens carry only the intake scope). Agents, legal and HR may not:
+    a review they wrote could open a case to work or a conversion to be paid for."""
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    if user.is_superuser or any(getattr(user, flag, False) is True for flag in INTEGRATION_FLAGS):
+        return True
+    return bool(user_roles(user) & IMPORT_ROLES)
 
 
 @dataclass
@@ -50,8 +75,9 @@ def _levels(shop: Shop) -> dict[str, int]:
 
 
 def reviews_submit(
-    *, items: list[dict], allowed_shop_ids: set[int], by=None, source: str = IntakeSource.API, now: dt.datetime | None = None
+    *, items: list[dict], allowed_shop_ids: set[int], source: str, by=None, now: dt.datetime | None = None
 ) -> list[SubmitResult]:
+    """``source``: the ``IntakeSource`` writing these items (no default, see the module's docstring)."""
     results = [SubmitResult(index=i, status=RowStatus.ERROR) for i in range(len(items))]
     codes = {str(item.get("shop") or "") for item in items}
     shops = {s.code: s for s in Shop.objects.filter(code__in=codes)}
@@ -103,8 +129,3 @@ def reviews_submit(
                 results[index].review_id, results[index].case_id = item.review_id, item.case_id
     return results
 
-
-def review_save_manual(*, shop: Shop, values: dict, by=None) -> SubmitResult:
-    """The admin's manual entry or correction: one review through the same intake as files."""
-    item = {"shop": shop.code, **{k: v for k, v in values.items() if k in INPUT_FIELDS}}
-    return reviews_submit(items=[item], allowed_shop_ids={shop.pk}, by=by, source=IntakeSource.ADMIN)[0]

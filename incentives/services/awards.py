@@ -5,6 +5,10 @@ not its version, is in the key, so a retried event after a manager edited the ru
 second time; the version that paid is recorded on the entry (``rule_version``). A matching rule that
 pays nothing (compliance violation, cap reached, not verified) writes a ``WithheldAward`` row with
 the reason instead, under the same key, so the manager sees why.
+
+A verified conversion is paid only when its cause names a platform-data source
+(``cases.hooks.PLATFORM_DATA_SOURCES``: a file import, an intake token, a connector). A cause without
+one — a caller that forgot it, a shell, an admin or session write — is withheld, never paid by default.
 """
 
 import datetime as dt
@@ -17,6 +21,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.hooks import PLATFORM_DATA_SOURCES
 from incentives.choices import AwardEvent, EntryKind, Unit
 from incentives.errors import IncentiveError
 from incentives.models import Account, AwardRule, LedgerEntry, WithheldAward
@@ -40,6 +45,7 @@ class AwardCause:
     occurred_at: dt.datetime | None = None
     note: str = ""
     compliance_violations: list[str] = field(default_factory=list)
+    source: str | None = None  # who wrote the data behind it; a conversion pays only for platform data
 
 
 @dataclass
@@ -111,6 +117,10 @@ def award_apply(*, cause: AwardCause) -> list[AwardOutcome]:
             if withheld.created_now:
                 notify_withheld(withheld)
             outcomes.append(AwardOutcome(rule, [], withheld))
+            continue
+        if cause.event == AwardEvent.VERIFIED_CONVERSION and cause.source not in PLATFORM_DATA_SOURCES:
+            reason = _("评分变化不是来自平台数据(导入文件或接入令牌)，该转化不予奖励。")
+            outcomes.append(AwardOutcome(rule, [], _withhold(rule, cause, key, "not_platform_data", reason)))
             continue
         outcomes.append(_post_award(rule, cause, agent, key))
     return outcomes

@@ -29,7 +29,8 @@ def token_for(user, shops) -> str:
 def client_for(make_user):
     def make(shops) -> APIClient:
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(make_user('agent', shops=shops), shops)}")
+        # A supervisor may import reviews (the upload page's rule); an agent's token is refused (403).
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(make_user('supervisor', shops=shops), shops)}")
         return client
 
     return make
@@ -108,6 +109,20 @@ def test_without_a_valid_token_nothing_is_written(shop):
     assert response.status_code in (401, 403)
     assert "令牌无效或已吊销" in response.json()["detail"]
     assert Review.objects.count() == 0
+
+
+def test_a_logged_in_session_writes_no_review_whatever_its_role(shop, make_user):
+    """Reviews are platform data: the session that could post them before (and open a case to work,
+    or a "conversion" to be paid) is refused with 403 and a reason; nothing is written."""
+    client = APIClient()
+    client.force_login(make_user("supervisor", shops=[shop]))
+    before = state()
+
+    response = client.post(URL, item(shop, 1), format="json")
+
+    assert response.status_code == 403
+    assert "登录会话不能写入评价" in response.json()["detail"]
+    assert state() == before and Review.objects.count() == 0
 
 
 def test_a_body_that_is_not_reviews_is_a_400(shop, client_for):

@@ -28,7 +28,7 @@ def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
 def open_case(shop, *, now: dt.datetime, n: int = 1, content: str = LOGISTICS) -> Case:
     item = {"shop": shop.code, "order_no": f"DL{n:06d}", "rating": "差评", "content": content,
             "reviewed_at": now.strftime("%Y-%m-%d %H:%M"), "buyer_nick": f"买家{n}"}  # fmt: skip
-    [result] = reviews_submit(items=[item], allowed_shop_ids={shop.pk}, now=now)
+    [result] = reviews_submit(items=[item], allowed_shop_ids={shop.pk}, source="api", now=now)
     assert result.status == "created", result.errors
     return Case.objects.get(pk=result.case_id)
 

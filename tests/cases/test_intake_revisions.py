@@ -33,7 +33,7 @@ def events():
 def submit(shop, *, rating, now, content="快递太慢了，一个星期才到", **extra):
     item = {"shop": shop.code, "order_no": "RV000001", "rating": rating, "content": content,
             "reviewed_at": "2026-11-17 09:30", "buyer_nick": "t**改评买家", **extra}  # fmt: skip
-    [result] = reviews_submit(items=[item], allowed_shop_ids={shop.pk}, now=now)
+    [result] = reviews_submit(items=[item], allowed_shop_ids={shop.pk}, source="api", now=now)
     assert result.status != "error", result.errors
     return result
 
@@ -58,7 +58,7 @@ def test_improved_rating_inside_the_window_is_a_conversion_candidate_and_fires_t
     assert (revision.rating_before, revision.rating_after, revision.source) == (1, 5, "api")
     assert set(revision.changed_fields) >= {"rating", "rating_text", "content"}
     assert revision.before["content"] == "快递太慢了，一个星期才到" and revision.after["content"] == "商家处理很及时，改为好评"
-    assert events == [("conversion_candidate", case.pk, {"from_rating": 1, "to_rating": 5, "compliance_violations": []})]
+    assert events == [("conversion_candidate", case.pk, {"from_rating": 1, "to_rating": 5, "source": "api", "compliance_violations": []})]
     assert Case.objects.count() == 1
 
 
@@ -87,7 +87,7 @@ def test_worse_rating_flags_the_case_for_escalation_and_the_sweep_to_look_now(sh
     assert (case.rating_worsened_at, case.rating_worsened_from, case.rating_worsened_to) == (later, 3, 1)
     assert case.needs_escalation is True and case.sla_next_check_at == later
     assert case.status == CaseStatus.NEW and case.version == version + 1
-    assert events == [("rating_worsened", case.pk, {"from_rating": 3, "to_rating": 1})]
+    assert events == [("rating_worsened", case.pk, {"from_rating": 3, "to_rating": 1, "source": "api"})]
 
 
 def test_worse_rating_reopens_a_resolved_case(shop, events, django_capture_on_commit_callbacks):

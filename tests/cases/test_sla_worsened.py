@@ -36,7 +36,7 @@ def people(shop, other_shop, make_user):
 def submit(shop, *, rating, now):
     item = {"shop": shop.code, "order_no": "WS000001", "rating": rating, "content": "快递太慢了，一个星期才到",
             "reviewed_at": "2026-11-17 09:30", "buyer_nick": "t**变差买家"}  # fmt: skip
-    [result] = reviews_submit(items=[item], allowed_shop_ids={shop.pk}, now=now)
+    [result] = reviews_submit(items=[item], allowed_shop_ids={shop.pk}, source="api", now=now)
     assert result.status != "error", result.errors
     return result
 

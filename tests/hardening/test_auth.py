@@ -373,7 +373,8 @@ def test_a_view_only_admin_user_is_not_offered_revoke_and_cannot_post_it(make_us
 def test_a_token_of_shop_a_cannot_write_reviews_or_read_cases_of_shop_b(
     make_user, shop, other_shop, policy_pack  # noqa: F811
 ):
-    agent = make_user("agent", shops=[shop, other_shop])  # the user is in both shops, the token in one
+    # the user is in both shops, the token in one; a supervisor, as only roles that may import write reviews
+    agent = make_user("supervisor", shops=[shop, other_shop])
     own_case = triaged_case(shop, assignee=agent)
     foreign_case = triaged_case(other_shop, assignee=agent)
     _, client = new_token(agent, [shop])

@@ -75,7 +75,8 @@ def world(seeded_world, db, settings, tmp_path):
     }
     case = triaged_case(shop)
     api = token_client(people["agent"], [shop])  # before the snapshot: the token is a row too
-    yield {"shop": shop, "people": people, "case": case, "tmp": tmp_path, "api": api}
+    intake_api = token_client(people["supervisor"], [shop])  # reviews: a role that may import them
+    yield {"shop": shop, "people": people, "case": case, "tmp": tmp_path, "api": api, "intake_api": intake_api}
     clear_policy_cache()
 
 
@@ -109,8 +110,8 @@ def _browser(user, lang: str) -> Client:
     return client
 
 
-def _api(user, lang: str, world) -> APIClient:
-    client = world["api"]  # the agent's token, for the shop
+def _api(user, lang: str, world, *, key: str = "api") -> APIClient:
+    client = world[key]  # the agent's token, for the shop (the supervisor's for reviews: "intake_api")
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = lang
     return client
 
@@ -165,7 +166,7 @@ def run_upload_page(case, path, world, lang):
 
 
 def run_api_reviews(case, path, world, lang):
-    client = _api(world["people"]["agent"], lang, world)
+    client = _api(world["people"]["supervisor"], lang, world, key="intake_api")
     response = client.generic("POST", "/api/v1/reviews/", path.read_bytes(),
                               content_type=case.get("content_type", "application/json"))  # fmt: skip
     return response.status_code, _api_messages(response.json())

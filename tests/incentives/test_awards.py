@@ -76,7 +76,8 @@ def test_conversion_with_a_compliance_violation_earns_nothing_and_says_why(agent
 @pytest.mark.parametrize(
     ("extra", "reason"),
     [({"to_rating": 1}, "平台数据未显示评分变好"), ({"revision_allowed": False}, "该平台不允许买家修改评价"),
-     ({"source": "admin"}, "转化不是来自平台数据(导入文件或接口)"),
+     ({"source": "admin"}, "评分变化不是来自平台数据(导入文件或接入令牌)，来源：手工录入"),
+     ({"source": None}, "评分变化不是来自平台数据(导入文件或接入令牌)，来源：未记录来源"),
      ({"revision_until": "2020-01-01T00:00:00+08:00"}, "超出可修改评价期")],
 )  # fmt: skip
 def test_unverified_conversions_are_withheld_with_the_reason(agent, shop, extra, reason):

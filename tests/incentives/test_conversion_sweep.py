@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from django_q.models import Schedule
 
+from cases.models import ReviewRevision
 from incentives.choices import AwardEvent, EntryKind
 from incentives.models import AwardRule, LedgerEntry, WithheldAward
 from incentives.receivers import on_case_event
@@ -19,11 +20,16 @@ from tests.training.conftest import make_case
 pytestmark = pytest.mark.django_db
 
 
-def converted(shop, agent, **fields):
+def converted(shop, agent, *, source="file", **fields):
+    """A case an import marked as converted, with the revision the import recorded (its source is
+    what the sweep pays on: the event it re-sends carries none)."""
     now = timezone.now()
     defaults = {"conversion_candidate_at": now - dt.timedelta(hours=1), "converted_from_rating": 1, "converted_to_rating": 5,
                 "revision_allowed": True, "revision_until": now + dt.timedelta(days=3)}  # fmt: skip
-    return make_case(shop, assignee=agent, status="resolved", **(defaults | fields))
+    case = make_case(shop, assignee=agent, status="resolved", **(defaults | fields))
+    ReviewRevision.objects.create(review=case.review, before={"rating": 1}, after={"rating": 5}, changed_fields=["rating"],
+                                  rating_before=1, rating_after=5, source=source, at=case.conversion_candidate_at or now)  # fmt: skip
+    return case
 
 
 def test_a_conversion_the_ledger_never_heard_of_is_paid_once(agent, shop):
