@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import ApiToken, Buyer, Case, ImportBatch, ImportMapping, Review, ReviewRevision
 from cases.models.intake import MAPPING_HELP, hash_token_key
 from cases.workflow import mask_address, mask_contact_values, mask_phone
+from policies.admin.base import GlobalPolicyAdminMixin
 from reviewdesk.access import visible_shop_ids
 from reviewdesk.models import Shop
 
@@ -143,7 +144,9 @@ class BuyerAdmin(ShopScopedAdmin):
 
 
 @admin.register(ImportMapping)
-class ImportMappingAdmin(admin.ModelAdmin):
+class ImportMappingAdmin(GlobalPolicyAdminMixin, admin.ModelAdmin):
+    """Mappings read every shop's files: changed by the policy owner only (F5), read by managers."""
+
     list_display = ["name", "code", "platforms", "priority", "active", "updated_at"]
     list_filter = ["active"]
     fieldsets = [(None, {"fields": ["code", "name", "platforms", "priority", "active"], "description": MAPPING_HELP}),

@@ -6,12 +6,15 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import NotificationChannel
 from insights.models import InsightSettings, ReportRecipient, WeeklyReport
+from policies.admin.base import GlobalPolicyAdminMixin
 from reviewdesk.access import visible_shop_ids
 from reviewdesk.models import Shop, ShopMembership, User
 
 
 @admin.register(InsightSettings)
-class InsightSettingsAdmin(admin.ModelAdmin):
+class InsightSettingsAdmin(GlobalPolicyAdminMixin, admin.ModelAdmin):
+    """One row for every shop's dashboard: changed by the policy owner only (F5), read by managers."""
+
     list_display = ["__str__", "courier_threshold_percent", "courier_months", "updated_at"]
 
     def has_add_permission(self, request):

@@ -15,14 +15,9 @@ from openpyxl import Workbook
 
 from insights.selectors.weekly import WeeklyData
 from insights.tables import Table
+from reviewdesk.spreadsheets import safe_text
 
 SHEET_FORBIDDEN = re.compile(r"[\[\]\*\?/\\:]")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _cell(value):

@@ -6,3 +6,8 @@ class PoliciesConfig(AppConfig):
     name = "policies"
     verbose_name = _("规则策略")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from policies.scope import register_policy_scopes
+
+        register_policy_scopes()

@@ -13,6 +13,7 @@ from policies.choices import Channel
 from policies.models import ComplianceRule
 from policies.models.base import split_codes
 from policies.models.sla import MIDNIGHT
+from reviewdesk.access import restrict
 from reviewdesk.choices import Platform
 from reviewdesk.models import Shop
 
@@ -198,9 +199,11 @@ class SandboxForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
     )  # fmt: skip
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["platform"].widget.attrs["autofocus"] = True
+        if user is not None:  # the global defaults, or one of the user's own shops
+            self.fields["shop"].queryset = restrict(self.fields["shop"].queryset, user)
 
     def clean(self):
         data = super().clean()

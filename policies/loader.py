@@ -20,14 +20,16 @@ default. When both exist:
 Issue types are global (shops override the rules that use them, not the taxonomy).
 
 Caching. Snapshots are cached per process, keyed by (shop id, platform), and revalidated on every
-call by one cheap query (row counts, max ids, max ``updated_at`` and the history tables' latest
-change), so a 100,000-row import that loads its policy once per shop pays for the rules once, and
-an admin edit is seen by the next ``load_policy``. Writes that bypass ``save()`` (``QuerySet.update``)
-are not seen until ``clear_policy_cache()``.
+call by one primary-key read of the policy stamp (``policies.models.PolicyStamp``), which database
+triggers bump in the same transaction as ANY write to a rule or child row (admin, import, API, shell,
+``QuerySet.update``, data migrations). So a 100,000-row import that loads its policy once per shop pays
+for the rules once, and every process sees a committed change on its next ``load_policy`` (the
+caching interval is zero: no change waits for a timer or a restart).
 """
 
 from __future__ import annotations
 
+import secrets
 import string
 import threading
 
@@ -60,9 +62,7 @@ from policies.engine.policy import (
 from policies.models import (
     AppealChecklist,
     BusinessCalendar,
-    CalendarException,
     ClassificationRule,
-    CompensationOption,
     CompensationRule,
     ComplianceRule,
     ContactLimit,
@@ -71,8 +71,8 @@ from policies.models import (
     FollowUpStep,
     IssueType,
     MaliciousSignal,
-    OpeningHours,
     PlatformRule,
+    PolicyStamp,
     ReplyTemplate,
     SlaTier,
 )
@@ -80,35 +80,34 @@ from policies.models.base import split_codes, split_lines
 
 __all__ = ["clear_policy_cache", "load_policy", "policy_stamp"]
 
-_RULE_MODELS = (
-    PlatformRule, ClassificationRule, MaliciousSignal, SlaTier, BusinessCalendar, CustomerTier,
-    CompensationRule, ReplyTemplate, ComplianceRule, FollowUpPlan, AppealChecklist, ContactLimit,
-)  # fmt: skip
-_CHILD_MODELS = (OpeningHours, CalendarException, CompensationOption, FollowUpStep)
 _MAX_CACHED = 256
 _cache: dict[tuple, Policy] = {}
 _lock = threading.Lock()
 
 
 def clear_policy_cache() -> None:
-    """Forget every cached snapshot (after writes that bypass ``save()``, e.g. ``QuerySet.update``)."""
+    """Forget every cached snapshot (tests and ``seed_policies``; writes need not call it: the stamp
+    changes with every write)."""
     with _lock:
         _cache.clear()
 
 
 def policy_stamp() -> tuple:
-    """One query that changes whenever any rule row is added, edited or deleted through the ORM."""
-    qn = connection.ops.quote_name
-    parts = []
-    for model in _RULE_MODELS:
-        parts.append(f"SELECT COUNT(*), MAX({qn('id')}), MAX({qn('updated_at')}) FROM {qn(model._meta.db_table)}")
-    for model in _CHILD_MODELS:
-        parts.append(f"SELECT COUNT(*), MAX({qn('id')}), NULL FROM {qn(model._meta.db_table)}")
-    history = IssueType.history.model._meta.db_table
-    parts.append(f"SELECT COUNT(*), MAX({qn('history_id')}), MAX({qn('history_date')}) FROM {qn(history)}")
+    """The policy stamp (one indexed row). A database flushed by tests has lost the row: it is put back
+    with a random token, so no snapshot cached before the flush can match it."""
+    table = connection.ops.quote_name(PolicyStamp._meta.db_table)
+    select = f"SELECT version, token FROM {table} WHERE id = 1"
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts))
-        return (connection.alias, *(tuple(str(v) for v in row) for row in cursor.fetchall()))
+        cursor.execute(select)
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(
+                f"INSERT INTO {table} (id, version, token) VALUES (1, 0, %s) ON CONFLICT (id) DO NOTHING",
+                [secrets.randbits(62)],
+            )
+            cursor.execute(select)
+            row = cursor.fetchone()
+    return (connection.alias, *row)
 
 
 def load_policy(*, shop=None, platform: str) -> Policy:

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from tablib import Dataset
 
 from policies.resources import PACK_RESOURCES, PolicyResource
+from reviewdesk.access import restrict
+from reviewdesk.spreadsheets import safe_cell
 
 _SHEET_FORBIDDEN = str.maketrans({c: "、" for c in "/\\?*[]:"})
 
@@ -83,18 +85,27 @@ class PackError(Exception):
 # --- export ----------------------------------------------------------------------------------------
 
 
-def export_datasets() -> list[tuple[str, Dataset]]:
-    """Each sheet's name and cells, with native types (numbers, times, booleans) as they go to Excel."""
-    return [(sheet_name(cls), cls().export(force_native_type=True)) for cls in PACK_RESOURCES]
+def export_datasets(user=None) -> list[tuple[str, Dataset]]:
+    """Each sheet's name and cells, with native types (numbers, times, booleans) as they go to Excel.
+    With ``user``, only the rows they may see (global rules and their shops'); without, every row (the
+    operator's ``policy_pack`` command)."""
+    sheets = []
+    for cls in PACK_RESOURCES:
+        resource = cls()
+        queryset = resource.get_queryset()
+        if user is not None:
+            queryset = restrict(queryset, user)
+        sheets.append((sheet_name(cls), resource.export(queryset=queryset, force_native_type=True)))
+    return sheets
 
 
-def export_pack() -> bytes:
+def export_pack(user=None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for name, dataset in export_datasets():
+    for name, dataset in export_datasets(user):
         sheet = workbook.create_sheet(title=name)
         sheet.append(list(dataset.headers))
         for row in dataset:
@@ -110,7 +121,7 @@ def export_pack() -> bytes:
 
 
 def _cell(value):
-    return None if value == "" else value
+    return None if value == "" else safe_cell(value)
 
 
 # --- import ----------------------------------------------------------------------------------------
@@ -168,7 +179,9 @@ def _check_archive(data: bytes) -> None:
 
 
 def import_pack(data: bytes, *, dry_run: bool, user=None) -> PackReport:
-    """Validate (and unless ``dry_run`` write) a whole pack in one transaction; see the module doc."""
+    """Validate (and unless ``dry_run`` write) a whole pack in one transaction; see the module doc.
+    ``user`` (every web path passes it) may write only what ``policies.scope`` allows: a row beyond
+    their reach is a row error and nothing is written. No user: the operator's command."""
     report = PackReport(dry_run=dry_run)
     try:
         sheets = read_pack(data)

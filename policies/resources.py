@@ -11,15 +11,17 @@ workbook exported in English mode still imports.
 
 import datetime as dt
 
-from django.core.exceptions import MultipleObjectsReturned
+from django.core.exceptions import NON_FIELD_ERRORS, MultipleObjectsReturned
 from django.db.models import CharField, DateField, DateTimeField, F, TextField
 from django.utils import translation
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
 from policies import models as m
+from policies.scope import write_refusal
 from reviewdesk.models import Shop
+from reviewdesk.spreadsheets import SafeExportResource, read_cell
 
 SHOP_COLUMN = "店铺"
 
@@ -110,8 +112,10 @@ def readonly_field(attribute, column):
     return fields.Field(attribute=attribute, column_name=column, readonly=True)
 
 
-class PolicyResource(resources.ModelResource):
-    """Common options: natural keys, model validation on import, one transaction, Chinese headers."""
+class PolicyResource(SafeExportResource):
+    """Common options: natural keys, model validation on import, one transaction, Chinese headers;
+    exported text passes the formula guard (``SafeExportResource``) and an imported cell loses the
+    guard's apostrophe again (``read_cell``), so export → import gives back the same rules."""
 
     class Meta:
         clean_model_instances = True
@@ -141,6 +145,28 @@ class PolicyResource(resources.ModelResource):
                     field.widget, YesNoWidget
                 ):
                     field.widget = YesNoWidget()
+
+    def before_import(self, dataset, **kwargs):
+        # Who imports: each row is checked against their reach (``validate_instance``). No user is an
+        # operator's command (``policy_pack import``), which may write anything.
+        self._importer = kwargs.get("user")
+        super().before_import(dataset, **kwargs)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """A row the importer may not write (a global rule without the policy owner's permission,
+        another shop's rule, a global-only model) is an invalid row: nothing of the file is written.
+        Asked only for rows that would be saved: an unchanged global row of a re-imported export passes."""
+        errors = dict(import_validation_errors or {})
+        refusal = write_refusal(getattr(self, "_importer", None), instance)
+        if refusal is not None:
+            field, message = refusal
+            errors.setdefault(field or NON_FIELD_ERRORS, []).append(message)
+        super().validate_instance(instance, errors, validate_unique)
+
+    def before_import_row(self, row, **kwargs):
+        for column in list(row.keys()):
+            row[column] = read_cell(row[column])
+        super().before_import_row(row, **kwargs)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         # A new row whose values all equal the model defaults is still new (import-export would skip it).

@@ -1,7 +1,10 @@
 """The managers' policy tools beside the admin: policy pack export/import and the policy sandbox.
 
 They render inside the admin's look (``admin.site.each_context``) and are wrapped in
-``admin.site.admin_view``: anyone not logged in as staff is sent to the admin login.
+``admin.site.admin_view``: anyone not logged in as staff is sent to the admin login. Both follow the
+policy scope (``policies.scope``): the export holds the global rules and the user's shops' rules, an
+import writes nothing beyond the user's reach, and the sandbox tries the global rules or one of the
+user's shops.
 """
 
 import datetime as dt
@@ -57,7 +60,7 @@ def pack_export(request):
         raise PermissionDenied
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(
-        export_pack(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        export_pack(user=request.user), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="policy-pack-{stamp}.xlsx"'
     return response
@@ -134,7 +137,7 @@ def sandbox(request):
     if not can_use_sandbox(request.user):
         raise PermissionDenied
     decision = explanation = None
-    form = SandboxForm(request.POST or None, initial={"received_at": _now_minute()})
+    form = SandboxForm(request.POST or None, initial={"received_at": _now_minute()}, user=request.user)
     if request.method == "POST" and form.is_valid():
         decision, explanation = _decide(form)
     return TemplateResponse(

@@ -20,3 +20,14 @@ class Role(models.TextChoices):
     LEGAL = "legal", _("法务")
     MANAGER = "manager", _("运营经理")
     HR = "hr", _("人事")
+
+
+class AdminRole(models.TextChoices):
+    """Roles of the back office that work no case: they are groups like ``Role`` (same table in
+    ``reviewdesk.roles``), but no case, SLA tier or approval is routed to them, so they stay out of the
+    ``Role`` choices that those fields store.
+
+    The policy owner changes the global rules (a rule without a shop, issue types, import mappings,
+    insight settings): ``policies.change_global_policy``. A manager changes his shops' overrides only."""
+
+    POLICY_OWNER = "policy_owner", _("规则负责人")

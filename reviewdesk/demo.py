@@ -25,8 +25,10 @@ DEMO_USERS = [
     ("legal1", "legal", "赵律师(法务)", ALL),
     ("manager1", "manager", "孙经理(运营)", ALL),
     ("hr1", "hr", "周人事", ALL),
+    # The policy owner edits the global rules; manager1 edits his shops' overrides only.
+    ("owner1", "policy_owner", "吴总监(规则负责人)", ALL),
 ]
-STAFF_ROLES = {"manager", "hr"}
+STAFF_ROLES = {"manager", "hr", "policy_owner"}
 
 
 def ensure_demo_org() -> tuple[dict[str, Shop], dict[str, User]]:

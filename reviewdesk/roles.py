@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
-from reviewdesk.choices import Role
+from reviewdesk.choices import AdminRole, Role
 
 POLICY_MODELS = [
     "platformrule", "issuetype", "classificationrule", "malicioussignal", "slatier", "businesscalendar",
@@ -35,9 +35,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # django-axes: see who is locked out of logging in, and unlock them by deleting the attempt.
     + ["axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog", "axes.view_accessfailurelog"],
     Role.HR: ["reviewdesk.view_user", "reviewdesk.view_shop"],
+    # The global rules of every shop (a rule without a shop, issue types) and the global settings of
+    # later apps that decide for every shop (import mappings, insight settings): named here as strings,
+    # so that no upward import is needed (a name whose app is not installed is skipped).
+    AdminRole.POLICY_OWNER: _crud("policies", POLICY_MODELS)
+    + ["policies.change_global_policy", "reviewdesk.view_shop"]
+    + _crud("cases", ["importmapping"])
+    + _crud("insights", ["insightsettings"]),
 }
 # Roles whose members work in the Django admin (is_staff is set for them by demo_data / user admin).
-ADMIN_ROLES = {Role.MANAGER, Role.HR}
+ADMIN_ROLES = {Role.MANAGER, Role.HR, AdminRole.POLICY_OWNER}
 # Roles that work or oversee cases. HR is a member of its shops (payouts are scoped by shop) but reads
 # no case, queue or evidence: see works_cases().
 CASE_ROLES = frozenset({str(Role.AGENT), str(Role.SUPERVISOR), str(Role.LEGAL), str(Role.MANAGER)})

@@ -7,16 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from reviewdesk.spreadsheets import safe_text
 from training.models import Score
 from training.periods import parse_period
 from training.selectors import visible_agents
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def scores_for_export(*, period: str, viewer):

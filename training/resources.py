@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import tablib
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from import_export import fields, resources
+from import_export import fields
 
 from reviewdesk.models import User
+from reviewdesk.spreadsheets import SafeExportResource
 from training.choices import ScoreSource
 from training.errors import TrainingError
 from training.models import Score, TrainingModule
@@ -50,7 +51,7 @@ class ResolvedRow:
     note: str
 
 
-class ScoreImportResource(resources.ModelResource):
+class ScoreImportResource(SafeExportResource):
     employee = fields.Field(attribute="agent__employee_code", column_name=COL_EMPLOYEE, readonly=True)
     module_code = fields.Field(attribute="module__code", column_name=COL_MODULE, readonly=True)
     period = fields.Field(attribute="period", column_name=COL_PERIOD, readonly=True)

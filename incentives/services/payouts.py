@@ -35,18 +35,13 @@ from django.utils.translation import gettext as _
 from incentives.choices import AwardEvent, EntryKind, PeriodStatus, Unit
 from incentives.models import AwardRule, LedgerEntry, PayoutLine, Period
 from incentives.services.periods import PeriodSpan, parse_span, periods_of
+from reviewdesk.spreadsheets import safe_text  # the one formula guard; re-exported for callers
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 AMOUNT_FORMAT = "0.00"  # money, points, days: native numbers shown with two decimals
 COUNT_FORMAT = "0"  # ids and counts
 FIXED_DOC_TIME = dt.datetime(2000, 1, 1)
-
-
-def safe_text(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 @dataclass

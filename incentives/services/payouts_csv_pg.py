@@ -13,8 +13,9 @@ from django.db import connection, transaction
 
 from incentives.choices import AwardEvent, EntryKind, Unit
 from incentives.models import Account, AwardRule, LedgerEntry, Period
+from reviewdesk.spreadsheets import FORMULA_START_PATTERN
 
-FORMULA_START = r"^[-=+@\t\r]"
+FORMULA_START = FORMULA_START_PATTERN  # reviewdesk.spreadsheets.safe_cell's rule, as SQL
 
 
 def _safe(expr: str) -> str:

@@ -1,5 +1,6 @@
 """What every policy admin shares: history (who/when/what, revert), XLSX/CSV import-export with the
-dry-run preview, the global/shop scope filter, read-only bookkeeping and the link to decided cases."""
+dry-run preview, the global/shop scope filter, read-only bookkeeping, the link to decided cases, and
+the scope of who may change what (``PolicyScopedAdmin``, the rules of ``policies.scope``)."""
 
 from django.contrib import admin
 from django.utils.html import format_html
@@ -9,6 +10,9 @@ from import_export.formats import base_formats
 
 from policies.forms import PolicyAdminForm
 from policies.hooks import case_link_for, rule_case_links
+from policies.scope import can_change_global_policy, shop_path, write_refusal
+from reviewdesk.access import CHANGE, restrict
+from reviewdesk.admin_scope import ShopScopedAdminMixin
 from reviewdesk.history_admin import HistoryAdmin
 
 
@@ -73,6 +77,85 @@ class ScopeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class GlobalPolicyAdminMixin:
+    """The admin of a global setting that decides for every shop and has no shop of its own (other
+    apps' import mappings, insight settings): readable as before, but adding, changing and deleting
+    need the policy owner's permission (``policies.change_global_policy``; a superuser holds it)."""
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request, *args) and can_change_global_policy(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and can_change_global_policy(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and can_change_global_policy(request.user)
+
+
+class PolicyScopedAdmin(ShopScopedAdminMixin):
+    """A manager changes the rules of his shops; global rules and global-only models need the policy
+    owner's permission (``policies.scope``), and stay readable to every manager.
+
+    On top of ``ShopScopedAdminMixin`` (rows, choices and object permissions by shop, a global row
+    changed only with ``policies.change_global_policy``):
+
+    - the shop of a rule is required for a manager without that permission (he cannot make a rule
+      global), and the parent of a child row (the rule of a compensation option) is offered only among
+      the parents he may change;
+    - a global-only model (issue types) can be added, changed and deleted only with the permission;
+    - every form (change page, the history's revert, inline parents) is checked once more when it is
+      validated, so no path saves a row outside his reach (``write_refusal``): an error, nothing saved.
+    """
+
+    def _global_only(self) -> bool:
+        return shop_path(self.model) is None
+
+    def scope_choices(self, request, db_field, queryset):
+        path = shop_path(self.model)
+        if path and "__" in path and db_field.name == path.split("__")[0]:
+            return restrict(queryset, request.user, CHANGE)
+        return super().scope_choices(request, db_field, queryset)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if (
+            formfield is not None
+            and db_field.name == "shop"
+            and shop_path(self.model) == "shop"
+            and not can_change_global_policy(request.user)
+        ):
+            formfield.required = True
+            formfield.help_text = _("你只能为自己所属的店铺设置覆盖规则；全局规则由规则负责人维护。")
+        return formfield
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        user = request.user
+
+        class ScopedForm(form):
+            def _post_clean(self):
+                super()._post_clean()
+                refusal = write_refusal(user, self.instance)
+                if refusal is not None:
+                    field, message = refusal
+                    self.add_error(field if field in self.fields else None, message)
+
+        ScopedForm.__name__ = form.__name__
+        return ScopedForm
+
+    def has_add_permission(self, request, *args):
+        allowed = super().has_add_permission(request, *args)
+        return allowed and (not self._global_only() or can_change_global_policy(request.user))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (not self._global_only() or can_change_global_policy(request.user))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (not self._global_only() or can_change_global_policy(request.user))
+
+
 class ImportExportRules(ImportExportMixin):
     """XLSX and CSV; importing needs add and change permission (managers), exporting view permission."""
 
@@ -89,11 +172,11 @@ class ImportExportRules(ImportExportMixin):
         return self.has_view_permission(request)
 
 
-class ChildAdmin(ImportExportRules, admin.ModelAdmin):
+class ChildAdmin(PolicyScopedAdmin, ImportExportRules, admin.ModelAdmin):
     """A model normally edited inline on its parent, registered for its own import/export."""
 
 
-class PolicyAdmin(ImportExportRules, HistoryAdmin):
+class PolicyAdmin(PolicyScopedAdmin, ImportExportRules, HistoryAdmin):
     """Base admin of a rule (PolicyBase or IssueType). Subclasses set ``resource_classes`` and lists."""
 
     form = PolicyAdminForm

@@ -1,4 +1,5 @@
-"""The managers' admin of every policy model."""
+"""The managers' admin of every policy model (scoped: ``policies.admin.base.PolicyScopedAdmin``; the
+inlines of a rule follow its parent: read-only on a rule the user may not change)."""
 
 from django.contrib import admin
 from django.db.models import Count, Q
@@ -8,6 +9,7 @@ from policies import models as m
 from policies import resources as r
 from policies.admin.base import ChildAdmin, PolicyAdmin, ScopeFilter
 from policies.forms import CompensationOptionFormSet, ComplianceRuleAdminForm, OpeningHoursFormSet
+from reviewdesk.admin_scope import ScopedStackedInline, ScopedTabularInline
 from reviewdesk.choices import Platform
 
 SCOPE_FILTERS = [ScopeFilter, ("shop", admin.RelatedOnlyFieldListFilter)]
@@ -97,13 +99,13 @@ class SlaTierAdmin(PolicyAdmin):
         return _minutes(obj.first_response_minutes)
 
 
-class OpeningHoursInline(admin.TabularInline):
+class OpeningHoursInline(ScopedTabularInline):
     model = m.OpeningHours
     formset = OpeningHoursFormSet
     extra = 0
 
 
-class CalendarExceptionInline(admin.TabularInline):
+class CalendarExceptionInline(ScopedTabularInline):
     model = m.CalendarException
     extra = 0
 
@@ -152,7 +154,7 @@ class CustomerTierAdmin(PolicyAdmin):
     search_fields = ["code", "name"]
 
 
-class CompensationOptionInline(admin.StackedInline):
+class CompensationOptionInline(ScopedStackedInline):
     model = m.CompensationOption
     formset = CompensationOptionFormSet
     extra = 0
@@ -261,7 +263,7 @@ class ComplianceRuleAdmin(PolicyAdmin):
         )
 
 
-class FollowUpStepInline(admin.TabularInline):
+class FollowUpStepInline(ScopedTabularInline):
     model = m.FollowUpStep
     extra = 0
     autocomplete_fields = ["template"]

@@ -4,10 +4,12 @@ from policies.models.compensation import CompensationOption, CompensationRule, C
 from policies.models.messaging import ComplianceRule, ReplyTemplate
 from policies.models.platform import PlatformRule
 from policies.models.sla import BusinessCalendar, CalendarException, OpeningHours, SlaTier
+from policies.models.stamp import PolicyStamp
 from policies.models.workflow import AppealChecklist, ContactLimit, FollowUpPlan, FollowUpStep
 
 __all__ = [
     "AppealChecklist", "BusinessCalendar", "CalendarException", "ClassificationRule", "CompensationOption",
     "CompensationRule", "ComplianceRule", "ContactLimit", "CustomerTier", "FollowUpPlan", "FollowUpStep",
-    "IssueType", "MaliciousSignal", "OpeningHours", "PlatformRule", "PolicyBase", "ReplyTemplate", "SlaTier",
+    "IssueType", "MaliciousSignal", "OpeningHours", "PlatformRule", "PolicyBase", "PolicyStamp", "ReplyTemplate",
+    "SlaTier",
 ]  # fmt: skip

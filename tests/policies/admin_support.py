@@ -8,8 +8,15 @@ from policies import models as m
 
 
 @pytest.fixture
-def manager(make_user):
-    return make_user("manager", is_staff=True, username="manager1")
+def manager(make_user, shop, other_shop):
+    """A manager of both test shops who is also the policy owner: these tests edit global rules and
+    both shops' overrides (tests/policies/test_policy_scope.py covers the manager of one shop without
+    the owner's permission)."""
+    from django.contrib.auth.models import Group
+
+    user = make_user("manager", is_staff=True, username="manager1", shops=[shop, other_shop])
+    user.groups.add(Group.objects.get(name="policy_owner"))
+    return user
 
 
 @pytest.fixture
