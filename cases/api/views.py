@@ -18,6 +18,7 @@ from cases.api.serializers import (
 )
 from cases.choices import IntakeSource, RowStatus
 from cases.models import ApiToken
+from cases.models.intake import TokenScope
 from cases.services.submit import may_import_reviews, reviews_submit
 
 MAX_ITEMS = 1000
@@ -51,7 +52,7 @@ class PlatformIntakeOnly(BasePermission):
         token = request.auth
         if not isinstance(token, ApiToken):
             return False
-        if not getattr(token, "has_scope", lambda name: True)("intake"):  # a token without the intake scope
+        if not token.has_scope(TokenScope.INTAKE):
             self.message = _("该接口令牌没有 intake(评价接入)权限，不能提交评价。")
             return False
         if not may_import_reviews(token.user):
@@ -63,7 +64,7 @@ class PlatformIntakeOnly(BasePermission):
 class ReviewIntakeView(APIView):
     authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, PlatformIntakeOnly]
-    required_scope = "intake"  # the token scope this endpoint needs (PlatformIntakeOnly checks it)
+    required_scope = TokenScope.INTAKE  # the token scope this endpoint needs (PlatformIntakeOnly checks it)
     parser_classes = [StrictJSONParser]
 
     def handle_exception(self, exc):

@@ -38,7 +38,6 @@ INPUT_FIELDS = (
 
 # Who may bring platform data in: the roles of the upload page (cases.views.intake.UPLOAD_ROLES).
 IMPORT_ROLES = frozenset({str(Role.SUPERVISOR), str(Role.MANAGER)})
-INTEGRATION_FLAGS = ("is_integration", "is_integration_account")  # the User flag of an integration account
 
 
 def may_import_reviews(user) -> bool:
@@ -48,7 +47,7 @@ def may_import_reviews(user) -> bool:
     a review they wrote could open a case to work or a conversion to be paid for."""
     if user is None or not getattr(user, "is_active", False):
         return False
-    if user.is_superuser or any(getattr(user, flag, False) is True for flag in INTEGRATION_FLAGS):
+    if user.is_superuser or user.is_integration:
         return True
     return bool(user_roles(user) & IMPORT_ROLES)
 
