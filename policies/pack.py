@@ -12,7 +12,6 @@ gives the same cells, ids and version counters aside).
 from __future__ import annotations
 
 import io
-import zipfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -24,6 +23,7 @@ from tablib import Dataset
 from policies.resources import PACK_RESOURCES, PolicyResource
 from reviewdesk.access import restrict
 from reviewdesk.spreadsheets import safe_cell
+from reviewdesk.workbooks import WorkbookError, WorkbookRefused, check_workbook
 
 _SHEET_FORBIDDEN = str.maketrans({c: "、" for c in "/\\?*[]:"})
 
@@ -129,7 +129,7 @@ def _cell(value):
 
 def read_pack(data: bytes) -> dict[str, tuple[Dataset, list[int]]]:
     """Sheet name → (dataset of the non-blank rows, their Excel row numbers). Raises PackError."""
-    _check_archive(data)
+    check_workbook_file(data)
     from openpyxl import load_workbook
 
     try:
@@ -163,19 +163,22 @@ def read_pack(data: bytes) -> dict[str, tuple[Dataset, list[int]]]:
     return sheets
 
 
-def _check_archive(data: bytes) -> None:
-    if len(data) > settings.IMPORT_MAX_BYTES:
-        raise PackError(_("文件过大(上限 %(mb)s MB)。") % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
+def check_workbook_file(data: bytes) -> None:
+    """The one workbook guard (``reviewdesk.workbooks``: size, decompression bombs, every sheet's declared
+    and real extent) in the words of the pack's and the admin's import pages, as a ``PackError``; run
+    before openpyxl inflates or allocates anything (also by ``policies.admin.base.CheckedXLSX``)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            inflated = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise PackError(_("无法读取文件：请上传由“导出规则包”生成的 .xlsx 工作簿。"))
-    if (
-        inflated > settings.IMPORT_MAX_UNCOMPRESSED_BYTES
-        or inflated > max(len(data), 1) * settings.IMPORT_MAX_COMPRESSION_RATIO
-    ):
-        raise PackError(_("文件解压后过大，拒绝读取。"))
+        check_workbook(data)
+    except WorkbookRefused as exc:
+        if exc.code == WorkbookError.FILE_TOO_BIG:
+            message = _("文件过大(上限 %(mb)s MB)。") % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
+        elif exc.code == WorkbookError.CORRUPT_FILE:
+            message = _("无法读取文件：请上传由“导出规则包”生成的 .xlsx 工作簿。")
+        elif exc.code == WorkbookError.ZIP_BOMB:
+            message = _("文件解压后过大，拒绝读取。")
+        else:  # a sheet too large: the guard's message names the sheet and its extent
+            message = exc.message
+        raise PackError(message) from exc
 
 
 def import_pack(data: bytes, *, dry_run: bool, user=None) -> PackReport:

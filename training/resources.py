@@ -186,16 +186,17 @@ class ScoreImportResource(SafeExportResource):
 
 def read_dataset(content: bytes, filename: str) -> tablib.Dataset:
     """XLSX or CSV (UTF-8 with or without BOM, GBK/GB18030) → Dataset. Raises ValueError in Chinese."""
-    from cases.errors import IntakeError
-    from cases.intake.files import FileRejected, check_encoding, check_zip
+    from cases.intake.files import FileRejected, check_encoding
+    from reviewdesk.workbooks import WorkbookError, WorkbookRefused, check_workbook
 
     name = filename.lower()
     if name.endswith(".xlsx"):
-        try:
-            check_zip(content)  # the intake's decompression-bomb limits, before openpyxl inflates anything
-        except FileRejected as exc:
-            if exc.code == IntakeError.ZIP_BOMB:
-                raise ValueError(exc.message)  # any other damage gets the message below from openpyxl's failure
+        try:  # the one workbook guard: bombs and sheets too large, refused before openpyxl allocates them
+            check_workbook(content)
+        except WorkbookRefused as exc:
+            if exc.code == WorkbookError.CORRUPT_FILE:
+                raise ValueError(_("无法读取该XLSX文件，请确认文件未损坏。"))
+            raise ValueError(exc.message)
         try:
             return tablib.Dataset().load(io.BytesIO(content), format="xlsx")
         except Exception:

@@ -1,7 +1,9 @@
 """Reading an uploaded export into rows of cell values, with the guards applied first.
 
 XLSX goes through python-calamine, which reads cached cell values and never evaluates formulas;
-before it sees the bytes the zip directory is checked against the decompression-bomb limits. CSV
+before it sees the bytes the one workbook guard (``reviewdesk.workbooks``) checks the zip directory
+against the decompression-bomb limits and every sheet's declared and real extent against the row,
+column and cell limits (calamine allocates the whole rectangle up to the furthest cell). CSV
 is decoded as UTF-8 (with or without BOM), else GB18030 (a superset of GBK), and its dialect sniffed
 by the csv module.
 """
@@ -10,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from cases.errors import IntakeError
+from reviewdesk.workbooks import WorkbookError, WorkbookRefused, check_workbook
 
 
 class FileRejected(Exception):
@@ -53,30 +55,22 @@ def check_size(size: int) -> None:
         )
 
 
-def check_zip(data: bytes) -> None:
-    """Refuse an XLSX whose members would inflate past the limits, reading only the zip directory."""
+# The guard's refusals in the intake's error codes (a sheet too wide or too large is a file too big).
+_WORKBOOK_CODES = {
+    WorkbookError.FILE_TOO_BIG: IntakeError.FILE_TOO_BIG,
+    WorkbookError.CORRUPT_FILE: IntakeError.CORRUPT_FILE,
+    WorkbookError.ZIP_BOMB: IntakeError.ZIP_BOMB,
+    WorkbookError.TOO_MANY_ROWS: IntakeError.TOO_MANY_ROWS,
+    WorkbookError.SHEET_TOO_LARGE: IntakeError.FILE_TOO_BIG,
+}
+
+
+def check_xlsx(data: bytes) -> None:
+    """Refuse an XLSX that calamine could not read within the limits, before it allocates anything."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise FileRejected(IntakeError.CORRUPT_FILE, _("文件不是有效的XLSX(无法作为压缩包打开)，可能已损坏或只是改了扩展名。"))
-    total = sum(info.file_size for info in infos)
-    if total > settings.IMPORT_MAX_UNCOMPRESSED_BYTES:
-        raise FileRejected(
-            IntakeError.ZIP_BOMB,
-            _("XLSX解压后过大(%(size)s，上限 %(max)s)，已拒绝，疑似压缩炸弹。")
-            % {"size": _mb(total), "max": _mb(settings.IMPORT_MAX_UNCOMPRESSED_BYTES)},
-        )
-    for info in infos:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > 1024 * 1024 and ratio > settings.IMPORT_MAX_COMPRESSION_RATIO:
-            raise FileRejected(
-                IntakeError.ZIP_BOMB,
-                _("XLSX中的“%(name)s”压缩比异常(%(ratio)d:1，上限 %(max)d:1)，已拒绝，疑似压缩炸弹。")
-                % {"name": info.filename, "ratio": ratio, "max": settings.IMPORT_MAX_COMPRESSION_RATIO},
-            )
-    if "xl/workbook.xml" not in {info.filename for info in infos}:
-        raise FileRejected(IntakeError.CORRUPT_FILE, _("压缩包里没有Excel工作簿，文件不是有效的XLSX。"))
+        check_workbook(data)
+    except WorkbookRefused as exc:
+        raise FileRejected(_WORKBOOK_CODES[exc.code], exc.message) from exc
 
 
 def _too_many_rows(count: int) -> FileRejected:
@@ -90,7 +84,7 @@ def read_xlsx(data: bytes) -> Iterator[Sheet]:
     """Yields the visible sheets one at a time (the caller stops at the first recognisable one)."""
     from python_calamine import CalamineWorkbook
 
-    check_zip(data)
+    check_xlsx(data)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = workbook.sheet_names

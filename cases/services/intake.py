@@ -8,13 +8,23 @@ Entry points (keyword-only):
 The rows it has validated go through ``cases.services.ingest.reviews_ingest``, the core shared with
 the API, the admin and the demo data (chunked, COPY on PostgreSQL, a number of queries that does
 not grow with the number of rows; imports of one shop serialised by locking the shop row).
+
+The upload page keeps a previewed file until it is confirmed (``staged_preview_*``): each preview
+under its own random key in ``VAR_DIR/import-staging/``, deleted when confirmed or cancelled, and by
+``staged_previews_sweep`` (django-q, hourly) once older than ``IMPORT_STAGING_MAX_AGE_HOURS`` — a
+buyer's export abandoned on the preview page must not stay on disk for ever.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -108,3 +118,65 @@ def reviews_import_file(*, shop: Shop, data: bytes, file_name: str, by=None, dry
     result.batch_id = None if dry_run else outcome.batch_id
     result.seconds = time.monotonic() - started
     return result
+
+
+# --- previews staged for the upload page -------------------------------------------------------------
+
+_STAGING_KEY = re.compile(r"[0-9a-f]{32}")
+
+
+def _staging_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "import-staging"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _staged_path(key: str) -> Path | None:
+    # The key comes back in a signed token; checking its shape as well keeps any other path out.
+    return _staging_dir() / key if isinstance(key, str) and _STAGING_KEY.fullmatch(key) else None
+
+
+def staged_preview_put(*, data: bytes) -> str:
+    """Keep a previewed file for its confirmation; returns its key (random: two people previewing the
+    same file each have their own copy, so one's cancel does not remove the other's)."""
+    key = secrets.token_hex(16)
+    (_staging_dir() / key).write_bytes(data)
+    return key
+
+
+def staged_preview_read(*, key: str) -> bytes | None:
+    """The staged bytes, or None when the key is malformed, already used, cancelled or swept."""
+    path = _staged_path(key)
+    if path is None or not path.is_file():
+        return None
+    return path.read_bytes()
+
+
+def staged_preview_discard(*, key: str) -> bool:
+    """Delete a staged preview (confirmed or cancelled); True when there was one."""
+    path = _staged_path(key)
+    if path is None or not path.is_file():
+        return False
+    path.unlink(missing_ok=True)
+    return True
+
+
+def staged_previews_sweep(*, max_age: timedelta | None = None) -> dict:
+    """Delete every staged file older than ``max_age`` (default ``IMPORT_STAGING_MAX_AGE_HOURS``), by
+    its modification time; the hourly django-q schedule runs it (migration cases.0013). Files of any
+    name are swept, so previews staged before the random keys (named by their SHA-256) go too."""
+    max_age = max_age if max_age is not None else timedelta(hours=settings.IMPORT_STAGING_MAX_AGE_HOURS)
+    cutoff = time.time() - max_age.total_seconds()
+    deleted = kept = 0
+    for path in _staging_dir().iterdir():
+        try:
+            if not path.is_file():
+                continue
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                deleted += 1
+            else:
+                kept += 1
+        except FileNotFoundError:  # confirmed or cancelled meanwhile
+            continue
+    return {"deleted": deleted, "kept": kept}

@@ -1,14 +1,15 @@
 """The upload page: choose shop and file → dry-run preview with every row error → confirm → result.
 
-The previewed bytes are kept in a private staging folder under their SHA-256; the confirm form
-carries a signed token (shop, user, hash, name), so confirming imports exactly the file that was
-previewed, re-validated from scratch, and a tampered or stale token changes nothing.
+The previewed bytes are staged (``cases.services.intake.staged_preview_*``) under a random key; the
+confirm form carries a signed token (shop, user, hash, name, key), so confirming imports exactly the
+file that was previewed, re-validated from scratch, and a tampered or stale token changes nothing.
+The staged file is deleted when the preview is confirmed or cancelled (the form's cancel button posts
+the same token), and by the hourly sweep when it is abandoned.
 """
 
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 from django import forms
 from django.conf import settings
@@ -16,12 +17,17 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.services.intake import reviews_import_file
+from cases.services.intake import (
+    reviews_import_file,
+    staged_preview_discard,
+    staged_preview_put,
+    staged_preview_read,
+)
 from reviewdesk.access import visible_shops
 from reviewdesk.choices import Role
 from reviewdesk.roles import user_roles
@@ -29,12 +35,6 @@ from reviewdesk.roles import user_roles
 TOKEN_SALT = "cases.import.confirm"
 TOKEN_MAX_AGE = 3600
 UPLOAD_ROLES = {Role.SUPERVISOR, Role.MANAGER}
-
-
-def _staging_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "import-staging"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _require_uploader(request: HttpRequest) -> None:
@@ -71,10 +71,11 @@ def upload(request: HttpRequest) -> HttpResponse:
         result = reviews_import_file(shop=shop, data=data, file_name=upload_file.name, by=request.user, dry_run=True)
         token = ""
         if result.ok:
-            (_staging_dir() / result.sha256).write_bytes(data)
+            key = staged_preview_put(data=data)
             token = signing.dumps(
-                {"shop": shop.pk, "user": request.user.pk, "sha256": result.sha256, "name": upload_file.name}, salt=TOKEN_SALT
-            )
+                {"shop": shop.pk, "user": request.user.pk, "sha256": result.sha256, "name": upload_file.name,
+                 "staged": key}, salt=TOKEN_SALT,
+            )  # fmt: skip
         return render(request, "cases/intake/preview.html", {"result": result, "shop": shop, "token": token})
     return render(request, "cases/intake/upload.html", {"form": form})
 
@@ -89,18 +90,23 @@ def confirm(request: HttpRequest) -> HttpResponse:
         return render(request, "cases/intake/upload.html", {
             "form": UploadForm(user=request.user), "problem": _("确认已过期或无效，请重新上传文件。"),
         }, status=400)  # fmt: skip
+    key = payload.get("staged", "")
+    if payload["user"] == request.user.pk and "cancel" in request.POST:
+        staged_preview_discard(key=key)
+        return redirect("cases:import-upload")
     shop = visible_shops(request.user).filter(pk=payload["shop"], active=True).first()
-    staged = _staging_dir() / payload["sha256"]
-    if payload["user"] != request.user.pk or shop is None or not staged.is_file():
+    data = staged_preview_read(key=key) if payload["user"] == request.user.pk else None
+    if shop is None or data is None:
+        if data is not None:
+            staged_preview_discard(key=key)  # the shop went out of reach since the preview
         return render(request, "cases/intake/upload.html", {
             "form": UploadForm(user=request.user), "problem": _("找不到预览过的文件或无权导入该店铺，请重新上传。"),
         }, status=400)  # fmt: skip
-    data = staged.read_bytes()
     if hashlib.sha256(data).hexdigest() != payload["sha256"]:
+        staged_preview_discard(key=key)
         return render(request, "cases/intake/upload.html", {
             "form": UploadForm(user=request.user), "problem": _("暂存文件已变化，请重新上传。"),
         }, status=400)  # fmt: skip
     result = reviews_import_file(shop=shop, data=data, file_name=payload["name"], by=request.user)
-    if result.ok:
-        staged.unlink(missing_ok=True)
+    staged_preview_discard(key=key)  # used once: imported, or its errors shown (fix and upload again)
     return render(request, "cases/intake/result.html", {"result": result, "shop": shop}, status=200 if result.ok else 400)

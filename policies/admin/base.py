@@ -42,13 +42,14 @@ class ChineseCSV(base_formats.CSV):
 
 
 class CheckedXLSX(base_formats.XLSX):
-    """XLSX whose zip directory is checked against the decompression-bomb limits before openpyxl
-    inflates it (the policy pack's own check)."""
+    """XLSX that passes the one workbook guard (``reviewdesk.workbooks``: decompression bombs, every
+    sheet's declared and real extent) before openpyxl inflates or allocates anything; a refusal is a
+    ``PackError`` in the words of the pack's import (``read_failure_message`` shows it)."""
 
     def create_dataset(self, in_stream):
-        from policies.pack import _check_archive
+        from policies.pack import check_workbook_file
 
-        _check_archive(in_stream)
+        check_workbook_file(in_stream)
         return super().create_dataset(in_stream)
 
 
