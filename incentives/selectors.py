@@ -7,9 +7,19 @@ An agent's statement is always built for ``request.user`` by the view: no select
 from decimal import Decimal
 
 from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
 
 from incentives.choices import AwardEvent, DisputeStatus, EntryKind, PeriodStatus, RedemptionStatus, Unit
-from incentives.models import Dispute, LedgerEntry, PayoutLine, Period, Redemption, RewardItem, WithheldAward
+from incentives.models import (
+    Dispute,
+    LedgerEntry,
+    PayoutLine,
+    Period,
+    PeriodShopLock,
+    Redemption,
+    RewardItem,
+    WithheldAward,
+)
 from incentives.services.payouts import summary_rows
 from incentives.services.periods import (
     PeriodSpan,
@@ -30,6 +40,14 @@ def payout_user_ids(user) -> set[int] | None:
     if user.is_superuser:
         return None
     return set(ShopMembership.objects.filter(shop_id__in=visible_shop_ids(user)).values_list("user_id", flat=True))
+
+
+def payout_scope(user) -> set[int] | None:
+    """The shops whose payout a user may lock and export: None for who sees every shop (the whole
+    period), else the user's own shops (reviewdesk.access)."""
+    from reviewdesk.access import sees_every_shop, shop_ids_for
+
+    return None if sees_every_shop(user) else shop_ids_for(user)
 
 
 def default_span() -> PeriodSpan:
@@ -105,17 +123,34 @@ def agent_statement(user, span: PeriodSpan) -> dict:
 
 
 def periods_overview(user) -> list[dict]:
-    """HR: every month with its status, lock info and the snapshot totals (of the user's agents)."""
-    user_ids = payout_user_ids(user)
-    lines = PayoutLine.objects.all() if user_ids is None else PayoutLine.objects.filter(user_id__in=user_ids)
+    """HR: every month with its status for the user's scope, lock info and the snapshot totals (of the
+    user's shops' entries). A month locked for some of the user's shops only shows which."""
+    from reviewdesk.models import Shop
+
+    scope = payout_scope(user)
+    if scope is None:
+        lines = PayoutLine.objects.filter(shop__isnull=True)
+        shop_locks = PeriodShopLock.objects.none()
+    else:
+        lines = PayoutLine.objects.filter(shop_id__in=scope)
+        shop_locks = PeriodShopLock.objects.filter(shop_id__in=scope).select_related("locked_by")
     totals = {r["period_id"]: r for r in lines.values("period_id").annotate(total=Sum("total_payable"), agents=Count("pk"))}
+    codes = dict(Shop.objects.filter(pk__in=scope or ()).values_list("pk", "code"))
+    by_period: dict[int, list] = {}
+    for lock in shop_locks:
+        by_period.setdefault(lock.period_id, []).append(lock)
     rows = []
     for period in Period.objects.select_related("locked_by").annotate(entry_count=Count("entries")).order_by("-year", "-month"):
         snapshot = totals.get(period.pk)
+        locks = by_period.get(period.pk, [])
+        whole = not period.is_open or (scope is not None and bool(scope) and {lock.shop_id for lock in locks} >= scope)
+        last = max(locks, key=lambda lock: lock.locked_at) if locks and period.is_open else None
         rows.append({
-            "id": period.pk, "code": period.code, "quarter": period.quarter_code, "locked": not period.is_open,
-            "status": period.get_status_display(), "locked_at": period.locked_at,
-            "locked_by": str(period.locked_by) if period.locked_by else "",
+            "id": period.pk, "code": period.code, "quarter": period.quarter_code, "locked": whole,
+            "status": period.get_status_display() if not whole or not period.is_open else _("已锁定"),
+            "locked_at": last.locked_at if last else period.locked_at,
+            "locked_by": str(last.locked_by) if last else (str(period.locked_by) if period.locked_by else ""),
+            "locked_shops": "" if whole else "、".join(codes.get(lock.shop_id, "") for lock in locks),
             "total": snapshot["total"] if snapshot else None, "agents": snapshot["agents"] if snapshot else None,
             "entries": period.entry_count,
         })  # fmt: skip

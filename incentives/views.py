@@ -18,7 +18,7 @@ from incentives.forms import DecisionForm, DisputeForm, RedemptionForm, ResolveF
 from incentives.models import Dispute, LedgerEntry, Period, Redemption, RewardItem
 from incentives.services.disputes import dispute_open, dispute_resolve
 from incentives.services.payouts import export_csv, export_filename, export_xlsx
-from incentives.services.periods import parse_span, period_lock
+from incentives.services.periods import lock_message, parse_span, period_lock
 from incentives.services.redemptions import (
     redemption_approve,
     redemption_cancel,
@@ -134,12 +134,13 @@ def lock(request, period_id: int):
     _require(request.user.has_perm("incentives.lock_period"))
     period = get_object_or_404(Period, pk=period_id)
     try:
-        period_lock(period=period, by=request.user)
+        result = period_lock(period=period, by=request.user)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
-        messages.success(request, _("期间 %(code)s 已锁定，结算快照已生成。") % {"code": period.code})
+        messages.success(request, lock_message(period, result))
     return redirect("incentives:periods")
+
 
 
 @login_required
@@ -153,13 +154,13 @@ def payout_download(request, span: str, fmt: str):
         messages.error(request, exc.messages[0])
         return redirect("incentives:periods")
     sheet = "summary" if request.GET.get("sheet") == "summary" else "detail"
-    user_ids = selectors.payout_user_ids(request.user)
+    shop_ids = selectors.payout_scope(request.user)  # only the exporter's shops' entries
     buffer = io.BytesIO()
     if fmt == ExportFormat.CSV:
-        export_csv(span_code, buffer, sheet=sheet, user_ids=user_ids)
+        export_csv(span_code, buffer, sheet=sheet, shop_ids=shop_ids)
         content_type = "text/csv; charset=utf-8"
     else:
-        export_xlsx(span_code, buffer, user_ids=user_ids)
+        export_xlsx(span_code, buffer, shop_ids=shop_ids)
         content_type = XLSX_TYPE
     response = HttpResponse(buffer.getvalue(), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{export_filename(span_code, fmt, sheet)}"'

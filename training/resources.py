@@ -21,7 +21,13 @@ from training.choices import ScoreSource
 from training.errors import TrainingError
 from training.models import Score, TrainingModule
 from training.periods import Period
-from training.services.scores import can_enter_scores_for, schedule_lapse_check, score_upsert, score_validate
+from training.services.scores import (
+    can_enter_scores_for,
+    schedule_lapse_check,
+    score_upsert,
+    score_validate,
+    self_entry_refusal,
+)
 
 COL_EMPLOYEE, COL_MODULE, COL_PERIOD, COL_VALUE, COL_NOTE = "工号", "模块代码", "周期", "成绩", "备注"
 REQUIRED = [COL_EMPLOYEE, COL_MODULE, COL_PERIOD, COL_VALUE]
@@ -117,6 +123,10 @@ class ScoreImportResource(SafeExportResource):
                 _("第%(row)d行：未知工号“%(code)s”。") % {"row": excel_row, "code": code}
                 if code
                 else _("第%(row)d行：工号为空。") % {"row": excel_row}
+            )
+        elif self._user is not None and (refusal := self_entry_refusal(self._user, agent)):
+            errors.setdefault(COL_EMPLOYEE, []).append(
+                _("第%(row)d行：%(msg)s") % {"row": excel_row, "msg": refusal.messages[0]}
             )
         elif self._user is not None and not can_enter_scores_for(self._user, agent):
             errors.setdefault(COL_EMPLOYEE, []).append(

@@ -66,6 +66,29 @@ class Period(models.Model):
         return timezone.make_aware(dt.datetime.combine(self.starts_on, dt.time.min))
 
 
+class PeriodShopLock(models.Model):
+    """A period locked for one shop only (an HR of some shops locks what its shops cover).
+
+    The period itself stays open for the other shops; the ``Period.status`` lock (every shop at once)
+    is for who sees every shop. An entry belongs to one shop (``services.scope``): ``entry_post`` moves
+    an entry of a locked shop to that shop's next open month, and the lock's payout snapshot is taken
+    in the same transaction (``PayoutLine.shop``)."""
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="shop_locks", verbose_name=_("期间"))
+    shop = models.ForeignKey("reviewdesk.Shop", on_delete=models.PROTECT, related_name="+", verbose_name=_("店铺"))
+    locked_at = models.DateTimeField(_("锁定时间"), default=timezone.now)
+    locked_by = models.ForeignKey("reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("锁定人"))
+
+    class Meta:
+        verbose_name = _("店铺结算锁定")
+        verbose_name_plural = _("店铺结算锁定")
+        ordering = ["period", "shop_id"]
+        constraints = [models.UniqueConstraint(fields=["period", "shop"], name="incentive_period_shop_lock_unique")]
+
+    def __str__(self):
+        return f"{self.period} · {self.shop_id}"
+
+
 class Account(models.Model):
     """One per agent per unit. The balance is the sum of its entries (never a stored column)."""
 

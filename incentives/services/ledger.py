@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from incentives.choices import EntryKind, Unit
 from incentives.errors import TRIGGER_PERIOD_LOCKED, IncentiveError
 from incentives.models import Account, LedgerEntry, Period
-from incentives.services.periods import posting_period
+from incentives.services.periods import posting_period, shop_locked
+from incentives.services.scope import entry_shop_id
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -74,6 +75,10 @@ def _period_locked(period: Period) -> ValidationError:
     )
 
 
+class _ShopLockedMeanwhile(Exception):
+    """The entry's shop locked the target month while the post waited for the period row."""
+
+
 def entry_post(
     *,
     user,
@@ -94,14 +99,19 @@ def entry_post(
 ) -> tuple[LedgerEntry, bool]:
     """Post one entry; returns (entry, created). A repeat of the same key returns the first entry.
 
-    Without ``period`` the entry goes to ``posting_period(occurred_at)``; when that month is locked
-    while the post waits for the lock (the INSERT trigger reads the period row FOR SHARE, the lock
-    holds it FOR UPDATE), the post moves on to the next open month. So a post racing a lock either
-    commits before the lock's snapshot (and is in it) or lands in the following month — never lost,
-    never after the snapshot. An explicit ``period`` is pinned: if it is locked, the post is refused.
+    Without ``period`` the entry goes to ``posting_period(occurred_at)`` of its shop
+    (``scope.entry_shop_id``); when that month is locked while the post waits for the lock (the INSERT
+    trigger reads the period row FOR SHARE, the lock holds it FOR UPDATE), the post moves on to the
+    next open month. So a post racing a lock either commits before the lock's snapshot (and is in it)
+    or lands in the following month — never lost, never after the snapshot. A lock of the entry's
+    shop only (PeriodShopLock) is checked right after the INSERT, while the trigger's FOR SHARE is
+    held, so it races the same way. An explicit ``period`` is pinned: if it is locked as a whole,
+    the post is refused; if only the entry's shop locked it, the entry moves on like an unpinned post
+    (the caller picked the month without knowing the entry's shop).
     """
     amount = _checked_amount(amount, unit)
     pinned = period is not None
+    shop_id = entry_shop_id(user=user, case_ref=case_ref)
     with transaction.atomic():
         existing = LedgerEntry.objects.select_related("account").filter(idempotency_key=key).first()
         if existing is not None:
@@ -118,9 +128,11 @@ def entry_post(
                     params={"balance": int(balance), "need": int(-amount)},
                 )  # fmt: skip
         for _attempt in range(LOCK_RACE_ATTEMPTS):
-            target = period if pinned else posting_period(occurred_at)
+            target = period if pinned else posting_period(occurred_at, shop_id=shop_id)
             if not target.is_open:
                 raise _period_locked(target)
+            if pinned and shop_locked(target, shop_id):
+                pinned, target = False, posting_period(occurred_at, shop_id=shop_id)
             entry = LedgerEntry(
                 account=account, period=target, kind=kind, amount=amount, idempotency_key=key, occurred_at=occurred_at,
                 rule=rule, rule_version=rule_version if rule_version is not None else (rule.version if rule else None),
@@ -130,7 +142,12 @@ def entry_post(
             try:
                 with transaction.atomic():
                     entry.save(force_insert=True)
+                    if shop_locked(target, shop_id):
+                        raise _ShopLockedMeanwhile  # rolls the INSERT back; the next round moves on
                 return entry, True
+            except _ShopLockedMeanwhile:
+                pinned = False
+                continue
             except IntegrityError as exc:
                 if TRIGGER_PERIOD_LOCKED in str(exc):
                     if pinned:

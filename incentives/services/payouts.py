@@ -9,6 +9,10 @@ Definitions (per agent, over the months of the span):
 For a locked month the summary is the snapshot taken when it was locked (so a renamed user or a
 changed shop membership cannot change a past payout); tests check it equals the ledger sums.
 
+Scope: ``shop_ids`` (None = every shop) limits a payout to the entries that belong to those shops
+(``services.scope``: a case's shop, else the agent's home shop). An agent shared between shops shows
+in each shop's payout with that shop's entries only — never another shop's order numbers or amounts.
+
 Text cells beginning with ``= + - @``, tab or CR get a leading apostrophe: Excel and WPS show it as
 typed text, never evaluate it, and the marker is visible to whoever reads the sheet. XLSX is written
 with openpyxl's write-only mode (streamed rows, constant memory); numbers are native numeric cells
@@ -87,12 +91,11 @@ def _user_info(user_ids: Iterable[int], shop_ids: set[int] | None) -> dict[int, 
 
 
 def summary_rows(periods: list[Period], *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None) -> list[SummaryRow]:
-    """Computed from the ledger. ``user_ids`` limits the agents (an HR user's shops), None = everyone."""
+    """Computed from the ledger. ``user_ids`` limits the agents (one's own statement), ``shop_ids`` the
+    entries (an HR user's shops); None = everyone, every shop."""
     if not periods:
         return []
-    entries = LedgerEntry.objects.filter(period__in=periods)
-    if user_ids is not None:
-        entries = entries.filter(account__user_id__in=user_ids)
+    entries = _scoped_entries(periods, user_ids=user_ids, shop_ids=shop_ids)
     sums = defaultdict(lambda: defaultdict(lambda: ZERO))
     for r in entries.values("account__user_id", "account__unit", "kind").annotate(total=Sum("amount")):
         sums[r["account__user_id"]][(r["account__unit"], r["kind"])] += r["total"].quantize(CENT)
@@ -123,11 +126,25 @@ def summary_rows(periods: list[Period], *, user_ids: set[int] | None = None, sho
     return rows
 
 
+def _scoped_entries(periods: list[Period], *, user_ids: set[int] | None, shop_ids: set[int] | None):
+    from incentives.services.scope import entries_in_shops_q
+
+    entries = LedgerEntry.objects.filter(period__in=periods)
+    if user_ids is not None:
+        entries = entries.filter(account__user_id__in=user_ids)
+    if shop_ids is not None:
+        entries = entries.filter(entries_in_shops_q(shop_ids))
+    return entries
+
+
 def span_summary(span: PeriodSpan, *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None) -> list[SummaryRow]:
-    """The snapshot for a locked month (exported as it was locked), else computed from the ledger."""
+    """The snapshot for a locked month (exported as it was locked), else computed from the ledger.
+
+    The whole-period snapshot covers every shop, so it answers only who sees every shop (``shop_ids``
+    None); a payout of some shops is their entries' sums (a locked month's entries never change)."""
     periods = periods_of(span)
-    if len(periods) == 1 and not span.is_quarter and periods[0].status == PeriodStatus.LOCKED:
-        lines = PayoutLine.objects.filter(period=periods[0])
+    if shop_ids is None and len(periods) == 1 and not span.is_quarter and periods[0].status == PeriodStatus.LOCKED:
+        lines = PayoutLine.objects.filter(period=periods[0], shop__isnull=True)
         if user_ids is not None:
             lines = lines.filter(user_id__in=user_ids)
         names = [f.name for f in fields(SummaryRow)]
@@ -144,7 +161,7 @@ def _people(span: PeriodSpan, periods: list[Period], user_ids: set[int] | None) 
 
     people = {}
     if periods and all(p.status == PeriodStatus.LOCKED for p in periods):
-        for line in PayoutLine.objects.filter(period__in=periods).order_by("period__year", "period__month"):
+        for line in PayoutLine.objects.filter(period__in=periods, shop__isnull=True).order_by("period__year", "period__month"):
             people[line.user_id] = (line.employee_code, line.name)
     # Accounts first (the (period, account) index answers it), then their users: not a join over every entry.
     account_ids = LedgerEntry.objects.filter(period__in=periods).order_by().values_list("account_id", flat=True).distinct()
@@ -154,6 +171,16 @@ def _people(span: PeriodSpan, periods: list[Period], user_ids: set[int] | None) 
     for user in users.exclude(pk__in=list(people)):
         people[user.pk] = (user.employee_code or "", str(user))
     return people
+
+
+def _people_ids(user_ids: set[int] | None, shop_ids: set[int] | None) -> set[int] | None:
+    """Whose names a scoped detail may need: the members of its shops (their entries there)."""
+    from incentives.services.scope import members_of
+
+    if shop_ids is None:
+        return user_ids
+    members = members_of(shop_ids)
+    return members if user_ids is None else members & set(user_ids)
 
 
 def _safe_people(people: dict[int, tuple[str, str]]) -> dict[int, tuple[str, str]]:
@@ -176,17 +203,16 @@ NO_CASE = ("", "", "", "")
 CHUNK = 5000
 
 
-def detail_rows(span: PeriodSpan, *, user_ids: set[int] | None = None) -> Iterator[list]:
-    """Every entry of the span with its cause (rule, case, buyer, note), in a stable order (agent, entry id)."""
+def detail_rows(span: PeriodSpan, *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None) -> Iterator[list]:
+    """Every entry of the span (of ``shop_ids``; None = every shop) with its cause (rule, case, buyer,
+    note), in a stable order (agent, entry id)."""
     tz = ZoneInfo(settings.TIME_ZONE)
     kinds = {k: str(v) for k, v in EntryKind.choices}
     units = {k: str(v) for k, v in Unit.choices}
     events = {k: str(v) for k, v in AwardEvent.choices}
     periods = periods_of(span)
-    people = _safe_people(_people(span, periods, user_ids))
-    entries = LedgerEntry.objects.filter(period__in=periods)
-    if user_ids is not None:
-        entries = entries.filter(account__user_id__in=user_ids)
+    people = _safe_people(_people(span, periods, _people_ids(user_ids, shop_ids)))
+    entries = _scoped_entries(periods, user_ids=user_ids, shop_ids=shop_ids)
     # Period and rule codes from small dicts rather than joins: the detail is the one big query.
     period_codes = {p.pk: p.code for p in periods}
     rule_codes = dict(AwardRule.objects.values_list("pk", "code"))
@@ -283,17 +309,20 @@ def new_workbook():
 
 
 def export_xlsx(span_code: str, out, *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None) -> dict:
+    """The summary and detail sheets of a span; ``shop_ids`` limits both to those shops' entries."""
     span = parse_span(span_code)
     summary = span_summary(span, user_ids=user_ids, shop_ids=shop_ids)
     workbook = new_workbook()
     write_xlsx_rows(workbook.create_sheet(_("汇总")), SUMMARY_HEADERS, (_summary_cells(r) for r in summary), SUMMARY_NUMERIC)
-    detail_count = write_xlsx_rows(workbook.create_sheet(_("明细")), DETAIL_HEADERS, detail_rows(span, user_ids=user_ids), DETAIL_NUMERIC)
+    details = detail_rows(span, user_ids=user_ids, shop_ids=shop_ids)
+    detail_count = write_xlsx_rows(workbook.create_sheet(_("明细")), DETAIL_HEADERS, details, DETAIL_NUMERIC)
     save_workbook(workbook, out)
     return {"span": span.code, "agents": len(summary), "entries": detail_count}
 
 
 def export_csv(span_code: str, out, *, sheet: str = "detail", user_ids: set[int] | None = None, shop_ids: set[int] | None = None) -> dict:
-    """UTF-8 with BOM (Excel/WPS detect the encoding). ``sheet`` = detail (every entry) or summary."""
+    """UTF-8 with BOM (Excel/WPS detect the encoding). ``sheet`` = detail (every entry) or summary;
+    ``shop_ids`` limits either to those shops' entries."""
     span = parse_span(span_code)
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="") if not isinstance(out, io.TextIOBase) else out
     writer = csv.writer(text)
@@ -309,13 +338,14 @@ def export_csv(span_code: str, out, *, sheet: str = "detail", user_ids: set[int]
         text.flush()
         periods = periods_of(span)
         count = copy_detail_csv(
-            periods=periods, people=_safe_people(_people(span, periods, user_ids)), user_ids=user_ids,
+            periods=periods, people=_safe_people(_people(span, periods, _people_ids(user_ids, shop_ids))),
+            user_ids=user_ids, shop_ids=shop_ids,
             write=(lambda data: text.write(data.decode())) if text is out else text.buffer.write,
         )  # fmt: skip
     else:
         writer.writerow(DETAIL_HEADERS)
         count = 0
-        for row in detail_rows(span, user_ids=user_ids):
+        for row in detail_rows(span, user_ids=user_ids, shop_ids=shop_ids):
             writer.writerow(row)
             count += 1
     text.flush()

@@ -31,11 +31,15 @@ def _label(expr: str, choices) -> tuple[str, list]:
     return f"CASE {expr} {' '.join(parts)} ELSE NULLIF({expr}, '') END", params
 
 
-def copy_detail_csv(*, periods: list[Period], people: dict[int, tuple[str, str]], user_ids: set[int] | None, write) -> int:
-    """Stream the detail rows (without header) to ``write(bytes)``; returns the number of rows."""
+def copy_detail_csv(
+    *, periods: list[Period], people: dict[int, tuple[str, str]], user_ids: set[int] | None, write,
+    shop_ids: set[int] | None = None,
+) -> int:
+    """Stream the detail rows (without header) to ``write(bytes)``; returns the number of rows.
+    ``shop_ids`` limits them to those shops' entries, as ``payouts.detail_rows`` does."""
     if not periods or not people:
         return 0
-    select, params = detail_select(periods=periods, people=people, user_ids=user_ids)
+    select, params = detail_select(periods=periods, people=people, user_ids=user_ids, shop_ids=shop_ids)
     with transaction.atomic(), connection.cursor() as cursor:
         # A quarter's 200,000 wide rows sorted by agent and entry spill to disk at the default 4 MB
         # (an external merge); this one read-only statement may sort in memory instead.
@@ -47,8 +51,14 @@ def copy_detail_csv(*, periods: list[Period], people: dict[int, tuple[str, str]]
         return cursor.cursor.rowcount  # from the COPY's command tag
 
 
-def detail_select(*, periods: list[Period], people: dict[int, tuple[str, str]], user_ids: set[int] | None) -> tuple[str, list]:
+def detail_select(
+    *, periods: list[Period], people: dict[int, tuple[str, str]], user_ids: set[int] | None,
+    shop_ids: set[int] | None = None,
+) -> tuple[str, list]:
+    """The SELECT of the COPY. A shop scope keeps an entry whose case is in one of the shops, or which
+    has no case and whose agent's home shop is one of them (``services.scope``)."""
     from cases.models import Case, Review
+    from incentives.services.scope import users_homed_in
     from reviewdesk.models import Shop
     kind_sql, kind_params = _label("e.kind", EntryKind.choices)
     unit_sql, unit_params = _label("a.unit", Unit.choices)
@@ -70,10 +80,13 @@ def detail_select(*, periods: list[Period], people: dict[int, tuple[str, str]], 
         LEFT JOIN {Shop._meta.db_table} s ON s.id = c.shop_id
         LEFT JOIN {Review._meta.db_table} rv ON rv.id = c.review_id
         WHERE e.period_id = ANY(%s) {"AND a.user_id = ANY(%s)" if user_ids is not None else ""}
+              {"AND (c.shop_id = ANY(%s) OR (c.id IS NULL AND a.user_id = ANY(%s)))" if shop_ids is not None else ""}
         ORDER BY a.user_id, e.id
     """  # noqa: S608 - identifiers come from model metadata; every value is a parameter
     params = [settings.TIME_ZONE, *kind_params, *unit_params]
     params += [FORMULA_START] * 4 + event_params + [FORMULA_START] + people_params + [[p.pk for p in periods]]
     if user_ids is not None:
         params.append(list(user_ids))
+    if shop_ids is not None:
+        params += [list(shop_ids), list(users_homed_in(shop_ids))]
     return select, params

@@ -1,7 +1,9 @@
 """Periods: months (``2026-11``) grouped into quarters (``2026-Q4``); open → locked.
 
 Posting goes to ``posting_period(at)``: the month containing ``at`` if it is open, else the next open
-month after it (created on demand). Locking takes the payout snapshot in the same transaction.
+month after it (created on demand). Locking takes the payout snapshot in the same transaction. A
+period is locked as a whole (``Period.status``, by who sees every shop) or for some shops only
+(``PeriodShopLock``, by an HR of those shops).
 """
 
 import datetime as dt
@@ -15,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from incentives.choices import EntryKind, PeriodStatus
 from incentives.errors import IncentiveError
-from incentives.models import LedgerEntry, PayoutLine, Period
+from incentives.models import LedgerEntry, PayoutLine, Period, PeriodShopLock
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
@@ -77,51 +79,117 @@ def period_ensure(*, year: int, month: int) -> Period:
         return Period.objects.get(year=year, month=month)
 
 
-def posting_period(at: dt.datetime | None = None) -> Period:
+def posting_period(at: dt.datetime | None = None, *, shop_id: int | None = None) -> Period:
+    """The month an entry of ``shop_id`` (``services.scope.entry_shop_id``; None: no shop) goes to: the
+    month of ``at`` if it is open and not locked for that shop, else the next such month."""
     now = timezone.now()
     day = timezone.localdate(min(at, now) if at else now)
     period = period_ensure(year=day.year, month=day.month)
-    while not period.is_open:
+    while not period.is_open or shop_locked(period, shop_id):
         day = period.ends_on + dt.timedelta(days=1)
         period = period_ensure(year=day.year, month=day.month)
     return period
+
+
+def shop_locked(period: Period, shop_id: int | None) -> bool:
+    return shop_id is not None and PeriodShopLock.objects.filter(period=period, shop_id=shop_id).exists()
 
 
 def latest_locked_period() -> Period | None:
     return Period.objects.filter(status=PeriodStatus.LOCKED).order_by("-year", "-month").first()
 
 
-def period_lock(*, period: Period, by) -> Period:
-    """Lock a period and store its payout snapshot. Four eyes: whoever created an adjustment in the
-    period may not lock it."""
-    from incentives.services.payouts import summary_rows
+def period_lock(*, period: Period, by) -> Period | list[PeriodShopLock]:
+    """Lock what ``by``'s shops cover and store its payout snapshot. Who sees every shop (a superuser,
+    an HR of all shops) locks the whole period; anyone else locks it for their own shops only
+    (``period_lock_shops``), and the other shops keep posting. Four eyes: whoever created an
+    adjustment in what would be locked may not lock it."""
+    from reviewdesk.access import sees_every_shop, shop_ids_for
 
     if not by.has_perm("incentives.lock_period"):
         raise ValidationError(_("你没有锁定结算期间的权限。"), code=IncentiveError.FORBIDDEN)
+    if not sees_every_shop(by):
+        shop_ids = shop_ids_for(by)
+        if not shop_ids:
+            raise ValidationError(_("你不属于任何店铺，没有可锁定的结算范围。"), code=IncentiveError.FORBIDDEN)
+        return period_lock_shops(period=period, shop_ids=shop_ids, by=by)
     with transaction.atomic():
         # FOR UPDATE waits for in-flight posts (their trigger holds the row FOR SHARE) and blocks new ones.
-        locked = Period.objects.select_for_update().get(pk=period.pk)
-        if locked.status != PeriodStatus.OPEN:
-            raise ValidationError(
-                _("期间 %(code)s 已锁定，不能重复锁定。"), code=IncentiveError.PERIOD_NOT_OPEN, params={"code": locked.code}
-            )
+        locked = _lock_open_period(period)
         if LedgerEntry.objects.filter(period=locked, kind=EntryKind.ADJUSTMENT, created_by=by).exists():
-            raise ValidationError(
-                _("你在期间 %(code)s 中做过调整分录，按四眼原则须由另一位同事锁定该期间。"),
-                code=IncentiveError.FOUR_EYES, params={"code": locked.code},
-            )  # fmt: skip
+            raise _adjusted_by(locked)
         locked.status = PeriodStatus.LOCKED
         locked.locked_at = timezone.now()
         locked.locked_by = by
         locked.save(update_fields=["status", "locked_at", "locked_by"])
-        lines = [
-            PayoutLine(period=locked, user_id=row.user_id, employee_code=row.employee_code, name=row.name,
-                       shops=row.shops, conversions=row.conversions, bonus_cny=row.bonus_cny,
-                       points_earned=row.points_earned, points_redeemed=row.points_redeemed,
-                       points_balance=row.points_balance, leave_days=row.leave_days,
-                       adjustments_cny=row.adjustments_cny, total_payable=row.total_payable)
-            for row in summary_rows([locked])
-        ]  # fmt: skip
-        PayoutLine.objects.bulk_create(lines)
+        PayoutLine.objects.bulk_create(_snapshot(locked, shop_id=None))
     period.refresh_from_db()
     return period
+
+
+def period_lock_shops(*, period: Period, shop_ids: set[int], by) -> list[PeriodShopLock]:
+    """Lock ``period`` for ``shop_ids`` only (the ones not locked yet) with a snapshot per shop. The
+    period row is held FOR UPDATE, as the whole-period lock does: a post in flight (its trigger holds
+    the row FOR SHARE, and ``entry_post`` checks the shop locks after its INSERT) either commits
+    before and is in the snapshot, or sees the new lock and moves to the shop's next open month."""
+    from incentives.services.scope import entries_in_shops_q
+
+    with transaction.atomic():
+        locked = _lock_open_period(period)
+        done = set(PeriodShopLock.objects.filter(period=locked).values_list("shop_id", flat=True))
+        todo = sorted(set(shop_ids) - done)
+        if not todo:
+            raise ValidationError(
+                _("期间 %(code)s 已为你的店铺锁定，不能重复锁定。"), code=IncentiveError.PERIOD_NOT_OPEN,
+                params={"code": locked.code},
+            )  # fmt: skip
+        adjusted = LedgerEntry.objects.filter(period=locked, kind=EntryKind.ADJUSTMENT, created_by=by)
+        if adjusted.filter(entries_in_shops_q(todo)).exists():
+            raise _adjusted_by(locked)
+        now = timezone.now()
+        locks = PeriodShopLock.objects.bulk_create(
+            [PeriodShopLock(period=locked, shop_id=shop_id, locked_at=now, locked_by=by) for shop_id in todo]
+        )
+        PayoutLine.objects.bulk_create([line for shop_id in todo for line in _snapshot(locked, shop_id=shop_id)])
+    return locks
+
+
+def lock_message(period: Period, result) -> str:
+    """What ``period_lock`` did, for the page and the admin: the whole period, or the listed shops."""
+    if isinstance(result, list):
+        from reviewdesk.models import Shop
+
+        codes = Shop.objects.filter(pk__in=[lock.shop_id for lock in result]).order_by("code").values_list("code", flat=True)
+        return _("期间 %(code)s 已为店铺 %(shops)s 锁定，结算快照已生成；其他店铺仍可记账。") % {
+            "code": period.code, "shops": "、".join(codes)}  # fmt: skip
+    return _("期间 %(code)s 已锁定，结算快照已生成。") % {"code": period.code}
+
+
+def _lock_open_period(period: Period) -> Period:
+    locked = Period.objects.select_for_update().get(pk=period.pk)
+    if locked.status != PeriodStatus.OPEN:
+        raise ValidationError(
+            _("期间 %(code)s 已锁定，不能重复锁定。"), code=IncentiveError.PERIOD_NOT_OPEN, params={"code": locked.code}
+        )
+    return locked
+
+
+def _adjusted_by(period: Period) -> ValidationError:
+    return ValidationError(
+        _("你在期间 %(code)s 中做过调整分录，按四眼原则须由另一位同事锁定该期间。"),
+        code=IncentiveError.FOUR_EYES, params={"code": period.code},
+    )  # fmt: skip
+
+
+def _snapshot(period: Period, *, shop_id: int | None) -> list[PayoutLine]:
+    from incentives.services.payouts import summary_rows
+
+    shop_ids = None if shop_id is None else {shop_id}
+    return [
+        PayoutLine(period=period, shop_id=shop_id, user_id=row.user_id, employee_code=row.employee_code,
+                   name=row.name, shops=row.shops, conversions=row.conversions, bonus_cny=row.bonus_cny,
+                   points_earned=row.points_earned, points_redeemed=row.points_redeemed,
+                   points_balance=row.points_balance, leave_days=row.leave_days,
+                   adjustments_cny=row.adjustments_cny, total_payable=row.total_payable)
+        for row in summary_rows([period], shop_ids=shop_ids)
+    ]  # fmt: skip

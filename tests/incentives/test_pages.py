@@ -234,8 +234,9 @@ def test_admin_export_action_returns_the_workbook(client, make_user, entries, pr
     assert len(list(workbook["明细"].iter_rows(values_only=True))) == 1 + LedgerEntry.objects.filter(period=previous_period).count()
 
 
-def test_admin_lock_action_respects_four_eyes(client, make_user, agent, entries, current_period):
-    hr = make_user("hr", is_staff=True, employee_code="H011")
+def test_admin_lock_action_respects_four_eyes(client, make_user, agent, entries, current_period, shop, other_shop):
+    # An HR of every shop locks the whole period (an HR of no shop locks nothing: tests/incentives/test_period_scope.py).
+    hr = make_user("hr", shops=[shop, other_shop], is_staff=True, employee_code="H011")
     client.force_login(hr)
     client.post(reverse("admin:incentives_period_changelist"), {"action": "lock_periods", "_selected_action": [current_period.pk]})
     assert Period.objects.get(pk=current_period.pk).status == PeriodStatus.LOCKED
