@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases.models import Case
+from cases.workflow.masking import free_text_for
 from reviewdesk.models import User
 from training import services
 from training.certification import statuses_for, today
@@ -168,9 +169,12 @@ def qa_case(request, case_id: int):
             messages.success(request, _("质检已保存：得分 %(total)s。") % {"total": review.total})
             return redirect("training:qa_review", review_id=review.pk)
     handled = case.status in HANDLED_STATUSES or case.resolved_at is not None
+    survey = SatisfactionSurvey.objects.filter(case=case).select_related("recorded_by").first()
+    as_seen = free_text_for(request.user)  # the buyer's words: masked unless the reader may reveal contact data
     return render(request, "training/qa_case.html", {
         "case": case, "rubric": rubric, "rubrics": rubrics, "form": form, "existing": existing, "handled": handled,
-        "survey": SatisfactionSurvey.objects.filter(case=case).select_related("recorded_by").first(),
+        "review_text": as_seen(case.review.content), "survey": survey,
+        "survey_comment": as_seen(survey.comment) if survey else "",
         "survey_form": SurveyForm() if request.user.has_perm("training.add_satisfactionsurvey") else None,
     })  # fmt: skip
 

@@ -1,7 +1,9 @@
 """Output of the cases endpoints: a list row, the full case, and the refusal body.
 
 Buyer phone and address appear only in the detail, masked; the unmasked values are answered only by
-the reveal endpoint (which records the look in the timeline). Every nested list is read from the
+the reveal endpoint (which records the look in the timeline). Phone numbers, ID numbers and addresses the
+buyer typed into free text (review, appended review, item title, SKU) show masked in a list row for
+everyone and in the detail for whoever may not reveal contact data (``reviewdesk.pii.mask_free_text``). Every nested list is read from the
 prefetch the view set up, never queried per row.
 """
 
@@ -12,8 +14,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.choices import CaseStatus, WorkflowAction
-from cases.notify.messages import mask_personal_data
-from cases.workflow import allowed_actions, can_reveal, mask_address, mask_contact_values, mask_phone
+from cases.workflow import allowed_actions
+from cases.workflow.masking import (
+    can_reveal,
+    free_text_for,
+    mask_address,
+    mask_contact_values,
+    mask_free_text,
+    mask_phone,
+)
 
 # Timeline payload keys that could carry buyer contact data: never answered.
 PAYLOAD_HIDDEN = frozenset({"phone", "address", "buyer_phone", "buyer_address"})
@@ -40,11 +49,20 @@ class UserRefSerializer(serializers.Serializer):
 
 
 class MaskedTextField(serializers.CharField):
-    """Buyer free text in a list: a phone number or street address the buyer typed in shows masked
-    (the case itself answers the review as written)."""
+    """Buyer free text in a list: a phone number, ID number or street address the buyer typed in shows
+    masked, whoever asks."""
 
     def to_representation(self, value):
-        return mask_personal_data(super().to_representation(value))
+        return mask_free_text(super().to_representation(value))
+
+
+class ViewerMaskedTextField(serializers.CharField):
+    """Buyer free text in the detail: as written for holders of ``cases.reveal_buyer_contact``, masked for
+    everyone else (the request's user; masked when there is none)."""
+
+    def to_representation(self, value):
+        request = self.context.get("request")
+        return free_text_for(getattr(request, "user", None))(super().to_representation(value))
 
 
 class CaseListSerializer(serializers.Serializer):
@@ -98,12 +116,12 @@ class ReviewDetailSerializer(serializers.Serializer):
     order_no = serializers.CharField()
     sub_order_no = serializers.CharField()
     item_id = serializers.CharField()
-    item_title = serializers.CharField()
-    sku = serializers.CharField()
+    item_title = ViewerMaskedTextField()
+    sku = ViewerMaskedTextField()
     rating = serializers.IntegerField()
     rating_text = serializers.CharField()
-    content = serializers.CharField()
-    appended_content = serializers.CharField()
+    content = ViewerMaskedTextField(help_text=_("买家写在里面的电话、证件号和地址，对无权查看联系方式的用户已脱敏"))
+    appended_content = ViewerMaskedTextField()
     appended_at = serializers.DateTimeField(allow_null=True)
     reviewed_at = serializers.DateTimeField()
     buyer_nick = serializers.CharField()

@@ -1,30 +1,27 @@
 """What a notification says, built from a whitelisted dict (STYLE rule 7), in Chinese.
 
 Callers pass plain values under the keys of ``ALLOWED_KEYS``; anything else is refused, so a buyer's
-phone or address can never ride along by accident. Free text from the buyer (the review excerpt) is
-passed through ``mask_personal_data`` because buyers do type phone numbers into reviews.
+phone or address can never ride along by accident. Free text from the buyer (the review excerpt, the
+item title) is masked (``reviewdesk.pii.mask_free_text``) because buyers do type phone numbers, ID numbers
+and addresses into reviews: a notification goes to a group (bell, mail, robots), whoever reads it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from cases.notify.choices import NotificationKind
+from reviewdesk.pii import mask_free_text
 
 ALLOWED_KEYS = frozenset({
     "case_id", "case_path", "shop_name", "platform", "issue_type", "rating", "item_title", "excerpt",
     "target", "due_at", "assignee", "reason", "tier_name", "malicious", "count",
     "rating_from", "rating_to", "option", "amount", "decision",
 })  # fmt: skip
-EXCERPT_CHARS = 80
-# Runs of 7+ digits (mobile and landline numbers, with spaces or dashes inside) and street addresses
-# with a house number (…路100号3栋) are masked; the excerpt is also cut short.
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?\d(?:[-\s]?\d){6,}(?!\d)")
-_ADDRESS = re.compile(r"[\u4e00-\u9fa5]{0,15}(?:路|街|巷|弄|道|村|小区|大厦)\s*\d+\s*(?:号|弄|栋|幢)[\d\-号栋幢单元室楼层\s]*")
+EXCERPT_CHARS = 80  # the excerpt is masked, then cut short
 
 
 @dataclass(frozen=True)
@@ -46,8 +43,8 @@ class Message:
 
 
 def mask_personal_data(text: str) -> str:
-    text = _PHONE.sub("***", text or "")
-    return _ADDRESS.sub("[地址已隐藏]", text)
+    """The name older callers import: ``reviewdesk.pii.mask_free_text``."""
+    return mask_free_text(text)
 
 
 def absolute_url(path: str) -> str:
@@ -60,7 +57,8 @@ def build_message(kind: str, context: dict) -> Message:
     if unknown:
         raise ValueError(f"notification context has keys outside the whitelist: {sorted(unknown)}")
     c = {key: ("" if value is None else str(value)) for key, value in context.items()}
-    excerpt = mask_personal_data(c.get("excerpt", ""))
+    c["item_title"] = mask_free_text(c.get("item_title", ""))
+    excerpt = mask_free_text(c.get("excerpt", ""))
     if len(excerpt) > EXCERPT_CHARS:
         excerpt = excerpt[:EXCERPT_CHARS] + "…"
     shop = c.get("shop_name", "")

@@ -4,6 +4,11 @@
 returns the whitelisted dicts of the review (with its revisions), the engine's decision and why,
 each clock, the timeline, offers, follow-ups, evidence and appeals. The action forms and the
 composer are added by the view (cases.views.workspace_actions), which knows the workflow.
+
+The buyer's free text (review, appended review, item title, SKU, a revision's values) is masked
+(``reviewdesk.pii.mask_free_text``) unless the reader may reveal contact data (``reveal=True``, decided by
+the view with ``cases.workflow.masking.can_reveal``); masked is the default, so a caller that forgets to
+ask shows nothing it should not.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from django.utils.translation import gettext_lazy as _l
 from cases.choices import CaseStatus, WorkflowAction
 from cases.models import Appeal, Case, CaseEvent, CompensationOffer, Evidence, FollowUpTask, ReviewRevision
 from cases.notify.choices import SlaTarget
+from cases.workflow.masking import mask_contact_values, mask_free_text
 from reviewdesk.access import visible_shops
 from reviewdesk.choices import Role
 from reviewdesk.roles import works_cases
@@ -201,13 +207,19 @@ def timeline(case: Case) -> list[dict]:
     ]  # fmt: skip
 
 
-def revisions(case: Case) -> list[dict]:
+def revisions(case: Case, *, reveal: bool = False) -> list[dict]:
     rows = ReviewRevision.objects.filter(review_id=case.review_id).order_by("at", "pk")
     return [
         {"at": r.at, "rating_before": r.rating_before, "rating_after": r.rating_after,
-         "fields": ", ".join(r.changed_fields or []), "after": {k: v for k, v in (r.after or {}).items() if k not in PAYLOAD_HIDDEN and not k.startswith("buyer_")}}
+         "fields": ", ".join(r.changed_fields or []),
+         "after": {k: v for k, v in (r.after if reveal else mask_contact_values(r.after)).items()
+                   if k not in PAYLOAD_HIDDEN and not k.startswith("buyer_")}}
         for r in rows
     ]  # fmt: skip
+
+
+def _as_written(text: str | None) -> str:
+    return text or ""
 
 
 def offers(case: Case) -> list[dict]:
@@ -265,8 +277,9 @@ def appeals(case: Case) -> list[dict]:
     ]  # fmt: skip
 
 
-def case_summary(case: Case) -> dict:
+def case_summary(case: Case, *, reveal: bool = False) -> dict:
     review = case.review
+    text = _as_written if reveal else mask_free_text
     return {
         "id": case.pk, "version": case.version, "status": case.status, "status_label": case.get_status_display(),
         "is_open": case.is_open, "shop": case.shop.name, "shop_id": case.shop_id, "platform": case.platform,
@@ -276,9 +289,9 @@ def case_summary(case: Case) -> dict:
         "opened_at": case.opened_at, "contact_attempts": case.contact_attempts, "last_contact_at": case.last_contact_at,
         "verified_at": case.verified_at, "responsibility": case.get_responsibility_display() if case.responsibility else "",
         "review": {
-            "rating": review.rating, "rating_text": review.rating_text, "content": review.content,
-            "appended_content": review.appended_content, "appended_at": review.appended_at,
-            "reviewed_at": review.reviewed_at, "item_title": review.item_title, "sku": review.sku,
+            "rating": review.rating, "rating_text": review.rating_text, "content": text(review.content),
+            "appended_content": text(review.appended_content), "appended_at": review.appended_at,
+            "reviewed_at": review.reviewed_at, "item_title": text(review.item_title), "sku": text(review.sku),
             "order_no": review.order_no, "sub_order_no": review.sub_order_no, "buyer_nick": review.buyer_nick,
             "order_amount": _money(review.order_amount), "courier": review.courier,
             "has_contact": bool(review.buyer_phone or review.buyer_address),
@@ -286,16 +299,17 @@ def case_summary(case: Case) -> dict:
     }  # fmt: skip
 
 
-def case_page_reads(case: Case, *, now: dt.datetime | None = None) -> dict:
+def case_page_reads(case: Case, *, now: dt.datetime | None = None, reveal: bool = False) -> dict:
     """Everything the page shows about the case (5 or 6 queries: revisions, timeline, offers,
-    follow-ups, evidence, and appeals of a malicious case)."""
+    follow-ups, evidence, and appeals of a malicious case). ``reveal``: the buyer's free text as written
+    (for holders of ``cases.reveal_buyer_contact``), masked otherwise."""
     now = now or timezone.now()
     return {
-        "case": case_summary(case),
+        "case": case_summary(case, reveal=reveal),
         "clocks": clocks(case, now=now),
         "windows": windows(case),
         "decision": decision(case),
-        "revisions": revisions(case),
+        "revisions": revisions(case, reveal=reveal),
         "timeline": timeline(case),
         "offers": offers(case),
         "follow_ups": follow_ups(case, now=now),

@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases.choices import CaseStatus
-from cases.notify.messages import mask_personal_data
 from cases.selectors.queue import NO_DEADLINE, URGENCY_BREACHED, URGENCY_NEAR, URGENCY_ON_TIME
 from policies.choices import Channel
 from reviewdesk.choices import Platform
 from reviewdesk.models import User
+from reviewdesk.pii import mask_free_text
 
 EXCERPT_CHARS = 60
 
@@ -79,7 +79,7 @@ def queue_row(case: dict, *, labels: dict | None = None) -> dict:
     labels = labels or choice_labels()
     label, css = labels["urgency"][case["urgency"]]
     # Buyers type phone numbers and addresses into reviews: a list shows them masked.
-    content = mask_personal_data(case["review__content"] or case["review__appended_content"] or "")
+    content = mask_free_text(case["review__content"] or case["review__appended_content"] or "")
     return {
         "id": case["pk"],
         "url": labels["case_url"] % case["pk"],

@@ -66,7 +66,7 @@ def _offer_actions(offer: dict, allowed: list[str], user, roles: set[str]) -> li
 def case_page_context(case: Case, user, *, bound: dict | None = None, composer: dict | None = None) -> dict:
     """Everything case.html renders. ``bound`` = {action: bound form} to show a refused form with its
     input; ``composer`` = {action: report dict} to show the compliance check of submitted text."""
-    reads = case_page_reads(case)
+    reads = case_page_reads(case, reveal=can_reveal(user))
     allowed = allowed_actions(case, user)
     roles = roles_of(user)
     policy = policy_for(case)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from cases.choices import OPEN_STATUSES
 from cases.models import Case
+from reviewdesk.pii import mask_free_text
 
 
 @dataclass
@@ -42,6 +43,6 @@ def unresolved_by_owner(*, shop_ids, now: dt.datetime | None = None) -> list[Own
         groups[owner].cases.append({
             "id": row["pk"], "shop_id": row["shop_id"], "shop_name": row["shop__name"], "status": row["status"],
             "issue_type": row["issue_type__name"] or "", "due_at": row["resolution_due_at"], "opened_at": row["opened_at"],
-            "item_title": row["review__item_title"], "overdue_hours": round((now - row["resolution_due_at"]).total_seconds() / 3600, 1),
+            "item_title": mask_free_text(row["review__item_title"]), "overdue_hours": round((now - row["resolution_due_at"]).total_seconds() / 3600, 1),
         })  # fmt: skip
     return sorted(groups.values(), key=lambda g: (g.owner_id is None, -len(g.cases), g.owner_name))

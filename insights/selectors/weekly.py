@@ -21,12 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Review
-from cases.notify.messages import mask_personal_data
 from insights.choices import NEUTRAL_RATING, Dimension
 from insights.models import ReviewRollup
 from insights.periods import IsoWeek
 from insights.selectors.couriers import CourierMonths, courier_watch
 from insights.tables import percent
+from reviewdesk.pii import mask_free_text
 
 TOP_N = 3
 SAMPLES = 2
@@ -78,7 +78,8 @@ def _counts(shop_ids, dimension: str, week: IsoWeek) -> dict[str, tuple[str, int
         ReviewRollup.objects.filter(shop_id__in=shop_ids, dimension=dimension, day__gte=week.monday, day__lte=week.sunday)
         .values("key").annotate(label_max=Max("label"), bad=Sum("neutral") + Sum("negative")).order_by()
     )  # fmt: skip
-    return {row["key"]: (row["label_max"] or UNNAMED, row["bad"]) for row in rows if row["bad"]}
+    # A SKU's label is its item title and SKU text, where a phone number can be typed too: masked.
+    return {row["key"]: (mask_free_text(row["label_max"]) or UNNAMED, row["bad"]) for row in rows if row["bad"]}
 
 
 def _samples(shop_ids, dimension: str, key: str, week: IsoWeek) -> list[str]:
@@ -103,7 +104,7 @@ def _samples(shop_ids, dimension: str, key: str, week: IsoWeek) -> list[str]:
     )  # fmt: skip
     samples = []
     for content, appended in texts:
-        text = mask_personal_data(" / ".join(part for part in (content, appended) if part))
+        text = mask_free_text(" / ".join(part for part in (content, appended) if part))
         samples.append(text if len(text) <= SAMPLE_CHARS else text[:SAMPLE_CHARS] + "…")
     return samples
 

@@ -222,7 +222,7 @@ def test_phone_numbers_and_addresses_typed_into_a_review_are_masked():
     text = "快递没到，打我电话 138 1234 5678 或 +86-13912345678，地址浙江省杭州市西湖区文三路100号3栋"
     masked = mask_personal_data(text)
     assert "1234" not in masked and "13912345678" not in masked and "文三路" not in masked
-    assert masked == "快递没到，打我电话 *** 或 ***，[地址已隐藏]"
+    assert masked == "快递没到，打我电话 [电话已隐藏] 或 [电话已隐藏]，地址浙江省杭州市西湖区[地址已隐藏]"
     # Ordinary words that merely end like an address are left alone.
     assert mask_personal_data("尺码偏小一号，在超市买的更好") == "尺码偏小一号，在超市买的更好"
 

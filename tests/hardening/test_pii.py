@@ -45,15 +45,26 @@ from tests.factories import ShopFactory, UserFactory
 
 PHONE, NEW_PHONE = "13812345678", "13987654321"
 ADDRESS, NEW_ADDRESS = "上海市浦东新区世纪大道100号", "上海市浦东新区陆家嘴环路88号"
-# What a masked address keeps (province/city) may show; the street and number never.
-ADDRESS_FRAGMENTS = ("世纪大道100号", "世纪大道", "陆家嘴环路88号", "陆家嘴环路")
+# What a masked address keeps (province/city/district) may show; the street and number never.
+ADDRESS_FRAGMENTS = ("世纪大道100号", "世纪大道", "陆家嘴环路88号", "陆家嘴环路", "文三路90号", "文三路")
 ROLES = ("agent", "supervisor", "legal", "manager", "hr")
-# Buyers type their number and address into reviews too. The case page shows the review as written (the
-# agent reads it there); every list, export, notification and webhook shows it masked.
+REVEALERS = ("supervisor", "legal", "manager")  # hold cases.reveal_buyer_contact
+# Buyers type numbers and addresses into every free-text field (F10): the review (spaced digits), the
+# appended review (full-width digits, an ID number in groups), the item title (+86 with dashes) and the
+# SKU text (spaced, and an address). Whoever may not reveal contact data sees them masked on every page,
+# API answer, notification and export; lists, exports and notifications mask them for everyone; holders
+# of the permission read them as written on the case page, the case API and the QA page.
 TYPED_IN = 3
+TYPED_PHONE, TYPED_PHONE_2, ID_NUMBER = "13700001111", "15900003333", "110101199003071234"
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 TYPED = f"快递把盒子压坏了，打我电话{PHONE[:3]} {PHONE[3:7]} {PHONE[7:]}，寄到{ADDRESS}3栋"
-GENERIC = ["external_id", "order_no", "item_id", "item_title", "rating", "content", "reviewed_at", "buyer_nick",
-           "buyer_phone", "buyer_address", "order_amount", "courier"]  # fmt: skip
+TYPED_APPENDED = (f"追评：还是没人联系，电话{TYPED_PHONE.translate(FULL_WIDTH)}，"
+                  f"身份证{ID_NUMBER[:6]} {ID_NUMBER[6:14]} {ID_NUMBER[14:]}")  # fmt: skip
+TYPED_TITLE = f"纯棉四件套 客服+86 {TYPED_PHONE_2[:3]}-{TYPED_PHONE_2[3:7]}-{TYPED_PHONE_2[7:]}"
+TYPED_SKU = f"白色;收货电话{TYPED_PHONE_2[:3]} {TYPED_PHONE_2[3:7]} {TYPED_PHONE_2[7:]};杭州市西湖区文三路90号"
+GENERIC = ["external_id", "order_no", "item_id", "item_title", "sku", "rating", "content", "reviewed_at",
+           "appended_content", "appended_at", "buyer_nick", "buyer_phone", "buyer_address", "order_amount",
+           "courier"]  # fmt: skip
 
 
 def _phone_pattern(phone: str) -> re.Pattern:
@@ -61,12 +72,13 @@ def _phone_pattern(phone: str) -> re.Pattern:
     return re.compile(r"(?<!\d)" + r"[\s\-.]?".join(phone) + r"(?!\d)")
 
 
-PATTERNS = [(p, _phone_pattern(p)) for p in (PHONE, NEW_PHONE)]
+PATTERNS = [(p, _phone_pattern(p)) for p in (PHONE, NEW_PHONE, TYPED_PHONE, TYPED_PHONE_2, ID_NUMBER)]
+TO_ASCII = str.maketrans("０１２３４５６７８９　", "0123456789 ")
 
 
 def leaks_in(text: str) -> list[str]:
-    """Which planted values ``text`` shows unmasked (empty list: none)."""
-    text = html.unescape(text)
+    """Which planted values ``text`` shows unmasked (empty list: none); full-width digits count."""
+    text = html.unescape(text).translate(TO_ASCII)
     found = [phone for phone, pattern in PATTERNS if pattern.search(text)]
     return found + [fragment for fragment in (ADDRESS, NEW_ADDRESS, *ADDRESS_FRAGMENTS) if fragment in text]
 
@@ -102,10 +114,14 @@ def export_file(rows: list[dict]) -> bytes:
 
 def review_rows(now: dt.datetime, phone: str, address: str) -> list[dict]:
     when = timezone.localtime(now - dt.timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S")
+    later = timezone.localtime(now - dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
+    typed = {"item_title": TYPED_TITLE, "sku": TYPED_SKU, "content": TYPED, "appended_content": TYPED_APPENDED,
+             "appended_at": later}  # fmt: skip
+    plain = {"item_title": "纯棉四件套", "sku": "", "content": "质量太差，做工粗糙，开线了", "appended_content": "",
+             "appended_at": ""}  # fmt: skip
     return [
-        {"external_id": f"PII-{n}", "order_no": f"PII{n:06d}", "item_id": "640012345678", "item_title": "纯棉四件套",
-         "rating": "差评", "content": TYPED if n == TYPED_IN else "质量太差，做工粗糙，开线了", "reviewed_at": when,
-         "buyer_nick": f"t**买家{n}",
+        {"external_id": f"PII-{n}", "order_no": f"PII{n:06d}", "item_id": "640012345678",
+         **(typed if n == TYPED_IN else plain), "rating": "差评", "reviewed_at": when, "buyer_nick": f"t**买家{n}",
          "buyer_phone": phone if n % 2 else f"+86 {phone[:3]}-{phone[3:7]}-{phone[7:]}", "buyer_address": address,
          "order_amount": "599.00", "courier": "中通快递"}
         for n in range(1, 9)
@@ -225,7 +241,9 @@ def make_world(robot) -> dict:
 # --- every page, fragment, API answer and export of every role ---------------------------------------
 
 
-def urls_for(world: dict) -> list[str]:
+def urls_for(world: dict, role: str = "agent") -> list[str]:
+    """Every page, fragment, API answer and export; the typed-in case's own views only for a role that may
+    not reveal contact data (its holders read the free text as written there: see the typed-in tests)."""
     cases, week, period = world["cases"], world["week"].key, world["period"].code
     urls = [
         reverse("home"), reverse("cases:queue"), reverse("cases:queue_shop"), reverse("cases:queue_all"),
@@ -242,8 +260,8 @@ def urls_for(world: dict) -> list[str]:
         "/api/v1/cases/", "/api/v1/cases/?scope=mine", "/api/v1/cases/?scope=shop", "/api/v1/cases/?scope=breached",
     ]  # fmt: skip
     for case in cases:
-        if case.review.external_id == f"PII-{TYPED_IN}":
-            continue  # the case views of the review with typed-in contact data: see the next test
+        if case.review.external_id == f"PII-{TYPED_IN}" and role in REVEALERS:
+            continue
         urls += [
             reverse("cases:case_detail", args=[case.pk]), reverse("cases:case_reassign_form", args=[case.pk]),
             reverse("training:qa_case", args=[case.pk]), f"/api/v1/cases/{case.pk}/", f"/api/v1/cases/{case.pk}/compose/",
@@ -269,7 +287,7 @@ def test_no_page_fragment_api_answer_or_export_shows_the_buyers_contact_data(wor
     user = world["users"][role]
     client = Client()
     client.force_login(user)
-    urls = urls_for(world) + (admin_urls(user) if user.is_staff else [])
+    urls = urls_for(world, role) + (admin_urls(user) if user.is_staff else [])
     fetched, leaks = {}, {}
     for url in urls:
         response = client.get(url, HTTP_HX_REQUEST="true" if "reassign" in url else None)
@@ -287,20 +305,84 @@ def test_no_page_fragment_api_answer_or_export_shows_the_buyers_contact_data(wor
         assert "139****4321" in page and "上海市浦东" in page
 
 
-def test_contact_data_typed_into_a_review_is_masked_in_lists_and_shown_as_written_on_its_case_page(world):
-    typed = next(c for c in world["cases"] if c.review.external_id == f"PII-{TYPED_IN}")
+def _typed_case(world) -> Case:
+    return next(c for c in world["cases"] if c.review.external_id == f"PII-{TYPED_IN}")
+
+
+def test_contact_data_typed_into_a_review_is_masked_in_lists_for_everyone(world):
+    typed = _typed_case(world)
     client = Client()
     client.force_login(world["users"]["supervisor"])
     lists = {url: leaks_in(body_of(client.get(url))) for url in (
         reverse("cases:queue_shop"), reverse("cases:queue_all"), reverse("cases:team_load"), "/api/v1/cases/?scope=all",
+        reverse("insights:unresolved"), f"{reverse('insights:weekly')}?week={world['week'].key}",
     )}  # fmt: skip
     api_row = next(r for r in client.get("/api/v1/cases/?scope=all&page_size=50").json()["results"] if r["id"] == typed.pk)
-    page = body_of(client.get(reverse("cases:case_detail", args=[typed.pk])))
 
     assert lists == dict.fromkeys(lists, [])
-    assert "打我电话***" in body_of(client.get(reverse("cases:queue_all")))  # the row is there, masked
-    assert api_row["content"] == "快递把盒子压坏了，打我电话***，[地址已隐藏]"
+    assert "打我电话[电话已隐藏]" in body_of(client.get(reverse("cases:queue_all")))  # the row is there, masked
+    assert api_row["content"] == "快递把盒子压坏了，打我电话[电话已隐藏]，寄到上海市浦东新区[地址已隐藏]"
+
+
+@pytest.mark.parametrize("role", ["agent", "qa_only"])
+def test_free_text_is_masked_on_the_case_page_api_and_qa_page_for_a_reader_without_the_reveal(world, role):
+    """F10: the case page, the API detail and the QA page showed numbers typed into the review, the
+    appended review, the item title and the SKU in full."""
+    typed = _typed_case(world)
+    user = world["users"]["agent"] if role == "agent" else _qa_only_user(world)
+    client = Client()
+    client.force_login(user)
+    urls = [reverse("training:qa_case", args=[typed.pk])] if role == "qa_only" else [
+        reverse("cases:case_detail", args=[typed.pk]), f"/api/v1/cases/{typed.pk}/", f"/api/v1/cases/{typed.pk}/compose/",
+    ]  # fmt: skip
+    answers = {url: client.get(url) for url in urls}
+
+    assert {url: r.status_code for url, r in answers.items()} == dict.fromkeys(urls, 200)
+    assert {url: leaks_in(body_of(r)) for url, r in answers.items()} == dict.fromkeys(urls, [])
+    first = body_of(answers[urls[0]])
+    assert "打我电话[电话已隐藏]" in first and "寄到上海市浦东新区[地址已隐藏]" in first  # shown, masked
+    if role == "agent":
+        assert "[证件号已隐藏]" in first and "客服[电话已隐藏]" in first and "杭州市西湖区[地址已隐藏]" in first
+        review = answers[urls[1]].json()["review"]
+        assert review["content"] == "快递把盒子压坏了，打我电话[电话已隐藏]，寄到上海市浦东新区[地址已隐藏]"
+        assert review["appended_content"] == "追评：还是没人联系，电话[电话已隐藏]，身份证[证件号已隐藏]"
+        assert review["item_title"] == "纯棉四件套 客服[电话已隐藏]"
+        assert review["sku"] == "白色;收货电话[电话已隐藏];杭州市西湖区[地址已隐藏]"
+
+
+def _qa_only_user(world):
+    """Someone who scores QA but may not reveal contact data (a QA specialist's own group)."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _created = Group.objects.get_or_create(name="qa-only-test")
+    group.permissions.set(Permission.objects.filter(content_type__app_label="training", codename="add_qareview"))
+    user = UserFactory(shops=[world["shop"]])
+    user.groups.add(group)
+    return user
+
+
+@pytest.mark.parametrize("role", REVEALERS)
+def test_holders_of_the_reveal_read_the_free_text_as_written_on_the_case_page_and_api(world, role):
+    typed = _typed_case(world)
+    client = Client()
+    client.force_login(world["users"][role])
+    page = body_of(client.get(reverse("cases:case_detail", args=[typed.pk])))
+    review = client.get(f"/api/v1/cases/{typed.pk}/").json()["review"]
+
     assert TYPED in page
+    assert (review["content"], review["appended_content"], review["item_title"], review["sku"]) == (
+        TYPED, TYPED_APPENDED, TYPED_TITLE, TYPED_SKU)
+    # The lists stay masked for them too.
+    assert leaks_in(body_of(client.get(reverse("cases:queue_all")))) == []
+
+
+def test_notifications_and_robots_carry_the_typed_item_title_masked(world):
+    typed = _typed_case(world)
+    notes = list(Notification.objects.filter(case_id=typed.pk).values_list("title", "body"))
+    text = json.dumps(notes, ensure_ascii=False)
+
+    assert notes and leaks_in(text) == []
+    assert "纯棉四件套 客服[电话已隐藏]" in text
 
 
 def test_the_exports_did_carry_the_cases_so_the_search_was_not_empty(world):
