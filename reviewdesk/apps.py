@@ -18,5 +18,11 @@ class ReviewDeskConfig(AppConfig):
         # form field and DRF CharField uses this validator, so its message is set once here.
         ProhibitNullCharactersValidator.message = _("不能包含空字符(NUL)。")
 
+        # Every ModelAdmin refuses filters and searches on personal data (reviewdesk.admin_pii). The admin
+        # app comes first in INSTALLED_APPS, so every app's admin module is registered by now.
+        from reviewdesk.admin_pii import guard_admin_site
+
+        guard_admin_site()
+
         # Permissions of every app exist only after post_migrate: sync the role table then.
         post_migrate.connect(sync_role_permissions, dispatch_uid="reviewdesk.sync_role_permissions")
