@@ -139,7 +139,9 @@ class PolicyScopedAdmin(ShopScopedAdminMixin):
                 refusal = write_refusal(user, self.instance)
                 if refusal is not None:
                     field, message = refusal
-                    self.add_error(field if field in self.fields else None, message)
+                    field = field if field in self.fields else None
+                    if field is None or field not in self.errors:  # "required" already says it
+                        self.add_error(field, message)
 
         ScopedForm.__name__ = form.__name__
         return ScopedForm
