@@ -5,17 +5,15 @@ batches, tokens."""
 import importlib.util
 import json
 
-from django.contrib import admin, messages
-from django.utils import timezone
+from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import ApiToken, Buyer, Case, ImportBatch, ImportMapping, Review, ReviewRevision
-from cases.models.intake import MAPPING_HELP, hash_token_key
+from cases.models import Buyer, Case, ImportBatch, ImportMapping, Review, ReviewRevision
+from cases.models.intake import MAPPING_HELP
 from cases.workflow import mask_address, mask_contact_values, mask_phone
 from policies.admin.base import GlobalPolicyAdminMixin
 from reviewdesk.access import visible_shop_ids
-from reviewdesk.models import Shop
 
 # Every field of a review comes from the platform (export file, intake token, later a connector): the
 # admin shows them and never writes them (an edited rating would be a "conversion" nobody verified).
@@ -169,41 +167,8 @@ class ImportBatchAdmin(ShopScopedAdmin):
         return False
 
 
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "user", "created_at", "last_used_at", "revoked_at"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
-    filter_horizontal = ["shops"]
-    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
-    actions = ["revoke"]
-
-    # A token reaches the shops it names (within its user's): a manager sees and grants only their own
-    # shops, or a manager of shop B could mint a key for shop A in the name of a colleague of both.
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.exclude(shops__in=Shop.objects.exclude(pk__in=visible_shop_ids(request.user)))
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "shops" and not request.user.is_superuser:
-            kwargs["queryset"] = Shop.objects.filter(pk__in=visible_shop_ids(request.user))
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            key = ApiToken.new_key()
-            obj.prefix, obj.key_hash = key[:8], hash_token_key(key)
-            super().save_model(request, obj, form, change)
-            messages.warning(request, _("新令牌密钥(只显示这一次，请立即复制保存)：%(key)s") % {"key": key})
-            return
-        super().save_model(request, obj, form, change)
-
-    @admin.action(description=_("吊销所选令牌"), permissions=["change"])
-    def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        messages.success(request, _("已吊销 %(n)d 个令牌。") % {"n": count})
-
+# The API token admin (owners, scopes, shops, revocation, integration accounts) has its own module.
+from cases import admin_tokens  # noqa: E402, F401
 
 # Helper C2's admin (notifications, channels, deliveries) lives in its own module.
 if importlib.util.find_spec("cases.admin_notifications") is not None:

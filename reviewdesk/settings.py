@@ -281,6 +281,36 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Request rates (reviewdesk/throttling.py): beyond them the API answers 429 with Retry-After. Per
+    # token, per session user, per address for anonymous requests, and per address for login POSTs.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "reviewdesk.throttling.TokenRateThrottle",
+        "reviewdesk.throttling.UserRateThrottle",
+        "reviewdesk.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("API_RATE_TOKEN", default="120/min"),
+        "user": env.str("API_RATE_USER", default="120/min"),
+        "anon": env.str("API_RATE_ANON", default="30/min"),
+        "login": env.str("LOGIN_RATE", default="60/min"),
+    },
+    # The client address of the rates: as the login lockout's (TRUSTED_PROXY_COUNT, see above).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+}
+# The OpenAPI document and Swagger UI need a login (any user); True publishes them on purpose.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
+
+# --- Cache: the throttles' counters ----------------------------------------------------------------
+# Redis when CACHE_URL (or REDIS_URL, the django-q2 broker's) is set, so every web worker and machine
+# counts together; local memory otherwise (development, tests: one counter per process).
+_CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
+if _CACHE_URL:
+    _CACHE = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+else:
+    _CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+CACHES = {
+    "default": {**_CACHE, "KEY_PREFIX": "reviewdesk", "LOCATION": _CACHE.get("LOCATION", "reviewdesk")},
+    "throttle": {**_CACHE, "KEY_PREFIX": "reviewdesk-throttle", "LOCATION": _CACHE.get("LOCATION", "throttle")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ReviewDesk API",

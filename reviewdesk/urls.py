@@ -1,19 +1,55 @@
+import functools
+
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import BasePermission
 
+from cases.api.auth import ApiTokenAuthentication
 from reviewdesk import views
+from reviewdesk.throttling import throttle_login
+
+
+class ApiDocsAccess(BasePermission):
+    """The API description is for users of the API: any logged-in user or token, unless
+    ``API_DOCS_PUBLIC`` publishes it on purpose (read at each request)."""
+
+    def has_permission(self, request, view) -> bool:
+        return settings.API_DOCS_PUBLIC or bool(request.user and request.user.is_authenticated)
+
+
+def docs_login_required(view):
+    """Swagger UI is a page for people: an anonymous visitor is sent to the login page instead of a 403."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not settings.API_DOCS_PUBLIC and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+DOCS_ACCESS = {"authentication_classes": [ApiTokenAuthentication, SessionAuthentication],
+               "permission_classes": [ApiDocsAccess]}  # fmt: skip
+
+# The admin's login POST is rate-limited like the login page's (reviewdesk.throttling).
+admin.site.login = throttle_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", throttle_login(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/schema/", SpectacularAPIView.as_view(**DOCS_ACCESS), name="api-schema"),
     # The split view serves Swagger UI's init script as a file (?script), so the CSP needs no inline script.
-    path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/docs/", docs_login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema", **DOCS_ACCESS)),
+         name="api-docs"),  # fmt: skip
     path("api/v1/", include("cases.api.urls")),
     path("policies/", include("policies.urls")),
     path("cases/", include("cases.urls")),
@@ -21,4 +57,3 @@ urlpatterns = [
     path("incentives/", include("incentives.urls")),
     path("insights/", include("insights.urls")),
 ]
-

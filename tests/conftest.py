@@ -67,3 +67,14 @@ def data_migration_rows(request):
     request.getfixturevalue("transactional_db")
     for module, function in SEED_MIGRATIONS:
         getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counters():
+    """Every test starts with empty request-rate counters (reviewdesk.throttling): the API and login
+    throttles are on in tests, and user ids repeat across tests, so one test's requests must not count
+    against the next one's."""
+    from django.core.cache import caches
+
+    caches["throttle"].clear()
+    yield

@@ -33,6 +33,7 @@ ACTION_ERRORS = {
 
 class CaseActionView(CaseAPIView):
     parser_classes = [StrictJSONParser]
+    required_scope = "cases:act"
     action: str = ""
     serializer_class = None
 

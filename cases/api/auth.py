@@ -1,5 +1,7 @@
 """Scoped API tokens: ``Authorization: Bearer rd_…`` (or ``Token rd_…``). The key is stored hashed;
-``request.auth`` is the ApiToken, whose shops are the only ones the request may write."""
+``request.auth`` is the ApiToken. What it may call is its scopes (cases.api.base.TokenScopePermission);
+where, for reads and writes alike, is ``ApiToken.shop_ids(action)``: its shops within its owner's
+current memberships and roles, asked afresh at every request."""
 
 import datetime as dt
 
@@ -41,11 +43,12 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
 
 def writable_shop_ids(request) -> set[int]:
-    """Shops this request may write: the token's shops, else the logged-in user's visible shops."""
+    """Shops this request may write: a token's ``shop_ids("change")`` (its shops the owner is still a
+    member of, in a role that allows it), else the logged-in user's shops."""
     from reviewdesk.access import visible_shop_ids
 
     if isinstance(request.auth, ApiToken):
-        return set(request.auth.shops.filter(active=True).values_list("pk", flat=True))
+        return request.auth.shop_ids("change")
     return visible_shop_ids(request.user)
 
 
@@ -57,5 +60,6 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "店铺同步任务的接口令牌(后台“接口令牌”创建，仅显示一次)，只能写入令牌所属店铺。",
+            "description": "接口令牌(后台“接口令牌”创建，密钥只显示一次)。令牌带权限范围：intake 提交评价，"
+            "cases:read 读取案件，cases:act 处理案件；只能访问令牌所属店铺中其所属用户当前仍所属的店铺。",
         }

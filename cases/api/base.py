@@ -1,19 +1,48 @@
-"""The base of every cases endpoint: who may call it and the one shape of every refusal."""
+"""The base of every cases endpoint: who may call it, with which token scope, and the one shape of
+every refusal."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.views import APIView
 
 from cases.api.auth import ApiTokenAuthentication
 from cases.api.parsers import api_exception
+from cases.models import ApiToken
+from reviewdesk.throttling import ThrottleBeforePermissions
 
 
-class CaseAPIView(APIView):
-    """Session (the logged-in UI) or an API token. DRF's own refusals (401, 403, 404, 405, parse
-    errors) are reshaped to ``{code, message}`` like the workflow's, so clients read one shape."""
+class TokenScopePermission(BasePermission):
+    """A request with an API token needs the scope its view declares in ``required_scope`` (one of
+    cases.models.intake.TokenScope); a view that declares none is closed to tokens, so a new endpoint
+    is never reachable by a token by accident. A session is not limited by scopes: the user's roles
+    and shops decide, as on the web pages. Refused with 403 ``insufficient_scope``."""
+
+    code = "insufficient_scope"
+    message = _("此接口令牌没有调用该接口所需的权限范围。")
+
+    def has_permission(self, request, view) -> bool:
+        token = request.auth
+        if not isinstance(token, ApiToken):
+            return True
+        scope = getattr(view, "required_scope", None)
+        if scope is None:
+            return False
+        if token.has_scope(scope):
+            return True
+        self.message = _("此接口令牌没有“%(scope)s”权限范围，不能调用该接口。") % {"scope": scope}
+        return False
+
+
+class CaseAPIView(ThrottleBeforePermissions, APIView):
+    """Session (the logged-in UI) or an API token, rate-limited (reviewdesk.throttling) before the
+    permission checks. DRF's own refusals (401, 403, 404, 405, 429, parse errors) are reshaped to
+    ``{code, message}`` like the workflow's, so clients read one shape.
+    Subclasses set ``required_scope``: "cases:read" to read, "cases:act" to act or prepare an action."""
 
     authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, TokenScopePermission]
+    required_scope: str | None = None
 
     def handle_exception(self, exc):
         response = super().handle_exception(api_exception(exc))

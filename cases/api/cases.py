@@ -117,6 +117,7 @@ FILTER_PARAMETERS = [
 
 class CaseListView(CaseAPIView):
     pagination_class = CasePagination
+    required_scope = "cases:read"
 
     @extend_schema(
         operation_id="cases_list",
@@ -170,6 +171,7 @@ def case_detail_response(request, case_id: int, status_code: int = 200) -> Respo
 
 
 class CaseDetailView(CaseAPIView):
+    required_scope = "cases:read"
     @extend_schema(
         operation_id="cases_retrieve",
         parameters=[CASE_ID],
@@ -184,6 +186,7 @@ class CaseDetailView(CaseAPIView):
 
 
 class RevealContactView(CaseAPIView):
+    required_scope = "cases:act"  # reading a buyer's contact is an act, recorded in the timeline
     @extend_schema(
         operation_id="cases_reveal_contact",
         parameters=[CASE_ID],

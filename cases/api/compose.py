@@ -82,6 +82,7 @@ class ComposeSerializer(serializers.Serializer):
 
 
 class CaseComposeView(CaseAPIView):
+    required_scope = "cases:act"  # the options and drafts of an action about to be taken
     @extend_schema(
         operation_id="cases_compose",
         summary="补偿方案、回复草稿与申诉清单",

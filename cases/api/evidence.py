@@ -34,6 +34,7 @@ class EvidenceUploadSerializer(serializers.Serializer):
 
 class EvidenceUploadView(CaseAPIView):
     parser_classes = [MultiPartParser, FormParser]
+    required_scope = "cases:act"
 
     @extend_schema(
         operation_id="cases_evidence_upload",
@@ -64,6 +65,7 @@ class EvidenceUploadView(CaseAPIView):
 
 
 class EvidenceDownloadView(CaseAPIView):
+    required_scope = "cases:read"
     def perform_content_negotiation(self, request, force=False):
         # The answer is a file whatever the client accepts; only refusals are rendered (as JSON).
         return super().perform_content_negotiation(request, force=True)

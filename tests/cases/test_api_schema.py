@@ -49,6 +49,9 @@ def api_world(seeded, same_connection, settings, tmp_path):  # noqa: F811
     """The default policy pack; a supervisor with a token for one shop, cases there in several states
     (one triaged by the engine, one with a file of evidence), and a case of another shop (must be 404)."""
     settings.MEDIA_ROOT = tmp_path
+    # One test sends every operation's examples with one token: beyond the production rate (429s).
+    rest = settings.REST_FRAMEWORK
+    settings.REST_FRAMEWORK = {**rest, "DEFAULT_THROTTLE_RATES": {**rest["DEFAULT_THROTTLE_RATES"], "token": "100000/min"}}
     shop, other = ShopFactory(code="tb-main", platform="taobao"), ShopFactory(code="dy-main", platform="douyin")
     user = UserFactory(role="supervisor", shops=[shop])
     cases = [make_case(shop, buyer_phone="13812345678"), make_case(shop, status="assigned", assignee=user),
@@ -62,13 +65,15 @@ def api_world(seeded, same_connection, settings, tmp_path):  # noqa: F811
     return {"key": key, "case_ids": [c.pk for c in cases], "evidence_ids": [evidence.pk]}
 
 
-def load_schema():
-    return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+def load_schema(key: str):
+    """The document as the token reads it (the API description needs a login or a token: F16)."""
+    return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application,
+                                          headers={"Authorization": f"Bearer {key}"})  # fmt: skip
 
 
 @pytest.fixture
 def cases_api(api_world):
-    schema = load_schema()
+    schema = load_schema(api_world["key"])
     schema.config.generation.update(modes=["positive", "negative"], max_examples=MAX_EXAMPLES)
     schema.config.phases.update(phases=["examples", "fuzzing"])
     return schema
@@ -112,6 +117,7 @@ def test_every_operation_of_the_schema_is_fuzzed(client, db):
     """The fuzz test runs one subtest per operation schemathesis loads from the document, with no
     include/exclude filter: the loaded operations are exactly the documented ones, the reviews intake
     included, so a new endpoint is fuzzed as soon as it is documented."""
+    client.force_login(UserFactory())  # the API description needs a login (F16)
     document = client.get("/api/v1/schema/?format=json").json()
     documented = schema_operations(client)
     # The document the fixture loads through the WSGI app, read here with the test client: a second
@@ -150,7 +156,8 @@ def test_a_review_of_the_wrong_json_shape_refuses_the_whole_batch(api_world):
     assert Review.objects.filter(order_no="FUZZ0001").values_list("rating", "order_amount").get() == (1, Decimal("59.50"))
 
 
-def test_the_schema_documents_every_cases_endpoint(client):
+def test_the_schema_documents_every_cases_endpoint(client, db):
+    client.force_login(UserFactory())  # the API description needs a login (F16)
     response = client.get("/api/v1/schema/?format=json")
     paths = response.json()["paths"]
 
@@ -162,7 +169,8 @@ def test_the_schema_documents_every_cases_endpoint(client):
     assert offer["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/OfferRequest")
 
 
-def test_the_docs_page_is_served_from_the_sidecar(client):
+def test_the_docs_page_is_served_from_the_sidecar(client, db):
+    client.force_login(UserFactory())  # the API description needs a login (F16)
     response = client.get("/api/v1/docs/")
 
     assert response.status_code == 200

@@ -111,7 +111,8 @@ def test_the_agent_queue_and_case_page_work_under_the_policy(page, live_server, 
     assert page.locator("html").get_attribute("lang") == "en"
 
 
-def test_the_api_docs_render_their_operations_under_the_policy(page, live_server):
+def test_the_api_docs_render_their_operations_under_the_policy(page, live_server, login, make_user, shop):
+    login(page, make_user("agent", shops=[shop]))  # the API description needs a login (F16)
     response = page.goto(f"{live_server.url}/api/v1/docs/")
     csp_of(response)
     operations = page.locator(".opblock-summary-path")

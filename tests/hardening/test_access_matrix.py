@@ -41,9 +41,9 @@ WEB: dict[str, tuple] = {
     "login":                            (200, 200, 200, 200, 200, 200, 200),
     "logout":                           (M,   M,   M,   M,   M,   M,   M),  # POST only (Django 5)
     "set_language":                     ("→/", "→/", "→/", "→/", "→/", "→/", "→/"),
-    # The OpenAPI document and Swagger UI are public (drf-spectacular's AllowAny): see the report.
-    "api-schema":                       (200, 200, 200, 200, 200, 200, 200),
-    "api-docs":                         (200, 200, 200, 200, 200, 200, 200),
+    # The OpenAPI document and Swagger UI need a login (F16; settings.API_DOCS_PUBLIC publishes them).
+    "api-schema":                       (401, 200, 200, 200, 200, 200, 200),
+    "api-docs":                         (L,   200, 200, 200, 200, 200, 200),
     "api-reviews":                      (401, M,   M,   M,   M,   M,   M),
     "api-cases":                        (401, 200, 200, 200, 200, 200, 200),
     # Shop A's case: shop B's agent cannot tell it from an id that does not exist, and neither can HR,
