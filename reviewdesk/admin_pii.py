@@ -132,7 +132,8 @@ class PersonalDataAdminMixin:
         return super().lookup_allowed(lookup, value, request)
 
     def get_search_fields(self, request):
-        return [e for e in super().get_search_fields(request) if not reaches_personal_data(self.model, _search_path(e))]
+        fields = super().get_search_fields(request)
+        return [entry for entry in fields if not reaches_personal_data(self.model, _search_path(entry))]
 
     def get_list_filter(self, request):
         kept = []
@@ -148,7 +149,8 @@ class PersonalDataAdminMixin:
         free_text = personal_fields_of(self.model).free_text
         if not free_text:  # a list masks for everyone, as the web lists do
             return columns
-        return [_masked_column(c, self.model) if isinstance(c, str) and c in free_text else c for c in columns]
+        return [_masked_column(c, self.model) if isinstance(c, str) and c in free_text else c
+                for c in columns]
 
     def get_object(self, request, object_id, from_field=None):
         """On a view-only change page, free text is masked on the in-memory object the page shows. Only

@@ -3,13 +3,14 @@
 - ``mask_phone(phone)`` / ``mask_address(address)``: the review's own contact fields (138****5678;
   浙江省杭州市********).
 - ``mask_free_text(text)``: what buyers type into free text (review, appended review, item title, SKU
-  text), each replaced whole by a bracketed label ([电话已隐藏], [号码已隐藏], [证件号已隐藏], [地址已隐藏]; free text goes
-  to group notifications and robots too, so no digit of it is kept): mainland mobile numbers (+86/0086 prefixes, spaces, dashes, dots or full-width digits between the
-  digits), landlines (with or without the area code in brackets), any other run of seven or more digits,
-  18- and 15-digit ID-card numbers, and street addresses (a road, lane, village or estate followed by a
-  number, or named right after a district, county or town). The rest of the text is kept as written, so a
-  reader still understands the complaint; province, city and district names stay (as ``mask_address``
-  keeps them).
+  text). Masked, each replaced whole by a bracketed label ([电话已隐藏], [号码已隐藏], [证件号已隐藏],
+  [地址已隐藏]; free text goes to group notifications and robots too, so no digit of it is kept):
+  mainland mobile numbers (+86/0086 prefixes; spaces, dashes, dots or full-width digits between the
+  digits), landlines (with or without the area code in brackets), any other run of seven or more digits
+  (dates such as 2024-11-20 excepted), 18- and 15-digit ID-card numbers, and street addresses (a road,
+  lane, village or estate followed by a number, or named right after a district, county or town). The
+  rest of the text is kept as written, so a reader still understands the complaint; province, city and
+  district names stay (as ``mask_address`` keeps them).
 
 Matching runs on a copy of the text in which full-width digits and separators are replaced one character
 for one by their ASCII forms, so the spans found apply to the original text unchanged. Numbers spelled out
@@ -36,14 +37,18 @@ _NORMALISE = str.maketrans({
 })  # fmt: skip
 _SEP = r"[ \t\-.]"  # at most one between two digits
 _COUNTRY = r"(?:(?:\+|00)86" + _SEP + r"?|\(\+?86\)\s?)"
-_ID_CARD = re.compile(r"(?<![0-9A-Za-z])\d(?:" + _SEP + r"?\d){16}" + _SEP + r"?[\dXx](?![0-9A-Za-z])"
-                      r"|(?<![0-9A-Za-z])[1-9]\d{5}" + _SEP + r"?\d{6}" + _SEP + r"?\d{3}(?![0-9A-Za-z])")  # fmt: skip
+# 2024-11-20, 2024.11.20, 2024/11/20: a date, not a number to hide.
+_DATE = r"(?:19|20)\d{2}(?P<date_sep>[-./])(?:0?[1-9]|1[0-2])(?P=date_sep)(?:0?[1-9]|[12]\d|3[01])(?!\d)"
+_ID_CARD = re.compile(
+    r"(?<![0-9A-Za-z])\d(?:" + _SEP + r"?\d){16}" + _SEP + r"?[\dXx](?![0-9A-Za-z])"  # 18 digits, X last
+    r"|(?<![0-9A-Za-z])[1-9]\d{5}" + _SEP + r"?\d{6}" + _SEP + r"?\d{3}(?![0-9A-Za-z])"  # the old 15 digits
+)
 _PHONE = re.compile(
     r"(?<![0-9A-Za-z+])(?<![A-Za-z]-)"
     r"(?:" + _COUNTRY + r"?1[3-9]\d(?:" + _SEP + r"?\d){8}"  # mobile
     r"|\(0\d{2,3}\)\s?\d(?:" + _SEP + r"?\d){6,7}"  # (021) 6888 8888
     r"|0[1-9]\d{1,2}" + _SEP + r"?[2-9]\d{2,3}" + _SEP + r"?\d{4}"  # a landline with its area code
-    r"|(?P<other>\d(?:" + _SEP + r"?\d){6,}))"  # any other long number (an order number, a QQ number …)
+    r"|(?!" + _DATE + r")(?P<other>\d(?:" + _SEP + r"?\d){6,}))"  # any other long number (order, QQ …)
     r"(?!\d)"
 )
 # Addresses. Kept: province, city, district, county and town names. Masked: from the road (or estate,
@@ -87,7 +92,8 @@ def mask_address(address: str | None) -> str:
 
 def mask_free_text(text: str | None) -> str:
     """``text`` with the phone numbers, ID-card numbers and street addresses a buyer typed into it masked
-    (see the module docstring); everything else as written. Idempotent: masking masked text changes nothing."""
+    (see the module docstring); everything else as written. Idempotent: masking masked text changes
+    nothing."""
     if not text:
         return ""
     text = str(text)

@@ -170,7 +170,7 @@ def qa_case(request, case_id: int):
             return redirect("training:qa_review", review_id=review.pk)
     handled = case.status in HANDLED_STATUSES or case.resolved_at is not None
     survey = SatisfactionSurvey.objects.filter(case=case).select_related("recorded_by").first()
-    as_seen = free_text_for(request.user)  # the buyer's words: masked unless the reader may reveal contact data
+    as_seen = free_text_for(request.user)  # the buyer's words: masked unless one may reveal contact data
     return render(request, "training/qa_case.html", {
         "case": case, "rubric": rubric, "rubrics": rubrics, "form": form, "existing": existing, "handled": handled,
         "review_text": as_seen(case.review.content), "survey": survey,

@@ -1,10 +1,11 @@
 """Output of the cases endpoints: a list row, the full case, and the refusal body.
 
 Buyer phone and address appear only in the detail, masked; the unmasked values are answered only by
-the reveal endpoint (which records the look in the timeline). Phone numbers, ID numbers and addresses the
-buyer typed into free text (review, appended review, item title, SKU) show masked in a list row for
-everyone and in the detail for whoever may not reveal contact data (``reviewdesk.pii.mask_free_text``). Every nested list is read from the
-prefetch the view set up, never queried per row.
+the reveal endpoint (which records the look in the timeline). Phone numbers, ID numbers and
+addresses the buyer typed into free text (review, appended review, item title, SKU) show masked in a list
+row for everyone and in the detail for whoever may not reveal contact data
+(``reviewdesk.pii.mask_free_text``). Every nested list is read from the prefetch the view set up, never
+queried per row.
 """
 
 from django.urls import reverse

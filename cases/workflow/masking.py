@@ -13,8 +13,8 @@ from reviewdesk.admin_pii import register_personal_fields
 from reviewdesk.pii import mask_address, mask_free_text, mask_phone
 
 __all__ = [
-    "CONTACT_MASKS", "FREE_TEXT_FIELDS", "REVEAL_PERMISSION", "can_reveal", "free_text_for", "mask_address", "mask_contact_values",
-    "mask_free_text", "mask_phone",
+    "CONTACT_MASKS", "FREE_TEXT_FIELDS", "REVEAL_PERMISSION", "can_reveal", "free_text_for", "mask_address",
+    "mask_contact_values", "mask_free_text", "mask_phone",
 ]  # fmt: skip
 
 CONTACT_MASKS = {"buyer_phone": mask_phone, "buyer_address": mask_address}

@@ -79,7 +79,8 @@ def _counts(shop_ids, dimension: str, week: IsoWeek) -> dict[str, tuple[str, int
         .values("key").annotate(label_max=Max("label"), bad=Sum("neutral") + Sum("negative")).order_by()
     )  # fmt: skip
     # A SKU's label is its item title and SKU text, where a phone number can be typed too: masked.
-    return {row["key"]: (mask_free_text(row["label_max"]) or UNNAMED, row["bad"]) for row in rows if row["bad"]}
+    return {row["key"]: (mask_free_text(row["label_max"]) or UNNAMED, row["bad"])
+            for row in rows if row["bad"]}
 
 
 def _samples(shop_ids, dimension: str, key: str, week: IsoWeek) -> list[str]:

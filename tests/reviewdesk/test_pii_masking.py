@@ -49,6 +49,7 @@ def test_typed_in_personal_data_is_masked(text, masked):
     "iPhone 15 Pro 256G 黑色",
     "货号 AB-1234567",
     "5.5 cm × 6.5 cm，2024年11月20日到货",
+    "2024-11-20到货，2024.11.25 才联系我，2024/12/01 又坏了",
     "浙江省杭州市余杭区五常街道",
     "",
 ])  # fmt: skip
