@@ -248,9 +248,15 @@ _REF = re.compile(r"\$?([A-Za-z]+)\$?([0-9]+)")
 
 def column_number(letters: str) -> int:
     number = 0
-    for letter in letters.upper():
+    for letter in letters.upper()[:8]:  # eight letters are far beyond any limit already
         number = number * 26 + ord(letter) - 64
     return number
+
+
+def _number(digits: str) -> int:
+    return (
+        int(digits) if len(digits) <= 12 else 10**12
+    )  # int() refuses 4,300 digits; a row this far is refused
 
 
 def column_letters(number: int) -> str:
@@ -281,12 +287,12 @@ class _Extent:
 
     def declared(self, ref: str) -> None:
         for letters, digits in _REF.findall(ref):
-            self.declared_rows = max(self.declared_rows, int(digits))
+            self.declared_rows = max(self.declared_rows, _number(digits))
             self.declared_cols = max(self.declared_cols, column_number(letters))
         self.check(self.declared_rows, self.declared_cols, declared=True)
 
     def row_start(self, numbers: list[str]) -> None:
-        parsed = [int(n.strip()) for n in numbers if n.strip().isdigit()]
+        parsed = [_number(n.strip()) for n in numbers if n.strip().isdecimal()]
         self.row = max(parsed) if parsed else self.row + 1
         self.col = 0
         self.rows = max(self.rows, self.row)
@@ -295,7 +301,7 @@ class _Extent:
         parsed = [m.groups() for m in map(_REF.search, refs) if m]
         if parsed:
             self.col = max(column_number(letters) for letters, _digits in parsed)
-            self.rows = max(self.rows, max(int(digits) for _letters, digits in parsed))
+            self.rows = max(self.rows, max(_number(digits) for _letters, digits in parsed))
         else:
             self.col += 1
             self.rows = max(self.rows, self.row or 1)
