@@ -12,7 +12,8 @@ only in his shops, and grants only his shops. The key is shown once, right after
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote
+from django.contrib.admin.options import csrf_protect_m
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -107,6 +108,7 @@ class ApiTokenAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
     filter_horizontal = ["shops"]
     actions = ["revoke"]
     change_list_template = "admin/cases/apitoken/change_list.html"
+    change_form_template = "admin/cases/apitoken/change_form.html"
     AUDIT_FIELDS = ["prefix", "created_by", "created_at", "last_used_at", "revoked_at", "revoked_by"]
 
     def get_queryset(self, request):
@@ -151,9 +153,10 @@ class ApiTokenAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("吊销"))
     def revoke_link(self, token):
+        """To the token's page, whose "revoke" button (change_form.html) posts ``_revoke``."""
         if token.revoked_at is not None:
             return "—"
-        url = reverse("admin:cases_apitoken_revoke", args=[quote(token.pk)])
+        url = reverse("admin:cases_apitoken_change", args=[quote(token.pk)])
         return format_html('<a class="button" href="{}">{}</a>', url, _("吊销"))
 
     def save_model(self, request, obj, form, change):
@@ -186,29 +189,27 @@ class ApiTokenAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
         count = self.revoke_tokens(request, queryset.filter(revoked_at__isnull=True))
         messages.success(request, _("已吊销 %(n)d 个令牌。") % {"n": count})
 
+    @csrf_protect_m
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """The token page's "revoke" button posts ``_revoke``: the token is revoked (nothing else on the
+        form is saved), if the requester may change it; another shop's token is "not found"."""
+        if request.method == "POST" and object_id is not None and "_revoke" in request.POST:
+            token = self.get_object(request, unquote(object_id))
+            if token is None:
+                raise Http404
+            if not self.has_change_permission(request, token):
+                raise PermissionDenied
+            if self.revoke_tokens(request, [token]):
+                messages.success(request, _("令牌“%(token)s”已吊销。") % {"token": token})
+            return HttpResponseRedirect(reverse("admin:cases_apitoken_changelist"))
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def get_urls(self):
         extra = [
-            path("<path:object_id>/revoke/", self.admin_site.admin_view(self.revoke_view), name="cases_apitoken_revoke"),
             path("integration-account/add/", self.admin_site.admin_view(self.integration_account_view),
                  name="cases_apitoken_integration_account"),
         ]  # fmt: skip
         return extra + super().get_urls()
-
-    def revoke_view(self, request, object_id):
-        token = self.get_object(request, object_id)
-        if token is None:
-            raise Http404
-        if not self.has_change_permission(request, token):
-            raise PermissionDenied
-        if request.method == "POST":
-            self.revoke_tokens(request, [token])
-            messages.success(request, _("令牌“%(token)s”已吊销。") % {"token": token})
-            return HttpResponseRedirect(reverse("admin:cases_apitoken_changelist"))
-        context = {
-            **self.admin_site.each_context(request), "opts": self.opts, "token": token,
-            "title": _("吊销令牌“%(token)s”") % {"token": token},
-        }  # fmt: skip
-        return TemplateResponse(request, "admin/cases/apitoken/revoke.html", context)
 
     def integration_account_view(self, request):
         """Create an integration account in the requester's shops (who may add tokens may do this),

@@ -122,6 +122,8 @@ WEB: dict[str, tuple] = {
     "admin:view_on_site":               (A,   A,   A,   A,   A,   N,   N),
     "admin:auth_user_password_change":  (A,   A,   A,   A,   A,   F,   F),  # agent A's password
     "admin:app_list":                   (A,   A,   A,   A,   A,   200, N),  # the cases app
+    # The token admin's page that creates an integration account (who may add tokens: the manager).
+    "admin:cases_apitoken_integration_account": (A, A, A, A,  A,   200, F),
     "admin/(?P<url>.*)$":               (A,   A,   A,   A,   A,   N,   N),
 }
 

@@ -298,14 +298,14 @@ def test_revoking_records_who_and_when_and_the_token_answers_401(manager, make_u
     assert client.get("/api/v1/cases/").status_code == 200
     admin = logged_in(manager)
 
-    assert admin.get(f"/admin/cases/apitoken/{token.pk}/revoke/").status_code == 200
-    token.refresh_from_db()
-    assert token.revoked_at is None  # the GET only asks for confirmation
-    response = admin.post(f"/admin/cases/apitoken/{token.pk}/revoke/")
+    page = admin.get(f"/admin/cases/apitoken/{token.pk}/change/").content.decode()
+    assert 'name="_revoke"' in page
+    response = admin.post(f"/admin/cases/apitoken/{token.pk}/change/", {"name": "改名", "_revoke": "1"})
 
     assert response.status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None and token.revoked_by == manager
+    assert token.name == "脚本"  # the revoke button saves nothing else
     entry = LogEntry.objects.get(object_id=str(token.pk))
     assert entry.user == manager and "revoked_by" in entry.change_message
     refused = client.get("/api/v1/cases/")
@@ -326,7 +326,8 @@ def test_a_manager_neither_sees_nor_revokes_another_shops_tokens(manager, make_u
 
     listed = [t.pk for t in admin.get("/admin/cases/apitoken/").context["cl"].result_list]
     assert listed == [own.pk]
-    assert admin.post(f"/admin/cases/apitoken/{foreign.pk}/revoke/").status_code == 404
+    refused = admin.post(f"/admin/cases/apitoken/{foreign.pk}/change/", {"_revoke": "1"})
+    assert refused.status_code == 404
     foreign.refresh_from_db()
     assert foreign.revoked_at is None and foreign_client.get("/api/v1/cases/").status_code == 200
 
