@@ -24,5 +24,11 @@ class ReviewDeskConfig(AppConfig):
 
         guard_admin_site()
 
+        # Every changelist answers a hostile filter or date value with its "invalid filter" page, not a
+        # 500 (reviewdesk.admin_input).
+        from reviewdesk.admin_input import guard_admin_input
+
+        guard_admin_input()
+
         # Permissions of every app exist only after post_migrate: sync the role table then.
         post_migrate.connect(sync_role_permissions, dispatch_uid="reviewdesk.sync_role_permissions")

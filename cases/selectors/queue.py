@@ -35,6 +35,9 @@ from reviewdesk.roles import works_cases
 
 SCOPES = ("mine", "shop", "all", "breached")
 PAGE_SIZE = 50
+# A page number past this is taken as this one (and then, past the end, as the last page): an offset
+# beyond the database's 64-bit integers (?page=99999999999999999999) would fail the query.
+MAX_PAGE_NUMBER = 1_000_000
 NO_DEADLINE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 URGENCY_BREACHED, URGENCY_NEAR, URGENCY_ON_TIME = 0, 1, 2
 
@@ -256,7 +259,7 @@ def queue_page(
     Rows are cases, or with ``columns`` the dicts of ``cases.values(*columns)``. Only a page past the
     end costs a second query (to find the last)."""
     try:
-        number = max(int(number or 1), 1)
+        number = min(max(int(number or 1), 1), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         number = 1
     offset = (number - 1) * per_page

@@ -129,7 +129,9 @@ def reassign_form(request: HttpRequest, pk: int) -> HttpResponse:
 def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     case = load_case(request.user, pk)
     back = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    # Only a path on this site ("/cases/…"): a bare word ("abc") would be taken for a URL name by
+    # redirect() and answer 500; anything else is ignored and the case page answers instead.
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
     prefix = request.POST.get("prefix") or None
     form = ReassignForm(request.POST, prefix=prefix)
