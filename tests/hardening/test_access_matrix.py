@@ -142,14 +142,17 @@ ADMIN: dict[str, tuple[str, str]] = {
     "axes.accessfailurelog":            ("v",     ""),
     "reviewdesk.shop":                  ("vc",    "v"),
     "reviewdesk.user":                  ("v",     "v"),
-    **{f"policies.{model}":             ("vacdie", "") for model in (
-        "platformrule", "issuetype", "classificationrule", "malicioussignal", "slatier", "businesscalendar",
+    # The world's rules are global, the policy owner's (F5): the manager views and exports them and adds
+    # or imports rows for his own shops, but changes and deletes none of them; issue types are global only.
+    **{f"policies.{model}":             ("vaie",  "") for model in (
+        "platformrule", "classificationrule", "malicioussignal", "slatier", "businesscalendar",
         "openinghours", "calendarexception", "customertier", "compensationrule", "compensationoption",
         "replytemplate", "compliancerule", "followupplan", "followupstep", "appealchecklist", "contactlimit")},
+    "policies.issuetype":               ("ve",    ""),
     "cases.review":                     ("v",     ""),    # platform data: read-only, corrected by an import (F3)
     "cases.case":                       ("v",     ""),
     "cases.buyer":                      ("v",     ""),
-    "cases.importmapping":              ("vac",   ""),
+    "cases.importmapping":              ("v",     ""),   # global: changed by the policy owner (F5)
     "cases.importbatch":                ("v",     ""),
     "cases.apitoken":                   ("vac",   ""),
     "training.trainingmodule":          ("vacd",  "v"),
@@ -167,7 +170,8 @@ ADMIN: dict[str, tuple[str, str]] = {
     "incentives.withheldaward":         ("v",     "v"),
     "incentives.dispute":               ("v",     "v"),
     "incentives.redemption":            ("v",     "v"),
-    "insights.insightsettings":         ("vc",    ""),    # one row: never added twice, never deleted
+    "incentives.adjustmentlimit":       ("v",     ""),    # dispute caps for every shop: the policy owner's (F13)
+    "insights.insightsettings":         ("v",     ""),    # one row for all shops: the policy owner's (F5)
     "insights.reportrecipient":         ("vacd",  ""),
     "insights.weeklyreport":            ("v",     ""),
 }
