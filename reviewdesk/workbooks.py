@@ -15,7 +15,8 @@ width, take 950 MB. So ``check_workbook`` refuses such a file before any reader 
    linear in the inflated size that step 2 bounds): the declared extent (every ``<dimension ref>``)
    and the real one (the furthest ``<row r>`` and ``<c r>``; a cell or row written without ``r``
    counts at the position a reader gives it). A sheet whose rectangle from A1 has more rows, columns
-   or cells than the limits is refused with its name and extent, as soon as a piece shows it.
+   or cells than the limits is refused with its name and extent, as soon as a piece shows it; so is a
+   workbook whose sheets' rectangles add up to more cells than the limit (the pack keeps every sheet).
 
 Worksheets are those ``xl/workbook.xml`` names through ``xl/_rels/workbook.xml.rels`` (resolved as
 calamine resolves them) and every member under ``xl/worksheets/``. Element prefixes, attributes in
@@ -99,8 +100,25 @@ def check_workbook(
     )
     fileobj = _open(source)
     archive = _check_archive(fileobj)
+    extents: list[SheetExtent] = []
     with archive:
-        return [_scan_sheet(archive, name, member, limits) for name, member in _worksheets(archive)]
+        for name, member in _worksheets(archive):
+            extents.append(_scan_sheet(archive, name, member, limits))
+            _check_total(extents, limits)  # readers that keep every sheet (the pack) hold them all at once
+    return extents
+
+
+def _check_total(extents: list[SheetExtent], limits: _Limits) -> None:
+    total = sum(max(e.rows * e.cols, e.declared_rows * e.declared_cols) for e in extents)
+    if total > limits.cells:
+        raise WorkbookRefused(
+            WorkbookError.SHEET_TOO_LARGE,
+            _(
+                "工作簿的%(sheets)s个工作表合计用到%(cells)s个单元格，超过上限%(max_cells)s个。"
+                "已拒绝读取，请删除多余的工作表、行和列或拆分后再导入。"
+            )
+            % {"sheets": len(extents), "cells": f"{total:,}", "max_cells": f"{limits.cells:,}"},
+        )
 
 
 # --- the bytes and the zip directory -------------------------------------------------------------

@@ -200,6 +200,20 @@ def test_an_ordinary_workbook_passes_with_its_extent(settings):
     assert "最多200,050行、4列" in refusal(data).message
 
 
+def test_sheets_within_the_limit_one_by_one_are_refused_together():
+    book = Workbook()
+    for title in ("一", "二"):
+        sheet = book.create_sheet(title)
+        for row in range(3):
+            sheet.append([row] * 3)
+    book.remove(book.worksheets[0])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert check_workbook(buffer.getvalue(), max_cells=18)
+    refused = refusal(buffer.getvalue(), max_cells=17)
+    assert refused.message.startswith("工作簿的2个工作表合计用到18个单元格，超过上限17个。")
+
+
 # --- every reader: a clear message, no 500, nothing written ------------------------------------------
 
 
