@@ -120,10 +120,14 @@ def test_home_panel_and_nav_for_supervisors_only(client, world):
 
 
 def test_manager_edits_the_courier_threshold_in_the_admin(client, world):
+    from django.contrib.auth.models import Group
+
     from insights.models import InsightSettings
 
     world.manager.is_staff = True
     world.manager.save(update_fields=["is_staff"])
+    # The setting decides for every shop: the policy owner's (a plain manager reads it: test_policy_scope).
+    world.manager.groups.add(Group.objects.get(name="policy_owner"))
     settings = InsightSettings.current()
     url = f"/admin/insights/insightsettings/{settings.pk}/change/"
     login(client, world.manager)
