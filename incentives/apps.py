@@ -14,7 +14,7 @@ class IncentivesConfig(AppConfig):
         from incentives.nav import nav_links as incentive_links
         from incentives.receivers import on_case_event, on_training_event
         from incentives.triggers import ensure_triggers
-        from reviewdesk.choices import Role
+        from reviewdesk.choices import AdminRole, Role
         from reviewdesk.hooks import demo_builders, nav_links
         from reviewdesk.roles import extend_role_permissions
 
@@ -37,7 +37,9 @@ class IncentivesConfig(AppConfig):
                 f"incentives.{verb}_{model}" for model in ("awardrule", "rewarditem") for verb in ("view", "add", "change")
             ] + ["incentives.view_dispute", "incentives.change_dispute", "incentives.resolve_dispute",
                  "incentives.view_redemption", "incentives.change_redemption", "incentives.decide_redemption",
-                 "incentives.view_withheldaward", "incentives.export_payouts"],
+                 "incentives.view_withheldaward", "incentives.export_payouts", "incentives.view_adjustmentlimit"],
+            # The dispute adjustment caps apply in every shop: the policy owner's, like the other global rules.
+            AdminRole.POLICY_OWNER: ["incentives.view_adjustmentlimit", "incentives.change_adjustmentlimit"],
             # Agents see their own statement through views that filter to request.user; no model perms.
             Role.AGENT: [],
         })  # fmt: skip
