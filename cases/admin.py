@@ -9,11 +9,13 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Buyer, Case, ImportBatch, ImportMapping, Review, ReviewRevision
+from cases.models import ApiToken, Buyer, Case, ImportBatch, ImportMapping, Review, ReviewRevision
 from cases.models.intake import MAPPING_HELP
 from cases.workflow import mask_address, mask_contact_values, mask_phone
 from policies.admin.base import GlobalPolicyAdminMixin
-from reviewdesk.access import visible_shop_ids
+from reviewdesk.access import Scope, register_scope
+from reviewdesk.admin_scope import ScopedModelAdmin, ScopedTabularInline
+from reviewdesk.roles import works_cases
 
 # Every field of a review comes from the platform (export file, intake token, later a connector): the
 # admin shows them and never writes them (an edited rating would be a "conversion" nobody verified).
@@ -33,15 +35,14 @@ REVIEW_FIELDSETS = [
 ]  # fmt: skip
 
 
-class ShopScopedAdmin(admin.ModelAdmin):
-    """A manager sees only the shops they belong to, like everywhere else."""
+# How the intake models reach a shop (reviewdesk.access; the rest have a ``shop`` field and need
+# nothing): HR is a member of its shops for payouts only and reads no case (roles.works_cases); a token
+# is within reach when every shop it names is.
+register_scope(Case, Scope(shop="shop", reader=works_cases))
+register_scope(ApiToken, Scope(shop="shops", every=True))
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.filter(shop_id__in=visible_shop_ids(request.user))
 
-
-class RevisionInline(admin.TabularInline):
+class RevisionInline(ScopedTabularInline):
     model = ReviewRevision
     extra = 0
     can_delete = False
@@ -64,7 +65,7 @@ class RevisionInline(admin.TabularInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(ShopScopedAdmin):
+class ReviewAdmin(ScopedModelAdmin):
     """Reviews as the platform sent them, read-only for everyone (the superuser too), with their
     revisions; corrections come through a new import."""
 
@@ -97,7 +98,7 @@ class ReviewAdmin(ShopScopedAdmin):
 
 
 @admin.register(Case)
-class CaseAdmin(ShopScopedAdmin):
+class CaseAdmin(ScopedModelAdmin):
     list_display = ["id", "shop", "issue_type", "status", "is_malicious", "assignee", "first_response_due_at", "sla_tier_name", "conversion_candidate_at", "opened_at"]  # fmt: skip
     list_filter = ["status", "platform", "shop", "issue_type", "is_malicious", "handling_role", ("conversion_candidate_at", admin.EmptyFieldListFilter), ("rating_worsened_at", admin.EmptyFieldListFilter)]  # fmt: skip
     search_fields = ["review__external_id", "review__order_no", "review__buyer_nick"]
@@ -129,7 +130,7 @@ def _json_block(value) -> str:
 
 
 @admin.register(Buyer)
-class BuyerAdmin(ShopScopedAdmin):
+class BuyerAdmin(ScopedModelAdmin):
     list_display = ["nick", "shop", "review_count", "negative_review_count", "last_negative_at"]
     list_filter = ["platform", "shop"]
     search_fields = ["nick"]
@@ -152,7 +153,7 @@ class ImportMappingAdmin(GlobalPolicyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(ShopScopedAdmin):
+class ImportBatchAdmin(ScopedModelAdmin):
     list_display = ["created_at", "shop", "source", "file_name", "status", "row_count", "created_count", "updated_count", "unchanged_count", "cases_opened", "error_count", "created_by"]  # fmt: skip
     list_filter = ["status", "source", "shop"]
     search_fields = ["file_name", "sha256"]

@@ -11,9 +11,11 @@ How a row reaches its shop is said once per model, by a ``Scope``:
 - a model with a ``shop`` foreign key to Shop needs nothing (Shop itself neither);
 - a model whose only required foreign key leads to a scoped model follows it (a QA review through its
   case: ``case__shop``; a calendar's opening hours through their calendar);
-- anything else is declared, with ``register_scope(model, Scope(...))`` from its app (its admin module or
-  ``AppConfig.ready()``), or with a ``access_scope = Scope(...)`` class attribute on the model. A model
-  no rule covers is not about a shop (issue types, training modules) and is not narrowed.
+- anything else is declared, with ``register_scope(model, Scope(...))`` from its app, or with an
+  ``access_scope = Scope(...)`` class attribute on the model. The apps register beside their admin
+  (``<app>/admin.py``), which every process imports at start-up (``django.contrib.admin`` autodiscovers
+  in its ``ready()``). A model no rule covers is not about a shop (issue types, training modules) and is
+  not narrowed.
 
 A row whose shop is NULL is a *global* row (a rule for every shop): everyone sees it, but changing it
 is decided by ``can_change_global`` — the scope's ``global_perm``, or a check another app plugs in with
@@ -46,19 +48,23 @@ GLOBAL, ALL_SHOPS, HIDDEN = "global", "all_shops", "hidden"
 class Scope:
     """How a model's rows reach a shop.
 
-    ``shop``: the lookup from a row to its Shop (``"shop"``, ``"case__shop"``; ``"pk"`` for Shop).
+    ``shop``: the lookup from a row to its Shop (``"shop"``, ``"case__shop"``; ``"pk"`` for Shop). With
+    no ``shop``, ``user`` nor ``username``, every row is a NULL row (a setting for every shop).
     ``user``: or the lookup to a User (``"agent"``, ``"account__user"``; ``"pk"`` for User): the row
     belongs to the shops its user is a member of (a payout line, a ledger entry).
     ``every``: ``shop`` is a many-to-many and every one of its shops must be within reach (a token).
     ``null``: what a row without shop/user means — GLOBAL (a rule for all: seen by everyone, changed per
     ``can_change_global``), ALL_SHOPS (about every shop: only who sees every shop) or HIDDEN.
     ``global_perm``: the permission that allows changing a GLOBAL row (None: only a plugged-in check).
+    ``username``: or the lookup to a username (login lockouts): the row belongs to the shops of the user
+    of that name.
     ``reader``: who may read this model at all, beyond shops (cases: ``roles.works_cases``).
     ``include_self``: a user-scoped row of the caller themself is always within reach (the user list).
     """
 
     shop: str | None = None
     user: str | None = None
+    username: str | None = None
     every: bool = False
     null: str = HIDDEN
     global_perm: str | None = None
@@ -229,15 +235,25 @@ def restrict(queryset: QuerySet, user, action: str = VIEW, *, token=None) -> Que
     return queryset.filter(_rows_q(scope, queryset.model, user, action, token))
 
 
-def _shop_ids_value(user, token):
+def _shop_ids_value(user, action: str, token):
     """The shop ids as a set when known (or with a token), else a subquery: no query of its own."""
     if token is not None or getattr(user, "_reviewdesk_shop_ids", None) is not None:
-        return shop_ids_for(user, token=token)
+        return shop_ids_for(user, action, token=token)
     return visible_shops(user).order_by().values("pk")
 
 
 def _rows_q(scope: Scope, model, user, action: str, token) -> Q:
-    ids = _shop_ids_value(user, token)
+    if scope.shop is None and scope.user is None and scope.username is None:
+        # Every row is about every shop (a setting, a cap): seen by all, changed per null's rule.
+        if scope.null == GLOBAL and (action == VIEW or can_change_global(user, model)):
+            return Q()
+        if scope.null == ALL_SHOPS and sees_every_shop(user, token=token):
+            return Q()
+        return Q(pk__in=[])
+    ids = _shop_ids_value(user, action, token)
+    if scope.username is not None:
+        people = restrict(User.objects.all(), user, action, token=token).order_by().values("username")
+        return Q(**{f"{scope.username}__in": people})
     if scope.user is not None:
         members = ShopMembership.objects.filter(shop_id__in=ids).order_by().values("user_id")
         inside = Q(**{f"{scope.user}__in": members})

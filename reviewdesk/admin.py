@@ -1,9 +1,16 @@
+"""Admin for people and shops, and the login lockouts (django-axes) scoped to them.
+
+Every admin here is scoped by ``reviewdesk.admin_scope.ShopScopedAdminMixin``: a manager sees the shops
+they belong to, the people of those shops (and themselves), and the lockouts of those people only."""
+
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from reviewdesk.access import visible_shop_ids
+from reviewdesk.access import Scope, register_scope
+from reviewdesk.admin_scope import ScopedTabularInline, ShopScopedAdminMixin
 from reviewdesk.models import Shop, ShopMembership, User
 
 admin.site.site_header = _("中差评工作台 管理后台")
@@ -11,27 +18,26 @@ admin.site.site_title = _("中差评工作台")
 admin.site.index_title = _("规则与组织")
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedTabularInline):
     model = ShopMembership
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Shop)
-class ShopAdmin(admin.ModelAdmin):
+class ShopAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "platform", "active"]
     list_filter = ["platform", "active"]
     search_fields = ["code", "name"]
     inlines = [MembershipInline]
 
-    def get_queryset(self, request):
-        """A manager sees and edits the shops they belong to, like everywhere else."""
-        qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.filter(pk__in=visible_shop_ids(request.user))
-
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ShopScopedAdminMixin, DjangoUserAdmin):
+    """Staff see the people of their own shops (and themselves); a superuser sees everyone. An agency's
+    manager of one client's shops does not browse another client's team (``reviewdesk.access``: a user
+    belongs to the shops they are a member of)."""
+
     list_display = ["username", "display_name", "employee_code", "is_active", "is_staff"]
     list_filter = ["groups", "is_active", "is_staff", "memberships__shop"]
     search_fields = ["username", "display_name", "employee_code", "email"]
@@ -42,11 +48,33 @@ class UserAdmin(DjangoUserAdmin):
         (_("中差评工作台"), {"fields": ("employee_code", "display_name")}),
     )
 
-    def get_queryset(self, request):
-        """Staff see the people of their own shops (and themselves); a superuser sees everyone. An
-        agency's manager of one client's shops does not browse another client's team."""
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        mine = Q(memberships__shop_id__in=visible_shop_ids(request.user)) | Q(pk=request.user.pk)
-        return qs.filter(pk__in=User.objects.filter(mine).values("pk"))
+
+# --- login lockouts (django-axes) --------------------------------------------------------------------
+# A lockout names a username: a manager sees, and unlocks (deletes), those of the people of their shops;
+# an attempt on a name that is nobody's, or on someone outside their shops, only a superuser. axes'
+# own admins (registered before this module: axes precedes reviewdesk in INSTALLED_APPS) are replaced.
+
+
+class AccessAttemptAdmin(ShopScopedAdminMixin, axes_admin.AccessAttemptAdmin):
+    def get_actions(self, request):
+        """axes' clean-up deletes every expired attempt, not only the selected: a superuser's tool."""
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("cleanup_expired_attempts", None)
+        return actions
+
+
+class AccessLogAdmin(ShopScopedAdminMixin, axes_admin.AccessLogAdmin):
+    pass
+
+
+class AccessFailureLogAdmin(ShopScopedAdminMixin, axes_admin.AccessFailureLogAdmin):
+    pass
+
+
+for _model, _admin in ((AccessAttempt, AccessAttemptAdmin), (AccessLog, AccessLogAdmin),
+                       (AccessFailureLog, AccessFailureLogAdmin)):  # fmt: skip
+    register_scope(_model, Scope(username="username"))
+    if admin.site.is_registered(_model):  # AXES_ENABLE_ADMIN
+        admin.site.unregister(_model)
+        admin.site.register(_model, _admin)

@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 
 from policies.admin.base import CheckedXLSX, ChineseCSV, read_failure_message
-from reviewdesk.access import visible_shop_ids
+from reviewdesk.access import GLOBAL, Scope, register_scope
+from reviewdesk.admin_scope import ShopScopedAdminMixin
 from reviewdesk.history_admin import HistoryAdmin
 from training.models import (
     CertificationLapse,
@@ -21,9 +22,20 @@ from training.models import (
 from training.resources import ScoreImportResource
 from training.services import survey_record, survey_validate
 
+# How training rows reach a shop (reviewdesk.access): scores and lapses through their agent's shops; a
+# requirement without a shop applies to every shop, so changing it takes the global-rule permission.
+# QA reviews and surveys follow their case without saying so.
+register_scope(Score, Scope(user="agent"))
+register_scope(CertificationLapse, Scope(user="agent"))
+register_scope(ModuleRequirement, Scope(shop="shop", null=GLOBAL, global_perm="policies.change_global_policy"))
+
+
+class ScopedHistoryAdmin(ShopScopedAdminMixin, HistoryAdmin):
+    """A history admin scoped by the one access path."""
+
 
 @admin.register(TrainingModule)
-class TrainingModuleAdmin(HistoryAdmin):
+class TrainingModuleAdmin(ScopedHistoryAdmin):
     list_display = [
         "code",
         "name",
@@ -44,24 +56,25 @@ class TrainingModuleAdmin(HistoryAdmin):
 
 
 @admin.register(ModuleRequirement)
-class ModuleRequirementAdmin(HistoryAdmin):
+class ModuleRequirementAdmin(ScopedHistoryAdmin):
     list_display = ["module", "handling_role", "issue_type", "shop", "active", "note"]
     list_filter = ["module", "handling_role", "active"]
 
 
-class QaItemInline(admin.TabularInline):
+class QaItemInline(ShopScopedAdminMixin, admin.TabularInline):
     model = QaItem
     extra = 0
 
 
 @admin.register(QaRubric)
-class QaRubricAdmin(HistoryAdmin):
+class QaRubricAdmin(ScopedHistoryAdmin):
     list_display = ["name", "module", "pass_mark", "active"]
     inlines = [QaItemInline]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Scores, reviews and lapses are written by services only; the admin shows them."""
+class ReadOnlyAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
+    """Scores, reviews and lapses are written by services only; the admin shows them (those of the
+    user's shops: reviewdesk.access)."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -71,14 +84,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-def _agents_of_visible_shops(request, queryset, field: str):
-    if request.user.is_superuser:
-        return queryset
-    return queryset.filter(
-        **{f"{field}__memberships__shop_id__in": visible_shop_ids(request.user)}
-    ).distinct()
 
 
 @admin.register(Score)
@@ -99,9 +104,6 @@ class ScoreAdmin(ImportMixin, ReadOnlyAdmin):
     search_fields = ["agent__employee_code", "agent__display_name", "agent__username"]
     list_select_related = ["agent", "module", "recorded_by"]
 
-    def get_queryset(self, request):
-        return _agents_of_visible_shops(request, super().get_queryset(request), "agent")
-
     def has_import_permission(self, request):
         return request.user.has_perm("training.enter_scores")
 
@@ -109,7 +111,7 @@ class ScoreAdmin(ImportMixin, ReadOnlyAdmin):
         form.add_error("import_file", read_failure_message(e))
 
 
-class QaItemResultInline(admin.TabularInline):
+class QaItemResultInline(ShopScopedAdminMixin, admin.TabularInline):
     model = QaItemResult
     extra = 0
     can_delete = False
@@ -135,20 +137,11 @@ class QaReviewAdmin(ReadOnlyAdmin):
     list_filter = ["status", "rubric", "critical_failed"]
     inlines = [QaItemResultInline]
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return (
-            qs if request.user.is_superuser else qs.filter(case__shop_id__in=visible_shop_ids(request.user))
-        )
-
 
 @admin.register(CertificationLapse)
 class CertificationLapseAdmin(ReadOnlyAdmin):
     list_display = ["agent", "module", "state", "reason", "detected_at", "notified"]
     list_filter = ["module", "state", "notified"]
-
-    def get_queryset(self, request):
-        return _agents_of_visible_shops(request, super().get_queryset(request), "agent")
 
 
 class SatisfactionSurveyForm(forms.ModelForm):
@@ -168,7 +161,7 @@ class SatisfactionSurveyForm(forms.ModelForm):
 
 
 @admin.register(SatisfactionSurvey)
-class SatisfactionSurveyAdmin(admin.ModelAdmin):
+class SatisfactionSurveyAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
     """Supervisors record the buyer's answer here; changes and deletions are not allowed (a survey is
     what the buyer said), so a wrong entry is corrected by its history, not overwritten."""
 
@@ -182,12 +175,6 @@ class SatisfactionSurveyAdmin(admin.ModelAdmin):
     @admin.display(description=_("处理人"))
     def agent(self, obj):
         return obj.case.assignee
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return (
-            qs if request.user.is_superuser else qs.filter(case__shop_id__in=visible_shop_ids(request.user))
-        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

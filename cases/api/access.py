@@ -2,46 +2,31 @@
 
 A case outside the requester's reach answers 404, exactly like an id that does not exist, so ids
 cannot be probed. A request with an API token reaches only the token's shops (and only those its user
-is still a member of); a session reaches the user's shops.
+is still a member of); a session reaches the user's shops (``reviewdesk.access``, the one access path).
 """
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 
+from cases import selectors
 from cases.errors import WorkflowError
 from cases.models import ApiToken, Case
-from cases.selectors import visible_cases
-from reviewdesk.access import visible_shop_ids
+from reviewdesk.access import VIEW
 
 # Refusal codes that are about who is asking rather than about the case: answered 403.
 FORBIDDEN_CODES = {WorkflowError.ROLE_NOT_ALLOWED, WorkflowError.NOT_ASSIGNEE}
 
 
-def api_shop_ids(request) -> set[int]:
-    shop_ids = visible_shop_ids(request.user)
-    if isinstance(request.auth, ApiToken):
-        token_shops = set(request.auth.shops.filter(active=True).values_list("pk", flat=True))
-        shop_ids = shop_ids & token_shops
-    return shop_ids
+def request_token(request) -> ApiToken | None:
+    """The API token the request authenticated with (None for a session)."""
+    return request.auth if isinstance(request.auth, ApiToken) else None
 
 
-def reachable_cases(request):
-    """The cases this request may read or act on: the user's (cases.selectors), within the token's shops."""
-    cases = visible_cases(request.user)
-    if isinstance(request.auth, ApiToken):
-        cases = cases.filter(shop_id__in=api_shop_ids(request))
-    return cases
-
-
-def case_or_404(request, case_id: int, queryset=None) -> Case:
-    """The case if the requester may see it; 404 otherwise (never 403: that would confirm it exists)."""
-    reachable = reachable_cases(request)
-    case = (reachable if queryset is None else queryset & reachable).filter(pk=case_id).first()
-    if case is None:
-        raise Http404
-    return case
+def case_or_404(request, case_id: int, queryset=None, action: str = VIEW) -> Case:
+    """The case if the requester (and its token) may reach it for ``action``; 404 otherwise (never 403:
+    that would confirm it exists). ``cases.selectors.case_or_404`` with the request's token."""
+    return selectors.case_or_404(request.user, case_id, action, token=request_token(request), queryset=queryset)
 
 
 def refusal(code: str, message: str, http_status: int = status.HTTP_400_BAD_REQUEST, **extra) -> Response:

@@ -1,12 +1,14 @@
-"""Reads of the cases app (conventions rule 1, docs/conventions.md): the work queues and what the case page shows."""
+"""Reads of the cases app (conventions rule 1, docs/conventions.md): which cases a user may reach
+(``access``), the work queues and what the case page shows."""
 
+from cases.selectors.access import case_for, case_or_404, visible_cases
 from cases.selectors.queue import (
     SCOPES,
     QueueFilters,
     due_follow_ups_for,
     queue_for,
-    visible_cases,
     with_deadlines,
 )
 
-__all__ = ["SCOPES", "QueueFilters", "due_follow_ups_for", "queue_for", "visible_cases", "with_deadlines"]
+__all__ = ["SCOPES", "QueueFilters", "case_for", "case_or_404", "due_follow_ups_for", "queue_for", "visible_cases",
+           "with_deadlines"]  # fmt: skip

@@ -1,6 +1,6 @@
 """What the case page shows, read in a fixed number of queries whatever the timeline's length.
 
-``load_case(user, pk)`` finds a case among the user's shops (404 otherwise). ``case_page_reads``
+The case itself is found by ``cases.selectors.case_or_404`` (the one access path). ``case_page_reads``
 returns the whitelisted dicts of the review (with its revisions), the engine's decision and why,
 each clock, the timeline, offers, follow-ups, evidence and appeals. The action forms and the
 composer are added by the view (cases.views.workspace_actions), which knows the workflow.
@@ -17,7 +17,6 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,9 +26,7 @@ from cases.choices import CaseStatus, WorkflowAction
 from cases.models import Appeal, Case, CaseEvent, CompensationOffer, Evidence, FollowUpTask, ReviewRevision
 from cases.notify.choices import SlaTarget
 from cases.workflow.masking import mask_contact_values, mask_free_text
-from reviewdesk.access import visible_shops
 from reviewdesk.choices import Role
-from reviewdesk.roles import works_cases
 
 # target → (warn field, due field, done field or None)
 CLOCKS = (
@@ -39,20 +36,6 @@ CLOCKS = (
     (SlaTarget.RESOLUTION, "resolution_warn_at", "resolution_due_at", "resolved_at"),
 )
 PAYLOAD_HIDDEN = {"phone", "address", "buyer_phone", "buyer_address"}
-
-
-def load_case(user, pk: int) -> Case:
-    """The case with everything the page joins, if the user may see it; Http404 otherwise."""
-    if not works_cases(user):  # no query of its own: the roles come with the shops, for the navigation too
-        raise Http404(_("没有找到这个案件。"))
-    # One query: the access rule as a subquery (reviewdesk.access.visible_shops), not a second round trip.
-    cases = Case.objects.filter(shop__in=visible_shops(user)).select_related(
-        "review", "shop", "issue_type", "assignee", "decision_record"
-    )
-    try:
-        return cases.get(pk=pk)
-    except Case.DoesNotExist as exc:
-        raise Http404(_("没有找到这个案件。")) from exc
 
 
 def _label(choices, value: str) -> str:

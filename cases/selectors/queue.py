@@ -30,8 +30,8 @@ from django.utils import timezone
 
 from cases.choices import OPEN_STATUSES
 from cases.models import Case, FollowUpTask
-from reviewdesk.access import visible_shop_ids
-from reviewdesk.roles import works_cases
+from cases.selectors.access import visible_cases
+from reviewdesk.access import shop_ids_for
 
 SCOPES = ("mine", "shop", "all", "breached")
 PAGE_SIZE = 50
@@ -120,14 +120,6 @@ def with_deadlines(queryset: QuerySet[Case], *, now: dt.datetime | None = None) 
     )
 
 
-def visible_cases(user) -> QuerySet[Case]:
-    """Every case of the user's shops (the base of every read; another shop's case is not found),
-    and none for a user whose roles do not work cases (HR: a shop member for payouts only)."""
-    if not works_cases(user):
-        return Case.objects.none()
-    return Case.objects.filter(shop_id__in=visible_shop_ids(user))
-
-
 def breached_q(now: dt.datetime) -> Q:
     """Open clocks past due (first response, next response, public reply, resolution)."""
     q = Q()
@@ -140,9 +132,10 @@ def breached_q(now: dt.datetime) -> Q:
 
 
 def queue_for(
-    user, *, scope: str = "mine", filters: QueueFilters | None = None, now: dt.datetime | None = None
+    user, *, scope: str = "mine", filters: QueueFilters | None = None, now: dt.datetime | None = None, token=None
 ) -> QuerySet[Case]:
-    """The cases of ``scope`` (see the module docstring) the user may see, filtered, most urgent first.
+    """The cases of ``scope`` (see the module docstring) the user (within ``token``'s shops, for the API)
+    may see, filtered, most urgent first.
 
     Rows come with review, shop, issue type and assignee joined, and ``next_due`` / ``next_warn`` /
     ``urgency`` annotated. An unknown scope raises ValueError.
@@ -151,7 +144,7 @@ def queue_for(
         raise ValueError(f"unknown queue scope {scope!r}")
     now = now or timezone.now()
     filters = filters or QueueFilters()
-    cases = visible_cases(user).filter(status__in=OPEN_STATUSES)
+    cases = visible_cases(user, token=token).filter(status__in=OPEN_STATUSES)
     if scope == "mine":
         cases = cases.filter(assignee_id=user.pk)
     elif scope == "shop":
@@ -219,7 +212,7 @@ def due_follow_ups_for(user, *, now: dt.datetime | None = None, limit: int = 50)
     from reviewdesk.models import Shop
 
     now = now or timezone.now()
-    shop_ids = sorted(visible_shop_ids(user))
+    shop_ids = sorted(shop_ids_for(user))
     if not shop_ids:
         return []
     tables = {"task": FollowUpTask._meta.db_table, "case": Case._meta.db_table, "shop": Shop._meta.db_table,

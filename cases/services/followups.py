@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from cases.choices import WorkflowAction as A
 from cases.errors import WorkflowError as E
 from cases.models import Case, FollowUpTask
-from cases.services.workflow_core import load_case, refuse, timeline_only
+from cases.services.workflow_core import case_to_act_on, refuse, timeline_only
 from cases.workflow.guards import OVERSEEING_ROLES, roles_of
 
 SKIP_REVISION = _("该步骤请买家修改/追加评价，本平台不允许，自动跳过")
@@ -50,7 +50,7 @@ def _open_task(task_id: int, by):
     task = FollowUpTask.objects.filter(pk=task_id).first()
     if task is None:
         raise refuse(E.NOT_FOUND, _("回访任务#%(task_id)s不存在。"), task_id=task_id)
-    case = load_case(task.case_id, by)
+    case = case_to_act_on(by, task.case_id)
     if case.assignee_id != by.pk and not roles_of(by) & OVERSEEING_ROLES:
         raise refuse(E.NOT_ASSIGNEE, _("只有案件处理人(或主管)可以完成回访。"))
     return task, case

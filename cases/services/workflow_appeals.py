@@ -15,7 +15,7 @@ from cases.choices import WorkflowAction as A
 from cases.errors import WorkflowError as E
 from cases.models import Appeal, Case, Evidence
 from cases.services.workflow_contact import case_evidence, choice
-from cases.services.workflow_core import begin, commit, emit, load_case, refuse, timeline_only
+from cases.services.workflow_core import begin, case_to_act_on, commit, emit, refuse, timeline_only
 from cases.workflow.compose import appeal_requirements, policy_for
 from cases.workflow.files import ALLOWED_EXTENSIONS, KINDS_FOR_FAMILY, sniff
 from cases.workflow.guards import roles_of
@@ -105,7 +105,7 @@ def evidence_add(
 ) -> Evidence:  # fmt: skip
     """Store an evidence file privately under MEDIA_ROOT after checking its real type and size."""
     now = now or timezone.now()
-    case = load_case(case_id, by)
+    case = case_to_act_on(by, case_id)
     if not roles_of(by) & set(map(str, EVERYONE)):
         raise refuse(E.ROLE_NOT_ALLOWED, _("你的角色不能上传证据。"))
     kind = choice(kind, EvidenceKind, "kind")

@@ -14,7 +14,7 @@ from cases.choices import ContactChannel, Responsibility
 from cases.choices import WorkflowAction as A
 from cases.errors import WorkflowError as E
 from cases.models import Assignment, Case, ContactAttempt, Evidence, Reply, Verification
-from cases.services.workflow_core import begin, commit, load_case, refuse, timeline_only
+from cases.services.workflow_core import begin, case_to_act_on, commit, refuse, timeline_only
 from cases.workflow.compose import (
     CONTACT_CHANNEL_RULES,
     check_reply,
@@ -259,7 +259,7 @@ def case_public_reply(
 def case_reveal_contact(*, case_id: int, by) -> dict:
     """The buyer's unmasked phone and address, for holders of ``cases.reveal_buyer_contact``; the
     reveal is written to the timeline (who, when; never the data itself)."""
-    case = load_case(case_id, by)
+    case = case_to_act_on(by, case_id)
     if not can_reveal(by):
         raise refuse(E.ROLE_NOT_ALLOWED, _("你没有查看买家联系方式的权限。"))
     with transaction.atomic():

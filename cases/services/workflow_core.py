@@ -24,11 +24,11 @@ from cases.choices import OPEN_STATUSES
 from cases.errors import WorkflowError as E
 from cases.hooks import case_events
 from cases.models import Case, CaseEvent
+from cases.selectors.access import case_for
 from cases.services.sla import next_check_at
 from cases.workflow.guards import Refusal
 from cases.workflow.table import Transition, refusal_for, transition_for
-from reviewdesk.access import can_see_shop
-from reviewdesk.roles import works_cases
+from reviewdesk.access import CHANGE
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +54,14 @@ def jsonable(value):
     return value
 
 
-def load_case(case_id: int, by) -> Case:
-    """The case, if ``by`` may see its shop; otherwise NOT_FOUND (never tell a stranger it exists)."""
-    case = Case.objects.select_related("review", "shop", "assignee", "decision_record").filter(pk=case_id).first()
-    if case is None or not (getattr(by, "is_superuser", False) or (works_cases(by) and can_see_shop(by, case.shop_id))):
+ACTED_ON_RELATED = ("review", "shop", "assignee", "decision_record")
+
+
+def case_to_act_on(by, case_id: int) -> Case:
+    """The case, if ``by`` may change it (``cases.selectors.case_for``, the one access path); otherwise
+    NOT_FOUND (never tell a stranger it exists)."""
+    case = case_for(by, case_id, CHANGE, queryset=Case.objects.select_related(*ACTED_ON_RELATED))
+    if case is None:
         raise refuse(E.NOT_FOUND, _("案件#%(case_id)s不存在或无权查看。"), case_id=case_id)
     return case
 
@@ -68,7 +72,7 @@ def stale_error(case_id: int) -> ValidationError:
 
 def begin(*, case_id: int, by, version: int, action: str, data: dict | None = None) -> tuple[Case, Transition]:
     """Load and check: the version seen, the state, the role, the table's guards."""
-    case = load_case(case_id, by)
+    case = case_to_act_on(by, case_id)
     if int(version) != case.version:
         raise stale_error(case.pk)
     refusal = refusal_for(case, by, action, data if data is not None else {})

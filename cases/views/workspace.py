@@ -2,7 +2,8 @@
 
 Writes (the workflow actions, the composer's compliance check, revealing contact data, uploads)
 are in ``workspace_actions``; the supervisor pages in ``workspace_supervisor``. Every case read
-goes through ``cases.selectors.visible_cases``: another shop's case is a 404, whatever its id.
+goes through ``cases.selectors`` (``case_or_404``, ``visible_cases``): another shop's case is a 404,
+whatever its id.
 """
 
 from __future__ import annotations
@@ -17,14 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from cases.forms.queue import QueueFilterForm
-from cases.models import Evidence
-from cases.selectors import due_follow_ups_for, queue_for, visible_cases
-from cases.selectors.case_page import load_case
+from cases.models import Case, Evidence
+from cases.selectors import case_or_404, due_follow_ups_for, queue_for
 from cases.selectors.queue import queue_page
 from cases.selectors.rows import ROW_COLUMNS, choice_labels, follow_up_row, queue_rows
 from cases.views.workspace_context import case_page_context
 from policies.models import IssueType, SlaTier
-from reviewdesk.access import visible_shops
+from reviewdesk.access import restrict
 from reviewdesk.choices import Role
 from reviewdesk.models import Shop
 from reviewdesk.roles import user_roles, works_cases
@@ -44,9 +44,10 @@ def is_overseer(user) -> bool:
 
 
 def _filter_choices(user) -> tuple[list, list, list]:
-    """The user's shops (also priming the access cache), the issue types and the SLA tier names in
-    ONE UNION query, so the whole queue page stays within its budget of 10 with room to spare."""
-    shop_rows = visible_shops(user).order_by().values_list(Value("shop"), "pk", "name", "code")
+    """The user's shops, the issue types and the SLA tier names in ONE UNION query, so the whole queue
+    page stays within its budget of 10 with room to spare (the shop rule costs no query of its own:
+    the queue's role check has loaded the user's shops, or it is a subquery)."""
+    shop_rows = restrict(Shop.objects.all(), user).order_by().values_list(Value("shop"), "pk", "name", "code")
     issue_rows = IssueType.objects.filter(active=True).order_by().values_list(Value("issue"), "pk", "name", "name")
     tier_rows = SlaTier.objects.filter(active=True).order_by().values_list(Value("tier"), Value(0), "name", "name")
     shops, issue_types, tiers = [], [], set()
@@ -57,7 +58,6 @@ def _filter_choices(user) -> tuple[list, list, list]:
             issue_types.append((pk, name))
         else:
             tiers.add(name)
-    user._reviewdesk_shop_ids = {shop.pk for shop in shops}
     return sorted(shops, key=lambda shop: shop.code), sorted(issue_types, key=lambda row: row[1]), sorted(tiers)
 
 
@@ -101,7 +101,7 @@ def queue(request: HttpRequest, scope: str = "mine") -> HttpResponse:
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = load_case(request.user, pk)
+    case = case_or_404(request.user, pk)
     return render(request, "cases/workspace/case.html", case_page_context(case, request.user))
 
 
@@ -109,7 +109,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileResponse:
     """A private evidence file, only to users who may see its case (MEDIA_ROOT is never served)."""
-    case = get_object_or_404(visible_cases(request.user).only("pk"), pk=pk)
+    case = case_or_404(request.user, pk, queryset=Case.objects.only("pk"))
     evidence = get_object_or_404(Evidence, pk=evidence_id, case=case)
     try:
         handle = evidence.file.open("rb")

@@ -19,10 +19,11 @@ from django.views.decorators.http import require_POST
 from cases.choices import EvidenceKind, WorkflowAction
 from cases.errors import WorkflowError
 from cases.forms.actions import ACTION_FORMS, COMPOSER_CHANNEL, EvidenceUploadForm
-from cases.selectors.case_page import load_case
+from cases.selectors import case_or_404
 from cases.services.workflow import case_act, case_reveal_contact
 from cases.views.workspace_context import case_page_context, report_dict
 from cases.workflow.compose import CONTACT_CHANNEL_RULES, appeal_requirements, check_reply
+from reviewdesk.access import CHANGE
 
 OFFER_ACTIONS = {
     WorkflowAction.APPROVE,
@@ -46,7 +47,7 @@ def _composer_channel(action: str, post) -> str | None:
 def _refused_page(
     request: HttpRequest, pk: int, *, message: str, stale: bool, bound: dict, composer: dict
 ) -> HttpResponse:
-    case = load_case(request.user, pk)  # fresh: the page shows the case as it is now
+    case = case_or_404(request.user, pk)  # fresh: the page shows the case as it is now
     if stale:
         bound = {}  # the input was for a case that no longer exists in that form
         composer = {}
@@ -60,7 +61,7 @@ def _refused_page(
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACTION_FORMS:
         raise Http404
-    case = load_case(request.user, pk)
+    case = case_or_404(request.user, pk, CHANGE)
     form_class = ACTION_FORMS[action]
     form = form_class(request.POST, auto_id=f"id_{action}_%s")
     choices_from_post = {
@@ -102,7 +103,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def compose_check(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """htmx: the compliance report of the composer's current text (blocking rules, warnings, length)."""
-    case = load_case(request.user, pk)
+    case = case_or_404(request.user, pk, CHANGE)
     channel = _composer_channel(action, request.POST)
     if channel is None:
         raise Http404
@@ -115,7 +116,7 @@ def compose_check(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def reveal_contact(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the buyer's phone and address unmasked (permission checked and recorded by the service)."""
-    case = load_case(request.user, pk)
+    case = case_or_404(request.user, pk, CHANGE)
     try:
         contact = case_reveal_contact(case_id=case.pk, by=request.user)
     except ValidationError as error:
@@ -141,7 +142,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Store a private evidence file on the case (type and size checked by the service)."""
     from cases.services.workflow import evidence_add
 
-    case = load_case(request.user, pk)
+    case = case_or_404(request.user, pk, CHANGE)
     appeal = appeal_requirements(case) if case.is_malicious else None
     form = EvidenceUploadForm(request.POST, request.FILES, kinds=EvidenceKind.choices,
                               checklist=appeal.evidence_required if appeal else ())  # fmt: skip
@@ -172,7 +173,7 @@ def follow_up_done(request: HttpRequest, pk: int, task_id: int) -> HttpResponse:
     from cases.models import FollowUpTask
     from cases.services.followups import followup_complete
 
-    case = load_case(request.user, pk)
+    case = case_or_404(request.user, pk, CHANGE)
     if not FollowUpTask.objects.filter(pk=task_id, case=case).exists():
         raise Http404
     try:

@@ -20,16 +20,15 @@ from django.views.decorators.http import require_GET, require_POST
 from cases.choices import OPEN_STATUSES, OfferStatus
 from cases.forms.actions import OfferDecisionForm, ReassignForm
 from cases.models import CompensationOffer
-from cases.selectors import queue_for, visible_cases
-from cases.selectors.case_page import load_case
+from cases.selectors import case_or_404, queue_for, visible_cases
 from cases.selectors.queue import breached_q, queue_page
 from cases.selectors.rows import ROW_COLUMNS, choice_labels, queue_row
 from cases.services.routing import RoutingError, case_reassign
 from cases.views.workspace import is_overseer
 from cases.workflow.guards import roles_of
-from reviewdesk.access import visible_shops
+from reviewdesk.access import CHANGE, restrict
 from reviewdesk.choices import Role
-from reviewdesk.models import User
+from reviewdesk.models import Shop, User
 
 UNASSIGNED_SHOWN = 50
 
@@ -40,9 +39,9 @@ def approvals(request: HttpRequest) -> HttpResponse:
     """Offers waiting for a decision of one of the user's roles (a manager sees every one)."""
     user = request.user
     roles = roles_of(user)
-    offers = CompensationOffer.objects.filter(
-        status=OfferStatus.PENDING_APPROVAL, case__shop__in=visible_shops(user)
-    ).select_related("case", "case__shop", "case__review", "requested_by")
+    offers = restrict(CompensationOffer.objects.filter(status=OfferStatus.PENDING_APPROVAL), user).select_related(
+        "case", "case__shop", "case__review", "requested_by"
+    )
     if str(Role.MANAGER) not in roles:
         offers = offers.filter(approval_role__in=roles)
     rows = []
@@ -69,7 +68,7 @@ def team_load(request: HttpRequest) -> HttpResponse:
     if not is_overseer(user):
         raise Http404
     now = timezone.now()
-    shops = visible_shops(user)
+    shops = restrict(Shop.objects.all(), user)
     members = list(
         User.objects.filter(
             memberships__shop__in=shops,
@@ -118,7 +117,7 @@ def reassign_form(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: the case page's reassign form (loaded on demand, so the page itself stays within budget)."""
     if not is_overseer(request.user):
         raise Http404
-    case = load_case(request.user, pk)
+    case = case_or_404(request.user, pk)
     form = ReassignForm(initial={"version": case.version}, auto_id="id_reassign_%s")
     form.fields["user"].choices = [c for c in _member_choices([case.shop_id]) if c[0] != case.assignee_id]
     return render(request, "cases/workspace/_reassign.html", {"form": form, "case_id": case.pk})
@@ -127,7 +126,7 @@ def reassign_form(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    case = load_case(request.user, pk)
+    case = case_or_404(request.user, pk, CHANGE)
     back = request.POST.get("next") or ""
     # Only a path on this site ("/cases/…"): a bare word ("abc") would be taken for a URL name by
     # redirect() and answer 500; anything else is ignored and the case page answers instead.

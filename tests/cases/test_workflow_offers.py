@@ -173,11 +173,11 @@ def test_an_answer_racing_another_on_the_same_version_is_told_the_case_changed(s
 
     case = put_in_state(triaged_case(shop), "verified", agent=agent)
     act(case, agent, "offer", 3, option_id=options(case)["补发 + 10元优惠券"].option_id)
-    loaded_before_the_other_answer = workflow_core.load_case(case.pk, agent)
+    loaded_before_the_other_answer = workflow_core.case_to_act_on(agent, case.pk)
     act(case, agent, "buyer_accepts", 4)
     # The race's interleaving: begin() loaded the case before the other answer committed, and the
     # offer guard then reads the offer after it.
-    monkeypatch.setattr(workflow_core, "load_case", lambda case_id, by: loaded_before_the_other_answer)
+    monkeypatch.setattr(workflow_core, "case_to_act_on", lambda by, case_id: loaded_before_the_other_answer)
     message = refused(E.STALE, case, agent, "buyer_accepts", version=4)
     assert "刚被其他人更新" in message
     assert CompensationOffer.objects.get(case=case).status == "accepted"
