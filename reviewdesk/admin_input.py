@@ -59,7 +59,9 @@ def tolerant_changelist(cls: type) -> type:
     if issubclass(cls, ToleratesHostileInputChangeList):
         return cls
     if cls not in _TOLERANT:
-        _TOLERANT[cls] = type(cls.__name__, (ToleratesHostileInputChangeList, cls), {"__module__": cls.__module__})
+        _TOLERANT[cls] = type(
+            cls.__name__, (ToleratesHostileInputChangeList, cls), {"__module__": cls.__module__}
+        )
     return _TOLERANT[cls]
 
 

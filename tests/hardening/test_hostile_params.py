@@ -38,7 +38,9 @@ def fuzzers(world, django_db_blocker):
     from reviewdesk.models import User
 
     with django_db_blocker.unblock():
-        root = User.objects.create(username="fuzz-root", employee_code="FZ0001", is_staff=True, is_superuser=True)
+        root = User.objects.create(
+            username="fuzz-root", employee_code="FZ0001", is_staff=True, is_superuser=True
+        )
     superuser = Client()
     superuser.force_login(root)
     return {"superuser": superuser, "manager": world.clients["manager"]}
@@ -95,8 +97,12 @@ def test_every_admin_changelist_survives_hostile_filter_and_date_values(world, f
         checked += 1
         # Every filter and date field as the superuser (every row); the manager's scoped lists get the
         # changelist's own filters and the generic values.
-        failures += _server_errors(fuzzers["superuser"], path, _changelist_queries(model_admin, per_field=True))
-        failures += _server_errors(fuzzers["manager"], path, _changelist_queries(model_admin, per_field=False))
+        failures += _server_errors(
+            fuzzers["superuser"], path, _changelist_queries(model_admin, per_field=True)
+        )
+        failures += _server_errors(
+            fuzzers["manager"], path, _changelist_queries(model_admin, per_field=False)
+        )
     assert checked == len(admin.site._registry) > 40
     assert failures == []
 
@@ -112,7 +118,9 @@ def test_every_url_answers_an_unusable_charset_with_400_and_changes_nothing(worl
     failures = []
     for path in paths:
         for method in ("GET", "POST"):
-            response = fuzzers["manager"].generic(method, path, b"a=1", content_type="text/plain; charset=rot13")
+            response = fuzzers["manager"].generic(
+                method, path, b"a=1", content_type="text/plain; charset=rot13"
+            )
             if response.status_code != 400:
                 failures.append(f"{response.status_code} {method} {path}")
     assert failures == []
@@ -141,7 +149,9 @@ def test_api_page_that_is_no_page_number_is_a_400_with_a_message(world, page):
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("next_url", ["abc", "cases:queue", "//evil.example/x", "https://evil.example/", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "next_url", ["abc", "cases:queue", "//evil.example/x", "https://evil.example/", "javascript:alert(1)"]
+)
 def test_reassign_ignores_a_next_that_is_not_a_path_on_this_site(world, next_url):
     case = world.objects.case_a
     before = state(world)
@@ -153,7 +163,9 @@ def test_reassign_ignores_a_next_that_is_not_a_path_on_this_site(world, next_url
 
 def test_reassign_keeps_a_next_that_is_a_path_on_this_site(world):
     case = world.objects.case_a
-    response = world.clients["supervisor"].post(f"/cases/{case.pk}/reassign/", {"next": "/cases/queue/?scope=all"})
+    response = world.clients["supervisor"].post(
+        f"/cases/{case.pk}/reassign/", {"next": "/cases/queue/?scope=all"}
+    )
     assert (response.status_code, response["Location"]) == (302, "/cases/queue/?scope=all")
 
 
@@ -163,7 +175,10 @@ def test_api_post_with_charset_rot13_is_a_400_with_a_message(world):
         "POST", "/api/v1/reviews/", b'{"shop": "x"}', content_type="application/json; charset=rot13"
     )
     assert response.status_code == 400
-    assert response.json() == {"code": "unsupported_charset", "message": "不支持的字符集“rot13”，请使用 UTF-8 (charset=utf-8)。"}
+    assert response.json() == {
+        "code": "unsupported_charset",
+        "message": "不支持的字符集“rot13”，请使用 UTF-8 (charset=utf-8)。",
+    }
     assert state(world) == before
 
 
