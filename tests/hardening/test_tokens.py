@@ -348,3 +348,19 @@ def test_a_tokens_owner_scopes_and_shops_cannot_be_changed_afterwards(manager, m
     })  # fmt: skip
     token.refresh_from_db()
     assert (token.name, token.user, token.scopes) == ("改名", manager, [READ])
+
+
+def test_a_superuser_may_create_a_token_for_anyone_and_the_key_is_shown_once(make_user, shop):
+    superuser = make_user(None, is_superuser=True, is_staff=True)
+    supervisor = make_user("supervisor", shops=[shop])
+    client = logged_in(superuser)
+
+    created = client.post(ADD_URL, {"name": "主管脚本", "user": supervisor.pk, "scopes": [READ], "shops": [shop.pk]})
+
+    assert created.status_code == 302
+    token = ApiToken.objects.get()
+    key = minted_key(created)
+    assert (token.user, token.created_by, token.key_hash) == (supervisor, superuser, hash_token_key(key))
+    assert key in client.get("/admin/cases/apitoken/").content.decode()  # the page after saving, once
+    assert key not in client.get("/admin/cases/apitoken/").content.decode()
+    assert key not in client.get(f"/admin/cases/apitoken/{token.pk}/change/").content.decode()
