@@ -31,3 +31,4 @@ class IncentiveError(StrEnum):
 # translate an IntegrityError carrying it into the error code above.
 TRIGGER_IMMUTABLE = "incentives_ledger_immutable"
 TRIGGER_PERIOD_LOCKED = "incentives_ledger_period_locked"
+TRIGGER_SHOP_LOCKED = "incentives_ledger_shop_locked"  # migrations/0008_ledger_shop_lock_trigger.py

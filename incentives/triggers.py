@@ -8,12 +8,18 @@
   concurrent ``period_lock`` (``SELECT … FOR UPDATE``) waits for them and they wait for it, so no
   entry can commit into a period after its lock snapshot was taken.
 
+- INSERT of an entry whose shop has locked the period (``PeriodShopLock``) is refused (text
+  ``incentives_ledger_shop_locked``; migration 0008). The entry's shop is its case's shop, else the
+  lowest shop id of its agent's memberships (``services.scope``). On PostgreSQL this trigger fires
+  after the period trigger (triggers fire in name order), so the period row is already held FOR
+  SHARE and a shop lock (which holds it FOR UPDATE) either committed before (and is seen) or waits.
+
 TRUNCATE is not guarded (it is what ``flush`` does on PostgreSQL; see also the ``flush`` command of
 this app for SQLite). SQLite drops a table's triggers when a migration rebuilds the table, so
 ``ensure_triggers`` is also run after every migrate (apps.py) and is idempotent.
 """
 
-from incentives.errors import TRIGGER_IMMUTABLE, TRIGGER_PERIOD_LOCKED
+from incentives.errors import TRIGGER_IMMUTABLE, TRIGGER_PERIOD_LOCKED, TRIGGER_SHOP_LOCKED
 
 TABLE = "incentives_ledgerentry"
 
@@ -68,6 +74,56 @@ SQLITE_REMOVE = [
 ]
 
 
+SHOP_LOCKS = "incentives_periodshoplock"
+# The entry's shop, as services.scope.entry_shop_id answers it (table names are the models' defaults).
+_ENTRY_SHOP = """COALESCE(
+        (SELECT c.shop_id FROM cases_case c WHERE c.id = NEW.case_ref),
+        (SELECT MIN(m.shop_id) FROM reviewdesk_shopmembership m JOIN incentives_account a ON a.user_id = m.user_id
+          WHERE a.id = NEW.account_id))"""
+SHOP_LOCK_POSTGRES_INSTALL = [
+    f"""
+    CREATE OR REPLACE FUNCTION incentives_ledger_shop_open() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE entry_shop bigint;
+    BEGIN
+        IF NOT EXISTS (SELECT 1 FROM {SHOP_LOCKS} WHERE period_id = NEW.period_id) THEN
+            RETURN NEW;
+        END IF;
+        entry_shop := {_ENTRY_SHOP};
+        IF EXISTS (SELECT 1 FROM {SHOP_LOCKS} WHERE period_id = NEW.period_id AND shop_id = entry_shop) THEN
+            RAISE EXCEPTION '{TRIGGER_SHOP_LOCKED}: period % is locked for shop %', NEW.period_id, entry_shop
+                USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        RETURN NEW;
+    END $$;
+    """,
+    f"DROP TRIGGER IF EXISTS incentives_ledger_shop_open ON {TABLE}",
+    f"""CREATE TRIGGER incentives_ledger_shop_open BEFORE INSERT ON {TABLE}
+        FOR EACH ROW EXECUTE FUNCTION incentives_ledger_shop_open()""",
+]
+SHOP_LOCK_POSTGRES_REMOVE = [
+    f"DROP TRIGGER IF EXISTS incentives_ledger_shop_open ON {TABLE}",
+    "DROP FUNCTION IF EXISTS incentives_ledger_shop_open()",
+]
+SHOP_LOCK_SQLITE_INSTALL = [
+    f"""CREATE TRIGGER IF NOT EXISTS incentives_ledger_shop_open BEFORE INSERT ON {TABLE}
+    WHEN EXISTS (SELECT 1 FROM {SHOP_LOCKS} l WHERE l.period_id = NEW.period_id AND l.shop_id = {_ENTRY_SHOP})
+    BEGIN SELECT RAISE(ABORT, '{TRIGGER_SHOP_LOCKED}: period is locked for the entry''s shop'); END""",
+]
+SHOP_LOCK_SQLITE_REMOVE = ["DROP TRIGGER IF EXISTS incentives_ledger_shop_open"]
+
+
+def shop_lock_install_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        return SHOP_LOCK_POSTGRES_INSTALL
+    if vendor == "sqlite":
+        return SHOP_LOCK_SQLITE_INSTALL
+    raise NotImplementedError(f"incentives ledger triggers are written for PostgreSQL and SQLite, not {vendor}")
+
+
+def shop_lock_remove_sql(vendor: str) -> list[str]:
+    return SHOP_LOCK_POSTGRES_REMOVE if vendor == "postgresql" else SHOP_LOCK_SQLITE_REMOVE
+
+
 def install_sql(vendor: str) -> list[str]:
     if vendor == "postgresql":
         return POSTGRES_INSTALL
@@ -85,8 +141,11 @@ def ensure_triggers(using: str = "default", **kwargs) -> None:
     from django.db import connections
 
     connection = connections[using]
-    if connection.vendor != "sqlite" or TABLE not in connection.introspection.table_names():
+    if connection.vendor != "sqlite":
+        return
+    tables = connection.introspection.table_names()
+    if TABLE not in tables:
         return
     with connection.cursor() as cursor:
-        for sql in SQLITE_INSTALL:
+        for sql in SQLITE_INSTALL + (SHOP_LOCK_SQLITE_INSTALL if SHOP_LOCKS in tables else []):
             cursor.execute(sql)

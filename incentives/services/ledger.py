@@ -17,7 +17,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from incentives.choices import EntryKind, Unit
-from incentives.errors import TRIGGER_PERIOD_LOCKED, IncentiveError
+from incentives.errors import TRIGGER_PERIOD_LOCKED, TRIGGER_SHOP_LOCKED, IncentiveError
 from incentives.models import Account, LedgerEntry, Period
 from incentives.services.periods import posting_period, shop_locked
 from incentives.services.scope import entry_shop_id
@@ -75,10 +75,6 @@ def _period_locked(period: Period) -> ValidationError:
     )
 
 
-class _ShopLockedMeanwhile(Exception):
-    """The entry's shop locked the target month while the post waited for the period row."""
-
-
 def entry_post(
     *,
     user,
@@ -104,8 +100,8 @@ def entry_post(
     trigger reads the period row FOR SHARE, the lock holds it FOR UPDATE), the post moves on to the
     next open month. So a post racing a lock either commits before the lock's snapshot (and is in it)
     or lands in the following month — never lost, never after the snapshot. A lock of the entry's
-    shop only (PeriodShopLock) is checked right after the INSERT, while the trigger's FOR SHARE is
-    held, so it races the same way. An explicit ``period`` is pinned: if it is locked as a whole,
+    shop only (PeriodShopLock) races the same way: its INSERT trigger runs after the period's, under
+    the same FOR SHARE. An explicit ``period`` is pinned: if it is locked as a whole,
     the post is refused; if only the entry's shop locked it, the entry moves on like an unpinned post
     (the caller picked the month without knowing the entry's shop).
     """
@@ -142,13 +138,11 @@ def entry_post(
             try:
                 with transaction.atomic():
                     entry.save(force_insert=True)
-                    if shop_locked(target, shop_id):
-                        raise _ShopLockedMeanwhile  # rolls the INSERT back; the next round moves on
                 return entry, True
-            except _ShopLockedMeanwhile:
-                pinned = False
-                continue
             except IntegrityError as exc:
+                if TRIGGER_SHOP_LOCKED in str(exc):
+                    pinned = False  # the entry's shop locked the month meanwhile: its next open month
+                    continue
                 if TRIGGER_PERIOD_LOCKED in str(exc):
                     if pinned:
                         target.refresh_from_db()

@@ -12,10 +12,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from incentives.choices import PeriodStatus, Unit
-from incentives.errors import IncentiveError
+from incentives.errors import TRIGGER_SHOP_LOCKED, IncentiveError
 from incentives.models import LedgerEntry, PayoutLine, Period, PeriodShopLock
 from incentives.services.ledger import balance_for
 from incentives.services.payouts import export_csv, export_xlsx
@@ -218,3 +219,30 @@ def test_f12_xlsx_export_function_takes_the_scope(shop, world, current_period):
     buffer = io.BytesIO()
     result = export_xlsx(current_period.code, buffer, shop_ids={shop.pk})
     assert result == {"span": current_period.code, "agents": 2, "entries": 3}
+
+
+# --- the database guard ---------------------------------------------------------------------------
+
+
+def _raw_insert(entry, period, key, case_ref=None):
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO incentives_ledgerentry (account_id, period_id, kind, amount, idempotency_key, event, "
+            "subject_ref, note, created_at, case_ref) VALUES (%s, %s, 'award', 1, %s, '', '', '', %s, %s)",
+            [entry.account_id, period.pk, key, entry.created_at, case_ref],
+        )
+
+
+def test_f12_the_database_refuses_a_raw_insert_into_a_shop_locked_period(hr_a, shared, world, current_period):
+    period_lock(period=current_period, by=hr_a)
+    sample = LedgerEntry.objects.filter(account__user=shared).first()
+    count = LedgerEntry.objects.count()
+
+    for key, case_ref in (("raw-a", world["case_a"].pk), ("raw-home", None)):
+        with pytest.raises(IntegrityError) as exc:
+            _raw_insert(sample, current_period, key, case_ref)
+        assert TRIGGER_SHOP_LOCKED in str(exc.value)
+    assert LedgerEntry.objects.count() == count
+
+    _raw_insert(sample, current_period, "raw-b", world["case_b"].pk)  # shop B's month is still open
+    assert LedgerEntry.objects.count() == count + 1
