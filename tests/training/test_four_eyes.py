@@ -1,5 +1,7 @@
 """F14 (issue #14): nobody enters, imports or QA-scores their own training results; a colleague may."""
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -74,3 +76,20 @@ def test_f14_nobody_qa_scores_their_own_case(client, supervisor, shop, rubric):
 
     assert response.status_code == 200 and "不能质检自己处理的案件。" in response.content.decode()
     assert QaReview.objects.count() == 0 and Score.objects.count() == 0
+
+
+def test_f14_the_admin_import_names_ones_own_row_and_writes_nothing(client, make_user, shop):
+    manager = make_user("manager", shops=[shop], is_staff=True, employee_code="M001")
+    make_user("agent", shops=[shop], employee_code="A001")
+    client.force_login(manager)
+    upload = io.BytesIO(xlsx([["A001", "product_knowledge", "2026-11", 96], ["M001", "product_knowledge", "2026-11", 100]]))
+    upload.name = "scores.xlsx"
+    url = reverse("admin:training_score_import")
+    formats = client.get(url).context["form"].fields["format"].choices
+    xlsx_format = next(value for value, label in formats if "xlsx" in str(label).lower())
+
+    response = client.post(url, {"import_file": upload, "format": xlsx_format, "resource": "0"})
+
+    assert response.status_code == 200
+    assert f"第3行：{SELF_MESSAGE}" in response.content.decode()
+    assert Score.objects.count() == 0
