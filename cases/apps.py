@@ -29,6 +29,9 @@ class CasesConfig(AppConfig):
                 "cases.add_review", "cases.change_review", "cases.view_buyer", "cases.reveal_buyer_contact",
                 "cases.view_importmapping", "cases.add_importmapping", "cases.change_importmapping",
                 "cases.view_apitoken", "cases.add_apitoken", "cases.change_apitoken",
+                # The robots and mail channels of his shops (cases.admin_notifications), and what they sent.
+                "cases.view_notificationchannel", "cases.add_notificationchannel",
+                "cases.change_notificationchannel", "cases.delete_notificationchannel", "cases.view_delivery",
             ],
         })  # fmt: skip
 

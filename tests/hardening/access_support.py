@@ -130,6 +130,19 @@ def _notification(user, case):
                                        url=f"/cases/{case.pk}/", dedupe_key=f"am:{user.pk}:{case.pk}")  # fmt: skip
 
 
+def _robot(shop):
+    """A Feishu robot of the shop and one delivery it sent (cases.admin_notifications)."""
+    from cases.models import Delivery, NotificationChannel
+
+    channel = NotificationChannel.objects.create(
+        shop=shop, kind="feishu", name=f"{shop.code}群", secret="robot-secret",
+        webhook_url=f"https://open.feishu.cn/open-apis/bot/v2/hook/{shop.code}-token",
+    )  # fmt: skip
+    delivery = Delivery.objects.create(channel=channel, shop=shop, kind="new_case", dedupe_key=f"am:{shop.pk}",
+                                       message={"title": "t", "lines": [], "url": ""})  # fmt: skip
+    return channel, delivery
+
+
 @dataclass
 class World:
     shop_a: object = None
@@ -205,6 +218,8 @@ def build_world() -> World:
     o.notification_b = _notification(u["agent_b"], o.case_b)
     o.buyer_a = Buyer.objects.filter(shop=a).first() or Buyer.objects.create(
         platform="taobao", shop=a, nick="买家A"
+    o.channel_a, o.delivery_a = _robot(a)
+    o.channel_b, o.delivery_b = _robot(b)
     )
     o.import_batch_a = ImportBatch.objects.create(shop=a, source="file", status="done", file_name="a.xlsx")
     key = ApiToken.new_key()

@@ -155,6 +155,8 @@ ADMIN: dict[str, tuple[str, str]] = {
     "cases.importmapping":              ("v",     ""),   # global: changed by the policy owner (F5)
     "cases.importbatch":                ("v",     ""),
     "cases.apitoken":                   ("vac",   ""),
+    "cases.notificationchannel":        ("vacd",  ""),    # his shops' robots: URL and secret write-only (F15)
+    "cases.delivery":                   ("v",     ""),
     "training.trainingmodule":          ("vacd",  "v"),
     "training.modulerequirement":       ("vacd",  "v"),
     "training.qarubric":                ("vacd",  "v"),

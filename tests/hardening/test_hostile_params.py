@@ -205,7 +205,16 @@ def test_compliance_rule_platform_filter_with_a_regex_character_is_an_invalid_fi
     assert ok.status_code == 200
 
 
-@pytest.mark.parametrize("model", ["cases/importbatch", "policies/compliancerule", "incentives/ledgerentry"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "cases/importbatch",
+        "cases/delivery",
+        "cases/notificationchannel",
+        "policies/compliancerule",
+        "incentives/ledgerentry",
+    ],
+)
 def test_year_zero_on_created_at_is_an_invalid_filter(world, fuzzers, model):
     response = fuzzers["superuser"].get(f"/admin/{model}/", {"created_at__year": "0"})
     assert response.status_code == 302 and response["Location"].endswith("?e=1")
