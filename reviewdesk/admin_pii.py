@@ -12,7 +12,8 @@ ModelAdmin registered on a site (called once the admin has been autodiscovered, 
 
 - ``lookup_allowed``: a lookup whose path reaches a personal field, on the model or through any relation,
   is refused as the admin refuses any invalid filter (``IncorrectLookupParameters``: back to the
-  unfiltered list with ``?e=1``). The answer is the same whatever the value, so it tells nothing.
+  unfiltered list with ``?e=1``; a 400 from a view that is no changelist, such as an export). The answer
+  is the same whatever the value, so it tells nothing.
 - ``get_search_fields`` / ``get_list_filter``: personal fields are dropped (the autocomplete search uses the
   same search fields).
 - ``get_list_display``: a model's free-text fields (where buyers type their phone or address) show masked
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, SuspiciousOperation
 from django.db.models.constants import LOOKUP_SEP
 
 from reviewdesk.pii import mask_free_text
@@ -53,6 +54,11 @@ class PersonalFields:
 
 
 _REGISTRY: dict[str, PersonalFields] = {}
+
+
+class PersonalDataLookup(IncorrectLookupParameters, SuspiciousOperation):
+    """A refused lookup: the changelist treats it as any invalid filter (back to the list with ``?e=1``);
+    any other view that builds a changelist (an import-export "export" page) answers 400, never 500."""
 
 
 def register_personal_fields(label: str, *, hidden=(), free_text=(), reveal_permission: str = "") -> None:
@@ -128,7 +134,7 @@ class PersonalDataAdminMixin:
     def lookup_allowed(self, lookup, value, request=None):
         if reaches_personal_data(self.model, lookup):
             logger.warning("admin lookup on personal data refused: %s ?%s=", self.model._meta.label, lookup)
-            raise IncorrectLookupParameters(lookup)
+            raise PersonalDataLookup(f"filtering by {lookup} is not allowed")
         return super().lookup_allowed(lookup, value, request)
 
     def get_search_fields(self, request):

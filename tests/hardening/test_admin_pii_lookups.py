@@ -16,7 +16,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from cases.models import Case, Review, ReviewRevision
@@ -109,6 +109,21 @@ def test_no_changelist_answers_a_personal_data_lookup_whatever_the_prefix(plante
     assert answers[(case_list, "review__buyer_phone__startswith")] == [(302, f"{case_list}?e=1", None)] * 2
     followed = client.get(f"{review_list}?e=1")
     assert followed.status_code == 200 and followed.context["cl"].result_count == 1
+
+
+def test_export_pages_answer_a_personal_data_lookup_with_400_whatever_the_prefix(planted):
+    """The import-export "export" page builds the changelist too: the refusal is a 400 there, not a 500."""
+    client = Client(raise_request_exception=False)
+    client.force_login(planted["superuser"])
+    answers = {}
+    for model in admin.site._registry:
+        try:
+            url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_export")
+        except NoReverseMatch:
+            continue
+        answers[url] = [client.get(url, {"buyer_phone__startswith": v}).status_code for v in ("138", "999")]
+
+    assert answers and answers == dict.fromkeys(answers, [400, 400])
 
 
 def test_the_refused_lookup_changes_nothing_and_records_no_value(planted, caplog):
