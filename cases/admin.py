@@ -2,7 +2,6 @@
 imports and intake tokens), cases (read-only here; the workflow has its own services), mappings,
 batches, tokens."""
 
-import importlib.util
 import json
 
 from django.contrib import admin
@@ -168,9 +167,6 @@ class ImportBatchAdmin(ScopedModelAdmin):
         return False
 
 
-# The API token admin (owners, scopes, shops, revocation, integration accounts) has its own module.
-from cases import admin_tokens  # noqa: E402, F401
-
-# Helper C2's admin (notifications, channels, deliveries) lives in its own module.
-if importlib.util.find_spec("cases.admin_notifications") is not None:
-    from cases import admin_notifications  # noqa: F401
+# The API token admin (owners, scopes, shops, revocation, integration accounts) and the outgoing
+# channels' admin (robots, mail channels, deliveries) have their own modules.
+from cases import admin_notifications, admin_tokens  # noqa: E402, F401
