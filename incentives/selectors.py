@@ -125,6 +125,7 @@ def agent_statement(user, span: PeriodSpan) -> dict:
 def periods_overview(user) -> list[dict]:
     """HR: every month with its status for the user's scope, lock info and the snapshot totals (of the
     user's shops' entries). A month locked for some of the user's shops only shows which."""
+    from incentives.services.scope import entries_in_shops_q
     from reviewdesk.models import Shop
 
     scope = payout_scope(user)
@@ -135,12 +136,14 @@ def periods_overview(user) -> list[dict]:
         lines = PayoutLine.objects.filter(shop_id__in=scope)
         shop_locks = PeriodShopLock.objects.filter(shop_id__in=scope).select_related("locked_by")
     totals = {r["period_id"]: r for r in lines.values("period_id").annotate(total=Sum("total_payable"), agents=Count("pk"))}
+    entries = LedgerEntry.objects.all() if scope is None else LedgerEntry.objects.filter(entries_in_shops_q(scope))
+    entry_counts = dict(entries.order_by().values("period_id").annotate(n=Count("pk")).values_list("period_id", "n"))
     codes = dict(Shop.objects.filter(pk__in=scope or ()).values_list("pk", "code"))
     by_period: dict[int, list] = {}
     for lock in shop_locks:
         by_period.setdefault(lock.period_id, []).append(lock)
     rows = []
-    for period in Period.objects.select_related("locked_by").annotate(entry_count=Count("entries")).order_by("-year", "-month"):
+    for period in Period.objects.select_related("locked_by").order_by("-year", "-month"):
         snapshot = totals.get(period.pk)
         locks = by_period.get(period.pk, [])
         whole = not period.is_open or (scope is not None and bool(scope) and {lock.shop_id for lock in locks} >= scope)
@@ -152,7 +155,7 @@ def periods_overview(user) -> list[dict]:
             "locked_by": str(last.locked_by) if last else (str(period.locked_by) if period.locked_by else ""),
             "locked_shops": "" if whole else "、".join(codes.get(lock.shop_id, "") for lock in locks),
             "total": snapshot["total"] if snapshot else None, "agents": snapshot["agents"] if snapshot else None,
-            "entries": period.entry_count,
+            "entries": entry_counts.get(period.pk, 0),
         })  # fmt: skip
     return rows
 

@@ -246,3 +246,12 @@ def test_f12_the_database_refuses_a_raw_insert_into_a_shop_locked_period(hr_a, s
 
     _raw_insert(sample, current_period, "raw-b", world["case_b"].pk)  # shop B's month is still open
     assert LedgerEntry.objects.count() == count + 1
+
+
+def test_f12_the_periods_page_counts_only_the_hrs_shops_entries(client, hr_a, hr, world, current_period):
+    client.force_login(hr_a)
+    row = next(p for p in client.get(reverse("incentives:periods")).context["periods"] if p["code"] == current_period.code)
+    assert row["entries"] == 3  # shared agent's A case and KPI bonus, agent A's case: not shop B's two
+    client.force_login(hr)
+    row = next(p for p in client.get(reverse("incentives:periods")).context["periods"] if p["code"] == current_period.code)
+    assert row["entries"] == LedgerEntry.objects.filter(period=current_period).count() == 5
