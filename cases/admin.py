@@ -70,7 +70,8 @@ class ReviewAdmin(ScopedModelAdmin):
 
     list_display = ["external_id", "shop", "rating", "rating_text", "buyer_nick", "item_title", "reviewed_at", "source"]
     list_filter = ["platform", "shop", "rating", "source"]
-    search_fields = ["external_id", "order_no", "sub_order_no", "buyer_nick", "item_title"]
+    # No free text (a phone typed into the item title would be found digit by digit): reviewdesk.admin_pii.
+    search_fields = ["external_id", "order_no", "sub_order_no", "buyer_nick", "item_id"]
     date_hierarchy = "reviewed_at"
     inlines = [RevisionInline]
     list_select_related = ["shop"]
