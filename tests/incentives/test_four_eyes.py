@@ -180,3 +180,28 @@ def test_f13_the_proposer_sees_no_form_and_another_manager_confirms_on_the_page(
     dispute.refresh_from_db()
     assert (dispute.status, dispute.resolved_by) == (DisputeStatus.RESOLVED, other_manager)
     assert _cny_balance(agent) == Decimal("1550.00")
+
+
+def _limit_form(cap, threshold):
+    return {"unit": Unit.CNY, "cap": cap, "second_approval_above": threshold}
+
+
+def test_f13_a_shop_manager_cannot_raise_the_cap_in_the_admin_the_policy_owner_can(client, manager, make_user, shop):
+    limit = AdjustmentLimit.objects.get(unit=Unit.CNY)
+    url = reverse("admin:incentives_adjustmentlimit_change", args=[limit.pk])
+    manager.is_staff = True
+    manager.save(update_fields=["is_staff"])
+    client.force_login(manager)
+    client.post(url, _limit_form("99999999.00", "99999999.00"))
+    limit.refresh_from_db()
+    assert (limit.cap, limit.second_approval_above) == (Decimal("2000.00"), Decimal("500.00"))
+
+    owner = make_user("policy_owner", shops=[shop], is_staff=True)
+    client.force_login(owner)
+    response = client.post(url, _limit_form("3000.00", "800.00"))
+    limit.refresh_from_db()
+    assert response.status_code == 302 and (limit.cap, limit.second_approval_above) == (Decimal("3000.00"), Decimal("800.00"))
+    response = client.post(url, _limit_form("100.00", "800.00"))  # the threshold above the cap: refused
+    assert response.status_code == 200 and "复核金额不能高于单笔调整上限。" in response.content.decode()
+    limit.refresh_from_db()
+    assert limit.cap == Decimal("3000.00")
