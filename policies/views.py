@@ -60,7 +60,8 @@ def pack_export(request):
         raise PermissionDenied
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(
-        export_pack(user=request.user), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        export_pack(user=request.user),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="policy-pack-{stamp}.xlsx"'
     return response

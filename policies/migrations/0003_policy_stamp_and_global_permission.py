@@ -9,7 +9,8 @@ from policies.triggers import install_sql, remove_sql
 def install(apps, schema_editor):
     for sql in install_sql(schema_editor.connection.vendor):
         schema_editor.execute(sql, params=None)
-    apps.get_model("policies", "PolicyStamp").objects.using(schema_editor.connection.alias).get_or_create(pk=1)
+    stamps = apps.get_model("policies", "PolicyStamp").objects.using(schema_editor.connection.alias)
+    stamps.get_or_create(pk=1)
 
 
 def remove(apps, schema_editor):
@@ -24,7 +25,10 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="PolicyStamp",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
                 ("version", models.BigIntegerField(default=0, verbose_name="版本")),
                 ("token", models.BigIntegerField(default=0)),
             ],

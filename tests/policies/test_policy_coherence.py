@@ -49,7 +49,8 @@ def test_a_raw_sql_update_bumps_the_stamp():
     option = build_rules()
     before = policy_stamp()
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {m.CompensationOption._meta.db_table} SET cost_cap = 1 WHERE id = %s", [option.pk])
+        table = m.CompensationOption._meta.db_table
+        cursor.execute(f"UPDATE {table} SET cost_cap = 1 WHERE id = %s", [option.pk])
     assert policy_stamp() != before
 
 
@@ -97,9 +98,8 @@ def test_a_child_row_edited_and_committed_on_another_connection_changes_the_next
         other = connections["default"]  # this thread's own connection: another session, its own commit
         try:
             with other.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {m.CompensationOption._meta.db_table} SET cost_cap = 50 WHERE id = %s", [option.pk]
-                )
+                table = m.CompensationOption._meta.db_table
+                cursor.execute(f"UPDATE {table} SET cost_cap = 50 WHERE id = %s", [option.pk])
         finally:
             other.close()
 

@@ -211,8 +211,8 @@ def option_csv(cap: str, rule="质量-全局", rule_shop="") -> io.BytesIO:
 
 def test_manager_cannot_import_a_global_cap(client_a, global_option):
     before = snapshot(m.CompensationOption)
-    response = client_a.post(reverse("admin:policies_compensationoption_import"),
-                             {"import_file": option_csv("99999999"), "format": "1", "resource": "0"})  # fmt: skip
+    upload = {"import_file": option_csv("99999999"), "format": "1", "resource": "0"}
+    response = client_a.post(reverse("admin:policies_compensationoption_import"), upload)
     body = page(response)
     assert "全局规则只有规则负责人可以修改" in body
     assert 'name="import_file_name"' not in body  # no confirm form
@@ -221,8 +221,8 @@ def test_manager_cannot_import_a_global_cap(client_a, global_option):
 
 def test_manager_cannot_import_another_shops_rule(client_a, shop_b):
     m.CompensationRule.objects.create(name="B店规则", shop=shop_b)
-    response = client_a.post(reverse("admin:policies_compensationoption_import"),
-                             {"import_file": option_csv("1", "B店规则", "tb-b"), "format": "1", "resource": "0"})  # fmt: skip
+    upload = {"import_file": option_csv("1", "B店规则", "tb-b"), "format": "1", "resource": "0"}
+    response = client_a.post(reverse("admin:policies_compensationoption_import"), upload)
     assert "只能修改你所属店铺的规则。" in page(response)
     assert m.CompensationOption.objects.count() == 0
 
@@ -282,8 +282,8 @@ def test_manager_cannot_add_or_change_an_import_mapping(client_a):
     assert client_a.get(reverse("admin:cases_importmapping_add")).status_code == 403
     if mapping is not None:
         before = list(ImportMapping.objects.order_by("pk").values())
-        response = client_a.post(reverse("admin:cases_importmapping_change", args=[mapping.pk]), {"name": "x"})
-        assert response.status_code == 403
+        url = reverse("admin:cases_importmapping_change", args=[mapping.pk])
+        assert client_a.post(url, {"name": "x"}).status_code == 403
         assert list(ImportMapping.objects.order_by("pk").values()) == before
 
 
