@@ -48,7 +48,10 @@ def test_the_guard_catches_a_violation(page, live_server, csp_violations):
 
 
 def test_the_admin_works_under_the_policy(page, live_server, login, make_user, shop, seeded):
+    from django.contrib.auth.models import Group
+
     manager = make_user("manager", shops=[shop], is_staff=True)
+    manager.groups.add(Group.objects.get(name="policy_owner"))  # the seeded rules are global (F5)
     login(page, manager)
 
     # Changelist: a filter, then select-all and the action bar (admin/js/actions.js).
