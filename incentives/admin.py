@@ -7,43 +7,49 @@ import zipfile
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from incentives.models import (
+    AdjustmentLimit,
     AwardRule,
     Dispute,
     LedgerEntry,
     PayoutLine,
     Period,
+    PeriodShopLock,
     Redemption,
     RewardItem,
     WithheldAward,
 )
-from incentives.selectors import payout_user_ids
+from incentives.selectors import payout_scope
 from incentives.services.payouts import export_csv, export_filename, export_xlsx
-from incentives.services.periods import period_lock
+from incentives.services.periods import lock_message, period_lock
+from reviewdesk.access import GLOBAL, Scope, register_scope
+from reviewdesk.admin_scope import ShopScopedAdminMixin
 from reviewdesk.history_admin import HistoryAdmin
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    # Whose rows a user may see: the field naming the agent (None: not about one agent). Like the web
-    # pages (selectors.payout_user_ids), only members of the user's shops; another shop's row is "not found".
-    agent_field: str | None = None
-    without_agent_shown = False  # rows naming no agent at all (a withheld award nobody could get)
+# Whose rows a user may see (reviewdesk.access): the agent a row is about must be a member of one of the
+# user's shops, like on the web pages; another shop's row is "not found". A withheld award naming no
+# agent (nobody could get it) is seen by all; an award rule without a shop applies to every shop, so
+# changing it takes the global-rule permission.
+register_scope(LedgerEntry, Scope(user="account__user"))
+register_scope(PayoutLine, Scope(user="user"))
+register_scope(WithheldAward, Scope(user="agent", null=GLOBAL))
+register_scope(Dispute, Scope(user="raised_by"))
+register_scope(Redemption, Scope(user="agent"))
+register_scope(AwardRule, Scope(shop="shop", null=GLOBAL, global_perm="policies.change_global_policy"))
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        user_ids = payout_user_ids(request.user)
-        if self.agent_field is None or user_ids is None:
-            return queryset
-        scope = Q(**{f"{self.agent_field}__in": user_ids})
-        if self.without_agent_shown:
-            scope |= Q(**{f"{self.agent_field}__isnull": True})
-        return queryset.filter(scope)
+
+class ScopedHistoryAdmin(ShopScopedAdminMixin, HistoryAdmin):
+    """A history admin scoped by the one access path."""
+
+
+class ReadOnlyAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
+    """Rows written by services only, shown within the user's shops."""
 
     def has_add_permission(self, request):
         return False
@@ -56,7 +62,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AwardRule)
-class AwardRuleAdmin(HistoryAdmin):
+class AwardRuleAdmin(ScopedHistoryAdmin):
     list_display = ["code", "name", "event", "amount", "points", "leave_days", "platforms", "shop", "tiers",
                     "cap_per_period", "effective_from", "effective_until", "active", "version"]  # fmt: skip
     list_filter = ["event", "active"]
@@ -65,7 +71,7 @@ class AwardRuleAdmin(HistoryAdmin):
 
 
 @admin.register(RewardItem)
-class RewardItemAdmin(HistoryAdmin):
+class RewardItemAdmin(ScopedHistoryAdmin):
     list_display = ["name", "category", "point_price", "active"]
     list_filter = ["category", "active"]
 
@@ -101,7 +107,7 @@ class PeriodAdmin(ReadOnlyAdmin):
         files = []
         for period in queryset.order_by("year", "month"):
             buffer = io.BytesIO()
-            export_xlsx(period.code, buffer, user_ids=payout_user_ids(request.user))
+            export_xlsx(period.code, buffer, shop_ids=payout_scope(request.user))
             files.append((export_filename(period.code, "xlsx"), buffer.getvalue()))
         return _download(files, XLSX_TYPE)
 
@@ -110,7 +116,7 @@ class PeriodAdmin(ReadOnlyAdmin):
         files = []
         for period in queryset.order_by("year", "month"):
             buffer = io.BytesIO()
-            export_csv(period.code, buffer, user_ids=payout_user_ids(request.user))
+            export_csv(period.code, buffer, shop_ids=payout_scope(request.user))
             files.append((export_filename(period.code, "csv"), buffer.getvalue()))
         return _download(files, "text/csv; charset=utf-8")
 
@@ -118,16 +124,15 @@ class PeriodAdmin(ReadOnlyAdmin):
     def lock_periods(self, request, queryset):
         for period in queryset.order_by("year", "month"):
             try:
-                period_lock(period=period, by=request.user)
+                result = period_lock(period=period, by=request.user)  # an HR of some shops locks only theirs
             except ValidationError as exc:
                 self.message_user(request, exc.messages[0], messages.ERROR)
             else:
-                self.message_user(request, _("期间 %(code)s 已锁定。") % {"code": period.code}, messages.SUCCESS)
+                self.message_user(request, lock_message(period, result), messages.SUCCESS)
 
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
-    agent_field = "account__user"
     list_display = ["pk", "period", "account", "kind", "amount", "rule", "rule_version", "case_ref", "event", "created_at"]
     list_filter = ["kind", "account__unit", "period", "event"]
     search_fields = ["idempotency_key", "account__user__username", "account__user__employee_code", "note"]
@@ -136,15 +141,12 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(PayoutLine)
 class PayoutLineAdmin(ReadOnlyAdmin):
-    agent_field = "user"
     list_display = ["period", "employee_code", "name", "conversions", "bonus_cny", "points_balance", "leave_days", "total_payable"]
     list_filter = ["period"]
 
 
 @admin.register(WithheldAward)
 class WithheldAwardAdmin(ReadOnlyAdmin):
-    agent_field = "agent"
-    without_agent_shown = True
     list_display = ["created_at", "agent", "event", "rule", "case_ref", "reason_code", "reason"]
     list_filter = ["reason_code", "event"]
     search_fields = ["reason", "agent__username", "agent__employee_code"]
@@ -152,13 +154,23 @@ class WithheldAwardAdmin(ReadOnlyAdmin):
 
 @admin.register(Dispute)
 class DisputeAdmin(ReadOnlyAdmin):
-    agent_field = "raised_by"
     list_display = ["pk", "entry", "raised_by", "status", "created_at", "resolved_by", "adjustment"]
     list_filter = ["status"]
 
 
 @admin.register(Redemption)
 class RedemptionAdmin(ReadOnlyAdmin):
-    agent_field = "agent"
     list_display = ["pk", "agent", "item", "points", "status", "requested_at", "decided_by"]
     list_filter = ["status"]
+
+
+# Dispute adjustment caps apply in every shop: changing them takes the global-rule permission.
+register_scope(AdjustmentLimit, Scope(null=GLOBAL, global_perm="policies.change_global_policy"))
+
+
+@admin.register(AdjustmentLimit)
+class AdjustmentLimitAdmin(ScopedHistoryAdmin):
+    list_display = ["unit", "cap", "second_approval_above", "updated_at"]
+
+
+register_scope(PeriodShopLock, Scope(shop="shop"))
