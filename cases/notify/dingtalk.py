@@ -29,7 +29,9 @@ def dingtalk_url(webhook_url: str, *, secret: str, timestamp_ms: int) -> str:
     if not secret:
         return webhook_url
     parts = urlsplit(webhook_url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("timestamp", "sign")]
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("timestamp", "sign")
+    ]
     query += [("timestamp", str(timestamp_ms)), ("sign", dingtalk_sign(timestamp_ms, secret))]
     return urlunsplit(parts._replace(query=urlencode(query)))
 
@@ -45,4 +47,6 @@ def dingtalk_send(*, webhook_url: str, secret: str, message: Message, timestamp_
     url = dingtalk_url(webhook_url, secret=secret, timestamp_ms=timestamp_ms)
     _status, data = post_json(url, dingtalk_payload(message))
     if data.get("errcode") != 0:
-        raise DeliveryError(f"钉钉返回错误 {robot_message(data.get('errcode'))}: {robot_message(data.get('errmsg'))}".strip())
+        raise DeliveryError(
+            f"钉钉返回错误 {robot_message(data.get('errcode'))}: {robot_message(data.get('errmsg'))}".strip()
+        )

@@ -28,7 +28,10 @@ def feishu_payload(message: Message, *, secret: str, timestamp: int) -> dict:
     content = [[{"tag": "text", "text": line}] for line in message.lines]
     if message.url:
         content.append([{"tag": "a", "text": _("查看案件"), "href": message.url}])
-    payload: dict = {"msg_type": "post", "content": {"post": {"zh_cn": {"title": message.title, "content": content}}}}
+    payload: dict = {
+        "msg_type": "post",
+        "content": {"post": {"zh_cn": {"title": message.title, "content": content}}},
+    }
     if secret:
         payload = {"timestamp": str(timestamp), "sign": feishu_sign(timestamp, secret), **payload}
     return payload
@@ -38,4 +41,6 @@ def feishu_send(*, webhook_url: str, secret: str, message: Message, timestamp: i
     _status, data = post_json(webhook_url, feishu_payload(message, secret=secret, timestamp=timestamp))
     code = data.get("code", data.get("StatusCode"))
     if code != 0:
-        raise DeliveryError(f"飞书返回错误 {robot_message(code)}: {robot_message(data.get('msg') or data.get('StatusMessage'))}".strip())
+        raise DeliveryError(
+            f"飞书返回错误 {robot_message(code)}: {robot_message(data.get('msg') or data.get('StatusMessage'))}".strip()
+        )
