@@ -176,6 +176,15 @@ def test_manager_cannot_edit_or_delete_a_global_compliance_rule(client_a):
     assert snapshot(m.ComplianceRule) == before
 
 
+def test_manager_cannot_delete_a_global_rule_with_the_bulk_action(client_a, shop_a):
+    rule = m.ComplianceRule.objects.create(name="好评返现", patterns="返现", action="block", reason="禁止。")
+    mine = m.ComplianceRule.objects.create(name="A店", patterns="x", action="warn", shop=shop_a)
+    before = snapshot(m.ComplianceRule)
+    changelist = reverse("admin:policies_compliancerule_changelist")
+    client_a.post(changelist, {"action": "delete_selected", "_selected_action": [rule.pk, mine.pk], "post": "yes"})
+    assert snapshot(m.ComplianceRule) == before
+
+
 def test_manager_cannot_add_an_issue_type(client_a):
     assert client_a.get(add_url(m.IssueType)).status_code == 403
     assert client_a.get(reverse("admin:policies_issuetype_changelist")).status_code == 200
