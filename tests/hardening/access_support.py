@@ -203,6 +203,8 @@ def build_world() -> World:
         # Outsiders: the same roles in shop B only (object-level tests).
         "supervisor_b": _user("supervisor", b), "legal_b": _user("legal", b),
         "manager_b": _user("manager", b, staff=True), "hr_b": _user("hr", b, staff=True),
+        # Staff of shop A only: what only shop A's people reach (test_access_matrix_admin.py).
+        "manager_a": _user("manager", a, staff=True), "hr_a": _user("hr", a, staff=True),
     }  # fmt: skip
     u, o = w.users, w.objects
     received = timezone.now() - dt.timedelta(hours=1)
@@ -216,10 +218,10 @@ def build_world() -> World:
     o.follow_up_a, o.follow_up_b = _follow_up(o.case_a), _follow_up(o.case_b)
     o.notification_a = _notification(u["agent_a"], o.case_a)
     o.notification_b = _notification(u["agent_b"], o.case_b)
-    o.buyer_a = Buyer.objects.filter(shop=a).first() or Buyer.objects.create(
-        platform="taobao", shop=a, nick="买家A"
     o.channel_a, o.delivery_a = _robot(a)
     o.channel_b, o.delivery_b = _robot(b)
+    o.buyer_a = Buyer.objects.filter(shop=a).first() or Buyer.objects.create(
+        platform="taobao", shop=a, nick="买家A"
     )
     o.import_batch_a = ImportBatch.objects.create(shop=a, source="file", status="done", file_name="a.xlsx")
     key = ApiToken.new_key()
@@ -300,13 +302,15 @@ def build_world() -> World:
     if apps.is_installed("axes"):  # the login lockout's admin lists (attempts, logins, failures)
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-        seen = {"user_agent": "pytest", "ip_address": "127.0.0.1", "username": "nobody", "http_accept": "*/*",
-                "path_info": "/accounts/login/", "attempt_time": now}  # fmt: skip
-        o.access_attempt = AccessAttempt.objects.create(
-            **seen, get_data="", post_data="", failures_since_start=1
-        )
-        o.access_log = AccessLog.objects.create(**seen)
-        o.access_failure = AccessFailureLog.objects.create(**seen)
+        # Lockouts of agent A (a person of shop A: the first, the admin tables' object), of agent B, and
+        # of a name that is nobody's (seen by a superuser only).
+        for name in (u["agent_a"].username, u["agent_b"].username, "nobody"):
+            seen = {"user_agent": "pytest", "ip_address": "127.0.0.1", "username": name, "http_accept": "*/*",
+                    "path_info": "/accounts/login/", "attempt_time": now}  # fmt: skip
+            attempt = AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=1)
+            log, failure = AccessLog.objects.create(**seen), AccessFailureLog.objects.create(**seen)
+            if name == u["agent_a"].username:
+                o.access_attempt, o.access_log, o.access_failure = attempt, log, failure
     return w
 
 

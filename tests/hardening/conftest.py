@@ -17,7 +17,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         try:
             built = build_world()
             built.clients = {}
-            for role in (*ROLES, "supervisor_b", "legal_b", "manager_b", "hr_b"):
+            for role in (*ROLES, "supervisor_b", "legal_b", "manager_b", "hr_b", "manager_a", "hr_a"):
                 client = Client()
                 if role != "anonymous":
                     client.force_login(built.users[role])
