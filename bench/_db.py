@@ -53,6 +53,12 @@ def django_on(database_url: str, **env: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewdesk.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["Q_SYNC"] = "0"
+    # The benches' robots are local HTTP servers; the outbound client refuses loopback unless named.
+    os.environ.setdefault("OUTBOUND_ALLOWED_HOSTS", "127.0.0.1")
+    # Every simulated agent comes from 127.0.0.1: the per-address login and per-user API rates are a
+    # product limit for people, not what a load run measures.
+    for name in ("LOGIN_RATE", "API_RATE_USER", "API_RATE_TOKEN", "API_RATE_ANON"):
+        os.environ.setdefault(name, "100000/min")
     os.environ.update(env)
     import django
 

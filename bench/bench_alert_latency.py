@@ -51,6 +51,7 @@ def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewdesk.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["Q_SYNC"] = "0"
+    os.environ.setdefault("OUTBOUND_ALLOWED_HOSTS", "127.0.0.1")  # its robot is a local HTTP server
 
     import django
 
