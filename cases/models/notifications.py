@@ -7,10 +7,12 @@ task or a second cluster adds nothing.
 """
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.notify.choices import ChannelKind, DeliveryStatus, NotificationKind
+from reviewdesk.crypto import EncryptedTextField
 
 PENDING_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 
@@ -21,11 +23,12 @@ class NotificationChannel(models.Model):
     shop = models.ForeignKey("reviewdesk.Shop", on_delete=models.CASCADE, related_name="notification_channels", verbose_name=_("店铺"))
     kind = models.CharField(_("渠道"), max_length=16, choices=ChannelKind.choices)
     name = models.CharField(_("名称"), max_length=64)
-    webhook_url = models.URLField(
-        _("机器人Webhook地址"), max_length=500, blank=True,
+    # Credentials (whoever holds them posts into the shop's group): stored encrypted (reviewdesk.crypto).
+    webhook_url = EncryptedTextField(
+        _("机器人Webhook地址"), max_length=500, blank=True, validators=[URLValidator(schemes=["http", "https"])],
         help_text=_("飞书：https://open.feishu.cn/open-apis/bot/v2/hook/…；钉钉：https://oapi.dingtalk.com/robot/send?access_token=…"),
     )  # fmt: skip
-    secret = models.CharField(
+    secret = EncryptedTextField(
         _("签名密钥"), max_length=128, blank=True, help_text=_("机器人安全设置里的“签名校验/加签”密钥；留空表示不签名。")
     )
     on_new_case = models.BooleanField(_("新中差评时通知"), default=True)
