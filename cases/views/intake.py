@@ -28,8 +28,9 @@ from cases.services.intake import (
     staged_preview_put,
     staged_preview_read,
 )
-from reviewdesk.access import visible_shops
+from reviewdesk.access import CHANGE, restrict
 from reviewdesk.choices import Role
+from reviewdesk.models import Shop
 from reviewdesk.roles import user_roles
 
 TOKEN_SALT = "cases.import.confirm"
@@ -48,7 +49,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["shop"].queryset = visible_shops(user).filter(active=True)
+        self.fields["shop"].queryset = restrict(Shop.objects.filter(active=True), user, CHANGE)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -94,7 +95,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
     if payload["user"] == request.user.pk and "cancel" in request.POST:
         staged_preview_discard(key=key)
         return redirect("cases:import-upload")
-    shop = visible_shops(request.user).filter(pk=payload["shop"], active=True).first()
+    shop = restrict(Shop.objects.filter(active=True), request.user, CHANGE).filter(pk=payload["shop"]).first()
     data = staged_preview_read(key=key) if payload["user"] == request.user.pk else None
     if shop is None or data is None:
         if data is not None:
