@@ -231,6 +231,10 @@ if DEBUG:
     # the finders, so an empty folder is enough.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
+# Credentials users enter (robot URLs and secrets) are encrypted with these Fernet keys (reviewdesk.crypto):
+# the first encrypts, all decrypt. Unset: a key derived from SECRET_KEY (set your own in production).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
 # --- Email and outgoing webhooks ---------------------------------------------------------------
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
