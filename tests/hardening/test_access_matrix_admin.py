@@ -278,3 +278,22 @@ def test_no_import_export_export_of_shop_b_staff_carries_a_shop_a_row(world, rea
         request.user = world.users[role]
         exported = set(model_admin.get_export_queryset(request).values_list("pk", flat=True))
         assert not exported & reach.get(label, a_only(world, model)), role
+
+
+def test_a_form_naming_another_shop_is_refused_with_the_fields_message_and_saves_nothing(world):
+    """The choices limit is also the check: a POST naming shop A (or a person of shop A only) by id is a
+    form error on that field, in the user's language, and no row is written."""
+    from training.models import ModuleRequirement, TrainingModule
+
+    module = TrainingModule.objects.order_by("pk").first()
+    client = world.clients["manager_b"]
+    before = ModuleRequirement.objects.count()
+    form = {"module": module.pk, "handling_role": "agent", "active": "on", "note": "x"}
+    refused = client.post(reverse("admin:training_modulerequirement_add"), {**form, "shop": world.shop_a.pk},
+                          HTTP_ACCEPT_LANGUAGE="zh-hans")  # fmt: skip
+    assert refused.status_code == 200
+    errors = refused.context["adminform"].form.errors
+    assert list(errors) == ["shop"] and "选择一个有效的选项" in errors["shop"][0]
+    assert ModuleRequirement.objects.count() == before
+    allowed = client.post(reverse("admin:training_modulerequirement_add"), {**form, "shop": world.shop_b.pk})
+    assert allowed.status_code == 302 and ModuleRequirement.objects.count() == before + 1
