@@ -67,8 +67,10 @@ class SummaryRow:
 SUMMARY_HEADERS = ["工号", "姓名", "店铺", "转化数", "奖金(元)", "获得积分", "兑换积分", "积分余额", "带薪假(天)", "调整(元)", "应发合计(元)"]
 SUMMARY_NUMERIC = {3: COUNT_FORMAT} | dict.fromkeys(range(4, 11), AMOUNT_FORMAT)  # 0-based column → number format
 DETAIL_HEADERS = ["分录ID", "工号", "姓名", "期间", "记账时间", "类型", "单位", "金额", "规则(版本)", "案件ID", "店铺",
-                  "订单编号", "买家", "商品", "事件", "说明", "冲正原分录"]  # fmt: skip
-DETAIL_NUMERIC = {0: COUNT_FORMAT, 7: AMOUNT_FORMAT, 9: COUNT_FORMAT, 16: COUNT_FORMAT}
+                  "订单编号", "买家", "事件", "说明", "冲正原分录"]  # fmt: skip
+DETAIL_NUMERIC = {0: COUNT_FORMAT, 7: AMOUNT_FORMAT, 9: COUNT_FORMAT, 15: COUNT_FORMAT}
+# No item title: a payout names the case, shop, order and buyer that identify a conversion; the title is
+# free text a buyer-facing export cannot vouch for (a number typed into it would reach HR unmasked).
 
 
 def _summary_cells(row: SummaryRow) -> list:
@@ -187,19 +189,19 @@ def _safe_people(people: dict[int, tuple[str, str]]) -> dict[int, tuple[str, str
     return {uid: (safe_text(code), safe_text(name)) for uid, (code, name) in people.items()}
 
 
-def _case_texts(case_refs: set[int]) -> dict[int, tuple[str, str, str, str]]:
-    """case id → (shop, order no, buyer nick, item title), neutralised. Cases are read, never changed."""
+def _case_texts(case_refs: set[int]) -> dict[int, tuple[str, str, str]]:
+    """case id → (shop, order no, buyer nick), neutralised. Cases are read, never changed."""
     from cases.models import Case
 
     if not case_refs:
         return {}
     rows = Case.objects.filter(pk__in=case_refs).values_list(
-        "pk", "shop__code", "review__order_no", "review__buyer_nick", "review__item_title"
+        "pk", "shop__code", "review__order_no", "review__buyer_nick"
     )
-    return {pk: (safe_text(shop), safe_text(order), safe_text(buyer), safe_text(item)) for pk, shop, order, buyer, item in rows}
+    return {pk: (safe_text(shop), safe_text(order), safe_text(buyer)) for pk, shop, order, buyer in rows}
 
 
-NO_CASE = ("", "", "", "")
+NO_CASE = ("", "", "")
 CHUNK = 5000
 
 
@@ -233,10 +235,10 @@ def _detail_chunk(chunk, people, period_codes, rule_codes, tz, kinds, units, eve
     cases = _case_texts({row[9] for row in chunk if row[9] is not None})
     for pk, user_id, period, created, kind, unit, amount, rule, version, case, event, note, rev in chunk:
         code, name = people[user_id]
-        shop, order, buyer, item = cases.get(case, NO_CASE)
+        shop, order, buyer = cases.get(case, NO_CASE)
         yield [
             pk, code, name, period_codes[period], created.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), kinds.get(kind, kind),
-            units.get(unit, unit), amount, f"{rule_codes[rule]} v{'' if version is None else version}" if rule else "", case, shop, order, buyer, item,
+            units.get(unit, unit), amount, f"{rule_codes[rule]} v{'' if version is None else version}" if rule else "", case, shop, order, buyer,
             events.get(event, event) if event else "", safe_text(note), rev,
         ]  # fmt: skip
 

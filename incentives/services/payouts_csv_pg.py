@@ -69,7 +69,7 @@ def detail_select(
         SELECT e.id, ppl.code, ppl.name, p.code, to_char(e.created_at AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI:SS'),
                {kind_sql}, {unit_sql}, e.amount,
                CASE WHEN e.rule_id IS NULL THEN NULL ELSE r.code || ' v' || COALESCE(e.rule_version::text, '') END,
-               e.case_ref, {_safe("s.code")}, {_safe("rv.order_no")}, {_safe("rv.buyer_nick")}, {_safe("rv.item_title")},
+               e.case_ref, {_safe("s.code")}, {_safe("rv.order_no")}, {_safe("rv.buyer_nick")},
                {event_sql}, {_safe("e.note")}, e.reverses_id
         FROM {LedgerEntry._meta.db_table} e
         JOIN {Account._meta.db_table} a ON a.id = e.account_id
@@ -84,7 +84,7 @@ def detail_select(
         ORDER BY a.user_id, e.id
     """  # noqa: S608 - identifiers come from model metadata; every value is a parameter
     params = [settings.TIME_ZONE, *kind_params, *unit_params]
-    params += [FORMULA_START] * 4 + event_params + [FORMULA_START] + people_params + [[p.pk for p in periods]]
+    params += [FORMULA_START] * 3 + event_params + [FORMULA_START] + people_params + [[p.pk for p in periods]]
     if user_ids is not None:
         params.append(list(user_ids))
     if shop_ids is not None:
