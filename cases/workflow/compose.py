@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from cases.choices import ContactChannel
 from policies.choices import Channel
 from policies.decisions import AppealDecision, CompensationOffer, ComplianceReport, ReviewFacts
+from reviewdesk.pii import mask_free_text
 
 # The policy channel whose compliance rules apply to a contact made on each contact channel.
 CONTACT_CHANNEL_RULES = {
@@ -52,8 +53,10 @@ def offer_options(case, policy=None) -> tuple[CompensationOffer, ...]:
 def reply_context(case, user=None) -> dict:
     """The whitelisted placeholder values (policies.placeholders.PLACEHOLDERS) for this case."""
     review = case.review
+    # Title and SKU are free text from the export: a number typed into them must not reach a public reply.
+    item_title, sku = mask_free_text(review.item_title or ""), mask_free_text(review.sku or "")
     context = {
-        "order_no": review.order_no, "buyer_nick": review.buyer_nick, "item_title": review.item_title, "sku": review.sku,
+        "order_no": review.order_no, "buyer_nick": review.buyer_nick, "item_title": item_title, "sku": sku,
         "shop_name": case.shop.name, "courier": review.courier,
         "issue": (case.decision or {}).get("issue_type_name") or "",
     }  # fmt: skip

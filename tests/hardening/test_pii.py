@@ -501,3 +501,16 @@ def test_the_policy_pack_export_command_carries_no_contact_data(world, tmp_path)
     call_command("policy_pack", "export", "--out", str(out), verbosity=0)
 
     assert leaks_in(readable(out.read_bytes())) == []
+
+
+def test_reply_drafts_carry_the_item_title_and_sku_masked(db, shop):
+    """A template with {item_title} or {sku} fills them masked: a public reply never repeats a typed number."""
+    from cases.workflow.compose import reply_context
+    from tests.training.conftest import make_case
+
+    case = make_case(shop)
+    case.review.item_title, case.review.sku = "床单 联系13812345678", "颜色：蓝 电话 139-1234-5678"
+    case.review.save(update_fields=["item_title", "sku"])
+    context = reply_context(case)
+    assert "13812345678" not in context["item_title"] and "床单" in context["item_title"]
+    assert "5678" not in context["sku"] and "颜色" in context["sku"]
