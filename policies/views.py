@@ -8,12 +8,9 @@ user's shops.
 """
 
 import datetime as dt
-import secrets
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -23,8 +20,7 @@ from django.utils.translation import gettext as _
 from policies.forms import PackUploadForm, SandboxForm
 from policies.pack import PackReport, export_pack, import_pack
 from reviewdesk.roles import POLICY_MODELS
-
-_UPLOAD_DIR = "policy-packs"
+from reviewdesk.staging import StagingArea
 
 
 def can_manage_pack(user) -> bool:
@@ -104,30 +100,20 @@ def pack_import(request):
     )
 
 
-def _upload_name(token: str) -> str | None:
-    if not token or not all(c in "0123456789abcdef" for c in token) or len(token) != 32:
-        return None
-    return f"{_UPLOAD_DIR}/{token}.xlsx"
+# Uploads between the preview and the confirmation: deleted when used, and swept hourly when abandoned.
+_STAGED = StagingArea("policy-packs")
 
 
 def _keep_upload(data: bytes) -> str:
-    token = secrets.token_hex(16)
-    default_storage.save(_upload_name(token), ContentFile(data))
-    return token
+    return _STAGED.put(data)
 
 
 def _read_upload(token: str) -> bytes | None:
-    name = _upload_name(token)
-    if name is None or not default_storage.exists(name):
-        return None
-    with default_storage.open(name, "rb") as handle:
-        return handle.read()
+    return _STAGED.read(token)
 
 
 def _forget_upload(token: str) -> None:
-    name = _upload_name(token)
-    if name and default_storage.exists(name):
-        default_storage.delete(name)
+    _STAGED.discard(token)
 
 
 # --- policy sandbox ----------------------------------------------------------------------------------

@@ -17,14 +17,10 @@ buyer's export abandoned on the preview page must not stay on disk for ever.
 
 from __future__ import annotations
 
-import re
-import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -33,6 +29,8 @@ from cases.intake.pipeline import ParsedFile, parse_export
 from cases.models import ImportBatch
 from cases.services.ingest import json_value, reviews_ingest
 from reviewdesk.models import Shop
+from reviewdesk.staging import StagingArea
+from reviewdesk.staging import sweep as staging_sweep
 
 PREVIEW_ROWS = 20
 
@@ -122,61 +120,25 @@ def reviews_import_file(*, shop: Shop, data: bytes, file_name: str, by=None, dry
 
 # --- previews staged for the upload page -------------------------------------------------------------
 
-_STAGING_KEY = re.compile(r"[0-9a-f]{32}")
-
-
-def _staging_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "import-staging"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _staged_path(key: str) -> Path | None:
-    # The key comes back in a signed token; checking its shape as well keeps any other path out.
-    return _staging_dir() / key if isinstance(key, str) and _STAGING_KEY.fullmatch(key) else None
+_STAGED = StagingArea("import-staging")
 
 
 def staged_preview_put(*, data: bytes) -> str:
-    """Keep a previewed file for its confirmation; returns its key (random: two people previewing the
-    same file each have their own copy, so one's cancel does not remove the other's)."""
-    key = secrets.token_hex(16)
-    (_staging_dir() / key).write_bytes(data)
-    return key
+    """Keep a previewed file for its confirmation; returns its key (reviewdesk.staging)."""
+    return _STAGED.put(data)
 
 
 def staged_preview_read(*, key: str) -> bytes | None:
     """The staged bytes, or None when the key is malformed, already used, cancelled or swept."""
-    path = _staged_path(key)
-    if path is None or not path.is_file():
-        return None
-    return path.read_bytes()
+    return _STAGED.read(key)
 
 
 def staged_preview_discard(*, key: str) -> bool:
     """Delete a staged preview (confirmed or cancelled); True when there was one."""
-    path = _staged_path(key)
-    if path is None or not path.is_file():
-        return False
-    path.unlink(missing_ok=True)
-    return True
+    return _STAGED.discard(key)
 
 
 def staged_previews_sweep(*, max_age: timedelta | None = None) -> dict:
-    """Delete every staged file older than ``max_age`` (default ``IMPORT_STAGING_MAX_AGE_HOURS``), by
-    its modification time; the hourly django-q schedule runs it (migration cases.0013). Files of any
-    name are swept, so previews staged before the random keys (named by their SHA-256) go too."""
-    max_age = max_age if max_age is not None else timedelta(hours=settings.IMPORT_STAGING_MAX_AGE_HOURS)
-    cutoff = time.time() - max_age.total_seconds()
-    deleted = kept = 0
-    for path in _staging_dir().iterdir():
-        try:
-            if not path.is_file():
-                continue
-            if path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
-                deleted += 1
-            else:
-                kept += 1
-        except FileNotFoundError:  # confirmed or cancelled meanwhile
-            continue
-    return {"deleted": deleted, "kept": kept}
+    """The hourly django-q task (migration cases.0013): deletes abandoned staged uploads of every
+    staging area, the policy pack's included (``reviewdesk.staging.sweep``)."""
+    return staging_sweep(max_age=max_age)

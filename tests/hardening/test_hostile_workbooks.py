@@ -444,6 +444,23 @@ def test_the_sweep_deletes_old_staged_files_and_keeps_fresh_ones(settings, tmp_p
     assert sorted(p.name for p in folder.iterdir()) == [fresh.name]
 
 
+def test_the_sweep_reaches_abandoned_policy_pack_previews_too(settings, tmp_path):
+    """A pack staged for its preview (policies.views) lives in its own area; the same hourly sweep
+    deletes it when abandoned, and a used one is gone at once."""
+    from policies.views import _forget_upload, _keep_upload, _read_upload
+
+    settings.VAR_DIR = tmp_path
+    settings.IMPORT_STAGING_MAX_AGE_HOURS = 24
+    abandoned, used = _keep_upload(b"PK-abandoned"), _keep_upload(b"PK-used")
+    assert _read_upload(used) == b"PK-used" and _read_upload("../../etc/passwd") is None
+    _forget_upload(used)
+    day_ago = time.time() - timedelta(hours=25).total_seconds()
+    os.utime(tmp_path / "policy-packs" / abandoned, (day_ago, day_ago))
+
+    assert staged_previews_sweep() == {"deleted": 1, "kept": 0}
+    assert list((tmp_path / "policy-packs").iterdir()) == []
+
+
 def test_the_sweep_runs_hourly(db):
     from django_q.models import Schedule
 
