@@ -21,6 +21,7 @@ object. A model that is not about a shop passes through untouched. The model say
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
 
 from reviewdesk.access import CHANGE, VIEW, can_access, restrict, scope_for
 
@@ -68,7 +69,7 @@ class ShopScopedAdminMixin:
         for part in name.split("__"):
             try:
                 field = model._meta.get_field(part)
-            except Exception:  # a lookup Django resolves itself (it reports bad ones on its own)
+            except FieldDoesNotExist:  # a lookup Django resolves itself (it reports bad ones on its own)
                 return False
             if not field.is_relation or field.related_model is None:
                 return False
