@@ -28,6 +28,7 @@ from incentives.models import Account, AwardRule, LedgerEntry, WithheldAward
 from incentives.services.ledger import LOCK_RACE_ATTEMPTS, account_get, entry_post
 from incentives.services.notify import notify_withheld
 from incentives.services.periods import parse_span, periods_of, posting_period
+from incentives.services.scope import entry_shop_id
 
 
 @dataclass
@@ -142,7 +143,9 @@ def _post_award(rule: AwardRule, cause: AwardCause, agent, key: str) -> AwardOut
 
 def _post_award_once(rule: AwardRule, cause: AwardCause, agent, key: str) -> AwardOutcome:
     with transaction.atomic():
-        period = posting_period(cause.occurred_at)
+        # The month the entries will land in: that of their shop, which may have locked the month already
+        # (entry_post would move them on), so the cap counts against the month they are really paid in.
+        period = posting_period(cause.occurred_at, shop_id=entry_shop_id(user=agent, case_ref=cause.case_ref))
         if rule.cap_per_period:
             # Serialise this agent's awards so two workers cannot both pass the cap check.
             anchor = account_get(user=agent, unit=Unit.CNY)

@@ -4,6 +4,7 @@ export (web XLSX/CSV, admin, command) shows only the exporter's shops' entries â
 between shops appears with that shop's entries only, never another shop's order numbers."""
 
 import csv
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -255,3 +256,26 @@ def test_f12_the_periods_page_counts_only_the_hrs_shops_entries(client, hr_a, hr
     client.force_login(hr)
     row = next(p for p in client.get(reverse("incentives:periods")).context["periods"] if p["code"] == current_period.code)
     assert row["entries"] == LedgerEntry.objects.filter(period=current_period).count() == 5
+
+
+def test_an_awards_cap_counts_the_month_it_is_paid_in_when_its_shop_locked_the_month(agent, shop, hr_a, previous_period):
+    """A late cause dated in a month its shop has locked is paid in the next open month; the rule's cap
+    must count that month, else an agent is paid past the cap there."""
+    from incentives.models import AwardRule, WithheldAward
+    from incentives.services.awards import AwardCause, award_apply
+    from incentives.services.periods import period_lock_shops
+
+    rule = AwardRule.objects.get(code="sla-handled-points")
+    rule.cap_per_period = 1
+    rule.save()
+    case_now, case_late = make_case(shop, assignee=agent), make_case(shop, assignee=agent)
+    period_lock_shops(period=previous_period, shop_ids={shop.pk}, by=hr_a)
+    award_apply(cause=AwardCause(event="handled_within_sla", agent_id=agent.pk, case_ref=case_now.pk, shop_id=shop.pk))
+    late = dt.datetime.combine(previous_period.starts_on, dt.time(12), tzinfo=dt.UTC)
+
+    outcomes = award_apply(cause=AwardCause(event="handled_within_sla", agent_id=agent.pk, case_ref=case_late.pk,
+                                            shop_id=shop.pk, occurred_at=late))  # fmt: skip
+
+    assert [o.entries for o in outcomes] == [[]]
+    assert WithheldAward.objects.get(case_ref=case_late.pk).reason_code == "cap_reached"
+    assert LedgerEntry.objects.filter(rule=rule, account__user=agent).count() == 1
