@@ -7,12 +7,13 @@ is still a member of); a session reaches the user's shops (``reviewdesk.access``
 
 from django.utils.translation import gettext as _
 from rest_framework import status
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from cases import selectors
 from cases.errors import WorkflowError
 from cases.models import ApiToken, Case
-from reviewdesk.access import VIEW
+from reviewdesk.access import CHANGE, VIEW
 
 # Refusal codes that are about who is asking rather than about the case: answered 403.
 FORBIDDEN_CODES = {WorkflowError.ROLE_NOT_ALLOWED, WorkflowError.NOT_ASSIGNEE}
@@ -23,9 +24,12 @@ def request_token(request) -> ApiToken | None:
     return request.auth if isinstance(request.auth, ApiToken) else None
 
 
-def case_or_404(request, case_id: int, queryset=None, action: str = VIEW) -> Case:
-    """The case if the requester (and its token) may reach it for ``action``; 404 otherwise (never 403:
-    that would confirm it exists). ``cases.selectors.case_or_404`` with the request's token."""
+def case_or_404(request, case_id: int, queryset=None, action: str | None = None) -> Case:
+    """The case if the requester (and its token) may reach it for ``action`` — by default "view" for a
+    read and "change" for a request that writes (POST …) —; 404 otherwise (never 403: that would
+    confirm it exists). ``cases.selectors.case_or_404`` with the request's token."""
+    if action is None:
+        action = VIEW if request.method in SAFE_METHODS else CHANGE
     return selectors.case_or_404(request.user, case_id, action, token=request_token(request), queryset=queryset)
 
 

@@ -114,9 +114,10 @@ def test_after_the_cool_off_the_right_password_logs_in_again(make_user):
 
 
 @pytest.mark.django_db
-def test_a_manager_unlocks_in_the_admin(make_user):
-    agent = make_user("agent")
-    manager = make_user("manager", is_staff=True)
+def test_a_manager_unlocks_in_the_admin(make_user, shop):
+    """A manager unlocks the people of their shops (another shop's lockouts: test_access_matrix_admin)."""
+    agent = make_user("agent", shops=[shop])
+    manager = make_user("manager", shops=[shop], is_staff=True)
     for _ in range(LIMIT):
         attempt(Client(), agent.username, "wrong", "198.51.100.40")
     assert attempt(Client(), agent.username, PASSWORD, "198.51.100.41").status_code == 429
