@@ -160,19 +160,33 @@ def periods_overview(user) -> list[dict]:
     return rows
 
 
+def disputes_in_scope(user):
+    """The disputes a manager may see and decide: those about an entry of the user's shops (the entry's
+    shop, ``services.scope``), so a shared agent's dispute about another shop's case stays that shop's."""
+    from incentives.services.scope import entries_in_shops_q
+
+    scope = payout_scope(user)
+    if scope is None:
+        return Dispute.objects.all()
+    return Dispute.objects.filter(entry__in=LedgerEntry.objects.filter(entries_in_shops_q(scope)).values("pk"))
+
+
 def manager_queue(user) -> dict:
-    """Open disputes, pending redemptions and recent withheld awards of the agents in the user's shops."""
-    user_ids = payout_user_ids(user)
+    """Open disputes and recent withheld awards of the user's shops (by the shop they belong to),
+    pending redemptions of the agents in the user's shops."""
+    from incentives.services.scope import withheld_in_shops_q
 
-    def scoped(queryset, field):
-        return queryset if user_ids is None else queryset.filter(**{f"{field}__in": user_ids})
-
+    user_ids, scope = payout_user_ids(user), payout_scope(user)
     pending = [DisputeStatus.OPEN, DisputeStatus.AWAITING_SECOND]
-    disputes = scoped(Dispute.objects.filter(status__in=pending), "raised_by_id").select_related(
+    disputes = disputes_in_scope(user).filter(status__in=pending).select_related(
         "entry__account", "entry__period", "raised_by", "proposed_by"
     )
-    redemptions = scoped(Redemption.objects.filter(status=RedemptionStatus.REQUESTED), "agent_id").select_related("agent", "item")
-    withheld = scoped(WithheldAward.objects.all(), "agent_id").select_related("agent", "rule")[:50]
+    redemptions = Redemption.objects.filter(status=RedemptionStatus.REQUESTED)
+    if user_ids is not None:
+        redemptions = redemptions.filter(agent_id__in=user_ids)
+    redemptions = redemptions.select_related("agent", "item")
+    withheld = WithheldAward.objects.all() if scope is None else WithheldAward.objects.filter(withheld_in_shops_q(scope))
+    withheld = withheld.select_related("agent", "rule")[:50]
     return {
         "disputes": [
             {"id": d.pk, "agent": str(d.raised_by), "mine": d.raised_by_id == user.pk, "entry_id": d.entry_id,

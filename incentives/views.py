@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from incentives import selectors
 from incentives.choices import DisputeStatus, ExportFormat
 from incentives.forms import DecisionForm, DisputeForm, RedemptionForm, ResolveForm
-from incentives.models import Dispute, LedgerEntry, Period, Redemption, RewardItem
+from incentives.models import LedgerEntry, Period, Redemption, RewardItem
 from incentives.services.disputes import dispute_open, dispute_resolve
 from incentives.services.payouts import export_csv, export_filename, export_xlsx
 from incentives.services.periods import lock_message, parse_span, period_lock
@@ -191,9 +191,7 @@ def _in_scope(request, agent_id: int) -> bool:
 @require_POST
 def resolve(request, dispute_id: int):
     _require(request.user.has_perm("incentives.resolve_dispute"))
-    dispute = get_object_or_404(Dispute.objects.select_related("entry__account"), pk=dispute_id)
-    if not _in_scope(request, dispute.raised_by_id):
-        raise Http404
+    dispute = get_object_or_404(selectors.disputes_in_scope(request.user).select_related("entry__account"), pk=dispute_id)
     form = ResolveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))

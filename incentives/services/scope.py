@@ -61,3 +61,14 @@ def entries_in_shops_q(shop_ids: Iterable[int]) -> Q:
     has_case = Exists(Case.objects.filter(pk=OuterRef("case_ref")))
     in_case_shop = Exists(Case.objects.filter(pk=OuterRef("case_ref"), shop_id__in=wanted))
     return in_case_shop | (~has_case & Q(account__user_id__in=users_homed_in(wanted)))
+
+
+def withheld_in_shops_q(shop_ids: Iterable[int]) -> Q:
+    """A filter on WithheldAward: the withheld awards that belong to one of ``shop_ids``, by the same
+    rule as entries (the case's shop, else the agent's home shop)."""
+    from cases.models import Case
+
+    wanted = list(shop_ids)
+    has_case = Exists(Case.objects.filter(pk=OuterRef("case_ref")))
+    in_case_shop = Exists(Case.objects.filter(pk=OuterRef("case_ref"), shop_id__in=wanted))
+    return in_case_shop | (~has_case & Q(agent_id__in=users_homed_in(wanted)))

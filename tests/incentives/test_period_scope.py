@@ -279,3 +279,25 @@ def test_an_awards_cap_counts_the_month_it_is_paid_in_when_its_shop_locked_the_m
     assert [o.entries for o in outcomes] == [[]]
     assert WithheldAward.objects.get(case_ref=case_late.pk).reason_code == "cap_reached"
     assert LedgerEntry.objects.filter(rule=rule, account__user=agent).count() == 1
+
+
+def test_a_shared_agents_dispute_about_shop_b_stays_with_shop_bs_managers(client, make_user, shop, other_shop, world, shared):
+    """The manager queue and the resolve action follow the entry's shop, not the agent's memberships: a
+    manager of shop A neither sees nor decides a dispute about a shop-B case (its order number is B's)."""
+    from incentives.models import Dispute
+    from incentives.services.disputes import dispute_open
+
+    manager_a = make_user("manager", shops=[shop], employee_code="MA01")
+    manager_b = make_user("manager", shops=[other_shop], employee_code="MB01")
+    entry_b = LedgerEntry.objects.get(case_ref=world["case_b"].pk)
+    dispute = dispute_open(entry=entry_b, by=shared, reason="金额不对")
+
+    client.force_login(manager_a)
+    page = client.get(reverse("incentives:manage"))
+    assert f"#{entry_b.pk}" not in page.content.decode() and "金额不对" not in page.content.decode()
+    answer = client.post(reverse("incentives:resolve", args=[dispute.pk]), {"amount": "10", "note": "x"})
+    assert answer.status_code == 404
+    assert Dispute.objects.get(pk=dispute.pk).status == "open"
+
+    client.force_login(manager_b)
+    assert "金额不对" in client.get(reverse("incentives:manage")).content.decode()
