@@ -7,6 +7,7 @@ import zipfile
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +26,8 @@ from incentives.models import (
 from incentives.selectors import payout_scope
 from incentives.services.payouts import export_csv, export_filename, export_xlsx
 from incentives.services.periods import lock_message, period_lock
-from reviewdesk.access import GLOBAL, Scope, register_scope
+from incentives.services.scope import entries_in_shops_q, withheld_in_shops_q
+from reviewdesk.access import ALL_SHOPS, GLOBAL, Scope, register_scope
 from reviewdesk.admin_scope import ShopScopedAdminMixin
 from reviewdesk.history_admin import HistoryAdmin
 
@@ -36,10 +38,12 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # user's shops, like on the web pages; another shop's row is "not found". A withheld award naming no
 # agent (nobody could get it) is seen by all; an award rule without a shop applies to every shop, so
 # changing it takes the global-rule permission.
-register_scope(LedgerEntry, Scope(user="account__user"))
-register_scope(PayoutLine, Scope(user="user"))
-register_scope(WithheldAward, Scope(user="agent", null=GLOBAL))
-register_scope(Dispute, Scope(user="raised_by"))
+# An entry, a withheld award and a dispute belong to one shop (their case's, else the agent's home shop:
+# services.scope), not to every shop of the agent: a shared agent's shop-B entries stay shop B's.
+register_scope(LedgerEntry, Scope(rows=entries_in_shops_q))
+register_scope(PayoutLine, Scope(shop="shop", null=ALL_SHOPS))  # a whole-period line spans every shop
+register_scope(WithheldAward, Scope(rows=withheld_in_shops_q))
+register_scope(Dispute, Scope(rows=lambda ids: Q(entry__in=LedgerEntry.objects.filter(entries_in_shops_q(ids)).values("pk"))))
 register_scope(Redemption, Scope(user="agent"))
 register_scope(AwardRule, Scope(shop="shop", null=GLOBAL, global_perm="policies.change_global_policy"))
 

@@ -60,6 +60,8 @@ class Scope:
     of that name.
     ``reader``: who may read this model at all, beyond shops (cases: ``roles.works_cases``).
     ``include_self``: a user-scoped row of the caller themself is always within reach (the user list).
+    ``rows``: or a function of the shop ids giving the filter itself, for a row whose shop is computed
+    (a ledger entry belongs to its case's shop, else to its agent's home shop: ``incentives``).
     """
 
     shop: str | None = None
@@ -70,6 +72,7 @@ class Scope:
     global_perm: str | None = None
     reader: Callable[[object], bool] | None = None
     include_self: bool = False
+    rows: Callable[[set[int]], Q] | None = None
 
 
 _scopes: dict[type[Model], Scope | None] = {}
@@ -243,6 +246,8 @@ def _shop_ids_value(user, action: str, token):
 
 
 def _rows_q(scope: Scope, model, user, action: str, token) -> Q:
+    if scope.rows is not None:
+        return scope.rows(shop_ids_for(user, action, token=token))
     if scope.shop is None and scope.user is None and scope.username is None:
         # Every row is about every shop (a setting, a cap): seen by all, changed per null's rule.
         if scope.null == GLOBAL and (action == VIEW or can_change_global(user, model)):

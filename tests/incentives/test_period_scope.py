@@ -301,3 +301,15 @@ def test_a_shared_agents_dispute_about_shop_b_stays_with_shop_bs_managers(client
 
     client.force_login(manager_b)
     assert "金额不对" in client.get(reverse("incentives:manage")).content.decode()
+
+
+def test_the_admin_lists_a_shared_agents_entries_by_the_entrys_shop(client, hr_a, world, shared):
+    """The ledger, withheld-award and payout admins go through the one access path with the entry's shop:
+    HR of shop A sees the shared agent's shop-A entries, never the shop-B one (its order number is B's)."""
+    entry_a = LedgerEntry.objects.get(case_ref=world["case_a"].pk)
+    entry_b = LedgerEntry.objects.get(case_ref=world["case_b"].pk)
+    client.force_login(hr_a)
+
+    listed = client.get(reverse("admin:incentives_ledgerentry_changelist")).context["cl"].queryset
+    assert entry_a in listed and entry_b not in listed
+    assert client.get(reverse("admin:incentives_ledgerentry_change", args=[entry_b.pk])).status_code in (302, 404)
