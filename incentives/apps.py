@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,7 +13,7 @@ class IncentivesConfig(AppConfig):
         from incentives.demo import build_demo
         from incentives.nav import nav_links as incentive_links
         from incentives.receivers import on_case_event, on_training_event
-        from incentives.triggers import ensure_triggers
+        from incentives.triggers import drop_cross_table_triggers, ensure_triggers
         from reviewdesk.choices import AdminRole, Role
         from reviewdesk.hooks import demo_builders, nav_links
         from reviewdesk.roles import extend_role_permissions
@@ -27,6 +27,7 @@ class IncentivesConfig(AppConfig):
             training_events.register(on_training_event)
         demo_builders.register(build_demo)
         nav_links.register(incentive_links)
+        pre_migrate.connect(drop_cross_table_triggers, sender=self, dispatch_uid="incentives.drop_cross_table_triggers")
         post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="incentives.ensure_triggers")
         view = ["incentives.view_period", "incentives.view_ledgerentry", "incentives.view_account",
                 "incentives.view_payoutline", "incentives.view_rewarditem"]  # fmt: skip

@@ -149,3 +149,19 @@ def ensure_triggers(using: str = "default", **kwargs) -> None:
     with connection.cursor() as cursor:
         for sql in SQLITE_INSTALL + (SHOP_LOCK_SQLITE_INSTALL if SHOP_LOCKS in tables else []):
             cursor.execute(sql)
+
+
+def drop_cross_table_triggers(using: str = "default", **kwargs) -> None:
+    """pre_migrate on SQLite: drop the shop-lock trigger, whose body reads cases_case, reviewdesk's
+    memberships and incentives' accounts. SQLite rebuilds a table to alter it (create, copy, drop, rename)
+    and re-checks every trigger at the rename, so with the trigger in place any migration that alters one
+    of those tables fails ("no such table: main.cases_case"). ``ensure_triggers`` puts it back after the
+    migrations (post_migrate). PostgreSQL binds a trigger function's tables late: nothing to do there."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for sql in SHOP_LOCK_SQLITE_REMOVE:
+            cursor.execute(sql)

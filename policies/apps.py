@@ -8,6 +8,10 @@ class PoliciesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from policies.scope import register_policy_scopes
+        from policies.triggers import ensure_triggers
 
         register_policy_scopes()
+        post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="policies.ensure_triggers")

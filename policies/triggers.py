@@ -72,3 +72,17 @@ def remove_sql(vendor: str, tables=POLICY_TABLES) -> list[str]:
     if vendor == "sqlite":
         return [f"DROP TRIGGER IF EXISTS {_name(t, op)};" for t in tables for op in _SQLITE_OPERATIONS]
     return []
+
+
+def ensure_triggers(using: str = "default", **kwargs) -> None:
+    """post_migrate on SQLite: put back the stamp triggers of any policy table that a migration rebuilt
+    (SQLite alters a table by rebuilding it, and the old table's triggers go with it). Idempotent."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return  # PostgreSQL keeps a table's triggers through ALTER TABLE
+    tables = [t for t in POLICY_TABLES if t in set(connection.introspection.table_names())]
+    with connection.cursor() as cursor:
+        for sql in install_sql("sqlite", tables):
+            cursor.execute(sql)

@@ -6,6 +6,8 @@ from incentives.triggers import shop_lock_install_sql, shop_lock_remove_sql
 
 
 def install(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        return  # installed after the migrations by post_migrate (incentives.triggers.ensure_triggers)
     for sql in shop_lock_install_sql(schema_editor.connection.vendor):
         schema_editor.execute(sql, params=None)
 

@@ -108,3 +108,25 @@ def test_a_child_row_edited_and_committed_on_another_connection_changes_the_next
     worker.join()
     assert m.CompensationOption.objects.get(pk=option.pk).cost_cap == Decimal("50.00")
     assert needs_approval() is True
+
+
+def test_a_policy_table_rebuilt_by_a_migration_gets_its_stamp_triggers_back(shop):
+    """SQLite alters a table by rebuilding it, which drops the table's triggers; post_migrate
+    (policies.triggers.ensure_triggers) puts them back, so F8 holds after any future migration."""
+    from django.db.models.signals import post_migrate
+
+    from policies.triggers import remove_sql
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL keeps a table's triggers through ALTER TABLE")
+    build_pack(shop)
+    table = "policies_compensationoption"
+    with connection.cursor() as cursor:
+        for sql in remove_sql("sqlite", [table]):
+            cursor.execute(sql)
+    post_migrate.send(sender=apps.get_app_config("policies"), app_config=apps.get_app_config("policies"),
+                      verbosity=0, interactive=False, using="default", apps=apps, plan=[])  # fmt: skip
+    before = policy_stamp()
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET id = id")
+    assert policy_stamp() != before
