@@ -106,8 +106,12 @@ class CaseAdmin(ScopedModelAdmin):
     date_hierarchy = "opened_at"
     raw_id_fields = ["review", "assignee"]
 
+    exclude = ["decision_record", "decision_windows"]  # shown as the whole decision below
+
     def get_readonly_fields(self, request, obj=None):
-        return [*(f.name for f in Case._meta.fields if f.name not in ("decision_record", "decision_windows")), "decision_shown", "policy_refs_shown"]
+        """Everything: a case moves through the workflow's services only (its windows, e.g. whether a
+        revision is still allowed, decide what a conversion pays)."""
+        return [*(f.name for f in Case._meta.fields if f.name not in self.exclude), "decision_shown", "policy_refs_shown"]
 
     @admin.display(description=_("引擎决定"))
     def decision_shown(self, obj):

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import ApiToken
 from cases.models.intake import TokenScope, hash_token_key
-from reviewdesk.access import visible_shop_ids
+from reviewdesk.access import restrict, shop_ids_for
 from reviewdesk.admin_scope import ShopScopedAdminMixin
 from reviewdesk.models import Shop, ShopMembership, User
 
@@ -37,13 +37,13 @@ def token_owner_choices(requester):
     users = User.objects.filter(is_active=True)
     if requester.is_superuser:
         return users
-    own_shops = visible_shop_ids(requester)
+    own_shops = shop_ids_for(requester)
     integrations = User.objects.filter(is_integration=True, memberships__shop_id__in=own_shops).values("pk")
     return users.filter(Q(pk=requester.pk) | Q(pk__in=integrations))
 
 
 def grantable_shops(requester):
-    return Shop.objects.all() if requester.is_superuser else Shop.objects.filter(pk__in=visible_shop_ids(requester))
+    return restrict(Shop.objects.all(), requester)
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -115,7 +115,7 @@ class ApiTokenAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
         qs = super().get_queryset(request).prefetch_related("shops")
         if request.user.is_superuser:
             return qs
-        outside = Shop.objects.exclude(pk__in=visible_shop_ids(request.user))
+        outside = Shop.objects.exclude(pk__in=shop_ids_for(request.user))
         mine = Q(user=request.user) | Q(created_by=request.user)
         return qs.exclude(shops__in=outside).filter(Q(shops__isnull=False) | mine).distinct()
 

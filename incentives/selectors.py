@@ -34,12 +34,12 @@ ZERO = Decimal("0.00")
 
 def payout_user_ids(user) -> set[int] | None:
     """Whose payout a user may see on the web pages: members of the user's shops (None = everyone)."""
-    from reviewdesk.access import visible_shop_ids
+    from reviewdesk.access import shop_ids_for
     from reviewdesk.models import ShopMembership
 
     if user.is_superuser:
         return None
-    return set(ShopMembership.objects.filter(shop_id__in=visible_shop_ids(user)).values_list("user_id", flat=True))
+    return set(ShopMembership.objects.filter(shop_id__in=shop_ids_for(user)).values_list("user_id", flat=True))
 
 
 def payout_scope(user) -> set[int] | None:

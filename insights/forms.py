@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from insights.periods import local_today, parse_week
-from reviewdesk.access import visible_shops
+from reviewdesk.access import restrict
 from reviewdesk.choices import Platform
+from reviewdesk.models import Shop
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
@@ -36,7 +37,7 @@ class ShopChoiceField(forms.ModelChoiceField):
 
 class ShopChoiceMixin:
     def _limit_shops(self, user):
-        self.fields["shop"].limit_to(visible_shops(user).order_by("code"))
+        self.fields["shop"].limit_to(restrict(Shop.objects.all(), user).order_by("code"))
 
 
 class DashboardFilterForm(ShopChoiceMixin, forms.Form):

@@ -27,7 +27,7 @@ from insights.selectors.unresolved import unresolved_by_owner
 from insights.selectors.weekly import weekly_top3
 from insights.services.rollup import rollup_refreshed_at
 from insights.tables import Table
-from reviewdesk.access import visible_shop_ids
+from reviewdesk.access import shop_ids_for
 from reviewdesk.models import Shop
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -57,7 +57,7 @@ def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
 
 
 def _scope(user, shop) -> tuple[int, ...]:
-    visible = visible_shop_ids(user)
+    visible = shop_ids_for(user)
     return tuple(sorted({shop.pk} & visible if shop else visible))
 
 
@@ -180,7 +180,7 @@ def report_download(request, pk: int):
     ):
         raise PermissionDenied(_("你没有查看周报的权限。"))
     report = get_object_or_404(WeeklyReport, pk=pk)
-    visible = visible_shop_ids(request.user)
+    visible = shop_ids_for(request.user)
     allowed = (
         report.shop_id in visible
         if report.shop_id
@@ -196,6 +196,6 @@ def report_download(request, pk: int):
 def unresolved(request):
     _require(request)
     now = timezone.now()
-    groups = unresolved_by_owner(shop_ids=visible_shop_ids(request.user), now=now)
+    groups = unresolved_by_owner(shop_ids=shop_ids_for(request.user), now=now)
     return render(request, "insights/unresolved.html", {"groups": groups, "now": now, "today": local_today(now),
                                                         "total": sum(len(g.cases) for g in groups)})  # fmt: skip

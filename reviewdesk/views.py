@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from reviewdesk.access import visible_shops
+from reviewdesk.access import restrict
+from reviewdesk.models import Shop
 from reviewdesk.roles import user_roles
 
 
@@ -12,7 +13,7 @@ def home(request):
 
     panels = [panel for panel in (build(request) for build in home_panels.all()) if panel]
     context = {
-        "shops": visible_shops(request.user).order_by("code"),
+        "shops": restrict(Shop.objects.all(), request.user).order_by("code"),
         "roles": sorted(user_roles(request.user)),
         "panels": panels,
     }

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from reviewdesk.access import visible_shop_ids
+from reviewdesk.access import shop_ids_for
 from reviewdesk.choices import Role
 from reviewdesk.models import User
 from training.certification import ModuleStatus, statuses_for, today
@@ -23,7 +23,7 @@ def visible_agents(user) -> QuerySet[User]:
         return User.objects.none()
     people = User.objects.filter(is_active=True, groups__name__in=CASE_ROLES)
     if not user.is_superuser:
-        people = people.filter(memberships__shop_id__in=visible_shop_ids(user))
+        people = people.filter(memberships__shop_id__in=shop_ids_for(user))
     return people.distinct().order_by("employee_code", "pk")
 
 

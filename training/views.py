@@ -267,12 +267,10 @@ def qa_settle(request, review_id: int):
 def qa_queue(request):
     """Handled cases of the supervisor's shops not yet QA'd, newest first."""
     _require(request.user.has_perm("training.add_qareview"))
-    from reviewdesk.access import visible_shop_ids
+    from reviewdesk.access import restrict
 
     cases = (
-        Case.objects.filter(
-            shop_id__in=visible_shop_ids(request.user), status__in=HANDLED_STATUSES, assignee__isnull=False
-        )
+        restrict(Case.objects.filter(status__in=HANDLED_STATUSES, assignee__isnull=False), request.user)
         .exclude(qa_reviews__isnull=False)
         .exclude(assignee=request.user)
         .select_related("assignee", "shop", "issue_type")

@@ -45,11 +45,10 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 def writable_shop_ids(request) -> set[int]:
     """Shops this request may write: a token's ``shop_ids("change")`` (its shops the owner is still a
     member of, in a role that allows it), else the logged-in user's shops."""
-    from reviewdesk.access import visible_shop_ids
+    from reviewdesk.access import CHANGE, shop_ids_for
 
-    if isinstance(request.auth, ApiToken):
-        return request.auth.shop_ids("change")
-    return visible_shop_ids(request.user)
+    token = request.auth if isinstance(request.auth, ApiToken) else None
+    return shop_ids_for(request.user, CHANGE, token=token)
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

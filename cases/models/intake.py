@@ -221,7 +221,7 @@ class ApiToken(models.Model):
         return set(cache[action])
 
     def _reachable_shop_ids(self) -> set[int]:
-        from reviewdesk.access import visible_shop_ids
+        from reviewdesk.access import shop_ids_for
         from reviewdesk.roles import works_cases
 
         owner = self.user
@@ -229,5 +229,5 @@ class ApiToken(models.Model):
             return set()
         if not (owner.is_integration or works_cases(owner)):
             return set()
-        member_of = visible_shop_ids(owner)
+        member_of = shop_ids_for(owner)
         return {pk for pk in self.shops.filter(active=True).values_list("pk", flat=True) if pk in member_of}

@@ -36,7 +36,7 @@ INPUT_FIELDS = (
 )  # fmt: skip
 
 
-# Who may bring platform data in: the roles of the upload page (cases.views.intake.UPLOAD_ROLES).
+# Who may bring platform data in, by file on the upload page or by an intake token of theirs.
 IMPORT_ROLES = frozenset({str(Role.SUPERVISOR), str(Role.MANAGER)})
 
 

@@ -28,18 +28,16 @@ from cases.services.intake import (
     staged_preview_put,
     staged_preview_read,
 )
+from cases.services.submit import may_import_reviews
 from reviewdesk.access import CHANGE, restrict
-from reviewdesk.choices import Role
 from reviewdesk.models import Shop
-from reviewdesk.roles import user_roles
 
 TOKEN_SALT = "cases.import.confirm"
 TOKEN_MAX_AGE = 3600
-UPLOAD_ROLES = {Role.SUPERVISOR, Role.MANAGER}
-
-
 def _require_uploader(request: HttpRequest) -> None:
-    if not (request.user.is_superuser or user_roles(request.user) & {str(r) for r in UPLOAD_ROLES}):
+    """The same rule as the API's intake (cases.services.submit.may_import_reviews): reviews are platform
+    data, imported only by the roles that may bring it in."""
+    if not may_import_reviews(request.user):
         raise PermissionDenied(_("只有客服主管和运营经理可以导入评价文件。"))
 
 

@@ -149,3 +149,19 @@ def test_the_case_admin_shows_the_whole_decision(shop, admin_client):
 
     assert case.decision["classification"] in html and case.decision["windows"]["revision_until"] in html
     assert escape(f'"name": "{case.policy_refs[0]["name"]}"') in html  # the JSON, escaped
+
+
+def test_the_case_admin_changes_neither_the_decision_nor_its_windows(shop, admin_client):
+    """The windows decide whether a rating change still counts (and is paid): no admin form edits them."""
+    reviews_import_file(shop=shop, data=xlsx_bytes(TAOBAO_HEADERS, same_complaint(1)), file_name="a.xlsx")
+    case = Case.objects.get()
+    before = (case.decision_record_id, case.decision_windows)
+    url = reverse("admin:cases_case_change", args=[case.pk])
+    page = admin_client.get(url).content.decode()
+    assert 'name="decision_windows"' not in page and 'name="decision_record"' not in page
+
+    admin_client.post(url, {"decision_windows": '{"revision_allowed": true, "revision_until": "2099-01-01"}',
+                            "decision_record": "", "_save": "1"})  # fmt: skip
+
+    case.refresh_from_db()
+    assert (case.decision_record_id, case.decision_windows) == before

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reviewdesk.access import visible_shop_ids
+from reviewdesk.access import shop_ids_for
 from training.choices import PeriodKind, ScoreSource
 from training.errors import TrainingError
 from training.models import Score, TrainingModule
@@ -84,7 +84,7 @@ def can_enter_scores_for(user, agent) -> bool:
         return False
     if user.is_superuser:
         return True
-    return bool(visible_shop_ids(user) & set(agent.memberships.values_list("shop_id", flat=True)))
+    return bool(shop_ids_for(user) & set(agent.memberships.values_list("shop_id", flat=True)))
 
 
 def score_upsert(
