@@ -41,15 +41,33 @@ def make_user(db):
     return make
 
 
-# Data migrations' rows (import mappings, the training matrix, award rules) are gone once a transactional
-# test has flushed the database, and which tests ran before depends on ordering and xdist workers. So
-# every transactional test (real commits, live server) gets them replayed first; each seed function is
-# idempotent (get_or_create / exists checks).
+# Data migrations' rows (import mappings, the training matrix, award rules, adjustment caps, the staging
+# sweep's schedule) are gone once a transactional test has flushed the database, and which tests ran
+# before depends on ordering and xdist workers. So they are replayed before every transactional test and
+# at the start of every module (whose module-scoped worlds are built before any function fixture); each
+# seed function is idempotent (get_or_create / update_or_create / exists checks).
 SEED_MIGRATIONS = (
     ("cases.migrations.0002_seed_import_mappings", "seed"),
+    ("cases.migrations.0013_import_staging_sweep_schedule", "create_schedule"),
     ("training.migrations.0002_seed_training_matrix", "seed"),
     ("incentives.migrations.0003_seed_rules", "seed"),
+    ("incentives.migrations.0006_dispute_adjustment_limits", "seed_limits"),
 )
+
+
+def replay_migration_rows() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in SEED_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def migration_rows_for_the_module(request, django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        replay_migration_rows()
 
 
 @pytest.fixture(autouse=True)
@@ -60,13 +78,8 @@ def data_migration_rows(request):
     )
     if not transactional:
         return
-    import importlib
-
-    from django.apps import apps
-
     request.getfixturevalue("transactional_db")
-    for module, function in SEED_MIGRATIONS:
-        getattr(importlib.import_module(module), function)(apps, None)
+    replay_migration_rows()
 
 
 @pytest.fixture(autouse=True)
