@@ -45,6 +45,7 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # English catalog: makemessages needs GNU xgettext (a developer tool: apt-get install gettext);
 # locale/msgfmt.py compiles the .mo in Python, and the .mo is committed, so nothing else needs gettext.

@@ -79,7 +79,12 @@ def start(args: list[str], *, log: Path, env: dict | None = None) -> subprocess.
     """A subprocess in its own session (its process group id is its pid), output to ``log``."""
     out = open(log, "w")  # noqa: SIM115 - the child holds it; closed with the process
     process = subprocess.Popen(
-        args, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        args,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     process._log = out  # type: ignore[attr-defined]
     return process
@@ -89,15 +94,32 @@ def start_qcluster(*, log: Path, env: dict | None = None) -> subprocess.Popen:
     return start([sys.executable, str(ROOT / "manage.py"), "qcluster"], log=log, env=env)
 
 
-ACCESS_FORMAT = "ACCESS %(m)s %(U)s %(q)s %(s)s %(D)s"  # method, path, query, status, microseconds in the worker
+ACCESS_FORMAT = (
+    "ACCESS %(m)s %(U)s %(q)s %(s)s %(D)s"  # method, path, query, status, microseconds in the worker
+)
 
 
-def start_gunicorn(*, port: int, workers: int, log: Path, env: dict | None = None, timeout: int = 60) -> subprocess.Popen:
+def start_gunicorn(
+    *, port: int, workers: int, log: Path, env: dict | None = None, timeout: int = 60
+) -> subprocess.Popen:
     """gunicorn on 127.0.0.1:``port``; its access log (``ACCESS_FORMAT``) goes to ``log``."""
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    args = [gunicorn, "reviewdesk.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--timeout", str(timeout), "--graceful-timeout", "5", "--access-logfile", "-",
-            "--access-logformat", ACCESS_FORMAT]  # fmt: skip
+    args = [
+        gunicorn,
+        "reviewdesk.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--timeout",
+        str(timeout),
+        "--graceful-timeout",
+        "5",
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        ACCESS_FORMAT,
+    ]
     return start(args, log=log, env=env)
 
 

@@ -165,7 +165,9 @@ class Session:
     def csrf(self) -> str:
         return next((c.value for c in self.jar if c.name == "csrftoken"), "")
 
-    def call(self, kind: str, path: str, *, form: dict | None = None, body: dict | None = None) -> tuple[int, str]:
+    def call(
+        self, kind: str, path: str, *, form: dict | None = None, body: dict | None = None
+    ) -> tuple[int, str]:
         headers = {"X-CSRFToken": self.csrf()} if form is not None or body is not None else {}
         data = None
         if form is not None:
@@ -192,7 +194,9 @@ class Session:
         try:
             with self.run.logins:
                 self.call("login_page", "/accounts/login/")
-                status, _where = self.call("login", "/accounts/login/", form={"username": self.username, "password": PASSWORD})
+                status, _where = self.call(
+                    "login", "/accounts/login/", form={"username": self.username, "password": PASSWORD}
+                )
         finally:
             self.run.ready.wait()
         return status == 302

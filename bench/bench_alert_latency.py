@@ -41,7 +41,9 @@ def _scratch_database(base_url: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reviews", type=int, default=50)
-    parser.add_argument("--timeout", type=float, default=60.0, help="give up on one review after this many seconds")
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="give up on one review after this many seconds"
+    )
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
@@ -75,30 +77,44 @@ def main() -> int:
     UserFactory(role="agent", shops=[shop], username="bench-agent")
     supervisor = UserFactory(role="supervisor", shops=[shop], username="bench-supervisor")
     key = ApiToken.new_key()
-    token = ApiToken.objects.create(name="bench", user=supervisor, prefix=key[:8], key_hash=hash_token_key(key))
+    token = ApiToken.objects.create(
+        name="bench", user=supervisor, prefix=key[:8], key_hash=hash_token_key(key)
+    )
     token.shops.set([shop])
     certification_checks._items.clear()  # no training data in the scratch database
 
     log = open("/tmp/h4_bench_alert_qcluster.log", "w")  # noqa: SIM115 - closed below
     cluster = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "qcluster"], cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, str(ROOT / "manage.py"), "qcluster"],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
-    )  # fmt: skip
+    )
     latencies: list[float] = []
     missed = 0
     try:
         time.sleep(4)  # let the cluster start its workers
         client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
         for n in range(1, args.reviews + 1):
-            item = {"shop": shop.code, "order_no": f"LAT{n:06d}", "rating": "差评", "content": "快递太慢了，一个星期才到",
-                    "reviewed_at": "2026-11-20 13:05:00", "buyer_nick": f"t**{n}"}  # fmt: skip
+            item = {
+                "shop": shop.code,
+                "order_no": f"LAT{n:06d}",
+                "rating": "差评",
+                "content": "快递太慢了，一个星期才到",
+                "reviewed_at": "2026-11-20 13:05:00",
+                "buyer_nick": f"t**{n}",
+            }
             started = time.perf_counter()
             response = client.post("/api/v1/reviews/", item, content_type="application/json")
             assert response.status_code == 200, response.content
             case_id = response.json()["results"][0]["case_id"]
             assert case_id, response.json()
             while True:
-                if Notification.objects.filter(user=supervisor, case_id=case_id, kind=NotificationKind.NEW_CASE).exists():
+                if Notification.objects.filter(
+                    user=supervisor, case_id=case_id, kind=NotificationKind.NEW_CASE
+                ).exists():
                     latencies.append(time.perf_counter() - started)
                     break
                 if time.perf_counter() - started > args.timeout:
@@ -121,9 +137,13 @@ def main() -> int:
     print(f"{'reviews posted / notified / missed':<52}{args.reviews:>4} / {len(latencies)} / {missed}")
     if ordered:
         print(f"{'API POST → supervisor notification, p50':<52}{statistics.median(ordered):>8.2f} s")
-        print(f"{'API POST → supervisor notification, p95':<52}{p95:>8.2f} s   ≤ 5 s {'OK' if p95 <= 5 and not missed else 'MISSED'}")
+        print(
+            f"{'API POST → supervisor notification, p95':<52}{p95:>8.2f} s   ≤ 5 s {'OK' if p95 <= 5 and not missed else 'MISSED'}"
+        )
         print(f"{'API POST → supervisor notification, max':<52}{ordered[-1]:>8.2f} s")
-    print(f"{'cases opened / assigned':<52}{Case.objects.count():>4} / {Case.objects.filter(assignee__isnull=False).count()}")
+    print(
+        f"{'cases opened / assigned':<52}{Case.objects.count():>4} / {Case.objects.filter(assignee__isnull=False).count()}"
+    )
     return 0
 
 

@@ -132,33 +132,49 @@ def seed(*, cases: int, robot_port: int) -> dict:
 
     ModuleRequirement.objects.all().delete()  # nobody is certified in a scratch database: route anyway
     shop = Shop.objects.create(code="fault-1", platform="taobao", name="故障演练店")
-    agent = User.objects.create_user(username="fault-agent", password="x", display_name="客服", max_open_cases=10_000)
+    agent = User.objects.create_user(
+        username="fault-agent", password="x", display_name="客服", max_open_cases=10_000
+    )
     supervisor = User.objects.create_user(username="fault-supervisor", password="x", display_name="主管")
     agent.groups.add(Group.objects.get(name="agent"))
     supervisor.groups.add(Group.objects.get(name="supervisor"))
     for user in (agent, supervisor):
         ShopMembership.objects.create(shop=shop, user=user)
-    NotificationChannel.objects.create(shop=shop, kind="feishu", name="故障演练机器人",
-                                       webhook_url=f"http://127.0.0.1:{robot_port}/hook", on_new_case=True)  # fmt: skip
+    NotificationChannel.objects.create(
+        shop=shop,
+        kind="feishu",
+        name="故障演练机器人",
+        webhook_url=f"http://127.0.0.1:{robot_port}/hook",
+        on_new_case=True,
+    )
     # Written ten days ago: the revision window (30 days) is open and the revised export's appended
     # reviews (a week later) are in the past. Only the negatives open cases.
     start = timezone.localtime().replace(tzinfo=None) - dt.timedelta(days=10)
     records = [r for r in gen_exports.reviews(cases * 4, seed=5, start=start) if r["rating"] <= 3][:cases]
     for n, first in enumerate(range(0, len(records), 15)):  # ≤ 20 new cases per import: one alert each
         path = LOGS / f"h5_fault_new_{n}.csv"
-        gen_exports.write_csv(str(path), gen_exports.TAOBAO_HEADERS, [gen_exports.taobao_row(r) for r in records[first : first + 15]])
+        gen_exports.write_csv(
+            str(path),
+            gen_exports.TAOBAO_HEADERS,
+            [gen_exports.taobao_row(r) for r in records[first : first + 15]],
+        )
         result = reviews_import_file(shop=shop, data=path.read_bytes(), file_name=path.name)
         assert result.ok, result.error
     revised = LOGS / "h5_fault_revised.csv"
-    gen_exports.write_csv(str(revised), gen_exports.TAOBAO_HEADERS,
-                          [gen_exports.taobao_row(r) for r in gen_exports.revise(records, seed=3, share=0.3)])  # fmt: skip
+    gen_exports.write_csv(
+        str(revised),
+        gen_exports.TAOBAO_HEADERS,
+        [gen_exports.taobao_row(r) for r in gen_exports.revise(records, seed=3, share=0.3)],
+    )
     return {"shop": shop, "agent": agent, "supervisor": supervisor, "revised": revised}
 
 
 def in_flight_at(kills: list[float], *, window: float = 2.0) -> set[bytes]:
     """Messages the robot first received at most ``window`` s before a kill: their sender may have
     died between the robot's answer and its commit (or while the robot still held the request)."""
-    return {body for body, at in SlowRobot.first_seen.items() if any(0 <= kill - at <= window for kill in kills)}
+    return {
+        body for body, at in SlowRobot.first_seen.items() if any(0 <= kill - at <= window for kill in kills)
+    }
 
 
 def checks(actors: dict, robot: collections.Counter, inflight: set[bytes]) -> list[tuple[str, bool, str]]:
@@ -171,41 +187,76 @@ def checks(actors: dict, robot: collections.Counter, inflight: set[bytes]) -> li
 
     out = []
     opened = Case.objects.count()
-    dup_n = Notification.objects.values("user_id", "dedupe_key").annotate(n=Count("pk")).filter(n__gt=1).count()
-    per_case = Notification.objects.filter(user=actors["supervisor"], kind="new_case").values("case_id").annotate(n=Count("pk"))
+    dup_n = (
+        Notification.objects.values("user_id", "dedupe_key").annotate(n=Count("pk")).filter(n__gt=1).count()
+    )
+    per_case = (
+        Notification.objects.filter(user=actors["supervisor"], kind="new_case")
+        .values("case_id")
+        .annotate(n=Count("pk"))
+    )
     once = sum(1 for row in per_case if row["n"] == 1)
-    out.append(("one new-case notification per case for the supervisor, no key twice", once == opened and not dup_n,
-                f"{opened} cases, {once} notified once, {len(per_case) - once} more than once, {dup_n} keys twice"))  # fmt: skip
+    out.append(
+        (
+            "one new-case notification per case for the supervisor, no key twice",
+            once == opened and not dup_n,
+            f"{opened} cases, {once} notified once, {len(per_case) - once} more than once, {dup_n} keys twice",
+        )
+    )
 
-    dup_d = Delivery.objects.values("channel_id", "dedupe_key").annotate(n=Count("pk")).filter(n__gt=1).count()
+    dup_d = (
+        Delivery.objects.values("channel_id", "dedupe_key").annotate(n=Count("pk")).filter(n__gt=1).count()
+    )
     statuses = collections.Counter(Delivery.objects.values_list("status", flat=True))
-    out.append(("one robot delivery per case, all sent", statuses.get("sent", 0) == opened == Delivery.objects.count() and not dup_d,
-                f"deliveries {dict(statuses)}, {dup_d} keys twice"))  # fmt: skip
+    out.append(
+        (
+            "one robot delivery per case, all sent",
+            statuses.get("sent", 0) == opened == Delivery.objects.count() and not dup_d,
+            f"deliveries {dict(statuses)}, {dup_d} keys twice",
+        )
+    )
 
     titles = list(Delivery.objects.values_list("message__title", flat=True))
     twice = {body: n for body, n in robot.items() if n > 1}
     unexpected = [body for body in twice if body not in inflight]
-    received_titles = collections.Counter(json.loads(body)["content"]["post"]["zh_cn"]["title"] for body in robot)
+    received_titles = collections.Counter(
+        json.loads(body)["content"]["post"]["zh_cn"]["title"] for body in robot
+    )
     missing = [t for t in titles if t not in received_titles]
-    out.append(("the robot got every delivery; more than once only what was in flight when a worker died",
-                not missing and not unexpected,
-                f"{sum(robot.values())} requests for {len(robot)} messages; {len(twice)} received twice "
-                f"({len(twice) - len(unexpected)} of them first received < 2 s before a kill); {len(missing)} never received"))  # fmt: skip
+    out.append(
+        (
+            "the robot got every delivery; more than once only what was in flight when a worker died",
+            not missing and not unexpected,
+            f"{sum(robot.values())} requests for {len(robot)} messages; {len(twice)} received twice "
+            f"({len(twice) - len(unexpected)} of them first received < 2 s before a kill); {len(missing)} never received",
+        )
+    )
 
     # A conversion of a case nobody was assigned (routing found no one) pays nobody, by the receiver's
     # contract; the others must each have exactly one award or withheld row.
     marked = Case.objects.filter(conversion_candidate_at__isnull=False)
     candidates = set(marked.filter(assignee__isnull=False).values_list("pk", flat=True))
     nobody = marked.filter(assignee__isnull=True).count()
-    awards = collections.Counter(LedgerEntry.objects.filter(event="verified_conversion", kind="award").values_list("case_ref", flat=True))
-    withheld = collections.Counter(WithheldAward.objects.filter(event="verified_conversion").values_list("case_ref", flat=True))
+    awards = collections.Counter(
+        LedgerEntry.objects.filter(event="verified_conversion", kind="award").values_list(
+            "case_ref", flat=True
+        )
+    )
+    withheld = collections.Counter(
+        WithheldAward.objects.filter(event="verified_conversion").values_list("case_ref", flat=True)
+    )
     exactly = {c for c in candidates if awards[c] + withheld[c] == 1}
     dup_key = LedgerEntry.objects.values("idempotency_key").annotate(n=Count("pk")).filter(n__gt=1).count()
-    out.append(("every conversion: exactly one award (or one withheld row)", bool(candidates) and exactly == candidates and not dup_key,
-                f"{len(candidates)} conversions of assigned cases ({nobody} more unassigned: nobody to pay); "
-                f"{sum(1 for c in candidates if awards[c] == 1)} awarded, "
-                f"{sum(1 for c in candidates if withheld[c] == 1)} withheld, {len(candidates - exactly)} not exactly once "
-                f"(missing {sum(1 for c in candidates if awards[c] + withheld[c] == 0)}); {dup_key} keys twice"))  # fmt: skip
+    out.append(
+        (
+            "every conversion: exactly one award (or one withheld row)",
+            bool(candidates) and exactly == candidates and not dup_key,
+            f"{len(candidates)} conversions of assigned cases ({nobody} more unassigned: nobody to pay); "
+            f"{sum(1 for c in candidates if awards[c] == 1)} awarded, "
+            f"{sum(1 for c in candidates if withheld[c] == 1)} withheld, {len(candidates - exactly)} not exactly once "
+            f"(missing {sum(1 for c in candidates if awards[c] + withheld[c] == 0)}); {dup_key} keys twice",
+        )
+    )
     return out
 
 
@@ -229,7 +280,9 @@ def main() -> int:
     threading.Thread(target=robot.serve_forever, daemon=True).start()
     t0 = time.perf_counter()
     actors = seed(cases=args.cases, robot_port=robot.server_address[1])
-    print(f"seeded {args.cases} cases in {time.perf_counter() - t0:.1f} s; queued tasks {OrmQ.objects.count()}")
+    print(
+        f"seeded {args.cases} cases in {time.perf_counter() - t0:.1f} s; queued tasks {OrmQ.objects.count()}"
+    )
     report: list[str] = []
     kills: list[float] = []
     cluster = None
@@ -247,11 +300,19 @@ def main() -> int:
         os.kill(victim, signal.SIGKILL)
         kills.append(time.monotonic())
         sent = Delivery.objects.filter(status="sent").count()
-        report.append(f"1. SIGKILL worker {victim} inside the robot POST at {time.perf_counter() - t0:.1f} s "
-                      f"({sent} deliveries sent by then)")  # fmt: skip
+        report.append(
+            f"1. SIGKILL worker {victim} inside the robot POST at {time.perf_counter() - t0:.1f} s "
+            f"({sent} deliveries sent by then)"
+        )
 
         # --- 2: the whole cluster dies while the import it runs posts the awards -------------------
-        async_task("django.core.management.call_command", "import_reviews", str(actors["revised"]), "--shop", actors["shop"].code)
+        async_task(
+            "django.core.management.call_command",
+            "import_reviews",
+            str(actors["revised"]),
+            "--shop",
+            actors["shop"].code,
+        )
         name = actors["revised"].name
         committed = ImportBatch.objects.filter(file_name=name, status="completed")
         if not wait_for(committed.exists, timeout=90, every=0.02):
@@ -261,8 +322,10 @@ def main() -> int:
         kills.append(time.monotonic())
         cluster.wait(timeout=10)
         awarded = LedgerEntry.objects.filter(event="verified_conversion").count()
-        report.append(f"2. SIGKILL the cluster (process group) right after the revision import committed, at "
-                      f"{time.perf_counter() - t0:.1f} s, {awarded} conversion awards posted by then")  # fmt: skip
+        report.append(
+            f"2. SIGKILL the cluster (process group) right after the revision import committed, at "
+            f"{time.perf_counter() - t0:.1f} s, {awarded} conversion awards posted by then"
+        )
         _db.stop(cluster)
         # The retried import finds every review unchanged and tells nobody: the awards it would have
         # posted after its commit come from incentives' sweep of missed conversions (every 10 min;
@@ -270,25 +333,36 @@ def main() -> int:
         from django.utils import timezone
         from django_q.models import Schedule
 
-        Schedule.objects.filter(func="incentives.tasks.conversion_awards_task").update(next_run=timezone.now())
+        Schedule.objects.filter(func="incentives.tasks.conversion_awards_task").update(
+            next_run=timezone.now()
+        )
         cluster = _db.start_qcluster(log=LOGS / "h5_fault_qcluster_2.log")
         restarted = time.perf_counter()
 
         def settled():  # every queued task done (the schedules' too), every delivery sent, the sweep run
-            return (not OrmQ.objects.exists() and not Delivery.objects.exclude(status="sent").exists()
-                    and Schedule.objects.filter(func="incentives.tasks.conversion_awards_task", next_run__gt=timezone.now()).exists())
+            return (
+                not OrmQ.objects.exists()
+                and not Delivery.objects.exclude(status="sent").exists()
+                and Schedule.objects.filter(
+                    func="incentives.tasks.conversion_awards_task", next_run__gt=timezone.now()
+                ).exists()
+            )
 
         if not wait_for(lambda: settled() and time.perf_counter() - restarted > 5, timeout=110, every=0.5):
             report.append("   the queue did not drain within 110 s")
-        report.append(f"3. new cluster; queue empty and deliveries sent {time.perf_counter() - restarted:.1f} s after the restart; "
-                      f"revision import batches: {committed.count()} completed, "
-                      f"{ImportBatch.objects.filter(file_name=name).exclude(status='completed').count()} failed")  # fmt: skip
+        report.append(
+            f"3. new cluster; queue empty and deliveries sent {time.perf_counter() - restarted:.1f} s after the restart; "
+            f"revision import batches: {committed.count()} completed, "
+            f"{ImportBatch.objects.filter(file_name=name).exclude(status='completed').count()} failed"
+        )
     finally:
         _db.stop(cluster)
         robot.shutdown()
     print()
-    print(f"load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}; Q_TIMEOUT={Q_ENV['Q_TIMEOUT']} Q_RETRY={Q_ENV['Q_RETRY']}; "
-          f"total {time.perf_counter() - t0:.0f} s")  # fmt: skip
+    print(
+        f"load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}; Q_TIMEOUT={Q_ENV['Q_TIMEOUT']} Q_RETRY={Q_ENV['Q_RETRY']}; "
+        f"total {time.perf_counter() - t0:.0f} s"
+    )
     for line in report:
         print(line)
     ok = True

@@ -51,13 +51,34 @@ class PrivateServer:
     def init(self) -> None:
         if self.as_postgres:
             shutil.chown(self.folder, "postgres", "postgres")
-        self.run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
+        self.run(
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
 
     def start(self) -> None:
         # fsync off: migrating on a shared, loaded machine takes minutes otherwise. ``-m immediate``
         # kills the server, not the machine: what it wrote is in the OS cache and WAL replay applies.
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self.run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.folder / "server.log"), "-w", "start")
+        self.run(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.folder / "server.log"),
+            "-w",
+            "start",
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self.run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
@@ -71,7 +92,10 @@ def table_counts(url: str) -> dict[str, int]:
     import psycopg
 
     with psycopg.connect(url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")]
+        tables = [
+            r[0]
+            for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+        ]
         return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
 
 
@@ -80,7 +104,9 @@ def writing_backend(url: str) -> bool:
     import psycopg
 
     try:
-        with psycopg.connect(url.replace("postgres://", "postgresql://"), autocommit=True, connect_timeout=2) as conn:
+        with psycopg.connect(
+            url.replace("postgres://", "postgresql://"), autocommit=True, connect_timeout=2
+        ) as conn:
             row = conn.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
                 "AND backend_xid IS NOT NULL AND state IN ('active', 'idle in transaction')"
@@ -109,7 +135,9 @@ def main() -> int:
     try:
         server.init()
         server.start()
-        server.run(str(PG_BIN / "createdb"), "-h", str(folder), "-p", str(args.port), "-U", "postgres", "reviewdesk")
+        server.run(
+            str(PG_BIN / "createdb"), "-h", str(folder), "-p", str(args.port), "-U", "postgres", "reviewdesk"
+        )
         url = server.url("reviewdesk")
         _db.django_on(url, REVIEWDESK_VAR_DIR=str(var), DEBUG="0")
         from django.contrib.auth.models import Group
@@ -119,31 +147,62 @@ def main() -> int:
 
         ModuleRequirement.objects.all().delete()
         shop = Shop.objects.create(code="pgstop", platform="taobao", name="断库演练店")
-        supervisor = User.objects.create_user(username="pgstop-supervisor", password=PASSWORD, display_name="主管")
+        supervisor = User.objects.create_user(
+            username="pgstop-supervisor", password=PASSWORD, display_name="主管"
+        )
         supervisor.groups.add(Group.objects.get(name="supervisor"))
         ShopMembership.objects.create(shop=shop, user=supervisor)
         export = folder.parent / f"{folder.name}_export.csv"
-        subprocess.run([sys.executable, str(_db.ROOT / "bench/gen_exports.py"), "taobao", str(args.rows), str(export), "--csv"],
-                       check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                str(_db.ROOT / "bench/gen_exports.py"),
+                "taobao",
+                str(args.rows),
+                str(export),
+                "--csv",
+            ],
+            check=True,
+            capture_output=True,
+        )
         from django.db import connections
 
         connections.close_all()  # this process holds no connection across the stop
-        report.append(f"private PostgreSQL 15 on 127.0.0.1:{args.port} (socket in {folder}), migrated and seeded in "
-                      f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
+        report.append(
+            f"private PostgreSQL 15 on 127.0.0.1:{args.port} (socket in {folder}), migrated and seeded in "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
 
         port = _db.free_port()
-        web = _db.start_gunicorn(port=port, workers=2, log=Path("/tmp/h5_fault_db_gunicorn.log"), timeout=120,
-                                 env={"REVIEWDESK_VAR_DIR": str(var), "DEBUG": "0", "DATABASE_URL": url})  # fmt: skip
+        web = _db.start_gunicorn(
+            port=port,
+            workers=2,
+            log=Path("/tmp/h5_fault_db_gunicorn.log"),
+            timeout=120,
+            env={"REVIEWDESK_VAR_DIR": str(var), "DEBUG": "0", "DATABASE_URL": url},
+        )
         base = f"http://127.0.0.1:{port}"
         _db.wait_http(base + "/accounts/login/")
         browser = requests.Session()
         browser.get(base + "/accounts/login/", timeout=60)
-        answer = browser.post(base + "/accounts/login/", timeout=60, allow_redirects=False, data={
-            "username": supervisor.username, "password": PASSWORD, "csrfmiddlewaretoken": browser.cookies["csrftoken"]})  # fmt: skip
+        answer = browser.post(
+            base + "/accounts/login/",
+            timeout=60,
+            allow_redirects=False,
+            data={
+                "username": supervisor.username,
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+            },
+        )
         assert answer.status_code == 302, answer.status_code
         with export.open("rb") as file:
-            preview = browser.post(base + "/cases/import/", timeout=300, files={"file": (export.name, file, "text/csv")},
-                                   data={"shop": shop.pk, "csrfmiddlewaretoken": browser.cookies["csrftoken"]})  # fmt: skip
+            preview = browser.post(
+                base + "/cases/import/",
+                timeout=300,
+                files={"file": (export.name, file, "text/csv")},
+                data={"shop": shop.pk, "csrfmiddlewaretoken": browser.cookies["csrftoken"]},
+            )
         token = re.search(r'name="token" value="([^"]+)"', preview.text)
         assert preview.status_code == 200 and token, (preview.status_code, preview.text[:500])
         confirm = {"token": token.group(1), "csrfmiddlewaretoken": browser.cookies["csrftoken"]}
@@ -171,27 +230,46 @@ def main() -> int:
         stopped = time.perf_counter()
         request.join(timeout=300)
         response = answers[0]
-        report.append(f"confirm POSTed; its transaction seen writing after {stopped - started:.1f} s; "
-                      f"pg_ctl stop -m immediate; answer after {time.perf_counter() - started:.1f} s")  # fmt: skip
+        report.append(
+            f"confirm POSTed; its transaction seen writing after {stopped - started:.1f} s; "
+            f"pg_ctl stop -m immediate; answer after {time.perf_counter() - started:.1f} s"
+        )
         status = getattr(response, "status_code", repr(response))
         body = getattr(response, "text", "")
         error_page = "服务器出错了" in body and "Server error (500)" in body
-        leaks = [word for word in ("Traceback", "OperationalError", "psycopg", "pgstop", "/work/") if word in body]
-        checks.append(("the client got 500 and the app's error page, no traceback or data",
-                       status == 500 and error_page and not leaks, f"HTTP {status}, error page {error_page}, leaks {leaks}"))  # fmt: skip
+        leaks = [
+            word for word in ("Traceback", "OperationalError", "psycopg", "pgstop", "/work/") if word in body
+        ]
+        checks.append(
+            (
+                "the client got 500 and the app's error page, no traceback or data",
+                status == 500 and error_page and not leaks,
+                f"HTTP {status}, error page {error_page}, leaks {leaks}",
+            )
+        )
 
         server.start()
         after = table_counts(url)
         changed = {t: (before[t], after.get(t)) for t in before if before[t] != after.get(t)}
-        checks.append(("after crash recovery every table has the rows it had before", not changed,
-                       f"{len(before)} tables, {sum(before.values())} rows before, {sum(after.values())} after; changed {changed}"))  # fmt: skip
+        checks.append(
+            (
+                "after crash recovery every table has the rows it had before",
+                not changed,
+                f"{len(before)} tables, {sum(before.values())} rows before, {sum(after.values())} after; changed {changed}",
+            )
+        )
 
         pages = [browser.get(base + "/cases/queue/", timeout=60).status_code for _ in range(4)]
         checks.append(("the same gunicorn serves pages again", pages == [200] * 4, f"queue page: {pages}"))
         again = browser.post(base + "/cases/import/confirm/", data=confirm, timeout=300)
         opened = table_counts(url).get("cases_case", 0)
-        checks.append(("confirming again imports the file", again.status_code == 200 and opened > 0,
-                       f"HTTP {again.status_code}, {opened} cases now"))  # fmt: skip
+        checks.append(
+            (
+                "confirming again imports the file",
+                again.status_code == 200 and opened > 0,
+                f"HTTP {again.status_code}, {opened} cases now",
+            )
+        )
     finally:
         _db.stop(web)
         server.stop("fast")
@@ -200,7 +278,9 @@ def main() -> int:
         with contextlib.suppress(OSError):
             (folder.parent / f"{folder.name}_export.csv").unlink()
     print()
-    print(f"load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}; {args.rows} rows; total {time.perf_counter() - t0:.0f} s")
+    print(
+        f"load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}; {args.rows} rows; total {time.perf_counter() - t0:.0f} s"
+    )
     for line in report:
         print(line)
     ok = True

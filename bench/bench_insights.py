@@ -110,16 +110,30 @@ def generate(reviews: int) -> None:
     from reviewdesk.models import Shop, ShopMembership, User
 
     platforms = ["taobao", "tmall", "douyin", "jd", "pdd"]
-    shops = [Shop.objects.create(platform=platforms[n % 5], code=f"bench-{n:02d}", name=f"压测店铺{n:02d}") for n in range(SHOPS)]
+    shops = [
+        Shop.objects.create(platform=platforms[n % 5], code=f"bench-{n:02d}", name=f"压测店铺{n:02d}")
+        for n in range(SHOPS)
+    ]
     manager = User.objects.create_superuser(username="bench-manager", password="x", employee_code="BM001")
-    agents = [User.objects.create(username=f"bench-agent-{n}", employee_code=f"BA{n:03d}", display_name=f"客服{n}") for n in range(AGENTS)]
+    agents = [
+        User.objects.create(username=f"bench-agent-{n}", employee_code=f"BA{n:03d}", display_name=f"客服{n}")
+        for n in range(AGENTS)
+    ]
     for n, agent in enumerate(agents):
         ShopMembership.objects.create(shop=shops[n % SHOPS], user=agent)
     shop_ids = "ARRAY[" + ",".join(str(s.pk) for s in shops) + "]"
     platform_of = "ARRAY[" + ",".join(f"'{s.platform}'" for s in shops) + "]"
     agent_ids = "ARRAY[" + ",".join(str(a.pk) for a in agents) + "]"
-    issues = "ARRAY[" + ",".join(str(i) for i in IssueType.objects.order_by("pk").values_list("pk", flat=True)) + "]"
-    options = list(CompensationOption.objects.exclude(expected_acceptance=None).order_by("pk").values_list("pk", "name", "kind"))
+    issues = (
+        "ARRAY["
+        + ",".join(str(i) for i in IssueType.objects.order_by("pk").values_list("pk", flat=True))
+        + "]"
+    )
+    options = list(
+        CompensationOption.objects.exclude(expected_acceptance=None)
+        .order_by("pk")
+        .values_list("pk", "name", "kind")
+    )
     option_ids = "ARRAY[" + ",".join(str(o[0]) for o in options) + "]"
     option_names = "ARRAY[" + ",".join(f"'{o[1]}'" for o in options) + "]"
     couriers = "ARRAY['中通快递','韵达快递','圆通速递','申通快递','顺丰速运','京东物流','极兔速递','邮政EMS']"
@@ -128,24 +142,40 @@ def generate(reviews: int) -> None:
     def insert(model, columns: str, select: str, tail: str) -> None:
         extra_cols, extra_values = _rest(model, columns)
         with connection.cursor() as cur:
-            cur.execute(f"INSERT INTO {model._meta.db_table} ({columns}{extra_cols}) SELECT {select}{extra_values} {tail}")
+            cur.execute(
+                f"INSERT INTO {model._meta.db_table} ({columns}{extra_cols}) SELECT {select}{extra_values} {tail}"
+            )
 
-    _timed(f"{reviews:,} reviews", lambda: insert(Review, (
-        "platform, shop_id, external_id, order_no, sub_order_no, item_id, item_title, sku, rating, rating_text, content, "
-        "appended_content, reviewed_at, received_at, buyer_nick, courier, reply_content, fingerprint, source, created_at, updated_at"), f"""
+    _timed(
+        f"{reviews:,} reviews",
+        lambda: insert(
+            Review,
+            (
+                "platform, shop_id, external_id, order_no, sub_order_no, item_id, item_title, sku, rating, rating_text, content, "
+                "appended_content, reviewed_at, received_at, buyer_nick, courier, reply_content, fingerprint, source, created_at, updated_at"
+            ),
+            f"""
         ({platform_of})[1 + g % {SHOPS}], ({shop_ids})[1 + g % {SHOPS}], 'B' || g, 'O' || g, 'O' || g || '01',
         'ITEM' || ((g / 20) * 31 % 50), '压测商品' || ((g / 20) * 31 % 50), '规格' || ((g / 20) % 3),
         CASE WHEN (g / 20) % 20 < 3 THEN 1 WHEN (g / 20) % 20 = 3 THEN 2 WHEN (g / 20) % 20 < 6 THEN 3 ELSE 5 END, '',
         CASE WHEN (g / 20) % 20 < 6 THEN '物流太慢了，包装也破了，质量一般' ELSE '很好，好评' END, '',
         now() - make_interval(secs => (g::bigint * 7919) % 31536000), now() - make_interval(secs => (g::bigint * 7919) % 31536000),
         '买家' || (g % 50000), ({couriers})[1 + (g * 13 + (g % {SHOPS})) % 8], '', md5(g::text), 'api', now(), now()""",
-        f"FROM generate_series(1, {reviews}) g"))  # fmt: skip
-    _timed("cases for reviews rated ≤ 3", lambda: insert(Case, (
-        "review_id, shop_id, platform, status, issue_type_id, is_malicious, malicious_signals, matched_keywords, handling_role, "
-        "escalation_role, sla_tier_name, warn_at_percent, revision_allowed, may_request_revision, decision_windows, "
-        "customer_tier, version, opened_at, updated_at, needs_escalation, assignee_id, first_response_due_at, first_responded_at, "
-        "public_reply_due_at, public_replied_at, resolution_due_at, resolved_at, conversion_candidate_at, converted_from_rating, "
-        "converted_to_rating"), f"""
+            f"FROM generate_series(1, {reviews}) g",
+        ),
+    )
+    _timed(
+        "cases for reviews rated ≤ 3",
+        lambda: insert(
+            Case,
+            (
+                "review_id, shop_id, platform, status, issue_type_id, is_malicious, malicious_signals, matched_keywords, handling_role, "
+                "escalation_role, sla_tier_name, warn_at_percent, revision_allowed, may_request_revision, decision_windows, "
+                "customer_tier, version, opened_at, updated_at, needs_escalation, assignee_id, first_response_due_at, first_responded_at, "
+                "public_reply_due_at, public_replied_at, resolution_due_at, resolved_at, conversion_candidate_at, converted_from_rating, "
+                "converted_to_rating"
+            ),
+            f"""
         r.id, r.shop_id, r.platform, CASE WHEN (r.id / 20) % 10 = 0 THEN 'in_progress' ELSE 'closed' END,
         ({issues})[1 + (r.id / 20) % 5], false, '[]', '[]', 'agent', 'supervisor', '其他问题(24小时)', 80,
         r.platform IN ('taobao', 'douyin', 'jd'), false, '{{}}', '', 1, r.reviewed_at, now(), false,
@@ -157,19 +187,35 @@ def generate(reviews: int) -> None:
         CASE WHEN (r.id / 20) % 5 = 0 AND r.platform IN ('taobao', 'douyin', 'jd') THEN r.reviewed_at + interval '3 days' END,
         CASE WHEN (r.id / 20) % 5 = 0 AND r.platform IN ('taobao', 'douyin', 'jd') THEN r.rating END,
         CASE WHEN (r.id / 20) % 5 = 0 AND r.platform IN ('taobao', 'douyin', 'jd') THEN 5 END""",
-        "FROM cases_review r WHERE r.rating <= 3"))  # fmt: skip
-    _timed("offers on a third of the cases", lambda: insert(CompensationOffer, (
-        "case_id, option_id, option_name, option_kind, rule_ref, amount, cost, requires_approval, approval_role, reason, status, "
-        "requested_by_id, requested_at, approval_note, buyer_answer"), f"""
+            "FROM cases_review r WHERE r.rating <= 3",
+        ),
+    )
+    _timed(
+        "offers on a third of the cases",
+        lambda: insert(
+            CompensationOffer,
+            (
+                "case_id, option_id, option_name, option_kind, rule_ref, amount, cost, requires_approval, approval_role, reason, status, "
+                "requested_by_id, requested_at, approval_note, buyer_answer"
+            ),
+            f"""
         c.id, ({option_ids})[1 + c.id % {len(options)}], ({option_names})[1 + c.id % {len(options)}], 'coupon', '{{}}',
         10 + c.id % 20, 10 + c.id % 20, false, '', '', CASE WHEN c.id % 7 < 5 THEN 'accepted' ELSE 'declined' END,
         c.assignee_id, c.opened_at + interval '3 hours', '', CASE WHEN c.id % 7 < 5 THEN 'accepted' ELSE 'declined' END""",
-        "FROM cases_case c WHERE c.id % 3 = 0"))  # fmt: skip
-    _timed("appeals on one case in fifty", lambda: insert(Appeal, (
-        "case_id, reason_type, description, checklist, filed_by_id, filed_at, outcome, outcome_note"), """
+            "FROM cases_case c WHERE c.id % 3 = 0",
+        ),
+    )
+    _timed(
+        "appeals on one case in fifty",
+        lambda: insert(
+            Appeal,
+            ("case_id, reason_type, description, checklist, filed_by_id, filed_at, outcome, outcome_note"),
+            """
         c.id, '恶意评价', '', '{}', c.assignee_id, c.opened_at + interval '1 day',
         CASE c.id % 3 WHEN 0 THEN 'won' WHEN 1 THEN 'lost' ELSE '' END, ''""",
-        "FROM cases_case c WHERE (c.id / 20) % 50 = 1"))  # fmt: skip  # cases come 20 at a time, one per shop: every shop gets some
+            "FROM cases_case c WHERE (c.id / 20) % 50 = 1",
+        ),
+    )  # cases come 20 at a time, one per shop: every shop gets some
     with connection.cursor() as cur:
         _timed("ANALYZE", lambda: cur.execute("ANALYZE"))
     print(f"  manager: {manager.username}")
@@ -178,14 +224,22 @@ def generate(reviews: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reviews", type=int, default=1_000_000)
-    parser.add_argument("--reuse", action="store_true", help="measure again on the data of the previous run (no re-generation)")
-    parser.add_argument("--runs", type=int, default=21, help="timed dashboard requests (median and p95 of them)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure again on the data of the previous run (no re-generation)",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=21, help="timed dashboard requests (median and p95 of them)"
+    )
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
         print("needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres", file=sys.stderr)
         return 2
-    os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + BENCH_DB if args.reuse else _scratch_database(base)
+    os.environ["DATABASE_URL"] = (
+        base.rsplit("/", 1)[0] + "/" + BENCH_DB if args.reuse else _scratch_database(base)
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewdesk.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
@@ -209,7 +263,10 @@ def main() -> int:
 
     if not args.reuse:
         print("setup")
-        _timed("migrate + seed_policies", lambda: (call_command("migrate", verbosity=0), call_command("seed_policies", verbosity=0)))
+        _timed(
+            "migrate + seed_policies",
+            lambda: (call_command("migrate", verbosity=0), call_command("seed_policies", verbosity=0)),
+        )
         generate(args.reviews)
         _timed("rollup backfill (rebuild_insights_rollup)", rollup_rebuild_all)
         with connection.cursor() as cur:
@@ -217,8 +274,10 @@ def main() -> int:
     if args.reuse:
         call_command("migrate", verbosity=0)  # the data stays; new migrations (a rollup's backfill) apply
     print(f"  load average at the start: {_load()}")
-    print(f"  reviews {Review.objects.count():,}, cases {Case.objects.count():,}, rollup rows {ReviewRollup.objects.count():,}, "
-          f"offers rollup rows {OfferRollup.objects.count():,}")  # fmt: skip
+    print(
+        f"  reviews {Review.objects.count():,}, cases {Case.objects.count():,}, rollup rows {ReviewRollup.objects.count():,}, "
+        f"offers rollup rows {OfferRollup.objects.count():,}"
+    )
 
     shop = Shop.objects.order_by("pk").first()
     end = local_today()
@@ -274,24 +333,37 @@ def main() -> int:
     t = time.perf_counter()
     rollup_rebuild(shop_id=shop.pk, days=[day])
     refresh_ms = (time.perf_counter() - t) * 1000
-    offered = Case.objects.filter(shop=shop, offers__isnull=False).order_by("-opened_at").values_list("pk", flat=True).first()
+    offered = (
+        Case.objects.filter(shop=shop, offers__isnull=False)
+        .order_by("-opened_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
     t = time.perf_counter()
     offer_rollup_rebuild_case(case_id=offered)
     offer_event_ms = (time.perf_counter() - t) * 1000
 
     print(f"\nresults (PostgreSQL, this machine; load average {_load()} at the end, {os.cpu_count()} cores)")
-    print(f"  dashboard, one shop, 90 days ({start} … {end}), {args.runs} runs: {dashboard_ms:.0f} ms median, "
-          f"{dashboard_p95:.0f} ms p95 server time, {len(queries)} queries   target ≤ 300 ms   "
-          f"{'OK' if dashboard_ms <= 300 else 'MISSED'}")  # fmt: skip
-    print(f"    CPU time (this process + its PostgreSQL backend): {statistics.median(cpus):.0f} ms median, "
-          f"{_p95(cpus):.0f} ms p95 — the request's own work, without waiting for a core")  # fmt: skip
+    print(
+        f"  dashboard, one shop, 90 days ({start} … {end}), {args.runs} runs: {dashboard_ms:.0f} ms median, "
+        f"{dashboard_p95:.0f} ms p95 server time, {len(queries)} queries   target ≤ 300 ms   "
+        f"{'OK' if dashboard_ms <= 300 else 'MISSED'}"
+    )
+    print(
+        f"    CPU time (this process + its PostgreSQL backend): {statistics.median(cpus):.0f} ms median, "
+        f"{_p95(cpus):.0f} ms p95 — the request's own work, without waiting for a core"
+    )
     print(f"    SQL {sum(ms for ms, _sql in sql_ms):.0f} ms of one request; slowest queries:")
     for ms, sql in sorted(sql_ms, key=lambda item: -item[0])[:4]:
         print(f"      {ms:6.1f} ms  {' '.join(sql.split())[:110]}")
-    print(f"  weekly Top-3 report, all {SHOPS} shops, {week.key} ({data.total:,} 中差评), with workbook: {weekly_s:.2f} s median"
-          f"   target ≤ 5 s   {'OK' if weekly_s <= 5 else 'MISSED'}")  # fmt: skip
+    print(
+        f"  weekly Top-3 report, all {SHOPS} shops, {week.key} ({data.total:,} 中差评), with workbook: {weekly_s:.2f} s median"
+        f"   target ≤ 5 s   {'OK' if weekly_s <= 5 else 'MISSED'}"
+    )
     print(f"  rollup rebuild of one shop-day (reviews and offers): {refresh_ms:.0f} ms")
-    print(f"  offers rollup rebuild after an offer event (one case's day, in the acting request): {offer_event_ms:.0f} ms")
+    print(
+        f"  offers rollup rebuild after an offer event (one case's day, in the acting request): {offer_event_ms:.0f} ms"
+    )
     return 0
 
 

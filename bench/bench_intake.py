@@ -86,7 +86,9 @@ def _floors(shop, rows: list[dict]) -> tuple[float, float, float, float]:
     t, c = time.perf_counter(), _cpu_s()
     with contextlib.suppress(_RolledBack), transaction.atomic():
         for start in range(0, len(rows), CHUNK):  # chunked like the import: memory stays flat
-            insert_dicts(Review, [_review_row(template, r, ctx, buyer_id=None) for r in rows[start : start + CHUNK]])
+            insert_dicts(
+                Review, [_review_row(template, r, ctx, buyer_id=None) for r in rows[start : start + CHUNK]]
+            )
         raise _RolledBack
     copy_s, copy_cpu = time.perf_counter() - t, _cpu_s() - c
     return decide_s, decide_cpu, copy_s, copy_cpu
@@ -99,11 +101,17 @@ class _RolledBack(Exception):
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--db", default=BENCH_DB, help=f"scratch database name (dropped and re-created; default {BENCH_DB})")
+    parser.add_argument(
+        "--db", default=BENCH_DB, help=f"scratch database name (dropped and re-created; default {BENCH_DB})"
+    )
     parser.add_argument("--keep-files", action="store_true")
     parser.add_argument("--skip-later", action="store_true", help="skip the later export with revisions")
-    parser.add_argument("--tracemalloc", action="store_true", help="also trace the Python heap (slows the run)")
-    parser.add_argument("--profile", metavar="OUT", help="run the end-to-end import under cProfile and dump the stats to OUT")
+    parser.add_argument(
+        "--tracemalloc", action="store_true", help="also trace the Python heap (slows the run)"
+    )
+    parser.add_argument(
+        "--profile", metavar="OUT", help="run the end-to-end import under cProfile and dump the stats to OUT"
+    )
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
@@ -135,8 +143,14 @@ def main() -> int:
     if not (first.exists() and later.exists()):
         t = time.perf_counter()
         records = gen_exports.reviews(args.rows)
-        gen_exports.write_xlsx(str(first), gen_exports.TAOBAO_HEADERS, [gen_exports.taobao_row(r) for r in records])
-        gen_exports.write_xlsx(str(later), gen_exports.TAOBAO_HEADERS, [gen_exports.taobao_row(r) for r in gen_exports.revise(records)])
+        gen_exports.write_xlsx(
+            str(first), gen_exports.TAOBAO_HEADERS, [gen_exports.taobao_row(r) for r in records]
+        )
+        gen_exports.write_xlsx(
+            str(later),
+            gen_exports.TAOBAO_HEADERS,
+            [gen_exports.taobao_row(r) for r in gen_exports.revise(records)],
+        )
         del records
         print(f"generated two {args.rows}-row exports in {time.perf_counter() - t:.1f}s")
     data = first.read_bytes()
@@ -195,33 +209,55 @@ def main() -> int:
     print(f"{'calamine read only (floor)':<46}{calamine_s:>14.2f} s")
     print(f"{'parse + validate, no writes':<46}{parse_s:>14.2f} s   ({args.rows / parse_s:,.0f} rows/s)")
     print(f"{'policy engine alone, every row (no database)':<46}{decide_s:>14.2f} s   CPU {decide_cpu:.2f} s")
-    print(f"{'COPY alone: the rows into cases_review':<46}{copy_s:>14.2f} s   CPU {copy_cpu:.2f} s (rolled back)")
-    print(f"{'end to end (store, triage, cases, hand-off)':<46}{e2e_s:>14.2f} s   ratio to parse-only {e2e_s / parse_s:.1f}x")
-    print(f"{'CPU time of this process: parse / end to end':<46}{parse_cpu:>9.2f} / {e2e_cpu:.2f} s   (wall clock above; "
-          f"the difference is waiting: PostgreSQL and the 2 shared cores)")
+    print(
+        f"{'COPY alone: the rows into cases_review':<46}{copy_s:>14.2f} s   CPU {copy_cpu:.2f} s (rolled back)"
+    )
+    print(
+        f"{'end to end (store, triage, cases, hand-off)':<46}{e2e_s:>14.2f} s   ratio to parse-only {e2e_s / parse_s:.1f}x"
+    )
+    print(
+        f"{'CPU time of this process: parse / end to end':<46}{parse_cpu:>9.2f} / {e2e_cpu:.2f} s   (wall clock above; "
+        f"the difference is waiting: PostgreSQL and the 2 shared cores)"
+    )
     if e2e_pg_cpu is not None:
         total = e2e_cpu + e2e_pg_cpu
-        print(f"{'CPU of the PostgreSQL server, end to end':<46}{e2e_pg_cpu:>14.2f} s   this process + server {total:.2f} s "
-              f"= {args.rows / (total / os.cpu_count()):,.0f} rows/s at best on {os.cpu_count()} cores, perfectly overlapped")
+        print(
+            f"{'CPU of the PostgreSQL server, end to end':<46}{e2e_pg_cpu:>14.2f} s   this process + server {total:.2f} s "
+            f"= {args.rows / (total / os.cpu_count()):,.0f} rows/s at best on {os.cpu_count()} cores, perfectly overlapped"
+        )
     print(f"{'load average (1 min) at the end':<46}{os.getloadavg()[0]:>14.2f}")
-    print(f"{'end-to-end throughput':<46}{rate:>10,.0f} rows/s   ≥ 10,000 rows/s {'OK' if rate >= 10_000 else 'MISSED'}")
-    print(f"{'peak RSS of the process':<46}{rss_peak:>13.0f} MB   ≤ 500 MB {'OK' if rss_peak <= 500 else 'MISSED'} (before import: {rss_before:.0f} MB)")
+    print(
+        f"{'end-to-end throughput':<46}{rate:>10,.0f} rows/s   ≥ 10,000 rows/s {'OK' if rate >= 10_000 else 'MISSED'}"
+    )
+    print(
+        f"{'peak RSS of the process':<46}{rss_peak:>13.0f} MB   ≤ 500 MB {'OK' if rss_peak <= 500 else 'MISSED'} (before import: {rss_before:.0f} MB)"
+    )
     if heap_peak is not None:
         print(f"{'tracemalloc Python-heap peak during import':<46}{heap_peak:>13.0f} MB")
     print(f"{'created / cases opened':<46}{result.created:>9} / {result.cases_opened}")
-    print(f"{'re-import same file (all unchanged)':<46}{again_s:>14.2f} s   unchanged={again.unchanged} created={again.created} updated={again.updated}")
+    print(
+        f"{'re-import same file (all unchanged)':<46}{again_s:>14.2f} s   unchanged={again.unchanged} created={again.created} updated={again.updated}"
+    )
     if revised is not None:
-        print(f"{'later export with revisions':<46}{later_s:>14.2f} s   updated={revised.updated} cases opened={revised.cases_opened}")
-    print(f"{'rows in DB: reviews / cases / revisions':<46}{Review.objects.count():>7} / {Case.objects.count()} / {ReviewRevision.objects.count()}")
+        print(
+            f"{'later export with revisions':<46}{later_s:>14.2f} s   updated={revised.updated} cases opened={revised.cases_opened}"
+        )
+    print(
+        f"{'rows in DB: reviews / cases / revisions':<46}{Review.objects.count():>7} / {Case.objects.count()} / {ReviewRevision.objects.count()}"
+    )
     from django.db import connection
 
     from cases.models import DecisionRecord
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_total_relation_size('cases_case'), pg_total_relation_size('cases_decisionrecord')")
+        cursor.execute(
+            "SELECT pg_total_relation_size('cases_case'), pg_total_relation_size('cases_decisionrecord')"
+        )
         case_bytes, record_bytes = cursor.fetchone()
-    print(f"{'decision records (shared by the cases)':<46}{DecisionRecord.objects.count():>14}   "
-          f"{record_bytes / 1024 / 1024:.1f} MB; cases table {case_bytes / 1024 / 1024:.0f} MB with its indexes")
+    print(
+        f"{'decision records (shared by the cases)':<46}{DecisionRecord.objects.count():>14}   "
+        f"{record_bytes / 1024 / 1024:.1f} MB; cases table {case_bytes / 1024 / 1024:.0f} MB with its indexes"
+    )
     if not args.keep_files:
         first.unlink(missing_ok=True)
         later.unlink(missing_ok=True)

@@ -135,7 +135,10 @@ def web_worker(run: Run, username: str, order: list[str], seed: int, *, supervis
             time.sleep(rng.uniform(0.3, 1.5))  # the agent may act meanwhile: a real race
         if not supervisor and rng.random() < DOUBLE_SUBMIT_SHARE:
             answers = double_submit(s, path, values)
-            results = [outcome(run, st, tx, case_id=case_id, version=version, actor=username, action=action) for st, tx in answers]
+            results = [
+                outcome(run, st, tx, case_id=case_id, version=version, actor=username, action=action)
+                for st, tx in answers
+            ]
             with run.lock:
                 won = results.count("ok")
                 run.doubles[{0: "none_won", 1: "one_won"}.get(won, "both_won")] += 1
@@ -152,7 +155,9 @@ def web_worker(run: Run, username: str, order: list[str], seed: int, *, supervis
 def double_submit(s: Session, path: str, values: dict) -> list[tuple[int, str]]:
     """The same form sent twice at once (two tabs, a double click): both carry the same version."""
     answers: list[tuple[int, str]] = []
-    twins = [threading.Thread(target=lambda: answers.append(s.call("action", path, form=values))) for _ in range(2)]
+    twins = [
+        threading.Thread(target=lambda: answers.append(s.call("action", path, form=values))) for _ in range(2)
+    ]
     for t in twins:
         t.start()
     for t in twins:
@@ -184,7 +189,9 @@ def api_worker(run: Run, username: str, seed: int) -> None:
         if status != 200:
             continue
         case = json.loads(text)
-        action = next((a for a in API_ORDER if a in case["allowed_actions"] and (case_id, a) not in talked), None)
+        action = next(
+            (a for a in API_ORDER if a in case["allowed_actions"] and (case_id, a) not in talked), None
+        )
         if action in ONCE:
             talked.add((case_id, action))
         if action is None:
@@ -225,28 +232,45 @@ def seed(*, shops: int, agents: int, robot_port: int, rows: int) -> dict:
     ModuleRequirement.objects.all().delete()  # nobody is certified in a scratch database: route anyway
     # The run must not fall in the quiet hours in which contacts are refused: one minute, 12 h away.
     quiet = (timezone.localtime() + dt.timedelta(hours=12)).time().replace(second=0, microsecond=0)
-    ContactLimit.objects.update(quiet_start=quiet, quiet_end=(dt.datetime.combine(dt.date.today(), quiet) + dt.timedelta(minutes=1)).time())
+    ContactLimit.objects.update(
+        quiet_start=quiet,
+        quiet_end=(dt.datetime.combine(dt.date.today(), quiet) + dt.timedelta(minutes=1)).time(),
+    )
     password = make_password(PASSWORD)
     agent_group, supervisor_group = Group.objects.get(name="agent"), Group.objects.get(name="supervisor")
-    shop_rows = [Shop.objects.create(code=f"load-{n}", platform="taobao", name=f"压测店铺{n}") for n in range(shops)]
+    shop_rows = [
+        Shop.objects.create(code=f"load-{n}", platform="taobao", name=f"压测店铺{n}") for n in range(shops)
+    ]
     agent_rows, supervisor_rows = [], []
     for k in range(agents):
         shop = shop_rows[k % shops]
-        user = User.objects.create(username=f"load-a{k}", password=password, display_name=f"客服{k}", employee_code=f"LA{k:03d}")
+        user = User.objects.create(
+            username=f"load-a{k}", password=password, display_name=f"客服{k}", employee_code=f"LA{k:03d}"
+        )
         user.groups.add(agent_group)
         ShopMembership.objects.create(shop=shop, user=user)
         agent_rows.append(user)
     for shop in shop_rows:
-        user = User.objects.create(username=f"load-s-{shop.code}", password=password, display_name=f"主管{shop.code}")
+        user = User.objects.create(
+            username=f"load-s-{shop.code}", password=password, display_name=f"主管{shop.code}"
+        )
         user.groups.add(supervisor_group)
         ShopMembership.objects.create(shop=shop, user=user)
         supervisor_rows.append(user)
         NotificationChannel.objects.create(
-            shop=shop, kind="feishu", name="压测机器人", webhook_url=f"http://127.0.0.1:{robot_port}/hook/{shop.code}",
-            on_new_case=True, on_sla_warning=True, on_sla_breach=True,
-        )  # fmt: skip
+            shop=shop,
+            kind="feishu",
+            name="压测机器人",
+            webhook_url=f"http://127.0.0.1:{robot_port}/hook/{shop.code}",
+            on_new_case=True,
+            on_sla_warning=True,
+            on_sla_breach=True,
+        )
     export = LOGS / "h5_load_seed.csv"
-    subprocess.run([sys.executable, str(_db.ROOT / "bench/gen_exports.py"), "taobao", str(rows), str(export), "--csv"], check=True)
+    subprocess.run(
+        [sys.executable, str(_db.ROOT / "bench/gen_exports.py"), "taobao", str(rows), str(export), "--csv"],
+        check=True,
+    )
     for shop in shop_rows:
         result = reviews_import_file(shop=shop, data=export.read_bytes(), file_name=export.name)
         assert result.ok, result.error
@@ -276,21 +300,46 @@ def background(run: Run, shops, rows: int, seconds: float, results: dict) -> lis
     """The imports (at 15 % and 45 % of the run) and the SLA sweeps (every 10 s) beside the clients.
     The export is the seed's, longer: its first rows are the seeded reviews unchanged, the rest new."""
     export = LOGS / "h5_load_import.csv"
-    subprocess.run([sys.executable, str(_db.ROOT / "bench/gen_exports.py"), "taobao", str(rows), str(export), "--csv"], check=True)
+    subprocess.run(
+        [sys.executable, str(_db.ROOT / "bench/gen_exports.py"), "taobao", str(rows), str(export), "--csv"],
+        check=True,
+    )
 
     def imports():
         for delay, shop in ((0.15 * seconds, shops[0]), (0.3 * seconds, shops[1 % len(shops)])):
             time.sleep(delay)
             started = time.perf_counter()
-            done = subprocess.run([sys.executable, "manage.py", "import_reviews", str(export), "--shop", shop.code, "--json"],
-                                  cwd=_db.ROOT, capture_output=True, text=True)  # fmt: skip
-            results.setdefault("imports", []).append((shop.code, done.returncode, time.perf_counter() - started, done.stdout[-400:] + done.stderr[-400:]))
+            done = subprocess.run(
+                [sys.executable, "manage.py", "import_reviews", str(export), "--shop", shop.code, "--json"],
+                cwd=_db.ROOT,
+                capture_output=True,
+                text=True,
+            )
+            results.setdefault("imports", []).append(
+                (
+                    shop.code,
+                    done.returncode,
+                    time.perf_counter() - started,
+                    done.stdout[-400:] + done.stderr[-400:],
+                )
+            )
 
     def sweeps():
         while time.monotonic() < run.deadline:
             started = time.perf_counter()
-            done = subprocess.run([sys.executable, "manage.py", "sla_sweep", "--json"], cwd=_db.ROOT, capture_output=True, text=True)
-            results.setdefault("sweeps", []).append((done.returncode, time.perf_counter() - started, done.stdout.strip()[-300:] or done.stderr[-300:]))
+            done = subprocess.run(
+                [sys.executable, "manage.py", "sla_sweep", "--json"],
+                cwd=_db.ROOT,
+                capture_output=True,
+                text=True,
+            )
+            results.setdefault("sweeps", []).append(
+                (
+                    done.returncode,
+                    time.perf_counter() - started,
+                    done.stdout.strip()[-300:] or done.stderr[-300:],
+                )
+            )
             time.sleep(10)
 
     return [threading.Thread(target=imports, daemon=True), threading.Thread(target=sweeps, daemon=True)]
@@ -324,55 +373,139 @@ def checks(run: Run, actors: dict, started_at, robot: collections.Counter) -> li
 
     out = []
     form_errors = {k: v for k, v in run.refused.items() if k.endswith(":form_error")}
-    out.append(("the clients submit the forms as a browser does (no form errors)", not form_errors,
-                ", ".join(f"{k} {v}" for k, v in form_errors.items()) or "none"))
-    out.append(("no 5xx, no connection error", not run.errors, f"{len(run.errors)} errors" + (f", first: {run.errors[0]}" if run.errors else "")))
+    out.append(
+        (
+            "the clients submit the forms as a browser does (no form errors)",
+            not form_errors,
+            ", ".join(f"{k} {v}" for k, v in form_errors.items()) or "none",
+        )
+    )
+    out.append(
+        (
+            "no 5xx, no connection error",
+            not run.errors,
+            f"{len(run.errors)} errors" + (f", first: {run.errors[0]}" if run.errors else ""),
+        )
+    )
 
     names = {u.username for u in actors["agents"] + actors["supervisors"]}
-    events = list(CaseEvent.objects.filter(at__gte=started_at, actor__username__in=names, action__in=ACTIONS)
-                  .values_list("case_id", "version", "actor__username", "action"))  # fmt: skip
+    events = list(
+        CaseEvent.objects.filter(
+            at__gte=started_at, actor__username__in=names, action__in=ACTIONS
+        ).values_list("case_id", "version", "actor__username", "action")
+    )
     seen = collections.Counter((c, v) for c, v, _a, _x in run.successes)
     stored = collections.Counter((c, v) for c, v, _a, _x in events)
     by_key = {(c, v): (a, x) for c, v, a, x in events}
     mismatched = [
-        s for s in run.successes
+        s
+        for s in run.successes
         if by_key.get(s[:2], (None, None))[0] != s[2]
         or by_key[s[:2]][1] not in ({s[3], "request_approval"} if s[3] == "offer" else {s[3]})
-    ]  # fmt: skip
-    out.append(("every 200/302 seen is one timeline event (case, version, actor, action)",
-                seen == stored and not mismatched and max(seen.values(), default=1) == 1,
-                f"{sum(seen.values())} answers seen, {len(events)} events; {len(mismatched)} mismatched"))  # fmt: skip
+    ]
+    out.append(
+        (
+            "every 200/302 seen is one timeline event (case, version, actor, action)",
+            seen == stored and not mismatched and max(seen.values(), default=1) == 1,
+            f"{sum(seen.values())} answers seen, {len(events)} events; {len(mismatched)} mismatched",
+        )
+    )
 
-    bumps = dict(CaseEvent.objects.filter(action__in=ACTIONS).values("case_id").annotate(n=Count("pk")).values_list("case_id", "n"))
-    routed = dict(Assignment.objects.filter(by__isnull=True, to_user__isnull=False).values("case_id").annotate(n=Count("pk"))
-                  .values_list("case_id", "n"))  # fmt: skip
-    wrong = [(pk, v, bumps.get(pk, 0), routed.get(pk, 0)) for pk, v in Case.objects.values_list("pk", "version") if v != 1 + bumps.get(pk, 0) + routed.get(pk, 0)]
-    twice = (CaseEvent.objects.filter(action__in=ACTIONS).values("case_id", "version").annotate(n=Count("pk")).filter(n__gt=1).count())
-    out.append(("version = 1 + state-moving events + routing assignments, per case; no version twice",
-                not wrong and not twice, f"{Case.objects.count()} cases; {len(wrong)} off {wrong[:3]}, {twice} versions written twice"))  # fmt: skip
+    bumps = dict(
+        CaseEvent.objects.filter(action__in=ACTIONS)
+        .values("case_id")
+        .annotate(n=Count("pk"))
+        .values_list("case_id", "n")
+    )
+    routed = dict(
+        Assignment.objects.filter(by__isnull=True, to_user__isnull=False)
+        .values("case_id")
+        .annotate(n=Count("pk"))
+        .values_list("case_id", "n")
+    )
+    wrong = [
+        (pk, v, bumps.get(pk, 0), routed.get(pk, 0))
+        for pk, v in Case.objects.values_list("pk", "version")
+        if v != 1 + bumps.get(pk, 0) + routed.get(pk, 0)
+    ]
+    twice = (
+        CaseEvent.objects.filter(action__in=ACTIONS)
+        .values("case_id", "version")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .count()
+    )
+    out.append(
+        (
+            "version = 1 + state-moving events + routing assignments, per case; no version twice",
+            not wrong and not twice,
+            f"{Case.objects.count()} cases; {len(wrong)} off {wrong[:3]}, {twice} versions written twice",
+        )
+    )
 
-    dup_n = Notification.objects.values("user_id", "dedupe_key").annotate(n=Count("pk")).filter(n__gt=1).count()
-    dup_new = (Notification.objects.filter(kind="new_case").values("user_id", "case_id").annotate(n=Count("pk")).filter(n__gt=1).count())
-    dup_d = Delivery.objects.values("channel_id", "dedupe_key").annotate(n=Count("pk")).filter(n__gt=1).count()
-    dup_dn = Delivery.objects.filter(kind="new_case").values("channel_id", "case_id").annotate(n=Count("pk")).filter(n__gt=1).count()
-    out.append(("no duplicate notification or delivery", not (dup_n or dup_new or dup_d or dup_dn),
-                f"{Notification.objects.count()} notifications, {Delivery.objects.count()} deliveries; duplicates "
-                f"{dup_n}/{dup_new}/{dup_d}/{dup_dn}"))  # fmt: skip
+    dup_n = (
+        Notification.objects.values("user_id", "dedupe_key").annotate(n=Count("pk")).filter(n__gt=1).count()
+    )
+    dup_new = (
+        Notification.objects.filter(kind="new_case")
+        .values("user_id", "case_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .count()
+    )
+    dup_d = (
+        Delivery.objects.values("channel_id", "dedupe_key").annotate(n=Count("pk")).filter(n__gt=1).count()
+    )
+    dup_dn = (
+        Delivery.objects.filter(kind="new_case")
+        .values("channel_id", "case_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .count()
+    )
+    out.append(
+        (
+            "no duplicate notification or delivery",
+            not (dup_n or dup_new or dup_d or dup_dn),
+            f"{Notification.objects.count()} notifications, {Delivery.objects.count()} deliveries; duplicates "
+            f"{dup_n}/{dup_new}/{dup_d}/{dup_dn}",
+        )
+    )
 
     dup_key = LedgerEntry.objects.values("idempotency_key").annotate(n=Count("pk")).filter(n__gt=1).count()
-    dup_cause = (LedgerEntry.objects.filter(kind="award", case_ref__isnull=False)
-                 .values("account_id", "rule_id", "event", "case_ref").annotate(n=Count("pk")).filter(n__gt=1).count())  # fmt: skip
-    out.append(("no duplicate ledger entry", not (dup_key or dup_cause),
-                f"{LedgerEntry.objects.count()} entries; duplicates {dup_key} by key, {dup_cause} by account+rule+case"))
+    dup_cause = (
+        LedgerEntry.objects.filter(kind="award", case_ref__isnull=False)
+        .values("account_id", "rule_id", "event", "case_ref")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .count()
+    )
+    out.append(
+        (
+            "no duplicate ledger entry",
+            not (dup_key or dup_cause),
+            f"{LedgerEntry.objects.count()} entries; duplicates {dup_key} by key, {dup_cause} by account+rule+case",
+        )
+    )
 
     sent = Delivery.objects.filter(status="sent").count()
     again = sum(n - 1 for n in robot.values() if n > 1)
-    out.append(("each sent delivery reached the robot once", sum(robot.values()) == sent and not again,
-                f"{sent} sent, {sum(robot.values())} received, {again} twice; "
-                f"{Delivery.objects.filter(~Q(status='sent')).count()} not sent yet"))  # fmt: skip
+    out.append(
+        (
+            "each sent delivery reached the robot once",
+            sum(robot.values()) == sent and not again,
+            f"{sent} sent, {sum(robot.values())} received, {again} twice; "
+            f"{Delivery.objects.filter(~Q(status='sent')).count()} not sent yet",
+        )
+    )
     both = run.doubles["both_won"]
-    out.append(("double submits: exactly one wins, the other is told 409", not both and not run.doubles["loser_not_409"],
-                ", ".join(f"{k} {v}" for k, v in sorted(run.doubles.items()))))
+    out.append(
+        (
+            "double submits: exactly one wins, the other is told 409",
+            not both and not run.doubles["loser_not_409"],
+            ", ".join(f"{k} {v}" for k, v in sorted(run.doubles.items())),
+        )
+    )
     return out
 
 
@@ -382,8 +515,15 @@ def main() -> int:
     parser.add_argument("--shops", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=90)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
-    parser.add_argument("--seed-rows", type=int, default=150, help="export rows imported into every shop before the run")
-    parser.add_argument("--import-rows", type=int, default=1500, help="rows of each import during the run (the seeded rows first)")
+    parser.add_argument(
+        "--seed-rows", type=int, default=150, help="export rows imported into every shop before the run"
+    )
+    parser.add_argument(
+        "--import-rows",
+        type=int,
+        default=1500,
+        help="rows of each import during the run (the seeded rows first)",
+    )
     args = parser.parse_args()
     base = _db.postgres_base_url()
     if base is None:
@@ -395,7 +535,9 @@ def main() -> int:
     robot = ThreadingHTTPServer(("127.0.0.1", _db.free_port()), Robot)
     threading.Thread(target=robot.serve_forever, daemon=True).start()
     t = time.perf_counter()
-    actors = seed(shops=args.shops, agents=args.agents, robot_port=robot.server_address[1], rows=args.seed_rows)
+    actors = seed(
+        shops=args.shops, agents=args.agents, robot_port=robot.server_address[1], rows=args.seed_rows
+    )
     print(f"seeded {args.shops} shops, {args.agents} agents in {time.perf_counter() - t:.1f} s")
     port = _db.free_port()
     web = cluster = None
@@ -407,17 +549,31 @@ def main() -> int:
         started_at = timezone.now()
         n_api = args.agents // 3
         run = Run(f"http://127.0.0.1:{port}", args.agents + len(actors["supervisors"]))
-        threads = [threading.Thread(target=api_worker, args=(run, u.username, k), daemon=True) for k, u in enumerate(actors["agents"][:n_api])]
-        threads += [threading.Thread(target=web_worker, args=(run, u.username, WEB_ORDER, k), daemon=True)
-                    for k, u in enumerate(actors["agents"][n_api:])]  # fmt: skip
-        threads += [threading.Thread(target=web_worker, args=(run, u.username, SUPERVISOR_ORDER, 1000 + k), kwargs={"supervisor": True}, daemon=True)
-                    for k, u in enumerate(actors["supervisors"])]  # fmt: skip
+        threads = [
+            threading.Thread(target=api_worker, args=(run, u.username, k), daemon=True)
+            for k, u in enumerate(actors["agents"][:n_api])
+        ]
+        threads += [
+            threading.Thread(target=web_worker, args=(run, u.username, WEB_ORDER, k), daemon=True)
+            for k, u in enumerate(actors["agents"][n_api:])
+        ]
+        threads += [
+            threading.Thread(
+                target=web_worker,
+                args=(run, u.username, SUPERVISOR_ORDER, 1000 + k),
+                kwargs={"supervisor": True},
+                daemon=True,
+            )
+            for k, u in enumerate(actors["supervisors"])
+        ]
         t0 = time.perf_counter()
         for thread in threads:
             thread.start()
         run.ready.wait(timeout=900)  # every client has logged in (or failed to)
         logged_in = run.statuses[302]
-        print(f"{logged_in} of {len(threads)} clients logged in in {time.perf_counter() - t0:.1f} s", flush=True)
+        print(
+            f"{logged_in} of {len(threads)} clients logged in in {time.perf_counter() - t0:.1f} s", flush=True
+        )
         run.deadline = time.monotonic() + args.seconds
         t0 = time.perf_counter()
         extra = background(run, actors["shops"], args.import_rows, args.seconds, results)
@@ -436,28 +592,47 @@ def main() -> int:
     import os
 
     print()
-    print(f"load average {os.getloadavg()[0]:.2f} / {os.getloadavg()[1]:.2f} / {os.getloadavg()[2]:.2f} (1/5/15 min), "
-          f"{os.cpu_count()} cores; {wall:.0f} s; gunicorn {args.workers} workers")  # fmt: skip
-    total = sum(len(v) for k, v in run.timings.items() if not k.startswith("login"))  # logins were before the clock
+    print(
+        f"load average {os.getloadavg()[0]:.2f} / {os.getloadavg()[1]:.2f} / {os.getloadavg()[2]:.2f} (1/5/15 min), "
+        f"{os.cpu_count()} cores; {wall:.0f} s; gunicorn {args.workers} workers"
+    )
+    total = sum(
+        len(v) for k, v in run.timings.items() if not k.startswith("login")
+    )  # logins were before the clock
     print(f"{'page':<14}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}   (seen by the clients)")
     for kind, values in sorted(run.timings.items()):
         ms = [v * 1000 for v in values]
-        print(f"{kind:<14}{len(ms):>9}{_db.percentile(ms, .5):>9.0f}{_db.percentile(ms, .95):>9.0f}{max(ms):>9.0f}")
+        print(
+            f"{kind:<14}{len(ms):>9}{_db.percentile(ms, 0.5):>9.0f}{_db.percentile(ms, 0.95):>9.0f}{max(ms):>9.0f}"
+        )
     server: dict[str, list[float]] = collections.defaultdict(list)
     for method, path, query, _status, ms in _db.access_log(LOGS / "h5_load_gunicorn.log"):
         server[page_kind(method, path, query)].append(ms)
-    print(f"{'in the worker':<14}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}   (gunicorn's request time, no queueing)")
+    print(
+        f"{'in the worker':<14}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}   (gunicorn's request time, no queueing)"
+    )
     for kind, ms in sorted(server.items()):
-        print(f"{kind:<14}{len(ms):>9}{_db.percentile(ms, .5):>9.0f}{_db.percentile(ms, .95):>9.0f}{max(ms):>9.0f}")
-    print(f"throughput {total / wall:.1f} requests/s, {len(run.successes) / wall:.1f} actions/s; statuses "
-          + ", ".join(f"{k}: {v}" for k, v in sorted(run.statuses.items())))
-    print(f"actions: {len(run.successes)} done, {run.stale} answered 409 (case changed), {sum(run.refused.values())} refused: "
-          + ", ".join(f"{k} {v}" for k, v in run.refused.most_common(8)))
-    print("done by action: " + ", ".join(f"{k} {v}" for k, v in collections.Counter(s[3] for s in run.successes).most_common()))
+        print(
+            f"{kind:<14}{len(ms):>9}{_db.percentile(ms, 0.5):>9.0f}{_db.percentile(ms, 0.95):>9.0f}{max(ms):>9.0f}"
+        )
+    print(
+        f"throughput {total / wall:.1f} requests/s, {len(run.successes) / wall:.1f} actions/s; statuses "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(run.statuses.items()))
+    )
+    print(
+        f"actions: {len(run.successes)} done, {run.stale} answered 409 (case changed), {sum(run.refused.values())} refused: "
+        + ", ".join(f"{k} {v}" for k, v in run.refused.most_common(8))
+    )
+    print(
+        "done by action: "
+        + ", ".join(f"{k} {v}" for k, v in collections.Counter(s[3] for s in run.successes).most_common())
+    )
     for shop, code, seconds, tail in results.get("imports", []):
         print(f"import into {shop}: exit {code}, {seconds:.1f} s {tail.strip()[:200]}")
     sweeps = results.get("sweeps", [])
-    print(f"sla_sweep runs: {len(sweeps)}, failed {sum(1 for s in sweeps if s[0])}; last: {sweeps[-1][2] if sweeps else '-'}")
+    print(
+        f"sla_sweep runs: {len(sweeps)}, failed {sum(1 for s in sweeps if s[0])}; last: {sweeps[-1][2] if sweeps else '-'}"
+    )
     failed = [r for r in results.get("imports", []) if r[1]] + [s for s in sweeps if s[0]]
     print()
     ok = not failed

@@ -84,58 +84,174 @@ def seed(entries: int, case_count: int = 40_000) -> None:
     from reviewdesk.models import Shop, ShopMembership, User
 
     rng = random.Random(6)
-    shops = Shop.objects.bulk_create([Shop(code=f"bench-{i}", platform="taobao", name=f"基准店铺{i}") for i in range(SHOPS)])
-    users = User.objects.bulk_create([
-        User(username=f"bench{i:04d}", display_name=f"客服{i:04d}", employee_code=f"B{i:04d}", password="!")
-        for i in range(AGENTS)
-    ])  # fmt: skip
-    ShopMembership.objects.bulk_create([ShopMembership(user=u, shop=shops[i % SHOPS]) for i, u in enumerate(users)])
+    shops = Shop.objects.bulk_create(
+        [Shop(code=f"bench-{i}", platform="taobao", name=f"基准店铺{i}") for i in range(SHOPS)]
+    )
+    users = User.objects.bulk_create(
+        [
+            User(
+                username=f"bench{i:04d}", display_name=f"客服{i:04d}", employee_code=f"B{i:04d}", password="!"
+            )
+            for i in range(AGENTS)
+        ]
+    )
+    ShopMembership.objects.bulk_create(
+        [ShopMembership(user=u, shop=shops[i % SHOPS]) for i, u in enumerate(users)]
+    )
     accounts = {}
     for unit in ("cny", "points", "leave_days"):
         for account in Account.objects.bulk_create([Account(user=u, unit=unit) for u in users]):
             accounts[(account.user_id, unit)] = account.pk
     t0 = timezone.make_aware(dt.datetime(2026, 7, 1, 9))
-    reviews = Review.objects.bulk_create([
-        Review(platform="taobao", shop=shops[n % SHOPS], external_id=f"b{n}", order_no=f"TB{n:012d}",
-               item_title=rng.choice(["纯棉四件套", "儿童保温杯", "=1+1 促销款", "-特价- 抱枕"]), rating=1,
-               content="差评", reviewed_at=t0, received_at=t0, buyer_nick=rng.choice(["买家", "+86买家", "@小王"]) + str(n),
-               fingerprint=f"bf{n}", source="file")
-        for n in range(case_count)
-    ], batch_size=5000)  # fmt: skip
-    cases = Case.objects.bulk_create([
-        Case(review=r, shop_id=r.shop_id, platform="taobao", status="resolved", handling_role="agent", opened_at=t0)
-        for r in reviews
-    ], batch_size=5000)  # fmt: skip
+    reviews = Review.objects.bulk_create(
+        [
+            Review(
+                platform="taobao",
+                shop=shops[n % SHOPS],
+                external_id=f"b{n}",
+                order_no=f"TB{n:012d}",
+                item_title=rng.choice(["纯棉四件套", "儿童保温杯", "=1+1 促销款", "-特价- 抱枕"]),
+                rating=1,
+                content="差评",
+                reviewed_at=t0,
+                received_at=t0,
+                buyer_nick=rng.choice(["买家", "+86买家", "@小王"]) + str(n),
+                fingerprint=f"bf{n}",
+                source="file",
+            )
+            for n in range(case_count)
+        ],
+        batch_size=5000,
+    )
+    cases = Case.objects.bulk_create(
+        [
+            Case(
+                review=r,
+                shop_id=r.shop_id,
+                platform="taobao",
+                status="resolved",
+                handling_role="agent",
+                opened_at=t0,
+            )
+            for r in reviews
+        ],
+        batch_size=5000,
+    )
     case_ids = [c.pk for c in cases]
     del reviews, cases
     periods = [period_ensure(year=y, month=m) for y, m in MONTHS]
     rules = {r.event: r for r in AwardRule.objects.all()}
     conversion, handled = rules["verified_conversion"], rules["handled_within_sla"]
-    columns = ("account_id", "period_id", "kind", "amount", "rule_id", "rule_version", "case_ref", "event", "subject_ref",
-               "note", "idempotency_key", "occurred_at", "created_at")  # fmt: skip
+    columns = (
+        "account_id",
+        "period_id",
+        "kind",
+        "amount",
+        "rule_id",
+        "rule_version",
+        "case_ref",
+        "event",
+        "subject_ref",
+        "note",
+        "idempotency_key",
+        "occurred_at",
+        "created_at",
+    )
     written = 0
-    with connection.cursor() as cursor, cursor.copy(f"COPY incentives_ledgerentry ({', '.join(columns)}) FROM STDIN") as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY incentives_ledgerentry ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
         while written < entries:
             user = users[rng.randrange(AGENTS)]
             period = periods[rng.randrange(3)]
-            at = timezone.make_aware(dt.datetime(period.year, period.month, rng.randint(1, 28), rng.randint(8, 21), rng.randint(0, 59)))
+            at = timezone.make_aware(
+                dt.datetime(
+                    period.year, period.month, rng.randint(1, 28), rng.randint(8, 21), rng.randint(0, 59)
+                )
+            )
             roll = rng.random()
             case = case_ids[rng.randrange(case_count)]
             if roll < 0.55:
-                row = (accounts[(user.pk, "cny")], period.pk, "award", Decimal("50.00"), conversion.pk, 1, case, "verified_conversion", "",
-                       rng.choice(["差评转化", "=买家改评", "订单 A-1"]), f"bench:{written}", at, at)  # fmt: skip
+                row = (
+                    accounts[(user.pk, "cny")],
+                    period.pk,
+                    "award",
+                    Decimal("50.00"),
+                    conversion.pk,
+                    1,
+                    case,
+                    "verified_conversion",
+                    "",
+                    rng.choice(["差评转化", "=买家改评", "订单 A-1"]),
+                    f"bench:{written}",
+                    at,
+                    at,
+                )
             elif roll < 0.92:
-                row = (accounts[(user.pk, "points")], period.pk, "award", Decimal("10.00"), handled.pk, 1, case, "handled_within_sla", "",
-                       "时效内处理", f"bench:{written}", at, at)  # fmt: skip
+                row = (
+                    accounts[(user.pk, "points")],
+                    period.pk,
+                    "award",
+                    Decimal("10.00"),
+                    handled.pk,
+                    1,
+                    case,
+                    "handled_within_sla",
+                    "",
+                    "时效内处理",
+                    f"bench:{written}",
+                    at,
+                    at,
+                )
             elif roll < 0.96:
-                row = (accounts[(user.pk, "points")], period.pk, "redemption", Decimal("-5.00"), None, None, None, "", "", "兑换：礼品",
-                       f"bench:{written}", at, at)  # fmt: skip
+                row = (
+                    accounts[(user.pk, "points")],
+                    period.pk,
+                    "redemption",
+                    Decimal("-5.00"),
+                    None,
+                    None,
+                    None,
+                    "",
+                    "",
+                    "兑换：礼品",
+                    f"bench:{written}",
+                    at,
+                    at,
+                )
             elif roll < 0.99:
-                row = (accounts[(user.pk, "cny")], period.pk, "adjustment", Decimal(rng.choice(["-12.50", "25.00"])), None, None, case,
-                       "", "", "申诉调整", f"bench:{written}", at, at)  # fmt: skip
+                row = (
+                    accounts[(user.pk, "cny")],
+                    period.pk,
+                    "adjustment",
+                    Decimal(rng.choice(["-12.50", "25.00"])),
+                    None,
+                    None,
+                    case,
+                    "",
+                    "",
+                    "申诉调整",
+                    f"bench:{written}",
+                    at,
+                    at,
+                )
             else:
-                row = (accounts[(user.pk, "leave_days")], period.pk, "award", Decimal("0.50"), None, None, None, "quarter_top", QUARTER,
-                       "季度前三", f"bench:{written}", at, at)  # fmt: skip
+                row = (
+                    accounts[(user.pk, "leave_days")],
+                    period.pk,
+                    "award",
+                    Decimal("0.50"),
+                    None,
+                    None,
+                    None,
+                    "quarter_top",
+                    QUARTER,
+                    "季度前三",
+                    f"bench:{written}",
+                    at,
+                    at,
+                )
             copy.write_row(row)
             written += 1
     # Reversals point at real awards (the one-to-one ``reverses``): 1% of the conversions.
@@ -168,8 +284,12 @@ def child(mode: str, db_url: str) -> None:
         out = io.BytesIO()
         t = time.perf_counter()
         workbook = payouts.new_workbook()
-        payouts.write_xlsx_rows(workbook.create_sheet("汇总"), payouts.SUMMARY_HEADERS, summary, payouts.SUMMARY_NUMERIC)
-        payouts.write_xlsx_rows(workbook.create_sheet("明细"), payouts.DETAIL_HEADERS, detail, payouts.DETAIL_NUMERIC)
+        payouts.write_xlsx_rows(
+            workbook.create_sheet("汇总"), payouts.SUMMARY_HEADERS, summary, payouts.SUMMARY_NUMERIC
+        )
+        payouts.write_xlsx_rows(
+            workbook.create_sheet("明细"), payouts.DETAIL_HEADERS, detail, payouts.DETAIL_NUMERIC
+        )
         payouts.save_workbook(workbook, out)
         result["seconds"] = time.perf_counter() - t
         result["bytes"] = len(out.getvalue())
@@ -192,7 +312,12 @@ def child(mode: str, db_url: str) -> None:
 
 
 def _run_child(mode: str, db_url: str) -> dict:
-    output = subprocess.run([sys.executable, __file__, "--child", mode, "--db", db_url], check=True, capture_output=True, text=True)
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", mode, "--db", db_url],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
@@ -202,7 +327,9 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=CASES)
     parser.add_argument("--child", choices=["floor", "xlsx", "csv"])
     parser.add_argument("--db")
-    parser.add_argument("--reuse", action="store_true", help="measure again on the data of the previous run (no re-seeding)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure again on the data of the previous run (no re-seeding)"
+    )
     args = parser.parse_args()
     if args.child:
         child(args.child, args.db)
@@ -228,8 +355,12 @@ def main() -> int:
         from incentives.models import LedgerEntry
 
         total = LedgerEntry.objects.count()
-        print(f"seeded {total:,} ledger entries ({AGENTS} agents, {args.cases:,} cases, {QUARTER}) in {time.perf_counter() - t:.0f}s")
-    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (others' work slows every figure)")
+        print(
+            f"seeded {total:,} ledger entries ({AGENTS} agents, {args.cases:,} cases, {QUARTER}) in {time.perf_counter() - t:.0f}s"
+        )
+    print(
+        f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (others' work slows every figure)"
+    )
 
     floor = _run_child("floor", db_url)
     xlsx = _run_child("xlsx", db_url)
@@ -237,15 +368,23 @@ def main() -> int:
     ratio = xlsx["seconds"] / floor["seconds"]
     print()
     print(f"{'measure':<52}{'figure':>12}   target / reference")
-    print(f"{'floor: same rows+cells, openpyxl write-only alone':<52}{floor['seconds']:>10.2f} s   "
-          f"{floor['rows']:,} detail rows, {floor['cells']:,} cells, {floor['bytes'] / 1e6:.1f} MB")  # fmt: skip
-    print(f"{'real export_xlsx (queries, texts, writing, save)':<52}{xlsx['seconds']:>10.2f} s   "
-          f"{xlsx['entries']:,} entries, {xlsx['agents']} agents")  # fmt: skip
+    print(
+        f"{'floor: same rows+cells, openpyxl write-only alone':<52}{floor['seconds']:>10.2f} s   "
+        f"{floor['rows']:,} detail rows, {floor['cells']:,} cells, {floor['bytes'] / 1e6:.1f} MB"
+    )
+    print(
+        f"{'real export_xlsx (queries, texts, writing, save)':<52}{xlsx['seconds']:>10.2f} s   "
+        f"{xlsx['entries']:,} entries, {xlsx['agents']} agents"
+    )
     print(f"{'ratio export / floor':<52}{ratio:>11.2f}x   ≤ 1.5x {'OK' if ratio <= 1.5 else 'MISSED'}")
-    print(f"{'peak RSS of the export process':<52}{xlsx['peak_rss_mb']:>9.0f} MB   ≤ 300 MB "
-          f"{'OK' if xlsx['peak_rss_mb'] <= 300 else 'MISSED'} (after Django setup: {xlsx['rss_before']:.0f} MB)")  # fmt: skip
-    print(f"{'CSV export (detail, BOM)':<52}{csv['seconds']:>10.2f} s   ≤ 2 s {'OK' if csv['seconds'] <= 2 else 'MISSED'} "
-          f"({csv['rows']:,} rows, peak RSS {csv['peak_rss_mb']:.0f} MB)")  # fmt: skip
+    print(
+        f"{'peak RSS of the export process':<52}{xlsx['peak_rss_mb']:>9.0f} MB   ≤ 300 MB "
+        f"{'OK' if xlsx['peak_rss_mb'] <= 300 else 'MISSED'} (after Django setup: {xlsx['rss_before']:.0f} MB)"
+    )
+    print(
+        f"{'CSV export (detail, BOM)':<52}{csv['seconds']:>10.2f} s   ≤ 2 s {'OK' if csv['seconds'] <= 2 else 'MISSED'} "
+        f"({csv['rows']:,} rows, peak RSS {csv['peak_rss_mb']:.0f} MB)"
+    )
     print(f"{'(floor process peak RSS, rows held in memory)':<52}{floor['peak_rss_mb']:>9.0f} MB")
     return 0
 

@@ -126,10 +126,13 @@ def generate(total: int) -> dict:
     ]
     agent_group, supervisor_group = Group.objects.get(name="agent"), Group.objects.get(name="supervisor")
     password = make_password("bench")  # hashed once: 150 PBKDF2 rounds would cost minutes
-    agents = User.objects.bulk_create([
-        User(username=f"{shop.code}-a{n}", password=password, display_name=f"{shop.code}客服{n}")
-        for shop in shops for n in range(AGENTS_PER_SHOP)
-    ])  # fmt: skip
+    agents = User.objects.bulk_create(
+        [
+            User(username=f"{shop.code}-a{n}", password=password, display_name=f"{shop.code}客服{n}")
+            for shop in shops
+            for n in range(AGENTS_PER_SHOP)
+        ]
+    )
     ShopMembership.objects.bulk_create(
         [ShopMembership(shop=shops[k // AGENTS_PER_SHOP], user=agent) for k, agent in enumerate(agents)]
     )
@@ -155,50 +158,93 @@ def generate(total: int) -> dict:
     shop = f"{shop_ids}[(i % {SHOPS}) + 1]"
     rank = f"(i / {SHOPS})"
     is_open = f"({rank} < {open_per_shop})"
-    opened = (f"(CASE WHEN {is_open} THEN now() - ({rank} * interval '4 minutes') "
-              f"ELSE now() - interval '3 days' - ({rank} * (interval '727 days' / {per_shop})) END)")  # fmt: skip
+    opened = (
+        f"(CASE WHEN {is_open} THEN now() - ({rank} * interval '4 minutes') "
+        f"ELSE now() - interval '3 days' - ({rank} * (interval '727 days' / {per_shop})) END)"
+    )
     # Open cases: the measured agent's 120 in shop 0, then 30 per agent, the rest unassigned.
     agent_slot = f"({rank} - CASE WHEN i % {SHOPS} = 0 THEN {MEASURED_AGENT_OPEN} ELSE 0 END) / 30"
 
     def agent_of(k: str) -> str:  # the k-th agent (0-based) of the row's shop
         return f"{agent_ids}[(i % {SHOPS}) * {AGENTS_PER_SHOP} + 1 + {k}]"
 
-    assignee = (f"CASE WHEN NOT {is_open} THEN {agent_of(f'(i % {AGENTS_PER_SHOP})')} "
-                f"WHEN i % {SHOPS} = 0 AND {rank} < {MEASURED_AGENT_OPEN} THEN {agents[0].pk} "
-                f"WHEN {agent_slot} < {AGENTS_PER_SHOP - 1} THEN {agent_of(f'(1 + {agent_slot})')} "
-                f"ELSE NULL END")  # fmt: skip
+    assignee = (
+        f"CASE WHEN NOT {is_open} THEN {agent_of(f'(i % {AGENTS_PER_SHOP})')} "
+        f"WHEN i % {SHOPS} = 0 AND {rank} < {MEASURED_AGENT_OPEN} THEN {agents[0].pk} "
+        f"WHEN {agent_slot} < {AGENTS_PER_SHOP - 1} THEN {agent_of(f'(1 + {agent_slot})')} "
+        f"ELSE NULL END"
+    )
     # First response within 2–24 h of opening; warn at 80 %.
     span = "(interval '1 hour' * (2 + (i % 23)))"
     statuses = "(ARRAY['assigned','in_progress','waiting_buyer','verified','offered'])"
-    status = (f"CASE WHEN NOT {is_open} THEN (CASE WHEN i % 7 = 0 THEN 'resolved' ELSE 'closed' END) "
-              f"WHEN ({assignee}) IS NULL THEN 'new' ELSE {statuses}[({rank} % 5) + 1] END")  # fmt: skip
+    status = (
+        f"CASE WHEN NOT {is_open} THEN (CASE WHEN i % 7 = 0 THEN 'resolved' ELSE 'closed' END) "
+        f"WHEN ({assignee}) IS NULL THEN 'new' ELSE {statuses}[({rank} % 5) + 1] END"
+    )
 
     t = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")
-        cursor.execute(_insert_select(Review, f"generate_series(0, {total - 1})", {
-            "id": "i + 1", "platform": f"{platform_of}[(i % {SHOPS}) + 1]", "shop_id": shop,
-            "external_id": "'r' || i", "order_no": "'O' || lpad(i::text, 12, '0')", "sub_order_no": "'S' || i",
-            "item_id": "'60' || (i % 5000)", "item_title": "'商品' || (i % 5000)", "rating": "CASE WHEN i % 3 = 0 THEN 3 ELSE 1 END",
-            "rating_text": "'差评'", "content": "'物流太慢，包装破损，客服回复也慢，第' || i || '单'",
-            "reviewed_at": opened, "received_at": opened, "buyer_nick": "'b**' || (i % 200000)",
-            "order_amount": "(10 + i % 500)::numeric", "fingerprint": "md5(i::text)", "source": "'api'",
-            "created_at": opened, "updated_at": opened,
-        }))  # fmt: skip
+        cursor.execute(
+            _insert_select(
+                Review,
+                f"generate_series(0, {total - 1})",
+                {
+                    "id": "i + 1",
+                    "platform": f"{platform_of}[(i % {SHOPS}) + 1]",
+                    "shop_id": shop,
+                    "external_id": "'r' || i",
+                    "order_no": "'O' || lpad(i::text, 12, '0')",
+                    "sub_order_no": "'S' || i",
+                    "item_id": "'60' || (i % 5000)",
+                    "item_title": "'商品' || (i % 5000)",
+                    "rating": "CASE WHEN i % 3 = 0 THEN 3 ELSE 1 END",
+                    "rating_text": "'差评'",
+                    "content": "'物流太慢，包装破损，客服回复也慢，第' || i || '单'",
+                    "reviewed_at": opened,
+                    "received_at": opened,
+                    "buyer_nick": "'b**' || (i % 200000)",
+                    "order_amount": "(10 + i % 500)::numeric",
+                    "fingerprint": "md5(i::text)",
+                    "source": "'api'",
+                    "created_at": opened,
+                    "updated_at": opened,
+                },
+            )
+        )
         reviews_s = time.perf_counter() - t
         t = time.perf_counter()
-        cursor.execute(_insert_select(Case, f"generate_series(0, {total - 1})", {
-            "id": "i + 1", "review_id": "i + 1", "shop_id": shop, "platform": f"{platform_of}[(i % {SHOPS}) + 1]",
-            "status": status, "issue_type_id": f"{issues}[(i % {len(issue_ids)}) + 1]",
-            "handling_role": "'agent'", "escalation_role": "'supervisor'", "sla_tier_name": "'标准(24小时)'",
-            "warn_at_percent": "80", "customer_tier": "'ordinary'", "opened_at": opened, "updated_at": opened,
-            "first_response_due_at": f"{opened} + {span}", "first_response_warn_at": f"{opened} + {span} * 0.8",
-            "first_responded_at": f"CASE WHEN {is_open} AND i % 5 = 0 THEN NULL ELSE {opened} + {span} * 0.5 END",
-            "resolution_due_at": f"{opened} + interval '3 days'", "resolution_warn_at": f"{opened} + interval '58 hours'",
-            "resolved_at": f"CASE WHEN {is_open} THEN NULL ELSE {opened} + interval '1 day' END",
-            "assignee_id": assignee, "assigned_at": f"CASE WHEN ({assignee}) IS NULL THEN NULL ELSE {opened} END",
-            "version": "3", "contact_attempts": f"CASE WHEN {is_open} THEN 0 ELSE 1 END",
-        }))  # fmt: skip
+        cursor.execute(
+            _insert_select(
+                Case,
+                f"generate_series(0, {total - 1})",
+                {
+                    "id": "i + 1",
+                    "review_id": "i + 1",
+                    "shop_id": shop,
+                    "platform": f"{platform_of}[(i % {SHOPS}) + 1]",
+                    "status": status,
+                    "issue_type_id": f"{issues}[(i % {len(issue_ids)}) + 1]",
+                    "handling_role": "'agent'",
+                    "escalation_role": "'supervisor'",
+                    "sla_tier_name": "'标准(24小时)'",
+                    "warn_at_percent": "80",
+                    "customer_tier": "'ordinary'",
+                    "opened_at": opened,
+                    "updated_at": opened,
+                    "first_response_due_at": f"{opened} + {span}",
+                    "first_response_warn_at": f"{opened} + {span} * 0.8",
+                    "first_responded_at": f"CASE WHEN {is_open} AND i % 5 = 0 THEN NULL ELSE {opened} + {span} * 0.5 END",
+                    "resolution_due_at": f"{opened} + interval '3 days'",
+                    "resolution_warn_at": f"{opened} + interval '58 hours'",
+                    "resolved_at": f"CASE WHEN {is_open} THEN NULL ELSE {opened} + interval '1 day' END",
+                    "assignee_id": assignee,
+                    "assigned_at": f"CASE WHEN ({assignee}) IS NULL THEN NULL ELSE {opened} END",
+                    "version": "3",
+                    "contact_attempts": f"CASE WHEN {is_open} THEN 0 ELSE 1 END",
+                },
+            )
+        )
         cases_s = time.perf_counter() - t
         # Follow-ups: three per case resolved in the last 30 days (done when past), a few open and due.
         recent = "(SELECT id, assignee_id, resolved_at FROM cases_case WHERE resolved_at > now() - interval '30 days') AS c"
@@ -216,7 +262,7 @@ def generate(total: int) -> dict:
                     "THEN c.resolved_at + (i + 1) * interval '7 days' END",
                     "done_by_id": "CASE WHEN c.resolved_at + (i + 1) * interval '7 days' < now() AND c.id % 50 <> 0 THEN c.assignee_id END",
                 },
-            )  # fmt: skip
+            )
         )
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('cases_review', 'id'), {total})")
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('cases_case', 'id'), {total})")
@@ -232,10 +278,18 @@ def generate(total: int) -> dict:
 
     now = timezone.now()
     CaseEvent.objects.bulk_create(
-        CaseEvent(case=long_case, actor=measured, action="record_contact", from_status="in_progress", to_status="waiting_buyer",
-                  version=n + 1, payload={"note": f"第{n}次联系"}, at=now - dt.timedelta(minutes=400 - n))
+        CaseEvent(
+            case=long_case,
+            actor=measured,
+            action="record_contact",
+            from_status="in_progress",
+            to_status="waiting_buyer",
+            version=n + 1,
+            payload={"note": f"第{n}次联系"},
+            at=now - dt.timedelta(minutes=400 - n),
+        )
         for n in range(200)
-    )  # fmt: skip
+    )
     return {
         "agent": measured,
         "supervisor": supervisor,
@@ -286,7 +340,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--reuse", action="store_true", help="keep an earlier run's scratch database and data")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep an earlier run's scratch database and data"
+    )
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
@@ -305,6 +361,7 @@ def main() -> int:
     from django.conf import settings
     from django.core.management import call_command
     from django.test import Client
+
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     call_command("migrate", verbosity=0)
     actors = reused() if reusing else None
@@ -320,13 +377,17 @@ def main() -> int:
         call_command("seed_policies", verbosity=0)
         t = time.perf_counter()
         actors = generate(args.cases)
-        print(f"generated {args.cases:,} reviews + cases in {time.perf_counter() - t:.1f}s "
-              f"(reviews {actors['reviews_s']:.1f}s, cases {actors['cases_s']:.1f}s)")  # fmt: skip
+        print(
+            f"generated {args.cases:,} reviews + cases in {time.perf_counter() - t:.1f}s "
+            f"(reviews {actors['reviews_s']:.1f}s, cases {actors['cases_s']:.1f}s)"
+        )
 
     from cases.models import Case, FollowUpTask
 
-    print(f"open cases: {Case.objects.filter(resolved_at__isnull=True).count():,}; "
-          f"follow-up tasks: {FollowUpTask.objects.count():,}")  # fmt: skip
+    print(
+        f"open cases: {Case.objects.filter(resolved_at__isnull=True).count():,}; "
+        f"follow-up tasks: {FollowUpTask.objects.count():,}"
+    )
     agent_client, supervisor_client = Client(), Client()
     agent_client.force_login(actors["agent"])
     supervisor_client.force_login(actors["supervisor"])
@@ -352,10 +413,14 @@ def main() -> int:
         ("agent: case page, 200-event timeline", agent_client, f"/cases/{actors['long_case'].pk}/", None, 15),
     ]
     print()
-    print(f"load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores "
-          f"(1 / 5 / 15 min): other processes stretch the wall clock, not the CPU columns")  # fmt: skip
+    print(
+        f"load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores "
+        f"(1 / 5 / 15 min): other processes stretch the wall clock, not the CPU columns"
+    )
     print()
-    print(f"{'page':<40}{'rows':>5}{'p50 ms':>8}{'p95 ms':>8}{'−floor':>8}{'py cpu':>8}{'db cpu':>8}{'queries':>8}   target")
+    print(
+        f"{'page':<40}{'rows':>5}{'p50 ms':>8}{'p95 ms':>8}{'−floor':>8}{'py cpu':>8}{'db cpu':>8}{'queries':>8}   target"
+    )
     floor_p50 = None
     for label, client, url, p95_target, query_target in pages:
         timings, queries, rows, python_ms, db_ms = measure(client, url, args.requests)
@@ -365,10 +430,14 @@ def main() -> int:
         if p95_target is not None:
             verdicts.insert(0, f"p95 ≤ {p95_target:.0f} ms {'OK' if p95 <= p95_target else 'MISSED'}")
         db = f"{db_ms:>8.1f}" if db_ms is not None else f"{'?':>8}"
-        print(f"{label:<40}{rows:>5}{p50:>8.1f}{p95:>8.1f}{p50 - floor_p50:>8.1f}{python_ms:>8.1f}{db}{queries:>8}"
-              f"   {'; '.join(verdicts)}")  # fmt: skip
+        print(
+            f"{label:<40}{rows:>5}{p50:>8.1f}{p95:>8.1f}{p50 - floor_p50:>8.1f}{python_ms:>8.1f}{db}{queries:>8}"
+            f"   {'; '.join(verdicts)}"
+        )
     print()
-    print("p50/p95: wall time per request in process (django.test.Client: routing, session, middleware, view,")
+    print(
+        "p50/p95: wall time per request in process (django.test.Client: routing, session, middleware, view,"
+    )
     print("template); −floor: p50 above the floor view's; py cpu / db cpu: mean CPU per request of this")
     print("process and of its PostgreSQL backend (/proc), i.e. the request's cost on an idle core.")
     return 0

@@ -109,28 +109,50 @@ def main() -> int:
 
     t = time.perf_counter()
     with transaction.atomic():
-        insert_series(Review, args.cases, {
-            "platform": "'taobao'", "shop_id": str(shop.pk), "external_id": "'b' || g", "fingerprint": "md5(g::text)",
-            "rating": "1 + mod(g, 3)", "rating_text": "'差评'", "content": "'物流太慢，质量一般'", "buyer_nick": "'买家' || mod(g, 5000)",
-            "reviewed_at": "now() - g * interval '30 seconds'", "received_at": "now() - g * interval '30 seconds'",
-            "created_at": "now()", "updated_at": "now()", "source": "'file'",
-        })  # fmt: skip
+        insert_series(
+            Review,
+            args.cases,
+            {
+                "platform": "'taobao'",
+                "shop_id": str(shop.pk),
+                "external_id": "'b' || g",
+                "fingerprint": "md5(g::text)",
+                "rating": "1 + mod(g, 3)",
+                "rating_text": "'差评'",
+                "content": "'物流太慢，质量一般'",
+                "buyer_nick": "'买家' || mod(g, 5000)",
+                "reviewed_at": "now() - g * interval '30 seconds'",
+                "received_at": "now() - g * interval '30 seconds'",
+                "created_at": "now()",
+                "updated_at": "now()",
+                "source": "'file'",
+            },
+        )
         first_review = Review.objects.order_by("pk").values_list("pk", flat=True).first()
         open_if = f"mod(g, {args.open_share}) = 0"
-        insert_series(Case, args.cases, {
-            "review_id": f"{first_review} + g - 1", "shop_id": str(shop.pk), "platform": "'taobao'",
-            "status": f"CASE WHEN {open_if} THEN 'assigned' ELSE 'closed' END",
-            "assignee_id": f"CASE WHEN {open_if} THEN {agent.pk} END",
-            "handling_role": "'agent'", "escalation_role": "'supervisor'", "sla_tier_name": "'其他(24小时)'",
-            "opened_at": "now() - g * interval '30 seconds'", "updated_at": "now()",
-            # open: every clock in the future (1 h … 17 h ahead); closed: stale times in the past.
-            "first_response_warn_at": f"CASE WHEN {open_if} THEN now() + interval '1 hour' + mod(g, 1000) * interval '1 minute' "
-                                      "ELSE now() - interval '2 days' END",
-            "first_response_due_at": f"CASE WHEN {open_if} THEN now() + interval '2 hours' + mod(g, 1000) * interval '1 minute' "
-                                     "ELSE now() - interval '1 day' END",
-            "sla_next_check_at": f"CASE WHEN {open_if} THEN now() + interval '1 hour' + mod(g, 1000) * interval '1 minute' "
-                                 "ELSE now() - interval '2 days' END",
-        })  # fmt: skip
+        insert_series(
+            Case,
+            args.cases,
+            {
+                "review_id": f"{first_review} + g - 1",
+                "shop_id": str(shop.pk),
+                "platform": "'taobao'",
+                "status": f"CASE WHEN {open_if} THEN 'assigned' ELSE 'closed' END",
+                "assignee_id": f"CASE WHEN {open_if} THEN {agent.pk} END",
+                "handling_role": "'agent'",
+                "escalation_role": "'supervisor'",
+                "sla_tier_name": "'其他(24小时)'",
+                "opened_at": "now() - g * interval '30 seconds'",
+                "updated_at": "now()",
+                # open: every clock in the future (1 h … 17 h ahead); closed: stale times in the past.
+                "first_response_warn_at": f"CASE WHEN {open_if} THEN now() + interval '1 hour' + mod(g, 1000) * interval '1 minute' "
+                "ELSE now() - interval '2 days' END",
+                "first_response_due_at": f"CASE WHEN {open_if} THEN now() + interval '2 hours' + mod(g, 1000) * interval '1 minute' "
+                "ELSE now() - interval '1 day' END",
+                "sla_next_check_at": f"CASE WHEN {open_if} THEN now() + interval '1 hour' + mod(g, 1000) * interval '1 minute' "
+                "ELSE now() - interval '2 days' END",
+            },
+        )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE cases_review; ANALYZE cases_case;")
     fill_s = time.perf_counter() - t
@@ -160,23 +182,34 @@ def main() -> int:
     # --- 0 / 100 / 1000 due -----------------------------------------------------------------------
     rows = [("0", *timed_sweep(now))]
     for due in (100, 1000):
-        ids = list(Case.objects.filter(status__in=OPEN_STATUSES, first_response_warn_at__gt=now).order_by("pk").values_list("pk", flat=True)[:due])
+        ids = list(
+            Case.objects.filter(status__in=OPEN_STATUSES, first_response_warn_at__gt=now)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:due]
+        )
         Case.objects.filter(pk__in=ids).update(
-            first_response_warn_at=now - dt.timedelta(minutes=1), sla_next_check_at=now - dt.timedelta(minutes=1)
+            first_response_warn_at=now - dt.timedelta(minutes=1),
+            sla_next_check_at=now - dt.timedelta(minutes=1),
         )
         rows.append((str(due), *timed_sweep(now)))
         after_ms, after = timed_sweep(now)
         assert after.checked == 0
     print()
     print(f"{'measure':<52}{'figure':>12}   target / reference")
-    print(f"{'sweep, nothing due (median of 7)':<52}{statistics.median(idle_ms):>9.1f} ms   ≤ 250 ms "
-          f"{'OK' if max(idle_ms) <= 250 else 'MISSED'} (max {max(idle_ms):.1f} ms)")  # fmt: skip
+    print(
+        f"{'sweep, nothing due (median of 7)':<52}{statistics.median(idle_ms):>9.1f} ms   ≤ 250 ms "
+        f"{'OK' if max(idle_ms) <= 250 else 'MISSED'} (max {max(idle_ms):.1f} ms)"
+    )
     for label, ms, result in rows:
-        print(f"{'sweep, ' + label + ' due':<52}{ms:>9.1f} ms   checked={result.checked} warnings={result.warnings} "
-              f"notifications={result.notifications} batches={result.batches}")  # fmt: skip
+        print(
+            f"{'sweep, ' + label + ' due':<52}{ms:>9.1f} ms   checked={result.checked} warnings={result.warnings} "
+            f"notifications={result.notifications} batches={result.batches}"
+        )
     per_case = [(ms - rows[0][1]) / int(label) for label, ms, _r in rows[1:]]
     print(f"{'marginal cost per due case (100 / 1000)':<52}{per_case[0]:>9.2f} / {per_case[1]:.2f} ms")
-    print(f"{'notifications / SLA events stored':<52}{Notification.objects.count():>12} / {SlaEvent.objects.count()}")
+    print(
+        f"{'notifications / SLA events stored':<52}{Notification.objects.count():>12} / {SlaEvent.objects.count()}"
+    )
     print()
     print("EXPLAIN ANALYZE of the due-case query (nothing due):")
     for line in plan:

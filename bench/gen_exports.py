@@ -20,21 +20,66 @@ import random
 import sys
 
 TAOBAO_HEADERS = [
-    "订单编号", "子订单编号", "宝贝名称", "商品ID", "商品属性/SKU", "评价等级", "评价内容", "评价时间",
-    "买家昵称", "实付金额", "运费", "物流公司", "追评内容", "追评时间",
-]  # fmt: skip
+    "订单编号",
+    "子订单编号",
+    "宝贝名称",
+    "商品ID",
+    "商品属性/SKU",
+    "评价等级",
+    "评价内容",
+    "评价时间",
+    "买家昵称",
+    "实付金额",
+    "运费",
+    "物流公司",
+    "追评内容",
+    "追评时间",
+]
 DOUYIN_HEADERS = [
-    "评价日期", "订单ID", "商品ID", "商品名称", "商品规格", "商品评价得分", "评价内容", "用户昵称",
-    "追评内容", "追评时间", "商家是否回复", "回复内容",
-]  # fmt: skip
+    "评价日期",
+    "订单ID",
+    "商品ID",
+    "商品名称",
+    "商品规格",
+    "商品评价得分",
+    "评价内容",
+    "用户昵称",
+    "追评内容",
+    "追评时间",
+    "商家是否回复",
+    "回复内容",
+]
 
 TEXTS = {
-    "logistics": ["快递太慢了，一个星期才到", "物流信息三天不更新，催了也没用", "外包装破损，东西压坏了", "快递员态度差还不送上门", "发货太慢，说好48小时发货结果拖了五天"],
-    "quality": ["质量太差，用了两天就坏了", "做工粗糙，线头很多", "有异味，洗了还是很臭", "尺寸和描述不符，质量一般", "开线了，起球严重"],
+    "logistics": [
+        "快递太慢了，一个星期才到",
+        "物流信息三天不更新，催了也没用",
+        "外包装破损，东西压坏了",
+        "快递员态度差还不送上门",
+        "发货太慢，说好48小时发货结果拖了五天",
+    ],
+    "quality": [
+        "质量太差，用了两天就坏了",
+        "做工粗糙，线头很多",
+        "有异味，洗了还是很臭",
+        "尺寸和描述不符，质量一般",
+        "开线了，起球严重",
+    ],
     "service": ["客服态度很差，爱答不理", "问客服半天不回复", "客服回复敷衍，解决不了问题"],
     "misunderstanding": ["不会用，说明书看不懂", "颜色和图片有色差，和想象的不一样", "尺码偏小，穿不上"],
-    "malicious": ["不给返现就差评，加微信给红包我就删评", "给我返现50元我就改好评", "同行看了都说垃圾，大家别买"],
-    "good": ["很好用，物流也快，好评", "质量不错，性价比高", "包装很好，客服热情，下次还来", "东西收到了，和描述一致", "宝贝很好，已经回购第三次了", "此用户没有填写评价。"],
+    "malicious": [
+        "不给返现就差评，加微信给红包我就删评",
+        "给我返现50元我就改好评",
+        "同行看了都说垃圾，大家别买",
+    ],
+    "good": [
+        "很好用，物流也快，好评",
+        "质量不错，性价比高",
+        "包装很好，客服热情，下次还来",
+        "东西收到了，和描述一致",
+        "宝贝很好，已经回购第三次了",
+        "此用户没有填写评价。",
+    ],
     "good_watch": ["东西还行，不过之前投诉过一次物流", "还可以吧，差评是不至于"],
 }
 ITEMS = [
@@ -46,7 +91,15 @@ ITEMS = [
     ("无线蓝牙降噪耳机", "640012345683", ["颜色:白色", "颜色:黑色"], "159.00"),
 ]
 COURIERS = ["中通快递", "圆通速递", "韵达快递", "申通快递", "顺丰速运", "极兔速递", "邮政EMS"]
-KINDS = ["good"] * 60 + ["good_watch"] * 2 + ["logistics"] * 12 + ["quality"] * 12 + ["service"] * 5 + ["misunderstanding"] * 7 + ["malicious"] * 2
+KINDS = (
+    ["good"] * 60
+    + ["good_watch"] * 2
+    + ["logistics"] * 12
+    + ["quality"] * 12
+    + ["service"] * 5
+    + ["misunderstanding"] * 7
+    + ["malicious"] * 2
+)
 
 
 def _level(kind: str, rng: random.Random) -> int:
@@ -64,14 +117,29 @@ def reviews(n: int, *, seed: int = 7, start: dt.datetime | None = None) -> list[
     for i in range(n):
         kind = KINDS[rng.randrange(len(KINDS))]
         title, item_id, skus, price = ITEMS[rng.randrange(len(ITEMS))]
-        nick = repeaters[rng.randrange(20)] if kind == "malicious" else f"{rng.choice('tbjxqwzmlhyc')}**{rng.randrange(10**6):06d}"
-        out.append({
-            "order": f"{3100000000000000 + i * 7}", "sub": f"{3100000000000000 + i * 7}01", "title": title,
-            "item_id": item_id, "sku": skus[rng.randrange(len(skus))], "rating": _level(kind, rng),
-            "text": rng.choice(TEXTS[kind]), "at": start + dt.timedelta(seconds=i * 13 + rng.randrange(10)),
-            "nick": nick, "amount": price, "fee": rng.choice(["0.00", "0.00", "8.00", "12.00"]),
-            "courier": rng.choice(COURIERS), "append": "", "append_at": None,
-        })  # fmt: skip
+        nick = (
+            repeaters[rng.randrange(20)]
+            if kind == "malicious"
+            else f"{rng.choice('tbjxqwzmlhyc')}**{rng.randrange(10**6):06d}"
+        )
+        out.append(
+            {
+                "order": f"{3100000000000000 + i * 7}",
+                "sub": f"{3100000000000000 + i * 7}01",
+                "title": title,
+                "item_id": item_id,
+                "sku": skus[rng.randrange(len(skus))],
+                "rating": _level(kind, rng),
+                "text": rng.choice(TEXTS[kind]),
+                "at": start + dt.timedelta(seconds=i * 13 + rng.randrange(10)),
+                "nick": nick,
+                "amount": price,
+                "fee": rng.choice(["0.00", "0.00", "8.00", "12.00"]),
+                "courier": rng.choice(COURIERS),
+                "append": "",
+                "append_at": None,
+            }
+        )
     return out
 
 
@@ -87,7 +155,10 @@ def revise(records: list[dict], *, seed: int = 11, share: float = 0.05) -> list[
         elif r["rating"] >= 4 and roll < share / 5:
             r["rating"] = 1
         elif roll < share * 3:
-            r["append"], r["append_at"] = "用了一周，追评一下：" + rng.choice(TEXTS["quality"] + TEXTS["good"]), r["at"] + dt.timedelta(days=7)
+            r["append"], r["append_at"] = (
+                "用了一周，追评一下：" + rng.choice(TEXTS["quality"] + TEXTS["good"]),
+                r["at"] + dt.timedelta(days=7),
+            )
         out.append(r)
     return out
 
@@ -96,14 +167,39 @@ LEVEL = {5: "好评", 4: "好评", 3: "中评", 2: "差评", 1: "差评"}
 
 
 def taobao_row(r: dict) -> list:
-    return [r["order"], r["sub"], r["title"], r["item_id"], r["sku"], LEVEL[r["rating"]], r["text"],
-            r["at"].strftime("%Y-%m-%d %H:%M:%S"), r["nick"], f"￥{r['amount']}", r["fee"], r["courier"], r["append"],
-            r["append_at"].strftime("%Y-%m-%d %H:%M:%S") if r["append_at"] else ""]  # fmt: skip
+    return [
+        r["order"],
+        r["sub"],
+        r["title"],
+        r["item_id"],
+        r["sku"],
+        LEVEL[r["rating"]],
+        r["text"],
+        r["at"].strftime("%Y-%m-%d %H:%M:%S"),
+        r["nick"],
+        f"￥{r['amount']}",
+        r["fee"],
+        r["courier"],
+        r["append"],
+        r["append_at"].strftime("%Y-%m-%d %H:%M:%S") if r["append_at"] else "",
+    ]
 
 
 def douyin_row(r: dict) -> list:
-    return [r["at"].strftime("%Y/%m/%d %H:%M"), r["order"], r["item_id"], r["title"], r["sku"], r["rating"], r["text"],
-            r["nick"], r["append"], r["append_at"].strftime("%Y/%m/%d %H:%M") if r["append_at"] else "", "否", ""]  # fmt: skip
+    return [
+        r["at"].strftime("%Y/%m/%d %H:%M"),
+        r["order"],
+        r["item_id"],
+        r["title"],
+        r["sku"],
+        r["rating"],
+        r["text"],
+        r["nick"],
+        r["append"],
+        r["append_at"].strftime("%Y/%m/%d %H:%M") if r["append_at"] else "",
+        "否",
+        "",
+    ]
 
 
 def spoil(rows: list[list], count: int, *, seed: int = 3) -> list[int]:
@@ -148,7 +244,9 @@ def main(argv=None) -> int:
     parser.add_argument("--revise", help="also write the later export (changed ratings, appends) here")
     args = parser.parse_args(argv)
     records = reviews(args.rows, seed=args.seed)
-    headers, layout = (TAOBAO_HEADERS, taobao_row) if args.platform == "taobao" else (DOUYIN_HEADERS, douyin_row)
+    headers, layout = (
+        (TAOBAO_HEADERS, taobao_row) if args.platform == "taobao" else (DOUYIN_HEADERS, douyin_row)
+    )
     batches = [(args.path, records)] + ([(args.revise, revise(records))] if args.revise else [])
     for path, batch in batches:
         rows = [layout(r) for r in batch]

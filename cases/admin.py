@@ -21,17 +21,56 @@ from reviewdesk.roles import works_cases
 # The buyer's phone and address show masked (the unmasked values are read only through the case
 # page's reveal, which is recorded).
 REVIEW_FIELDSETS = [
-    (None, {
-        "fields": ["shop", "platform", "external_id", "order_no", "sub_order_no", "item_id", "item_title", "sku"],
-        "description": _("评价、评分、追评、时间、订单和商品信息都是平台数据，这里只读，不能新增或修改。"
-                         "需要更正时，请重新导入平台导出文件(或由接入令牌重新提交)：系统会记录修改并按规则处理。"),
-    }),
-    (_("评价"), {"fields": ["rating", "rating_text", "content", "reviewed_at", "appended_content", "appended_at",
-                            "seller_replied", "reply_content"]}),
-    (_("买家与订单"), {"fields": ["buyer_nick", "buyer_ip", "masked_buyer_phone", "masked_buyer_address", "order_amount",
-                                  "shipping_fee", "courier"]}),
+    (
+        None,
+        {
+            "fields": [
+                "shop",
+                "platform",
+                "external_id",
+                "order_no",
+                "sub_order_no",
+                "item_id",
+                "item_title",
+                "sku",
+            ],
+            "description": _(
+                "评价、评分、追评、时间、订单和商品信息都是平台数据，这里只读，不能新增或修改。"
+                "需要更正时，请重新导入平台导出文件(或由接入令牌重新提交)：系统会记录修改并按规则处理。"
+            ),
+        },
+    ),
+    (
+        _("评价"),
+        {
+            "fields": [
+                "rating",
+                "rating_text",
+                "content",
+                "reviewed_at",
+                "appended_content",
+                "appended_at",
+                "seller_replied",
+                "reply_content",
+            ]
+        },
+    ),
+    (
+        _("买家与订单"),
+        {
+            "fields": [
+                "buyer_nick",
+                "buyer_ip",
+                "masked_buyer_phone",
+                "masked_buyer_address",
+                "order_amount",
+                "shipping_fee",
+                "courier",
+            ]
+        },
+    ),
     (_("来源"), {"fields": ["source", "received_at", "last_batch", "updated_at"]}),
-]  # fmt: skip
+]
 
 
 # How the intake models reach a shop (reviewdesk.access; the rest have a ``shop`` field and need
@@ -45,7 +84,17 @@ class RevisionInline(ScopedTabularInline):
     model = ReviewRevision
     extra = 0
     can_delete = False
-    fields = ["at", "source", "rating_before", "rating_after", "changed_fields", "masked_before", "masked_after", "by", "batch"]
+    fields = [
+        "at",
+        "source",
+        "rating_before",
+        "rating_after",
+        "changed_fields",
+        "masked_before",
+        "masked_after",
+        "by",
+        "batch",
+    ]
     readonly_fields = fields
 
     @admin.display(description=_("修改前"))
@@ -68,7 +117,16 @@ class ReviewAdmin(ScopedModelAdmin):
     """Reviews as the platform sent them, read-only for everyone (the superuser too), with their
     revisions; corrections come through a new import."""
 
-    list_display = ["external_id", "shop", "rating", "rating_text", "buyer_nick", "item_title", "reviewed_at", "source"]
+    list_display = [
+        "external_id",
+        "shop",
+        "rating",
+        "rating_text",
+        "buyer_nick",
+        "item_title",
+        "reviewed_at",
+        "source",
+    ]
     list_filter = ["platform", "shop", "rating", "source"]
     # No free text (a phone typed into the item title would be found digit by digit): reviewdesk.admin_pii.
     search_fields = ["external_id", "order_no", "sub_order_no", "buyer_nick", "item_id"]
@@ -99,8 +157,28 @@ class ReviewAdmin(ScopedModelAdmin):
 
 @admin.register(Case)
 class CaseAdmin(ScopedModelAdmin):
-    list_display = ["id", "shop", "issue_type", "status", "is_malicious", "assignee", "first_response_due_at", "sla_tier_name", "conversion_candidate_at", "opened_at"]  # fmt: skip
-    list_filter = ["status", "platform", "shop", "issue_type", "is_malicious", "handling_role", ("conversion_candidate_at", admin.EmptyFieldListFilter), ("rating_worsened_at", admin.EmptyFieldListFilter)]  # fmt: skip
+    list_display = [
+        "id",
+        "shop",
+        "issue_type",
+        "status",
+        "is_malicious",
+        "assignee",
+        "first_response_due_at",
+        "sla_tier_name",
+        "conversion_candidate_at",
+        "opened_at",
+    ]
+    list_filter = [
+        "status",
+        "platform",
+        "shop",
+        "issue_type",
+        "is_malicious",
+        "handling_role",
+        ("conversion_candidate_at", admin.EmptyFieldListFilter),
+        ("rating_worsened_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["review__external_id", "review__order_no", "review__buyer_nick"]
     list_select_related = ["shop", "issue_type", "assignee"]
     date_hierarchy = "opened_at"
@@ -111,7 +189,11 @@ class CaseAdmin(ScopedModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         """Everything: a case moves through the workflow's services only (its windows, e.g. whether a
         revision is still allowed, decide what a conversion pays)."""
-        return [*(f.name for f in Case._meta.fields if f.name not in self.exclude), "decision_shown", "policy_refs_shown"]
+        return [
+            *(f.name for f in Case._meta.fields if f.name not in self.exclude),
+            "decision_shown",
+            "policy_refs_shown",
+        ]
 
     @admin.display(description=_("引擎决定"))
     def decision_shown(self, obj):
@@ -130,7 +212,9 @@ class CaseAdmin(ScopedModelAdmin):
 
 def _json_block(value) -> str:
     """A JSON value as the admin showed the old JSON columns: indented, in a <pre>, escaped."""
-    return format_html('<pre style="white-space: pre-wrap">{}</pre>', json.dumps(value, ensure_ascii=False, indent=2))
+    return format_html(
+        '<pre style="white-space: pre-wrap">{}</pre>', json.dumps(value, ensure_ascii=False, indent=2)
+    )
 
 
 @admin.register(Buyer)
@@ -152,13 +236,28 @@ class ImportMappingAdmin(GlobalPolicyAdminMixin, admin.ModelAdmin):
 
     list_display = ["name", "code", "platforms", "priority", "active", "updated_at"]
     list_filter = ["active"]
-    fieldsets = [(None, {"fields": ["code", "name", "platforms", "priority", "active"], "description": MAPPING_HELP}),
-                 (_("列与取值"), {"fields": ["columns", "required_fields", "rating_map", "id_fields"]})]  # fmt: skip
+    fieldsets = [
+        (None, {"fields": ["code", "name", "platforms", "priority", "active"], "description": MAPPING_HELP}),
+        (_("列与取值"), {"fields": ["columns", "required_fields", "rating_map", "id_fields"]}),
+    ]
 
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ScopedModelAdmin):
-    list_display = ["created_at", "shop", "source", "file_name", "status", "row_count", "created_count", "updated_count", "unchanged_count", "cases_opened", "error_count", "created_by"]  # fmt: skip
+    list_display = [
+        "created_at",
+        "shop",
+        "source",
+        "file_name",
+        "status",
+        "row_count",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "cases_opened",
+        "error_count",
+        "created_by",
+    ]
     list_filter = ["status", "source", "shop"]
     search_fields = ["file_name", "sha256"]
 

@@ -38,9 +38,12 @@ class NotificationChannelForm(forms.ModelForm):
 
     webhook_url = forms.CharField(label=_("机器人Webhook地址"), max_length=500, required=False)
     secret = forms.CharField(
-        label=_("签名密钥"), max_length=128, required=False, strip=True,
+        label=_("签名密钥"),
+        max_length=128,
+        required=False,
+        strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-    )  # fmt: skip
+    )
     clear_secret = forms.BooleanField(label=_("清除签名密钥"), required=False)
 
     class Meta:
@@ -151,8 +154,21 @@ class DeliveryAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "kind", "shop"]
     list_select_related = ["shop", "channel"]
     date_hierarchy = "created_at"
-    readonly_fields = ["channel", "shop", "case", "kind", "dedupe_key", "message", "status", "attempts",
-                       "next_attempt_at", "last_error", "last_status_code", "sent_at", "created_at"]  # fmt: skip
+    readonly_fields = [
+        "channel",
+        "shop",
+        "case",
+        "kind",
+        "dedupe_key",
+        "message",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "last_status_code",
+        "sent_at",
+        "created_at",
+    ]
     fields = readonly_fields
 
     def has_add_permission(self, request):

@@ -48,10 +48,14 @@ def grantable_shops(requester):
 
 class ApiTokenForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
-        label=_("权限范围"), choices=TokenScope.choices, widget=forms.CheckboxSelectMultiple,
-        help_text=_("intake：提交评价；cases:read：读取案件；cases:act：处理案件(含准备动作、上传证据、查看买家联系方式)。"
-                    "集成账号的令牌只能有 intake。"),
-    )  # fmt: skip
+        label=_("权限范围"),
+        choices=TokenScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "intake：提交评价；cases:read：读取案件；cases:act：处理案件(含准备动作、上传证据、查看买家联系方式)。"
+            "集成账号的令牌只能有 intake。"
+        ),
+    )
 
     class Meta:
         model = ApiToken
@@ -75,16 +79,20 @@ class ApiTokenForm(forms.ModelForm):
             member_of = set(owner.memberships.values_list("shop_id", flat=True))
             outside = [shop.code for shop in shops if shop.pk not in member_of]
             if outside:
-                self.add_error("shops", _("令牌所属用户不是这些店铺的成员：%(shops)s。") % {"shops": "、".join(outside)})
+                self.add_error(
+                    "shops", _("令牌所属用户不是这些店铺的成员：%(shops)s。") % {"shops": "、".join(outside)}
+                )
         return data
 
 
 class IntegrationAccountForm(forms.Form):
     username = forms.RegexField(
-        label=_("账号名"), max_length=150, regex=r"^[\w.@+-]+$",
+        label=_("账号名"),
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
         help_text=_("例如 sync-tb-main。只能包含字母、数字和 @/./+/-/_。"),
         error_messages={"invalid": _("账号名只能包含字母、数字和 @/./+/-/_。")},
-    )  # fmt: skip
+    )
     display_name = forms.CharField(label=_("名称"), max_length=64, required=False)
     shops = forms.ModelMultipleChoiceField(label=_("店铺"), queryset=Shop.objects.none())
 
@@ -101,8 +109,19 @@ class IntegrationAccountForm(forms.Form):
 
 class ApiTokenAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
     form = ApiTokenForm
-    list_display = ["name", "prefix", "user", "scope_list", "shop_list", "created_by", "created_at", "last_used_at",
-                    "revoked_at", "revoked_by", "revoke_link"]  # fmt: skip
+    list_display = [
+        "name",
+        "prefix",
+        "user",
+        "scope_list",
+        "shop_list",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+        "revoke_link",
+    ]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user", "created_by", "revoked_by"]
     filter_horizontal = ["shops"]
@@ -145,7 +164,9 @@ class ApiTokenAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("权限范围"))
     def scope_list(self, token):
-        return "、".join(str(TokenScope(s).label) for s in token.scopes or () if s in TokenScope.values) or "—"
+        return (
+            "、".join(str(TokenScope(s).label) for s in token.scopes or () if s in TokenScope.values) or "—"
+        )
 
     @admin.display(description=_("店铺"))
     def shop_list(self, token):
@@ -206,9 +227,12 @@ class ApiTokenAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         extra = [
-            path("integration-account/add/", self.admin_site.admin_view(self.integration_account_view),
-                 name="cases_apitoken_integration_account"),
-        ]  # fmt: skip
+            path(
+                "integration-account/add/",
+                self.admin_site.admin_view(self.integration_account_view),
+                name="cases_apitoken_integration_account",
+            ),
+        ]
         return extra + super().get_urls()
 
     def integration_account_view(self, request):
@@ -219,20 +243,27 @@ class ApiTokenAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
         form = IntegrationAccountForm(request.POST or None, requester=request.user)
         if request.method == "POST" and form.is_valid():
             with transaction.atomic():
-                account = User(username=form.cleaned_data["username"], display_name=form.cleaned_data["display_name"],
-                               is_integration=True)  # fmt: skip
+                account = User(
+                    username=form.cleaned_data["username"],
+                    display_name=form.cleaned_data["display_name"],
+                    is_integration=True,
+                )
                 account.set_unusable_password()
                 account.save()
                 ShopMembership.objects.bulk_create(
                     ShopMembership(shop=shop, user=account) for shop in form.cleaned_data["shops"]
                 )
                 self.log_addition(request, account, [{"added": {}}])
-            messages.success(request, _("已创建集成账号“%(name)s”，请为它创建令牌。") % {"name": account.username})
+            messages.success(
+                request, _("已创建集成账号“%(name)s”，请为它创建令牌。") % {"name": account.username}
+            )
             return HttpResponseRedirect(f"{reverse('admin:cases_apitoken_add')}?user={account.pk}")
         context = {
-            **self.admin_site.each_context(request), "opts": self.opts, "form": form,
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
             "title": _("新建集成账号"),
-        }  # fmt: skip
+        }
         return TemplateResponse(request, "admin/cases/apitoken/integration_account.html", context)
 
 

@@ -20,20 +20,49 @@ class CasesConfig(AppConfig):
 
         nav_links.register(nav_links_for)
         rule_case_links.register(_rule_case_link)
-        viewing = ["cases.view_review", "cases.view_reviewrevision", "cases.view_case", "cases.view_importbatch"]
-        extend_role_permissions({
-            Role.AGENT: ["cases.view_review", "cases.view_case"],
-            Role.SUPERVISOR: viewing + ["cases.add_review", "cases.change_review", "cases.view_buyer", "cases.reveal_buyer_contact"],
-            Role.LEGAL: ["cases.view_review", "cases.view_case", "cases.view_buyer", "cases.reveal_buyer_contact"],
-            Role.MANAGER: viewing + [
-                "cases.add_review", "cases.change_review", "cases.view_buyer", "cases.reveal_buyer_contact",
-                "cases.view_importmapping", "cases.add_importmapping", "cases.change_importmapping",
-                "cases.view_apitoken", "cases.add_apitoken", "cases.change_apitoken",
-                # The robots and mail channels of his shops (cases.admin_notifications), and what they sent.
-                "cases.view_notificationchannel", "cases.add_notificationchannel",
-                "cases.change_notificationchannel", "cases.delete_notificationchannel", "cases.view_delivery",
-            ],
-        })  # fmt: skip
+        viewing = [
+            "cases.view_review",
+            "cases.view_reviewrevision",
+            "cases.view_case",
+            "cases.view_importbatch",
+        ]
+        extend_role_permissions(
+            {
+                Role.AGENT: ["cases.view_review", "cases.view_case"],
+                Role.SUPERVISOR: viewing
+                + [
+                    "cases.add_review",
+                    "cases.change_review",
+                    "cases.view_buyer",
+                    "cases.reveal_buyer_contact",
+                ],
+                Role.LEGAL: [
+                    "cases.view_review",
+                    "cases.view_case",
+                    "cases.view_buyer",
+                    "cases.reveal_buyer_contact",
+                ],
+                Role.MANAGER: viewing
+                + [
+                    "cases.add_review",
+                    "cases.change_review",
+                    "cases.view_buyer",
+                    "cases.reveal_buyer_contact",
+                    "cases.view_importmapping",
+                    "cases.add_importmapping",
+                    "cases.change_importmapping",
+                    "cases.view_apitoken",
+                    "cases.add_apitoken",
+                    "cases.change_apitoken",
+                    # The robots and mail channels of his shops (cases.admin_notifications), and what they sent.
+                    "cases.view_notificationchannel",
+                    "cases.add_notificationchannel",
+                    "cases.change_notificationchannel",
+                    "cases.delete_notificationchannel",
+                    "cases.view_delivery",
+                ],
+            }
+        )
 
 
 def _rule_case_link(model_name: str, rule_id: int):

@@ -43,7 +43,10 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 register_scope(LedgerEntry, Scope(rows=entries_in_shops_q))
 register_scope(PayoutLine, Scope(shop="shop", null=ALL_SHOPS))  # a whole-period line spans every shop
 register_scope(WithheldAward, Scope(rows=withheld_in_shops_q))
-register_scope(Dispute, Scope(rows=lambda ids: Q(entry__in=LedgerEntry.objects.filter(entries_in_shops_q(ids)).values("pk"))))
+register_scope(
+    Dispute,
+    Scope(rows=lambda ids: Q(entry__in=LedgerEntry.objects.filter(entries_in_shops_q(ids)).values("pk"))),
+)
 register_scope(Redemption, Scope(user="agent"))
 register_scope(AwardRule, Scope(shop="shop", null=GLOBAL, global_perm="policies.change_global_policy"))
 
@@ -67,8 +70,22 @@ class ReadOnlyAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(AwardRule)
 class AwardRuleAdmin(ScopedHistoryAdmin):
-    list_display = ["code", "name", "event", "amount", "points", "leave_days", "platforms", "shop", "tiers",
-                    "cap_per_period", "effective_from", "effective_until", "active", "version"]  # fmt: skip
+    list_display = [
+        "code",
+        "name",
+        "event",
+        "amount",
+        "points",
+        "leave_days",
+        "platforms",
+        "shop",
+        "tiers",
+        "cap_per_period",
+        "effective_from",
+        "effective_until",
+        "active",
+        "version",
+    ]
     list_filter = ["event", "active"]
     search_fields = ["code", "name"]
     readonly_fields = ["version"]
@@ -137,7 +154,18 @@ class PeriodAdmin(ReadOnlyAdmin):
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "period", "account", "kind", "amount", "rule", "rule_version", "case_ref", "event", "created_at"]
+    list_display = [
+        "pk",
+        "period",
+        "account",
+        "kind",
+        "amount",
+        "rule",
+        "rule_version",
+        "case_ref",
+        "event",
+        "created_at",
+    ]
     list_filter = ["kind", "account__unit", "period", "event"]
     search_fields = ["idempotency_key", "account__user__username", "account__user__employee_code", "note"]
     list_select_related = ["period", "account__user", "rule"]
@@ -145,7 +173,16 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(PayoutLine)
 class PayoutLineAdmin(ReadOnlyAdmin):
-    list_display = ["period", "employee_code", "name", "conversions", "bonus_cny", "points_balance", "leave_days", "total_payable"]
+    list_display = [
+        "period",
+        "employee_code",
+        "name",
+        "conversions",
+        "bonus_cny",
+        "points_balance",
+        "leave_days",
+        "total_payable",
+    ]
     list_filter = ["period"]
 
 

@@ -27,20 +27,51 @@ class IncentivesConfig(AppConfig):
             training_events.register(on_training_event)
         demo_builders.register(build_demo)
         nav_links.register(incentive_links)
-        pre_migrate.connect(drop_cross_table_triggers, sender=self, dispatch_uid="incentives.drop_cross_table_triggers")
+        pre_migrate.connect(
+            drop_cross_table_triggers, sender=self, dispatch_uid="incentives.drop_cross_table_triggers"
+        )
         post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="incentives.ensure_triggers")
-        view = ["incentives.view_period", "incentives.view_ledgerentry", "incentives.view_account",
-                "incentives.view_payoutline", "incentives.view_rewarditem"]  # fmt: skip
-        extend_role_permissions({
-            Role.HR: view + ["incentives.lock_period", "incentives.export_payouts", "incentives.view_dispute",
-                             "incentives.view_redemption", "incentives.view_withheldaward", "incentives.view_awardrule"],
-            Role.MANAGER: view + [
-                f"incentives.{verb}_{model}" for model in ("awardrule", "rewarditem") for verb in ("view", "add", "change")
-            ] + ["incentives.view_dispute", "incentives.change_dispute", "incentives.resolve_dispute",
-                 "incentives.view_redemption", "incentives.change_redemption", "incentives.decide_redemption",
-                 "incentives.view_withheldaward", "incentives.export_payouts", "incentives.view_adjustmentlimit"],
-            # The dispute adjustment caps apply in every shop: the policy owner's, like the other global rules.
-            AdminRole.POLICY_OWNER: ["incentives.view_adjustmentlimit", "incentives.change_adjustmentlimit"],
-            # Agents see their own statement through views that filter to request.user; no model perms.
-            Role.AGENT: [],
-        })  # fmt: skip
+        view = [
+            "incentives.view_period",
+            "incentives.view_ledgerentry",
+            "incentives.view_account",
+            "incentives.view_payoutline",
+            "incentives.view_rewarditem",
+        ]
+        extend_role_permissions(
+            {
+                Role.HR: view
+                + [
+                    "incentives.lock_period",
+                    "incentives.export_payouts",
+                    "incentives.view_dispute",
+                    "incentives.view_redemption",
+                    "incentives.view_withheldaward",
+                    "incentives.view_awardrule",
+                ],
+                Role.MANAGER: view
+                + [
+                    f"incentives.{verb}_{model}"
+                    for model in ("awardrule", "rewarditem")
+                    for verb in ("view", "add", "change")
+                ]
+                + [
+                    "incentives.view_dispute",
+                    "incentives.change_dispute",
+                    "incentives.resolve_dispute",
+                    "incentives.view_redemption",
+                    "incentives.change_redemption",
+                    "incentives.decide_redemption",
+                    "incentives.view_withheldaward",
+                    "incentives.export_payouts",
+                    "incentives.view_adjustmentlimit",
+                ],
+                # The dispute adjustment caps apply in every shop: the policy owner's, like the other global rules.
+                AdminRole.POLICY_OWNER: [
+                    "incentives.view_adjustmentlimit",
+                    "incentives.change_adjustmentlimit",
+                ],
+                # Agents see their own statement through views that filter to request.user; no model perms.
+                Role.AGENT: [],
+            }
+        )

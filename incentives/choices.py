@@ -37,7 +37,10 @@ class AwardEvent(models.TextChoices):
 
 class DisputeStatus(models.TextChoices):
     OPEN = "open", _("待处理")
-    AWAITING_SECOND = "awaiting", _("待复核")  # an adjustment above the threshold, waiting for a second approver
+    AWAITING_SECOND = (
+        "awaiting",
+        _("待复核"),
+    )  # an adjustment above the threshold, waiting for a second approver
     RESOLVED = "resolved", _("已调整")
     REJECTED = "rejected", _("已驳回")
 

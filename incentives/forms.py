@@ -10,9 +10,14 @@ class DisputeForm(forms.Form):
 
 class ResolveForm(forms.Form):
     amount = forms.DecimalField(
-        label=_("调整金额/数量"), max_digits=12, decimal_places=2, initial=Decimal("0"),
-        help_text=_("正数补发，负数扣回；填 0 表示驳回申诉，不记账。调整记入下一个开放期间；有单笔上限，超过复核线须第二人确认。"),
-    )  # fmt: skip
+        label=_("调整金额/数量"),
+        max_digits=12,
+        decimal_places=2,
+        initial=Decimal("0"),
+        help_text=_(
+            "正数补发，负数扣回；填 0 表示驳回申诉，不记账。调整记入下一个开放期间；有单笔上限，超过复核线须第二人确认。"
+        ),
+    )
     note = forms.CharField(label=_("处理说明"), max_length=500, required=False)
 
 

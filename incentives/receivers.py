@@ -76,8 +76,10 @@ def _conversion_source(payload: dict, case) -> str | None:
 
     return (
         ReviewRevision.objects.filter(review_id=case.review_id, rating_after__gt=F("rating_before"))
-        .order_by("-at", "-pk").values_list("source", flat=True).first()
-    )  # fmt: skip
+        .order_by("-at", "-pk")
+        .values_list("source", flat=True)
+        .first()
+    )
 
 
 def _source_label(source) -> str:
@@ -94,9 +96,11 @@ def on_case_event(*, event: str, case_id: int, payload: dict) -> None:
     case = _case(case_id) if needs_case else None
     agent_id = _fill(payload, case, "agent_id", "assignee_id")
     common = {
-        "case_ref": case_id, "shop_id": _fill(payload, case, "shop_id"), "platform": _fill(payload, case, "platform") or "",
+        "case_ref": case_id,
+        "shop_id": _fill(payload, case, "shop_id"),
+        "platform": _fill(payload, case, "platform") or "",
         "tier": _fill(payload, case, "customer_tier") or "",
-    }  # fmt: skip
+    }
     try:
         if event in {"conversion_candidate", "conversion_verified"}:
             _conversion(case_id, payload, case, agent_id, common)
@@ -105,11 +109,23 @@ def on_case_event(*, event: str, case_id: int, payload: dict) -> None:
             awards_reverse_for_case(case_ref=case_id, event=AwardEvent.VERIFIED_CONVERSION, reason=reason)
         elif event in {"resolved", "handled_within_sla"} and agent_id:
             if event == "handled_within_sla" or payload.get("within_sla"):
-                award_apply(cause=AwardCause(event=AwardEvent.HANDLED_WITHIN_SLA, agent_id=agent_id,
-                                             occurred_at=_when(payload.get("resolved_at")), **common))  # fmt: skip
+                award_apply(
+                    cause=AwardCause(
+                        event=AwardEvent.HANDLED_WITHIN_SLA,
+                        agent_id=agent_id,
+                        occurred_at=_when(payload.get("resolved_at")),
+                        **common,
+                    )
+                )
         elif event == "appeal_won" and agent_id:
-            award_apply(cause=AwardCause(event=AwardEvent.APPEAL_WON, agent_id=agent_id,
-                                         occurred_at=_when(payload.get("decided_at")), **common))  # fmt: skip
+            award_apply(
+                cause=AwardCause(
+                    event=AwardEvent.APPEAL_WON,
+                    agent_id=agent_id,
+                    occurred_at=_when(payload.get("decided_at")),
+                    **common,
+                )
+            )
         elif event == "response_kpi_met" and agent_id:
             _response_kpi(payload, agent_id, common)
     except ValidationError as exc:
@@ -118,20 +134,30 @@ def on_case_event(*, event: str, case_id: int, payload: dict) -> None:
         if agent_id:
             withhold_unmatched(
                 cause=AwardCause(event=event, agent_id=agent_id, case_ref=case_id),
-                reason_code=str(getattr(exc, "code", "") or "refused"), reason="；".join(exc.messages),
-            )  # fmt: skip
+                reason_code=str(getattr(exc, "code", "") or "refused"),
+                reason="；".join(exc.messages),
+            )
 
 
 def _conversion(case_id, payload, case, agent_id, common) -> None:
     cause = AwardCause(
-        event=AwardEvent.VERIFIED_CONVERSION, agent_id=agent_id, occurred_at=_when(_fill(payload, case, "observed_at", "conversion_candidate_at")),
-        note=str(payload.get("case_label") or ""), compliance_violations=list(payload.get("compliance_violations") or []),
-        source=_conversion_source(payload, case), **common,
-    )  # fmt: skip
+        event=AwardEvent.VERIFIED_CONVERSION,
+        agent_id=agent_id,
+        occurred_at=_when(_fill(payload, case, "observed_at", "conversion_candidate_at")),
+        note=str(payload.get("case_label") or ""),
+        compliance_violations=list(payload.get("compliance_violations") or []),
+        source=_conversion_source(payload, case),
+        **common,
+    )
     if not agent_id:  # nobody handled it when the buyer changed the review: HR sees why nothing was paid
-        withhold_unmatched(cause=cause, reason_code="no_assignee", reason=_("评价转化时案件没有处理人，无人获得奖励。"))
+        withhold_unmatched(
+            cause=cause, reason_code="no_assignee", reason=_("评价转化时案件没有处理人，无人获得奖励。")
+        )
         return
-    before, after = _fill(payload, case, "from_rating", "converted_from_rating"), _fill(payload, case, "to_rating", "converted_to_rating")
+    before, after = (
+        _fill(payload, case, "from_rating", "converted_from_rating"),
+        _fill(payload, case, "to_rating", "converted_to_rating"),
+    )
     until = _when(_fill(payload, case, "revision_until"))
     allowed = _fill(payload, case, "revision_allowed")
     source = cause.source
@@ -144,7 +170,10 @@ def _conversion(case_id, payload, case, agent_id, common) -> None:
         problems.append(_("超出可修改评价期"))
     platform_data = source in PLATFORM_DATA_SOURCES
     if not platform_data:
-        problems.append(_("评分变化不是来自平台数据(导入文件或接入令牌)，来源：%(source)s") % {"source": _source_label(source)})
+        problems.append(
+            _("评分变化不是来自平台数据(导入文件或接入令牌)，来源：%(source)s")
+            % {"source": _source_label(source)}
+        )
     if problems:
         code = "not_verified" if platform_data else "not_platform_data"
         withhold_unmatched(cause=cause, reason_code=code, reason=_("未确认的转化：") + "；".join(problems))
@@ -155,7 +184,11 @@ def _conversion(case_id, payload, case, agent_id, common) -> None:
 def _response_kpi(payload, agent_id, common) -> None:
     period = str(payload.get("period") or "")
     common = {**common, "case_ref": None}
-    award_apply(cause=AwardCause(event=AwardEvent.RESPONSE_KPI, agent_id=agent_id, subject_ref=f"kpi:{period}:{agent_id}", **common))
+    award_apply(
+        cause=AwardCause(
+            event=AwardEvent.RESPONSE_KPI, agent_id=agent_id, subject_ref=f"kpi:{period}:{agent_id}", **common
+        )
+    )
 
 
 def on_training_event(*, event: str, payload: dict) -> None:
@@ -165,9 +198,15 @@ def on_training_event(*, event: str, payload: dict) -> None:
         return
     common = {"shop_id": payload.get("shop_id"), "platform": payload.get("platform") or ""}
     if event == "qa_scored" and payload.get("score") is not None:
-        award_apply(cause=AwardCause(
-            event=AwardEvent.QA_SCORE, agent_id=agent_id, score=Decimal(str(payload["score"])),
-            subject_ref=f"qa:{payload.get('qa_review_id')}", occurred_at=_when(payload.get("scored_at")), **common,
-        ))  # fmt: skip
+        award_apply(
+            cause=AwardCause(
+                event=AwardEvent.QA_SCORE,
+                agent_id=agent_id,
+                score=Decimal(str(payload["score"])),
+                subject_ref=f"qa:{payload.get('qa_review_id')}",
+                occurred_at=_when(payload.get("scored_at")),
+                **common,
+            )
+        )
     elif event == "response_kpi_met":
         _response_kpi(payload, agent_id, {**common, "tier": ""})

@@ -39,7 +39,9 @@ def payout_user_ids(user) -> set[int] | None:
 
     if user.is_superuser:
         return None
-    return set(ShopMembership.objects.filter(shop_id__in=shop_ids_for(user)).values_list("user_id", flat=True))
+    return set(
+        ShopMembership.objects.filter(shop_id__in=shop_ids_for(user)).values_list("user_id", flat=True)
+    )
 
 
 def payout_scope(user) -> set[int] | None:
@@ -65,9 +67,15 @@ def span_choices() -> list[dict]:
 
 
 def _balances(user) -> dict:
-    rows = LedgerEntry.objects.filter(account__user=user).values("account__unit").annotate(total=Sum("amount"))
+    rows = (
+        LedgerEntry.objects.filter(account__user=user).values("account__unit").annotate(total=Sum("amount"))
+    )
     totals = {r["account__unit"]: r["total"] for r in rows}
-    return {"cny": totals.get(Unit.CNY, ZERO), "points": totals.get(Unit.POINTS, ZERO), "leave_days": totals.get(Unit.LEAVE_DAYS, ZERO)}
+    return {
+        "cny": totals.get(Unit.CNY, ZERO),
+        "points": totals.get(Unit.POINTS, ZERO),
+        "leave_days": totals.get(Unit.LEAVE_DAYS, ZERO),
+    }
 
 
 def disputable(entry_period: Period, latest_locked_id: int | None) -> bool:
@@ -78,7 +86,9 @@ def agent_statement(user, span: PeriodSpan) -> dict:
     periods = periods_of(span)
     latest = latest_locked_period()
     open_disputes = set(
-        Dispute.objects.filter(entry__account__user=user, status=DisputeStatus.OPEN).values_list("entry_id", flat=True)
+        Dispute.objects.filter(entry__account__user=user, status=DisputeStatus.OPEN).values_list(
+            "entry_id", flat=True
+        )
     )
     kinds, units, events = dict(EntryKind.choices), dict(Unit.choices), dict(AwardEvent.choices)
     entries = []
@@ -88,37 +98,67 @@ def agent_statement(user, span: PeriodSpan) -> dict:
         .order_by("-created_at", "-pk")
     )
     for entry in queryset:
-        entries.append({
-            "id": entry.pk, "period": entry.period.code, "created_at": entry.created_at, "kind": kinds[entry.kind],
-            "kind_code": entry.kind, "unit": units[entry.account.unit], "amount": entry.amount,
-            "rule": f"{entry.rule.name} v{entry.rule_version}" if entry.rule else "", "case_ref": entry.case_ref,
-            "event": events.get(entry.event, entry.event), "note": entry.note, "reverses_id": entry.reverses_id,
-            "disputed": entry.pk in open_disputes,
-            "can_dispute": entry.pk not in open_disputes and disputable(entry.period, latest.pk if latest else None),
-        })  # fmt: skip
+        entries.append(
+            {
+                "id": entry.pk,
+                "period": entry.period.code,
+                "created_at": entry.created_at,
+                "kind": kinds[entry.kind],
+                "kind_code": entry.kind,
+                "unit": units[entry.account.unit],
+                "amount": entry.amount,
+                "rule": f"{entry.rule.name} v{entry.rule_version}" if entry.rule else "",
+                "case_ref": entry.case_ref,
+                "event": events.get(entry.event, entry.event),
+                "note": entry.note,
+                "reverses_id": entry.reverses_id,
+                "disputed": entry.pk in open_disputes,
+                "can_dispute": entry.pk not in open_disputes
+                and disputable(entry.period, latest.pk if latest else None),
+            }
+        )
     summary = summary_rows(periods, user_ids={user.pk}) if periods else []
     return {
         "span": span.code,
-        "periods": [{"code": p.code, "status": p.get_status_display(), "locked": not p.is_open} for p in periods],
+        "periods": [
+            {"code": p.code, "status": p.get_status_display(), "locked": not p.is_open} for p in periods
+        ],
         "entries": entries,
         "summary": summary[0] if summary else None,
         "balances": _balances(user),
         "disputes": [
-            {"id": d.pk, "entry_id": d.entry_id, "status": d.get_status_display(), "reason": d.reason,
-             "created_at": d.created_at, "resolution_note": d.resolution_note,
-             "adjustment": d.adjustment.amount if d.adjustment_id else None}
+            {
+                "id": d.pk,
+                "entry_id": d.entry_id,
+                "status": d.get_status_display(),
+                "reason": d.reason,
+                "created_at": d.created_at,
+                "resolution_note": d.resolution_note,
+                "adjustment": d.adjustment.amount if d.adjustment_id else None,
+            }
             for d in Dispute.objects.filter(raised_by=user).select_related("adjustment")[:20]
-        ],  # fmt: skip
+        ],
         "redemptions": [
-            {"id": r.pk, "item": r.item.name, "points": r.points, "status": r.get_status_display(),
-             "can_cancel": r.status == RedemptionStatus.REQUESTED, "requested_at": r.requested_at}
+            {
+                "id": r.pk,
+                "item": r.item.name,
+                "points": r.points,
+                "status": r.get_status_display(),
+                "can_cancel": r.status == RedemptionStatus.REQUESTED,
+                "requested_at": r.requested_at,
+            }
             for r in Redemption.objects.filter(agent=user).select_related("item")[:20]
-        ],  # fmt: skip
+        ],
         "catalogue": [
-            {"id": i.pk, "name": i.name, "category": i.get_category_display(), "price": i.point_price,
-             "description": i.description}
+            {
+                "id": i.pk,
+                "name": i.name,
+                "category": i.get_category_display(),
+                "price": i.point_price,
+                "description": i.description,
+            }
             for i in RewardItem.objects.filter(active=True)
-        ],  # fmt: skip
+        ],
     }
 
 
@@ -135,9 +175,16 @@ def periods_overview(user) -> list[dict]:
     else:
         lines = PayoutLine.objects.filter(shop_id__in=scope)
         shop_locks = PeriodShopLock.objects.filter(shop_id__in=scope).select_related("locked_by")
-    totals = {r["period_id"]: r for r in lines.values("period_id").annotate(total=Sum("total_payable"), agents=Count("pk"))}
-    entries = LedgerEntry.objects.all() if scope is None else LedgerEntry.objects.filter(entries_in_shops_q(scope))
-    entry_counts = dict(entries.order_by().values("period_id").annotate(n=Count("pk")).values_list("period_id", "n"))
+    totals = {
+        r["period_id"]: r
+        for r in lines.values("period_id").annotate(total=Sum("total_payable"), agents=Count("pk"))
+    }
+    entries = (
+        LedgerEntry.objects.all() if scope is None else LedgerEntry.objects.filter(entries_in_shops_q(scope))
+    )
+    entry_counts = dict(
+        entries.order_by().values("period_id").annotate(n=Count("pk")).values_list("period_id", "n")
+    )
     codes = dict(Shop.objects.filter(pk__in=scope or ()).values_list("pk", "code"))
     by_period: dict[int, list] = {}
     for lock in shop_locks:
@@ -146,17 +193,27 @@ def periods_overview(user) -> list[dict]:
     for period in Period.objects.select_related("locked_by").order_by("-year", "-month"):
         snapshot = totals.get(period.pk)
         locks = by_period.get(period.pk, [])
-        whole = not period.is_open or (scope is not None and bool(scope) and {lock.shop_id for lock in locks} >= scope)
+        whole = not period.is_open or (
+            scope is not None and bool(scope) and {lock.shop_id for lock in locks} >= scope
+        )
         last = max(locks, key=lambda lock: lock.locked_at) if locks and period.is_open else None
-        rows.append({
-            "id": period.pk, "code": period.code, "quarter": period.quarter_code, "locked": whole,
-            "status": period.get_status_display() if not whole or not period.is_open else _("已锁定"),
-            "locked_at": last.locked_at if last else period.locked_at,
-            "locked_by": str(last.locked_by) if last else (str(period.locked_by) if period.locked_by else ""),
-            "locked_shops": "" if whole else "、".join(codes.get(lock.shop_id, "") for lock in locks),
-            "total": snapshot["total"] if snapshot else None, "agents": snapshot["agents"] if snapshot else None,
-            "entries": entry_counts.get(period.pk, 0),
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": period.pk,
+                "code": period.code,
+                "quarter": period.quarter_code,
+                "locked": whole,
+                "status": period.get_status_display() if not whole or not period.is_open else _("已锁定"),
+                "locked_at": last.locked_at if last else period.locked_at,
+                "locked_by": str(last.locked_by)
+                if last
+                else (str(period.locked_by) if period.locked_by else ""),
+                "locked_shops": "" if whole else "、".join(codes.get(lock.shop_id, "") for lock in locks),
+                "total": snapshot["total"] if snapshot else None,
+                "agents": snapshot["agents"] if snapshot else None,
+                "entries": entry_counts.get(period.pk, 0),
+            }
+        )
     return rows
 
 
@@ -168,7 +225,9 @@ def disputes_in_scope(user):
     scope = payout_scope(user)
     if scope is None:
         return Dispute.objects.all()
-    return Dispute.objects.filter(entry__in=LedgerEntry.objects.filter(entries_in_shops_q(scope)).values("pk"))
+    return Dispute.objects.filter(
+        entry__in=LedgerEntry.objects.filter(entries_in_shops_q(scope)).values("pk")
+    )
 
 
 def manager_queue(user) -> dict:
@@ -178,34 +237,63 @@ def manager_queue(user) -> dict:
 
     user_ids, scope = payout_user_ids(user), payout_scope(user)
     pending = [DisputeStatus.OPEN, DisputeStatus.AWAITING_SECOND]
-    disputes = disputes_in_scope(user).filter(status__in=pending).select_related(
-        "entry__account", "entry__period", "raised_by", "proposed_by"
+    disputes = (
+        disputes_in_scope(user)
+        .filter(status__in=pending)
+        .select_related("entry__account", "entry__period", "raised_by", "proposed_by")
     )
     redemptions = Redemption.objects.filter(status=RedemptionStatus.REQUESTED)
     if user_ids is not None:
         redemptions = redemptions.filter(agent_id__in=user_ids)
     redemptions = redemptions.select_related("agent", "item")
-    withheld = WithheldAward.objects.all() if scope is None else WithheldAward.objects.filter(withheld_in_shops_q(scope))
+    withheld = (
+        WithheldAward.objects.all()
+        if scope is None
+        else WithheldAward.objects.filter(withheld_in_shops_q(scope))
+    )
     withheld = withheld.select_related("agent", "rule")[:50]
     return {
         "disputes": [
-            {"id": d.pk, "agent": str(d.raised_by), "mine": d.raised_by_id == user.pk, "entry_id": d.entry_id,
-             "period": d.entry.period.code, "amount": d.entry.amount, "unit": d.entry.account.get_unit_display(),
-             "note": d.entry.note, "reason": d.reason, "created_at": d.created_at,
-             "awaiting": d.status == DisputeStatus.AWAITING_SECOND, "proposed_amount": d.proposed_amount,
-             "proposed_by": str(d.proposed_by) if d.proposed_by_id else "", "proposed_note": d.proposed_note,
-             "proposed_by_me": d.proposed_by_id == user.pk}
+            {
+                "id": d.pk,
+                "agent": str(d.raised_by),
+                "mine": d.raised_by_id == user.pk,
+                "entry_id": d.entry_id,
+                "period": d.entry.period.code,
+                "amount": d.entry.amount,
+                "unit": d.entry.account.get_unit_display(),
+                "note": d.entry.note,
+                "reason": d.reason,
+                "created_at": d.created_at,
+                "awaiting": d.status == DisputeStatus.AWAITING_SECOND,
+                "proposed_amount": d.proposed_amount,
+                "proposed_by": str(d.proposed_by) if d.proposed_by_id else "",
+                "proposed_note": d.proposed_note,
+                "proposed_by_me": d.proposed_by_id == user.pk,
+            }
             for d in disputes
-        ],  # fmt: skip
+        ],
         "redemptions": [
-            {"id": r.pk, "agent": str(r.agent), "item": r.item.name, "points": r.points, "requested_at": r.requested_at,
-             "note": r.note, "mine": r.agent_id == user.pk}
+            {
+                "id": r.pk,
+                "agent": str(r.agent),
+                "item": r.item.name,
+                "points": r.points,
+                "requested_at": r.requested_at,
+                "note": r.note,
+                "mine": r.agent_id == user.pk,
+            }
             for r in redemptions
-        ],  # fmt: skip
+        ],
         "withheld": [
-            {"agent": str(w.agent) if w.agent else "", "event": dict(AwardEvent.choices).get(w.event, w.event),
-             "rule": w.rule.name if w.rule else "", "case_ref": w.case_ref, "reason": w.reason,
-             "created_at": w.created_at}
+            {
+                "agent": str(w.agent) if w.agent else "",
+                "event": dict(AwardEvent.choices).get(w.event, w.event),
+                "rule": w.rule.name if w.rule else "",
+                "case_ref": w.case_ref,
+                "reason": w.reason,
+                "created_at": w.created_at,
+            }
             for w in withheld
-        ],  # fmt: skip
+        ],
     }

@@ -117,7 +117,9 @@ def shop_lock_install_sql(vendor: str) -> list[str]:
         return SHOP_LOCK_POSTGRES_INSTALL
     if vendor == "sqlite":
         return SHOP_LOCK_SQLITE_INSTALL
-    raise NotImplementedError(f"incentives ledger triggers are written for PostgreSQL and SQLite, not {vendor}")
+    raise NotImplementedError(
+        f"incentives ledger triggers are written for PostgreSQL and SQLite, not {vendor}"
+    )
 
 
 def shop_lock_remove_sql(vendor: str) -> list[str]:
@@ -129,7 +131,9 @@ def install_sql(vendor: str) -> list[str]:
         return POSTGRES_INSTALL
     if vendor == "sqlite":
         return SQLITE_INSTALL
-    raise NotImplementedError(f"incentives ledger triggers are written for PostgreSQL and SQLite, not {vendor}")
+    raise NotImplementedError(
+        f"incentives ledger triggers are written for PostgreSQL and SQLite, not {vendor}"
+    )
 
 
 def remove_sql(vendor: str) -> list[str]:

@@ -57,7 +57,9 @@ def my_statement(request):
 @login_required
 def entry_dispute(request, entry_id: int):
     # Only the owner's entries exist for this page: someone else's entry is a 404, not a 403 that leaks it.
-    entry = get_object_or_404(LedgerEntry.objects.select_related("account", "period"), pk=entry_id, account__user=request.user)
+    entry = get_object_or_404(
+        LedgerEntry.objects.select_related("account", "period"), pk=entry_id, account__user=request.user
+    )
     form = DisputeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -65,14 +67,23 @@ def entry_dispute(request, entry_id: int):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("已提交对分录 #%(id)s 的申诉，主管处理后会记入下一个开放期间。") % {"id": entry.pk})
+            messages.success(
+                request, _("已提交对分录 #%(id)s 的申诉，主管处理后会记入下一个开放期间。") % {"id": entry.pk}
+            )
             return redirect(f"{_statement_url()}?period={entry.period.code}")
     context = {
         "form": form,
-        "entry": {"id": entry.pk, "period": entry.period.code, "kind": entry.get_kind_display(),
-                  "unit": entry.account.get_unit_display(), "amount": entry.amount, "note": entry.note,
-                  "case_ref": entry.case_ref, "created_at": entry.created_at},
-    }  # fmt: skip
+        "entry": {
+            "id": entry.pk,
+            "period": entry.period.code,
+            "kind": entry.get_kind_display(),
+            "unit": entry.account.get_unit_display(),
+            "amount": entry.amount,
+            "note": entry.note,
+            "case_ref": entry.case_ref,
+            "created_at": entry.created_at,
+        },
+    }
     return render(request, "incentives/dispute.html", context)
 
 
@@ -142,7 +153,6 @@ def lock(request, period_id: int):
     return redirect("incentives:periods")
 
 
-
 @login_required
 def payout_download(request, span: str, fmt: str):
     _require(request.user.has_perm("incentives.export_payouts"))
@@ -191,23 +201,39 @@ def _in_scope(request, agent_id: int) -> bool:
 @require_POST
 def resolve(request, dispute_id: int):
     _require(request.user.has_perm("incentives.resolve_dispute"))
-    dispute = get_object_or_404(selectors.disputes_in_scope(request.user).select_related("entry__account"), pk=dispute_id)
+    dispute = get_object_or_404(
+        selectors.disputes_in_scope(request.user).select_related("entry__account"), pk=dispute_id
+    )
     form = ResolveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
         return redirect("incentives:manage")
     try:
-        resolved = dispute_resolve(dispute=dispute, by=request.user, amount=form.cleaned_data["amount"],
-                                   note=form.cleaned_data["note"])  # fmt: skip
+        resolved = dispute_resolve(
+            dispute=dispute,
+            by=request.user,
+            amount=form.cleaned_data["amount"],
+            note=form.cleaned_data["note"],
+        )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
         if resolved.status == DisputeStatus.AWAITING_SECOND:
-            messages.success(request, _("申诉 #%(id)s：调整 %(amount)s 超过复核线，已提交，须由另一位审批人确认后才记账。") % {
-                "id": resolved.pk, "amount": resolved.proposed_amount})  # fmt: skip
+            messages.success(
+                request,
+                _("申诉 #%(id)s：调整 %(amount)s 超过复核线，已提交，须由另一位审批人确认后才记账。")
+                % {"id": resolved.pk, "amount": resolved.proposed_amount},
+            )
         elif resolved.adjustment_id:
-            messages.success(request, _("申诉 #%(id)s 已处理：调整 %(amount)s 记入期间 %(period)s。") % {
-                "id": resolved.pk, "amount": resolved.adjustment.amount, "period": resolved.adjustment.period.code})  # fmt: skip
+            messages.success(
+                request,
+                _("申诉 #%(id)s 已处理：调整 %(amount)s 记入期间 %(period)s。")
+                % {
+                    "id": resolved.pk,
+                    "amount": resolved.adjustment.amount,
+                    "period": resolved.adjustment.period.code,
+                },
+            )
         else:
             messages.success(request, _("申诉 #%(id)s 已驳回，未记账。") % {"id": resolved.pk})
     return redirect("incentives:manage")

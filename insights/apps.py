@@ -22,7 +22,9 @@ class InsightsConfig(AppConfig):
         nav_links.register(nav_link)
         editable = ["insightsettings", "reportrecipient"]
         crud = [f"insights.{verb}_{m}" for m in editable for verb in ("view", "add", "change", "delete")]
-        extend_role_permissions({
-            Role.SUPERVISOR: ["insights.view_insights", "insights.view_weeklyreport"],
-            Role.MANAGER: crud + ["insights.view_insights", "insights.view_weeklyreport"],
-        })  # fmt: skip
+        extend_role_permissions(
+            {
+                Role.SUPERVISOR: ["insights.view_insights", "insights.view_weeklyreport"],
+                Role.MANAGER: crud + ["insights.view_insights", "insights.view_weeklyreport"],
+            }
+        )

@@ -24,10 +24,15 @@ WEEKS = 12
 PER_DAY = (1, 4)
 EXTERNAL_PREFIX = "INSDEMO"
 ITEMS = [
-    ("61000001", "北欧简约陶瓷马克杯", "白色 350ml"), ("61000001", "北欧简约陶瓷马克杯", "灰色 350ml"),
-    ("61000002", "可折叠收纳箱", "大号"), ("61000003", "宽松卫衣", "黑色 L"), ("61000003", "宽松卫衣", "灰色 XL"),
-    ("61000004", "儿童保温杯", "粉色"), ("61000005", "多功能料理机", "标准版"), ("61000006", "无线蓝牙耳机", "白色"),
-]  # fmt: skip
+    ("61000001", "北欧简约陶瓷马克杯", "白色 350ml"),
+    ("61000001", "北欧简约陶瓷马克杯", "灰色 350ml"),
+    ("61000002", "可折叠收纳箱", "大号"),
+    ("61000003", "宽松卫衣", "黑色 L"),
+    ("61000003", "宽松卫衣", "灰色 XL"),
+    ("61000004", "儿童保温杯", "粉色"),
+    ("61000005", "多功能料理机", "标准版"),
+    ("61000006", "无线蓝牙耳机", "白色"),
+]
 # courier → chance that a review is 中差评; 韵达 stays above 20 % every month (the courier watch flags it)
 COURIERS = [
     ("中通快递", 0.12),
@@ -37,10 +42,14 @@ COURIERS = [
     ("申通快递", 0.18),
 ]
 NEGATIVE_TEXTS = [
-    (1, "快递太慢了，一个星期才到，物流信息也不更新"), (1, "外包装破损，东西摔坏了，快递野蛮装卸"),
-    (2, "质量一般，用了两天就坏了，做工粗糙"), (1, "开线起球，和图片完全不一样，质量太差"),
-    (3, "客服回复太慢，态度一般"), (3, "不会用，说明书看不懂"), (2, "颜色和图片有色差，不太满意"),
-]  # fmt: skip
+    (1, "快递太慢了，一个星期才到，物流信息也不更新"),
+    (1, "外包装破损，东西摔坏了，快递野蛮装卸"),
+    (2, "质量一般，用了两天就坏了，做工粗糙"),
+    (1, "开线起球，和图片完全不一样，质量太差"),
+    (3, "客服回复太慢，态度一般"),
+    (3, "不会用，说明书看不懂"),
+    (2, "颜色和图片有色差，不太满意"),
+]
 POSITIVE_TEXTS = ["很好用，物流也快", "质量不错，会回购", "包装很用心，好评", "性价比高"]
 LEVEL_WORD = {5: "好评", 4: "好评", 3: "中评", 2: "差评", 1: "差评"}
 
@@ -61,13 +70,24 @@ def _items(shop, *, now: dt.datetime, rng: random.Random) -> list[dict]:
             reviewed = (
                 start + dt.timedelta(days=day, hours=rng.randint(8, 22), minutes=rng.randint(0, 59))
             ).replace(second=0, microsecond=0)
-            items.append({
-                "shop": shop.code, "order_no": f"{EXTERNAL_PREFIX}{shop.pk:02d}{n:06d}", "sub_order_no": f"{EXTERNAL_PREFIX}{shop.pk:02d}{n:06d}01",
-                "item_id": item_id, "item_title": title, "sku": sku,
-                "rating": LEVEL_WORD[rating] if word_ratings else str(rating), "content": content,
-                "reviewed_at": reviewed.isoformat(), "buyer_nick": f"演示买家{n % 97:02d}", "buyer_ip": f"10.7.{n % 200}.{n % 250 + 1}",
-                "order_amount": "89.00", "shipping_fee": "8.00", "courier": courier,
-            })  # fmt: skip
+            items.append(
+                {
+                    "shop": shop.code,
+                    "order_no": f"{EXTERNAL_PREFIX}{shop.pk:02d}{n:06d}",
+                    "sub_order_no": f"{EXTERNAL_PREFIX}{shop.pk:02d}{n:06d}01",
+                    "item_id": item_id,
+                    "item_title": title,
+                    "sku": sku,
+                    "rating": LEVEL_WORD[rating] if word_ratings else str(rating),
+                    "content": content,
+                    "reviewed_at": reviewed.isoformat(),
+                    "buyer_nick": f"演示买家{n % 97:02d}",
+                    "buyer_ip": f"10.7.{n % 200}.{n % 250 + 1}",
+                    "order_amount": "89.00",
+                    "shipping_fee": "8.00",
+                    "courier": courier,
+                }
+            )
     return items
 
 
@@ -89,10 +109,20 @@ def _work_cases(shop, users, *, rng: random.Random, limit: int) -> int:
         try:
             if case.status == "new" or case.assignee_id != agent.pk:
                 case = workflow.case_claim(case_id=case.pk, by=agent, version=case.version)
-            case = workflow.case_record_contact(case_id=case.pk, by=agent, version=case.version,
-                                                channel=ContactChannel.PRIVATE_MESSAGE, reached=True)  # fmt: skip
-            case = workflow.case_verify(case_id=case.pk, by=agent, version=case.version,
-                                        responsibility=Responsibility.COURIER, note="演示：核实为物流原因")  # fmt: skip
+            case = workflow.case_record_contact(
+                case_id=case.pk,
+                by=agent,
+                version=case.version,
+                channel=ContactChannel.PRIVATE_MESSAGE,
+                reached=True,
+            )
+            case = workflow.case_verify(
+                case_id=case.pk,
+                by=agent,
+                version=case.version,
+                responsibility=Responsibility.COURIER,
+                note="演示：核实为物流原因",
+            )
             options = [o for o in offer_options(case) if not o.requires_approval]
             if options:
                 option = rng.choice(options)

@@ -89,8 +89,18 @@ def weekly_xlsx(data: WeeklyData) -> bytes:
         sheet = workbook.create_sheet(title=_sheet_title(section.title, used))
         sheet.append([safe_text(h) for h in headers])
         for row in section.rows:
-            sheet.append([row.rank, safe_text(row.label), row.count, _cell(row.share), row.previous, row.change,
-                          _cell(row.change_percent), safe_text("\n".join(row.samples))])  # fmt: skip
+            sheet.append(
+                [
+                    row.rank,
+                    safe_text(row.label),
+                    row.count,
+                    _cell(row.share),
+                    row.previous,
+                    row.change,
+                    _cell(row.change_percent),
+                    safe_text("\n".join(row.samples)),
+                ]
+            )
         if section.tied:
             sheet.append([_("并列第3"), safe_text("、".join(section.tied))])
     couriers = workbook.create_sheet(title=_sheet_title(_("物流预警"), used))
@@ -103,11 +113,25 @@ def weekly_xlsx(data: WeeklyData) -> bytes:
         ]
     )
     for entry in data.couriers:
-        couriers.append([safe_text(entry.shop_name), safe_text(entry.courier), *[f"{r}/{b}" for _m, r, b in entry.months],
-                         _("是") if entry.flagged else ""])  # fmt: skip
+        couriers.append(
+            [
+                safe_text(entry.shop_name),
+                safe_text(entry.courier),
+                *[f"{r}/{b}" for _m, r, b in entry.months],
+                _("是") if entry.flagged else "",
+            ]
+        )
     couriers.append([])
-    couriers.append([safe_text(_("分母为该物流公司在该店铺当月的评价数(订单仅能通过评价得知)；中差评率高于%(t)s%%连续%(n)s个月即建议更换。")
-                               % {"t": data.courier_threshold, "n": len(data.courier_months)})])  # fmt: skip
+    couriers.append(
+        [
+            safe_text(
+                _(
+                    "分母为该物流公司在该店铺当月的评价数(订单仅能通过评价得知)；中差评率高于%(t)s%%连续%(n)s个月即建议更换。"
+                )
+                % {"t": data.courier_threshold, "n": len(data.courier_months)}
+            )
+        ]
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -24,7 +24,10 @@ class ShopChoiceField(forms.ModelChoiceField):
         self.queryset = queryset
         self._by_code = {shop.code: shop for shop in queryset}
         empty = [("", self.empty_label)] if self.empty_label is not None else []
-        self.choices = [*empty, *((code, self.label_from_instance(shop)) for code, shop in self._by_code.items())]
+        self.choices = [
+            *empty,
+            *((code, self.label_from_instance(shop)) for code, shop in self._by_code.items()),
+        ]
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -32,7 +35,9 @@ class ShopChoiceField(forms.ModelChoiceField):
         try:
             return self._by_code[str(value)]
         except KeyError:
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}) from None
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            ) from None
 
 
 class ShopChoiceMixin:

@@ -42,8 +42,12 @@ class ReviewRollup(models.Model):
             models.UniqueConstraint(fields=["shop", "day", "dimension", "key"], name="uniq_insights_rollup"),
         ]
         indexes = [
-            models.Index(fields=["dimension", "day", "shop"], name="insights_rollup_dim_day"),  # all shops (weekly)
-            models.Index(fields=["shop", "dimension", "day"], name="insights_rollup_shop_dim_day"),  # one shop's range
+            models.Index(
+                fields=["dimension", "day", "shop"], name="insights_rollup_dim_day"
+            ),  # all shops (weekly)
+            models.Index(
+                fields=["shop", "dimension", "day"], name="insights_rollup_shop_dim_day"
+            ),  # one shop's range
         ]
         permissions = [("view_insights", _("可查看数据看板、周报和超时未解决清单"))]
 
@@ -65,8 +69,13 @@ class OfferRollup(models.Model):
     option_id = models.PositiveIntegerField(_("方案ID"))
     option_name = models.CharField(_("方案"), max_length=100)
     issue_type = models.ForeignKey(
-        "policies.IssueType", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("问题类型")
-    )  # fmt: skip
+        "policies.IssueType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("问题类型"),
+    )
     answer = models.CharField(_("买家答复"), max_length=16, blank=True, help_text=_("空表示尚未答复。"))
     offers = models.PositiveIntegerField(_("方案数"), default=0)
     cost = models.DecimalField(_("成本(元)"), max_digits=14, decimal_places=2, default=0)
@@ -77,10 +86,15 @@ class OfferRollup(models.Model):
         constraints = [
             # Coalesce: one row per key even without an issue type (NULLs are distinct in a unique index).
             models.UniqueConstraint(
-                "shop", "day", "option_id", "option_name", Coalesce("issue_type", Value(0)), "answer",
+                "shop",
+                "day",
+                "option_id",
+                "option_name",
+                Coalesce("issue_type", Value(0)),
+                "answer",
                 name="uniq_insights_offer_rollup",
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self):
         return f"{self.shop_id} {self.day} {self.option_name} {self.answer or '-'}: {self.offers}"
@@ -105,14 +119,19 @@ class InsightSettings(models.Model):
     """One row (pk 1): the numbers of the courier watch a manager may edit."""
 
     courier_threshold_percent = models.DecimalField(
-        _("物流中差评率阈值(%)"), max_digits=5, decimal_places=2, default=Decimal("20.00"),
+        _("物流中差评率阈值(%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20.00"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text=_("某物流公司在某店铺的中差评率高于此值(不含等于)即为超标。"),
-    )  # fmt: skip
+    )
     courier_months = models.PositiveSmallIntegerField(
-        _("连续超标月数"), default=3, validators=[MinValueValidator(1), MaxValueValidator(12)],
+        _("连续超标月数"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
         help_text=_("连续这么多个完整自然月超标即标记为建议更换。"),
-    )  # fmt: skip
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -142,13 +161,22 @@ class ReportRecipient(models.Model):
         verbose_name=_("用户"),
     )
     channel = models.ForeignKey(
-        "cases.NotificationChannel", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        "cases.NotificationChannel",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("通知渠道"),
-    )  # fmt: skip
+    )
     shop = models.ForeignKey(
-        "reviewdesk.Shop", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("店铺"),
+        "reviewdesk.Shop",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("店铺"),
         help_text=_("留空表示接收全部店铺的周报；填写则接收该店铺的周报。"),
-    )  # fmt: skip
+    )
     weekly_report = models.BooleanField(_("接收周报"), default=True)
     daily_unresolved = models.BooleanField(_("接收每日超时未解决清单"), default=False)
     active = models.BooleanField(_("启用"), default=True)

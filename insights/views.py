@@ -50,6 +50,7 @@ def nav_link(request) -> list[tuple[str, str]]:
         return []
     return [(_("数据看板"), reverse("insights:dashboard"))]
 
+
 def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename=\"{filename}\"; filename*=UTF-8''{filename}"
@@ -70,8 +71,12 @@ def _filters(request) -> tuple[DashboardFilterForm, Filters | None]:
     if not form.is_valid():
         return form, None
     cleaned = form.cleaned_data
-    return form, Filters(shop_ids=_scope(request.user, cleaned.get("shop")), start=cleaned["start"], end=cleaned["end"],
-                         platform=cleaned.get("platform") or "")  # fmt: skip
+    return form, Filters(
+        shop_ids=_scope(request.user, cleaned.get("shop")),
+        start=cleaned["start"],
+        end=cleaned["end"],
+        platform=cleaned.get("platform") or "",
+    )
 
 
 def _series(table: Table, first: int, last: int) -> list[tuple[str, list]]:
@@ -92,8 +97,14 @@ def _draw(table: Table) -> None:
             [r[0] for r in body], [r[column] for r in body], title=table.title, maximum=100, suffix="%"
         )
     elif table.key == "acceptance":
-        table.chart = charts.hbars([r[0] for r in body], [r[3] for r in body], title=table.title, maximum=100, suffix="%",
-                                   markers=[r[4] for r in body])  # fmt: skip
+        table.chart = charts.hbars(
+            [r[0] for r in body],
+            [r[3] for r in body],
+            title=table.title,
+            maximum=100,
+            suffix="%",
+            markers=[r[4] for r in body],
+        )
     elif table.key in ("cost_option", "cost_issue"):
         table.chart = charts.hbars([r[0] for r in body], [r[2] for r in body], title=table.title)
     elif table.key == "workload":
@@ -116,7 +127,9 @@ def dashboard(request):
     tables = _all_tables(filters)
     for table in tables:
         _draw(table)
-    context.update(tables=tables, query=request.GET.urlencode(), export_url=reverse("insights:dashboard_export"))
+    context.update(
+        tables=tables, query=request.GET.urlencode(), export_url=reverse("insights:dashboard_export")
+    )
     return render(request, "insights/dashboard.html", context)
 
 
@@ -125,8 +138,11 @@ def dashboard_export(request):
     _require(request)
     form, filters = _filters(request)
     if filters is None:
-        return HttpResponse(" ".join(str(e) for errors in form.errors.values() for e in errors), status=400,
-                            content_type="text/plain; charset=utf-8")  # fmt: skip
+        return HttpResponse(
+            " ".join(str(e) for errors in form.errors.values() for e in errors),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     tables = _all_tables(filters)
     key = request.GET.get("table", "all")
     if key != "all":
@@ -166,8 +182,11 @@ def weekly_download(request):
     _require(request)
     form, data = _weekly(request)
     if data is None:
-        return HttpResponse(" ".join(str(e) for errors in form.errors.values() for e in errors), status=400,
-                            content_type="text/plain; charset=utf-8")  # fmt: skip
+        return HttpResponse(
+            " ".join(str(e) for errors in form.errors.values() for e in errors),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     suffix = request.GET.get("shop") or "all"
     return _xlsx_response(weekly_xlsx(data), f"top3-{data.week.key}-{suffix}.xlsx")
 
@@ -197,5 +216,8 @@ def unresolved(request):
     _require(request)
     now = timezone.now()
     groups = unresolved_by_owner(shop_ids=shop_ids_for(request.user), now=now)
-    return render(request, "insights/unresolved.html", {"groups": groups, "now": now, "today": local_today(now),
-                                                        "total": sum(len(g.cases) for g in groups)})  # fmt: skip
+    return render(
+        request,
+        "insights/unresolved.html",
+        {"groups": groups, "now": now, "today": local_today(now), "total": sum(len(g.cases) for g in groups)},
+    )

@@ -104,7 +104,9 @@ def dump(entries: list[Entry]) -> str:
         lines.append(f"msgid {_quote(entry.msgid)}")
         if entry.msgid_plural is not None:
             lines.append(f"msgid_plural {_quote(entry.msgid_plural)}")
-            lines += [f"msgstr[{n}] {_quote(entry.msgstr.get(n, ''))}" for n in sorted(entry.msgstr or {0: ""})]
+            lines += [
+                f"msgstr[{n}] {_quote(entry.msgstr.get(n, ''))}" for n in sorted(entry.msgstr or {0: ""})
+            ]
         else:
             lines.append(f"msgstr {_quote(entry.msgstr.get(0, ''))}")
         blocks.append("\n".join(lines))

@@ -55,7 +55,9 @@ class CalendarSpec:
         workday_map = {day: _merge(hours) for day, hours in self.workdays}
         object.__setattr__(self, "_workday_map", workday_map)
         object.__setattr__(self, "_exception_dates", tuple(sorted(set(self.holidays) | set(workday_map))))
-        object.__setattr__(self, "_week_minutes", sum(close - open_ for day in weekly for open_, close in day))
+        object.__setattr__(
+            self, "_week_minutes", sum(close - open_ for day in weekly for open_, close in day)
+        )
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -79,10 +81,11 @@ class CalendarSpec:
         return self._exception_dates[-1] if self._exception_dates else None
 
 
-def every_day(opens: int = 8 * 60, closes: int = MINUTES_PER_DAY, timezone: str = "Asia/Shanghai") -> CalendarSpec:
+def every_day(
+    opens: int = 8 * 60, closes: int = MINUTES_PER_DAY, timezone: str = "Asia/Shanghai"
+) -> CalendarSpec:
     """The same hours on all seven days (the default pack: 08:00–24:00)."""
     return CalendarSpec(weekly=(((opens, closes),),) * 7, timezone=timezone)
-
 
 
 def time_to_minutes(value: dt.time, *, closing: bool = False) -> int:

@@ -217,14 +217,21 @@ class Decision:
     def rule_refs(self) -> list[RuleRef]:
         """Every rule that contributed, for storing on the case as 'the policy versions used'."""
         refs: list[RuleRef] = list(self.classification.rules)
-        for ref in (self.customer_tier_rule, self.windows.rule, self.sla.tier if self.sla else None,
-                    self.sla.calendar if self.sla else None):  # fmt: skip
+        for ref in (
+            self.customer_tier_rule,
+            self.windows.rule,
+            self.sla.tier if self.sla else None,
+            self.sla.calendar if self.sla else None,
+        ):
             if ref:
                 refs.append(ref)
         refs.extend(offer.rule for offer in self.compensation)
         refs.extend(t.template for t in self.templates)
-        for ref in (self.follow_up_plan, self.appeal.rule if self.appeal else None,
-                    self.contact_limit.rule if self.contact_limit else None):  # fmt: skip
+        for ref in (
+            self.follow_up_plan,
+            self.appeal.rule if self.appeal else None,
+            self.contact_limit.rule if self.contact_limit else None,
+        ):
             if ref:
                 refs.append(ref)
         unique: dict[tuple[str, int], RuleRef] = {(r.model, r.id): r for r in refs}

@@ -180,9 +180,12 @@ class SandboxForm(forms.Form):
 
     platform = forms.ChoiceField(label=_("平台"), choices=Platform.choices)
     shop = forms.ModelChoiceField(
-        label=_("店铺"), queryset=Shop.objects.filter(active=True).order_by("code"), required=False,
-        empty_label=_("(全局默认规则)"), help_text=_("选择店铺时使用该店铺的覆盖规则。"),
-    )  # fmt: skip
+        label=_("店铺"),
+        queryset=Shop.objects.filter(active=True).order_by("code"),
+        required=False,
+        empty_label=_("(全局默认规则)"),
+        help_text=_("选择店铺时使用该店铺的覆盖规则。"),
+    )
     rating = forms.TypedChoiceField(label=_("评分"), choices=RATING_CHOICES, coerce=int, initial=1)
     text = forms.CharField(label=_("评价内容"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     appended_text = forms.CharField(
@@ -194,10 +197,12 @@ class SandboxForm(forms.Form):
     order_count = forms.IntegerField(label=_("买家历史订单数"), required=False, min_value=0)
     days_since_last_order = forms.IntegerField(label=_("距上次下单(天)"), required=False, min_value=0)
     received_at = forms.DateTimeField(
-        label=_("收到评价时间"), required=False, help_text=_("留空表示现在(北京时间)。"),
+        label=_("收到评价时间"),
+        required=False,
+        help_text=_("留空表示现在(北京时间)。"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -209,8 +214,11 @@ class SandboxForm(forms.Form):
         data = super().clean()
         shop, platform = data.get("shop"), data.get("platform")
         if shop and platform and shop.platform != platform:
-            self.add_error("shop", _("店铺“%(shop)s”属于%(platform)s，与所选平台不一致。") % {
-                "shop": shop.name, "platform": Platform(shop.platform).label})  # fmt: skip
+            self.add_error(
+                "shop",
+                _("店铺“%(shop)s”属于%(platform)s，与所选平台不一致。")
+                % {"shop": shop.name, "platform": Platform(shop.platform).label},
+            )
         return data
 
     def received_at_or_now(self) -> dt.datetime:

@@ -132,7 +132,12 @@ def load_policy(*, shop=None, platform: str) -> Policy:
 
 
 def _ref(obj) -> RuleRef:
-    return RuleRef(model=obj._meta.model_name, id=obj.pk, version=getattr(obj, "version", 1), name=str(obj.name if hasattr(obj, "name") else obj))
+    return RuleRef(
+        model=obj._meta.model_name,
+        id=obj.pk,
+        version=getattr(obj, "version", 1),
+        name=str(obj.name if hasattr(obj, "name") else obj),
+    )
 
 
 def _scoped(model, shop_id, **filters):
@@ -145,7 +150,9 @@ def _scoped(model, shop_id, **filters):
 
 def _load_shared(*, shop_id, stamp) -> dict:
     issue_types = {
-        t.pk: IssueTypeSpec(t.pk, t.code, t.name, t.name_en, t.is_malicious, t.is_fallback, t.compensable, t.sort_order)
+        t.pk: IssueTypeSpec(
+            t.pk, t.code, t.name, t.name_en, t.is_malicious, t.is_fallback, t.compensable, t.sort_order
+        )
         for t in IssueType.objects.filter(active=True)
     }
     platform_rules = {}
@@ -155,10 +162,15 @@ def _load_shared(*, shop_id, stamp) -> dict:
     classification = sorted(
         (
             ClassificationRuleSpec(
-                ref=_ref(r), name=r.name, issue_type_id=r.issue_type_id if r.issue_type_id in issue_types else None,
-                regex=compile_patterns(r.match_mode, _patterns(r.match_mode, r.patterns)), rating_max=r.rating_max,
-                opens_case=r.opens_case, priority=r.priority, is_shop=r.shop_id is not None,
-            )  # fmt: skip
+                ref=_ref(r),
+                name=r.name,
+                issue_type_id=r.issue_type_id if r.issue_type_id in issue_types else None,
+                regex=compile_patterns(r.match_mode, _patterns(r.match_mode, r.patterns)),
+                rating_max=r.rating_max,
+                opens_case=r.opens_case,
+                priority=r.priority,
+                is_shop=r.shop_id is not None,
+            )
             for r in _scoped(ClassificationRule, shop_id)
         ),
         key=lambda r: (r.priority, r.is_shop is False, r.ref.id),
@@ -166,10 +178,15 @@ def _load_shared(*, shop_id, stamp) -> dict:
     classification = [r for r in classification if r.regex is not None and (r.issue_type_id or r.opens_case)]
     signals = [
         MaliciousSignalSpec(
-            ref=_ref(s), name=s.name, kind=s.kind,
-            regex=compile_patterns(s.match_mode, _patterns(s.match_mode, s.patterns)) if s.kind == SignalKind.PHRASE else None,
-            threshold=s.threshold, window_days=s.window_days,
-        )  # fmt: skip
+            ref=_ref(s),
+            name=s.name,
+            kind=s.kind,
+            regex=compile_patterns(s.match_mode, _patterns(s.match_mode, s.patterns))
+            if s.kind == SignalKind.PHRASE
+            else None,
+            threshold=s.threshold,
+            window_days=s.window_days,
+        )
         for s in _scoped(MaliciousSignal, shop_id)
     ]
 
@@ -183,17 +200,29 @@ def _load_shared(*, shop_id, stamp) -> dict:
                 calendars[tier.calendar_id] = _calendar_policy(cal) if cal else None
             tier_calendar = calendars[tier.calendar_id]
         sla_tiers[tier.issue_type_id] = SlaTierSpec(
-            ref=_ref(tier), issue_type_id=tier.issue_type_id, name=tier.name,
-            first_response_minutes=tier.first_response_minutes, next_response_minutes=tier.next_response_minutes,
-            public_reply_minutes=tier.public_reply_minutes, resolution_minutes=tier.resolution_minutes,
-            handling_role=tier.handling_role, escalation_role=tier.escalation_role,
-            warn_at_percent=tier.warn_at_percent, calendar=tier_calendar,
-        )  # fmt: skip
+            ref=_ref(tier),
+            issue_type_id=tier.issue_type_id,
+            name=tier.name,
+            first_response_minutes=tier.first_response_minutes,
+            next_response_minutes=tier.next_response_minutes,
+            public_reply_minutes=tier.public_reply_minutes,
+            resolution_minutes=tier.resolution_minutes,
+            handling_role=tier.handling_role,
+            escalation_role=tier.escalation_role,
+            warn_at_percent=tier.warn_at_percent,
+            calendar=tier_calendar,
+        )
 
     tiers_by_code: dict[str, CustomerTierSpec] = {}
     for t in _scoped(CustomerTier, shop_id):
         tiers_by_code[t.code] = CustomerTierSpec(
-            _ref(t), t.code, t.name, t.min_annual_spend, t.max_order_count, t.min_days_since_last_order, t.priority
+            _ref(t),
+            t.code,
+            t.name,
+            t.min_annual_spend,
+            t.max_order_count,
+            t.min_days_since_last_order,
+            t.priority,
         )
 
     compliance = []
@@ -202,36 +231,59 @@ def _load_shared(*, shop_id, stamp) -> dict:
         if regex is not None:
             compliance.append(
                 ComplianceRuleSpec(
-                    ref=_ref(c), name=c.name, platforms=frozenset(split_codes(c.platforms)),
-                    channels=frozenset(split_codes(c.channels)), regex=regex, action=c.action, reason=c.reason,
-                )  # fmt: skip
+                    ref=_ref(c),
+                    name=c.name,
+                    platforms=frozenset(split_codes(c.platforms)),
+                    channels=frozenset(split_codes(c.channels)),
+                    regex=regex,
+                    action=c.action,
+                    reason=c.reason,
+                )
             )
     compliance.sort(key=lambda c: (c.action != "block", c.ref.id))
 
     return {
-        "stamp": stamp, "shop_id": shop_id, "issue_types": issue_types, "platform_rules": platform_rules,
-        "classification": tuple(classification), "signals": tuple(signals), "sla_tiers": sla_tiers,
-        "calendar": _calendar(shop_id), "customer_tiers": tuple(sorted(tiers_by_code.values(), key=lambda t: (t.priority, t.ref.id))),
-        "compensation": _compensation(shop_id), "templates": tuple(_template(t) for t in _scoped(ReplyTemplate, shop_id)),
-        "compliance": tuple(compliance), "follow_up_plans": _follow_up_plans(shop_id),
-        "appeal_checklists": _appeal_checklists(shop_id), "contact_limits": list(_scoped(ContactLimit, shop_id)),
+        "stamp": stamp,
+        "shop_id": shop_id,
+        "issue_types": issue_types,
+        "platform_rules": platform_rules,
+        "classification": tuple(classification),
+        "signals": tuple(signals),
+        "sla_tiers": sla_tiers,
+        "calendar": _calendar(shop_id),
+        "customer_tiers": tuple(sorted(tiers_by_code.values(), key=lambda t: (t.priority, t.ref.id))),
+        "compensation": _compensation(shop_id),
+        "templates": tuple(_template(t) for t in _scoped(ReplyTemplate, shop_id)),
+        "compliance": tuple(compliance),
+        "follow_up_plans": _follow_up_plans(shop_id),
+        "appeal_checklists": _appeal_checklists(shop_id),
+        "contact_limits": list(_scoped(ContactLimit, shop_id)),
         "classification_regex": combine(r.regex for r in classification),
         "phrase_regex": combine(s.regex for s in signals if s.regex is not None),
-    }  # fmt: skip
+    }
 
 
 def _for_platform(shared: dict, platform: str) -> Policy:
     return Policy(
-        platform=platform, shop_id=shared["shop_id"], platform_rule=shared["platform_rules"].get(platform),
-        issue_types=shared["issue_types"], classification_rules=shared["classification"],
-        malicious_signals=shared["signals"], sla_tiers=shared["sla_tiers"], calendar=shared["calendar"],
-        customer_tiers=shared["customer_tiers"], compensation_rules=shared["compensation"],
+        platform=platform,
+        shop_id=shared["shop_id"],
+        platform_rule=shared["platform_rules"].get(platform),
+        issue_types=shared["issue_types"],
+        classification_rules=shared["classification"],
+        malicious_signals=shared["signals"],
+        sla_tiers=shared["sla_tiers"],
+        calendar=shared["calendar"],
+        customer_tiers=shared["customer_tiers"],
+        compensation_rules=shared["compensation"],
         templates=tuple(t for t in shared["templates"] if t.platform in ("", platform)),
-        compliance_rules=shared["compliance"], follow_up_plans=shared["follow_up_plans"],
+        compliance_rules=shared["compliance"],
+        follow_up_plans=shared["follow_up_plans"],
         appeal_checklist=shared["appeal_checklists"].get(platform),
-        contact_limit=_contact_limit(shared["contact_limits"], platform), stamp=shared["stamp"],
-        classification_regex=shared["classification_regex"], phrase_regex=shared["phrase_regex"],
-    )  # fmt: skip
+        contact_limit=_contact_limit(shared["contact_limits"], platform),
+        stamp=shared["stamp"],
+        classification_regex=shared["classification_regex"],
+        phrase_regex=shared["phrase_regex"],
+    )
 
 
 def _patterns(mode: str, text: str) -> list[str]:
@@ -242,13 +294,22 @@ def _patterns(mode: str, text: str) -> list[str]:
 
 def _platform_rule(r: PlatformRule) -> PlatformRuleSpec:
     return PlatformRuleSpec(
-        ref=RuleRef("platformrule", r.pk, r.version, str(r)), platform=r.platform, case_rating_max=r.case_rating_max,
-        revision_allowed=r.revision_allowed, revision_max_count=r.revision_max_count,
-        revision_window_days=r.revision_window_days, revision_note=r.revision_note, reply_allowed=r.reply_allowed,
-        reply_window_days=r.reply_window_days, reply_max_chars=r.reply_max_chars, reply_once=r.reply_once,
-        reply_closed_after_append=r.reply_closed_after_append, appeal_allowed=r.appeal_allowed,
-        appeal_window_days=r.appeal_window_days, may_request_revision=r.may_request_revision,
-    )  # fmt: skip
+        ref=RuleRef("platformrule", r.pk, r.version, str(r)),
+        platform=r.platform,
+        case_rating_max=r.case_rating_max,
+        revision_allowed=r.revision_allowed,
+        revision_max_count=r.revision_max_count,
+        revision_window_days=r.revision_window_days,
+        revision_note=r.revision_note,
+        reply_allowed=r.reply_allowed,
+        reply_window_days=r.reply_window_days,
+        reply_max_chars=r.reply_max_chars,
+        reply_once=r.reply_once,
+        reply_closed_after_append=r.reply_closed_after_append,
+        appeal_allowed=r.appeal_allowed,
+        appeal_window_days=r.appeal_window_days,
+        may_request_revision=r.may_request_revision,
+    )
 
 
 def _calendar(shop_id) -> CalendarPolicy:
@@ -265,7 +326,9 @@ def _calendar(shop_id) -> CalendarPolicy:
 def _calendar_policy(calendar: BusinessCalendar) -> CalendarPolicy:
     weekly: list[list[tuple[int, int]]] = [[] for _ in range(7)]
     for hours in calendar.hours.all():
-        weekly[hours.weekday].append((time_to_minutes(hours.opens), time_to_minutes(hours.closes, closing=True)))
+        weekly[hours.weekday].append(
+            (time_to_minutes(hours.opens), time_to_minutes(hours.closes, closing=True))
+        )
     holidays, workdays = set(), []
     for exc in calendar.exceptions.all():
         if exc.kind == ExceptionKind.HOLIDAY:
@@ -275,7 +338,9 @@ def _calendar_policy(calendar: BusinessCalendar) -> CalendarPolicy:
             closes = time_to_minutes(exc.closes, closing=True) if exc.closes is not None else 1440
             workdays.append((exc.date, ((opens, closes),)))
     spec = CalendarSpec(
-        weekly=tuple(tuple(day) for day in weekly), holidays=frozenset(holidays), workdays=tuple(workdays),
+        weekly=tuple(tuple(day) for day in weekly),
+        holidays=frozenset(holidays),
+        workdays=tuple(workdays),
         timezone=calendar.timezone or "Asia/Shanghai",
     )
     return CalendarPolicy(ref=_ref(calendar), name=calendar.name, spec=spec)
@@ -284,30 +349,47 @@ def _calendar_policy(calendar: BusinessCalendar) -> CalendarPolicy:
 def _compensation(shop_id) -> tuple[CompensationRuleSpec, ...]:
     scope = Q(shop__isnull=True) if shop_id is None else Q(shop__isnull=True) | Q(shop_id=shop_id)
     rows = list(
-        CompensationRule.objects.filter(scope, active=True).select_related("customer_tier").prefetch_related("options")
+        CompensationRule.objects.filter(scope, active=True)
+        .select_related("customer_tier")
+        .prefetch_related("options")
     )
     groups: dict[tuple, list] = {}
     for rule in rows:
-        groups.setdefault((rule.issue_type_id, rule.customer_tier.code if rule.customer_tier_id else None), []).append(rule)
+        groups.setdefault(
+            (rule.issue_type_id, rule.customer_tier.code if rule.customer_tier_id else None), []
+        ).append(rule)
     chosen = []
     for members in groups.values():
         shop_rules = [r for r in members if r.shop_id is not None]
         chosen.extend(shop_rules or members)
     specs = [
         CompensationRuleSpec(
-            ref=_ref(rule), name=rule.name, issue_type_id=rule.issue_type_id,
+            ref=_ref(rule),
+            name=rule.name,
+            issue_type_id=rule.issue_type_id,
             customer_tier_code=rule.customer_tier.code if rule.customer_tier_id else None,
-            amount_above=rule.amount_above, amount_up_to=rule.amount_up_to, priority=rule.priority, note=rule.note,
+            amount_above=rule.amount_above,
+            amount_up_to=rule.amount_up_to,
+            priority=rule.priority,
+            note=rule.note,
             options=tuple(
                 CompensationOptionSpec(
-                    id=o.pk, name=o.name, kind=o.kind, formula=o.formula, value=o.value, extra_coupon=o.extra_coupon,
-                    cost_cap=o.cost_cap, clamp_to_cap=o.clamp_to_cap, approval_role=o.approval_role,
-                    always_requires_approval=o.always_requires_approval, expected_acceptance=o.expected_acceptance,
+                    id=o.pk,
+                    name=o.name,
+                    kind=o.kind,
+                    formula=o.formula,
+                    value=o.value,
+                    extra_coupon=o.extra_coupon,
+                    cost_cap=o.cost_cap,
+                    clamp_to_cap=o.clamp_to_cap,
+                    approval_role=o.approval_role,
+                    always_requires_approval=o.always_requires_approval,
+                    expected_acceptance=o.expected_acceptance,
                     sort_order=o.sort_order,
                 )
                 for o in sorted(rule.options.all(), key=lambda o: (o.sort_order, o.pk))
             ),
-        )  # fmt: skip
+        )
         for rule in chosen
     ]
     return tuple(sorted(specs, key=lambda r: (r.priority, r.ref.id)))
@@ -316,30 +398,49 @@ def _compensation(shop_id) -> tuple[CompensationRuleSpec, ...]:
 def _template(t: ReplyTemplate) -> TemplateSpec:
     parts = tuple((literal, name) for literal, name, _spec, _conv in string.Formatter().parse(t.body or ""))
     return TemplateSpec(
-        ref=_ref(t), name=t.name, channel=t.channel, stage=t.stage, platform=t.platform,
-        issue_type_id=t.issue_type_id, language=t.language, body=t.body, source=t.source, active=t.active,
-        is_shop=t.shop_id is not None, parts=parts,
-    )  # fmt: skip
+        ref=_ref(t),
+        name=t.name,
+        channel=t.channel,
+        stage=t.stage,
+        platform=t.platform,
+        issue_type_id=t.issue_type_id,
+        language=t.language,
+        body=t.body,
+        source=t.source,
+        active=t.active,
+        is_shop=t.shop_id is not None,
+        parts=parts,
+    )
 
 
 def _follow_up_plans(shop_id) -> dict[str, FollowUpPlanSpec]:
     plans: dict[str, FollowUpPlanSpec] = {}
     rows = _scoped(FollowUpPlan, shop_id)
     steps_by_plan: dict[int, list] = {}
-    for step in FollowUpStep.objects.filter(plan__in=[p.pk for p in rows]).select_related("template").order_by("offset_minutes", "pk"):
+    for step in (
+        FollowUpStep.objects.filter(plan__in=[p.pk for p in rows])
+        .select_related("template")
+        .order_by("offset_minutes", "pk")
+    ):
         steps_by_plan.setdefault(step.plan_id, []).append(step)
     for plan in rows:  # global first, the shop's plan for the same event replaces it
         plans[plan.event] = FollowUpPlanSpec(
-            ref=_ref(plan), name=plan.name, event=plan.event,
+            ref=_ref(plan),
+            name=plan.name,
+            event=plan.event,
             steps=tuple(
                 FollowUpStepSpec(
-                    id=s.pk, name=s.name, offset_minutes=s.offset_minutes, channel=s.channel,
+                    id=s.pk,
+                    name=s.name,
+                    offset_minutes=s.offset_minutes,
+                    channel=s.channel,
                     template=_template(s.template) if s.template_id else None,
-                    asks_for_revision=s.asks_for_revision, instructions=s.instructions,
+                    asks_for_revision=s.asks_for_revision,
+                    instructions=s.instructions,
                 )
                 for s in steps_by_plan.get(plan.pk, ())
             ),
-        )  # fmt: skip
+        )
     return plans
 
 
@@ -347,10 +448,14 @@ def _appeal_checklists(shop_id) -> dict[str, AppealChecklistSpec]:
     chosen = {}
     for c in _scoped(AppealChecklist, shop_id):  # global first: the shop's row replaces it
         chosen[c.platform] = AppealChecklistSpec(
-            ref=RuleRef("appealchecklist", c.pk, c.version, str(c)), platform=c.platform,
-            reasons=tuple(c.reason_list), evidence=tuple(c.evidence_list), max_images=c.max_images,
-            description_max_chars=c.description_max_chars, once_per_review=c.once_per_review,
-        )  # fmt: skip
+            ref=RuleRef("appealchecklist", c.pk, c.version, str(c)),
+            platform=c.platform,
+            reasons=tuple(c.reason_list),
+            evidence=tuple(c.evidence_list),
+            max_images=c.max_images,
+            description_max_chars=c.description_max_chars,
+            once_per_review=c.once_per_review,
+        )
     return chosen
 
 
@@ -361,7 +466,10 @@ def _contact_limit(rows, platform) -> ContactLimitSpec | None:
     # Most specific wins: shop before global, then this platform before "every platform".
     best = min(rows, key=lambda r: (r.shop_id is None, r.platform == "", -r.pk))
     return ContactLimitSpec(
-        ref=RuleRef("contactlimit", best.pk, best.version, str(best)), platform=best.platform,
-        max_attempts_per_case=best.max_attempts_per_case, min_minutes_between=best.min_minutes_between,
-        quiet_start=best.quiet_start, quiet_end=best.quiet_end,
-    )  # fmt: skip
+        ref=RuleRef("contactlimit", best.pk, best.version, str(best)),
+        platform=best.platform,
+        max_attempts_per_case=best.max_attempts_per_case,
+        min_minutes_between=best.min_minutes_between,
+        quiet_start=best.quiet_start,
+        quiet_end=best.quiet_end,
+    )

@@ -315,9 +315,10 @@ class CompensationRuleResource(PolicyResource):
     shop = shop_field()
     issue_type = issue_type_field()
     customer_tier = fields.Field(
-        attribute="customer_tier", column_name="客户分层",
+        attribute="customer_tier",
+        column_name="客户分层",
         widget=ScopedNameWidget(m.CustomerTier, "code", fallback_to_global=True),
-    )  # fmt: skip
+    )
 
     class Meta(PolicyResource.Meta):
         model = m.CompensationRule
@@ -326,9 +327,12 @@ class CompensationRuleResource(PolicyResource):
     def get_queryset(self):
         # Bands of a group in ascending order, so that an import never passes through a gap.
         return m.CompensationRule.objects.order_by(
-            F("shop__code").asc(nulls_first=True), F("issue_type__code").asc(nulls_first=True),
-            F("customer_tier__code").asc(nulls_first=True), F("amount_above").asc(nulls_first=True), "name",
-        ).select_related("shop", "issue_type", "customer_tier")  # fmt: skip
+            F("shop__code").asc(nulls_first=True),
+            F("issue_type__code").asc(nulls_first=True),
+            F("customer_tier__code").asc(nulls_first=True),
+            F("amount_above").asc(nulls_first=True),
+            "name",
+        ).select_related("shop", "issue_type", "customer_tier")
 
 
 class CompensationOptionResource(PolicyResource):
@@ -390,9 +394,10 @@ class FollowUpStepResource(PolicyResource):
     )
     plan_shop = readonly_field("plan__shop__code", "计划店铺")
     template = fields.Field(
-        attribute="template", column_name="模板",
+        attribute="template",
+        column_name="模板",
         widget=ScopedNameWidget(m.ReplyTemplate, shop_column="计划店铺", fallback_to_global=True),
-    )  # fmt: skip
+    )
 
     class Meta(PolicyResource.Meta):
         model = m.FollowUpStep
@@ -428,11 +433,23 @@ class ContactLimitResource(PolicyResource):
 # In dependency order: a sheet only refers to sheets before it. Compliance rules come before the
 # templates because an active template is checked against them when it is saved.
 PACK_RESOURCES: list[type[PolicyResource]] = [
-    IssueTypeResource, CustomerTierResource, BusinessCalendarResource, OpeningHoursResource,
-    CalendarExceptionResource, PlatformRuleResource, ClassificationRuleResource, MaliciousSignalResource,
-    SlaTierResource, CompensationRuleResource, CompensationOptionResource, ComplianceRuleResource,
-    ReplyTemplateResource, FollowUpPlanResource, FollowUpStepResource, AppealChecklistResource,
+    IssueTypeResource,
+    CustomerTierResource,
+    BusinessCalendarResource,
+    OpeningHoursResource,
+    CalendarExceptionResource,
+    PlatformRuleResource,
+    ClassificationRuleResource,
+    MaliciousSignalResource,
+    SlaTierResource,
+    CompensationRuleResource,
+    CompensationOptionResource,
+    ComplianceRuleResource,
+    ReplyTemplateResource,
+    FollowUpPlanResource,
+    FollowUpStepResource,
+    AppealChecklistResource,
     ContactLimitResource,
-]  # fmt: skip
+]
 
 RESOURCE_FOR_MODEL: dict[type, type[PolicyResource]] = {r._meta.model: r for r in PACK_RESOURCES}

@@ -12,12 +12,24 @@ FUNCTION = "policies_bump_stamp"
 
 # Frozen here (not read from the models) so that the migration that installs them never changes.
 POLICY_TABLES = [
-    "policies_issuetype", "policies_platformrule", "policies_classificationrule", "policies_malicioussignal",
-    "policies_slatier", "policies_businesscalendar", "policies_openinghours", "policies_calendarexception",
-    "policies_customertier", "policies_compensationrule", "policies_compensationoption",
-    "policies_replytemplate", "policies_compliancerule", "policies_followupplan", "policies_followupstep",
-    "policies_appealchecklist", "policies_contactlimit",
-]  # fmt: skip
+    "policies_issuetype",
+    "policies_platformrule",
+    "policies_classificationrule",
+    "policies_malicioussignal",
+    "policies_slatier",
+    "policies_businesscalendar",
+    "policies_openinghours",
+    "policies_calendarexception",
+    "policies_customertier",
+    "policies_compensationrule",
+    "policies_compensationoption",
+    "policies_replytemplate",
+    "policies_compliancerule",
+    "policies_followupplan",
+    "policies_followupstep",
+    "policies_appealchecklist",
+    "policies_contactlimit",
+]
 
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$

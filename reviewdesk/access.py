@@ -126,8 +126,9 @@ def _derive(model: type[Model], seen: tuple) -> Scope | None:
     if len(parents) != 1:
         return None
     name, parent = parents[0]
-    return Scope(shop=f"{name}__{parent.shop}", null=parent.null, global_perm=parent.global_perm,
-                 reader=parent.reader)  # fmt: skip
+    return Scope(
+        shop=f"{name}__{parent.shop}", null=parent.null, global_perm=parent.global_perm, reader=parent.reader
+    )
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -72,8 +72,11 @@ class AccessFailureLogAdmin(ShopScopedAdminMixin, axes_admin.AccessFailureLogAdm
     pass
 
 
-for _model, _admin in ((AccessAttempt, AccessAttemptAdmin), (AccessLog, AccessLogAdmin),
-                       (AccessFailureLog, AccessFailureLogAdmin)):  # fmt: skip
+for _model, _admin in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
     register_scope(_model, Scope(username="username"))
     if admin.site.is_registered(_model):  # AXES_ENABLE_ADMIN
         admin.site.unregister(_model)

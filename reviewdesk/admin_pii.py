@@ -40,10 +40,22 @@ from reviewdesk.pii import mask_free_text
 logger = logging.getLogger("reviewdesk.security")
 
 # Field names that are personal data or secrets wherever they occur.
-ALWAYS_HIDDEN = frozenset({
-    "buyer_phone", "buyer_address", "buyer_ip", "phone", "mobile", "address", "id_number", "id_card",
-    "password", "secret", "key_hash", "webhook_url",
-})  # fmt: skip
+ALWAYS_HIDDEN = frozenset(
+    {
+        "buyer_phone",
+        "buyer_address",
+        "buyer_ip",
+        "phone",
+        "mobile",
+        "address",
+        "id_number",
+        "id_card",
+        "password",
+        "secret",
+        "key_hash",
+        "webhook_url",
+    }
+)
 
 
 @dataclass
@@ -155,8 +167,9 @@ class PersonalDataAdminMixin:
         free_text = personal_fields_of(self.model).free_text
         if not free_text:  # a list masks for everyone, as the web lists do
             return columns
-        return [_masked_column(c, self.model) if isinstance(c, str) and c in free_text else c
-                for c in columns]
+        return [
+            _masked_column(c, self.model) if isinstance(c, str) and c in free_text else c for c in columns
+        ]
 
     def get_object(self, request, object_id, from_field=None):
         """On a view-only change page, free text is masked on the in-memory object the page shows. Only
@@ -164,8 +177,13 @@ class PersonalDataAdminMixin:
         written back."""
         obj = super().get_object(request, object_id, from_field)
         free_text = personal_fields_of(self.model).free_text
-        if (obj is None or not free_text or request.method not in ("GET", "HEAD")
-                or may_reveal(request, self.model) or self.has_change_permission(request, obj)):  # fmt: skip
+        if (
+            obj is None
+            or not free_text
+            or request.method not in ("GET", "HEAD")
+            or may_reveal(request, self.model)
+            or self.has_change_permission(request, obj)
+        ):
             return obj
         for name in free_text:
             if isinstance(getattr(obj, name, None), str):
@@ -181,8 +199,11 @@ def guarded_class(cls: type) -> type:
     if issubclass(cls, PersonalDataAdminMixin):
         return cls
     if cls not in _GUARDED:
-        _GUARDED[cls] = type(cls.__name__, (PersonalDataAdminMixin, cls), {"__module__": cls.__module__,
-                                                                           "__qualname__": cls.__qualname__})
+        _GUARDED[cls] = type(
+            cls.__name__,
+            (PersonalDataAdminMixin, cls),
+            {"__module__": cls.__module__, "__qualname__": cls.__qualname__},
+        )
     return _GUARDED[cls]
 
 

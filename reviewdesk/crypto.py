@@ -65,7 +65,9 @@ def decrypt(stored: str) -> str:
     try:
         return _fernet().decrypt(stored[len(PREFIX) :].encode()).decode()
     except InvalidToken as exc:
-        raise UnreadableCredential("a stored credential cannot be decrypted with the configured keys") from exc
+        raise UnreadableCredential(
+            "a stored credential cannot be decrypted with the configured keys"
+        ) from exc
 
 
 class EncryptedTextField(models.TextField):

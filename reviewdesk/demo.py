@@ -39,8 +39,12 @@ def ensure_demo_org() -> tuple[dict[str, Shop], dict[str, User]]:
     for index, (username, role, name, shop_codes) in enumerate(DEMO_USERS, start=1):
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, display_name=name, employee_code=f"RD{index:04d}",
-                        is_staff=role in STAFF_ROLES)  # fmt: skip
+            user = User(
+                username=username,
+                display_name=name,
+                employee_code=f"RD{index:04d}",
+                is_staff=role in STAFF_ROLES,
+            )
             user.set_password(DEMO_PASSWORD)
             user.save()
         user.groups.add(Group.objects.get(name=role))
@@ -48,6 +52,8 @@ def ensure_demo_org() -> tuple[dict[str, Shop], dict[str, User]]:
             ShopMembership.objects.get_or_create(shop=shops[code], user=user)
         users[username] = user
     if not User.objects.filter(username="admin").exists():
-        User.objects.create_superuser("admin", "admin@example.com", DEMO_PASSWORD, employee_code="RD0000", display_name="管理员")
+        User.objects.create_superuser(
+            "admin", "admin@example.com", DEMO_PASSWORD, employee_code="RD0000", display_name="管理员"
+        )
     users["admin"] = User.objects.get(username="admin")
     return shops, users

@@ -26,9 +26,10 @@ class User(AbstractUser):
     # (reviewdesk.backends refuses it at the login and on every session request, whatever its password),
     # belongs to shops like a person, and its tokens carry only the intake scope (cases.models.ApiToken).
     is_integration = models.BooleanField(
-        _("集成账号"), default=False,
+        _("集成账号"),
+        default=False,
         help_text=_("店铺同步任务使用的账号：不能登录，其接口令牌只能提交评价。"),
-    )  # fmt: skip
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
@@ -45,7 +46,9 @@ class User(AbstractUser):
 
 class Shop(models.Model):
     platform = models.CharField(_("平台"), max_length=16, choices=Platform.choices)
-    code = models.SlugField(_("店铺代码"), max_length=32, unique=True, help_text=_("导入和接口里用来指明店铺的短代码。"))
+    code = models.SlugField(
+        _("店铺代码"), max_length=32, unique=True, help_text=_("导入和接口里用来指明店铺的短代码。")
+    )
     name = models.CharField(_("店铺名称"), max_length=100)
     active = models.BooleanField(_("启用"), default=True)
     members = models.ManyToManyField(
@@ -62,8 +65,12 @@ class Shop(models.Model):
 
 
 class ShopMembership(models.Model):
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("店铺"))
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("用户"))
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("店铺")
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("用户")
+    )
     created_at = models.DateTimeField(_("加入时间"), auto_now_add=True)
 
     class Meta:

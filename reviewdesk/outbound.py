@@ -209,12 +209,25 @@ def post_json(
     """POST ``payload`` as UTF-8 JSON under the outbound policy; a 2xx answer is returned (its body
     capped), anything else raises ``OutboundError``."""
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    return request(url, method="POST", body=body, headers={"Content-Type": "application/json; charset=utf-8"},
-                   timeout=timeout, max_bytes=max_bytes)  # fmt: skip
+    return request(
+        url,
+        method="POST",
+        body=body,
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        timeout=timeout,
+        max_bytes=max_bytes,
+    )
 
 
-def request(url: str, *, method: str = "GET", body: bytes | None = None, headers: dict | None = None,
-            timeout: float | None = None, max_bytes: int | None = None) -> OutboundResponse:  # fmt: skip
+def request(
+    url: str,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict | None = None,
+    timeout: float | None = None,
+    max_bytes: int | None = None,
+) -> OutboundResponse:
     """One HTTP request under the outbound policy (see the module's docstring)."""
     destination = check_url(url)
     timeout = _timeout() if timeout is None else timeout

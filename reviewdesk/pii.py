@@ -30,11 +30,23 @@ from django.utils.translation import gettext as _
 _DIGIT = re.compile(r"\d")
 
 # One character for one character, so spans on the normalised copy are spans on the original.
-_NORMALISE = str.maketrans({
-    **{chr(0xFF10 + n): str(n) for n in range(10)},  # ０-９
-    "＋": "+", "－": "-", "—": "-", "–": "-", "‐": "-", "‑": "-", "　": " ", "（": "(", "）": ")",
-    "Ｘ": "X", "ｘ": "x", "．": ".",
-})  # fmt: skip
+_NORMALISE = str.maketrans(
+    {
+        **{chr(0xFF10 + n): str(n) for n in range(10)},  # ０-９
+        "＋": "+",
+        "－": "-",
+        "—": "-",
+        "–": "-",
+        "‐": "-",
+        "‑": "-",
+        "　": " ",
+        "（": "(",
+        "）": ")",
+        "Ｘ": "X",
+        "ｘ": "x",
+        "．": ".",
+    }
+)
 _SEP = r"[ \t\-.]"  # at most one between two digits
 _COUNTRY = r"(?:(?:\+|00)86" + _SEP + r"?|\(\+?86\)\s?)"
 # 2024-11-20, 2024.11.20, 2024/11/20: a date, not a number to hide.
@@ -60,8 +72,19 @@ _NUMBER = r"(?:\s?" + _NUMERAL + r"+\s?" + _UNIT + r")+(?:\s?[\-#]?\s?\d+)?"
 _ROAD_NAME = r"[^\W\d_省市区县镇乡旗到在是寄送发往住址和的与或，。、；：！？]{1,8}?"
 _ROAD = r"(?:大道|大街|路|街(?!道)|巷|弄|胡同|里|村|屯|小区|社区|花园|公寓|大厦|广场|新村|家园|苑|园|城|坊)"
 _ADDRESS = re.compile(
-    _ROAD_NAME + _ROAD + r"(?:" + _ROAD_NAME + _ROAD + r")?" + _NUMBER  # 中山路100号3栋2单元501室
-    + r"|(?<=[区县镇乡旗])" + _ROAD_NAME + r"(?:大道|大街|路|街(?!道)|巷|胡同|村|小区)" + r"(?:" + _NUMBER + r")?"
+    _ROAD_NAME
+    + _ROAD
+    + r"(?:"
+    + _ROAD_NAME
+    + _ROAD
+    + r")?"
+    + _NUMBER  # 中山路100号3栋2单元501室
+    + r"|(?<=[区县镇乡旗])"
+    + _ROAD_NAME
+    + r"(?:大道|大街|路|街(?!道)|巷|胡同|村|小区)"
+    + r"(?:"
+    + _NUMBER
+    + r")?"
 )
 _PLACEHOLDER_RUN = re.compile(r"(\[[^\[\]]{1,20}\])(?:\s*\1)+")
 

@@ -12,10 +12,24 @@ from django.db.models import Q
 from reviewdesk.choices import AdminRole, Role
 
 POLICY_MODELS = [
-    "platformrule", "issuetype", "classificationrule", "malicioussignal", "slatier", "businesscalendar",
-    "openinghours", "calendarexception", "customertier", "compensationrule", "compensationoption",
-    "replytemplate", "compliancerule", "followupplan", "followupstep", "appealchecklist", "contactlimit",
-]  # fmt: skip
+    "platformrule",
+    "issuetype",
+    "classificationrule",
+    "malicioussignal",
+    "slatier",
+    "businesscalendar",
+    "openinghours",
+    "calendarexception",
+    "customertier",
+    "compensationrule",
+    "compensationoption",
+    "replytemplate",
+    "compliancerule",
+    "followupplan",
+    "followupstep",
+    "appealchecklist",
+    "contactlimit",
+]
 
 
 def _crud(app: str, models: Iterable[str]) -> list[str]:
@@ -31,9 +45,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SUPERVISOR: _view("policies", POLICY_MODELS) + ["reviewdesk.view_shop", "reviewdesk.view_user"],
     Role.LEGAL: _view("policies", POLICY_MODELS),
     Role.MANAGER: _crud("policies", POLICY_MODELS)
-    + ["reviewdesk.view_shop", "reviewdesk.change_shop", "reviewdesk.view_user", "reviewdesk.view_shopmembership"]
+    + [
+        "reviewdesk.view_shop",
+        "reviewdesk.change_shop",
+        "reviewdesk.view_user",
+        "reviewdesk.view_shopmembership",
+    ]
     # django-axes: see who is locked out of logging in, and unlock them by deleting the attempt.
-    + ["axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog", "axes.view_accessfailurelog"],
+    + [
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accesslog",
+        "axes.view_accessfailurelog",
+    ],
     Role.HR: ["reviewdesk.view_user", "reviewdesk.view_shop"],
     # The global rules of every shop (a rule without a shop, issue types) and the global settings of
     # later apps that decide for every shop (import mappings, insight settings): named here as strings,

@@ -110,9 +110,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # short write locks instead of failing with "database is locked"; IMMEDIATE transactions take the
     # write lock up front, so two qcluster workers never deadlock upgrading a read lock.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE",
-         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
-    )  # fmt: skip
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
     DATABASES["default"]["TEST"] = {"NAME": env.str("SQLITE_TEST_NAME", default="") or None}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
@@ -316,7 +319,11 @@ else:
     _CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 CACHES = {
     "default": {**_CACHE, "KEY_PREFIX": "reviewdesk", "LOCATION": _CACHE.get("LOCATION", "reviewdesk")},
-    "throttle": {**_CACHE, "KEY_PREFIX": "reviewdesk-throttle", "LOCATION": _CACHE.get("LOCATION", "throttle")},
+    "throttle": {
+        **_CACHE,
+        "KEY_PREFIX": "reviewdesk-throttle",
+        "LOCATION": _CACHE.get("LOCATION", "throttle"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ReviewDesk API",

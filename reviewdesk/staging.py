@@ -26,7 +26,9 @@ _KEY = re.compile(r"[0-9a-f]{32}")
 class StagingArea:
     def __init__(self, name: str):
         if name not in AREAS:
-            raise ValueError(f"staging area {name!r} is not listed in reviewdesk.staging.AREAS (the sweep would miss it)")
+            raise ValueError(
+                f"staging area {name!r} is not listed in reviewdesk.staging.AREAS (the sweep would miss it)"
+            )
         self.name = name
 
     @property

@@ -56,7 +56,11 @@ class UserRateThrottle(RateThrottle):
     scope = "user"
 
     def get_cache_key(self, request, view):
-        if not request.user or not request.user.is_authenticated or hasattr(getattr(request, "auth", None), "_meta"):
+        if (
+            not request.user
+            or not request.user.is_authenticated
+            or hasattr(getattr(request, "auth", None), "_meta")
+        ):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
@@ -105,7 +109,9 @@ def throttle_login(view):
             throttle = LoginRateThrottle()
             if not throttle.allow_request(request, None):
                 wait = max(1, int(throttle.wait() or 1))
-                messages.error(request, _("登录请求过于频繁，请在 %(seconds)d 秒后再试。") % {"seconds": wait})
+                messages.error(
+                    request, _("登录请求过于频繁，请在 %(seconds)d 秒后再试。") % {"seconds": wait}
+                )
                 page = copy(request)
                 page.method = "GET"
                 response = view(page, *args, **kwargs)

@@ -34,8 +34,10 @@ def docs_login_required(view):
     return wrapped
 
 
-DOCS_ACCESS = {"authentication_classes": [ApiTokenAuthentication, SessionAuthentication],
-               "permission_classes": [ApiDocsAccess]}  # fmt: skip
+DOCS_ACCESS = {
+    "authentication_classes": [ApiTokenAuthentication, SessionAuthentication],
+    "permission_classes": [ApiDocsAccess],
+}
 
 # The admin's login POST is rate-limited like the login page's (reviewdesk.throttling).
 admin.site.login = throttle_login(admin.site.login)
@@ -48,8 +50,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(**DOCS_ACCESS), name="api-schema"),
     # The split view serves Swagger UI's init script as a file (?script), so the CSP needs no inline script.
-    path("api/v1/docs/", docs_login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema", **DOCS_ACCESS)),
-         name="api-docs"),  # fmt: skip
+    path(
+        "api/v1/docs/",
+        docs_login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema", **DOCS_ACCESS)),
+        name="api-docs",
+    ),
     path("api/v1/", include("cases.api.urls")),
     path("policies/", include("policies.urls")),
     path("cases/", include("cases.urls")),

@@ -400,9 +400,13 @@ def _scan_sheet(archive: zipfile.ZipFile, sheet: str, member: str, limits: _Limi
             _count_exact(piece, extent)
         extent.check(extent.rows, extent.cols)
     return SheetExtent(
-        name=sheet, member=member, declared_rows=extent.declared_rows, declared_cols=extent.declared_cols,
-        rows=extent.rows, cols=extent.cols,
-    )  # fmt: skip
+        name=sheet,
+        member=member,
+        declared_rows=extent.declared_rows,
+        declared_cols=extent.declared_cols,
+        rows=extent.rows,
+        cols=extent.cols,
+    )
 
 
 def _count_plain(piece: bytes, extent: _Extent) -> bool:

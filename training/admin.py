@@ -18,7 +18,7 @@ from training.models import (
     SatisfactionSurvey,
     Score,
     TrainingModule,
-)  # fmt: skip
+)
 from training.resources import ScoreImportResource
 from training.services import survey_record, survey_validate
 
@@ -27,7 +27,9 @@ from training.services import survey_record, survey_validate
 # QA reviews and surveys follow their case without saying so.
 register_scope(Score, Scope(user="agent"))
 register_scope(CertificationLapse, Scope(user="agent"))
-register_scope(ModuleRequirement, Scope(shop="shop", null=GLOBAL, global_perm="policies.change_global_policy"))
+register_scope(
+    ModuleRequirement, Scope(shop="shop", null=GLOBAL, global_perm="policies.change_global_policy")
+)
 
 
 class ScopedHistoryAdmin(ShopScopedAdminMixin, HistoryAdmin):
@@ -168,7 +170,11 @@ class SatisfactionSurveyAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
     form = SatisfactionSurveyForm
     list_display = ["case", "agent", "score", "answered_at", "recorded_by", "recorded_at"]
     list_filter = ["score"]
-    search_fields = ["case__review__order_no", "case__assignee__employee_code", "case__assignee__display_name"]
+    search_fields = [
+        "case__review__order_no",
+        "case__assignee__employee_code",
+        "case__assignee__display_name",
+    ]
     list_select_related = ["case__assignee", "recorded_by"]
     raw_id_fields = ["case"]
 
@@ -189,6 +195,11 @@ class SatisfactionSurveyAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        saved = survey_record(case=data["case"], score=data["score"], answered_at=data["answered_at"],
-                              by=request.user, comment=data.get("comment", ""))  # fmt: skip
+        saved = survey_record(
+            case=data["case"],
+            score=data["score"],
+            answered_at=data["answered_at"],
+            by=request.user,
+            comment=data.get("comment", ""),
+        )
         obj.pk = saved.pk

@@ -26,16 +26,29 @@ class TrainingConfig(AppConfig):
         # "Trainer" is a capability (enter/import scores), given to supervisors and managers.
         trainer = ["training.enter_scores", "training.view_score"]
         surveys = ["training.add_satisfactionsurvey", "training.view_satisfactionsurvey"]
-        extend_role_permissions({
-            Role.AGENT: ["training.view_trainingmodule"],
-            Role.SUPERVISOR: view_all + trainer + [
-                "training.add_qareview", "training.view_qareview", "training.settle_qareview",
-                "training.view_certificationlapse", *surveys,
-            ],
-            Role.LEGAL: ["training.view_trainingmodule"],
-            Role.MANAGER: crud + trainer + [
-                "training.export_scores", "training.view_qareview", "training.settle_qareview",
-                "training.view_certificationlapse", *surveys,
-            ],
-            Role.HR: view_all + ["training.view_score", "training.export_scores", "training.view_certificationlapse"],
-        })  # fmt: skip
+        extend_role_permissions(
+            {
+                Role.AGENT: ["training.view_trainingmodule"],
+                Role.SUPERVISOR: view_all
+                + trainer
+                + [
+                    "training.add_qareview",
+                    "training.view_qareview",
+                    "training.settle_qareview",
+                    "training.view_certificationlapse",
+                    *surveys,
+                ],
+                Role.LEGAL: ["training.view_trainingmodule"],
+                Role.MANAGER: crud
+                + trainer
+                + [
+                    "training.export_scores",
+                    "training.view_qareview",
+                    "training.settle_qareview",
+                    "training.view_certificationlapse",
+                    *surveys,
+                ],
+                Role.HR: view_all
+                + ["training.view_score", "training.export_scores", "training.view_certificationlapse"],
+            }
+        )

@@ -53,12 +53,17 @@ class ModuleStatus:
             return _("未取得“%(module)s”认证：还没有成绩。") % {"module": module.name}
         if self.state == CertificationState.EXPIRED:
             return _("“%(module)s”认证已过期：%(period)s 的成绩只在 %(until)s 之前有效。") % {
-                "module": module.name, "period": self.score.period, "until": self.valid_until.isoformat(),
-            }  # fmt: skip
+                "module": module.name,
+                "period": self.score.period,
+                "until": self.valid_until.isoformat(),
+            }
         return _("未取得“%(module)s”认证：%(period)s 成绩 %(value)s%(unit)s，要求 %(threshold)s。") % {
-            "module": module.name, "period": self.score.period, "value": self.score.value,
-            "unit": module.unit, "threshold": module.threshold_label,
-        }  # fmt: skip
+            "module": module.name,
+            "period": self.score.period,
+            "value": self.score.value,
+            "unit": module.unit,
+            "threshold": module.threshold_label,
+        }
 
 
 def today() -> dt.date:

@@ -19,13 +19,26 @@ from training.services.scores import score_upsert
 
 # module code → username → scores, oldest period first (the last is the current period)
 MONTHLY = {
-    "product_knowledge": {"agent1": [96, 97, 98, 97], "agent2": [93, 95, 96, 95], "agent3": [97, 96, 98, 99],
-                          "supervisor1": [99, 99, 98, 99], "legal1": [98, 97, 99, 98]},
-    "negotiation": {"agent1": [80, 86, 88, 90], "agent2": [78, 80, 83, 82], "agent3": [88, 90, 91, 89],
-                    "legal1": [90, 92, 91, 93]},
+    "product_knowledge": {
+        "agent1": [96, 97, 98, 97],
+        "agent2": [93, 95, 96, 95],
+        "agent3": [97, 96, 98, 99],
+        "supervisor1": [99, 99, 98, 99],
+        "legal1": [98, 97, 99, 98],
+    },
+    "negotiation": {
+        "agent1": [80, 86, 88, 90],
+        "agent2": [78, 80, 83, 82],
+        "agent3": [88, 90, 91, 89],
+        "legal1": [90, 92, 91, 93],
+    },
     "emotion_management": {"agent1": [88, 90, 92], "agent2": [85, 91, 89], "agent3": [92, 95, 94]},
-    "data_analysis": {"agent1": [100, 100, 100, 100], "agent2": [75, 100, 100, 75], "agent3": [100, 100, 75, 100]},
-}  # fmt: skip
+    "data_analysis": {
+        "agent1": [100, 100, 100, 100],
+        "agent2": [75, 100, 100, 75],
+        "agent3": [100, 100, 75, 100],
+    },
+}
 WEEKLY = {
     "weekly_roleplay": {"agent1": [82, 85, 88, 90], "agent2": [70, 78, 81, 79], "agent3": [90, 86, 92, 95]}
 }
@@ -51,13 +64,27 @@ def _scores(users, trainer, today: dt.date) -> int:
             for username, values in by_user.items():
                 periods = previous_periods(kind, len(values), until=today)
                 for period, value in zip(periods, values, strict=True):
-                    score_upsert(agent=users[username], module=modules[code], period=period, value=Decimal(value),
-                                 source="trainer", by=trainer, note="演示数据",
-                                 now=timezone.make_aware(dt.datetime.combine(min(period.end, today), dt.time(18))))  # fmt: skip
+                    score_upsert(
+                        agent=users[username],
+                        module=modules[code],
+                        period=period,
+                        value=Decimal(value),
+                        source="trainer",
+                        by=trainer,
+                        note="演示数据",
+                        now=timezone.make_aware(dt.datetime.combine(min(period.end, today), dt.time(18))),
+                    )
                     written += 1
     old = previous_periods("monthly", LAPSED_MONTHS_AGO + 1, until=today)[0]
-    score_upsert(agent=users[LAPSED_USER], module=modules["product_knowledge"], period=old,
-                 value=Decimal(LAPSED_SCORE), source="trainer", by=trainer, note="演示数据：认证已过期")  # fmt: skip
+    score_upsert(
+        agent=users[LAPSED_USER],
+        module=modules["product_knowledge"],
+        period=old,
+        value=Decimal(LAPSED_SCORE),
+        source="trainer",
+        by=trainer,
+        note="演示数据：认证已过期",
+    )
     return written + 1
 
 
@@ -94,19 +121,54 @@ def _qa_reviews(shops, users) -> None:
     now = timezone.now()
     for n, (external_id, username, failed, reason, survey) in enumerate(plan, start=1):
         opened = now - dt.timedelta(days=3, hours=n)
-        review, _ = Review.objects.get_or_create(shop=shop, external_id=external_id, defaults={
-            "platform": shop.platform, "order_no": f"QADEMO{n:06d}", "item_title": "北欧简约陶瓷马克杯", "rating": 1,
-            "rating_text": "差评", "content": "杯子有裂纹，客服回复慢", "reviewed_at": opened, "received_at": opened,
-            "buyer_nick": f"质**{n}", "fingerprint": f"qa-demo-{n}", "source": "demo"})  # fmt: skip
-        case, _ = Case.objects.get_or_create(review=review, defaults={
-            "shop": shop, "platform": shop.platform, "status": "resolved", "handling_role": "agent",
-            "assignee": users[username], "assigned_at": opened, "opened_at": opened,
-            "first_response_due_at": opened + dt.timedelta(hours=2), "first_responded_at": opened + dt.timedelta(minutes=40),
-            "resolved_at": opened + dt.timedelta(hours=5), "sla_tier_name": "产品质量(4小时)"})  # fmt: skip
+        review, _ = Review.objects.get_or_create(
+            shop=shop,
+            external_id=external_id,
+            defaults={
+                "platform": shop.platform,
+                "order_no": f"QADEMO{n:06d}",
+                "item_title": "北欧简约陶瓷马克杯",
+                "rating": 1,
+                "rating_text": "差评",
+                "content": "杯子有裂纹，客服回复慢",
+                "reviewed_at": opened,
+                "received_at": opened,
+                "buyer_nick": f"质**{n}",
+                "fingerprint": f"qa-demo-{n}",
+                "source": "demo",
+            },
+        )
+        case, _ = Case.objects.get_or_create(
+            review=review,
+            defaults={
+                "shop": shop,
+                "platform": shop.platform,
+                "status": "resolved",
+                "handling_role": "agent",
+                "assignee": users[username],
+                "assigned_at": opened,
+                "opened_at": opened,
+                "first_response_due_at": opened + dt.timedelta(hours=2),
+                "first_responded_at": opened + dt.timedelta(minutes=40),
+                "resolved_at": opened + dt.timedelta(hours=5),
+                "sla_tier_name": "产品质量(4小时)",
+            },
+        )
         results = {pk: name not in failed for name, pk in items.items()}
-        qa = qa_review_create(case=case, rubric=rubric, reviewer=users["supervisor1"], results=results,
-                              comment="演示质检", now=now - dt.timedelta(days=1, hours=n))  # fmt: skip
+        qa = qa_review_create(
+            case=case,
+            rubric=rubric,
+            reviewer=users["supervisor1"],
+            results=results,
+            comment="演示质检",
+            now=now - dt.timedelta(days=1, hours=n),
+        )
         if reason:
             qa_review_dispute(review=qa, by=users[username], reason=reason)
-        survey_record(case=case, score=survey, answered_at=opened + dt.timedelta(days=1), by=users["supervisor1"],
-                      comment="演示：回访满意度")  # fmt: skip
+        survey_record(
+            case=case,
+            score=survey,
+            answered_at=opened + dt.timedelta(days=1),
+            by=users["supervisor1"],
+            comment="演示：回访满意度",
+        )

@@ -29,21 +29,49 @@ def export_scores_xlsx(*, period: str, viewer) -> tuple[str, bytes]:
     parsed, scores = scores_for_export(period=period, viewer=viewer)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("培训成绩"))
-    sheet.append([_("工号"), _("姓名"), _("模块代码"), _("模块"), _("周期"), _("成绩"), _("单位"), _("达标线"),
-                  _("是否达标"), _("来源"), _("样本数"), _("录入人"), _("录入时间"), _("备注")])  # fmt: skip
+    sheet.append(
+        [
+            _("工号"),
+            _("姓名"),
+            _("模块代码"),
+            _("模块"),
+            _("周期"),
+            _("成绩"),
+            _("单位"),
+            _("达标线"),
+            _("是否达标"),
+            _("来源"),
+            _("样本数"),
+            _("录入人"),
+            _("录入时间"),
+            _("备注"),
+        ]
+    )
     for score in scores.iterator(chunk_size=2000):
         module = score.module
         recorded_at = (
             timezone.localtime(score.recorded_at).replace(tzinfo=None) if score.recorded_at else None
         )
-        sheet.append([
-            safe_text(score.agent.employee_code), safe_text(score.agent.display_name or score.agent.username),
-            safe_text(module.code), safe_text(module.name), score.period, float(score.value), safe_text(module.unit),
-            float(module.threshold), _("达标") if module.passes(score.value) else _("未达标"),
-            score.get_source_display(), score.sample_size,
-            safe_text(score.recorded_by.display_name or score.recorded_by.username) if score.recorded_by else "",
-            recorded_at, safe_text(score.note),
-        ])  # fmt: skip
+        sheet.append(
+            [
+                safe_text(score.agent.employee_code),
+                safe_text(score.agent.display_name or score.agent.username),
+                safe_text(module.code),
+                safe_text(module.name),
+                score.period,
+                float(score.value),
+                safe_text(module.unit),
+                float(module.threshold),
+                _("达标") if module.passes(score.value) else _("未达标"),
+                score.get_source_display(),
+                score.sample_size,
+                safe_text(score.recorded_by.display_name or score.recorded_by.username)
+                if score.recorded_by
+                else "",
+                recorded_at,
+                safe_text(score.note),
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return f"training-scores-{parsed.key}.xlsx", buffer.getvalue()

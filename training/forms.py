@@ -47,12 +47,16 @@ class QaItemsMixin:
     def add_item_fields(self, items, initial=None):
         self.items = list(items)
         for item in self.items:
-            label = (_("%(name)s(权重%(weight)s，致命项)") if item.critical else _("%(name)s(权重%(weight)s)")) % {
-                "name": item.name, "weight": item.weight}  # fmt: skip
+            label = (
+                _("%(name)s(权重%(weight)s，致命项)") if item.critical else _("%(name)s(权重%(weight)s)")
+            ) % {"name": item.name, "weight": item.weight}
             self.fields[item_field_name(item)] = forms.ChoiceField(
-                label=label, choices=PASS_CHOICES, widget=forms.RadioSelect, help_text=item.description,
+                label=label,
+                choices=PASS_CHOICES,
+                widget=forms.RadioSelect,
+                help_text=item.description,
                 initial=None if initial is None else ("1" if initial.get(item.pk) else "0"),
-            )  # fmt: skip
+            )
 
     def item_results(self) -> dict[int, bool]:
         return {item.pk: self.cleaned_data[item_field_name(item)] == "1" for item in self.items}
@@ -84,8 +88,10 @@ class SurveyForm(forms.Form):
     """The buyer's answer to the satisfaction survey, recorded by a supervisor on the QA case page."""
 
     score = forms.TypedChoiceField(
-        label=_("满意度(1–5分)"), choices=[(n, str(n)) for n in range(5, 0, -1)], coerce=int,
+        label=_("满意度(1–5分)"),
+        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        coerce=int,
         widget=forms.RadioSelect,
-    )  # fmt: skip
+    )
     answered_at = forms.DateTimeField(label=_("买家答复时间"), help_text=_("北京时间，如 2026-11-20 14:30。"))
     comment = forms.CharField(label=_("买家意见"), max_length=500, required=False)

@@ -32,12 +32,21 @@ from training.services.scores import (
 COL_EMPLOYEE, COL_MODULE, COL_PERIOD, COL_VALUE, COL_NOTE = "工号", "模块代码", "周期", "成绩", "备注"
 REQUIRED = [COL_EMPLOYEE, COL_MODULE, COL_PERIOD, COL_VALUE]
 ALIASES = {
-    "员工工号": COL_EMPLOYEE, "employee_code": COL_EMPLOYEE, "employee code": COL_EMPLOYEE,
-    "模块": COL_MODULE, "module": COL_MODULE, "module_code": COL_MODULE,
-    "考核周期": COL_PERIOD, "period": COL_PERIOD,
-    "分数": COL_VALUE, "得分": COL_VALUE, "score": COL_VALUE, "value": COL_VALUE,
-    "note": COL_NOTE, "说明": COL_NOTE,
-}  # fmt: skip
+    "员工工号": COL_EMPLOYEE,
+    "employee_code": COL_EMPLOYEE,
+    "employee code": COL_EMPLOYEE,
+    "模块": COL_MODULE,
+    "module": COL_MODULE,
+    "module_code": COL_MODULE,
+    "考核周期": COL_PERIOD,
+    "period": COL_PERIOD,
+    "分数": COL_VALUE,
+    "得分": COL_VALUE,
+    "score": COL_VALUE,
+    "value": COL_VALUE,
+    "note": COL_NOTE,
+    "说明": COL_NOTE,
+}
 
 
 def _text(value) -> str:
@@ -185,8 +194,15 @@ class ScoreImportResource(SafeExportResource):
         if kwargs.get("dry_run"):
             return
         resolved = self._resolved[kwargs["row_number"]]
-        saved = score_upsert(agent=resolved.agent, module=resolved.module, period=resolved.period, value=resolved.value,
-                             source=ScoreSource.IMPORT, by=self._user, note=resolved.note)  # fmt: skip
+        saved = score_upsert(
+            agent=resolved.agent,
+            module=resolved.module,
+            period=resolved.period,
+            value=resolved.value,
+            source=ScoreSource.IMPORT,
+            by=self._user,
+            note=resolved.note,
+        )
         instance.pk = saved.pk
 
     def after_import(self, dataset, result, **kwargs):

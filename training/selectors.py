@@ -118,8 +118,14 @@ def team_overview(viewer, on: dt.date | None = None) -> dict:
             for req in requirements
             if by_module.get(req.module_id) and by_module[req.module_id].passed
         ]
-        rows.append({"agent": agent, "statuses": [by_module[m.pk] for m in modules], "below": below,
-                     "certified_for": certified_for})  # fmt: skip
+        rows.append(
+            {
+                "agent": agent,
+                "statuses": [by_module[m.pk] for m in modules],
+                "below": below,
+                "certified_for": certified_for,
+            }
+        )
     lapses = (
         CertificationLapse.objects.filter(agent__in=agents)
         .select_related("agent", "module")
@@ -130,5 +136,11 @@ def team_overview(viewer, on: dt.date | None = None) -> dict:
         .select_related("agent", "reviewer", "case")
         .order_by("disputed_at")
     )
-    return {"on": on, "modules": modules, "rows": rows, "lapses": list(lapses), "disputes": list(disputes),
-            "requirements": requirements}  # fmt: skip
+    return {
+        "on": on,
+        "modules": modules,
+        "rows": rows,
+        "lapses": list(lapses),
+        "disputes": list(disputes),
+        "requirements": requirements,
+    }

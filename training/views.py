@@ -45,8 +45,11 @@ def home_panel(request):
         return None
     statuses = statuses_for([request.user.pk], modules)[request.user.pk]
     below = [s for s in statuses.values() if not s.passed]
-    return {"title": _("培训与认证"), "template": "training/_home_panel.html",
-            "context": {"below": below, "total": len(modules)}}  # fmt: skip
+    return {
+        "title": _("培训与认证"),
+        "template": "training/_home_panel.html",
+        "context": {"below": below, "total": len(modules)},
+    }
 
 
 @login_required
@@ -73,13 +76,20 @@ def team(request):
 @login_required
 def score_entry(request):
     _require(request.user.has_perm("training.enter_scores"))
-    form = ScoreEntryForm(request.POST or None, user=request.user,
-                          initial={"period": period_for(today(), "monthly").key})  # fmt: skip
+    form = ScoreEntryForm(
+        request.POST or None, user=request.user, initial={"period": period_for(today(), "monthly").key}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            score = services.score_record(agent=data["agent"], module=data["module"], period=data["period"],
-                                          value=data["value"], by=request.user, note=data["note"])  # fmt: skip
+            score = services.score_record(
+                agent=data["agent"],
+                module=data["module"],
+                period=data["period"],
+                value=data["value"],
+                by=request.user,
+                note=data["note"],
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -113,8 +123,7 @@ def score_import(request):
             context["errors"] = [str(exc)]
         else:
             errors = row_messages(result)
-            context.update({"errors": errors, "result": result, "dry_run": dry_run,
-                            "rows": result.totals})  # fmt: skip
+            context.update({"errors": errors, "result": result, "dry_run": dry_run, "rows": result.totals})
             if not errors and not dry_run:
                 messages.success(
                     request,
@@ -161,8 +170,13 @@ def qa_case(request, case_id: int):
     form = QaReviewForm(request.POST or None, items=rubric.items.filter(active=True) if rubric else [])
     if request.method == "POST" and rubric and form.is_valid():
         try:
-            review = services.qa_review_create(case=case, rubric=rubric, reviewer=request.user,
-                                               results=form.item_results(), comment=form.cleaned_data["comment"])  # fmt: skip
+            review = services.qa_review_create(
+                case=case,
+                rubric=rubric,
+                reviewer=request.user,
+                results=form.item_results(),
+                comment=form.cleaned_data["comment"],
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -171,12 +185,22 @@ def qa_case(request, case_id: int):
     handled = case.status in HANDLED_STATUSES or case.resolved_at is not None
     survey = SatisfactionSurvey.objects.filter(case=case).select_related("recorded_by").first()
     as_seen = free_text_for(request.user)  # the buyer's words: masked unless one may reveal contact data
-    return render(request, "training/qa_case.html", {
-        "case": case, "rubric": rubric, "rubrics": rubrics, "form": form, "existing": existing, "handled": handled,
-        "review_text": as_seen(case.review.content), "survey": survey,
-        "survey_comment": as_seen(survey.comment) if survey else "",
-        "survey_form": SurveyForm() if request.user.has_perm("training.add_satisfactionsurvey") else None,
-    })  # fmt: skip
+    return render(
+        request,
+        "training/qa_case.html",
+        {
+            "case": case,
+            "rubric": rubric,
+            "rubrics": rubrics,
+            "form": form,
+            "existing": existing,
+            "handled": handled,
+            "review_text": as_seen(case.review.content),
+            "survey": survey,
+            "survey_comment": as_seen(survey.comment) if survey else "",
+            "survey_form": SurveyForm() if request.user.has_perm("training.add_satisfactionsurvey") else None,
+        },
+    )
 
 
 @login_required
@@ -221,8 +245,11 @@ def qa_review(request, review_id: int):
     if review.agent_id == request.user.pk and review.status == QaStatus.SCORED and review.disputed_at is None:
         context["dispute_form"] = DisputeForm(initial={"version": review.version})
     if review.status == QaStatus.DISPUTED and can_settle(request.user, review):
-        context["settle_form"] = SettleForm(items=[r.item for r in results], initial={"version": review.version},
-                                            initial_results={r.item_id: r.passed for r in results})  # fmt: skip
+        context["settle_form"] = SettleForm(
+            items=[r.item for r in results],
+            initial={"version": review.version},
+            initial_results={r.item_id: r.passed for r in results},
+        )
     return render(request, "training/qa_review.html", context)
 
 
@@ -235,8 +262,12 @@ def qa_dispute(request, review_id: int):
         messages.error(request, _("请填写申诉理由。"))
         return redirect("training:qa_review", review_id=review.pk)
     try:
-        services.qa_review_dispute(review=review, by=request.user, reason=form.cleaned_data["reason"],
-                                   expected_version=form.cleaned_data["version"])  # fmt: skip
+        services.qa_review_dispute(
+            review=review,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -254,8 +285,13 @@ def qa_settle(request, review_id: int):
         messages.error(request, _("请为每个评分项选择结果并填写裁定意见。"))
         return redirect("training:qa_review", review_id=review.pk)
     try:
-        settled = services.qa_review_settle(review=review, by=request.user, comment=form.cleaned_data["comment"],
-                                            results=form.item_results(), expected_version=form.cleaned_data["version"])  # fmt: skip
+        settled = services.qa_review_settle(
+            review=review,
+            by=request.user,
+            comment=form.cleaned_data["comment"],
+            results=form.item_results(),
+            expected_version=form.cleaned_data["version"],
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

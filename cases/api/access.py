@@ -30,7 +30,9 @@ def case_or_404(request, case_id: int, queryset=None, action: str | None = None)
     confirm it exists). ``cases.selectors.case_or_404`` with the request's token."""
     if action is None:
         action = VIEW if request.method in SAFE_METHODS else CHANGE
-    return selectors.case_or_404(request.user, case_id, action, token=request_token(request), queryset=queryset)
+    return selectors.case_or_404(
+        request.user, case_id, action, token=request_token(request), queryset=queryset
+    )
 
 
 def refusal(code: str, message: str, http_status: int = status.HTTP_400_BAD_REQUEST, **extra) -> Response:
@@ -57,16 +59,20 @@ def refusal_from(error) -> Response:
 def invalid_body(errors) -> Response:
     """A serializer's field errors (the body is malformed): nothing was attempted."""
     return refusal(
-        "invalid", _("请求内容有误，请检查各字段。"), status.HTTP_400_BAD_REQUEST,
+        "invalid",
+        _("请求内容有误，请检查各字段。"),
+        status.HTTP_400_BAD_REQUEST,
         fields={name: _flat(msgs) for name, msgs in errors.items()},
-    )  # fmt: skip
+    )
 
 
 def _flat(messages) -> list[str]:
     """A field's messages as plain strings; a list field's per-item errors ({0: [...]}) name the item."""
     if isinstance(messages, dict):
         return [
-            _("第%(n)d项：%(message)s") % {"n": key + 1, "message": text} if isinstance(key, int) else f"{key}：{text}"
+            _("第%(n)d项：%(message)s") % {"n": key + 1, "message": text}
+            if isinstance(key, int)
+            else f"{key}：{text}"
             for key, value in messages.items()
             for text in _flat(value)
         ]

@@ -23,7 +23,10 @@ from cases.workflow.table import transitions_for
 from reviewdesk.choices import Role
 
 ACTION_ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="当前状态不允许、条件不满足(如未核实、超出联系次数、合规拦截)或请求体有误"),
+    400: OpenApiResponse(
+        ErrorSerializer,
+        description="当前状态不允许、条件不满足(如未核实、超出联系次数、合规拦截)或请求体有误",
+    ),
     401: ERRORS[401],
     403: OpenApiResponse(ErrorSerializer, description="角色无权执行，或不是案件处理人"),
     404: ERRORS[404],
@@ -90,6 +93,10 @@ def make_action_view(action: str) -> type[CaseActionView]:
 
 def action_urlpatterns() -> list:
     return [
-        path(f"cases/<int:case_id>/actions/{action}/", make_action_view(action).as_view(), name=f"api-case-{action}")
+        path(
+            f"cases/<int:case_id>/actions/{action}/",
+            make_action_view(action).as_view(),
+            name=f"api-case-{action}",
+        )
         for action in ACTION_SERIALIZERS
     ]

@@ -38,8 +38,12 @@ from reviewdesk.choices import Platform
 from reviewdesk.models import Shop
 
 # The URL converters match digits only: say so, so generated clients never build an unroutable URL.
-CASE_ID = OpenApiParameter("case_id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH, description="案件ID")
-EVIDENCE_ID = OpenApiParameter("evidence_id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH, description="证据ID")
+CASE_ID = OpenApiParameter(
+    "case_id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH, description="案件ID"
+)
+EVIDENCE_ID = OpenApiParameter(
+    "evidence_id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH, description="证据ID"
+)
 
 ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="未登录或令牌无效"),
@@ -61,7 +65,9 @@ class CasePagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        self.page = queue_page(queryset, request.query_params.get(self.page_query_param), per_page=self.get_page_size(request))
+        self.page = queue_page(
+            queryset, request.query_params.get(self.page_query_param), per_page=self.get_page_size(request)
+        )
         return list(self.page)
 
 
@@ -79,7 +85,9 @@ class CaseFilterSerializer(serializers.Serializer):
     tier = serializers.CharField(required=False, max_length=64, help_text=_("时效等级名称"))
     page = serializers.IntegerField(required=False, min_value=1)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=CasePagination.max_page_size)
-    q = serializers.CharField(required=False, max_length=100, help_text=_("订单编号、子订单编号或买家昵称(精确)"))
+    q = serializers.CharField(
+        required=False, max_length=100, help_text=_("订单编号、子订单编号或买家昵称(精确)")
+    )
 
     def validate_shop(self, code):
         request = self.context["request"]
@@ -98,9 +106,13 @@ class CaseFilterSerializer(serializers.Serializer):
     def queue_filters(self) -> QueueFilters:
         data = self.validated_data
         return QueueFilters(
-            shop_id=data.get("shop"), platform=data.get("platform", ""), issue_type_id=data.get("issue_type"),
-            status=data.get("state", ""), tier=data.get("tier", ""), q=data.get("q", ""),
-        )  # fmt: skip
+            shop_id=data.get("shop"),
+            platform=data.get("platform", ""),
+            issue_type_id=data.get("issue_type"),
+            status=data.get("state", ""),
+            tier=data.get("tier", ""),
+            q=data.get("q", ""),
+        )
 
 
 # As in the UI's filter bar, an empty value (``?state=``) means "no filter".
@@ -112,9 +124,15 @@ FILTER_PARAMETERS = [
     OpenApiParameter("state", str, enum=["", *CaseStatus.values], description="案件状态"),
     OpenApiParameter("tier", str, description="时效等级名称"),
     OpenApiParameter("q", str, description="订单编号、子订单编号或买家昵称(精确)"),
-    OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="页码，从1起；超出范围时返回最后一页"),
-    OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 200}, description="每页条数(默认50，最多200)"),
-]  # fmt: skip
+    OpenApiParameter(
+        "page", {"type": "integer", "minimum": 1}, description="页码，从1起；超出范围时返回最后一页"
+    ),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": 200},
+        description="每页条数(默认50，最多200)",
+    ),
+]
 
 
 class CaseListView(CaseAPIView):
@@ -138,8 +156,12 @@ class CaseListView(CaseAPIView):
         params = CaseFilterSerializer(data=request.query_params, context={"request": request})
         if not params.is_valid():
             return invalid_body(params.errors)
-        cases = queue_for(request.user, scope=params.validated_data["scope"], filters=params.queue_filters(),
-                          token=request_token(request))  # fmt: skip
+        cases = queue_for(
+            request.user,
+            scope=params.validated_data["scope"],
+            filters=params.queue_filters(),
+            token=request_token(request),
+        )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(cases, request, view=self)
         return paginator.get_paginated_response(CaseListSerializer(page, many=True).data)
@@ -153,7 +175,9 @@ def _rows(model, *joined: str) -> QuerySet:
 def case_detail_queryset() -> QuerySet[Case]:
     """Everything the detail shows in a fixed number of queries (one per kind of row, users joined),
     whatever the length of the timeline."""
-    return Case.objects.select_related("shop", "issue_type", "review", "assignee", "decision_record").prefetch_related(
+    return Case.objects.select_related(
+        "shop", "issue_type", "review", "assignee", "decision_record"
+    ).prefetch_related(
         Prefetch("review__revisions", queryset=_rows(ReviewRevision)),
         Prefetch("events", queryset=_rows(CaseEvent, "actor")),
         Prefetch("contacts", queryset=_rows(ContactAttempt, "by")),
@@ -173,6 +197,7 @@ def case_detail_response(request, case_id: int, status_code: int = 200) -> Respo
 
 class CaseDetailView(CaseAPIView):
     required_scope = "cases:read"
+
     @extend_schema(
         operation_id="cases_retrieve",
         parameters=[CASE_ID],
@@ -188,6 +213,7 @@ class CaseDetailView(CaseAPIView):
 
 class RevealContactView(CaseAPIView):
     required_scope = "cases:act"  # reading a buyer's contact is an act, recorded in the timeline
+
     @extend_schema(
         operation_id="cases_reveal_contact",
         parameters=[CASE_ID],

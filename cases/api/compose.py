@@ -68,7 +68,9 @@ class AppealRequirementsSerializer(serializers.Serializer):
     allowed = serializers.BooleanField()
     appeal_until = serializers.DateTimeField(allow_null=True)
     reason_types = serializers.ListField(child=serializers.CharField())
-    evidence_required = serializers.ListField(child=serializers.CharField(), help_text=_("每项对应证据的 checklist_item"))
+    evidence_required = serializers.ListField(
+        child=serializers.CharField(), help_text=_("每项对应证据的 checklist_item")
+    )
     max_images = serializers.IntegerField(allow_null=True)
     description_max_chars = serializers.IntegerField(allow_null=True)
     once_per_review = serializers.BooleanField()
@@ -83,6 +85,7 @@ class ComposeSerializer(serializers.Serializer):
 
 class CaseComposeView(CaseAPIView):
     required_scope = "cases:act"  # the options and drafts of an action about to be taken
+
     @extend_schema(
         operation_id="cases_compose",
         summary="补偿方案、回复草稿与申诉清单",

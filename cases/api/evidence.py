@@ -24,7 +24,9 @@ from cases.services.workflow import evidence_add
 
 
 class EvidenceUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text=_("图片、录音、聊天记录导出或文档；类型按文件内容检查，大小有上限"))
+    file = serializers.FileField(
+        help_text=_("图片、录音、聊天记录导出或文档；类型按文件内容检查，大小有上限")
+    )
     kind = serializers.ChoiceField(choices=EvidenceKind.choices)
     checklist_item = serializers.CharField(
         required=False, allow_blank=True, max_length=100, help_text=_("对应的申诉清单材料(可选)")
@@ -66,6 +68,7 @@ class EvidenceUploadView(CaseAPIView):
 
 class EvidenceDownloadView(CaseAPIView):
     required_scope = "cases:read"
+
     def perform_content_negotiation(self, request, force=False):
         # The answer is a file whatever the client accepts; only refusals are rendered (as JSON).
         return super().perform_content_negotiation(request, force=True)
@@ -76,7 +79,9 @@ class EvidenceDownloadView(CaseAPIView):
         summary="下载证据文件",
         description="只有能查看该案件的用户可以下载；以附件形式返回原文件名。",
         responses={
-            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="文件内容(类型为上传时识别出的真实类型)"),
+            (200, "*/*"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="文件内容(类型为上传时识别出的真实类型)"
+            ),
             401: ERRORS[401],
             404: ERRORS[404],
         },

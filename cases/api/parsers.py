@@ -53,13 +53,19 @@ class StrictJSONParser(JSONParser):
             raise ParseError(_("请求体不是UTF-8编码的文本。"))
         try:
             return json.loads(
-                text, object_pairs_hook=_refuse_duplicates, parse_constant=_refuse_constant, parse_float=_finite_float
+                text,
+                object_pairs_hook=_refuse_duplicates,
+                parse_constant=_refuse_constant,
+                parse_float=_finite_float,
             )
         except DuplicateKey as exc:
-            raise ParseError(_("JSON对象中的键“%(key)s”出现了不止一次，无法确定取哪个值。") % {"key": exc.args[0]})
+            raise ParseError(
+                _("JSON对象中的键“%(key)s”出现了不止一次，无法确定取哪个值。") % {"key": exc.args[0]}
+            )
         except json.JSONDecodeError as exc:
             raise ParseError(
-                _("请求体不是有效的JSON(第%(line)d行第%(column)d列附近)。") % {"line": exc.lineno, "column": exc.colno}
+                _("请求体不是有效的JSON(第%(line)d行第%(column)d列附近)。")
+                % {"line": exc.lineno, "column": exc.colno}
             )
         except ValueError as exc:  # NaN / Infinity, which JSON does not have
             raise ParseError(_("JSON不支持“%(value)s”这样的数值。") % {"value": exc.args[0]})

@@ -51,7 +51,9 @@ class ReviewInputSerializer(serializers.Serializer):
     buyer_ip = TextField(required=False, allow_blank=True, allow_null=True)
     buyer_phone = TextField(required=False, allow_blank=True, allow_null=True)
     buyer_address = TextField(required=False, allow_blank=True, allow_null=True)
-    order_amount = TextOrNumberField(required=False, allow_blank=True, allow_null=True, help_text=_("元，两位小数"))
+    order_amount = TextOrNumberField(
+        required=False, allow_blank=True, allow_null=True, help_text=_("元，两位小数")
+    )
     shipping_fee = TextOrNumberField(required=False, allow_blank=True, allow_null=True)
     courier = TextField(required=False, allow_blank=True)
     appended_content = TextField(required=False, allow_blank=True)

@@ -17,27 +17,40 @@ MAX_ID = 2**63 - 1
 
 
 class ActionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=_("你看到的案件版本(详情里的 version)；已被他人更新时返回409"))
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=_("你看到的案件版本(详情里的 version)；已被他人更新时返回409"),
+    )
 
 
 def note_field(required: bool = False, help_text=None):
     """Optional in the body even where the workflow requires it: the service refuses a missing note
     with its own code (note_required), so the rule lives in one place."""
     return serializers.CharField(
-        required=False, allow_blank=True, max_length=NOTE,
+        required=False,
+        allow_blank=True,
+        max_length=NOTE,
         help_text=help_text or (_("说明(必填)") if required else _("说明(可选)")),
-    )  # fmt: skip
+    )
 
 
 def offer_ref_field():
     return serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text=_("补偿记录ID；省略时取本案当前那一条")
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=_("补偿记录ID；省略时取本案当前那一条"),
     )
 
 
 def evidence_ids_field(help_text):
     return serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=50, help_text=help_text
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=50,
+        help_text=help_text,
     )
 
 
@@ -54,7 +67,9 @@ class RecordContactSerializer(ActionSerializer):
     text = serializers.CharField(
         required=False, allow_blank=True, max_length=TEXT, help_text=_("发送的内容(给出时做合规检查)")
     )
-    acknowledge_warnings = serializers.BooleanField(required=False, default=False, help_text=_("已确认合规提醒"))
+    acknowledge_warnings = serializers.BooleanField(
+        required=False, default=False, help_text=_("已确认合规提醒")
+    )
     note = note_field()
 
 
@@ -69,7 +84,11 @@ class VerifySerializer(ActionSerializer):
 
 
 class OfferSerializer(ActionSerializer):
-    option_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=_("补偿方案ID(引擎为本案计算的方案之一)；超出上限时自动转为审批申请"))
+    option_id = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=_("补偿方案ID(引擎为本案计算的方案之一)；超出上限时自动转为审批申请"),
+    )
     note = note_field()
 
 
@@ -103,7 +122,9 @@ class BuyerDeclinesSerializer(BuyerAnswerSerializer):
 class PublicReplySerializer(ActionSerializer):
     text = serializers.CharField(max_length=TEXT, allow_blank=True, help_text=_("最终发布的公开回复/解释"))
     template_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
-    acknowledge_warnings = serializers.BooleanField(required=False, default=False, help_text=_("已确认合规提醒"))
+    acknowledge_warnings = serializers.BooleanField(
+        required=False, default=False, help_text=_("已确认合规提醒")
+    )
 
 
 class ResolveSerializer(ActionSerializer):

@@ -32,12 +32,15 @@ PAYLOAD_HIDDEN = frozenset({"phone", "address", "buyer_phone", "buyer_address"})
 class ErrorSerializer(serializers.Serializer):
     """Why a request was refused. ``code`` is stable (cases.errors); ``message`` is in the user's language."""
 
-    code = serializers.CharField(help_text=_("稳定的错误代码，如 stale、invalid_transition、role_not_allowed"))
+    code = serializers.CharField(
+        help_text=_("稳定的错误代码，如 stale、invalid_transition、role_not_allowed")
+    )
     message = serializers.CharField(help_text=_("给用户看的说明(按用户语言)"))
     fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False,
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
         help_text=_("请求体字段错误(仅 code=invalid 时)"),
-    )  # fmt: skip
+    )
 
 
 class UserRefSerializer(serializers.Serializer):
@@ -83,7 +86,9 @@ class CaseListSerializer(serializers.Serializer):
     order_no = serializers.CharField(source="review.order_no")
     buyer_nick = serializers.CharField(source="review.buyer_nick")
     rating = serializers.IntegerField(source="review.rating")
-    content = MaskedTextField(source="review.content", help_text=_("评价内容；买家写在里面的电话和地址已脱敏"))
+    content = MaskedTextField(
+        source="review.content", help_text=_("评价内容；买家写在里面的电话和地址已脱敏")
+    )
     assignee = UserRefSerializer(allow_null=True)
     opened_at = serializers.DateTimeField()
     first_response_due_at = serializers.DateTimeField(allow_null=True)
@@ -121,7 +126,9 @@ class ReviewDetailSerializer(serializers.Serializer):
     sku = ViewerMaskedTextField()
     rating = serializers.IntegerField()
     rating_text = serializers.CharField()
-    content = ViewerMaskedTextField(help_text=_("买家写在里面的电话、证件号和地址，对无权查看联系方式的用户已脱敏"))
+    content = ViewerMaskedTextField(
+        help_text=_("买家写在里面的电话、证件号和地址，对无权查看联系方式的用户已脱敏")
+    )
     appended_content = ViewerMaskedTextField()
     appended_at = serializers.DateTimeField(allow_null=True)
     reviewed_at = serializers.DateTimeField()

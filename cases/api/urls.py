@@ -13,7 +13,10 @@ urlpatterns: list = [
     path("cases/<int:case_id>/compose/", CaseComposeView.as_view(), name="api-case-compose"),
     path("cases/<int:case_id>/reveal-contact/", RevealContactView.as_view(), name="api-case-reveal-contact"),
     path("cases/<int:case_id>/evidence/", EvidenceUploadView.as_view(), name="api-case-evidence"),
-    path("cases/<int:case_id>/evidence/<int:evidence_id>/", EvidenceDownloadView.as_view(),
-         name="api-case-evidence-download"),  # fmt: skip
+    path(
+        "cases/<int:case_id>/evidence/<int:evidence_id>/",
+        EvidenceDownloadView.as_view(),
+        name="api-case-evidence-download",
+    ),
     *action_urlpatterns(),
 ]

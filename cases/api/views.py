@@ -46,7 +46,9 @@ class PlatformIntakeOnly(BasePermission):
     the superuser's too — is refused with 403 before anything is read or written (session
     authentication stays on the view so the refusal says why instead of asking for credentials)."""
 
-    message = gettext_lazy("评价、评分和追评只能来自平台数据：请使用带 intake 权限的接口令牌，或导入平台导出文件；登录会话不能写入评价。")
+    message = gettext_lazy(
+        "评价、评分和追评只能来自平台数据：请使用带 intake 权限的接口令牌，或导入平台导出文件；登录会话不能写入评价。"
+    )
 
     def has_permission(self, request, view) -> bool:
         token = request.auth
@@ -78,18 +80,28 @@ class ReviewIntakeView(APIView):
         responses={
             200: ReviewBatchResultSerializer,
             207: OpenApiResponse(ReviewBatchResultSerializer, description="部分条目出错"),
-            400: OpenApiResponse(ReviewBatchRefusalSerializer, description="请求体格式错误、条目不符合格式或条目过多"),
+            400: OpenApiResponse(
+                ReviewBatchRefusalSerializer, description="请求体格式错误、条目不符合格式或条目过多"
+            ),
             403: OpenApiResponse(description="登录会话、没有 intake 权限的令牌，或令牌所属账号不能导入评价"),
             413: OpenApiResponse(description="请求体过大"),
         },
         examples=[
             OpenApiExample(
                 "一条差评",
-                value=[{
-                    "shop": "tb-home", "order_no": "3100000000000001", "sub_order_no": "310000000000000101",
-                    "item_id": "640012345678", "rating": "差评", "content": "杯子收到就裂了",
-                    "reviewed_at": "2026-11-20 13:05:00", "buyer_nick": "t**1", "order_amount": "59.00",
-                }],  # fmt: skip
+                value=[
+                    {
+                        "shop": "tb-home",
+                        "order_no": "3100000000000001",
+                        "sub_order_no": "310000000000000101",
+                        "item_id": "640012345678",
+                        "rating": "差评",
+                        "content": "杯子收到就裂了",
+                        "reviewed_at": "2026-11-20 13:05:00",
+                        "buyer_nick": "t**1",
+                        "order_amount": "59.00",
+                    }
+                ],
                 request_only=True,
             )
         ],
@@ -99,11 +111,16 @@ class ReviewIntakeView(APIView):
         payload = request.data
         items = [payload] if isinstance(payload, dict) else payload
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            return Response({"detail": _("请求体必须是一个评价对象或评价对象数组。")}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": _("请求体必须是一个评价对象或评价对象数组。")}, status=status.HTTP_400_BAD_REQUEST
+            )
         if not items or items == [{}]:  # an empty body arrives as {}
             return Response({"detail": _("没有评价。")}, status=status.HTTP_400_BAD_REQUEST)
         if len(items) > MAX_ITEMS:
-            return Response({"detail": _("一次最多提交%(n)d条评价。") % {"n": MAX_ITEMS}}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": _("一次最多提交%(n)d条评价。") % {"n": MAX_ITEMS}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         shaped: list[dict] = []
         shape_errors: dict[int, list[dict]] = {}
         for index, item in enumerate(items):
@@ -116,12 +133,27 @@ class ReviewIntakeView(APIView):
                     for name, messages in serializer.errors.items()
                 ]
         if shape_errors:  # not the documented shape: the whole request is refused, nothing written
-            refused = [{"index": index, "status": RowStatus.ERROR, "external_id": None, "review_id": None, "case_id": None,
-                        "errors": errors} for index, errors in sorted(shape_errors.items())]  # fmt: skip
-            return Response({"detail": _("有条目不符合接口格式(见 results)，整批未写入。"), "results": refused},
-                            status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
-        results = reviews_submit(items=shaped, allowed_shop_ids=writable_shop_ids(request), by=request.user,
-                                 source=IntakeSource.API)  # an intake token: PlatformIntakeOnly
+            refused = [
+                {
+                    "index": index,
+                    "status": RowStatus.ERROR,
+                    "external_id": None,
+                    "review_id": None,
+                    "case_id": None,
+                    "errors": errors,
+                }
+                for index, errors in sorted(shape_errors.items())
+            ]
+            return Response(
+                {"detail": _("有条目不符合接口格式(见 results)，整批未写入。"), "results": refused},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        results = reviews_submit(
+            items=shaped,
+            allowed_shop_ids=writable_shop_ids(request),
+            by=request.user,
+            source=IntakeSource.API,
+        )  # an intake token: PlatformIntakeOnly
         body = {
             "results": [r.as_dict() for r in results],
             "created": sum(r.status == RowStatus.CREATED for r in results),

@@ -12,8 +12,12 @@ from cases.choices import AppealOutcome, ContactChannel, Responsibility
 from cases.choices import WorkflowAction as A
 from policies.choices import Channel
 
-NOTE = {"label": _("说明"), "required": False, "max_length": 2000,
-        "widget": forms.Textarea(attrs={"rows": 2})}  # fmt: skip
+NOTE = {
+    "label": _("说明"),
+    "required": False,
+    "max_length": 2000,
+    "widget": forms.Textarea(attrs={"rows": 2}),
+}
 
 
 class ActionForm(forms.Form):
@@ -45,8 +49,9 @@ class RequiredNoteForm(ActionForm):
 class ComposedTextMixin(forms.Form):
     """A message written in the composer: the text, the template it started from, the warnings ticked."""
 
-    text = forms.CharField(label=_("内容"), required=False, max_length=5000, strip=True,
-                           widget=forms.Textarea(attrs={"rows": 5}))  # fmt: skip
+    text = forms.CharField(
+        label=_("内容"), required=False, max_length=5000, strip=True, widget=forms.Textarea(attrs={"rows": 5})
+    )
     template_id = forms.TypedChoiceField(
         label=_("模板"), required=False, coerce=int, empty_value=None, choices=[]
     )
@@ -55,8 +60,12 @@ class ComposedTextMixin(forms.Form):
 
 class RecordContactForm(ComposedTextMixin, ActionForm):
     channel = forms.ChoiceField(label=_("联系渠道"), choices=ContactChannel.choices)
-    reached = forms.TypedChoiceField(label=_("联系上买家了吗"), coerce=lambda v: v == "1",
-                                     choices=[("1", _("已联系上")), ("0", _("未联系上"))], widget=forms.RadioSelect)  # fmt: skip
+    reached = forms.TypedChoiceField(
+        label=_("联系上买家了吗"),
+        coerce=lambda v: v == "1",
+        choices=[("1", _("已联系上")), ("0", _("未联系上"))],
+        widget=forms.RadioSelect,
+    )
     note = forms.CharField(**NOTE)
     data_keys = ("channel", "reached", "template_id", "text", "note")
 
@@ -64,8 +73,9 @@ class RecordContactForm(ComposedTextMixin, ActionForm):
 class VerifyForm(ActionForm):
     responsibility = forms.ChoiceField(label=_("责任方"), choices=Responsibility.choices)
     note = forms.CharField(**{**NOTE, "required": True, "label": _("核实说明")})
-    evidence_ids = forms.TypedMultipleChoiceField(label=_("证据"), required=False, coerce=int, choices=[],
-                                                  widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    evidence_ids = forms.TypedMultipleChoiceField(
+        label=_("证据"), required=False, coerce=int, choices=[], widget=forms.CheckboxSelectMultiple
+    )
     data_keys = ("responsibility", "note", "evidence_ids")
 
 
@@ -89,10 +99,12 @@ class PublicReplyForm(ComposedTextMixin, ActionForm):
 
 class AppealForm(ActionForm):
     reason_type = forms.ChoiceField(label=_("申诉理由"), choices=[])
-    description = forms.CharField(label=_("申诉说明"), required=False, max_length=5000,
-                                  widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
-    evidence_ids = forms.TypedMultipleChoiceField(label=_("提交的证据"), required=False, coerce=int, choices=[],
-                                                  widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    description = forms.CharField(
+        label=_("申诉说明"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    evidence_ids = forms.TypedMultipleChoiceField(
+        label=_("提交的证据"), required=False, coerce=int, choices=[], widget=forms.CheckboxSelectMultiple
+    )
     data_keys = ("reason_type", "description", "evidence_ids")
 
 

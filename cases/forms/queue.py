@@ -27,14 +27,22 @@ class QuickSelect(forms.Select):
             f'<option value="{escape(key)}"{" selected" if str(key) in selected else ""}>{escape(label)}</option>'
             for key, label in self.choices
         )
-        return mark_safe(f'<select name="{escape(name)}"{flatatt(self.build_attrs(self.attrs, attrs))}>{options}</select>')
+        return mark_safe(
+            f'<select name="{escape(name)}"{flatatt(self.build_attrs(self.attrs, attrs))}>{options}</select>'
+        )
 
 
 class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("订单号/买家昵称"), required=False, max_length=100)
-    shop = forms.TypedChoiceField(label=_("店铺"), required=False, coerce=int, empty_value=None, widget=QuickSelect)
-    platform = forms.ChoiceField(label=_("平台"), required=False, choices=ANY + list(Platform.choices), widget=QuickSelect)
-    issue_type = forms.TypedChoiceField(label=_("问题类型"), required=False, coerce=int, empty_value=None, widget=QuickSelect)
+    shop = forms.TypedChoiceField(
+        label=_("店铺"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
+    platform = forms.ChoiceField(
+        label=_("平台"), required=False, choices=ANY + list(Platform.choices), widget=QuickSelect
+    )
+    issue_type = forms.TypedChoiceField(
+        label=_("问题类型"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
     status = forms.ChoiceField(label=_("状态"), required=False, widget=QuickSelect)
     tier = forms.ChoiceField(label=_("时效等级"), required=False, widget=QuickSelect)
 
@@ -47,11 +55,17 @@ class QueueFilterForm(forms.Form):
 
     def filters(self, *, assignee_id: int | None = None) -> QueueFilters:
         """The valid part of the input as QueueFilters (an invalid field is ignored, and shown)."""
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {
-            k: v for k, v in getattr(self, "cleaned_data", {}).items() if k not in self.errors
-        }  # fmt: skip
+        data = (
+            self.cleaned_data
+            if self.is_bound and self.is_valid()
+            else {k: v for k, v in getattr(self, "cleaned_data", {}).items() if k not in self.errors}
+        )
         return QueueFilters(
-            shop_id=data.get("shop"), platform=data.get("platform") or "", issue_type_id=data.get("issue_type"),
-            status=data.get("status") or "", tier=data.get("tier") or "", q=data.get("q") or "",
+            shop_id=data.get("shop"),
+            platform=data.get("platform") or "",
+            issue_type_id=data.get("issue_type"),
+            status=data.get("status") or "",
+            tier=data.get("tier") or "",
+            q=data.get("q") or "",
             assignee_id=assignee_id,
-        )  # fmt: skip
+        )

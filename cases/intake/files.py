@@ -51,7 +51,8 @@ def check_size(size: int) -> None:
     if size > settings.IMPORT_MAX_BYTES:
         raise FileRejected(
             IntakeError.FILE_TOO_BIG,
-            _("文件过大：%(size)s，上限为 %(max)s。请拆分后再导入。") % {"size": _mb(size), "max": _mb(settings.IMPORT_MAX_BYTES)},
+            _("文件过大：%(size)s，上限为 %(max)s。请拆分后再导入。")
+            % {"size": _mb(size), "max": _mb(settings.IMPORT_MAX_BYTES)},
         )
 
 
@@ -100,7 +101,9 @@ def read_xlsx(data: bytes) -> Iterator[Sheet]:
         except FileRejected:
             raise
         except Exception:
-            raise FileRejected(IntakeError.CORRUPT_FILE, _("无法读取工作表“%(name)s”，文件可能已损坏。") % {"name": name})
+            raise FileRejected(
+                IntakeError.CORRUPT_FILE, _("无法读取工作表“%(name)s”，文件可能已损坏。") % {"name": name}
+            )
         if len(rows) > limit:
             raise _too_many_rows(len(rows))
         yield Sheet(name=name, rows=rows)
@@ -125,7 +128,8 @@ def _refuse_utf16(data: bytes) -> None:
         return
     if "\n" in head or "," in head or "\t" in head:
         raise FileRejected(
-            IntakeError.UNKNOWN_ENCODING, _("CSV是UTF-16编码(Excel的“Unicode文本”)：请另存为UTF-8或GBK编码的CSV。")
+            IntakeError.UNKNOWN_ENCODING,
+            _("CSV是UTF-16编码(Excel的“Unicode文本”)：请另存为UTF-8或GBK编码的CSV。"),
         )
 
 
@@ -192,10 +196,15 @@ def read_sheets(data: bytes, file_name: str) -> Iterator[Sheet]:
         return read_xlsx(data)
     if name.endswith(CSV_SUFFIXES):
         if data.startswith(b"PK\x03\x04"):
-            raise FileRejected(IntakeError.UNSUPPORTED_FILE, _("文件扩展名是CSV，内容却是压缩包(XLSX？)。请使用正确的扩展名。"))
+            raise FileRejected(
+                IntakeError.UNSUPPORTED_FILE,
+                _("文件扩展名是CSV，内容却是压缩包(XLSX？)。请使用正确的扩展名。"),
+            )
         return read_csv(data)
     if name.endswith(".xls"):
-        raise FileRejected(IntakeError.UNSUPPORTED_FILE, _("不支持旧版Excel(.xls)文件：请在Excel中另存为.xlsx或CSV。"))
+        raise FileRejected(
+            IntakeError.UNSUPPORTED_FILE, _("不支持旧版Excel(.xls)文件：请在Excel中另存为.xlsx或CSV。")
+        )
     raise FileRejected(
         IntakeError.UNSUPPORTED_FILE,
         _("不支持的文件类型“%(name)s”：请上传.xlsx或.csv文件。") % {"name": file_name or "?"},

@@ -30,12 +30,20 @@ class MappingSpec:
     @classmethod
     def from_model(cls, mapping) -> MappingSpec:
         aliases = {f: tuple(header_key(a) for a in names) for f, names in (mapping.columns or {}).items()}
-        labels = {f: (names[0] if names else TARGET_FIELDS.get(f, f)) for f, names in (mapping.columns or {}).items()}
+        labels = {
+            f: (names[0] if names else TARGET_FIELDS.get(f, f))
+            for f, names in (mapping.columns or {}).items()
+        }
         return cls(
-            id=mapping.pk, code=mapping.code, name=mapping.name, aliases=aliases, labels=labels,
-            required=tuple(mapping.required_fields or ()), rating_map=dict(mapping.rating_map or {}),
+            id=mapping.pk,
+            code=mapping.code,
+            name=mapping.name,
+            aliases=aliases,
+            labels=labels,
+            required=tuple(mapping.required_fields or ()),
+            rating_map=dict(mapping.rating_map or {}),
             id_fields=tuple(mapping.id_fields or ()),
-        )  # fmt: skip
+        )
 
 
 @dataclass
@@ -117,5 +125,6 @@ def choose_sheet(sheets, specs: list[MappingSpec]) -> tuple[Sheet, HeaderMatch]:
     missing = "、".join(closest.spec.labels.get(name, name) for name in closest.missing)
     raise FileRejected(
         IntakeError.MISSING_COLUMNS,
-        _("按“%(mapping)s”识别表头，缺少必需的列：%(missing)s。") % {"mapping": closest.spec.name, "missing": missing},
+        _("按“%(mapping)s”识别表头，缺少必需的列：%(missing)s。")
+        % {"mapping": closest.spec.name, "missing": missing},
     )

@@ -73,7 +73,9 @@ def identifier(value) -> str:
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
-        raise BadValue(_("编号被Excel存成了数值(%(v)s)，已丢失精度：请把该列设为文本后重新导出") % {"v": value})
+        raise BadValue(
+            _("编号被Excel存成了数值(%(v)s)，已丢失精度：请把该列设为文本后重新导出") % {"v": value}
+        )
     if isinstance(value, str) and value.isascii() and value.isalnum():
         return value  # the usual cell (digits, letters): nothing below would change or refuse it
     result = half_width(str(value)).strip()
@@ -82,7 +84,9 @@ def identifier(value) -> str:
         result = match.group(1).strip()
     result = result.lstrip("'")
     if not _ID_CHARACTERS.match(result):
-        raise BadValue(_("编号“%(v)s”只能由字母、数字和 - _ : . / # 组成(不能含汉字、表情符号或空字符)") % {"v": value})
+        raise BadValue(
+            _("编号“%(v)s”只能由字母、数字和 - _ : . / # 组成(不能含汉字、表情符号或空字符)") % {"v": value}
+        )
     return result
 
 
@@ -101,7 +105,9 @@ def money(value) -> Decimal | None:
     return _money_text.__wrapped__(str(value), value)
 
 
-@lru_cache(maxsize=4096)  # an export repeats a few prices and fees: parse each text once (a refusal is not cached)
+@lru_cache(
+    maxsize=4096
+)  # an export repeats a few prices and fees: parse each text once (a refusal is not cached)
 def _money_text(cell: str, original=None) -> Decimal | None:
     original = cell if original is None else original
     cleaned = _MONEY_NOISE.sub("", half_width(cell))
@@ -199,8 +205,12 @@ def rating(value, levels: dict[str, int]) -> tuple[int, str]:
             score = float(cleaned.removesuffix("分").removesuffix("星"))
         except ValueError:
             # best first, whatever order the mapping's JSON came back in (PostgreSQL's jsonb sorts keys)
-            known = "、".join(sorted((k for k in levels if len(k) > 1), key=lambda k: (-levels[k], k))) or "1–5"
-            raise BadValue(_("无法识别的评价等级“%(v)s”，应为 %(known)s 或 1–5 分") % {"v": original, "known": known})
+            known = (
+                "、".join(sorted((k for k in levels if len(k) > 1), key=lambda k: (-levels[k], k))) or "1–5"
+            )
+            raise BadValue(
+                _("无法识别的评价等级“%(v)s”，应为 %(known)s 或 1–5 分") % {"v": original, "known": known}
+            )
     if float(score).is_integer() and 1 <= score <= 5:
         return int(score), original
     raise BadValue(_("评分“%(v)s”超出1–5的范围") % {"v": original})
@@ -235,10 +245,27 @@ def ip(value) -> str | None:
 
 # Fields that define "the review changed" when a later copy arrives; the fingerprint covers them.
 TRACKED_FIELDS = (
-    "order_no", "sub_order_no", "item_id", "item_title", "sku", "rating", "rating_text", "content",
-    "appended_content", "appended_at", "reviewed_at", "buyer_nick", "buyer_ip", "buyer_phone",
-    "buyer_address", "order_amount", "shipping_fee", "courier", "seller_replied", "reply_content",
-)  # fmt: skip
+    "order_no",
+    "sub_order_no",
+    "item_id",
+    "item_title",
+    "sku",
+    "rating",
+    "rating_text",
+    "content",
+    "appended_content",
+    "appended_at",
+    "reviewed_at",
+    "buyer_nick",
+    "buyer_ip",
+    "buyer_phone",
+    "buyer_address",
+    "order_amount",
+    "shipping_fee",
+    "courier",
+    "seller_replied",
+    "reply_content",
+)
 
 
 def _canonical(value) -> str:
@@ -255,7 +282,9 @@ def _canonical(value) -> str:
 
 def fingerprint(values: dict) -> str:
     get = values.get
-    joined = "\x1f".join([value if type(value) is str else _canonical(value) for value in map(get, TRACKED_FIELDS)])
+    joined = "\x1f".join(
+        [value if type(value) is str else _canonical(value) for value in map(get, TRACKED_FIELDS)]
+    )
     return hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
 
 

@@ -20,9 +20,17 @@ MAX_REPORTED_ERRORS = 5000
 # field -> (parser, max length for text)
 # Platforms cap a review at a few hundred characters; 10,000 leaves room for any real one.
 TEXT_FIELDS = {
-    "item_title": 255, "sku": 255, "content": 10000, "appended_content": 10000, "reply_content": 10000,
-    "buyer_nick": 100, "courier": 64, "buyer_address": 255, "buyer_phone": 32, "rating_text": 32,
-}  # fmt: skip
+    "item_title": 255,
+    "sku": 255,
+    "content": 10000,
+    "appended_content": 10000,
+    "reply_content": 10000,
+    "buyer_nick": 100,
+    "courier": 64,
+    "buyer_address": 255,
+    "buyer_phone": 32,
+    "rating_text": 32,
+}
 ID_FIELDS = {"external_id": 128, "order_no": 64, "sub_order_no": 64, "item_id": 64}
 MONEY_FIELDS = ("order_amount", "shipping_fee")
 TIME_FIELDS = ("reviewed_at", "appended_at")
@@ -63,7 +71,9 @@ class ParsedFile:
         return self.file_error is None and self.error_count == 0
 
 
-def clean_values(raw: dict, *, shop, levels: dict[str, int], required=(), id_fields=()) -> tuple[dict, list[tuple[str, str]]]:
+def clean_values(
+    raw: dict, *, shop, levels: dict[str, int], required=(), id_fields=()
+) -> tuple[dict, list[tuple[str, str]]]:
     """One review's raw values (field -> cell) → (clean values, [(field, message)]).
 
     Shared by file rows, API items and the admin form so all three accept exactly the same input.
@@ -76,7 +86,9 @@ def clean_values(raw: dict, *, shop, levels: dict[str, int], required=(), id_fie
                 value = n.text(cell)
                 limit = TEXT_FIELDS[name]
                 if limit and len(value) > limit:
-                    raise n.BadValue(_("超过%(max)d个字符(实际%(len)d个)") % {"max": limit, "len": len(value)})
+                    raise n.BadValue(
+                        _("超过%(max)d个字符(实际%(len)d个)") % {"max": limit, "len": len(value)}
+                    )
                 if value and value[0] in _FORMULA_FIRST and _FORMULA.match(value):
                     raise n.BadValue(_("“%(v)s”像是Excel公式，为防止公式注入已拒绝") % {"v": value[:40]})
             elif name in ID_FIELDS:
@@ -99,12 +111,17 @@ def clean_values(raw: dict, *, shop, levels: dict[str, int], required=(), id_fie
             elif name == "platform":
                 value = n.text(cell).lower()
                 if value and value != shop.platform and n.text(cell) != str(shop.get_platform_display()):
-                    raise n.BadValue(_("平台“%(v)s”与所选店铺的平台(%(p)s)不一致") % {"v": cell, "p": shop.get_platform_display()})
+                    raise n.BadValue(
+                        _("平台“%(v)s”与所选店铺的平台(%(p)s)不一致")
+                        % {"v": cell, "p": shop.get_platform_display()}
+                    )
                 continue
             elif name == "shop":
                 value = n.text(cell)
                 if value and value != shop.code:
-                    raise n.BadValue(_("店铺代码“%(v)s”与所选店铺(%(c)s)不一致") % {"v": value, "c": shop.code})
+                    raise n.BadValue(
+                        _("店铺代码“%(v)s”与所选店铺(%(c)s)不一致") % {"v": value, "c": shop.code}
+                    )
                 continue
             else:
                 continue
@@ -155,7 +172,9 @@ def parse_export(data: bytes, *, file_name: str, shop) -> ParsedFile:
                 _("行数过多：超过 %(max)d 行的上限。请拆分后再导入。") % {"max": settings.IMPORT_MAX_ROWS},
             )
             return parsed
-        values, problems = clean_values(raw, shop=shop, levels=levels, required=spec.required, id_fields=spec.id_fields)
+        values, problems = clean_values(
+            raw, shop=shop, levels=levels, required=spec.required, id_fields=spec.id_fields
+        )
         line = index + 1
         if not problems:
             previous = seen.get(values["external_id"])
@@ -167,7 +186,12 @@ def parse_export(data: bytes, *, file_name: str, shop) -> ParsedFile:
             if previous[1] == values["fingerprint"]:
                 parsed.duplicates += 1
                 continue
-            problems = [("order_no", _("与第%(line)d行是同一条评价(同一订单/商品)，但内容不同") % {"line": previous[0]})]
+            problems = [
+                (
+                    "order_no",
+                    _("与第%(line)d行是同一条评价(同一订单/商品)，但内容不同") % {"line": previous[0]},
+                )
+            ]
         parsed.error_count += len(problems)
         for name, message in problems:
             if len(parsed.errors) < MAX_REPORTED_ERRORS:

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
                 condition=models.Q(
                     ("status__in", ("new", "assigned", "in_progress", "waiting_buyer", "verified",
                                     "pending_approval", "offered", "agreed", "malicious", "appealing")),
-                ),  # fmt: skip
+                ),
                 fields=["assignee", "shop"],
                 name="case_open_assignee",
             ),

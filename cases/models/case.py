@@ -37,12 +37,21 @@ class DecisionRecord(models.Model):
 
 
 class Case(models.Model):
-    review = models.OneToOneField("cases.Review", on_delete=models.PROTECT, related_name="case", verbose_name=_("评价"))
-    shop = models.ForeignKey("reviewdesk.Shop", on_delete=models.PROTECT, related_name="cases", verbose_name=_("店铺"))
+    review = models.OneToOneField(
+        "cases.Review", on_delete=models.PROTECT, related_name="case", verbose_name=_("评价")
+    )
+    shop = models.ForeignKey(
+        "reviewdesk.Shop", on_delete=models.PROTECT, related_name="cases", verbose_name=_("店铺")
+    )
     platform = models.CharField(_("平台"), max_length=16, choices=Platform.choices)
     status = models.CharField(_("状态"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.NEW)
     issue_type = models.ForeignKey(
-        "policies.IssueType", on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("问题类型")
+        "policies.IssueType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("问题类型"),
     )
     is_malicious = models.BooleanField(_("疑似恶意"), default=False)
     malicious_signals = models.JSONField(_("恶意信号"), default=list, blank=True)
@@ -55,7 +64,9 @@ class Case(models.Model):
     sla_tier_version = models.PositiveIntegerField(_("时效等级版本"), null=True, blank=True)
     sla_tier_name = models.CharField(_("时效等级"), max_length=64, blank=True)
     warn_at_percent = models.PositiveSmallIntegerField(_("预警百分比"), default=80)
-    next_response_minutes = models.PositiveIntegerField(_("买家回复后再响应时限(分钟)"), null=True, blank=True)
+    next_response_minutes = models.PositiveIntegerField(
+        _("买家回复后再响应时限(分钟)"), null=True, blank=True
+    )
 
     first_response_due_at = models.DateTimeField(_("首次响应截止"), null=True, blank=True)
     first_response_warn_at = models.DateTimeField(_("首次响应预警"), null=True, blank=True)
@@ -80,7 +91,12 @@ class Case(models.Model):
 
     # --- The decision that opened it ------------------------------------------------------------
     decision_record = models.ForeignKey(
-        DecisionRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("引擎决定记录")
+        DecisionRecord,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("引擎决定记录"),
     )
     decision_windows = models.JSONField(_("平台时限"), default=dict, blank=True)
     customer_tier = models.CharField(_("客户分层"), max_length=32, blank=True)
@@ -91,12 +107,20 @@ class Case(models.Model):
     verified_at = models.DateTimeField(_("核实责任时间"), null=True, blank=True)
     responsibility = models.CharField(_("责任方"), max_length=32, choices=Responsibility.choices, blank=True)
     compliance_violations = models.JSONField(
-        _("合规问题"), default=list, blank=True, help_text=_("发送时确认过的合规提醒等；记录在案，转化奖励据此扣发。")
+        _("合规问题"),
+        default=list,
+        blank=True,
+        help_text=_("发送时确认过的合规提醒等；记录在案，转化奖励据此扣发。"),
     )
 
     # --- Assignment and concurrency -------------------------------------------------------------
     assignee = models.ForeignKey(
-        "reviewdesk.User", on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases", verbose_name=_("处理人")
+        "reviewdesk.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("处理人"),
     )
     assigned_at = models.DateTimeField(_("分配时间"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
@@ -108,7 +132,10 @@ class Case(models.Model):
     converted_from_rating = models.PositiveSmallIntegerField(_("转化前评分"), null=True, blank=True)
     converted_to_rating = models.PositiveSmallIntegerField(_("转化后评分"), null=True, blank=True)
     rating_worsened_at = models.DateTimeField(
-        _("评分变差时间"), null=True, blank=True, help_text=_("后续导入显示评分更差时记录；案件重新打开并升级。")
+        _("评分变差时间"),
+        null=True,
+        blank=True,
+        help_text=_("后续导入显示评分更差时记录；案件重新打开并升级。"),
     )
     rating_worsened_from = models.PositiveSmallIntegerField(_("变差前评分"), null=True, blank=True)
     rating_worsened_to = models.PositiveSmallIntegerField(_("变差后评分"), null=True, blank=True)
@@ -116,9 +143,10 @@ class Case(models.Model):
         _("待升级"), default=False, help_text=_("评分变差等情况需要通知升级角色；通知发出后清除。")
     )
     handoff_pending = models.BooleanField(
-        _("待分配与提醒"), default=False,
+        _("待分配与提醒"),
+        default=False,
         help_text=_("新案件已入库，分配与主管提醒尚未完成；完成后清除。若提交后进程中断，SLA巡检会补做。"),
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("案件")
@@ -133,7 +161,9 @@ class Case(models.Model):
             # The queues (cases.selectors.queue): an agent's open cases, or a shop's unassigned ones, out
             # of the many closed cases each agent accumulates (the planner would intersect bitmaps).
             models.Index(
-                fields=["assignee", "shop"], name="case_open_assignee", condition=models.Q(status__in=OPEN_STATUSES)
+                fields=["assignee", "shop"],
+                name="case_open_assignee",
+                condition=models.Q(status__in=OPEN_STATUSES),
             ),
             models.Index(
                 fields=["sla_next_check_at"],
@@ -142,7 +172,9 @@ class Case(models.Model):
             ),
             models.Index(fields=["shop", "opened_at"], name="case_shop_opened"),
             # New cases whose routing and alert have not finished (a handful, or none): the sweep's check.
-            models.Index(fields=["opened_at"], name="case_handoff_pending", condition=models.Q(handoff_pending=True)),
+            models.Index(
+                fields=["opened_at"], name="case_handoff_pending", condition=models.Q(handoff_pending=True)
+            ),
         ]
 
     def __str__(self):

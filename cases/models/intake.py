@@ -36,14 +36,21 @@ TARGET_FIELDS: dict[str, str] = {
     "reply_content": "回复内容",
 }
 
-MAPPING_HELP = _(
-    "列名映射：JSON 对象，键为目标字段，值为可接受的表头别名列表，例如 "
-    '{"order_no": ["订单编号", "订单号"]}。可用目标字段：'
-) + "、".join(f"{k}({v})" for k, v in TARGET_FIELDS.items()) + "。" + str(_(
-    "通用模板的表头即括号中的中文名：评价ID(可选，留空则由订单编号/子订单编号+商品ID生成)、订单编号、"
-    "子订单编号、商品ID、商品名称、商品规格、评分(1–5 或 好评/中评/差评)、评价内容、评价时间、买家昵称、"
-    "买家IP、买家电话、收货地址、实付金额、运费、物流公司、追评内容、追评时间、商家是否回复、回复内容。"
-))
+MAPPING_HELP = (
+    _(
+        "列名映射：JSON 对象，键为目标字段，值为可接受的表头别名列表，例如 "
+        '{"order_no": ["订单编号", "订单号"]}。可用目标字段：'
+    )
+    + "、".join(f"{k}({v})" for k, v in TARGET_FIELDS.items())
+    + "。"
+    + str(
+        _(
+            "通用模板的表头即括号中的中文名：评价ID(可选，留空则由订单编号/子订单编号+商品ID生成)、订单编号、"
+            "子订单编号、商品ID、商品名称、商品规格、评分(1–5 或 好评/中评/差评)、评价内容、评价时间、买家昵称、"
+            "买家IP、买家电话、收货地址、实付金额、运费、物流公司、追评内容、追评时间、商家是否回复、回复内容。"
+        )
+    )
+)
 
 
 class ImportMapping(models.Model):
@@ -52,19 +59,31 @@ class ImportMapping(models.Model):
     code = models.SlugField(_("代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=64)
     platforms = models.CharField(
-        _("适用平台"), max_length=100, blank=True, validators=[validate_platform_list],
+        _("适用平台"),
+        max_length=100,
+        blank=True,
+        validators=[validate_platform_list],
         help_text=_("平台代码，逗号分隔；留空表示通用模板(任何平台)。"),
-    )  # fmt: skip
+    )
     columns = models.JSONField(_("列名映射"), default=dict, help_text=MAPPING_HELP)
-    required_fields = models.JSONField(_("必填字段"), default=list, help_text=_("目标字段代码列表，如 [\"order_no\", \"rating\"]。"))
+    required_fields = models.JSONField(
+        _("必填字段"), default=list, help_text=_('目标字段代码列表，如 ["order_no", "rating"]。')
+    )
     rating_map = models.JSONField(
-        _("评价等级映射"), default=dict, blank=True, help_text=_('文字等级到1–5分，如 {"好评": 5, "中评": 3, "差评": 1}。')
+        _("评价等级映射"),
+        default=dict,
+        blank=True,
+        help_text=_('文字等级到1–5分，如 {"好评": 5, "中评": 3, "差评": 1}。'),
     )
     id_fields = models.JSONField(
-        _("评价标识来源"), default=list, blank=True,
+        _("评价标识来源"),
+        default=list,
+        blank=True,
         help_text=_("没有评价ID列时，用这些字段(按顺序，取第一个非空的订单号，再加商品ID)生成稳定标识。"),
-    )  # fmt: skip
-    priority = models.PositiveSmallIntegerField(_("优先级"), default=100, help_text=_("多个映射都能识别表头时，数字小的优先。"))
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("优先级"), default=100, help_text=_("多个映射都能识别表头时，数字小的优先。")
+    )
     active = models.BooleanField(_("启用"), default=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -83,14 +102,17 @@ class ImportMapping(models.Model):
     def clean(self):
         errors = {}
         if not isinstance(self.columns, dict) or not all(
-            isinstance(v, list) and all(isinstance(a, str) and a.strip() for a in v) for v in self.columns.values()
+            isinstance(v, list) and all(isinstance(a, str) and a.strip() for a in v)
+            for v in self.columns.values()
         ):
             errors["columns"] = _("列名映射必须是 {字段: [表头, ...]} 形式的JSON对象。")
         else:
             unknown = sorted(set(self.columns) - set(TARGET_FIELDS))
             if unknown:
                 errors["columns"] = _("未知目标字段：%(f)s。") % {"f": "、".join(unknown)}
-        if not isinstance(self.required_fields, list) or any(f not in (self.columns or {}) for f in self.required_fields):
+        if not isinstance(self.required_fields, list) or any(
+            f not in (self.columns or {}) for f in self.required_fields
+        ):
             errors["required_fields"] = _("必填字段必须是列名映射中已有的字段。")
         if not isinstance(self.rating_map, dict) or any(
             not isinstance(v, int) or not 1 <= v <= 5 for v in (self.rating_map or {}).values()
@@ -104,12 +126,28 @@ class ImportBatch(models.Model):
     """One import: a file, an API call or a manual entry. Failed file imports are kept as a record
     of the attempt (with the error report) but wrote nothing else."""
 
-    shop = models.ForeignKey("reviewdesk.Shop", on_delete=models.PROTECT, related_name="import_batches", verbose_name=_("店铺"))
-    mapping = models.ForeignKey(ImportMapping, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("列映射"))
+    shop = models.ForeignKey(
+        "reviewdesk.Shop", on_delete=models.PROTECT, related_name="import_batches", verbose_name=_("店铺")
+    )
+    mapping = models.ForeignKey(
+        ImportMapping,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("列映射"),
+    )
     source = models.CharField(_("来源"), max_length=16, choices=IntakeSource.choices)
     file_name = models.CharField(_("文件名"), max_length=255, blank=True)
     sha256 = models.CharField(_("文件SHA-256"), max_length=64, blank=True, db_index=True)
-    created_by = models.ForeignKey("reviewdesk.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("操作人"))
+    created_by = models.ForeignKey(
+        "reviewdesk.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
     status = models.CharField(_("状态"), max_length=16, choices=ImportStatus.choices)
     row_count = models.PositiveIntegerField(_("行数"), default=0)
     created_count = models.PositiveIntegerField(_("新建"), default=0)
@@ -161,25 +199,40 @@ class ApiToken(models.Model):
     shops that its owner is still a member of, in a role that allows the action (``shop_ids``)."""
 
     name = models.CharField(_("名称"), max_length=64)
-    user = models.ForeignKey("reviewdesk.User", on_delete=models.PROTECT, related_name="api_tokens", verbose_name=_("所属用户"))
+    user = models.ForeignKey(
+        "reviewdesk.User", on_delete=models.PROTECT, related_name="api_tokens", verbose_name=_("所属用户")
+    )
     shops = models.ManyToManyField("reviewdesk.Shop", related_name="api_tokens", verbose_name=_("店铺"))
     scopes = models.JSONField(
-        _("权限范围"), default=all_scopes,
-        help_text=_("intake：提交评价；cases:read：读取案件；cases:act：处理案件。集成账号的令牌只能有 intake。"),
-    )  # fmt: skip
+        _("权限范围"),
+        default=all_scopes,
+        help_text=_(
+            "intake：提交评价；cases:read：读取案件；cases:act：处理案件。集成账号的令牌只能有 intake。"
+        ),
+    )
     prefix = models.CharField(_("前缀"), max_length=8, editable=False, help_text=_("密钥的前8位，便于辨认。"))
     key_hash = models.CharField(_("密钥摘要"), max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(
-        "reviewdesk.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("创建人"), editable=False,
-    )  # fmt: skip
+        "reviewdesk.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("创建人"),
+        editable=False,
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        "reviewdesk.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("吊销人"), editable=False,
-    )  # fmt: skip
+        "reviewdesk.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("吊销人"),
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("接口令牌")

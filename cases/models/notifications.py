@@ -20,16 +20,29 @@ PENDING_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 class NotificationChannel(models.Model):
     """Where a shop's alerts go besides the bell: an email channel or a Feishu/DingTalk robot."""
 
-    shop = models.ForeignKey("reviewdesk.Shop", on_delete=models.CASCADE, related_name="notification_channels", verbose_name=_("店铺"))
+    shop = models.ForeignKey(
+        "reviewdesk.Shop",
+        on_delete=models.CASCADE,
+        related_name="notification_channels",
+        verbose_name=_("店铺"),
+    )
     kind = models.CharField(_("渠道"), max_length=16, choices=ChannelKind.choices)
     name = models.CharField(_("名称"), max_length=64)
     # Credentials (whoever holds them posts into the shop's group): stored encrypted (reviewdesk.crypto).
     webhook_url = EncryptedTextField(
-        _("机器人Webhook地址"), max_length=500, blank=True, validators=[URLValidator(schemes=["http", "https"])],
-        help_text=_("飞书：https://open.feishu.cn/open-apis/bot/v2/hook/…；钉钉：https://oapi.dingtalk.com/robot/send?access_token=…"),
-    )  # fmt: skip
+        _("机器人Webhook地址"),
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_(
+            "飞书：https://open.feishu.cn/open-apis/bot/v2/hook/…；钉钉：https://oapi.dingtalk.com/robot/send?access_token=…"
+        ),
+    )
     secret = EncryptedTextField(
-        _("签名密钥"), max_length=128, blank=True, help_text=_("机器人安全设置里的“签名校验/加签”密钥；留空表示不签名。")
+        _("签名密钥"),
+        max_length=128,
+        blank=True,
+        help_text=_("机器人安全设置里的“签名校验/加签”密钥；留空表示不签名。"),
     )
     on_new_case = models.BooleanField(_("新中差评时通知"), default=True)
     on_sla_warning = models.BooleanField(_("时效预警时通知"), default=False)
@@ -65,9 +78,25 @@ class NotificationChannel(models.Model):
 class Notification(models.Model):
     """One line in a user's bell. Text is rendered at creation from a whitelisted context."""
 
-    user = models.ForeignKey("reviewdesk.User", on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人"))
-    shop = models.ForeignKey("reviewdesk.Shop", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("店铺"))
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications", verbose_name=_("案件"))
+    user = models.ForeignKey(
+        "reviewdesk.User", on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")
+    )
+    shop = models.ForeignKey(
+        "reviewdesk.Shop",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("店铺"),
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("案件"),
+    )
     kind = models.CharField(_("类型"), max_length=24, choices=NotificationKind.choices)
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
@@ -80,10 +109,14 @@ class Notification(models.Model):
         verbose_name = _("站内通知")
         verbose_name_plural = _("站内通知")
         ordering = ["-created_at", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["user", "dedupe_key"], name="uniq_notification_user_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "dedupe_key"], name="uniq_notification_user_key")
+        ]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
-            models.Index(fields=["user"], name="notification_user_unread", condition=models.Q(read_at__isnull=True)),
+            models.Index(
+                fields=["user"], name="notification_user_unread", condition=models.Q(read_at__isnull=True)
+            ),
         ]
 
     def __str__(self):
@@ -93,14 +126,27 @@ class Notification(models.Model):
 class Delivery(models.Model):
     """One message to one outgoing channel, with its retry state. Never holds buyer phone/address."""
 
-    channel = models.ForeignKey(NotificationChannel, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("渠道"))
-    shop = models.ForeignKey("reviewdesk.Shop", on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"))
-    case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("案件"))
+    channel = models.ForeignKey(
+        NotificationChannel, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("渠道")
+    )
+    shop = models.ForeignKey(
+        "reviewdesk.Shop", on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺")
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("案件"),
+    )
     kind = models.CharField(_("类型"), max_length=24, choices=NotificationKind.choices)
     dedupe_key = models.CharField(_("去重键"), max_length=160)
     message = models.JSONField(_("消息"), default=dict, help_text=_("标题、正文行和链接。"))
     recipients = models.JSONField(_("收件邮箱"), default=list, blank=True)
-    status = models.CharField(_("状态"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(_("已尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
@@ -113,9 +159,15 @@ class Delivery(models.Model):
         verbose_name = _("外发记录")
         verbose_name_plural = _("外发记录")
         ordering = ["-created_at", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["channel", "dedupe_key"], name="uniq_delivery_channel_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "dedupe_key"], name="uniq_delivery_channel_key")
+        ]
         indexes = [
-            models.Index(fields=["next_attempt_at"], name="delivery_due", condition=models.Q(status__in=PENDING_STATUSES)),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_due",
+                condition=models.Q(status__in=PENDING_STATUSES),
+            ),
             models.Index(fields=["status", "-created_at"], name="delivery_status_recent"),
         ]
 

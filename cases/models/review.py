@@ -14,7 +14,9 @@ class Buyer(models.Model):
     windowed counts (negative reviews in the last N days) are computed in bulk by the intake."""
 
     platform = models.CharField(_("平台"), max_length=16, choices=Platform.choices)
-    shop = models.ForeignKey("reviewdesk.Shop", on_delete=models.PROTECT, related_name="buyers", verbose_name=_("店铺"))
+    shop = models.ForeignKey(
+        "reviewdesk.Shop", on_delete=models.PROTECT, related_name="buyers", verbose_name=_("店铺")
+    )
     nick = models.CharField(_("买家昵称"), max_length=100)
     review_count = models.PositiveIntegerField(_("评价数"), default=0)
     negative_review_count = models.PositiveIntegerField(_("中差评数"), default=0)
@@ -38,21 +40,27 @@ class Review(models.Model):
     where there is one, else derived from the (sub-)order and item (see cases.intake.normalise)."""
 
     platform = models.CharField(_("平台"), max_length=16, choices=Platform.choices)
-    shop = models.ForeignKey("reviewdesk.Shop", on_delete=models.PROTECT, related_name="reviews", verbose_name=_("店铺"))
+    shop = models.ForeignKey(
+        "reviewdesk.Shop", on_delete=models.PROTECT, related_name="reviews", verbose_name=_("店铺")
+    )
     external_id = models.CharField(_("评价标识"), max_length=128)
     order_no = models.CharField(_("订单编号"), max_length=64, blank=True)
     sub_order_no = models.CharField(_("子订单编号"), max_length=64, blank=True)
     item_id = models.CharField(_("商品ID"), max_length=64, blank=True)
     item_title = models.CharField(_("商品名称"), max_length=255, blank=True)
     sku = models.CharField(_("商品规格"), max_length=255, blank=True)
-    rating = models.PositiveSmallIntegerField(_("评分(1–5)"), help_text=_("好评=5，中评=3，差评=1；抖店评分原样1–5。"))
+    rating = models.PositiveSmallIntegerField(
+        _("评分(1–5)"), help_text=_("好评=5，中评=3，差评=1；抖店评分原样1–5。")
+    )
     rating_text = models.CharField(_("原始评价等级"), max_length=32, blank=True)
     content = models.TextField(_("评价内容"), blank=True)
     appended_content = models.TextField(_("追评内容"), blank=True)
     appended_at = models.DateTimeField(_("追评时间"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("评价时间"))
     received_at = models.DateTimeField(_("收到时间"), help_text=_("评价进入系统的时间，SLA从此开始计时。"))
-    buyer = models.ForeignKey(Buyer, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews", verbose_name=_("买家"))
+    buyer = models.ForeignKey(
+        Buyer, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews", verbose_name=_("买家")
+    )
     buyer_nick = models.CharField(_("买家昵称"), max_length=100, blank=True)
     buyer_ip = models.GenericIPAddressField(_("买家IP"), null=True, blank=True)
     # Personal data: stored for the case work, masked by role later, never logged or exported by default.
@@ -63,10 +71,17 @@ class Review(models.Model):
     courier = models.CharField(_("物流公司"), max_length=64, blank=True)
     seller_replied = models.BooleanField(_("商家已回复"), null=True, blank=True)
     reply_content = models.TextField(_("回复内容"), blank=True)
-    fingerprint = models.CharField(_("内容指纹"), max_length=64, help_text=_("用于判断重复导入时评价是否有变化。"))
+    fingerprint = models.CharField(
+        _("内容指纹"), max_length=64, help_text=_("用于判断重复导入时评价是否有变化。")
+    )
     source = models.CharField(_("来源"), max_length=16, choices=IntakeSource.choices)
     last_batch = models.ForeignKey(
-        "cases.ImportBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("最近导入批次")
+        "cases.ImportBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("最近导入批次"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -77,7 +92,9 @@ class Review(models.Model):
         ordering = ["-reviewed_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["shop", "external_id"], name="uniq_review_shop_external_id"),
-            models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_1_5"),
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_1_5"
+            ),
         ]
         indexes = [
             models.Index(fields=["shop", "reviewed_at"], name="review_shop_time"),
@@ -94,7 +111,9 @@ class ReviewRevision(models.Model):
     """One observed change of a review (rating changed, appended review added, content edited).
     Append-only: ``before`` and ``after`` hold only the fields that changed."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("评价"))
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("评价")
+    )
     before = models.JSONField(_("修改前"))
     after = models.JSONField(_("修改后"))
     changed_fields = models.JSONField(_("变化字段"), default=list)
@@ -102,9 +121,21 @@ class ReviewRevision(models.Model):
     rating_after = models.PositiveSmallIntegerField(_("新评分"), null=True, blank=True)
     source = models.CharField(_("来源"), max_length=16, choices=IntakeSource.choices)
     batch = models.ForeignKey(
-        "cases.ImportBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="revisions", verbose_name=_("导入批次")
+        "cases.ImportBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revisions",
+        verbose_name=_("导入批次"),
     )
-    by = models.ForeignKey("reviewdesk.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("操作人"))
+    by = models.ForeignKey(
+        "reviewdesk.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
     at = models.DateTimeField(_("记录时间"))
 
     class Meta:

@@ -10,18 +10,35 @@ class Assignment(models.Model):
     Also the source of "idle longest": a user's last assignment is their newest row here.
     """
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="assignments", verbose_name=_("案件"))
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="assignments", verbose_name=_("案件")
+    )
     from_user = models.ForeignKey(
-        "reviewdesk.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("原处理人")
+        "reviewdesk.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("原处理人"),
     )
     to_user = models.ForeignKey(
-        "reviewdesk.User", on_delete=models.PROTECT, null=True, blank=True, related_name="assignments_received",
-        verbose_name=_("新处理人"), help_text=_("为空表示没有符合条件的人，案件留在店铺待分配队列。"),
-    )  # fmt: skip
+        "reviewdesk.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments_received",
+        verbose_name=_("新处理人"),
+        help_text=_("为空表示没有符合条件的人，案件留在店铺待分配队列。"),
+    )
     by = models.ForeignKey(
-        "reviewdesk.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("操作人"), help_text=_("为空表示系统自动分配。"),
-    )  # fmt: skip
+        "reviewdesk.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+        help_text=_("为空表示系统自动分配。"),
+    )
     reason = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("时间"))
 

@@ -13,7 +13,9 @@ from cases.notify.choices import SlaEventKind, SlaTarget
 
 
 class SlaEvent(models.Model):
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="sla_events", verbose_name=_("案件"))
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="sla_events", verbose_name=_("案件")
+    )
     target = models.CharField(_("时效目标"), max_length=16, choices=SlaTarget.choices)
     kind = models.CharField(_("事件"), max_length=8, choices=SlaEventKind.choices)
     due_at = models.DateTimeField(_("截止时间"))
@@ -29,4 +31,3 @@ class SlaEvent(models.Model):
 
     def __str__(self):
         return f"#{self.case_id} {self.get_target_display()} {self.get_kind_display()}"
-

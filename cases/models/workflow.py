@@ -29,9 +29,16 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 class CaseEvent(models.Model):
     """One line of a case's timeline: who did what when, the state before → after, and the details."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="events", verbose_name=_("案件"))
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="events", verbose_name=_("案件")
+    )
     actor = models.ForeignKey(
-        "reviewdesk.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("操作人")
+        "reviewdesk.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
     )
     action = models.CharField(_("动作"), max_length=24, choices=WorkflowAction.choices)
     from_status = models.CharField(_("原状态"), max_length=16, choices=CaseStatus.choices, blank=True)
@@ -54,12 +61,18 @@ class CaseEvent(models.Model):
 class ContactAttempt(models.Model):
     """A private contact with the buyer (the harassment limits count these)."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="contacts", verbose_name=_("案件"))
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="contacts", verbose_name=_("案件")
+    )
     channel = models.CharField(_("渠道"), max_length=24, choices=ContactChannel.choices)
-    template_ref = models.JSONField(_("所用模板"), null=True, blank=True, help_text=_("{model, id, version, name}"))
+    template_ref = models.JSONField(
+        _("所用模板"), null=True, blank=True, help_text=_("{model, id, version, name}")
+    )
     reached = models.BooleanField(_("联系上买家"))
     note = models.TextField(_("备注"), blank=True)
-    by = models.ForeignKey("reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人"))
+    by = models.ForeignKey(
+        "reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人")
+    )
     at = models.DateTimeField(_("时间"))
 
     class Meta:
@@ -76,15 +89,24 @@ class Reply(models.Model):
     """Words sent to the buyer (a private message with a contact, or the public reply/explanation):
     the final text as sent, the template it started from, and the compliance warnings acknowledged."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="replies", verbose_name=_("案件"))
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="replies", verbose_name=_("案件")
+    )
     channel = models.CharField(_("渠道"), max_length=24, choices=Channel.choices)
     text = models.TextField(_("发送内容"))
     template_ref = models.JSONField(_("所用模板"), null=True, blank=True)
     acknowledged_warnings = models.JSONField(_("已确认的合规提醒"), default=list, blank=True)
     contact = models.OneToOneField(
-        ContactAttempt, on_delete=models.CASCADE, null=True, blank=True, related_name="reply", verbose_name=_("联系记录")
+        ContactAttempt,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reply",
+        verbose_name=_("联系记录"),
     )
-    by = models.ForeignKey("reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人"))
+    by = models.ForeignKey(
+        "reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人")
+    )
     at = models.DateTimeField(_("时间"))
 
     class Meta:
@@ -100,7 +122,9 @@ class CompensationOffer(models.Model):
     """One option offered (or put up for approval), its money, and the buyer's answer: the rows
     the acceptance-per-option report (seed 002's A/B) reads."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="offers", verbose_name=_("案件"))
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="offers", verbose_name=_("案件")
+    )
     option_id = models.PositiveIntegerField(_("方案ID"))
     option_name = models.CharField(_("方案"), max_length=100)
     option_kind = models.CharField(_("方案类型"), max_length=32)
@@ -111,17 +135,29 @@ class CompensationOffer(models.Model):
     approval_role = models.CharField(_("审批角色"), max_length=16, choices=Role.choices, blank=True)
     reason = models.TextField(_("计算依据"), blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=OfferStatus.choices)
-    requested_by = models.ForeignKey("reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("提出人"))
+    requested_by = models.ForeignKey(
+        "reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("提出人")
+    )
     requested_at = models.DateTimeField(_("提出时间"))
     approved_by = models.ForeignKey(
-        "reviewdesk.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("审批人")
+        "reviewdesk.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审批人"),
     )
     approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     approval_note = models.TextField(_("审批意见"), blank=True)
     buyer_answer = models.CharField(
-        _("买家答复"), max_length=16, blank=True,
-        choices=[(OfferStatus.ACCEPTED, OfferStatus.ACCEPTED.label), (OfferStatus.DECLINED, OfferStatus.DECLINED.label)],
-    )  # fmt: skip
+        _("买家答复"),
+        max_length=16,
+        blank=True,
+        choices=[
+            (OfferStatus.ACCEPTED, OfferStatus.ACCEPTED.label),
+            (OfferStatus.DECLINED, OfferStatus.DECLINED.label),
+        ],
+    )
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
 
     class Meta:
@@ -130,9 +166,12 @@ class CompensationOffer(models.Model):
         ordering = ["case", "requested_at", "pk"]
         indexes = [
             models.Index(fields=["option_id", "buyer_answer"], name="offer_option_answer"),
-            models.Index(fields=["status", "approval_role"], name="offer_pending_approval",
-                         condition=models.Q(status="pending_approval")),
-        ]  # fmt: skip
+            models.Index(
+                fields=["status", "approval_role"],
+                name="offer_pending_approval",
+                condition=models.Q(status="pending_approval"),
+            ),
+        ]
 
     def __str__(self):
         return f"#{self.case_id} {self.option_name} {self.amount}"
@@ -141,7 +180,9 @@ class CompensationOffer(models.Model):
 class FollowUpTask(models.Model):
     """One step of the follow-up plan, scheduled when the case was resolved."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("案件"))
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("案件")
+    )
     step_ref = models.PositiveIntegerField(_("回访步骤ID"))
     plan_ref = models.JSONField(_("回访计划(版本)"), null=True, blank=True)
     name = models.CharField(_("步骤"), max_length=64)
@@ -150,7 +191,14 @@ class FollowUpTask(models.Model):
     instructions = models.CharField(_("说明"), max_length=200, blank=True)
     due_at = models.DateTimeField(_("到期时间"))
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
-    done_by = models.ForeignKey("reviewdesk.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("完成人"))
+    done_by = models.ForeignKey(
+        "reviewdesk.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("完成人"),
+    )
     note = models.TextField(_("备注"), blank=True)
     skipped_reason = models.CharField(_("跳过原因"), max_length=200, blank=True)
 
@@ -159,9 +207,12 @@ class FollowUpTask(models.Model):
         verbose_name_plural = _("回访任务")
         ordering = ["case", "due_at", "pk"]
         indexes = [
-            models.Index(fields=["due_at"], name="followup_open_due",
-                         condition=models.Q(done_at__isnull=True, skipped_reason="")),
-        ]  # fmt: skip
+            models.Index(
+                fields=["due_at"],
+                name="followup_open_due",
+                condition=models.Q(done_at__isnull=True, skipped_reason=""),
+            ),
+        ]
 
     def __str__(self):
         return f"#{self.case_id} {self.name}"
@@ -181,7 +232,9 @@ class Evidence(models.Model):
     """A file backing a verification or an appeal. Stored under MEDIA_ROOT, never served directly:
     only cases.views.workspace.evidence_download, after checking who may see the case."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="evidence", verbose_name=_("案件"))
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="evidence", verbose_name=_("案件")
+    )
     file = models.FileField(_("文件"), upload_to=evidence_path, max_length=255)
     original_name = models.CharField(_("原文件名"), max_length=255)
     kind = models.CharField(_("类型"), max_length=16, choices=EvidenceKind.choices)
@@ -189,7 +242,9 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField(_("大小(字节)"))
     content_type = models.CharField(_("文件类型"), max_length=100)
     description = models.CharField(_("说明"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey("reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("上传人"))
+    uploaded_by = models.ForeignKey(
+        "reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("上传人")
+    )
     uploaded_at = models.DateTimeField(_("上传时间"))
 
     class Meta:
@@ -204,17 +259,28 @@ class Evidence(models.Model):
 class Appeal(models.Model):
     """A platform appeal of a malicious review, with the checklist as it stood when filed."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="appeals", verbose_name=_("案件"))
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="appeals", verbose_name=_("案件")
+    )
     reason_type = models.CharField(_("申诉理由"), max_length=64)
     description = models.TextField(_("申诉说明"), blank=True)
     checklist = models.JSONField(_("申诉清单快照"), default=dict)
     evidence = models.ManyToManyField(Evidence, related_name="appeals", blank=True, verbose_name=_("证据"))
-    filed_by = models.ForeignKey("reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("申诉人"))
+    filed_by = models.ForeignKey(
+        "reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("申诉人")
+    )
     filed_at = models.DateTimeField(_("提交时间"))
     deadline = models.DateTimeField(_("申诉截止"), null=True, blank=True)
     outcome = models.CharField(_("结果"), max_length=8, choices=AppealOutcome.choices, blank=True)
     outcome_note = models.TextField(_("结果说明"), blank=True)
-    decided_by = models.ForeignKey("reviewdesk.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("记录人"))
+    decided_by = models.ForeignKey(
+        "reviewdesk.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("记录人"),
+    )
     decided_at = models.DateTimeField(_("结果时间"), null=True, blank=True)
 
     class Meta:
@@ -229,11 +295,17 @@ class Appeal(models.Model):
 class Verification(models.Model):
     """Who is responsible, as the agent found it. Offers are possible only after one exists."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="verifications", verbose_name=_("案件"))
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="verifications", verbose_name=_("案件")
+    )
     responsibility = models.CharField(_("责任方"), max_length=32, choices=Responsibility.choices)
     note = models.TextField(_("核实说明"))
-    evidence = models.ManyToManyField(Evidence, related_name="verifications", blank=True, verbose_name=_("证据"))
-    by = models.ForeignKey("reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("核实人"))
+    evidence = models.ManyToManyField(
+        Evidence, related_name="verifications", blank=True, verbose_name=_("证据")
+    )
+    by = models.ForeignKey(
+        "reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("核实人")
+    )
     at = models.DateTimeField(_("核实时间"))
 
     class Meta:

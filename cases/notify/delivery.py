@@ -39,7 +39,9 @@ def backoff_delay(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS))
 
 
-def channel_send(*, kind: str, webhook_url: str, secret: str, recipients: list[str], message: Message) -> None:
+def channel_send(
+    *, kind: str, webhook_url: str, secret: str, recipients: list[str], message: Message
+) -> None:
     now = time.time()
     if kind == ChannelKind.FEISHU:
         feishu_send(webhook_url=webhook_url, secret=secret, message=message, timestamp=int(now))
@@ -71,9 +73,12 @@ def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str | 
             if not channel.active:
                 raise DeliveryError("渠道已停用，未发送。")
             channel_send(
-                kind=channel.kind, webhook_url=channel.webhook_url, secret=channel.secret,
-                recipients=list(delivery.recipients or []), message=Message.from_dict(delivery.message),
-            )  # fmt: skip
+                kind=channel.kind,
+                webhook_url=channel.webhook_url,
+                secret=channel.secret,
+                recipients=list(delivery.recipients or []),
+                message=Message.from_dict(delivery.message),
+            )
         except DeliveryError as exc:
             at = now or timezone.now()
             delivery.last_error = str(exc)[:2000]
@@ -81,12 +86,35 @@ def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str | 
             if delivery.attempts >= max_attempts() or not channel.active:
                 delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
             else:
-                delivery.status, delivery.next_attempt_at = DeliveryStatus.RETRYING, at + backoff_delay(delivery.attempts)
-            logger.warning("delivery %s to channel %s failed (attempt %s): %s", delivery.pk, channel.pk, delivery.attempts, exc)
+                delivery.status, delivery.next_attempt_at = (
+                    DeliveryStatus.RETRYING,
+                    at + backoff_delay(delivery.attempts),
+                )
+            logger.warning(
+                "delivery %s to channel %s failed (attempt %s): %s",
+                delivery.pk,
+                channel.pk,
+                delivery.attempts,
+                exc,
+            )
         else:
-            delivery.status, delivery.sent_at, delivery.next_attempt_at = DeliveryStatus.SENT, now or timezone.now(), None
+            delivery.status, delivery.sent_at, delivery.next_attempt_at = (
+                DeliveryStatus.SENT,
+                now or timezone.now(),
+                None,
+            )
             delivery.last_error, delivery.last_status_code = "", None
-        delivery.save(update_fields=["attempts", "status", "next_attempt_at", "last_error", "last_status_code", "sent_at", "updated_at"])
+        delivery.save(
+            update_fields=[
+                "attempts",
+                "status",
+                "next_attempt_at",
+                "last_error",
+                "last_status_code",
+                "sent_at",
+                "updated_at",
+            ]
+        )
         return delivery.status
 
 

@@ -13,7 +13,9 @@ def email_send(*, recipients: list[str], message: Message) -> None:
     if not recipients:
         raise DeliveryError("没有可用的收件邮箱(收件人未填写邮箱)。")
     body = "\n".join((*message.lines, "", message.url)).strip()
-    mail = EmailMessage(subject=message.title, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=recipients)
+    mail = EmailMessage(
+        subject=message.title, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=recipients
+    )
     try:
         mail.send(fail_silently=False)
     except Exception as exc:  # smtplib and socket errors differ by backend; all mean "not sent"

@@ -16,11 +16,30 @@ from django.utils.translation import gettext as _
 from cases.notify.choices import NotificationKind
 from reviewdesk.pii import mask_free_text
 
-ALLOWED_KEYS = frozenset({
-    "case_id", "case_path", "shop_name", "platform", "issue_type", "rating", "item_title", "excerpt",
-    "target", "due_at", "assignee", "reason", "tier_name", "malicious", "count",
-    "rating_from", "rating_to", "option", "amount", "decision",
-})  # fmt: skip
+ALLOWED_KEYS = frozenset(
+    {
+        "case_id",
+        "case_path",
+        "shop_name",
+        "platform",
+        "issue_type",
+        "rating",
+        "item_title",
+        "excerpt",
+        "target",
+        "due_at",
+        "assignee",
+        "reason",
+        "tier_name",
+        "malicious",
+        "count",
+        "rating_from",
+        "rating_to",
+        "option",
+        "amount",
+        "decision",
+    }
+)
 EXCERPT_CHARS = 80  # the excerpt is masked, then cut short
 
 
@@ -79,12 +98,17 @@ def build_message(kind: str, context: dict) -> Message:
             lines.append(_("首次响应截止：%(due)s") % {"due": c["due_at"]})
     elif kind == NotificationKind.SLA_WARNING:
         title = _("【时效预警】%(shop)s · 案件 #%(number)s") % {"shop": shop, "number": number}
-        lines.append(_("%(target)s将于 %(due)s 到期。") % {"target": c.get("target", ""), "due": c.get("due_at", "")})
+        lines.append(
+            _("%(target)s将于 %(due)s 到期。") % {"target": c.get("target", ""), "due": c.get("due_at", "")}
+        )
         if c.get("assignee"):
             lines.append(_("处理人：%(who)s") % {"who": c["assignee"]})
     elif kind == NotificationKind.SLA_BREACH:
         title = _("【时效超时】%(shop)s · 案件 #%(number)s") % {"shop": shop, "number": number}
-        lines.append(_("%(target)s已于 %(due)s 超时，请立即处理。") % {"target": c.get("target", ""), "due": c.get("due_at", "")})
+        lines.append(
+            _("%(target)s已于 %(due)s 超时，请立即处理。")
+            % {"target": c.get("target", ""), "due": c.get("due_at", "")}
+        )
         lines.append(_("处理人：%(who)s") % {"who": c.get("assignee") or _("未分配")})
     elif kind == NotificationKind.ASSIGNED:
         title = _("【新分配】%(shop)s · 案件 #%(number)s 已分配给你") % {"shop": shop, "number": number}
@@ -94,25 +118,41 @@ def build_message(kind: str, context: dict) -> Message:
             lines.append(_("首次响应截止：%(due)s") % {"due": c["due_at"]})
     elif kind == NotificationKind.RATING_WORSENED:
         title = _("【评分变差】%(shop)s · 案件 #%(number)s") % {"shop": shop, "number": number}
-        lines.append(_("买家评分由 %(old)s 分变为 %(new)s 分，案件已重新打开，请升级处理。") % {
-            "old": c.get("rating_from", ""), "new": c.get("rating_to", ""),
-        })  # fmt: skip
+        lines.append(
+            _("买家评分由 %(old)s 分变为 %(new)s 分，案件已重新打开，请升级处理。")
+            % {
+                "old": c.get("rating_from", ""),
+                "new": c.get("rating_to", ""),
+            }
+        )
         lines.append(_("处理人：%(who)s") % {"who": c.get("assignee") or _("未分配")})
     elif kind == NotificationKind.APPROVAL_REQUESTED:
         title = _("【待审批】%(shop)s · 案件 #%(number)s 的补偿方案") % {"shop": shop, "number": number}
-        lines.append(_("方案：%(option)s，成本%(amount)s元") % {"option": c.get("option", ""), "amount": c.get("amount", "")})
+        lines.append(
+            _("方案：%(option)s，成本%(amount)s元")
+            % {"option": c.get("option", ""), "amount": c.get("amount", "")}
+        )
         lines.append(_("提出人：%(who)s") % {"who": c.get("assignee", "")})
         if c.get("reason"):
             lines.append(c["reason"])
     elif kind == NotificationKind.APPROVAL_DECIDED:
         title = _("【审批结果】%(shop)s · 案件 #%(number)s：%(decision)s") % {
-            "shop": shop, "number": number, "decision": c.get("decision", "")}  # fmt: skip
-        lines.append(_("方案：%(option)s，成本%(amount)s元") % {"option": c.get("option", ""), "amount": c.get("amount", "")})
+            "shop": shop,
+            "number": number,
+            "decision": c.get("decision", ""),
+        }
+        lines.append(
+            _("方案：%(option)s，成本%(amount)s元")
+            % {"option": c.get("option", ""), "amount": c.get("amount", "")}
+        )
         lines.append(_("审批人：%(who)s") % {"who": c.get("assignee", "")})
         if c.get("reason"):
             lines.append(_("意见：%(reason)s") % {"reason": c["reason"]})
     elif kind == NotificationKind.NEW_CASES_DIGEST:
-        title = _("【新中差评】%(shop)s 新增 %(count)s 条待处理") % {"shop": shop, "count": c.get("count", "")}
+        title = _("【新中差评】%(shop)s 新增 %(count)s 条待处理") % {
+            "shop": shop,
+            "count": c.get("count", ""),
+        }
         lines.append(_("批量导入或同步带来多条中差评，已合并为一条通知，请到工作台查看。"))
     else:
         raise ValueError(f"unknown notification kind {kind!r}")

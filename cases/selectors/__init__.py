@@ -10,5 +10,13 @@ from cases.selectors.queue import (
     with_deadlines,
 )
 
-__all__ = ["SCOPES", "QueueFilters", "case_for", "case_or_404", "due_follow_ups_for", "queue_for", "visible_cases",
-           "with_deadlines"]  # fmt: skip
+__all__ = [
+    "SCOPES",
+    "QueueFilters",
+    "case_for",
+    "case_or_404",
+    "due_follow_ups_for",
+    "queue_for",
+    "visible_cases",
+    "with_deadlines",
+]

@@ -26,7 +26,9 @@ def visible_cases(user, action: str = VIEW, *, token=None) -> QuerySet[Case]:
     return restrict(Case.objects.all(), user, action, token=token)
 
 
-def case_for(user, pk, action: str = VIEW, *, token=None, queryset: QuerySet[Case] | None = None) -> Case | None:
+def case_for(
+    user, pk, action: str = VIEW, *, token=None, queryset: QuerySet[Case] | None = None
+) -> Case | None:
     """The case ``pk`` if ``user`` (and ``token``) may reach it for ``action``, else None. One query:
     the shop rule is a subquery when the user's shops are not loaded yet. ``queryset`` chooses the joins
     (the case page's by default)."""

@@ -65,16 +65,29 @@ def clocks(case: Case, *, now: dt.datetime) -> list[dict]:
         else:
             state, css = _("计时中"), "ok"
         running = done is None and case.is_open
-        rows.append({"target": str(target), "label": str(target.label), "due": due, "warn": warn, "done": done,
-                     "state": state, "css": css, "running": running})  # fmt: skip
+        rows.append(
+            {
+                "target": str(target),
+                "label": str(target.label),
+                "due": due,
+                "warn": warn,
+                "done": done,
+                "state": state,
+                "css": css,
+                "running": running,
+            }
+        )
     return rows
 
 
 def windows(case: Case) -> list[dict]:
     """The platform's calendar windows (reply, appeal, revision) as countdowns."""
     rows = []
-    for label, until in ((_("可回复/解释至"), case.reply_until), (_("可申诉至"), case.appeal_until),
-                         (_("买家可修改评价至"), case.revision_until)):  # fmt: skip
+    for label, until in (
+        (_("可回复/解释至"), case.reply_until),
+        (_("可申诉至"), case.appeal_until),
+        (_("买家可修改评价至"), case.revision_until),
+    ):
         if until is not None:
             rows.append({"label": label, "until": until})
     return rows
@@ -89,10 +102,16 @@ def decision(case: Case) -> dict:
     data = case.decision or {}
     sla = data.get("sla") or {}
     options = [
-        {**o, "amount": _money(o.get("amount")), "cost": _money(o.get("cost")),
-         "approval_role_label": _label(Role, o.get("approval_role") or "") if o.get("requires_approval") else ""}
+        {
+            **o,
+            "amount": _money(o.get("amount")),
+            "cost": _money(o.get("cost")),
+            "approval_role_label": _label(Role, o.get("approval_role") or "")
+            if o.get("requires_approval")
+            else "",
+        }
         for o in data.get("compensation") or []
-    ]  # fmt: skip
+    ]
     return {
         "issue_type": data.get("issue_type_name") or "",
         "classification": data.get("classification") or "",
@@ -182,23 +201,35 @@ def _payload_lines(payload: dict) -> list[tuple[str, str]]:
 def timeline(case: Case) -> list[dict]:
     events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "pk")
     return [
-        {"at": e.at, "actor": str(e.actor) if e.actor_id else _("系统"), "action": _label(WorkflowAction, e.action),
-         "from": _label(CaseStatus, e.from_status) if e.from_status else "",
-         "to": _label(CaseStatus, e.to_status) if e.to_status else "", "version": e.version,
-         "details": _payload_lines(e.payload)}
+        {
+            "at": e.at,
+            "actor": str(e.actor) if e.actor_id else _("系统"),
+            "action": _label(WorkflowAction, e.action),
+            "from": _label(CaseStatus, e.from_status) if e.from_status else "",
+            "to": _label(CaseStatus, e.to_status) if e.to_status else "",
+            "version": e.version,
+            "details": _payload_lines(e.payload),
+        }
         for e in events
-    ]  # fmt: skip
+    ]
 
 
 def revisions(case: Case, *, reveal: bool = False) -> list[dict]:
     rows = ReviewRevision.objects.filter(review_id=case.review_id).order_by("at", "pk")
     return [
-        {"at": r.at, "rating_before": r.rating_before, "rating_after": r.rating_after,
-         "fields": ", ".join(r.changed_fields or []),
-         "after": {k: v for k, v in (r.after if reveal else mask_contact_values(r.after)).items()
-                   if k not in PAYLOAD_HIDDEN and not k.startswith("buyer_")}}
+        {
+            "at": r.at,
+            "rating_before": r.rating_before,
+            "rating_after": r.rating_after,
+            "fields": ", ".join(r.changed_fields or []),
+            "after": {
+                k: v
+                for k, v in (r.after if reveal else mask_contact_values(r.after)).items()
+                if k not in PAYLOAD_HIDDEN and not k.startswith("buyer_")
+            },
+        }
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 def _as_written(text: str | None) -> str:
@@ -212,36 +243,66 @@ def offers(case: Case) -> list[dict]:
         .order_by("requested_at", "pk")
     )
     return [
-        {"id": o.pk, "name": o.option_name, "amount": _money(o.amount), "cost": _money(o.cost), "status": o.status,
-         "status_label": o.get_status_display(), "requires_approval": o.requires_approval,
-         "approval_role": o.approval_role, "approval_role_label": o.get_approval_role_display() if o.approval_role else "",
-         "requested_by": str(o.requested_by), "requested_by_id": o.requested_by_id, "requested_at": o.requested_at,
-         "approved_by": str(o.approved_by) if o.approved_by_id else "", "approved_at": o.approved_at,
-         "approval_note": o.approval_note, "buyer_answer": o.get_buyer_answer_display() if o.buyer_answer else "",
-         "reason": o.reason}
+        {
+            "id": o.pk,
+            "name": o.option_name,
+            "amount": _money(o.amount),
+            "cost": _money(o.cost),
+            "status": o.status,
+            "status_label": o.get_status_display(),
+            "requires_approval": o.requires_approval,
+            "approval_role": o.approval_role,
+            "approval_role_label": o.get_approval_role_display() if o.approval_role else "",
+            "requested_by": str(o.requested_by),
+            "requested_by_id": o.requested_by_id,
+            "requested_at": o.requested_at,
+            "approved_by": str(o.approved_by) if o.approved_by_id else "",
+            "approved_at": o.approved_at,
+            "approval_note": o.approval_note,
+            "buyer_answer": o.get_buyer_answer_display() if o.buyer_answer else "",
+            "reason": o.reason,
+        }
         for o in rows
-    ]  # fmt: skip
+    ]
 
 
 def follow_ups(case: Case, *, now: dt.datetime) -> list[dict]:
     rows = FollowUpTask.objects.filter(case=case).select_related("done_by").order_by("due_at", "pk")
     return [
-        {"id": t.pk, "name": t.name, "channel": t.get_channel_display(), "due_at": t.due_at, "instructions": t.instructions,
-         "done_at": t.done_at, "done_by": str(t.done_by) if t.done_by_id else "", "note": t.note,
-         "skipped_reason": t.skipped_reason, "open": t.is_open, "due": t.is_open and t.due_at <= now}
+        {
+            "id": t.pk,
+            "name": t.name,
+            "channel": t.get_channel_display(),
+            "due_at": t.due_at,
+            "instructions": t.instructions,
+            "done_at": t.done_at,
+            "done_by": str(t.done_by) if t.done_by_id else "",
+            "note": t.note,
+            "skipped_reason": t.skipped_reason,
+            "open": t.is_open,
+            "due": t.is_open and t.due_at <= now,
+        }
         for t in rows
-    ]  # fmt: skip
+    ]
 
 
 def evidence(case: Case) -> list[dict]:
     rows = Evidence.objects.filter(case=case).select_related("uploaded_by").order_by("uploaded_at", "pk")
     return [
-        {"id": e.pk, "name": e.original_name, "kind": e.get_kind_display(), "kind_value": e.kind,
-         "checklist_item": e.checklist_item, "size": e.size, "description": e.description,
-         "uploaded_by": str(e.uploaded_by), "uploaded_at": e.uploaded_at,
-         "url": reverse("cases:evidence_download", kwargs={"pk": case.pk, "evidence_id": e.pk})}
+        {
+            "id": e.pk,
+            "name": e.original_name,
+            "kind": e.get_kind_display(),
+            "kind_value": e.kind,
+            "checklist_item": e.checklist_item,
+            "size": e.size,
+            "description": e.description,
+            "uploaded_by": str(e.uploaded_by),
+            "uploaded_at": e.uploaded_at,
+            "url": reverse("cases:evidence_download", kwargs={"pk": case.pk, "evidence_id": e.pk}),
+        }
         for e in rows
-    ]  # fmt: skip
+    ]
 
 
 def appeals(case: Case) -> list[dict]:
@@ -253,33 +314,62 @@ def appeals(case: Case) -> list[dict]:
         Appeal.objects.filter(case=case).select_related("filed_by", "decided_by").order_by("filed_at", "pk")
     )
     return [
-        {"id": a.pk, "reason_type": a.reason_type, "description": a.description, "filed_by": str(a.filed_by),
-         "filed_at": a.filed_at, "deadline": a.deadline, "outcome": a.get_outcome_display() if a.outcome else "",
-         "outcome_note": a.outcome_note, "decided_at": a.decided_at}
+        {
+            "id": a.pk,
+            "reason_type": a.reason_type,
+            "description": a.description,
+            "filed_by": str(a.filed_by),
+            "filed_at": a.filed_at,
+            "deadline": a.deadline,
+            "outcome": a.get_outcome_display() if a.outcome else "",
+            "outcome_note": a.outcome_note,
+            "decided_at": a.decided_at,
+        }
         for a in rows
-    ]  # fmt: skip
+    ]
 
 
 def case_summary(case: Case, *, reveal: bool = False) -> dict:
     review = case.review
     text = _as_written if reveal else mask_free_text
     return {
-        "id": case.pk, "version": case.version, "status": case.status, "status_label": case.get_status_display(),
-        "is_open": case.is_open, "shop": case.shop.name, "shop_id": case.shop_id, "platform": case.platform,
-        "platform_label": case.get_platform_display(), "issue_type": case.issue_type.name if case.issue_type_id else "",
-        "tier": case.sla_tier_name, "customer_tier": case.customer_tier, "is_malicious": case.is_malicious,
-        "assignee": str(case.assignee) if case.assignee_id else "", "assignee_id": case.assignee_id,
-        "opened_at": case.opened_at, "contact_attempts": case.contact_attempts, "last_contact_at": case.last_contact_at,
-        "verified_at": case.verified_at, "responsibility": case.get_responsibility_display() if case.responsibility else "",
+        "id": case.pk,
+        "version": case.version,
+        "status": case.status,
+        "status_label": case.get_status_display(),
+        "is_open": case.is_open,
+        "shop": case.shop.name,
+        "shop_id": case.shop_id,
+        "platform": case.platform,
+        "platform_label": case.get_platform_display(),
+        "issue_type": case.issue_type.name if case.issue_type_id else "",
+        "tier": case.sla_tier_name,
+        "customer_tier": case.customer_tier,
+        "is_malicious": case.is_malicious,
+        "assignee": str(case.assignee) if case.assignee_id else "",
+        "assignee_id": case.assignee_id,
+        "opened_at": case.opened_at,
+        "contact_attempts": case.contact_attempts,
+        "last_contact_at": case.last_contact_at,
+        "verified_at": case.verified_at,
+        "responsibility": case.get_responsibility_display() if case.responsibility else "",
         "review": {
-            "rating": review.rating, "rating_text": review.rating_text, "content": text(review.content),
-            "appended_content": text(review.appended_content), "appended_at": review.appended_at,
-            "reviewed_at": review.reviewed_at, "item_title": text(review.item_title), "sku": text(review.sku),
-            "order_no": review.order_no, "sub_order_no": review.sub_order_no, "buyer_nick": review.buyer_nick,
-            "order_amount": _money(review.order_amount), "courier": review.courier,
+            "rating": review.rating,
+            "rating_text": review.rating_text,
+            "content": text(review.content),
+            "appended_content": text(review.appended_content),
+            "appended_at": review.appended_at,
+            "reviewed_at": review.reviewed_at,
+            "item_title": text(review.item_title),
+            "sku": text(review.sku),
+            "order_no": review.order_no,
+            "sub_order_no": review.sub_order_no,
+            "buyer_nick": review.buyer_nick,
+            "order_amount": _money(review.order_amount),
+            "courier": review.courier,
             "has_contact": bool(review.buyer_phone or review.buyer_address),
         },
-    }  # fmt: skip
+    }
 
 
 def case_page_reads(case: Case, *, now: dt.datetime | None = None, reveal: bool = False) -> dict:

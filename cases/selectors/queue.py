@@ -86,7 +86,10 @@ class EarliestRunning(Func):
             time_sql, time_params = next(columns)
             if clock[2]:
                 stop_sql, stop_params = next(columns)
-                time_sql, time_params = f"CASE WHEN {stop_sql} IS NULL THEN {time_sql} END", [*stop_params, *time_params]
+                time_sql, time_params = (
+                    f"CASE WHEN {stop_sql} IS NULL THEN {time_sql} END",
+                    [*stop_params, *time_params],
+                )
             parts.append(f"COALESCE({time_sql}, {sentinel})")
             params += [*time_params, *sentinel_params]
         return f"{function or self.function}({', '.join(parts)})", params
@@ -107,8 +110,10 @@ class Urgency(Func):
         (due, due_params), (warn, warn_params), (now, now_params) = (
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
-        sql = (f"CASE WHEN {due} <= {now} THEN {URGENCY_BREACHED} WHEN {warn} <= {now} THEN {URGENCY_NEAR} "
-               f"ELSE {URGENCY_ON_TIME} END")  # fmt: skip
+        sql = (
+            f"CASE WHEN {due} <= {now} THEN {URGENCY_BREACHED} WHEN {warn} <= {now} THEN {URGENCY_NEAR} "
+            f"ELSE {URGENCY_ON_TIME} END"
+        )
         return sql, [*due_params, *now_params, *warn_params, *now_params]
 
 
@@ -132,7 +137,12 @@ def breached_q(now: dt.datetime) -> Q:
 
 
 def queue_for(
-    user, *, scope: str = "mine", filters: QueueFilters | None = None, now: dt.datetime | None = None, token=None
+    user,
+    *,
+    scope: str = "mine",
+    filters: QueueFilters | None = None,
+    now: dt.datetime | None = None,
+    token=None,
 ) -> QuerySet[Case]:
     """The cases of ``scope`` (see the module docstring) the user (within ``token``'s shops, for the API)
     may see, filtered, most urgent first.
@@ -215,9 +225,13 @@ def due_follow_ups_for(user, *, now: dt.datetime | None = None, limit: int = 50)
     shop_ids = sorted(shop_ids_for(user))
     if not shop_ids:
         return []
-    tables = {"task": FollowUpTask._meta.db_table, "case": Case._meta.db_table, "shop": Shop._meta.db_table,
-              "review": Case._meta.get_field("review").related_model._meta.db_table,
-              "shops": ", ".join(["%s"] * len(shop_ids))}  # fmt: skip
+    tables = {
+        "task": FollowUpTask._meta.db_table,
+        "case": Case._meta.db_table,
+        "shop": Shop._meta.db_table,
+        "review": Case._meta.get_field("review").related_model._meta.db_table,
+        "shops": ", ".join(["%s"] * len(shop_ids)),
+    }
     sql = _DUE_FOLLOW_UPS_SQL.format(**tables)
     if connection.vendor != "postgresql":
         sql = sql.replace("AS MATERIALIZED", "AS")
@@ -259,7 +273,9 @@ def queue_page(
     page_ids = cases.values("pk")[offset : offset + per_page]
     total = cases.order_by().annotate(queue_total=Func(F("pk"), function="COUNT")).values("queue_total")
     rows = list(
-        (cases.values(*columns) if columns else cases).filter(pk__in=page_ids).annotate(queue_total=Subquery(total))
+        (cases.values(*columns) if columns else cases)
+        .filter(pk__in=page_ids)
+        .annotate(queue_total=Subquery(total))
     )
     paginator = Paginator(cases.values(*columns) if columns else cases, per_page)
     if rows:

@@ -41,7 +41,9 @@ def choice_labels() -> dict[str, dict]:
         "channel": {value: str(label) for value, label in Channel.choices},
         # reverse() once, not per row: the case URL with a marker where the id goes
         "case_url": reverse("cases:case_detail", kwargs={"pk": 987654321}).replace("987654321", "%d"),
-        "urgency": {urgency: urgency_label(urgency) for urgency in (URGENCY_BREACHED, URGENCY_NEAR, URGENCY_ON_TIME)},
+        "urgency": {
+            urgency: urgency_label(urgency) for urgency in (URGENCY_BREACHED, URGENCY_NEAR, URGENCY_ON_TIME)
+        },
         "assignees": {},  # id → name, filled as the page's rows need them
     }
 
@@ -50,11 +52,29 @@ def choice_labels() -> dict[str, dict]:
 # not five model instances per row carrying every column of the case, its review and its assignee
 # (building them and parsing their two dozen timestamps was most of a page's Python time).
 ROW_COLUMNS = (
-    "pk", "version", "platform", "status", "sla_tier_name", "customer_tier", "is_malicious",
-    "next_due", "next_warn", "urgency", "shop__name", "issue_type__name",
-    "review__rating", "review__content", "review__appended_content", "review__order_no", "review__buyer_nick",
-    "assignee_id", "assignee__username", "assignee__display_name", "assignee__first_name", "assignee__last_name",
-)  # fmt: skip
+    "pk",
+    "version",
+    "platform",
+    "status",
+    "sla_tier_name",
+    "customer_tier",
+    "is_malicious",
+    "next_due",
+    "next_warn",
+    "urgency",
+    "shop__name",
+    "issue_type__name",
+    "review__rating",
+    "review__content",
+    "review__appended_content",
+    "review__order_no",
+    "review__buyer_nick",
+    "assignee_id",
+    "assignee__username",
+    "assignee__display_name",
+    "assignee__first_name",
+    "assignee__last_name",
+)
 
 
 def queue_rows(cases, *, labels: dict | None = None) -> list[dict]:
@@ -69,8 +89,15 @@ def _assignee_name(case: dict, names: dict[int, str]) -> str:
     if pk is None:
         return ""
     if pk not in names:
-        names[pk] = str(User(pk=pk, username=case["assignee__username"], display_name=case["assignee__display_name"],
-                             first_name=case["assignee__first_name"], last_name=case["assignee__last_name"]))  # fmt: skip
+        names[pk] = str(
+            User(
+                pk=pk,
+                username=case["assignee__username"],
+                display_name=case["assignee__display_name"],
+                first_name=case["assignee__first_name"],
+                last_name=case["assignee__last_name"],
+            )
+        )
     return names[pk]
 
 

@@ -64,10 +64,20 @@ def format_time(value: dt.datetime | None) -> str:
 def case_contexts(case_ids: Iterable[int]) -> dict[int, dict]:
     """The whitelisted values a case message may show. No buyer nick, phone or address."""
     rows = Case.objects.filter(pk__in=list(case_ids)).values(
-        "pk", "shop_id", "shop__name", "platform", "issue_type__name", "review__rating", "review__item_title",
-        "review__content", "first_response_due_at", "sla_tier_name", "is_malicious", "assignee__display_name",
+        "pk",
+        "shop_id",
+        "shop__name",
+        "platform",
+        "issue_type__name",
+        "review__rating",
+        "review__item_title",
+        "review__content",
+        "first_response_due_at",
+        "sla_tier_name",
+        "is_malicious",
+        "assignee__display_name",
         "assignee__username",
-    )  # fmt: skip
+    )
     return {
         row["pk"]: {
             "case_id": row["pk"],
@@ -94,7 +104,9 @@ def role_members(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], set[
     if not pairs:
         return {}
     rows = User.objects.filter(
-        is_active=True, memberships__shop_id__in={s for s, _r in pairs}, groups__name__in={r for _s, r in pairs}
+        is_active=True,
+        memberships__shop_id__in={s for s, _r in pairs},
+        groups__name__in={r for _s, r in pairs},
     ).values_list("pk", "memberships__shop_id", "groups__name")
     found: dict[tuple[int, str], set[int]] = defaultdict(set)
     for user_id, shop_id, role in rows:
@@ -116,24 +128,40 @@ def notify(alerts: list[Alert]) -> tuple[int, int]:
         messages = {id(alert): build_message(alert.kind, alert.context) for alert in alerts}
         notifications = [
             Notification(
-                user_id=user_id, shop_id=alert.shop_id, case_id=alert.case_id, kind=alert.kind, title=message.title[:200],
-                body="\n".join(message.lines), url=message.url, dedupe_key=alert.dedupe_key,
-            )  # fmt: skip
+                user_id=user_id,
+                shop_id=alert.shop_id,
+                case_id=alert.case_id,
+                kind=alert.kind,
+                title=message.title[:200],
+                body="\n".join(message.lines),
+                url=message.url,
+                dedupe_key=alert.dedupe_key,
+            )
             for alert in alerts
             for message in (messages[id(alert)],)
             for user_id in sorted(alert.user_ids)
         ]
-        before = Notification.objects.filter(dedupe_key__in={a.dedupe_key for a in alerts}).count() if notifications else 0
+        before = (
+            Notification.objects.filter(dedupe_key__in={a.dedupe_key for a in alerts}).count()
+            if notifications
+            else 0
+        )
         Notification.objects.bulk_create(notifications, batch_size=BULK_BATCH, ignore_conflicts=True)
         inserted_notifications = (
-            Notification.objects.filter(dedupe_key__in={a.dedupe_key for a in alerts}).count() - before if notifications else 0
+            Notification.objects.filter(dedupe_key__in={a.dedupe_key for a in alerts}).count() - before
+            if notifications
+            else 0
         )
 
         channels = defaultdict(list)
-        for channel in NotificationChannel.objects.filter(shop_id__in={a.shop_id for a in alerts}, active=True):
+        for channel in NotificationChannel.objects.filter(
+            shop_id__in={a.shop_id for a in alerts}, active=True
+        ):
             channels[channel.shop_id].append(channel)
         emails = dict(
-            User.objects.filter(pk__in={u for a in alerts for u in a.user_ids}).exclude(email="").values_list("pk", "email")
+            User.objects.filter(pk__in={u for a in alerts for u in a.user_ids})
+            .exclude(email="")
+            .values_list("pk", "email")
         )
         deliveries = []
         for alert in alerts:
@@ -142,26 +170,40 @@ def notify(alerts: list[Alert]) -> tuple[int, int]:
                     continue
                 recipients = []
                 if channel.kind == ChannelKind.EMAIL:
-                    recipients = sorted({emails[u] for u in alert.user_ids if u in emails} | set(alert.extra_emails))
+                    recipients = sorted(
+                        {emails[u] for u in alert.user_ids if u in emails} | set(alert.extra_emails)
+                    )
                     if not recipients:
                         continue
                 deliveries.append(
                     Delivery(
-                        channel=channel, shop_id=alert.shop_id, case_id=alert.case_id, kind=alert.kind,
-                        dedupe_key=alert.dedupe_key, message=messages[id(alert)].as_dict(), recipients=recipients,
-                        status=DeliveryStatus.PENDING, next_attempt_at=now,
-                    )  # fmt: skip
+                        channel=channel,
+                        shop_id=alert.shop_id,
+                        case_id=alert.case_id,
+                        kind=alert.kind,
+                        dedupe_key=alert.dedupe_key,
+                        message=messages[id(alert)].as_dict(),
+                        recipients=recipients,
+                        status=DeliveryStatus.PENDING,
+                        next_attempt_at=now,
+                    )
                 )
         new_delivery_ids: list[int] = []
         if deliveries:
             keys = {d.dedupe_key for d in deliveries}
             channel_ids = {d.channel_id for d in deliveries}
             existing = set(
-                Delivery.objects.filter(channel_id__in=channel_ids, dedupe_key__in=keys).values_list("pk", flat=True)
+                Delivery.objects.filter(channel_id__in=channel_ids, dedupe_key__in=keys).values_list(
+                    "pk", flat=True
+                )
             )
             Delivery.objects.bulk_create(deliveries, batch_size=BULK_BATCH, ignore_conflicts=True)
             new_delivery_ids = sorted(
-                set(Delivery.objects.filter(channel_id__in=channel_ids, dedupe_key__in=keys).values_list("pk", flat=True))
+                set(
+                    Delivery.objects.filter(channel_id__in=channel_ids, dedupe_key__in=keys).values_list(
+                        "pk", flat=True
+                    )
+                )
                 - existing
             )
             deliveries_enqueue(new_delivery_ids)
@@ -180,20 +222,36 @@ def new_case_alerts(case_ids: list[int]) -> list[Alert]:
         legal_ids = members.get((shop_id, str(Role.LEGAL)), set())
         if len(shop_contexts) > alert_digest_threshold():
             ids = sorted(c["case_id"] for c in shop_contexts)
-            context = {"shop_name": shop_contexts[0]["shop_name"], "count": len(ids), "case_path": case_path(None)}
-            alerts.append(Alert(
-                kind=NotificationKind.NEW_CASES_DIGEST, shop_id=shop_id, case_id=None, user_ids=user_ids,
-                context=context, dedupe_key=f"new_cases_digest:{shop_id}:{ids[0]}-{ids[-1]}:{len(ids)}",
-            ))  # fmt: skip
+            context = {
+                "shop_name": shop_contexts[0]["shop_name"],
+                "count": len(ids),
+                "case_path": case_path(None),
+            }
+            alerts.append(
+                Alert(
+                    kind=NotificationKind.NEW_CASES_DIGEST,
+                    shop_id=shop_id,
+                    case_id=None,
+                    user_ids=user_ids,
+                    context=context,
+                    dedupe_key=f"new_cases_digest:{shop_id}:{ids[0]}-{ids[-1]}:{len(ids)}",
+                )
+            )
             continue
         for context in shop_contexts:
             public = {k: v for k, v in context.items() if not k.startswith("_") and k != "assignee"}
             # A suspected-malicious review is legal's work too: they hear of it at once.
             recipients = user_ids | legal_ids if context["malicious"] else user_ids
-            alerts.append(Alert(
-                kind=NotificationKind.NEW_CASE, shop_id=shop_id, case_id=context["case_id"], user_ids=recipients,
-                context=public, dedupe_key=f"new_case:{context['case_id']}",
-            ))  # fmt: skip
+            alerts.append(
+                Alert(
+                    kind=NotificationKind.NEW_CASE,
+                    shop_id=shop_id,
+                    case_id=context["case_id"],
+                    user_ids=recipients,
+                    context=public,
+                    dedupe_key=f"new_case:{context['case_id']}",
+                )
+            )
     return alerts
 
 
@@ -202,7 +260,9 @@ def alert_new_cases_now(*, case_ids: list[int]) -> tuple[int, int]:
     hand-off done in the same transaction (``Case.handoff_pending``: the sweep's way to find a lost one)."""
     with transaction.atomic():
         counts = notify(new_case_alerts(case_ids))
-        Case.objects.filter(any_of("pk", case_ids, "bigint"), handoff_pending=True).update(handoff_pending=False)
+        Case.objects.filter(any_of("pk", case_ids, "bigint"), handoff_pending=True).update(
+            handoff_pending=False
+        )
     return counts
 
 
@@ -229,4 +289,6 @@ def notifications_mark_read(*, user: User, notification_ids: list[int] | None = 
 
 
 def unread_count(*, user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count() if user.is_authenticated else 0
+    return (
+        Notification.objects.filter(user=user, read_at__isnull=True).count() if user.is_authenticated else 0
+    )

@@ -64,8 +64,14 @@ def insert_dicts(model: type[models.Model], rows: list[dict]) -> list[int]:
     if not rows:
         return []
     attnames = list(rows[0])
-    values = operator.itemgetter(*attnames)  # a tuple of the values in one C call (a generator per row cost 2 s per 100k)
-    return insert_rows(model, attnames, [values(row) for row in rows] if len(attnames) > 1 else [(values(row),) for row in rows])
+    values = operator.itemgetter(
+        *attnames
+    )  # a tuple of the values in one C call (a generator per row cost 2 s per 100k)
+    return insert_rows(
+        model,
+        attnames,
+        [values(row) for row in rows] if len(attnames) > 1 else [(values(row),) for row in rows],
+    )
 
 
 def insert_rows(model: type[models.Model], attnames: list[str], rows: list[tuple]) -> list[int]:
@@ -74,7 +80,11 @@ def insert_rows(model: type[models.Model], attnames: list[str], rows: list[tuple
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fields = [by_attname[name] for name in attnames]
     if connection.vendor != "postgresql":
-        decoded = [(i, name) for i, (name, field) in enumerate(zip(attnames, fields, strict=True)) if isinstance(field, JSONField)]
+        decoded = [
+            (i, name)
+            for i, (name, field) in enumerate(zip(attnames, fields, strict=True))
+            if isinstance(field, JSONField)
+        ]
         objects = []
         for row in rows:
             values = dict(zip(attnames, row, strict=True))
@@ -92,7 +102,10 @@ def insert_rows(model: type[models.Model], attnames: list[str], rows: list[tuple
     qn = connection.ops.quote_name
     columns = ", ".join(qn(c) for c in [model._meta.pk.column, *(f.column for f in fields)])
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, model._meta.pk.column, len(rows)])
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, model._meta.pk.column, len(rows)],
+        )
         ids = [row[0] for row in cursor.fetchall()]
         with cursor.cursor.copy(f"COPY {qn(table)} ({columns}) FROM STDIN") as copy:
             for pk, row in zip(ids, rows, strict=True):
@@ -125,11 +138,15 @@ def update_objects(model: type[models.Model], objects: list[models.Model], field
     pk = model._meta.pk
     columns = [pk, *fields]
     qn = connection.ops.quote_name
-    types = ", ".join(f"%s::{'jsonb' if isinstance(f, JSONField) else f.db_type(connection)}[]" for f in columns)
+    types = ", ".join(
+        f"%s::{'jsonb' if isinstance(f, JSONField) else f.db_type(connection)}[]" for f in columns
+    )
     names = ", ".join(f"c{i}" for i in range(len(columns)))
     sets = ", ".join(f"{qn(f.column)} = u.c{i}" for i, f in enumerate(fields, start=1))
-    sql = (f"UPDATE {qn(model._meta.db_table)} AS t SET {sets} FROM unnest({types}) AS u({names}) "
-           f"WHERE t.{qn(pk.column)} = u.c0")  # fmt: skip
+    sql = (
+        f"UPDATE {qn(model._meta.db_table)} AS t SET {sets} FROM unnest({types}) AS u({names}) "
+        f"WHERE t.{qn(pk.column)} = u.c0"
+    )
 
     def value(field, obj):
         raw = getattr(obj, field.attname)

@@ -32,18 +32,27 @@ def followups_schedule(*, case: Case, policy, now: dt.datetime) -> list[FollowUp
     tasks = []
     for step in steps:
         skipped = step.skipped or (step.asks_for_revision and not case.may_request_revision)
-        tasks.append(FollowUpTask(
-            case=case, step_ref=step.step_id, plan_ref=plan_ref.as_dict(), name=step.name[:64], channel=step.channel,
-            template_ref=step.template.as_dict() if step.template else None,
-            instructions=("" if skipped else step.reason or "")[:200], due_at=now + dt.timedelta(minutes=step.offset_minutes),
-            skipped_reason=str(SKIP_REVISION)[:200] if skipped else "",
-        ))  # fmt: skip
+        tasks.append(
+            FollowUpTask(
+                case=case,
+                step_ref=step.step_id,
+                plan_ref=plan_ref.as_dict(),
+                name=step.name[:64],
+                channel=step.channel,
+                template_ref=step.template.as_dict() if step.template else None,
+                instructions=("" if skipped else step.reason or "")[:200],
+                due_at=now + dt.timedelta(minutes=step.offset_minutes),
+                skipped_reason=str(SKIP_REVISION)[:200] if skipped else "",
+            )
+        )
     return FollowUpTask.objects.bulk_create(tasks)
 
 
 def followups_cancel(*, case: Case, reason: str) -> int:
     """Skip the case's open tasks (e.g. it was reopened): they are not due any more."""
-    return FollowUpTask.objects.filter(case=case, done_at__isnull=True, skipped_reason="").update(skipped_reason=reason[:200])
+    return FollowUpTask.objects.filter(case=case, done_at__isnull=True, skipped_reason="").update(
+        skipped_reason=reason[:200]
+    )
 
 
 def _open_task(task_id: int, by):
@@ -69,8 +78,13 @@ def followup_skip(*, task_id: int, by, reason: str, now: dt.datetime | None = No
         )
         if skipped != 1:
             raise refuse(E.TASK_DONE, _("回访任务“%(name)s”已完成或已跳过。"), name=task.name)
-        timeline_only(case=case, by=by, action=A.FOLLOW_UP_SKIPPED, now=now,
-                      payload={"task_id": task.pk, "step": task.name, "reason": reason[:200]})  # fmt: skip
+        timeline_only(
+            case=case,
+            by=by,
+            action=A.FOLLOW_UP_SKIPPED,
+            now=now,
+            payload={"task_id": task.pk, "step": task.name, "reason": reason[:200]},
+        )
     task.refresh_from_db()
     return task
 
@@ -85,7 +99,12 @@ def followup_complete(*, task_id: int, by, note: str = "", now: dt.datetime | No
         )
         if done != 1:
             raise refuse(E.TASK_DONE, _("回访任务“%(name)s”已完成或已跳过。"), name=task.name)
-        timeline_only(case=case, by=by, action=A.FOLLOW_UP_DONE, now=now,
-                      payload={"task_id": task.pk, "step": task.name, "note": (note or "").strip()})  # fmt: skip
+        timeline_only(
+            case=case,
+            by=by,
+            action=A.FOLLOW_UP_DONE,
+            now=now,
+            payload={"task_id": task.pk, "step": task.name, "note": (note or "").strip()},
+        )
     task.refresh_from_db()
     return task

@@ -59,15 +59,37 @@ def json_value(value):
     return value
 
 
-NOT_NULL_TEXT = {name for name in TRACKED_FIELDS if name not in {
-    "appended_at", "buyer_ip", "buyer_phone", "buyer_address", "order_amount", "shipping_fee", "seller_replied",
-    "reviewed_at", "rating"}}  # fmt: skip
+NOT_NULL_TEXT = {
+    name
+    for name in TRACKED_FIELDS
+    if name
+    not in {
+        "appended_at",
+        "buyer_ip",
+        "buyer_phone",
+        "buyer_address",
+        "order_amount",
+        "shipping_fee",
+        "seller_replied",
+        "reviewed_at",
+        "rating",
+    }
+}
 
 
 def reviews_ingest(
-    *, shop: Shop, rows: list[dict], source: str, by=None, file_name: str = "", sha256: str = "",
-    mapping_id: int | None = None, duplicates: int = 0, collect_items: bool = True, now: dt.datetime | None = None,
-) -> IngestOutcome:  # fmt: skip
+    *,
+    shop: Shop,
+    rows: list[dict],
+    source: str,
+    by=None,
+    file_name: str = "",
+    sha256: str = "",
+    mapping_id: int | None = None,
+    duplicates: int = 0,
+    collect_items: bool = True,
+    now: dt.datetime | None = None,
+) -> IngestOutcome:
     """Store validated rows (each with ``external_id`` and ``fingerprint``, see cases.intake.pipeline).
 
     After commit the new case ids go to routing and alerts (``hand_off_new_cases``) and case events
@@ -78,20 +100,35 @@ def reviews_ingest(
     with transaction.atomic():
         Shop.objects.select_for_update().filter(pk=shop.pk).values_list("pk").first()
         batch = ImportBatch.objects.create(
-            shop=shop, mapping_id=mapping_id, source=source, file_name=file_name[:255], sha256=sha256, created_by=by,
-            status=ImportStatus.COMPLETED, row_count=len(rows) + duplicates,
-        )  # fmt: skip
+            shop=shop,
+            mapping_id=mapping_id,
+            source=source,
+            file_name=file_name[:255],
+            sha256=sha256,
+            created_by=by,
+            status=ImportStatus.COMPLETED,
+            row_count=len(rows) + duplicates,
+        )
         outcome = IngestOutcome(batch_id=batch.pk)
         policy = triage.load_policy_for(shop)
-        context = _Context(shop=shop, source=source, by=by, batch_id=batch.pk, now=now, policy=policy, collect=collect_items)
+        context = _Context(
+            shop=shop, source=source, by=by, batch_id=batch.pk, now=now, policy=policy, collect=collect_items
+        )
         triage.annotate_negative_counts(shop=shop, rows=rows, policy=policy)
         for start in range(0, len(rows), CHUNK):
             _ingest_chunk(rows[start : start + CHUNK], context, outcome)
         ImportBatch.objects.filter(pk=batch.pk).update(
-            created_count=outcome.created, updated_count=outcome.updated, unchanged_count=outcome.unchanged + duplicates,
-            cases_opened=outcome.cases_opened, duration_ms=int((time.monotonic() - started) * 1000),
-        )  # fmt: skip
-        new_case_ids, worsened, events = list(outcome.new_case_ids), list(outcome.worsened), list(outcome.events)
+            created_count=outcome.created,
+            updated_count=outcome.updated,
+            unchanged_count=outcome.unchanged + duplicates,
+            cases_opened=outcome.cases_opened,
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
+        new_case_ids, worsened, events = (
+            list(outcome.new_case_ids),
+            list(outcome.worsened),
+            list(outcome.events),
+        )
         transaction.on_commit(lambda: hand_off_new_cases(case_ids=new_case_ids, worsened_case_ids=worsened))
         if events:
             transaction.on_commit(lambda: emit_case_events(events))
@@ -117,8 +154,9 @@ def _ingest_chunk(rows: list[dict], ctx: _Context, outcome: IngestOutcome) -> No
     shop = ctx.shop
     stored: dict[str, tuple[int, str]] = dict(
         (ext, (pk, fp))
-        for pk, ext, fp in Review.objects.filter(any_of("external_id", (r["external_id"] for r in rows), "text"), shop=shop)
-        .values_list("pk", "external_id", "fingerprint")
+        for pk, ext, fp in Review.objects.filter(
+            any_of("external_id", (r["external_id"] for r in rows), "text"), shop=shop
+        ).values_list("pk", "external_id", "fingerprint")
     )
     new_rows, changed_rows, unchanged_ids = [], [], []
     for r in rows:
@@ -138,9 +176,15 @@ def _ingest_chunk(rows: list[dict], ctx: _Context, outcome: IngestOutcome) -> No
     if not new_rows and not changed_rows:
         return
     before = (
-        {v["pk"]: v for v in Review.objects.filter(any_of("pk", changed_ids, "bigint")).values("pk", "buyer_id", *TRACKED_FIELDS)}
-        if changed_ids else {}
-    )  # fmt: skip
+        {
+            v["pk"]: v
+            for v in Review.objects.filter(any_of("pk", changed_ids, "bigint")).values(
+                "pk", "buyer_id", *TRACKED_FIELDS
+            )
+        }
+        if changed_ids
+        else {}
+    )
     changed_pairs = [(r, before[stored[r["external_id"]][0]]) for r in changed_rows]
     buyer_ids = _upsert_buyers(shop, new_rows, changed_pairs, now=ctx.now)
 
@@ -164,13 +208,29 @@ def _ingest_chunk(rows: list[dict], ctx: _Context, outcome: IngestOutcome) -> No
         revisions, updated = [], []
         rev_template = row_template(ReviewRevision)
         for r, old in changed_pairs:
-            review = Review(pk=old["pk"], **_review_row({}, r, ctx, buyer_id=buyer_ids.get(r.get("buyer_nick"), old["buyer_id"]), new=False))
+            review = Review(
+                pk=old["pk"],
+                **_review_row(
+                    {}, r, ctx, buyer_id=buyer_ids.get(r.get("buyer_nick"), old["buyer_id"]), new=False
+                ),
+            )
             updated.append(review)
             diff = [n for n in TRACKED_FIELDS if json_value(getattr(review, n)) != json_value(old[n])]
-            revisions.append({**rev_template, "review_id": review.pk, "before": {k: json_value(old[k]) for k in diff},
-                              "after": {k: json_value(getattr(review, k)) for k in diff}, "changed_fields": diff,
-                              "rating_before": old["rating"], "rating_after": review.rating, "source": ctx.source,
-                              "batch_id": ctx.batch_id, "by_id": getattr(ctx.by, "pk", None), "at": ctx.now})  # fmt: skip
+            revisions.append(
+                {
+                    **rev_template,
+                    "review_id": review.pk,
+                    "before": {k: json_value(old[k]) for k in diff},
+                    "after": {k: json_value(getattr(review, k)) for k in diff},
+                    "changed_fields": diff,
+                    "rating_before": old["rating"],
+                    "rating_after": review.rating,
+                    "source": ctx.source,
+                    "batch_id": ctx.batch_id,
+                    "by_id": getattr(ctx.by, "pk", None),
+                    "at": ctx.now,
+                }
+            )
             review_id_of[r["external_id"]] = review.pk
             if review.rating != old["rating"]:
                 rating_moves.append((review.pk, old["rating"], review.rating))
@@ -180,13 +240,24 @@ def _ingest_chunk(rows: list[dict], ctx: _Context, outcome: IngestOutcome) -> No
 
     case_template = row_template(Case)
     parts = {ext: triage.decision_parts(decision, ctx.clock) for ext, decision in decisions.items()}
-    record_of = triage.record_ids(list(parts.values()), ctx.clock)  # the shared part of each decision, stored once
+    record_of = triage.record_ids(
+        list(parts.values()), ctx.clock
+    )  # the shared part of each decision, stored once
     case_rows = [
-        {**triage.case_row(case_template, review_id=review_id_of[ext], shop=shop, decision=decision, opened_at=ctx.now,
-                           clock=ctx.clock, record_id=record_of[parts[ext].digest]),
-         "handoff_pending": True}  # cleared once routed and alerted
+        {
+            **triage.case_row(
+                case_template,
+                review_id=review_id_of[ext],
+                shop=shop,
+                decision=decision,
+                opened_at=ctx.now,
+                clock=ctx.clock,
+                record_id=record_of[parts[ext].digest],
+            ),
+            "handoff_pending": True,
+        }  # cleared once routed and alerted
         for ext, decision in decisions.items()
-    ]  # fmt: skip
+    ]
     case_ids = insert_dicts(Case, case_rows)
     outcome.cases_opened += len(case_ids)
     outcome.new_case_ids.extend(case_ids)
@@ -194,11 +265,16 @@ def _ingest_chunk(rows: list[dict], ctx: _Context, outcome: IngestOutcome) -> No
         new_case_of = {row["review_id"]: pk for row, pk in zip(case_rows, case_ids, strict=True)}
         for r in new_rows:
             pk = review_id_of[r["external_id"]]
-            outcome.items[r["external_id"]] = ItemOutcome(r["external_id"], RowStatus.CREATED, review_id=pk, case_id=new_case_of.get(pk))
+            outcome.items[r["external_id"]] = ItemOutcome(
+                r["external_id"], RowStatus.CREATED, review_id=pk, case_id=new_case_of.get(pk)
+            )
         for r, old in changed_pairs:
             pk = old["pk"]
             outcome.items[r["external_id"]] = ItemOutcome(
-                r["external_id"], RowStatus.UPDATED, review_id=pk, case_id=cases_of.get(pk) or new_case_of.get(pk)
+                r["external_id"],
+                RowStatus.UPDATED,
+                review_id=pk,
+                case_id=cases_of.get(pk) or new_case_of.get(pk),
             )
     if rating_moves:
         _apply_rating_moves(rating_moves, now=ctx.now, outcome=outcome, source=ctx.source)
@@ -209,9 +285,21 @@ def _review_row(template: dict, r: dict, ctx: _Context, *, buyer_id, new: bool =
     for name in TRACKED_FIELDS:
         value = r.get(name)
         row[name] = "" if value is None and name in NOT_NULL_TEXT else value
-    row.update(buyer_id=buyer_id, fingerprint=r["fingerprint"], source=ctx.source, last_batch_id=ctx.batch_id, updated_at=ctx.now)
+    row.update(
+        buyer_id=buyer_id,
+        fingerprint=r["fingerprint"],
+        source=ctx.source,
+        last_batch_id=ctx.batch_id,
+        updated_at=ctx.now,
+    )
     if new:
-        row.update(platform=ctx.shop.platform, shop_id=ctx.shop.pk, external_id=r["external_id"], received_at=ctx.now, created_at=ctx.now)
+        row.update(
+            platform=ctx.shop.platform,
+            shop_id=ctx.shop.pk,
+            external_id=r["external_id"],
+            received_at=ctx.now,
+            created_at=ctx.now,
+        )
         return dict(row)
     return row
 
@@ -222,7 +310,9 @@ def _case_ids_for(review_ids: list[int]) -> dict[int, int]:
     return dict(Case.objects.filter(any_of("review_id", review_ids, "bigint")).values_list("review_id", "pk"))
 
 
-def _upsert_buyers(shop: Shop, new_rows: list[dict], changed: list[tuple[dict, dict]], *, now) -> dict[str, int]:
+def _upsert_buyers(
+    shop: Shop, new_rows: list[dict], changed: list[tuple[dict, dict]], *, now
+) -> dict[str, int]:
     """Buyer ids by nick, creating missing buyers with their counters already right."""
     neg = triage.NEGATIVE_RATING_MAX
     delta: dict[str, list] = {}  # nick -> [reviews, negatives, first, last, last_negative]
@@ -249,7 +339,13 @@ def _upsert_buyers(shop: Shop, new_rows: list[dict], changed: list[tuple[dict, d
         if nick:
             was, now_negative = old["rating"] <= neg, new["rating"] <= neg
             moved = nick != old.get("buyer_nick")
-            touch(nick, int(moved), int(now_negative) - (0 if moved else int(was)), new.get("reviewed_at"), now_negative)
+            touch(
+                nick,
+                int(moved),
+                int(now_negative) - (0 if moved else int(was)),
+                new.get("reviewed_at"),
+                now_negative,
+            )
     if not delta:
         return {}
     existing = {b.nick: b for b in Buyer.objects.filter(any_of("nick", delta, "text"), shop=shop)}
@@ -258,9 +354,21 @@ def _upsert_buyers(shop: Shop, new_rows: list[dict], changed: list[tuple[dict, d
     for nick, (reviews, negatives, first, last, last_negative) in delta.items():
         buyer = existing.get(nick)
         if buyer is None:
-            to_create.append({**template, "platform": shop.platform, "shop_id": shop.pk, "nick": nick, "review_count": reviews,
-                              "negative_review_count": max(negatives, 0), "first_review_at": first, "last_review_at": last,
-                              "last_negative_at": last_negative, "created_at": now, "updated_at": now})  # fmt: skip
+            to_create.append(
+                {
+                    **template,
+                    "platform": shop.platform,
+                    "shop_id": shop.pk,
+                    "nick": nick,
+                    "review_count": reviews,
+                    "negative_review_count": max(negatives, 0),
+                    "first_review_at": first,
+                    "last_review_at": last,
+                    "last_negative_at": last_negative,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             continue
         buyer.review_count += reviews
         buyer.negative_review_count = max(buyer.negative_review_count + negatives, 0)
@@ -273,12 +381,23 @@ def _upsert_buyers(shop: Shop, new_rows: list[dict], changed: list[tuple[dict, d
     ids.update(zip((row["nick"] for row in to_create), insert_dicts(Buyer, to_create), strict=True))
     if to_update:
         update_objects(
-            Buyer, to_update, ["review_count", "negative_review_count", "first_review_at", "last_review_at", "last_negative_at", "updated_at"]
-        )  # fmt: skip
+            Buyer,
+            to_update,
+            [
+                "review_count",
+                "negative_review_count",
+                "first_review_at",
+                "last_review_at",
+                "last_negative_at",
+                "updated_at",
+            ],
+        )
     return ids
 
 
-def _apply_rating_moves(moves: list[tuple[int, int, int]], *, now, outcome: IngestOutcome, source: str) -> None:
+def _apply_rating_moves(
+    moves: list[tuple[int, int, int]], *, now, outcome: IngestOutcome, source: str
+) -> None:
     """A better rating inside the revision window → conversion candidate; a worse one → reopen
     (when resolved/closed), flag for escalation and make the SLA sweep look at it now.
 
@@ -298,25 +417,44 @@ def _apply_rating_moves(moves: list[tuple[int, int, int]], *, now, outcome: Inge
                 case.converted_to_rating = new
                 fields |= {"conversion_candidate_at", "converted_from_rating", "converted_to_rating"}
                 outcome.conversion_candidates.append(case.pk)
-                outcome.events.append(("conversion_candidate", case.pk, {
-                    "from_rating": case.converted_from_rating, "to_rating": new, "source": source,
-                    "compliance_violations": list(case.compliance_violations)}))  # recorded by the workflow  # fmt: skip
+                outcome.events.append(
+                    (
+                        "conversion_candidate",
+                        case.pk,
+                        {
+                            "from_rating": case.converted_from_rating,
+                            "to_rating": new,
+                            "source": source,
+                            "compliance_violations": list(case.compliance_violations),
+                        },
+                    )
+                )  # recorded by the workflow
         else:
             if case.conversion_candidate_at is not None:
-                outcome.events.append(("conversion_reverted", case.pk, {"from_rating": old, "to_rating": new, "source": source}))
+                outcome.events.append(
+                    ("conversion_reverted", case.pk, {"from_rating": old, "to_rating": new, "source": source})
+                )
                 case.conversion_candidate_at, case.converted_to_rating = None, None
                 fields |= {"conversion_candidate_at", "converted_to_rating"}
             case.rating_worsened_at, case.rating_worsened_from, case.rating_worsened_to = now, old, new
             case.needs_escalation = True
             case.sla_next_check_at = now
-            fields |= {"rating_worsened_at", "rating_worsened_from", "rating_worsened_to", "needs_escalation", "sla_next_check_at"}
+            fields |= {
+                "rating_worsened_at",
+                "rating_worsened_from",
+                "rating_worsened_to",
+                "needs_escalation",
+                "sla_next_check_at",
+            }
             if case.status not in OPEN_STATUSES:
                 case.status = CaseStatus.ASSIGNED if case.assignee_id else CaseStatus.NEW
                 case.resolved_at = None
                 fields |= {"status", "resolved_at"}
                 outcome.events.append(("reopened", case.pk, {"reason": "rating_worsened"}))
             outcome.worsened.append(case.pk)
-            outcome.events.append(("rating_worsened", case.pk, {"from_rating": old, "to_rating": new, "source": source}))
+            outcome.events.append(
+                ("rating_worsened", case.pk, {"from_rating": old, "to_rating": new, "source": source})
+            )
         case.version += 1
     if cases:
         update_objects(Case, cases, sorted(fields | {"version", "updated_at"}))
@@ -327,7 +465,9 @@ def emit_case_events(events: list[tuple[str, int, dict]]) -> None:
     for event, case_id, payload in events:
         for listener in case_events.all():
             try:
-                listener(event=event, case_id=case_id, payload=dict(payload))  # a copy: no listener alters what the next sees
+                listener(
+                    event=event, case_id=case_id, payload=dict(payload)
+                )  # a copy: no listener alters what the next sees
             except Exception:  # one listener's failure must not hide the event from the others
                 logger.exception("case event listener failed: %s case=%s", event, case_id)
 
@@ -371,15 +511,18 @@ def handoff_recover(*, now: dt.datetime | None = None) -> int:
         return 0
     with transaction.atomic():
         pending = list(
-            lost.select_for_update(skip_locked=True).order_by("opened_at", "pk").values_list("pk", flat=True)[:HANDOFF_BATCH]
+            lost.select_for_update(skip_locked=True)
+            .order_by("opened_at", "pk")
+            .values_list("pk", flat=True)[:HANDOFF_BATCH]
         )
         if not pending:
             return 0
         never_routed = list(
             Case.objects.filter(pk__in=pending, status=CaseStatus.NEW, assignee__isnull=True)
             .exclude(Exists(Assignment.objects.filter(case=OuterRef("pk"))))
-            .order_by("pk").values_list("pk", flat=True)
-        )  # fmt: skip
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         if never_routed:
             route_cases(case_ids=never_routed)
         alert_new_cases_now(case_ids=pending)

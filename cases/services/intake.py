@@ -68,19 +68,39 @@ class _RollBack(Exception):
 
 
 def _preview(rows: list[dict]) -> list[dict]:
-    keep = ("_row", "external_id", "order_no", "item_title", "rating", "rating_text", "content", "reviewed_at", "buyer_nick")
+    keep = (
+        "_row",
+        "external_id",
+        "order_no",
+        "item_title",
+        "rating",
+        "rating_text",
+        "content",
+        "reviewed_at",
+        "buyer_nick",
+    )
     return [{k.lstrip("_"): json_value(r.get(k)) for k in keep} for r in rows[:PREVIEW_ROWS]]
 
 
-def reviews_import_file(*, shop: Shop, data: bytes, file_name: str, by=None, dry_run: bool = False) -> IntakeResult:
+def reviews_import_file(
+    *, shop: Shop, data: bytes, file_name: str, by=None, dry_run: bool = False
+) -> IntakeResult:
     started = time.monotonic()
     parsed: ParsedFile = parse_export(data, file_name=file_name, shop=shop)
     result = IntakeResult(
-        ok=False, dry_run=dry_run, shop_code=shop.code, file_name=file_name, sha256=parsed.sha256,
-        mapping=parsed.mapping.name if parsed.mapping else "", sheet=parsed.sheet_name, header_row=parsed.header_row,
-        rows=parsed.row_count, errors=[e.as_dict() for e in parsed.errors], error_count=parsed.error_count,
+        ok=False,
+        dry_run=dry_run,
+        shop_code=shop.code,
+        file_name=file_name,
+        sha256=parsed.sha256,
+        mapping=parsed.mapping.name if parsed.mapping else "",
+        sheet=parsed.sheet_name,
+        header_row=parsed.header_row,
+        rows=parsed.row_count,
+        errors=[e.as_dict() for e in parsed.errors],
+        error_count=parsed.error_count,
         preview=_preview(parsed.rows),
-    )  # fmt: skip
+    )
     if parsed.file_error is not None:
         result.error = {"code": str(parsed.file_error.code), "message": parsed.file_error.message}
     elif parsed.error_count:
@@ -91,20 +111,33 @@ def reviews_import_file(*, shop: Shop, data: bytes, file_name: str, by=None, dry
     if result.error is not None:
         if not dry_run:
             ImportBatch.objects.create(
-                shop=shop, mapping_id=parsed.mapping.id if parsed.mapping else None, source=IntakeSource.FILE,
-                file_name=file_name[:255], sha256=parsed.sha256, created_by=by, status=ImportStatus.FAILED,
-                row_count=parsed.row_count, error_count=max(parsed.error_count, 1),
-                errors=[result.error, *result.errors[:1000]], duration_ms=int((time.monotonic() - started) * 1000),
-            )  # fmt: skip
+                shop=shop,
+                mapping_id=parsed.mapping.id if parsed.mapping else None,
+                source=IntakeSource.FILE,
+                file_name=file_name[:255],
+                sha256=parsed.sha256,
+                created_by=by,
+                status=ImportStatus.FAILED,
+                row_count=parsed.row_count,
+                error_count=max(parsed.error_count, 1),
+                errors=[result.error, *result.errors[:1000]],
+                duration_ms=int((time.monotonic() - started) * 1000),
+            )
         result.seconds = time.monotonic() - started
         return result
     try:
         with transaction.atomic():
             outcome = reviews_ingest(
-                shop=shop, rows=parsed.rows, source=IntakeSource.FILE, by=by, file_name=file_name, sha256=parsed.sha256,
-                mapping_id=parsed.mapping.id if parsed.mapping else None, duplicates=parsed.duplicates,
+                shop=shop,
+                rows=parsed.rows,
+                source=IntakeSource.FILE,
+                by=by,
+                file_name=file_name,
+                sha256=parsed.sha256,
+                mapping_id=parsed.mapping.id if parsed.mapping else None,
+                duplicates=parsed.duplicates,
                 collect_items=False,
-            )  # fmt: skip
+            )
             if dry_run:
                 raise _RollBack
     except _RollBack:

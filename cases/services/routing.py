@@ -77,7 +77,9 @@ def role_label(role: str) -> str:
         return role
 
 
-def certification_problem(user: User, *, shop_id: int, issue_type_code: str | None, handling_role: str) -> str | None:
+def certification_problem(
+    user: User, *, shop_id: int, issue_type_code: str | None, handling_role: str
+) -> str | None:
     for check in certification_checks.all():
         problem = check(user, shop_id=shop_id, issue_type_code=issue_type_code, handling_role=handling_role)
         if problem:
@@ -90,7 +92,9 @@ def _candidates(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], list[int]]
     if not pairs:
         return {}
     rows = ShopMembership.objects.filter(
-        shop_id__in={s for s, _r in pairs}, user__is_active=True, user__groups__name__in={r for _s, r in pairs}
+        shop_id__in={s for s, _r in pairs},
+        user__is_active=True,
+        user__groups__name__in={r for _s, r in pairs},
     ).values_list("shop_id", "user__groups__name", "user_id")
     found: dict[tuple[int, str], list[int]] = defaultdict(list)
     for shop_id, role, user_id in rows:
@@ -102,18 +106,27 @@ def _candidates(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], list[int]]
 def _load_candidates(user_ids: set[int]) -> dict[int, _Candidate]:
     """Lock the users (id order), then read their load and last assignment: the cap check is safe."""
     users = list(
-        User.objects.select_for_update().filter(pk__in=user_ids).order_by("pk").values_list("pk", "display_name", "username", "max_open_cases")
+        User.objects.select_for_update()
+        .filter(pk__in=user_ids)
+        .order_by("pk")
+        .values_list("pk", "display_name", "username", "max_open_cases")
     )
-    candidates = {pk: _Candidate(user_id=pk, name=name or username, cap=cap) for pk, name, username, cap in users}
+    candidates = {
+        pk: _Candidate(user_id=pk, name=name or username, cap=cap) for pk, name, username, cap in users
+    }
     for user_id, count in (
         Case.objects.filter(assignee_id__in=candidates, status__in=OPEN_STATUSES)
-        .values("assignee_id").annotate(n=Count("pk")).values_list("assignee_id", "n")
-    ):  # fmt: skip
+        .values("assignee_id")
+        .annotate(n=Count("pk"))
+        .values_list("assignee_id", "n")
+    ):
         candidates[user_id].open_cases = count
     for user_id, last in (
-        Assignment.objects.filter(to_user_id__in=candidates).values("to_user_id").annotate(last=Max("created_at"))
+        Assignment.objects.filter(to_user_id__in=candidates)
+        .values("to_user_id")
+        .annotate(last=Max("created_at"))
         .values_list("to_user_id", "last")
-    ):  # fmt: skip
+    ):
         candidates[user_id].last_assigned = (last, 0)
     return candidates
 
@@ -149,7 +162,9 @@ def route_cases(*, case_ids: list[int], now: dt.datetime | None = None) -> Routi
         candidates = _load_candidates({u for ids in members.values() for u in ids})
         users = User.objects.in_bulk(candidates) if certification_checks.all() else {}
         certified: dict[tuple[int, int, str | None, str], str | None] = {}
-        explained: dict[tuple, str] = {}  # the same refusal for a whole batch of one shop and role: worded once
+        explained: dict[
+            tuple, str
+        ] = {}  # the same refusal for a whole batch of one shop and role: worded once
         sequence = 0
         # Urgent first: when capacity runs out, the earliest deadline should have taken it.
         for case in sorted(cases, key=lambda c: (c["first_response_due_at"] or now, c["pk"])):
@@ -163,9 +178,12 @@ def route_cases(*, case_ids: list[int], now: dt.datetime | None = None) -> Routi
                 key = (person.user_id, shop_id, code, role)
                 if key not in certified:
                     certified[key] = (
-                        certification_problem(users[person.user_id], shop_id=shop_id, issue_type_code=code, handling_role=role)
-                        if users else None
-                    )  # fmt: skip
+                        certification_problem(
+                            users[person.user_id], shop_id=shop_id, issue_type_code=code, handling_role=role
+                        )
+                        if users
+                        else None
+                    )
                 if certified[key]:
                     uncertified.append(f"{person.name}（{certified[key]}）")
                     continue
@@ -213,13 +231,28 @@ def _write_outcome(outcome: RoutingOutcome, *, now: dt.datetime) -> None:
     _assign_all(outcome.assigned, now=now)
     template = row_template(Assignment)
     auto = _("自动分配")
-    rows = [{**template, "case_id": c, "to_user_id": u, "reason": auto, "created_at": now} for c, u in outcome.assigned.items()]
-    rows += [{**template, "case_id": c, "to_user_id": None, "reason": r, "created_at": now} for c, r in outcome.unassigned.items()]
+    rows = [
+        {**template, "case_id": c, "to_user_id": u, "reason": auto, "created_at": now}
+        for c, u in outcome.assigned.items()
+    ]
+    rows += [
+        {**template, "case_id": c, "to_user_id": None, "reason": r, "created_at": now}
+        for c, r in outcome.unassigned.items()
+    ]
     ids = insert_dicts(Assignment, rows)
-    _notify_assignees([
-        Assignment(pk=pk, case_id=row["case_id"], to_user_id=row["to_user_id"], reason=row["reason"], created_at=now)
-        for row, pk in zip(rows, ids, strict=True) if row["to_user_id"]
-    ])  # fmt: skip
+    _notify_assignees(
+        [
+            Assignment(
+                pk=pk,
+                case_id=row["case_id"],
+                to_user_id=row["to_user_id"],
+                reason=row["reason"],
+                created_at=now,
+            )
+            for row, pk in zip(rows, ids, strict=True)
+            if row["to_user_id"]
+        ]
+    )
 
 
 def _notify_assignees(rows: list[Assignment]) -> None:
@@ -231,13 +264,24 @@ def _notify_assignees(rows: list[Assignment]) -> None:
     contexts = case_contexts({row.case_id for row in rows})
     notifications = []
     for row in rows:
-        context = {k: v for k, v in contexts[row.case_id].items() if k in ("case_id", "case_path", "shop_name", "issue_type", "due_at", "tier_name")}
+        context = {
+            k: v
+            for k, v in contexts[row.case_id].items()
+            if k in ("case_id", "case_path", "shop_name", "issue_type", "due_at", "tier_name")
+        }
         message = build_message(NotificationKind.ASSIGNED, context)
-        notifications.append(Notification(
-            user_id=row.to_user_id, shop_id=contexts[row.case_id]["_shop_id"], case_id=row.case_id,
-            kind=NotificationKind.ASSIGNED, title=message.title[:200], body="\n".join(message.lines), url=message.url,
-            dedupe_key=f"assigned:{row.case_id}:{row.pk or row.created_at.timestamp()}",
-        ))  # fmt: skip
+        notifications.append(
+            Notification(
+                user_id=row.to_user_id,
+                shop_id=contexts[row.case_id]["_shop_id"],
+                case_id=row.case_id,
+                kind=NotificationKind.ASSIGNED,
+                title=message.title[:200],
+                body="\n".join(message.lines),
+                url=message.url,
+                dedupe_key=f"assigned:{row.case_id}:{row.pk or row.created_at.timestamp()}",
+            )
+        )
     Notification.objects.bulk_create(notifications, batch_size=1000, ignore_conflicts=True)
 
 
@@ -249,7 +293,12 @@ def route_new_cases(*, case_ids: list[int]) -> None:
 
 def unassigned_reason(*, case_id: int) -> str | None:
     """Why routing left this case in the queue (the newest failed attempt), for the supervisor."""
-    row = Assignment.objects.filter(case_id=case_id).order_by("-created_at", "-pk").values("to_user_id", "reason").first()
+    row = (
+        Assignment.objects.filter(case_id=case_id)
+        .order_by("-created_at", "-pk")
+        .values("to_user_id", "reason")
+        .first()
+    )
     return row["reason"] if row and row["to_user_id"] is None else None
 
 
@@ -265,7 +314,9 @@ def eligibility_problem(*, case: Case, user: User) -> str | None:
     if open_cases >= user.max_open_cases:
         return _("该用户在办案件已达上限(%(n)s)。") % {"n": user.max_open_cases}
     code = case.issue_type.code if case.issue_type_id else None
-    problem = certification_problem(user, shop_id=case.shop_id, issue_type_code=code, handling_role=case.handling_role)
+    problem = certification_problem(
+        user, shop_id=case.shop_id, issue_type_code=code, handling_role=case.handling_role
+    )
     if problem:
         return _("该用户未通过认证：%(reason)s") % {"reason": problem}
     return None
@@ -285,7 +336,9 @@ def case_reassign(*, case: Case, user: User, by: User, reason: str = "") -> Case
             and set(user_roles(by)) & {str(r) for r in REASSIGNERS}
             and ShopMembership.objects.filter(shop_id=case.shop_id, user=by).exists()
         ):
-            raise ValidationError(_("只有本店铺的客服主管或运营经理可以改派案件。"), code=RoutingError.NOT_ALLOWED)
+            raise ValidationError(
+                _("只有本店铺的客服主管或运营经理可以改派案件。"), code=RoutingError.NOT_ALLOWED
+            )
         # Same lock order as routing (the case, then the user) so the two cannot deadlock; the user
         # row lock makes the cap check hold against a concurrent routing run.
         current = Case.objects.select_for_update().get(pk=case.pk)
@@ -307,9 +360,13 @@ def case_reassign(*, case: Case, user: User, by: User, reason: str = "") -> Case
         if updated != 1:
             raise ValidationError(_("案件已被他人修改，请刷新后重试。"), code=RoutingError.STALE)
         row = Assignment.objects.create(
-            case=current, from_user_id=current.assignee_id, to_user=user, by=by,
-            reason=reason.strip() or _("主管改派"), created_at=now,
-        )  # fmt: skip
+            case=current,
+            from_user_id=current.assignee_id,
+            to_user=user,
+            by=by,
+            reason=reason.strip() or _("主管改派"),
+            created_at=now,
+        )
         _notify_assignees([row])
     current.refresh_from_db()
     return current

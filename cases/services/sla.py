@@ -59,7 +59,9 @@ class SweepResult:
     notifications: int = 0
     deliveries: int = 0
     batches: int = 0
-    handoffs_recovered: int = 0  # new cases whose routing and alert the sweep finished (ingest.handoff_recover)
+    handoffs_recovered: int = (
+        0  # new cases whose routing and alert the sweep finished (ingest.handoff_recover)
+    )
     duration_ms: float = 0.0
 
     def as_dict(self) -> dict:
@@ -82,7 +84,9 @@ def next_check_at(case: Mapping, *, after: dt.datetime) -> dt.datetime | None:
 
     Intake may use it with ``after`` just before the case opened to set ``sla_next_check_at``.
     """
-    times = [t for _target, warn, due in running_clocks(case) for t in (warn, due) if t is not None and t > after]
+    times = [
+        t for _target, warn, due in running_clocks(case) for t in (warn, due) if t is not None and t > after
+    ]
     return min(times, default=None)
 
 
@@ -97,7 +101,9 @@ def due_events(case: Mapping, *, now: dt.datetime) -> list[tuple[str, str, dt.da
     return events
 
 
-def _insert_events(rows: list[tuple[int, str, str, dt.datetime]], *, now: dt.datetime) -> list[tuple[int, str, str, dt.datetime]]:
+def _insert_events(
+    rows: list[tuple[int, str, str, dt.datetime]], *, now: dt.datetime
+) -> list[tuple[int, str, str, dt.datetime]]:
     """INSERT … ON CONFLICT DO NOTHING RETURNING: the events this call actually recorded."""
     if not rows:
         return []
@@ -122,8 +128,13 @@ def _save_checked(rows: list[tuple[int, dt.datetime | None, dt.datetime | None]]
     """(case id, next check, breached at) for each swept case, flag cleared: one UPDATE … FROM unnest
     on PostgreSQL (Django's bulk_update builds a CASE per row and field, slow for 500 rows)."""
     if connection.vendor != "postgresql":
-        updates = [Case(pk=pk, sla_next_check_at=nxt, sla_breached_at=breached, needs_escalation=False) for pk, nxt, breached in rows]
-        Case.objects.bulk_update(updates, ["sla_next_check_at", "sla_breached_at", "needs_escalation"], batch_size=BATCH_SIZE)
+        updates = [
+            Case(pk=pk, sla_next_check_at=nxt, sla_breached_at=breached, needs_escalation=False)
+            for pk, nxt, breached in rows
+        ]
+        Case.objects.bulk_update(
+            updates, ["sla_next_check_at", "sla_breached_at", "needs_escalation"], batch_size=BATCH_SIZE
+        )
         return
     table = connection.ops.quote_name(Case._meta.db_table)
     with connection.cursor() as cursor:
@@ -141,9 +152,17 @@ def _sweep_batch(*, now: dt.datetime, result: SweepResult) -> int:
             .filter(status__in=OPEN_STATUSES, sla_next_check_at__lte=now)
             .order_by("sla_next_check_at")
             .values(
-                "pk", "shop_id", "assignee_id", "escalation_role", "sla_breached_at", "needs_escalation",
-                "rating_worsened_at", "rating_worsened_from", "rating_worsened_to", *CLOCK_FIELDS,
-            )[:BATCH_SIZE]  # fmt: skip
+                "pk",
+                "shop_id",
+                "assignee_id",
+                "escalation_role",
+                "sla_breached_at",
+                "needs_escalation",
+                "rating_worsened_at",
+                "rating_worsened_from",
+                "rating_worsened_to",
+                *CLOCK_FIELDS,
+            )[:BATCH_SIZE]
         )
         if not cases:
             return 0
@@ -155,10 +174,16 @@ def _sweep_batch(*, now: dt.datetime, result: SweepResult) -> int:
         for case_id, _target, kind, due in wanted:
             if kind == SlaEventKind.BREACH:
                 first_breach[case_id] = min(due, first_breach.get(case_id, due))
-        _save_checked([
-            (case["pk"], next_check_at(case, after=now), case["sla_breached_at"] or first_breach.get(case["pk"]))
-            for case in cases
-        ])  # fmt: skip
+        _save_checked(
+            [
+                (
+                    case["pk"],
+                    next_check_at(case, after=now),
+                    case["sla_breached_at"] or first_breach.get(case["pk"]),
+                )
+                for case in cases
+            ]
+        )
 
         worsened = [c for c in cases if c["needs_escalation"]]
         alerts = _event_alerts(inserted, by_pk) + _worsened_alerts(worsened)
@@ -185,15 +210,23 @@ def _worsened_alerts(cases: list[dict]) -> list[Alert]:
         if case["assignee_id"]:
             users.add(case["assignee_id"])
         when = case["rating_worsened_at"]
-        alerts.append(Alert(
-            kind=NotificationKind.RATING_WORSENED, shop_id=case["shop_id"], case_id=case["pk"], user_ids=users,
-            context={
-                "case_id": case["pk"], "case_path": context["case_path"], "shop_name": context["shop_name"],
-                "rating_from": case["rating_worsened_from"], "rating_to": case["rating_worsened_to"],
-                "assignee": context["assignee"],
-            },
-            dedupe_key=f"rating_worsened:{case['pk']}:{int(when.timestamp()) if when else 0}",
-        ))  # fmt: skip
+        alerts.append(
+            Alert(
+                kind=NotificationKind.RATING_WORSENED,
+                shop_id=case["shop_id"],
+                case_id=case["pk"],
+                user_ids=users,
+                context={
+                    "case_id": case["pk"],
+                    "case_path": context["case_path"],
+                    "shop_name": context["shop_name"],
+                    "rating_from": case["rating_worsened_from"],
+                    "rating_to": case["rating_worsened_to"],
+                    "assignee": context["assignee"],
+                },
+                dedupe_key=f"rating_worsened:{case['pk']}:{int(when.timestamp()) if when else 0}",
+            )
+        )
     return alerts
 
 
@@ -213,22 +246,38 @@ def _event_alerts(inserted: list[tuple[int, str, str, dt.datetime]], cases: dict
     for case_id, target, kind, due in inserted:
         case, context = cases[case_id], contexts[case_id]
         if kind == SlaEventKind.BREACH:
-            users = set(members.get((case["shop_id"], case["escalation_role"] or str(Role.SUPERVISOR)), set()))
+            users = set(
+                members.get((case["shop_id"], case["escalation_role"] or str(Role.SUPERVISOR)), set())
+            )
             notification_kind = NotificationKind.SLA_BREACH
         else:
-            users = set() if case["assignee_id"] else set(members.get((case["shop_id"], str(Role.SUPERVISOR)), set()))
+            users = (
+                set()
+                if case["assignee_id"]
+                else set(members.get((case["shop_id"], str(Role.SUPERVISOR)), set()))
+            )
             notification_kind = NotificationKind.SLA_WARNING
         if case["assignee_id"]:
             users.add(case["assignee_id"])
         message_context = {
-            "case_id": case_id, "case_path": context["case_path"], "shop_name": context["shop_name"],
-            "target": str(SlaTarget(target).label), "due_at": format_time(due), "assignee": context["assignee"],
+            "case_id": case_id,
+            "case_path": context["case_path"],
+            "shop_name": context["shop_name"],
+            "target": str(SlaTarget(target).label),
+            "due_at": format_time(due),
+            "assignee": context["assignee"],
             "tier_name": context["tier_name"],
-        }  # fmt: skip
-        alerts.append(Alert(
-            kind=notification_kind, shop_id=case["shop_id"], case_id=case_id, user_ids=users, context=message_context,
-            dedupe_key=f"{notification_kind}:{target}:{case_id}:{int(due.timestamp())}",
-        ))  # fmt: skip
+        }
+        alerts.append(
+            Alert(
+                kind=notification_kind,
+                shop_id=case["shop_id"],
+                case_id=case_id,
+                user_ids=users,
+                context=message_context,
+                dedupe_key=f"{notification_kind}:{target}:{case_id}:{int(due.timestamp())}",
+            )
+        )
     return alerts
 
 

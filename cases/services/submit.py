@@ -30,10 +30,28 @@ from reviewdesk.roles import user_roles
 
 API_REQUIRED = ("order_no", "rating", "reviewed_at", "buyer_nick")
 INPUT_FIELDS = (
-    "platform", "external_id", "order_no", "sub_order_no", "item_id", "item_title", "sku", "rating", "content",
-    "reviewed_at", "buyer_nick", "buyer_ip", "buyer_phone", "buyer_address", "order_amount", "shipping_fee",
-    "courier", "appended_content", "appended_at", "seller_replied", "reply_content",
-)  # fmt: skip
+    "platform",
+    "external_id",
+    "order_no",
+    "sub_order_no",
+    "item_id",
+    "item_title",
+    "sku",
+    "rating",
+    "content",
+    "reviewed_at",
+    "buyer_nick",
+    "buyer_ip",
+    "buyer_phone",
+    "buyer_address",
+    "order_amount",
+    "shipping_fee",
+    "courier",
+    "appended_content",
+    "appended_at",
+    "seller_replied",
+    "reply_content",
+)
 
 
 # Who may bring platform data in, by file on the upload page or by an intake token of theirs.
@@ -86,10 +104,17 @@ def reviews_submit(
         result = results[index]
         shop = shops.get(str(item.get("shop") or ""))
         if shop is None:
-            result.errors.append({"field": "shop", "message": _("未知店铺代码“%(c)s”") % {"c": item.get("shop")}})
+            result.errors.append(
+                {"field": "shop", "message": _("未知店铺代码“%(c)s”") % {"c": item.get("shop")}}
+            )
             continue
         if shop.pk not in allowed_shop_ids:
-            result.errors.append({"field": "shop", "message": _("无权写入店铺“%(c)s”(令牌或账号不属于该店铺)") % {"c": shop.code}})
+            result.errors.append(
+                {
+                    "field": "shop",
+                    "message": _("无权写入店铺“%(c)s”(令牌或账号不属于该店铺)") % {"c": shop.code},
+                }
+            )
             continue
         if not shop.active:
             result.errors.append({"field": "shop", "message": _("店铺“%(c)s”已停用") % {"c": shop.code}})
@@ -97,8 +122,13 @@ def reviews_submit(
         if shop.pk not in levels:
             levels[shop.pk] = _levels(shop)
         raw = {name: item.get(name) for name in INPUT_FIELDS if name in item}
-        values, problems = clean_values(raw, shop=shop, levels=levels[shop.pk], required=API_REQUIRED,
-                                        id_fields=("sub_order_no", "order_no"))  # fmt: skip
+        values, problems = clean_values(
+            raw,
+            shop=shop,
+            levels=levels[shop.pk],
+            required=API_REQUIRED,
+            id_fields=("sub_order_no", "order_no"),
+        )
         if problems:
             result.errors.extend({"field": name, "message": message} for name, message in problems)
             continue
@@ -111,14 +141,18 @@ def reviews_submit(
             for index, values in entries:
                 first = unique.get(values["external_id"])
                 if first is not None and first["fingerprint"] != values["fingerprint"]:
-                    results[index].errors.append({
-                        "field": "external_id",
-                        "message": _("与第%(i)d条是同一条评价，但内容不同") % {"i": first["_index"]},
-                    })  # fmt: skip
+                    results[index].errors.append(
+                        {
+                            "field": "external_id",
+                            "message": _("与第%(i)d条是同一条评价，但内容不同") % {"i": first["_index"]},
+                        }
+                    )
                     continue
                 values["_index"] = index
                 unique.setdefault(values["external_id"], values)
-            outcome = reviews_ingest(shop=shop_by_id[shop_id], rows=list(unique.values()), source=source, by=by, now=now)
+            outcome = reviews_ingest(
+                shop=shop_by_id[shop_id], rows=list(unique.values()), source=source, by=by, now=now
+            )
             for index, values in entries:
                 if results[index].errors:
                     continue
@@ -127,4 +161,3 @@ def reviews_submit(
                 results[index].status = item.status if first_index == index else RowStatus.UNCHANGED
                 results[index].review_id, results[index].case_id = item.review_id, item.case_id
     return results
-

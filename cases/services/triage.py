@@ -52,7 +52,10 @@ def annotate_negative_counts(*, shop, rows: list[dict], policy) -> None:
     if not negative:
         return
     batch_ids = {r["external_id"] for r in rows}
-    for kind, field, target in ((SignalKind.SAME_IP, "buyer_ip", "_same_ip"), (SignalKind.SAME_BUYER, "buyer_nick", "_same_buyer")):
+    for kind, field, target in (
+        (SignalKind.SAME_IP, "buyer_ip", "_same_ip"),
+        (SignalKind.SAME_BUYER, "buyer_nick", "_same_buyer"),
+    ):
         days = windows.get(kind)
         if not days:
             continue
@@ -64,9 +67,13 @@ def annotate_negative_counts(*, shop, rows: list[dict], policy) -> None:
         keys = sorted({r[field] for r in keyed})
         for start in range(0, len(keys), LOOKUP_CHUNK):
             stored = Review.objects.filter(
-                any_of(field, keys[start : start + LOOKUP_CHUNK], "text" if field == "buyer_nick" else "inet"),
-                shop=shop, rating__lte=NEGATIVE_RATING_MAX, reviewed_at__gte=earliest,
-            ).values_list(field, "reviewed_at", "external_id")  # fmt: skip
+                any_of(
+                    field, keys[start : start + LOOKUP_CHUNK], "text" if field == "buyer_nick" else "inet"
+                ),
+                shop=shop,
+                rating__lte=NEGATIVE_RATING_MAX,
+                reviewed_at__gte=earliest,
+            ).values_list(field, "reviewed_at", "external_id")
             for key, when, external_id in stored.iterator(chunk_size=LOOKUP_CHUNK):
                 if external_id not in batch_ids:
                     timeline[key].append(when)
@@ -118,11 +125,15 @@ def decision_as_json(decision: Decision) -> dict:
 
 def _windows_json(w) -> dict:
     return {
-        "revision_allowed": w.revision_allowed, "revision_until": _iso(w.revision_until),
-        "reply_allowed": w.reply_allowed, "reply_until": _iso(w.reply_until), "reply_max_chars": w.reply_max_chars,
-        "appeal_allowed": w.appeal_allowed, "appeal_until": _iso(w.appeal_until),
+        "revision_allowed": w.revision_allowed,
+        "revision_until": _iso(w.revision_until),
+        "reply_allowed": w.reply_allowed,
+        "reply_until": _iso(w.reply_until),
+        "reply_max_chars": w.reply_max_chars,
+        "appeal_allowed": w.appeal_allowed,
+        "appeal_until": _iso(w.appeal_until),
         "may_request_revision": w.may_request_revision,
-    }  # fmt: skip
+    }
 
 
 def _static_json(decision: Decision) -> dict:
@@ -136,19 +147,37 @@ def _static_json(decision: Decision) -> dict:
         "keywords": list(c.matched_keywords),
         "classification": c.reason,
         "customer_tier": decision.customer_tier,
-        "sla": None if sla is None else {
-            "tier": sla.tier_name, "handling_role": sla.handling_role, "escalation_role": sla.escalation_role,
-            "warn_at_percent": sla.warn_at_percent, "first_response_minutes": sla.first_response_minutes,
-            "next_response_minutes": sla.next_response_minutes, "public_reply_minutes": sla.public_reply_minutes,
-            "resolution_minutes": sla.resolution_minutes, "reason": sla.reason,
-        },  # fmt: skip
+        "sla": None
+        if sla is None
+        else {
+            "tier": sla.tier_name,
+            "handling_role": sla.handling_role,
+            "escalation_role": sla.escalation_role,
+            "warn_at_percent": sla.warn_at_percent,
+            "first_response_minutes": sla.first_response_minutes,
+            "next_response_minutes": sla.next_response_minutes,
+            "public_reply_minutes": sla.public_reply_minutes,
+            "resolution_minutes": sla.resolution_minutes,
+            "reason": sla.reason,
+        },
         "compensation": [
-            {"option_id": o.option_id, "rule_id": o.rule.id, "name": o.name, "kind": o.kind, "amount": _money(o.amount),
-             "cost": _money(o.cost), "requires_approval": o.requires_approval, "approval_role": o.approval_role,
-             "expected_acceptance": o.expected_acceptance}
+            {
+                "option_id": o.option_id,
+                "rule_id": o.rule.id,
+                "name": o.name,
+                "kind": o.kind,
+                "amount": _money(o.amount),
+                "cost": _money(o.cost),
+                "requires_approval": o.requires_approval,
+                "approval_role": o.approval_role,
+                "expected_acceptance": o.expected_acceptance,
+            }
             for o in decision.compensation
-        ],  # fmt: skip
-        "templates": [{"id": t.template.id, "name": t.name, "stage": t.stage, "channel": t.channel} for t in decision.templates],
+        ],
+        "templates": [
+            {"id": t.template.id, "name": t.name, "stage": t.stage, "channel": t.channel}
+            for t in decision.templates
+        ],
         "reasons": list(decision.reasons),
     }
 
@@ -162,7 +191,9 @@ class WarnClock:
         self.policy = policy
         self._cache: dict = {}
         self._parts: dict = {}
-        self.record_ids: dict[str, int] = {}  # DecisionRecord ids by digest, stored in this clock's transaction
+        self.record_ids: dict[
+            str, int
+        ] = {}  # DecisionRecord ids by digest, stored in this clock's transaction
 
     def _calendar(self, decision: Decision):
         tier_ref = decision.sla.tier if decision.sla else None
@@ -172,7 +203,9 @@ class WarnClock:
         calendar = getattr(self.policy, "calendar", None)
         return calendar.spec if calendar is not None else None
 
-    def warn_at(self, decision: Decision, start: dt.datetime, due: dt.datetime | None, minutes: int) -> dt.datetime | None:
+    def warn_at(
+        self, decision: Decision, start: dt.datetime, due: dt.datetime | None, minutes: int
+    ) -> dt.datetime | None:
         if due is None or not minutes:
             return None
         percent = decision.sla.warn_at_percent
@@ -208,17 +241,39 @@ def decision_parts(decision: Decision, clock: WarnClock) -> DecisionParts:
     hands out the same memoised objects for the same inputs, so these are cached by the identity of
     the parts they are built from; the cache keeps those parts alive, so an id cannot be reused while
     its entry exists."""
-    c, sla, w, appeal, contact = decision.classification, decision.sla, decision.windows, decision.appeal, decision.contact_limit
-    parts = (c, decision.customer_tier_rule, w.rule, sla, decision.compensation, decision.templates, decision.follow_up_plan,
-             appeal.rule if appeal else None, contact.rule if contact else None)  # fmt: skip
+    c, sla, w, appeal, contact = (
+        decision.classification,
+        decision.sla,
+        decision.windows,
+        decision.appeal,
+        decision.contact_limit,
+    )
+    parts = (
+        c,
+        decision.customer_tier_rule,
+        w.rule,
+        sla,
+        decision.compensation,
+        decision.templates,
+        decision.follow_up_plan,
+        appeal.rule if appeal else None,
+        contact.rule if contact else None,
+    )
     key = (*map(id, parts), decision.customer_tier, decision.reasons)
     cached = clock._parts.get(key)
     if cached is None:
         if len(clock._parts) > PARTS_CACHE_MAX:
             clock._parts.clear()
-        refs = [{"model": r.model, "id": r.id, "version": r.version, "name": r.name} for r in decision.rule_refs]
+        refs = [
+            {"model": r.model, "id": r.id, "version": r.version, "name": r.name} for r in decision.rule_refs
+        ]
         static = _static_json(decision)
-        canonical = json.dumps({"decision": static, "policy_refs": refs}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        canonical = json.dumps(
+            {"decision": static, "policy_refs": refs},
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
         digest = hashlib.sha256(canonical.encode()).hexdigest()
         cached = clock._parts[key] = (parts, DecisionParts(digest=digest, decision=static, policy_refs=refs))
     return cached[1]
@@ -235,36 +290,60 @@ def record_ids(parts: list[DecisionParts], clock: WarnClock) -> dict[str, int]:
 
     missing = {p.digest: p for p in parts if p.digest not in clock.record_ids}
     if missing:
-        found = dict(DecisionRecord.objects.filter(any_of("digest", missing, "text")).values_list("digest", "pk"))
+        found = dict(
+            DecisionRecord.objects.filter(any_of("digest", missing, "text")).values_list("digest", "pk")
+        )
         new = [digest for digest in sorted(missing) if digest not in found]
         if new:
             DecisionRecord.objects.bulk_create(
-                [DecisionRecord(digest=d, decision=missing[d].decision, policy_refs=missing[d].policy_refs) for d in new],
+                [
+                    DecisionRecord(digest=d, decision=missing[d].decision, policy_refs=missing[d].policy_refs)
+                    for d in new
+                ],
                 ignore_conflicts=True,
-            )  # fmt: skip
-            found.update(DecisionRecord.objects.filter(any_of("digest", new, "text")).values_list("digest", "pk"))
+            )
+            found.update(
+                DecisionRecord.objects.filter(any_of("digest", new, "text")).values_list("digest", "pk")
+            )
         clock.record_ids.update(found)
     return {p.digest: clock.record_ids[p.digest] for p in parts}
 
 
 def case_values(
-    *, review_id: int, shop, decision: Decision, opened_at: dt.datetime, clock: WarnClock, record_id: int | None = None,
+    *,
+    review_id: int,
+    shop,
+    decision: Decision,
+    opened_at: dt.datetime,
+    clock: WarnClock,
+    record_id: int | None = None,
     encoded: bool = False,
-) -> dict:  # fmt: skip
+) -> dict:
     """The column values (by attname) of the case a decision opens: classification, SLA tier and
     deadlines, platform windows and the decision record (``record_ids``) — frozen at intake.
     ``encoded``: the JSON column as ``JsonText`` (for ``insert_dicts``), else as a Python value."""
     c, sla, w = decision.classification, decision.sla, decision.windows
     windows = _windows_json(w)
     values = {
-        "review_id": review_id, "shop_id": shop.pk, "platform": shop.platform, "status": CaseStatus.NEW,
-        "issue_type_id": c.issue_type_id, "is_malicious": c.malicious, "malicious_signals": list(c.signals),
-        "matched_keywords": list(c.matched_keywords), "customer_tier": decision.customer_tier or "",
-        "revision_allowed": w.revision_allowed, "revision_until": w.revision_until, "reply_until": w.reply_until,
-        "appeal_until": w.appeal_until, "may_request_revision": w.may_request_revision,
-        "decision_record_id": record_id, "decision_windows": JsonText(json.dumps(windows)) if encoded else windows,
-        "opened_at": opened_at, "updated_at": opened_at,
-    }  # fmt: skip
+        "review_id": review_id,
+        "shop_id": shop.pk,
+        "platform": shop.platform,
+        "status": CaseStatus.NEW,
+        "issue_type_id": c.issue_type_id,
+        "is_malicious": c.malicious,
+        "malicious_signals": list(c.signals),
+        "matched_keywords": list(c.matched_keywords),
+        "customer_tier": decision.customer_tier or "",
+        "revision_allowed": w.revision_allowed,
+        "revision_until": w.revision_until,
+        "reply_until": w.reply_until,
+        "appeal_until": w.appeal_until,
+        "may_request_revision": w.may_request_revision,
+        "decision_record_id": record_id,
+        "decision_windows": JsonText(json.dumps(windows)) if encoded else windows,
+        "opened_at": opened_at,
+        "updated_at": opened_at,
+    }
     if sla is None:
         return values
     start = decision.facts.received_at or opened_at
@@ -278,18 +357,35 @@ def case_values(
 
 def _sla_values(decision: Decision, sla, start: dt.datetime, clock: WarnClock) -> dict:
     warns = {
-        name: _warn(sla, f"{name}_warn_at") or clock.warn_at(decision, start, getattr(sla, f"{name}_due_at"), getattr(sla, f"{name}_minutes"))
+        name: _warn(sla, f"{name}_warn_at")
+        or clock.warn_at(decision, start, getattr(sla, f"{name}_due_at"), getattr(sla, f"{name}_minutes"))
         for name in ("first_response", "public_reply", "resolution")
     }
     values = dict(
-        handling_role=sla.handling_role or "", escalation_role=sla.escalation_role or "",
-        sla_tier_id_ref=sla.tier.id if sla.tier else None, sla_tier_version=sla.tier.version if sla.tier else None,
-        sla_tier_name=sla.tier_name, warn_at_percent=sla.warn_at_percent, next_response_minutes=sla.next_response_minutes,
-        first_response_due_at=sla.first_response_due_at, first_response_warn_at=warns["first_response"],
-        public_reply_due_at=sla.public_reply_due_at, public_reply_warn_at=warns["public_reply"],
-        resolution_due_at=sla.resolution_due_at, resolution_warn_at=warns["resolution"],
-    )  # fmt: skip
-    pending = [t for t in (warns["first_response"], sla.first_response_due_at, warns["resolution"], sla.resolution_due_at) if t]
+        handling_role=sla.handling_role or "",
+        escalation_role=sla.escalation_role or "",
+        sla_tier_id_ref=sla.tier.id if sla.tier else None,
+        sla_tier_version=sla.tier.version if sla.tier else None,
+        sla_tier_name=sla.tier_name,
+        warn_at_percent=sla.warn_at_percent,
+        next_response_minutes=sla.next_response_minutes,
+        first_response_due_at=sla.first_response_due_at,
+        first_response_warn_at=warns["first_response"],
+        public_reply_due_at=sla.public_reply_due_at,
+        public_reply_warn_at=warns["public_reply"],
+        resolution_due_at=sla.resolution_due_at,
+        resolution_warn_at=warns["resolution"],
+    )
+    pending = [
+        t
+        for t in (
+            warns["first_response"],
+            sla.first_response_due_at,
+            warns["resolution"],
+            sla.resolution_due_at,
+        )
+        if t
+    ]
     values["sla_next_check_at"] = min(pending) if pending else None
     return values
 

@@ -104,16 +104,35 @@ from cases.services.workflow_offers import (
 )
 
 __all__ = [
-    "case_act", "case_appeal_outcome", "case_approve", "case_buyer_accepts", "case_buyer_declines",
-    "case_buyer_replied", "case_claim", "case_close", "case_file_appeal", "case_mark_malicious", "case_offer",
-    "case_public_reply", "case_record_contact", "case_reject", "case_reopen", "case_request_approval",
-    "case_resolve", "case_reveal_contact", "case_verify", "evidence_add",
-]  # fmt: skip
+    "case_act",
+    "case_appeal_outcome",
+    "case_approve",
+    "case_buyer_accepts",
+    "case_buyer_declines",
+    "case_buyer_replied",
+    "case_claim",
+    "case_close",
+    "case_file_appeal",
+    "case_mark_malicious",
+    "case_offer",
+    "case_public_reply",
+    "case_record_contact",
+    "case_reject",
+    "case_reopen",
+    "case_request_approval",
+    "case_resolve",
+    "case_reveal_contact",
+    "case_verify",
+    "evidence_add",
+]
 
 # action → (service, the data keys it takes)
 SERVICES = {
     A.CLAIM: (case_claim, ()),
-    A.RECORD_CONTACT: (case_record_contact, ("channel", "reached", "template_id", "text", "acknowledge_warnings", "note")),
+    A.RECORD_CONTACT: (
+        case_record_contact,
+        ("channel", "reached", "template_id", "text", "acknowledge_warnings", "note"),
+    ),
     A.BUYER_REPLIED: (case_buyer_replied, ("note",)),
     A.VERIFY: (case_verify, ("responsibility", "note", "evidence_ids")),
     A.OFFER: (case_offer, ("option_id", "note")),
@@ -130,6 +149,7 @@ SERVICES = {
     A.CLOSE: (case_close, ("note",)),
     A.REOPEN: (case_reopen, ("note",)),
 }
+
 
 def case_act(*, case_id: int, action: str, by, version: int, data: dict | None = None, now=None) -> Case:
     """Run ``action`` on the case as ``by``, who saw it at ``version``, with the action's ``data``.

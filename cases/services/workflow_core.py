@@ -70,7 +70,9 @@ def stale_error(case_id: int) -> ValidationError:
     return refuse(E.STALE, _("案件#%(case_id)s刚被其他人更新，请刷新后重试。"), case_id=case_id)
 
 
-def begin(*, case_id: int, by, version: int, action: str, data: dict | None = None) -> tuple[Case, Transition]:
+def begin(
+    *, case_id: int, by, version: int, action: str, data: dict | None = None
+) -> tuple[Case, Transition]:
     """Load and check: the version seen, the state, the role, the table's guards."""
     case = case_to_act_on(by, case_id)
     if int(version) != case.version:
@@ -96,9 +98,17 @@ def _sla_next_check(case: Case, values: dict, now: dt.datetime):
 
 
 def commit(
-    *, case: Case, by, version: int, action: str, to_state: str | None, changes: dict | None = None,
-    payload: dict | None = None, now: dt.datetime, after_commit: list[Callable[[], None]] | None = None,
-) -> CaseEvent:  # fmt: skip
+    *,
+    case: Case,
+    by,
+    version: int,
+    action: str,
+    to_state: str | None,
+    changes: dict | None = None,
+    payload: dict | None = None,
+    now: dt.datetime,
+    after_commit: list[Callable[[], None]] | None = None,
+) -> CaseEvent:
     """Move the case (optimistically) and write its timeline event; call inside ``transaction.atomic``.
 
     ``changes``: case fields → new values. The event's payload gets ``changes`` = {field: [before,
@@ -108,10 +118,18 @@ def commit(
     from_state = case.status
     if to_state is not None:
         values["status"] = to_state
-    clock_fields = {"first_responded_at", "public_replied_at", "resolved_at", "next_response_due_at", "next_response_warn_at"}
+    clock_fields = {
+        "first_responded_at",
+        "public_replied_at",
+        "resolved_at",
+        "next_response_due_at",
+        "next_response_warn_at",
+    }
     if clock_fields & values.keys() or "status" in values:
         values["sla_next_check_at"] = _sla_next_check(case, values, now)
-    updated = Case.objects.filter(pk=case.pk, version=version).update(**values, version=F("version") + 1, updated_at=now)
+    updated = Case.objects.filter(pk=case.pk, version=version).update(
+        **values, version=F("version") + 1, updated_at=now
+    )
     if updated != 1:
         raise stale_error(case.pk)
     diff = {}
@@ -125,9 +143,15 @@ def commit(
     if "assignee_id" in values:
         case._state.fields_cache.pop("assignee", None)
     event = CaseEvent.objects.create(
-        case=case, actor=by, action=action, from_status=from_state, to_status=values.get("status", from_state),
-        version=case.version, payload=jsonable({"changes": diff, **(payload or {})}), at=now,
-    )  # fmt: skip
+        case=case,
+        actor=by,
+        action=action,
+        from_status=from_state,
+        to_status=values.get("status", from_state),
+        version=case.version,
+        payload=jsonable({"changes": diff, **(payload or {})}),
+        at=now,
+    )
     for callback in after_commit or ():
         transaction.on_commit(callback)
     return event
@@ -136,9 +160,15 @@ def commit(
 def timeline_only(*, case: Case, by, action: str, payload: dict, now: dt.datetime | None = None) -> CaseEvent:
     """An event that records something without moving the case or its version (reveal, evidence)."""
     return CaseEvent.objects.create(
-        case=case, actor=by, action=action, from_status=case.status, to_status=case.status, version=case.version,
-        payload=jsonable(payload), at=now or timezone.now(),
-    )  # fmt: skip
+        case=case,
+        actor=by,
+        action=action,
+        from_status=case.status,
+        to_status=case.status,
+        version=case.version,
+        payload=jsonable(payload),
+        at=now or timezone.now(),
+    )
 
 
 def emit(event: str, case_id: int, payload: dict) -> Callable[[], None]:

@@ -27,9 +27,13 @@ def within_sla(case: Case, now: dt.datetime) -> bool:
 
 def resolved_payload(case: Case, now: dt.datetime) -> dict:
     return {
-        "agent_id": case.assignee_id, "within_sla": within_sla(case, now), "shop_id": case.shop_id,
-        "platform": case.platform, "customer_tier": case.customer_tier, "resolved_at": now,
-    }  # fmt: skip
+        "agent_id": case.assignee_id,
+        "within_sla": within_sla(case, now),
+        "shop_id": case.shop_id,
+        "platform": case.platform,
+        "customer_tier": case.customer_tier,
+        "resolved_at": now,
+    }
 
 
 def case_resolve(*, case_id: int, by, version: int, note: str = "", now: dt.datetime | None = None) -> Case:
@@ -40,12 +44,23 @@ def case_resolve(*, case_id: int, by, version: int, note: str = "", now: dt.date
         payload = resolved_payload(case, now)
         tasks = followups_schedule(case=case, policy=policy_for(case), now=now)
         commit(
-            case=case, by=by, version=version, action=A.RESOLVE, to_state=row.to_state, now=now,
+            case=case,
+            by=by,
+            version=version,
+            action=A.RESOLVE,
+            to_state=row.to_state,
+            now=now,
             changes={"resolved_at": now, "next_response_due_at": None, "next_response_warn_at": None},
-            payload={"note": (note or "").strip(), "within_sla": payload["within_sla"],
-                     "follow_ups": [{"id": t.pk, "name": t.name, "due_at": t.due_at, "skipped": t.skipped_reason} for t in tasks]},
+            payload={
+                "note": (note or "").strip(),
+                "within_sla": payload["within_sla"],
+                "follow_ups": [
+                    {"id": t.pk, "name": t.name, "due_at": t.due_at, "skipped": t.skipped_reason}
+                    for t in tasks
+                ],
+            },
             after_commit=[emit("resolved", case.pk, payload)] if case.assignee_id else [],
-        )  # fmt: skip
+        )
     return case
 
 
@@ -55,8 +70,16 @@ def case_close(*, case_id: int, by, version: int, note: str = "", now: dt.dateti
     with transaction.atomic():
         case, row = begin(case_id=case_id, by=by, version=version, action=A.CLOSE, data={"note": note})
         changes = {"next_response_due_at": None, "next_response_warn_at": None}
-        commit(case=case, by=by, version=version, action=A.CLOSE, to_state=row.to_state, now=now, changes=changes,
-               payload={"note": (note or "").strip(), "was_resolved": case.status == CaseStatus.RESOLVED})  # fmt: skip
+        commit(
+            case=case,
+            by=by,
+            version=version,
+            action=A.CLOSE,
+            to_state=row.to_state,
+            now=now,
+            changes=changes,
+            payload={"note": (note or "").strip(), "was_resolved": case.status == CaseStatus.RESOLVED},
+        )
     return case
 
 
@@ -66,7 +89,14 @@ def case_reopen(*, case_id: int, by, version: int, note: str = "", now: dt.datet
     with transaction.atomic():
         case, row = begin(case_id=case_id, by=by, version=version, action=A.REOPEN, data={"note": note})
         cancelled = followups_cancel(case=case, reason=_("案件已重新打开"))
-        commit(case=case, by=by, version=version, action=A.REOPEN, to_state=row.to_state, now=now,
-               changes={"resolved_at": None, "sla_next_check_at": now},  # the sweep looks at it again at once
-               payload={"note": (note or "").strip(), "follow_ups_cancelled": cancelled})  # fmt: skip
+        commit(
+            case=case,
+            by=by,
+            version=version,
+            action=A.REOPEN,
+            to_state=row.to_state,
+            now=now,
+            changes={"resolved_at": None, "sla_next_check_at": now},  # the sweep looks at it again at once
+            payload={"note": (note or "").strip(), "follow_ups_cancelled": cancelled},
+        )
     return case

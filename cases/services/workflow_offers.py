@@ -33,19 +33,34 @@ def _option(case: Case, option_id):
 
 def _record(case: Case, option, *, status: str, by, now, approval_role: str = "") -> CompensationOffer:
     return CompensationOffer.objects.create(
-        case=case, option_id=option.option_id, option_name=option.name, option_kind=option.kind,
-        rule_ref=option.rule.as_dict(), amount=option.amount, cost=option.cost,
-        requires_approval=status == OfferStatus.PENDING_APPROVAL, approval_role=approval_role, reason=option.reason,
-        status=status, requested_by=by, requested_at=now,
-    )  # fmt: skip
+        case=case,
+        option_id=option.option_id,
+        option_name=option.name,
+        option_kind=option.kind,
+        rule_ref=option.rule.as_dict(),
+        amount=option.amount,
+        cost=option.cost,
+        requires_approval=status == OfferStatus.PENDING_APPROVAL,
+        approval_role=approval_role,
+        reason=option.reason,
+        status=status,
+        requested_by=by,
+        requested_at=now,
+    )
 
 
 def _offer_payload(offer: CompensationOffer, note: str = "") -> dict:
     return {
-        "offer_id": offer.pk, "option_id": offer.option_id, "option": offer.option_name, "kind": offer.option_kind,
-        "amount": offer.amount, "cost": offer.cost, "status": offer.status, "approval_role": offer.approval_role,
+        "offer_id": offer.pk,
+        "option_id": offer.option_id,
+        "option": offer.option_name,
+        "kind": offer.option_kind,
+        "amount": offer.amount,
+        "cost": offer.cost,
+        "status": offer.status,
+        "approval_role": offer.approval_role,
         "note": note or "",
-    }  # fmt: skip
+    }
 
 
 def _offer_event(event: str, offer: CompensationOffer):
@@ -53,23 +68,49 @@ def _offer_event(event: str, offer: CompensationOffer):
     return emit(event, offer.case_id, {"offer_id": offer.pk, "status": offer.status})
 
 
-def _notify(kind: str, offer: CompensationOffer, *, user_ids=None, role: str = "", person, decision: str = "", reason: str = ""):
+def _notify(
+    kind: str,
+    offer: CompensationOffer,
+    *,
+    user_ids=None,
+    role: str = "",
+    person,
+    decision: str = "",
+    reason: str = "",
+):
     """After commit: a bell notification about ``offer`` to ``user_ids`` or to the shop's ``role`` members."""
 
     def run() -> None:
         from cases.services.alerts import Alert, case_contexts, notify, role_members
 
         case = case_contexts([offer.case_id])[offer.case_id]
-        users = set(user_ids or ()) or role_members([(case["_shop_id"], role)]).get((case["_shop_id"], role), set())
+        users = set(user_ids or ()) or role_members([(case["_shop_id"], role)]).get(
+            (case["_shop_id"], role), set()
+        )
         users.discard(person.pk)  # never ask the requester to approve their own offer
         context = {
-            "case_id": offer.case_id, "case_path": case["case_path"], "shop_name": case["shop_name"],
-            "option": offer.option_name, "amount": f"{offer.cost:.2f}", "assignee": str(person),
-            "decision": decision, "reason": reason[:200],
-        }  # fmt: skip
+            "case_id": offer.case_id,
+            "case_path": case["case_path"],
+            "shop_name": case["shop_name"],
+            "option": offer.option_name,
+            "amount": f"{offer.cost:.2f}",
+            "assignee": str(person),
+            "decision": decision,
+            "reason": reason[:200],
+        }
         if users:
-            notify([Alert(kind=kind, shop_id=case["_shop_id"], case_id=offer.case_id, user_ids=users, context=context,
-                          dedupe_key=f"{kind}:{offer.pk}")])  # fmt: skip
+            notify(
+                [
+                    Alert(
+                        kind=kind,
+                        shop_id=case["_shop_id"],
+                        case_id=offer.case_id,
+                        user_ids=users,
+                        context=context,
+                        dedupe_key=f"{kind}:{offer.pk}",
+                    )
+                ]
+            )
 
     return run
 
@@ -78,14 +119,25 @@ def _request(case: Case, option, *, by, version: int, note: str, now: dt.datetim
     role = option.approval_role or str(Role.SUPERVISOR)
     row = transition_for(A.REQUEST_APPROVAL, case.status)
     offer = _record(case, option, status=OfferStatus.PENDING_APPROVAL, by=by, now=now, approval_role=role)
-    commit(case=case, by=by, version=version, action=A.REQUEST_APPROVAL, to_state=row.to_state, now=now,
-           payload=_offer_payload(offer, note) | {"reason": option.reason},
-           after_commit=[_offer_event("offer_made", offer),
-                         _notify(NotificationKind.APPROVAL_REQUESTED, offer, role=role, person=by, reason=option.reason)])  # fmt: skip
+    commit(
+        case=case,
+        by=by,
+        version=version,
+        action=A.REQUEST_APPROVAL,
+        to_state=row.to_state,
+        now=now,
+        payload=_offer_payload(offer, note) | {"reason": option.reason},
+        after_commit=[
+            _offer_event("offer_made", offer),
+            _notify(NotificationKind.APPROVAL_REQUESTED, offer, role=role, person=by, reason=option.reason),
+        ],
+    )
     return case
 
 
-def case_offer(*, case_id: int, by, version: int, option_id=None, note: str = "", now: dt.datetime | None = None) -> Case:
+def case_offer(
+    *, case_id: int, by, version: int, option_id=None, note: str = "", now: dt.datetime | None = None
+) -> Case:
     """Offer one of the case's options; one that requires approval becomes an approval request."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -94,12 +146,22 @@ def case_offer(*, case_id: int, by, version: int, option_id=None, note: str = ""
         if option.requires_approval:
             return _request(case, option, by=by, version=version, note=note, now=now)
         offer = _record(case, option, status=OfferStatus.OFFERED, by=by, now=now)
-        commit(case=case, by=by, version=version, action=A.OFFER, to_state=row.to_state, now=now,
-               payload=_offer_payload(offer, note), after_commit=[_offer_event("offer_made", offer)])  # fmt: skip
+        commit(
+            case=case,
+            by=by,
+            version=version,
+            action=A.OFFER,
+            to_state=row.to_state,
+            now=now,
+            payload=_offer_payload(offer, note),
+            after_commit=[_offer_event("offer_made", offer)],
+        )
     return case
 
 
-def case_request_approval(*, case_id: int, by, version: int, option_id=None, note: str = "", now: dt.datetime | None = None) -> Case:
+def case_request_approval(
+    *, case_id: int, by, version: int, option_id=None, note: str = "", now: dt.datetime | None = None
+) -> Case:
     """Put an option up for approval (the rule's approval role, else a supervisor) before offering it."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -127,27 +189,65 @@ def _decide(*, case_id, by, version, offer_id, note, now, action: str, status: s
         case, row = begin(case_id=case_id, by=by, version=version, action=action, data={"note": note})
         offer = _pending(case, offer_id, OfferStatus.PENDING_APPROVAL)
         _check_approver(offer, by)
-        offer.status, offer.approved_by, offer.approved_at, offer.approval_note = status, by, now, (note or "").strip()
+        offer.status, offer.approved_by, offer.approved_at, offer.approval_note = (
+            status,
+            by,
+            now,
+            (note or "").strip(),
+        )
         offer.save(update_fields=["status", "approved_by", "approved_at", "approval_note"])
         decision = _("已批准") if status == OfferStatus.OFFERED else _("已驳回")
-        notice = _notify(NotificationKind.APPROVAL_DECIDED, offer, user_ids={offer.requested_by_id}, person=by,
-                         decision=decision, reason=offer.approval_note)  # fmt: skip
-        commit(case=case, by=by, version=version, action=action, to_state=row.to_state, now=now,
-               payload=_offer_payload(offer, note) | {"offer_status": [OfferStatus.PENDING_APPROVAL, status]},
-               after_commit=[notice])  # fmt: skip
+        notice = _notify(
+            NotificationKind.APPROVAL_DECIDED,
+            offer,
+            user_ids={offer.requested_by_id},
+            person=by,
+            decision=decision,
+            reason=offer.approval_note,
+        )
+        commit(
+            case=case,
+            by=by,
+            version=version,
+            action=action,
+            to_state=row.to_state,
+            now=now,
+            payload=_offer_payload(offer, note) | {"offer_status": [OfferStatus.PENDING_APPROVAL, status]},
+            after_commit=[notice],
+        )
     return case
 
 
-def case_approve(*, case_id: int, by, version: int, offer_id=None, note: str = "", now: dt.datetime | None = None) -> Case:
+def case_approve(
+    *, case_id: int, by, version: int, offer_id=None, note: str = "", now: dt.datetime | None = None
+) -> Case:
     """Approve the pending offer: it is offered to the buyer. Not by its requester."""
-    return _decide(case_id=case_id, by=by, version=version, offer_id=offer_id, note=note, now=now,
-                   action=A.APPROVE, status=OfferStatus.OFFERED)  # fmt: skip
+    return _decide(
+        case_id=case_id,
+        by=by,
+        version=version,
+        offer_id=offer_id,
+        note=note,
+        now=now,
+        action=A.APPROVE,
+        status=OfferStatus.OFFERED,
+    )
 
 
-def case_reject(*, case_id: int, by, version: int, offer_id=None, note: str = "", now: dt.datetime | None = None) -> Case:
+def case_reject(
+    *, case_id: int, by, version: int, offer_id=None, note: str = "", now: dt.datetime | None = None
+) -> Case:
     """Reject the pending offer (with a reason): the case goes back to verified for another option."""
-    return _decide(case_id=case_id, by=by, version=version, offer_id=offer_id, note=note, now=now,
-                   action=A.REJECT, status=OfferStatus.REJECTED)  # fmt: skip
+    return _decide(
+        case_id=case_id,
+        by=by,
+        version=version,
+        offer_id=offer_id,
+        note=note,
+        now=now,
+        action=A.REJECT,
+        status=OfferStatus.REJECTED,
+    )
 
 
 def _answer(*, case_id, by, version, offer_id, note, now, action: str, status: str) -> Case:
@@ -157,17 +257,44 @@ def _answer(*, case_id, by, version, offer_id, note, now, action: str, status: s
         offer = _pending(case, offer_id, OfferStatus.OFFERED)
         offer.status, offer.buyer_answer, offer.answered_at = status, status, now
         offer.save(update_fields=["status", "buyer_answer", "answered_at"])
-        commit(case=case, by=by, version=version, action=action, to_state=row.to_state, now=now,
-               payload=_offer_payload(offer, note) | {"offer_status": [OfferStatus.OFFERED, status]},
-               after_commit=[_offer_event("offer_answered", offer)])  # fmt: skip
+        commit(
+            case=case,
+            by=by,
+            version=version,
+            action=action,
+            to_state=row.to_state,
+            now=now,
+            payload=_offer_payload(offer, note) | {"offer_status": [OfferStatus.OFFERED, status]},
+            after_commit=[_offer_event("offer_answered", offer)],
+        )
     return case
 
 
-def case_buyer_accepts(*, case_id: int, by, version: int, offer_id=None, note: str = "", now: dt.datetime | None = None) -> Case:
-    return _answer(case_id=case_id, by=by, version=version, offer_id=offer_id, note=note, now=now,
-                   action=A.BUYER_ACCEPTS, status=OfferStatus.ACCEPTED)  # fmt: skip
+def case_buyer_accepts(
+    *, case_id: int, by, version: int, offer_id=None, note: str = "", now: dt.datetime | None = None
+) -> Case:
+    return _answer(
+        case_id=case_id,
+        by=by,
+        version=version,
+        offer_id=offer_id,
+        note=note,
+        now=now,
+        action=A.BUYER_ACCEPTS,
+        status=OfferStatus.ACCEPTED,
+    )
 
 
-def case_buyer_declines(*, case_id: int, by, version: int, offer_id=None, note: str = "", now: dt.datetime | None = None) -> Case:
-    return _answer(case_id=case_id, by=by, version=version, offer_id=offer_id, note=note, now=now,
-                   action=A.BUYER_DECLINES, status=OfferStatus.DECLINED)  # fmt: skip
+def case_buyer_declines(
+    *, case_id: int, by, version: int, offer_id=None, note: str = "", now: dt.datetime | None = None
+) -> Case:
+    return _answer(
+        case_id=case_id,
+        by=by,
+        version=version,
+        offer_id=offer_id,
+        note=note,
+        now=now,
+        action=A.BUYER_DECLINES,
+        status=OfferStatus.DECLINED,
+    )

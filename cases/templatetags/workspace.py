@@ -44,14 +44,19 @@ def countdown(due: dt.datetime | None, warn: dt.datetime | None = None, now: dt.
     return mark_safe(
         f'<time class="countdown {css}" datetime="{iso}" data-due="{iso}" data-warn="{warn.isoformat() if warn else ""}" '
         f'title="{timezone.localtime(due):%Y-%m-%d %H:%M}">{escape(countdown_text(due, now))}</time>'
-    )  # fmt: skip
+    )
 
 
 @register.simple_tag
 def workspace_script():
     """The labels the script needs (translated here) and the script itself; no build step, no CDN."""
-    labels = {"left": _("剩余 %(span)s"), "over": _("超时 %(span)s"), "days": _("%(d)s天%(h)s小时"),
-              "copied": _("已复制"), "copy_failed": _("复制失败，请手动选择文本复制")}  # fmt: skip
+    labels = {
+        "left": _("剩余 %(span)s"),
+        "over": _("超时 %(span)s"),
+        "days": _("%(d)s天%(h)s小时"),
+        "copied": _("已复制"),
+        "copy_failed": _("复制失败，请手动选择文本复制"),
+    }
     return format_html(
         '{}<script src="{}" defer></script>',
         json_script(labels, "workspace-labels"),
@@ -81,4 +86,4 @@ def queue_row(row: dict, scope: str, now: dt.datetime):
         f"<td>{e(row['tier'] or '—')}{customer_tier}</td>"
         f'<td>{e(row["order_no"])}<div class="muted">{e(row["buyer_nick"])}</div></td>'
         f"{assignee}</tr>"
-    )  # fmt: skip
+    )

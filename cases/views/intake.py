@@ -34,6 +34,8 @@ from reviewdesk.models import Shop
 
 TOKEN_SALT = "cases.import.confirm"
 TOKEN_MAX_AGE = 3600
+
+
 def _require_uploader(request: HttpRequest) -> None:
     """The same rule as the API's intake (cases.services.submit.may_import_reviews): reviews are platform
     data, imported only by the roles that may bring it in."""
@@ -43,7 +45,10 @@ def _require_uploader(request: HttpRequest) -> None:
 
 class UploadForm(forms.Form):
     shop = forms.ModelChoiceField(queryset=None, label=gettext_lazy("店铺"), empty_label=None)
-    file = forms.FileField(label=gettext_lazy("评价导出文件"), help_text=gettext_lazy("淘宝/天猫、抖店的评价导出或通用模板，.xlsx 或 .csv"))
+    file = forms.FileField(
+        label=gettext_lazy("评价导出文件"),
+        help_text=gettext_lazy("淘宝/天猫、抖店的评价导出或通用模板，.xlsx 或 .csv"),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,14 +72,22 @@ def upload(request: HttpRequest) -> HttpResponse:
         shop = form.cleaned_data["shop"]
         upload_file = form.cleaned_data["file"]
         data = upload_file.read()
-        result = reviews_import_file(shop=shop, data=data, file_name=upload_file.name, by=request.user, dry_run=True)
+        result = reviews_import_file(
+            shop=shop, data=data, file_name=upload_file.name, by=request.user, dry_run=True
+        )
         token = ""
         if result.ok:
             key = staged_preview_put(data=data)
             token = signing.dumps(
-                {"shop": shop.pk, "user": request.user.pk, "sha256": result.sha256, "name": upload_file.name,
-                 "staged": key}, salt=TOKEN_SALT,
-            )  # fmt: skip
+                {
+                    "shop": shop.pk,
+                    "user": request.user.pk,
+                    "sha256": result.sha256,
+                    "name": upload_file.name,
+                    "staged": key,
+                },
+                salt=TOKEN_SALT,
+            )
         return render(request, "cases/intake/preview.html", {"result": result, "shop": shop, "token": token})
     return render(request, "cases/intake/upload.html", {"form": form})
 
@@ -86,9 +99,15 @@ def confirm(request: HttpRequest) -> HttpResponse:
     try:
         payload = signing.loads(request.POST.get("token", ""), salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
     except signing.BadSignature:
-        return render(request, "cases/intake/upload.html", {
-            "form": UploadForm(user=request.user), "problem": _("确认已过期或无效，请重新上传文件。"),
-        }, status=400)  # fmt: skip
+        return render(
+            request,
+            "cases/intake/upload.html",
+            {
+                "form": UploadForm(user=request.user),
+                "problem": _("确认已过期或无效，请重新上传文件。"),
+            },
+            status=400,
+        )
     key = payload.get("staged", "")
     if payload["user"] == request.user.pk and "cancel" in request.POST:
         staged_preview_discard(key=key)
@@ -98,14 +117,31 @@ def confirm(request: HttpRequest) -> HttpResponse:
     if shop is None or data is None:
         if data is not None:
             staged_preview_discard(key=key)  # the shop went out of reach since the preview
-        return render(request, "cases/intake/upload.html", {
-            "form": UploadForm(user=request.user), "problem": _("找不到预览过的文件或无权导入该店铺，请重新上传。"),
-        }, status=400)  # fmt: skip
+        return render(
+            request,
+            "cases/intake/upload.html",
+            {
+                "form": UploadForm(user=request.user),
+                "problem": _("找不到预览过的文件或无权导入该店铺，请重新上传。"),
+            },
+            status=400,
+        )
     if hashlib.sha256(data).hexdigest() != payload["sha256"]:
         staged_preview_discard(key=key)
-        return render(request, "cases/intake/upload.html", {
-            "form": UploadForm(user=request.user), "problem": _("暂存文件已变化，请重新上传。"),
-        }, status=400)  # fmt: skip
+        return render(
+            request,
+            "cases/intake/upload.html",
+            {
+                "form": UploadForm(user=request.user),
+                "problem": _("暂存文件已变化，请重新上传。"),
+            },
+            status=400,
+        )
     result = reviews_import_file(shop=shop, data=data, file_name=payload["name"], by=request.user)
     staged_preview_discard(key=key)  # used once: imported, or its errors shown (fix and upload again)
-    return render(request, "cases/intake/result.html", {"result": result, "shop": shop}, status=200 if result.ok else 400)
+    return render(
+        request,
+        "cases/intake/result.html",
+        {"result": result, "shop": shop},
+        status=200 if result.ok else 400,
+    )

@@ -22,7 +22,9 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     notifications = Notification.objects.filter(user=request.user).select_related("shop")
     if only_unread:
         notifications = notifications.filter(read_at__isnull=True)
-    page = Paginator(notifications.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(notifications.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {"page": page, "only_unread": only_unread, "unread": unread_count(user=request.user)}
     return render(request, "cases/notifications/list.html", context)
 
@@ -63,7 +65,9 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(Notification, pk=pk, user=request.user)
     notifications_mark_read(user=request.user, notification_ids=[notification.pk])
     target = notification.url
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         from urllib.parse import urlsplit
 
         path = urlsplit(target).path

@@ -48,8 +48,12 @@ def _filter_choices(user) -> tuple[list, list, list]:
     page stays within its budget of 10 with room to spare (the shop rule costs no query of its own:
     the queue's role check has loaded the user's shops, or it is a subquery)."""
     shop_rows = restrict(Shop.objects.all(), user).order_by().values_list(Value("shop"), "pk", "name", "code")
-    issue_rows = IssueType.objects.filter(active=True).order_by().values_list(Value("issue"), "pk", "name", "name")
-    tier_rows = SlaTier.objects.filter(active=True).order_by().values_list(Value("tier"), Value(0), "name", "name")
+    issue_rows = (
+        IssueType.objects.filter(active=True).order_by().values_list(Value("issue"), "pk", "name", "name")
+    )
+    tier_rows = (
+        SlaTier.objects.filter(active=True).order_by().values_list(Value("tier"), Value(0), "name", "name")
+    )
     shops, issue_types, tiers = [], [], set()
     for kind, pk, name, code in shop_rows.union(issue_rows, tier_rows, all=True):
         if kind == "shop":
@@ -58,7 +62,11 @@ def _filter_choices(user) -> tuple[list, list, list]:
             issue_types.append((pk, name))
         else:
             tiers.add(name)
-    return sorted(shops, key=lambda shop: shop.code), sorted(issue_types, key=lambda row: row[1]), sorted(tiers)
+    return (
+        sorted(shops, key=lambda shop: shop.code),
+        sorted(issue_types, key=lambda row: row[1]),
+        sorted(tiers),
+    )
 
 
 @login_required

@@ -74,8 +74,11 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     key = f"{action}:{request.POST.get('offer_id')}" if action in OFFER_ACTIONS else action
     if not form.is_valid():
         message = _("请检查填写的内容：%(errors)s") % {
-            "errors": "；".join(f"{form.fields[f].label or f}：{' '.join(e)}" if f in form.fields else " ".join(e)
-                               for f, e in form.errors.items())}  # fmt: skip
+            "errors": "；".join(
+                f"{form.fields[f].label or f}：{' '.join(e)}" if f in form.fields else " ".join(e)
+                for f, e in form.errors.items()
+            )
+        }
         return _refused_page(request, pk, message=message, stale=False, bound={key: form}, composer={})
     data = form.data_for_service()
     composer = {}
@@ -144,16 +147,24 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
     case = case_or_404(request.user, pk, CHANGE)
     appeal = appeal_requirements(case) if case.is_malicious else None
-    form = EvidenceUploadForm(request.POST, request.FILES, kinds=EvidenceKind.choices,
-                              checklist=appeal.evidence_required if appeal else ())  # fmt: skip
+    form = EvidenceUploadForm(
+        request.POST,
+        request.FILES,
+        kinds=EvidenceKind.choices,
+        checklist=appeal.evidence_required if appeal else (),
+    )
     if not form.is_valid():
         message = "；".join(" ".join(e) for e in form.errors.values())
         return _refused_page(request, pk, message=message, stale=False, bound={}, composer={})
     try:
         evidence_add(
-            case_id=case.pk, by=request.user, file=form.cleaned_data["file"], kind=form.cleaned_data["kind"],
-            checklist_item=form.cleaned_data.get("checklist_item") or "", description=form.cleaned_data.get("description") or "",
-        )  # fmt: skip
+            case_id=case.pk,
+            by=request.user,
+            file=form.cleaned_data["file"],
+            kind=form.cleaned_data["kind"],
+            checklist_item=form.cleaned_data.get("checklist_item") or "",
+            description=form.cleaned_data.get("description") or "",
+        )
     except ValidationError as error:
         return _refused_page(request, pk, message=error_text(error), stale=False, bound={}, composer={})
     messages.success(request, _("证据已上传：%(name)s") % {"name": form.cleaned_data["file"].name})

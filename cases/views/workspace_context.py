@@ -26,8 +26,19 @@ from policies.choices import Channel
 from reviewdesk.choices import Role
 
 # The order the action panels appear in; offer decisions are rendered per offer, the composer apart.
-PANEL_ORDER = (A.CLAIM, A.RECORD_CONTACT, A.BUYER_REPLIED, A.VERIFY, A.OFFER, A.RESOLVE, A.MARK_MALICIOUS,
-               A.FILE_APPEAL, A.APPEAL_OUTCOME, A.CLOSE, A.REOPEN)  # fmt: skip
+PANEL_ORDER = (
+    A.CLAIM,
+    A.RECORD_CONTACT,
+    A.BUYER_REPLIED,
+    A.VERIFY,
+    A.OFFER,
+    A.RESOLVE,
+    A.MARK_MALICIOUS,
+    A.FILE_APPEAL,
+    A.APPEAL_OUTCOME,
+    A.CLOSE,
+    A.REOPEN,
+)
 PER_OFFER = {A.APPROVE, A.REJECT, A.BUYER_ACCEPTS, A.BUYER_DECLINES}
 
 
@@ -36,20 +47,34 @@ def report_dict(report, *, ticked=()) -> dict:
     ticked = {str(t) for t in ticked}
     return {
         "blocking": [f.describe() for f in report.blocking],
-        "warnings": [{"id": str(f.rule.id), "text": f.describe(), "ticked": str(f.rule.id) in ticked} for f in report.warnings],
-        "length": report.length, "max_length": report.max_length, "too_long": report.too_long,
+        "warnings": [
+            {"id": str(f.rule.id), "text": f.describe(), "ticked": str(f.rule.id) in ticked}
+            for f in report.warnings
+        ],
+        "length": report.length,
+        "max_length": report.max_length,
+        "too_long": report.too_long,
         "blocked": report.blocked,
-    }  # fmt: skip
+    }
 
 
 def _option_rows(options) -> list[dict]:
     return [
-        {"id": o.option_id, "name": o.name, "kind": o.kind, "amount": f"{o.amount:.2f}", "cost": f"{o.cost:.2f}",
-         "requires_approval": o.requires_approval,
-         "approval_role": str(Role(o.approval_role).label) if o.approval_role in Role.values else o.approval_role,
-         "expected_acceptance": o.expected_acceptance, "reason": o.reason}
+        {
+            "id": o.option_id,
+            "name": o.name,
+            "kind": o.kind,
+            "amount": f"{o.amount:.2f}",
+            "cost": f"{o.cost:.2f}",
+            "requires_approval": o.requires_approval,
+            "approval_role": str(Role(o.approval_role).label)
+            if o.approval_role in Role.values
+            else o.approval_role,
+            "expected_acceptance": o.expected_acceptance,
+            "reason": o.reason,
+        }
         for o in options
-    ]  # fmt: skip
+    ]
 
 
 def _offer_actions(offer: dict, allowed: list[str], user, roles: set[str]) -> list[str]:
@@ -88,11 +113,16 @@ def case_page_context(case: Case, user, *, bound: dict | None = None, composer: 
             )
     for offer in reads["offers"]:
         offer["actions"] = [
-            {"action": str(a), "label": str(A(a).label),
-             "form": bound.get(f"{a}:{offer['id']}")
-             or OfferDecisionForm(initial={"version": case.version, "offer_id": offer["id"]}, auto_id=False)}
+            {
+                "action": str(a),
+                "label": str(A(a).label),
+                "form": bound.get(f"{a}:{offer['id']}")
+                or OfferDecisionForm(
+                    initial={"version": case.version, "offer_id": offer["id"]}, auto_id=False
+                ),
+            }
             for a in _offer_actions(offer, allowed, user, roles)
-        ]  # fmt: skip
+        ]
     drafts = (
         reply_drafts(case, user=user, policy=policy)
         if (A.PUBLIC_REPLY in allowed or A.RECORD_CONTACT in allowed)
@@ -109,18 +139,23 @@ def case_page_context(case: Case, user, *, bound: dict | None = None, composer: 
         )
     review = case.review
     contact = {
-        "phone": mask_phone(review.buyer_phone), "address": mask_address(review.buyer_address),
+        "phone": mask_phone(review.buyer_phone),
+        "address": mask_address(review.buyer_address),
         "can_reveal": bool(review.buyer_phone or review.buyer_address) and can_reveal(user),
-    }  # fmt: skip
+    }
     appeal_info = None
     if appeal is not None:
         uploaded = {e["checklist_item"] for e in reads["evidence"] if e["checklist_item"]}
         appeal_info = {
-            "allowed": appeal.allowed, "until": appeal.appeal_until, "reason_types": list(appeal.reason_types),
+            "allowed": appeal.allowed,
+            "until": appeal.appeal_until,
+            "reason_types": list(appeal.reason_types),
             "evidence": [{"item": item, "have": item in uploaded} for item in appeal.evidence_required],
-            "max_images": appeal.max_images, "description_max_chars": appeal.description_max_chars,
-            "once": appeal.once_per_review, "reason": appeal.reason,
-        }  # fmt: skip
+            "max_images": appeal.max_images,
+            "description_max_chars": appeal.description_max_chars,
+            "once": appeal.once_per_review,
+            "reason": appeal.reason,
+        }
     return {
         **reads,
         "allowed": allowed,
@@ -147,8 +182,11 @@ def _composer(case: Case, action: str, channel: str, drafts, bound: dict, report
         usable = [d for d in drafts if d.channel in {str(c) for c in CONTACT_CHANNEL_RULES.values()}]
     form = bound.get(str(action))
     if form is None:
-        initial = {"version": case.version, "text": usable[0].text if usable else "",
-                   "template_id": usable[0].template_id if usable else None}  # fmt: skip
+        initial = {
+            "version": case.version,
+            "text": usable[0].text if usable else "",
+            "template_id": usable[0].template_id if usable else None,
+        }
         form = ACTION_FORMS[action](initial=initial, auto_id=f"id_{action}_%s")
     form.fields["template_id"].choices = [("", _("(不用模板)"))] + [(d.template_id, d.name) for d in usable]
     max_length = None
@@ -168,6 +206,6 @@ def _composer(case: Case, action: str, channel: str, drafts, bound: dict, report
                 "channel_label": str(Channel(d.channel).label),
             }
             for d in usable
-        ],  # fmt: skip
+        ],
         "report": (reports or {}).get(str(action)),
     }

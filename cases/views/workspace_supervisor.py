@@ -39,22 +39,32 @@ def approvals(request: HttpRequest) -> HttpResponse:
     """Offers waiting for a decision of one of the user's roles (a manager sees every one)."""
     user = request.user
     roles = roles_of(user)
-    offers = restrict(CompensationOffer.objects.filter(status=OfferStatus.PENDING_APPROVAL), user).select_related(
-        "case", "case__shop", "case__review", "requested_by"
-    )
+    offers = restrict(
+        CompensationOffer.objects.filter(status=OfferStatus.PENDING_APPROVAL), user
+    ).select_related("case", "case__shop", "case__review", "requested_by")
     if str(Role.MANAGER) not in roles:
         offers = offers.filter(approval_role__in=roles)
     rows = []
     for offer in offers.order_by("requested_at", "pk")[:200]:
         own = offer.requested_by_id == user.pk
         form_initial = {"version": offer.case.version, "offer_id": offer.pk}
-        rows.append({
-            "id": offer.pk, "case_id": offer.case_id, "shop": offer.case.shop.name, "order_no": offer.case.review.order_no,
-            "option": offer.option_name, "amount": f"{offer.amount:.2f}", "cost": f"{offer.cost:.2f}",
-            "role": offer.get_approval_role_display(), "requested_by": str(offer.requested_by),
-            "requested_at": offer.requested_at, "reason": offer.reason, "own": own,
-            "form": None if own else OfferDecisionForm(initial=form_initial),
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": offer.pk,
+                "case_id": offer.case_id,
+                "shop": offer.case.shop.name,
+                "order_no": offer.case.review.order_no,
+                "option": offer.option_name,
+                "amount": f"{offer.amount:.2f}",
+                "cost": f"{offer.cost:.2f}",
+                "role": offer.get_approval_role_display(),
+                "requested_by": str(offer.requested_by),
+                "requested_at": offer.requested_at,
+                "reason": offer.reason,
+                "own": own,
+                "form": None if own else OfferDecisionForm(initial=form_initial),
+            }
+        )
     context = {"rows": rows, "scope": "approvals", "is_overseer": is_overseer(user)}
     return render(request, "cases/workspace/approvals.html", context)
 
@@ -77,17 +87,24 @@ def team_load(request: HttpRequest) -> HttpResponse:
         )
         .distinct()
         .order_by("display_name", "username")
-    )  # fmt: skip (the rows need the cap too, so not _member_choices)
+    )  # the rows need the cap too, so not _member_choices
     load = {
         row["assignee_id"]: row
-        for row in visible_cases(user).filter(status__in=OPEN_STATUSES, assignee__isnull=False)
-        .values("assignee_id").annotate(open=Count("pk"), breached=Count("pk", filter=breached_q(now)))
-    }  # fmt: skip
+        for row in visible_cases(user)
+        .filter(status__in=OPEN_STATUSES, assignee__isnull=False)
+        .values("assignee_id")
+        .annotate(open=Count("pk"), breached=Count("pk", filter=breached_q(now)))
+    }
     rows = [
-        {"id": m.pk, "name": str(m), "open": load.get(m.pk, {}).get("open", 0),
-         "breached": load.get(m.pk, {}).get("breached", 0), "cap": m.max_open_cases}
+        {
+            "id": m.pk,
+            "name": str(m),
+            "open": load.get(m.pk, {}).get("open", 0),
+            "breached": load.get(m.pk, {}).get("breached", 0),
+            "cap": m.max_open_cases,
+        }
         for m in members
-    ]  # fmt: skip
+    ]
     for row in rows:
         row["full"] = row["open"] >= row["cap"]
     choices = [(m.pk, str(m)) for m in members]
@@ -105,9 +122,14 @@ def team_load(request: HttpRequest) -> HttpResponse:
 
 def _member_choices(shop_ids) -> list[tuple[int, str]]:
     members = (
-        User.objects.filter(memberships__shop__in=shop_ids, is_active=True, groups__name__in=[Role.AGENT, Role.LEGAL, Role.SUPERVISOR])
-        .distinct().order_by("display_name", "username")
-    )  # fmt: skip
+        User.objects.filter(
+            memberships__shop__in=shop_ids,
+            is_active=True,
+            groups__name__in=[Role.AGENT, Role.LEGAL, Role.SUPERVISOR],
+        )
+        .distinct()
+        .order_by("display_name", "username")
+    )
     return [(m.pk, str(m)) for m in members]
 
 
@@ -130,7 +152,9 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     back = request.POST.get("next") or ""
     # Only a path on this site ("/cases/…"): a bare word ("abc") would be taken for a URL name by
     # redirect() and answer 500; anything else is ignored and the case page answers instead.
-    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
         back = ""
     prefix = request.POST.get("prefix") or None
     form = ReassignForm(request.POST, prefix=prefix)

@@ -13,7 +13,18 @@ from cases.workflow.masking import can_reveal, mask_address, mask_contact_values
 from cases.workflow.table import TRANSITIONS, Transition, allowed_actions, explain_refusal, transition_for
 
 __all__ = [
-    "TRANSITIONS", "Transition", "allowed_actions", "appeal_requirements", "can_reveal", "check_reply",
-    "explain_refusal", "mask_address", "mask_contact_values", "mask_phone", "offer_options", "policy_for",
-    "reply_drafts", "transition_for",
-]  # fmt: skip
+    "TRANSITIONS",
+    "Transition",
+    "allowed_actions",
+    "appeal_requirements",
+    "can_reveal",
+    "check_reply",
+    "explain_refusal",
+    "mask_address",
+    "mask_contact_values",
+    "mask_phone",
+    "offer_options",
+    "policy_for",
+    "reply_drafts",
+    "transition_for",
+]

@@ -34,10 +34,16 @@ def policy_for(case):
 def facts_for_case(case) -> ReviewFacts:
     review = case.review
     return ReviewFacts(
-        platform=case.platform, rating=review.rating, text=review.content or "", appended_text=review.appended_content or "",
-        received_at=review.received_at, reviewed_at=review.reviewed_at, order_amount=review.order_amount,
-        shipping_fee=review.shipping_fee, shop_id=case.shop_id,
-    )  # fmt: skip
+        platform=case.platform,
+        rating=review.rating,
+        text=review.content or "",
+        appended_text=review.appended_content or "",
+        received_at=review.received_at,
+        reviewed_at=review.reviewed_at,
+        order_amount=review.order_amount,
+        shipping_fee=review.shipping_fee,
+        shop_id=case.shop_id,
+    )
 
 
 def offer_options(case, policy=None) -> tuple[CompensationOffer, ...]:
@@ -46,7 +52,9 @@ def offer_options(case, policy=None) -> tuple[CompensationOffer, ...]:
 
     policy = policy or policy_for(case)
     issue = policy.issue_types.get(case.issue_type_id) if case.issue_type_id else None
-    offers, _reason = compensation_options(facts_for_case(case), policy, issue_type=issue, customer_tier=case.customer_tier or None)
+    offers, _reason = compensation_options(
+        facts_for_case(case), policy, issue_type=issue, customer_tier=case.customer_tier or None
+    )
     return offers
 
 
@@ -56,13 +64,21 @@ def reply_context(case, user=None) -> dict:
     # Title and SKU are free text from the export: a number typed into them must not reach a public reply.
     item_title, sku = mask_free_text(review.item_title or ""), mask_free_text(review.sku or "")
     context = {
-        "order_no": review.order_no, "buyer_nick": review.buyer_nick, "item_title": item_title, "sku": sku,
-        "shop_name": case.shop.name, "courier": review.courier,
+        "order_no": review.order_no,
+        "buyer_nick": review.buyer_nick,
+        "item_title": item_title,
+        "sku": sku,
+        "shop_name": case.shop.name,
+        "courier": review.courier,
         "issue": (case.decision or {}).get("issue_type_name") or "",
-    }  # fmt: skip
+    }
     if user is not None:
         context["agent_name"] = str(user)
-    offer = case.offers.filter(status__in=("offered", "accepted")).order_by("-requested_at", "-pk").first() if case.pk else None
+    offer = (
+        case.offers.filter(status__in=("offered", "accepted")).order_by("-requested_at", "-pk").first()
+        if case.pk
+        else None
+    )
     if offer is not None:
         context["compensation"] = offer.option_name
         if offer.option_kind == "coupon":
@@ -94,10 +110,18 @@ def reply_drafts(case, *, user=None, channel: str | None = None, policy=None) ->
         if channel and template.channel != channel:
             continue
         text = render_template(template, context, policy)
-        drafts.append(Draft(
-            template_id=template.ref.id, name=template.name, stage=template.stage, channel=template.channel, text=text,
-            compliance=check_compliance(text, platform=case.platform, channel=template.channel, policy=policy),
-        ))  # fmt: skip
+        drafts.append(
+            Draft(
+                template_id=template.ref.id,
+                name=template.name,
+                stage=template.stage,
+                channel=template.channel,
+                text=text,
+                compliance=check_compliance(
+                    text, platform=case.platform, channel=template.channel, policy=policy
+                ),
+            )
+        )
     return drafts
 
 
@@ -137,16 +161,23 @@ def appeal_requirements(case, policy=None) -> AppealDecision | None:
     policy = policy or policy_for(case)
     checklist = policy.appeal_checklist
     windows = case.decision_windows or {}
-    allowed = windows.get("appeal_allowed", policy.platform_rule.appeal_allowed if policy.platform_rule else False)
+    allowed = windows.get(
+        "appeal_allowed", policy.platform_rule.appeal_allowed if policy.platform_rule else False
+    )
     return AppealDecision(
-        rule=checklist.ref if checklist else None, allowed=bool(allowed), appeal_until=case.appeal_until,
-        reason_types=checklist.reasons if checklist else (), evidence_required=checklist.evidence if checklist else (),
+        rule=checklist.ref if checklist else None,
+        allowed=bool(allowed),
+        appeal_until=case.appeal_until,
+        reason_types=checklist.reasons if checklist else (),
+        evidence_required=checklist.evidence if checklist else (),
         max_images=checklist.max_images if checklist else None,
         description_max_chars=checklist.description_max_chars if checklist else None,
         once_per_review=checklist.once_per_review if checklist else False,
-        reason=_("申诉截止：%(until)s") % {"until": timezone.localtime(case.appeal_until).strftime("%Y-%m-%d %H:%M")}
-        if case.appeal_until else _("没有申诉截止时间"),
-    )  # fmt: skip
+        reason=_("申诉截止：%(until)s")
+        % {"until": timezone.localtime(case.appeal_until).strftime("%Y-%m-%d %H:%M")}
+        if case.appeal_until
+        else _("没有申诉截止时间"),
+    )
 
 
 def in_quiet_hours(moment: dt.datetime, start: dt.time, end: dt.time, tz) -> bool:

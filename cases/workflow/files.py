@@ -14,13 +14,21 @@ from cases.choices import EvidenceKind
 
 # extension → (family, content type)
 TYPES = {
-    "jpg": ("image", "image/jpeg"), "jpeg": ("image", "image/jpeg"), "png": ("image", "image/png"),
-    "webp": ("image", "image/webp"), "mp3": ("audio", "audio/mpeg"), "m4a": ("audio", "audio/mp4"),
-    "amr": ("audio", "audio/amr"), "wav": ("audio", "audio/wav"), "txt": ("export", "text/plain"),
-    "csv": ("export", "text/csv"), "html": ("export", "text/html"), "htm": ("export", "text/html"),
+    "jpg": ("image", "image/jpeg"),
+    "jpeg": ("image", "image/jpeg"),
+    "png": ("image", "image/png"),
+    "webp": ("image", "image/webp"),
+    "mp3": ("audio", "audio/mpeg"),
+    "m4a": ("audio", "audio/mp4"),
+    "amr": ("audio", "audio/amr"),
+    "wav": ("audio", "audio/wav"),
+    "txt": ("export", "text/plain"),
+    "csv": ("export", "text/csv"),
+    "html": ("export", "text/html"),
+    "htm": ("export", "text/html"),
     "xlsx": ("export", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "pdf": ("export", "application/pdf"),
-}  # fmt: skip
+}
 KINDS_FOR_FAMILY = {
     "image": {EvidenceKind.IMAGE},
     "audio": {EvidenceKind.AUDIO},

@@ -36,7 +36,9 @@ def roles_of(user) -> set[str]:
 
 def _claimable(case, user, roles, data) -> Refusal | None:
     if case.assignee_id is not None:
-        return Refusal(E.ALREADY_CLAIMED, _("案件已由%(name)s处理，不能再认领。"), {"name": str(case.assignee)})
+        return Refusal(
+            E.ALREADY_CLAIMED, _("案件已由%(name)s处理，不能再认领。"), {"name": str(case.assignee)}
+        )
     return None
 
 
@@ -69,7 +71,9 @@ def _note(case, user, roles, data) -> Refusal | None:
 def pending_offer(case):
     """The newest offer of the case waiting for approval (read once per case object)."""
     if "_pending_offer" not in case.__dict__:
-        case._pending_offer = case.offers.filter(status="pending_approval").order_by("-requested_at", "-pk").first()
+        case._pending_offer = (
+            case.offers.filter(status="pending_approval").order_by("-requested_at", "-pk").first()
+        )
     return case._pending_offer
 
 
@@ -78,9 +82,17 @@ def approver_refusal(offer, user, roles) -> Refusal | None:
     from policies.engine.timing import role_label
 
     if offer.requested_by_id == user.pk:
-        return Refusal(E.SELF_APPROVAL, _("不能审批自己提出的方案，请由其他%(role)s审批。"), {"role": role_label(offer.approval_role)})
+        return Refusal(
+            E.SELF_APPROVAL,
+            _("不能审批自己提出的方案，请由其他%(role)s审批。"),
+            {"role": role_label(offer.approval_role)},
+        )
     if offer.approval_role not in roles and str(Role.MANAGER) not in roles:
-        return Refusal(E.ROLE_NOT_ALLOWED, _("此方案需要%(role)s(或运营经理)审批。"), {"role": role_label(offer.approval_role)})
+        return Refusal(
+            E.ROLE_NOT_ALLOWED,
+            _("此方案需要%(role)s(或运营经理)审批。"),
+            {"role": role_label(offer.approval_role)},
+        )
     return None
 
 

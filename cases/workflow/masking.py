@@ -13,9 +13,16 @@ from reviewdesk.admin_pii import register_personal_fields
 from reviewdesk.pii import mask_address, mask_free_text, mask_phone
 
 __all__ = [
-    "CONTACT_MASKS", "FREE_TEXT_FIELDS", "REVEAL_PERMISSION", "can_reveal", "free_text_for", "mask_address",
-    "mask_contact_values", "mask_free_text", "mask_phone",
-]  # fmt: skip
+    "CONTACT_MASKS",
+    "FREE_TEXT_FIELDS",
+    "REVEAL_PERMISSION",
+    "can_reveal",
+    "free_text_for",
+    "mask_address",
+    "mask_contact_values",
+    "mask_free_text",
+    "mask_phone",
+]
 
 CONTACT_MASKS = {"buyer_phone": mask_phone, "buyer_address": mask_address}
 # A review's fields in which buyers (or a platform's export) put text of their own: a phone number or an
@@ -24,8 +31,9 @@ FREE_TEXT_FIELDS = ("content", "appended_content", "item_title", "sku", "reply_c
 REVEAL_PERMISSION = "cases.reveal_buyer_contact"
 
 # What the admin may never filter or search by (an oracle for the masked values), and what it masks.
-register_personal_fields("cases.review", hidden=CONTACT_MASKS, free_text=FREE_TEXT_FIELDS,
-                         reveal_permission=REVEAL_PERMISSION)  # fmt: skip
+register_personal_fields(
+    "cases.review", hidden=CONTACT_MASKS, free_text=FREE_TEXT_FIELDS, reveal_permission=REVEAL_PERMISSION
+)
 register_personal_fields("cases.reviewrevision", hidden=["before", "after"])  # a review's old values
 register_personal_fields("cases.caseevent", hidden=["payload"])
 

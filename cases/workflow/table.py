@@ -34,8 +34,13 @@ class Transition:
 
 
 def _t(from_states, action, to_state, roles, *guards) -> Transition:
-    return Transition(frozenset(map(str, from_states)), str(action), None if to_state is None else str(to_state),
-                      frozenset(map(str, roles)), tuple(guards))  # fmt: skip
+    return Transition(
+        frozenset(map(str, from_states)),
+        str(action),
+        None if to_state is None else str(to_state),
+        frozenset(map(str, roles)),
+        tuple(guards),
+    )
 
 
 AGENT_SIDE = (Role.AGENT, Role.SUPERVISOR, Role.MANAGER)
@@ -53,15 +58,41 @@ OPEN_WORKED = (S.ASSIGNED, *TALKING, S.MALICIOUS, S.APPEALING)
 TRANSITIONS: tuple[Transition, ...] = (
     _t([S.NEW, S.ASSIGNED], A.CLAIM, S.ASSIGNED, EVERYONE, "claimable"),
     _t(EARLY, A.RECORD_CONTACT, S.WAITING_BUYER, AGENT_SIDE, "assignee", "contact_limit"),
-    _t([S.VERIFIED, S.PENDING_APPROVAL, S.OFFERED, S.AGREED, S.MALICIOUS, S.APPEALING], A.RECORD_CONTACT, None,
-       EVERYONE, "assignee", "contact_limit"),  # fmt: skip
+    _t(
+        [S.VERIFIED, S.PENDING_APPROVAL, S.OFFERED, S.AGREED, S.MALICIOUS, S.APPEALING],
+        A.RECORD_CONTACT,
+        None,
+        EVERYONE,
+        "assignee",
+        "contact_limit",
+    ),
     _t([S.WAITING_BUYER], A.BUYER_REPLIED, S.IN_PROGRESS, AGENT_SIDE, "assignee", "contacted"),
-    _t([S.IN_PROGRESS, S.VERIFIED, S.PENDING_APPROVAL, S.OFFERED, S.AGREED], A.BUYER_REPLIED, None, AGENT_SIDE,
-       "assignee", "contacted"),  # fmt: skip
-    _t([S.IN_PROGRESS, S.WAITING_BUYER, S.VERIFIED], A.VERIFY, S.VERIFIED, AGENT_SIDE, "assignee", "contacted", "note"),
+    _t(
+        [S.IN_PROGRESS, S.VERIFIED, S.PENDING_APPROVAL, S.OFFERED, S.AGREED],
+        A.BUYER_REPLIED,
+        None,
+        AGENT_SIDE,
+        "assignee",
+        "contacted",
+    ),
+    _t(
+        [S.IN_PROGRESS, S.WAITING_BUYER, S.VERIFIED],
+        A.VERIFY,
+        S.VERIFIED,
+        AGENT_SIDE,
+        "assignee",
+        "contacted",
+        "note",
+    ),
     _t([S.IN_PROGRESS, S.WAITING_BUYER, S.VERIFIED], A.OFFER, S.OFFERED, AGENT_SIDE, "assignee", "verified"),
-    _t([S.IN_PROGRESS, S.WAITING_BUYER, S.VERIFIED], A.REQUEST_APPROVAL, S.PENDING_APPROVAL, AGENT_SIDE,
-       "assignee", "verified"),  # fmt: skip
+    _t(
+        [S.IN_PROGRESS, S.WAITING_BUYER, S.VERIFIED],
+        A.REQUEST_APPROVAL,
+        S.PENDING_APPROVAL,
+        AGENT_SIDE,
+        "assignee",
+        "verified",
+    ),
     _t([S.PENDING_APPROVAL], A.APPROVE, S.OFFERED, APPROVERS, "approver"),
     _t([S.PENDING_APPROVAL], A.REJECT, S.VERIFIED, APPROVERS, "approver", "note"),
     _t([S.OFFERED], A.BUYER_ACCEPTS, S.AGREED, AGENT_SIDE, "assignee"),
@@ -124,15 +155,18 @@ def refusal_for(case, user, action: str, data: dict | None = None):
     row = transition_for(action, case.status)
     if row is None:
         return Refusal(
-            E.INVALID_TRANSITION, _("案件当前状态为“%(status)s”，不能“%(action)s”。"),
+            E.INVALID_TRANSITION,
+            _("案件当前状态为“%(status)s”，不能“%(action)s”。"),
             {"status": str(case.get_status_display()), "action": label},
-        )  # fmt: skip
+        )
     roles = roles_of(user)
     if not roles & row.roles:
         from reviewdesk.choices import Role
 
         names = "、".join(str(Role(r).label) for r in sorted(row.roles))
-        return Refusal(E.ROLE_NOT_ALLOWED, _("只有%(roles)s可以“%(action)s”。"), {"roles": names, "action": label})
+        return Refusal(
+            E.ROLE_NOT_ALLOWED, _("只有%(roles)s可以“%(action)s”。"), {"roles": names, "action": label}
+        )
     return check_guards(row.guards, case, user, roles, data)
 
 

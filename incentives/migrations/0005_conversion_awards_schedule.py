@@ -13,7 +13,7 @@ def create(apps, schema_editor):
         name=NAME,
         defaults={"func": "incentives.tasks.conversion_awards_task", "schedule_type": "I", "minutes": 10, "repeats": -1,
                   "next_run": timezone.now() + dt.timedelta(minutes=10)},
-    )  # fmt: skip
+    )
 
 
 def delete(apps, schema_editor):

@@ -4,6 +4,15 @@ from incentives.models.rewards import Redemption, RewardItem
 from incentives.models.rules import AdjustmentLimit, AwardRule, WithheldAward
 
 __all__ = [
-    "Account", "AdjustmentLimit", "AwardRule", "Dispute", "LedgerEntry", "PayoutLine", "Period", "PeriodShopLock",
-    "Redemption", "RewardItem", "WithheldAward",
-]  # fmt: skip
+    "Account",
+    "AdjustmentLimit",
+    "AwardRule",
+    "Dispute",
+    "LedgerEntry",
+    "PayoutLine",
+    "Period",
+    "PeriodShopLock",
+    "Redemption",
+    "RewardItem",
+    "WithheldAward",
+]

@@ -26,10 +26,17 @@ class Period(models.Model):
     code = models.CharField(_("期间"), max_length=7, unique=True, help_text=_("如 2026-11。"))
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"), help_text=_("含当日。"))
-    status = models.CharField(_("状态"), max_length=8, choices=PeriodStatus.choices, default=PeriodStatus.OPEN)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=PeriodStatus.choices, default=PeriodStatus.OPEN
+    )
     locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
     locked_by = models.ForeignKey(
-        "reviewdesk.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("锁定人")
+        "reviewdesk.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("锁定人"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -40,7 +47,9 @@ class Period(models.Model):
         permissions = [("lock_period", _("可锁定结算期间")), ("export_payouts", _("可导出薪酬"))]
         constraints = [
             models.UniqueConstraint(fields=["year", "month"], name="incentive_period_month_unique"),
-            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="incentive_period_month_range"),
+            models.CheckConstraint(
+                condition=Q(month__gte=1, month__lte=12), name="incentive_period_month_range"
+            ),
             models.CheckConstraint(
                 condition=Q(status=PeriodStatus.OPEN) | Q(locked_at__isnull=False),
                 name="incentive_period_locked_has_time",
@@ -74,16 +83,24 @@ class PeriodShopLock(models.Model):
     an entry of a locked shop to that shop's next open month, and the lock's payout snapshot is taken
     in the same transaction (``PayoutLine.shop``)."""
 
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="shop_locks", verbose_name=_("期间"))
-    shop = models.ForeignKey("reviewdesk.Shop", on_delete=models.PROTECT, related_name="+", verbose_name=_("店铺"))
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="shop_locks", verbose_name=_("期间")
+    )
+    shop = models.ForeignKey(
+        "reviewdesk.Shop", on_delete=models.PROTECT, related_name="+", verbose_name=_("店铺")
+    )
     locked_at = models.DateTimeField(_("锁定时间"), default=timezone.now)
-    locked_by = models.ForeignKey("reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("锁定人"))
+    locked_by = models.ForeignKey(
+        "reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("锁定人")
+    )
 
     class Meta:
         verbose_name = _("店铺结算锁定")
         verbose_name_plural = _("店铺结算锁定")
         ordering = ["period", "shop_id"]
-        constraints = [models.UniqueConstraint(fields=["period", "shop"], name="incentive_period_shop_lock_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "shop"], name="incentive_period_shop_lock_unique")
+        ]
 
     def __str__(self):
         return f"{self.period} · {self.shop_id}"
@@ -109,26 +126,47 @@ class Account(models.Model):
 
 
 class LedgerEntry(models.Model):
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("账户"))
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="entries", verbose_name=_("期间"))
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("账户")
+    )
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="entries", verbose_name=_("期间")
+    )
     kind = models.CharField(_("类型"), max_length=12, choices=EntryKind.choices)
     amount = models.DecimalField(_("金额/数量"), **AMOUNT)
     # --- cause ------------------------------------------------------------------------------------
     rule = models.ForeignKey(
-        "incentives.AwardRule", on_delete=models.PROTECT, null=True, blank=True, related_name="entries", verbose_name=_("规则")
+        "incentives.AwardRule",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=_("规则"),
     )
     rule_version = models.PositiveIntegerField(_("规则版本"), null=True, blank=True)
     case_ref = models.PositiveBigIntegerField(_("案件ID"), null=True, blank=True, db_index=True)
     event = models.CharField(_("事件"), max_length=40, blank=True)
-    subject_ref = models.CharField(_("来源对象"), max_length=64, blank=True, help_text=_("如质检记录ID、KPI期间。"))
+    subject_ref = models.CharField(
+        _("来源对象"), max_length=64, blank=True, help_text=_("如质检记录ID、KPI期间。")
+    )
     note = models.TextField(_("说明"), blank=True)
     reverses = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal", verbose_name=_("冲正的原分录")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversal",
+        verbose_name=_("冲正的原分录"),
     )
     idempotency_key = models.CharField(_("幂等键"), max_length=200, unique=True)
     occurred_at = models.DateTimeField(_("发生时间"), null=True, blank=True)
     created_by = models.ForeignKey(
-        "reviewdesk.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("记账人")
+        "reviewdesk.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("记账人"),
     )
     created_at = models.DateTimeField(_("记账时间"), default=timezone.now)
 
@@ -139,7 +177,8 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="incentive_entry_amount_nonzero"),
             models.CheckConstraint(
-                condition=Q(kind=EntryKind.REVERSAL, reverses__isnull=False) | (~Q(kind=EntryKind.REVERSAL) & Q(reverses__isnull=True)),
+                condition=Q(kind=EntryKind.REVERSAL, reverses__isnull=False)
+                | (~Q(kind=EntryKind.REVERSAL) & Q(reverses__isnull=True)),
                 name="incentive_entry_reversal_points_back",
             ),
         ]
@@ -159,22 +198,43 @@ class Dispute(models.Model):
     status ``awaiting``) and posted only when a second person, neither the agent nor the proposer,
     confirms the same amount."""
 
-    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("分录"))
-    raised_by = models.ForeignKey("reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("申诉人"))
+    entry = models.ForeignKey(
+        LedgerEntry, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("分录")
+    )
+    raised_by = models.ForeignKey(
+        "reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("申诉人")
+    )
     reason = models.TextField(_("申诉理由"))
-    status = models.CharField(_("状态"), max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN
+    )
     created_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
     resolved_by = models.ForeignKey(
-        "reviewdesk.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("处理人")
+        "reviewdesk.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("处理人"),
     )
     resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     resolution_note = models.TextField(_("处理说明"), blank=True)
     adjustment = models.OneToOneField(
-        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="resolves_dispute", verbose_name=_("调整分录")
+        LedgerEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resolves_dispute",
+        verbose_name=_("调整分录"),
     )
     proposed_amount = models.DecimalField(_("拟调整金额"), null=True, blank=True, **AMOUNT)
     proposed_by = models.ForeignKey(
-        "reviewdesk.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("第一审批人")
+        "reviewdesk.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("第一审批人"),
     )
     proposed_at = models.DateTimeField(_("提议时间"), null=True, blank=True)
     proposed_note = models.TextField(_("提议说明"), blank=True)
@@ -186,7 +246,8 @@ class Dispute(models.Model):
         permissions = [("resolve_dispute", _("可处理分录申诉"))]
         constraints = [
             models.UniqueConstraint(
-                fields=["entry"], condition=Q(status__in=[DisputeStatus.OPEN, DisputeStatus.AWAITING_SECOND]),
+                fields=["entry"],
+                condition=Q(status__in=[DisputeStatus.OPEN, DisputeStatus.AWAITING_SECOND]),
                 name="incentive_one_open_dispute",
             ),
         ]

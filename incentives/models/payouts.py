@@ -10,12 +10,21 @@ from incentives.models.ledger import AMOUNT
 
 
 class PayoutLine(models.Model):
-    period = models.ForeignKey("incentives.Period", on_delete=models.PROTECT, related_name="payout_lines", verbose_name=_("期间"))
-    user = models.ForeignKey("reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("员工"))
+    period = models.ForeignKey(
+        "incentives.Period", on_delete=models.PROTECT, related_name="payout_lines", verbose_name=_("期间")
+    )
+    user = models.ForeignKey(
+        "reviewdesk.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("员工")
+    )
     shop = models.ForeignKey(
-        "reviewdesk.Shop", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("锁定店铺"),
+        "reviewdesk.Shop",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("锁定店铺"),
         help_text=_("按店铺锁定时的店铺；留空表示整个期间锁定时的快照。"),
-    )  # fmt: skip
+    )
     employee_code = models.CharField(_("工号"), max_length=32, blank=True)
     name = models.CharField(_("姓名"), max_length=100, blank=True)
     shops = models.CharField(_("店铺"), max_length=500, blank=True)
@@ -34,9 +43,13 @@ class PayoutLine(models.Model):
         verbose_name_plural = _("结算快照")
         ordering = ["period", "employee_code", "user_id"]
         constraints = [
-            models.UniqueConstraint(fields=["period", "user"], condition=Q(shop__isnull=True), name="incentive_payout_line_unique"),
             models.UniqueConstraint(
-                fields=["period", "user", "shop"], condition=Q(shop__isnull=False), name="incentive_payout_line_shop_unique"
+                fields=["period", "user"], condition=Q(shop__isnull=True), name="incentive_payout_line_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["period", "user", "shop"],
+                condition=Q(shop__isnull=False),
+                name="incentive_payout_line_shop_unique",
             ),
         ]
 

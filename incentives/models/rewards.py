@@ -21,7 +21,9 @@ class RewardItem(models.Model):
         verbose_name = _("积分兑换项目")
         verbose_name_plural = _("积分兑换项目")
         ordering = ["category", "point_price", "name"]
-        constraints = [models.CheckConstraint(condition=Q(point_price__gt=0), name="incentive_reward_price_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(point_price__gt=0), name="incentive_reward_price_positive")
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.point_price})"
@@ -30,18 +32,34 @@ class RewardItem(models.Model):
 class Redemption(models.Model):
     """requested → approved (points debited then) | rejected | cancelled (by the agent)."""
 
-    agent = models.ForeignKey("reviewdesk.User", on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("员工"))
-    item = models.ForeignKey(RewardItem, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("兑换项目"))
+    agent = models.ForeignKey(
+        "reviewdesk.User", on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("员工")
+    )
+    item = models.ForeignKey(
+        RewardItem, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("兑换项目")
+    )
     points = models.PositiveIntegerField(_("积分"), help_text=_("申请时的价格。"))
-    status = models.CharField(_("状态"), max_length=12, choices=RedemptionStatus.choices, default=RedemptionStatus.REQUESTED)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=RedemptionStatus.choices, default=RedemptionStatus.REQUESTED
+    )
     note = models.TextField(_("备注"), blank=True)
     requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     decided_by = models.ForeignKey(
-        "reviewdesk.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("审批人")
+        "reviewdesk.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审批人"),
     )
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     entry = models.OneToOneField(
-        "incentives.LedgerEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="redemption", verbose_name=_("扣减分录")
+        "incentives.LedgerEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="redemption",
+        verbose_name=_("扣减分录"),
     )
 
     class Meta:

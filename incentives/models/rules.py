@@ -26,19 +26,36 @@ class AwardRule(PolicyBase):
     points = models.PositiveIntegerField(_("积分"), null=True, blank=True)
     leave_days = models.DecimalField(_("带薪假(天)"), max_digits=4, decimal_places=1, null=True, blank=True)
     platforms = models.CharField(
-        _("适用平台"), max_length=100, blank=True, validators=[validate_platform_list],
+        _("适用平台"),
+        max_length=100,
+        blank=True,
+        validators=[validate_platform_list],
         help_text=_("平台代码，逗号分隔；留空表示所有平台。"),
-    )  # fmt: skip
-    tiers = models.CharField(_("适用客户分层"), max_length=200, blank=True, help_text=_("客户分层代码，逗号分隔；留空表示不限。"))
-    min_score = models.DecimalField(
-        _("最低分"), max_digits=6, decimal_places=2, null=True, blank=True, help_text=_("质检得分类规则：得分不低于此值才奖励。")
     )
-    top_n = models.PositiveSmallIntegerField(_("名次"), null=True, blank=True, help_text=_("季度排名类规则：前几名获奖。"))
+    tiers = models.CharField(
+        _("适用客户分层"), max_length=200, blank=True, help_text=_("客户分层代码，逗号分隔；留空表示不限。")
+    )
+    min_score = models.DecimalField(
+        _("最低分"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("质检得分类规则：得分不低于此值才奖励。"),
+    )
+    top_n = models.PositiveSmallIntegerField(
+        _("名次"), null=True, blank=True, help_text=_("季度排名类规则：前几名获奖。")
+    )
     cap_per_period = models.PositiveIntegerField(
-        _("每人每期上限(次)"), null=True, blank=True, help_text=_("同一员工同一期间内本规则最多奖励几次；留空不限。")
+        _("每人每期上限(次)"),
+        null=True,
+        blank=True,
+        help_text=_("同一员工同一期间内本规则最多奖励几次；留空不限。"),
     )
     effective_from = models.DateField(_("生效日期"))
-    effective_until = models.DateField(_("失效日期"), null=True, blank=True, help_text=_("含当日；留空表示长期有效。"))
+    effective_until = models.DateField(
+        _("失效日期"), null=True, blank=True, help_text=_("含当日；留空表示长期有效。")
+    )
     description = models.TextField(_("说明"), blank=True)
 
     class Meta:
@@ -78,9 +95,21 @@ class WithheldAward(models.Model):
     """A rule matched but paid nothing (compliance violation, cap reached, …): the manager sees why."""
 
     agent = models.ForeignKey(
-        "reviewdesk.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("员工")
+        "reviewdesk.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("员工"),
     )
-    rule = models.ForeignKey(AwardRule, on_delete=models.PROTECT, null=True, blank=True, related_name="withheld", verbose_name=_("规则"))
+    rule = models.ForeignKey(
+        AwardRule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="withheld",
+        verbose_name=_("规则"),
+    )
     rule_version = models.PositiveIntegerField(_("规则版本"), null=True, blank=True)
     event = models.CharField(_("事件"), max_length=40)
     case_ref = models.PositiveBigIntegerField(_("案件ID"), null=True, blank=True, db_index=True)
@@ -111,11 +140,18 @@ class AdjustmentLimit(models.Model):
     }
 
     unit = models.CharField(_("单位"), max_length=12, choices=Unit.choices, unique=True)
-    cap = models.DecimalField(_("单笔调整上限"), max_digits=12, decimal_places=2, help_text=_("一次申诉调整的绝对值上限(补发或扣回)。"))
+    cap = models.DecimalField(
+        _("单笔调整上限"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("一次申诉调整的绝对值上限(补发或扣回)。"),
+    )
     second_approval_above = models.DecimalField(
-        _("须第二人复核的金额"), max_digits=12, decimal_places=2,
+        _("须第二人复核的金额"),
+        max_digits=12,
+        decimal_places=2,
         help_text=_("调整绝对值超过此值时，须由申诉人和第一位审批人以外的另一人确认后才记账。"),
-    )  # fmt: skip
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     history = HistoricalRecords()
 
@@ -143,5 +179,9 @@ class AdjustmentLimit(models.Model):
         return limit
 
     def clean(self):
-        if self.cap is not None and self.second_approval_above is not None and self.second_approval_above > self.cap:
+        if (
+            self.cap is not None
+            and self.second_approval_above is not None
+            and self.second_approval_above > self.cap
+        ):
             raise ValidationError({"second_approval_above": _("复核金额不能高于单笔调整上限。")})

@@ -82,10 +82,16 @@ def _withhold(rule, cause, key, reason_code, reason) -> WithheldAward:
     try:
         with transaction.atomic():
             withheld = WithheldAward.objects.create(
-                agent_id=cause.agent_id, rule=rule, rule_version=rule.version if rule else None, event=cause.event,
-                case_ref=cause.case_ref, subject_ref=cause.subject_ref, reason_code=reason_code, reason=reason,
+                agent_id=cause.agent_id,
+                rule=rule,
+                rule_version=rule.version if rule else None,
+                event=cause.event,
+                case_ref=cause.case_ref,
+                subject_ref=cause.subject_ref,
+                reason_code=reason_code,
+                reason=reason,
                 idempotency_key=key,
-            )  # fmt: skip
+            )
             withheld.created_now = True
             return withheld
     except IntegrityError:
@@ -113,7 +119,9 @@ def award_apply(*, cause: AwardCause) -> list[AwardOutcome]:
             outcomes.append(AwardOutcome(rule, done, withheld))
             continue
         if cause.event == AwardEvent.VERIFIED_CONVERSION and cause.compliance_violations:
-            reason = _("案件记录了合规违规：%(v)s。该转化不予奖励。") % {"v": "；".join(cause.compliance_violations)}
+            reason = _("案件记录了合规违规：%(v)s。该转化不予奖励。") % {
+                "v": "；".join(cause.compliance_violations)
+            }
             withheld = _withhold(rule, cause, key, "compliance_violation", reason)
             if withheld.created_now:
                 notify_withheld(withheld)
@@ -151,21 +159,37 @@ def _post_award_once(rule: AwardRule, cause: AwardCause, agent, key: str) -> Awa
             anchor = account_get(user=agent, unit=Unit.CNY)
             Account.objects.select_for_update().filter(pk=anchor.pk).get()
             paid = (
-                LedgerEntry.objects.filter(rule=rule, account__user=agent, period=period, kind=EntryKind.AWARD)
-                .values("idempotency_key").distinct().count()
-            )  # fmt: skip
+                LedgerEntry.objects.filter(
+                    rule=rule, account__user=agent, period=period, kind=EntryKind.AWARD
+                )
+                .values("idempotency_key")
+                .distinct()
+                .count()
+            )
             units = int(bool(rule.amount)) + int(bool(rule.points))
             if paid // max(units, 1) >= rule.cap_per_period:
-                reason = _("本期(%(p)s)已达规则上限 %(cap)s 次。") % {"p": period.code, "cap": rule.cap_per_period}
+                reason = _("本期(%(p)s)已达规则上限 %(cap)s 次。") % {
+                    "p": period.code,
+                    "cap": rule.cap_per_period,
+                }
                 return AwardOutcome(rule, [], _withhold(rule, cause, key, "cap_reached", reason))
         entries = []
         for unit, value in ((Unit.CNY, rule.amount), (Unit.POINTS, rule.points)):
             if value:
                 entry, _created = entry_post(
-                    user=agent, unit=unit, kind=EntryKind.AWARD, amount=value, key=f"{key}:{unit}", period=period,
-                    occurred_at=cause.occurred_at, rule=rule, case_ref=cause.case_ref, event=cause.event,
-                    subject_ref=cause.subject_ref, note=cause.note or rule.name,
-                )  # fmt: skip
+                    user=agent,
+                    unit=unit,
+                    kind=EntryKind.AWARD,
+                    amount=value,
+                    key=f"{key}:{unit}",
+                    period=period,
+                    occurred_at=cause.occurred_at,
+                    rule=rule,
+                    case_ref=cause.case_ref,
+                    event=cause.event,
+                    subject_ref=cause.subject_ref,
+                    note=cause.note or rule.name,
+                )
                 entries.append(entry)
     return AwardOutcome(rule, entries)
 
@@ -175,7 +199,9 @@ def awards_reverse_for_case(*, case_ref: int, event: str, reason: str, by=None) 
     from incentives.services.ledger import reversal_post
 
     reversals = []
-    originals = LedgerEntry.objects.filter(case_ref=case_ref, event=event, kind=EntryKind.AWARD, reversal__isnull=True)
+    originals = LedgerEntry.objects.filter(
+        case_ref=case_ref, event=event, kind=EntryKind.AWARD, reversal__isnull=True
+    )
     for original in originals.select_related("account__user").order_by("pk"):
         entry, _created = reversal_post(entry=original, reason=reason, by=by)
         reversals.append(entry)
@@ -202,14 +228,18 @@ def quarter_ranking(quarter_code: str) -> list[RankedAgent]:
     span = parse_span(quarter_code)
     rows = (
         LedgerEntry.objects.filter(
-            period__in=periods_of(span), kind=EntryKind.AWARD, event=AwardEvent.VERIFIED_CONVERSION,
+            period__in=periods_of(span),
+            kind=EntryKind.AWARD,
+            event=AwardEvent.VERIFIED_CONVERSION,
             reversal__isnull=True,
         )
         .values("account__user_id", "account__user__employee_code")
         .annotate(conversions=Count("case_ref", distinct=True), reached_at=Max("created_at"))
-    )  # fmt: skip
+    )
     ranked = [
-        RankedAgent(r["account__user_id"], r["account__user__employee_code"] or "", r["conversions"], r["reached_at"])
+        RankedAgent(
+            r["account__user_id"], r["account__user__employee_code"] or "", r["conversions"], r["reached_at"]
+        )
         for r in rows
         if r["conversions"] > 0
     ]
@@ -228,7 +258,9 @@ def quarter_top_award(*, quarter_code: str, by=None) -> list[LedgerEntry]:
     last_year, last_month = span.months[-1]
     if timezone.localdate() < dt.date(last_year + (last_month == 12), last_month % 12 + 1, 1):
         raise ValidationError(
-            _("季度 %(q)s 尚未结束，排名还不是最终结果。"), code=IncentiveError.PERIOD_NOT_OPEN, params={"q": span.code}
+            _("季度 %(q)s 尚未结束，排名还不是最终结果。"),
+            code=IncentiveError.PERIOD_NOT_OPEN,
+            params={"q": span.code},
         )
     ranking = quarter_ranking(span.code)
     posted = []
@@ -239,10 +271,17 @@ def quarter_top_award(*, quarter_code: str, by=None) -> list[LedgerEntry]:
                 continue  # a quarter is ranked once; a later reversal does not hand out a fourth prize
             for rank, agent in enumerate(ranking[: rule.top_n or 0], start=1):
                 entry, _created = entry_post(
-                    user=User.objects.get(pk=agent.user_id), unit=Unit.LEAVE_DAYS, kind=EntryKind.AWARD,
-                    amount=rule.leave_days, key=f"{prefix}{agent.user_id}",
-                    rule=rule, event=AwardEvent.QUARTER_TOP, subject_ref=span.code, created_by=by,
-                    note=_("%(q)s 转化第%(rank)s名(%(n)s条)") % {"q": span.code, "rank": rank, "n": agent.conversions},
-                )  # fmt: skip
+                    user=User.objects.get(pk=agent.user_id),
+                    unit=Unit.LEAVE_DAYS,
+                    kind=EntryKind.AWARD,
+                    amount=rule.leave_days,
+                    key=f"{prefix}{agent.user_id}",
+                    rule=rule,
+                    event=AwardEvent.QUARTER_TOP,
+                    subject_ref=span.code,
+                    created_by=by,
+                    note=_("%(q)s 转化第%(rank)s名(%(n)s条)")
+                    % {"q": span.code, "rank": rank, "n": agent.conversions},
+                )
                 posted.append(entry)
     return posted

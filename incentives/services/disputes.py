@@ -28,8 +28,9 @@ def dispute_open(*, entry: LedgerEntry, by, reason: str) -> Dispute:
         if latest is None or latest.pk != period.pk:
             raise ValidationError(
                 _("期间 %(code)s 已结算多时，不能再申诉；只能对开放期间或最近一次锁定的期间申诉。"),
-                code=IncentiveError.DISPUTE_NOT_ALLOWED, params={"code": period.code},
-            )  # fmt: skip
+                code=IncentiveError.DISPUTE_NOT_ALLOWED,
+                params={"code": period.code},
+            )
     try:
         with transaction.atomic():
             return Dispute.objects.create(entry=entry, raised_by=by, reason=reason)
@@ -60,7 +61,9 @@ def dispute_resolve(*, dispute: Dispute, by, amount, note: str = "") -> Dispute:
             locked.status = DisputeStatus.AWAITING_SECOND
             locked.proposed_amount, locked.proposed_by, locked.proposed_at = amount, by, timezone.now()
             locked.proposed_note = note
-            locked.save(update_fields=["status", "proposed_amount", "proposed_by", "proposed_at", "proposed_note"])
+            locked.save(
+                update_fields=["status", "proposed_amount", "proposed_by", "proposed_at", "proposed_note"]
+            )
             return locked
         return _post_adjustment(locked, by=by, amount=amount, note=note)
 
@@ -70,9 +73,10 @@ def _checked_against_cap(dispute: Dispute, amount: Decimal) -> AdjustmentLimit:
     limit = AdjustmentLimit.for_unit(unit)
     if abs(amount) > limit.cap:
         raise ValidationError(
-            _("调整 %(amount)s 超过单笔上限 %(cap)s(%(unit)s)，未记账。"), code=IncentiveError.ADJUSTMENT_CAP,
+            _("调整 %(amount)s 超过单笔上限 %(cap)s(%(unit)s)，未记账。"),
+            code=IncentiveError.ADJUSTMENT_CAP,
             params={"amount": amount, "cap": limit.cap, "unit": Unit(unit).label},
-        )  # fmt: skip
+        )
     return limit
 
 
@@ -86,8 +90,9 @@ def _second_decision(locked: Dispute, *, by, amount: Decimal, note: str) -> Disp
     if amount != locked.proposed_amount:
         raise ValidationError(
             _("复核只能确认第一位审批人提出的金额 %(proposed)s，或填 0 驳回。"),
-            code=IncentiveError.SECOND_APPROVAL_MISMATCH, params={"proposed": locked.proposed_amount},
-        )  # fmt: skip
+            code=IncentiveError.SECOND_APPROVAL_MISMATCH,
+            params={"proposed": locked.proposed_amount},
+        )
     _checked_against_cap(locked, amount)  # the cap may have been lowered since the proposal
     return _post_adjustment(locked, by=by, amount=amount, note=note or locked.proposed_note)
 
@@ -95,10 +100,17 @@ def _second_decision(locked: Dispute, *, by, amount: Decimal, note: str) -> Disp
 def _post_adjustment(locked: Dispute, *, by, amount: Decimal, note: str) -> Dispute:
     entry = locked.entry
     locked.adjustment, _created = entry_post(
-        user=entry.account.user, unit=entry.account.unit, kind=EntryKind.ADJUSTMENT, amount=amount,
-        key=f"dispute:{locked.pk}", case_ref=entry.case_ref, event=entry.event,
-        subject_ref=entry.subject_ref, note=note or _("申诉#%(id)s 调整") % {"id": locked.pk}, created_by=by,
-    )  # fmt: skip
+        user=entry.account.user,
+        unit=entry.account.unit,
+        kind=EntryKind.ADJUSTMENT,
+        amount=amount,
+        key=f"dispute:{locked.pk}",
+        case_ref=entry.case_ref,
+        event=entry.event,
+        subject_ref=entry.subject_ref,
+        note=note or _("申诉#%(id)s 调整") % {"id": locked.pk},
+        created_by=by,
+    )
     return _close(locked, by=by, status=DisputeStatus.RESOLVED, note=note)
 
 

@@ -44,7 +44,12 @@ def balance_of(account: Account) -> Decimal:
 
 
 def balance_for(*, user, unit: str) -> Decimal:
-    return LedgerEntry.objects.filter(account__user=user, account__unit=unit).aggregate(total=Sum("amount"))["total"] or ZERO
+    return (
+        LedgerEntry.objects.filter(account__user=user, account__unit=unit).aggregate(total=Sum("amount"))[
+            "total"
+        ]
+        or ZERO
+    )
 
 
 def _checked_amount(amount, unit: str) -> Decimal:
@@ -52,26 +57,38 @@ def _checked_amount(amount, unit: str) -> Decimal:
     if amount == 0:
         raise ValidationError(_("金额不能为零。"), code=IncentiveError.ZERO_AMOUNT)
     if amount != amount.quantize(CENT):
-        raise ValidationError(_("金额最多两位小数：%(a)s。"), code=IncentiveError.BAD_PRECISION, params={"a": amount})
+        raise ValidationError(
+            _("金额最多两位小数：%(a)s。"), code=IncentiveError.BAD_PRECISION, params={"a": amount}
+        )
     if unit == Unit.POINTS and amount != amount.to_integral_value():
-        raise ValidationError(_("积分必须是整数：%(a)s。"), code=IncentiveError.FRACTIONAL_POINTS, params={"a": amount})
+        raise ValidationError(
+            _("积分必须是整数：%(a)s。"), code=IncentiveError.FRACTIONAL_POINTS, params={"a": amount}
+        )
     return amount.quantize(CENT)
 
 
 def _same_posting(entry: LedgerEntry, *, user, unit: str, kind: str, amount: Decimal) -> bool:
-    return (entry.account.user_id, entry.account.unit, entry.kind, entry.amount) == (user.pk, unit, kind, amount)
+    return (entry.account.user_id, entry.account.unit, entry.kind, entry.amount) == (
+        user.pk,
+        unit,
+        kind,
+        amount,
+    )
 
 
 def _key_conflict(key: str) -> ValidationError:
     return ValidationError(
         _("幂等键 %(key)s 已用于另一笔不同的分录(账户、类型或金额不同)，未重复记账。"),
-        code=IncentiveError.KEY_CONFLICT, params={"key": key},
-    )  # fmt: skip
+        code=IncentiveError.KEY_CONFLICT,
+        params={"key": key},
+    )
 
 
 def _period_locked(period: Period) -> ValidationError:
     return ValidationError(
-        _("期间 %(code)s 已锁定，不能再记账。"), code=IncentiveError.PERIOD_LOCKED, params={"code": period.code}
+        _("期间 %(code)s 已锁定，不能再记账。"),
+        code=IncentiveError.PERIOD_LOCKED,
+        params={"code": period.code},
     )
 
 
@@ -120,9 +137,10 @@ def entry_post(
             balance = balance_of(account)
             if balance + amount < 0:
                 raise ValidationError(
-                    _("积分余额不足：余额 %(balance)s，需扣减 %(need)s。"), code=IncentiveError.INSUFFICIENT_POINTS,
+                    _("积分余额不足：余额 %(balance)s，需扣减 %(need)s。"),
+                    code=IncentiveError.INSUFFICIENT_POINTS,
                     params={"balance": int(balance), "need": int(-amount)},
-                )  # fmt: skip
+                )
         for _attempt in range(LOCK_RACE_ATTEMPTS):
             target = period if pinned else posting_period(occurred_at, shop_id=shop_id)
             if not target.is_open:
@@ -130,11 +148,21 @@ def entry_post(
             if pinned and shop_locked(target, shop_id):
                 pinned, target = False, posting_period(occurred_at, shop_id=shop_id)
             entry = LedgerEntry(
-                account=account, period=target, kind=kind, amount=amount, idempotency_key=key, occurred_at=occurred_at,
-                rule=rule, rule_version=rule_version if rule_version is not None else (rule.version if rule else None),
-                case_ref=case_ref, event=event, subject_ref=subject_ref, note=note, reverses=reverses,
+                account=account,
+                period=target,
+                kind=kind,
+                amount=amount,
+                idempotency_key=key,
+                occurred_at=occurred_at,
+                rule=rule,
+                rule_version=rule_version if rule_version is not None else (rule.version if rule else None),
+                case_ref=case_ref,
+                event=event,
+                subject_ref=subject_ref,
+                note=note,
+                reverses=reverses,
                 created_by=created_by,
-            )  # fmt: skip
+            )
             try:
                 with transaction.atomic():
                     entry.save(force_insert=True)
@@ -154,7 +182,9 @@ def entry_post(
                         raise _key_conflict(key)
                     return existing, False
                 if reverses is not None and LedgerEntry.objects.filter(reverses=reverses).exists():
-                    raise ValidationError(_("该分录已冲正过，不能重复冲正。"), code=IncentiveError.ALREADY_REVERSED)
+                    raise ValidationError(
+                        _("该分录已冲正过，不能重复冲正。"), code=IncentiveError.ALREADY_REVERSED
+                    )
                 raise
         raise _period_locked(target)
 
@@ -163,15 +193,26 @@ def reversal_post(*, entry: LedgerEntry, reason: str, by=None) -> tuple[LedgerEn
     """Reverse an award or adjustment in the current open period. Retrying returns the same reversal."""
     if entry.kind not in (EntryKind.AWARD, EntryKind.ADJUSTMENT):
         raise ValidationError(
-            _("只能冲正奖励或调整分录，不能冲正%(kind)s。"), code=IncentiveError.NOT_REVERSIBLE,
+            _("只能冲正奖励或调整分录，不能冲正%(kind)s。"),
+            code=IncentiveError.NOT_REVERSIBLE,
             params={"kind": entry.get_kind_display()},
-        )  # fmt: skip
+        )
     key = f"reversal:{entry.pk}"
     existing = LedgerEntry.objects.filter(reverses=entry).first()
     if existing is not None and existing.idempotency_key != key:
         raise ValidationError(_("该分录已冲正过，不能重复冲正。"), code=IncentiveError.ALREADY_REVERSED)
     return entry_post(
-        user=entry.account.user, unit=entry.account.unit, kind=EntryKind.REVERSAL, amount=-entry.amount, key=key,
-        rule=entry.rule, rule_version=entry.rule_version, case_ref=entry.case_ref, event=entry.event,
-        subject_ref=entry.subject_ref, note=reason, reverses=entry, created_by=by,
-    )  # fmt: skip
+        user=entry.account.user,
+        unit=entry.account.unit,
+        kind=EntryKind.REVERSAL,
+        amount=-entry.amount,
+        key=key,
+        rule=entry.rule,
+        rule_version=entry.rule_version,
+        case_ref=entry.case_ref,
+        event=entry.event,
+        subject_ref=entry.subject_ref,
+        note=reason,
+        reverses=entry,
+        created_by=by,
+    )

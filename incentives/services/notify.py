@@ -17,19 +17,32 @@ def managers_of(agent_id: int) -> list:
     from reviewdesk.models import ShopMembership, User
 
     shop_ids = ShopMembership.objects.filter(user_id=agent_id).values("shop_id")
-    return list(User.objects.filter(groups__name=Role.MANAGER, is_active=True, memberships__shop_id__in=shop_ids).distinct())
+    return list(
+        User.objects.filter(
+            groups__name=Role.MANAGER, is_active=True, memberships__shop_id__in=shop_ids
+        ).distinct()
+    )
 
 
 def notify_withheld(withheld) -> None:
     def send():
         from cases.models import Notification
 
-        title = _("【奖励未发放】%(agent)s：案件 #%(case)s") % {"agent": withheld.agent, "case": withheld.case_ref or "-"}
+        title = _("【奖励未发放】%(agent)s：案件 #%(case)s") % {
+            "agent": withheld.agent,
+            "case": withheld.case_ref or "-",
+        }
         rows = [
-            Notification(user=user, kind=WITHHELD_KIND, title=title[:200], body=withheld.reason,
-                         url=reverse("incentives:manage") + "#withheld", dedupe_key=f"incentives-withheld:{withheld.pk}")
+            Notification(
+                user=user,
+                kind=WITHHELD_KIND,
+                title=title[:200],
+                body=withheld.reason,
+                url=reverse("incentives:manage") + "#withheld",
+                dedupe_key=f"incentives-withheld:{withheld.pk}",
+            )
             for user in managers_of(withheld.agent_id)
-        ]  # fmt: skip
+        ]
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
 
     transaction.on_commit(send)

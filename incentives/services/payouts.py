@@ -64,10 +64,40 @@ class SummaryRow:
     total_payable: Decimal
 
 
-SUMMARY_HEADERS = ["工号", "姓名", "店铺", "转化数", "奖金(元)", "获得积分", "兑换积分", "积分余额", "带薪假(天)", "调整(元)", "应发合计(元)"]
-SUMMARY_NUMERIC = {3: COUNT_FORMAT} | dict.fromkeys(range(4, 11), AMOUNT_FORMAT)  # 0-based column → number format
-DETAIL_HEADERS = ["分录ID", "工号", "姓名", "期间", "记账时间", "类型", "单位", "金额", "规则(版本)", "案件ID", "店铺",
-                  "订单编号", "买家", "事件", "说明", "冲正原分录"]  # fmt: skip
+SUMMARY_HEADERS = [
+    "工号",
+    "姓名",
+    "店铺",
+    "转化数",
+    "奖金(元)",
+    "获得积分",
+    "兑换积分",
+    "积分余额",
+    "带薪假(天)",
+    "调整(元)",
+    "应发合计(元)",
+]
+SUMMARY_NUMERIC = {3: COUNT_FORMAT} | dict.fromkeys(
+    range(4, 11), AMOUNT_FORMAT
+)  # 0-based column → number format
+DETAIL_HEADERS = [
+    "分录ID",
+    "工号",
+    "姓名",
+    "期间",
+    "记账时间",
+    "类型",
+    "单位",
+    "金额",
+    "规则(版本)",
+    "案件ID",
+    "店铺",
+    "订单编号",
+    "买家",
+    "事件",
+    "说明",
+    "冲正原分录",
+]
 DETAIL_NUMERIC = {0: COUNT_FORMAT, 7: AMOUNT_FORMAT, 9: COUNT_FORMAT, 15: COUNT_FORMAT}
 # No item title: a payout names the case, shop, order and buyer that identify a conversion; the title is
 # free text a buyer-facing export cannot vouch for (a number typed into it would reach HR unmasked).
@@ -82,7 +112,9 @@ def _user_info(user_ids: Iterable[int], shop_ids: set[int] | None) -> dict[int, 
     from reviewdesk.models import ShopMembership, User
 
     shops = defaultdict(list)
-    memberships = ShopMembership.objects.filter(user_id__in=user_ids).select_related("shop").order_by("shop__code")
+    memberships = (
+        ShopMembership.objects.filter(user_id__in=user_ids).select_related("shop").order_by("shop__code")
+    )
     for membership in memberships:
         if shop_ids is None or membership.shop_id in shop_ids:
             shops[membership.user_id].append(membership.shop.code)
@@ -92,7 +124,9 @@ def _user_info(user_ids: Iterable[int], shop_ids: set[int] | None) -> dict[int, 
     }
 
 
-def summary_rows(periods: list[Period], *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None) -> list[SummaryRow]:
+def summary_rows(
+    periods: list[Period], *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None
+) -> list[SummaryRow]:
     """Computed from the ledger. ``user_ids`` limits the agents (one's own statement), ``shop_ids`` the
     entries (an HR user's shops); None = everyone, every shop."""
     if not periods:
@@ -104,26 +138,45 @@ def summary_rows(periods: list[Period], *, user_ids: set[int] | None = None, sho
     conversions = defaultdict(int)
     conversion_entries = entries.filter(event=AwardEvent.VERIFIED_CONVERSION)
     for kind, sign in ((EntryKind.AWARD, 1), (EntryKind.REVERSAL, -1)):
-        counted = conversion_entries.filter(kind=kind).values("account__user_id").annotate(n=Count("case_ref", distinct=True))
+        counted = (
+            conversion_entries.filter(kind=kind)
+            .values("account__user_id")
+            .annotate(n=Count("case_ref", distinct=True))
+        )
         for r in counted:
             conversions[r["account__user_id"]] += sign * r["n"]
     last = max(periods, key=lambda p: (p.year, p.month))
-    balances = LedgerEntry.objects.filter(account__unit=Unit.POINTS, account__user_id__in=list(sums), period__starts_on__lte=last.starts_on)
-    balance = {r["account__user_id"]: r["total"].quantize(CENT) for r in balances.values("account__user_id").annotate(total=Sum("amount"))}
+    balances = LedgerEntry.objects.filter(
+        account__unit=Unit.POINTS, account__user_id__in=list(sums), period__starts_on__lte=last.starts_on
+    )
+    balance = {
+        r["account__user_id"]: r["total"].quantize(CENT)
+        for r in balances.values("account__user_id").annotate(total=Sum("amount"))
+    }
     info = _user_info(list(sums), shop_ids)
     rows = []
     for user_id, by in sums.items():
         cny = {kind: by[(Unit.CNY, kind)] for kind in EntryKind.values}
         points = {kind: by[(Unit.POINTS, kind)] for kind in EntryKind.values}
         code, name, shops = info[user_id]
-        rows.append(SummaryRow(
-            user_id=user_id, employee_code=code, name=name, shops=shops, conversions=conversions[user_id],
-            bonus_cny=cny[EntryKind.AWARD] + cny[EntryKind.REVERSAL],
-            points_earned=points[EntryKind.AWARD] + points[EntryKind.REVERSAL] + points[EntryKind.ADJUSTMENT],
-            points_redeemed=-points[EntryKind.REDEMPTION], points_balance=balance.get(user_id, ZERO),
-            leave_days=sum((v for (unit, _k), v in by.items() if unit == Unit.LEAVE_DAYS), ZERO),
-            adjustments_cny=cny[EntryKind.ADJUSTMENT], total_payable=sum(cny.values(), ZERO),
-        ))  # fmt: skip
+        rows.append(
+            SummaryRow(
+                user_id=user_id,
+                employee_code=code,
+                name=name,
+                shops=shops,
+                conversions=conversions[user_id],
+                bonus_cny=cny[EntryKind.AWARD] + cny[EntryKind.REVERSAL],
+                points_earned=points[EntryKind.AWARD]
+                + points[EntryKind.REVERSAL]
+                + points[EntryKind.ADJUSTMENT],
+                points_redeemed=-points[EntryKind.REDEMPTION],
+                points_balance=balance.get(user_id, ZERO),
+                leave_days=sum((v for (unit, _k), v in by.items() if unit == Unit.LEAVE_DAYS), ZERO),
+                adjustments_cny=cny[EntryKind.ADJUSTMENT],
+                total_payable=sum(cny.values(), ZERO),
+            )
+        )
     rows.sort(key=lambda r: (r.employee_code, r.user_id))
     return rows
 
@@ -139,13 +192,20 @@ def _scoped_entries(periods: list[Period], *, user_ids: set[int] | None, shop_id
     return entries
 
 
-def span_summary(span: PeriodSpan, *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None) -> list[SummaryRow]:
+def span_summary(
+    span: PeriodSpan, *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None
+) -> list[SummaryRow]:
     """The snapshot for a locked month (exported as it was locked), else computed from the ledger.
 
     The whole-period snapshot covers every shop, so it answers only who sees every shop (``shop_ids``
     None); a payout of some shops is their entries' sums (a locked month's entries never change)."""
     periods = periods_of(span)
-    if shop_ids is None and len(periods) == 1 and not span.is_quarter and periods[0].status == PeriodStatus.LOCKED:
+    if (
+        shop_ids is None
+        and len(periods) == 1
+        and not span.is_quarter
+        and periods[0].status == PeriodStatus.LOCKED
+    ):
         lines = PayoutLine.objects.filter(period=periods[0], shop__isnull=True)
         if user_ids is not None:
             lines = lines.filter(user_id__in=user_ids)
@@ -163,10 +223,17 @@ def _people(span: PeriodSpan, periods: list[Period], user_ids: set[int] | None) 
 
     people = {}
     if periods and all(p.status == PeriodStatus.LOCKED for p in periods):
-        for line in PayoutLine.objects.filter(period__in=periods, shop__isnull=True).order_by("period__year", "period__month"):
+        for line in PayoutLine.objects.filter(period__in=periods, shop__isnull=True).order_by(
+            "period__year", "period__month"
+        ):
             people[line.user_id] = (line.employee_code, line.name)
     # Accounts first (the (period, account) index answers it), then their users: not a join over every entry.
-    account_ids = LedgerEntry.objects.filter(period__in=periods).order_by().values_list("account_id", flat=True).distinct()
+    account_ids = (
+        LedgerEntry.objects.filter(period__in=periods)
+        .order_by()
+        .values_list("account_id", flat=True)
+        .distinct()
+    )
     users = User.objects.filter(incentive_accounts__in=list(account_ids)).distinct()
     if user_ids is not None:
         users = users.filter(pk__in=user_ids)
@@ -205,7 +272,9 @@ NO_CASE = ("", "", "")
 CHUNK = 5000
 
 
-def detail_rows(span: PeriodSpan, *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None) -> Iterator[list]:
+def detail_rows(
+    span: PeriodSpan, *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None
+) -> Iterator[list]:
     """Every entry of the span (of ``shop_ids``; None = every shop) with its cause (rule, case, buyer,
     note), in a stable order (agent, entry id)."""
     tz = ZoneInfo(settings.TIME_ZONE)
@@ -219,9 +288,20 @@ def detail_rows(span: PeriodSpan, *, user_ids: set[int] | None = None, shop_ids:
     period_codes = {p.pk: p.code for p in periods}
     rule_codes = dict(AwardRule.objects.values_list("pk", "code"))
     values = entries.order_by("account__user_id", "pk").values_list(
-        "pk", "account__user_id", "period_id", "created_at", "kind", "account__unit", "amount", "rule_id",
-        "rule_version", "case_ref", "event", "note", "reverses_id",
-    )  # fmt: skip
+        "pk",
+        "account__user_id",
+        "period_id",
+        "created_at",
+        "kind",
+        "account__unit",
+        "amount",
+        "rule_id",
+        "rule_version",
+        "case_ref",
+        "event",
+        "note",
+        "reverses_id",
+    )
     chunk = []
     for row in values.iterator(chunk_size=CHUNK):
         chunk.append(row)
@@ -237,10 +317,23 @@ def _detail_chunk(chunk, people, period_codes, rule_codes, tz, kinds, units, eve
         code, name = people[user_id]
         shop, order, buyer = cases.get(case, NO_CASE)
         yield [
-            pk, code, name, period_codes[period], created.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), kinds.get(kind, kind),
-            units.get(unit, unit), amount, f"{rule_codes[rule]} v{'' if version is None else version}" if rule else "", case, shop, order, buyer,
-            events.get(event, event) if event else "", safe_text(note), rev,
-        ]  # fmt: skip
+            pk,
+            code,
+            name,
+            period_codes[period],
+            created.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+            kinds.get(kind, kind),
+            units.get(unit, unit),
+            amount,
+            f"{rule_codes[rule]} v{'' if version is None else version}" if rule else "",
+            case,
+            shop,
+            order,
+            buyer,
+            events.get(event, event) if event else "",
+            safe_text(note),
+            rev,
+        ]
 
 
 # --- writers -------------------------------------------------------------------------------------
@@ -310,23 +403,39 @@ def new_workbook():
     return workbook
 
 
-def export_xlsx(span_code: str, out, *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None) -> dict:
+def export_xlsx(
+    span_code: str, out, *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None
+) -> dict:
     """The summary and detail sheets of a span; ``shop_ids`` limits both to those shops' entries."""
     span = parse_span(span_code)
     summary = span_summary(span, user_ids=user_ids, shop_ids=shop_ids)
     workbook = new_workbook()
-    write_xlsx_rows(workbook.create_sheet(_("汇总")), SUMMARY_HEADERS, (_summary_cells(r) for r in summary), SUMMARY_NUMERIC)
+    write_xlsx_rows(
+        workbook.create_sheet(_("汇总")),
+        SUMMARY_HEADERS,
+        (_summary_cells(r) for r in summary),
+        SUMMARY_NUMERIC,
+    )
     details = detail_rows(span, user_ids=user_ids, shop_ids=shop_ids)
     detail_count = write_xlsx_rows(workbook.create_sheet(_("明细")), DETAIL_HEADERS, details, DETAIL_NUMERIC)
     save_workbook(workbook, out)
     return {"span": span.code, "agents": len(summary), "entries": detail_count}
 
 
-def export_csv(span_code: str, out, *, sheet: str = "detail", user_ids: set[int] | None = None, shop_ids: set[int] | None = None) -> dict:
+def export_csv(
+    span_code: str,
+    out,
+    *,
+    sheet: str = "detail",
+    user_ids: set[int] | None = None,
+    shop_ids: set[int] | None = None,
+) -> dict:
     """UTF-8 with BOM (Excel/WPS detect the encoding). ``sheet`` = detail (every entry) or summary;
     ``shop_ids`` limits either to those shops' entries."""
     span = parse_span(span_code)
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="") if not isinstance(out, io.TextIOBase) else out
+    text = (
+        io.TextIOWrapper(out, encoding="utf-8-sig", newline="") if not isinstance(out, io.TextIOBase) else out
+    )
     writer = csv.writer(text)
     if sheet == "summary":
         rows = span_summary(span, user_ids=user_ids, shop_ids=shop_ids)
@@ -340,10 +449,12 @@ def export_csv(span_code: str, out, *, sheet: str = "detail", user_ids: set[int]
         text.flush()
         periods = periods_of(span)
         count = copy_detail_csv(
-            periods=periods, people=_safe_people(_people(span, periods, _people_ids(user_ids, shop_ids))),
-            user_ids=user_ids, shop_ids=shop_ids,
+            periods=periods,
+            people=_safe_people(_people(span, periods, _people_ids(user_ids, shop_ids))),
+            user_ids=user_ids,
+            shop_ids=shop_ids,
             write=(lambda data: text.write(data.decode())) if text is out else text.buffer.write,
-        )  # fmt: skip
+        )
     else:
         writer.writerow(DETAIL_HEADERS)
         count = 0

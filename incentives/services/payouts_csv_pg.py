@@ -32,7 +32,11 @@ def _label(expr: str, choices) -> tuple[str, list]:
 
 
 def copy_detail_csv(
-    *, periods: list[Period], people: dict[int, tuple[str, str]], user_ids: set[int] | None, write,
+    *,
+    periods: list[Period],
+    people: dict[int, tuple[str, str]],
+    user_ids: set[int] | None,
+    write,
     shop_ids: set[int] | None = None,
 ) -> int:
     """Stream the detail rows (without header) to ``write(bytes)``; returns the number of rows.
@@ -52,7 +56,10 @@ def copy_detail_csv(
 
 
 def detail_select(
-    *, periods: list[Period], people: dict[int, tuple[str, str]], user_ids: set[int] | None,
+    *,
+    periods: list[Period],
+    people: dict[int, tuple[str, str]],
+    user_ids: set[int] | None,
     shop_ids: set[int] | None = None,
 ) -> tuple[str, list]:
     """The SELECT of the COPY. A shop scope keeps an entry whose case is in one of the shops, or which
@@ -60,11 +67,14 @@ def detail_select(
     from cases.models import Case, Review
     from incentives.services.scope import users_homed_in
     from reviewdesk.models import Shop
+
     kind_sql, kind_params = _label("e.kind", EntryKind.choices)
     unit_sql, unit_params = _label("a.unit", Unit.choices)
     event_sql, event_params = _label("e.event", AwardEvent.choices)
     people_sql = ", ".join(["(%s::bigint, %s, %s)"] * len(people))
-    people_params = [value for user_id, (code, name) in people.items() for value in (user_id, code or None, name or None)]
+    people_params = [
+        value for user_id, (code, name) in people.items() for value in (user_id, code or None, name or None)
+    ]
     select = f"""
         SELECT e.id, ppl.code, ppl.name, p.code, to_char(e.created_at AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI:SS'),
                {kind_sql}, {unit_sql}, e.amount,

@@ -47,9 +47,10 @@ def parse_span(code: str) -> PeriodSpan:
             first = 3 * quarter - 2
             return PeriodSpan(f"{year}-Q{quarter}", tuple((year, m) for m in range(first, first + 3)))
     raise ValidationError(
-        _("期间格式不正确：%(code)s。请使用“2026-11”(月)或“2026-Q4”(季度)。"), code=IncentiveError.BAD_PERIOD,
+        _("期间格式不正确：%(code)s。请使用“2026-11”(月)或“2026-Q4”(季度)。"),
+        code=IncentiveError.BAD_PERIOD,
         params={"code": code},
-    )  # fmt: skip
+    )
 
 
 def periods_of(span: PeriodSpan) -> list[Period]:
@@ -111,7 +112,9 @@ def period_lock(*, period: Period, by) -> Period | list[PeriodShopLock]:
     if not sees_every_shop(by):
         shop_ids = shop_ids_for(by)
         if not shop_ids:
-            raise ValidationError(_("你不属于任何店铺，没有可锁定的结算范围。"), code=IncentiveError.FORBIDDEN)
+            raise ValidationError(
+                _("你不属于任何店铺，没有可锁定的结算范围。"), code=IncentiveError.FORBIDDEN
+            )
         return period_lock_shops(period=period, shop_ids=shop_ids, by=by)
     with transaction.atomic():
         # FOR UPDATE waits for in-flight posts (their trigger holds the row FOR SHARE) and blocks new ones.
@@ -140,9 +143,10 @@ def period_lock_shops(*, period: Period, shop_ids: set[int], by) -> list[PeriodS
         todo = sorted(set(shop_ids) - done)
         if not todo:
             raise ValidationError(
-                _("期间 %(code)s 已为你的店铺锁定，不能重复锁定。"), code=IncentiveError.PERIOD_NOT_OPEN,
+                _("期间 %(code)s 已为你的店铺锁定，不能重复锁定。"),
+                code=IncentiveError.PERIOD_NOT_OPEN,
                 params={"code": locked.code},
-            )  # fmt: skip
+            )
         adjusted = LedgerEntry.objects.filter(period=locked, kind=EntryKind.ADJUSTMENT, created_by=by)
         if adjusted.filter(entries_in_shops_q(todo)).exists():
             raise _adjusted_by(locked)
@@ -150,7 +154,9 @@ def period_lock_shops(*, period: Period, shop_ids: set[int], by) -> list[PeriodS
         locks = PeriodShopLock.objects.bulk_create(
             [PeriodShopLock(period=locked, shop_id=shop_id, locked_at=now, locked_by=by) for shop_id in todo]
         )
-        PayoutLine.objects.bulk_create([line for shop_id in todo for line in _snapshot(locked, shop_id=shop_id)])
+        PayoutLine.objects.bulk_create(
+            [line for shop_id in todo for line in _snapshot(locked, shop_id=shop_id)]
+        )
     return locks
 
 
@@ -159,9 +165,15 @@ def lock_message(period: Period, result) -> str:
     if isinstance(result, list):
         from reviewdesk.models import Shop
 
-        codes = Shop.objects.filter(pk__in=[lock.shop_id for lock in result]).order_by("code").values_list("code", flat=True)
+        codes = (
+            Shop.objects.filter(pk__in=[lock.shop_id for lock in result])
+            .order_by("code")
+            .values_list("code", flat=True)
+        )
         return _("期间 %(code)s 已为店铺 %(shops)s 锁定，结算快照已生成；其他店铺仍可记账。") % {
-            "code": period.code, "shops": "、".join(codes)}  # fmt: skip
+            "code": period.code,
+            "shops": "、".join(codes),
+        }
     return _("期间 %(code)s 已锁定，结算快照已生成。") % {"code": period.code}
 
 
@@ -169,7 +181,9 @@ def _lock_open_period(period: Period) -> Period:
     locked = Period.objects.select_for_update().get(pk=period.pk)
     if locked.status != PeriodStatus.OPEN:
         raise ValidationError(
-            _("期间 %(code)s 已锁定，不能重复锁定。"), code=IncentiveError.PERIOD_NOT_OPEN, params={"code": locked.code}
+            _("期间 %(code)s 已锁定，不能重复锁定。"),
+            code=IncentiveError.PERIOD_NOT_OPEN,
+            params={"code": locked.code},
         )
     return locked
 
@@ -177,8 +191,9 @@ def _lock_open_period(period: Period) -> Period:
 def _adjusted_by(period: Period) -> ValidationError:
     return ValidationError(
         _("你在期间 %(code)s 中做过调整分录，按四眼原则须由另一位同事锁定该期间。"),
-        code=IncentiveError.FOUR_EYES, params={"code": period.code},
-    )  # fmt: skip
+        code=IncentiveError.FOUR_EYES,
+        params={"code": period.code},
+    )
 
 
 def _snapshot(period: Period, *, shop_id: int | None) -> list[PayoutLine]:
@@ -186,10 +201,21 @@ def _snapshot(period: Period, *, shop_id: int | None) -> list[PayoutLine]:
 
     shop_ids = None if shop_id is None else {shop_id}
     return [
-        PayoutLine(period=period, shop_id=shop_id, user_id=row.user_id, employee_code=row.employee_code,
-                   name=row.name, shops=row.shops, conversions=row.conversions, bonus_cny=row.bonus_cny,
-                   points_earned=row.points_earned, points_redeemed=row.points_redeemed,
-                   points_balance=row.points_balance, leave_days=row.leave_days,
-                   adjustments_cny=row.adjustments_cny, total_payable=row.total_payable)
+        PayoutLine(
+            period=period,
+            shop_id=shop_id,
+            user_id=row.user_id,
+            employee_code=row.employee_code,
+            name=row.name,
+            shops=row.shops,
+            conversions=row.conversions,
+            bonus_cny=row.bonus_cny,
+            points_earned=row.points_earned,
+            points_redeemed=row.points_redeemed,
+            points_balance=row.points_balance,
+            leave_days=row.leave_days,
+            adjustments_cny=row.adjustments_cny,
+            total_payable=row.total_payable,
+        )
         for row in summary_rows([period], shop_ids=shop_ids)
-    ]  # fmt: skip
+    ]

@@ -27,9 +27,10 @@ def redemption_request(*, agent, item: RewardItem, note: str = "") -> Redemption
         raise ValidationError(_("该兑换项目已下架。"), code=IncentiveError.ITEM_INACTIVE)
     if balance_for(user=agent, unit=Unit.POINTS) < item.point_price:
         raise ValidationError(
-            _("积分不足：兑换“%(item)s”需要 %(price)s 积分。"), code=IncentiveError.INSUFFICIENT_POINTS,
+            _("积分不足：兑换“%(item)s”需要 %(price)s 积分。"),
+            code=IncentiveError.INSUFFICIENT_POINTS,
             params={"item": item.name, "price": item.point_price},
-        )  # fmt: skip
+        )
     return Redemption.objects.create(agent=agent, item=item, points=item.point_price, note=note)
 
 
@@ -38,9 +39,10 @@ def _transition(redemption: Redemption, action: str) -> Redemption:
     target = TRANSITIONS.get((locked.status, action))
     if target is None:
         raise ValidationError(
-            _("兑换申请当前为“%(status)s”，不能执行此操作。"), code=IncentiveError.BAD_TRANSITION,
+            _("兑换申请当前为“%(status)s”，不能执行此操作。"),
+            code=IncentiveError.BAD_TRANSITION,
             params={"status": locked.get_status_display()},
-        )  # fmt: skip
+        )
     locked.status = target
     return locked
 
@@ -49,7 +51,9 @@ def _check_decider(redemption: Redemption, by) -> None:
     if not by.has_perm("incentives.decide_redemption"):
         raise ValidationError(_("你没有审批积分兑换的权限。"), code=IncentiveError.FORBIDDEN)
     if redemption.agent_id == by.pk:
-        raise ValidationError(_("不能审批自己的积分兑换申请(四眼原则)，须由另一位主管处理。"), code=IncentiveError.FOUR_EYES)
+        raise ValidationError(
+            _("不能审批自己的积分兑换申请(四眼原则)，须由另一位主管处理。"), code=IncentiveError.FOUR_EYES
+        )
 
 
 def redemption_approve(*, redemption: Redemption, by) -> Redemption:
@@ -57,9 +61,14 @@ def redemption_approve(*, redemption: Redemption, by) -> Redemption:
     with transaction.atomic():
         locked = _transition(redemption, "approve")
         locked.entry, _created = entry_post(
-            user=locked.agent, unit=Unit.POINTS, kind=EntryKind.REDEMPTION, amount=-locked.points,
-            key=f"redemption:{locked.pk}", note=_("兑换：%(item)s") % {"item": locked.item.name}, created_by=by,
-        )  # fmt: skip
+            user=locked.agent,
+            unit=Unit.POINTS,
+            kind=EntryKind.REDEMPTION,
+            amount=-locked.points,
+            key=f"redemption:{locked.pk}",
+            note=_("兑换：%(item)s") % {"item": locked.item.name},
+            created_by=by,
+        )
         locked.decided_by, locked.decided_at = by, timezone.now()
         locked.save(update_fields=["status", "entry", "decided_by", "decided_at"])
     return locked

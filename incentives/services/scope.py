@@ -21,7 +21,9 @@ def home_shop_ids(user_ids: Iterable[int]) -> dict[int, int]:
     from reviewdesk.models import ShopMembership
 
     homes: dict[int, int] = {}
-    for user_id, shop_id in ShopMembership.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "shop_id"):
+    for user_id, shop_id in ShopMembership.objects.filter(user_id__in=list(user_ids)).values_list(
+        "user_id", "shop_id"
+    ):
         homes[user_id] = min(shop_id, homes.get(user_id, shop_id))
     return homes
 

@@ -50,11 +50,22 @@ def qa_awards_sweep(*, month_code: str) -> int:
     )
     count = 0
     for review in reviews:
-        failed = review.final_critical_failed if review.status == QaStatus.SETTLED and review.final_critical_failed is not None else review.critical_failed
-        on_training_event(event="qa_scored", payload={
-            "agent_id": review.agent_id, "score": 0 if failed else review.effective_total, "qa_review_id": review.pk,
-            "shop_id": review.case.shop_id, "platform": review.case.shop.platform, "scored_at": review.scored_at,
-        })  # fmt: skip
+        failed = (
+            review.final_critical_failed
+            if review.status == QaStatus.SETTLED and review.final_critical_failed is not None
+            else review.critical_failed
+        )
+        on_training_event(
+            event="qa_scored",
+            payload={
+                "agent_id": review.agent_id,
+                "score": 0 if failed else review.effective_total,
+                "qa_review_id": review.pk,
+                "shop_id": review.case.shop_id,
+                "platform": review.case.shop.platform,
+                "scored_at": review.scored_at,
+            },
+        )
         count += 1
     return count
 
@@ -65,7 +76,9 @@ def response_kpi_sweep(*, month_code: str) -> int:
     from training.models import Score, TrainingModule
 
     _start, _end, code = _month_bounds(month_code)
-    modules = {m.pk: m for m in TrainingModule.objects.filter(active=True, computed_metric__in=RESPONSE_METRICS)}
+    modules = {
+        m.pk: m for m in TrainingModule.objects.filter(active=True, computed_metric__in=RESPONSE_METRICS)
+    }
     if not modules:
         return 0
     passed: dict[int, set[int]] = {}
@@ -91,19 +104,37 @@ def conversion_awards_sweep(*, days: int = 45) -> dict[str, int]:
     withheld = WithheldAward.objects.filter(event=conversion, case_ref__isnull=False).values("case_ref")
     unpaid = (
         Case.objects.filter(conversion_candidate_at__gte=since, assignee__isnull=False)
-        .exclude(pk__in=heard).exclude(pk__in=withheld)
-        .order_by("pk").values("pk", "converted_from_rating", "converted_to_rating", "compliance_violations")
-    )  # fmt: skip
+        .exclude(pk__in=heard)
+        .exclude(pk__in=withheld)
+        .order_by("pk")
+        .values("pk", "converted_from_rating", "converted_to_rating", "compliance_violations")
+    )
     paid = 0
     for case in unpaid:
-        on_case_event(event="conversion_candidate", case_id=case["pk"], payload={
-            "from_rating": case["converted_from_rating"], "to_rating": case["converted_to_rating"],
-            "compliance_violations": list(case["compliance_violations"] or [])})  # fmt: skip
+        on_case_event(
+            event="conversion_candidate",
+            case_id=case["pk"],
+            payload={
+                "from_rating": case["converted_from_rating"],
+                "to_rating": case["converted_to_rating"],
+                "compliance_violations": list(case["compliance_violations"] or []),
+            },
+        )
         paid += 1
     standing = LedgerEntry.objects.filter(
-        event=conversion, kind=EntryKind.AWARD, reversal__isnull=True, created_at__gte=since, case_ref__isnull=False
+        event=conversion,
+        kind=EntryKind.AWARD,
+        reversal__isnull=True,
+        created_at__gte=since,
+        case_ref__isnull=False,
     ).values_list("case_ref", flat=True)
-    reverted = sorted(set(Case.objects.filter(pk__in=list(standing), conversion_candidate_at__isnull=True).values_list("pk", flat=True)))
+    reverted = sorted(
+        set(
+            Case.objects.filter(pk__in=list(standing), conversion_candidate_at__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+    )
     for case_id in reverted:
         on_case_event(event="conversion_reverted", case_id=case_id, payload={})
     return {"conversions": paid, "reversals": len(reverted)}

@@ -34,14 +34,14 @@ def create_schedules(apps, schema_editor):
     Schedule.objects.update_or_create(name=WEEKLY, defaults={
         "func": "insights.tasks.weekly_report_task", "schedule_type": "W", "repeats": -1,
         "next_run": next_at(weekday=0, hour=9, minute=0),
-    })  # fmt: skip
+    })
     Schedule.objects.update_or_create(name=DAILY, defaults={
         "func": "insights.tasks.daily_unresolved_task", "schedule_type": "D", "repeats": -1,
         "next_run": next_at(weekday=None, hour=8, minute=30),
-    })  # fmt: skip
+    })
     Schedule.objects.update_or_create(name=ROLLUP, defaults={
         "func": "insights.tasks.rollup_refresh_task", "schedule_type": "I", "minutes": 5, "repeats": -1,
-    })  # fmt: skip
+    })
 
 
 def delete_schedules(apps, schema_editor):

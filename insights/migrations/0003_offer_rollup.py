@@ -20,12 +20,12 @@ def backfill(apps, schema_editor):
                              platform=F("case__platform"), option=F("option_id"), name=F("option_name"),
                              issue=F("case__issue_type_id"), answer=F("buyer_answer"))
         .annotate(n=Count("pk"), spent=Sum("cost")).order_by()
-    )  # fmt: skip
+    )
     rows = (
         OfferRollup(shop_id=g["shop"], day=g["day"], platform=g["platform"], option_id=g["option"], option_name=g["name"],
                     issue_type_id=g["issue"], answer=g["answer"], offers=g["n"], cost=g["spent"] or 0)
         for g in groups.iterator(chunk_size=5000)
-    )  # fmt: skip
+    )
     OfferRollup.objects.bulk_create(rows, batch_size=2000)
 
 

@@ -40,14 +40,18 @@ def courier_watch(
     settings = settings or InsightSettings.current()
     months = complete_months_before(as_of, settings.courier_months)
     rows = (
-        ReviewRollup.objects.filter(shop_id__in=list(shop_ids), dimension=Dimension.COURIER, day__gte=months[0],
-                                    day__lt=add_months(months[-1], 1))
+        ReviewRollup.objects.filter(
+            shop_id__in=list(shop_ids),
+            dimension=Dimension.COURIER,
+            day__gte=months[0],
+            day__lt=add_months(months[-1], 1),
+        )
         .exclude(key="")
         .annotate(month=TruncMonth("day"))
         .values("shop_id", "key", "month")
         .annotate(reviews_n=Sum("reviews"), neutral_n=Sum("neutral"), negative_n=Sum("negative"))
         .order_by()
-    )  # fmt: skip
+    )
     found: dict[tuple[int, str], dict[dt.date, tuple[int, int]]] = defaultdict(dict)
     for row in rows:
         month = row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]
@@ -81,11 +85,15 @@ def courier_table(*, shop_ids, as_of: dt.date) -> Table:
         ]
     headers.append(_("建议更换"))
     table = Table(
-        "couriers", _("物流公司中差评率"), headers,
-        note=_("分母：该物流公司在该店铺当月的评价数(系统只能通过评价知道订单)；分子：其中的中差评(评分≤3)。"
-               "连续%(months)s个完整自然月中差评率高于%(threshold)s%%(等于不算)即标记；某月没有评价即视为未超标。")
+        "couriers",
+        _("物流公司中差评率"),
+        headers,
+        note=_(
+            "分母：该物流公司在该店铺当月的评价数(系统只能通过评价知道订单)；分子：其中的中差评(评分≤3)。"
+            "连续%(months)s个完整自然月中差评率高于%(threshold)s%%(等于不算)即标记；某月没有评价即视为未超标。"
+        )
         % {"months": settings.courier_months, "threshold": plain_number(settings.courier_threshold_percent)},
-    )  # fmt: skip
+    )
     for entry in entries:
         row = [entry.shop_name, entry.courier]
         for _month, reviews, bad in entry.months:

@@ -92,9 +92,12 @@ class Filters:
 
 def _issue_rows(filters: Filters) -> list[dict]:
     return list(
-        filters.rollup(Dimension.ISSUE_TYPE).values("day", "key", "label").annotate(neutral_n=Sum("neutral"), negative_n=Sum("negative"))
-        .filter(Q(neutral_n__gt=0) | Q(negative_n__gt=0)).order_by("day", "key")
-    )  # fmt: skip
+        filters.rollup(Dimension.ISSUE_TYPE)
+        .values("day", "key", "label")
+        .annotate(neutral_n=Sum("neutral"), negative_n=Sum("negative"))
+        .filter(Q(neutral_n__gt=0) | Q(negative_n__gt=0))
+        .order_by("day", "key")
+    )
 
 
 def issue_tables(filters: Filters) -> tuple[Table, Table, Table]:
@@ -157,8 +160,12 @@ def _sla_aggregates(now: dt.datetime) -> dict:
         aggregates[f"{target}_breached"] = Count(
             "pk", filter=has_due & (Q(**{f"{done}__gt": F(due)}) | not_done_late)
         )
-        aggregates[f"{target}_pending"] = Count("pk", filter=has_due & Q(**{f"{done}__isnull": True, f"{due}__gte": now}) & (
-            Q(status__in=OPEN_STATUSES) if only_open_pending else Q()))  # fmt: skip
+        aggregates[f"{target}_pending"] = Count(
+            "pk",
+            filter=has_due
+            & Q(**{f"{done}__isnull": True, f"{due}__gte": now})
+            & (Q(status__in=OPEN_STATUSES) if only_open_pending else Q()),
+        )
     return aggregates
 
 
@@ -167,7 +174,9 @@ def _conversion_aggregates() -> dict:
     aggregates = {}
     for platform in Platform.values:
         aggregates[f"{platform}_eligible"] = Count("pk", filter=allowed & Q(platform=platform))
-        aggregates[f"{platform}_converted"] = Count("pk", filter=allowed & Q(platform=platform, conversion_candidate_at__isnull=False))
+        aggregates[f"{platform}_converted"] = Count(
+            "pk", filter=allowed & Q(platform=platform, conversion_candidate_at__isnull=False)
+        )
     return aggregates
 
 
@@ -206,11 +215,17 @@ def sla_table(filters: Filters, *, now: dt.datetime, figures: dict | None = None
     counts = figures or case_figures(filters, now=now)
     events = _counts(
         answers=CaseEvent.objects.filter(case__in=cases, action=WorkflowAction.BUYER_REPLIED),
-        breaches=SlaEvent.objects.filter(case__in=cases, target=SlaTarget.NEXT_RESPONSE, kind=SlaEventKind.BREACH),
+        breaches=SlaEvent.objects.filter(
+            case__in=cases, target=SlaTarget.NEXT_RESPONSE, kind=SlaEventKind.BREACH
+        ),
     )
     answers, next_breaches = events["answers"], events["breaches"]
-    table = Table("sla", _("时效达成率"), [_("时效目标"), _("达标"), _("超时"), _("进行中"), _("达成率(%)")],
-                  note=_("达成率 = 达标 /(达标 + 超时)；买家回复后再响应以每次买家回复为一次计时。"))  # fmt: skip
+    table = Table(
+        "sla",
+        _("时效达成率"),
+        [_("时效目标"), _("达标"), _("超时"), _("进行中"), _("达成率(%)")],
+        note=_("达成率 = 达标 /(达标 + 超时)；买家回复后再响应以每次买家回复为一次计时。"),
+    )
     for target in (
         SlaTarget.FIRST_RESPONSE,
         SlaTarget.NEXT_RESPONSE,
@@ -250,15 +265,22 @@ class _Percentile(Aggregate):
 
 def _response_minutes(cases) -> tuple[int, float | None, float | None]:
     responded = cases.filter(first_responded_at__isnull=False)
-    minutes = [(done - opened).total_seconds() / 60 for opened, done in responded.values_list("opened_at", "first_responded_at")]
+    minutes = [
+        (done - opened).total_seconds() / 60
+        for opened, done in responded.values_list("opened_at", "first_responded_at")
+    ]
     return len(minutes), (statistics.median(minutes) if minutes else None), nearest_rank(minutes, 0.9)
 
 
 def response_time_table(filters: Filters, *, figures: dict | None = None) -> Table:
     figures = figures or case_figures(filters, now=timezone.now())
     count, median, p90 = figures["responded_n"], figures["median"], figures["p90"]
-    table = Table("response_time", _("首次响应用时(分钟，自然时间)"), [_("已响应案件"), _("中位数"), _("P90")])
-    table.rows.append([count, None if median is None else round(median, 1), None if p90 is None else round(p90, 1)])
+    table = Table(
+        "response_time", _("首次响应用时(分钟，自然时间)"), [_("已响应案件"), _("中位数"), _("P90")]
+    )
+    table.rows.append(
+        [count, None if median is None else round(median, 1), None if p90 is None else round(p90, 1)]
+    )
     return table
 
 
@@ -266,8 +288,9 @@ def conversion_table(filters: Filters, *, figures: dict | None = None) -> Table:
     figures = figures or case_figures(filters, now=timezone.now())
     rows = [
         {"platform": p, "eligible": figures[f"{p}_eligible"], "converted": figures[f"{p}_converted"]}
-        for p in sorted(Platform.values) if figures[f"{p}_eligible"]
-    ]  # fmt: skip
+        for p in sorted(Platform.values)
+        if figures[f"{p}_eligible"]
+    ]
     labels = dict(Platform.choices)
     table = Table(
         "conversion",
@@ -278,8 +301,14 @@ def conversion_table(filters: Filters, *, figures: dict | None = None) -> Table:
     for row in rows:
         total_eligible += row["eligible"]
         total_converted += row["converted"]
-        table.rows.append([str(labels.get(row["platform"], row["platform"])), row["eligible"], row["converted"],
-                           percent(row["converted"], row["eligible"])])  # fmt: skip
+        table.rows.append(
+            [
+                str(labels.get(row["platform"], row["platform"])),
+                row["eligible"],
+                row["converted"],
+                percent(row["converted"], row["eligible"]),
+            ]
+        )
     table.rows.append([_("合计"), total_eligible, total_converted, percent(total_converted, total_eligible)])
     return table
 
@@ -287,15 +316,22 @@ def conversion_table(filters: Filters, *, figures: dict | None = None) -> Table:
 def compensation_tables(filters: Filters) -> tuple[Table, Table, Table]:
     """One grouped query of the offers rollup (option × issue type) folded into the three tables."""
     groups = (
-        filters.offer_rollup().values("option_id", "option_name", "issue_type__name")
+        filters.offer_rollup()
+        .values("option_id", "option_name", "issue_type__name")
         .annotate(
-            answered=Sum("offers", filter=Q(answer__in=[OfferStatus.ACCEPTED, OfferStatus.DECLINED]), default=0),
+            answered=Sum(
+                "offers", filter=Q(answer__in=[OfferStatus.ACCEPTED, OfferStatus.DECLINED]), default=0
+            ),
             accepted=Sum("offers", filter=Q(answer=OfferStatus.ACCEPTED), default=0),
             cost=Sum("cost", filter=Q(answer=OfferStatus.ACCEPTED)),
-            expected=Subquery(CompensationOption.objects.filter(pk=OuterRef("option_id")).order_by().values("expected_acceptance")),
+            expected=Subquery(
+                CompensationOption.objects.filter(pk=OuterRef("option_id"))
+                .order_by()
+                .values("expected_acceptance")
+            ),
         )
         .order_by()
-    )  # fmt: skip
+    )
     by_option: dict[tuple[str, int], list] = defaultdict(lambda: [0, 0, 0])
     by_issue: dict[str, list] = defaultdict(lambda: [0, 0])
     expected: dict[int, int | None] = {}
@@ -310,13 +346,21 @@ def compensation_tables(filters: Filters) -> tuple[Table, Table, Table]:
             issue[0] += row["accepted"]
             issue[1] += row["cost"] or 0
     cost = Table("cost_option", _("补偿成本(按方案，买家已接受)"), [_("方案"), _("接受次数"), _("成本(元)")])
-    acceptance = Table("acceptance", _("各补偿方案接受率"), [_("方案"), _("已答复"), _("接受"), _("接受率(%)"), _("预期接受率(%)")],
-                       note=_("预期接受率来自补偿规则(种子001：质量80%、物流75%、服务90%、误解60%)。"))  # fmt: skip
+    acceptance = Table(
+        "acceptance",
+        _("各补偿方案接受率"),
+        [_("方案"), _("已答复"), _("接受"), _("接受率(%)"), _("预期接受率(%)")],
+        note=_("预期接受率来自补偿规则(种子001：质量80%、物流75%、服务90%、误解60%)。"),
+    )
     # Sorted here, not by the database: Chinese collation differs between PostgreSQL and SQLite.
     for (name, option_id), (answered, accepted, spent) in sorted(by_option.items()):
         cost.rows.append([name, accepted, money(spent)])
-        acceptance.rows.append([name, answered, accepted, percent(accepted, answered), expected.get(option_id)])
-    cost.rows.append([_("合计"), sum(v[1] for v in by_option.values()), money(sum(v[2] for v in by_option.values()))])
+        acceptance.rows.append(
+            [name, answered, accepted, percent(accepted, answered), expected.get(option_id)]
+        )
+    cost.rows.append(
+        [_("合计"), sum(v[1] for v in by_option.values()), money(sum(v[2] for v in by_option.values()))]
+    )
     cost_issue = Table("cost_issue", _("补偿成本(按问题类型)"), [_("问题类型"), _("接受次数"), _("成本(元)")])
     for name, (accepted, spent) in sorted(by_issue.items(), key=lambda item: item[0] or "\uffff"):
         cost_issue.rows.append([name or UNCLASSIFIED, accepted, money(spent)])
@@ -356,10 +400,14 @@ def workload_table(filters: Filters, *, now: dt.datetime) -> Table:
         cases.values("assignee_id", "assignee__display_name", "assignee__username", "assignee__employee_code")
         .annotate(open_n=Count("pk"), overdue=Count("pk", filter=Q(resolution_due_at__lt=now)))
         .order_by()
-    )  # fmt: skip
+    )
     rows = sorted(rows, key=lambda r: (-r["open_n"], r["assignee_id"] is None, r["assignee__username"] or ""))
-    table = Table("workload", _("客服当前在办案件"), [_("处理人"), _("工号"), _("在办"), _("已超解决时限")],
-                  note=_("当前状态，不受日期筛选影响。"))  # fmt: skip
+    table = Table(
+        "workload",
+        _("客服当前在办案件"),
+        [_("处理人"), _("工号"), _("在办"), _("已超解决时限")],
+        note=_("当前状态，不受日期筛选影响。"),
+    )
     for row in rows:
         name = row["assignee__display_name"] or row["assignee__username"] or _("(未分配)")
         table.rows.append([name, row["assignee__employee_code"] or "", row["open_n"], row["overdue"]])
@@ -372,6 +420,16 @@ def dashboard(filters: Filters, *, now: dt.datetime | None = None) -> list[Table
     daily, weekly, share = issue_tables(filters)
     cost, cost_issue, acceptance = compensation_tables(filters)
     figures = case_figures(filters, now=now)
-    return [daily, weekly, share, sla_table(filters, now=now, figures=figures), response_time_table(filters, figures=figures),
-            conversion_table(filters, figures=figures),
-            cost, cost_issue, acceptance, appeals_table(filters), workload_table(filters, now=now)]  # fmt: skip
+    return [
+        daily,
+        weekly,
+        share,
+        sla_table(filters, now=now, figures=figures),
+        response_time_table(filters, figures=figures),
+        conversion_table(filters, figures=figures),
+        cost,
+        cost_issue,
+        acceptance,
+        appeals_table(filters),
+        workload_table(filters, now=now),
+    ]

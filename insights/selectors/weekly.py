@@ -75,12 +75,17 @@ class WeeklyData:
 
 def _counts(shop_ids, dimension: str, week: IsoWeek) -> dict[str, tuple[str, int]]:
     rows = (
-        ReviewRollup.objects.filter(shop_id__in=shop_ids, dimension=dimension, day__gte=week.monday, day__lte=week.sunday)
-        .values("key").annotate(label_max=Max("label"), bad=Sum("neutral") + Sum("negative")).order_by()
-    )  # fmt: skip
+        ReviewRollup.objects.filter(
+            shop_id__in=shop_ids, dimension=dimension, day__gte=week.monday, day__lte=week.sunday
+        )
+        .values("key")
+        .annotate(label_max=Max("label"), bad=Sum("neutral") + Sum("negative"))
+        .order_by()
+    )
     # A SKU's label is its item title and SKU text, where a phone number can be typed too: masked.
-    return {row["key"]: (mask_free_text(row["label_max"]) or UNNAMED, row["bad"])
-            for row in rows if row["bad"]}
+    return {
+        row["key"]: (mask_free_text(row["label_max"]) or UNNAMED, row["bad"]) for row in rows if row["bad"]
+    }
 
 
 def _samples(shop_ids, dimension: str, key: str, week: IsoWeek) -> list[str]:
@@ -99,10 +104,14 @@ def _samples(shop_ids, dimension: str, key: str, week: IsoWeek) -> list[str]:
     else:
         reviews = reviews.filter(courier=key)
     texts = (
-        reviews.annotate(counted=Coalesce("case__converted_from_rating", "rating", output_field=IntegerField()))
-        .filter(counted__lte=NEUTRAL_RATING).exclude(Q(content="") & Q(appended_content=""))
-        .order_by("-reviewed_at", "-pk").values_list("content", "appended_content")[:SAMPLES]
-    )  # fmt: skip
+        reviews.annotate(
+            counted=Coalesce("case__converted_from_rating", "rating", output_field=IntegerField())
+        )
+        .filter(counted__lte=NEUTRAL_RATING)
+        .exclude(Q(content="") & Q(appended_content=""))
+        .order_by("-reviewed_at", "-pk")
+        .values_list("content", "appended_content")[:SAMPLES]
+    )
     samples = []
     for content, appended in texts:
         text = mask_free_text(" / ".join(part for part in (content, appended) if part))
@@ -142,11 +151,30 @@ def weekly_top3(*, week: IsoWeek, shop_ids, scope: str, now: dt.datetime | None 
         rows = []
         for rank, (key, label, count) in enumerate(top, start=1):
             prev = before.get(key, ("", 0))[1]
-            rows.append(TopRow(rank=rank, key=key, label=label, count=count, share=percent(count, total), previous=prev,
-                               change=count - prev, change_percent=percent(count - prev, prev),
-                               samples=_samples(shop_ids, dimension, key, week)))  # fmt: skip
+            rows.append(
+                TopRow(
+                    rank=rank,
+                    key=key,
+                    label=label,
+                    count=count,
+                    share=percent(count, total),
+                    previous=prev,
+                    change=count - prev,
+                    change_percent=percent(count - prev, prev),
+                    samples=_samples(shop_ids, dimension, key, week),
+                )
+            )
         sections.append(Section(dimension=dimension, title=titles[dimension], rows=rows, tied=tied))
     couriers, months, settings = courier_watch(shop_ids=shop_ids, as_of=week.sunday)
-    return WeeklyData(week=week, scope=scope, shop_ids=shop_ids, total=total, previous_total=previous_total, sections=sections,
-                      couriers=couriers, courier_months=months, courier_threshold=settings.courier_threshold_percent,
-                      built_at=now or timezone.now())  # fmt: skip
+    return WeeklyData(
+        week=week,
+        scope=scope,
+        shop_ids=shop_ids,
+        total=total,
+        previous_total=previous_total,
+        sections=sections,
+        couriers=couriers,
+        courier_months=months,
+        courier_threshold=settings.courier_threshold_percent,
+        built_at=now or timezone.now(),
+    )

@@ -48,11 +48,21 @@ def send(messages: list[Outgoing]) -> tuple[int, int]:
                 before = Notification.objects.filter(
                     dedupe_key=message.dedupe_key, user_id__in=message.user_ids
                 ).count()
-                Notification.objects.bulk_create([
-                    Notification(user_id=user_id, shop_id=message.shop_id, kind=message.kind, title=text.title,
-                                 body="\n".join(text.lines), url=text.url, dedupe_key=message.dedupe_key)
-                    for user_id in sorted(message.user_ids)
-                ], ignore_conflicts=True)  # fmt: skip
+                Notification.objects.bulk_create(
+                    [
+                        Notification(
+                            user_id=user_id,
+                            shop_id=message.shop_id,
+                            kind=message.kind,
+                            title=text.title,
+                            body="\n".join(text.lines),
+                            url=text.url,
+                            dedupe_key=message.dedupe_key,
+                        )
+                        for user_id in sorted(message.user_ids)
+                    ],
+                    ignore_conflicts=True,
+                )
                 after = Notification.objects.filter(
                     dedupe_key=message.dedupe_key, user_id__in=message.user_ids
                 ).count()
@@ -63,10 +73,21 @@ def send(messages: list[Outgoing]) -> tuple[int, int]:
                 exists = Delivery.objects.filter(channel=channel, dedupe_key=message.dedupe_key).exists()
                 if exists:
                     continue
-                Delivery.objects.bulk_create([Delivery(
-                    channel=channel, shop_id=channel.shop_id, kind=message.kind, dedupe_key=message.dedupe_key,
-                    message=text.as_dict(), recipients=sorted(set(emails)), status=DeliveryStatus.PENDING, next_attempt_at=now,
-                )], ignore_conflicts=True)  # fmt: skip
+                Delivery.objects.bulk_create(
+                    [
+                        Delivery(
+                            channel=channel,
+                            shop_id=channel.shop_id,
+                            kind=message.kind,
+                            dedupe_key=message.dedupe_key,
+                            message=text.as_dict(),
+                            recipients=sorted(set(emails)),
+                            status=DeliveryStatus.PENDING,
+                            next_attempt_at=now,
+                        )
+                    ],
+                    ignore_conflicts=True,
+                )
                 new_id = (
                     Delivery.objects.filter(channel=channel, dedupe_key=message.dedupe_key)
                     .values_list("pk", flat=True)

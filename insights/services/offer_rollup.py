@@ -51,22 +51,39 @@ def _groups(shop_id: int, first: dt.date, last: dt.date):
     """The rollup's rows for the cases of ``shop_id`` opened on ``first`` … ``last``, grouped in SQL."""
     return (
         CompensationOffer.objects.filter(
-            case__shop_id=shop_id, case__opened_at__gte=day_start(first),
+            case__shop_id=shop_id,
+            case__opened_at__gte=day_start(first),
             case__opened_at__lt=day_start(last + dt.timedelta(days=1)),
         )
-        .values(day=TruncDate("case__opened_at", tzinfo=SHANGHAI), platform=F("case__platform"),
-                option=F("option_id"), name=F("option_name"), issue=F("case__issue_type_id"), answer=F("buyer_answer"))
+        .values(
+            day=TruncDate("case__opened_at", tzinfo=SHANGHAI),
+            platform=F("case__platform"),
+            option=F("option_id"),
+            name=F("option_name"),
+            issue=F("case__issue_type_id"),
+            answer=F("buyer_answer"),
+        )
         .annotate(n=Count("pk"), spent=Sum("cost"))
         .order_by()
-    )  # fmt: skip
+    )
 
 
 def _write(shop_id: int, first: dt.date, last: dt.date, days: set[dt.date] | None) -> int:
     rows = [
-        OfferRollup(shop_id=shop_id, day=g["day"], platform=g["platform"], option_id=g["option"], option_name=g["name"],
-                    issue_type_id=g["issue"], answer=g["answer"], offers=g["n"], cost=g["spent"] or 0)
-        for g in _groups(shop_id, first, last) if days is None or g["day"] in days
-    ]  # fmt: skip
+        OfferRollup(
+            shop_id=shop_id,
+            day=g["day"],
+            platform=g["platform"],
+            option_id=g["option"],
+            option_name=g["name"],
+            issue_type_id=g["issue"],
+            answer=g["answer"],
+            offers=g["n"],
+            cost=g["spent"] or 0,
+        )
+        for g in _groups(shop_id, first, last)
+        if days is None or g["day"] in days
+    ]
     OfferRollup.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
 

@@ -36,12 +36,18 @@ def weekly_data_for(*, week: IsoWeek, shop: Shop | None, now: dt.datetime | None
 
 def _summary(data: WeeklyData) -> dict:
     return {
-        "total": data.total, "previous_total": data.previous_total,
-        "sections": {s.dimension: [{"label": r.label, "count": r.count, "share": str(r.share), "change": r.change} for r in s.rows]
-                     for s in data.sections},
+        "total": data.total,
+        "previous_total": data.previous_total,
+        "sections": {
+            s.dimension: [
+                {"label": r.label, "count": r.count, "share": str(r.share), "change": r.change}
+                for r in s.rows
+            ]
+            for s in data.sections
+        },
         "tied": {s.dimension: s.tied for s in data.sections if s.tied},
         "flagged_couriers": [{"shop": c.shop_name, "courier": c.courier} for c in data.flagged_couriers],
-    }  # fmt: skip
+    }
 
 
 def weekly_report_store(*, week: IsoWeek, shop: Shop | None, now: dt.datetime | None = None) -> WeeklyReport:
@@ -83,10 +89,13 @@ def _report_lines(report: WeeklyReport) -> list[str]:
 def weekly_report_notify(*, report: WeeklyReport, recipients: list[ReportRecipient]) -> tuple[int, int]:
     scope = report.shop.name if report.shop_id else _("全部店铺")
     message = Outgoing(
-        kind=WEEKLY_REPORT_KIND, title=_("【差评TOP3周报】%(week)s · %(scope)s") % {"week": report.week, "scope": scope},
-        lines=_report_lines(report), path=reverse("insights:report_download", kwargs={"pk": report.pk}),
-        dedupe_key=f"weekly_report:{report.week}:{report.shop_id or 'all'}", shop_id=report.shop_id,
-    )  # fmt: skip
+        kind=WEEKLY_REPORT_KIND,
+        title=_("【差评TOP3周报】%(week)s · %(scope)s") % {"week": report.week, "scope": scope},
+        lines=_report_lines(report),
+        path=reverse("insights:report_download", kwargs={"pk": report.pk}),
+        dedupe_key=f"weekly_report:{report.week}:{report.shop_id or 'all'}",
+        shop_id=report.shop_id,
+    )
     for recipient in recipients:
         if recipient.user_id:
             message.user_ids.add(recipient.user_id)
@@ -120,9 +129,10 @@ def weekly_report_run(*, week: IsoWeek | None = None, now: dt.datetime | None = 
 
 def _case_lines(cases: list[dict], *, with_owner: str = "") -> list[str]:
     lines = [
-        _("#%(id)s %(shop)s %(issue)s 超时 %(hours)s 小时") % {"id": c["id"], "shop": c["shop_name"], "issue": c["issue_type"], "hours": c["overdue_hours"]}
+        _("#%(id)s %(shop)s %(issue)s 超时 %(hours)s 小时")
+        % {"id": c["id"], "shop": c["shop_name"], "issue": c["issue_type"], "hours": c["overdue_hours"]}
         for c in cases[:LIST_LINES]
-    ]  # fmt: skip
+    ]
     if len(cases) > LIST_LINES:
         lines.append(_("……另有 %(n)s 个，请打开清单查看。") % {"n": len(cases) - LIST_LINES})
     return [f"{with_owner}{line}" for line in lines]
@@ -143,11 +153,16 @@ def daily_unresolved_notify(*, now: dt.datetime | None = None) -> tuple[int, int
         for case in group.cases:
             per_shop[case["shop_id"]].append((owner, case))
         if group.owner_id:
-            messages.append(Outgoing(
-                kind=DAILY_UNRESOLVED_KIND, path=path, dedupe_key=f"daily_unresolved:{today}:owner",
-                title=_("【超时未解决】你有 %(n)s 个案件已超过解决时限") % {"n": len(group.cases)},
-                lines=_case_lines(group.cases), user_ids={group.owner_id},
-            ))  # fmt: skip
+            messages.append(
+                Outgoing(
+                    kind=DAILY_UNRESOLVED_KIND,
+                    path=path,
+                    dedupe_key=f"daily_unresolved:{today}:owner",
+                    title=_("【超时未解决】你有 %(n)s 个案件已超过解决时限") % {"n": len(group.cases)},
+                    lines=_case_lines(group.cases),
+                    user_ids={group.owner_id},
+                )
+            )
     supervisors = role_members((shop_id, Role.SUPERVISOR) for shop_id in per_shop)
     names = dict(Shop.objects.filter(pk__in=list(per_shop)).values_list("pk", "name"))
     recipients = list(
@@ -158,10 +173,15 @@ def daily_unresolved_notify(*, now: dt.datetime | None = None) -> tuple[int, int
             :LIST_LINES
         ]
         message = Outgoing(
-            kind=DAILY_UNRESOLVED_KIND, path=path, dedupe_key=f"daily_unresolved:{today}:shop:{shop_id}", shop_id=shop_id,
-            title=_("【超时未解决】%(shop)s 有 %(n)s 个案件超过解决时限") % {"shop": names.get(shop_id, ""), "n": len(items)},
-            lines=lines, user_ids=set(supervisors.get((shop_id, str(Role.SUPERVISOR)), set())),
-        )  # fmt: skip
+            kind=DAILY_UNRESOLVED_KIND,
+            path=path,
+            dedupe_key=f"daily_unresolved:{today}:shop:{shop_id}",
+            shop_id=shop_id,
+            title=_("【超时未解决】%(shop)s 有 %(n)s 个案件超过解决时限")
+            % {"shop": names.get(shop_id, ""), "n": len(items)},
+            lines=lines,
+            user_ids=set(supervisors.get((shop_id, str(Role.SUPERVISOR)), set())),
+        )
         for recipient in recipients:
             if recipient.shop_id not in (None, shop_id):
                 continue

@@ -43,11 +43,17 @@ LABEL_MAX = 340
 
 def _counted_reviews(shop_id: int, first: dt.date, last: dt.date):
     return (
-        Review.objects.filter(shop_id=shop_id, reviewed_at__gte=day_start(first), reviewed_at__lt=day_start(last + dt.timedelta(days=1)))
-        .annotate(day=TruncDate("reviewed_at", tzinfo=SHANGHAI),
-                  counted_rating=Coalesce("case__converted_from_rating", "rating", output_field=IntegerField()))
+        Review.objects.filter(
+            shop_id=shop_id,
+            reviewed_at__gte=day_start(first),
+            reviewed_at__lt=day_start(last + dt.timedelta(days=1)),
+        )
+        .annotate(
+            day=TruncDate("reviewed_at", tzinfo=SHANGHAI),
+            counted_rating=Coalesce("case__converted_from_rating", "rating", output_field=IntegerField()),
+        )
         .order_by()
-    )  # fmt: skip
+    )
 
 
 def _counts():
@@ -66,10 +72,19 @@ def _rows(
 
     def add(day, dimension, key, label, row):
         if day in days:
-            rows.append(ReviewRollup(
-                shop_id=shop_id, day=day, platform=platform, dimension=dimension, key=key[:LABEL_MAX],
-                label=label[:LABEL_MAX], reviews=row["n"], neutral=row["neutral_n"], negative=row["negative_n"],
-            ))  # fmt: skip
+            rows.append(
+                ReviewRollup(
+                    shop_id=shop_id,
+                    day=day,
+                    platform=platform,
+                    dimension=dimension,
+                    key=key[:LABEL_MAX],
+                    label=label[:LABEL_MAX],
+                    reviews=row["n"],
+                    neutral=row["neutral_n"],
+                    negative=row["negative_n"],
+                )
+            )
 
     for row in reviews.values("day", "case__issue_type_id").annotate(
         name=Max("case__issue_type__name"), **_counts()
@@ -88,10 +103,12 @@ _PG_DAY = "(r.reviewed_at AT TIME ZONE 'Asia/Shanghai')::date"
 _PG_COUNTED = "COALESCE(c.converted_from_rating, r.rating)"
 _PG_DIMENSIONS = {
     Dimension.ISSUE_TYPE: ("COALESCE(c.issue_type_id::text, '')", "COALESCE(MAX(it.name), '')"),
-    Dimension.SKU: ("r.item_id || '|' || r.sku",
-                    "concat_ws(' · ', COALESCE(NULLIF(MAX(r.item_title), ''), NULLIF(r.item_id, '')), NULLIF(r.sku, ''))"),
+    Dimension.SKU: (
+        "r.item_id || '|' || r.sku",
+        "concat_ws(' · ', COALESCE(NULLIF(MAX(r.item_title), ''), NULLIF(r.item_id, '')), NULLIF(r.sku, ''))",
+    ),
     Dimension.COURIER: ("r.courier", "r.courier"),
-}  # fmt: skip
+}
 
 
 def _insert_select_pg(shop_id: int, platform: str, first: dt.date, last: dt.date, days: list[dt.date]) -> int:
@@ -111,9 +128,17 @@ def _insert_select_pg(shop_id: int, platform: str, first: dt.date, last: dt.date
                 LEFT JOIN {IssueType._meta.db_table} it ON it.id = c.issue_type_id
                 WHERE r.shop_id = %s AND r.reviewed_at >= %s AND r.reviewed_at < %s AND {_PG_DAY} = ANY(%s)
                 GROUP BY r.shop_id, {_PG_DAY}, {key}{", r.courier" if dimension == Dimension.COURIER else ""}{", r.item_id, r.sku" if dimension == Dimension.SKU else ""}""",
-                [platform, str(dimension), NEUTRAL_RATING, NEGATIVE_RATING_MAX, shop_id, day_start(first),
-                 day_start(last + dt.timedelta(days=1)), days],
-            )  # fmt: skip
+                [
+                    platform,
+                    str(dimension),
+                    NEUTRAL_RATING,
+                    NEGATIVE_RATING_MAX,
+                    shop_id,
+                    day_start(first),
+                    day_start(last + dt.timedelta(days=1)),
+                    days,
+                ],
+            )
             written += cursor.rowcount
     return written
 
@@ -167,7 +192,10 @@ def rollup_rebuild_all(*, shop_ids: Iterable[int] | None = None) -> int:
         with transaction.atomic():
             ReviewRollup.objects.filter(shop_id=shop_id).delete()
             if span["first"] is not None:
-                first, last = span["first"].astimezone(SHANGHAI).date(), span["last"].astimezone(SHANGHAI).date()
+                first, last = (
+                    span["first"].astimezone(SHANGHAI).date(),
+                    span["last"].astimezone(SHANGHAI).date(),
+                )
                 days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
                 written += rollup_rebuild(shop_id=shop_id, days=days, offers=False)
             # A case may open days after its review was written: the offers' days span their own range.

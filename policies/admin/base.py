@@ -59,7 +59,9 @@ def read_failure_message(exc: Exception) -> str:
     from policies.pack import PackError
 
     if isinstance(exc, PackError | UnicodeDecodeError):
-        return str(exc) if isinstance(exc, PackError) else _("无法识别文件的编码：请另存为UTF-8或GBK编码的CSV。")
+        return (
+            str(exc) if isinstance(exc, PackError) else _("无法识别文件的编码：请另存为UTF-8或GBK编码的CSV。")
+        )
     return _("无法读取该文件：请确认所选格式与文件一致(.xlsx 或 .csv)，且文件未损坏。")
 
 

@@ -24,17 +24,50 @@ def _minutes(value: int) -> str:
 @admin.register(m.PlatformRule)
 class PlatformRuleAdmin(PolicyAdmin):
     resource_classes = [r.PlatformRuleResource]
-    list_display = ["platform", "scope", "case_rating_max", "revision_allowed", "revision_window_days",
-                    "reply_window_days", "reply_max_chars", "appeal_window_days", "may_request_revision", "active", "version"]  # fmt: skip
+    list_display = [
+        "platform",
+        "scope",
+        "case_rating_max",
+        "revision_allowed",
+        "revision_window_days",
+        "reply_window_days",
+        "reply_max_chars",
+        "appeal_window_days",
+        "may_request_revision",
+        "active",
+        "version",
+    ]
     list_filter = ["platform", *SCOPE_FILTERS, "active", "revision_allowed", "may_request_revision"]
     search_fields = ["revision_note", "shop__code", "shop__name"]
     fieldsets = [
         (None, {"fields": ["platform", "shop", "active", "case_rating_max", "seen_version"]}),
-        (_("修改评价"), {"fields": ["revision_allowed", "revision_max_count", "revision_window_days", "revision_note", "may_request_revision"]}),
-        (_("商家回复/解释"), {"fields": ["reply_allowed", "reply_window_days", "reply_max_chars", "reply_once", "reply_closed_after_append"]}),
+        (
+            _("修改评价"),
+            {
+                "fields": [
+                    "revision_allowed",
+                    "revision_max_count",
+                    "revision_window_days",
+                    "revision_note",
+                    "may_request_revision",
+                ]
+            },
+        ),
+        (
+            _("商家回复/解释"),
+            {
+                "fields": [
+                    "reply_allowed",
+                    "reply_window_days",
+                    "reply_max_chars",
+                    "reply_once",
+                    "reply_closed_after_append",
+                ]
+            },
+        ),
         (_("申诉"), {"fields": ["appeal_allowed", "appeal_window_days"]}),
         (_("记录"), {"fields": ["version", "updated_at"]}),
-    ]  # fmt: skip
+    ]
 
 
 @admin.register(m.IssueType)
@@ -87,8 +120,18 @@ class MaliciousSignalAdmin(PolicyAdmin):
 @admin.register(m.SlaTier)
 class SlaTierAdmin(PolicyAdmin):
     resource_classes = [r.SlaTierResource]
-    list_display = ["name", "issue_type", "first_response", "handling_role", "escalation_role", "warn_at_percent",
-                    "calendar", "scope", "active", "version"]  # fmt: skip
+    list_display = [
+        "name",
+        "issue_type",
+        "first_response",
+        "handling_role",
+        "escalation_role",
+        "warn_at_percent",
+        "calendar",
+        "scope",
+        "active",
+        "version",
+    ]
     list_filter = ["issue_type", "handling_role", "escalation_role", *SCOPE_FILTERS, "active"]
     search_fields = ["name", "issue_type__name", "issue_type__code"]
     list_select_related = ["issue_type", "calendar", "shop"]
@@ -158,8 +201,13 @@ class CompensationOptionInline(ScopedStackedInline):
     model = m.CompensationOption
     formset = CompensationOptionFormSet
     extra = 0
-    fields = [("name", "kind", "sort_order"), ("formula", "value", "extra_coupon"),
-              ("cost_cap", "clamp_to_cap"), ("approval_role", "always_requires_approval"), "expected_acceptance"]  # fmt: skip
+    fields = [
+        ("name", "kind", "sort_order"),
+        ("formula", "value", "extra_coupon"),
+        ("cost_cap", "clamp_to_cap"),
+        ("approval_role", "always_requires_approval"),
+        "expected_acceptance",
+    ]
 
 
 @admin.register(m.CompensationRule)

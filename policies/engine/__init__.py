@@ -34,7 +34,23 @@ from policies.engine.policy import Policy
 from policies.engine.timing import deadline, platform_windows, sla
 
 __all__ = [
-    "MISSING", "Policy", "applicable_templates", "check_compliance", "classify", "compensation_options",
-    "customer_tier", "deadline", "decide", "decision_to_dict", "explain", "follow_ups", "has_missing",
-    "malicious_signals", "money", "platform_windows", "render_template", "sla", "to_jsonable",
-]  # fmt: skip
+    "MISSING",
+    "Policy",
+    "applicable_templates",
+    "check_compliance",
+    "classify",
+    "compensation_options",
+    "customer_tier",
+    "deadline",
+    "decide",
+    "decision_to_dict",
+    "explain",
+    "follow_ups",
+    "has_missing",
+    "malicious_signals",
+    "money",
+    "platform_windows",
+    "render_template",
+    "sla",
+    "to_jsonable",
+]

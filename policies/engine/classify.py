@@ -31,16 +31,27 @@ def classify(facts: ReviewFacts, policy: Policy, *, ui_language: str | None = No
     "text class" whatever its words (the rules' combined prefilters decide that, once per call).
     """
     text = review_text(facts)
-    rules_hit = policy.classification_regex is not None and policy.classification_regex.search(text) is not None
+    rules_hit = (
+        policy.classification_regex is not None and policy.classification_regex.search(text) is not None
+    )
     phrases_hit = policy.phrase_regex is not None and policy.phrase_regex.search(text) is not None
     key = (
-        "classify", facts.rating, text if (rules_hit or phrases_hit) else None, _counts_key(facts.negative_reviews_same_ip),
-        _counts_key(facts.negative_reviews_same_buyer), facts.return_rate_percent, ui_language or get_language(),
-    )  # fmt: skip
-    return policy.remember(key, lambda: _classify(facts, policy, text, rules_hit=rules_hit, phrases_hit=phrases_hit))
+        "classify",
+        facts.rating,
+        text if (rules_hit or phrases_hit) else None,
+        _counts_key(facts.negative_reviews_same_ip),
+        _counts_key(facts.negative_reviews_same_buyer),
+        facts.return_rate_percent,
+        ui_language or get_language(),
+    )
+    return policy.remember(
+        key, lambda: _classify(facts, policy, text, rules_hit=rules_hit, phrases_hit=phrases_hit)
+    )
 
 
-def _classify(facts: ReviewFacts, policy: Policy, text: str, *, rules_hit: bool, phrases_hit: bool) -> Classification:
+def _classify(
+    facts: ReviewFacts, policy: Policy, text: str, *, rules_hit: bool, phrases_hit: bool
+) -> Classification:
     rule = policy.platform_rule
     case_rating_max = rule.case_rating_max if rule else DEFAULT_CASE_RATING_MAX
     rating_opens = facts.rating <= case_rating_max
@@ -52,7 +63,9 @@ def _classify(facts: ReviewFacts, policy: Policy, text: str, *, rules_hit: bool,
         for candidate in policy.classification_rules:
             if candidate.rating_max is not None and facts.rating > candidate.rating_max:
                 continue
-            if (candidate.opens_case and opens_rule is None) or (candidate.issue_type_id and issue_rule is None):
+            if (candidate.opens_case and opens_rule is None) or (
+                candidate.issue_type_id and issue_rule is None
+            ):
                 found = candidate.regex.findall(text)
                 if not found:
                     continue
@@ -69,11 +82,16 @@ def _classify(facts: ReviewFacts, policy: Policy, text: str, *, rules_hit: bool,
     refs.extend(signal_refs)
     opens_case = rating_opens or opens_rule is not None
     if rating_opens:
-        reasons.append(_("评分%(rating)s不高于开案上限%(max)s，开案") % {"rating": facts.rating, "max": case_rating_max})
+        reasons.append(
+            _("评分%(rating)s不高于开案上限%(max)s，开案") % {"rating": facts.rating, "max": case_rating_max}
+        )
     elif opens_rule is not None:
         reasons.append(_("规则“%(rule)s”命中关键词，任何评分都开案") % {"rule": opens_rule.name})
     else:
-        reasons.append(_("评分%(rating)s高于开案上限%(max)s，且没有开案关键词，不开案") % {"rating": facts.rating, "max": case_rating_max})
+        reasons.append(
+            _("评分%(rating)s高于开案上限%(max)s，且没有开案关键词，不开案")
+            % {"rating": facts.rating, "max": case_rating_max}
+        )
 
     issue: IssueTypeSpec | None = None
     malicious = bool(signals)
@@ -88,8 +106,10 @@ def _classify(facts: ReviewFacts, policy: Policy, text: str, *, rules_hit: bool,
             issue = malicious_type
             reasons.append(_("归入恶意差评类型“%(name)s”") % {"name": issue.name})
     elif issue_rule is not None and issue is not None:
-        reasons.append(_("规则“%(rule)s”命中“%(keywords)s”，归入“%(name)s”") % {
-            "rule": issue_rule.name, "keywords": "、".join(keywords), "name": issue.name})  # fmt: skip
+        reasons.append(
+            _("规则“%(rule)s”命中“%(keywords)s”，归入“%(name)s”")
+            % {"rule": issue_rule.name, "keywords": "、".join(keywords), "name": issue.name}
+        )
     if issue is None:
         issue = policy.fallback_issue_type
         if issue is not None and opens_case:
@@ -122,7 +142,9 @@ def malicious_signals(facts: ReviewFacts, policy: Policy, text: str | None = Non
     return _malicious_signals(facts, policy, text, phrases_hit=phrases_hit)
 
 
-def _malicious_signals(facts: ReviewFacts, policy: Policy, text: str, *, phrases_hit: bool) -> tuple[list[str], list]:
+def _malicious_signals(
+    facts: ReviewFacts, policy: Policy, text: str, *, phrases_hit: bool
+) -> tuple[list[str], list]:
     fired: list[str] = []
     refs = []
     for signal in policy.malicious_signals:
@@ -131,20 +153,35 @@ def _malicious_signals(facts: ReviewFacts, policy: Policy, text: str, *, phrases
                 continue
             match = signal.regex.search(text)
             if match:
-                fired.append(_("%(name)s：命中“%(phrase)s”") % {"name": signal.name, "phrase": match.group(0)})
+                fired.append(
+                    _("%(name)s：命中“%(phrase)s”") % {"name": signal.name, "phrase": match.group(0)}
+                )
                 refs.append(signal.ref)
         elif signal.kind in ("same_ip", "same_buyer"):
-            counts = facts.negative_reviews_same_ip if signal.kind == "same_ip" else facts.negative_reviews_same_buyer
+            counts = (
+                facts.negative_reviews_same_ip
+                if signal.kind == "same_ip"
+                else facts.negative_reviews_same_buyer
+            )
             count = counts.get(signal.window_days or 0)
             if count is not None and signal.threshold is not None and count >= signal.threshold:
-                fired.append(_("%(name)s：%(days)s天内%(count)s条差评(阈值%(threshold)s)") % {
-                    "name": signal.name, "days": signal.window_days, "count": count, "threshold": _number(signal.threshold)})  # fmt: skip
+                fired.append(
+                    _("%(name)s：%(days)s天内%(count)s条差评(阈值%(threshold)s)")
+                    % {
+                        "name": signal.name,
+                        "days": signal.window_days,
+                        "count": count,
+                        "threshold": _number(signal.threshold),
+                    }
+                )
                 refs.append(signal.ref)
         elif signal.kind == "return_rate":
             rate = facts.return_rate_percent
             if rate is not None and signal.threshold is not None and rate >= signal.threshold:
-                fired.append(_("%(name)s：退货率%(rate)s%%(阈值%(threshold)s%%)") % {
-                    "name": signal.name, "rate": _number(rate), "threshold": _number(signal.threshold)})  # fmt: skip
+                fired.append(
+                    _("%(name)s：退货率%(rate)s%%(阈值%(threshold)s%%)")
+                    % {"name": signal.name, "rate": _number(rate), "threshold": _number(signal.threshold)}
+                )
                 refs.append(signal.ref)
     return fired, refs
 
@@ -154,17 +191,27 @@ def _number(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def customer_tier(facts: ReviewFacts, policy: Policy, *, ui_language: str | None = None) -> tuple[CustomerTierSpec | None, str]:
+def customer_tier(
+    facts: ReviewFacts, policy: Policy, *, ui_language: str | None = None
+) -> tuple[CustomerTierSpec | None, str]:
     """The first tier (by priority) whose every filled condition holds; a tier with none is the fallback."""
     for tier in policy.customer_tiers:
-        if tier.min_annual_spend is not None and (facts.annual_spend is None or facts.annual_spend < tier.min_annual_spend):
+        if tier.min_annual_spend is not None and (
+            facts.annual_spend is None or facts.annual_spend < tier.min_annual_spend
+        ):
             continue
-        if tier.max_order_count is not None and (facts.order_count is None or facts.order_count > tier.max_order_count):
+        if tier.max_order_count is not None and (
+            facts.order_count is None or facts.order_count > tier.max_order_count
+        ):
             continue
         days = facts.days_since_last_order
-        if tier.min_days_since_last_order is not None and (days is None or days < tier.min_days_since_last_order):
+        if tier.min_days_since_last_order is not None and (
+            days is None or days < tier.min_days_since_last_order
+        ):
             continue
-        return tier, policy.remember(("tier", tier.ref.id, ui_language or get_language()), lambda tier=tier: _tier_reason(tier))
+        return tier, policy.remember(
+            ("tier", tier.ref.id, ui_language or get_language()), lambda tier=tier: _tier_reason(tier)
+        )
     return None, _("没有配置客户分层")
 
 

@@ -21,9 +21,13 @@ def money(value: Decimal | int | None) -> Decimal:
 
 
 def compensation_options(
-    facts: ReviewFacts, policy: Policy, *, issue_type: IssueTypeSpec | None, customer_tier: str | None,
+    facts: ReviewFacts,
+    policy: Policy,
+    *,
+    issue_type: IssueTypeSpec | None,
+    customer_tier: str | None,
     ui_language: str | None = None,
-) -> tuple[tuple[CompensationOffer, ...], str]:  # fmt: skip
+) -> tuple[tuple[CompensationOffer, ...], str]:
     """(offers, reason). A rule matches when its issue type, customer-tier code and amount band are
     empty or match; its options are offered in order (rule priority, then option order). A banded
     rule never matches an unknown order amount. Non-compensable issue types get no offer.
@@ -37,7 +41,9 @@ def compensation_options(
     return policy.remember(key, lambda: _options(facts, policy, issue_type, customer_tier, language))
 
 
-def _options(facts: ReviewFacts, policy: Policy, issue_type: IssueTypeSpec, customer_tier: str | None, language: str):
+def _options(
+    facts: ReviewFacts, policy: Policy, issue_type: IssueTypeSpec, customer_tier: str | None, language: str
+):
     if not issue_type.compensable:
         return (), _("问题类型“%(name)s”不补偿(恶意差评走证据收集与平台申诉)") % {"name": issue_type.name}
     offers: list[CompensationOffer] = []
@@ -71,7 +77,9 @@ def _formula_input(facts: ReviewFacts, formula: str):
     return None
 
 
-def _offer(facts: ReviewFacts, rule: CompensationRuleSpec, option: CompensationOptionSpec) -> CompensationOffer:
+def _offer(
+    facts: ReviewFacts, rule: CompensationRuleSpec, option: CompensationOptionSpec
+) -> CompensationOffer:
     amount, how = _amount(facts, option)
     extra = money(option.extra_coupon)
     notes = [how]
@@ -87,8 +95,10 @@ def _offer(facts: ReviewFacts, rule: CompensationRuleSpec, option: CompensationO
     if option.always_requires_approval:
         notes.append(_("总是需要%(role)s审批") % {"role": role_label(option.approval_role)})
     elif over_cap:
-        notes.append(_("成本%(cost)s元超过上限%(cap)s元，需%(role)s审批") % {
-            "cost": cost, "cap": money(cap), "role": role_label(option.approval_role)})  # fmt: skip
+        notes.append(
+            _("成本%(cost)s元超过上限%(cap)s元，需%(role)s审批")
+            % {"cost": cost, "cap": money(cap), "role": role_label(option.approval_role)}
+        )
     if rule.banded:
         notes.insert(0, _("订单金额落在区间%(band)s") % {"band": rule.band_label})
     return CompensationOffer(
@@ -102,7 +112,8 @@ def _offer(facts: ReviewFacts, rule: CompensationRuleSpec, option: CompensationO
         requires_approval=requires_approval,
         approval_role=option.approval_role if requires_approval else "",
         expected_acceptance=option.expected_acceptance,
-        reason=_("规则“%(rule)s”：%(notes)s") % {"rule": rule.name, "notes": "；".join(n for n in notes if n)},
+        reason=_("规则“%(rule)s”：%(notes)s")
+        % {"rule": rule.name, "notes": "；".join(n for n in notes if n)},
     )
 
 
@@ -117,13 +128,19 @@ def _amount(facts: ReviewFacts, option: CompensationOptionSpec) -> tuple[Decimal
             return ZERO, _("运费未知，金额按0计")
         amount = money(facts.shipping_fee * value)
         return amount, _("运费%(fee)s元 × %(times)s = %(amount)s元") % {
-            "fee": money(facts.shipping_fee), "times": _trim(value), "amount": amount}  # fmt: skip
+            "fee": money(facts.shipping_fee),
+            "times": _trim(value),
+            "amount": amount,
+        }
     if facts.order_amount is None:
         return ZERO, _("订单金额未知，金额按0计")
     if formula == "percent_of_order":
         amount = money(facts.order_amount * value / 100)
         return amount, _("订单金额%(order)s元 × %(percent)s%% = %(amount)s元") % {
-            "order": money(facts.order_amount), "percent": _trim(value), "amount": amount}  # fmt: skip
+            "order": money(facts.order_amount),
+            "percent": _trim(value),
+            "amount": amount,
+        }
     amount = money(facts.order_amount)  # order_amount
     return amount, _("订单全额%(amount)s元") % {"amount": amount}
 

@@ -13,7 +13,9 @@ from policies.engine.policy import Policy
 from policies.engine.timing import platform_windows, sla
 
 
-def decide(facts: ReviewFacts, policy: Policy, *, context: dict | None = None, language: str = "zh-hans") -> Decision:
+def decide(
+    facts: ReviewFacts, policy: Policy, *, context: dict | None = None, language: str = "zh-hans"
+) -> Decision:
     """Classify, pick the tier and deadlines, list compensation, render the applicable templates.
 
     ``context`` adds whitelisted placeholder values (order_no, buyer_nick …) to the templates; the
@@ -24,14 +26,23 @@ def decide(facts: ReviewFacts, policy: Policy, *, context: dict | None = None, l
     tier, tier_reason = customer_tier(facts, policy, ui_language=ui_language)
     windows = platform_windows(facts, policy)
     reasons = [classification.reason, tier_reason]
-    contact_limit = policy.remember(("contact-limit",), lambda: _contact_limit(policy)) if policy.contact_limit else None
+    contact_limit = (
+        policy.remember(("contact-limit",), lambda: _contact_limit(policy)) if policy.contact_limit else None
+    )
     if not classification.opens_case:
         return Decision(
-            facts=facts, customer_tier=tier.code if tier else None, customer_tier_rule=tier.ref if tier else None,
-            classification=classification, sla=None, windows=windows, compensation=(), templates=(),
-            reasons=tuple(reasons), compensation_reason=policy.remember(("no-case", ui_language), lambda: _("不开案，不计算补偿")),
+            facts=facts,
+            customer_tier=tier.code if tier else None,
+            customer_tier_rule=tier.ref if tier else None,
+            classification=classification,
+            sla=None,
+            windows=windows,
+            compensation=(),
+            templates=(),
+            reasons=tuple(reasons),
+            compensation_reason=policy.remember(("no-case", ui_language), lambda: _("不开案，不计算补偿")),
             contact_limit=contact_limit,
-        )  # fmt: skip
+        )
 
     sla_decision = sla(facts, policy, classification, ui_language=ui_language)
     reasons.append(sla_decision.reason)
@@ -52,7 +63,9 @@ def decide(facts: ReviewFacts, policy: Policy, *, context: dict | None = None, l
     if context:
         templates = render()
     else:  # the default context depends only on the issue type: render once per snapshot
-        templates = policy.remember(("templates", classification.issue_type_id, language, ui_language), render)
+        templates = policy.remember(
+            ("templates", classification.issue_type_id, language, ui_language), render
+        )
     plan_ref, steps = policy.remember(("follow-ups", ui_language), lambda: follow_ups(policy))
 
     appeal = None
@@ -60,17 +73,32 @@ def decide(facts: ReviewFacts, policy: Policy, *, context: dict | None = None, l
         appeal = _appeal(policy, windows, ui_language)
         reasons.append(appeal.reason)
     return Decision(
-        facts=facts, customer_tier=tier.code if tier else None, customer_tier_rule=tier.ref if tier else None,
-        classification=classification, sla=sla_decision, windows=windows, compensation=offers, templates=templates,
-        reasons=tuple(reasons), compensation_reason=compensation_reason, follow_up_plan=plan_ref, follow_ups=steps,
-        appeal=appeal, contact_limit=contact_limit,
-    )  # fmt: skip
+        facts=facts,
+        customer_tier=tier.code if tier else None,
+        customer_tier_rule=tier.ref if tier else None,
+        classification=classification,
+        sla=sla_decision,
+        windows=windows,
+        compensation=offers,
+        templates=templates,
+        reasons=tuple(reasons),
+        compensation_reason=compensation_reason,
+        follow_up_plan=plan_ref,
+        follow_ups=steps,
+        appeal=appeal,
+        contact_limit=contact_limit,
+    )
 
 
 def _contact_limit(policy: Policy) -> ContactLimitDecision:
     contact = policy.contact_limit
-    return ContactLimitDecision(contact.ref, contact.max_attempts_per_case, contact.min_minutes_between,
-                                contact.quiet_start, contact.quiet_end)  # fmt: skip
+    return ContactLimitDecision(
+        contact.ref,
+        contact.max_attempts_per_case,
+        contact.min_minutes_between,
+        contact.quiet_start,
+        contact.quiet_end,
+    )
 
 
 def _appeal_reason(policy: Policy, appeal_allowed: bool) -> str:
@@ -80,7 +108,9 @@ def _appeal_reason(policy: Policy, appeal_allowed: bool) -> str:
     if checklist is None:
         return _("本平台没有配置申诉清单")
     return _("恶意差评：按申诉清单收集%(evidence)s，理由可选%(reasons)s") % {
-        "evidence": "、".join(checklist.evidence), "reasons": "、".join(checklist.reasons)}  # fmt: skip
+        "evidence": "、".join(checklist.evidence),
+        "reasons": "、".join(checklist.reasons),
+    }
 
 
 def _appeal(policy: Policy, windows, language: str) -> AppealDecision:

@@ -34,7 +34,9 @@ def _compliance_line(report: ComplianceReport) -> str:
     if report.blocking:
         parts.append(_("拦截：%(items)s") % {"items": "；".join(f.describe() for f in report.blocking)})
     if report.too_long:
-        parts.append(_("超过字数上限(%(length)s/%(max)s字)") % {"length": report.length, "max": report.max_length})
+        parts.append(
+            _("超过字数上限(%(length)s/%(max)s字)") % {"length": report.length, "max": report.max_length}
+        )
     if report.warnings:
         parts.append(_("警告：%(items)s") % {"items": "；".join(f.describe() for f in report.warnings)})
     return "；".join(parts) if parts else _("合规检查通过")
@@ -49,12 +51,15 @@ def explain(decision: Decision, language: str = "zh-hans") -> str:
 def _lines(d: Decision) -> list[str]:
     f, c = d.facts, d.classification
     lines = [
-        _("平台：%(platform)s　评分：%(rating)s/5") % {"platform": _label(Platform, f.platform), "rating": f.rating},
+        _("平台：%(platform)s　评分：%(rating)s/5")
+        % {"platform": _label(Platform, f.platform), "rating": f.rating},
         _("开案：%(yes)s — %(reason)s") % {"yes": _("是") if c.opens_case else _("否"), "reason": c.reason},
     ]
     if c.opens_case:
-        lines.append(_("问题类型：%(name)s%(malicious)s") % {
-            "name": c.issue_type_name or "—", "malicious": _("(疑似恶意)") if c.malicious else ""})  # fmt: skip
+        lines.append(
+            _("问题类型：%(name)s%(malicious)s")
+            % {"name": c.issue_type_name or "—", "malicious": _("(疑似恶意)") if c.malicious else ""}
+        )
     if c.signals:
         lines.append(_("恶意信号：%(signals)s") % {"signals": "；".join(c.signals)})
     if c.matched_keywords:
@@ -64,60 +69,106 @@ def _lines(d: Decision) -> list[str]:
     s = d.sla
     if s is not None and s.tier is not None:
         lines += [
-            _("时效等级：%(name)s — 由%(role)s处理，超时升级给%(escalation)s") % {
-                "name": s.tier_name, "role": role_label(s.handling_role), "escalation": role_label(s.escalation_role)},
-            _("　首次响应：%(duration)s，截止 %(due)s(预警 %(warn)s)") % {
-                "duration": duration_label(s.first_response_minutes), "due": _when(s.first_response_due_at),
-                "warn": _when(s.first_response_warn_at)},
+            _("时效等级：%(name)s — 由%(role)s处理，超时升级给%(escalation)s")
+            % {
+                "name": s.tier_name,
+                "role": role_label(s.handling_role),
+                "escalation": role_label(s.escalation_role),
+            },
+            _("　首次响应：%(duration)s，截止 %(due)s(预警 %(warn)s)")
+            % {
+                "duration": duration_label(s.first_response_minutes),
+                "due": _when(s.first_response_due_at),
+                "warn": _when(s.first_response_warn_at),
+            },
             _("　买家回复后再响应：%(duration)s") % {"duration": duration_label(s.next_response_minutes)},
-            _("　公开回复：%(duration)s，截止 %(due)s") % {
-                "duration": duration_label(s.public_reply_minutes), "due": _when(s.public_reply_due_at)},
-            _("　解决：%(duration)s，截止 %(due)s") % {
-                "duration": duration_label(s.resolution_minutes), "due": _when(s.resolution_due_at)},
+            _("　公开回复：%(duration)s，截止 %(due)s")
+            % {"duration": duration_label(s.public_reply_minutes), "due": _when(s.public_reply_due_at)},
+            _("　解决：%(duration)s，截止 %(due)s")
+            % {"duration": duration_label(s.resolution_minutes), "due": _when(s.resolution_due_at)},
             _("　依据：%(reason)s") % {"reason": s.reason},
-        ]  # fmt: skip
+        ]
     elif s is not None:
         lines.append(s.reason)
     w = d.windows
     if w.rule is not None:
-        lines.append(_("平台期限：买家可改评价 %(revision)s；商家回复 %(reply)s%(chars)s；申诉 %(appeal)s；%(ask)s") % {
-            "revision": _when(w.revision_until) if w.revision_allowed else _("不可"),
-            "reply": _when(w.reply_until) if w.reply_allowed else _("不可"),
-            "chars": _("(≤%(n)s字)") % {"n": w.reply_max_chars} if w.reply_max_chars else "",
-            "appeal": _when(w.appeal_until) if w.appeal_allowed else _("不可"),
-            "ask": _("允许请买家修改评价") if w.may_request_revision else _("不允许请买家修改/追加评价"),
-        })  # fmt: skip
+        lines.append(
+            _("平台期限：买家可改评价 %(revision)s；商家回复 %(reply)s%(chars)s；申诉 %(appeal)s；%(ask)s")
+            % {
+                "revision": _when(w.revision_until) if w.revision_allowed else _("不可"),
+                "reply": _when(w.reply_until) if w.reply_allowed else _("不可"),
+                "chars": _("(≤%(n)s字)") % {"n": w.reply_max_chars} if w.reply_max_chars else "",
+                "appeal": _when(w.appeal_until) if w.appeal_allowed else _("不可"),
+                "ask": _("允许请买家修改评价") if w.may_request_revision else _("不允许请买家修改/追加评价"),
+            }
+        )
     if c.opens_case:
         lines.append(_("补偿方案：%(reason)s") % {"reason": d.compensation_reason})
         for i, offer in enumerate(d.compensation, 1):
-            approval = _("，需%(role)s审批") % {"role": role_label(offer.approval_role)} if offer.requires_approval else ""
-            acceptance = _("，预期接受率%(p)s%%") % {"p": offer.expected_acceptance} if offer.expected_acceptance else ""
-            lines.append(_("　%(i)s. %(name)s — 金额%(amount)s元，附加券%(coupon)s元，成本%(cost)s元%(approval)s%(acceptance)s") % {
-                "i": i, "name": offer.name, "amount": offer.amount, "coupon": offer.extra_coupon, "cost": offer.cost,
-                "approval": approval, "acceptance": acceptance})  # fmt: skip
+            approval = (
+                _("，需%(role)s审批") % {"role": role_label(offer.approval_role)}
+                if offer.requires_approval
+                else ""
+            )
+            acceptance = (
+                _("，预期接受率%(p)s%%") % {"p": offer.expected_acceptance}
+                if offer.expected_acceptance
+                else ""
+            )
+            lines.append(
+                _(
+                    "　%(i)s. %(name)s — 金额%(amount)s元，附加券%(coupon)s元，成本%(cost)s元%(approval)s%(acceptance)s"
+                )
+                % {
+                    "i": i,
+                    "name": offer.name,
+                    "amount": offer.amount,
+                    "coupon": offer.extra_coupon,
+                    "cost": offer.cost,
+                    "approval": approval,
+                    "acceptance": acceptance,
+                }
+            )
             lines.append(f"　　{offer.reason}")
     if d.templates:
         lines.append(_("适用模板："))
         for t in d.templates:
-            lines.append(f"　[{_label(Channel, t.channel)}/{_label(TemplateStage, t.stage)}] {t.name} — {_compliance_line(t.compliance)}")
+            lines.append(
+                f"　[{_label(Channel, t.channel)}/{_label(TemplateStage, t.stage)}] {t.name} — {_compliance_line(t.compliance)}"
+            )
             lines.append(f"　　{t.text}")
     if d.follow_ups:
         lines.append(_("回访计划："))
         for step in d.follow_ups:
             state = _("跳过") if step.skipped else _("执行")
-            lines.append(f"　+{duration_label(step.offset_minutes)} {step.name}（{state}）{('— ' + step.reason) if step.reason else ''}")
+            lines.append(
+                f"　+{duration_label(step.offset_minutes)} {step.name}（{state}）{('— ' + step.reason) if step.reason else ''}"
+            )
     if d.appeal is not None:
         a = d.appeal
-        lines.append(_("申诉：截止 %(until)s；%(reason)s") % {"until": _when(a.appeal_until), "reason": a.reason})
+        lines.append(
+            _("申诉：截止 %(until)s；%(reason)s") % {"until": _when(a.appeal_until), "reason": a.reason}
+        )
         if a.max_images or a.description_max_chars or a.once_per_review:
-            lines.append(_("　限制：图片≤%(images)s张，说明≤%(chars)s字%(once)s") % {
-                "images": a.max_images or "—", "chars": a.description_max_chars or "—",
-                "once": _("，每条评价只能申诉一次") if a.once_per_review else ""})  # fmt: skip
+            lines.append(
+                _("　限制：图片≤%(images)s张，说明≤%(chars)s字%(once)s")
+                % {
+                    "images": a.max_images or "—",
+                    "chars": a.description_max_chars or "—",
+                    "once": _("，每条评价只能申诉一次") if a.once_per_review else "",
+                }
+            )
     if d.contact_limit is not None:
         cl = d.contact_limit
-        lines.append(_("联系限制：每案最多%(n)s次，间隔≥%(gap)s分钟，%(start)s–%(end)s免打扰") % {
-            "n": cl.max_attempts_per_case, "gap": cl.min_minutes_between,
-            "start": cl.quiet_start.strftime("%H:%M"), "end": cl.quiet_end.strftime("%H:%M")})  # fmt: skip
+        lines.append(
+            _("联系限制：每案最多%(n)s次，间隔≥%(gap)s分钟，%(start)s–%(end)s免打扰")
+            % {
+                "n": cl.max_attempts_per_case,
+                "gap": cl.min_minutes_between,
+                "start": cl.quiet_start.strftime("%H:%M"),
+                "end": cl.quiet_end.strftime("%H:%M"),
+            }
+        )
     return lines
 
 

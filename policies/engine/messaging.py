@@ -69,7 +69,11 @@ def check_compliance(text: str, *, platform: str, channel: str, policy: Policy) 
         for rule in rules:
             match = rule.regex.search(text)
             if match:
-                findings.append(ComplianceFinding(rule=rule.ref, action=rule.action, matched=match.group(0), reason=rule.reason))
+                findings.append(
+                    ComplianceFinding(
+                        rule=rule.ref, action=rule.action, matched=match.group(0), reason=rule.reason
+                    )
+                )
     max_length = None
     platform_rule = policy.platform_rule
     if channel == PUBLIC_REPLY and platform_rule is not None and platform_rule.platform == platform:
@@ -77,7 +81,9 @@ def check_compliance(text: str, *, platform: str, channel: str, policy: Policy) 
     return ComplianceReport(findings=tuple(findings), length=len(text or ""), max_length=max_length)
 
 
-def applicable_templates(policy: Policy, *, issue_type_id: int | None, language: str = "zh-hans") -> list[TemplateSpec]:
+def applicable_templates(
+    policy: Policy, *, issue_type_id: int | None, language: str = "zh-hans"
+) -> list[TemplateSpec]:
     """Active templates for this platform and issue type, per (stage, channel) only the most specific
     ones: a shop's template beats a global one, then an issue-type template beats a generic one, then
     a platform template beats an every-platform one."""
@@ -97,15 +103,23 @@ def applicable_templates(policy: Policy, *, issue_type_id: int | None, language:
     return [t for _rank, group in best.values() for t in group]
 
 
-def render_for_case(policy: Policy, templates: list[TemplateSpec], context: dict) -> tuple[RenderedTemplate, ...]:
+def render_for_case(
+    policy: Policy, templates: list[TemplateSpec], context: dict
+) -> tuple[RenderedTemplate, ...]:
     rendered = []
     for template in templates:
         text = render_template(template, context, policy)
         rendered.append(
             RenderedTemplate(
-                template=template.ref, name=template.name, channel=template.channel, stage=template.stage, text=text,
-                compliance=check_compliance(text, platform=policy.platform, channel=template.channel, policy=policy),
-            )  # fmt: skip
+                template=template.ref,
+                name=template.name,
+                channel=template.channel,
+                stage=template.stage,
+                text=text,
+                compliance=check_compliance(
+                    text, platform=policy.platform, channel=template.channel, policy=policy
+                ),
+            )
         )
     return tuple(rendered)
 
@@ -128,9 +142,14 @@ def follow_ups(policy: Policy, event: str = "resolved") -> tuple:
             reason = step.instructions or ""
         steps.append(
             FollowUpDecision(
-                step_id=step.id, name=step.name, offset_minutes=step.offset_minutes, channel=step.channel,
-                template=step.template.ref if step.template else None, asks_for_revision=step.asks_for_revision,
-                skipped=skipped, reason=reason,
-            )  # fmt: skip
+                step_id=step.id,
+                name=step.name,
+                offset_minutes=step.offset_minutes,
+                channel=step.channel,
+                template=step.template.ref if step.template else None,
+                asks_for_revision=step.asks_for_revision,
+                skipped=skipped,
+                reason=reason,
+            )
         )
     return plan.ref, tuple(steps)

@@ -197,7 +197,9 @@ class ComplianceRuleSpec:
     reason: str
 
     def applies(self, platform: str, channel: str) -> bool:
-        return (not self.platforms or platform in self.platforms) and (not self.channels or channel in self.channels)
+        return (not self.platforms or platform in self.platforms) and (
+            not self.channels or channel in self.channels
+        )
 
 
 @dataclass(frozen=True)

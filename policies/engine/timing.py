@@ -32,13 +32,17 @@ def role_label(role: str) -> str:
         return role or "—"
 
 
-def deadline(start: dt.datetime, minutes: int, policy: Policy, *, calendar: CalendarPolicy | None = None) -> dt.datetime:
+def deadline(
+    start: dt.datetime, minutes: int, policy: Policy, *, calendar: CalendarPolicy | None = None
+) -> dt.datetime:
     """``start`` + ``minutes`` business minutes on the policy's calendar (or ``calendar``), for clocks
     that start later, e.g. the next response after the buyer answers."""
     return add_business_minutes(start, minutes, (calendar or policy.calendar).spec)
 
 
-def sla(facts: ReviewFacts, policy: Policy, classification: Classification, *, ui_language: str | None = None) -> SlaDecision | None:
+def sla(
+    facts: ReviewFacts, policy: Policy, classification: Classification, *, ui_language: str | None = None
+) -> SlaDecision | None:
     """The tier for the issue type (or the fallback tier) and its deadlines from ``facts.received_at``.
 
     The decision depends only on the tier and the start (one import starts every clock at the same
@@ -52,39 +56,75 @@ def sla(facts: ReviewFacts, policy: Policy, classification: Classification, *, u
     if tier is None:
         tier = policy.sla_tiers.get(None)
     language = ui_language or get_language()
-    key = ("sla-decision", tier.ref.id if tier else None, fallback, classification.issue_type_name, facts.received_at, language)
+    key = (
+        "sla-decision",
+        tier.ref.id if tier else None,
+        fallback,
+        classification.issue_type_name,
+        facts.received_at,
+        language,
+    )
     return policy.remember(key, lambda: _sla(facts, policy, classification, tier, fallback, language))
 
 
-def _sla(facts: ReviewFacts, policy: Policy, classification: Classification, tier, fallback: bool, language: str) -> SlaDecision:
+def _sla(
+    facts: ReviewFacts, policy: Policy, classification: Classification, tier, fallback: bool, language: str
+) -> SlaDecision:
     if tier is None:
         return SlaDecision(
-            tier=None, tier_name="", handling_role="", escalation_role="", warn_at_percent=0,
-            first_response_minutes=0, next_response_minutes=0, public_reply_minutes=0, resolution_minutes=0,
-            first_response_due_at=None, public_reply_due_at=None, resolution_due_at=None, calendar=None,
+            tier=None,
+            tier_name="",
+            handling_role="",
+            escalation_role="",
+            warn_at_percent=0,
+            first_response_minutes=0,
+            next_response_minutes=0,
+            public_reply_minutes=0,
+            resolution_minutes=0,
+            first_response_due_at=None,
+            public_reply_due_at=None,
+            resolution_due_at=None,
+            calendar=None,
             reason=_("没有配置时效等级，案件没有截止时间"),
-        )  # fmt: skip
+        )
     calendar = tier.calendar or policy.calendar
     start = facts.received_at
     due = warn = {}
     if start is not None:
         spec = calendar.spec
-        targets = (("first", tier.first_response_minutes), ("public", tier.public_reply_minutes),
-                   ("resolution", tier.resolution_minutes))  # fmt: skip
+        targets = (
+            ("first", tier.first_response_minutes),
+            ("public", tier.public_reply_minutes),
+            ("resolution", tier.resolution_minutes),
+        )
         due = {key: add_business_minutes(start, minutes, spec) for key, minutes in targets}
-        warn = {key: add_business_minutes(start, minutes * tier.warn_at_percent // 100, spec) for key, minutes in targets}
+        warn = {
+            key: add_business_minutes(start, minutes * tier.warn_at_percent // 100, spec)
+            for key, minutes in targets
+        }
     reason = policy.remember(
-        ("sla", tier.ref.id, fallback, language), lambda: _tier_reason(tier, calendar, classification, fallback)
+        ("sla", tier.ref.id, fallback, language),
+        lambda: _tier_reason(tier, calendar, classification, fallback),
     )
     return SlaDecision(
-        tier=tier.ref, tier_name=tier.name, handling_role=tier.handling_role, escalation_role=tier.escalation_role,
-        warn_at_percent=tier.warn_at_percent, first_response_minutes=tier.first_response_minutes,
-        next_response_minutes=tier.next_response_minutes, public_reply_minutes=tier.public_reply_minutes,
-        resolution_minutes=tier.resolution_minutes, first_response_due_at=due.get("first"),
-        public_reply_due_at=due.get("public"), resolution_due_at=due.get("resolution"), calendar=calendar.ref,
-        reason=reason, first_response_warn_at=warn.get("first"), public_reply_warn_at=warn.get("public"),
+        tier=tier.ref,
+        tier_name=tier.name,
+        handling_role=tier.handling_role,
+        escalation_role=tier.escalation_role,
+        warn_at_percent=tier.warn_at_percent,
+        first_response_minutes=tier.first_response_minutes,
+        next_response_minutes=tier.next_response_minutes,
+        public_reply_minutes=tier.public_reply_minutes,
+        resolution_minutes=tier.resolution_minutes,
+        first_response_due_at=due.get("first"),
+        public_reply_due_at=due.get("public"),
+        resolution_due_at=due.get("resolution"),
+        calendar=calendar.ref,
+        reason=reason,
+        first_response_warn_at=warn.get("first"),
+        public_reply_warn_at=warn.get("public"),
         resolution_warn_at=warn.get("resolution"),
-    )  # fmt: skip
+    )
 
 
 def _tier_reason(tier, calendar: CalendarPolicy, classification: Classification, fallback: bool) -> str:
@@ -93,17 +133,25 @@ def _tier_reason(tier, calendar: CalendarPolicy, classification: Classification,
     else:
         chosen_by = _("问题类型“%(name)s”的时效等级") % {"name": classification.issue_type_name}
     calendar_text = (
-        _("营业日历“%(name)s”") % {"name": calendar.name} if calendar.ref else _("未配置营业日历，按自然时间计算")
+        _("营业日历“%(name)s”") % {"name": calendar.name}
+        if calendar.ref
+        else _("未配置营业日历，按自然时间计算")
     )
     return _(
         "%(chosen_by)s“%(tier)s”：首次响应%(first)s，买家回复后%(next)s内再响应，私下沟通未果%(public)s内公开回复，"
         "%(resolution)s内解决；由%(role)s处理，超时升级给%(escalation)s；用掉%(warn)s%%时预警；按%(calendar)s计时"
     ) % {
-        "chosen_by": chosen_by, "tier": tier.name, "first": duration_label(tier.first_response_minutes),
-        "next": duration_label(tier.next_response_minutes), "public": duration_label(tier.public_reply_minutes),
-        "resolution": duration_label(tier.resolution_minutes), "role": role_label(tier.handling_role),
-        "escalation": role_label(tier.escalation_role), "warn": tier.warn_at_percent, "calendar": calendar_text,
-    }  # fmt: skip
+        "chosen_by": chosen_by,
+        "tier": tier.name,
+        "first": duration_label(tier.first_response_minutes),
+        "next": duration_label(tier.next_response_minutes),
+        "public": duration_label(tier.public_reply_minutes),
+        "resolution": duration_label(tier.resolution_minutes),
+        "role": role_label(tier.handling_role),
+        "escalation": role_label(tier.escalation_role),
+        "warn": tier.warn_at_percent,
+        "calendar": calendar_text,
+    }
 
 
 def platform_windows(facts: ReviewFacts, policy: Policy) -> PlatformWindows:
@@ -111,9 +159,16 @@ def platform_windows(facts: ReviewFacts, policy: Policy) -> PlatformWindows:
     rule = policy.platform_rule
     if rule is None:
         return PlatformWindows(
-            revision_allowed=False, revision_until=None, reply_allowed=True, reply_until=None, reply_max_chars=None,
-            appeal_allowed=False, appeal_until=None, may_request_revision=False, rule=None,
-        )  # fmt: skip
+            revision_allowed=False,
+            revision_until=None,
+            reply_allowed=True,
+            reply_until=None,
+            reply_max_chars=None,
+            appeal_allowed=False,
+            appeal_until=None,
+            may_request_revision=False,
+            rule=None,
+        )
     base = facts.reviewed_at or facts.received_at
 
     def until(allowed: bool, days: int | None) -> dt.datetime | None:

@@ -8,8 +8,23 @@ from policies.models.stamp import PolicyStamp
 from policies.models.workflow import AppealChecklist, ContactLimit, FollowUpPlan, FollowUpStep
 
 __all__ = [
-    "AppealChecklist", "BusinessCalendar", "CalendarException", "ClassificationRule", "CompensationOption",
-    "CompensationRule", "ComplianceRule", "ContactLimit", "CustomerTier", "FollowUpPlan", "FollowUpStep",
-    "IssueType", "MaliciousSignal", "OpeningHours", "PlatformRule", "PolicyBase", "PolicyStamp", "ReplyTemplate",
+    "AppealChecklist",
+    "BusinessCalendar",
+    "CalendarException",
+    "ClassificationRule",
+    "CompensationOption",
+    "CompensationRule",
+    "ComplianceRule",
+    "ContactLimit",
+    "CustomerTier",
+    "FollowUpPlan",
+    "FollowUpStep",
+    "IssueType",
+    "MaliciousSignal",
+    "OpeningHours",
+    "PlatformRule",
+    "PolicyBase",
+    "PolicyStamp",
+    "ReplyTemplate",
     "SlaTier",
-]  # fmt: skip
+]

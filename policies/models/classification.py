@@ -30,9 +30,15 @@ class IssueType(models.Model):
         verbose_name_plural = _("问题类型")
         ordering = ["sort_order", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["is_fallback"], condition=models.Q(is_fallback=True), name="one_fallback_issue_type"),
-            models.UniqueConstraint(fields=["is_malicious"], condition=models.Q(is_malicious=True), name="one_malicious_issue_type"),
-        ]  # fmt: skip
+            models.UniqueConstraint(
+                fields=["is_fallback"], condition=models.Q(is_fallback=True), name="one_fallback_issue_type"
+            ),
+            models.UniqueConstraint(
+                fields=["is_malicious"],
+                condition=models.Q(is_malicious=True),
+                name="one_malicious_issue_type",
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -43,14 +49,20 @@ class IssueType(models.Model):
 
 def validate_patterns(mode: str, text: str) -> list[str]:
     """Returns the compiled-ok pattern list or raises a ValidationError naming the bad one."""
-    items = split_lines(text) if mode == MatchMode.KEYWORDS else [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
+    items = (
+        split_lines(text)
+        if mode == MatchMode.KEYWORDS
+        else [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
+    )
     if mode == MatchMode.REGEX:
         for pattern in items:
             try:
                 re.compile(pattern)
             except re.error as exc:
                 raise ValidationError(
-                    _("正则表达式“%(pattern)s”无效：%(error)s"), code="bad_regex", params={"pattern": pattern, "error": exc}
+                    _("正则表达式“%(pattern)s”无效：%(error)s"),
+                    code="bad_regex",
+                    params={"pattern": pattern, "error": exc},
                 )
     return items
 
@@ -64,15 +76,25 @@ class ClassificationRule(PolicyBase):
 
     name = models.CharField(_("名称"), max_length=64)
     issue_type = models.ForeignKey(
-        IssueType, on_delete=models.PROTECT, null=True, blank=True, related_name="classification_rules",
-        verbose_name=_("归入问题类型"), help_text=_("留空表示只负责开案，不决定类型。"),
-    )  # fmt: skip
-    match_mode = models.CharField(_("匹配方式"), max_length=16, choices=MatchMode.choices, default=MatchMode.KEYWORDS)
+        IssueType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="classification_rules",
+        verbose_name=_("归入问题类型"),
+        help_text=_("留空表示只负责开案，不决定类型。"),
+    )
+    match_mode = models.CharField(
+        _("匹配方式"), max_length=16, choices=MatchMode.choices, default=MatchMode.KEYWORDS
+    )
     patterns = models.TextField(_("关键词/正则"), help_text=_("每行一个(关键词也可用逗号或顿号分隔)。"))
     rating_max = models.PositiveSmallIntegerField(
-        _("评分不高于"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)],
+        _("评分不高于"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text=_("留空表示任何评分；统一为1–5分。"),
-    )  # fmt: skip
+    )
     opens_case = models.BooleanField(_("任何评分都开案"), default=False)
     priority = models.PositiveSmallIntegerField(_("优先级"), default=100, help_text=_("数字小的先匹配。"))
 
@@ -100,12 +122,18 @@ class MaliciousSignal(PolicyBase):
 
     name = models.CharField(_("名称"), max_length=64)
     kind = models.CharField(_("信号类型"), max_length=16, choices=SignalKind.choices)
-    match_mode = models.CharField(_("匹配方式"), max_length=16, choices=MatchMode.choices, default=MatchMode.KEYWORDS)
+    match_mode = models.CharField(
+        _("匹配方式"), max_length=16, choices=MatchMode.choices, default=MatchMode.KEYWORDS
+    )
     patterns = models.TextField(_("用语"), blank=True, help_text=_("仅“勒索/敲诈用语”使用，每行一个。"))
     threshold = models.DecimalField(
-        _("阈值"), max_digits=8, decimal_places=2, null=True, blank=True,
+        _("阈值"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("同一IP/同一买家：窗口内差评条数达到此值；退货率：达到此百分比。"),
-    )  # fmt: skip
+    )
     window_days = models.PositiveSmallIntegerField(_("统计窗口(天)"), null=True, blank=True)
 
     class Meta:

@@ -19,19 +19,25 @@ class CustomerTier(PolicyBase):
 
     code = models.SlugField(_("代码"), max_length=32)
     name = models.CharField(_("名称"), max_length=64)
-    min_annual_spend = models.DecimalField(_("年消费不低于(元)"), null=True, blank=True, validators=NON_NEGATIVE, **MONEY)
+    min_annual_spend = models.DecimalField(
+        _("年消费不低于(元)"), null=True, blank=True, validators=NON_NEGATIVE, **MONEY
+    )
     max_order_count = models.PositiveIntegerField(_("历史订单数不超过"), null=True, blank=True)
     min_days_since_last_order = models.PositiveIntegerField(_("距上次下单不少于(天)"), null=True, blank=True)
-    priority = models.PositiveSmallIntegerField(_("优先级"), default=100, help_text=_("数字小的先匹配；条件全空的为兜底。"))
+    priority = models.PositiveSmallIntegerField(
+        _("优先级"), default=100, help_text=_("数字小的先匹配；条件全空的为兜底。")
+    )
 
     class Meta:
         verbose_name = _("客户分层")
         verbose_name_plural = _("客户分层")
         ordering = ["priority", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["code"], condition=models.Q(shop__isnull=True), name="uniq_tier_code_global"),
+            models.UniqueConstraint(
+                fields=["code"], condition=models.Q(shop__isnull=True), name="uniq_tier_code_global"
+            ),
             models.UniqueConstraint(fields=["code", "shop"], name="uniq_tier_code_shop"),
-        ]  # fmt: skip
+        ]
 
     def __str__(self):
         return self.name
@@ -46,10 +52,38 @@ class CompensationRule(PolicyBase):
     """
 
     name = models.CharField(_("名称"), max_length=64)
-    issue_type = models.ForeignKey(IssueType, on_delete=models.PROTECT, null=True, blank=True, related_name="compensation_rules", verbose_name=_("问题类型"))
-    customer_tier = models.ForeignKey(CustomerTier, on_delete=models.PROTECT, null=True, blank=True, related_name="compensation_rules", verbose_name=_("客户分层"))
-    amount_above = models.DecimalField(_("订单金额高于(元)"), null=True, blank=True, validators=NON_NEGATIVE, help_text=_("留空表示从0起(含0)。"), **MONEY)
-    amount_up_to = models.DecimalField(_("订单金额不超过(元)"), null=True, blank=True, validators=NON_NEGATIVE, help_text=_("留空表示无上限。"), **MONEY)
+    issue_type = models.ForeignKey(
+        IssueType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="compensation_rules",
+        verbose_name=_("问题类型"),
+    )
+    customer_tier = models.ForeignKey(
+        CustomerTier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="compensation_rules",
+        verbose_name=_("客户分层"),
+    )
+    amount_above = models.DecimalField(
+        _("订单金额高于(元)"),
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+        help_text=_("留空表示从0起(含0)。"),
+        **MONEY,
+    )
+    amount_up_to = models.DecimalField(
+        _("订单金额不超过(元)"),
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+        help_text=_("留空表示无上限。"),
+        **MONEY,
+    )
     priority = models.PositiveSmallIntegerField(_("优先级"), default=100)
     note = models.CharField(_("依据/说明"), max_length=200, blank=True)
 
@@ -72,13 +106,20 @@ class CompensationRule(PolicyBase):
         return low_ok and (self.amount_up_to is None or amount <= self.amount_up_to)
 
     def clean(self):
-        if self.amount_above is not None and self.amount_up_to is not None and self.amount_up_to <= self.amount_above:
+        if (
+            self.amount_above is not None
+            and self.amount_up_to is not None
+            and self.amount_up_to <= self.amount_above
+        ):
             raise ValidationError({"amount_up_to": _("金额上限必须大于下限。")})
         if not self.active:
             return
         siblings = list(
             CompensationRule.objects.filter(
-                shop_id=self.shop_id, issue_type_id=self.issue_type_id, customer_tier_id=self.customer_tier_id, active=True
+                shop_id=self.shop_id,
+                issue_type_id=self.issue_type_id,
+                customer_tier_id=self.customer_tier_id,
+                active=True,
             ).exclude(pk=self.pk)
         )
         problem = band_problem(siblings + [self])
@@ -97,30 +138,59 @@ def band_problem(rules: list["CompensationRule"]) -> str | None:
     ordered = sorted(rules, key=lambda r: (r.amount_above is not None, r.amount_above or Decimal(0)))
     for before, after in zip(ordered, ordered[1:], strict=False):
         if before.amount_up_to is None:
-            return str(_("金额区间重叠：%(a)s %(ab)s 没有上限，与 %(b)s %(bb)s 重叠。") % {
-                "a": before.name, "ab": before.band_label, "b": after.name, "bb": after.band_label})  # fmt: skip
+            return str(
+                _("金额区间重叠：%(a)s %(ab)s 没有上限，与 %(b)s %(bb)s 重叠。")
+                % {"a": before.name, "ab": before.band_label, "b": after.name, "bb": after.band_label}
+            )
         after_low = after.amount_above if after.amount_above is not None else Decimal(0)
         if after.amount_above is None or after_low < before.amount_up_to:
-            return str(_("金额区间重叠：%(a)s %(ab)s 与 %(b)s %(bb)s。") % {
-                "a": before.name, "ab": before.band_label, "b": after.name, "bb": after.band_label})  # fmt: skip
+            return str(
+                _("金额区间重叠：%(a)s %(ab)s 与 %(b)s %(bb)s。")
+                % {"a": before.name, "ab": before.band_label, "b": after.name, "bb": after.band_label}
+            )
         if after_low > before.amount_up_to:
-            return str(_("金额区间有缺口：%(a)s %(ab)s 与 %(b)s %(bb)s 之间的金额没有规则。") % {
-                "a": before.name, "ab": before.band_label, "b": after.name, "bb": after.band_label})  # fmt: skip
+            return str(
+                _("金额区间有缺口：%(a)s %(ab)s 与 %(b)s %(bb)s 之间的金额没有规则。")
+                % {"a": before.name, "ab": before.band_label, "b": after.name, "bb": after.band_label}
+            )
     return None
 
 
 class CompensationOption(models.Model):
     """One option of a rule with its amount formula, cost cap and the role that approves above it."""
 
-    rule = models.ForeignKey(CompensationRule, on_delete=models.CASCADE, related_name="options", verbose_name=_("补偿规则"))
+    rule = models.ForeignKey(
+        CompensationRule, on_delete=models.CASCADE, related_name="options", verbose_name=_("补偿规则")
+    )
     name = models.CharField(_("方案名称"), max_length=100)
     kind = models.CharField(_("方案类型"), max_length=32, choices=OptionKind.choices)
-    formula = models.CharField(_("金额公式"), max_length=32, choices=AmountFormula.choices, default=AmountFormula.FIXED)
-    value = models.DecimalField(_("公式参数"), default=Decimal("0"), validators=NON_NEGATIVE, help_text=_("固定金额(元)、百分比(如10表示10%)或运费倍数(如1.5)。"), **MONEY)
-    extra_coupon = models.DecimalField(_("附加优惠券(元)"), default=Decimal("0"), validators=NON_NEGATIVE, **MONEY)
-    cost_cap = models.DecimalField(_("成本上限(元)"), null=True, blank=True, validators=NON_NEGATIVE, help_text=_("超过上限需审批；留空表示不限。"), **MONEY)
-    clamp_to_cap = models.BooleanField(_("按上限封顶"), default=False, help_text=_("勾选后金额直接封顶为上限(如VIP礼包≤30元)，不再走审批。"))
-    approval_role = models.CharField(_("超上限审批角色"), max_length=16, choices=Role.choices, default=Role.SUPERVISOR)
+    formula = models.CharField(
+        _("金额公式"), max_length=32, choices=AmountFormula.choices, default=AmountFormula.FIXED
+    )
+    value = models.DecimalField(
+        _("公式参数"),
+        default=Decimal("0"),
+        validators=NON_NEGATIVE,
+        help_text=_("固定金额(元)、百分比(如10表示10%)或运费倍数(如1.5)。"),
+        **MONEY,
+    )
+    extra_coupon = models.DecimalField(
+        _("附加优惠券(元)"), default=Decimal("0"), validators=NON_NEGATIVE, **MONEY
+    )
+    cost_cap = models.DecimalField(
+        _("成本上限(元)"),
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+        help_text=_("超过上限需审批；留空表示不限。"),
+        **MONEY,
+    )
+    clamp_to_cap = models.BooleanField(
+        _("按上限封顶"), default=False, help_text=_("勾选后金额直接封顶为上限(如VIP礼包≤30元)，不再走审批。")
+    )
+    approval_role = models.CharField(
+        _("超上限审批角色"), max_length=16, choices=Role.choices, default=Role.SUPERVISOR
+    )
     always_requires_approval = models.BooleanField(_("总是需要审批"), default=False)
     expected_acceptance = models.PositiveSmallIntegerField(_("预期接受率(%)"), null=True, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
@@ -131,9 +201,14 @@ class CompensationOption(models.Model):
         ordering = ["rule", "sort_order", "pk"]
         constraints = [
             models.CheckConstraint(condition=models.Q(value__gte=0), name="comp_option_value_non_negative"),
-            models.CheckConstraint(condition=models.Q(extra_coupon__gte=0), name="comp_option_coupon_non_negative"),
-            models.CheckConstraint(condition=models.Q(cost_cap__isnull=True) | models.Q(cost_cap__gte=0), name="comp_option_cap_non_negative"),
-        ]  # fmt: skip
+            models.CheckConstraint(
+                condition=models.Q(extra_coupon__gte=0), name="comp_option_coupon_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cost_cap__isnull=True) | models.Q(cost_cap__gte=0),
+                name="comp_option_cap_non_negative",
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -22,8 +22,12 @@ class BusinessCalendar(PolicyBase):
         verbose_name = _("营业日历")
         verbose_name_plural = _("营业日历")
         constraints = [
-            models.UniqueConstraint(fields=["shop"], condition=models.Q(shop__isnull=True, active=True), name="one_active_global_calendar"),
-        ]  # fmt: skip
+            models.UniqueConstraint(
+                fields=["shop"],
+                condition=models.Q(shop__isnull=True, active=True),
+                name="one_active_global_calendar",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} · {self.scope_label}"
@@ -49,7 +53,9 @@ def _validate_hours(opens: dt.time | None, closes: dt.time | None) -> None:
 
 
 class OpeningHours(models.Model):
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="hours", verbose_name=_("日历"))
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="hours", verbose_name=_("日历")
+    )
     weekday = models.PositiveSmallIntegerField(_("星期"), choices=Weekday.choices)
     opens = models.TimeField(_("开始"), default=dt.time(8, 0))
     closes = models.TimeField(_("结束"), default=MIDNIGHT, help_text=_("00:00 表示营业到午夜(24:00)。"))
@@ -67,18 +73,24 @@ class OpeningHours(models.Model):
 
 
 class CalendarException(models.Model):
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="exceptions", verbose_name=_("日历"))
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="exceptions", verbose_name=_("日历")
+    )
     date = models.DateField(_("日期"))
     kind = models.CharField(_("类型"), max_length=16, choices=ExceptionKind.choices)
     name = models.CharField(_("说明"), max_length=64, blank=True, help_text=_("如：国庆节、国庆调休。"))
-    opens = models.TimeField(_("开始"), null=True, blank=True, help_text=_("调休工作日的营业时间；留空按08:00。"))
+    opens = models.TimeField(
+        _("开始"), null=True, blank=True, help_text=_("调休工作日的营业时间；留空按08:00。")
+    )
     closes = models.TimeField(_("结束"), null=True, blank=True, help_text=_("留空按营业到午夜。"))
 
     class Meta:
         verbose_name = _("节假日/调休")
         verbose_name_plural = _("节假日/调休")
         ordering = ["date"]
-        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="uniq_calendar_exception_date")]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="uniq_calendar_exception_date")
+        ]
 
     def __str__(self):
         return f"{self.date} {self.get_kind_display()} {self.name}"
@@ -92,9 +104,14 @@ class SlaTier(PolicyBase):
     """Per issue type: who handles it, by when (business minutes), and who hears of a breach."""
 
     issue_type = models.ForeignKey(
-        IssueType, on_delete=models.PROTECT, null=True, blank=True, related_name="sla_tiers",
-        verbose_name=_("问题类型"), help_text=_("留空表示“其他所有类型”的兜底时效。"),
-    )  # fmt: skip
+        IssueType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sla_tiers",
+        verbose_name=_("问题类型"),
+        help_text=_("留空表示“其他所有类型”的兜底时效。"),
+    )
     name = models.CharField(_("名称"), max_length=64)
     first_response_minutes = models.PositiveIntegerField(_("首次响应时限(分钟)"))
     next_response_minutes = models.PositiveIntegerField(_("买家回复后再响应时限(分钟)"), default=180)
@@ -102,23 +119,48 @@ class SlaTier(PolicyBase):
     resolution_minutes = models.PositiveIntegerField(_("解决时限(分钟)"), default=2880)
     handling_role = models.CharField(_("处理角色"), max_length=16, choices=Role.choices, blank=True)
     escalation_role = models.CharField(_("超时升级给"), max_length=16, choices=Role.choices, blank=True)
-    warn_at_percent = models.PositiveSmallIntegerField(_("预警百分比"), default=80, help_text=_("时限用掉此百分比时预警(1–99)。"))
+    warn_at_percent = models.PositiveSmallIntegerField(
+        _("预警百分比"), default=80, help_text=_("时限用掉此百分比时预警(1–99)。")
+    )
     calendar = models.ForeignKey(
-        BusinessCalendar, on_delete=models.PROTECT, null=True, blank=True, related_name="sla_tiers",
-        verbose_name=_("营业日历"), help_text=_("留空使用启用中的全局日历。"),
-    )  # fmt: skip
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sla_tiers",
+        verbose_name=_("营业日历"),
+        help_text=_("留空使用启用中的全局日历。"),
+    )
 
     class Meta:
         verbose_name = _("SLA时效等级")
         verbose_name_plural = _("SLA时效等级")
         ordering = ["first_response_minutes", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["issue_type"], condition=models.Q(shop__isnull=True, issue_type__isnull=False), name="uniq_sla_issue_global"),
-            models.UniqueConstraint(fields=["issue_type", "shop"], condition=models.Q(shop__isnull=False, issue_type__isnull=False), name="uniq_sla_issue_shop"),
-            models.UniqueConstraint(fields=["shop"], condition=models.Q(shop__isnull=True, issue_type__isnull=True), name="uniq_sla_fallback_global"),
-            models.UniqueConstraint(fields=["shop"], condition=models.Q(shop__isnull=False, issue_type__isnull=True), name="uniq_sla_fallback_shop"),
-            models.CheckConstraint(condition=models.Q(warn_at_percent__gte=1, warn_at_percent__lte=99), name="sla_warn_at_1_99"),
-        ]  # fmt: skip
+            models.UniqueConstraint(
+                fields=["issue_type"],
+                condition=models.Q(shop__isnull=True, issue_type__isnull=False),
+                name="uniq_sla_issue_global",
+            ),
+            models.UniqueConstraint(
+                fields=["issue_type", "shop"],
+                condition=models.Q(shop__isnull=False, issue_type__isnull=False),
+                name="uniq_sla_issue_shop",
+            ),
+            models.UniqueConstraint(
+                fields=["shop"],
+                condition=models.Q(shop__isnull=True, issue_type__isnull=True),
+                name="uniq_sla_fallback_global",
+            ),
+            models.UniqueConstraint(
+                fields=["shop"],
+                condition=models.Q(shop__isnull=False, issue_type__isnull=True),
+                name="uniq_sla_fallback_shop",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(warn_at_percent__gte=1, warn_at_percent__lte=99), name="sla_warn_at_1_99"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} · {self.scope_label}"
@@ -131,8 +173,12 @@ class SlaTier(PolicyBase):
             errors["handling_role"] = _("每个时效等级都必须指定处理角色。")
         if self.first_response_minutes is not None and self.first_response_minutes <= 0:
             errors["first_response_minutes"] = _("首次响应时限必须大于0。")
-        clash = SlaTier.objects.filter(issue_type_id=self.issue_type_id, shop_id=self.shop_id).exclude(pk=self.pk)
+        clash = SlaTier.objects.filter(issue_type_id=self.issue_type_id, shop_id=self.shop_id).exclude(
+            pk=self.pk
+        )
         if clash.exists():
-            errors["issue_type"] = _("该问题类型在此范围(全局/店铺)已有时效等级：%(name)s。") % {"name": clash.first().name}
+            errors["issue_type"] = _("该问题类型在此范围(全局/店铺)已有时效等级：%(name)s。") % {
+                "name": clash.first().name
+            }
         if errors:
             raise ValidationError(errors)

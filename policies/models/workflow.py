@@ -14,27 +14,52 @@ from reviewdesk.choices import Platform
 
 class FollowUpPlan(PolicyBase):
     name = models.CharField(_("名称"), max_length=64)
-    event = models.CharField(_("触发事件"), max_length=16, choices=FollowUpEvent.choices, default=FollowUpEvent.RESOLVED)
+    event = models.CharField(
+        _("触发事件"), max_length=16, choices=FollowUpEvent.choices, default=FollowUpEvent.RESOLVED
+    )
 
     class Meta:
         verbose_name = _("回访计划")
         verbose_name_plural = _("回访计划")
         constraints = [
-            models.UniqueConstraint(fields=["event"], condition=models.Q(shop__isnull=True, active=True), name="one_active_global_plan_per_event"),
-            models.UniqueConstraint(fields=["event", "shop"], condition=models.Q(shop__isnull=False, active=True), name="one_active_shop_plan_per_event"),
-        ]  # fmt: skip
+            models.UniqueConstraint(
+                fields=["event"],
+                condition=models.Q(shop__isnull=True, active=True),
+                name="one_active_global_plan_per_event",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "shop"],
+                condition=models.Q(shop__isnull=False, active=True),
+                name="one_active_shop_plan_per_event",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} · {self.scope_label}"
 
 
 class FollowUpStep(models.Model):
-    plan = models.ForeignKey(FollowUpPlan, on_delete=models.CASCADE, related_name="steps", verbose_name=_("回访计划"))
+    plan = models.ForeignKey(
+        FollowUpPlan, on_delete=models.CASCADE, related_name="steps", verbose_name=_("回访计划")
+    )
     name = models.CharField(_("步骤"), max_length=64)
-    offset_minutes = models.PositiveIntegerField(_("触发后(分钟)"), help_text=_("如 1440 = 24小时，4320 = 3天，43200 = 30天。"))
-    channel = models.CharField(_("渠道"), max_length=24, choices=Channel.choices, default=Channel.PRIVATE_MESSAGE)
-    template = models.ForeignKey(ReplyTemplate, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("模板"))
-    asks_for_revision = models.BooleanField(_("请买家修改/追加评价"), default=False, help_text=_("平台不允许请买家改评价时，此步骤自动跳过。"))
+    offset_minutes = models.PositiveIntegerField(
+        _("触发后(分钟)"), help_text=_("如 1440 = 24小时，4320 = 3天，43200 = 30天。")
+    )
+    channel = models.CharField(
+        _("渠道"), max_length=24, choices=Channel.choices, default=Channel.PRIVATE_MESSAGE
+    )
+    template = models.ForeignKey(
+        ReplyTemplate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("模板"),
+    )
+    asks_for_revision = models.BooleanField(
+        _("请买家修改/追加评价"), default=False, help_text=_("平台不允许请买家改评价时，此步骤自动跳过。")
+    )
     instructions = models.CharField(_("说明"), max_length=200, blank=True)
 
     class Meta:
@@ -65,9 +90,13 @@ class AppealChecklist(PolicyBase):
         verbose_name_plural = _("申诉清单")
         ordering = ["platform"]
         constraints = [
-            models.UniqueConstraint(fields=["platform"], condition=models.Q(shop__isnull=True), name="uniq_appeal_checklist_global"),
+            models.UniqueConstraint(
+                fields=["platform"],
+                condition=models.Q(shop__isnull=True),
+                name="uniq_appeal_checklist_global",
+            ),
             models.UniqueConstraint(fields=["platform", "shop"], name="uniq_appeal_checklist_shop"),
-        ]  # fmt: skip
+        ]
 
     def __str__(self):
         return f"{self.get_platform_display()} · {self.scope_label}"
@@ -90,7 +119,9 @@ class AppealChecklist(PolicyBase):
 class ContactLimit(PolicyBase):
     """Against harassment (恶意骚扰): attempts per case and quiet hours in which nobody is contacted."""
 
-    platform = models.CharField(_("平台"), max_length=16, choices=Platform.choices, blank=True, help_text=_("留空表示所有平台。"))
+    platform = models.CharField(
+        _("平台"), max_length=16, choices=Platform.choices, blank=True, help_text=_("留空表示所有平台。")
+    )
     max_attempts_per_case = models.PositiveSmallIntegerField(_("每案最多联系次数"), default=3)
     min_minutes_between = models.PositiveIntegerField(_("两次联系最短间隔(分钟)"), default=60)
     quiet_start = models.TimeField(_("免打扰开始"), default=dt.time(22, 0))
@@ -100,9 +131,11 @@ class ContactLimit(PolicyBase):
         verbose_name = _("联系限制")
         verbose_name_plural = _("联系限制")
         constraints = [
-            models.UniqueConstraint(fields=["platform"], condition=models.Q(shop__isnull=True), name="uniq_contact_limit_global"),
+            models.UniqueConstraint(
+                fields=["platform"], condition=models.Q(shop__isnull=True), name="uniq_contact_limit_global"
+            ),
             models.UniqueConstraint(fields=["platform", "shop"], name="uniq_contact_limit_shop"),
-        ]  # fmt: skip
+        ]
 
     def __str__(self):
         return f"{self.get_platform_display() or _('所有平台')} · {self.scope_label}"

@@ -18,21 +18,55 @@ _counter = itertools.count(1)
 T0 = dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.UTC)  # in the past: the sweep command uses "now"
 
 
-def make_case(shop, *, handling_role="agent", escalation_role="supervisor", status="new", assignee=None,
-              opened_at=None, issue_type=None, content="质量太差了，客服也不理人", buyer_phone=None,
-              buyer_address=None, is_malicious=False, **fields) -> Case:  # fmt: skip
+def make_case(
+    shop,
+    *,
+    handling_role="agent",
+    escalation_role="supervisor",
+    status="new",
+    assignee=None,
+    opened_at=None,
+    issue_type=None,
+    content="质量太差了，客服也不理人",
+    buyer_phone=None,
+    buyer_address=None,
+    is_malicious=False,
+    **fields,
+) -> Case:
     n = next(_counter)
     opened_at = opened_at or T0
     review = Review.objects.create(
-        platform=shop.platform, shop=shop, external_id=f"ext-{n}", order_no=f"ORD{n:08d}", item_title="纯棉四件套",
-        rating=1, rating_text="差评", content=content, reviewed_at=opened_at, received_at=opened_at,
-        buyer_nick=f"买家{n}", buyer_phone=buyer_phone, buyer_address=buyer_address, fingerprint=f"fp{n}", source="api",
-    )  # fmt: skip
+        platform=shop.platform,
+        shop=shop,
+        external_id=f"ext-{n}",
+        order_no=f"ORD{n:08d}",
+        item_title="纯棉四件套",
+        rating=1,
+        rating_text="差评",
+        content=content,
+        reviewed_at=opened_at,
+        received_at=opened_at,
+        buyer_nick=f"买家{n}",
+        buyer_phone=buyer_phone,
+        buyer_address=buyer_address,
+        fingerprint=f"fp{n}",
+        source="api",
+    )
     return Case.objects.create(
-        review=review, shop=shop, platform=shop.platform, status=status, handling_role=handling_role,
-        escalation_role=escalation_role, assignee=assignee, assigned_at=opened_at if assignee else None,
-        opened_at=opened_at, issue_type=issue_type, is_malicious=is_malicious, sla_tier_name="其他问题(24小时)", **fields,
-    )  # fmt: skip
+        review=review,
+        shop=shop,
+        platform=shop.platform,
+        status=status,
+        handling_role=handling_role,
+        escalation_role=escalation_role,
+        assignee=assignee,
+        assigned_at=opened_at if assignee else None,
+        opened_at=opened_at,
+        issue_type=issue_type,
+        is_malicious=is_malicious,
+        sla_tier_name="其他问题(24小时)",
+        **fields,
+    )
 
 
 def sla_fields(*, start: dt.datetime, minutes: int, warn_percent: int = 80) -> dict:
@@ -56,11 +90,16 @@ class RobotServer:
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length)
                 parts = urlsplit(self.path)
-                outer.requests.append({
-                    "path": parts.path, "query": {k: v[0] for k, v in parse_qs(parts.query).items()},
-                    "headers": dict(self.headers), "raw": raw, "json": json.loads(raw.decode("utf-8")),
-                    "received": timezone.now(),
-                })  # fmt: skip
+                outer.requests.append(
+                    {
+                        "path": parts.path,
+                        "query": {k: v[0] for k, v in parse_qs(parts.query).items()},
+                        "headers": dict(self.headers),
+                        "raw": raw,
+                        "json": json.loads(raw.decode("utf-8")),
+                        "received": timezone.now(),
+                    }
+                )
                 status, body = outer.responses.get(parts.path, (200, {"code": 0, "msg": "success"}))
                 data = json.dumps(body).encode()
                 self.send_response(status)

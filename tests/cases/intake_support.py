@@ -17,7 +17,9 @@ def snapshot() -> dict:
         "reviews": list(Review.objects.order_by("pk").values_list("pk", "fingerprint", "rating")),
         "cases": Case.objects.count(),
         "decision_records": DecisionRecord.objects.count(),
-        "buyers": list(Buyer.objects.order_by("pk").values_list("pk", "review_count", "negative_review_count")),
+        "buyers": list(
+            Buyer.objects.order_by("pk").values_list("pk", "review_count", "negative_review_count")
+        ),
         "revisions": ReviewRevision.objects.count(),
         "completed_batches": ImportBatch.objects.filter(status="completed").count(),
     }

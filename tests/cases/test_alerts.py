@@ -39,7 +39,9 @@ def team(shop, other_shop, make_user):
     }
 
 
-def test_new_case_notifies_the_active_supervisors_of_its_shop_after_commit(shop, team, django_capture_on_commit_callbacks):
+def test_new_case_notifies_the_active_supervisors_of_its_shop_after_commit(
+    shop, team, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         case = make_case(shop)
         alert_new_cases(case_ids=[case.pk])
@@ -49,7 +51,10 @@ def test_new_case_notifies_the_active_supervisors_of_its_shop_after_commit(shop,
     assert set(notes.values_list("user", flat=True)) == {team["boss"].pk, team["boss2"].pk}
     note = notes.first()
     assert note.title == f"【新中差评】淘宝旗舰店 · 案件 #{case.pk}"
-    assert note.body == "问题类型：未分类\n评分：1/5\n商品：纯棉四件套\n评价：质量太差了，客服也不理人\n时效等级：其他问题(24小时)"
+    assert (
+        note.body
+        == "问题类型：未分类\n评分：1/5\n商品：纯棉四件套\n评价：质量太差了，客服也不理人\n时效等级：其他问题(24小时)"
+    )
 
 
 def test_rolled_back_intake_alerts_nobody(shop, team, django_capture_on_commit_callbacks):
@@ -66,7 +71,9 @@ def test_rolled_back_intake_alerts_nobody(shop, team, django_capture_on_commit_c
 
 
 def test_running_the_alert_twice_adds_nothing(shop, team, robot):
-    NotificationChannel.objects.create(shop=shop, kind=ChannelKind.FEISHU, name="飞书群", webhook_url=f"{robot.base_url}/hook")
+    NotificationChannel.objects.create(
+        shop=shop, kind=ChannelKind.FEISHU, name="飞书群", webhook_url=f"{robot.base_url}/hook"
+    )
     case = make_case(shop)
     assert alert_new_cases_now(case_ids=[case.pk]) == (2, 1)
     assert alert_new_cases_now(case_ids=[case.pk]) == (0, 0)
@@ -74,14 +81,34 @@ def test_running_the_alert_twice_adds_nothing(shop, team, robot):
     assert Delivery.objects.count() == 1
 
 
-def test_deliveries_go_to_each_active_channel_that_wants_new_cases(shop, other_shop, team, robot, django_capture_on_commit_callbacks):
+def test_deliveries_go_to_each_active_channel_that_wants_new_cases(
+    shop, other_shop, team, robot, django_capture_on_commit_callbacks
+):
     robot.responses["/robot/send"] = (200, {"errcode": 0, "errmsg": "ok"})
-    feishu = NotificationChannel.objects.create(shop=shop, kind=ChannelKind.FEISHU, name="飞书", webhook_url=f"{robot.base_url}/feishu", secret="s1")
-    ding = NotificationChannel.objects.create(shop=shop, kind=ChannelKind.DINGTALK, name="钉钉", webhook_url=f"{robot.base_url}/robot/send?access_token=t", secret="s2")
+    feishu = NotificationChannel.objects.create(
+        shop=shop, kind=ChannelKind.FEISHU, name="飞书", webhook_url=f"{robot.base_url}/feishu", secret="s1"
+    )
+    ding = NotificationChannel.objects.create(
+        shop=shop,
+        kind=ChannelKind.DINGTALK,
+        name="钉钉",
+        webhook_url=f"{robot.base_url}/robot/send?access_token=t",
+        secret="s2",
+    )
     email = NotificationChannel.objects.create(shop=shop, kind=ChannelKind.EMAIL, name="邮件")
-    NotificationChannel.objects.create(shop=shop, kind=ChannelKind.FEISHU, name="停用", webhook_url=f"{robot.base_url}/off", active=False)
-    NotificationChannel.objects.create(shop=shop, kind=ChannelKind.FEISHU, name="只要超时", webhook_url=f"{robot.base_url}/late", on_new_case=False)
-    NotificationChannel.objects.create(shop=other_shop, kind=ChannelKind.FEISHU, name="别的店", webhook_url=f"{robot.base_url}/other")
+    NotificationChannel.objects.create(
+        shop=shop, kind=ChannelKind.FEISHU, name="停用", webhook_url=f"{robot.base_url}/off", active=False
+    )
+    NotificationChannel.objects.create(
+        shop=shop,
+        kind=ChannelKind.FEISHU,
+        name="只要超时",
+        webhook_url=f"{robot.base_url}/late",
+        on_new_case=False,
+    )
+    NotificationChannel.objects.create(
+        shop=other_shop, kind=ChannelKind.FEISHU, name="别的店", webhook_url=f"{robot.base_url}/other"
+    )
 
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         with django_capture_on_commit_callbacks(execute=True):
@@ -99,11 +126,15 @@ def test_deliveries_go_to_each_active_channel_that_wants_new_cases(shop, other_s
 
 
 def test_buyer_phone_and_address_never_reach_a_notification_or_webhook(shop, team, robot):
-    NotificationChannel.objects.create(shop=shop, kind=ChannelKind.FEISHU, name="飞书", webhook_url=f"{robot.base_url}/hook")
+    NotificationChannel.objects.create(
+        shop=shop, kind=ChannelKind.FEISHU, name="飞书", webhook_url=f"{robot.base_url}/hook"
+    )
     case = make_case(
-        shop, buyer_phone="13812345678", buyer_address="浙江省杭州市西湖区文三路100号3栋",
+        shop,
+        buyer_phone="13812345678",
+        buyer_address="浙江省杭州市西湖区文三路100号3栋",
         content="东西坏了，快回电 13812345678，寄到文三路100号3栋",
-    )  # fmt: skip
+    )
     alert_new_cases_now(case_ids=[case.pk])
     (delivery,) = Delivery.objects.all()
     from cases.notify.delivery import delivery_send

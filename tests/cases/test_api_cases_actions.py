@@ -76,7 +76,12 @@ def test_each_action_endpoint_moves_the_case_and_answers_the_new_case(open_hours
     stored = Case.objects.get(pk=case.pk)
     assert (stored.status, stored.version) == (expected, 4)
     event = CaseEvent.objects.filter(case=case).latest("pk")
-    assert (event.actor_id, event.from_status, event.to_status, event.version) == (actor.pk, state, expected, 4)
+    assert (event.actor_id, event.from_status, event.to_status, event.version) == (
+        actor.pk,
+        state,
+        expected,
+        4,
+    )
     assert answer["timeline"][-1]["id"] == event.pk
     assert isinstance(answer["allowed_actions"], list)
 
@@ -98,25 +103,48 @@ def test_a_whole_journey_through_the_api_carries_the_version(open_hours, shop, p
     version = session_client(agent).get(case_url(case)).json()["version"]
     statuses = []
     for by, action, data in steps:
-        response = session_client(by).post(action_url(case, action), {"version": version, **data}, format="json")
+        response = session_client(by).post(
+            action_url(case, action), {"version": version, **data}, format="json"
+        )
         assert response.status_code == 200, (action, response.json())
         version = response.json()["version"]
         statuses.append(response.json()["status"])
 
-    assert statuses == ["assigned", "waiting_buyer", "verified", "pending_approval", "offered", "agreed", "agreed",
-                        "resolved"]  # fmt: skip
+    assert statuses == [
+        "assigned",
+        "waiting_buyer",
+        "verified",
+        "pending_approval",
+        "offered",
+        "agreed",
+        "agreed",
+        "resolved",
+    ]
     final = session_client(agent).get(case_url(case)).json()
-    assert final["offers"][0]["status"] == "accepted" and final["offers"][0]["approved_by"]["id"] == supervisor.pk
+    assert (
+        final["offers"][0]["status"] == "accepted"
+        and final["offers"][0]["approved_by"]["id"] == supervisor.pk
+    )
     assert final["replies"][-1]["text"] == "亲，已为您全额退款，给您添麻烦了。"
-    assert [e["action"] for e in final["timeline"]] == ["claim", "record_contact", "verify", "request_approval",
-                                                        "approve", "buyer_accepts", "public_reply", "resolve"]  # fmt: skip
+    assert [e["action"] for e in final["timeline"]] == [
+        "claim",
+        "record_contact",
+        "verify",
+        "request_approval",
+        "approve",
+        "buyer_accepts",
+        "public_reply",
+        "resolve",
+    ]
     assert final["follow_ups"], "resolving schedules the follow-up plan"
 
 
 def test_a_token_acts_on_its_shops_cases(open_hours, shop, people):
     case = fresh_case(shop)
 
-    response = token_client(people["agent"], [shop]).post(action_url(case, "claim"), {"version": 1}, format="json")
+    response = token_client(people["agent"], [shop]).post(
+        action_url(case, "claim"), {"version": 1}, format="json"
+    )
 
     assert response.status_code == 200
     assert Case.objects.get(pk=case.pk).assignee == people["agent"]
@@ -137,8 +165,14 @@ def refused(client, case, action, body, *, status: int, code: str) -> dict:
 
 def test_wrong_state_is_400_and_changes_nothing(open_hours, shop, people):
     case = put_in_state(fresh_case(shop), "new", agent=people["agent"])
-    body = refused(session_client(people["agent"]), case, "resolve", {"version": 3, "note": "x"},
-                   status=400, code="invalid_transition")  # fmt: skip
+    body = refused(
+        session_client(people["agent"]),
+        case,
+        "resolve",
+        {"version": 3, "note": "x"},
+        status=400,
+        code="invalid_transition",
+    )
     assert body["message"] == "案件当前状态为“新建(未分配)”，不能“解决”。"
 
 
@@ -146,27 +180,46 @@ def test_a_refusal_speaks_english_to_an_english_user(open_hours, shop, people):
     case = put_in_state(fresh_case(shop), "new", agent=people["agent"])
     client = session_client(people["agent"])
 
-    response = client.post(action_url(case, "resolve"), {"version": 3}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        action_url(case, "resolve"), {"version": 3}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 400 and response.json()["code"] == "invalid_transition"
-    assert response.json()["message"].startswith("The case is “") and response.json()["message"].endswith("is not possible.")
+    assert response.json()["message"].startswith("The case is “") and response.json()["message"].endswith(
+        "is not possible."
+    )
 
 
 def test_failed_guard_is_400_offer_before_verification(open_hours, shop, people):
     case = put_in_state(fresh_case(shop), "in_progress", agent=people["agent"])
     option = case.decision["compensation"][0]["option_id"]
-    refused(session_client(people["agent"]), case, "offer", {"version": 3, "option_id": option},
-            status=400, code="not_verified")  # fmt: skip
+    refused(
+        session_client(people["agent"]),
+        case,
+        "offer",
+        {"version": 3, "option_id": option},
+        status=400,
+        code="not_verified",
+    )
 
 
 def test_missing_note_is_the_services_refusal(open_hours, shop, people):
     case = put_in_state(fresh_case(shop), "in_progress", agent=people["agent"])
-    refused(session_client(people["agent"]), case, "mark_malicious", {"version": 3}, status=400, code="note_required")
+    refused(
+        session_client(people["agent"]),
+        case,
+        "mark_malicious",
+        {"version": 3},
+        status=400,
+        code="note_required",
+    )
 
 
 def test_role_not_allowed_is_403(open_hours, shop, people):
     case = put_in_state(fresh_case(shop), "pending_approval", agent=people["agent"])
-    refused(session_client(people["agent"]), case, "approve", {"version": 3}, status=403, code="role_not_allowed")
+    refused(
+        session_client(people["agent"]), case, "approve", {"version": 3}, status=403, code="role_not_allowed"
+    )
 
 
 def test_hr_finds_no_case_to_claim(open_hours, shop, make_user):
@@ -178,21 +231,39 @@ def test_hr_finds_no_case_to_claim(open_hours, shop, make_user):
 def test_legal_may_not_resolve(open_hours, shop, people, make_user):
     legal = make_user("legal", shops=[shop])
     case = put_in_state(fresh_case(shop), "verified", agent=people["agent"])
-    refused(session_client(legal), case, "resolve", {"version": 3, "note": "已处理"}, status=403,
-            code="role_not_allowed")  # fmt: skip
+    refused(
+        session_client(legal),
+        case,
+        "resolve",
+        {"version": 3, "note": "已处理"},
+        status=403,
+        code="role_not_allowed",
+    )
 
 
 def test_another_agents_case_is_403(open_hours, shop, people, make_user):
     colleague = make_user("agent", shops=[shop])
     case = put_in_state(fresh_case(shop), "assigned", agent=people["agent"])
-    refused(session_client(colleague), case, "record_contact", {"version": 3, "channel": "phone", "reached": True},
-            status=403, code="not_assignee")  # fmt: skip
+    refused(
+        session_client(colleague),
+        case,
+        "record_contact",
+        {"version": 3, "channel": "phone", "reached": True},
+        status=403,
+        code="not_assignee",
+    )
 
 
 def test_stale_version_is_409(open_hours, shop, people):
     case = put_in_state(fresh_case(shop), "assigned", agent=people["agent"])
-    body = refused(session_client(people["agent"]), case, "record_contact",
-                   {"version": 2, "channel": "phone", "reached": True}, status=409, code="stale")  # fmt: skip
+    body = refused(
+        session_client(people["agent"]),
+        case,
+        "record_contact",
+        {"version": 2, "channel": "phone", "reached": True},
+        status=409,
+        code="stale",
+    )
     assert "刷新" in body["message"]
 
 
@@ -200,7 +271,11 @@ def test_two_clients_with_the_same_version_one_wins_the_other_gets_409(open_hour
     case = put_in_state(fresh_case(shop), "assigned", agent=people["agent"])
     agent, supervisor = session_client(people["agent"]), session_client(people["supervisor"])
 
-    first = agent.post(action_url(case, "record_contact"), {"version": 3, "channel": "phone", "reached": False}, format="json")
+    first = agent.post(
+        action_url(case, "record_contact"),
+        {"version": 3, "channel": "phone", "reached": False},
+        format="json",
+    )
     second = supervisor.post(action_url(case, "close"), {"version": 3, "note": "重复"}, format="json")
 
     assert (first.status_code, second.status_code) == (200, 409)
@@ -214,7 +289,9 @@ def test_a_case_out_of_reach_is_404_whatever_the_body(open_hours, shop, other_sh
     before = snapshot(case_id) if case else None
 
     for body in ({"version": 1}, {}, {"version": "x"}):
-        response = session_client(people["supervisor"]).post(action_url(case_id, "claim"), body, format="json")
+        response = session_client(people["supervisor"]).post(
+            action_url(case_id, "claim"), body, format="json"
+        )
         assert response.status_code == 404
         assert response.json()["code"] == "not_found"
     if case:
@@ -229,8 +306,14 @@ def test_a_token_does_not_reach_another_shop_of_its_user(open_hours, shop, other
 
 def test_malformed_body_is_400_with_the_fields(open_hours, shop, people):
     case = put_in_state(fresh_case(shop), "assigned", agent=people["agent"])
-    body = refused(session_client(people["agent"]), case, "record_contact", {"channel": "pigeon", "reached": "maybe"},
-                   status=400, code="invalid")  # fmt: skip
+    body = refused(
+        session_client(people["agent"]),
+        case,
+        "record_contact",
+        {"channel": "pigeon", "reached": "maybe"},
+        status=400,
+        code="invalid",
+    )
     assert set(body["fields"]) == {"version", "channel", "reached"}
 
 
@@ -241,17 +324,37 @@ def test_quiet_hours_are_explained_when_they_block(seeded, shop, people):  # noq
     ContactLimit.objects.update(quiet_start=start, quiet_end=end)
     clear_policy_cache()
     case = put_in_state(fresh_case(shop), "assigned", agent=people["agent"])
-    body = refused(session_client(people["agent"]), case, "record_contact",
-                   {"version": 3, "channel": "phone", "reached": True}, status=400, code="quiet_hours")  # fmt: skip
+    body = refused(
+        session_client(people["agent"]),
+        case,
+        "record_contact",
+        {"version": 3, "channel": "phone", "reached": True},
+        status=400,
+        code="quiet_hours",
+    )
     assert "免打扰" in body["message"]
 
 
 # rule name → texts its patterns must catch (every keyword of the keyword rule, a sample per regex)
 BLOCKING_SAMPLES = {
     "禁止好评返现类利诱": default_pack.COMPLIANCE_RULES[0]["patterns"].split("\n"),
-    "淘宝/天猫禁止请买家修改或追加评价": ["麻烦您帮忙改成好评", "能否修改一下您的评价", "追加好评", "删评", "追评有礼"],
+    "淘宝/天猫禁止请买家修改或追加评价": [
+        "麻烦您帮忙改成好评",
+        "能否修改一下您的评价",
+        "追加好评",
+        "删评",
+        "追评有礼",
+    ],
     "公开回复禁止手机号": ["有问题请打13812345678", "电话138 1234 5678"],
-    "公开回复禁止地址": ["浙江省杭州市", "杭州市西湖区", "文三路100号", "3号楼2单元", "5单元301", "1203室", "收货地址："],
+    "公开回复禁止地址": [
+        "浙江省杭州市",
+        "杭州市西湖区",
+        "文三路100号",
+        "3号楼2单元",
+        "5单元301",
+        "1203室",
+        "收货地址：",
+    ],
 }
 
 
@@ -267,6 +370,12 @@ def test_every_blocking_phrase_is_refused_by_the_public_reply_endpoint(open_hour
     for rule, samples in BLOCKING_SAMPLES.items():
         for sample in samples:
             text = f"亲，非常抱歉。{sample}"
-            body = refused(client, case, "public_reply", {"version": 3, "text": text, "acknowledge_warnings": True},
-                           status=400, code="compliance_blocked")  # fmt: skip
+            body = refused(
+                client,
+                case,
+                "public_reply",
+                {"version": 3, "text": text, "acknowledge_warnings": True},
+                status=400,
+                code="compliance_blocked",
+            )
             assert reasons[rule] in body["message"], (sample, body["message"])

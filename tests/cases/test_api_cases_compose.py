@@ -31,7 +31,9 @@ def test_compose_answers_the_options_drafts_and_checklist_the_actions_take(shop,
     assert "完整旺旺聊天截图" in body["appeal"]["evidence_required"]
 
     plain = next(o for o in options if not o["requires_approval"])
-    offered = client.post(action_url(case, "offer"), {"version": 3, "option_id": plain["option_id"]}, format="json")
+    offered = client.post(
+        action_url(case, "offer"), {"version": 3, "option_id": plain["option_id"]}, format="json"
+    )
     assert offered.status_code == 200 and offered.json()["offers"][-1]["option_id"] == plain["option_id"]
 
 

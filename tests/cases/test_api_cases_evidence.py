@@ -29,8 +29,9 @@ def people(shop, make_user):
 
 def upload(client, case, *, name="聊天截图.png", content=PNG, kind="image", item=""):
     file = SimpleUploadedFile(name, content, content_type="application/octet-stream")
-    return client.post(f"{case_url(case)}evidence/", {"file": file, "kind": kind, "checklist_item": item},
-                       format="multipart")  # fmt: skip
+    return client.post(
+        f"{case_url(case)}evidence/", {"file": file, "kind": kind, "checklist_item": item}, format="multipart"
+    )
 
 
 def fresh_case(shop, **fields) -> Case:
@@ -46,7 +47,12 @@ def test_upload_stores_privately_records_it_and_download_returns_the_bytes(shop,
     assert response.status_code == 201, response.json()
     meta = response.json()
     evidence = Evidence.objects.get(pk=meta["id"])
-    assert (meta["original_name"], meta["kind"], meta["content_type"], meta["size"]) == ("聊天截图.png", "image", "image/png", len(PNG))
+    assert (meta["original_name"], meta["kind"], meta["content_type"], meta["size"]) == (
+        "聊天截图.png",
+        "image",
+        "image/png",
+        len(PNG),
+    )
     assert evidence.file.path.startswith(str(private_media)) and "聊天截图" not in evidence.file.name
     assert CaseEvent.objects.filter(case=case, action="evidence_added").count() == 1
     assert client.get(case_url(case)).json()["evidence"][0]["id"] == evidence.pk
@@ -84,9 +90,15 @@ def test_an_oversized_file_is_refused(shop, people, settings):
 def test_upload_without_a_file_is_a_bad_body(shop, people):
     case = put_in_state(fresh_case(shop), "in_progress", agent=people["agent"])
 
-    response = session_client(people["agent"]).post(f"{case_url(case)}evidence/", {"kind": "image"}, format="multipart")
+    response = session_client(people["agent"]).post(
+        f"{case_url(case)}evidence/", {"kind": "image"}, format="multipart"
+    )
 
-    assert response.status_code == 400 and response.json()["code"] == "invalid" and "file" in response.json()["fields"]
+    assert (
+        response.status_code == 400
+        and response.json()["code"] == "invalid"
+        and "file" in response.json()["fields"]
+    )
 
 
 def test_evidence_of_another_shops_case_is_not_found_upload_or_download(shop, other_shop, people, make_user):
@@ -118,8 +130,16 @@ def test_legal_files_an_appeal_with_uploaded_evidence_and_records_the_outcome(sh
     ids = [upload(legal, case, name=f"{item}.png", item=item).json()["id"] for item in items]
     version = legal.get(case_url(case)).json()["version"]
 
-    filed = legal.post(action_url(case, "file_appeal"), {"version": version, "reason_type": "恶意评价",
-                       "description": "买家以差评要挟返现", "evidence_ids": ids}, format="json")  # fmt: skip
+    filed = legal.post(
+        action_url(case, "file_appeal"),
+        {
+            "version": version,
+            "reason_type": "恶意评价",
+            "description": "买家以差评要挟返现",
+            "evidence_ids": ids,
+        },
+        format="json",
+    )
 
     assert filed.status_code == 200, filed.json()
     assert filed.json()["status"] == "appealing"
@@ -127,8 +147,11 @@ def test_legal_files_an_appeal_with_uploaded_evidence_and_records_the_outcome(sh
     assert sorted(appeal.evidence.values_list("pk", flat=True)) == sorted(ids)
     assert filed.json()["appeals"][0]["evidence_ids"] == sorted(ids)
 
-    outcome = legal.post(action_url(case, "appeal_outcome"), {"version": filed.json()["version"], "outcome": "won"},
-                         format="json")  # fmt: skip
+    outcome = legal.post(
+        action_url(case, "appeal_outcome"),
+        {"version": filed.json()["version"], "outcome": "won"},
+        format="json",
+    )
 
     assert outcome.status_code == 200 and outcome.json()["status"] == "resolved"
     assert outcome.json()["appeals"][0]["outcome"] == "won"
@@ -139,9 +162,15 @@ def test_an_appeal_missing_required_evidence_is_refused(shop, people):
     case = put_in_state(fresh_case(shop), "malicious", agent=people["agent"])
     before = CaseEvent.objects.filter(case=case).count()
 
-    response = legal.post(action_url(case, "file_appeal"), {"version": 3, "reason_type": "恶意评价", "evidence_ids": []},
-                          format="json")  # fmt: skip
+    response = legal.post(
+        action_url(case, "file_appeal"),
+        {"version": 3, "reason_type": "恶意评价", "evidence_ids": []},
+        format="json",
+    )
 
     assert response.status_code == 400 and response.json()["code"] == "appeal_evidence_missing"
     assert Case.objects.get(pk=case.pk).status == "malicious"
-    assert not Appeal.objects.filter(case=case).exists() and CaseEvent.objects.filter(case=case).count() == before
+    assert (
+        not Appeal.objects.filter(case=case).exists()
+        and CaseEvent.objects.filter(case=case).count() == before
+    )

@@ -17,8 +17,10 @@ def test_two_clients_race_on_one_case_exactly_one_wins(shop, make_user):
     agent = make_user("agent", shops=[shop])
     supervisor = make_user("supervisor", shops=[shop])
     case = make_case(shop)
-    requests = [(session_client(agent), "claim", {"version": 1}),
-                (session_client(supervisor), "close", {"version": 1, "note": "重复案件"})]  # fmt: skip
+    requests = [
+        (session_client(agent), "claim", {"version": 1}),
+        (session_client(supervisor), "close", {"version": 1, "note": "重复案件"}),
+    ]
     barrier = threading.Barrier(len(requests))
     answers: dict[str, int] = {}
 

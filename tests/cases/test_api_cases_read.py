@@ -99,10 +99,14 @@ def test_a_shop_the_user_is_not_in_is_a_bad_filter_not_a_leak(agent, other_shop)
     assert "shop" in response.json()["fields"]
 
 
-@pytest.mark.parametrize(("language", "message"), [("zh-hans", "请求内容有误，请检查各字段。"),
-                                                   ("en", "The request is invalid; please check the fields.")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("zh-hans", "请求内容有误，请检查各字段。"), ("en", "The request is invalid; please check the fields.")],
+)
 def test_bad_scope_is_refused_with_a_clear_message_in_the_users_language(agent, language, message):
-    response = session_client(agent).get("/api/v1/cases/", {"scope": "everything"}, HTTP_ACCEPT_LANGUAGE=language)
+    response = session_client(agent).get(
+        "/api/v1/cases/", {"scope": "everything"}, HTTP_ACCEPT_LANGUAGE=language
+    )
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid" and "scope" in response.json()["fields"]
@@ -153,8 +157,10 @@ def test_list_query_count_with_a_token(make_user, shop, django_assert_max_num_qu
     assert len(response.json()["results"]) == 30
 
 
-@pytest.mark.parametrize(("language", "message"), [("zh-hans", "身份认证信息未提供。"),
-                                                   ("en", "Authentication credentials were not provided.")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("zh-hans", "身份认证信息未提供。"), ("en", "Authentication credentials were not provided.")],
+)
 def test_refusals_speak_the_users_language(language, message):
     from rest_framework.test import APIClient
 
@@ -206,7 +212,10 @@ def test_detail_shows_the_case_with_masked_buyer_contact_and_allowed_actions(age
 
     assert body["id"] == case.pk and body["version"] == case.version
     assert body["review"]["buyer_phone"] == "138****5678"
-    assert body["review"]["buyer_address"].startswith("浙江省杭州市") and "文三路" not in body["review"]["buyer_address"]
+    assert (
+        body["review"]["buyer_address"].startswith("浙江省杭州市")
+        and "文三路" not in body["review"]["buyer_address"]
+    )
     assert body["allowed_actions"] == ["claim"]
     assert body["can_reveal_contact"] is False
     assert body["timeline"] == [] and body["offers"] == [] and body["evidence"] == []
@@ -225,20 +234,49 @@ def test_detail_of_another_shops_case_is_not_found_like_a_missing_id(agent, othe
 
 def populate(case, user, *, events: int) -> None:
     """One row of every kind the detail shows (users on each), and ``events`` timeline lines."""
-    evidence = Evidence(case=case, original_name="聊天.png", kind="image", size=3, content_type="image/png",
-                        uploaded_by=user, uploaded_at=NOW)  # fmt: skip
+    evidence = Evidence(
+        case=case,
+        original_name="聊天.png",
+        kind="image",
+        size=3,
+        content_type="image/png",
+        uploaded_by=user,
+        uploaded_at=NOW,
+    )
     evidence.file.save("x.png", ContentFile(b"png"), save=True)
-    ReviewRevision.objects.create(review=case.review, before={"rating": 1}, after={"rating": 3}, changed_fields=["rating"],
-                                  rating_before=1, rating_after=3, source="api", at=NOW)  # fmt: skip
+    ReviewRevision.objects.create(
+        review=case.review,
+        before={"rating": 1},
+        after={"rating": 3},
+        changed_fields=["rating"],
+        rating_before=1,
+        rating_after=3,
+        source="api",
+        at=NOW,
+    )
     ContactAttempt.objects.create(case=case, channel="phone", reached=True, by=user, at=NOW)
     Reply.objects.create(case=case, channel="private_message", text="您好", by=user, at=NOW)
-    CompensationOffer.objects.create(case=case, option_id=1, option_name="5元券", option_kind="coupon", rule_ref={},
-                                     amount=5, cost=5, status="offered", requested_by=user, requested_at=NOW,
-                                     approved_by=user, approved_at=NOW)  # fmt: skip
-    Verification.objects.create(case=case, responsibility="courier", note="快递压坏", by=user, at=NOW).evidence.add(evidence)
+    CompensationOffer.objects.create(
+        case=case,
+        option_id=1,
+        option_name="5元券",
+        option_kind="coupon",
+        rule_ref={},
+        amount=5,
+        cost=5,
+        status="offered",
+        requested_by=user,
+        requested_at=NOW,
+        approved_by=user,
+        approved_at=NOW,
+    )
+    Verification.objects.create(
+        case=case, responsibility="courier", note="快递压坏", by=user, at=NOW
+    ).evidence.add(evidence)
     Appeal.objects.create(case=case, reason_type="恶意", filed_by=user, filed_at=NOW).evidence.add(evidence)
-    FollowUpTask.objects.create(case=case, step_ref=1, name="回访", channel="private_message", due_at=NOW,
-                                done_at=NOW, done_by=user)  # fmt: skip
+    FollowUpTask.objects.create(
+        case=case, step_ref=1, name="回访", channel="private_message", due_at=NOW, done_at=NOW, done_by=user
+    )
     CaseEvent.objects.bulk_create(
         CaseEvent(case=case, actor=user, action="record_contact", version=1, payload={"n": n}, at=NOW)
         for n in range(events)
@@ -258,7 +296,11 @@ def test_detail_queries_are_bounded_and_do_not_grow_with_the_timeline(agent, sho
         counts.append(len(queries))
 
     assert len(body["timeline"]) == 200
-    assert body["verifications"][0]["evidence_ids"] == body["appeals"][0]["evidence_ids"] == [body["evidence"][0]["id"]]
+    assert (
+        body["verifications"][0]["evidence_ids"]
+        == body["appeals"][0]["evidence_ids"]
+        == [body["evidence"][0]["id"]]
+    )
     assert body["offers"][0]["approved_by"]["id"] == agent.pk
     # session, user, shops, the case (review, shop, issue type, assignee joined), one per kind of row
     # (9) plus the evidence links of verifications and appeals (2), roles, permissions (2)
@@ -267,8 +309,14 @@ def test_detail_queries_are_bounded_and_do_not_grow_with_the_timeline(agent, sho
 
 def test_timeline_payload_never_carries_buyer_contact(agent, shop):
     case = make_case(shop)
-    CaseEvent.objects.create(case=case, actor=agent, action="reveal_contact", version=1,
-                             payload={"phone": "13812345678", "fields": ["buyer_phone"]}, at=NOW)  # fmt: skip
+    CaseEvent.objects.create(
+        case=case,
+        actor=agent,
+        action="reveal_contact",
+        version=1,
+        payload={"phone": "13812345678", "fields": ["buyer_phone"]},
+        at=NOW,
+    )
 
     event = session_client(agent).get(case_url(case)).json()["timeline"][0]
 

@@ -30,16 +30,27 @@ def client_for(make_user):
     def make(shops) -> APIClient:
         client = APIClient()
         # A supervisor may import reviews (the upload page's rule); an agent's token is refused (403).
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(make_user('supervisor', shops=shops), shops)}")
+        client.credentials(
+            HTTP_AUTHORIZATION=f"Bearer {token_for(make_user('supervisor', shops=shops), shops)}"
+        )
         return client
 
     return make
 
 
 def item(shop, n, **extra):
-    return {"shop": shop.code, "order_no": f"API{n:06d}", "sub_order_no": f"API{n:06d}01", "item_id": "640012345678",
-            "rating": "差评" if n % 2 else "好评", "content": "杯子收到就裂了，质量太差" if n % 2 else "很好",
-            "reviewed_at": "2026-11-20 13:05:00", "buyer_nick": f"t**{n}", "order_amount": "￥59.00", **extra}  # fmt: skip
+    return {
+        "shop": shop.code,
+        "order_no": f"API{n:06d}",
+        "sub_order_no": f"API{n:06d}01",
+        "item_id": "640012345678",
+        "rating": "差评" if n % 2 else "好评",
+        "content": "杯子收到就裂了，质量太差" if n % 2 else "很好",
+        "reviewed_at": "2026-11-20 13:05:00",
+        "buyer_nick": f"t**{n}",
+        "order_amount": "￥59.00",
+        **extra,
+    }
 
 
 def state():
@@ -51,7 +62,9 @@ def state():
     )
 
 
-def test_the_same_batch_twice_creates_once_then_answers_unchanged(shop, client_for, make_user, django_capture_on_commit_callbacks):
+def test_the_same_batch_twice_creates_once_then_answers_unchanged(
+    shop, client_for, make_user, django_capture_on_commit_callbacks
+):
     make_user("agent", shops=[shop])
     make_user("supervisor", shops=[shop])
     client = client_for([shop])
@@ -74,7 +87,9 @@ def test_the_same_batch_twice_creates_once_then_answers_unchanged(shop, client_f
     assert second.status_code == 200
     again = second.json()
     assert [r["status"] for r in again["results"]] == ["unchanged"] * 6
-    assert [(r["review_id"], r["case_id"]) for r in again["results"]] == [(r["review_id"], r["case_id"]) for r in body["results"]]
+    assert [(r["review_id"], r["case_id"]) for r in again["results"]] == [
+        (r["review_id"], r["case_id"]) for r in body["results"]
+    ]
     assert state() == before
 
 

@@ -28,8 +28,13 @@ from tests.cases.c2_factories import make_case
 from tests.cases.workflow_factories import put_in_state, seeded, seeded_pack, triaged_case  # noqa: F401
 from tests.factories import ShopFactory, UserFactory
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          negative_data_rejection]  # fmt: skip
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
 MAX_EXAMPLES = 6
 
 
@@ -51,24 +56,44 @@ def api_world(seeded, same_connection, settings, tmp_path):  # noqa: F811
     settings.MEDIA_ROOT = tmp_path
     # One test sends every operation's examples with one token: beyond the production rate (429s).
     rest = settings.REST_FRAMEWORK
-    settings.REST_FRAMEWORK = {**rest, "DEFAULT_THROTTLE_RATES": {**rest["DEFAULT_THROTTLE_RATES"], "token": "100000/min"}}
-    shop, other = ShopFactory(code="tb-main", platform="taobao"), ShopFactory(code="dy-main", platform="douyin")
+    settings.REST_FRAMEWORK = {
+        **rest,
+        "DEFAULT_THROTTLE_RATES": {**rest["DEFAULT_THROTTLE_RATES"], "token": "100000/min"},
+    }
+    shop, other = (
+        ShopFactory(code="tb-main", platform="taobao"),
+        ShopFactory(code="dy-main", platform="douyin"),
+    )
     user = UserFactory(role="supervisor", shops=[shop])
-    cases = [make_case(shop, buyer_phone="13812345678"), make_case(shop, status="assigned", assignee=user),
-             put_in_state(triaged_case(shop, received_at=timezone.now()), "verified", agent=user), make_case(other)]  # fmt: skip
-    evidence = Evidence(case=cases[0], original_name="a.png", kind="image", size=8, content_type="image/png",
-                        uploaded_by=user, uploaded_at=cases[0].opened_at)  # fmt: skip
+    cases = [
+        make_case(shop, buyer_phone="13812345678"),
+        make_case(shop, status="assigned", assignee=user),
+        put_in_state(triaged_case(shop, received_at=timezone.now()), "verified", agent=user),
+        make_case(other),
+    ]
+    evidence = Evidence(
+        case=cases[0],
+        original_name="a.png",
+        kind="image",
+        size=8,
+        content_type="image/png",
+        uploaded_by=user,
+        uploaded_at=cases[0].opened_at,
+    )
     evidence.file.save("a.png", ContentFile(b"\x89PNG\r\n\x1a\n"))
     key = ApiToken.new_key()
-    token = ApiToken.objects.create(name="schemathesis", user=user, prefix=key[:8], key_hash=hash_token_key(key))
+    token = ApiToken.objects.create(
+        name="schemathesis", user=user, prefix=key[:8], key_hash=hash_token_key(key)
+    )
     token.shops.set([shop])
     return {"key": key, "case_ids": [c.pk for c in cases], "evidence_ids": [evidence.pk]}
 
 
 def load_schema(key: str):
     """The document as the token reads it (the API description needs a login or a token: F16)."""
-    return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application,
-                                          headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+    return schemathesis.openapi.from_wsgi(
+        "/api/v1/schema/?format=json", application, headers={"Authorization": f"Bearer {key}"}
+    )
 
 
 @pytest.fixture
@@ -102,7 +127,9 @@ def test_every_endpoint_conforms_to_its_schema(case, api_world):
 def schema_operations(client) -> set[str]:
     paths = client.get("/api/v1/schema/?format=json").json()["paths"]
     methods = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
-    return {f"{method.upper()} {path}" for path, item in paths.items() for method in item if method in methods}
+    return {
+        f"{method.upper()} {path}" for path, item in paths.items() for method in item if method in methods
+    }
 
 
 def _aim_at_the_token_shop(body) -> None:
@@ -139,21 +166,41 @@ def test_a_review_of_the_wrong_json_shape_refuses_the_whole_batch(api_world):
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_world['key']}")
-    good = {"shop": "tb-main", "order_no": "FUZZ0001", "rating": 1, "reviewed_at": "2026-11-20 13:05:00",
-            "buyer_nick": "t**1", "order_amount": 59.5}  # fmt: skip
+    good = {
+        "shop": "tb-main",
+        "order_no": "FUZZ0001",
+        "rating": 1,
+        "reviewed_at": "2026-11-20 13:05:00",
+        "buyer_nick": "t**1",
+        "order_amount": 59.5,
+    }
     before = list(Review.objects.order_by("pk").values_list("pk", "fingerprint"))
 
-    refused = client.post("/api/v1/reviews/", [good, {**good, "order_no": 12, "buyer_nick": True}], format="json")
+    refused = client.post(
+        "/api/v1/reviews/", [good, {**good, "order_no": 12, "buyer_nick": True}], format="json"
+    )
 
     assert refused.status_code == 400
-    assert refused.json()["results"] == [{
-        "index": 1, "status": "error", "external_id": None, "review_id": None, "case_id": None,
-        "errors": [{"field": "order_no", "message": "不是有效的字符串。"}, {"field": "buyer_nick", "message": "不是有效的字符串。"}],
-    }]  # fmt: skip
+    assert refused.json()["results"] == [
+        {
+            "index": 1,
+            "status": "error",
+            "external_id": None,
+            "review_id": None,
+            "case_id": None,
+            "errors": [
+                {"field": "order_no", "message": "不是有效的字符串。"},
+                {"field": "buyer_nick", "message": "不是有效的字符串。"},
+            ],
+        }
+    ]
     assert list(Review.objects.order_by("pk").values_list("pk", "fingerprint")) == before
     stored = client.post("/api/v1/reviews/", [good], format="json")
     assert (stored.status_code, stored.json()["created"]) == (200, 1)
-    assert Review.objects.filter(order_no="FUZZ0001").values_list("rating", "order_amount").get() == (1, Decimal("59.50"))
+    assert Review.objects.filter(order_no="FUZZ0001").values_list("rating", "order_amount").get() == (
+        1,
+        Decimal("59.50"),
+    )
 
 
 def test_the_schema_documents_every_cases_endpoint(client, db):

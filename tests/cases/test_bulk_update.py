@@ -37,12 +37,36 @@ def test_update_objects_writes_the_listed_fields_of_each_row_and_nothing_else(sh
     for n, review in enumerate(reviews):
         got = stored[review.pk]
         assert (got.content, got.order_amount, got.appended_at) == (
-            f"""它说"好"，又说'不好' {n}""", Decimal(f"{n}9.90"), when if n else None)  # fmt: skip
+            f"""它说"好"，又说'不好' {n}""",
+            Decimal(f"{n}9.90"),
+            when if n else None,
+        )
         assert got.buyer_nick != "改过的昵称"
-    rows = {c["pk"]: c for c in Case.objects.values("pk", "assignee_id", "is_malicious", "compliance_violations", "version")}
+    rows = {
+        c["pk"]: c
+        for c in Case.objects.values("pk", "assignee_id", "is_malicious", "compliance_violations", "version")
+    }
     assert [rows[c.pk] for c in cases] == [
-        {"pk": cases[0].pk, "assignee_id": agent.pk, "is_malicious": False, "compliance_violations": ["违规0"], "version": 7},
-        {"pk": cases[1].pk, "assignee_id": None, "is_malicious": False, "compliance_violations": ["违规1"], "version": 7},
-        {"pk": cases[2].pk, "assignee_id": agent.pk, "is_malicious": True, "compliance_violations": ["违规2"], "version": 7},
-    ]  # fmt: skip
+        {
+            "pk": cases[0].pk,
+            "assignee_id": agent.pk,
+            "is_malicious": False,
+            "compliance_violations": ["违规0"],
+            "version": 7,
+        },
+        {
+            "pk": cases[1].pk,
+            "assignee_id": None,
+            "is_malicious": False,
+            "compliance_violations": ["违规1"],
+            "version": 7,
+        },
+        {
+            "pk": cases[2].pk,
+            "assignee_id": agent.pk,
+            "is_malicious": True,
+            "compliance_violations": ["违规2"],
+            "version": 7,
+        },
+    ]
     assert rows[untouched.pk]["version"] == untouched.version and rows[untouched.pk]["assignee_id"] is None

@@ -23,11 +23,16 @@ pytestmark = pytest.mark.usefixtures("policy_pack")
 
 def same_complaint(count: int, *, start: int = 1) -> list[dict]:
     """``count`` reviews that differ only in their ids and buyer: the engine decides the same for each."""
-    return [taobao_row(n, 评价内容="快递太慢了，一个星期才到", 评价等级="差评") for n in range(start, start + count)]
+    return [
+        taobao_row(n, 评价内容="快递太慢了，一个星期才到", 评价等级="差评")
+        for n in range(start, start + count)
+    ]
 
 
 def test_cases_opened_by_the_same_decision_share_one_record(shop):
-    result = reviews_import_file(shop=shop, data=xlsx_bytes(TAOBAO_HEADERS, same_complaint(12)), file_name="a.xlsx")
+    result = reviews_import_file(
+        shop=shop, data=xlsx_bytes(TAOBAO_HEADERS, same_complaint(12)), file_name="a.xlsx"
+    )
 
     assert result.ok and result.cases_opened == 12
     assert DecisionRecord.objects.count() == 1
@@ -35,7 +40,12 @@ def test_cases_opened_by_the_same_decision_share_one_record(shop):
     assert set(Case.objects.values_list("decision_record_id", flat=True)) == {record.pk}
     assert record.decision["issue_type"] == "logistics" and "windows" not in record.decision
     tier = SlaTier.objects.get(shop__isnull=True, issue_type__code="logistics")
-    assert {"model": "slatier", "id": tier.pk, "version": tier.version, "name": tier.name} in record.policy_refs
+    assert {
+        "model": "slatier",
+        "id": tier.pk,
+        "version": tier.version,
+        "name": tier.name,
+    } in record.policy_refs
     assert Case.objects.values("decision_windows").distinct().count() == 1  # the same review dates here
 
 
@@ -44,37 +54,61 @@ def test_a_case_reads_back_the_whole_decision_the_engine_made(shop):
     case = Case.objects.select_related("decision_record", "review").get()
 
     review = case.review
-    values = {"rating": review.rating, "content": review.content, "reviewed_at": review.reviewed_at,
-              "order_amount": review.order_amount, "shipping_fee": review.shipping_fee}  # fmt: skip
+    values = {
+        "rating": review.rating,
+        "content": review.content,
+        "reviewed_at": review.reviewed_at,
+        "order_amount": review.order_amount,
+        "shipping_fee": review.shipping_fee,
+    }
     policy = triage.load_policy_for(shop)
     again = triage.decide_for(triage.facts_for(values, shop=shop, received_at=review.received_at), policy)
     expected = triage.decision_as_json(again)
-    assert {k: v for k, v in case.decision.items() if k != "windows"} == {k: v for k, v in expected.items() if k != "windows"}
-    assert {k: _when(v) for k, v in case.decision["windows"].items()} == {k: _when(v) for k, v in expected["windows"].items()}
-    assert case.policy_refs == [{"model": r.model, "id": r.id, "version": r.version, "name": r.name} for r in again.rule_refs]
-    assert case.decision_windows == case.decision["windows"] and case.decision_windows["revision_allowed"] is True
+    assert {k: v for k, v in case.decision.items() if k != "windows"} == {
+        k: v for k, v in expected.items() if k != "windows"
+    }
+    assert {k: _when(v) for k, v in case.decision["windows"].items()} == {
+        k: _when(v) for k, v in expected["windows"].items()
+    }
+    assert case.policy_refs == [
+        {"model": r.model, "id": r.id, "version": r.version, "name": r.name} for r in again.rule_refs
+    ]
+    assert (
+        case.decision_windows == case.decision["windows"]
+        and case.decision_windows["revision_allowed"] is True
+    )
 
 
 def _when(value):
-    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value  # the same instant, any offset
+    return (
+        dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    )  # the same instant, any offset
 
 
 def test_later_imports_reuse_the_record_and_a_policy_edit_makes_a_new_one(shop, other_shop):
     reviews_import_file(shop=shop, data=xlsx_bytes(TAOBAO_HEADERS, same_complaint(5)), file_name="a.xlsx")
     first = DecisionRecord.objects.get()
-    reviews_import_file(shop=shop, data=xlsx_bytes(TAOBAO_HEADERS, same_complaint(5, start=100)), file_name="b.xlsx")
+    reviews_import_file(
+        shop=shop, data=xlsx_bytes(TAOBAO_HEADERS, same_complaint(5, start=100)), file_name="b.xlsx"
+    )
     assert list(DecisionRecord.objects.all()) == [first]  # another import, the same decision: no new record
 
     tier = SlaTier.objects.get(shop__isnull=True, issue_type__code="logistics")
     tier.first_response_minutes = 30
     tier.save()
-    reviews_import_file(shop=shop, data=xlsx_bytes(TAOBAO_HEADERS, same_complaint(5, start=200)), file_name="c.xlsx")
+    reviews_import_file(
+        shop=shop, data=xlsx_bytes(TAOBAO_HEADERS, same_complaint(5, start=200)), file_name="c.xlsx"
+    )
 
     assert DecisionRecord.objects.count() == 2
     old = Case.objects.filter(review__order_no__in=[f"31000000000{n:05d}" for n in range(1, 6)])
     new = Case.objects.filter(review__order_no__in=[f"31000000000{n:05d}" for n in range(200, 205)])
-    assert {c.decision["sla"]["first_response_minutes"] for c in old.select_related("decision_record")} == {120}
-    assert {c.decision["sla"]["first_response_minutes"] for c in new.select_related("decision_record")} == {30}
+    assert {c.decision["sla"]["first_response_minutes"] for c in old.select_related("decision_record")} == {
+        120
+    }
+    assert {c.decision["sla"]["first_response_minutes"] for c in new.select_related("decision_record")} == {
+        30
+    }
     first.refresh_from_db()
     assert first.decision["sla"]["first_response_minutes"] == 120  # a record never changes
 
@@ -112,11 +146,23 @@ def test_the_migration_moves_every_case_decision_into_shared_records(shop):
         ]
         for n, (decision, case_refs) in enumerate(decisions):
             review = Review.objects.create(
-                platform="taobao", shop=shop, external_id=f"m{n}", rating=1, reviewed_at=now, received_at=now,
-                fingerprint=f"m{n}", source="api",
-            )  # fmt: skip
-            OldCase.objects.create(review_id=review.pk, shop_id=shop.pk, platform="taobao", opened_at=now,
-                                   decision=decision, policy_refs=case_refs)  # fmt: skip
+                platform="taobao",
+                shop=shop,
+                external_id=f"m{n}",
+                rating=1,
+                reviewed_at=now,
+                received_at=now,
+                fingerprint=f"m{n}",
+                source="api",
+            )
+            OldCase.objects.create(
+                review_id=review.pk,
+                shop_id=shop.pk,
+                platform="taobao",
+                opened_at=now,
+                decision=decision,
+                policy_refs=case_refs,
+            )
 
         executor = MigrationExecutor(connection)
         executor.migrate(LATEST)
@@ -160,8 +206,14 @@ def test_the_case_admin_changes_neither_the_decision_nor_its_windows(shop, admin
     page = admin_client.get(url).content.decode()
     assert 'name="decision_windows"' not in page and 'name="decision_record"' not in page
 
-    admin_client.post(url, {"decision_windows": '{"revision_allowed": true, "revision_until": "2099-01-01"}',
-                            "decision_record": "", "_save": "1"})  # fmt: skip
+    admin_client.post(
+        url,
+        {
+            "decision_windows": '{"revision_allowed": true, "revision_until": "2099-01-01"}',
+            "decision_record": "",
+            "_save": "1",
+        },
+    )
 
     case.refresh_from_db()
     assert (case.decision_record_id, case.decision_windows) == before

@@ -54,7 +54,9 @@ def test_the_sweep_finishes_a_hand_off_that_died_after_the_commit(shop_with_team
     assert not Case.objects.filter(pk__in=ids, handoff_pending=True).exists()
 
     assignments, notifications = Assignment.objects.count(), Notification.objects.count()
-    assert sla_sweep(now=later + dt.timedelta(minutes=5)).handoffs_recovered == 0  # once, however often it runs
+    assert (
+        sla_sweep(now=later + dt.timedelta(minutes=5)).handoffs_recovered == 0
+    )  # once, however often it runs
     assert (Assignment.objects.count(), Notification.objects.count()) == (assignments, notifications)
 
 
@@ -102,4 +104,9 @@ def test_two_sweeps_at_once_route_and_alert_each_lost_case_once(shop_with_team, 
 
     assert errors == [] and sum(results) == 6  # the second sweep skipped what the first held
     assert sorted(Assignment.objects.filter(case_id__in=ids).values_list("case_id", flat=True)) == ids
-    assert sorted(Notification.objects.filter(user=supervisor, case_id__in=ids).values_list("case_id", flat=True)) == ids
+    assert (
+        sorted(
+            Notification.objects.filter(user=supervisor, case_id__in=ids).values_list("case_id", flat=True)
+        )
+        == ids
+    )

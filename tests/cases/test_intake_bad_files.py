@@ -36,9 +36,27 @@ FILE_LEVEL = [
     ("pdf", "评价.pdf", b"%PDF-1.4 ...", "不支持的文件类型", {}),
     ("old-xls", "评价.xls", b"\xd0\xcf\x11\xe0" + b"\0" * 100, "不支持旧版Excel", {}),
     ("too-big", "big.csv", csv_bytes(TAOBAO_HEADERS, [GOOD] * 50), "文件过大", {"IMPORT_MAX_BYTES": 1000}),
-    ("too-many-rows", "many.xlsx", _tb(*[taobao_row(i) for i in range(10)]), "行数过多", {"IMPORT_MAX_ROWS": 5}),
-    ("too-many-rows-csv", "many.csv", csv_bytes(TAOBAO_HEADERS, [taobao_row(i) for i in range(200)]), "行数过多", {"IMPORT_MAX_ROWS": 100}),
-    ("bomb-ratio", "bomb.xlsx", _zip({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": b"\0" * 8_000_000}), "压缩炸弹", {}),
+    (
+        "too-many-rows",
+        "many.xlsx",
+        _tb(*[taobao_row(i) for i in range(10)]),
+        "行数过多",
+        {"IMPORT_MAX_ROWS": 5},
+    ),
+    (
+        "too-many-rows-csv",
+        "many.csv",
+        csv_bytes(TAOBAO_HEADERS, [taobao_row(i) for i in range(200)]),
+        "行数过多",
+        {"IMPORT_MAX_ROWS": 100},
+    ),
+    (
+        "bomb-ratio",
+        "bomb.xlsx",
+        _zip({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": b"\0" * 8_000_000}),
+        "压缩炸弹",
+        {},
+    ),
     ("bomb-total", "bomb2.xlsx", _tb(GOOD), "解压后过大", {"IMPORT_MAX_UNCOMPRESSED_BYTES": 2000}),
     ("not-a-zip", "坏.xlsx", b"this is not a spreadsheet at all", "不是有效的XLSX", {}),
     ("zip-without-workbook", "x.xlsx", _zip({"readme.txt": b"hello"}), "没有Excel工作簿", {}),
@@ -46,15 +64,28 @@ FILE_LEVEL = [
     ("binary-csv", "x.csv", b"\x00\x01\x02binary\x00\x00", "含二进制数据", {}),
     ("undecodable-csv", "x.csv", b"\xff\xfe\xff\xfe\x81\x30" * 20, "无法识别CSV的编码", {}),
     ("empty-workbook", "空表.xlsx", xlsx_bytes([], []), "没有任何内容", {}),
-    ("wrong-sheet", "库存.xlsx", xlsx_bytes(["SKU编码", "库存数量", "仓库"], [["A1", 10, "杭州仓"]]), "没有找到可识别的表头", {}),
-    ("missing-columns", "缺列.xlsx", xlsx_bytes([h for h in TAOBAO_HEADERS if h not in ("评价等级", "评价时间")], [{}]),
-     "缺少必需的列：评价等级、评价时间", {}),
+    (
+        "wrong-sheet",
+        "库存.xlsx",
+        xlsx_bytes(["SKU编码", "库存数量", "仓库"], [["A1", 10, "杭州仓"]]),
+        "没有找到可识别的表头",
+        {},
+    ),
+    (
+        "missing-columns",
+        "缺列.xlsx",
+        xlsx_bytes([h for h in TAOBAO_HEADERS if h not in ("评价等级", "评价时间")], [{}]),
+        "缺少必需的列：评价等级、评价时间",
+        {},
+    ),
     ("header-only", "只有表头.xlsx", _tb(), "表头下面没有数据行", {}),
     ("header-only-csv", "只有表头.csv", csv_bytes(TAOBAO_HEADERS, []), "表头下面没有数据行", {}),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize("name, data, expected, overrides", [c[1:] for c in FILE_LEVEL], ids=[c[0] for c in FILE_LEVEL])
+@pytest.mark.parametrize(
+    "name, data, expected, overrides", [c[1:] for c in FILE_LEVEL], ids=[c[0] for c in FILE_LEVEL]
+)
 def test_file_level_problem_is_explained_and_nothing_written(shop, settings, name, data, expected, overrides):
     for key, value in overrides.items():
         setattr(settings, key, value)
@@ -81,11 +112,15 @@ ROW_LEVEL = [
     ("order-number-lost-precision", {"订单编号": 3.1e17, "子订单编号": ""}, "订单编号", "丢失精度"),
     ("nick-too-long", {"买家昵称": "长" * 101}, "买家昵称", "超过100个字符"),
     ("append-date-bad", {"追评内容": "追评", "追评时间": "明天"}, "追评时间", "无法识别"),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize("overrides, column, expected", [c[1:] for c in ROW_LEVEL], ids=[c[0] for c in ROW_LEVEL])
-def test_bad_row_is_reported_with_row_column_and_reason_and_nothing_written(shop, overrides, column, expected):
+@pytest.mark.parametrize(
+    "overrides, column, expected", [c[1:] for c in ROW_LEVEL], ids=[c[0] for c in ROW_LEVEL]
+)
+def test_bad_row_is_reported_with_row_column_and_reason_and_nothing_written(
+    shop, overrides, column, expected
+):
     before = snapshot()
     data = _tb(taobao_row(1), taobao_row(2), taobao_row(3, **overrides))
 
@@ -100,23 +135,44 @@ def test_bad_row_is_reported_with_row_column_and_reason_and_nothing_written(shop
 
 def test_every_bad_row_is_reported_not_only_the_first(shop):
     before = snapshot()
-    rows = [taobao_row(1, 评价等级="坏"), taobao_row(2), taobao_row(3, 评价时间="x", 实付金额="abc"), taobao_row(4, 评价等级="")]
+    rows = [
+        taobao_row(1, 评价等级="坏"),
+        taobao_row(2),
+        taobao_row(3, 评价时间="x", 实付金额="abc"),
+        taobao_row(4, 评价等级=""),
+    ]
     result = reviews_import_file(shop=shop, data=_tb(*rows), file_name="x.xlsx")
-    assert [(e["row"], e["column"]) for e in result.errors] == [(2, "评价等级"), (4, "评价时间"), (4, "实付金额"), (5, "评价等级")]
+    assert [(e["row"], e["column"]) for e in result.errors] == [
+        (2, "评价等级"),
+        (4, "评价时间"),
+        (4, "实付金额"),
+        (5, "评价等级"),
+    ]
     assert result.error_count == 4
     assert snapshot() == before
 
 
 def test_same_review_twice_with_different_content_is_an_error(shop):
     before = snapshot()
-    result = reviews_import_file(shop=shop, data=_tb(taobao_row(1), taobao_row(1, 评价内容="改过的内容")), file_name="x.xlsx")
-    assert result.errors == [{"row": 3, "column": "订单编号", "field": "order_no", "message": "与第2行是同一条评价(同一订单/商品)，但内容不同"}]
+    result = reviews_import_file(
+        shop=shop, data=_tb(taobao_row(1), taobao_row(1, 评价内容="改过的内容")), file_name="x.xlsx"
+    )
+    assert result.errors == [
+        {
+            "row": 3,
+            "column": "订单编号",
+            "field": "order_no",
+            "message": "与第2行是同一条评价(同一订单/商品)，但内容不同",
+        }
+    ]
     assert snapshot() == before
 
 
 def test_douyin_score_out_of_range(other_shop):
     before = snapshot()
-    result = reviews_import_file(shop=other_shop, data=xlsx_bytes(DOUYIN_HEADERS, [douyin_row(1, 商品评价得分=0)]), file_name="d.xlsx")
+    result = reviews_import_file(
+        shop=other_shop, data=xlsx_bytes(DOUYIN_HEADERS, [douyin_row(1, 商品评价得分=0)]), file_name="d.xlsx"
+    )
     assert [(e["row"], e["column"]) for e in result.errors] == [(2, "商品评价得分")]
     assert "超出1–5的范围" in result.errors[0]["message"]
     assert snapshot() == before
@@ -124,14 +180,19 @@ def test_douyin_score_out_of_range(other_shop):
 
 @pytest.mark.parametrize(
     "column, value, expected",
-    [("店铺代码", "other-shop", "店铺代码“other-shop”与所选店铺(jd-y)不一致"), ("平台", "taobao", "与所选店铺的平台(京东)不一致"),
-     ("买家IP", "999.1.1.1", "不是有效的IP地址")],
-)  # fmt: skip
+    [
+        ("店铺代码", "other-shop", "店铺代码“other-shop”与所选店铺(jd-y)不一致"),
+        ("平台", "taobao", "与所选店铺的平台(京东)不一致"),
+        ("买家IP", "999.1.1.1", "不是有效的IP地址"),
+    ],
+)
 def test_generic_template_shop_platform_and_ip_checks(db, column, value, expected):
     jd = ShopFactory(code="jd-y", platform="jd")
     before = snapshot()
     headers = ["订单编号", "评分", "评价时间", "买家昵称", column]
-    result = reviews_import_file(shop=jd, data=csv_bytes(headers, [["1", "1", "2026-11-20", "a", value]]), file_name="g.csv")
+    result = reviews_import_file(
+        shop=jd, data=csv_bytes(headers, [["1", "1", "2026-11-20", "a", value]]), file_name="g.csv"
+    )
     assert result.errors[0]["message"] == expected or expected in result.errors[0]["message"]
     assert snapshot() == before
 

@@ -26,8 +26,14 @@ def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def open_case(shop, *, now: dt.datetime, n: int = 1, content: str = LOGISTICS) -> Case:
-    item = {"shop": shop.code, "order_no": f"DL{n:06d}", "rating": "差评", "content": content,
-            "reviewed_at": now.strftime("%Y-%m-%d %H:%M"), "buyer_nick": f"买家{n}"}  # fmt: skip
+    item = {
+        "shop": shop.code,
+        "order_no": f"DL{n:06d}",
+        "rating": "差评",
+        "content": content,
+        "reviewed_at": now.strftime("%Y-%m-%d %H:%M"),
+        "buyer_nick": f"买家{n}",
+    }
     [result] = reviews_submit(items=[item], allowed_shop_ids={shop.pk}, source="api", now=now)
     assert result.status == "created", result.errors
     return Case.objects.get(pk=result.case_id)
@@ -71,7 +77,9 @@ def test_a_review_arriving_at_night_starts_its_clock_at_the_next_opening(shop):
 
 def test_a_holiday_is_skipped_whole(shop):
     calendar = set_hours(dt.time(9, 0), dt.time(18, 0))
-    CalendarException.objects.create(calendar=calendar, date=dt.date(2026, 11, 18), kind="holiday", name="店庆休息")
+    CalendarException.objects.create(
+        calendar=calendar, date=dt.date(2026, 11, 18), kind="holiday", name="店庆休息"
+    )
     calendar.save()
     clear_policy_cache()
 
@@ -85,8 +93,14 @@ def test_a_make_up_workday_counts_on_a_weekend(shop):
     before = open_case(shop, now=at(20, 17, 30), n=1)
     assert before.first_response_due_at == at(23, 10, 30)  # Friday evening → Monday
 
-    CalendarException.objects.create(calendar=calendar, date=dt.date(2026, 11, 21), kind="workday", name="调休上班",
-                                     opens=dt.time(10, 0), closes=dt.time(16, 0))  # fmt: skip
+    CalendarException.objects.create(
+        calendar=calendar,
+        date=dt.date(2026, 11, 21),
+        kind="workday",
+        name="调休上班",
+        opens=dt.time(10, 0),
+        closes=dt.time(16, 0),
+    )
     calendar.save()
     clear_policy_cache()
     after = open_case(shop, now=at(20, 17, 30), n=2)
@@ -112,8 +126,17 @@ def test_the_case_stores_the_decision_windows_and_policy_versions(shop):
 
 def test_a_policy_edited_later_changes_only_cases_opened_after_the_edit(shop):
     first = open_case(shop, now=at(17, 10, 0), n=1)
-    frozen = {f: getattr(first, f) for f in ("first_response_due_at", "first_response_warn_at", "resolution_due_at",
-                                             "sla_tier_version", "policy_refs", "decision")}  # fmt: skip
+    frozen = {
+        f: getattr(first, f)
+        for f in (
+            "first_response_due_at",
+            "first_response_warn_at",
+            "resolution_due_at",
+            "sla_tier_version",
+            "policy_refs",
+            "decision",
+        )
+    }
 
     tier = SlaTier.objects.get(shop__isnull=True, issue_type__code="logistics")
     tier.first_response_minutes = 30

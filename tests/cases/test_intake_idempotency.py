@@ -14,7 +14,13 @@ from tests.cases.exports import TAOBAO_HEADERS, csv_bytes, taobao_row, xlsx_byte
 from tests.cases.intake_support import policy_pack  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("policy_pack")
-TEXTS = ["杯子收到就裂了，质量太差", "快递太慢了，一个星期才到", "很好用，好评", "客服态度很差，爱答不理", "不给返现就差评"]
+TEXTS = [
+    "杯子收到就裂了，质量太差",
+    "快递太慢了，一个星期才到",
+    "很好用，好评",
+    "客服态度很差，爱答不理",
+    "不给返现就差评",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -34,15 +40,21 @@ def export(count: int, *, start: int = 1, **overrides) -> list[dict]:
     for n in range(start, start + count):
         text = TEXTS[n % len(TEXTS)]
         level = "好评" if "好评" in text else ("中评" if n % 7 == 0 else "差评")
-        rows.append(taobao_row(n, **{"评价内容": text, "评价等级": level, "买家昵称": f"买家{n % 37}", **overrides}))
+        rows.append(
+            taobao_row(n, **{"评价内容": text, "评价等级": level, "买家昵称": f"买家{n % 37}", **overrides})
+        )
     return rows
 
 
 def everything() -> dict:
     return {
-        "reviews": list(Review.objects.order_by("pk").values_list("pk", "fingerprint", "rating", "updated_at")),
+        "reviews": list(
+            Review.objects.order_by("pk").values_list("pk", "fingerprint", "rating", "updated_at")
+        ),
         "cases": list(Case.objects.order_by("pk").values_list("pk", "status", "assignee_id", "version")),
-        "buyers": list(Buyer.objects.order_by("pk").values_list("pk", "review_count", "negative_review_count")),
+        "buyers": list(
+            Buyer.objects.order_by("pk").values_list("pk", "review_count", "negative_review_count")
+        ),
         "revisions": ReviewRevision.objects.count(),
         "assignments": Assignment.objects.count(),
         "notifications": Notification.objects.count(),
@@ -61,16 +73,26 @@ def test_the_same_file_twice_changes_nothing_the_second_time(shop, team, django_
     with django_capture_on_commit_callbacks(execute=True):
         second = reviews_import_file(shop=shop, data=data, file_name="a.xlsx")
 
-    assert second.ok and (second.created, second.updated, second.unchanged, second.cases_opened) == (0, 0, 30, 0)
+    assert second.ok and (second.created, second.updated, second.unchanged, second.cases_opened) == (
+        0,
+        0,
+        30,
+        0,
+    )
     assert everything() == before
     assert ImportBatch.objects.filter(status="completed").count() == 2
 
 
 def test_the_same_export_as_csv_is_the_same_reviews(shop):
     rows = export(12)
-    assert reviews_import_file(shop=shop, data=xlsx_bytes(TAOBAO_HEADERS, rows), file_name="a.xlsx").created == 12
+    assert (
+        reviews_import_file(shop=shop, data=xlsx_bytes(TAOBAO_HEADERS, rows), file_name="a.xlsx").created
+        == 12
+    )
     before = everything()
-    again = reviews_import_file(shop=shop, data=csv_bytes(TAOBAO_HEADERS, rows, encoding="gbk"), file_name="a.csv")
+    again = reviews_import_file(
+        shop=shop, data=csv_bytes(TAOBAO_HEADERS, rows, encoding="gbk"), file_name="a.csv"
+    )
     assert again.ok and again.unchanged == 12
     assert everything() == before
 
@@ -109,16 +131,24 @@ def test_importing_n_rows_runs_the_same_number_of_queries_for_10_and_200(
     # Warm the per-process caches (mappings, policy snapshot) for both shops the same way.
     for target, count, start in ((shop, 10, 1), (other_shop, 200, 1001)):
         warm = export(count, start=start) if later else [taobao_row(9000, 评价等级="好评", 评价内容="好评")]
-        assert reviews_import_file(shop=target, data=xlsx_bytes(TAOBAO_HEADERS, warm), file_name="warm.xlsx").ok
+        assert reviews_import_file(
+            shop=target, data=xlsx_bytes(TAOBAO_HEADERS, warm), file_name="warm.xlsx"
+        ).ok
     change = {"评价等级": "好评", "评价内容": "商家处理及时，改好评了"} if later else {}
 
-    small, small_result = _queries_to_import(shop, export(10, start=1, **change), "s.xlsx", django_capture_on_commit_callbacks)
-    large, large_result = _queries_to_import(other_shop, export(200, start=1001, **change), "l.xlsx", django_capture_on_commit_callbacks)
+    small, small_result = _queries_to_import(
+        shop, export(10, start=1, **change), "s.xlsx", django_capture_on_commit_callbacks
+    )
+    large, large_result = _queries_to_import(
+        other_shop, export(200, start=1001, **change), "l.xlsx", django_capture_on_commit_callbacks
+    )
 
     if later:
         assert (small_result.updated, large_result.updated) == (10, 200)
     else:
         assert (small_result.created, large_result.created) == (10, 200)
         assert small_result.cases_opened >= 5 and large_result.cases_opened >= 100
-    assert len(small) == len(large), f"10 rows: {Counter(small) - Counter(large)}; 200 rows: {Counter(large) - Counter(small)}"
+    assert len(small) == len(large), (
+        f"10 rows: {Counter(small) - Counter(large)}; 200 rows: {Counter(large) - Counter(small)}"
+    )
     assert len(small) <= 45

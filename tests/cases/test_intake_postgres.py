@@ -43,7 +43,9 @@ def test_the_same_file_uploaded_twice_at_once_is_stored_once():
     rows = [taobao_row(n, 买家昵称=f"买家{n % 5}") for n in range(1, 41)]
     data = xlsx_bytes(TAOBAO_HEADERS, rows)
 
-    results, errors = run_in_threads([lambda: reviews_import_file(shop=shop, data=data, file_name="a.xlsx")] * 2)
+    results, errors = run_in_threads(
+        [lambda: reviews_import_file(shop=shop, data=data, file_name="a.xlsx")] * 2
+    )
 
     assert errors == []
     assert sorted((r.created, r.unchanged) for r in results) == [(0, 40), (40, 0)]
@@ -59,10 +61,15 @@ def test_two_shops_importing_the_same_new_decisions_at_once_share_the_records():
 
     call_command("seed_policies", verbosity=0)
     shops = [ShopFactory(code=f"pg-rec-{n}", platform="taobao", name=f"并发决定店{n}") for n in (1, 2)]
-    rows = [taobao_row(n, 评价内容=text) for n, text in enumerate(["快递太慢了", "杯子裂了，质量太差", "客服态度很差"] * 4, start=1)]
+    rows = [
+        taobao_row(n, 评价内容=text)
+        for n, text in enumerate(["快递太慢了", "杯子裂了，质量太差", "客服态度很差"] * 4, start=1)
+    ]
     data = xlsx_bytes(TAOBAO_HEADERS, rows)
 
-    results, errors = run_in_threads([lambda s=s: reviews_import_file(shop=s, data=data, file_name="a.xlsx") for s in shops])
+    results, errors = run_in_threads(
+        [lambda s=s: reviews_import_file(shop=s, data=data, file_name="a.xlsx") for s in shops]
+    )
 
     assert errors == [] and all(r.ok for r in results)
     assert Case.objects.filter(shop=shops[0]).count() == Case.objects.filter(shop=shops[1]).count() == 12

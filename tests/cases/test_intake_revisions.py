@@ -31,8 +31,15 @@ def events():
 
 
 def submit(shop, *, rating, now, content="快递太慢了，一个星期才到", **extra):
-    item = {"shop": shop.code, "order_no": "RV000001", "rating": rating, "content": content,
-            "reviewed_at": "2026-11-17 09:30", "buyer_nick": "t**改评买家", **extra}  # fmt: skip
+    item = {
+        "shop": shop.code,
+        "order_no": "RV000001",
+        "rating": rating,
+        "content": content,
+        "reviewed_at": "2026-11-17 09:30",
+        "buyer_nick": "t**改评买家",
+        **extra,
+    }
     [result] = reviews_submit(items=[item], allowed_shop_ids={shop.pk}, source="api", now=now)
     assert result.status != "error", result.errors
     return result
@@ -57,12 +64,23 @@ def test_improved_rating_inside_the_window_is_a_conversion_candidate_and_fires_t
     revision = ReviewRevision.objects.get()
     assert (revision.rating_before, revision.rating_after, revision.source) == (1, 5, "api")
     assert set(revision.changed_fields) >= {"rating", "rating_text", "content"}
-    assert revision.before["content"] == "快递太慢了，一个星期才到" and revision.after["content"] == "商家处理很及时，改为好评"
-    assert events == [("conversion_candidate", case.pk, {"from_rating": 1, "to_rating": 5, "source": "api", "compliance_violations": []})]
+    assert (
+        revision.before["content"] == "快递太慢了，一个星期才到"
+        and revision.after["content"] == "商家处理很及时，改为好评"
+    )
+    assert events == [
+        (
+            "conversion_candidate",
+            case.pk,
+            {"from_rating": 1, "to_rating": 5, "source": "api", "compliance_violations": []},
+        )
+    ]
     assert Case.objects.count() == 1
 
 
-def test_improvement_after_the_revision_window_is_recorded_but_not_a_candidate(shop, events, django_capture_on_commit_callbacks):
+def test_improvement_after_the_revision_window_is_recorded_but_not_a_candidate(
+    shop, events, django_capture_on_commit_callbacks
+):
     case = Case.objects.get(pk=submit(shop, rating="差评", now=T).case_id)
     too_late = case.revision_until + dt.timedelta(hours=1)
 
@@ -75,7 +93,9 @@ def test_improvement_after_the_revision_window_is_recorded_but_not_a_candidate(s
     assert events == []
 
 
-def test_worse_rating_flags_the_case_for_escalation_and_the_sweep_to_look_now(shop, events, django_capture_on_commit_callbacks):
+def test_worse_rating_flags_the_case_for_escalation_and_the_sweep_to_look_now(
+    shop, events, django_capture_on_commit_callbacks
+):
     case = Case.objects.get(pk=submit(shop, rating="中评", now=T).case_id)
     version = case.version
     later = T + dt.timedelta(hours=3)
@@ -117,7 +137,9 @@ def test_a_candidate_that_turns_bad_again_is_reverted(shop, events, django_captu
     assert ReviewRevision.objects.count() == 2
 
 
-def test_the_same_later_version_twice_records_one_revision_and_one_event(shop, events, django_capture_on_commit_callbacks):
+def test_the_same_later_version_twice_records_one_revision_and_one_event(
+    shop, events, django_capture_on_commit_callbacks
+):
     submit(shop, rating="差评", now=T)
     with django_capture_on_commit_callbacks(execute=True):
         assert submit(shop, rating="好评", now=T + dt.timedelta(days=1)).status == "updated"
@@ -128,11 +150,18 @@ def test_the_same_later_version_twice_records_one_revision_and_one_event(shop, e
     assert Case.objects.get().conversion_candidate_at == T + dt.timedelta(days=1)
 
 
-def test_an_appended_review_is_a_revision_without_a_rating_move(shop, events, django_capture_on_commit_callbacks):
+def test_an_appended_review_is_a_revision_without_a_rating_move(
+    shop, events, django_capture_on_commit_callbacks
+):
     submit(shop, rating="差评", now=T)
     with django_capture_on_commit_callbacks(execute=True):
-        submit(shop, rating="差评", now=T + dt.timedelta(days=7), appended_content="用了一周，还是不行",
-               appended_at="2026-11-24 10:00")  # fmt: skip
+        submit(
+            shop,
+            rating="差评",
+            now=T + dt.timedelta(days=7),
+            appended_content="用了一周，还是不行",
+            appended_at="2026-11-24 10:00",
+        )
 
     review = Review.objects.get()
     assert review.appended_content == "用了一周，还是不行"

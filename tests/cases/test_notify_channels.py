@@ -19,7 +19,11 @@ from cases.notify.messages import Message, build_message, mask_personal_data
 from tests.cases.c2_factories import RobotServer
 
 SECRET = "SEC-test-secret-飞书"
-MESSAGE = Message(title="【新中差评】淘宝旗舰店 · 案件 #7", lines=("问题类型：产品质量", "评分：1/5"), url="http://rd.example/cases/7/")
+MESSAGE = Message(
+    title="【新中差评】淘宝旗舰店 · 案件 #7",
+    lines=("问题类型：产品质量", "评分：1/5"),
+    url="http://rd.example/cases/7/",
+)
 
 
 @pytest.fixture
@@ -30,14 +34,22 @@ def robot():
 
 def make_delivery(shop, channel, *, key="new_case:7"):
     return Delivery.objects.create(
-        channel=channel, shop=shop, kind=NotificationKind.NEW_CASE, dedupe_key=key, message=MESSAGE.as_dict(),
+        channel=channel,
+        shop=shop,
+        kind=NotificationKind.NEW_CASE,
+        dedupe_key=key,
+        message=MESSAGE.as_dict(),
         next_attempt_at=timezone.now(),
     )
 
 
 def test_feishu_post_carries_the_message_and_a_valid_signature(shop, robot):
     channel = NotificationChannel.objects.create(
-        shop=shop, kind=ChannelKind.FEISHU, name="飞书群", webhook_url=f"{robot.base_url}/open-apis/bot/v2/hook/abc", secret=SECRET
+        shop=shop,
+        kind=ChannelKind.FEISHU,
+        name="飞书群",
+        webhook_url=f"{robot.base_url}/open-apis/bot/v2/hook/abc",
+        secret=SECRET,
     )
     delivery = make_delivery(shop, channel)
     before = int(time.time())
@@ -51,7 +63,9 @@ def test_feishu_post_carries_the_message_and_a_valid_signature(shop, robot):
     timestamp = body["timestamp"]
     assert isinstance(timestamp, str) and before <= int(timestamp) <= int(time.time())
     # Feishu's rule, written out from its docs: key = "timestamp\nsecret", empty message, base64.
-    expected = base64.b64encode(hmac.new(f"{timestamp}\n{SECRET}".encode(), b"", hashlib.sha256).digest()).decode()
+    expected = base64.b64encode(
+        hmac.new(f"{timestamp}\n{SECRET}".encode(), b"", hashlib.sha256).digest()
+    ).decode()
     assert body["sign"] == expected
     assert body["msg_type"] == "post"
     post = body["content"]["post"]["zh_cn"]
@@ -62,12 +76,19 @@ def test_feishu_post_carries_the_message_and_a_valid_signature(shop, robot):
         [{"tag": "a", "text": "查看案件", "href": "http://rd.example/cases/7/"}],
     ]
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts, delivery.last_error, delivery.next_attempt_at) == (DeliveryStatus.SENT, 1, "", None)
+    assert (delivery.status, delivery.attempts, delivery.last_error, delivery.next_attempt_at) == (
+        DeliveryStatus.SENT,
+        1,
+        "",
+        None,
+    )
     assert delivery.sent_at is not None
 
 
 def test_feishu_without_secret_sends_no_signature(shop, robot):
-    channel = NotificationChannel.objects.create(shop=shop, kind=ChannelKind.FEISHU, name="飞书", webhook_url=f"{robot.base_url}/hook/x")
+    channel = NotificationChannel.objects.create(
+        shop=shop, kind=ChannelKind.FEISHU, name="飞书", webhook_url=f"{robot.base_url}/hook/x"
+    )
     assert delivery_send(delivery_id=make_delivery(shop, channel).pk) == DeliveryStatus.SENT
     assert "sign" not in robot.requests[0]["json"] and "timestamp" not in robot.requests[0]["json"]
 
@@ -75,7 +96,11 @@ def test_feishu_without_secret_sends_no_signature(shop, robot):
 def test_dingtalk_signature_goes_in_the_query_string_and_markdown_in_the_body(shop, robot):
     robot.responses["/robot/send"] = (200, {"errcode": 0, "errmsg": "ok"})
     channel = NotificationChannel.objects.create(
-        shop=shop, kind=ChannelKind.DINGTALK, name="钉钉群", webhook_url=f"{robot.base_url}/robot/send?access_token=tok123", secret=SECRET
+        shop=shop,
+        kind=ChannelKind.DINGTALK,
+        name="钉钉群",
+        webhook_url=f"{robot.base_url}/robot/send?access_token=tok123",
+        secret=SECRET,
     )
     before = int(time.time() * 1000)
 
@@ -101,7 +126,9 @@ def test_dingtalk_signature_goes_in_the_query_string_and_markdown_in_the_body(sh
 
 def test_failing_endpoint_is_retried_with_exponential_backoff_then_marked_failed(shop, robot):
     robot.responses["/hook/down"] = (500, {"error": "upstream down"})
-    channel = NotificationChannel.objects.create(shop=shop, kind=ChannelKind.FEISHU, name="飞书", webhook_url=f"{robot.base_url}/hook/down")
+    channel = NotificationChannel.objects.create(
+        shop=shop, kind=ChannelKind.FEISHU, name="飞书", webhook_url=f"{robot.base_url}/hook/down"
+    )
     delivery = make_delivery(shop, channel)
     now = timezone.now()
 
@@ -138,19 +165,42 @@ def test_failing_endpoint_is_retried_with_exponential_backoff_then_marked_failed
 
 
 def test_backoff_doubles_from_thirty_seconds_and_is_capped_at_an_hour():
-    assert [backoff_delay(n).total_seconds() for n in (1, 2, 3, 4, 5, 8, 20)] == [30, 60, 120, 240, 480, 3600, 3600]
+    assert [backoff_delay(n).total_seconds() for n in (1, 2, 3, 4, 5, 8, 20)] == [
+        30,
+        60,
+        120,
+        240,
+        480,
+        3600,
+        3600,
+    ]
 
 
 def test_robot_error_code_in_a_200_answer_is_a_failure(shop, robot):
-    robot.responses["/hook/badsign"] = (200, {"code": 19021, "msg": "sign match fail or timestamp is not within one hour"})
-    channel = NotificationChannel.objects.create(shop=shop, kind=ChannelKind.FEISHU, name="飞书", webhook_url=f"{robot.base_url}/hook/badsign", secret="x")
+    robot.responses["/hook/badsign"] = (
+        200,
+        {"code": 19021, "msg": "sign match fail or timestamp is not within one hour"},
+    )
+    channel = NotificationChannel.objects.create(
+        shop=shop,
+        kind=ChannelKind.FEISHU,
+        name="飞书",
+        webhook_url=f"{robot.base_url}/hook/badsign",
+        secret="x",
+    )
     delivery = make_delivery(shop, channel)
     assert delivery_send(delivery_id=delivery.pk) == DeliveryStatus.RETRYING
     delivery.refresh_from_db()
     assert delivery.last_error == "飞书返回错误 19021: sign match fail or timestamp is not within one hour"
 
     robot.responses["/robot/send"] = (200, {"errcode": 310000, "errmsg": "sign not match"})
-    ding = NotificationChannel.objects.create(shop=shop, kind=ChannelKind.DINGTALK, name="钉钉", webhook_url=f"{robot.base_url}/robot/send?access_token=t", secret="x")
+    ding = NotificationChannel.objects.create(
+        shop=shop,
+        kind=ChannelKind.DINGTALK,
+        name="钉钉",
+        webhook_url=f"{robot.base_url}/robot/send?access_token=t",
+        secret="x",
+    )
     second = make_delivery(shop, ding)
     assert delivery_send(delivery_id=second.pk) == DeliveryStatus.RETRYING
     second.refresh_from_db()
@@ -161,7 +211,9 @@ def test_robot_error_code_in_a_200_answer_is_a_failure(shop, robot):
 def test_unreachable_endpoint_records_the_connection_error(shop):
     with RobotServer() as closed:
         url = f"{closed.base_url}/hook"
-    channel = NotificationChannel.objects.create(shop=shop, kind=ChannelKind.FEISHU, name="飞书", webhook_url=url)
+    channel = NotificationChannel.objects.create(
+        shop=shop, kind=ChannelKind.FEISHU, name="飞书", webhook_url=url
+    )
     delivery = make_delivery(shop, channel)
     assert delivery_send(delivery_id=delivery.pk) == DeliveryStatus.RETRYING
     delivery.refresh_from_db()
@@ -170,7 +222,9 @@ def test_unreachable_endpoint_records_the_connection_error(shop):
 
 
 def test_sent_delivery_is_not_sent_again(shop, robot):
-    channel = NotificationChannel.objects.create(shop=shop, kind=ChannelKind.FEISHU, name="飞书", webhook_url=f"{robot.base_url}/hook")
+    channel = NotificationChannel.objects.create(
+        shop=shop, kind=ChannelKind.FEISHU, name="飞书", webhook_url=f"{robot.base_url}/hook"
+    )
     delivery = make_delivery(shop, channel)
     assert delivery_send(delivery_id=delivery.pk) == DeliveryStatus.SENT
     assert delivery_send(delivery_id=delivery.pk) is None

@@ -53,16 +53,27 @@ def _cells(html: str) -> Cells:
 def test_a_queue_row_shows_every_column_and_escapes_the_buyers_text(client, make_user, shop):
     agent = make_user("agent", shops=[shop])
     now = timezone.now()
-    case = make_case(shop, assignee=agent, status="assigned", content='<script>alert("x")</script>差评',
-                     is_malicious=True, **sla_fields(start=now - dt.timedelta(minutes=90), minutes=60))  # fmt: skip
+    case = make_case(
+        shop,
+        assignee=agent,
+        status="assigned",
+        content='<script>alert("x")</script>差评',
+        is_malicious=True,
+        **sla_fields(start=now - dt.timedelta(minutes=90), minutes=60),
+    )
     client.force_login(agent)
 
     body = client.get(reverse("cases:queue")).content.decode()
     parsed = _cells(body)
 
-    assert '<script>alert("x")</script>' not in body and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body
+    assert (
+        '<script>alert("x")</script>' not in body
+        and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body
+    )
     assert parsed.hrefs == [f"/cases/{case.pk}/"]
-    urgency, deadline, number, review, issue, status, shop_cell, tier, order = parsed.rows[0]  # no assignee column
+    urgency, deadline, number, review, issue, status, shop_cell, tier, order = parsed.rows[
+        0
+    ]  # no assignee column
     assert urgency == "已超时" and deadline.startswith("超时 ")
     assert number == f"#{case.pk} 疑似恶意"
     assert review == '1★ <script>alert("x")</script>差评'  # the text, shown as text

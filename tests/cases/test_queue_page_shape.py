@@ -32,28 +32,61 @@ def test_only_running_clocks_set_the_deadline_and_the_urgency(client, shop, agen
     now = timezone.now()
     hours = dt.timedelta(hours=1)
     # First response long overdue but given: its clock stopped, the resolution clock (5 h) is what runs.
-    responded = make_case(shop, assignee=agent, status="in_progress", first_response_due_at=now - 3 * hours,
-                          first_response_warn_at=now - 4 * hours, first_responded_at=now - 5 * hours,
-                          resolution_due_at=now + 5 * hours, resolution_warn_at=now + 4 * hours)  # fmt: skip
+    responded = make_case(
+        shop,
+        assignee=agent,
+        status="in_progress",
+        first_response_due_at=now - 3 * hours,
+        first_response_warn_at=now - 4 * hours,
+        first_responded_at=now - 5 * hours,
+        resolution_due_at=now + 5 * hours,
+        resolution_warn_at=now + 4 * hours,
+    )
     # The next-response clock has no stop column: set and past due, the case is breached.
-    buyer_replied = make_case(shop, assignee=agent, status="waiting_buyer", next_response_due_at=now - hours,
-                              next_response_warn_at=now - 2 * hours, resolution_due_at=now + 9 * hours)  # fmt: skip
+    buyer_replied = make_case(
+        shop,
+        assignee=agent,
+        status="waiting_buyer",
+        next_response_due_at=now - hours,
+        next_response_warn_at=now - 2 * hours,
+        resolution_due_at=now + 9 * hours,
+    )
     # The public-reply clock is past its warn time but not due: near breach, due at its own time.
-    reply_soon = make_case(shop, assignee=agent, status="assigned", public_reply_due_at=now + hours,
-                           public_reply_warn_at=now - hours / 2, resolution_due_at=now + 2 * hours,
-                           resolution_warn_at=now + hours * 1.5)  # fmt: skip
+    reply_soon = make_case(
+        shop,
+        assignee=agent,
+        status="assigned",
+        public_reply_due_at=now + hours,
+        public_reply_warn_at=now - hours / 2,
+        resolution_due_at=now + 2 * hours,
+        resolution_warn_at=now + hours * 1.5,
+    )
     # Replied in public already: that clock stopped too, and no other runs.
-    replied = make_case(shop, assignee=agent, status="offered", public_reply_due_at=now - hours,
-                        public_reply_warn_at=now - 2 * hours, public_replied_at=now - 3 * hours)  # fmt: skip
+    replied = make_case(
+        shop,
+        assignee=agent,
+        status="offered",
+        public_reply_due_at=now - hours,
+        public_reply_warn_at=now - 2 * hours,
+        public_replied_at=now - 3 * hours,
+    )
     client.force_login(agent)
 
     response = client.get(reverse("cases:queue"))
 
-    assert [row["id"] for row in response.context["rows"]] == [buyer_replied.pk, reply_soon.pk, responded.pk, replied.pk]
+    assert [row["id"] for row in response.context["rows"]] == [
+        buyer_replied.pk,
+        reply_soon.pk,
+        responded.pk,
+        replied.pk,
+    ]
     rows = _rows(response)
     assert [rows[c.pk]["urgency"] for c in (buyer_replied, reply_soon, responded, replied)] == [
-        URGENCY_BREACHED, URGENCY_NEAR, URGENCY_ON_TIME, URGENCY_ON_TIME,
-    ]  # fmt: skip
+        URGENCY_BREACHED,
+        URGENCY_NEAR,
+        URGENCY_ON_TIME,
+        URGENCY_ON_TIME,
+    ]
     assert rows[responded.pk]["next_due"] == responded.resolution_due_at
     assert rows[responded.pk]["next_warn"] == responded.resolution_warn_at
     assert rows[buyer_replied.pk]["next_due"] == buyer_replied.next_response_due_at
@@ -67,8 +100,12 @@ def test_the_page_total_counts_every_matching_case_not_the_page(client, shop, ag
     agent.save(update_fields=["max_open_cases"])
     now = timezone.now()
     for n in range(55):
-        make_case(shop, assignee=agent, status="in_progress" if n % 5 == 0 else "assigned",
-                  first_response_due_at=now + dt.timedelta(minutes=n))  # fmt: skip
+        make_case(
+            shop,
+            assignee=agent,
+            status="in_progress" if n % 5 == 0 else "assigned",
+            first_response_due_at=now + dt.timedelta(minutes=n),
+        )
     make_case(shop, assignee=agent, status="resolved")  # not open: not counted
     client.force_login(agent)
 
@@ -77,11 +114,18 @@ def test_the_page_total_counts_every_matching_case_not_the_page(client, shop, ag
     past_the_end = client.get(reverse("cases:queue"), {"page": 9})
 
     page = second.context["page"]
-    assert (page.number, page.paginator.count, page.paginator.num_pages, len(second.context["rows"])) == (2, 55, 2, 5)
+    assert (page.number, page.paginator.count, page.paginator.num_pages, len(second.context["rows"])) == (
+        2,
+        55,
+        2,
+        5,
+    )
     assert "共 55 个案件" in second.content.decode()
     assert (filtered.context["page"].paginator.count, len(filtered.context["rows"])) == (11, 11)
     assert past_the_end.context["page"].number == 2
-    assert [row["id"] for row in past_the_end.context["rows"]] == [row["id"] for row in second.context["rows"]]
+    assert [row["id"] for row in past_the_end.context["rows"]] == [
+        row["id"] for row in second.context["rows"]
+    ]
 
 
 def test_queue_page_answers_cases_or_the_chosen_columns(shop, agent):
@@ -111,7 +155,10 @@ def test_the_filter_bar_choices_cost_one_query(shop, other_shop, make_user, djan
     with django_assert_num_queries(1):
         shops, issue_types, tiers = _filter_choices(user)
 
-    assert [(s.pk, s.code, s.name) for s in shops] == [(other_shop.pk, "dy-main", "抖店旗舰店"), (shop.pk, "tb-main", "淘宝旗舰店")]
+    assert [(s.pk, s.code, s.name) for s in shops] == [
+        (other_shop.pk, "dy-main", "抖店旗舰店"),
+        (shop.pk, "tb-main", "淘宝旗舰店"),
+    ]
     expected_issues = IssueType.objects.filter(active=True).order_by("name").values_list("pk", "name")
     assert issue_types == sorted(expected_issues, key=lambda row: row[1]) and issue_types
     assert retired.pk not in [pk for pk, _name in issue_types]
@@ -120,7 +167,11 @@ def test_the_filter_bar_choices_cost_one_query(shop, other_shop, make_user, djan
 
 def _nav_queries(queries) -> list[str]:
     """The navigation's own reads: the user's groups (roles) and permissions (the apps' links)."""
-    return [q["sql"] for q in queries.captured_queries if "auth_group" in q["sql"] or "auth_permission" in q["sql"]]
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if "auth_group" in q["sql"] or "auth_permission" in q["sql"]
+    ]
 
 
 def _permission_queries(queries) -> list[str]:
@@ -134,7 +185,9 @@ def test_fragments_do_not_pay_for_the_navigation(client, shop, agent):
     with CaptureQueriesContext(connection) as bell:
         assert client.get(reverse("cases:notification-bell")).status_code == 200
     with CaptureQueriesContext(connection) as results:
-        fragment = client.get(reverse("cases:queue_shop"), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue-results")
+        fragment = client.get(
+            reverse("cases:queue_shop"), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue-results"
+        )
     with CaptureQueriesContext(connection) as full:
         page = client.get(reverse("cases:queue_shop"))
 

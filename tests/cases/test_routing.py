@@ -79,7 +79,12 @@ def test_user_at_their_open_case_cap_is_not_eligible(shop, make_user):
     assert len(outcome.assigned) == 1 and len(outcome.unassigned) == 1
     (left,) = outcome.unassigned
     assert outcome.unassigned[left] == "店铺有 1 名在职“客服”，均不可分配：已达在办上限：王小丽。"
-    assert Case.objects.filter(assignee=agent, status__in=["new", "assigned", "in_progress", "waiting_buyer"]).count() == 2
+    assert (
+        Case.objects.filter(
+            assignee=agent, status__in=["new", "assigned", "in_progress", "waiting_buyer"]
+        ).count()
+        == 2
+    )
     left_case = Case.objects.get(pk=left)
     assert (left_case.status, left_case.assignee, left_case.version) == (CaseStatus.NEW, None, 1)
 
@@ -99,7 +104,9 @@ def test_certification_hook_can_refuse_a_user(shop, make_user):
 
     assert {assignee_of(c) for c in cases} == {certified}
     # Asked once per (user, shop, issue type, role) per routing run, not once per case.
-    assert sorted(calls) == sorted([(certified.pk, shop.pk, None, "agent"), (uncertified.pk, shop.pk, None, "agent")])
+    assert sorted(calls) == sorted(
+        [(certified.pk, shop.pk, None, "agent"), (uncertified.pk, shop.pk, None, "agent")]
+    )
 
     certification_checks.unregister(product_exam)
     certification_checks.register(lambda user, **kw: "产品知识考试未达95%")
@@ -160,7 +167,9 @@ def test_routing_only_touches_new_unassigned_cases(shop, make_user):
     assert agent.assigned_cases.count() == 0
 
 
-def test_routing_runs_a_fixed_number_of_queries_whatever_the_batch_size(shop, make_user, django_assert_max_num_queries):
+def test_routing_runs_a_fixed_number_of_queries_whatever_the_batch_size(
+    shop, make_user, django_assert_max_num_queries
+):
     for _ in range(5):
         make_user("agent", shops=[shop])
     small = [make_case(shop).pk for _ in range(2)]
@@ -197,7 +206,9 @@ def test_supervisor_reassigns_to_an_eligible_agent_with_a_history_row(shop, make
         ("supervisor", False, "只有本店铺的客服主管或运营经理可以改派案件。"),
     ],
 )
-def test_only_a_supervisor_or_manager_of_the_shop_may_reassign(shop, other_shop, make_user, by_role, by_in_shop, message):
+def test_only_a_supervisor_or_manager_of_the_shop_may_reassign(
+    shop, other_shop, make_user, by_role, by_in_shop, message
+):
     first = make_user("agent", shops=[shop])
     second = make_user("agent", shops=[shop])
     by = make_user(by_role, shops=[shop] if by_in_shop else [other_shop])

@@ -41,7 +41,9 @@ def run_in_threads(target, count):
 def test_two_sweeps_at_once_announce_each_breach_once():
     shop = ShopFactory(code="pg-race", platform="taobao", name="并发店铺")
     supervisors = [UserFactory(role="supervisor", shops=[shop]) for _ in range(2)]
-    cases = [make_case(shop, **sla_fields(start=T0 + n * dt.timedelta(seconds=7), minutes=60)) for n in range(1200)]
+    cases = [
+        make_case(shop, **sla_fields(start=T0 + n * dt.timedelta(seconds=7), minutes=60)) for n in range(1200)
+    ]
     now = T0 + dt.timedelta(hours=5)
 
     results, errors = run_in_threads(lambda: sla_sweep(now=now), 2)
@@ -49,7 +51,9 @@ def test_two_sweeps_at_once_announce_each_breach_once():
     assert errors == []
     assert sum(r.breaches for r in results) == len(cases)
     assert SlaEvent.objects.count() == len(cases)
-    assert Notification.objects.filter(kind=NotificationKind.SLA_BREACH).count() == len(cases) * len(supervisors)
+    assert Notification.objects.filter(kind=NotificationKind.SLA_BREACH).count() == len(cases) * len(
+        supervisors
+    )
     # A third run afterwards finds nothing left to do.
     assert sla_sweep(now=now).checked == 0
 
@@ -71,12 +75,23 @@ def test_four_sweeps_racing_for_one_case_announce_its_breach_once():
 def test_four_sweeps_racing_for_worsened_cases_escalate_each_once():
     shop = ShopFactory(code="pg-race3", platform="taobao", name="并发店铺3")
     supervisor = UserFactory(role="supervisor", shops=[shop])
-    cases = [make_case(shop, needs_escalation=True, sla_next_check_at=T0, rating_worsened_at=T0, rating_worsened_from=3,
-                       rating_worsened_to=1) for _ in range(30)]  # fmt: skip
+    cases = [
+        make_case(
+            shop,
+            needs_escalation=True,
+            sla_next_check_at=T0,
+            rating_worsened_at=T0,
+            rating_worsened_from=3,
+            rating_worsened_to=1,
+        )
+        for _ in range(30)
+    ]
 
     results, errors = run_in_threads(lambda: sla_sweep(now=T0 + dt.timedelta(minutes=1)), 4)
 
     assert errors == []
     assert sum(r.escalations for r in results) == len(cases)
-    assert Notification.objects.filter(kind=NotificationKind.RATING_WORSENED, user=supervisor).count() == len(cases)
+    assert Notification.objects.filter(kind=NotificationKind.RATING_WORSENED, user=supervisor).count() == len(
+        cases
+    )
     assert Notification.objects.count() == len(cases)

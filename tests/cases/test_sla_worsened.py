@@ -34,8 +34,14 @@ def people(shop, other_shop, make_user):
 
 
 def submit(shop, *, rating, now):
-    item = {"shop": shop.code, "order_no": "WS000001", "rating": rating, "content": "快递太慢了，一个星期才到",
-            "reviewed_at": "2026-11-17 09:30", "buyer_nick": "t**变差买家"}  # fmt: skip
+    item = {
+        "shop": shop.code,
+        "order_no": "WS000001",
+        "rating": rating,
+        "content": "快递太慢了，一个星期才到",
+        "reviewed_at": "2026-11-17 09:30",
+        "buyer_nick": "t**变差买家",
+    }
     [result] = reviews_submit(items=[item], allowed_shop_ids={shop.pk}, source="api", now=now)
     assert result.status != "error", result.errors
     return result
@@ -52,7 +58,11 @@ def worsened(shop, people, django_capture_on_commit_callbacks, *, then=T + dt.ti
 
 
 def rating_worsened_notifications():
-    return list(Notification.objects.filter(kind=NotificationKind.RATING_WORSENED).order_by("user_id").values_list("user_id", "case_id"))
+    return list(
+        Notification.objects.filter(kind=NotificationKind.RATING_WORSENED)
+        .order_by("user_id")
+        .values_list("user_id", "case_id")
+    )
 
 
 def test_sweep_notifies_the_escalation_role_and_the_assignee_once_and_clears_the_flag(
@@ -64,7 +74,9 @@ def test_sweep_notifies_the_escalation_role_and_the_assignee_once_and_clears_the
     result = sla_sweep(now=now)
 
     assert (result.checked, result.escalations, result.notifications) == (1, 1, 2)
-    assert rating_worsened_notifications() == sorted([(people["agent"].pk, case.pk), (people["supervisor"].pk, case.pk)])
+    assert rating_worsened_notifications() == sorted(
+        [(people["agent"].pk, case.pk), (people["supervisor"].pk, case.pk)]
+    )
     note = Notification.objects.filter(kind=NotificationKind.RATING_WORSENED, user=people["supervisor"]).get()
     assert "3" in note.body and "1" in note.body
     case.refresh_from_db()
@@ -85,7 +97,9 @@ def test_running_the_sweep_again_adds_nothing(shop, people, django_capture_on_co
     assert rating_worsened_notifications() == before
 
 
-def test_a_retried_sweep_with_the_flag_still_set_does_not_notify_twice(shop, people, django_capture_on_commit_callbacks):
+def test_a_retried_sweep_with_the_flag_still_set_does_not_notify_twice(
+    shop, people, django_capture_on_commit_callbacks
+):
     """A task retried after its notifications were written but before the flag was seen cleared."""
     case = worsened(shop, people, django_capture_on_commit_callbacks)
     now = T + dt.timedelta(minutes=31)

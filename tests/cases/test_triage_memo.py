@@ -32,17 +32,25 @@ def test_case_rows_from_the_shared_clock_equal_rows_built_one_by_one():
         slow = decide(facts, cold(policy))
         opened_at = facts.received_at + dt.timedelta(seconds=index)
         row = triage.case_values(review_id=index, shop=shop, decision=fast, opened_at=opened_at, clock=clock)
-        expected = triage.case_values(review_id=index, shop=shop, decision=slow, opened_at=opened_at, clock=triage.WarnClock(policy))
+        expected = triage.case_values(
+            review_id=index, shop=shop, decision=slow, opened_at=opened_at, clock=triage.WarnClock(policy)
+        )
         assert row == expected
-        parts, cold_parts = triage.decision_parts(fast, clock), triage.decision_parts(slow, triage.WarnClock(policy))
+        parts, cold_parts = (
+            triage.decision_parts(fast, clock),
+            triage.decision_parts(slow, triage.WarnClock(policy)),
+        )
         assert parts == cold_parts  # the same shared part, hence the same digest and record
         assert {**parts.decision, "windows": row["decision_windows"]} == triage.decision_as_json(slow)
         assert parts.policy_refs == [dataclasses.asdict(ref) for ref in slow.rule_refs]
         # What COPY sends: the same values, the windows encoded.
-        encoded = triage.case_row({}, review_id=index, shop=shop, decision=fast, opened_at=opened_at, clock=clock)
+        encoded = triage.case_row(
+            {}, review_id=index, shop=shop, decision=fast, opened_at=opened_at, clock=clock
+        )
         assert isinstance(encoded["decision_windows"], JsonText)
         assert json.loads(encoded["decision_windows"]) == json.loads(json.dumps(expected["decision_windows"]))
         assert {k: v for k, v in encoded.items() if k != "decision_windows"} == {
-            k: v for k, v in expected.items() if k != "decision_windows"}  # fmt: skip
+            k: v for k, v in expected.items() if k != "decision_windows"
+        }
         compared += 1
     assert compared > 500

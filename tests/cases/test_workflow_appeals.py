@@ -67,31 +67,58 @@ def test_malicious_then_appeal_then_won(shop, heard, django_capture_on_commit_ca
     act(case, agent, "mark_malicious", note="以差评要挟返现")
     assert Case.objects.get(pk=case.pk).is_malicious
     evidence = appeal_evidence(case, legal)
-    act(case, legal, "file_appeal", 4, reason_type="恶意评价", description="买家要挟返现", evidence_ids=evidence)
+    act(
+        case,
+        legal,
+        "file_appeal",
+        4,
+        reason_type="恶意评价",
+        description="买家要挟返现",
+        evidence_ids=evidence,
+    )
     appeal = Appeal.objects.get(case=case)
     assert appeal.checklist["evidence_required"] == ["完整旺旺聊天截图", "同一IP批量差评的后台数据"]
-    assert appeal.deadline == case.appeal_until and sorted(appeal.evidence.values_list("pk", flat=True)) == sorted(evidence)
+    assert appeal.deadline == case.appeal_until and sorted(
+        appeal.evidence.values_list("pk", flat=True)
+    ) == sorted(evidence)
     with django_capture_on_commit_callbacks(execute=True):
         act(case, legal, "appeal_outcome", 5, outcome="won", note="平台已删除评价")
     appeal.refresh_from_db()
     assert (appeal.outcome, appeal.decided_by) == ("won", legal)
     case.refresh_from_db()
     assert case.status == "resolved" and case.resolved_at == NOW
-    assert heard == [("appeal_won", case.pk, {"agent_id": agent.pk, "shop_id": shop.pk, "platform": "taobao",
-                                              "decided_at": NOW.isoformat()})]  # fmt: skip
+    assert heard == [
+        (
+            "appeal_won",
+            case.pk,
+            {"agent_id": agent.pk, "shop_id": shop.pk, "platform": "taobao", "decided_at": NOW.isoformat()},
+        )
+    ]
 
 
 def test_appeal_checklist_taobao(shop):
     legal = member("legal", shop)
     case = put_in_state(triaged_case(shop), "malicious", agent=legal)
     one = appeal_evidence(case, legal, items=("完整旺旺聊天截图",))
-    assert refused(E.APPEAL_REASON, case, legal, "file_appeal", reason_type="同行竞争", evidence_ids=one) == "申诉理由须为：恶意评价。"
-    message = refused(E.APPEAL_EVIDENCE_MISSING, case, legal, "file_appeal", reason_type="恶意评价", evidence_ids=one)
+    assert (
+        refused(E.APPEAL_REASON, case, legal, "file_appeal", reason_type="同行竞争", evidence_ids=one)
+        == "申诉理由须为：恶意评价。"
+    )
+    message = refused(
+        E.APPEAL_EVIDENCE_MISSING, case, legal, "file_appeal", reason_type="恶意评价", evidence_ids=one
+    )
     assert message == "缺少申诉所需证据：同一IP批量差评的后台数据。"
     both = one + appeal_evidence(case, legal, items=("同一IP批量差评的后台数据",))
     late = case.appeal_until + dt.timedelta(seconds=1)
-    assert refused(E.APPEAL_DEADLINE_PASSED, case, legal, "file_appeal", now=late, reason_type="恶意评价",
-                   evidence_ids=both).startswith("申诉截止时间")  # fmt: skip
+    assert refused(
+        E.APPEAL_DEADLINE_PASSED,
+        case,
+        legal,
+        "file_appeal",
+        now=late,
+        reason_type="恶意评价",
+        evidence_ids=both,
+    ).startswith("申诉截止时间")
     act(case, legal, "file_appeal", reason_type="恶意评价", evidence_ids=both)
 
 
@@ -100,11 +127,37 @@ def test_appeal_checklist_douyin_limits(other_shop):
     case = put_in_state(triaged_case(other_shop), "malicious", agent=legal)
     evidence = appeal_evidence(case, legal, items=("飞鸽聊天记录", "通话录音"))
     images = appeal_evidence(case, legal, items=["截图"] * 6)
-    assert refused(E.APPEAL_DESCRIPTION_TOO_LONG, case, legal, "file_appeal", reason_type="同行竞争", evidence_ids=evidence,
-                   description="说" * 101) == "申诉说明最多100字(当前101字)。"  # fmt: skip
-    assert refused(E.APPEAL_TOO_MANY_IMAGES, case, legal, "file_appeal", reason_type="同行竞争",
-                   evidence_ids=evidence + images) == "图片最多6张(已选8张)。"  # fmt: skip
-    act(case, legal, "file_appeal", reason_type="利用评价要挟", evidence_ids=evidence + images[:4], description="说" * 100)
+    assert (
+        refused(
+            E.APPEAL_DESCRIPTION_TOO_LONG,
+            case,
+            legal,
+            "file_appeal",
+            reason_type="同行竞争",
+            evidence_ids=evidence,
+            description="说" * 101,
+        )
+        == "申诉说明最多100字(当前101字)。"
+    )
+    assert (
+        refused(
+            E.APPEAL_TOO_MANY_IMAGES,
+            case,
+            legal,
+            "file_appeal",
+            reason_type="同行竞争",
+            evidence_ids=evidence + images,
+        )
+        == "图片最多6张(已选8张)。"
+    )
+    act(
+        case,
+        legal,
+        "file_appeal",
+        reason_type="利用评价要挟",
+        evidence_ids=evidence + images[:4],
+        description="说" * 100,
+    )
 
 
 def test_jd_allows_one_appeal_per_review():
@@ -116,7 +169,9 @@ def test_jd_allows_one_appeal_per_review():
     act(case, legal, "appeal_outcome", 4, outcome="lost")
     act(case, manager, "reopen", 5, note="买家又来要挟")
     act(case, legal, "mark_malicious", 6, note="再次要挟")
-    message = refused(E.APPEAL_ONCE, case, legal, "file_appeal", version=7, reason_type="恶意评价", evidence_ids=evidence)
+    message = refused(
+        E.APPEAL_ONCE, case, legal, "file_appeal", version=7, reason_type="恶意评价", evidence_ids=evidence
+    )
     assert message == "本平台每条评价只能申诉一次，本案已申诉过。"
 
 
@@ -149,7 +204,12 @@ GOOD = [
     ("chat.txt", "买家：不给返现就差评\n".encode(), "chat_export", "text/plain"),
     ("chat.csv", "时间,内容\n10:00,不给返现就差评\n".encode("gb18030"), "chat_export", "text/csv"),
     ("chat.html", "<html><body>不给返现就差评</body></html>".encode(), "chat_export", "text/html"),
-    ("chat.xlsx", xlsx_bytes(), "chat_export", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (
+        "chat.xlsx",
+        xlsx_bytes(),
+        "chat_export",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
     ("record.pdf", b"%PDF-1.7\n" + b"\0" * 32, "document", "application/pdf"),
 ]
 
@@ -164,9 +224,19 @@ def media(settings, tmp_path):
 def test_accepted_evidence_is_stored_privately(shop, media, name, content, kind, content_type):
     legal = member("legal", shop)
     case = put_in_state(triaged_case(shop), "malicious", agent=legal)
-    evidence = evidence_add(case_id=case.pk, by=legal, file=SimpleUploadedFile(name, content), kind=kind,
-                            checklist_item="完整旺旺聊天截图", now=NOW)  # fmt: skip
-    assert (evidence.original_name, evidence.content_type, evidence.size) == (name, content_type, len(content))
+    evidence = evidence_add(
+        case_id=case.pk,
+        by=legal,
+        file=SimpleUploadedFile(name, content),
+        kind=kind,
+        checklist_item="完整旺旺聊天截图",
+        now=NOW,
+    )
+    assert (evidence.original_name, evidence.content_type, evidence.size) == (
+        name,
+        content_type,
+        len(content),
+    )
     stored = media / evidence.file.name
     assert stored.read_bytes() == content and evidence.file.name.startswith(f"evidence/{case.pk}/")
     assert name.split(".")[0] not in evidence.file.name  # random names on disk
@@ -217,7 +287,12 @@ def test_zip_named_xlsx_without_a_workbook_is_refused(shop, media):
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("payload.sh", "echo hi")
     with pytest.raises(ValidationError) as caught:
-        evidence_add(case_id=case.pk, by=legal, file=SimpleUploadedFile("chat.xlsx", out.getvalue()), kind="chat_export")
+        evidence_add(
+            case_id=case.pk,
+            by=legal,
+            file=SimpleUploadedFile("chat.xlsx", out.getvalue()),
+            kind="chat_export",
+        )
     assert caught.value.code == E.EVIDENCE_TYPE
 
 
@@ -252,7 +327,9 @@ def test_reveal_needs_the_permission_and_is_recorded(shop):
 # --- Follow-ups and what incentives hear ---------------------------------------------------------
 
 
-def test_resolving_schedules_follow_ups_and_skips_revision_asks_on_taobao(shop, heard, django_capture_on_commit_callbacks):
+def test_resolving_schedules_follow_ups_and_skips_revision_asks_on_taobao(
+    shop, heard, django_capture_on_commit_callbacks
+):
     agent = member("agent", shop)
     case = put_in_state(triaged_case(shop), "agreed", agent=agent)
     assert case.may_request_revision is False
@@ -266,9 +343,20 @@ def test_resolving_schedules_follow_ups_and_skips_revision_asks_on_taobao(shop, 
         ("30天白银会员升级 + 复购券(3个月有效)", dt.timedelta(days=30), False),
     ]
     assert tasks[1].skipped_reason == "该步骤请买家修改/追加评价，本平台不允许，自动跳过"
-    assert heard == [("resolved", case.pk, {"agent_id": agent.pk, "within_sla": True, "shop_id": shop.pk,
-                                            "platform": "taobao", "customer_tier": case.customer_tier,
-                                            "resolved_at": NOW.isoformat()})]  # fmt: skip
+    assert heard == [
+        (
+            "resolved",
+            case.pk,
+            {
+                "agent_id": agent.pk,
+                "within_sla": True,
+                "shop_id": shop.pk,
+                "platform": "taobao",
+                "customer_tier": case.customer_tier,
+                "resolved_at": NOW.isoformat(),
+            },
+        )
+    ]
 
 
 def test_follow_up_asking_for_revision_runs_on_douyin(other_shop):
@@ -315,7 +403,9 @@ def test_reopen_cancels_open_follow_ups(shop):
     assert Case.objects.get(pk=case.pk).sla_next_check_at is None  # resolved: nothing for the sweep
     act(case, supervisor, "reopen", 4, note="买家再次投诉")
     assert set(FollowUpTask.objects.filter(case=case).values_list("skipped_reason", flat=True)) == {
-        "案件已重新打开", "该步骤请买家修改/追加评价，本平台不允许，自动跳过"}
+        "案件已重新打开",
+        "该步骤请买家修改/追加评价，本平台不允许，自动跳过",
+    }
     case.refresh_from_db()
     assert case.resolved_at is None and case.status == "in_progress"
     assert case.sla_next_check_at == NOW  # the sweep re-checks the reopened case's clocks at once

@@ -30,13 +30,29 @@ def test_demo_cases_in_every_state(settings, tmp_path):
     assert CompensationOffer.objects.filter(case__in=demo, status="pending_approval").count() == 2
     assert CompensationOffer.objects.filter(case__in=demo, buyer_answer="declined").exists()
     assert Reply.objects.filter(case__in=demo, channel="public_reply").count() == 4
-    assert Appeal.objects.filter(case__in=demo).count() == 2 and Evidence.objects.filter(case__in=demo).count() == 4
+    assert (
+        Appeal.objects.filter(case__in=demo).count() == 2
+        and Evidence.objects.filter(case__in=demo).count() == 4
+    )
     tb_tasks = FollowUpTask.objects.filter(case__in=demo, case__shop=shops["tb-home"])
     assert tb_tasks.exclude(skipped_reason="").exists()
-    assert not FollowUpTask.objects.filter(case__in=demo, case__shop=shops["dy-fashion"]).exclude(skipped_reason="").exists()
+    assert (
+        not FollowUpTask.objects.filter(case__in=demo, case__shop=shops["dy-fashion"])
+        .exclude(skipped_reason="")
+        .exists()
+    )
     closed = demo.get(shop=shops["tb-home"], status="closed")
     assert list(CaseEvent.objects.filter(case=closed).values_list("action", flat=True)) == [
-        "claim", "record_contact", "buyer_replied", "verify", "offer", "buyer_accepts", "public_reply", "resolve", "close"]
+        "claim",
+        "record_contact",
+        "buyer_replied",
+        "verify",
+        "offer",
+        "buyer_accepts",
+        "public_reply",
+        "resolve",
+        "close",
+    ]
     counts = (demo.count(), CaseEvent.objects.count(), Evidence.objects.count())
     build_workflow_demo(shops=shops, users=users, stdout=Out())
     assert (demo.count(), CaseEvent.objects.count(), Evidence.objects.count()) == counts

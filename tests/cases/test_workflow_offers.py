@@ -48,10 +48,18 @@ def refused(code, case, by, action, version=3, **data):
 def test_options_are_the_engines_for_this_case(shop):
     quality = triaged_case(shop, content="质量太差，开线了", amount="599.00")
     names = list(options(quality))
-    assert names[:4] == ["无理由补发(顺丰包邮，48小时内发货)", "全额退款，商品无需退回", "补发 + 10元优惠券",
-                         "色差无质量问题：5–10元红包代替退货"]  # fmt: skip
+    assert names[:4] == [
+        "无理由补发(顺丰包邮，48小时内发货)",
+        "全额退款，商品无需退回",
+        "补发 + 10元优惠券",
+        "色差无质量问题：5–10元红包代替退货",
+    ]
     refund = options(quality)["全额退款，商品无需退回"]
-    assert (refund.amount, refund.requires_approval, refund.approval_role) == (Decimal("599.00"), True, "supervisor")
+    assert (refund.amount, refund.requires_approval, refund.approval_role) == (
+        Decimal("599.00"),
+        True,
+        "supervisor",
+    )
     cheap = triaged_case(shop, content="质量太差，开线了", amount="199.00")
     assert options(cheap)["全额退款，商品无需退回"].requires_approval is False
 
@@ -76,7 +84,12 @@ def test_offer_within_the_cap_is_made_and_recorded(shop, agent):
     act(case, agent, "offer", 3, option_id=option.option_id, note="先补发")
     offer = CompensationOffer.objects.get(case=case)
     assert (offer.status, offer.amount, offer.cost, offer.requires_approval, offer.requested_by) == (
-        "offered", Decimal("0.00"), Decimal("10.00"), False, agent)
+        "offered",
+        Decimal("0.00"),
+        Decimal("10.00"),
+        False,
+        agent,
+    )
     assert offer.rule_ref["model"] == "compensationrule" and offer.option_name == "补发 + 10元优惠券"
     assert Case.objects.get(pk=case.pk).status == "offered"
 
@@ -88,14 +101,20 @@ def test_above_the_cap_becomes_an_approval_request_to_the_rules_role(shop, agent
     case.refresh_from_db()
     offer = CompensationOffer.objects.get(case=case)
     assert case.status == "pending_approval"
-    assert (offer.status, offer.approval_role, offer.cost) == ("pending_approval", "supervisor", Decimal("599.00"))
+    assert (offer.status, offer.approval_role, offer.cost) == (
+        "pending_approval",
+        "supervisor",
+        Decimal("599.00"),
+    )
     event = CaseEvent.objects.get(case=case)
     assert event.action == "request_approval" and "超过上限300.00元" in event.payload["reason"]
 
 
 def test_requester_cannot_approve_their_own_request(shop):
     supervisor = member("supervisor", shop)
-    case = put_in_state(triaged_case(shop, amount="599.00"), "pending_approval", agent=supervisor, requester=supervisor)
+    case = put_in_state(
+        triaged_case(shop, amount="599.00"), "pending_approval", agent=supervisor, requester=supervisor
+    )
     message = refused(E.SELF_APPROVAL, case, supervisor, "approve")
     assert message == "不能审批自己提出的方案，请由其他客服主管审批。"
     refused(E.SELF_APPROVAL, case, supervisor, "reject", note="不行")
@@ -116,7 +135,11 @@ def test_reject_sends_the_case_back_to_verified(shop, agent):
     supervisor = member("supervisor", shop)
     act(case, supervisor, "reject", 3, note="金额太高，换补发")
     offer = CompensationOffer.objects.get(case=case)
-    assert (offer.status, offer.approved_by, offer.approval_note) == ("rejected", supervisor, "金额太高，换补发")
+    assert (offer.status, offer.approved_by, offer.approval_note) == (
+        "rejected",
+        supervisor,
+        "金额太高，换补发",
+    )
     assert Case.objects.get(pk=case.pk).status == "verified"
 
 
@@ -128,8 +151,15 @@ def test_buyer_answers_are_recorded_per_option(shop, agent):
     second = options(case)["无理由补发(顺丰包邮，48小时内发货)"]
     act(case, agent, "offer", 5, option_id=second.option_id)
     act(case, agent, "buyer_accepts", 6)
-    rows = list(CompensationOffer.objects.filter(case=case).order_by("pk").values_list("option_name", "status", "buyer_answer"))
-    assert rows == [("补发 + 10元优惠券", "declined", "declined"), ("无理由补发(顺丰包邮，48小时内发货)", "accepted", "accepted")]
+    rows = list(
+        CompensationOffer.objects.filter(case=case)
+        .order_by("pk")
+        .values_list("option_name", "status", "buyer_answer")
+    )
+    assert rows == [
+        ("补发 + 10元优惠券", "declined", "declined"),
+        ("无理由补发(顺丰包邮，48小时内发货)", "accepted", "accepted"),
+    ]
     assert Case.objects.get(pk=case.pk).status == "agreed"
     assert CompensationOffer.objects.filter(case=case, answered_at=NOW).count() == 2
 
@@ -157,8 +187,12 @@ def test_approval_is_offered_only_to_who_may_approve(shop):
     from cases.workflow import allowed_actions, explain_refusal
 
     requester, other = member("supervisor", shop), member("supervisor", shop)
-    case = put_in_state(triaged_case(shop, amount="599.00"), "pending_approval", agent=requester, requester=requester)
-    assert "approve" not in allowed_actions(case, requester) and "reject" not in allowed_actions(case, requester)
+    case = put_in_state(
+        triaged_case(shop, amount="599.00"), "pending_approval", agent=requester, requester=requester
+    )
+    assert "approve" not in allowed_actions(case, requester) and "reject" not in allowed_actions(
+        case, requester
+    )
     assert explain_refusal(case, requester, "approve") == "不能审批自己提出的方案，请由其他客服主管审批。"
     fresh = Case.objects.get(pk=case.pk)
     assert {"approve", "reject"} <= set(allowed_actions(fresh, other))

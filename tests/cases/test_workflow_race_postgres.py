@@ -54,9 +54,13 @@ def test_two_offers_at_once_exactly_one_wins():
         mine, theirs = names["补发 + 10元优惠券"], names["无理由补发(顺丰包邮，48小时内发货)"]
 
         def offer(by, option_id, case_id=case.pk):
-            return case_act(case_id=case_id, action="offer", by=by, version=3, data={"option_id": option_id}, now=NOW)
+            return case_act(
+                case_id=case_id, action="offer", by=by, version=3, data={"option_id": option_id}, now=NOW
+            )
 
-        outcomes = race([lambda mine=mine: offer(agent, mine), lambda theirs=theirs: offer(supervisor, theirs)])
+        outcomes = race(
+            [lambda mine=mine: offer(agent, mine), lambda theirs=theirs: offer(supervisor, theirs)]
+        )
 
         winners = [o for o in outcomes if isinstance(o, Case)]
         losers = [o for o in outcomes if isinstance(o, ValidationError)]
@@ -80,10 +84,12 @@ def test_claim_race_one_owner():
     shop = ShopFactory(code="pg-wf-claim", platform="taobao", name="并发店铺2")
     first, second = member("agent", shop), member("agent", shop)
     case = triaged_case(shop)
-    outcomes = race([
-        lambda: case_act(case_id=case.pk, action="claim", by=first, version=1, data={}, now=NOW),
-        lambda: case_act(case_id=case.pk, action="claim", by=second, version=1, data={}, now=NOW),
-    ])  # fmt: skip
+    outcomes = race(
+        [
+            lambda: case_act(case_id=case.pk, action="claim", by=first, version=1, data={}, now=NOW),
+            lambda: case_act(case_id=case.pk, action="claim", by=second, version=1, data={}, now=NOW),
+        ]
+    )
     assert sorted(type(o).__name__ for o in outcomes) == ["Case", "ValidationError"]
     loser = next(o for o in outcomes if isinstance(o, ValidationError))
     assert loser.code in (E.STALE, E.ALREADY_CLAIMED)
@@ -108,8 +114,14 @@ def test_the_loser_waits_on_the_winners_lock_then_writes_nothing():
     def first():
         try:
             with transaction.atomic():  # hold the winner's transaction open until told to commit
-                outcomes["first"] = case_act(case_id=case.pk, action="offer", by=agent, version=3,
-                                             data={"option_id": names["补发 + 10元优惠券"]}, now=NOW)  # fmt: skip
+                outcomes["first"] = case_act(
+                    case_id=case.pk,
+                    action="offer",
+                    by=agent,
+                    version=3,
+                    data={"option_id": names["补发 + 10元优惠券"]},
+                    now=NOW,
+                )
                 acted.set()
                 release.wait(10)
         finally:
@@ -118,8 +130,14 @@ def test_the_loser_waits_on_the_winners_lock_then_writes_nothing():
     def second():
         acted.wait(10)
         try:
-            case_act(case_id=case.pk, action="offer", by=supervisor, version=3,
-                     data={"option_id": names["无理由补发(顺丰包邮，48小时内发货)"]}, now=NOW)  # fmt: skip
+            case_act(
+                case_id=case.pk,
+                action="offer",
+                by=supervisor,
+                version=3,
+                data={"option_id": names["无理由补发(顺丰包邮，48小时内发货)"]},
+                now=NOW,
+            )
         except ValidationError as exc:
             outcomes["second"] = exc
         finally:
@@ -132,7 +150,9 @@ def test_the_loser_waits_on_the_winners_lock_then_writes_nothing():
     waiting = 0
     for _attempt in range(100):  # until the second transaction is blocked on the row lock
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
             waiting = cursor.fetchone()[0]
         if waiting:
             break
@@ -143,6 +163,8 @@ def test_the_loser_waits_on_the_winners_lock_then_writes_nothing():
         thread.join()
 
     assert isinstance(outcomes["first"], Case) and outcomes["second"].code == E.STALE
-    assert list(CompensationOffer.objects.filter(case=case).values_list("requested_by_id", flat=True)) == [agent.pk]
+    assert list(CompensationOffer.objects.filter(case=case).values_list("requested_by_id", flat=True)) == [
+        agent.pk
+    ]
     assert list(CaseEvent.objects.filter(case=case).values_list("actor_id", flat=True)) == [agent.pk]
     assert Case.objects.get(pk=case.pk).version == 4

@@ -78,14 +78,27 @@ def refused(code, case, by, action, version=3, now=NOW, **data):
 def test_every_blocking_phrase_of_the_default_pack_is_refused(shop, agent):
     samples = blocking_samples()
     names = {name for name, *_ in samples}
-    assert names == {"禁止好评返现类利诱", "淘宝/天猫禁止请买家修改或追加评价", "公开回复禁止手机号", "公开回复禁止地址"}
+    assert names == {
+        "禁止好评返现类利诱",
+        "淘宝/天猫禁止请买家修改或追加评价",
+        "公开回复禁止手机号",
+        "公开回复禁止地址",
+    }
     assert len(samples) == 13 + 6 + 2 + 7
     case = put_in_state(triaged_case(shop), "in_progress", agent=agent)  # a Taobao shop: every rule applies
     for name, channels, _platforms, text in samples:
         message = refused(E.COMPLIANCE_BLOCKED, case, agent, "public_reply", text=f"感谢您的反馈。{text}")
         assert message.startswith("内容违反平台规则，不能发送：") and "：" in message, (name, text)
         if "public_reply" not in channels:  # rules for every channel also stop private messages
-            refused(E.COMPLIANCE_BLOCKED, case, agent, "record_contact", channel="private_message", reached=True, text=text)
+            refused(
+                E.COMPLIANCE_BLOCKED,
+                case,
+                agent,
+                "record_contact",
+                channel="private_message",
+                reached=True,
+                text=text,
+            )
     assert not Reply.objects.filter(case=case).exists()
 
 
@@ -100,8 +113,14 @@ def test_warnings_must_be_acknowledged_and_are_recorded(shop, agent):
     text = "亲，这次是快递的错，我们已经在催了。"
     message = refused(E.WARNINGS_NOT_ACKNOWLEDGED, case, agent, "public_reply", text=text)
     assert "是快递的错" in message and "不辩解" in message
-    case_act(case_id=case.pk, action="public_reply", by=agent, version=3, now=NOW,
-             data={"text": text, "acknowledge_warnings": True})  # fmt: skip
+    case_act(
+        case_id=case.pk,
+        action="public_reply",
+        by=agent,
+        version=3,
+        now=NOW,
+        data={"text": text, "acknowledge_warnings": True},
+    )
     reply = Reply.objects.get(case=case)
     assert reply.text == text and reply.channel == "public_reply" and len(reply.acknowledged_warnings) == 1
     case.refresh_from_db()
@@ -111,11 +130,16 @@ def test_warnings_must_be_acknowledged_and_are_recorded(shop, agent):
 
 def test_length_window_and_placeholders(shop, agent):
     case = put_in_state(triaged_case(shop), "in_progress", agent=agent)
-    assert refused(E.REPLY_TOO_LONG, case, agent, "public_reply", text="谢" * 501) == "超过平台字数上限500字(当前501字)。"
+    assert (
+        refused(E.REPLY_TOO_LONG, case, agent, "public_reply", text="谢" * 501)
+        == "超过平台字数上限500字(当前501字)。"
+    )
     refused(E.EMPTY_TEXT, case, agent, "public_reply", text="   ")
     refused(E.MISSING_PLACEHOLDER, case, agent, "public_reply", text="亲，您的订单____已处理")
     late = case.reply_until + dt.timedelta(minutes=1)
-    assert refused(E.REPLY_WINDOW_CLOSED, case, agent, "public_reply", now=late, text="感谢反馈").startswith("平台回复期已于")
+    assert refused(E.REPLY_WINDOW_CLOSED, case, agent, "public_reply", now=late, text="感谢反馈").startswith(
+        "平台回复期已于"
+    )
     case_act(case_id=case.pk, action="public_reply", by=agent, version=3, now=NOW, data={"text": "谢" * 500})
 
 
@@ -127,7 +151,14 @@ def test_no_reply_after_an_appended_review_on_taobao(shop, agent):
 def test_douyin_allows_one_public_reply(other_shop):
     agent = member("agent", other_shop)
     case = put_in_state(triaged_case(other_shop), "in_progress", agent=agent)
-    case_act(case_id=case.pk, action="public_reply", by=agent, version=3, now=NOW, data={"text": "感谢反馈，已私信您"})
+    case_act(
+        case_id=case.pk,
+        action="public_reply",
+        by=agent,
+        version=3,
+        now=NOW,
+        data={"text": "感谢反馈，已私信您"},
+    )
     refused(E.REPLY_ONCE, case, agent, "public_reply", version=4, text="再补充一句")
 
 
@@ -136,8 +167,14 @@ def test_drafts_render_the_templates_with_the_case_context_and_the_template_is_r
     drafts = reply_drafts(case, user=agent, channel="public_reply")
     assert drafts and all("{" not in d.text for d in drafts)
     draft = next(d for d in drafts if "____" not in d.text and not d.compliance.findings)
-    case_act(case_id=case.pk, action="public_reply", by=agent, version=3, now=NOW,
-             data={"text": draft.text, "template_id": draft.template_id})  # fmt: skip
+    case_act(
+        case_id=case.pk,
+        action="public_reply",
+        by=agent,
+        version=3,
+        now=NOW,
+        data={"text": draft.text, "template_id": draft.template_id},
+    )
     assert Reply.objects.get(case=case).template_ref["id"] == draft.template_id
 
 
@@ -145,29 +182,53 @@ def test_drafts_render_the_templates_with_the_case_context_and_the_template_is_r
 
 
 def contact(case, agent, version, at, **extra):
-    return case_act(case_id=case.pk, action="record_contact", by=agent, version=version, now=at,
-                    data={"channel": "phone", "reached": False, **extra})  # fmt: skip
+    return case_act(
+        case_id=case.pk,
+        action="record_contact",
+        by=agent,
+        version=version,
+        now=at,
+        data={"channel": "phone", "reached": False, **extra},
+    )
 
 
 def test_attempts_per_case_and_spacing(shop, agent):
     case = put_in_state(triaged_case(shop), "assigned", agent=agent)
     Case.objects.filter(pk=case.pk).update(contact_attempts=0, last_contact_at=None, first_responded_at=None)
     contact(case, agent, 3, NOW)
-    message = refused(E.CONTACT_TOO_SOON, case, agent, "record_contact", version=4, now=NOW + dt.timedelta(minutes=30),
-                      channel="phone", reached=False)  # fmt: skip
+    message = refused(
+        E.CONTACT_TOO_SOON,
+        case,
+        agent,
+        "record_contact",
+        version=4,
+        now=NOW + dt.timedelta(minutes=30),
+        channel="phone",
+        reached=False,
+    )
     assert message.startswith("两次联系至少间隔60分钟") and "12:00之后" in message
     contact(case, agent, 4, NOW + dt.timedelta(minutes=61))
     contact(case, agent, 5, NOW + dt.timedelta(minutes=130))
-    message = refused(E.CONTACT_LIMIT, case, agent, "record_contact", version=6, now=NOW + dt.timedelta(hours=5),
-                      channel="phone", reached=False)  # fmt: skip
+    message = refused(
+        E.CONTACT_LIMIT,
+        case,
+        agent,
+        "record_contact",
+        version=6,
+        now=NOW + dt.timedelta(hours=5),
+        channel="phone",
+        reached=False,
+    )
     assert message.startswith("为避免骚扰买家，每个案件最多联系3次") and "已联系3次" in message
     assert ContactAttempt.objects.filter(case=case).count() == 3
     case.refresh_from_db()
     assert case.first_responded_at == NOW and case.contact_attempts == 3
 
 
-@pytest.mark.parametrize(("local", "allowed"), [("21:59", True), ("22:00", False), ("03:00", False), ("07:59", False),
-                                                 ("08:00", True)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("local", "allowed"),
+    [("21:59", True), ("22:00", False), ("03:00", False), ("07:59", False), ("08:00", True)],
+)
 def test_quiet_hours(shop, agent, local, allowed):
     case = put_in_state(triaged_case(shop), "assigned", agent=agent)
     Case.objects.filter(pk=case.pk).update(contact_attempts=0, last_contact_at=None)
@@ -177,17 +238,30 @@ def test_quiet_hours(shop, agent, local, allowed):
         contact(case, agent, 3, at)
         assert ContactAttempt.objects.filter(case=case).count() == 1
     else:
-        message = refused(E.QUIET_HOURS, case, agent, "record_contact", now=at, channel="phone", reached=False)
+        message = refused(
+            E.QUIET_HOURS, case, agent, "record_contact", now=at, channel="phone", reached=False
+        )
         assert message.startswith("22:00–08:00是免打扰时段")
 
 
 def test_buyer_reply_starts_the_next_response_clock_in_business_time(shop, agent):
     case = put_in_state(triaged_case(shop), "waiting_buyer", agent=agent)
     evening = dt.datetime(2026, 6, 2, 23, 0, tzinfo=SHANGHAI)  # the shop closes at 00:00, opens at 08:00
-    case_act(case_id=case.pk, action="buyer_replied", by=agent, version=3, now=evening, data={"note": "还没收到退款"})
+    case_act(
+        case_id=case.pk,
+        action="buyer_replied",
+        by=agent,
+        version=3,
+        now=evening,
+        data={"note": "还没收到退款"},
+    )
     case.refresh_from_db()
-    assert case.next_response_due_at == dt.datetime(2026, 6, 3, 10, 0, tzinfo=SHANGHAI)  # 60 min tonight + 120 tomorrow
-    assert case.next_response_warn_at == dt.datetime(2026, 6, 3, 9, 24, tzinfo=SHANGHAI)  # 80 % of 180 minutes
+    assert case.next_response_due_at == dt.datetime(
+        2026, 6, 3, 10, 0, tzinfo=SHANGHAI
+    )  # 60 min tonight + 120 tomorrow
+    assert case.next_response_warn_at == dt.datetime(
+        2026, 6, 3, 9, 24, tzinfo=SHANGHAI
+    )  # 80 % of 180 minutes
     assert case.sla_next_check_at <= case.next_response_warn_at
     answer = dt.datetime(2026, 6, 3, 9, 0, tzinfo=SHANGHAI)
     contact(case, agent, 4, answer)
@@ -195,7 +269,9 @@ def test_buyer_reply_starts_the_next_response_clock_in_business_time(shop, agent
     assert case.next_response_due_at is None and case.next_response_warn_at is None
 
 
-def test_a_conversion_carries_the_compliance_violations_recorded_on_the_case(other_shop, django_capture_on_commit_callbacks):
+def test_a_conversion_carries_the_compliance_violations_recorded_on_the_case(
+    other_shop, django_capture_on_commit_callbacks
+):
     """Douyin allows revisions; a warning acknowledged in a reply travels with the later conversion."""
     from cases.hooks import case_events
     from cases.services.submit import reviews_submit
@@ -205,13 +281,26 @@ def test_a_conversion_carries_the_compliance_violations_recorded_on_the_case(oth
     def listener(*, event, case_id, payload):
         heard.append((event, case_id, payload))
 
-    item = {"shop": other_shop.code, "order_no": "DY0001", "rating": "1", "content": "质量太差，开线了",
-            "reviewed_at": dt.datetime.now(SHANGHAI).isoformat(), "buyer_nick": "抖**音", "order_amount": "99.00"}  # fmt: skip
+    item = {
+        "shop": other_shop.code,
+        "order_no": "DY0001",
+        "rating": "1",
+        "content": "质量太差，开线了",
+        "reviewed_at": dt.datetime.now(SHANGHAI).isoformat(),
+        "buyer_nick": "抖**音",
+        "order_amount": "99.00",
+    }
     [result] = reviews_submit(items=[item], allowed_shop_ids={other_shop.pk}, source="api")
     agent = member("agent", other_shop)
     case = put_in_state(Case.objects.get(pk=result.case_id), "in_progress", agent=agent)
-    case_act(case_id=case.pk, action="public_reply", by=agent, version=3, now=dt.datetime.now(SHANGHAI),
-             data={"text": "亲，这次是快递的错，已为您补发。", "acknowledge_warnings": True})  # fmt: skip
+    case_act(
+        case_id=case.pk,
+        action="public_reply",
+        by=agent,
+        version=3,
+        now=dt.datetime.now(SHANGHAI),
+        data={"text": "亲，这次是快递的错，已为您补发。", "acknowledge_warnings": True},
+    )
     case_events.register(listener)
     try:
         with django_capture_on_commit_callbacks(execute=True):
@@ -230,8 +319,18 @@ def test_an_unknown_template_is_refused(shop, agent):
 
 def test_a_template_alone_is_rendered_for_the_case(shop, agent):
     case = put_in_state(triaged_case(shop), "in_progress", agent=agent)
-    draft = next(d for d in reply_drafts(case, user=agent, channel="public_reply")
-                 if "____" not in d.text and not d.compliance.findings)  # fmt: skip
-    case_act(case_id=case.pk, action="public_reply", by=agent, version=3, now=NOW, data={"template_id": draft.template_id})
+    draft = next(
+        d
+        for d in reply_drafts(case, user=agent, channel="public_reply")
+        if "____" not in d.text and not d.compliance.findings
+    )
+    case_act(
+        case_id=case.pk,
+        action="public_reply",
+        by=agent,
+        version=3,
+        now=NOW,
+        data={"template_id": draft.template_id},
+    )
     assert Reply.objects.get(case=case).text == draft.text
     refused(E.BAD_CHOICE, case, agent, "public_reply", version=4, text="x", template_id="abc")

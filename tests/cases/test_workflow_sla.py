@@ -23,10 +23,22 @@ def test_first_response_and_public_reply_met_by_recorded_actions(shop):
     Case.objects.filter(pk=case.pk).update(contact_attempts=0, first_responded_at=None, last_contact_at=None)
     case.refresh_from_db()
     assert case.first_response_due_at == T0 + dt.timedelta(hours=2)  # logistics: 2 business hours
-    case_act(case_id=case.pk, action="record_contact", by=agent, version=3, now=NOW,
-             data={"channel": "private_message", "reached": True, "text": "亲，非常抱歉，我们马上为您核实物流。"})  # fmt: skip
-    case_act(case_id=case.pk, action="public_reply", by=agent, version=4, now=NOW,
-             data={"text": "亲，物流延误给您添麻烦了，我们已私信联系您处理。"})  # fmt: skip
+    case_act(
+        case_id=case.pk,
+        action="record_contact",
+        by=agent,
+        version=3,
+        now=NOW,
+        data={"channel": "private_message", "reached": True, "text": "亲，非常抱歉，我们马上为您核实物流。"},
+    )
+    case_act(
+        case_id=case.pk,
+        action="public_reply",
+        by=agent,
+        version=4,
+        now=NOW,
+        data={"text": "亲，物流延误给您添麻烦了，我们已私信联系您处理。"},
+    )
     case.refresh_from_db()
     assert (case.first_responded_at, case.public_replied_at) == (NOW, NOW)
     sla_sweep(now=case.public_reply_due_at + dt.timedelta(minutes=1))
@@ -50,7 +62,13 @@ def test_answering_in_time_stops_the_next_response_clock(shop):
     agent = member("agent", shop)
     case = put_in_state(triaged_case(shop), "waiting_buyer", agent=agent)
     case_act(case_id=case.pk, action="buyer_replied", by=agent, version=3, now=NOW, data={})
-    case_act(case_id=case.pk, action="record_contact", by=agent, version=4, now=NOW + dt.timedelta(hours=1),
-             data={"channel": "private_message", "reached": True, "text": "亲，已为您查到原因，马上处理。"})  # fmt: skip
+    case_act(
+        case_id=case.pk,
+        action="record_contact",
+        by=agent,
+        version=4,
+        now=NOW + dt.timedelta(hours=1),
+        data={"channel": "private_message", "reached": True, "text": "亲，已为您查到原因，马上处理。"},
+    )
     sla_sweep(now=NOW + dt.timedelta(hours=4))
     assert "next_response" not in breached(case)

@@ -26,8 +26,12 @@ CASES = [(row, state) for row in TRANSITIONS for state in sorted(row.from_states
 
 
 def test_table_covers_every_workflow_action_and_is_unambiguous():
-    timeline_only = {WorkflowAction.REVEAL_CONTACT, WorkflowAction.EVIDENCE_ADDED, WorkflowAction.FOLLOW_UP_DONE,
-                     WorkflowAction.FOLLOW_UP_SKIPPED}  # fmt: skip
+    timeline_only = {
+        WorkflowAction.REVEAL_CONTACT,
+        WorkflowAction.EVIDENCE_ADDED,
+        WorkflowAction.FOLLOW_UP_DONE,
+        WorkflowAction.FOLLOW_UP_SKIPPED,
+    }
     assert set(ACTIONS) == {str(a) for a in WorkflowAction} - {str(a) for a in timeline_only}
     assert set(SERVICES) == set(ACTIONS)
     assert len({(row.action, state) for row, state in CASES}) == len(CASES)
@@ -64,7 +68,12 @@ def test_every_transition(shop, people, row, state):
     assert len(events) == before_events + 1
     event = events[-1]
     assert (event.actor_id, event.action, event.from_status, event.to_status, event.version) == (
-        actor.pk, row.action, state, expected, 4)
+        actor.pk,
+        row.action,
+        state,
+        expected,
+        4,
+    )
     if expected != state:
         assert event.payload["changes"]["status"] == [state, expected]
 
@@ -72,12 +81,19 @@ def test_every_transition(shop, people, row, state):
 def test_event_records_before_and_after_of_what_changed(shop, people):
     agent = people["agent"]
     case = put_in_state(triaged_case(shop), "in_progress", agent=agent)
-    case_act(case_id=case.pk, action="verify", by=agent, version=3,
-             data={"responsibility": "courier", "note": "快递压坏"}, now=NOW)  # fmt: skip
+    case_act(
+        case_id=case.pk,
+        action="verify",
+        by=agent,
+        version=3,
+        data={"responsibility": "courier", "note": "快递压坏"},
+        now=NOW,
+    )
     event = CaseEvent.objects.filter(case=case).get()
     assert event.payload["changes"]["status"] == ["in_progress", "verified"]
-    assert event.payload["changes"]["responsibility"] == ["merchant", "courier"] or \
-        event.payload["changes"]["responsibility"] == ["", "courier"]
+    assert event.payload["changes"]["responsibility"] == ["merchant", "courier"] or event.payload["changes"][
+        "responsibility"
+    ] == ["", "courier"]
     assert event.payload["changes"]["verified_at"] == [None, NOW.isoformat()]
     assert event.payload["note"] == "快递压坏"
     assert event.at == NOW
@@ -106,8 +122,18 @@ def test_a_whole_journey_keeps_one_event_per_action(shop, people):
     case.refresh_from_db()
     assert case.status == "closed" and case.version == version == 1 + len(steps)
     actions = list(CaseEvent.objects.filter(case=case).order_by("pk").values_list("action", flat=True))
-    assert actions == ["claim", "record_contact", "buyer_replied", "verify", "request_approval", "approve",
-                       "buyer_accepts", "public_reply", "resolve", "close"]  # fmt: skip
+    assert actions == [
+        "claim",
+        "record_contact",
+        "buyer_replied",
+        "verify",
+        "request_approval",
+        "approve",
+        "buyer_accepts",
+        "public_reply",
+        "resolve",
+        "close",
+    ]
     assert case.first_responded_at == NOW and case.public_replied_at == NOW and case.resolved_at == NOW
 
 
@@ -115,8 +141,16 @@ def test_allowed_actions_follow_the_table_and_the_user(shop, people):
     agent, supervisor = people["agent"], people["supervisor"]
     other_agent = member("agent", shop)
     case = put_in_state(triaged_case(shop), "verified", agent=agent)
-    assert allowed_actions(case, agent) == ["record_contact", "buyer_replied", "verify", "offer", "request_approval",
-                                            "public_reply", "resolve", "mark_malicious"]  # fmt: skip
+    assert allowed_actions(case, agent) == [
+        "record_contact",
+        "buyer_replied",
+        "verify",
+        "offer",
+        "request_approval",
+        "public_reply",
+        "resolve",
+        "mark_malicious",
+    ]
     assert allowed_actions(case, other_agent) == []  # not theirs
     assert "close" in allowed_actions(case, supervisor)
     assert explain_refusal(case, other_agent, "offer") == "只有案件处理人(或主管)可以操作此案件。"
@@ -130,11 +164,18 @@ def test_allowed_actions_follow_the_table_and_the_user(shop, people):
 
 
 def test_allowed_actions_runs_no_queries(shop, people, django_assert_num_queries):
-    case = Case.objects.select_related("assignee").get(pk=put_in_state(triaged_case(shop), "offered", agent=people["agent"]).pk)
+    case = Case.objects.select_related("assignee").get(
+        pk=put_in_state(triaged_case(shop), "offered", agent=people["agent"]).pk
+    )
     people["agent"]._reviewdesk_roles = {"agent"}
     with django_assert_num_queries(0):
-        assert allowed_actions(case, people["agent"]) == ["record_contact", "buyer_replied", "buyer_accepts",
-                                                          "buyer_declines", "public_reply"]  # fmt: skip
+        assert allowed_actions(case, people["agent"]) == [
+            "record_contact",
+            "buyer_replied",
+            "buyer_accepts",
+            "buyer_declines",
+            "public_reply",
+        ]
 
 
 def test_each_action_runs_a_handful_of_queries(shop, people, django_assert_max_num_queries):
@@ -148,7 +189,11 @@ def test_each_action_runs_a_handful_of_queries(shop, people, django_assert_max_n
     options = {o["name"]: o["option_id"] for o in case.decision["compensation"]}
     steps = [
         (agent, "claim", {}),
-        (agent, "record_contact", {"channel": "private_message", "reached": True, "text": "亲，抱歉给您添麻烦了"}),
+        (
+            agent,
+            "record_contact",
+            {"channel": "private_message", "reached": True, "text": "亲，抱歉给您添麻烦了"},
+        ),
         (agent, "buyer_replied", {}),
         (agent, "verify", {"responsibility": "merchant", "note": "开线"}),
         (agent, "offer", {"option_id": options["全额退款，商品无需退回"]}),
@@ -160,4 +205,6 @@ def test_each_action_runs_a_handful_of_queries(shop, people, django_assert_max_n
     version = case.version
     for by, action, data in steps:
         with django_assert_max_num_queries(10):
-            version = case_act(case_id=case.pk, action=action, by=by, version=version, data=data, now=NOW).version
+            version = case_act(
+                case_id=case.pk, action=action, by=by, version=version, data=data, now=NOW
+            ).version

@@ -48,8 +48,15 @@ def test_agent_contacts_verifies_offers_and_resolves(client, shop, agent, no_qui
 
     page = client.get(reverse("cases:case_detail", kwargs={"pk": case.pk}))
     draft = page.context["composers"]["record_contact"]["drafts"][0]
-    response = act(client, case, "record_contact", channel="private_message", reached="1", text="您好，非常抱歉给您带来不便，我们马上为您处理。",
-                   template_id=draft["id"])  # fmt: skip
+    response = act(
+        client,
+        case,
+        "record_contact",
+        channel="private_message",
+        reached="1",
+        text="您好，非常抱歉给您带来不便，我们马上为您处理。",
+        template_id=draft["id"],
+    )
     assert response.status_code == 302, response.context and response.context.get("refusal")
     case.refresh_from_db()
     assert case.status == CaseStatus.WAITING_BUYER and case.contact_attempts == 1
@@ -83,8 +90,15 @@ def test_agent_contacts_verifies_offers_and_resolves(client, shop, agent, no_qui
 def test_offer_above_the_cap_waits_for_a_supervisor_not_the_requester(
     client, shop, agent, supervisor, no_quiet_hours
 ):
-    case = triaged_case(shop, assignee=agent, status=CaseStatus.VERIFIED, amount="599.00", contact_attempts=1,
-                        verified_at=dt.datetime(2026, 6, 2, tzinfo=dt.UTC), responsibility="merchant")  # fmt: skip
+    case = triaged_case(
+        shop,
+        assignee=agent,
+        status=CaseStatus.VERIFIED,
+        amount="599.00",
+        contact_attempts=1,
+        verified_at=dt.datetime(2026, 6, 2, tzinfo=dt.UTC),
+        responsibility="merchant",
+    )
     client.force_login(agent)
     option = next(o for o in offer_options(case) if o.requires_approval)
 

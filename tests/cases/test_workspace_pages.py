@@ -108,12 +108,28 @@ def test_htmx_filter_returns_only_the_results(client, shop, agent):
 def test_due_follow_ups_head_the_owners_queue(client, shop, agent, make_user):
     resolved = make_case(shop, assignee=agent, status="resolved")
     now = timezone.now()
-    due = FollowUpTask.objects.create(case=resolved, step_ref=1, name="满意度回访", channel="private_message",
-                                      due_at=now - dt.timedelta(hours=1))  # fmt: skip
-    FollowUpTask.objects.create(case=resolved, step_ref=2, name="七天后回访", channel="private_message",
-                                due_at=now + dt.timedelta(days=7))  # fmt: skip
-    FollowUpTask.objects.create(case=resolved, step_ref=3, name="已完成", channel="sms", due_at=now - dt.timedelta(hours=2),
-                                done_at=now)  # fmt: skip
+    due = FollowUpTask.objects.create(
+        case=resolved,
+        step_ref=1,
+        name="满意度回访",
+        channel="private_message",
+        due_at=now - dt.timedelta(hours=1),
+    )
+    FollowUpTask.objects.create(
+        case=resolved,
+        step_ref=2,
+        name="七天后回访",
+        channel="private_message",
+        due_at=now + dt.timedelta(days=7),
+    )
+    FollowUpTask.objects.create(
+        case=resolved,
+        step_ref=3,
+        name="已完成",
+        channel="sms",
+        due_at=now - dt.timedelta(hours=2),
+        done_at=now,
+    )
     client.force_login(agent)
 
     response = client.get(reverse("cases:queue"))
@@ -196,8 +212,13 @@ def test_case_page_of_another_shop_is_404_by_every_url(client, shop, other_shop,
     for name in ("cases:case_detail", "cases:reveal_contact", "cases:evidence_upload"):
         method = client.get if name == "cases:case_detail" else client.post
         assert method(reverse(name, kwargs={"pk": foreign.pk})).status_code == 404
-    assert client.post(reverse("cases:case_action", kwargs={"pk": foreign.pk, "action": "claim"}),
-                       {"version": foreign.version}).status_code == 404  # fmt: skip
+    assert (
+        client.post(
+            reverse("cases:case_action", kwargs={"pk": foreign.pk, "action": "claim"}),
+            {"version": foreign.version},
+        ).status_code
+        == 404
+    )
     assert client.get(reverse("cases:case_detail", kwargs={"pk": 999999})).status_code == 404
     foreign.refresh_from_db()
     assert foreign.assignee_id is None
@@ -209,11 +230,18 @@ def test_case_page_with_200_events_stays_within_15_queries(
     case = triaged_case(shop, assignee=agent, status=CaseStatus.IN_PROGRESS, contact_attempts=1)
     now = timezone.now()
     CaseEvent.objects.bulk_create(
-        CaseEvent(case=case, actor=agent if n % 2 else None, action=WorkflowAction.RECORD_CONTACT, from_status="in_progress",
-                  to_status="waiting_buyer", version=n + 1, payload={"note": f"第{n}次", "changes": {"status": ["a", "b"]}},
-                  at=now - dt.timedelta(minutes=300 - n))
+        CaseEvent(
+            case=case,
+            actor=agent if n % 2 else None,
+            action=WorkflowAction.RECORD_CONTACT,
+            from_status="in_progress",
+            to_status="waiting_buyer",
+            version=n + 1,
+            payload={"note": f"第{n}次", "changes": {"status": ["a", "b"]}},
+            at=now - dt.timedelta(minutes=300 - n),
+        )
         for n in range(200)
-    )  # fmt: skip
+    )
     FollowUpTask.objects.create(case=case, step_ref=1, name="回访", channel="sms", due_at=now)
     client.force_login(agent)
     with django_assert_max_num_queries(15):
@@ -244,13 +272,16 @@ def test_agent_cannot_reveal_contact(client, shop, agent):
     assert not CaseEvent.objects.filter(case=case).exists()
 
 
-def test_evidence_is_downloadable_only_by_those_who_see_the_case(client, shop, other_shop, agent, make_user,
-                                                                  settings, tmp_path):  # fmt: skip
+def test_evidence_is_downloadable_only_by_those_who_see_the_case(
+    client, shop, other_shop, agent, make_user, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     case = triaged_case(shop, assignee=agent, status=CaseStatus.ASSIGNED)
     client.force_login(agent)
-    response = client.post(reverse("cases:evidence_upload", kwargs={"pk": case.pk}),
-                           {"file": SimpleUploadedFile("聊天截图.png", PNG, content_type="image/png"), "kind": "image"})  # fmt: skip
+    response = client.post(
+        reverse("cases:evidence_upload", kwargs={"pk": case.pk}),
+        {"file": SimpleUploadedFile("聊天截图.png", PNG, content_type="image/png"), "kind": "image"},
+    )
     assert response.status_code == 302
     (evidence,) = Evidence.objects.filter(case=case)
     url = reverse("cases:evidence_download", kwargs={"pk": case.pk, "evidence_id": evidence.pk})
@@ -275,8 +306,13 @@ def test_bad_evidence_upload_shows_the_reason_and_stores_nothing(client, shop, a
     settings.MEDIA_ROOT = tmp_path
     case = triaged_case(shop, assignee=agent, status=CaseStatus.ASSIGNED)
     client.force_login(agent)
-    response = client.post(reverse("cases:evidence_upload", kwargs={"pk": case.pk}),
-                           {"file": SimpleUploadedFile("virus.exe", b"MZ\x90\x00binary", content_type="image/png"), "kind": "image"})  # fmt: skip
+    response = client.post(
+        reverse("cases:evidence_upload", kwargs={"pk": case.pk}),
+        {
+            "file": SimpleUploadedFile("virus.exe", b"MZ\x90\x00binary", content_type="image/png"),
+            "kind": "image",
+        },
+    )
     assert response.status_code == 400
     assert response.context["refusal"]["message"]
     assert not Evidence.objects.filter(case=case).exists()
@@ -290,9 +326,19 @@ def test_approvals_page_lists_pending_offers_for_my_role(client, shop, agent, su
     case = triaged_case(shop, assignee=agent, status=CaseStatus.PENDING_APPROVAL)
     now = timezone.now()
     offer = CompensationOffer.objects.create(
-        case=case, option_id=1, option_name="退款100元", option_kind="refund", rule_ref={}, amount="100.00", cost="100.00",
-        requires_approval=True, approval_role="supervisor", status="pending_approval", requested_by=agent, requested_at=now,
-    )  # fmt: skip
+        case=case,
+        option_id=1,
+        option_name="退款100元",
+        option_kind="refund",
+        rule_ref={},
+        amount="100.00",
+        cost="100.00",
+        requires_approval=True,
+        approval_role="supervisor",
+        status="pending_approval",
+        requested_by=agent,
+        requested_at=now,
+    )
     client.force_login(supervisor)
     response = client.get(reverse("cases:approvals"))
     assert [row["id"] for row in response.context["rows"]] == [offer.pk]
@@ -320,9 +366,15 @@ def test_team_load_counts_and_reassigns(client, shop, agent, supervisor, make_us
     assert load[agent.pk] == (2, 1) and load[second.pk] == (0, 0)
     assert [row["id"] for row in response.context["unassigned"]] == [waiting.pk]
     prefix = response.context["unassigned"][0]["form"].prefix
-    done = client.post(reverse("cases:case_reassign", kwargs={"pk": waiting.pk}),
-                       {"prefix": prefix, f"{prefix}-user": second.pk, f"{prefix}-version": waiting.version,
-                        "next": reverse("cases:team_load")})  # fmt: skip
+    done = client.post(
+        reverse("cases:case_reassign", kwargs={"pk": waiting.pk}),
+        {
+            "prefix": prefix,
+            f"{prefix}-user": second.pk,
+            f"{prefix}-version": waiting.version,
+            "next": reverse("cases:team_load"),
+        },
+    )
     assert done.status_code == 302 and done["Location"] == reverse("cases:team_load")
     waiting.refresh_from_db()
     assert (waiting.assignee, waiting.status) == (second, CaseStatus.ASSIGNED)
@@ -332,8 +384,11 @@ def test_stale_reassign_is_refused_with_a_message(client, shop, agent, superviso
     second = make_user("agent", shops=[shop])
     case = make_case(shop, assignee=agent, status="assigned")
     client.force_login(supervisor)
-    response = client.post(reverse("cases:case_reassign", kwargs={"pk": case.pk}),
-                           {"user": second.pk, "version": case.version - 1 or 99}, follow=True)  # fmt: skip
+    response = client.post(
+        reverse("cases:case_reassign", kwargs={"pk": case.pk}),
+        {"user": second.pk, "version": case.version - 1 or 99},
+        follow=True,
+    )
     assert "案件刚被其他人更新" in response.content.decode()
     case.refresh_from_db()
     assert case.assignee == agent
@@ -341,7 +396,9 @@ def test_stale_reassign_is_refused_with_a_message(client, shop, agent, superviso
 
 def test_the_owner_completes_a_due_follow_up_from_the_case_page(client, shop, agent, make_user):
     case = make_case(shop, assignee=agent, status="resolved")
-    task = FollowUpTask.objects.create(case=case, step_ref=1, name="满意度回访", channel="sms", due_at=timezone.now())
+    task = FollowUpTask.objects.create(
+        case=case, step_ref=1, name="满意度回访", channel="sms", due_at=timezone.now()
+    )
     stranger = make_user("agent", shops=[shop])
     url = reverse("cases:follow_up_done", kwargs={"pk": case.pk, "task_id": task.pk})
     client.force_login(stranger)
@@ -372,8 +429,10 @@ def test_case_page_reassign_form_is_for_overseers(client, shop, agent, superviso
     form = client.get(url)
     choices = [pk for pk, _label in form.context["form"].fields["user"].choices]
     assert second.pk in choices and agent.pk not in choices
-    done = client.post(reverse("cases:case_reassign", kwargs={"pk": case.pk}),
-                       {"user": second.pk, "version": case.version, "reason": "负载均衡"})  # fmt: skip
+    done = client.post(
+        reverse("cases:case_reassign", kwargs={"pk": case.pk}),
+        {"user": second.pk, "version": case.version, "reason": "负载均衡"},
+    )
     assert done.status_code == 302
     case.refresh_from_db()
     assert (case.assignee, case.status) == (second, CaseStatus.IN_PROGRESS)

@@ -60,26 +60,60 @@ def seeded(seeded_pack, db):
     clear_policy_cache()
 
 
-def triaged_case(shop, *, content="质量太差，做工粗糙，开线了", amount="599.00", fee="0.00", rating=1, received_at=None,
-                 appended="", phone="13812345678", address="浙江省杭州市西湖区文三路100号3栋", **fields) -> Case:  # fmt: skip
+def triaged_case(
+    shop,
+    *,
+    content="质量太差，做工粗糙，开线了",
+    amount="599.00",
+    fee="0.00",
+    rating=1,
+    received_at=None,
+    appended="",
+    phone="13812345678",
+    address="浙江省杭州市西湖区文三路100号3栋",
+    **fields,
+) -> Case:
     """A review stored and triaged by the engine (as intake does), then ``fields`` set on the case."""
     n = next(_counter)
     received_at = received_at or T0
     values = {
-        "rating": rating, "content": content, "appended_content": appended, "reviewed_at": received_at,
-        "order_amount": Decimal(amount) if amount is not None else None, "shipping_fee": Decimal(fee),
-    }  # fmt: skip
+        "rating": rating,
+        "content": content,
+        "appended_content": appended,
+        "reviewed_at": received_at,
+        "order_amount": Decimal(amount) if amount is not None else None,
+        "shipping_fee": Decimal(fee),
+    }
     review = Review.objects.create(
-        platform=shop.platform, shop=shop, external_id=f"wf-{n}", order_no=f"WF{n:08d}", item_title="纯棉四件套",
-        sku="1.8米", rating=rating, content=content, appended_content=appended, reviewed_at=received_at,
-        received_at=received_at, buyer_nick=f"买家{n}", buyer_phone=phone, buyer_address=address,
-        order_amount=values["order_amount"], shipping_fee=values["shipping_fee"], courier="中通快递",
-        fingerprint=f"wf{n}", source="api",
-    )  # fmt: skip
+        platform=shop.platform,
+        shop=shop,
+        external_id=f"wf-{n}",
+        order_no=f"WF{n:08d}",
+        item_title="纯棉四件套",
+        sku="1.8米",
+        rating=rating,
+        content=content,
+        appended_content=appended,
+        reviewed_at=received_at,
+        received_at=received_at,
+        buyer_nick=f"买家{n}",
+        buyer_phone=phone,
+        buyer_address=address,
+        order_amount=values["order_amount"],
+        shipping_fee=values["shipping_fee"],
+        courier="中通快递",
+        fingerprint=f"wf{n}",
+        source="api",
+    )
     policy = triage.load_policy_for(shop)
     decision = triage.decide_for(triage.facts_for(values, shop=shop, received_at=received_at), policy)
-    case = triage.case_for(review_id=review.pk, shop=shop, decision=decision, opened_at=received_at,
-                           clock=triage.WarnClock(policy))  # fmt: skip
+    case = triage.case_for(
+        review_id=review.pk,
+        shop=shop,
+        decision=decision,
+        opened_at=received_at,
+        clock=triage.WarnClock(policy),
+    )
     for name, value in fields.items():
         setattr(case, name, value)
     case.save()
@@ -126,26 +160,45 @@ def put_in_state(case: Case, status: str, *, agent, requester=None, version: int
     option = (case.decision.get("compensation") or [None])[0]
     if status in ("pending_approval", "offered", "agreed") and option:
         CompensationOffer.objects.create(
-            case=case, option_id=option["option_id"], option_name=option["name"], option_kind=option["kind"],
-            rule_ref={"model": "compensationrule", "id": option["rule_id"], "version": 1}, amount=Decimal(option["amount"]),
-            cost=Decimal(option["cost"]), requires_approval=status == "pending_approval",
+            case=case,
+            option_id=option["option_id"],
+            option_name=option["name"],
+            option_kind=option["kind"],
+            rule_ref={"model": "compensationrule", "id": option["rule_id"], "version": 1},
+            amount=Decimal(option["amount"]),
+            cost=Decimal(option["cost"]),
+            requires_approval=status == "pending_approval",
             approval_role="supervisor" if status == "pending_approval" else "",
-            status={"pending_approval": "pending_approval", "offered": "offered", "agreed": "accepted"}[status],
-            requested_by=requester or agent, requested_at=T0,
-        )  # fmt: skip
+            status={"pending_approval": "pending_approval", "offered": "offered", "agreed": "accepted"}[
+                status
+            ],
+            requested_by=requester or agent,
+            requested_at=T0,
+        )
     if status == "appealing":
         Appeal.objects.create(case=case, reason_type="恶意评价", checklist={}, filed_by=agent, filed_at=T0)
     return case
 
 
-def appeal_evidence(case: Case, by, items=("完整旺旺聊天截图", "同一IP批量差评的后台数据"), kind="image") -> list[int]:
+def appeal_evidence(
+    case: Case, by, items=("完整旺旺聊天截图", "同一IP批量差评的后台数据"), kind="image"
+) -> list[int]:
     from cases.models import Evidence
 
     return [
-        Evidence.objects.create(case=case, file=f"evidence/{case.pk}/x{n}.png", original_name=f"{item}.png", kind=kind,
-                                checklist_item=item, size=10, content_type="image/png", uploaded_by=by, uploaded_at=T0).pk
+        Evidence.objects.create(
+            case=case,
+            file=f"evidence/{case.pk}/x{n}.png",
+            original_name=f"{item}.png",
+            kind=kind,
+            checklist_item=item,
+            size=10,
+            content_type="image/png",
+            uploaded_by=by,
+            uploaded_at=T0,
+        ).pk
         for n, item in enumerate(items)
-    ]  # fmt: skip
+    ]
 
 
 def valid_data(action: str, case: Case, by) -> dict:
@@ -153,15 +206,30 @@ def valid_data(action: str, case: Case, by) -> dict:
     options = case.decision.get("compensation") or []
     plain = next((o for o in options if not o["requires_approval"]), None)
     return {
-        "claim": {}, "record_contact": {"channel": "private_message", "reached": True},
-        "buyer_replied": {"note": "买家说收到时就开线"}, "verify": {"responsibility": "merchant", "note": "仓库拍照确认开线"},
-        "offer": {"option_id": plain["option_id"] if plain else None}, "request_approval": {"option_id": options[0]["option_id"] if options else None},
-        "approve": {"note": "同意"}, "reject": {"note": "金额太高"}, "buyer_accepts": {}, "buyer_declines": {},
-        "public_reply": {"text": "亲，非常抱歉给您带来不好的体验，我们已私信联系您处理。"}, "resolve": {"note": "已处理"},
-        "mark_malicious": {"note": "要挟返现"}, "file_appeal": {"reason_type": "恶意评价", "description": "买家以差评要挟返现",
-                                                              "evidence_ids": appeal_evidence(case, by)} if action == "file_appeal" else {},
-        "appeal_outcome": {"outcome": "won", "note": "平台已删除"}, "close": {"note": "重复案件"}, "reopen": {"note": "买家再次投诉"},
-    }[action]  # fmt: skip
+        "claim": {},
+        "record_contact": {"channel": "private_message", "reached": True},
+        "buyer_replied": {"note": "买家说收到时就开线"},
+        "verify": {"responsibility": "merchant", "note": "仓库拍照确认开线"},
+        "offer": {"option_id": plain["option_id"] if plain else None},
+        "request_approval": {"option_id": options[0]["option_id"] if options else None},
+        "approve": {"note": "同意"},
+        "reject": {"note": "金额太高"},
+        "buyer_accepts": {},
+        "buyer_declines": {},
+        "public_reply": {"text": "亲，非常抱歉给您带来不好的体验，我们已私信联系您处理。"},
+        "resolve": {"note": "已处理"},
+        "mark_malicious": {"note": "要挟返现"},
+        "file_appeal": {
+            "reason_type": "恶意评价",
+            "description": "买家以差评要挟返现",
+            "evidence_ids": appeal_evidence(case, by),
+        }
+        if action == "file_appeal"
+        else {},
+        "appeal_outcome": {"outcome": "won", "note": "平台已删除"},
+        "close": {"note": "重复案件"},
+        "reopen": {"note": "买家再次投诉"},
+    }[action]
 
 
 def member(role: str | None, *shops, name: str = ""):
@@ -171,7 +239,9 @@ def member(role: str | None, *shops, name: str = ""):
     from reviewdesk.models import ShopMembership, User
 
     n = next(_counter)
-    user = User.objects.create(username=f"wf{n}", employee_code=f"WF{n:05d}", display_name=name or f"{role}{n}")
+    user = User.objects.create(
+        username=f"wf{n}", employee_code=f"WF{n:05d}", display_name=name or f"{role}{n}"
+    )
     if role:
         user.groups.add(Group.objects.get(name=role))
     for shop in shops:

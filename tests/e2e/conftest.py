@@ -27,7 +27,9 @@ def pytest_collection_modifyitems(config, items):
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
             if not Path(CHROMIUM).exists():
-                item.add_marker(pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)"))
+                item.add_marker(
+                    pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+                )
 
 
 @pytest.fixture(scope="session")
@@ -35,15 +37,26 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    }  # fmt: skip
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
 
 
 @pytest.fixture
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 1366, "height": 768}, "locale": "zh-CN",
-            "timezone_id": "Asia/Shanghai"}  # fmt: skip
+    return {
+        **browser_context_args,
+        "viewport": {"width": 1366, "height": 768},
+        "locale": "zh-CN",
+        "timezone_id": "Asia/Shanghai",
+    }
 
 
 # Runs in every document before the page's own scripts (Playwright injects it past the CSP) and hands
@@ -107,4 +120,3 @@ def login(live_server):
         return page
 
     return do
-

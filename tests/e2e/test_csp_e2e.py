@@ -29,7 +29,9 @@ def seeded(db):
 def csp_of(response) -> dict[str, list[str]]:
     """The enforced policy of a response, as {directive: sources}; scripts only from 'self' or a nonce."""
     header = response.headers.get("content-security-policy", "")
-    policy = {name: sources for name, *sources in (part.split() for part in header.split(";") if part.strip())}
+    policy = {
+        name: sources for name, *sources in (part.split() for part in header.split(";") if part.strip())
+    }
     assert policy["default-src"] == ["'self'"] and policy["frame-ancestors"] == ["'none'"], header
     assert [s for s in policy["script-src"] if s != "'self'" and not s.startswith("'nonce-")] == [], header
     return policy
@@ -62,7 +64,9 @@ def test_the_admin_works_under_the_policy(page, live_server, login, make_user, s
     expect(page.locator("#changelist-filter")).to_be_visible()
     assert "active__exact=1" in page.url
     page.check("#action-toggle")
-    expect(page.locator(".action-counter")).to_contain_text(f"{CompensationRule.objects.filter(active=True).count()}")
+    expect(page.locator(".action-counter")).to_contain_text(
+        f"{CompensationRule.objects.filter(active=True).count()}"
+    )
     page.select_option("select[name=action]", "delete_selected")
 
     # Change form: add an inline holiday row (inlines.js) and fill it from the date picker's "today".
@@ -88,14 +92,18 @@ def test_the_admin_works_under_the_policy(page, live_server, login, make_user, s
     page.uncheck("input.select-toggle")
     expect(page.locator(".selectable-field-export-row input[type=checkbox]:visible:checked")).to_have_count(0)
     page.check("input.select-toggle")
-    expect(page.locator(".selectable-field-export-row input[type=checkbox]:visible:checked")).to_have_count(fields.count())
+    expect(page.locator(".selectable-field-export-row input[type=checkbox]:visible:checked")).to_have_count(
+        fields.count()
+    )
 
     # The policy sandbox: its inline <style> carries the nonce, so its grid layout applies.
     csp_of(page.goto(f"{live_server.url}/policies/sandbox/"))
     assert page.locator(".sandbox").evaluate("e => getComputedStyle(e).display") == "grid"
 
 
-def test_the_agent_queue_and_case_page_work_under_the_policy(page, live_server, login, make_user, shop, seeded):
+def test_the_agent_queue_and_case_page_work_under_the_policy(
+    page, live_server, login, make_user, shop, seeded
+):
     agent = make_user("agent", shops=[shop])
     case = triaged_case(shop, assignee=agent, status=CaseStatus.ASSIGNED)
     Case.objects.filter(pk=case.pk).update(**sla_fields(start=timezone.now(), minutes=120))

@@ -29,7 +29,11 @@ def test_manager_filters_dashboard_and_downloads_weekly_report(page, live_server
     assert weekly_row.locator("td").last.inner_text() == "9"
     assert page.locator("#table-daily svg").count() == 1
     assert "抖店旗舰店" not in page.locator("table[data-table=workload]").inner_text()
-    assert page.locator("table[data-table=couriers] tr.flagged").first.inner_text().startswith("淘宝旗舰店\t韵达")
+    assert (
+        page.locator("table[data-table=couriers] tr.flagged")
+        .first.inner_text()
+        .startswith("淘宝旗舰店\t韵达")
+    )
     screenshot(page, "insights-dashboard-one-shop")
 
     page.click("nav.mainnav >> text=差评TOP3周报")
@@ -46,4 +50,6 @@ def test_manager_filters_dashboard_and_downloads_weekly_report(page, live_server
     assert download.suggested_filename == "top3-2026-W47-tb-main.xlsx"
     book = load_workbook(io.BytesIO(download.path().read_bytes()))
     assert list(book["问题类型TOP3"].iter_rows(values_only=True))[1][:3] == (1, "物流延误/包裹破损", 3)
-    assert ("淘宝旗舰店", "韵达", "10/3", "5/2", "4/1", "是") in list(book["物流预警"].iter_rows(values_only=True))
+    assert ("淘宝旗舰店", "韵达", "10/3", "5/2", "4/1", "是") in list(
+        book["物流预警"].iter_rows(values_only=True)
+    )

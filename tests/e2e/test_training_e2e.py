@@ -12,7 +12,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_supervisor_scores_a_case_and_the_agent_sees_it(page, live_server, login, make_user, shop, screenshot):
+def test_supervisor_scores_a_case_and_the_agent_sees_it(
+    page, live_server, login, make_user, shop, screenshot
+):
     agent = make_user("agent", shops=[shop], display_name="王小丽")
     supervisor = make_user("supervisor", shops=[shop], display_name="陈静")
     case = make_case(shop, assignee=agent, status="resolved")

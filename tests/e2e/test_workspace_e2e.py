@@ -53,8 +53,13 @@ def test_agent_works_the_most_urgent_case_to_resolution(
 ):
     agent = make_user("agent", shops=[shop], display_name="王小丽")
     now = timezone.now()
-    urgent = triaged_case(shop, assignee=agent, status=CaseStatus.ASSIGNED, amount="59.00",
-                          content="快递太慢了，外包装也破了，客服也不理人")  # fmt: skip
+    urgent = triaged_case(
+        shop,
+        assignee=agent,
+        status=CaseStatus.ASSIGNED,
+        amount="59.00",
+        content="快递太慢了，外包装也破了，客服也不理人",
+    )
     Case.objects.filter(pk=urgent.pk).update(**sla_fields(start=now - dt.timedelta(hours=2), minutes=110))
     for n in range(3):
         make_case(shop, assignee=agent, status="assigned", **sla_fields(start=now, minutes=120 + 60 * n))
@@ -78,7 +83,9 @@ def test_agent_works_the_most_urgent_case_to_resolution(
 
     page.fill("input[name=q]", urgent.review.order_no)  # search narrows the list in place (htmx)
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelectorAll('table.queue tbody tr').length === 1")  # a function: a bare expression is eval'd, which the CSP refuses
+    page.wait_for_function(
+        "() => document.querySelectorAll('table.queue tbody tr').length === 1"
+    )  # a function: a bare expression is eval'd, which the CSP refuses
     assert f"q={urgent.review.order_no}" in page.url
     first = page.locator("table.queue tbody tr").first
     first.locator("a.case-link").click()
@@ -132,8 +139,15 @@ def test_supervisor_approves_an_offer_above_the_cap(
 ):
     agent = make_user("agent", shops=[shop])
     supervisor = make_user("supervisor", shops=[shop], display_name="陈静")
-    case = triaged_case(shop, assignee=agent, status=CaseStatus.VERIFIED, amount="599.00", contact_attempts=1,
-                        verified_at=timezone.now(), responsibility="merchant")  # fmt: skip
+    case = triaged_case(
+        shop,
+        assignee=agent,
+        status=CaseStatus.VERIFIED,
+        amount="599.00",
+        contact_attempts=1,
+        verified_at=timezone.now(),
+        responsibility="merchant",
+    )
     option = next(o for o in offer_options(case) if o.requires_approval)
     case_act(
         case_id=case.pk, action="offer", by=agent, version=case.version, data={"option_id": option.option_id}

@@ -66,8 +66,17 @@ def discover() -> list[Route]:
 
 # --- the admin: which ModelAdmin a pattern belongs to ---------------------------------------------
 
-ADMIN_SUFFIXES = ("changelist", "add", "history", "delete", "change", "import", "process_import", "export",
-                  "simple_history")  # fmt: skip
+ADMIN_SUFFIXES = (
+    "changelist",
+    "add",
+    "history",
+    "delete",
+    "change",
+    "import",
+    "process_import",
+    "export",
+    "simple_history",
+)
 
 
 def admin_models() -> dict[str, type]:
@@ -95,8 +104,12 @@ def _user(role: str | None, *shops, staff: bool = False, name: str = ""):
     from reviewdesk.models import ShopMembership, User
 
     n = next(_counter)
-    user = User.objects.create(username=f"am{n}-{role}", employee_code=f"AM{n:04d}", display_name=name or f"{role}{n}",
-                               is_staff=staff)  # fmt: skip
+    user = User.objects.create(
+        username=f"am{n}-{role}",
+        employee_code=f"AM{n:04d}",
+        display_name=name or f"{role}{n}",
+        is_staff=staff,
+    )
     user.set_unusable_password()
     user.save(update_fields=["password"])
     if role:
@@ -109,8 +122,15 @@ def _user(role: str | None, *shops, staff: bool = False, name: str = ""):
 def _evidence(case, by):
     from cases.models import Evidence
 
-    evidence = Evidence(case=case, original_name="聊天截图.png", kind="image", size=len(PNG), content_type="image/png",
-                        uploaded_by=by, uploaded_at=timezone.now())  # fmt: skip
+    evidence = Evidence(
+        case=case,
+        original_name="聊天截图.png",
+        kind="image",
+        size=len(PNG),
+        content_type="image/png",
+        uploaded_by=by,
+        uploaded_at=timezone.now(),
+    )
     evidence.file.save("x.png", ContentFile(PNG), save=False)
     evidence.save()
     return evidence
@@ -119,15 +139,26 @@ def _evidence(case, by):
 def _follow_up(case):
     from cases.models import FollowUpTask
 
-    return FollowUpTask.objects.create(case=case, step_ref=1, name="关怀回访", channel="private_message",
-                                       due_at=timezone.now() - dt.timedelta(hours=1))  # fmt: skip
+    return FollowUpTask.objects.create(
+        case=case,
+        step_ref=1,
+        name="关怀回访",
+        channel="private_message",
+        due_at=timezone.now() - dt.timedelta(hours=1),
+    )
 
 
 def _notification(user, case):
     from cases.models import Notification
 
-    return Notification.objects.create(user=user, shop=case.shop, kind="case_opened", title=f"新案件 #{case.pk}",
-                                       url=f"/cases/{case.pk}/", dedupe_key=f"am:{user.pk}:{case.pk}")  # fmt: skip
+    return Notification.objects.create(
+        user=user,
+        shop=case.shop,
+        kind="case_opened",
+        title=f"新案件 #{case.pk}",
+        url=f"/cases/{case.pk}/",
+        dedupe_key=f"am:{user.pk}:{case.pk}",
+    )
 
 
 def _robot(shop):
@@ -135,11 +166,19 @@ def _robot(shop):
     from cases.models import Delivery, NotificationChannel
 
     channel = NotificationChannel.objects.create(
-        shop=shop, kind="feishu", name=f"{shop.code}群", secret="robot-secret",
+        shop=shop,
+        kind="feishu",
+        name=f"{shop.code}群",
+        secret="robot-secret",
         webhook_url=f"https://open.feishu.cn/open-apis/bot/v2/hook/{shop.code}-token",
-    )  # fmt: skip
-    delivery = Delivery.objects.create(channel=channel, shop=shop, kind="new_case", dedupe_key=f"am:{shop.pk}",
-                                       message={"title": "t", "lines": [], "url": ""})  # fmt: skip
+    )
+    delivery = Delivery.objects.create(
+        channel=channel,
+        shop=shop,
+        kind="new_case",
+        dedupe_key=f"am:{shop.pk}",
+        message={"title": "t", "lines": [], "url": ""},
+    )
     return channel, delivery
 
 
@@ -197,21 +236,28 @@ def build_world() -> World:
     w.shop_b = ShopFactory(code="dy-main", platform="douyin", name="抖店旗舰店")
     a, b = w.shop_a, w.shop_b
     w.users = {
-        "agent_a": _user("agent", a, name="王小丽"), "agent_b": _user("agent", b, name="外店客服"),
-        "supervisor": _user("supervisor", a), "legal": _user("legal", a),
-        "manager": _user("manager", a, b, staff=True), "hr": _user("hr", a, b, staff=True),
+        "agent_a": _user("agent", a, name="王小丽"),
+        "agent_b": _user("agent", b, name="外店客服"),
+        "supervisor": _user("supervisor", a),
+        "legal": _user("legal", a),
+        "manager": _user("manager", a, b, staff=True),
+        "hr": _user("hr", a, b, staff=True),
         # Outsiders: the same roles in shop B only (object-level tests).
-        "supervisor_b": _user("supervisor", b), "legal_b": _user("legal", b),
-        "manager_b": _user("manager", b, staff=True), "hr_b": _user("hr", b, staff=True),
+        "supervisor_b": _user("supervisor", b),
+        "legal_b": _user("legal", b),
+        "manager_b": _user("manager", b, staff=True),
+        "hr_b": _user("hr", b, staff=True),
         # Staff of shop A only: what only shop A's people reach (test_access_matrix_admin.py).
-        "manager_a": _user("manager", a, staff=True), "hr_a": _user("hr", a, staff=True),
-    }  # fmt: skip
+        "manager_a": _user("manager", a, staff=True),
+        "hr_a": _user("hr", a, staff=True),
+    }
     u, o = w.users, w.objects
     received = timezone.now() - dt.timedelta(hours=1)
     o.case_a = put_in_state(triaged_case(a, received_at=received), "in_progress", agent=u["agent_a"])
     o.case_b = put_in_state(triaged_case(b, received_at=received), "in_progress", agent=u["agent_b"])
-    o.pending_a = put_in_state(triaged_case(a, received_at=received, amount="2999.00"), "pending_approval",
-                               agent=u["agent_a"])  # fmt: skip
+    o.pending_a = put_in_state(
+        triaged_case(a, received_at=received, amount="2999.00"), "pending_approval", agent=u["agent_a"]
+    )
     o.resolved_a = put_in_state(triaged_case(a, received_at=received), "resolved", agent=u["agent_a"])
     o.resolved_b = put_in_state(triaged_case(b, received_at=received), "resolved", agent=u["agent_b"])
     o.evidence_a, o.evidence_b = _evidence(o.case_a, u["agent_a"]), _evidence(o.case_b, u["agent_b"])
@@ -238,21 +284,37 @@ def build_world() -> World:
     # Training: a QA review of agent A's resolved case, a score, a lapse.
     rubric = QaRubric.objects.get(name="中差评处理质检标准")
     results = {item.pk: True for item in rubric.items.filter(active=True)}
-    o.qa_review_a = qa_review_create(case=o.resolved_a, rubric=rubric, reviewer=u["supervisor"], results=results,
-                                     comment="")  # fmt: skip
-    o.qa_review_b = qa_review_create(case=o.resolved_b, rubric=rubric, reviewer=u["supervisor_b"], results=results,
-                                     comment="")  # fmt: skip
+    o.qa_review_a = qa_review_create(
+        case=o.resolved_a, rubric=rubric, reviewer=u["supervisor"], results=results, comment=""
+    )
+    o.qa_review_b = qa_review_create(
+        case=o.resolved_b, rubric=rubric, reviewer=u["supervisor_b"], results=results, comment=""
+    )
     o.survey_a = survey_record(case=o.resolved_a, score=4, answered_at=timezone.now(), by=u["supervisor"])
     module = TrainingModule.objects.get(code="product_knowledge")
-    o.score_a = score_upsert(agent=u["agent_a"], module=module, period=parse_period("2026-11"), value=Decimal("96"),
-                             source="trainer", now=timezone.now())  # fmt: skip
-    o.lapse_a = CertificationLapse.objects.create(agent=u["agent_a"], module=module, basis=o.score_a, state="lapsed",
-                                                  reason="below", detected_at=timezone.now())  # fmt: skip
+    o.score_a = score_upsert(
+        agent=u["agent_a"],
+        module=module,
+        period=parse_period("2026-11"),
+        value=Decimal("96"),
+        source="trainer",
+        now=timezone.now(),
+    )
+    o.lapse_a = CertificationLapse.objects.create(
+        agent=u["agent_a"],
+        module=module,
+        basis=o.score_a,
+        state="lapsed",
+        reason="below",
+        detected_at=timezone.now(),
+    )
 
     # Incentives: entries of both agents, agent A's dispute and redemption, a payout line, a withheld award.
     current = posting_period()
-    previous = period_ensure(year=(current.starts_on - dt.timedelta(days=1)).year,
-                             month=(current.starts_on - dt.timedelta(days=1)).month)  # fmt: skip
+    previous = period_ensure(
+        year=(current.starts_on - dt.timedelta(days=1)).year,
+        month=(current.starts_on - dt.timedelta(days=1)).month,
+    )
     o.period, o.previous_period = current, previous
     o.entry_a, _ = entry_post(
         user=u["agent_a"], unit=Unit.CNY, kind="award", amount=Decimal("20.00"), key="am:a"
@@ -272,11 +334,24 @@ def build_world() -> World:
     o.redemption_b = redemption_request(agent=u["agent_b"], item=item, note="")
     zero = Decimal("0")
     o.payout_line_a = PayoutLine.objects.create(
-        period=previous, user=u["agent_a"], conversions=1, bonus_cny=Decimal("20"), points_earned=zero,
-        points_redeemed=zero, points_balance=zero, leave_days=zero, adjustments_cny=zero, total_payable=Decimal("20"),
-    )  # fmt: skip
-    o.withheld_a = WithheldAward.objects.create(agent=u["agent_a"], event="converted", reason_code="not_certified",
-                                                reason="未认证", idempotency_key="am:withheld")  # fmt: skip
+        period=previous,
+        user=u["agent_a"],
+        conversions=1,
+        bonus_cny=Decimal("20"),
+        points_earned=zero,
+        points_redeemed=zero,
+        points_balance=zero,
+        leave_days=zero,
+        adjustments_cny=zero,
+        total_payable=Decimal("20"),
+    )
+    o.withheld_a = WithheldAward.objects.create(
+        agent=u["agent_a"],
+        event="converted",
+        reason_code="not_certified",
+        reason="未认证",
+        idempotency_key="am:withheld",
+    )
 
     # Insights: settings, a recipient, a stored weekly report of shop A.
     o.insight_settings = InsightSettings.objects.first() or InsightSettings.objects.create()
@@ -305,8 +380,14 @@ def build_world() -> World:
         # Lockouts of agent A (a person of shop A: the first, the admin tables' object), of agent B, and
         # of a name that is nobody's (seen by a superuser only).
         for name in (u["agent_a"].username, u["agent_b"].username, "nobody"):
-            seen = {"user_agent": "pytest", "ip_address": "127.0.0.1", "username": name, "http_accept": "*/*",
-                    "path_info": "/accounts/login/", "attempt_time": now}  # fmt: skip
+            seen = {
+                "user_agent": "pytest",
+                "ip_address": "127.0.0.1",
+                "username": name,
+                "http_accept": "*/*",
+                "path_info": "/accounts/login/",
+                "attempt_time": now,
+            }
             attempt = AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=1)
             log, failure = AccessLog.objects.create(**seen), AccessFailureLog.objects.create(**seen)
             if name == u["agent_a"].username:
@@ -331,15 +412,23 @@ def admin_object(world: World, label: str):
     from django.apps import apps
 
     preferred = {
-        "cases.case": world.objects.case_a, "cases.review": world.objects.case_a.review,
-        "cases.buyer": world.objects.buyer_a, "cases.importbatch": world.objects.import_batch_a,
-        "cases.apitoken": world.objects.token_b, "reviewdesk.shop": world.shop_a,
-        "reviewdesk.user": world.users["agent_a"], "training.qareview": world.objects.qa_review_a,
-        "training.score": world.objects.score_a, "incentives.ledgerentry": world.objects.entry_a,
-        "incentives.dispute": world.objects.dispute_a, "incentives.redemption": world.objects.redemption_a,
-        "incentives.payoutline": world.objects.payout_line_a, "incentives.period": world.objects.period,
-        "insights.weeklyreport": world.objects.report_a, "authtoken.tokenproxy": world.objects.drf_token,
-    }  # fmt: skip
+        "cases.case": world.objects.case_a,
+        "cases.review": world.objects.case_a.review,
+        "cases.buyer": world.objects.buyer_a,
+        "cases.importbatch": world.objects.import_batch_a,
+        "cases.apitoken": world.objects.token_b,
+        "reviewdesk.shop": world.shop_a,
+        "reviewdesk.user": world.users["agent_a"],
+        "training.qareview": world.objects.qa_review_a,
+        "training.score": world.objects.score_a,
+        "incentives.ledgerentry": world.objects.entry_a,
+        "incentives.dispute": world.objects.dispute_a,
+        "incentives.redemption": world.objects.redemption_a,
+        "incentives.payoutline": world.objects.payout_line_a,
+        "incentives.period": world.objects.period,
+        "insights.weeklyreport": world.objects.report_a,
+        "authtoken.tokenproxy": world.objects.drf_token,
+    }
     if label in preferred:
         return preferred[label]
     model = apps.get_model(label)
@@ -368,11 +457,21 @@ def url_for(world: World, route: Route) -> str:
         obj = admin_object(world, target[0])
         return reverse(route.key, args=[obj.pk, history_id(obj)])
     values = {
-        "case_id": o.case_a.pk, "pk": o.case_a.pk, "evidence_id": o.evidence_a.pk, "action": "verify",
-        "task_id": o.follow_up_a.pk, "agent_id": world.users["agent_a"].pk, "review_id": o.qa_review_a.pk,
-        "entry_id": o.entry_a.pk, "redemption_id": o.redemption_a.pk, "period_id": o.previous_period.pk,
-        "span": o.previous_period.code, "fmt": "xlsx", "dispute_id": o.dispute_a.pk, "id": world.users["agent_a"].pk,
-    }  # fmt: skip
+        "case_id": o.case_a.pk,
+        "pk": o.case_a.pk,
+        "evidence_id": o.evidence_a.pk,
+        "action": "verify",
+        "task_id": o.follow_up_a.pk,
+        "agent_id": world.users["agent_a"].pk,
+        "review_id": o.qa_review_a.pk,
+        "entry_id": o.entry_a.pk,
+        "redemption_id": o.redemption_a.pk,
+        "period_id": o.previous_period.pk,
+        "span": o.previous_period.code,
+        "fmt": "xlsx",
+        "dispute_id": o.dispute_a.pk,
+        "id": world.users["agent_a"].pk,
+    }
     if route.key in ("cases:notification-read", "cases:notification-open"):
         values["pk"] = o.notification_a.pk
     if route.key == "insights:report_download":

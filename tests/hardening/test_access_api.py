@@ -12,17 +12,24 @@ from tests.cases.workflow_factories import put_in_state, triaged_case
 pytestmark = pytest.mark.django_db
 
 
-def test_a_token_that_may_read_but_not_change_a_shop_reads_its_case_and_acts_on_none(shop, make_user, monkeypatch):
+def test_a_token_that_may_read_but_not_change_a_shop_reads_its_case_and_acts_on_none(
+    shop, make_user, monkeypatch
+):
     agent = make_user("agent", shops=[shop])
     case = put_in_state(triaged_case(shop), "in_progress", agent=agent)
     client = token_client(agent, [shop])
     real = ApiToken.shop_ids
-    monkeypatch.setattr(ApiToken, "shop_ids", lambda self, action="view": set() if action == "change" else real(self, action))
+    monkeypatch.setattr(
+        ApiToken, "shop_ids", lambda self, action="view": set() if action == "change" else real(self, action)
+    )
     before = Case.objects.filter(pk=case.pk).values().get()
 
     assert client.get(case_url(case)).status_code == 200
-    refused = client.post(action_url(case, "record_contact"), {"version": case.version, "channel": "phone",
-                                                               "outcome": "reached", "note": "x"}, format="json")  # fmt: skip
+    refused = client.post(
+        action_url(case, "record_contact"),
+        {"version": case.version, "channel": "phone", "outcome": "reached", "note": "x"},
+        format="json",
+    )
     assert refused.status_code == 404
     assert Case.objects.filter(pk=case.pk).values().get() == before
     monkeypatch.undo()

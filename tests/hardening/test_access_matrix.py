@@ -181,8 +181,16 @@ ADMIN: dict[str, tuple[str, str]] = {
 # fmt: on
 
 # Which capability each kind of ModelAdmin URL needs (None: any staff member gets the answer).
-KIND_NEEDS = {"changelist": "vc", "change": "vc", "history": "vc", "simple_history": "vc", "add": "a",
-              "delete": "d", "import": "i", "export": "e"}  # fmt: skip
+KIND_NEEDS = {
+    "changelist": "vc",
+    "change": "vc",
+    "history": "vc",
+    "simple_history": "vc",
+    "add": "a",
+    "delete": "d",
+    "import": "i",
+    "export": "e",
+}
 
 
 def expected(route: Route, role: str, world):

@@ -29,6 +29,7 @@ from tests.hardening.access_support import admin_models, answer, discover, state
 
 pytestmark = pytest.mark.django_db
 
+
 def _belongs_to_shops(model) -> bool:
     """Its rows belong to shops (a setting every shop shares, like an adjustment cap, does not)."""
     scope = scope_for(model)
@@ -46,6 +47,7 @@ REFUSED = {"→/admin/", 403, 404}
 
 def a_only(world, model) -> set:
     """Rows shop A's staff reach and shop B's do not."""
+
     def reached(role):
         return set(restrict(model._default_manager.all(), world.users[role]).values_list("pk", flat=True))
 
@@ -64,8 +66,11 @@ def _clone_into_shop_a(world, model):
     field = model._meta.get_field(first)
     if rest:
         parents = a_only(world, field.related_model)
-        value = (field.related_model._default_manager.get(pk=min(parents)) if parents
-                 else _clone_into_shop_a(world, field.related_model))  # fmt: skip
+        value = (
+            field.related_model._default_manager.get(pk=min(parents))
+            if parents
+            else _clone_into_shop_a(world, field.related_model)
+        )
         if value is None:
             return None
     else:
@@ -101,8 +106,13 @@ def _markers(world) -> list[str]:
     """Strings that only shop A's rows carry: its name and code, its people, its case's order number."""
     u = world.users
     people = [u[role] for role in ("agent_a", "supervisor", "legal", "manager_a", "hr_a")]
-    return [world.shop_a.name, world.shop_a.code, world.objects.case_a.review.order_no,
-            *(p.display_name for p in people), *(p.employee_code for p in people)]  # fmt: skip
+    return [
+        world.shop_a.name,
+        world.shop_a.code,
+        world.objects.case_a.review.order_no,
+        *(p.display_name for p in people),
+        *(p.employee_code for p in people),
+    ]
 
 
 def _text(content: bytes) -> str:
@@ -215,13 +225,20 @@ def test_a_shop_b_manager_neither_sees_nor_unlocks_a_shop_a_login_lockout(world)
     client = world.clients["manager_b"]
     listed = {a.username for a in client.get("/admin/axes/accessattempt/").context["cl"].result_list}
     assert listed == {agent_b.username}  # not shop A's agent, not a name that is nobody's
-    deleted = client.post("/admin/axes/accessattempt/", {"action": "delete_selected", "post": "yes",
-                                                         "_selected_action": [attempt_a.pk]})  # fmt: skip
+    deleted = client.post(
+        "/admin/axes/accessattempt/",
+        {"action": "delete_selected", "post": "yes", "_selected_action": [attempt_a.pk]},
+    )
     assert deleted.status_code in (200, 302)
-    assert answer(client.post(f"/admin/axes/accessattempt/{attempt_a.pk}/delete/", {"post": "yes"})) in REFUSED
+    assert (
+        answer(client.post(f"/admin/axes/accessattempt/{attempt_a.pk}/delete/", {"post": "yes"})) in REFUSED
+    )
     assert AccessAttempt.objects.filter(pk=attempt_a.pk).exists()
     # Shop A's manager unlocks shop A's agent; only a superuser sees the attempt on a name of nobody.
-    mine = {a.username for a in world.clients["manager_a"].get("/admin/axes/accessattempt/").context["cl"].result_list}
+    mine = {
+        a.username
+        for a in world.clients["manager_a"].get("/admin/axes/accessattempt/").context["cl"].result_list
+    }
     assert mine == {agent_a.username}
     actions = world.clients["manager_b"].get("/admin/axes/accessattempt/").context["action_form"]
     assert "cleanup_expired_attempts" not in dict(actions.fields["action"].choices)
@@ -248,8 +265,11 @@ def _export_actions(model_admin) -> list[str]:
     return [name for name in (model_admin.actions or []) if isinstance(name, str) and "export" in name]
 
 
-ACTION_EXPORTS = [(label, name) for label, model in sorted(admin_models().items())
-                  for name in _export_actions(admin.site._registry[model])]  # fmt: skip
+ACTION_EXPORTS = [
+    (label, name)
+    for label, model in sorted(admin_models().items())
+    for name in _export_actions(admin.site._registry[model])
+]
 
 
 @pytest.mark.parametrize(("label", "action"), ACTION_EXPORTS, ids=[f"{lb}-{a}" for lb, a in ACTION_EXPORTS])
@@ -265,8 +285,11 @@ def test_no_admin_export_action_of_shop_b_staff_carries_shop_a(world, label, act
         assert [m for m in _markers(world) if m in text] == [], (role, label, action)
 
 
-IMPORT_EXPORT = [label for label, model in sorted(admin_models().items())
-                 if hasattr(admin.site._registry[model], "get_export_queryset")]  # fmt: skip
+IMPORT_EXPORT = [
+    label
+    for label, model in sorted(admin_models().items())
+    if hasattr(admin.site._registry[model], "get_export_queryset")
+]
 
 
 @pytest.mark.parametrize("label", IMPORT_EXPORT)
@@ -274,7 +297,9 @@ def test_no_import_export_export_of_shop_b_staff_carries_a_shop_a_row(world, rea
     model = admin_models()[label]
     model_admin = admin.site._registry[model]
     for role in B_STAFF:
-        request = RequestFactory().get(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
+        request = RequestFactory().get(
+            reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        )
         request.user = world.users[role]
         exported = set(model_admin.get_export_queryset(request).values_list("pk", flat=True))
         assert not exported & reach.get(label, a_only(world, model)), role
@@ -289,8 +314,11 @@ def test_a_form_naming_another_shop_is_refused_with_the_fields_message_and_saves
     client = world.clients["manager_b"]
     before = ModuleRequirement.objects.count()
     form = {"module": module.pk, "handling_role": "agent", "active": "on", "note": "x"}
-    refused = client.post(reverse("admin:training_modulerequirement_add"), {**form, "shop": world.shop_a.pk},
-                          HTTP_ACCEPT_LANGUAGE="zh-hans")  # fmt: skip
+    refused = client.post(
+        reverse("admin:training_modulerequirement_add"),
+        {**form, "shop": world.shop_a.pk},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     assert refused.status_code == 200
     errors = refused.context["adminform"].form.errors
     assert list(errors) == ["shop"] and "选择一个有效的选项" in errors["shop"][0]

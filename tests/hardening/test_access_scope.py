@@ -114,14 +114,18 @@ def test_a_token_narrows_its_users_shops_and_never_widens_them(shop, other_shop,
     assert shop_ids_for(manager, token=only_b) == {other_shop.pk}
     assert _ids(restrict(Case.objects.all(), manager, token=only_b)) == {case_b.pk}
     # A token naming a shop its user is not (or no longer) a member of reaches nothing there.
-    assert _ids(restrict(Case.objects.all(), agent_a, token=FakeToken({shop.pk, other_shop.pk}))) == {case_a.pk}
+    assert _ids(restrict(Case.objects.all(), agent_a, token=FakeToken({shop.pk, other_shop.pk}))) == {
+        case_a.pk
+    }
     assert list(restrict(Case.objects.all(), agent_a, token=only_b)) == []
     # The token decides per action: read-only in shop A.
     read_only = FakeToken({shop.pk, other_shop.pk}, change=set())
     assert _ids(restrict(Case.objects.all(), manager, VIEW, token=read_only)) == {case_a.pk, case_b.pk}
     assert list(restrict(Case.objects.all(), manager, CHANGE, token=read_only)) == []
     # Even a superuser's token is bounded by what it names.
-    assert _ids(restrict(Case.objects.filter(pk__in=[case_a.pk, case_b.pk]), root, token=only_b)) == {case_b.pk}
+    assert _ids(restrict(Case.objects.filter(pk__in=[case_a.pk, case_b.pk]), root, token=only_b)) == {
+        case_b.pk
+    }
 
 
 def test_a_real_api_token_narrows_to_its_active_shops(shop, other_shop, make_user):
@@ -135,7 +139,9 @@ def test_a_real_api_token_narrows_to_its_active_shops(shop, other_shop, make_use
     assert _ids(restrict(Case.objects.all(), manager, token=token)) == {case_a.pk}
 
 
-def test_global_rows_are_seen_by_all_and_changed_by_the_permission_or_a_plugged_check(shop, other_shop, make_user):
+def test_global_rows_are_seen_by_all_and_changed_by_the_permission_or_a_plugged_check(
+    shop, other_shop, make_user
+):
     import datetime as dt
 
     from django.contrib.auth.models import Permission
@@ -143,8 +149,14 @@ def test_global_rows_are_seen_by_all_and_changed_by_the_permission_or_a_plugged_
     from incentives.models import AwardRule
 
     def rule(code, shop=None):
-        return AwardRule.objects.create(code=code, name=code, event="converted", amount=Decimal("1"), shop=shop,
-                                        effective_from=dt.date(2026, 1, 1))  # fmt: skip
+        return AwardRule.objects.create(
+            code=code,
+            name=code,
+            event="converted",
+            amount=Decimal("1"),
+            shop=shop,
+            effective_from=dt.date(2026, 1, 1),
+        )
 
     own, other, everyone = rule("am-own", shop), rule("am-other", other_shop), rule("am-all")
     manager = make_user("manager", shops=[shop])
@@ -152,20 +164,24 @@ def test_global_rows_are_seen_by_all_and_changed_by_the_permission_or_a_plugged_
     assert {own.pk, everyone.pk} <= _ids(restrict(AwardRule.objects.all(), manager, VIEW))
     assert other.pk not in _ids(restrict(AwardRule.objects.all(), manager, VIEW))
     assert not can_change_global(manager, AwardRule)
-    assert _ids(restrict(AwardRule.objects.filter(pk__in=[own.pk, other.pk, everyone.pk]), manager, CHANGE)) == {own.pk}
+    assert _ids(
+        restrict(AwardRule.objects.filter(pk__in=[own.pk, other.pk, everyone.pk]), manager, CHANGE)
+    ) == {own.pk}
     assert not can_access(everyone, manager, CHANGE) and can_access(everyone, manager, VIEW)
 
     scope = scope_for(AwardRule)
-    permission = Permission.objects.get(content_type__app_label=scope.global_perm.split(".")[0],
-                                        codename=scope.global_perm.split(".")[1])  # fmt: skip
+    permission = Permission.objects.get(
+        content_type__app_label=scope.global_perm.split(".")[0], codename=scope.global_perm.split(".")[1]
+    )
     owner = make_user("manager", shops=[shop])
     owner.user_permissions.add(permission)
     from reviewdesk.models import User
 
     owner = User.objects.get(pk=owner.pk)  # permissions are cached per object
     assert can_change_global(owner, AwardRule)
-    assert _ids(restrict(AwardRule.objects.filter(pk__in=[own.pk, other.pk, everyone.pk]), owner, CHANGE)) == {
-        own.pk, everyone.pk}
+    assert _ids(
+        restrict(AwardRule.objects.filter(pk__in=[own.pk, other.pk, everyone.pk]), owner, CHANGE)
+    ) == {own.pk, everyone.pk}
 
 
 def test_a_plugged_in_check_decides_global_changes(shop, make_user, monkeypatch):
@@ -186,7 +202,9 @@ def test_an_all_shops_row_is_seen_only_by_who_sees_every_shop(shop, other_shop, 
     from insights.models import WeeklyReport
 
     now = timezone.now()
-    all_shops = WeeklyReport.objects.create(week="2030-W01", shop=None, total_negative=0, summary={}, built_at=now)
+    all_shops = WeeklyReport.objects.create(
+        week="2030-W01", shop=None, total_negative=0, summary={}, built_at=now
+    )
     of_a = WeeklyReport.objects.create(week="2030-W01", shop=shop, total_negative=0, summary={}, built_at=now)
     one = make_user("manager", shops=[shop])
     both = make_user("manager", shops=[shop, other_shop])
@@ -250,7 +268,9 @@ def test_case_for_finds_one_case_within_reach_and_nothing_else(shop, other_shop,
         assert case_for(agent_a, pk) is None, pk
     with pytest.raises(Http404):
         case_or_404(agent_a, case_b.pk)
-    assert case_for(agent_a, case_a.pk, token=SimpleNamespace(shop_ids=lambda action: {other_shop.pk})) is None
+    assert (
+        case_for(agent_a, case_a.pk, token=SimpleNamespace(shop_ids=lambda action: {other_shop.pk})) is None
+    )
 
 
 def test_no_private_cache_is_written_outside_the_access_module():
@@ -272,7 +292,9 @@ def test_a_scope_without_a_shop_is_a_setting_for_every_shop(shop, make_user, mon
     from reviewdesk import access
     from training.models import TrainingModule
 
-    monkeypatch.setattr(access, "_declared", {TrainingModule: Scope(null=GLOBAL, global_perm="policies.no_such")})
+    monkeypatch.setattr(
+        access, "_declared", {TrainingModule: Scope(null=GLOBAL, global_perm="policies.no_such")}
+    )
     monkeypatch.setattr(access, "_scopes", {})
     manager = make_user("manager", shops=[shop])
     every = set(TrainingModule.objects.values_list("pk", flat=True))

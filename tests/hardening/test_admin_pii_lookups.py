@@ -49,23 +49,50 @@ def planted(db):
     shop = ShopFactory(code="tb-oracle")
     now = timezone.now()
     review = Review.objects.create(
-        platform=shop.platform, shop=shop, external_id="ORACLE-1", order_no="ORD-ORACLE-1", item_title="四件套 13812345678",
-        rating=1, rating_text="差评", content=TYPED, reviewed_at=now, received_at=now, buyer_nick="买家甲",
-        buyer_phone=PHONE, buyer_address=ADDRESS, fingerprint="fp-oracle", source="api",
-    )  # fmt: skip
-    Case.objects.create(review=review, shop=shop, platform=shop.platform, status="new", handling_role="agent",
-                        escalation_role="supervisor", opened_at=now, sla_tier_name="其他问题(24小时)")  # fmt: skip
-    ReviewRevision.objects.create(review=review, at=now - dt.timedelta(hours=1), changed_fields=["buyer_phone"],
-                                  before={"buyer_phone": PHONE, "buyer_address": ADDRESS}, after={"buyer_phone": PHONE},
-                                  source="api")  # fmt: skip
+        platform=shop.platform,
+        shop=shop,
+        external_id="ORACLE-1",
+        order_no="ORD-ORACLE-1",
+        item_title="四件套 13812345678",
+        rating=1,
+        rating_text="差评",
+        content=TYPED,
+        reviewed_at=now,
+        received_at=now,
+        buyer_nick="买家甲",
+        buyer_phone=PHONE,
+        buyer_address=ADDRESS,
+        fingerprint="fp-oracle",
+        source="api",
+    )
+    Case.objects.create(
+        review=review,
+        shop=shop,
+        platform=shop.platform,
+        status="new",
+        handling_role="agent",
+        escalation_role="supervisor",
+        opened_at=now,
+        sla_tier_name="其他问题(24小时)",
+    )
+    ReviewRevision.objects.create(
+        review=review,
+        at=now - dt.timedelta(hours=1),
+        changed_fields=["buyer_phone"],
+        before={"buyer_phone": PHONE, "buyer_address": ADDRESS},
+        after={"buyer_phone": PHONE},
+        source="api",
+    )
     manager = UserFactory(role="manager", shops=[shop], is_staff=True)
     superuser = UserFactory(is_staff=True, is_superuser=True)
     return {"shop": shop, "review": review, "manager": manager, "superuser": superuser}
 
 
 def _changelists():
-    return [(model, reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
-            for model in admin.site._registry]  # fmt: skip
+    return [
+        (model, reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
+        for model in admin.site._registry
+    ]
 
 
 def _probes_for(model) -> list[str]:
@@ -82,7 +109,11 @@ def _answer(response) -> tuple:
 
 
 def test_every_registered_model_admin_carries_the_personal_data_guard():
-    unguarded = [type(ma).__qualname__ for ma in admin.site._registry.values() if not isinstance(ma, PersonalDataAdminMixin)]
+    unguarded = [
+        type(ma).__qualname__
+        for ma in admin.site._registry.values()
+        if not isinstance(ma, PersonalDataAdminMixin)
+    ]
 
     assert unguarded == []
 
@@ -131,7 +162,9 @@ def test_the_refused_lookup_changes_nothing_and_records_no_value(planted, caplog
     client.force_login(planted["superuser"])
     before = (Review.objects.count(), ReviewRevision.objects.count(), Case.objects.count())
     with caplog.at_level("WARNING", logger="reviewdesk.security"):
-        response = client.get(reverse("admin:cases_review_changelist"), {"buyer_phone__startswith": "1381234"})
+        response = client.get(
+            reverse("admin:cases_review_changelist"), {"buyer_phone__startswith": "1381234"}
+        )
 
     assert response.status_code == 302
     assert (Review.objects.count(), ReviewRevision.objects.count(), Case.objects.count()) == before
@@ -166,7 +199,9 @@ def test_a_search_for_the_typed_number_finds_nothing_through_the_item_title(plan
 
 def test_the_review_list_and_view_page_mask_typed_numbers_for_a_reader_without_the_reveal(planted):
     viewer_group, _ = Group.objects.get_or_create(name="review-viewer-test")
-    viewer_group.permissions.set(Permission.objects.filter(codename__in=["view_review", "view_reviewrevision"]))
+    viewer_group.permissions.set(
+        Permission.objects.filter(codename__in=["view_review", "view_reviewrevision"])
+    )
     viewer = UserFactory(shops=[planted["shop"]], is_staff=True)
     viewer.groups.add(viewer_group)
     client = Client()

@@ -204,8 +204,15 @@ def settings_under(env: dict) -> dict:
     )
     inherited = {k: v for k, v in os.environ.items() if k not in ("TRUSTED_PROXY_COUNT", "DJANGO_ENV")}
     environment = {**inherited, "DJANGO_SETTINGS_MODULE": "reviewdesk.settings", **env}
-    out = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=environment,
-                         capture_output=True, text=True, check=True, timeout=120).stdout  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
     values = json.loads(out.strip().splitlines()[-1])
     return {k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if v is not None}
 
@@ -284,10 +291,17 @@ def test_the_admin_refuses_a_weak_password_for_a_new_user():
     client = Client()
     client.force_login(superuser)
     before = User.objects.count()
-    response = client.post(reverse("admin:reviewdesk_user_add"), {
-        "username": "newagent", "usable_password": "true", "password1": "password", "password2": "password",
-        "employee_code": "E99999", "display_name": "新客服",
-    })  # fmt: skip
+    response = client.post(
+        reverse("admin:reviewdesk_user_add"),
+        {
+            "username": "newagent",
+            "usable_password": "true",
+            "password1": "password",
+            "password2": "password",
+            "employee_code": "E99999",
+            "display_name": "新客服",
+        },
+    )
     assert response.status_code == 200
     assert "这个密码太常见了。" in response.content.decode()
     assert User.objects.count() == before
@@ -359,20 +373,27 @@ def test_a_view_only_admin_user_is_not_offered_revoke_and_cannot_post_it(make_us
     from django.contrib.auth.models import Permission
 
     viewer = make_user("supervisor", shops=[shop], is_staff=True)
-    viewer.user_permissions.add(Permission.objects.get(codename="view_apitoken", content_type__app_label="cases"))
+    viewer.user_permissions.add(
+        Permission.objects.get(codename="view_apitoken", content_type__app_label="cases")
+    )
     token, _ = new_token(make_user("agent", shops=[shop]), [shop])
     admin = Client()
     admin.force_login(viewer)
     changelist = admin.get(reverse("admin:cases_apitoken_changelist"))
     assert changelist.status_code == 200
     assert 'value="revoke"' not in changelist.content.decode()
-    admin.post(reverse("admin:cases_apitoken_changelist"), {"action": "revoke", "_selected_action": [token.pk]})
+    admin.post(
+        reverse("admin:cases_apitoken_changelist"), {"action": "revoke", "_selected_action": [token.pk]}
+    )
     token.refresh_from_db()
     assert token.revoked_at is None
 
 
 def test_a_token_of_shop_a_cannot_write_reviews_or_read_cases_of_shop_b(
-    make_user, shop, other_shop, policy_pack  # noqa: F811
+    make_user,
+    shop,
+    other_shop,
+    policy_pack,  # noqa: F811
 ):
     # the user is in both shops, the token in one; a supervisor, as only roles that may import write reviews
     agent = make_user("supervisor", shops=[shop, other_shop])
@@ -386,10 +407,23 @@ def test_a_token_of_shop_a_cannot_write_reviews_or_read_cases_of_shop_b(
     assert client.get(f"/api/v1/cases/{own_case.pk}/").status_code == 200
     assert client.get(f"/api/v1/cases/{foreign_case.pk}/").status_code == 404
 
-    posted = client.post("/api/v1/reviews/", [{
-        "shop": other_shop.code, "order_no": "B0001", "sub_order_no": "B000101", "item_id": "1", "rating": "差评",
-        "content": "太差了", "reviewed_at": "2026-11-20 13:05:00", "buyer_nick": "b**1", "order_amount": "59.00",
-    }], format="json")  # fmt: skip
+    posted = client.post(
+        "/api/v1/reviews/",
+        [
+            {
+                "shop": other_shop.code,
+                "order_no": "B0001",
+                "sub_order_no": "B000101",
+                "item_id": "1",
+                "rating": "差评",
+                "content": "太差了",
+                "reviewed_at": "2026-11-20 13:05:00",
+                "buyer_nick": "b**1",
+                "order_amount": "59.00",
+            }
+        ],
+        format="json",
+    )
     assert posted.status_code == 207
     results = posted.json()["results"]
     assert [item["status"] for item in results] == ["error"]

@@ -52,8 +52,12 @@ def seeded_world(django_db_setup, django_db_blocker):
 def _user(username: str, role: str, shop, **fields):
     from reviewdesk.models import ShopMembership, User
 
-    user = User.objects.create(username=username, employee_code=fields.pop("employee_code", username.upper()),
-                               display_name=username, **fields)  # fmt: skip
+    user = User.objects.create(
+        username=username,
+        employee_code=fields.pop("employee_code", username.upper()),
+        display_name=username,
+        **fields,
+    )
     user.groups.add(Group.objects.get(name=role))
     ShopMembership.objects.create(shop=shop, user=user)
     return user
@@ -76,7 +80,14 @@ def world(seeded_world, db, settings, tmp_path):
     case = triaged_case(shop)
     api = token_client(people["agent"], [shop])  # before the snapshot: the token is a row too
     intake_api = token_client(people["supervisor"], [shop])  # reviews: a role that may import them
-    yield {"shop": shop, "people": people, "case": case, "tmp": tmp_path, "api": api, "intake_api": intake_api}
+    yield {
+        "shop": shop,
+        "people": people,
+        "case": case,
+        "tmp": tmp_path,
+        "api": api,
+        "intake_api": intake_api,
+    }
     clear_policy_cache()
 
 
@@ -167,8 +178,12 @@ def run_upload_page(case, path, world, lang):
 
 def run_api_reviews(case, path, world, lang):
     client = _api(world["people"]["supervisor"], lang, world, key="intake_api")
-    response = client.generic("POST", "/api/v1/reviews/", path.read_bytes(),
-                              content_type=case.get("content_type", "application/json"))  # fmt: skip
+    response = client.generic(
+        "POST",
+        "/api/v1/reviews/",
+        path.read_bytes(),
+        content_type=case.get("content_type", "application/json"),
+    )
     return response.status_code, _api_messages(response.json())
 
 
@@ -181,8 +196,12 @@ def _case_in_state(case, world):
 def run_api_action(case, path, world, lang):
     target = _case_in_state(case, world)
     client = _api(world["people"]["agent"], lang, world)
-    response = client.generic("POST", action_url(target, case["action"]), path.read_bytes(),
-                              content_type=case.get("content_type", "application/json"))  # fmt: skip
+    response = client.generic(
+        "POST",
+        action_url(target, case["action"]),
+        path.read_bytes(),
+        content_type=case.get("content_type", "application/json"),
+    )
     return response.status_code, _api_messages(response.json())
 
 
@@ -261,14 +280,24 @@ RUNNERS = {
     "policy_pack_command": run_policy_pack_command,
     "policy_pack_page": run_policy_pack_page,
 }
-WEB_TARGETS = {"upload_page", "web_action", "web_evidence", "score_import_page", "score_admin_import",
-               "template_admin_import", "policy_pack_page"}  # fmt: skip
+WEB_TARGETS = {
+    "upload_page",
+    "web_action",
+    "web_evidence",
+    "score_import_page",
+    "score_admin_import",
+    "template_admin_import",
+    "policy_pack_page",
+}
 
 
 def _changes(before: dict, after: dict) -> dict:
     """What differs between two states (empty when nothing changed), readable in a failure."""
-    rows = {k: (before["rows"].get(k), after["rows"].get(k)) for k in before["rows"] | after["rows"]
-            if before["rows"].get(k) != after["rows"].get(k)}  # fmt: skip
+    rows = {
+        k: (before["rows"].get(k), after["rows"].get(k))
+        for k in before["rows"] | after["rows"]
+        if before["rows"].get(k) != after["rows"].get(k)
+    }
     files = sorted(set(before["files"]) ^ set(after["files"]))
     return {key: value for key, value in (("rows", rows), ("files", files)) if value}
 
@@ -320,7 +349,9 @@ def test_bad_input_is_answered_in_english_when_the_user_reads_english(case, worl
     msgid = case.get("msgid")
     if msgid:
         with translation.override("en"):
-            assert translation.gettext(msgid) != msgid, f"{msgid!r} is not in the English catalog (make messages)"
+            assert translation.gettext(msgid) != msgid, (
+                f"{msgid!r} is not in the English catalog (make messages)"
+            )
     before = state(world["tmp"])
 
     status, messages = _run(case, world, "en")

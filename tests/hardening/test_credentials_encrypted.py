@@ -17,13 +17,17 @@ SECRET = "SEC-signing-secret-456"
 
 def stored(channel_id: int) -> tuple[str, str]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT webhook_url, secret FROM cases_notificationchannel WHERE id = %s", [channel_id])
+        cursor.execute(
+            "SELECT webhook_url, secret FROM cases_notificationchannel WHERE id = %s", [channel_id]
+        )
         return cursor.fetchone()
 
 
 @pytest.fixture
 def channel(shop):
-    return NotificationChannel.objects.create(shop=shop, kind="feishu", name="群机器人", webhook_url=URL, secret=SECRET)
+    return NotificationChannel.objects.create(
+        shop=shop, kind="feishu", name="群机器人", webhook_url=URL, secret=SECRET
+    )
 
 
 def test_the_database_holds_neither_the_url_nor_the_secret(channel):
@@ -44,7 +48,10 @@ def test_each_save_encrypts_anew_and_an_empty_secret_stays_empty(shop):
 
 def test_a_row_written_before_encryption_is_read_as_written_and_encrypted_by_the_migration(channel):
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE cases_notificationchannel SET webhook_url = %s, secret = %s WHERE id = %s", [URL, SECRET, channel.pk])
+        cursor.execute(
+            "UPDATE cases_notificationchannel SET webhook_url = %s, secret = %s WHERE id = %s",
+            [URL, SECRET, channel.pk],
+        )
     assert NotificationChannel.objects.get(pk=channel.pk).webhook_url == URL
     migration = importlib.import_module("cases.migrations.0014_encrypt_channel_credentials")
     migration.encrypt_stored(apps, connection.schema_editor())

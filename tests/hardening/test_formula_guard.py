@@ -89,8 +89,11 @@ def _admin_export(client, file_format: str):
 def test_the_admin_xlsx_export_writes_the_formula_as_text(owner_client, formula_rule):
     response = _admin_export(owner_client, "0")
     assert response.status_code == 200
-    cells = [c for c in _cells(response.content, load_workbook(io.BytesIO(response.content)).sheetnames[0])
-             if isinstance(c.value, str) and "HYPERLINK" in c.value]  # fmt: skip
+    cells = [
+        c
+        for c in _cells(response.content, load_workbook(io.BytesIO(response.content)).sheetnames[0])
+        if isinstance(c.value, str) and "HYPERLINK" in c.value
+    ]
     assert len(cells) == 2 and all(c.data_type == "s" and c.value == "'" + FORMULA for c in cells)
 
 

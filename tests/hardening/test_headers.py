@@ -52,7 +52,9 @@ def assert_every_inline_block_has_the_nonce(html: str, nonce: str | None):
 
 
 def test_the_policy_is_strict_and_enforced():
-    directives = {k: [str(v) for v in values] for k, values in settings.CONTENT_SECURITY_POLICY["DIRECTIVES"].items()}
+    directives = {
+        k: [str(v) for v in values] for k, values in settings.CONTENT_SECURITY_POLICY["DIRECTIVES"].items()
+    }
     assert directives == {
         "default-src": ["'self'"],
         "script-src": ["'self'", "csp.constants.NONCE"],
@@ -120,7 +122,11 @@ def test_the_admin_carries_the_policy_and_has_no_inline_script(make_user, shop):
     manager = make_user("manager", shops=[shop], is_staff=True)
     client = Client()
     client.force_login(manager)
-    for url in (reverse("admin:index"), reverse("admin:policies_slatier_changelist"), reverse("policies:sandbox")):
+    for url in (
+        reverse("admin:index"),
+        reverse("admin:policies_slatier_changelist"),
+        reverse("policies:sandbox"),
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         policy = policy_of(response)
@@ -152,7 +158,9 @@ def test_the_api_docs_load_swagger_ui_and_its_init_script_as_files(make_user):
 def test_no_template_has_an_inline_handler_a_javascript_url_or_a_bare_inline_block():
     offenders = []
     for path in sorted(TEMPLATES.rglob("*.html")):
-        text = re.sub(r"{% comment %}.*?{% endcomment %}|{#.*?#}", "", path.read_text(encoding="utf-8"), flags=re.S)
+        text = re.sub(
+            r"{% comment %}.*?{% endcomment %}|{#.*?#}", "", path.read_text(encoding="utf-8"), flags=re.S
+        )
         for match in re.finditer(r"<[a-zA-Z][^>]*\son[a-z]+\s*=", text):
             offenders.append((path.name, match.group(0)[:60]))
         offenders += [(path.name, "javascript:") for _ in re.finditer(r"javascript:", text, re.IGNORECASE)]
@@ -174,21 +182,36 @@ NOT_INHERITED = ("DEBUG", "DJANGO_ENV", "TRUSTED_PROXY_COUNT", "DJANGO_ALLOW_ASY
 def run_production(*args: str) -> subprocess.CompletedProcess:
     inherited = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env = {**inherited, "DJANGO_SETTINGS_MODULE": "reviewdesk.settings", **PRODUCTION_ENV}
-    return subprocess.run([sys.executable, *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=180
+    )
 
 
 SECURITY_SETTINGS = (
-    "DEBUG", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SECURE",
-    "CSRF_COOKIE_SAMESITE", "LANGUAGE_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
-    "SECURE_HSTS_PRELOAD", "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER", "SECURE_CONTENT_TYPE_NOSNIFF",
-    "SECURE_REFERRER_POLICY", "X_FRAME_OPTIONS",
-)  # fmt: skip
+    "DEBUG",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_COOKIE_HTTPONLY",
+    "SESSION_COOKIE_SAMESITE",
+    "CSRF_COOKIE_SECURE",
+    "CSRF_COOKIE_SAMESITE",
+    "LANGUAGE_COOKIE_SECURE",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_PROXY_SSL_HEADER",
+    "SECURE_CONTENT_TYPE_NOSNIFF",
+    "SECURE_REFERRER_POLICY",
+    "X_FRAME_OPTIONS",
+)
 
 
 @pytest.fixture(scope="module")
 def production_settings() -> dict:
-    code = ("import json, django; django.setup(); from django.conf import settings as s; "
-            f"print(json.dumps({{k: getattr(s, k) for k in {SECURITY_SETTINGS!r}}}))")  # fmt: skip
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        f"print(json.dumps({{k: getattr(s, k) for k in {SECURITY_SETTINGS!r}}}))"
+    )
     done = run_production("-c", code)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -222,12 +245,16 @@ def test_check_deploy_is_clean_in_production():
 
 @pytest.mark.django_db
 def test_production_responses_carry_hsts_frame_denial_and_referrer_policy(production_settings, make_user):
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in production_settings.items() if k != "DEBUG"}
+    values = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in production_settings.items() if k != "DEBUG"
+    }
     agent = make_user("agent")
     with override_settings(**values, ALLOWED_HOSTS=["reviewdesk.example.com"]):
         client = Client(HTTP_HOST="reviewdesk.example.com")
         plain = client.get(reverse("login"))
-        assert plain.status_code == 301 and plain["Location"] == "https://reviewdesk.example.com/accounts/login/"
+        assert (
+            plain.status_code == 301 and plain["Location"] == "https://reviewdesk.example.com/accounts/login/"
+        )
 
         page = client.get(reverse("login"), HTTP_X_FORWARDED_PROTO="https")
         assert page.status_code == 200
@@ -237,8 +264,11 @@ def test_production_responses_carry_hsts_frame_denial_and_referrer_policy(produc
         assert page["X-Content-Type-Options"] == "nosniff"
         assert policy_of(page)["frame-ancestors"] == ["'none'"]
 
-        login = client.post(reverse("login"), {"username": agent.username, "password": "pw-Review-123"},
-                            HTTP_X_FORWARDED_PROTO="https")  # fmt: skip
+        login = client.post(
+            reverse("login"),
+            {"username": agent.username, "password": "pw-Review-123"},
+            HTTP_X_FORWARDED_PROTO="https",
+        )
         assert login.status_code == 302
         session = login.cookies[settings.SESSION_COOKIE_NAME]
         assert (session["secure"], session["httponly"], session["samesite"]) == (True, True, "Lax")

@@ -19,7 +19,11 @@ def test_every_history_admin_is_guarded():
     from reviewdesk.history_admin import HistoryAdmin
 
     assert len(HISTORY_ADMINS) >= 10  # the policy rules, the training matrix, award rules and rewards
-    unguarded = [m for m, a in admin.site._registry.items() if isinstance(a, SimpleHistoryAdmin) and not isinstance(a, HistoryAdmin)]
+    unguarded = [
+        m
+        for m, a in admin.site._registry.items()
+        if isinstance(a, SimpleHistoryAdmin) and not isinstance(a, HistoryAdmin)
+    ]
     assert unguarded == []
 
 

@@ -26,8 +26,30 @@ pytestmark = pytest.mark.django_db
 HUGE = "99999999999999999999"
 # Every generic parameter at once, one request per value.
 HOSTILE_VALUES = [HUGE, "(-1'\" OR 1=1 --%00\x00", "x" * 3000]
-GENERIC_PARAMS = ["page", "p", "page_size", "o", "ordering", "sort", "q", "scope", "shop", "platform", "state",
-                  "status", "tier", "issue_type", "period", "week", "month", "date", "from", "to", "next", "e"]  # fmt: skip
+GENERIC_PARAMS = [
+    "page",
+    "p",
+    "page_size",
+    "o",
+    "ordering",
+    "sort",
+    "q",
+    "scope",
+    "shop",
+    "platform",
+    "state",
+    "status",
+    "tier",
+    "issue_type",
+    "period",
+    "week",
+    "month",
+    "date",
+    "from",
+    "to",
+    "next",
+    "e",
+]
 # Each its own request: a bad value refused while the filters are built hides the others.
 DATE_VALUES = [("__year", "0"), ("__gte", "2026-13-45")]
 CHANGELIST_GENERIC = [{"created_at__year": "0"}, {"p": HUGE}, {"o": "99.-abc." + HUGE}, {"q": "\x00(" * 50}]
@@ -184,9 +206,12 @@ def test_api_post_with_charset_rot13_is_a_400_with_a_message(world):
 
 def test_login_post_with_charset_rot13_is_a_400_in_the_users_language(world):
     response = Client().generic(
-        "POST", "/accounts/login/", b"username=a&password=b",
-        content_type="application/x-www-form-urlencoded; charset=rot13", HTTP_ACCEPT_LANGUAGE="en",
-    )  # fmt: skip
+        "POST",
+        "/accounts/login/",
+        b"username=a&password=b",
+        content_type="application/x-www-form-urlencoded; charset=rot13",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 400
     assert response.content.decode() == "Unsupported charset “rot13”: please send UTF-8 (charset=utf-8)."
 

@@ -149,9 +149,19 @@ def test_a_declared_extent_alone_is_refused():
         ('<row r="2"><c r="B2"/><c/><c/></row><row r="3"><c r="IV3"/><c/></row>', "A1:IW3"),
         (f'<row r="2"><c r="A{"9" * 5000}"/></row>', "A1:A1000000000000"),  # int() refuses 4,300 digits
     ],
-    ids=["empty-far-row", "cells-without-r", "prefixed", "single-quotes", "entity", "r-not-first", "spaced",
-         "gt-in-value", "r-less-after-r", "5000-digits"],
-)  # fmt: skip
+    ids=[
+        "empty-far-row",
+        "cells-without-r",
+        "prefixed",
+        "single-quotes",
+        "entity",
+        "r-not-first",
+        "spaced",
+        "gt-in-value",
+        "r-less-after-r",
+        "5000-digits",
+    ],
+)
 def test_every_way_of_writing_a_far_cell_is_read_exactly(body, extent):
     refused = refusal(sheet_xml(small_workbook(), body))
     assert f" {extent}(" in refused.message
@@ -359,8 +369,14 @@ def test_the_hostile_file_costs_a_reader_little_memory(reader, far, dimension, e
     path.write_bytes(hostile(small_workbook(), far=far, dimension=dimension))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "reviewdesk.settings", "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", MEASURE, CHILD, reader, str(path)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, CHILD, reader, str(path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["code"] == 1, report  # refused, not aborted (134) nor read
     assert expected in json.loads(report["out"].strip().splitlines()[-1])["message"]
@@ -377,8 +393,14 @@ def test_a_sparse_sheet_at_the_default_limits_is_read_within_500_mb(tmp_path):
     path = tmp_path / "wide.xlsx"
     path.write_bytes(sheet_xml(small_workbook([["a"]]), rows))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "reviewdesk.settings", "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", MEASURE, CHILD, "intake", str(path)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, CHILD, "intake", str(path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["code"] == 0, report
     assert report["rss_mb"] < 500, report

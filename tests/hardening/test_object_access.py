@@ -99,10 +99,13 @@ def test_a_token_of_shop_b_reads_and_writes_only_shop_b(world):
         "evidence-a": client.get(f"/api/v1/cases/{o.case_a.pk}/evidence/{o.evidence_a.pk}/").status_code,
         "compose-a": client.get(f"/api/v1/cases/{o.case_a.pk}/compose/").status_code,
         "reveal-a": client.post(f"/api/v1/cases/{o.case_a.pk}/reveal-contact/").status_code,
-        "verify-a": client.post(f"/api/v1/cases/{o.case_a.pk}/actions/verify/",
-                                {"version": o.case_a.version, "responsibility": "merchant"}, format="json").status_code,
+        "verify-a": client.post(
+            f"/api/v1/cases/{o.case_a.pk}/actions/verify/",
+            {"version": o.case_a.version, "responsibility": "merchant"},
+            format="json",
+        ).status_code,
         "case-b": client.get(f"/api/v1/cases/{o.case_b.pk}/").status_code,
-    }  # fmt: skip
+    }
     review = {
         "shop": "tb-main",
         "order_no": "AM0001",
@@ -196,7 +199,9 @@ def test_shop_b_staff_see_only_their_shops_people_in_the_user_admin(world):
         assert agent_a.username not in listed and world.users["agent_b"].username in listed, role
         assert world.users[role].username in listed
         assert answer(client.get(f"/admin/reviewdesk/user/{agent_a.pk}/change/")) == "→/admin/", role
-    listed = {u.username for u in world.clients["manager"].get("/admin/reviewdesk/user/").context["cl"].result_list}
+    listed = {
+        u.username for u in world.clients["manager"].get("/admin/reviewdesk/user/").context["cl"].result_list
+    }
     assert {agent_a.username, world.users["agent_b"].username} <= listed  # a member of both shops
 
 
@@ -208,7 +213,10 @@ def test_a_shop_b_manager_sends_reports_only_within_shop_b(world):
     client, users = world.clients["manager_b"], world.users
     assert world.objects.recipient.shop_id is None  # the all-shops report's recipient
     assert list(client.get("/admin/insights/reportrecipient/").context["cl"].result_list) == []
-    assert answer(client.get(f"/admin/insights/reportrecipient/{world.objects.recipient.pk}/change/")) == "→/admin/"
+    assert (
+        answer(client.get(f"/admin/insights/reportrecipient/{world.objects.recipient.pk}/change/"))
+        == "→/admin/"
+    )
     before = set(ReportRecipient.objects.values_list("pk", flat=True))
     form = {"purpose": "operations", "weekly_report": "on", "active": "on"}
     refused = {
@@ -220,7 +228,9 @@ def test_a_shop_b_manager_sends_reports_only_within_shop_b(world):
         response = client.post("/admin/insights/reportrecipient/add/", data)
         assert response.status_code == 200 and response.context["adminform"].form.errors, label
     assert set(ReportRecipient.objects.values_list("pk", flat=True)) == before
-    ok = client.post("/admin/insights/reportrecipient/add/", {**form, "user": users["agent_b"].pk, "shop": world.shop_b.pk})
+    ok = client.post(
+        "/admin/insights/reportrecipient/add/", {**form, "user": users["agent_b"].pk, "shop": world.shop_b.pk}
+    )
     assert ok.status_code == 302
     added = ReportRecipient.objects.exclude(pk__in=before).get()
     assert (added.shop_id, added.user_id) == (world.shop_b.pk, users["agent_b"].pk)
@@ -232,9 +242,12 @@ def test_a_shop_b_hr_officer_sees_no_shop_a_ledger_rows_in_the_admin(world):
     redemptions and withheld awards, and its period export wrote every agent's payout."""
     o, client = world.objects, world.clients["hr_b"]
     rows = {
-        "ledgerentry": o.entry_a, "payoutline": o.payout_line_a, "dispute": o.dispute_a,
-        "redemption": o.redemption_a, "withheldaward": o.withheld_a,
-    }  # fmt: skip
+        "ledgerentry": o.entry_a,
+        "payoutline": o.payout_line_a,
+        "dispute": o.dispute_a,
+        "redemption": o.redemption_a,
+        "withheldaward": o.withheld_a,
+    }
     answers = {
         name: answer(client.get(f"/admin/incentives/{name}/{obj.pk}/change/")) for name, obj in rows.items()
     }
@@ -280,11 +293,17 @@ def test_shop_b_people_reach_no_shop_a_training_or_report(world):
 def test_a_shop_b_manager_opens_no_shop_a_row_in_the_admin(world):
     o, client = world.objects, world.clients["manager_b"]
     rows = {
-        "cases/case": o.case_a, "cases/review": o.case_a.review, "cases/buyer": o.buyer_a,
-        "cases/importbatch": o.import_batch_a, "training/qareview": o.qa_review_a, "training/score": o.score_a,
-        "training/certificationlapse": o.lapse_a, "training/satisfactionsurvey": o.survey_a,
-        "incentives/ledgerentry": o.entry_a, "incentives/dispute": o.dispute_a,
-    }  # fmt: skip
+        "cases/case": o.case_a,
+        "cases/review": o.case_a.review,
+        "cases/buyer": o.buyer_a,
+        "cases/importbatch": o.import_batch_a,
+        "training/qareview": o.qa_review_a,
+        "training/score": o.score_a,
+        "training/certificationlapse": o.lapse_a,
+        "training/satisfactionsurvey": o.survey_a,
+        "incentives/ledgerentry": o.entry_a,
+        "incentives/dispute": o.dispute_a,
+    }
     answers = {name: answer(client.get(f"/admin/{name}/{obj.pk}/change/")) for name, obj in rows.items()}
     assert answers == dict.fromkeys(rows, "→/admin/")
 
@@ -296,8 +315,10 @@ def test_a_shop_b_manager_can_neither_see_nor_mint_an_api_token_for_shop_a(world
     before = state(world)
     opened = answer(client.get(f"/admin/cases/apitoken/{o.token_a.pk}/change/"))
     listed = [t.pk for t in client.get("/admin/cases/apitoken/").context["cl"].result_list]
-    minted = client.post("/admin/cases/apitoken/add/", {"name": "x", "user": world.users["manager"].pk,
-                                                         "shops": [world.shop_a.pk]})  # fmt: skip
+    minted = client.post(
+        "/admin/cases/apitoken/add/",
+        {"name": "x", "user": world.users["manager"].pk, "shops": [world.shop_a.pk]},
+    )
     assert (opened, listed) == ("→/admin/", [o.token_b.pk])
     assert minted.status_code == 200 and "shops" in minted.context["adminform"].form.errors
     assert state(world) == before

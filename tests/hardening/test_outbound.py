@@ -86,9 +86,13 @@ def make_delivery(shop, url: str) -> Delivery:
         shop=shop, kind=ChannelKind.FEISHU, name="飞书群", webhook_url=url
     )
     return Delivery.objects.create(
-        channel=channel, shop=shop, kind=NotificationKind.NEW_CASE, dedupe_key="new_case:1",
-        message={"title": "t", "lines": ["l"], "url": ""}, next_attempt_at=timezone.now(),
-    )  # fmt: skip
+        channel=channel,
+        shop=shop,
+        kind=NotificationKind.NEW_CASE,
+        dedupe_key="new_case:1",
+        message={"title": "t", "lines": ["l"], "url": ""},
+        next_attempt_at=timezone.now(),
+    )
 
 
 # --- destinations ------------------------------------------------------------------------------

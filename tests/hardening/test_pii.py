@@ -58,13 +58,31 @@ TYPED_IN = 3
 TYPED_PHONE, TYPED_PHONE_2, ID_NUMBER = "13700001111", "15900003333", "110101199003071234"
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 TYPED = f"快递把盒子压坏了，打我电话{PHONE[:3]} {PHONE[3:7]} {PHONE[7:]}，寄到{ADDRESS}3栋"
-TYPED_APPENDED = (f"追评：还是没人联系，电话{TYPED_PHONE.translate(FULL_WIDTH)}，"
-                  f"身份证{ID_NUMBER[:6]} {ID_NUMBER[6:14]} {ID_NUMBER[14:]}")  # fmt: skip
+TYPED_APPENDED = (
+    f"追评：还是没人联系，电话{TYPED_PHONE.translate(FULL_WIDTH)}，"
+    f"身份证{ID_NUMBER[:6]} {ID_NUMBER[6:14]} {ID_NUMBER[14:]}"
+)
 TYPED_TITLE = f"纯棉四件套 客服+86 {TYPED_PHONE_2[:3]}-{TYPED_PHONE_2[3:7]}-{TYPED_PHONE_2[7:]}"
-TYPED_SKU = f"白色;收货电话{TYPED_PHONE_2[:3]} {TYPED_PHONE_2[3:7]} {TYPED_PHONE_2[7:]};杭州市西湖区文三路90号"
-GENERIC = ["external_id", "order_no", "item_id", "item_title", "sku", "rating", "content", "reviewed_at",
-           "appended_content", "appended_at", "buyer_nick", "buyer_phone", "buyer_address", "order_amount",
-           "courier"]  # fmt: skip
+TYPED_SKU = (
+    f"白色;收货电话{TYPED_PHONE_2[:3]} {TYPED_PHONE_2[3:7]} {TYPED_PHONE_2[7:]};杭州市西湖区文三路90号"
+)
+GENERIC = [
+    "external_id",
+    "order_no",
+    "item_id",
+    "item_title",
+    "sku",
+    "rating",
+    "content",
+    "reviewed_at",
+    "appended_content",
+    "appended_at",
+    "buyer_nick",
+    "buyer_phone",
+    "buyer_address",
+    "order_amount",
+    "courier",
+]
 
 
 def _phone_pattern(phone: str) -> re.Pattern:
@@ -115,17 +133,36 @@ def export_file(rows: list[dict]) -> bytes:
 def review_rows(now: dt.datetime, phone: str, address: str) -> list[dict]:
     when = timezone.localtime(now - dt.timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S")
     later = timezone.localtime(now - dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
-    typed = {"item_title": TYPED_TITLE, "sku": TYPED_SKU, "content": TYPED, "appended_content": TYPED_APPENDED,
-             "appended_at": later}  # fmt: skip
-    plain = {"item_title": "纯棉四件套", "sku": "", "content": "质量太差，做工粗糙，开线了", "appended_content": "",
-             "appended_at": ""}  # fmt: skip
+    typed = {
+        "item_title": TYPED_TITLE,
+        "sku": TYPED_SKU,
+        "content": TYPED,
+        "appended_content": TYPED_APPENDED,
+        "appended_at": later,
+    }
+    plain = {
+        "item_title": "纯棉四件套",
+        "sku": "",
+        "content": "质量太差，做工粗糙，开线了",
+        "appended_content": "",
+        "appended_at": "",
+    }
     return [
-        {"external_id": f"PII-{n}", "order_no": f"PII{n:06d}", "item_id": "640012345678",
-         **(typed if n == TYPED_IN else plain), "rating": "差评", "reviewed_at": when, "buyer_nick": f"t**买家{n}",
-         "buyer_phone": phone if n % 2 else f"+86 {phone[:3]}-{phone[3:7]}-{phone[7:]}", "buyer_address": address,
-         "order_amount": "599.00", "courier": "中通快递"}
+        {
+            "external_id": f"PII-{n}",
+            "order_no": f"PII{n:06d}",
+            "item_id": "640012345678",
+            **(typed if n == TYPED_IN else plain),
+            "rating": "差评",
+            "reviewed_at": when,
+            "buyer_nick": f"t**买家{n}",
+            "buyer_phone": phone if n % 2 else f"+86 {phone[:3]}-{phone[3:7]}-{phone[7:]}",
+            "buyer_address": address,
+            "order_amount": "599.00",
+            "courier": "中通快递",
+        }
         for n in range(1, 9)
-    ]  # fmt: skip
+    ]
 
 
 class Captured(logging.Handler):
@@ -154,8 +191,11 @@ def built(seeded_pack, django_db_blocker, robot, tmp_path_factory):  # noqa: F81
     root.setLevel(logging.DEBUG)
     root.addHandler(captured)
     try:
-        with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as patch, \
-                override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):  # fmt: skip
+        with (
+            django_db_blocker.unblock(),
+            pytest.MonkeyPatch.context() as patch,
+            override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))),
+        ):
             patch.setattr(Conf, "SYNC", True)
             world = make_world(robot)
             world.update(logs=list(captured.records), mails=list(mail.outbox), requests=list(robot.requests))
@@ -190,23 +230,43 @@ def make_world(robot) -> dict:
     importlib.import_module("cases.migrations.0002_seed_import_mappings").seed(apps, None)
     on_commit = TestCase.captureOnCommitCallbacks
     shop = ShopFactory(code="tb-pii", platform="taobao", name="淘宝旗舰店")
-    users = {role: UserFactory(role=role, shops=[shop], email=f"{role}@example.com", is_staff=role in ("manager", "hr"))
-             for role in ROLES}  # fmt: skip
+    users = {
+        role: UserFactory(
+            role=role, shops=[shop], email=f"{role}@example.com", is_staff=role in ("manager", "hr")
+        )
+        for role in ROLES
+    }
     for kind, path in ((ChannelKind.FEISHU, "/feishu"), (ChannelKind.DINGTALK, "/dingtalk")):
-        NotificationChannel.objects.create(shop=shop, kind=kind, name=str(kind), webhook_url=f"{robot.base_url}{path}")
+        NotificationChannel.objects.create(
+            shop=shop, kind=kind, name=str(kind), webhook_url=f"{robot.base_url}{path}"
+        )
     email = NotificationChannel.objects.create(shop=shop, kind=ChannelKind.EMAIL, name="邮件")
-    recipient = ReportRecipient.objects.create(purpose="operations", user=users["manager"], channel=email, shop=shop,
-                                               weekly_report=True, daily_unresolved=True)  # fmt: skip
+    recipient = ReportRecipient.objects.create(
+        purpose="operations",
+        user=users["manager"],
+        channel=email,
+        shop=shop,
+        weekly_report=True,
+        daily_unresolved=True,
+    )
     robot.responses["/dingtalk"] = (200, {"errcode": 0, "errmsg": "ok"})
     # The world acts at the real "now": no quiet hours (22:00–08:00), so its contacts pass whatever time the suite runs.
     ContactLimit.objects.update(quiet_start=dt.time(0, 0), quiet_end=dt.time(0, 0), min_minutes_between=0)
     now = timezone.now()
     with on_commit(execute=True):
-        first = reviews_import_file(shop=shop, data=export_file(review_rows(now, PHONE, ADDRESS)), file_name="a.csv",
-                                    by=users["manager"])  # fmt: skip
+        first = reviews_import_file(
+            shop=shop,
+            data=export_file(review_rows(now, PHONE, ADDRESS)),
+            file_name="a.csv",
+            by=users["manager"],
+        )
     with on_commit(execute=True):
-        second = reviews_import_file(shop=shop, data=export_file(review_rows(now, NEW_PHONE, NEW_ADDRESS)),
-                                     file_name="b.csv", by=users["manager"])  # fmt: skip
+        second = reviews_import_file(
+            shop=shop,
+            data=export_file(review_rows(now, NEW_PHONE, NEW_ADDRESS)),
+            file_name="b.csv",
+            by=users["manager"],
+        )
     assert (first.ok, first.created, second.ok, second.updated) == (True, 8, True, 8)
     cases = list(Case.objects.filter(shop=shop).order_by("pk"))
     assert len(cases) == 8 and ReviewRevision.objects.filter(review__shop=shop).count() == 8
@@ -216,15 +276,29 @@ def make_world(robot) -> dict:
     for case, status in zip(cases[1:], states, strict=True):
         put_in_state(case, status, agent=agent, requester=agent)
     breached = cases[1]
-    Case.objects.filter(pk=breached.pk).update(first_response_due_at=now - dt.timedelta(hours=1),
-                                               resolution_due_at=now - dt.timedelta(minutes=30))  # fmt: skip
+    Case.objects.filter(pk=breached.pk).update(
+        first_response_due_at=now - dt.timedelta(hours=1), resolution_due_at=now - dt.timedelta(minutes=30)
+    )
     with on_commit(execute=True):
-        case_act(case_id=cases[1].pk, action="record_contact", by=agent, version=cases[1].version,
-                 data={"channel": "private_message", "reached": True})  # fmt: skip
+        case_act(
+            case_id=cases[1].pk,
+            action="record_contact",
+            by=agent,
+            version=cases[1].version,
+            data={"channel": "private_message", "reached": True},
+        )
     period = period_ensure(year=now.year, month=now.month)
     resolved = cases[6]
-    entry_post(user=agent, unit="cny", kind="award", amount="10.00", key=f"pii:{resolved.pk}", period=period,
-               case_ref=resolved.pk, note="差评转化")  # fmt: skip
+    entry_post(
+        user=agent,
+        unit="cny",
+        kind="award",
+        amount="10.00",
+        key=f"pii:{resolved.pk}",
+        period=period,
+        case_ref=resolved.pk,
+        note="差评转化",
+    )
     rollup_rebuild_all(shop_ids=[shop.pk])
     week = week_of(local_today(now))
     report = weekly_report_store(week=week, shop=shop, now=now)
@@ -232,10 +306,15 @@ def make_world(robot) -> dict:
         weekly_report_notify(report=report, recipients=[recipient])
         daily_unresolved_notify(now=now)
     period_lock(period=period, by=users["hr"])
-    return {"shop": shop, "users": users, "cases": cases, "week": week, "report": report, "period": period,
-            "media": settings.MEDIA_ROOT}
-
-
+    return {
+        "shop": shop,
+        "users": users,
+        "cases": cases,
+        "week": week,
+        "report": report,
+        "period": period,
+        "media": settings.MEDIA_ROOT,
+    }
 
 
 # --- every page, fragment, API answer and export of every role ---------------------------------------
@@ -246,26 +325,48 @@ def urls_for(world: dict, role: str = "agent") -> list[str]:
     not reveal contact data (its holders read the free text as written there: see the typed-in tests)."""
     cases, week, period = world["cases"], world["week"].key, world["period"].code
     urls = [
-        reverse("home"), reverse("cases:queue"), reverse("cases:queue_shop"), reverse("cases:queue_all"),
-        reverse("cases:queue_breached"), reverse("cases:approvals"), reverse("cases:team_load"),
-        reverse("cases:notifications"), reverse("cases:notification-bell"), reverse("cases:import-upload"),
-        reverse("insights:dashboard"), reverse("insights:dashboard_export"), f"{reverse('insights:weekly')}?week={week}",
-        f"{reverse('insights:weekly_download')}?week={week}", reverse("insights:report_download", args=[world["report"].pk]),
-        reverse("insights:unresolved"), reverse("incentives:statement"), reverse("incentives:periods"),
-        reverse("incentives:manage"), reverse("incentives:payout_download", args=[period, "xlsx"]),
+        reverse("home"),
+        reverse("cases:queue"),
+        reverse("cases:queue_shop"),
+        reverse("cases:queue_all"),
+        reverse("cases:queue_breached"),
+        reverse("cases:approvals"),
+        reverse("cases:team_load"),
+        reverse("cases:notifications"),
+        reverse("cases:notification-bell"),
+        reverse("cases:import-upload"),
+        reverse("insights:dashboard"),
+        reverse("insights:dashboard_export"),
+        f"{reverse('insights:weekly')}?week={week}",
+        f"{reverse('insights:weekly_download')}?week={week}",
+        reverse("insights:report_download", args=[world["report"].pk]),
+        reverse("insights:unresolved"),
+        reverse("incentives:statement"),
+        reverse("incentives:periods"),
+        reverse("incentives:manage"),
+        reverse("incentives:payout_download", args=[period, "xlsx"]),
         reverse("incentives:payout_download", args=[period, "csv"]),
         f"{reverse('incentives:payout_download', args=[period, 'csv'])}?sheet=summary",
-        reverse("training:my_scorecard"), reverse("training:team"), reverse("training:qa_queue"),
-        reverse("training:score_export"), reverse("policies:pack_export"),
-        "/api/v1/cases/", "/api/v1/cases/?scope=mine", "/api/v1/cases/?scope=shop", "/api/v1/cases/?scope=breached",
-    ]  # fmt: skip
+        reverse("training:my_scorecard"),
+        reverse("training:team"),
+        reverse("training:qa_queue"),
+        reverse("training:score_export"),
+        reverse("policies:pack_export"),
+        "/api/v1/cases/",
+        "/api/v1/cases/?scope=mine",
+        "/api/v1/cases/?scope=shop",
+        "/api/v1/cases/?scope=breached",
+    ]
     for case in cases:
         if case.review.external_id == f"PII-{TYPED_IN}" and role in REVEALERS:
             continue
         urls += [
-            reverse("cases:case_detail", args=[case.pk]), reverse("cases:case_reassign_form", args=[case.pk]),
-            reverse("training:qa_case", args=[case.pk]), f"/api/v1/cases/{case.pk}/", f"/api/v1/cases/{case.pk}/compose/",
-        ]  # fmt: skip
+            reverse("cases:case_detail", args=[case.pk]),
+            reverse("cases:case_reassign_form", args=[case.pk]),
+            reverse("training:qa_case", args=[case.pk]),
+            f"/api/v1/cases/{case.pk}/",
+            f"/api/v1/cases/{case.pk}/compose/",
+        ]
     return urls
 
 
@@ -313,14 +414,27 @@ def test_contact_data_typed_into_a_review_is_masked_in_lists_for_everyone(world)
     typed = _typed_case(world)
     client = Client()
     client.force_login(world["users"]["supervisor"])
-    lists = {url: leaks_in(body_of(client.get(url))) for url in (
-        reverse("cases:queue_shop"), reverse("cases:queue_all"), reverse("cases:team_load"), "/api/v1/cases/?scope=all",
-        reverse("insights:unresolved"), f"{reverse('insights:weekly')}?week={world['week'].key}",
-    )}  # fmt: skip
-    api_row = next(r for r in client.get("/api/v1/cases/?scope=all&page_size=50").json()["results"] if r["id"] == typed.pk)
+    lists = {
+        url: leaks_in(body_of(client.get(url)))
+        for url in (
+            reverse("cases:queue_shop"),
+            reverse("cases:queue_all"),
+            reverse("cases:team_load"),
+            "/api/v1/cases/?scope=all",
+            reverse("insights:unresolved"),
+            f"{reverse('insights:weekly')}?week={world['week'].key}",
+        )
+    }
+    api_row = next(
+        r
+        for r in client.get("/api/v1/cases/?scope=all&page_size=50").json()["results"]
+        if r["id"] == typed.pk
+    )
 
     assert lists == dict.fromkeys(lists, [])
-    assert "打我电话[电话已隐藏]" in body_of(client.get(reverse("cases:queue_all")))  # the row is there, masked
+    assert "打我电话[电话已隐藏]" in body_of(
+        client.get(reverse("cases:queue_all"))
+    )  # the row is there, masked
     assert api_row["content"] == "快递把盒子压坏了，打我电话[电话已隐藏]，寄到上海市浦东新区[地址已隐藏]"
 
 
@@ -332,9 +446,15 @@ def test_free_text_is_masked_on_the_case_page_api_and_qa_page_for_a_reader_witho
     user = world["users"]["agent"] if role == "agent" else _qa_only_user(world)
     client = Client()
     client.force_login(user)
-    urls = [reverse("training:qa_case", args=[typed.pk])] if role == "qa_only" else [
-        reverse("cases:case_detail", args=[typed.pk]), f"/api/v1/cases/{typed.pk}/", f"/api/v1/cases/{typed.pk}/compose/",
-    ]  # fmt: skip
+    urls = (
+        [reverse("training:qa_case", args=[typed.pk])]
+        if role == "qa_only"
+        else [
+            reverse("cases:case_detail", args=[typed.pk]),
+            f"/api/v1/cases/{typed.pk}/",
+            f"/api/v1/cases/{typed.pk}/compose/",
+        ]
+    )
     answers = {url: client.get(url) for url in urls}
 
     assert {url: r.status_code for url, r in answers.items()} == dict.fromkeys(urls, 200)
@@ -342,7 +462,9 @@ def test_free_text_is_masked_on_the_case_page_api_and_qa_page_for_a_reader_witho
     first = body_of(answers[urls[0]])
     assert "打我电话[电话已隐藏]" in first and "寄到上海市浦东新区[地址已隐藏]" in first  # shown, masked
     if role == "agent":
-        assert "[证件号已隐藏]" in first and "客服[电话已隐藏]" in first and "杭州市西湖区[地址已隐藏]" in first
+        assert (
+            "[证件号已隐藏]" in first and "客服[电话已隐藏]" in first and "杭州市西湖区[地址已隐藏]" in first
+        )
         review = answers[urls[1]].json()["review"]
         assert review["content"] == "快递把盒子压坏了，打我电话[电话已隐藏]，寄到上海市浦东新区[地址已隐藏]"
         assert review["appended_content"] == "追评：还是没人联系，电话[电话已隐藏]，身份证[证件号已隐藏]"
@@ -355,7 +477,9 @@ def _qa_only_user(world):
     from django.contrib.auth.models import Group, Permission
 
     group, _created = Group.objects.get_or_create(name="qa-only-test")
-    group.permissions.set(Permission.objects.filter(content_type__app_label="training", codename="add_qareview"))
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label="training", codename="add_qareview")
+    )
     user = UserFactory(shops=[world["shop"]])
     user.groups.add(group)
     return user
@@ -371,7 +495,11 @@ def test_holders_of_the_reveal_read_the_free_text_as_written_on_the_case_page_an
 
     assert TYPED in page
     assert (review["content"], review["appended_content"], review["item_title"], review["sku"]) == (
-        TYPED, TYPED_APPENDED, TYPED_TITLE, TYPED_SKU)
+        TYPED,
+        TYPED_APPENDED,
+        TYPED_TITLE,
+        TYPED_SKU,
+    )
     # The lists stay masked for them too.
     assert leaks_in(body_of(client.get(reverse("cases:queue_all")))) == []
 
@@ -446,18 +574,25 @@ def test_a_manager_reads_a_review_in_the_admin_without_seeing_or_changing_the_co
     saved = client.post(url, {"item_title": "纯棉四件套(改)", "buyer_phone": "13900000000"})
 
     assert saved.status_code == 403
-    assert Review.objects.filter(pk=review.pk).values_list("item_title", "buyer_phone", "buyer_address").get() == (
-        review.item_title, review.buyer_phone, review.buyer_address)
+    assert Review.objects.filter(pk=review.pk).values_list(
+        "item_title", "buyer_phone", "buyer_address"
+    ).get() == (review.item_title, review.buyer_phone, review.buyer_address)
 
 
 # --- logs, notifications, emails, webhooks -----------------------------------------------------------
 
 
 def test_logs_notifications_emails_and_webhooks_never_carry_the_contact_data(world):
-    records, mails, delivered = world["logs"], world["mails"], [r["raw"].decode("utf-8") for r in world["requests"]]
+    records, mails, delivered = (
+        world["logs"],
+        world["mails"],
+        [r["raw"].decode("utf-8") for r in world["requests"]],
+    )
 
     assert [(r.name, leaks_in(r.getMessage())) for r in records if leaks_in(r.getMessage())] == []
-    assert [r.name for r in records if r.exc_info and leaks_in(logging.Formatter().formatException(r.exc_info))] == []
+    assert [
+        r.name for r in records if r.exc_info and leaks_in(logging.Formatter().formatException(r.exc_info))
+    ] == []
     assert "django-q" in {r.name for r in records}  # the capture saw the tasks run
     notes = list(Notification.objects.values_list("title", "body"))
     assert len(notes) >= 8 and leaks_in(json.dumps(notes, ensure_ascii=False)) == []
@@ -468,13 +603,17 @@ def test_logs_notifications_emails_and_webhooks_never_carry_the_contact_data(wor
         parts = [message.subject, message.body, *(str(a[0]) for a in getattr(message, "alternatives", []))]
         assert leaks_in("\n".join(parts)) == []
     assert {r["path"] for r in world["requests"]} == {"/feishu", "/dingtalk"}
-    assert [leaks_in(json.dumps(json.loads(body), ensure_ascii=False)) for body in delivered] == [[]] * len(delivered)
+    assert [leaks_in(json.dumps(json.loads(body), ensure_ascii=False)) for body in delivered] == [[]] * len(
+        delivered
+    )
 
 
 # --- error pages in production -----------------------------------------------------------------------
 
 
-def test_production_error_pages_show_neither_contact_data_nor_the_technical_page(world, settings, monkeypatch):
+def test_production_error_pages_show_neither_contact_data_nor_the_technical_page(
+    world, settings, monkeypatch
+):
     settings.DEBUG = False
     client = Client(raise_request_exception=False)
     client.force_login(world["users"]["agent"])

@@ -30,8 +30,17 @@ from tests.cases.intake_support import policy_pack, snapshot  # noqa: F401
 pytestmark = pytest.mark.usefixtures("policy_pack")
 URL = "/api/v1/reviews/"
 EXTERNAL_ID = "PV-0001"
-FILE_HEADERS = ["external_id", "order_no", "item_id", "item_title", "rating", "content", "reviewed_at", "buyer_nick",
-                "order_amount"]  # fmt: skip
+FILE_HEADERS = [
+    "external_id",
+    "order_no",
+    "item_id",
+    "item_title",
+    "rating",
+    "content",
+    "reviewed_at",
+    "buyer_nick",
+    "order_amount",
+]
 ROLES = ("agent", "supervisor", "legal", "manager", "hr", "superuser")
 SESSION_REFUSAL = "登录会话不能写入评价"
 ROLE_REFUSAL = "令牌所属账号的角色不能导入评价"
@@ -52,8 +61,13 @@ def people(shop, make_user):
 
 def token_client(user, shops, *, scopes=None) -> APIClient:
     key = ApiToken.new_key()
-    token = ApiToken.objects.create(name="同步任务", user=user, prefix=key[:8], key_hash=hash_token_key(key),
-                                    **({"scopes": scopes} if scopes is not None else {}))  # fmt: skip
+    token = ApiToken.objects.create(
+        name="同步任务",
+        user=user,
+        prefix=key[:8],
+        key_hash=hash_token_key(key),
+        **({"scopes": scopes} if scopes is not None else {}),
+    )
     token.shops.set(shops)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
@@ -64,9 +78,18 @@ REVIEWED_AT = timezone.localtime(timezone.now() - dt.timedelta(hours=2)).strftim
 
 
 def review(shop, rating: str, *, external_id=EXTERNAL_ID, content="杯子收到就裂了，质量太差") -> dict:
-    return {"shop": shop.code, "external_id": external_id, "order_no": f"ORD{external_id}", "item_id": "640012345678",
-            "item_title": "玻璃杯", "rating": rating, "content": content, "reviewed_at": REVIEWED_AT,
-            "buyer_nick": f"t**{external_id}", "order_amount": "59.00"}  # fmt: skip
+    return {
+        "shop": shop.code,
+        "external_id": external_id,
+        "order_no": f"ORD{external_id}",
+        "item_id": "640012345678",
+        "item_title": "玻璃杯",
+        "rating": rating,
+        "content": content,
+        "reviewed_at": REVIEWED_AT,
+        "buyer_nick": f"t**{external_id}",
+        "order_amount": "59.00",
+    }
 
 
 GOOD = {"rating": "好评", "content": "客服联系后补发了，改成好评"}
@@ -79,7 +102,9 @@ def opened(shop, people, django_capture_on_commit_callbacks):
         answer = token_client(people["supervisor"], [shop]).post(URL, review(shop, "差评"), format="json")
     assert answer.status_code == 200, answer.json()
     case = Case.objects.get(pk=answer.json()["results"][0]["case_id"])
-    Case.objects.filter(pk=case.pk).update(assignee=people["agent"], status="assigned", assigned_at=timezone.now())
+    Case.objects.filter(pk=case.pk).update(
+        assignee=people["agent"], status="assigned", assigned_at=timezone.now()
+    )
     case.refresh_from_db()
     assert case.revision_allowed and case.revision_until > timezone.now()
     return case
@@ -101,8 +126,9 @@ def everything(case) -> tuple:
 
 def paid_conversions(agent) -> list[tuple]:
     return list(
-        LedgerEntry.objects.filter(event=AwardEvent.VERIFIED_CONVERSION, account__user=agent)
-        .values_list("case_ref", "amount", "account__unit")
+        LedgerEntry.objects.filter(event=AwardEvent.VERIFIED_CONVERSION, account__user=agent).values_list(
+            "case_ref", "amount", "account__unit"
+        )
     )
 
 
@@ -110,7 +136,9 @@ def paid_conversions(agent) -> list[tuple]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_no_session_writes_a_review_or_earns_a_conversion(role, shop, people, opened, django_capture_on_commit_callbacks):
+def test_no_session_writes_a_review_or_earns_a_conversion(
+    role, shop, people, opened, django_capture_on_commit_callbacks
+):
     """The agent who posted a good review for his own case and was paid 50 CNY, the agent who invented a
     review to work, HR creating cases: every role's session is refused, the superuser's too."""
     client = APIClient()
@@ -128,7 +156,9 @@ def test_no_session_writes_a_review_or_earns_a_conversion(role, shop, people, op
 
 
 @pytest.mark.parametrize("role", ["agent", "legal", "hr"])
-def test_tokens_of_roles_that_may_not_import_write_nothing(role, shop, people, opened, django_capture_on_commit_callbacks):
+def test_tokens_of_roles_that_may_not_import_write_nothing(
+    role, shop, people, opened, django_capture_on_commit_callbacks
+):
     """Only roles that may upload export files (supervisor, manager, superuser) or integration accounts
     bring reviews in: an agent's, legal's or HR's token is refused, whatever its scopes."""
     client = token_client(people[role], [shop], scopes=["intake", "cases:read", "cases:act"])
@@ -157,7 +187,9 @@ def test_a_token_without_the_intake_scope_writes_nothing(shop, people, opened):
 
 
 @pytest.mark.parametrize("role", ["manager", "superuser"])
-def test_the_review_admin_is_read_only_for_every_role(role, shop, people, opened, django_capture_on_commit_callbacks):
+def test_the_review_admin_is_read_only_for_every_role(
+    role, shop, people, opened, django_capture_on_commit_callbacks
+):
     """The manager's admin edit of a rating (1 → 5) paid a conversion: now the review admin adds and
     changes nothing, for the superuser too; it shows the fields and says corrections go through an import."""
     client = Client()
@@ -168,10 +200,21 @@ def test_the_review_admin_is_read_only_for_every_role(role, shop, people, opened
 
     page = client.get(url)
     with django_capture_on_commit_callbacks(execute=True):
-        edited = client.post(url, {"rating": "5", "content": "改成好评", "item_title": "改过的", "shop": shop.pk})
-        added = client.post("/admin/cases/review/add/", {"shop": shop.pk, "external_id": "PV-ADMIN", "order_no": "X1",
-                                                         "rating": "1", "reviewed_at_0": "2026-11-20",
-                                                         "reviewed_at_1": "10:00:00", "buyer_nick": "x"})  # fmt: skip
+        edited = client.post(
+            url, {"rating": "5", "content": "改成好评", "item_title": "改过的", "shop": shop.pk}
+        )
+        added = client.post(
+            "/admin/cases/review/add/",
+            {
+                "shop": shop.pk,
+                "external_id": "PV-ADMIN",
+                "order_no": "X1",
+                "rating": "1",
+                "reviewed_at_0": "2026-11-20",
+                "reviewed_at_1": "10:00:00",
+                "buyer_nick": "x",
+            },
+        )
 
     assert page.status_code == 200
     body = page.content.decode()
@@ -180,13 +223,18 @@ def test_the_review_admin_is_read_only_for_every_role(role, shop, people, opened
     assert client.get("/admin/cases/review/add/").status_code == 403
     assert (edited.status_code, added.status_code) == (403, 403)
     assert everything(opened) == before
-    assert Review.objects.get(pk=stored.pk).rating == 1 and not Review.objects.filter(external_id="PV-ADMIN").exists()
+    assert (
+        Review.objects.get(pk=stored.pk).rating == 1
+        and not Review.objects.filter(external_id="PV-ADMIN").exists()
+    )
 
 
 # --- the workflow never makes a conversion --------------------------------------------------------------
 
 
-def test_working_the_case_through_the_workflow_pays_no_conversion(shop, people, opened, django_capture_on_commit_callbacks):
+def test_working_the_case_through_the_workflow_pays_no_conversion(
+    shop, people, opened, django_capture_on_commit_callbacks
+):
     from cases.choices import ContactChannel, Responsibility
     from cases.services import workflow
     from cases.workflow import offer_options
@@ -195,12 +243,24 @@ def test_working_the_case_through_the_workflow_pays_no_conversion(shop, people, 
     ContactLimit.objects.update(quiet_start=dt.time(0, 0), quiet_end=dt.time(0, 0), min_minutes_between=0)
     agent = people["agent"]
     with django_capture_on_commit_callbacks(execute=True):
-        case = workflow.case_record_contact(case_id=opened.pk, by=agent, version=opened.version,
-                                            channel=ContactChannel.PRIVATE_MESSAGE, reached=True)  # fmt: skip
-        case = workflow.case_verify(case_id=case.pk, by=agent, version=case.version, responsibility=Responsibility.COURIER,
-                                    note="物流原因")  # fmt: skip
+        case = workflow.case_record_contact(
+            case_id=opened.pk,
+            by=agent,
+            version=opened.version,
+            channel=ContactChannel.PRIVATE_MESSAGE,
+            reached=True,
+        )
+        case = workflow.case_verify(
+            case_id=case.pk,
+            by=agent,
+            version=case.version,
+            responsibility=Responsibility.COURIER,
+            note="物流原因",
+        )
         option = next(o for o in offer_options(case) if not o.requires_approval)
-        case = workflow.case_offer(case_id=case.pk, by=agent, version=case.version, option_id=option.option_id)
+        case = workflow.case_offer(
+            case_id=case.pk, by=agent, version=case.version, option_id=option.option_id
+        )
         case = workflow.case_buyer_accepts(case_id=case.pk, by=agent, version=case.version)
         case = workflow.case_resolve(case_id=case.pk, by=agent, version=case.version)
 
@@ -215,12 +275,16 @@ def test_working_the_case_through_the_workflow_pays_no_conversion(shop, people, 
 # --- platform data still pays, exactly once --------------------------------------------------------------
 
 
-def test_a_file_import_by_a_supervisor_pays_the_conversion_once(shop, people, opened, django_capture_on_commit_callbacks):
+def test_a_file_import_by_a_supervisor_pays_the_conversion_once(
+    shop, people, opened, django_capture_on_commit_callbacks
+):
     data = csv_bytes(FILE_HEADERS, [review(shop, **GOOD)])
 
     for _ in range(2):  # the same export imported twice: the second is unchanged
         with django_capture_on_commit_callbacks(execute=True):
-            result = reviews_import_file(shop=shop, data=data, file_name="export.csv", by=people["supervisor"])
+            result = reviews_import_file(
+                shop=shop, data=data, file_name="export.csv", by=people["supervisor"]
+            )
         assert result.ok, result.errors
 
     opened.refresh_from_db()
@@ -232,7 +296,9 @@ def test_a_file_import_by_a_supervisor_pays_the_conversion_once(shop, people, op
 
 
 @pytest.mark.parametrize("owner", ["supervisor", "manager", "superuser", "integration"])
-def test_an_intake_token_pays_the_conversion_once(owner, shop, people, opened, django_capture_on_commit_callbacks):
+def test_an_intake_token_pays_the_conversion_once(
+    owner, shop, people, opened, django_capture_on_commit_callbacks
+):
     client = token_client(people[owner], [shop], scopes=["intake"])
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -257,21 +323,29 @@ def test_a_rating_written_by_another_source_marks_the_case_but_pays_nothing(
     before = money()
 
     with django_capture_on_commit_callbacks(execute=True):
-        reviews_submit(items=[review(shop, **GOOD)], allowed_shop_ids={shop.pk}, source=source, by=people["manager"])
+        reviews_submit(
+            items=[review(shop, **GOOD)], allowed_shop_ids={shop.pk}, source=source, by=people["manager"]
+        )
 
     opened.refresh_from_db()
     assert opened.conversion_candidate_at is not None
     assert paid_conversions(people["agent"]) == []
     assert money()["sum"] == before["sum"] and money()["entries"] == before["entries"]
     withheld = WithheldAward.objects.get()
-    assert (withheld.reason_code, withheld.case_ref, withheld.agent) == ("not_platform_data", opened.pk, people["agent"])
+    assert (withheld.reason_code, withheld.case_ref, withheld.agent) == (
+        "not_platform_data",
+        opened.pk,
+        people["agent"],
+    )
     assert withheld.reason == f"未确认的转化：评分变化不是来自平台数据(导入文件或接入令牌)，来源：{label}"
 
 
 def test_the_missed_conversion_sweep_pays_only_platform_data(shop, people, opened):
     """The sweep re-sends a conversion whose event was lost, without a source: the receiver reads it
     from the review's revision, so a conversion another source wrote is withheld there too."""
-    reviews_submit(items=[review(shop, **GOOD)], allowed_shop_ids={shop.pk}, source="admin")  # its event is lost
+    reviews_submit(
+        items=[review(shop, **GOOD)], allowed_shop_ids={shop.pk}, source="admin"
+    )  # its event is lost
 
     assert conversion_awards_sweep() == {"conversions": 1, "reversals": 0}
     assert conversion_awards_sweep() == {"conversions": 0, "reversals": 0}
@@ -287,19 +361,36 @@ def test_a_conversion_event_without_a_source_is_not_paid(shop, people, opened):
     on_case_event(event="conversion_candidate", case_id=opened.pk, payload=payload)
 
     assert paid_conversions(people["agent"]) == []
-    assert WithheldAward.objects.get().reason == "未确认的转化：评分变化不是来自平台数据(导入文件或接入令牌)，来源：未记录来源"
+    assert (
+        WithheldAward.objects.get().reason
+        == "未确认的转化：评分变化不是来自平台数据(导入文件或接入令牌)，来源：未记录来源"
+    )
 
 
 def test_award_apply_never_pays_a_conversion_without_a_platform_source(shop, people):
     """The award service itself refuses a conversion cause that names no platform-data source (a caller
     that bypasses the receiver, e.g. a shell)."""
     for source in (None, "admin", "session"):
-        cause = AwardCause(event=AwardEvent.VERIFIED_CONVERSION, agent_id=people["agent"].pk, case_ref=77, shop_id=shop.pk,
-                           platform="taobao", source=source)  # fmt: skip
+        cause = AwardCause(
+            event=AwardEvent.VERIFIED_CONVERSION,
+            agent_id=people["agent"].pk,
+            case_ref=77,
+            shop_id=shop.pk,
+            platform="taobao",
+            source=source,
+        )
         [outcome] = award_apply(cause=cause)
         assert outcome.entries == [] and outcome.withheld.reason_code == "not_platform_data"
     assert LedgerEntry.objects.count() == 0
-    paid = award_apply(cause=AwardCause(event=AwardEvent.VERIFIED_CONVERSION, agent_id=people["agent"].pk, case_ref=78,
-                                        shop_id=shop.pk, platform="taobao", source="file"))  # fmt: skip
+    paid = award_apply(
+        cause=AwardCause(
+            event=AwardEvent.VERIFIED_CONVERSION,
+            agent_id=people["agent"].pk,
+            case_ref=78,
+            shop_id=shop.pk,
+            platform="taobao",
+            source="file",
+        )
+    )
     assert [e.amount for e in paid[0].entries] == [Decimal("50.00")]
     assert PLATFORM_DATA_SOURCES == {"file", "api", "connector"}

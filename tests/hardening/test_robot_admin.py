@@ -43,8 +43,16 @@ def manager(shop):
 
 
 def form(shop, **overrides):
-    data = {"shop": shop.pk, "kind": "feishu", "name": "飞书群", "webhook_url": FEISHU, "secret": "",
-            "on_new_case": "on", "on_sla_breach": "on", "active": "on"}  # fmt: skip
+    data = {
+        "shop": shop.pk,
+        "kind": "feishu",
+        "name": "飞书群",
+        "webhook_url": FEISHU,
+        "secret": "",
+        "on_new_case": "on",
+        "on_sla_breach": "on",
+        "active": "on",
+    }
     data.update(overrides)
     return data
 

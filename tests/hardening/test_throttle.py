@@ -14,10 +14,12 @@ pytestmark = pytest.mark.django_db
 
 
 def rates(**changed):
-    return override_settings(REST_FRAMEWORK={
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **changed},
-    })  # fmt: skip
+    return override_settings(
+        REST_FRAMEWORK={
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **changed},
+        }
+    )
 
 
 def token_client(user, shops) -> APIClient:
@@ -73,7 +75,10 @@ def test_login_posts_beyond_the_rate_get_429_without_checking_the_password(make_
     client = Client()
     with rates(login="2/min"):
         for _ in range(2):
-            assert client.post("/accounts/login/", {"username": user.username, "password": "wrong"}).status_code == 200
+            assert (
+                client.post("/accounts/login/", {"username": user.username, "password": "wrong"}).status_code
+                == 200
+            )
         attempts = AccessAttempt.objects.get(username=user.username).failures_since_start
         throttled = client.post("/accounts/login/", {"username": user.username, "password": "pw-Review-123"})
 

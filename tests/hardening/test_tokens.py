@@ -43,8 +43,13 @@ def logged_in(user) -> Client:
 
 def token_for(user, shops, scopes=None, name="脚本") -> tuple[ApiToken, APIClient]:
     key = ApiToken.new_key()
-    token = ApiToken.objects.create(name=name, user=user, prefix=key[:8], key_hash=hash_token_key(key),
-                                    scopes=list(TokenScope.values) if scopes is None else scopes)  # fmt: skip
+    token = ApiToken.objects.create(
+        name=name,
+        user=user,
+        prefix=key[:8],
+        key_hash=hash_token_key(key),
+        scopes=list(TokenScope.values) if scopes is None else scopes,
+    )
     token.shops.set(shops)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
@@ -58,23 +63,34 @@ def minted_key(response) -> str:
 
 
 def review_item(shop, n: int = 1) -> dict:
-    return {"shop": shop.code, "order_no": f"TK{n:04d}", "sub_order_no": f"TK{n:04d}01", "item_id": "1",
-            "rating": "差评", "content": "太差了", "reviewed_at": "2026-11-20 13:05:00", "buyer_nick": "t**1",
-            "order_amount": "59.00"}  # fmt: skip
+    return {
+        "shop": shop.code,
+        "order_no": f"TK{n:04d}",
+        "sub_order_no": f"TK{n:04d}01",
+        "item_id": "1",
+        "rating": "差评",
+        "content": "太差了",
+        "reviewed_at": "2026-11-20 13:05:00",
+        "buyer_nick": "t**1",
+        "order_amount": "59.00",
+    }
 
 
 # --- F1: a token only for oneself or an integration account of one's shops -------------------------
 
 
 @pytest.mark.parametrize("target", ["supervisor", "superuser", "other_shop_agent"])
-def test_f1_a_manager_cannot_create_a_token_in_someone_elses_name(target, manager, make_user, shop, other_shop):
+def test_f1_a_manager_cannot_create_a_token_in_someone_elses_name(
+    target, manager, make_user, shop, other_shop
+):
     people = {
         "supervisor": make_user("supervisor", shops=[shop]),
         "superuser": make_user(None, is_superuser=True, is_staff=True),
         "other_shop_agent": make_user("agent", shops=[other_shop]),
     }
-    response = logged_in(manager).post(ADD_URL, {"name": "冒名", "user": people[target].pk, "scopes": [READ, ACT],
-                                                 "shops": [shop.pk]})  # fmt: skip
+    response = logged_in(manager).post(
+        ADD_URL, {"name": "冒名", "user": people[target].pk, "scopes": [READ, ACT], "shops": [shop.pk]}
+    )
 
     assert response.status_code == 200
     assert "user" in response.context["adminform"].form.errors
@@ -92,21 +108,33 @@ def test_f1_the_owner_choices_are_the_requester_and_the_integration_accounts_of_
     assert set(form.fields["user"].queryset) == {manager, ours}
     assert set(form.fields["shops"].queryset) == {shop}
     superuser = make_user(None, is_superuser=True, is_staff=True)
-    assert logged_in(superuser).get(ADD_URL).context["adminform"].form.fields["user"].queryset.count() == User.objects.count()
+    assert (
+        logged_in(superuser).get(ADD_URL).context["adminform"].form.fields["user"].queryset.count()
+        == User.objects.count()
+    )
 
 
-def test_f1_with_his_own_token_the_manager_still_cannot_approve_his_own_request(seeded, manager, make_user, shop):  # noqa: F811
-    case = put_in_state(triaged_case(shop, amount="599.00"), "pending_approval", agent=manager, requester=manager)
-    created = logged_in(manager).post(ADD_URL, {"name": "我的脚本", "user": manager.pk, "scopes": [READ, ACT],
-                                                "shops": [shop.pk]})  # fmt: skip
+def test_f1_with_his_own_token_the_manager_still_cannot_approve_his_own_request(
+    seeded,  # noqa: F811 - the fixture imported above
+    manager,
+    make_user,
+    shop,
+):
+    case = put_in_state(
+        triaged_case(shop, amount="599.00"), "pending_approval", agent=manager, requester=manager
+    )
+    created = logged_in(manager).post(
+        ADD_URL, {"name": "我的脚本", "user": manager.pk, "scopes": [READ, ACT], "shops": [shop.pk]}
+    )
     assert created.status_code == 302
     token = ApiToken.objects.get()
     assert (token.user, token.created_by, token.scopes) == (manager, manager, [READ, ACT])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {minted_key(created)}")
 
-    refused = client.post(f"/api/v1/cases/{case.pk}/actions/approve/", {"version": case.version, "note": "同意"},
-                          format="json")  # fmt: skip
+    refused = client.post(
+        f"/api/v1/cases/{case.pk}/actions/approve/", {"version": case.version, "note": "同意"}, format="json"
+    )
 
     assert refused.status_code == 400 and refused.json()["code"] == "self_approval"
     offer = CompensationOffer.objects.get(case=case)
@@ -122,9 +150,9 @@ def test_f1_a_reveal_through_a_token_is_recorded_as_its_owner(seeded, manager, s
     revealed = client.post(f"/api/v1/cases/{case.pk}/reveal-contact/")
 
     assert revealed.status_code == 200
-    assert list(CaseEvent.objects.filter(case=case, action="reveal_contact").values_list("actor", flat=True)) == [
-        manager.pk
-    ]
+    assert list(
+        CaseEvent.objects.filter(case=case, action="reveal_contact").values_list("actor", flat=True)
+    ) == [manager.pk]
 
 
 # --- F2: reads and writes bounded by the owner's CURRENT memberships and roles ----------------------
@@ -142,7 +170,9 @@ def test_f2_an_owner_removed_from_a_shop_takes_his_tokens_reads_and_writes_with_
 
     assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 404
     assert client.get("/api/v1/cases/").json()["results"] == []
-    acted = client.post(f"/api/v1/cases/{case.pk}/actions/resolve/", {"version": version, "note": "x"}, format="json")
+    acted = client.post(
+        f"/api/v1/cases/{case.pk}/actions/resolve/", {"version": version, "note": "x"}, format="json"
+    )
     assert acted.status_code == 404
     posted = client.post("/api/v1/reviews/", [review_item(shop, 2)], format="json")
     assert posted.status_code == 207 and posted.json()["results"][0]["status"] == "error"
@@ -178,7 +208,9 @@ def test_an_intake_token_reads_and_acts_on_no_case(seeded, make_user, shop):  # 
     for response in (
         client.get("/api/v1/cases/"),
         client.get(f"/api/v1/cases/{case.pk}/"),
-        client.post(f"/api/v1/cases/{case.pk}/actions/resolve/", {"version": case.version, "note": "x"}, format="json"),
+        client.post(
+            f"/api/v1/cases/{case.pk}/actions/resolve/", {"version": case.version, "note": "x"}, format="json"
+        ),
     ):
         assert response.status_code == 403
         assert response.json()["code"] == "insufficient_scope"
@@ -195,7 +227,9 @@ def test_a_read_token_cannot_act_compose_reveal_upload_or_submit(seeded, make_us
 
     assert client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
     refused = [
-        client.post(f"/api/v1/cases/{case.pk}/actions/resolve/", {"version": case.version, "note": "x"}, format="json"),
+        client.post(
+            f"/api/v1/cases/{case.pk}/actions/resolve/", {"version": case.version, "note": "x"}, format="json"
+        ),
         client.get(f"/api/v1/cases/{case.pk}/compose/"),
         client.post(f"/api/v1/cases/{case.pk}/reveal-contact/"),
         client.post(f"/api/v1/cases/{case.pk}/evidence/", {}),
@@ -208,7 +242,9 @@ def test_a_read_token_cannot_act_compose_reveal_upload_or_submit(seeded, make_us
 
 def test_an_integration_accounts_token_never_holds_more_than_intake(make_user, shop):
     account = make_user(None, shops=[shop], is_integration=True)
-    token, client = token_for(account, [shop], scopes=list(TokenScope.values))  # a row written outside the admin
+    token, client = token_for(
+        account, [shop], scopes=list(TokenScope.values)
+    )  # a row written outside the admin
 
     assert [token.has_scope(s) for s in (INTAKE, READ, ACT)] == [True, False, False]
     assert client.get("/api/v1/cases/").status_code == 403
@@ -238,7 +274,9 @@ def test_the_admin_refuses_more_than_intake_for_an_integration_account(manager, 
     account = make_user(None, shops=[shop], is_integration=True)
     client = logged_in(manager)
 
-    refused = client.post(ADD_URL, {"name": "同步", "user": account.pk, "scopes": [INTAKE, READ], "shops": [shop.pk]})
+    refused = client.post(
+        ADD_URL, {"name": "同步", "user": account.pk, "scopes": [INTAKE, READ], "shops": [shop.pk]}
+    )
     assert refused.status_code == 200 and "scopes" in refused.context["adminform"].form.errors
     assert ApiToken.objects.count() == 0
     made = client.post(ADD_URL, {"name": "同步", "user": account.pk, "scopes": [INTAKE], "shops": [shop.pk]})
@@ -257,7 +295,9 @@ def test_a_manager_creates_an_integration_account_only_in_his_shops(manager, sho
     assert refused.status_code == 200 and "shops" in refused.context["form"].errors
     assert User.objects.count() == users_before
 
-    made = client.post(INTEGRATION_URL, {"username": "sync-tb", "display_name": "淘宝同步", "shops": [shop.pk]})
+    made = client.post(
+        INTEGRATION_URL, {"username": "sync-tb", "display_name": "淘宝同步", "shops": [shop.pk]}
+    )
     account = User.objects.get(username="sync-tb")
     assert made.status_code == 302 and made["Location"] == f"{ADD_URL}?user={account.pk}"
     assert account.is_integration and not account.has_usable_password() and not account.is_staff
@@ -270,10 +310,14 @@ def test_an_integration_account_cannot_log_in_even_with_a_password(make_user, sh
     account.save()
     client = Client()
 
-    response = client.post("/accounts/login/", {"username": account.username, "password": "Sync-Job-Secret-2026"})
+    response = client.post(
+        "/accounts/login/", {"username": account.username, "password": "Sync-Job-Secret-2026"}
+    )
     assert response.status_code == 200 and response.context["form"].errors
     assert "_auth_user_id" not in client.session
-    admin_login = client.post("/admin/login/", {"username": account.username, "password": "Sync-Job-Secret-2026"})
+    admin_login = client.post(
+        "/admin/login/", {"username": account.username, "password": "Sync-Job-Secret-2026"}
+    )
     assert admin_login.status_code == 200 and "_auth_user_id" not in client.session
 
     client.force_login(account)  # a session made some other way is not honoured either
@@ -333,7 +377,9 @@ def test_a_manager_neither_sees_nor_revokes_another_shops_tokens(manager, make_u
 
 
 def test_the_list_shows_owner_scopes_shops_creator_and_revocation(manager, shop):
-    logged_in(manager).post(ADD_URL, {"name": "我的脚本", "user": manager.pk, "scopes": [READ], "shops": [shop.pk]})
+    logged_in(manager).post(
+        ADD_URL, {"name": "我的脚本", "user": manager.pk, "scopes": [READ], "shops": [shop.pk]}
+    )
     page = logged_in(manager).get("/admin/cases/apitoken/").content.decode()
     for heading in ("所属用户", "权限范围", "店铺", "创建人", "创建时间", "最近使用", "吊销时间", "吊销人"):
         assert heading in page
@@ -343,9 +389,15 @@ def test_the_list_shows_owner_scopes_shops_creator_and_revocation(manager, shop)
 def test_a_tokens_owner_scopes_and_shops_cannot_be_changed_afterwards(manager, make_user, shop):
     token, _ = token_for(manager, [shop], scopes=[READ])
     supervisor = make_user("supervisor", shops=[shop])
-    logged_in(manager).post(f"/admin/cases/apitoken/{token.pk}/change/", {
-        "name": "改名", "user": supervisor.pk, "scopes": [READ, ACT, INTAKE], "shops": [shop.pk],
-    })  # fmt: skip
+    logged_in(manager).post(
+        f"/admin/cases/apitoken/{token.pk}/change/",
+        {
+            "name": "改名",
+            "user": supervisor.pk,
+            "scopes": [READ, ACT, INTAKE],
+            "shops": [shop.pk],
+        },
+    )
     token.refresh_from_db()
     assert (token.name, token.user, token.scopes) == ("改名", manager, [READ])
 
@@ -355,7 +407,9 @@ def test_a_superuser_may_create_a_token_for_anyone_and_the_key_is_shown_once(mak
     supervisor = make_user("supervisor", shops=[shop])
     client = logged_in(superuser)
 
-    created = client.post(ADD_URL, {"name": "主管脚本", "user": supervisor.pk, "scopes": [READ], "shops": [shop.pk]})
+    created = client.post(
+        ADD_URL, {"name": "主管脚本", "user": supervisor.pk, "scopes": [READ], "shops": [shop.pk]}
+    )
 
     assert created.status_code == 302
     token = ApiToken.objects.get()

@@ -55,7 +55,12 @@ def post():
 
     def do(user, amount, unit=Unit.CNY, kind=EntryKind.AWARD, key=None, **kwargs):
         entry, _created = entry_post(
-            user=user, unit=unit, kind=kind, amount=Decimal(str(amount)), key=key or f"test:{next(counter)}", **kwargs
+            user=user,
+            unit=unit,
+            kind=kind,
+            amount=Decimal(str(amount)),
+            key=key or f"test:{next(counter)}",
+            **kwargs,
         )
         return entry
 

@@ -24,11 +24,24 @@ def converted(shop, agent, *, source="file", **fields):
     """A case an import marked as converted, with the revision the import recorded (its source is
     what the sweep pays on: the event it re-sends carries none)."""
     now = timezone.now()
-    defaults = {"conversion_candidate_at": now - dt.timedelta(hours=1), "converted_from_rating": 1, "converted_to_rating": 5,
-                "revision_allowed": True, "revision_until": now + dt.timedelta(days=3)}  # fmt: skip
+    defaults = {
+        "conversion_candidate_at": now - dt.timedelta(hours=1),
+        "converted_from_rating": 1,
+        "converted_to_rating": 5,
+        "revision_allowed": True,
+        "revision_until": now + dt.timedelta(days=3),
+    }
     case = make_case(shop, assignee=agent, status="resolved", **(defaults | fields))
-    ReviewRevision.objects.create(review=case.review, before={"rating": 1}, after={"rating": 5}, changed_fields=["rating"],
-                                  rating_before=1, rating_after=5, source=source, at=case.conversion_candidate_at or now)  # fmt: skip
+    ReviewRevision.objects.create(
+        review=case.review,
+        before={"rating": 1},
+        after={"rating": 5},
+        changed_fields=["rating"],
+        rating_before=1,
+        rating_after=5,
+        source=source,
+        at=case.conversion_candidate_at or now,
+    )
     return case
 
 
@@ -41,7 +54,12 @@ def test_a_conversion_the_ledger_never_heard_of_is_paid_once(agent, shop):
     entry = LedgerEntry.objects.get()
     rule = AwardRule.objects.get(code="conversion-bonus")
     assert (entry.account.user, entry.amount, entry.case_ref, entry.event, entry.kind) == (
-        agent, Decimal("50.00"), case.pk, AwardEvent.VERIFIED_CONVERSION, EntryKind.AWARD)
+        agent,
+        Decimal("50.00"),
+        case.pk,
+        AwardEvent.VERIFIED_CONVERSION,
+        EntryKind.AWARD,
+    )
     assert entry.idempotency_key == f"award:{rule.pk}:verified_conversion:c{case.pk}:-:cny"
     assert entry.occurred_at == case.conversion_candidate_at
 
@@ -50,15 +68,27 @@ def test_conversions_already_paid_or_withheld_and_other_cases_are_left_alone(age
     paid = converted(shop, agent)
     on_case_event(event="conversion_candidate", case_id=paid.pk, payload={})
     violated = converted(shop, agent, compliance_violations=["私信中出现“好评返现”"])
-    on_case_event(event="conversion_candidate", case_id=violated.pk, payload={"compliance_violations": ["私信中出现“好评返现”"]})
+    on_case_event(
+        event="conversion_candidate",
+        case_id=violated.pk,
+        payload={"compliance_violations": ["私信中出现“好评返现”"]},
+    )
     make_case(shop, assignee=agent)  # never a conversion
-    converted(shop, agent, conversion_candidate_at=timezone.now() - dt.timedelta(days=60))  # long ago: not swept
+    converted(
+        shop, agent, conversion_candidate_at=timezone.now() - dt.timedelta(days=60)
+    )  # long ago: not swept
     converted(shop, None)  # nobody to pay
-    before = (list(LedgerEntry.objects.values_list("pk", flat=True)), list(WithheldAward.objects.values_list("pk", flat=True)))
+    before = (
+        list(LedgerEntry.objects.values_list("pk", flat=True)),
+        list(WithheldAward.objects.values_list("pk", flat=True)),
+    )
 
     assert conversion_awards_sweep() == {"conversions": 0, "reversals": 0}
 
-    assert (list(LedgerEntry.objects.values_list("pk", flat=True)), list(WithheldAward.objects.values_list("pk", flat=True))) == before
+    assert (
+        list(LedgerEntry.objects.values_list("pk", flat=True)),
+        list(WithheldAward.objects.values_list("pk", flat=True)),
+    ) == before
     assert len(before[0]) == 1 and len(before[1]) == 1
 
 
@@ -72,13 +102,21 @@ def test_a_revert_the_ledger_missed_is_reversed_once(agent, shop):
     assert conversion_awards_sweep() == {"conversions": 0, "reversals": 0}
 
     award, reversal = LedgerEntry.objects.order_by("pk")
-    assert (reversal.kind, reversal.amount, reversal.reverses) == (EntryKind.REVERSAL, Decimal("-50.00"), award)
+    assert (reversal.kind, reversal.amount, reversal.reverses) == (
+        EntryKind.REVERSAL,
+        Decimal("-50.00"),
+        award,
+    )
 
 
 def test_the_sweep_runs_every_ten_minutes_in_the_cluster(agent, shop):
     schedule = Schedule.objects.get(name="ReviewDesk incentives: missed conversion awards")
     assert (schedule.func, schedule.schedule_type, schedule.minutes, schedule.repeats) == (
-        "incentives.tasks.conversion_awards_task", "I", 10, -1)
+        "incentives.tasks.conversion_awards_task",
+        "I",
+        10,
+        -1,
+    )
     converted(shop, agent)
 
     assert conversion_awards_task() == {"conversions": 1, "reversals": 0}

@@ -68,13 +68,17 @@ def test_f6_the_web_queue_refuses_it_too_and_offers_no_buttons(client, manager, 
     client.force_login(manager)
 
     page = client.get(reverse("incentives:manage")).content.decode()
-    response = client.post(reverse("incentives:decide", args=[redemption.pk]), {"decision": "approve"}, follow=True)
+    response = client.post(
+        reverse("incentives:decide", args=[redemption.pk]), {"decision": "approve"}, follow=True
+    )
 
     assert "自己的兑换申请须由他人审批" in page
     assert reverse("incentives:decide", args=[redemption.pk]) not in page
     assert "不能审批自己的积分兑换申请(四眼原则)，须由另一位主管处理。" in response.content.decode()
     assert _redemption_state(redemption) == (RedemptionStatus.REQUESTED, None, None)
-    assert Redemption.objects.count() == 1 and balance_for(user=manager, unit=Unit.POINTS) == Decimal("500.00")
+    assert Redemption.objects.count() == 1 and balance_for(user=manager, unit=Unit.POINTS) == Decimal(
+        "500.00"
+    )
 
 
 # --- F13: dispute adjustments ---------------------------------------------------------------------
@@ -94,12 +98,18 @@ def test_f13_an_adjustment_beyond_the_cap_is_refused_and_changes_nothing(agent, 
     assert exc.value.code == IncentiveError.ADJUSTMENT_CAP
     assert exc.value.messages == ["调整 9999999999.99 超过单笔上限 2000.00(奖金(元))，未记账。"]
     dispute.refresh_from_db()
-    assert (dispute.status, dispute.proposed_amount, dispute.adjustment_id) == (DisputeStatus.OPEN, None, None)
+    assert (dispute.status, dispute.proposed_amount, dispute.adjustment_id) == (
+        DisputeStatus.OPEN,
+        None,
+        None,
+    )
     assert LedgerEntry.objects.count() == entries and _cny_balance(agent) == Decimal("50.00")
 
 
 def test_f13_the_cap_is_data_a_lower_cap_refuses_a_deduction_too(agent, manager, post):
-    AdjustmentLimit.objects.filter(unit=Unit.CNY).update(cap=Decimal("30.00"), second_approval_above=Decimal("10.00"))
+    AdjustmentLimit.objects.filter(unit=Unit.CNY).update(
+        cap=Decimal("30.00"), second_approval_above=Decimal("10.00")
+    )
     dispute = dispute_open(entry=post(agent, "50"), by=agent, reason="多算")
     with pytest.raises(ValidationError) as exc:
         dispute_resolve(dispute=dispute, by=manager, amount=Decimal("-30.01"))
@@ -110,7 +120,9 @@ def test_f13_the_cap_is_data_a_lower_cap_refuses_a_deduction_too(agent, manager,
 def test_f13_the_web_form_refuses_the_huge_adjustment_with_the_message(client, agent, manager, post):
     dispute = dispute_open(entry=post(agent, "50"), by=agent, reason="少算")
     client.force_login(manager)
-    response = client.post(reverse("incentives:resolve", args=[dispute.pk]), {"amount": "9999999999.99"}, follow=True)
+    response = client.post(
+        reverse("incentives:resolve", args=[dispute.pk]), {"amount": "9999999999.99"}, follow=True
+    )
     assert "超过单笔上限 2000.00" in response.content.decode()
     assert LedgerEntry.objects.count() == 1 and _cny_balance(agent) == Decimal("50.00")
 
@@ -127,7 +139,11 @@ def test_f13_above_the_threshold_the_first_approval_posts_nothing(agent, manager
     proposed = dispute_resolve(dispute=dispute, by=manager, amount=Decimal("1500.00"), note="补发")
 
     assert (proposed.status, proposed.proposed_amount, proposed.proposed_by, proposed.adjustment_id) == (
-        DisputeStatus.AWAITING_SECOND, Decimal("1500.00"), manager, None)  # fmt: skip
+        DisputeStatus.AWAITING_SECOND,
+        Decimal("1500.00"),
+        manager,
+        None,
+    )
     assert LedgerEntry.objects.count() == 1 and _cny_balance(agent) == Decimal("50.00")
     with pytest.raises(ValidationError) as exc:
         dispute_resolve(dispute=dispute, by=manager, amount=Decimal("1500.00"))
@@ -152,7 +168,11 @@ def test_f13_a_second_approver_confirms_the_same_amount_and_it_posts(agent, mana
 
     resolved = dispute_resolve(dispute=dispute, by=other_manager, amount=Decimal("1500.00"))
 
-    assert (resolved.status, resolved.resolved_by, resolved.proposed_by) == (DisputeStatus.RESOLVED, other_manager, manager)
+    assert (resolved.status, resolved.resolved_by, resolved.proposed_by) == (
+        DisputeStatus.RESOLVED,
+        other_manager,
+        manager,
+    )
     assert (resolved.adjustment.amount, resolved.adjustment.created_by) == (Decimal("1500.00"), other_manager)
     assert _cny_balance(agent) == Decimal("1550.00")
 
@@ -165,12 +185,19 @@ def test_f13_a_second_approver_may_reject_with_zero(agent, manager, other_manage
     assert _cny_balance(agent) == Decimal("50.00")
 
 
-def test_f13_the_proposer_sees_no_form_and_another_manager_confirms_on_the_page(client, agent, manager, other_manager, post):
+def test_f13_the_proposer_sees_no_form_and_another_manager_confirms_on_the_page(
+    client, agent, manager, other_manager, post
+):
     dispute = dispute_open(entry=post(agent, "50"), by=agent, reason="少算")
     client.force_login(manager)
-    response = client.post(reverse("incentives:resolve", args=[dispute.pk]), {"amount": "1500", "note": "补发"}, follow=True)
+    response = client.post(
+        reverse("incentives:resolve", args=[dispute.pk]), {"amount": "1500", "note": "补发"}, follow=True
+    )
     assert "须由另一位审批人确认后才记账" in response.content.decode()
-    assert reverse("incentives:resolve", args=[dispute.pk]) not in client.get(reverse("incentives:manage")).content.decode()
+    assert (
+        reverse("incentives:resolve", args=[dispute.pk])
+        not in client.get(reverse("incentives:manage")).content.decode()
+    )
 
     client.force_login(other_manager)
     page = client.get(reverse("incentives:manage")).content.decode()
@@ -186,7 +213,9 @@ def _limit_form(cap, threshold):
     return {"unit": Unit.CNY, "cap": cap, "second_approval_above": threshold}
 
 
-def test_f13_a_shop_manager_cannot_raise_the_cap_in_the_admin_the_policy_owner_can(client, manager, make_user, shop):
+def test_f13_a_shop_manager_cannot_raise_the_cap_in_the_admin_the_policy_owner_can(
+    client, manager, make_user, shop
+):
     limit = AdjustmentLimit.objects.get(unit=Unit.CNY)
     url = reverse("admin:incentives_adjustmentlimit_change", args=[limit.pk])
     manager.is_staff = True
@@ -200,7 +229,10 @@ def test_f13_a_shop_manager_cannot_raise_the_cap_in_the_admin_the_policy_owner_c
     client.force_login(owner)
     response = client.post(url, _limit_form("3000.00", "800.00"))
     limit.refresh_from_db()
-    assert response.status_code == 302 and (limit.cap, limit.second_approval_above) == (Decimal("3000.00"), Decimal("800.00"))
+    assert response.status_code == 302 and (limit.cap, limit.second_approval_above) == (
+        Decimal("3000.00"),
+        Decimal("800.00"),
+    )
     response = client.post(url, _limit_form("100.00", "800.00"))  # the threshold above the cap: refused
     assert response.status_code == 200 and "复核金额不能高于单笔调整上限。" in response.content.decode()
     limit.refresh_from_db()

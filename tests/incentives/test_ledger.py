@@ -15,22 +15,35 @@ def test_award_posts_one_entry_into_the_open_period_and_the_balance_is_the_sum(a
 
     assert balance_for(user=agent, unit=Unit.CNY) == Decimal("62.50")
     assert list(LedgerEntry.objects.values_list("period__code", "amount")) == [
-        (current_period.code, Decimal("50.00")), (current_period.code, Decimal("12.50"))
+        (current_period.code, Decimal("50.00")),
+        (current_period.code, Decimal("12.50")),
     ]
 
 
 def test_same_key_same_amount_returns_the_first_entry(agent):
-    first, created = entry_post(user=agent, unit=Unit.CNY, kind=EntryKind.AWARD, amount=Decimal("50"), key="k1")
-    again, created_again = entry_post(user=agent, unit=Unit.CNY, kind=EntryKind.AWARD, amount=Decimal("50.00"), key="k1")
+    first, created = entry_post(
+        user=agent, unit=Unit.CNY, kind=EntryKind.AWARD, amount=Decimal("50"), key="k1"
+    )
+    again, created_again = entry_post(
+        user=agent, unit=Unit.CNY, kind=EntryKind.AWARD, amount=Decimal("50.00"), key="k1"
+    )
 
     assert (created, created_again, again.pk) == (True, False, first.pk)
     assert LedgerEntry.objects.count() == 1
 
 
-@pytest.mark.parametrize("change", [{"amount": Decimal("60")}, {"unit": Unit.POINTS}, {"kind": EntryKind.ADJUSTMENT}])
+@pytest.mark.parametrize(
+    "change", [{"amount": Decimal("60")}, {"unit": Unit.POINTS}, {"kind": EntryKind.ADJUSTMENT}]
+)
 def test_same_key_with_a_different_posting_is_an_error_and_posts_nothing(agent, change):
     entry_post(user=agent, unit=Unit.CNY, kind=EntryKind.AWARD, amount=Decimal("50"), key="k1")
-    args = {"user": agent, "unit": Unit.CNY, "kind": EntryKind.AWARD, "amount": Decimal("50"), "key": "k1"} | change
+    args = {
+        "user": agent,
+        "unit": Unit.CNY,
+        "kind": EntryKind.AWARD,
+        "amount": Decimal("50"),
+        "key": "k1",
+    } | change
 
     with pytest.raises(ValidationError) as exc:
         entry_post(**args)
@@ -51,9 +64,12 @@ def test_same_key_for_another_agent_is_an_error(agent, other_agent):
 
 @pytest.mark.parametrize(
     ("unit", "amount", "code"),
-    [(Unit.CNY, "0", IncentiveError.ZERO_AMOUNT), (Unit.CNY, "1.005", IncentiveError.BAD_PRECISION),
-     (Unit.POINTS, "1.5", IncentiveError.FRACTIONAL_POINTS)],
-)  # fmt: skip
+    [
+        (Unit.CNY, "0", IncentiveError.ZERO_AMOUNT),
+        (Unit.CNY, "1.005", IncentiveError.BAD_PRECISION),
+        (Unit.POINTS, "1.5", IncentiveError.FRACTIONAL_POINTS),
+    ],
+)
 def test_bad_amounts_are_refused(agent, unit, amount, code):
     with pytest.raises(ValidationError) as exc:
         entry_post(user=agent, unit=unit, kind=EntryKind.AWARD, amount=Decimal(amount), key="k")
@@ -70,7 +86,11 @@ def test_reversal_points_at_its_original_and_an_original_is_reversed_once(agent,
 
     assert (created, created_again, retry.pk) == (True, False, reversal.pk)
     assert (reversal.kind, reversal.amount, reversal.reverses_id, reversal.case_ref) == (
-        EntryKind.REVERSAL, Decimal("-50.00"), award.pk, 3)
+        EntryKind.REVERSAL,
+        Decimal("-50.00"),
+        award.pk,
+        3,
+    )
     assert balance_for(user=agent, unit=Unit.CNY) == Decimal("0.00")
 
 
@@ -89,7 +109,14 @@ def test_a_second_reversal_under_another_key_is_refused_by_the_unique_reverses(a
     reversal_post(entry=award, reason="x")
 
     with pytest.raises(ValidationError) as exc:
-        entry_post(user=agent, unit=Unit.CNY, kind=EntryKind.REVERSAL, amount=Decimal("-50"), key="other", reverses=award)
+        entry_post(
+            user=agent,
+            unit=Unit.CNY,
+            kind=EntryKind.REVERSAL,
+            amount=Decimal("-50"),
+            key="other",
+            reverses=award,
+        )
 
     assert exc.value.code == IncentiveError.ALREADY_REVERSED
     assert LedgerEntry.objects.count() == 2

@@ -24,10 +24,15 @@ from incentives.services.redemptions import redemption_approve, redemption_reque
 
 UNITS = st.sampled_from([Unit.CNY, Unit.POINTS])
 ALLOWED = {
-    IncentiveError.KEY_CONFLICT, IncentiveError.INSUFFICIENT_POINTS, IncentiveError.ALREADY_REVERSED,
-    IncentiveError.DISPUTE_NOT_ALLOWED, IncentiveError.DISPUTE_ALREADY_OPEN, IncentiveError.DISPUTE_NOT_OPEN,
-    IncentiveError.PERIOD_LOCKED, IncentiveError.FOUR_EYES,
-}  # fmt: skip
+    IncentiveError.KEY_CONFLICT,
+    IncentiveError.INSUFFICIENT_POINTS,
+    IncentiveError.ALREADY_REVERSED,
+    IncentiveError.DISPUTE_NOT_ALLOWED,
+    IncentiveError.DISPUTE_ALREADY_OPEN,
+    IncentiveError.DISPUTE_NOT_OPEN,
+    IncentiveError.PERIOD_LOCKED,
+    IncentiveError.FOUR_EYES,
+}
 
 
 def run_machine(people) -> int:
@@ -46,8 +51,10 @@ def run_machine(people) -> int:
             self.lock_counts = {}  # period id -> entries at lock time
             self.keys = {}  # key -> (user, unit, amount)
             self.late = 0
-            self.items = {price: RewardItem.objects.create(name=f"项目{price}", category="gift", point_price=price)
-                          for price in (5, 20, 60)}  # fmt: skip
+            self.items = {
+                price: RewardItem.objects.create(name=f"项目{price}", category="gift", point_price=price)
+                for price in (5, 20, 60)
+            }
 
         def teardown(self):
             transaction.set_rollback(True)
@@ -63,11 +70,24 @@ def run_machine(people) -> int:
                 self.expected[(entry.account.user_id, entry.account.unit)] += entry.amount
             return entry
 
-        @rule(target=entries, who=st.sampled_from(["a", "b"]), unit=UNITS, amount=st.integers(1, 80), case=st.integers(1, 6))
+        @rule(
+            target=entries,
+            who=st.sampled_from(["a", "b"]),
+            unit=UNITS,
+            amount=st.integers(1, 80),
+            case=st.integers(1, 6),
+        )
         def award(self, who, unit, amount, case):
             key = f"award:{case}:{who}:{unit}"
-            entry = self._post(user=people[who], unit=unit, kind=EntryKind.AWARD, amount=Decimal(amount), key=key,
-                               case_ref=case, event="verified_conversion")  # fmt: skip
+            entry = self._post(
+                user=people[who],
+                unit=unit,
+                kind=EntryKind.AWARD,
+                amount=Decimal(amount),
+                key=key,
+                case_ref=case,
+                event="verified_conversion",
+            )
             return entry if entry is not None else LedgerEntry.objects.filter(idempotency_key=key).first()
 
         @rule(entry=entries, change=st.integers(-3, 3))
@@ -76,8 +96,14 @@ def run_machine(people) -> int:
                 return
             count = LedgerEntry.objects.count()
             amount = entry.amount + change if entry.amount + change > 0 else entry.amount
-            result = self._post(user=entry.account.user, unit=entry.account.unit, kind=EntryKind.AWARD, amount=amount,
-                                key=entry.idempotency_key, case_ref=entry.case_ref)  # fmt: skip
+            result = self._post(
+                user=entry.account.user,
+                unit=entry.account.unit,
+                kind=EntryKind.AWARD,
+                amount=amount,
+                key=entry.idempotency_key,
+                case_ref=entry.case_ref,
+            )
             assert LedgerEntry.objects.count() == count
             assert (result is None) == (amount != entry.amount)
 
@@ -124,8 +150,14 @@ def run_machine(people) -> int:
             count = LedgerEntry.objects.count()
             self.late += 1
             try:
-                entry_post(user=people[who], unit=unit, kind=EntryKind.AWARD, amount=Decimal(amount),
-                           key=f"late:{self.late}", period=locked)  # fmt: skip
+                entry_post(
+                    user=people[who],
+                    unit=unit,
+                    kind=EntryKind.AWARD,
+                    amount=Decimal(amount),
+                    key=f"late:{self.late}",
+                    period=locked,
+                )
             except ValidationError as exc:
                 assert exc.code == IncentiveError.PERIOD_LOCKED, exc
             else:
@@ -158,8 +190,10 @@ def run_machine(people) -> int:
 
         @invariant()
         def balances_are_sums_and_points_never_negative(self):
-            sums = {(r["user_id"], r["unit"]): r["total"] for r in
-                    Account.objects.values("user_id", "unit").annotate(total=Sum("entries__amount"))}  # fmt: skip
+            sums = {
+                (r["user_id"], r["unit"]): r["total"]
+                for r in Account.objects.values("user_id", "unit").annotate(total=Sum("entries__amount"))
+            }
             for (user_id, unit), total in sums.items():
                 total = total or Decimal("0.00")
                 assert total == self.expected[(user_id, unit)]
@@ -173,12 +207,19 @@ def run_machine(people) -> int:
 
         @invariant()
         def every_key_at_most_once(self):
-            assert not LedgerEntry.objects.values("idempotency_key").annotate(n=Count("pk")).filter(n__gt=1).exists()
+            assert (
+                not LedgerEntry.objects.values("idempotency_key")
+                .annotate(n=Count("pk"))
+                .filter(n__gt=1)
+                .exists()
+            )
 
     LedgerMachine.TestCase.settings = settings(
-        max_examples=200, stateful_step_count=10, deadline=None,
+        max_examples=200,
+        stateful_step_count=10,
+        deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )  # fmt: skip
+    )
     LedgerMachine.TestCase().runTest()
     return len(runs)
 

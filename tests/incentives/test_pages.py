@@ -20,9 +20,18 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def entries(agent, other_agent, post, previous_period, current_period):
     return {
-        "mine": post(agent, "50", period=previous_period, event="verified_conversion", case_ref=71, note="我的转化"),
+        "mine": post(
+            agent, "50", period=previous_period, event="verified_conversion", case_ref=71, note="我的转化"
+        ),
         "mine_now": post(agent, 30, unit=Unit.POINTS, event="handled_within_sla", case_ref=72),
-        "theirs": post(other_agent, "50", period=previous_period, event="verified_conversion", case_ref=73, note="别人的转化"),
+        "theirs": post(
+            other_agent,
+            "50",
+            period=previous_period,
+            event="verified_conversion",
+            case_ref=73,
+            note="别人的转化",
+        ),
     }
 
 
@@ -32,7 +41,9 @@ def test_pages_need_a_login(client):
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_agent_sees_own_entries_balance_and_statement_and_never_anyone_elses(client, agent, entries, previous_period):
+def test_agent_sees_own_entries_balance_and_statement_and_never_anyone_elses(
+    client, agent, entries, previous_period
+):
     client.force_login(agent)
 
     response = client.get(reverse("incentives:statement"), {"period": previous_period.code})
@@ -42,19 +53,27 @@ def test_agent_sees_own_entries_balance_and_statement_and_never_anyone_elses(cli
     assert "我的转化" in html and "别人的转化" not in html
     assert [e["id"] for e in response.context["entries"]] == [entries["mine"].pk]
     assert response.context["summary"].total_payable == Decimal("50.00")
-    assert response.context["balances"] == {"cny": Decimal("50.00"), "points": Decimal("30.00"), "leave_days": Decimal("0.00")}
+    assert response.context["balances"] == {
+        "cny": Decimal("50.00"),
+        "points": Decimal("30.00"),
+        "leave_days": Decimal("0.00"),
+    }
     current = client.get(reverse("incentives:statement"))
     assert [e["id"] for e in current.context["entries"]] == [entries["mine_now"].pk]
 
 
 def test_statement_ignores_any_user_parameter(client, agent, other_agent, entries, previous_period):
     client.force_login(agent)
-    response = client.get(reverse("incentives:statement"), {"period": previous_period.code, "user": other_agent.pk,
-                                                             "agent": other_agent.pk})  # fmt: skip
+    response = client.get(
+        reverse("incentives:statement"),
+        {"period": previous_period.code, "user": other_agent.pk, "agent": other_agent.pk},
+    )
     assert "别人的转化" not in response.content.decode()
 
 
-def test_statement_query_count_does_not_grow_with_entries(client, agent, post, previous_period, django_assert_max_num_queries):
+def test_statement_query_count_does_not_grow_with_entries(
+    client, agent, post, previous_period, django_assert_max_num_queries
+):
     for case in range(30):
         post(agent, "50", period=previous_period, event="verified_conversion", case_ref=100 + case)
     client.force_login(agent)
@@ -79,7 +98,12 @@ def test_agent_disputes_own_entry_through_the_page(client, agent, entries):
 
     assert response.status_code == 302
     dispute = Dispute.objects.get()
-    assert (dispute.entry, dispute.raised_by, dispute.reason, dispute.status) == (entries["mine"], agent, "少算了一单", DisputeStatus.OPEN)
+    assert (dispute.entry, dispute.raised_by, dispute.reason, dispute.status) == (
+        entries["mine"],
+        agent,
+        "少算了一单",
+        DisputeStatus.OPEN,
+    )
 
 
 def test_someone_elses_entry_is_not_found_and_nothing_is_disputed(client, agent, entries):
@@ -97,7 +121,9 @@ def test_empty_dispute_reason_is_refused_and_nothing_changes(client, agent, entr
     assert not Dispute.objects.exists()
 
 
-def test_manager_resolves_a_dispute_with_an_adjustment_in_the_next_open_period(client, agent, manager, entries, current_period):
+def test_manager_resolves_a_dispute_with_an_adjustment_in_the_next_open_period(
+    client, agent, manager, entries, current_period
+):
     dispute = dispute_open(entry=entries["mine"], by=agent, reason="少算")
     client.force_login(manager)
     page = client.get(reverse("incentives:manage"))
@@ -109,7 +135,11 @@ def test_manager_resolves_a_dispute_with_an_adjustment_in_the_next_open_period(c
     assert dispute.status == DisputeStatus.RESOLVED
     adjustment = dispute.adjustment
     assert (adjustment.kind, adjustment.amount, adjustment.period, adjustment.created_by) == (
-        EntryKind.ADJUSTMENT, Decimal("25.00"), current_period, manager)  # fmt: skip
+        EntryKind.ADJUSTMENT,
+        Decimal("25.00"),
+        current_period,
+        manager,
+    )
 
 
 def test_bad_adjustment_amount_is_refused_and_nothing_changes(client, agent, manager, entries):
@@ -126,7 +156,10 @@ def test_agents_cannot_open_the_manager_or_hr_pages_or_download(client, agent, e
     client.force_login(agent)
     assert client.get(reverse("incentives:manage")).status_code == 403
     assert client.get(reverse("incentives:periods")).status_code == 403
-    assert client.get(reverse("incentives:payout_download", args=[previous_period.code, "xlsx"])).status_code == 403
+    assert (
+        client.get(reverse("incentives:payout_download", args=[previous_period.code, "xlsx"])).status_code
+        == 403
+    )
     assert client.post(reverse("incentives:lock", args=[previous_period.pk])).status_code == 403
     previous_period.refresh_from_db()
     assert previous_period.status == PeriodStatus.OPEN
@@ -138,7 +171,9 @@ def test_redemption_request_and_approval_through_the_pages(client, agent, manage
     client.force_login(agent)
     client.post(reverse("incentives:redeem"), {"item": item.pk, "note": "想学"})
     redemption = Redemption.objects.get()
-    assert redemption.status == RedemptionStatus.REQUESTED and balance_for(user=agent, unit=Unit.POINTS) == 300
+    assert (
+        redemption.status == RedemptionStatus.REQUESTED and balance_for(user=agent, unit=Unit.POINTS) == 300
+    )
 
     client.force_login(manager)
     client.post(reverse("incentives:decide", args=[redemption.pk]), {"decision": "approve"})
@@ -183,7 +218,9 @@ def test_hr_locks_a_period_from_the_page(client, hr, entries, previous_period):
     assert PayoutLine.objects.filter(period=previous_period).count() == 2
 
 
-def test_four_eyes_on_the_page_the_adjuster_cannot_lock_and_nothing_changes(client, agent, hr_manager, entries, current_period):
+def test_four_eyes_on_the_page_the_adjuster_cannot_lock_and_nothing_changes(
+    client, agent, hr_manager, entries, current_period
+):
     dispute = dispute_open(entry=entries["mine_now"], by=agent, reason="?")
     dispute_resolve(dispute=dispute, by=hr_manager, amount=Decimal("5"))
     client.force_login(hr_manager)
@@ -204,12 +241,16 @@ def test_hr_downloads_xlsx_and_csv_with_bom(client, hr, entries, previous_period
     summary = list(workbook["汇总"].iter_rows(values_only=True))
     assert sum(Decimal(str(row[10])) for row in summary[1:]) == Decimal("100.00")
 
-    csv_response = client.get(reverse("incentives:payout_download", args=[previous_period.code, "csv"]), {"sheet": "summary"})
+    csv_response = client.get(
+        reverse("incentives:payout_download", args=[previous_period.code, "csv"]), {"sheet": "summary"}
+    )
     assert csv_response.content.startswith(b"\xef\xbb\xbf")
     assert csv_response.content.decode("utf-8-sig").splitlines()[0].startswith("工号,姓名")
 
 
-def test_hr_sees_only_the_agents_of_their_shops_in_the_download(client, make_user, shop, agent, entries, previous_period):
+def test_hr_sees_only_the_agents_of_their_shops_in_the_download(
+    client, make_user, shop, agent, entries, previous_period
+):
     hr_one_shop = make_user("hr", shops=[shop], employee_code="H009")
     client.force_login(hr_one_shop)
     response = client.get(reverse("incentives:payout_download", args=[previous_period.code, "xlsx"]))
@@ -223,22 +264,36 @@ def test_bad_period_in_the_download_is_refused_with_a_message(client, hr, entrie
     assert "期间格式不正确" in response.content.decode()
 
 
-def test_admin_export_action_returns_the_workbook(client, make_user, entries, previous_period, shop, other_shop):
-    hr = make_user("hr", shops=[shop, other_shop], is_staff=True, employee_code="H010")  # the export is of their shops' people
+def test_admin_export_action_returns_the_workbook(
+    client, make_user, entries, previous_period, shop, other_shop
+):
+    hr = make_user(
+        "hr", shops=[shop, other_shop], is_staff=True, employee_code="H010"
+    )  # the export is of their shops' people
     client.force_login(hr)
-    response = client.post(reverse("admin:incentives_period_changelist"),
-                           {"action": "export_xlsx", "_selected_action": [previous_period.pk]})  # fmt: skip
+    response = client.post(
+        reverse("admin:incentives_period_changelist"),
+        {"action": "export_xlsx", "_selected_action": [previous_period.pk]},
+    )
     assert response.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["汇总", "明细"]
-    assert len(list(workbook["明细"].iter_rows(values_only=True))) == 1 + LedgerEntry.objects.filter(period=previous_period).count()
+    assert (
+        len(list(workbook["明细"].iter_rows(values_only=True)))
+        == 1 + LedgerEntry.objects.filter(period=previous_period).count()
+    )
 
 
-def test_admin_lock_action_respects_four_eyes(client, make_user, agent, entries, current_period, shop, other_shop):
+def test_admin_lock_action_respects_four_eyes(
+    client, make_user, agent, entries, current_period, shop, other_shop
+):
     # An HR of every shop locks the whole period (an HR of no shop locks nothing: tests/incentives/test_period_scope.py).
     hr = make_user("hr", shops=[shop, other_shop], is_staff=True, employee_code="H011")
     client.force_login(hr)
-    client.post(reverse("admin:incentives_period_changelist"), {"action": "lock_periods", "_selected_action": [current_period.pk]})
+    client.post(
+        reverse("admin:incentives_period_changelist"),
+        {"action": "lock_periods", "_selected_action": [current_period.pk]},
+    )
     assert Period.objects.get(pk=current_period.pk).status == PeriodStatus.LOCKED
 
 
@@ -248,6 +303,10 @@ def test_main_navigation_links_follow_the_role(client, agent, hr, manager):
     assert links.get("我的激励") == reverse("incentives:statement")
     assert "结算期间" not in links and "激励审批" not in links
     client.force_login(hr)
-    assert dict(client.get(reverse("home")).context["nav_links"]).get("结算期间") == reverse("incentives:periods")
+    assert dict(client.get(reverse("home")).context["nav_links"]).get("结算期间") == reverse(
+        "incentives:periods"
+    )
     client.force_login(manager)
-    assert dict(client.get(reverse("home")).context["nav_links"]).get("激励审批") == reverse("incentives:manage")
+    assert dict(client.get(reverse("home")).context["nav_links"]).get("激励审批") == reverse(
+        "incentives:manage"
+    )

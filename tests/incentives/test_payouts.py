@@ -23,7 +23,13 @@ def ledger(agent, other_agent, hr, post, previous_period):
     post(agent, -20, unit=Unit.POINTS, kind=EntryKind.REDEMPTION, period=previous_period)
     post(agent, "1.0", unit=Unit.LEAVE_DAYS, period=previous_period, event="quarter_top")
     post(other_agent, "50", period=previous_period, event="verified_conversion", case_ref=13)
-    post(other_agent, "-7.25", kind=EntryKind.ADJUSTMENT, period=previous_period, note="=HYPERLINK(\"http://x\",\"点我\")")
+    post(
+        other_agent,
+        "-7.25",
+        kind=EntryKind.ADJUSTMENT,
+        period=previous_period,
+        note='=HYPERLINK("http://x","点我")',
+    )
     return previous_period
 
 
@@ -40,14 +46,34 @@ def _sheet_rows(sheet):
 
 def test_safe_text_neutralises_formula_starts():
     assert [safe_text(v) for v in ["=1+1", "+86", "-x", "@SUM(A1)", "\tx", "\rx", "正常", ""]] == [
-        "'=1+1", "'+86", "'-x", "'@SUM(A1)", "'\tx", "'\rx", "正常", ""]
+        "'=1+1",
+        "'+86",
+        "'-x",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "正常",
+        "",
+    ]
 
 
 def test_xlsx_summary_totals_equal_the_ledger_sums(ledger, agent, other_agent):
     workbook = _xlsx(ledger.code)
     summary = _sheet_rows(workbook["汇总"])
 
-    assert summary[0] == ["工号", "姓名", "店铺", "转化数", "奖金(元)", "获得积分", "兑换积分", "积分余额", "带薪假(天)", "调整(元)", "应发合计(元)"]
+    assert summary[0] == [
+        "工号",
+        "姓名",
+        "店铺",
+        "转化数",
+        "奖金(元)",
+        "获得积分",
+        "兑换积分",
+        "积分余额",
+        "带薪假(天)",
+        "调整(元)",
+        "应发合计(元)",
+    ]
     # The reversal of case 12 is in the current period, so this month still counts two conversions.
     assert summary[1:] == [
         ["A001", "王小丽", "tb-main", 2, 100, 30, 20, 10, 1, 0, 100],
@@ -65,19 +91,40 @@ def test_xlsx_numbers_are_native_cells_with_two_decimals(ledger):
     amount = workbook["明细"]["H2"]
     assert (amount.data_type, amount.number_format) == ("n", "0.00")
     conversions, entry_id = workbook["汇总"]["D2"], workbook["明细"]["A2"]
-    assert (conversions.data_type, conversions.number_format, entry_id.data_type, entry_id.number_format) == ("n", "0", "n", "0")
+    assert (conversions.data_type, conversions.number_format, entry_id.data_type, entry_id.number_format) == (
+        "n",
+        "0",
+        "n",
+        "0",
+    )
 
 
 def test_xlsx_detail_has_every_entry_with_its_cause_and_no_formula(ledger):
     detail = _sheet_rows(_xlsx(ledger.code)["明细"])
     entries = LedgerEntry.objects.filter(period=ledger)
 
-    assert detail[0] == ["分录ID", "工号", "姓名", "期间", "记账时间", "类型", "单位", "金额", "规则(版本)", "案件ID", "店铺",
-                         "订单编号", "买家", "事件", "说明", "冲正原分录"]  # fmt: skip
+    assert detail[0] == [
+        "分录ID",
+        "工号",
+        "姓名",
+        "期间",
+        "记账时间",
+        "类型",
+        "单位",
+        "金额",
+        "规则(版本)",
+        "案件ID",
+        "店铺",
+        "订单编号",
+        "买家",
+        "事件",
+        "说明",
+        "冲正原分录",
+    ]
     assert sorted(row[0] for row in detail[1:]) == sorted(entries.values_list("pk", flat=True))
     assert sum(Decimal(str(row[7])) for row in detail[1:]) == sum(e.amount for e in entries)
     adjustment = next(row for row in detail[1:] if row[5] == "调整")
-    assert adjustment[14] == "'=HYPERLINK(\"http://x\",\"点我\")"
+    assert adjustment[14] == '\'=HYPERLINK("http://x","点我")'
     assert all(not (isinstance(v, str) and v.startswith(("=", "+", "-", "@"))) for row in detail for v in row)
 
 
@@ -121,7 +168,10 @@ def test_csv_is_utf8_with_bom_and_neutralised(ledger):
 
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
-    assert text.splitlines()[0] == "分录ID,工号,姓名,期间,记账时间,类型,单位,金额,规则(版本),案件ID,店铺,订单编号,买家,事件,说明,冲正原分录"
+    assert (
+        text.splitlines()[0]
+        == "分录ID,工号,姓名,期间,记账时间,类型,单位,金额,规则(版本),案件ID,店铺,订单编号,买家,事件,说明,冲正原分录"
+    )
     assert '"\'=HYPERLINK(""http://x"",""点我"")"' in text
     assert len(text.splitlines()) == 1 + LedgerEntry.objects.filter(period=ledger).count()
 
@@ -130,8 +180,10 @@ def test_csv_summary_sheet(ledger):
     buffer = io.BytesIO()
     export_csv(ledger.code, buffer, sheet="summary")
     lines = buffer.getvalue().decode("utf-8-sig").splitlines()
-    assert lines[1:] == ["A001,王小丽,tb-main,2,100.00,30.00,20.00,10.00,1.00,0.00,100.00",
-                         "A002,李明,dy-main,1,50.00,0.00,0.00,0.00,0.00,-7.25,42.75"]  # fmt: skip
+    assert lines[1:] == [
+        "A001,王小丽,tb-main,2,100.00,30.00,20.00,10.00,1.00,0.00,100.00",
+        "A002,李明,dy-main,1,50.00,0.00,0.00,0.00,0.00,-7.25,42.75",
+    ]
 
 
 def test_quarter_export_covers_its_three_months(agent, post, previous_period, current_period):
@@ -139,13 +191,17 @@ def test_quarter_export_covers_its_three_months(agent, post, previous_period, cu
     post(agent, "20", period=current_period)
     quarter = previous_period.quarter_code
     summary = _sheet_rows(_xlsx(quarter)["汇总"])
-    expected = sum(Decimal(v) for v, p in (("50", previous_period), ("20", current_period)) if p.quarter_code == quarter)
+    expected = sum(
+        Decimal(v) for v, p in (("50", previous_period), ("20", current_period)) if p.quarter_code == quarter
+    )
     assert Decimal(str(summary[1][10])) == expected
 
 
 def test_command_writes_xlsx_and_csv(ledger, tmp_path):
     call_command("export_payouts", "--period", ledger.code, "--out", str(tmp_path / "p.xlsx"))
-    call_command("export_payouts", "--period", ledger.code, "--out", str(tmp_path / "p.csv"), "--format", "csv")
+    call_command(
+        "export_payouts", "--period", ledger.code, "--out", str(tmp_path / "p.csv"), "--format", "csv"
+    )
 
     assert openpyxl.load_workbook(tmp_path / "p.xlsx").sheetnames == ["汇总", "明细"]
     assert (tmp_path / "p.csv").read_bytes().startswith(b"\xef\xbb\xbf")
@@ -180,8 +236,12 @@ def test_every_summary_total_read_back_from_the_xlsx_equals_the_ledger(ledger, a
             picked = [e.amount for e in source if e.account.unit == unit and (not kinds or e.kind in kinds)]
             return sum(picked, Decimal("0"))
 
-        cases = {e.case_ref for e in entries if e.event == "verified_conversion" and e.kind == EntryKind.AWARD}
-        reversed_cases = {e.case_ref for e in entries if e.event == "verified_conversion" and e.kind == EntryKind.REVERSAL}
+        cases = {
+            e.case_ref for e in entries if e.event == "verified_conversion" and e.kind == EntryKind.AWARD
+        }
+        reversed_cases = {
+            e.case_ref for e in entries if e.event == "verified_conversion" and e.kind == EntryKind.REVERSAL
+        }
         up_to = LedgerEntry.objects.filter(account__user=user, period__starts_on__lte=ledger.starts_on)
         expected = [
             len(cases) - len(reversed_cases),
@@ -195,17 +255,27 @@ def test_every_summary_total_read_back_from_the_xlsx_equals_the_ledger(ledger, a
         ]
         row = by_code[user.employee_code]
         assert [Decimal(str(v)) for v in row[3:]] == expected, user.employee_code
-    assert sum(Decimal(str(row[10])) for row in summary[1:]) == total(Unit.CNY, source=LedgerEntry.objects.filter(period=ledger))
+    assert sum(Decimal(str(row[10])) for row in summary[1:]) == total(
+        Unit.CNY, source=LedgerEntry.objects.filter(period=ledger)
+    )
     detail = _sheet_rows(_xlsx(ledger.code)["明细"])
-    assert sum(Decimal(str(row[7])) for row in detail[1:]) == sum(e.amount for e in LedgerEntry.objects.filter(period=ledger))
+    assert sum(Decimal(str(row[7])) for row in detail[1:]) == sum(
+        e.amount for e in LedgerEntry.objects.filter(period=ledger)
+    )
 
 
-def test_formula_like_buyer_and_case_text_is_neutralised_in_the_detail_sheet(agent, post, previous_period, shop):
+def test_formula_like_buyer_and_case_text_is_neutralised_in_the_detail_sheet(
+    agent, post, previous_period, shop
+):
     from tests.training.conftest import make_case
 
     case = make_case(shop, assignee=agent)
     review = case.review
-    review.buyer_nick, review.order_no, review.item_title = "=HYPERLINK(\"http://evil\",\"领奖\")", "-2+3", "@SUM(A1:A9)"
+    review.buyer_nick, review.order_no, review.item_title = (
+        '=HYPERLINK("http://evil","领奖")',
+        "-2+3",
+        "@SUM(A1:A9)",
+    )
     review.save(update_fields=["buyer_nick", "order_no", "item_title"])
     post(agent, "50", period=previous_period, event="verified_conversion", case_ref=case.pk, note="\t=1+1")
     post(agent, "10", period=previous_period, event="verified_conversion", case_ref=None, note="\r+cmd")
@@ -213,7 +283,7 @@ def test_formula_like_buyer_and_case_text_is_neutralised_in_the_detail_sheet(age
     detail = _sheet_rows(_xlsx(previous_period.code)["明细"])
     row = next(r for r in detail[1:] if r[9] == case.pk)
 
-    assert row[10:13] == [shop.code, "'-2+3", "'=HYPERLINK(\"http://evil\",\"领奖\")"]
+    assert row[10:13] == [shop.code, "'-2+3", '\'=HYPERLINK("http://evil","领奖")']
     assert "@SUM(A1:A9)" not in str(row)  # the item title (free text) is not exported at all
     assert row[14] == "'\t=1+1"
     # XML parsers turn a raw CR into LF on reading back; what matters is the leading apostrophe.

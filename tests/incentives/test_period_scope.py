@@ -56,13 +56,20 @@ def world(shop, other_shop, agent, other_agent, shared, post, current_period):
 
 def _state():
     period_rows = sorted(Period.objects.values_list("code", "status", "locked_by_id"))
-    return (period_rows, PeriodShopLock.objects.count(), PayoutLine.objects.count(), LedgerEntry.objects.count())
+    return (
+        period_rows,
+        PeriodShopLock.objects.count(),
+        PayoutLine.objects.count(),
+        LedgerEntry.objects.count(),
+    )
 
 
 # --- locking ------------------------------------------------------------------------------------
 
 
-def test_f12_an_hr_of_one_shop_locks_only_that_shop(hr_a, shop, other_shop, agent, other_agent, shared, world, post, current_period):
+def test_f12_an_hr_of_one_shop_locks_only_that_shop(
+    hr_a, shop, other_shop, agent, other_agent, shared, world, post, current_period
+):
     result = period_lock(period=current_period, by=hr_a)
 
     current_period.refresh_from_db()
@@ -70,7 +77,9 @@ def test_f12_an_hr_of_one_shop_locks_only_that_shop(hr_a, shop, other_shop, agen
     assert [(lock.shop_id, lock.locked_by_id) for lock in result] == [(shop.pk, hr_a.pk)]
     lines = {line.user_id: line for line in PayoutLine.objects.filter(period=current_period)}
     assert {(u, line.shop_id, line.total_payable) for u, line in lines.items()} == {
-        (shared.pk, shop.pk, Decimal("55.00")), (agent.pk, shop.pk, Decimal("20.00"))}  # fmt: skip
+        (shared.pk, shop.pk, Decimal("55.00")),
+        (agent.pk, shop.pk, Decimal("20.00")),
+    }
 
     # shop B keeps posting into the month; shop A's entries move on to the next one
     b_entry = post(other_agent, "10", event="verified_conversion", case_ref=world["case_b_only"].pk)
@@ -84,7 +93,10 @@ def test_f12_an_hr_of_one_shop_locks_only_that_shop(hr_a, shop, other_shop, agen
 def test_f12_an_hr_of_one_shop_cannot_lock_the_whole_period_on_any_path(client, hr_a, world, current_period):
     client.force_login(hr_a)
     client.post(reverse("incentives:lock", args=[current_period.pk]))
-    client.post(reverse("admin:incentives_period_changelist"), {"action": "lock_periods", "_selected_action": [current_period.pk]})
+    client.post(
+        reverse("admin:incentives_period_changelist"),
+        {"action": "lock_periods", "_selected_action": [current_period.pk]},
+    )
 
     current_period.refresh_from_db()
     assert current_period.status == PeriodStatus.OPEN
@@ -94,7 +106,10 @@ def test_f12_an_hr_of_one_shop_cannot_lock_the_whole_period_on_any_path(client, 
 def test_f12_the_page_says_which_shops_were_locked(client, hr_a, world, current_period):
     client.force_login(hr_a)
     response = client.post(reverse("incentives:lock", args=[current_period.pk]), follow=True)
-    assert f"期间 {current_period.code} 已为店铺 tb-main 锁定，结算快照已生成；其他店铺仍可记账。" in response.content.decode()
+    assert (
+        f"期间 {current_period.code} 已为店铺 tb-main 锁定，结算快照已生成；其他店铺仍可记账。"
+        in response.content.decode()
+    )
     row = next(p for p in response.context["periods"] if p["code"] == current_period.code)
     assert row["locked"] is True
 
@@ -114,7 +129,10 @@ def test_f12_an_hr_of_no_shop_locks_nothing(make_user, world, current_period):
     before = _state()
     with pytest.raises(ValidationError) as exc:
         period_lock(period=current_period, by=nobody)
-    assert (exc.value.code, exc.value.messages) == (IncentiveError.FORBIDDEN, ["你不属于任何店铺，没有可锁定的结算范围。"])
+    assert (exc.value.code, exc.value.messages) == (
+        IncentiveError.FORBIDDEN,
+        ["你不属于任何店铺，没有可锁定的结算范围。"],
+    )
     assert _state() == before
 
 
@@ -125,10 +143,14 @@ def test_f12_who_sees_every_shop_locks_the_whole_period(hr, world, current_perio
     assert not PayoutLine.objects.filter(shop__isnull=False).exists()
 
 
-def test_f12_both_shops_lock_their_parts_and_the_shared_agent_is_paid_once(hr_a, hr_b, shared, world, current_period):
+def test_f12_both_shops_lock_their_parts_and_the_shared_agent_is_paid_once(
+    hr_a, hr_b, shared, world, current_period
+):
     period_lock(period=current_period, by=hr_a)
     period_lock(period=current_period, by=hr_b)
-    paid = PayoutLine.objects.filter(period=current_period, user=shared).values_list("shop__code", "total_payable")
+    paid = PayoutLine.objects.filter(period=current_period, user=shared).values_list(
+        "shop__code", "total_payable"
+    )
     assert sorted(paid) == [("dy-main", Decimal("70.00")), ("tb-main", Decimal("55.00"))]
     assert sum(total for _code, total in paid) == balance_for(user=shared, unit=Unit.CNY)
 
@@ -158,10 +180,17 @@ def test_f12_hr_of_a_csv_and_xlsx_show_no_order_number_of_b(client, hr_a, shared
     b_only = world["case_b_only"].review.order_no
     client.force_login(hr_a)
 
-    detail = client.get(reverse("incentives:payout_download", args=[current_period.code, "csv"])).content.decode("utf-8-sig")
-    summary = client.get(reverse("incentives:payout_download", args=[current_period.code, "csv"]) + "?sheet=summary")
-    workbook = openpyxl.load_workbook(io.BytesIO(
-        client.get(reverse("incentives:payout_download", args=[current_period.code, "xlsx"])).content))  # fmt: skip
+    detail = client.get(
+        reverse("incentives:payout_download", args=[current_period.code, "csv"])
+    ).content.decode("utf-8-sig")
+    summary = client.get(
+        reverse("incentives:payout_download", args=[current_period.code, "csv"]) + "?sheet=summary"
+    )
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(
+            client.get(reverse("incentives:payout_download", args=[current_period.code, "xlsx"])).content
+        )
+    )
 
     assert a_order in detail and b_order not in detail and b_only not in detail
     assert "B店转化" not in detail and "KPI奖金" in detail
@@ -172,20 +201,30 @@ def test_f12_hr_of_a_csv_and_xlsx_show_no_order_number_of_b(client, hr_a, shared
     assert (rows["S001"]["应发合计(元)"], rows["S001"]["店铺"]) == ("55.00", "tb-main")
 
 
-def test_f12_hr_of_a_export_of_a_wholly_locked_month_still_shows_only_a(client, hr, hr_a, shared, world, current_period):
+def test_f12_hr_of_a_export_of_a_wholly_locked_month_still_shows_only_a(
+    client, hr, hr_a, shared, world, current_period
+):
     period_lock(period=current_period, by=hr)
     client.force_login(hr_a)
-    detail = client.get(reverse("incentives:payout_download", args=[current_period.code, "csv"])).content.decode("utf-8-sig")
-    summary = client.get(reverse("incentives:payout_download", args=[current_period.code, "csv"]) + "?sheet=summary")
+    detail = client.get(
+        reverse("incentives:payout_download", args=[current_period.code, "csv"])
+    ).content.decode("utf-8-sig")
+    summary = client.get(
+        reverse("incentives:payout_download", args=[current_period.code, "csv"]) + "?sheet=summary"
+    )
     assert world["case_b"].review.order_no not in detail and world["case_a"].review.order_no in detail
-    rows = {r["工号"]: r["应发合计(元)"] for r in csv.DictReader(io.StringIO(summary.content.decode("utf-8-sig")))}
+    rows = {
+        r["工号"]: r["应发合计(元)"] for r in csv.DictReader(io.StringIO(summary.content.decode("utf-8-sig")))
+    }
     assert rows == {"A001": "20.00", "S001": "55.00"}
 
 
 def test_f12_the_admin_export_is_scoped_too(client, hr_a, world, current_period):
     client.force_login(hr_a)
-    response = client.post(reverse("admin:incentives_period_changelist"),
-                           {"action": "export_csv", "_selected_action": [current_period.pk]})  # fmt: skip
+    response = client.post(
+        reverse("admin:incentives_period_changelist"),
+        {"action": "export_csv", "_selected_action": [current_period.pk]},
+    )
     text = response.content.decode("utf-8-sig")
     assert world["case_a"].review.order_no in text and world["case_b"].review.order_no not in text
 
@@ -198,13 +237,25 @@ def test_f12_whoever_sees_every_shop_exports_everything(world, current_period):
 
 def test_f12_the_command_exports_one_shop_with_shop(tmp_path, world, current_period):
     out = tmp_path / "a.csv"
-    call_command("export_payouts", "--period", current_period.code, "--format", "csv", "--shop", "tb-main", "--out", str(out))
+    call_command(
+        "export_payouts",
+        "--period",
+        current_period.code,
+        "--format",
+        "csv",
+        "--shop",
+        "tb-main",
+        "--out",
+        str(out),
+    )
     text = out.read_text(encoding="utf-8-sig")
     assert world["case_a"].review.order_no in text and world["case_b"].review.order_no not in text
 
     xlsx = tmp_path / "b.xlsx"
     call_command("export_payouts", "--period", current_period.code, "--shop", "dy-main", "--out", str(xlsx))
-    cells = [str(v) for ws in openpyxl.load_workbook(xlsx) for row in ws.iter_rows(values_only=True) for v in row]
+    cells = [
+        str(v) for ws in openpyxl.load_workbook(xlsx) for row in ws.iter_rows(values_only=True) for v in row
+    ]
     assert world["case_b"].review.order_no in cells and world["case_a"].review.order_no not in cells
     assert "KPI奖金" not in cells  # the shared agent's agent-level entry belongs to the home shop only
 
@@ -251,14 +302,24 @@ def test_f12_the_database_refuses_a_raw_insert_into_a_shop_locked_period(hr_a, s
 
 def test_f12_the_periods_page_counts_only_the_hrs_shops_entries(client, hr_a, hr, world, current_period):
     client.force_login(hr_a)
-    row = next(p for p in client.get(reverse("incentives:periods")).context["periods"] if p["code"] == current_period.code)
+    row = next(
+        p
+        for p in client.get(reverse("incentives:periods")).context["periods"]
+        if p["code"] == current_period.code
+    )
     assert row["entries"] == 3  # shared agent's A case and KPI bonus, agent A's case: not shop B's two
     client.force_login(hr)
-    row = next(p for p in client.get(reverse("incentives:periods")).context["periods"] if p["code"] == current_period.code)
+    row = next(
+        p
+        for p in client.get(reverse("incentives:periods")).context["periods"]
+        if p["code"] == current_period.code
+    )
     assert row["entries"] == LedgerEntry.objects.filter(period=current_period).count() == 5
 
 
-def test_an_awards_cap_counts_the_month_it_is_paid_in_when_its_shop_locked_the_month(agent, shop, hr_a, previous_period):
+def test_an_awards_cap_counts_the_month_it_is_paid_in_when_its_shop_locked_the_month(
+    agent, shop, hr_a, previous_period
+):
     """A late cause dated in a month its shop has locked is paid in the next open month; the rule's cap
     must count that month, else an agent is paid past the cap there."""
     from incentives.models import AwardRule, WithheldAward
@@ -270,18 +331,29 @@ def test_an_awards_cap_counts_the_month_it_is_paid_in_when_its_shop_locked_the_m
     rule.save()
     case_now, case_late = make_case(shop, assignee=agent), make_case(shop, assignee=agent)
     period_lock_shops(period=previous_period, shop_ids={shop.pk}, by=hr_a)
-    award_apply(cause=AwardCause(event="handled_within_sla", agent_id=agent.pk, case_ref=case_now.pk, shop_id=shop.pk))
+    award_apply(
+        cause=AwardCause(event="handled_within_sla", agent_id=agent.pk, case_ref=case_now.pk, shop_id=shop.pk)
+    )
     late = dt.datetime.combine(previous_period.starts_on, dt.time(12), tzinfo=dt.UTC)
 
-    outcomes = award_apply(cause=AwardCause(event="handled_within_sla", agent_id=agent.pk, case_ref=case_late.pk,
-                                            shop_id=shop.pk, occurred_at=late))  # fmt: skip
+    outcomes = award_apply(
+        cause=AwardCause(
+            event="handled_within_sla",
+            agent_id=agent.pk,
+            case_ref=case_late.pk,
+            shop_id=shop.pk,
+            occurred_at=late,
+        )
+    )
 
     assert [o.entries for o in outcomes] == [[]]
     assert WithheldAward.objects.get(case_ref=case_late.pk).reason_code == "cap_reached"
     assert LedgerEntry.objects.filter(rule=rule, account__user=agent).count() == 1
 
 
-def test_a_shared_agents_dispute_about_shop_b_stays_with_shop_bs_managers(client, make_user, shop, other_shop, world, shared):
+def test_a_shared_agents_dispute_about_shop_b_stays_with_shop_bs_managers(
+    client, make_user, shop, other_shop, world, shared
+):
     """The manager queue and the resolve action follow the entry's shop, not the agent's memberships: a
     manager of shop A neither sees nor decides a dispute about a shop-B case (its order number is B's)."""
     from incentives.models import Dispute
@@ -312,4 +384,7 @@ def test_the_admin_lists_a_shared_agents_entries_by_the_entrys_shop(client, hr_a
 
     listed = client.get(reverse("admin:incentives_ledgerentry_changelist")).context["cl"].queryset
     assert entry_a in listed and entry_b not in listed
-    assert client.get(reverse("admin:incentives_ledgerentry_change", args=[entry_b.pk])).status_code in (302, 404)
+    assert client.get(reverse("admin:incentives_ledgerentry_change", args=[entry_b.pk])).status_code in (
+        302,
+        404,
+    )

@@ -47,7 +47,9 @@ def test_posts_racing_a_shop_lock_are_in_its_snapshot_or_in_the_shops_next_month
     period = posting_period()
 
     def poster(user, index):
-        return lambda: entry_post(user=user, unit=Unit.CNY, kind=EntryKind.AWARD, amount=Decimal("10"), key=f"shop-race:{index}")
+        return lambda: entry_post(
+            user=user, unit=Unit.CNY, kind=EntryKind.AWARD, amount=Decimal("10"), key=f"shop-race:{index}"
+        )
 
     targets = [lambda: period_lock(period=period, by=hr_a)]
     targets += [poster(agent_a, i) for i in range(5)] + [poster(agent_b, 100 + i) for i in range(4)]

@@ -25,7 +25,11 @@ def test_period_codes_for_months_and_quarters():
 def test_period_rows_know_their_quarter(db):
     period = period_ensure(year=2026, month=11)
     assert (period.code, period.starts_on, period.ends_on, period.quarter_code) == (
-        "2026-11", dt.date(2026, 11, 1), dt.date(2026, 11, 30), "2026-Q4")
+        "2026-11",
+        dt.date(2026, 11, 1),
+        dt.date(2026, 11, 30),
+        "2026-Q4",
+    )
 
 
 def test_locking_takes_a_snapshot_equal_to_the_ledger(agent, other_agent, hr, post, previous_period):
@@ -37,10 +41,19 @@ def test_locking_takes_a_snapshot_equal_to_the_ledger(agent, other_agent, hr, po
 
     previous_period.refresh_from_db()
     assert (previous_period.status, previous_period.locked_by) == (PeriodStatus.LOCKED, hr)
-    snapshot = list(PayoutLine.objects.order_by("employee_code").values_list("employee_code", "conversions", "bonus_cny", "points_balance", "total_payable"))
-    assert snapshot == [("A001", 1, Decimal("50.00"), Decimal("10.00"), Decimal("50.00")),
-                        ("A002", 0, Decimal("30.00"), Decimal("0.00"), Decimal("30.00"))]  # fmt: skip
-    computed = [(r.employee_code, r.conversions, r.bonus_cny, r.points_balance, r.total_payable) for r in summary_rows([previous_period])]
+    snapshot = list(
+        PayoutLine.objects.order_by("employee_code").values_list(
+            "employee_code", "conversions", "bonus_cny", "points_balance", "total_payable"
+        )
+    )
+    assert snapshot == [
+        ("A001", 1, Decimal("50.00"), Decimal("10.00"), Decimal("50.00")),
+        ("A002", 0, Decimal("30.00"), Decimal("0.00"), Decimal("30.00")),
+    ]
+    computed = [
+        (r.employee_code, r.conversions, r.bonus_cny, r.points_balance, r.total_payable)
+        for r in summary_rows([previous_period])
+    ]
     assert computed == snapshot
 
 
@@ -71,7 +84,9 @@ def test_only_a_user_with_the_lock_permission_may_lock(agent, previous_period):
     assert Period.objects.get(pk=previous_period.pk).status == PeriodStatus.OPEN
 
 
-def test_four_eyes_whoever_made_an_adjustment_cannot_lock_its_period(agent, hr_manager, hr, post, current_period):
+def test_four_eyes_whoever_made_an_adjustment_cannot_lock_its_period(
+    agent, hr_manager, hr, post, current_period
+):
     entry = post(agent, "50")
     dispute = dispute_open(entry=entry, by=agent, reason="金额不对")
     dispute_resolve(dispute=dispute, by=hr_manager, amount=Decimal("10"), note="补发")
@@ -94,7 +109,9 @@ def test_posting_period_skips_a_locked_current_month(agent, hr, post, current_pe
     assert entry.period.starts_on == current_period.ends_on + dt.timedelta(days=1)
 
 
-def test_reversal_of_an_award_in_a_locked_period_posts_in_the_current_open_period(agent, hr, post, previous_period, current_period):
+def test_reversal_of_an_award_in_a_locked_period_posts_in_the_current_open_period(
+    agent, hr, post, previous_period, current_period
+):
     award = post(agent, "50", period=previous_period)
     period_lock(period=previous_period, by=hr)
 
@@ -104,7 +121,9 @@ def test_reversal_of_an_award_in_a_locked_period_posts_in_the_current_open_perio
     assert LedgerEntry.objects.filter(period=previous_period).count() == 1
 
 
-def test_dispute_resolved_by_an_adjustment_in_the_next_open_period(agent, manager, hr, post, previous_period, current_period):
+def test_dispute_resolved_by_an_adjustment_in_the_next_open_period(
+    agent, manager, hr, post, previous_period, current_period
+):
     entry = post(agent, "50", period=previous_period)
     period_lock(period=previous_period, by=hr)
     dispute = dispute_open(entry=entry, by=agent, reason="少算了一条转化")
@@ -114,12 +133,18 @@ def test_dispute_resolved_by_an_adjustment_in_the_next_open_period(agent, manage
     assert resolved.status == DisputeStatus.RESOLVED
     adjustment = resolved.adjustment
     assert (adjustment.kind, adjustment.amount, adjustment.period, adjustment.created_by) == (
-        EntryKind.ADJUSTMENT, Decimal("50.00"), current_period, manager)
+        EntryKind.ADJUSTMENT,
+        Decimal("50.00"),
+        current_period,
+        manager,
+    )
 
 
 def test_dispute_rejected_with_zero_posts_nothing(agent, manager, post):
     dispute = dispute_open(entry=post(agent, "50"), by=agent, reason="?")
-    assert dispute_resolve(dispute=dispute, by=manager, amount=0, note="无误").status == DisputeStatus.REJECTED
+    assert (
+        dispute_resolve(dispute=dispute, by=manager, amount=0, note="无误").status == DisputeStatus.REJECTED
+    )
     assert LedgerEntry.objects.count() == 1
 
 
@@ -156,5 +181,3 @@ def test_an_agent_cannot_resolve_a_dispute(agent, post):
         dispute_resolve(dispute=dispute, by=agent, amount=Decimal("5"))
     assert exc.value.code == IncentiveError.FORBIDDEN
     assert LedgerEntry.objects.count() == 1
-
-

@@ -45,8 +45,16 @@ def test_sixteen_threads_posting_the_same_award_post_one_entry(make_user, shop):
     agent = make_user("agent", shops=[shop])
     posting_period()
 
-    results = run_in_threads(lambda i: entry_post(user=agent, unit=Unit.CNY, kind=EntryKind.AWARD,
-                                                  amount=Decimal("50"), key="award:race:c1", case_ref=1))  # fmt: skip
+    results = run_in_threads(
+        lambda i: entry_post(
+            user=agent,
+            unit=Unit.CNY,
+            kind=EntryKind.AWARD,
+            amount=Decimal("50"),
+            key="award:race:c1",
+            case_ref=1,
+        )
+    )
 
     assert all(status == "ok" for status, _ in results), results
     assert sum(created for _, (entry, created) in results) == 1
@@ -67,7 +75,9 @@ def test_sixteen_concurrent_redemptions_against_a_balance_for_one(make_user, sho
     ok = [value for status, value in results if status == "ok"]
     errors = [value for status, value in results if status == "error"]
     assert len(ok) == 1
-    assert all(isinstance(e, ValidationError) and e.code == IncentiveError.INSUFFICIENT_POINTS for e in errors), errors
+    assert all(
+        isinstance(e, ValidationError) and e.code == IncentiveError.INSUFFICIENT_POINTS for e in errors
+    ), errors
     assert balance_for(user=agent, unit=Unit.POINTS) == Decimal("0.00")
     assert Redemption.objects.filter(status=RedemptionStatus.APPROVED).count() == 1
     assert LedgerEntry.objects.filter(kind=EntryKind.REDEMPTION).count() == 1
@@ -83,7 +93,9 @@ def test_posts_racing_a_lock_are_in_its_snapshot_or_in_the_next_open_month(make_
     def work(index):
         if index == 0:
             return period_lock(period=period, by=hr)
-        return entry_post(user=agent, unit=Unit.CNY, kind=EntryKind.AWARD, amount=Decimal("10"), key=f"lock-race:{index}")
+        return entry_post(
+            user=agent, unit=Unit.CNY, kind=EntryKind.AWARD, amount=Decimal("10"), key=f"lock-race:{index}"
+        )
 
     results = run_in_threads(work, count=8)
 
@@ -141,7 +153,9 @@ def test_a_post_waiting_on_an_uncommitted_lock_moves_to_the_next_open_month(make
     assert entry.period.is_open
     line = PayoutLine.objects.get(period=period, user=agent)
     assert line.total_payable == Decimal("50.00")
-    assert list(LedgerEntry.objects.filter(period=period).values_list("idempotency_key", flat=True)) == ["before-lock"]
+    assert list(LedgerEntry.objects.filter(period=period).values_list("idempotency_key", flat=True)) == [
+        "before-lock"
+    ]
 
 
 def test_a_post_pinned_to_a_period_locked_meanwhile_is_refused_and_posts_nothing(make_user, shop):
@@ -152,7 +166,9 @@ def test_a_post_pinned_to_a_period_locked_meanwhile_is_refused_and_posts_nothing
     period_lock(period=period, by=hr)
 
     with pytest.raises(ValidationError) as refused:
-        entry_post(user=agent, unit=Unit.CNY, kind=EntryKind.AWARD, amount=Decimal("5"), key="pinned", period=stale)
+        entry_post(
+            user=agent, unit=Unit.CNY, kind=EntryKind.AWARD, amount=Decimal("5"), key="pinned", period=stale
+        )
 
     assert refused.value.code == IncentiveError.PERIOD_LOCKED
     assert not LedgerEntry.objects.exists()

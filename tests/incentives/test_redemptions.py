@@ -27,7 +27,11 @@ def test_request_then_approve_debits_the_points_once(agent, manager, post, cours
     approved = redemption_approve(redemption=redemption, by=manager)
 
     assert (approved.status, approved.decided_by, approved.entry.kind, approved.entry.amount) == (
-        RedemptionStatus.APPROVED, manager, EntryKind.REDEMPTION, Decimal("-200.00"))
+        RedemptionStatus.APPROVED,
+        manager,
+        EntryKind.REDEMPTION,
+        Decimal("-200.00"),
+    )
     assert balance_for(user=agent, unit=Unit.POINTS) == Decimal("50.00")
     with pytest.raises(ValidationError) as exc:
         redemption_approve(redemption=redemption, by=manager)
@@ -59,7 +63,9 @@ def test_approval_is_refused_when_the_points_were_spent_meanwhile(agent, manager
 
 def test_reject_and_cancel_post_nothing(agent, other_agent, manager, post, course):
     post(agent, 400, unit=Unit.POINTS)
-    rejected = redemption_reject(redemption=redemption_request(agent=agent, item=course), by=manager, note="本月名额已满")
+    rejected = redemption_reject(
+        redemption=redemption_request(agent=agent, item=course), by=manager, note="本月名额已满"
+    )
     mine = redemption_request(agent=agent, item=course)
     with pytest.raises(ValidationError) as exc:
         redemption_cancel(redemption=mine, by=other_agent)

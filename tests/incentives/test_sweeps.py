@@ -24,9 +24,15 @@ pytestmark = pytest.mark.django_db
 def qa(agent, reviewer, shop, total, *, status=QaStatus.SCORED, critical_failed=False, when=None):
     case = make_case(shop, assignee=agent)
     return QaReview.objects.create(
-        case=case, rubric=QaRubric.objects.first(), agent=agent, reviewer=reviewer, scored_at=when or timezone.now(),
-        total=Decimal(total), critical_failed=critical_failed, status=status,
-    )  # fmt: skip
+        case=case,
+        rubric=QaRubric.objects.first(),
+        agent=agent,
+        reviewer=reviewer,
+        scored_at=when or timezone.now(),
+        total=Decimal(total),
+        critical_failed=critical_failed,
+        status=status,
+    )
 
 
 def test_previous_month_and_quarter_codes():
@@ -64,7 +70,9 @@ def test_response_kpi_met_when_every_response_module_passes(agent, other_agent, 
     call_command("award_training", "--period", month)
 
     entries = LedgerEntry.objects.filter(event=AwardEvent.RESPONSE_KPI)
-    assert [(e.account.user, e.amount, e.subject_ref) for e in entries] == [(agent, Decimal("30.00"), f"kpi:{month}:{agent.pk}")]
+    assert [(e.account.user, e.amount, e.subject_ref) for e in entries] == [
+        (agent, Decimal("30.00"), f"kpi:{month}:{agent.pk}")
+    ]
 
 
 def test_award_training_refuses_a_bad_month_and_posts_nothing(db):

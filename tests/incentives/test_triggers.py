@@ -73,7 +73,13 @@ def test_flush_still_empties_the_database_and_the_guard_comes_back(make_user, sh
     assert LedgerEntry.objects.count() == 0
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'incentives_%' ORDER BY name")
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'incentives_%' ORDER BY name"
+            )
             names = [row[0] for row in cursor.fetchall()]
-        assert names == ["incentives_ledger_no_delete", "incentives_ledger_no_update", "incentives_ledger_period_open",
-                         "incentives_ledger_shop_open"]  # the per-shop lock guard (migration 0008)
+        assert names == [
+            "incentives_ledger_no_delete",
+            "incentives_ledger_no_update",
+            "incentives_ledger_period_open",
+            "incentives_ledger_shop_open",
+        ]  # the per-shop lock guard (migration 0008)

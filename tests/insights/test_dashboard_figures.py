@@ -22,11 +22,28 @@ def test_daily_and_weekly_counts_by_issue_type_on_the_shanghai_calendar(world):
     tables = tables_for(world, world.shop_a)
     daily, weekly = tables["daily"], tables["weekly"]
     # Columns: issue types by name (code point order), then 中评, 差评, 合计.
-    assert daily.headers == ["日期", "买家误解", "产品质量", "服务态度", "物流延误/包裹破损", "中评", "差评", "合计"]
+    assert daily.headers == [
+        "日期",
+        "买家误解",
+        "产品质量",
+        "服务态度",
+        "物流延误/包裹破损",
+        "中评",
+        "差评",
+        "合计",
+    ]
     rows = {row[0]: row[1:] for row in daily.rows}
     assert len(daily.rows) == 14
     assert rows["2026-11-15"] == [0, 1, 0, 0, 1, 0, 1]  # Sunday 23:00 Shanghai stays in W46
-    assert rows["2026-11-16"] == [0, 0, 0, 1, 0, 1, 1]  # 00:30 Shanghai = Sunday 16:30 UTC; converted 1→5 still counts
+    assert rows["2026-11-16"] == [
+        0,
+        0,
+        0,
+        1,
+        0,
+        1,
+        1,
+    ]  # 00:30 Shanghai = Sunday 16:30 UTC; converted 1→5 still counts
     assert rows["2026-11-19"] == [0, 2, 0, 0, 0, 2, 2]
     assert rows["2026-11-20"] == [0, 0, 2, 0, 1, 1, 2]
     assert rows["2026-11-22"] == [1, 0, 0, 0, 0, 1, 1]  # 23:50; the 00:10 review of Monday belongs to 11-23
@@ -51,9 +68,21 @@ def test_share_of_each_issue_type(world):
 def test_sla_attainment_per_target_and_breaches(world):
     sla = tables_for(world, world.shop_a)["sla"]
     assert sla.rows == [
-        ["首次响应", 3, 2, 1, D("60.0")],  # met c1 c5 c6; breached c2 (late) c4 (never, due passed); c9 not yet due
+        [
+            "首次响应",
+            3,
+            2,
+            1,
+            D("60.0"),
+        ],  # met c1 c5 c6; breached c2 (late) c4 (never, due passed); c9 not yet due
         ["买家回复后再响应", 2, 1, 0, D("66.7")],  # three buyer answers, one breach event
-        ["公开回复", 1, 1, 0, D("50.0")],  # c5 met, c4 open and past due; c6 resolved without one: not counted
+        [
+            "公开回复",
+            1,
+            1,
+            0,
+            D("50.0"),
+        ],  # c5 met, c4 open and past due; c6 resolved without one: not counted
         ["解决", 2, 2, 2, D("50.0")],  # met c1 c6; breached c2 (late) c4 (open, past due); c5 c9 running
     ]
 
@@ -65,7 +94,10 @@ def test_median_and_p90_time_to_first_response(world):
 
 
 def test_conversion_rate_only_where_the_platform_allows_revision(world):
-    assert tables_for(world, world.shop_a)["conversion"].rows == [["淘宝", 4, 1, D("25.0")], ["合计", 4, 1, D("25.0")]]
+    assert tables_for(world, world.shop_a)["conversion"].rows == [
+        ["淘宝", 4, 1, D("25.0")],
+        ["合计", 4, 1, D("25.0")],
+    ]
     both = tables_for(world, world.shop_a, world.shop_b)["conversion"]
     assert both.rows == [["抖店", 1, 0, D("0.0")], ["淘宝", 4, 1, D("25.0")], ["合计", 5, 1, D("20.0")]]
 
@@ -78,7 +110,11 @@ def test_compensation_cost_by_option_and_issue_type_and_acceptance_beside_expect
         ["赔偿运费(订单运费的1.5倍)", 2, D("24.00")],
         ["合计", 4, D("54.00")],
     ]
-    assert tables["cost_issue"].rows == [["产品质量", 1, D("30.00")], ["服务态度", 1, D("0.00")], ["物流延误/包裹破损", 2, D("24.00")]]
+    assert tables["cost_issue"].rows == [
+        ["产品质量", 1, D("30.00")],
+        ["服务态度", 1, D("0.00")],
+        ["物流延误/包裹破损", 2, D("24.00")],
+    ]
     assert tables["acceptance"].rows == [
         ["官方道歉(私信 + 评价回复)", 1, 1, D("100.0"), 90],
         ["无理由补发(顺丰包邮，48小时内发货)", 2, 1, D("50.0"), 80],
@@ -88,7 +124,9 @@ def test_compensation_cost_by_option_and_issue_type_and_acceptance_beside_expect
 
 def test_appeals_filed_and_won(world):
     assert tables_for(world, world.shop_a)["appeals"].rows == [[3, 1, 1, 1, D("50.0")]]
-    assert tables_for(world, world.shop_a, start=dt.date(2026, 11, 16))["appeals"].rows == [[2, 1, 0, 1, D("100.0")]]
+    assert tables_for(world, world.shop_a, start=dt.date(2026, 11, 16))["appeals"].rows == [
+        [2, 1, 0, 1, D("100.0")]
+    ]
 
 
 def test_open_workload_per_agent(world):
@@ -99,7 +137,11 @@ def test_open_workload_per_agent(world):
 def test_platform_filter_and_other_shop(world):
     tables = tables_for(world, world.shop_a, world.shop_b, platform="douyin")
     assert tables["weekly"].rows[-1][-3:] == [0, 2, 2]
-    assert tables["share"].rows == [["产品质量", 1, D("50.0")], ["物流延误/包裹破损", 1, D("50.0")], ["合计", 2, D("100.0")]]
+    assert tables["share"].rows == [
+        ["产品质量", 1, D("50.0")],
+        ["物流延误/包裹破损", 1, D("50.0")],
+        ["合计", 2, D("100.0")],
+    ]
 
 
 def test_courier_watch_threshold_exactly_20_and_a_month_without_orders(world):
@@ -107,7 +149,18 @@ def test_courier_watch_threshold_exactly_20_and_a_month_without_orders(world):
     rows = {row[1]: row for row in table.rows}
     assert table.headers[2:5] == ["2026-08 评价数", "2026-08 中差评", "2026-08 中差评率(%)"]
     assert rows["韵达"][2:] == [10, 3, D("30.0"), 5, 2, D("40.0"), 4, 1, D("25.0"), "是"]
-    assert rows["中通"][2:] == [5, 1, D("20.0"), 5, 2, D("40.0"), 5, 2, D("40.0"), ""]  # exactly 20 % is not over
+    assert rows["中通"][2:] == [
+        5,
+        1,
+        D("20.0"),
+        5,
+        2,
+        D("40.0"),
+        5,
+        2,
+        D("40.0"),
+        "",
+    ]  # exactly 20 % is not over
     assert rows["顺丰"][2:] == [2, 1, D("50.0"), 0, 0, None, 2, 1, D("50.0"), ""]  # no orders in September
     assert table.rows[0][1] == "韵达"  # flagged first
     assert "分母：该物流公司在该店铺当月的评价数" in table.note and "高于20%" in table.note
@@ -119,5 +172,7 @@ def test_courier_threshold_is_editable(world):
     settings = InsightSettings.current()
     settings.courier_threshold_percent = D("19.99")
     settings.save()
-    rows = {row[1]: row for row in courier_table(shop_ids=[world.shop_a.pk], as_of=dt.date(2026, 11, 22)).rows}
+    rows = {
+        row[1]: row for row in courier_table(shop_ids=[world.shop_a.pk], as_of=dt.date(2026, 11, 22)).rows
+    }
     assert rows["中通"][-1] == "是" and rows["韵达"][-1] == "是" and rows["顺丰"][-1] == ""

@@ -32,8 +32,15 @@ def from_the_offers():
     counts = defaultdict(lambda: [0, D("0")])
     for offer in CompensationOffer.objects.select_related("case"):
         c = offer.case
-        key = (c.shop_id, c.opened_at.astimezone(SH).date(), c.platform, offer.option_id, offer.option_name, c.issue_type_id,
-               offer.buyer_answer)  # fmt: skip
+        key = (
+            c.shop_id,
+            c.opened_at.astimezone(SH).date(),
+            c.platform,
+            offer.option_id,
+            offer.option_name,
+            c.issue_type_id,
+            offer.buyer_answer,
+        )
         counts[key][0] += 1
         counts[key][1] += offer.cost
     return sorted(((*key, n, cost) for key, (n, cost) in counts.items()), key=repr)
@@ -42,9 +49,18 @@ def from_the_offers():
 def offer(world, case_obj, option, cost, answer):
     opt = world.options[option]
     return CompensationOffer.objects.create(
-        case=case_obj, option_id=opt.pk, option_name=opt.name, option_kind=opt.kind, rule_ref={}, amount=D(cost), cost=D(cost),
-        status=answer or "offered", requested_by=world.agent1, requested_at=NOW, buyer_answer=answer,
-    )  # fmt: skip
+        case=case_obj,
+        option_id=opt.pk,
+        option_name=opt.name,
+        option_kind=opt.kind,
+        rule_ref={},
+        amount=D(cost),
+        cost=D(cost),
+        status=answer or "offered",
+        requested_by=world.agent1,
+        requested_at=NOW,
+        buyer_answer=answer,
+    )
 
 
 def test_the_backfill_holds_exactly_what_the_offers_say(world):
@@ -74,10 +90,16 @@ def test_a_case_opened_after_every_review_and_one_without_issue_type_are_backfil
     assert OfferRollup.objects.get(day=dt.date(2026, 12, 1)).offers == 1
     assert OfferRollup.objects.get(shop=world.shop_b, issue_type=None).offers == 2
     cost, cost_issue, _acceptance = compensation_tables(
-        Filters(shop_ids=(world.shop_a.pk, world.shop_b.pk), start=dt.date(2026, 11, 16), end=dt.date(2026, 12, 1))
+        Filters(
+            shop_ids=(world.shop_a.pk, world.shop_b.pk), start=dt.date(2026, 11, 16), end=dt.date(2026, 12, 1)
+        )
     )
     assert cost.rows[-1] == ["合计", 5, D("84.00")]
-    assert cost_issue.rows == [["产品质量", 2, D("60.00")], ["服务态度", 1, D("0.00")], ["物流延误/包裹破损", 2, D("24.00")]]
+    assert cost_issue.rows == [
+        ["产品质量", 2, D("60.00")],
+        ["服务态度", 1, D("0.00")],
+        ["物流延误/包裹破损", 2, D("24.00")],
+    ]
 
 
 def test_a_rebuild_is_idempotent_and_rebuilds_only_its_days(world):
@@ -86,9 +108,14 @@ def test_a_rebuild_is_idempotent_and_rebuilds_only_its_days(world):
     ids_elsewhere = set(OfferRollup.objects.exclude(day=day).values_list("pk", flat=True))
     assert offer_rollup_rebuild(shop_id=world.shop_a.pk, days=[day]) == 2
     assert offer_rollup_rebuild(shop_id=world.shop_a.pk, days=[day]) == 2
-    assert rollup_rebuild(shop_id=world.shop_a.pk, days=[day, dt.date(2026, 11, 20)]) > 0  # the 5-minute refresh's path
+    assert (
+        rollup_rebuild(shop_id=world.shop_a.pk, days=[day, dt.date(2026, 11, 20)]) > 0
+    )  # the 5-minute refresh's path
     assert stored() == before
-    assert set(OfferRollup.objects.exclude(day__in=[day, dt.date(2026, 11, 20)]).values_list("pk", flat=True)) <= ids_elsewhere
+    assert (
+        set(OfferRollup.objects.exclude(day__in=[day, dt.date(2026, 11, 20)]).values_list("pk", flat=True))
+        <= ids_elsewhere
+    )
     assert offer_rollup_rebuild(shop_id=world.shop_a.pk, days=[]) == 0
     assert stored() == before
 
@@ -98,20 +125,49 @@ def test_an_offer_changed_behind_the_rollups_back_shows_after_its_days_rebuild(w
     before = stored()
     assert offer_rollup_rebuild_case(case_id=made.case_id) == 1
     added = sorted(set(stored()) - set(before), key=repr)
-    assert added == [(world.shop_a.pk, dt.date(2026, 11, 22), "taobao", made.option_id, made.option_name,
-                      world.issue["misunderstanding"].pk, "", 1, D("30.00"))]  # fmt: skip
+    assert added == [
+        (
+            world.shop_a.pk,
+            dt.date(2026, 11, 22),
+            "taobao",
+            made.option_id,
+            made.option_name,
+            world.issue["misunderstanding"].pk,
+            "",
+            1,
+            D("30.00"),
+        )
+    ]
     assert stored() == from_the_offers()
     assert offer_rollup_rebuild_case(case_id=999_999_999) == 0
     assert stored() == from_the_offers()
 
 
 def test_the_key_is_unique_even_without_an_issue_type(world):
-    row = OfferRollup.objects.create(shop=world.shop_b, day=dt.date(2026, 11, 18), platform="douyin", option_id=1,
-                                     option_name="官方道歉", issue_type=None, answer="", offers=1, cost=D("0"))  # fmt: skip
+    row = OfferRollup.objects.create(
+        shop=world.shop_b,
+        day=dt.date(2026, 11, 18),
+        platform="douyin",
+        option_id=1,
+        option_name="官方道歉",
+        issue_type=None,
+        answer="",
+        offers=1,
+        cost=D("0"),
+    )
     before = stored()
     with pytest.raises(IntegrityError), transaction.atomic():
-        OfferRollup.objects.create(shop=world.shop_b, day=row.day, platform="douyin", option_id=1, option_name="官方道歉",
-                                   issue_type=None, answer="", offers=2, cost=D("0"))  # fmt: skip
+        OfferRollup.objects.create(
+            shop=world.shop_b,
+            day=row.day,
+            platform="douyin",
+            option_id=1,
+            option_name="官方道歉",
+            issue_type=None,
+            answer="",
+            offers=2,
+            cost=D("0"),
+        )
     assert stored() == before
 
 

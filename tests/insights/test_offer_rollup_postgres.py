@@ -24,18 +24,42 @@ DAY = dt.date(2026, 11, 18)
 def an_offer(shop, user, n: int, answer: str):
     at = dt.datetime(2026, 11, 18, 10, n, tzinfo=SH)
     review = Review.objects.create(
-        platform=shop.platform, shop=shop, external_id=f"race-{n}", order_no=f"RACE{n}", item_id="A1", sku="红",
-        rating=1, content="差", reviewed_at=at, received_at=at, buyer_nick=f"买家{n}", courier="中通", fingerprint=f"race{n}",
+        platform=shop.platform,
+        shop=shop,
+        external_id=f"race-{n}",
+        order_no=f"RACE{n}",
+        item_id="A1",
+        sku="红",
+        rating=1,
+        content="差",
+        reviewed_at=at,
+        received_at=at,
+        buyer_nick=f"买家{n}",
+        courier="中通",
+        fingerprint=f"race{n}",
         source="api",
-    )  # fmt: skip
-    case = Case.objects.create(review=review, shop=shop, platform=shop.platform, status="offered", opened_at=at)
+    )
+    case = Case.objects.create(
+        review=review, shop=shop, platform=shop.platform, status="offered", opened_at=at
+    )
     return CompensationOffer.objects.create(
-        case=case, option_id=7, option_name="补发", option_kind="reship", rule_ref={}, amount=Decimal("10.00"),
-        cost=Decimal("10.00"), status=answer or "offered", requested_by=user, requested_at=at, buyer_answer=answer,
-    )  # fmt: skip
+        case=case,
+        option_id=7,
+        option_name="补发",
+        option_kind="reship",
+        rule_ref={},
+        amount=Decimal("10.00"),
+        cost=Decimal("10.00"),
+        status=answer or "offered",
+        requested_by=user,
+        requested_at=at,
+        buyer_answer=answer,
+    )
 
 
-@pytest.mark.parametrize("rebuild", [offer_rollup_rebuild, rollup_rebuild], ids=["offers", "reviews_and_offers"])
+@pytest.mark.parametrize(
+    "rebuild", [offer_rollup_rebuild, rollup_rebuild], ids=["offers", "reviews_and_offers"]
+)
 def test_a_second_rebuild_waits_for_the_first_and_replaces_its_rows(rebuild):
     shop = ShopFactory(code="race-shop", platform="taobao")
     user = UserFactory(username="race-agent")
@@ -66,6 +90,6 @@ def test_a_second_rebuild_waits_for_the_first_and_replaces_its_rows(rebuild):
         (DAY, "accepted", 2, Decimal("20.00"))
     ]
     if rebuild is rollup_rebuild:
-        assert sorted(ReviewRollup.objects.filter(shop=shop).values_list("dimension", "key", "reviews", "negative")) == [
-            ("courier", "中通", 2, 2), ("issue_type", "", 2, 2), ("sku", "A1|红", 2, 2)
-        ]  # fmt: skip
+        assert sorted(
+            ReviewRollup.objects.filter(shop=shop).values_list("dimension", "key", "reviews", "negative")
+        ) == [("courier", "中通", 2, 2), ("issue_type", "", 2, 2), ("sku", "A1|红", 2, 2)]

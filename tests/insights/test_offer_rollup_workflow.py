@@ -38,8 +38,10 @@ def act(case, by, action, version, capture, **data):
 
 def rollup_rows(shop):
     return sorted(
-        OfferRollup.objects.filter(shop=shop).values_list("day", "platform", "option_name", "issue_type__code", "answer", "offers", "cost")
-    )  # fmt: skip
+        OfferRollup.objects.filter(shop=shop).values_list(
+            "day", "platform", "option_name", "issue_type__code", "answer", "offers", "cost"
+        )
+    )
 
 
 def tables(shop):
@@ -56,7 +58,11 @@ def test_an_offer_made_and_then_accepted_is_counted_at_once(shop, agent, django_
     assert rollup_rows(shop) == []
     act(case, agent, "offer", 3, django_capture_on_commit_callbacks, option_id=option_id(case, RESHIP))
     assert rollup_rows(shop) == [(DAY, "taobao", RESHIP, "quality", "", 1, Decimal("10.00"))]
-    assert tables(shop) == ([[RESHIP, 0, Decimal("0.00")], ["合计", 0, Decimal("0.00")]], [], [[RESHIP, 0, 0, None, 80]])
+    assert tables(shop) == (
+        [[RESHIP, 0, Decimal("0.00")], ["合计", 0, Decimal("0.00")]],
+        [],
+        [[RESHIP, 0, 0, None, 80]],
+    )
     act(case, agent, "buyer_accepts", 4, django_capture_on_commit_callbacks)
     assert rollup_rows(shop) == [(DAY, "taobao", RESHIP, "quality", "accepted", 1, Decimal("10.00"))]
     assert tables(shop) == (
@@ -92,7 +98,9 @@ def test_a_refused_answer_leaves_the_rollup_as_it_was(shop, agent, django_captur
     act(case, agent, "offer", 3, django_capture_on_commit_callbacks, option_id=option_id(case, RESHIP))
     before = list(OfferRollup.objects.filter(shop=shop).values())
     with pytest.raises(ValidationError) as caught:
-        act(case, agent, "buyer_accepts", 3, django_capture_on_commit_callbacks)  # stale: the case is at version 4
+        act(
+            case, agent, "buyer_accepts", 3, django_capture_on_commit_callbacks
+        )  # stale: the case is at version 4
     assert caught.value.code == "stale"
     assert list(OfferRollup.objects.filter(shop=shop).values()) == before
     assert rollup_rows(shop) == [(DAY, "taobao", RESHIP, "quality", "", 1, Decimal("10.00"))]

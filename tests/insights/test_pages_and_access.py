@@ -19,8 +19,16 @@ def login(client, user):
     return client
 
 
-@pytest.mark.parametrize("url", ["/insights/", "/insights/export.xlsx", "/insights/weekly/", "/insights/weekly/report.xlsx",
-                                 "/insights/unresolved/"])  # fmt: skip
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/insights/",
+        "/insights/export.xlsx",
+        "/insights/weekly/",
+        "/insights/weekly/report.xlsx",
+        "/insights/unresolved/",
+    ],
+)
 def test_agents_are_refused(client, world, url):
     response = login(client, world.agent1).get(url, RANGE)
     assert response.status_code == 403
@@ -96,8 +104,17 @@ def test_stored_all_shops_report_only_for_users_who_see_every_shop(client, world
     assert WeeklyReport.objects.count() == 1 and report.total_negative == 11
     response = login(client, world.manager).get(f"/insights/reports/{report.pk}/download/")
     assert response.status_code == 200
-    assert list(load_workbook(io.BytesIO(b"".join(response.streaming_content)))["概览"].iter_rows(values_only=True))[4][1] == 11
-    assert login(client, world.supervisor_a).get(f"/insights/reports/{report.pk}/download/").status_code == 404
+    assert (
+        list(
+            load_workbook(io.BytesIO(b"".join(response.streaming_content)))["概览"].iter_rows(
+                values_only=True
+            )
+        )[4][1]
+        == 11
+    )
+    assert (
+        login(client, world.supervisor_a).get(f"/insights/reports/{report.pk}/download/").status_code == 404
+    )
     assert login(client, world.agent1).get(f"/insights/reports/{report.pk}/download/").status_code == 403
 
 
@@ -107,7 +124,8 @@ def test_unresolved_page_groups_by_owner_within_visible_shops(client, world):
     # Real "now" (after the data set's dates): c4, c5, c9 (shop A) and b1 (shop B) are past their resolution target.
     c = {key: case.pk for key, case in world.cases.items()}
     assert [(g.owner_name, [case["id"] for case in g.cases]) for g in groups] == [
-        ("王一", [c["c4"], c["c5"]]), ("", [c["b1"], c["c9"]]),
+        ("王一", [c["c4"], c["c5"]]),
+        ("", [c["b1"], c["c9"]]),
     ]
     response = login(client, world.supervisor_a).get("/insights/unresolved/")
     assert [[c["id"] for c in g.cases] for g in response.context["groups"]] == [[c["c4"], c["c5"]], [c["c9"]]]

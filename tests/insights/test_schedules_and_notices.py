@@ -39,7 +39,11 @@ def test_schedules_exist_after_migrate():
     assert Schedule.objects.filter(func__startswith="insights.tasks.").count() == 3
     schedules = {s.name: s for s in Schedule.objects.filter(func__startswith="insights.tasks.")}
     weekly = schedules["ReviewDesk weekly Top-3 report"]
-    assert (weekly.func, weekly.schedule_type, weekly.repeats) == ("insights.tasks.weekly_report_task", "W", -1)
+    assert (weekly.func, weekly.schedule_type, weekly.repeats) == (
+        "insights.tasks.weekly_report_task",
+        "W",
+        -1,
+    )
     local = weekly.next_run.astimezone(SH)
     assert (local.weekday(), local.hour, local.minute) == (0, 9, 0)  # Monday 09:00 Asia/Shanghai
     daily = schedules["ReviewDesk daily unresolved review"]
@@ -50,7 +54,9 @@ def test_schedules_exist_after_migrate():
 
 def test_weekly_run_stores_the_workbook_and_notifies_recipients_once(world):
     buyer = UserFactory(username="purchasing", display_name="采购小张", email="buy@example.com")
-    robot = NotificationChannel.objects.create(shop=world.shop_a, kind="feishu", name="物流群", webhook_url="http://127.0.0.1:9/hook")
+    robot = NotificationChannel.objects.create(
+        shop=world.shop_a, kind="feishu", name="物流群", webhook_url="http://127.0.0.1:9/hook"
+    )
     ReportRecipient.objects.create(purpose="purchasing", user=buyer)
     ReportRecipient.objects.create(purpose="logistics", channel=robot)
     ReportRecipient.objects.create(purpose="logistics", user=world.supervisor_a, shop=world.shop_a)
@@ -58,7 +64,10 @@ def test_weekly_run_stores_the_workbook_and_notifies_recipients_once(world):
 
     reports = weekly_report_run(week=parse_week("2026-W47"), now=NOW)
 
-    assert [(r.week, r.shop_id, r.total_negative) for r in reports] == [("2026-W47", None, 11), ("2026-W47", world.shop_a.pk, 9)]
+    assert [(r.week, r.shop_id, r.total_negative) for r in reports] == [
+        ("2026-W47", None, 11),
+        ("2026-W47", world.shop_a.pk, 9),
+    ]
     book = load_workbook(io.BytesIO(reports[0].file.read()))
     assert list(book["问题类型TOP3"].iter_rows(values_only=True))[1][:3] == (1, "物流延误/包裹破损", 4)
     note = Notification.objects.get(user=buyer, kind=WEEKLY_REPORT_KIND)
@@ -115,9 +124,15 @@ def test_refresh_rebuilds_the_days_of_new_batches(world):
     assert rollup_refresh(now=NOW) > 0
     after = ReviewRollup.objects.get(shop=world.shop_a, day=day, dimension=Dimension.COURIER, key="韵达")
     assert (after.reviews, after.neutral, after.negative) == (2, 1, 1)
-    rows = list(ReviewRollup.objects.filter(shop=world.shop_a, day=day).order_by("pk").values_list("dimension", "key", "reviews"))
+    rows = list(
+        ReviewRollup.objects.filter(shop=world.shop_a, day=day)
+        .order_by("pk")
+        .values_list("dimension", "key", "reviews")
+    )
     rollup_rebuild(shop_id=world.shop_a.pk, days=[day])  # idempotent: the same rows again
-    assert sorted(ReviewRollup.objects.filter(shop=world.shop_a, day=day).values_list("dimension", "key", "reviews")) == sorted(rows)
+    assert sorted(
+        ReviewRollup.objects.filter(shop=world.shop_a, day=day).values_list("dimension", "key", "reviews")
+    ) == sorted(rows)
 
 
 def test_a_conversion_event_brings_the_refresh_forward_once(monkeypatch):

@@ -23,7 +23,10 @@ def rows(section):
 
 def test_week_boundaries_are_monday_to_monday_in_shanghai():
     assert (W47.monday.isoformat(), W47.sunday.isoformat()) == ("2026-11-16", "2026-11-22")
-    assert W47.start.isoformat() == "2026-11-16T00:00:00+08:00" and W47.end.isoformat() == "2026-11-23T00:00:00+08:00"
+    assert (
+        W47.start.isoformat() == "2026-11-16T00:00:00+08:00"
+        and W47.end.isoformat() == "2026-11-23T00:00:00+08:00"
+    )
     assert W47.previous().key == "2026-W46" and parse_week("2026-W01").previous().key == "2025-W52"
     assert parse_week("2026-W53").monday.isoformat() == "2026-12-28"  # 2026 has 53 ISO weeks
 
@@ -38,7 +41,9 @@ def test_bad_week_is_refused_with_a_message(bad):
 
 
 def test_tie_rule_lists_three_by_name_and_names_the_rest():
-    top, tied = rank_top({"a": ("服务态度", 2), "b": ("产品质量", 2), "c": ("买家误解", 2), "d": ("物流", 3), "e": ("其他", 1)})
+    top, tied = rank_top(
+        {"a": ("服务态度", 2), "b": ("产品质量", 2), "c": ("买家误解", 2), "d": ("物流", 3), "e": ("其他", 1)}
+    )
     assert [t[1] for t in top] == ["物流", "买家误解", "产品质量"] and tied == ["服务态度"]
     assert rank_top({"a": ("甲", 1), "b": ("乙", 1)}) == ([("b", "乙", 1), ("a", "甲", 1)], [])
 
@@ -48,7 +53,14 @@ def test_one_shop_top3_with_counts_shares_change_and_samples(world):
     assert (data.total, data.previous_total) == (9, 4)
     issues, skus, couriers = data.sections
     assert rows(issues) == [
-        ("物流延误/包裹破损", 3, D("33.3"), 1, 2, D("200.0")),  # incl. Monday 00:30 Shanghai, excl. next Monday 00:10
+        (
+            "物流延误/包裹破损",
+            3,
+            D("33.3"),
+            1,
+            2,
+            D("200.0"),
+        ),  # incl. Monday 00:30 Shanghai, excl. next Monday 00:10
         ("买家误解", 2, D("22.2"), 0, 2, None),
         ("产品质量", 2, D("22.2"), 3, -1, D("-33.3")),
     ]
@@ -96,7 +108,14 @@ def test_workbook_reads_back(world):
     assert issue_rows[3][:7] == (3, "产品质量", 2, 22.2, 3, -1, -33.3)
     assert issue_rows[4][:2] == ("并列第3", "服务态度")
     courier_rows = list(book["物流预警"].iter_rows(values_only=True))
-    assert courier_rows[0] == ("店铺", "物流公司", "2026-08 评价数/中差评", "2026-09 评价数/中差评", "2026-10 评价数/中差评", "建议更换")
+    assert courier_rows[0] == (
+        "店铺",
+        "物流公司",
+        "2026-08 评价数/中差评",
+        "2026-09 评价数/中差评",
+        "2026-10 评价数/中差评",
+        "建议更换",
+    )
     assert ("淘宝旗舰店", "韵达", "10/3", "5/2", "4/1", "是") in courier_rows
     assert ("淘宝旗舰店", "顺丰", "2/1", "0/0", "2/1", None) in courier_rows
 
@@ -110,10 +129,14 @@ def test_command_writes_the_workbook(world, tmp_path):
     assert list(book["物流公司TOP3"].iter_rows(values_only=True))[1][:3] == (1, "中通", 4)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--week", "2026-47", "--out"], "周次格式"), (["--week", "2026-W47", "--shop", "nope", "--out"], "没有代码为“nope”的店铺"),
-    (["--week", "2026-W47"], "--out"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--week", "2026-47", "--out"], "周次格式"),
+        (["--week", "2026-W47", "--shop", "nope", "--out"], "没有代码为“nope”的店铺"),
+        (["--week", "2026-W47"], "--out"),
+    ],
+)
 def test_command_refuses_bad_input_and_writes_nothing(world, tmp_path, args, message):
     out = tmp_path / "report.xlsx"
     if args[-1] == "--out":

@@ -72,11 +72,20 @@ def test_version_and_updated_at_are_read_only(manager_client):
 
 
 def tier_form(tier, **overrides):
-    data = {"issue_type": tier.issue_type_id or "", "name": tier.name, "first_response_minutes": tier.first_response_minutes,
-            "next_response_minutes": tier.next_response_minutes, "public_reply_minutes": tier.public_reply_minutes,
-            "resolution_minutes": tier.resolution_minutes, "handling_role": tier.handling_role,
-            "escalation_role": tier.escalation_role, "warn_at_percent": tier.warn_at_percent, "calendar": "",
-            "shop": "", "active": "on"}  # fmt: skip
+    data = {
+        "issue_type": tier.issue_type_id or "",
+        "name": tier.name,
+        "first_response_minutes": tier.first_response_minutes,
+        "next_response_minutes": tier.next_response_minutes,
+        "public_reply_minutes": tier.public_reply_minutes,
+        "resolution_minutes": tier.resolution_minutes,
+        "handling_role": tier.handling_role,
+        "escalation_role": tier.escalation_role,
+        "warn_at_percent": tier.warn_at_percent,
+        "calendar": "",
+        "shop": "",
+        "active": "on",
+    }
     data.update(overrides)
     return data
 
@@ -219,8 +228,20 @@ def test_view_only_staff_may_export_but_not_import(client, make_user):
 
 # --- import / export of one model through django-import-export --------------------------------------
 
-TIER_HEADERS = ["店铺", "启用", "问题类型", "名称", "首次响应时限(分钟)", "买家回复后再响应时限(分钟)",
-                "私下沟通未果时公开回复时限(分钟)", "解决时限(分钟)", "处理角色", "超时升级给", "预警百分比", "营业日历"]  # fmt: skip
+TIER_HEADERS = [
+    "店铺",
+    "启用",
+    "问题类型",
+    "名称",
+    "首次响应时限(分钟)",
+    "买家回复后再响应时限(分钟)",
+    "私下沟通未果时公开回复时限(分钟)",
+    "解决时限(分钟)",
+    "处理角色",
+    "超时升级给",
+    "预警百分比",
+    "营业日历",
+]
 
 
 def xlsx(rows, headers=TIER_HEADERS) -> io.BytesIO:
@@ -239,10 +260,12 @@ def xlsx(rows, headers=TIER_HEADERS) -> io.BytesIO:
 def test_xlsx_import_with_a_bad_row_shows_the_row_error_and_writes_nothing(manager_client):
     issue_type("quality")
     issue_type("logistics", "物流延误")
-    upload = xlsx([
-        [None, 1, "logistics", "物流2小时", 120, 180, 1440, 2880, "agent", "supervisor", 80, None],
-        [None, 1, "quality", "质量4小时", 240, 180, 1440, 2880, "supervisor", "manager", 100, None],
-    ])  # fmt: skip
+    upload = xlsx(
+        [
+            [None, 1, "logistics", "物流2小时", 120, 180, 1440, 2880, "agent", "supervisor", 80, None],
+            [None, 1, "quality", "质量4小时", 240, 180, 1440, 2880, "supervisor", "manager", 100, None],
+        ]
+    )
     response = manager_client.post(
         reverse("admin:policies_slatier_import"), {"import_file": upload, "format": "0", "resource": "0"}
     )
@@ -281,8 +304,15 @@ def test_xlsx_import_with_an_unknown_issue_type_names_it(manager_client):
 
 def test_csv_export_has_a_bom_and_gb18030_csv_imports(manager_client):
     m.CustomerTier.objects.create(code="vip", name="VIP客户", min_annual_spend=Decimal("1000"), priority=10)
-    export = manager_client.post(reverse("admin:policies_customertier_export"), {"format": "1", "resource": "0", "customertierresource_code": "on",
-                                                                                "customertierresource_name": "on"})  # fmt: skip
+    export = manager_client.post(
+        reverse("admin:policies_customertier_export"),
+        {
+            "format": "1",
+            "resource": "0",
+            "customertierresource_code": "on",
+            "customertierresource_name": "on",
+        },
+    )
     assert export.status_code == 200
     assert export.content.startswith("\ufeff".encode())
     assert "VIP客户" in export.content.decode("utf-8-sig")

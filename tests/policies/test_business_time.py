@@ -119,7 +119,9 @@ def test_add_and_between_agree(start_minute, minutes, holiday_offsets, workday_o
     base = dt.date(2026, 11, 16)
     calendar = weekdays_only(
         holidays=frozenset(base + dt.timedelta(days=d) for d in holiday_offsets),
-        workdays=tuple((base + dt.timedelta(days=d), ((9 * 60, 20 * 60),)) for d in workday_offsets - holiday_offsets),
+        workdays=tuple(
+            (base + dt.timedelta(days=d), ((9 * 60, 20 * 60),)) for d in workday_offsets - holiday_offsets
+        ),
     )
     start = at("2026-11-16T00:00") + dt.timedelta(minutes=start_minute)
     end = add_business_minutes(start, minutes, calendar)

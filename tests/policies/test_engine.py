@@ -43,7 +43,11 @@ def test_logistics_is_two_hours_for_an_agent_escalating_to_supervisor(seeded):
     assert decision.classification.issue_type_code == "logistics"
     assert decision.classification.matched_keywords == ("物流", "太慢")
     sla = decision.sla
-    assert (sla.first_response_minutes, sla.handling_role, sla.escalation_role) == (120, "agent", "supervisor")
+    assert (sla.first_response_minutes, sla.handling_role, sla.escalation_role) == (
+        120,
+        "agent",
+        "supervisor",
+    )
     assert sla.first_response_due_at == RECEIVED + dt.timedelta(hours=2)
     assert sla.first_response_warn_at == RECEIVED + dt.timedelta(minutes=96)
     assert sla.tier.model == "slatier" and sla.tier.version == 1
@@ -52,7 +56,11 @@ def test_logistics_is_two_hours_for_an_agent_escalating_to_supervisor(seeded):
 
 def test_quality_is_four_hours_for_a_supervisor_escalating_to_manager(seeded):
     sla = run(facts("质量太差，用了两天就坏了")).sla
-    assert (sla.first_response_minutes, sla.handling_role, sla.escalation_role) == (240, "supervisor", "manager")
+    assert (sla.first_response_minutes, sla.handling_role, sla.escalation_role) == (
+        240,
+        "supervisor",
+        "manager",
+    )
 
 
 def test_malicious_is_one_hour_for_legal(seeded):
@@ -69,9 +77,13 @@ def test_malicious_is_one_hour_for_legal(seeded):
 
 
 def test_count_signals_name_themselves(seeded):
-    decision = run(facts("一般", rating=3, negative_reviews_same_ip={7: 4}, return_rate_percent=Decimal("62.5")))
+    decision = run(
+        facts("一般", rating=3, negative_reviews_same_ip={7: 4}, return_rate_percent=Decimal("62.5"))
+    )
     assert decision.classification.signals == (
-        "同一IP批量差评：7天内4条差评(阈值3)", "退货率异常：退货率62.5%(阈值50%)")  # fmt: skip
+        "同一IP批量差评：7天内4条差评(阈值3)",
+        "退货率异常：退货率62.5%(阈值50%)",
+    )
     assert decision.classification.issue_type_code == "malicious"
 
 
@@ -79,7 +91,12 @@ def test_an_80_cny_ordinary_quality_complaint_gets_refund_plus_5_coupon(seeded):
     decision = run(facts("质量有问题", order_amount=Decimal("80"), annual_spend=Decimal("0")))
     assert decision.customer_tier == "ordinary"
     refund = offers_by_name(decision)["退款 + 5元优惠券"]
-    assert (refund.kind, refund.amount, refund.extra_coupon, refund.cost) == ("refund", Decimal("80.00"), Decimal("5.00"), Decimal("85.00"))
+    assert (refund.kind, refund.amount, refund.extra_coupon, refund.cost) == (
+        "refund",
+        Decimal("80.00"),
+        Decimal("5.00"),
+        Decimal("85.00"),
+    )
     assert refund.requires_approval is False
     assert "补发 + 10元优惠券" in offers_by_name(decision)  # the seed-001 quality option is offered too
     names = [o.name for o in decision.compensation]
@@ -89,7 +106,9 @@ def test_an_80_cny_ordinary_quality_complaint_gets_refund_plus_5_coupon(seeded):
 def test_250_cny_gets_reship_plus_10_coupon(seeded):
     decision = run(facts("质量有问题", order_amount=Decimal("250")))
     band = [o for o in decision.compensation if o.rule.name == "按订单金额：100–300元"]
-    assert [(o.kind, o.amount, o.extra_coupon, o.cost) for o in band] == [("reship", Decimal("0.00"), Decimal("10.00"), Decimal("10.00"))]
+    assert [(o.kind, o.amount, o.extra_coupon, o.cost) for o in band] == [
+        ("reship", Decimal("0.00"), Decimal("10.00"), Decimal("10.00"))
+    ]
     assert "退款 + 5元优惠券" not in offers_by_name(decision)
 
 
@@ -98,7 +117,11 @@ def test_above_300_a_supervisor_decides(seeded):
     option = offers_by_name(decision)["主管决定补偿方案"]
     assert (option.requires_approval, option.approval_role) == (True, "supervisor")
     refund = offers_by_name(decision)["全额退款，商品无需退回"]
-    assert (refund.amount, refund.requires_approval, refund.approval_role) == (Decimal("300.01"), True, "supervisor")
+    assert (refund.amount, refund.requires_approval, refund.approval_role) == (
+        Decimal("300.01"),
+        True,
+        "supervisor",
+    )
 
 
 def test_logistics_with_a_12_cny_shipping_fee_offers_18(seeded):
@@ -129,26 +152,38 @@ def test_over_cap_without_clamp_needs_approval_and_amounts_round_half_up(seeded)
     option.value = Decimal("12")
     option.save()
     offer = offers_by_name(run(facts("色差严重，质量一般")))[option.name]
-    assert (offer.amount, offer.requires_approval, offer.approval_role) == (Decimal("12.00"), True, "supervisor")
+    assert (offer.amount, offer.requires_approval, offer.approval_role) == (
+        Decimal("12.00"),
+        True,
+        "supervisor",
+    )
     assert "成本12.00元超过上限10.00元，需客服主管审批" in offer.reason
     # 0.03 × 1.5 = 0.045 → 0.05 (half up, not banker's 0.04)
-    shipping = offers_by_name(run(facts("快递太慢", shipping_fee=Decimal("0.03"))))["赔偿运费(订单运费的1.5倍)"]
+    shipping = offers_by_name(run(facts("快递太慢", shipping_fee=Decimal("0.03"))))[
+        "赔偿运费(订单运费的1.5倍)"
+    ]
     assert shipping.amount == Decimal("0.05")
 
 
 def test_seed_000_revision_wording_is_blocked_on_taobao_and_tmall_and_only_warned_on_douyin(seeded):
     for platform in ("taobao", "tmall"):
-        report = check_compliance(REVISION_ASK, platform=platform, channel="private_message", policy=load_policy(platform=platform))
+        report = check_compliance(
+            REVISION_ASK, platform=platform, channel="private_message", policy=load_policy(platform=platform)
+        )
         assert report.blocked is True
         assert [(f.action, f.matched) for f in report.findings] == [("block", "帮忙更新评价")]
-    report = check_compliance(REVISION_ASK, platform="douyin", channel="private_message", policy=load_policy(platform="douyin"))
+    report = check_compliance(
+        REVISION_ASK, platform="douyin", channel="private_message", policy=load_policy(platform="douyin")
+    )
     assert report.blocked is False
     assert [(f.action, f.matched) for f in report.findings] == [("warn", "帮忙更新评价")]
 
 
 def test_cash_for_good_reviews_is_blocked_everywhere(seeded):
     for platform in ("taobao", "tmall", "douyin", "jd", "pdd"):
-        report = check_compliance("给个好评返现5元哦", platform=platform, channel="sms", policy=load_policy(platform=platform))
+        report = check_compliance(
+            "给个好评返现5元哦", platform=platform, channel="sms", policy=load_policy(platform=platform)
+        )
         assert [f.matched for f in report.blocking] == ["好评返现"]
 
 
@@ -156,20 +191,31 @@ def test_phone_numbers_are_blocked_in_public_replies_only(seeded):
     policy = load_policy(platform="taobao")
     text = "已联系您，电话13812345678"
     assert check_compliance(text, platform="taobao", channel="public_reply", policy=policy).blocked is True
-    assert check_compliance(text, platform="taobao", channel="private_message", policy=policy).blocked is False
+    assert (
+        check_compliance(text, platform="taobao", channel="private_message", policy=policy).blocked is False
+    )
     report = check_compliance("亲" * 501, platform="taobao", channel="public_reply", policy=policy)
     assert (report.too_long, report.max_length, report.blocked) == (True, 500, True)
 
 
 def test_blame_shifting_is_a_warning(seeded):
-    report = check_compliance("不是我们的问题，是快递的错", platform="jd", channel="private_message", policy=load_policy(platform="jd"))
+    report = check_compliance(
+        "不是我们的问题，是快递的错",
+        platform="jd",
+        channel="private_message",
+        policy=load_policy(platform="jd"),
+    )
     assert [f.action for f in report.findings] == ["warn"]
     assert report.blocked is False
 
 
 def test_active_templates_pass_compliance_and_render_from_the_whitelist(seeded):
     decision = run(facts("物流太慢了"))
-    assert {t.name for t in decision.templates} >= {"首次私信(种子001)", "公开回复(种子001)", "满意度调查(种子002)"}
+    assert {t.name for t in decision.templates} >= {
+        "首次私信(种子001)",
+        "公开回复(种子001)",
+        "满意度调查(种子002)",
+    }
     assert all(not t.compliance.blocked for t in decision.templates)
     first = next(t for t in decision.templates if t.name == "首次私信(种子001)")
     assert first.text.startswith(f"亲~看到您对订单【{MISSING}】给出的评价啦")
@@ -203,7 +249,11 @@ def test_platform_windows_from_the_review_time(seeded):
     reviewed = dt.datetime(2026, 11, 1, 12, 0, tzinfo=SH)
     windows = run(facts("物流太慢", reviewed_at=reviewed)).windows
     assert (windows.revision_allowed, windows.revision_until) == (True, reviewed + dt.timedelta(days=30))
-    assert (windows.reply_until, windows.reply_max_chars, windows.may_request_revision) == (reviewed + dt.timedelta(days=30), 500, False)
+    assert (windows.reply_until, windows.reply_max_chars, windows.may_request_revision) == (
+        reviewed + dt.timedelta(days=30),
+        500,
+        False,
+    )
     appended = run(facts("物流太慢", appended_text="追评：还是没到")).windows
     assert (appended.reply_allowed, appended.reply_until) == (False, None)
     douyin = run(facts("物流太慢", platform="douyin", reviewed_at=reviewed)).windows
@@ -212,7 +262,9 @@ def test_platform_windows_from_the_review_time(seeded):
 
 def test_deadline_for_a_clock_started_later(seeded):
     policy = load_policy(platform="taobao")
-    assert deadline(dt.datetime(2026, 11, 20, 23, 0, tzinfo=SH), 180, policy) == dt.datetime(2026, 11, 21, 10, 0, tzinfo=SH)
+    assert deadline(dt.datetime(2026, 11, 20, 23, 0, tzinfo=SH), 180, policy) == dt.datetime(
+        2026, 11, 21, 10, 0, tzinfo=SH
+    )
 
 
 def test_sla_counts_business_hours_across_midnight(seeded):

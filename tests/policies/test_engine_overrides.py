@@ -42,14 +42,23 @@ def facts(text, **kwargs):
 
 def test_shop_sla_tier_beats_the_global_one(seeded, shop, other_shop):
     logistics = IssueType.objects.get(code="logistics")
-    tier = SlaTier(shop=shop, issue_type=logistics, name="旗舰店物流(1小时)", first_response_minutes=60,
-                   handling_role="agent", escalation_role="manager")  # fmt: skip
+    tier = SlaTier(
+        shop=shop,
+        issue_type=logistics,
+        name="旗舰店物流(1小时)",
+        first_response_minutes=60,
+        handling_role="agent",
+        escalation_role="manager",
+    )
     tier.full_clean()
     tier.save()
     sla = decide(facts("物流太慢"), load_policy(shop=shop, platform="taobao")).sla
     assert (sla.first_response_minutes, sla.escalation_role, sla.tier.id) == (60, "manager", tier.pk)
     assert decide(facts("物流太慢"), load_policy(platform="taobao")).sla.first_response_minutes == 120
-    assert decide(facts("物流太慢"), load_policy(shop=other_shop, platform="taobao")).sla.first_response_minutes == 120
+    assert (
+        decide(facts("物流太慢"), load_policy(shop=other_shop, platform="taobao")).sla.first_response_minutes
+        == 120
+    )
 
 
 def test_shop_platform_rule_and_contact_limit_replace_the_global_ones(seeded, shop):
@@ -64,26 +73,44 @@ def test_shop_platform_rule_and_contact_limit_replace_the_global_ones(seeded, sh
 def test_shop_compensation_group_replaces_the_global_group_only(seeded, shop):
     quality = IssueType.objects.get(code="quality")
     rule = CompensationRule.objects.create(shop=shop, name="旗舰店质量方案", issue_type=quality)
-    CompensationOption.objects.create(rule=rule, name="旗舰店补发 + 20元券", kind="reship", formula="none", extra_coupon=Decimal("20"))
-    names = [o.name for o in decide(facts("质量太差", order_amount=Decimal("80")), load_policy(shop=shop, platform="taobao")).compensation]
+    CompensationOption.objects.create(
+        rule=rule, name="旗舰店补发 + 20元券", kind="reship", formula="none", extra_coupon=Decimal("20")
+    )
+    names = [
+        o.name
+        for o in decide(
+            facts("质量太差", order_amount=Decimal("80")), load_policy(shop=shop, platform="taobao")
+        ).compensation
+    ]
     assert "旗舰店补发 + 20元券" in names
     assert "补发 + 10元优惠券" not in names  # the global quality group is replaced …
     assert "退款 + 5元优惠券" in names  # … the global amount bands (another group) still apply
 
 
 def test_shop_customer_tier_replaces_by_code_and_global_tier_rules_still_match(seeded, shop):
-    CustomerTier.objects.create(shop=shop, code="vip", name="旗舰店VIP", min_annual_spend=Decimal("500"), priority=10)
-    decision = decide(facts("客服态度差", annual_spend=Decimal("600")), load_policy(shop=shop, platform="taobao"))
+    CustomerTier.objects.create(
+        shop=shop, code="vip", name="旗舰店VIP", min_annual_spend=Decimal("500"), priority=10
+    )
+    decision = decide(
+        facts("客服态度差", annual_spend=Decimal("600")), load_policy(shop=shop, platform="taobao")
+    )
     assert decision.customer_tier == "vip"
     assert decision.customer_tier_rule.name == "旗舰店VIP"
     assert "VIP专属礼包" in [o.name for o in decision.compensation]
-    assert decide(facts("客服态度差", annual_spend=Decimal("600")), load_policy(platform="taobao")).customer_tier == "ordinary"
+    assert (
+        decide(facts("客服态度差", annual_spend=Decimal("600")), load_policy(platform="taobao")).customer_tier
+        == "ordinary"
+    )
 
 
 def test_shop_classification_and_compliance_rules_add_to_the_global_ones(seeded, shop):
     service = IssueType.objects.get(code="service")
-    ClassificationRule.objects.create(shop=shop, name="旗舰店：发错货", issue_type=service, patterns="发错货", priority=5)
-    ComplianceRule.objects.create(shop=shop, name="旗舰店禁用词", patterns="亲爱滴", action="warn", reason="品牌口吻")
+    ClassificationRule.objects.create(
+        shop=shop, name="旗舰店：发错货", issue_type=service, patterns="发错货", priority=5
+    )
+    ComplianceRule.objects.create(
+        shop=shop, name="旗舰店禁用词", patterns="亲爱滴", action="warn", reason="品牌口吻"
+    )
     policy = load_policy(shop=shop, platform="taobao")
     assert decide(facts("发错货了"), policy).classification.issue_type_code == "service"
     assert decide(facts("物流太慢"), policy).classification.issue_type_code == "logistics"
@@ -96,17 +123,22 @@ def test_shop_calendar_replaces_the_global_calendar(seeded, shop):
     calendar = BusinessCalendar.objects.create(shop=shop, name="旗舰店工作日历")
     for weekday in range(5):
         OpeningHours.objects.create(calendar=calendar, weekday=weekday, opens=dt.time(9), closes=dt.time(18))
-    CalendarException.objects.create(calendar=calendar, date=dt.date(2026, 11, 21), kind="workday", name="调休")
+    CalendarException.objects.create(
+        calendar=calendar, date=dt.date(2026, 11, 21), kind="workday", name="调休"
+    )
     late_friday = dt.datetime(2026, 11, 20, 17, 30, tzinfo=SH)
     sla = decide(facts("物流太慢", received_at=late_friday), load_policy(shop=shop, platform="taobao")).sla
     # 30 min on Friday, then the make-up Saturday opens at 08:00 (default hours) → 09:30.
     assert sla.first_response_due_at == dt.datetime(2026, 11, 21, 9, 30, tzinfo=SH)
     assert sla.calendar.name == "旗舰店工作日历"
-    assert decide(facts("物流太慢", received_at=late_friday), load_policy(platform="taobao")).sla.first_response_due_at == (
-        dt.datetime(2026, 11, 20, 19, 30, tzinfo=SH))  # fmt: skip
+    assert decide(
+        facts("物流太慢", received_at=late_friday), load_policy(platform="taobao")
+    ).sla.first_response_due_at == (dt.datetime(2026, 11, 20, 19, 30, tzinfo=SH))
 
 
-def test_an_edit_is_seen_by_the_next_load_and_unchanged_rules_are_not_reloaded(seeded, django_assert_num_queries):
+def test_an_edit_is_seen_by_the_next_load_and_unchanged_rules_are_not_reloaded(
+    seeded, django_assert_num_queries
+):
     first = load_policy(platform="taobao")
     with django_assert_num_queries(1):  # only the staleness stamp
         assert load_policy(platform="taobao") is first

@@ -18,9 +18,24 @@ from tests.policies.pack_support import (
 pytestmark = pytest.mark.django_db
 
 SHEETS = [
-    "问题类型", "客户分层", "营业日历", "营业时间", "节假日、调休", "平台规则", "分类规则", "恶意信号", "SLA时效等级",
-    "补偿规则", "补偿方案", "合规规则", "回复模板", "回访计划", "回访步骤", "申诉清单", "联系限制",
-]  # fmt: skip
+    "问题类型",
+    "客户分层",
+    "营业日历",
+    "营业时间",
+    "节假日、调休",
+    "平台规则",
+    "分类规则",
+    "恶意信号",
+    "SLA时效等级",
+    "补偿规则",
+    "补偿方案",
+    "合规规则",
+    "回复模板",
+    "回访计划",
+    "回访步骤",
+    "申诉清单",
+    "联系限制",
+]
 
 
 def test_export_writes_one_sheet_per_model_with_chinese_headers(shop):
@@ -28,9 +43,19 @@ def test_export_writes_one_sheet_per_model_with_chinese_headers(shop):
     cells = workbook_cells(export_pack())
     assert list(cells) == SHEETS
     assert cells["SLA时效等级"][0] == [
-        "店铺", "启用", "问题类型", "名称", "首次响应时限(分钟)", "买家回复后再响应时限(分钟)",
-        "私下沟通未果时公开回复时限(分钟)", "解决时限(分钟)", "处理角色", "超时升级给", "预警百分比", "营业日历",
-    ]  # fmt: skip
+        "店铺",
+        "启用",
+        "问题类型",
+        "名称",
+        "首次响应时限(分钟)",
+        "买家回复后再响应时限(分钟)",
+        "私下沟通未果时公开回复时限(分钟)",
+        "解决时限(分钟)",
+        "处理角色",
+        "超时升级给",
+        "预警百分比",
+        "营业日历",
+    ]
     assert [
         None,
         True,

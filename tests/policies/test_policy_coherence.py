@@ -17,8 +17,13 @@ from policies.loader import load_policy, policy_stamp
 from policies.triggers import POLICY_TABLES
 from tests.policies.pack_support import build_pack
 
-FACTS = ReviewFacts(platform="taobao", rating=1, text="质量差，用了一天就坏了", order_amount=Decimal("200"),
-                    received_at=dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC))  # fmt: skip
+FACTS = ReviewFacts(
+    platform="taobao",
+    rating=1,
+    text="质量差，用了一天就坏了",
+    order_amount=Decimal("200"),
+    received_at=dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC),
+)
 
 
 def build_rules() -> m.CompensationOption:
@@ -124,8 +129,15 @@ def test_a_policy_table_rebuilt_by_a_migration_gets_its_stamp_triggers_back(shop
     with connection.cursor() as cursor:
         for sql in remove_sql("sqlite", [table]):
             cursor.execute(sql)
-    post_migrate.send(sender=apps.get_app_config("policies"), app_config=apps.get_app_config("policies"),
-                      verbosity=0, interactive=False, using="default", apps=apps, plan=[])  # fmt: skip
+    post_migrate.send(
+        sender=apps.get_app_config("policies"),
+        app_config=apps.get_app_config("policies"),
+        verbosity=0,
+        interactive=False,
+        using="default",
+        apps=apps,
+        plan=[],
+    )
     before = policy_stamp()
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET id = id")

@@ -9,8 +9,22 @@ from django.core.management import CommandError, call_command
 from policies.models import SlaTier
 
 pytestmark = pytest.mark.django_db
-ARGS = ["--platform", "taobao", "--rating", "bad", "--text", "物流太慢了，还压坏了", "--amount", "250",
-        "--shipping-fee", "12", "--annual-spend", "0", "--at", "2026-11-20T23:30:00+08:00"]  # fmt: skip
+ARGS = [
+    "--platform",
+    "taobao",
+    "--rating",
+    "bad",
+    "--text",
+    "物流太慢了，还压坏了",
+    "--amount",
+    "250",
+    "--shipping-fee",
+    "12",
+    "--annual-spend",
+    "0",
+    "--at",
+    "2026-11-20T23:30:00+08:00",
+]
 
 
 @pytest.fixture
@@ -29,7 +43,11 @@ def test_json_carries_the_pinned_numbers(seeded):
     assert data["classification"]["issue_type_code"] == "logistics"
     assert data["customer_tier"] == "ordinary"
     sla = data["sla"]
-    assert (sla["first_response_minutes"], sla["handling_role"], sla["escalation_role"]) == (120, "agent", "supervisor")
+    assert (sla["first_response_minutes"], sla["handling_role"], sla["escalation_role"]) == (
+        120,
+        "agent",
+        "supervisor",
+    )
     assert sla["first_response_due_at"] == "2026-11-21T09:30:00+08:00"
     assert sla["first_response_warn_at"] == "2026-11-21T09:06:00+08:00"
     offers = {o["name"]: o for o in data["compensation"]}
@@ -41,7 +59,8 @@ def test_json_carries_the_pinned_numbers(seeded):
     assert templates["公开回复(种子001)"]["compliance"]["blocked"] is False
     assert templates["公开回复(种子001)"]["compliance"]["max_length"] == 500
     assert {"model": "slatier", "name": "物流延误(2小时)"}.items() <= next(
-        r for r in data["rule_refs"] if r["model"] == "slatier").items()  # fmt: skip
+        r for r in data["rule_refs"] if r["model"] == "slatier"
+    ).items()
 
 
 def test_text_output_explains(seeded):
@@ -64,9 +83,16 @@ def test_numeric_rating_and_quality_numbers(seeded):
 def test_shop_option_uses_the_shops_overrides(seeded, shop):
     from policies.models import IssueType
 
-    SlaTier.objects.create(shop=shop, issue_type=IssueType.objects.get(code="logistics"), name="店铺物流",
-                           first_response_minutes=30, handling_role="agent")  # fmt: skip
-    data = explain_json("--shop", shop.code, "--rating", "bad", "--text", "物流太慢", "--at", "2026-11-20T10:00:00+08:00")
+    SlaTier.objects.create(
+        shop=shop,
+        issue_type=IssueType.objects.get(code="logistics"),
+        name="店铺物流",
+        first_response_minutes=30,
+        handling_role="agent",
+    )
+    data = explain_json(
+        "--shop", shop.code, "--rating", "bad", "--text", "物流太慢", "--at", "2026-11-20T10:00:00+08:00"
+    )
     assert data["sla"]["first_response_minutes"] == 30
     assert data["facts"]["platform"] == "taobao"
 

@@ -57,9 +57,18 @@ def owner_client(owner):
 
 
 def template_data(**overrides):
-    data = {"name": "公开回复", "channel": "public_reply", "stage": "first_contact", "platform": "taobao",
-            "issue_type": "", "language": "zh-hans", "body": "亲，给您添麻烦了。", "source": "", "shop": "",
-            "active": "on"}  # fmt: skip
+    data = {
+        "name": "公开回复",
+        "channel": "public_reply",
+        "stage": "first_contact",
+        "platform": "taobao",
+        "issue_type": "",
+        "language": "zh-hans",
+        "body": "亲，给您添麻烦了。",
+        "source": "",
+        "shop": "",
+        "active": "on",
+    }
     return data | overrides
 
 
@@ -72,9 +81,18 @@ def global_option():
 
 
 def option_form(option, **overrides):
-    data = {"rule": option.rule_id, "name": option.name, "kind": option.kind, "formula": option.formula,
-            "value": "10", "extra_coupon": "0", "cost_cap": "300", "approval_role": "supervisor",
-            "expected_acceptance": "", "sort_order": "0"}  # fmt: skip
+    data = {
+        "rule": option.rule_id,
+        "name": option.name,
+        "kind": option.kind,
+        "formula": option.formula,
+        "value": "10",
+        "extra_coupon": "0",
+        "cost_cap": "300",
+        "approval_role": "supervisor",
+        "expected_acceptance": "",
+        "sort_order": "0",
+    }
     return data | overrides
 
 
@@ -108,8 +126,9 @@ def test_manager_cannot_create_a_global_rule(client_a):
 
 
 def test_another_shops_override_is_neither_listed_nor_opened_nor_changed_nor_deleted(client_a, shop_b):
-    theirs = m.ReplyTemplate.objects.create(name="B店回复", channel="public_reply", stage="first_contact",
-                                            body="B店的话。", shop=shop_b)  # fmt: skip
+    theirs = m.ReplyTemplate.objects.create(
+        name="B店回复", channel="public_reply", stage="first_contact", body="B店的话。", shop=shop_b
+    )
     before = snapshot(m.ReplyTemplate)
     assert "B店回复" not in page(client_a.get(reverse("admin:policies_replytemplate_changelist")))
     assert client_a.get(change_url(theirs)).status_code == 302  # the admin's "does not exist"
@@ -138,8 +157,17 @@ def test_manager_sees_a_global_rule_read_only(client_a, global_option):
 def test_manager_cannot_raise_the_cap_through_the_rules_inline(client_a, global_option):
     rule = global_option.rule
     before = snapshot(m.CompensationOption)
-    data = {"name": rule.name, "issue_type": "", "customer_tier": "", "amount_above": "", "amount_up_to": "",
-            "priority": "100", "note": "", "shop": "", "active": "on"}  # fmt: skip
+    data = {
+        "name": rule.name,
+        "issue_type": "",
+        "customer_tier": "",
+        "amount_above": "",
+        "amount_up_to": "",
+        "priority": "100",
+        "note": "",
+        "shop": "",
+        "active": "on",
+    }
     row = option_form(global_option, cost_cap="99999999", id=global_option.pk, rule=rule.pk)
     data |= inline("options", [row], initial=1)
     assert client_a.post(change_url(rule), data).status_code == 403
@@ -159,8 +187,17 @@ def test_manager_cannot_revert_a_global_rule_through_its_history(client_a, globa
     rule.save()
     first = rule.history.order_by("history_id").first()
     url = reverse("admin:policies_compensationrule_simple_history", args=[rule.pk, first.history_id])
-    data = {"name": rule.name, "issue_type": "", "customer_tier": "", "amount_above": "", "amount_up_to": "",
-            "priority": "100", "note": "", "shop": "", "active": "on"}  # fmt: skip
+    data = {
+        "name": rule.name,
+        "issue_type": "",
+        "customer_tier": "",
+        "amount_above": "",
+        "amount_up_to": "",
+        "priority": "100",
+        "note": "",
+        "shop": "",
+        "active": "on",
+    }
     client_a.post(url, data | inline("options", []))
     assert m.CompensationRule.objects.get().priority == 50
 
@@ -168,8 +205,17 @@ def test_manager_cannot_revert_a_global_rule_through_its_history(client_a, globa
 def test_manager_cannot_edit_or_delete_a_global_compliance_rule(client_a):
     rule = m.ComplianceRule.objects.create(name="好评返现", patterns="返现", action="block", reason="禁止。")
     before = snapshot(m.ComplianceRule)
-    edit = {"name": "好评返现", "platforms": [], "channels": [], "match_mode": "keywords", "patterns": "无关",
-            "action": "warn", "reason": "", "shop": "", "active": "on"}  # fmt: skip
+    edit = {
+        "name": "好评返现",
+        "platforms": [],
+        "channels": [],
+        "match_mode": "keywords",
+        "patterns": "无关",
+        "action": "warn",
+        "reason": "",
+        "shop": "",
+        "active": "on",
+    }
     assert client_a.post(change_url(rule), edit).status_code == 403
     delete = client_a.post(reverse("admin:policies_compliancerule_delete", args=[rule.pk]), {"post": "yes"})
     assert delete.status_code == 403
@@ -181,7 +227,9 @@ def test_manager_cannot_delete_a_global_rule_with_the_bulk_action(client_a, shop
     mine = m.ComplianceRule.objects.create(name="A店", patterns="x", action="warn", shop=shop_a)
     before = snapshot(m.ComplianceRule)
     changelist = reverse("admin:policies_compliancerule_changelist")
-    client_a.post(changelist, {"action": "delete_selected", "_selected_action": [rule.pk, mine.pk], "post": "yes"})
+    client_a.post(
+        changelist, {"action": "delete_selected", "_selected_action": [rule.pk, mine.pk], "post": "yes"}
+    )
     assert snapshot(m.ComplianceRule) == before
 
 
@@ -207,8 +255,21 @@ def test_owner_creates_a_global_rule(owner_client):
 
 # --- the admin's import ------------------------------------------------------------------------------
 
-OPTION_HEADERS = ["补偿规则", "规则店铺", "方案名称", "方案类型", "金额公式", "公式参数", "附加优惠券(元)",
-                  "成本上限(元)", "按上限封顶", "超上限审批角色", "总是需要审批", "预期接受率(%)", "排序"]  # fmt: skip
+OPTION_HEADERS = [
+    "补偿规则",
+    "规则店铺",
+    "方案名称",
+    "方案类型",
+    "金额公式",
+    "公式参数",
+    "附加优惠券(元)",
+    "成本上限(元)",
+    "按上限封顶",
+    "超上限审批角色",
+    "总是需要审批",
+    "预期接受率(%)",
+    "排序",
+]
 
 
 def option_csv(cap: str, rule="质量-全局", rule_shop="") -> io.BytesIO:
@@ -312,8 +373,16 @@ def test_manager_reads_but_cannot_change_insight_settings(client_a, owner_client
 
 # --- the sandbox -------------------------------------------------------------------------------------
 
-REVIEW = {"platform": "taobao", "rating": "1", "text": "物流太慢了", "appended_text": "", "order_amount": "250",
-          "shipping_fee": "12", "annual_spend": "0", "received_at": "2026-11-20T23:30"}  # fmt: skip
+REVIEW = {
+    "platform": "taobao",
+    "rating": "1",
+    "text": "物流太慢了",
+    "appended_text": "",
+    "order_amount": "250",
+    "shipping_fee": "12",
+    "annual_spend": "0",
+    "received_at": "2026-11-20T23:30",
+}
 
 
 def test_sandbox_refuses_another_shop(client_a, shop_b):

@@ -12,8 +12,17 @@ pytestmark = pytest.mark.django_db
 
 manager, manager_client = admin_support.manager, admin_support.manager_client
 
-REVIEW = {"platform": "taobao", "shop": "", "rating": "1", "text": "物流太慢了，还压坏了", "appended_text": "",
-          "order_amount": "250", "shipping_fee": "12", "annual_spend": "0", "received_at": "2026-11-20T23:30"}  # fmt: skip
+REVIEW = {
+    "platform": "taobao",
+    "shop": "",
+    "rating": "1",
+    "text": "物流太慢了，还压坏了",
+    "appended_text": "",
+    "order_amount": "250",
+    "shipping_fee": "12",
+    "annual_spend": "0",
+    "received_at": "2026-11-20T23:30",
+}
 
 
 @pytest.fixture

@@ -18,15 +18,33 @@ pytestmark = pytest.mark.django_db
 
 
 def rule_data(**overrides):
-    data = {"name": "质量-中额", "issue_type": issue_type().pk, "customer_tier": "", "amount_above": "", "amount_up_to": "",
-            "priority": "100", "note": "", "shop": "", "active": "on"}  # fmt: skip
+    data = {
+        "name": "质量-中额",
+        "issue_type": issue_type().pk,
+        "customer_tier": "",
+        "amount_above": "",
+        "amount_up_to": "",
+        "priority": "100",
+        "note": "",
+        "shop": "",
+        "active": "on",
+    }
     data.update(overrides)
     return data
 
 
 def option_row(**overrides):
-    row = {"name": "补发", "kind": "reship", "formula": "fixed", "value": "0", "extra_coupon": "0", "cost_cap": "",
-           "approval_role": "supervisor", "expected_acceptance": "", "sort_order": "0"}  # fmt: skip
+    row = {
+        "name": "补发",
+        "kind": "reship",
+        "formula": "fixed",
+        "value": "0",
+        "extra_coupon": "0",
+        "cost_cap": "",
+        "approval_role": "supervisor",
+        "expected_acceptance": "",
+        "sort_order": "0",
+    }
     row.update(overrides)
     return row
 
@@ -40,8 +58,12 @@ def low_band():
 
 def test_overlapping_amount_band_is_refused(manager_client, low_band):
     before = snapshot(m.CompensationRule)
-    response = post_admin(manager_client, add_url(m.CompensationRule), m.CompensationRule,
-                          rule_data(amount_above="50", amount_up_to="300"))  # fmt: skip
+    response = post_admin(
+        manager_client,
+        add_url(m.CompensationRule),
+        m.CompensationRule,
+        rule_data(amount_above="50", amount_up_to="300"),
+    )
     assert response.status_code == 200
     assert "金额区间重叠：质量-低额 (0, 100.00] 与 质量-中额 (50, 300]。" in page(response)
     assert snapshot(m.CompensationRule) == before
@@ -49,8 +71,12 @@ def test_overlapping_amount_band_is_refused(manager_client, low_band):
 
 def test_gapped_amount_band_is_refused(manager_client, low_band):
     before = snapshot(m.CompensationRule)
-    response = post_admin(manager_client, add_url(m.CompensationRule), m.CompensationRule,
-                          rule_data(amount_above="150", amount_up_to="300"))  # fmt: skip
+    response = post_admin(
+        manager_client,
+        add_url(m.CompensationRule),
+        m.CompensationRule,
+        rule_data(amount_above="150", amount_up_to="300"),
+    )
     assert "金额区间有缺口：质量-低额 (0, 100.00] 与 质量-中额 (150, 300] 之间的金额没有规则。" in page(
         response
     )
@@ -58,22 +84,34 @@ def test_gapped_amount_band_is_refused(manager_client, low_band):
 
 
 def test_adjacent_amount_band_is_accepted(manager_client, low_band):
-    response = post_admin(manager_client, add_url(m.CompensationRule), m.CompensationRule,
-                          rule_data(amount_above="100", amount_up_to="300"))  # fmt: skip
+    response = post_admin(
+        manager_client,
+        add_url(m.CompensationRule),
+        m.CompensationRule,
+        rule_data(amount_above="100", amount_up_to="300"),
+    )
     assert response.status_code == 302
     assert m.CompensationRule.objects.get(name="质量-中额").amount_above == Decimal("100.00")
 
 
 def test_upper_bound_not_above_lower_bound_is_refused(manager_client):
-    response = post_admin(manager_client, add_url(m.CompensationRule), m.CompensationRule,
-                          rule_data(amount_above="300", amount_up_to="100"))  # fmt: skip
+    response = post_admin(
+        manager_client,
+        add_url(m.CompensationRule),
+        m.CompensationRule,
+        rule_data(amount_above="300", amount_up_to="100"),
+    )
     assert "金额上限必须大于下限。" in page(response)
     assert m.CompensationRule.objects.count() == 0
 
 
 def test_negative_band_amount_is_refused(manager_client):
-    response = post_admin(manager_client, add_url(m.CompensationRule), m.CompensationRule,
-                          rule_data(amount_above="-10", amount_up_to="100"))  # fmt: skip
+    response = post_admin(
+        manager_client,
+        add_url(m.CompensationRule),
+        m.CompensationRule,
+        rule_data(amount_above="-10", amount_up_to="100"),
+    )
     assert "金额不能为负数。" in page(response)
     assert m.CompensationRule.objects.count() == 0
 
@@ -119,8 +157,12 @@ def test_two_options_with_one_name_are_refused(manager_client):
 
 
 def test_negative_customer_tier_spend_is_refused(manager_client):
-    response = post_admin(manager_client, add_url(m.CustomerTier), m.CustomerTier,
-                          {"code": "vip", "name": "VIP", "min_annual_spend": "-1", "priority": "10", "active": "on"})  # fmt: skip
+    response = post_admin(
+        manager_client,
+        add_url(m.CustomerTier),
+        m.CustomerTier,
+        {"code": "vip", "name": "VIP", "min_annual_spend": "-1", "priority": "10", "active": "on"},
+    )
     assert "金额不能为负数。" in page(response)
     assert m.CustomerTier.objects.count() == 0
 
@@ -129,10 +171,20 @@ def test_negative_customer_tier_spend_is_refused(manager_client):
 
 
 def tier_data(**overrides):
-    data = {"issue_type": issue_type("logistics", "物流延误").pk, "name": "物流2小时", "first_response_minutes": "120",
-            "next_response_minutes": "180", "public_reply_minutes": "1440", "resolution_minutes": "2880",
-            "handling_role": "agent", "escalation_role": "supervisor", "warn_at_percent": "80", "calendar": "",
-            "shop": "", "active": "on"}  # fmt: skip
+    data = {
+        "issue_type": issue_type("logistics", "物流延误").pk,
+        "name": "物流2小时",
+        "first_response_minutes": "120",
+        "next_response_minutes": "180",
+        "public_reply_minutes": "1440",
+        "resolution_minutes": "2880",
+        "handling_role": "agent",
+        "escalation_role": "supervisor",
+        "warn_at_percent": "80",
+        "calendar": "",
+        "shop": "",
+        "active": "on",
+    }
     data.update(overrides)
     return data
 
@@ -182,8 +234,12 @@ def test_second_tier_for_one_issue_type_in_one_scope_is_refused(manager_client, 
 
 
 def test_editing_a_tier_bumps_its_version_and_keeps_the_rule(manager_client):
-    tier = m.SlaTier.objects.create(issue_type=issue_type("logistics", "物流延误"), name="物流2小时",
-                                    first_response_minutes=120, handling_role="agent")  # fmt: skip
+    tier = m.SlaTier.objects.create(
+        issue_type=issue_type("logistics", "物流延误"),
+        name="物流2小时",
+        first_response_minutes=120,
+        handling_role="agent",
+    )
     response = post_admin(manager_client, change_url(tier), m.SlaTier, tier_data(first_response_minutes="90"))
     assert response.status_code == 302
     tier.refresh_from_db()
@@ -200,16 +256,24 @@ def calendar_data(hours=(), exceptions=(), **overrides):
 
 
 def test_opening_hours_that_end_before_they_start_are_refused(manager_client):
-    response = post_admin(manager_client, add_url(m.BusinessCalendar), m.BusinessCalendar,
-                          calendar_data(hours=[{"weekday": "0", "opens": "18:00", "closes": "08:00"}]))  # fmt: skip
+    response = post_admin(
+        manager_client,
+        add_url(m.BusinessCalendar),
+        m.BusinessCalendar,
+        calendar_data(hours=[{"weekday": "0", "opens": "18:00", "closes": "08:00"}]),
+    )
     assert "营业时间结束(08:00)不能早于或等于开始(18:00)；营业到午夜请填 00:00。" in page(response)
     assert m.BusinessCalendar.objects.count() == 0
     assert m.OpeningHours.objects.count() == 0
 
 
 def test_opening_hours_until_midnight_are_accepted(manager_client):
-    response = post_admin(manager_client, add_url(m.BusinessCalendar), m.BusinessCalendar,
-                          calendar_data(hours=[{"weekday": str(d), "opens": "08:00", "closes": "00:00"} for d in range(7)]))  # fmt: skip
+    response = post_admin(
+        manager_client,
+        add_url(m.BusinessCalendar),
+        m.BusinessCalendar,
+        calendar_data(hours=[{"weekday": str(d), "opens": "08:00", "closes": "00:00"} for d in range(7)]),
+    )
     assert response.status_code == 302
     assert m.OpeningHours.objects.count() == 7
     assert str(m.OpeningHours.objects.first()) == "周一 08:00–24:00"
@@ -265,8 +329,15 @@ def test_unknown_timezone_is_refused(manager_client):
 
 
 def test_bad_regular_expression_is_refused(manager_client):
-    data = {"name": "质量正则", "issue_type": issue_type().pk, "match_mode": "regex", "patterns": "质量(差", "priority": "10",
-            "shop": "", "active": "on"}  # fmt: skip
+    data = {
+        "name": "质量正则",
+        "issue_type": issue_type().pk,
+        "match_mode": "regex",
+        "patterns": "质量(差",
+        "priority": "10",
+        "shop": "",
+        "active": "on",
+    }
     response = post_admin(manager_client, add_url(m.ClassificationRule), m.ClassificationRule, data)
     assert "正则表达式“质量(差”无效：" in page(response)
     assert m.ClassificationRule.objects.count() == 0
@@ -314,8 +385,16 @@ def test_malicious_signal_rules_are_enforced(manager_client, data, message):
 
 
 def compliance_data(**overrides):
-    data = {"name": "好评返现", "platforms": ["taobao", "tmall"], "channels": [], "match_mode": "keywords",
-            "patterns": "好评返现\n返现", "action": "block", "reason": "淘宝禁止好评返现。", "active": "on"}  # fmt: skip
+    data = {
+        "name": "好评返现",
+        "platforms": ["taobao", "tmall"],
+        "channels": [],
+        "match_mode": "keywords",
+        "patterns": "好评返现\n返现",
+        "action": "block",
+        "reason": "淘宝禁止好评返现。",
+        "active": "on",
+    }
     data.update(overrides)
     return data
 
@@ -324,8 +403,12 @@ def test_compliance_rule_platforms_are_check_boxes_stored_as_codes(manager_clien
     form_page = page(manager_client.get(add_url(m.ComplianceRule)))
     assert 'type="checkbox" name="platforms" value="taobao"' in form_page
     assert 'type="checkbox" name="channels" value="public_reply"' in form_page
-    response = post_admin(manager_client, add_url(m.ComplianceRule), m.ComplianceRule,
-                          compliance_data(platforms=["tmall", "taobao"], channels=["public_reply"]))  # fmt: skip
+    response = post_admin(
+        manager_client,
+        add_url(m.ComplianceRule),
+        m.ComplianceRule,
+        compliance_data(platforms=["tmall", "taobao"], channels=["public_reply"]),
+    )
     assert response.status_code == 302
     rule = m.ComplianceRule.objects.get()
     assert (rule.platforms, rule.channels) == ("taobao,tmall", "public_reply")
@@ -344,8 +427,12 @@ def test_compliance_rule_with_unknown_platform_is_refused(manager_client):
 
 
 def test_compliance_rule_with_bad_regex_is_refused(manager_client):
-    response = post_admin(manager_client, add_url(m.ComplianceRule), m.ComplianceRule,
-                          compliance_data(match_mode="regex", patterns="返(现"))  # fmt: skip
+    response = post_admin(
+        manager_client,
+        add_url(m.ComplianceRule),
+        m.ComplianceRule,
+        compliance_data(match_mode="regex", patterns="返(现"),
+    )
     assert "正则表达式“返(现”无效：" in page(response)
     assert m.ComplianceRule.objects.count() == 0
 
@@ -354,9 +441,21 @@ def test_compliance_rule_with_bad_regex_is_refused(manager_client):
 
 
 def platform_data(**overrides):
-    data = {"platform": "taobao", "shop": "", "active": "on", "case_rating_max": "3", "revision_allowed": "on",
-            "revision_max_count": "1", "revision_window_days": "30", "revision_note": "", "reply_allowed": "on",
-            "reply_window_days": "30", "reply_max_chars": "500", "appeal_allowed": "on", "appeal_window_days": "30"}  # fmt: skip
+    data = {
+        "platform": "taobao",
+        "shop": "",
+        "active": "on",
+        "case_rating_max": "3",
+        "revision_allowed": "on",
+        "revision_max_count": "1",
+        "revision_window_days": "30",
+        "revision_note": "",
+        "reply_allowed": "on",
+        "reply_window_days": "30",
+        "reply_max_chars": "500",
+        "appeal_allowed": "on",
+        "appeal_window_days": "30",
+    }
     data.update(overrides)
     return data
 
@@ -385,16 +484,29 @@ def test_platform_rule_for_a_shop_of_another_platform_is_refused(manager_client,
 
 
 def template_data(**overrides):
-    data = {"name": "私信首联", "channel": "private_message", "stage": "first_contact", "platform": "taobao",
-            "issue_type": "", "language": "zh-hans", "body": "亲，订单{order_no}给您添麻烦了。", "source": "",
-            "shop": "", "active": "on"}  # fmt: skip
+    data = {
+        "name": "私信首联",
+        "channel": "private_message",
+        "stage": "first_contact",
+        "platform": "taobao",
+        "issue_type": "",
+        "language": "zh-hans",
+        "body": "亲，订单{order_no}给您添麻烦了。",
+        "source": "",
+        "shop": "",
+        "active": "on",
+    }
     data.update(overrides)
     return data
 
 
 def test_template_with_unknown_placeholder_is_refused(manager_client):
-    response = post_admin(manager_client, add_url(m.ReplyTemplate), m.ReplyTemplate,
-                          template_data(body="亲，{buyer_phone} 您好，订单{order_no}"))  # fmt: skip
+    response = post_admin(
+        manager_client,
+        add_url(m.ReplyTemplate),
+        m.ReplyTemplate,
+        template_data(body="亲，{buyer_phone} 您好，订单{order_no}"),
+    )
     assert "未知占位符：{buyer_phone}。可用：{order_no}" in page(response)
     assert m.ReplyTemplate.objects.count() == 0
 
@@ -408,17 +520,36 @@ def test_template_with_unpaired_brace_is_refused(manager_client):
 
 
 def test_active_template_that_breaks_its_platforms_compliance_rules_is_refused(manager_client):
-    m.ComplianceRule.objects.create(name="请改好评", platforms="taobao,tmall", patterns="更新评价\n修改评价",
-                                    action="block", reason="淘宝规则禁止要求买家修改评价。")  # fmt: skip
+    m.ComplianceRule.objects.create(
+        name="请改好评",
+        platforms="taobao,tmall",
+        patterns="更新评价\n修改评价",
+        action="block",
+        reason="淘宝规则禁止要求买家修改评价。",
+    )
     body = "亲，问题已经解决，方便的话能否帮忙更新评价？"
     response = post_admin(manager_client, add_url(m.ReplyTemplate), m.ReplyTemplate, template_data(body=body))
     assert "启用中的模板违反淘宝的合规规则：“更新评价”：淘宝规则禁止要求买家修改评价。" in page(response)
     assert m.ReplyTemplate.objects.count() == 0
     # The same wording is allowed where the rule does not apply (Douyin), and as an inactive draft.
-    assert post_admin(manager_client, add_url(m.ReplyTemplate), m.ReplyTemplate,
-                      template_data(body=body, platform="douyin")).status_code == 302  # fmt: skip
-    assert post_admin(manager_client, add_url(m.ReplyTemplate), m.ReplyTemplate,
-                      template_data(name="草稿", body=body, active="")).status_code == 302  # fmt: skip
+    assert (
+        post_admin(
+            manager_client,
+            add_url(m.ReplyTemplate),
+            m.ReplyTemplate,
+            template_data(body=body, platform="douyin"),
+        ).status_code
+        == 302
+    )
+    assert (
+        post_admin(
+            manager_client,
+            add_url(m.ReplyTemplate),
+            m.ReplyTemplate,
+            template_data(name="草稿", body=body, active=""),
+        ).status_code
+        == 302
+    )
     assert m.ReplyTemplate.objects.count() == 2
 
 
@@ -430,8 +561,14 @@ def test_active_template_that_breaks_its_platforms_compliance_rules_is_refused(m
     ],
 )
 def test_contact_limit_rules_are_enforced(manager_client, overrides, message):
-    data = {"platform": "", "max_attempts_per_case": "3", "min_minutes_between": "60", "quiet_start": "22:00",
-            "quiet_end": "08:00", "active": "on"} | overrides  # fmt: skip
+    data = {
+        "platform": "",
+        "max_attempts_per_case": "3",
+        "min_minutes_between": "60",
+        "quiet_start": "22:00",
+        "quiet_end": "08:00",
+        "active": "on",
+    } | overrides
     response = post_admin(manager_client, add_url(m.ContactLimit), m.ContactLimit, data)
     assert message in page(response)
     assert m.ContactLimit.objects.count() == 0

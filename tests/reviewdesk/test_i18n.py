@@ -46,10 +46,19 @@ def po_entries(path: Path = PO) -> list[dict]:
                 entry[key] += ast.literal_eval(line)
         else:
             if entry is None:
-                entry = {"msgctxt": None, "msgid": "", "msgid_plural": None, "msgstr": {}, "flags": flags, "line": number}
+                entry = {
+                    "msgctxt": None,
+                    "msgid": "",
+                    "msgid_plural": None,
+                    "msgstr": {},
+                    "flags": flags,
+                    "line": number,
+                }
                 entries.append(entry)
             keyword, _, rest = line.partition(" ")
-            key = 0 if keyword == "msgstr" else int(keyword[7:-1]) if keyword.startswith("msgstr[") else keyword
+            key = (
+                0 if keyword == "msgstr" else int(keyword[7:-1]) if keyword.startswith("msgstr[") else keyword
+            )
             if isinstance(key, int):
                 entry["msgstr"][key] = ast.literal_eval(rest.strip())
             else:
@@ -60,7 +69,9 @@ def po_entries(path: Path = PO) -> list[dict]:
 def test_every_message_is_translated_and_none_is_fuzzy():
     entries = po_entries()
     assert len(entries) > 1000
-    untranslated = [(e["line"], e["msgid"]) for e in entries if not all(e["msgstr"].values()) or not e["msgstr"]]
+    untranslated = [
+        (e["line"], e["msgid"]) for e in entries if not all(e["msgstr"].values()) or not e["msgstr"]
+    ]
     fuzzy = [(e["line"], e["msgid"]) for e in entries if "fuzzy" in e["flags"]]
     assert untranslated == []
     assert fuzzy == []
@@ -117,7 +128,11 @@ class ChromeText(HTMLParser):
                 pass
 
     def handle_data(self, data):
-        if data.strip() and any(t in self.CHROME for t in self.stack) and not any(t in self.SKIP for t in self.stack):
+        if (
+            data.strip()
+            and any(t in self.CHROME for t in self.stack)
+            and not any(t in self.SKIP for t in self.stack)
+        ):
             self.texts.append(data.strip())
 
 
@@ -188,7 +203,9 @@ def test_an_agents_training_scorecard_is_english(english, make_user, ascii_shop)
     page = english.get(reverse("training:my_scorecard")).content.decode()
     texts = chrome(page)
     assert "Current scores and thresholds" in texts and "Threshold" in texts and "QA reviews" in texts
-    assert "Not certified for “产品知识”: no score yet." in page  # the module's name is data; the sentence is English
+    assert (
+        "Not certified for “产品知识”: no score yet." in page
+    )  # the module's name is data; the sentence is English
     assert untranslated(texts, data=training_data()) == []
 
 

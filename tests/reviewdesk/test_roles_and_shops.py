@@ -9,7 +9,13 @@ pytestmark = pytest.mark.django_db
 
 
 def test_every_role_group_exists_after_migrate():
-    assert set(Group.objects.values_list("name", flat=True)) >= {"agent", "supervisor", "legal", "manager", "hr"}
+    assert set(Group.objects.values_list("name", flat=True)) >= {
+        "agent",
+        "supervisor",
+        "legal",
+        "manager",
+        "hr",
+    }
 
 
 def test_manager_may_edit_policies_and_agent_may_only_view_them(make_user):
@@ -22,7 +28,9 @@ def test_manager_may_edit_policies_and_agent_may_only_view_them(make_user):
 def test_every_permission_in_the_role_table_exists():
     from django.contrib.auth.models import Permission
 
-    known = {f"{p.content_type.app_label}.{p.codename}" for p in Permission.objects.select_related("content_type")}
+    known = {
+        f"{p.content_type.app_label}.{p.codename}" for p in Permission.objects.select_related("content_type")
+    }
     missing = sorted({name for names in role_permission_table().values() for name in names} - known)
     assert missing == []
 
@@ -66,7 +74,9 @@ def test_permissions_are_read_in_one_query_and_equal_model_backends(make_user, d
     assert root.has_perm("policies.delete_slatier")
 
 
-def test_roles_and_shops_are_read_together_in_one_query(make_user, shop, other_shop, django_assert_num_queries):
+def test_roles_and_shops_are_read_together_in_one_query(
+    make_user, shop, other_shop, django_assert_num_queries
+):
     from reviewdesk.access import visible_shop_ids
     from reviewdesk.models import User
     from reviewdesk.roles import user_roles, works_cases

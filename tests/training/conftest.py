@@ -48,8 +48,14 @@ def all_pass(rubric, **overrides) -> dict[int, bool]:
 
 
 def give_score(agent, module, period: str, value, *, source="trainer", recorded_at=None):
-    return score_upsert(agent=agent, module=module, period=parse_period(period), value=Decimal(str(value)),
-                        source=source, now=recorded_at or timezone.now())  # fmt: skip
+    return score_upsert(
+        agent=agent,
+        module=module,
+        period=parse_period(period),
+        value=Decimal(str(value)),
+        source=source,
+        now=recorded_at or timezone.now(),
+    )
 
 
 def make_case(
@@ -58,16 +64,33 @@ def make_case(
     n = next(_counter)
     opened_at = opened_at or timezone.now() - dt.timedelta(days=1)
     review = Review.objects.create(
-        platform=shop.platform, shop=shop, external_id=f"tr-{n}", order_no=f"TR{n:08d}", item_title="纯棉四件套",
-        rating=1, rating_text="差评", content="快递太慢，包装破损", reviewed_at=opened_at, received_at=opened_at,
-        buyer_nick=f"买家{n}", fingerprint=f"trfp{n}", source="api",
-    )  # fmt: skip
+        platform=shop.platform,
+        shop=shop,
+        external_id=f"tr-{n}",
+        order_no=f"TR{n:08d}",
+        item_title="纯棉四件套",
+        rating=1,
+        rating_text="差评",
+        content="快递太慢，包装破损",
+        reviewed_at=opened_at,
+        received_at=opened_at,
+        buyer_nick=f"买家{n}",
+        fingerprint=f"trfp{n}",
+        source="api",
+    )
     if status in ("resolved", "closed"):
         fields.setdefault("resolved_at", opened_at + dt.timedelta(hours=3))
     return Case.objects.create(
-        review=review, shop=shop, platform=shop.platform, status=status, handling_role=handling_role,
-        assignee=assignee, assigned_at=opened_at if assignee else None, opened_at=opened_at, **fields,
-    )  # fmt: skip
+        review=review,
+        shop=shop,
+        platform=shop.platform,
+        status=status,
+        handling_role=handling_role,
+        assignee=assignee,
+        assigned_at=opened_at if assignee else None,
+        opened_at=opened_at,
+        **fields,
+    )
 
 
 def month_key(months_back: int = 0) -> str:

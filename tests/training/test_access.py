@@ -58,25 +58,38 @@ def test_agents_cannot_open_team_entry_or_export(client, people):
 
 def test_a_trainer_enters_a_score_for_an_agent_of_their_shop(client, people, product_knowledge):
     client.force_login(people["supervisor"])
-    response = client.post(reverse("training:score_entry"), {
-        "agent": people["agent"].pk, "module": product_knowledge.pk, "period": "2026-11", "value": "97.5", "note": "补考"})  # fmt: skip
+    response = client.post(
+        reverse("training:score_entry"),
+        {
+            "agent": people["agent"].pk,
+            "module": product_knowledge.pk,
+            "period": "2026-11",
+            "value": "97.5",
+            "note": "补考",
+        },
+    )
     assert response.status_code == 302
     assert list(Score.objects.values_list("agent_id", "value", "source", "recorded_by_id")) == [
-        (people["agent"].pk, 97.5, "trainer", people["supervisor"].pk)]  # fmt: skip
+        (people["agent"].pk, 97.5, "trainer", people["supervisor"].pk)
+    ]
 
 
 def test_a_trainer_cannot_enter_a_score_for_another_shops_agent(client, people, product_knowledge):
     client.force_login(people["supervisor"])
-    response = client.post(reverse("training:score_entry"), {
-        "agent": people["stranger"].pk, "module": product_knowledge.pk, "period": "2026-11", "value": "97"})  # fmt: skip
+    response = client.post(
+        reverse("training:score_entry"),
+        {"agent": people["stranger"].pk, "module": product_knowledge.pk, "period": "2026-11", "value": "97"},
+    )
     assert response.status_code == 200 and "agent" in response.context["form"].errors
     assert Score.objects.count() == 0
 
 
 def test_an_out_of_range_entry_is_refused_with_a_message(client, people, product_knowledge):
     client.force_login(people["supervisor"])
-    response = client.post(reverse("training:score_entry"), {
-        "agent": people["agent"].pk, "module": product_knowledge.pk, "period": "2026-11", "value": "120"})  # fmt: skip
+    response = client.post(
+        reverse("training:score_entry"),
+        {"agent": people["agent"].pk, "module": product_knowledge.pk, "period": "2026-11", "value": "120"},
+    )
     assert response.context["form"].non_field_errors() == [
         "成绩 120 超出范围：“产品知识”的成绩应在 0 到 100 之间。"
     ]

@@ -95,8 +95,14 @@ def test_a_module_added_later_without_scores_is_not_certified(make_user, shop, p
     agent = make_user("agent", shops=[shop])
     give_score(agent, product_knowledge, "2026-11", "99")
     assert check(agent, shop) is None
-    compliance = TrainingModule.objects.create(code="compliance", name="平台规则合规", format="exam", kpi="合规考试",
-                                               threshold=90, period_kind="monthly")  # fmt: skip
+    compliance = TrainingModule.objects.create(
+        code="compliance",
+        name="平台规则合规",
+        format="exam",
+        kpi="合规考试",
+        threshold=90,
+        period_kind="monthly",
+    )
     ModuleRequirement.objects.create(module=compliance, handling_role="agent")
     assert check(agent, shop) == "未取得“平台规则合规”认证：还没有成绩。"
     assert check(agent, shop, role="supervisor") is None  # the new requirement names the agent role only
@@ -138,8 +144,12 @@ def test_a_disputed_qa_review_does_not_count_until_settled(make_user, shop, emot
     good = qa_review_create(
         case=make_case(shop, assignee=agent), rubric=rubric, reviewer=reviewer, results=all_pass(rubric)
     )
-    bad = qa_review_create(case=make_case(shop, assignee=agent), rubric=rubric, reviewer=reviewer,
-                           results=all_pass(rubric, 合规用语=False))  # fmt: skip
+    bad = qa_review_create(
+        case=make_case(shop, assignee=agent),
+        rubric=rubric,
+        reviewer=reviewer,
+        results=all_pass(rubric, 合规用语=False),
+    )
     assert (good.total, bad.total) == (100, 0)
 
     def qa_score():
@@ -160,8 +170,12 @@ def test_a_disputed_qa_review_does_not_count_until_settled(make_user, shop, emot
 def test_a_dispute_upheld_counts_the_original_result_again(make_user, shop, emotion, rubric):
     agent = make_user("agent", shops=[shop])
     reviewer, settler = make_user("supervisor", shops=[shop]), make_user("supervisor", shops=[shop])
-    review = qa_review_create(case=make_case(shop, assignee=agent), rubric=rubric, reviewer=reviewer,
-                              results=all_pass(rubric, 合规用语=False))  # fmt: skip
+    review = qa_review_create(
+        case=make_case(shop, assignee=agent),
+        rubric=rubric,
+        reviewer=reviewer,
+        results=all_pass(rubric, 合规用语=False),
+    )
     qa_review_dispute(review=review, by=agent, reason="不同意")
     assert not Score.objects.filter(agent=agent, module=emotion, source="qa").exists()
     qa_review_settle(review=review, by=settler, comment="维持原判")

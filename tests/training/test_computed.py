@@ -20,10 +20,15 @@ NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=SH)
 def case_with_clock(shop, agent, *, opened, due_minutes, responded_minutes):
     opened_at = dt.datetime(*opened, tzinfo=SH)
     return make_case(
-        shop, assignee=agent, status="resolved", opened_at=opened_at,
+        shop,
+        assignee=agent,
+        status="resolved",
+        opened_at=opened_at,
         first_response_due_at=opened_at + dt.timedelta(minutes=due_minutes),
-        first_responded_at=None if responded_minutes is None else opened_at + dt.timedelta(minutes=responded_minutes),
-    )  # fmt: skip
+        first_responded_at=None
+        if responded_minutes is None
+        else opened_at + dt.timedelta(minutes=responded_minutes),
+    )
 
 
 def computed():
@@ -93,8 +98,15 @@ def test_the_command_reports_what_it_wrote_and_what_it_skipped(make_user, shop):
     case_with_clock(shop, agent, opened=(2026, 10, 2, 9), due_minutes=120, responded_minutes=30)
     out = StringIO()
     call_command("compute_training_scores", "--period", "2026-10", "--json", stdout=out)
-    assert json.loads(out.getvalue()) == {"period": "2026-10", "modules": {
-        "negotiation": 0, "first_response_sla": 1, "first_response_time": 1, "offer_acceptance": 0}}  # fmt: skip
+    assert json.loads(out.getvalue()) == {
+        "period": "2026-10",
+        "modules": {
+            "negotiation": 0,
+            "first_response_sla": 1,
+            "first_response_time": 1,
+            "offer_acceptance": 0,
+        },
+    }
 
 
 def test_the_command_refuses_a_bad_period(db):

@@ -33,13 +33,17 @@ def test_f14_the_service_refuses_ones_own_score(supervisor, product_knowledge):
     assert Score.objects.count() == 0
 
 
-def test_f14_the_entry_form_neither_offers_nor_accepts_oneself(client, supervisor, colleague, product_knowledge):
+def test_f14_the_entry_form_neither_offers_nor_accepts_oneself(
+    client, supervisor, colleague, product_knowledge
+):
     client.force_login(supervisor)
     page = client.get(reverse("training:score_entry"))
     offered = {choice[0].value for choice in page.context["form"].fields["agent"].choices if choice[0]}
 
-    response = client.post(reverse("training:score_entry"), {
-        "agent": supervisor.pk, "module": product_knowledge.pk, "period": "2026-11", "value": "100"})  # fmt: skip
+    response = client.post(
+        reverse("training:score_entry"),
+        {"agent": supervisor.pk, "module": product_knowledge.pk, "period": "2026-11", "value": "100"},
+    )
 
     assert supervisor.pk not in offered and colleague.pk in offered
     assert response.status_code == 200 and "agent" in response.context["form"].errors
@@ -48,15 +52,19 @@ def test_f14_the_entry_form_neither_offers_nor_accepts_oneself(client, superviso
 
 def test_f14_a_colleague_enters_it(client, supervisor, colleague, product_knowledge):
     client.force_login(colleague)
-    response = client.post(reverse("training:score_entry"), {
-        "agent": supervisor.pk, "module": product_knowledge.pk, "period": "2026-11", "value": "88"})  # fmt: skip
+    response = client.post(
+        reverse("training:score_entry"),
+        {"agent": supervisor.pk, "module": product_knowledge.pk, "period": "2026-11", "value": "88"},
+    )
     assert response.status_code == 302
     assert list(Score.objects.values_list("agent_id", "recorded_by_id")) == [(supervisor.pk, colleague.pk)]
 
 
 def test_f14_an_import_with_ones_own_row_names_the_row_and_writes_nothing(supervisor, make_user, shop):
     make_user("agent", shops=[shop], employee_code="A001")
-    content = xlsx([["A001", "product_knowledge", "2026-11", 90, ""], ["S001", "product_knowledge", "2026-11", 100, ""]])
+    content = xlsx(
+        [["A001", "product_knowledge", "2026-11", 90, ""], ["S001", "product_knowledge", "2026-11", 100, ""]]
+    )
 
     _result, messages = run(content, "scores.xlsx", supervisor)
 
@@ -82,7 +90,9 @@ def test_f14_the_admin_import_names_ones_own_row_and_writes_nothing(client, make
     manager = make_user("manager", shops=[shop], is_staff=True, employee_code="M001")
     make_user("agent", shops=[shop], employee_code="A001")
     client.force_login(manager)
-    upload = io.BytesIO(xlsx([["A001", "product_knowledge", "2026-11", 96], ["M001", "product_knowledge", "2026-11", 100]]))
+    upload = io.BytesIO(
+        xlsx([["A001", "product_knowledge", "2026-11", 96], ["M001", "product_knowledge", "2026-11", 100]])
+    )
     upload.name = "scores.xlsx"
     url = reverse("admin:training_score_import")
     formats = client.get(url).context["form"].fields["format"].choices

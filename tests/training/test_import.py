@@ -58,10 +58,14 @@ def test_a_good_xlsx_is_imported_with_its_source_and_importer(trainer, agents, p
     )
     result, messages = run(content, "成绩.xlsx", trainer)
     assert messages == [] and result.totals["new"] == 2
-    assert sorted(Score.objects.values_list("agent__employee_code", "module__code", "period", "value", "source", "recorded_by_id", "note")) == [
+    assert sorted(
+        Score.objects.values_list(
+            "agent__employee_code", "module__code", "period", "value", "source", "recorded_by_id", "note"
+        )
+    ) == [
         ("A001", "product_knowledge", "2026-11", 96.5, "import", trainer.pk, "月考"),
         ("A002", "negotiation", "2026-11", 88, "import", trainer.pk, ""),
-    ]  # fmt: skip
+    ]
 
 
 def test_a_dry_run_writes_nothing(trainer, agents):
@@ -94,19 +98,21 @@ def test_bad_rows_give_row_level_messages_and_nothing_is_written(
     give_score(agents[0], product_knowledge, "2026-10", 99)
     make_user("agent", shops=[other_shop], employee_code="X900")
     before = scores_state()
-    content = xlsx([
-        ["A001", "product_knowledge", "2026-11", 96],      # row 2: fine on its own
-        ["Z999", "product_knowledge", "2026-11", 96],      # row 3: unknown employee
-        ["A002", "product_knowledge", "2026-11", 101],     # row 4: above the range
-        ["A002", "negotiation", "2026-11", -1],            # row 5: below the range
-        ["A001", "product_knowledge", "2026-11", 97],      # row 6: repeats row 2
-        ["A002", "no_such_module", "2026-11", 90],         # row 7: unknown module
-        ["A002", "product_knowledge", "2026-13", 90],      # row 8: bad period
-        ["A002", "weekly_roleplay", "2026-11", 90],        # row 9: a weekly module needs a week
-        ["A002", "product_knowledge", "2026-11", "优秀"],  # row 10: not a number
-        ["X900", "product_knowledge", "2026-11", 96],      # row 11: not in the trainer's shops
-        ["", "product_knowledge", "2026-11", 96],          # row 12: no employee code
-    ])  # fmt: skip
+    content = xlsx(
+        [
+            ["A001", "product_knowledge", "2026-11", 96],  # row 2: fine on its own
+            ["Z999", "product_knowledge", "2026-11", 96],  # row 3: unknown employee
+            ["A002", "product_knowledge", "2026-11", 101],  # row 4: above the range
+            ["A002", "negotiation", "2026-11", -1],  # row 5: below the range
+            ["A001", "product_knowledge", "2026-11", 97],  # row 6: repeats row 2
+            ["A002", "no_such_module", "2026-11", 90],  # row 7: unknown module
+            ["A002", "product_knowledge", "2026-13", 90],  # row 8: bad period
+            ["A002", "weekly_roleplay", "2026-11", 90],  # row 9: a weekly module needs a week
+            ["A002", "product_knowledge", "2026-11", "优秀"],  # row 10: not a number
+            ["X900", "product_knowledge", "2026-11", 96],  # row 11: not in the trainer's shops
+            ["", "product_knowledge", "2026-11", 96],  # row 12: no employee code
+        ]
+    )
     result, messages = run(content, "bad.xlsx", trainer)
     assert messages == [
         "第3行：未知工号“Z999”。",
@@ -133,23 +139,35 @@ def test_one_bad_row_among_good_ones_writes_nothing(trainer, agents):
 
 
 def test_blank_lines_are_skipped(trainer, agents):
-    _result, messages = run(xlsx([["A001", "product_knowledge", "2026-11", 96], [None, None, None, None, None],
-                                  ["A002", "product_knowledge", "2026-11", 97]]), "a.xlsx", trainer)  # fmt: skip
+    _result, messages = run(
+        xlsx(
+            [
+                ["A001", "product_knowledge", "2026-11", 96],
+                [None, None, None, None, None],
+                ["A002", "product_knowledge", "2026-11", 97],
+            ]
+        ),
+        "a.xlsx",
+        trainer,
+    )
     assert messages == [] and Score.objects.count() == 2
 
 
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [
-        (xlsx([["A001", "product_knowledge", 96]], header=["工号", "模块代码", "成绩"]), "a.xlsx",
-         "文件缺少必需的列：周期。需要的列：工号、模块代码、周期、成绩(备注可选)。"),
+        (
+            xlsx([["A001", "product_knowledge", 96]], header=["工号", "模块代码", "成绩"]),
+            "a.xlsx",
+            "文件缺少必需的列：周期。需要的列：工号、模块代码、周期、成绩(备注可选)。",
+        ),
         (xlsx([]), "a.xlsx", "文件里没有数据行。"),
         (b"PK\x03\x04 not really a zip", "a.xlsx", "无法读取该XLSX文件，请确认文件未损坏。"),
         (b"\xff\xfe\x00\x81\xff", "a.csv", "无法识别CSV文件的编码(支持UTF-8和GBK/GB18030)。"),
         (b"hello", "a.txt", "只支持 .xlsx 和 .csv 文件。"),
     ],
     ids=["missing-column", "no-rows", "not-a-zip", "bad-encoding", "wrong-type"],  # stable ids (xdist)
-)  # fmt: skip
+)
 def test_bad_files_get_a_clear_message(trainer, content, name, message):
     with pytest.raises(ValueError) as exc:
         run(content, name, trainer)

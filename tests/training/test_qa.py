@@ -22,13 +22,26 @@ def team(make_user, shop):
 
 def snapshot(review: QaReview):
     review.refresh_from_db()
-    return (review.status, review.total, review.final_total, review.disputed_at, review.settled_by_id, review.version,
-            review.dispute_reason, sorted(review.results.values_list("item_id", "passed", "settled_passed")))  # fmt: skip
+    return (
+        review.status,
+        review.total,
+        review.final_total,
+        review.disputed_at,
+        review.settled_by_id,
+        review.version,
+        review.dispute_reason,
+        sorted(review.results.values_list("item_id", "passed", "settled_passed")),
+    )
 
 
 def test_weighted_items_make_the_total(shop, team, rubric):
-    review = qa_review_create(case=make_case(shop, assignee=team["agent"]), rubric=rubric, reviewer=team["reviewer"],
-                              results=all_pass(rubric, 不找借口=False), comment="解释时提到了快递原因")  # fmt: skip
+    review = qa_review_create(
+        case=make_case(shop, assignee=team["agent"]),
+        rubric=rubric,
+        reviewer=team["reviewer"],
+        results=all_pass(rubric, 不找借口=False),
+        comment="解释时提到了快递原因",
+    )
     assert (review.total, review.critical_failed, review.status, review.agent_id) == (
         80,
         False,
@@ -39,8 +52,12 @@ def test_weighted_items_make_the_total(shop, team, rubric):
 
 
 def test_a_failed_critical_item_zeroes_the_review(shop, team, rubric):
-    review = qa_review_create(case=make_case(shop, assignee=team["agent"]), rubric=rubric, reviewer=team["reviewer"],
-                              results=all_pass(rubric, 合规用语=False))  # fmt: skip
+    review = qa_review_create(
+        case=make_case(shop, assignee=team["agent"]),
+        rubric=rubric,
+        reviewer=team["reviewer"],
+        results=all_pass(rubric, 合规用语=False),
+    )
     assert (review.total, review.critical_failed) == (0, True)
 
 
@@ -106,8 +123,12 @@ def test_a_case_is_reviewed_once_per_rubric(shop, team, rubric):
 
 
 def test_the_agent_may_dispute_once_only(shop, team, rubric):
-    review = qa_review_create(case=make_case(shop, assignee=team["agent"]), rubric=rubric, reviewer=team["reviewer"],
-                              results=all_pass(rubric, 先核实再补偿=False))  # fmt: skip
+    review = qa_review_create(
+        case=make_case(shop, assignee=team["agent"]),
+        rubric=rubric,
+        reviewer=team["reviewer"],
+        results=all_pass(rubric, 先核实再补偿=False),
+    )
     disputed = qa_review_dispute(review=review, by=team["agent"], reason="已先核实物流记录")
     assert (disputed.status, disputed.dispute_reason, disputed.version) == (
         QaStatus.DISPUTED,
@@ -155,8 +176,12 @@ def test_a_dispute_needs_a_reason(shop, team, rubric):
 
 
 def test_the_dispute_is_settled_by_a_different_supervisor(shop, other_shop, team, rubric, make_user):
-    review = qa_review_create(case=make_case(shop, assignee=team["agent"]), rubric=rubric, reviewer=team["reviewer"],
-                              results=all_pass(rubric, 合规用语=False))  # fmt: skip
+    review = qa_review_create(
+        case=make_case(shop, assignee=team["agent"]),
+        rubric=rubric,
+        reviewer=team["reviewer"],
+        results=all_pass(rubric, 合规用语=False),
+    )
     qa_review_dispute(review=review, by=team["agent"], reason="用语在白名单内")
     before = snapshot(review)
     refusals = [
@@ -176,8 +201,13 @@ def test_the_dispute_is_settled_by_a_different_supervisor(shop, other_shop, team
     settled = qa_review_settle(
         review=review, by=team["settler"], comment="用语合规，改判", results=all_pass(rubric)
     )
-    assert (settled.status, settled.total, settled.final_total, settled.final_critical_failed, settled.settled_by_id) == (
-        QaStatus.SETTLED, 0, 100, False, team["settler"].pk)  # fmt: skip
+    assert (
+        settled.status,
+        settled.total,
+        settled.final_total,
+        settled.final_critical_failed,
+        settled.settled_by_id,
+    ) == (QaStatus.SETTLED, 0, 100, False, team["settler"].pk)
     assert sorted(settled.results.values_list("passed", "settled_passed")) == [
         (False, True),
         (True, True),

@@ -70,7 +70,8 @@ def test_a_lapse_is_recorded_once_and_the_shops_supervisors_are_told(
     with django_capture_on_commit_callbacks(execute=True):
         lapses = certification_sweep(on=TODAY)
     assert [(lapse.agent_id, lapse.state, lapse.reason) for lapse in lapses] == [
-        (agent.pk, "expired", "“产品知识”认证已过期：2026-07 的成绩只在 2026-10-29 之前有效。")]  # fmt: skip
+        (agent.pk, "expired", "“产品知识”认证已过期：2026-07 的成绩只在 2026-10-29 之前有效。")
+    ]
     notes = list(Notification.objects.values_list("user_id", "kind", "title"))
     assert notes == [(supervisor.pk, "certification_lapse", "【认证失效】刘洋：产品知识")]
     assert elsewhere.pk not in {n[0] for n in notes}

@@ -69,18 +69,28 @@ def test_a_csat_exactly_at_the_threshold_certifies_for_legal_cases(make_user, sh
         surveyed_case(shop, lawyer, chen, score, at(n))
     compute_training_scores(period="2026-10", now=NOW)
     assert computed("negotiation")[0][2:] == (Decimal("85.00"), 4)
-    check = certification_check(lawyer, shop_id=shop.pk, issue_type_code=None, handling_role="legal",
-                                on=dt.date(2026, 11, 23))  # fmt: skip
+    check = certification_check(
+        lawyer, shop_id=shop.pk, issue_type_code=None, handling_role="legal", on=dt.date(2026, 11, 23)
+    )
     # product knowledge is still missing; negotiation is not the reason any more
     assert check == "未取得“产品知识”认证：还没有成绩。"
 
 
 def offer(case, by, answer, answered_at):
     return CompensationOffer.objects.create(
-        case=case, option_id=1, option_name="退款+5元券", option_kind="refund_coupon", rule_ref={"id": 1, "version": 1},
-        amount=Decimal("85.00"), cost=Decimal("85.00"), status=answer or "offered", requested_by=by,
-        requested_at=answered_at - dt.timedelta(hours=1), buyer_answer=answer, answered_at=answered_at if answer else None,
-    )  # fmt: skip
+        case=case,
+        option_id=1,
+        option_name="退款+5元券",
+        option_kind="refund_coupon",
+        rule_ref={"id": 1, "version": 1},
+        amount=Decimal("85.00"),
+        cost=Decimal("85.00"),
+        status=answer or "offered",
+        requested_by=by,
+        requested_at=answered_at - dt.timedelta(hours=1),
+        buyer_answer=answer,
+        answered_at=answered_at if answer else None,
+    )
 
 
 def test_offer_acceptance_counts_answered_offers_of_the_period(shop, team):
@@ -111,7 +121,9 @@ def test_offer_acceptance_counts_answered_offers_of_the_period(shop, team):
         ("stranger", 5, at(3), "你无权为该案件录入满意度调查。"),  # supervisor of another shop
     ],
 )
-def test_bad_surveys_are_refused_and_nothing_is_written(shop, other_shop, team, make_user, who, score, answered, message):
+def test_bad_surveys_are_refused_and_nothing_is_written(
+    shop, other_shop, team, make_user, who, score, answered, message
+):
     team["stranger"] = make_user("supervisor", shops=[other_shop])
     case = make_case(shop, assignee=team["wang"], opened_at=at(1, 9))
     with pytest.raises(ValidationError) as refused:
@@ -143,15 +155,30 @@ def test_a_manager_records_a_survey_in_the_admin_and_a_bad_one_is_refused(client
     case = make_case(shop, assignee=team["wang"], opened_at=at(1, 9))
     client.force_login(manager)
     url = "/admin/training/satisfactionsurvey/add/"
-    bad = client.post(url, {"case": case.pk, "score": 7, "answered_at_0": "2026-10-03", "answered_at_1": "10:00:00"})
+    bad = client.post(
+        url, {"case": case.pk, "score": 7, "answered_at_0": "2026-10-03", "answered_at_1": "10:00:00"}
+    )
     assert bad.status_code == 200
     assert "满意度“7”无效：应为 1 到 5 的整数。" in bad.content.decode()
     assert surveys_state() == []
-    good = client.post(url, {"case": case.pk, "score": 4, "answered_at_0": "2026-10-03", "answered_at_1": "10:00:00",
-                             "comment": "处理很及时"})  # fmt: skip
+    good = client.post(
+        url,
+        {
+            "case": case.pk,
+            "score": 4,
+            "answered_at_0": "2026-10-03",
+            "answered_at_1": "10:00:00",
+            "comment": "处理很及时",
+        },
+    )
     assert good.status_code == 302
     survey = SatisfactionSurvey.objects.get()
-    assert (survey.case_id, survey.score, survey.comment, survey.recorded_by) == (case.pk, 4, "处理很及时", manager)
+    assert (survey.case_id, survey.score, survey.comment, survey.recorded_by) == (
+        case.pk,
+        4,
+        "处理很及时",
+        manager,
+    )
 
 
 def test_a_supervisor_records_the_survey_on_the_qa_case_page(client, shop, team):
@@ -163,7 +190,9 @@ def test_a_supervisor_records_the_survey_on_the_qa_case_page(client, shop, team)
     out_of_range = client.post(url, {"score": 9, "answered_at": "2026-10-03 10:00"}, follow=True)
     assert "请检查满意度调查" in out_of_range.content.decode()
     assert surveys_state() == []
-    saved = client.post(url, {"score": 4, "answered_at": "2026-10-03 10:00", "comment": "很满意"}, follow=True)
+    saved = client.post(
+        url, {"score": 4, "answered_at": "2026-10-03 10:00", "comment": "很满意"}, follow=True
+    )
     assert "已记录买家满意度：4 分。" in saved.content.decode()
     assert "买家满意度 4 分(答复于 2026-10-03 10:00，陈静 录入)。" in saved.content.decode()
     assert surveys_state() == [(case.pk, 4, at(3))]
@@ -172,6 +201,8 @@ def test_a_supervisor_records_the_survey_on_the_qa_case_page(client, shop, team)
 def test_agents_cannot_record_surveys_through_the_page(client, shop, team):
     case = make_case(shop, assignee=team["li"], opened_at=at(1, 9))
     client.force_login(team["wang"])
-    response = client.post(f"/training/qa/cases/{case.pk}/survey/", {"score": 5, "answered_at": "2026-10-03 10:00"})
+    response = client.post(
+        f"/training/qa/cases/{case.pk}/survey/", {"score": 5, "answered_at": "2026-10-03 10:00"}
+    )
     assert response.status_code == 404
     assert surveys_state() == []

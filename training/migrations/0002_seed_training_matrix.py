@@ -23,7 +23,7 @@ MODULES = [
      "monthly", 60, "first_response_minutes", 70, "种子002：响应时长KPI。由案件计算；120分钟为ReviewDesk默认值。"),
     ("offer_acceptance", "补偿方案接受率", "kpi", "买家接受补偿方案的比例", "%", "75", "gte", "100", "monthly", 60,
      "offer_acceptance", 80, "种子002：各补偿方案接受率(A/B对比)。由案件计算；75%为ReviewDesk默认值。"),
-]  # fmt: skip
+]
 
 RUBRIC = "中差评处理质检标准"
 ITEMS = [
@@ -46,19 +46,19 @@ def seed(apps, schema_editor):
             "name": name, "format": fmt, "kpi": kpi, "unit": unit, "threshold": Decimal(threshold),
             "comparison": comparison, "max_value": Decimal(max_value), "period_kind": period,
             "validity_days": validity, "computed_metric": metric, "sort_order": order, "description": desc,
-        })  # fmt: skip
+        })
     Requirement.objects.get_or_create(
         module=modules["product_knowledge"], handling_role="", issue_type=None, shop=None,
         defaults={"note": "种子000：通过产品知识考核后才能处理任何案件。"},
-    )  # fmt: skip
+    )
     Requirement.objects.get_or_create(
         module=modules["negotiation"], handling_role="legal", issue_type=None, shop=None,
         defaults={"note": "法务级(恶意差评)案件要求谈判技巧达标。"},
-    )  # fmt: skip
+    )
     rubric, _ = Rubric.objects.get_or_create(name=RUBRIC, defaults={"module": modules["emotion_management"], "pass_mark": Decimal("80")})
     for name, desc, weight, critical, order in ITEMS:
         Item.objects.get_or_create(rubric=rubric, name=name, defaults={
-            "description": desc, "weight": weight, "critical": critical, "sort_order": order})  # fmt: skip
+            "description": desc, "weight": weight, "critical": critical, "sort_order": order})
 
 
 def unseed(apps, schema_editor):

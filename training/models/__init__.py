@@ -4,6 +4,13 @@ from training.models.scores import CertificationLapse, Score
 from training.models.surveys import SatisfactionSurvey
 
 __all__ = [
-    "CertificationLapse", "ModuleRequirement", "QaItem", "QaItemResult", "QaReview", "QaRubric", "SatisfactionSurvey", "Score",
+    "CertificationLapse",
+    "ModuleRequirement",
+    "QaItem",
+    "QaItemResult",
+    "QaReview",
+    "QaRubric",
+    "SatisfactionSurvey",
+    "Score",
     "TrainingModule",
-]  # fmt: skip
+]

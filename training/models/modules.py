@@ -27,9 +27,12 @@ class TrainingModule(models.Model):
         _("比较方式"), max_length=4, choices=Comparison.choices, default=Comparison.GTE
     )
     max_value = models.DecimalField(
-        _("成绩上限"), default=Decimal("100"), validators=[MinValueValidator(Decimal("0.01"))],
-        help_text=_("成绩必须在0到此值之间(百分比填100)。"), **SCORE,
-    )  # fmt: skip
+        _("成绩上限"),
+        default=Decimal("100"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("成绩必须在0到此值之间(百分比填100)。"),
+        **SCORE,
+    )
     period_kind = models.CharField(
         _("考核周期"), max_length=16, choices=PeriodKind.choices, default=PeriodKind.MONTHLY
     )
@@ -37,9 +40,12 @@ class TrainingModule(models.Model):
         _("有效期(天)"), default=90, help_text=_("从成绩所属周期结束之日起，达标成绩在此天数内有效。")
     )
     computed_metric = models.CharField(
-        _("由案件计算的指标"), max_length=32, choices=ComputedMetric.choices, blank=True,
+        _("由案件计算的指标"),
+        max_length=32,
+        choices=ComputedMetric.choices,
+        blank=True,
         help_text=_("留空表示只由培训师录入、导入或质检得出。"),
-    )  # fmt: skip
+    )
     description = models.TextField(_("说明"), blank=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
     active = models.BooleanField(_("启用"), default=True)
@@ -51,8 +57,10 @@ class TrainingModule(models.Model):
         verbose_name_plural = _("培训模块")
         ordering = ["sort_order", "code"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(threshold__lte=models.F("max_value")), name="module_threshold_within_max"),
-        ]  # fmt: skip
+            models.CheckConstraint(
+                condition=models.Q(threshold__lte=models.F("max_value")), name="module_threshold_within_max"
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -81,13 +89,23 @@ class ModuleRequirement(models.Model):
         _("处理角色"), max_length=16, choices=Role.choices, blank=True, help_text=_("留空表示任何处理角色。")
     )
     issue_type = models.ForeignKey(
-        "policies.IssueType", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("问题类型"), help_text=_("留空表示任何问题类型。"),
-    )  # fmt: skip
+        "policies.IssueType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("问题类型"),
+        help_text=_("留空表示任何问题类型。"),
+    )
     shop = models.ForeignKey(
-        "reviewdesk.Shop", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("店铺"), help_text=_("留空表示所有店铺。"),
-    )  # fmt: skip
+        "reviewdesk.Shop",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("店铺"),
+        help_text=_("留空表示所有店铺。"),
+    )
     active = models.BooleanField(_("启用"), default=True)
     note = models.CharField(_("依据/说明"), max_length=200, blank=True)
     history = HistoricalRecords()

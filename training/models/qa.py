@@ -19,13 +19,21 @@ class QaRubric(models.Model):
 
     name = models.CharField(_("名称"), max_length=64, unique=True)
     module = models.ForeignKey(
-        TrainingModule, on_delete=models.PROTECT, null=True, blank=True, related_name="qa_rubrics",
-        verbose_name=_("计入培训模块"), help_text=_("质检合格率计入此模块的成绩；留空表示不计入。"),
-    )  # fmt: skip
+        TrainingModule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="qa_rubrics",
+        verbose_name=_("计入培训模块"),
+        help_text=_("质检合格率计入此模块的成绩；留空表示不计入。"),
+    )
     pass_mark = models.DecimalField(
-        _("合格分"), default=Decimal("80"), validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-        help_text=_("总分(百分制)不低于此值的质检记为合格。"), **SCORE,
-    )  # fmt: skip
+        _("合格分"),
+        default=Decimal("80"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("总分(百分制)不低于此值的质检记为合格。"),
+        **SCORE,
+    )
     active = models.BooleanField(_("启用"), default=True)
     history = HistoricalRecords()
 
@@ -47,9 +55,14 @@ class QaItem(models.Model):
     weight = models.PositiveSmallIntegerField(_("权重"), default=10, validators=[MinValueValidator(1)])
     critical = models.BooleanField(_("致命项"), default=False, help_text=_("致命项不合格时整张质检得0分。"))
     module = models.ForeignKey(
-        TrainingModule, on_delete=models.PROTECT, null=True, blank=True, related_name="qa_items",
-        verbose_name=_("计入培训模块"), help_text=_("此项的合格率另计入该模块；留空表示不单独计入。"),
-    )  # fmt: skip
+        TrainingModule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="qa_items",
+        verbose_name=_("计入培训模块"),
+        help_text=_("此项的合格率另计入该模块；留空表示不单独计入。"),
+    )
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
     active = models.BooleanField(_("启用"), default=True)
 
@@ -60,7 +73,7 @@ class QaItem(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(weight__gte=1), name="qa_item_weight_positive"),
             models.UniqueConstraint(fields=["rubric", "name"], name="uniq_qa_item_name"),
-        ]  # fmt: skip
+        ]
 
     def __str__(self):
         return self.name
@@ -120,7 +133,7 @@ class QaReview(models.Model):
                 condition=models.Q(settled_by__isnull=True) | ~models.Q(settled_by=models.F("reviewer")),
                 name="qa_settler_not_reviewer",
             ),
-        ]  # fmt: skip
+        ]
         indexes = [models.Index(fields=["agent", "scored_at"], name="qa_agent_scored_idx")]
         permissions = [("settle_qareview", _("可裁定质检申诉"))]
 

@@ -49,10 +49,14 @@ class Score(models.Model):
         verbose_name_plural = _("培训成绩")
         ordering = ["-period_start", "module__sort_order", "agent_id"]
         constraints = [
-            models.UniqueConstraint(fields=["agent", "module", "period", "source"], name="uniq_score_agent_module_period_source"),
+            models.UniqueConstraint(
+                fields=["agent", "module", "period", "source"], name="uniq_score_agent_module_period_source"
+            ),
             models.CheckConstraint(condition=models.Q(value__gte=0), name="score_not_negative"),
-            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")), name="score_period_order"),
-        ]  # fmt: skip
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")), name="score_period_order"
+            ),
+        ]
         indexes = [
             models.Index(fields=["agent", "module", "-period_start", "-recorded_at"], name="score_latest_idx")
         ]

@@ -23,7 +23,9 @@ class SatisfactionSurvey(models.Model):
         verbose_name_plural = _("满意度调查")
         ordering = ["-answered_at", "pk"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="survey_score_1_to_5"),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=5), name="survey_score_1_to_5"
+            ),
         ]
         indexes = [models.Index(fields=["answered_at"], name="survey_answered_idx")]
 

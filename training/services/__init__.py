@@ -7,6 +7,13 @@ from training.services.scores import score_record, score_validate
 from training.services.surveys import survey_record, survey_validate
 
 __all__ = [
-    "certification_sweep", "compute_training_scores", "qa_review_create", "qa_review_dispute", "qa_review_settle",
-    "score_record", "score_validate", "survey_record", "survey_validate",
-]  # fmt: skip
+    "certification_sweep",
+    "compute_training_scores",
+    "qa_review_create",
+    "qa_review_dispute",
+    "qa_review_settle",
+    "score_record",
+    "score_validate",
+    "survey_record",
+    "survey_validate",
+]

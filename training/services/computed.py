@@ -67,12 +67,20 @@ def first_response_minutes(period: Period, now: dt.datetime) -> Result:
 def csat(period: Period, now: dt.datetime) -> Result:
     """Average 1–5 satisfaction answer ×20 (a 0–100 scale) of surveys answered in the period, by the
     case's assignee (``SatisfactionSurvey``, recorded by the shop's supervisors)."""
-    rows = SatisfactionSurvey.objects.filter(
-        answered_at__gte=period.start_datetime(), answered_at__lt=period.end_datetime(),
-        case__assignee__isnull=False,
-    ).values("case__assignee_id").annotate(total=Sum("score"), count=Count("id"))  # fmt: skip
+    rows = (
+        SatisfactionSurvey.objects.filter(
+            answered_at__gte=period.start_datetime(),
+            answered_at__lt=period.end_datetime(),
+            case__assignee__isnull=False,
+        )
+        .values("case__assignee_id")
+        .annotate(total=Sum("score"), count=Count("id"))
+    )
     return {
-        row["case__assignee_id"]: ((Decimal(row["total"]) * 20 / row["count"]).quantize(TWO_PLACES), row["count"])
+        row["case__assignee_id"]: (
+            (Decimal(row["total"]) * 20 / row["count"]).quantize(TWO_PLACES),
+            row["count"],
+        )
         for row in rows
     }
 
@@ -82,12 +90,14 @@ def offer_acceptance(period: Period, now: dt.datetime) -> Result:
     of the agent workspace: ``buyer_answer`` accepted/declined, ``answered_at``)."""
     rows = (
         CompensationOffer.objects.filter(
-            answered_at__gte=period.start_datetime(), answered_at__lt=period.end_datetime(),
-            buyer_answer__in=[OfferStatus.ACCEPTED, OfferStatus.DECLINED], case__assignee__isnull=False,
+            answered_at__gte=period.start_datetime(),
+            answered_at__lt=period.end_datetime(),
+            buyer_answer__in=[OfferStatus.ACCEPTED, OfferStatus.DECLINED],
+            case__assignee__isnull=False,
         )
         .values("case__assignee_id")
         .annotate(total=Count("id"), yes=Count("id", filter=Q(buyer_answer=OfferStatus.ACCEPTED)))
-    )  # fmt: skip
+    )
     return {row["case__assignee_id"]: (_pct(row["yes"], row["total"]), row["total"]) for row in rows}
 
 
@@ -117,8 +127,15 @@ def compute_training_scores(*, period: str, now: dt.datetime | None = None) -> d
             agents = User.objects.in_bulk(list(values))
             for agent_id, (value, sample_size) in values.items():
                 value = min(max(value, Decimal("0")), module.max_value)
-                score_upsert(agent=agents[agent_id], module=module, period=parsed, value=value,
-                             source=ScoreSource.COMPUTED, sample_size=sample_size, now=now)  # fmt: skip
+                score_upsert(
+                    agent=agents[agent_id],
+                    module=module,
+                    period=parsed,
+                    value=value,
+                    source=ScoreSource.COMPUTED,
+                    sample_size=sample_size,
+                    now=now,
+                )
             touched.update(values)
             summary[module.code] = len(values)
         schedule_lapse_check(touched)

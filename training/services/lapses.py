@@ -66,9 +66,13 @@ def _record(agent_id: int, module: TrainingModule, status) -> CertificationLapse
     try:
         with transaction.atomic():
             lapse = CertificationLapse.objects.create(
-                agent_id=agent_id, module=module, basis=status.score, state=status.state,
-                reason=status.reason[:200], detected_at=timezone.now(),
-            )  # fmt: skip
+                agent_id=agent_id,
+                module=module,
+                basis=status.score,
+                state=status.state,
+                reason=status.reason[:200],
+                detected_at=timezone.now(),
+            )
             transaction.on_commit(lambda: notify_supervisors(lapse.pk))
     except IntegrityError:  # another sweep recorded it first
         return None

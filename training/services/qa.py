@@ -92,9 +92,15 @@ def qa_review_create(
     try:
         with transaction.atomic():
             review = QaReview.objects.create(
-                case=case, rubric=rubric, agent_id=case.assignee_id, reviewer=reviewer, scored_at=now, total=total,
-                critical_failed=critical_failed, comment=comment.strip(),
-            )  # fmt: skip
+                case=case,
+                rubric=rubric,
+                agent_id=case.assignee_id,
+                reviewer=reviewer,
+                scored_at=now,
+                total=total,
+                critical_failed=critical_failed,
+                comment=comment.strip(),
+            )
             QaItemResult.objects.bulk_create(
                 [QaItemResult(review=review, item=item, passed=passed[item.pk]) for item in items]
             )
@@ -225,9 +231,14 @@ def qa_refresh_scores(*, agent_id: int, day: dt.date) -> None:
             continue
         rate = Decimal(sum(samples)) * module.max_value / Decimal(len(samples))
         score_upsert(
-            agent=_agent(agent_id), module=module, period=period, value=rate.quantize(TWO_PLACES),
-            source=ScoreSource.QA, sample_size=len(samples), note=_("质检合格率"),
-        )  # fmt: skip
+            agent=_agent(agent_id),
+            module=module,
+            period=period,
+            value=rate.quantize(TWO_PLACES),
+            source=ScoreSource.QA,
+            sample_size=len(samples),
+            note=_("质检合格率"),
+        )
     schedule_lapse_check([agent_id])
 
 

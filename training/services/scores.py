@@ -56,7 +56,8 @@ def score_validate(*, module: TrainingModule, period: str, value) -> tuple[Perio
         )
     if parsed.start > timezone.localdate():
         raise ValidationError(
-            _("周期“%(period)s”还没有开始，不能录入成绩。") % {"period": parsed.key}, code=TrainingError.BAD_PERIOD
+            _("周期“%(period)s”还没有开始，不能录入成绩。") % {"period": parsed.key},
+            code=TrainingError.BAD_PERIOD,
         )
     number = _number(value)
     if number < 0 or number > module.max_value:
@@ -72,7 +73,9 @@ def self_entry_refusal(by, agent) -> ValidationError | None:
     """Four eyes on training results: nobody enters (or imports) a score of their own. A certification
     gates routing and pay, so one's own score is always entered by a colleague."""
     if by is not None and agent is not None and by.pk == agent.pk:
-        return ValidationError(_("不能为自己录入成绩(四眼原则)，须由另一位培训负责人录入。"), code=TrainingError.SELF_REVIEW)
+        return ValidationError(
+            _("不能为自己录入成绩(四眼原则)，须由另一位培训负责人录入。"), code=TrainingError.SELF_REVIEW
+        )
     return None
 
 
@@ -104,12 +107,20 @@ def score_upsert(
     if refusal := self_entry_refusal(by, agent):
         raise refusal
     score, _created = Score.objects.update_or_create(
-        agent=agent, module=module, period=period.key, source=source,
+        agent=agent,
+        module=module,
+        period=period.key,
+        source=source,
         defaults={
-            "period_start": period.start, "period_end": period.end, "value": value, "note": note,
-            "sample_size": sample_size, "recorded_by": by, "recorded_at": now or timezone.now(),
+            "period_start": period.start,
+            "period_end": period.end,
+            "value": value,
+            "note": note,
+            "sample_size": sample_size,
+            "recorded_by": by,
+            "recorded_at": now or timezone.now(),
         },
-    )  # fmt: skip
+    )
     return score
 
 

@@ -21,7 +21,9 @@ def survey_validate(*, case, score, answered_at: dt.datetime, by, now: dt.dateti
     if not by.has_perm("training.add_satisfactionsurvey") or not can_see_shop(by, case.shop_id):
         raise ValidationError(_("你无权为该案件录入满意度调查。"), code=TrainingError.NOT_ALLOWED)
     if case.assignee_id is None:
-        raise ValidationError(_("该案件没有处理人，无法录入满意度调查。"), code=TrainingError.CASE_NOT_HANDLED)
+        raise ValidationError(
+            _("该案件没有处理人，无法录入满意度调查。"), code=TrainingError.CASE_NOT_HANDLED
+        )
     if case.assignee_id == by.pk:
         raise ValidationError(_("处理人不能为自己的案件录入满意度调查。"), code=TrainingError.SELF_REVIEW)
     try:
@@ -33,9 +35,7 @@ def survey_validate(*, case, score, answered_at: dt.datetime, by, now: dt.dateti
             _("满意度“%(score)s”无效：应为 1 到 5 的整数。") % {"score": score}, code=TrainingError.BAD_SURVEY
         )
     if answered_at < case.opened_at or answered_at > now:
-        raise ValidationError(
-            _("买家答复时间应在开案之后、当前时间之前。"), code=TrainingError.BAD_SURVEY
-        )
+        raise ValidationError(_("买家答复时间应在开案之后、当前时间之前。"), code=TrainingError.BAD_SURVEY)
     if SatisfactionSurvey.objects.filter(case=case).exists():
         raise ValidationError(_("该案件已录入过满意度调查。"), code=TrainingError.ALREADY_SURVEYED)
     return number
@@ -51,8 +51,12 @@ def survey_record(
     try:
         with transaction.atomic():
             return SatisfactionSurvey.objects.create(
-                case=case, score=number, answered_at=answered_at, comment=comment.strip(),
-                recorded_by=by, recorded_at=now,
-            )  # fmt: skip
+                case=case,
+                score=number,
+                answered_at=answered_at,
+                comment=comment.strip(),
+                recorded_by=by,
+                recorded_at=now,
+            )
     except IntegrityError:  # a concurrent recording of the same case won
         raise ValidationError(_("该案件已录入过满意度调查。"), code=TrainingError.ALREADY_SURVEYED)

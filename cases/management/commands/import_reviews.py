@@ -28,7 +28,9 @@ class Command(BaseCommand):
         file = Path(path)
         if not file.is_file():
             return self._fail(as_json, "file_not_found", f"找不到文件：{path}")
-        result = reviews_import_file(shop=shop_obj, data=file.read_bytes(), file_name=file.name, dry_run=dry_run)
+        result = reviews_import_file(
+            shop=shop_obj, data=file.read_bytes(), file_name=file.name, dry_run=dry_run
+        )
         if as_json:
             self.stdout.write(_dumps(result.as_dict()))
         else:

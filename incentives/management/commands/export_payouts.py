@@ -17,15 +17,29 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--period", required=True, help="2026-11 或 2026-Q4")
         parser.add_argument("--out", help="输出文件；默认 payouts-<期间>.<格式>")
-        parser.add_argument("--format", choices=ExportFormat.values, default=None, help="xlsx(默认，按文件扩展名推断)或 csv")
-        parser.add_argument("--sheet", choices=["detail", "summary"], default="detail", help="CSV 只含一张表：明细(默认)或汇总")
         parser.add_argument(
-            "--shop", action="append", default=None, metavar="CODE",
+            "--format", choices=ExportFormat.values, default=None, help="xlsx(默认，按文件扩展名推断)或 csv"
+        )
+        parser.add_argument(
+            "--sheet",
+            choices=["detail", "summary"],
+            default="detail",
+            help="CSV 只含一张表：明细(默认)或汇总",
+        )
+        parser.add_argument(
+            "--shop",
+            action="append",
+            default=None,
+            metavar="CODE",
             help="只导出这些店铺的分录(店铺代码，可重复)；默认全部店铺",
-        )  # fmt: skip
+        )
 
     def handle(self, *, period, out, format, sheet, shop, **options):
-        fmt = format or (Path(out).suffix.lstrip(".").lower() if out and Path(out).suffix.lower() in (".xlsx", ".csv") else "xlsx")
+        fmt = format or (
+            Path(out).suffix.lstrip(".").lower()
+            if out and Path(out).suffix.lower() in (".xlsx", ".csv")
+            else "xlsx"
+        )
         shop_ids = self._shop_ids(shop)
         try:
             target = Path(out or export_filename(period, fmt, sheet))

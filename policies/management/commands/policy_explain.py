@@ -33,7 +33,9 @@ def parse_rating(value: str) -> int:
         return RATING_LEVELS[text.lower()]
     if text.isdigit() and 1 <= int(text) <= 5:
         return int(text)
-    raise CommandError(_("评分“%(value)s”无效：请填 good/neutral/bad、好评/中评/差评 或 1–5。") % {"value": value})
+    raise CommandError(
+        _("评分“%(value)s”无效：请填 good/neutral/bad、好评/中评/差评 或 1–5。") % {"value": value}
+    )
 
 
 def parse_money(value: str | None, option: str) -> Decimal | None:
@@ -55,7 +57,8 @@ def parse_moment(value: str | None, option: str) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise CommandError(
-            _("%(option)s“%(value)s”不是有效时间，例如 2026-11-20T23:30:00+08:00。") % {"option": option, "value": value}
+            _("%(option)s“%(value)s”不是有效时间，例如 2026-11-20T23:30:00+08:00。")
+            % {"option": option, "value": value}
         )
     return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
@@ -95,12 +98,19 @@ class Command(BaseCommand):
                 raise CommandError(_("店铺代码“%(code)s”不存在。") % {"code": options["shop"]})
         platform = options["platform"] or (shop.platform if shop else None)
         if not platform:
-            raise CommandError(_("请用 --platform 指定平台(%(known)s)。") % {"known": ", ".join(Platform.values)})
+            raise CommandError(
+                _("请用 --platform 指定平台(%(known)s)。") % {"known": ", ".join(Platform.values)}
+            )
         if platform not in Platform.values:
-            raise CommandError(_("未知平台“%(platform)s”，可用：%(known)s。") % {"platform": platform, "known": ", ".join(Platform.values)})
+            raise CommandError(
+                _("未知平台“%(platform)s”，可用：%(known)s。")
+                % {"platform": platform, "known": ", ".join(Platform.values)}
+            )
         if shop is not None and shop.platform != platform:
-            raise CommandError(_("店铺“%(code)s”在%(shop_platform)s，与 --platform %(platform)s 不一致。") % {
-                "code": shop.code, "shop_platform": shop.get_platform_display(), "platform": platform})  # fmt: skip
+            raise CommandError(
+                _("店铺“%(code)s”在%(shop_platform)s，与 --platform %(platform)s 不一致。")
+                % {"code": shop.code, "shop_platform": shop.get_platform_display(), "platform": platform}
+            )
         if not options["rating"]:
             raise CommandError(_("请用 --rating 指定评分(good/neutral/bad、好评/中评/差评 或 1–5)。"))
         received_at = parse_moment(options["at"], "--at") or timezone.now().astimezone(SHANGHAI)

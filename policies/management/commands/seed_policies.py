@@ -37,7 +37,15 @@ from policies.models import (
     SlaTier,
 )
 
-_DECIMAL_FIELDS = {"min_annual_spend", "threshold", "amount_above", "amount_up_to", "value", "extra_coupon", "cost_cap"}
+_DECIMAL_FIELDS = {
+    "min_annual_spend",
+    "threshold",
+    "amount_above",
+    "amount_up_to",
+    "value",
+    "extra_coupon",
+    "cost_cap",
+}
 
 
 def _time(text: str) -> dt.time:
@@ -46,7 +54,11 @@ def _time(text: str) -> dt.time:
 
 
 def _values(data: dict, *, skip=()) -> dict:
-    return {k: (Decimal(v) if k in _DECIMAL_FIELDS and v is not None else v) for k, v in data.items() if k not in skip}
+    return {
+        k: (Decimal(v) if k in _DECIMAL_FIELDS and v is not None else v)
+        for k, v in data.items()
+        if k not in skip
+    }
 
 
 class _Seeder:
@@ -79,7 +91,11 @@ class _Seeder:
             issue_types[data["code"]] = existing
         for data in pack.CLASSIFICATION_RULES:
             if not ClassificationRule.objects.filter(name=data["name"], shop__isnull=True).exists():
-                self.save(ClassificationRule(issue_type=issue_types.get(data["issue_type"]), **_values(data, skip=("issue_type",))))
+                self.save(
+                    ClassificationRule(
+                        issue_type=issue_types.get(data["issue_type"]), **_values(data, skip=("issue_type",))
+                    )
+                )
         for data in pack.MALICIOUS_SIGNALS:
             if not MaliciousSignal.objects.filter(name=data["name"], shop__isnull=True).exists():
                 self.save(MaliciousSignal(**_values(data)))
@@ -119,7 +135,11 @@ class _Seeder:
                 self.save(AppealChecklist(**data))
         for data in pack.CONTACT_LIMITS:
             if not ContactLimit.objects.filter(platform=data["platform"], shop__isnull=True).exists():
-                values = {**data, "quiet_start": _time(data["quiet_start"]), "quiet_end": _time(data["quiet_end"])}
+                values = {
+                    **data,
+                    "quiet_start": _time(data["quiet_start"]),
+                    "quiet_end": _time(data["quiet_end"]),
+                }
                 self.save(ContactLimit(**values))
 
     def seed_calendar(self) -> None:
@@ -133,7 +153,14 @@ class _Seeder:
         if not self.save(calendar):
             return
         for weekday in Weekday.values:
-            self.save(OpeningHours(calendar=calendar, weekday=weekday, opens=_time(spec["opens"]), closes=_time(spec["closes"])))
+            self.save(
+                OpeningHours(
+                    calendar=calendar,
+                    weekday=weekday,
+                    opens=_time(spec["opens"]),
+                    closes=_time(spec["closes"]),
+                )
+            )
 
     def seed_compensation(self, data: dict, issue_types: dict, tiers: dict) -> None:
         if CompensationRule.objects.filter(name=data["name"], shop__isnull=True).exists():
@@ -142,7 +169,11 @@ class _Seeder:
         tier = tiers.get(data.get("customer_tier")) if data.get("customer_tier") else None
         if (data.get("issue_type") and issue is None) or (data.get("customer_tier") and tier is None):
             return
-        rule = CompensationRule(issue_type=issue, customer_tier=tier, **_values(data, skip=("issue_type", "customer_tier", "options")))
+        rule = CompensationRule(
+            issue_type=issue,
+            customer_tier=tier,
+            **_values(data, skip=("issue_type", "customer_tier", "options")),
+        )
         if not self.save(rule):
             return
         for order, option in enumerate(data["options"]):

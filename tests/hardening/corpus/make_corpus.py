@@ -85,17 +85,22 @@ def workbook_bytes(sheets: dict[str, list[list]]) -> bytes:
         members = {info.filename: archive.read(info) for info in archive.infolist()}
     # openpyxl stamps the save time into the document properties: two builds a second apart differed.
     members["docProps/core.xml"] = re.sub(
-        rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z", members["docProps/core.xml"]
+        rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
+        rb"\g<1>2026-01-01T00:00:00Z",
+        members["docProps/core.xml"],
     )
     return fixed_zip(members)
 
 
 def bomb() -> bytes:
     """A workbook-shaped zip whose one sheet inflates 50 MB of zeros from ~50 KB (ratio ~1000:1)."""
-    return fixed_zip({
-        "[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
-        "xl/worksheets/sheet1.xml": b"\0" * (50 * 1024 * 1024),
-    })  # fmt: skip
+    return fixed_zip(
+        {
+            "[Content_Types].xml": b"<Types/>",
+            "xl/workbook.xml": b"<workbook/>",
+            "xl/worksheets/sheet1.xml": b"\0" * (50 * 1024 * 1024),
+        }
+    )
 
 
 # --- review exports --------------------------------------------------------------------------------
@@ -140,10 +145,16 @@ def _review_bomb() -> bytes:
 # --- API bodies ------------------------------------------------------------------------------------
 
 ITEM = {
-    "shop": "tb-main", "order_no": "3100000000000002", "sub_order_no": "310000000000000201",
-    "item_id": "640012345678", "rating": "差评", "content": "杯子收到就裂了", "reviewed_at": "2026-11-20 13:05:00",
-    "buyer_nick": "t**2", "order_amount": "59.00",
-}  # fmt: skip
+    "shop": "tb-main",
+    "order_no": "3100000000000002",
+    "sub_order_no": "310000000000000201",
+    "item_id": "640012345678",
+    "rating": "差评",
+    "content": "杯子收到就裂了",
+    "reviewed_at": "2026-11-20 13:05:00",
+    "buyer_nick": "t**2",
+    "order_amount": "59.00",
+}
 
 
 @generator("api-3mb-body.json")
