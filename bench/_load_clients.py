@@ -55,6 +55,7 @@ class Forms(HTMLParser):
         super().__init__()
         self.forms: dict[str, dict] = {}
         self.required: dict[str, set] = {}
+        self.submittable: set[str] = set()  # forms with a submit button: the only ones a person can send
         self._form = None
         self._select = None
         self._textarea = None
@@ -70,6 +71,13 @@ class Forms(HTMLParser):
         if self._form is None:
             return
         fields, name = self.forms[self._form], a.get("name")
+        if (
+            tag == "button"
+            and a.get("type", "submit") == "submit"
+            or tag == "input"
+            and a.get("type") == "submit"
+        ):
+            self.submittable.add(self._form)
         if "required" in a and name:
             self.required[self._form].add(name)
         if tag == "input" and name:
@@ -146,6 +154,7 @@ class Run:
         self.successes: list[tuple[int, int, str, str]] = []  # (case, version after, actor, action)
         self.stale = 0
         self.refused: collections.Counter = collections.Counter()
+        self.form_errors: dict[str, str] = {}  # action -> the first form error's message
         self.doubles = collections.Counter()  # "one_won" / "both_won" / "none_won"
 
     def record(self, kind: str, status: int, seconds: float, detail: str = "") -> None:

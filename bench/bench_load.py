@@ -83,6 +83,9 @@ def outcome(run: Run, status: int, text: str, *, case_id: int, version: int, act
             code = re.search(r'"code":\s*"([a-z_]+)"', text)
             code = code.group(1) if code else "form_error" if FORM_ERROR in text else status
             run.refused[f"{action}:{code}"] += 1
+            if code == "form_error":  # the first message of each action, to say what was wrong
+                sample = re.search(FORM_ERROR + r"[^<]*", text)
+                run.form_errors.setdefault(action, sample.group(0) if sample else "")
             return "refused"
     return "error"
 
@@ -121,7 +124,7 @@ def web_worker(run: Run, username: str, order: list[str], seed: int, *, supervis
             continue
         parser = Forms()
         parser.feed(page)
-        action = next((a for a in order if a in parser.forms and (case_id, a) not in talked), None)
+        action = next((a for a in order if a in parser.submittable and (case_id, a) not in talked), None)
         if action is None:
             if not supervisor:
                 done.add(case_id)  # nothing this agent can do on it now
@@ -377,7 +380,9 @@ def checks(run: Run, actors: dict, started_at, robot: collections.Counter) -> li
         (
             "the clients submit the forms as a browser does (no form errors)",
             not form_errors,
-            ", ".join(f"{k} {v}" for k, v in form_errors.items()) or "none",
+            ", ".join(f"{k} {v}" for k, v in form_errors.items())
+            + "".join(f"; {action}: {message}" for action, message in run.form_errors.items())
+            or "none",
         )
     )
     out.append(

@@ -266,3 +266,17 @@ def test_too_long_reply_is_refused_with_the_platform_limit(client, shop, agent):
     refused = act(client, case, "public_reply", text="谢" * 501)
     assert "超过平台字数上限500字" in refused.context["refusal"]["message"]
     assert snapshot(case.pk) == before
+
+
+def test_an_offer_panel_without_options_says_so_and_offers_no_button(client, shop, agent, monkeypatch):
+    """A verified case whose policy gives no option: the panel says there is none, and shows no submit
+    button that could only fail (the load bench's clients, like people, sent it and met a form error)."""
+    from tests.cases.workflow_factories import put_in_state
+
+    case = put_in_state(triaged_case(shop), "verified", agent=agent)
+    monkeypatch.setattr("cases.views.workspace_context.offer_options", lambda *args, **kwargs: ())
+    client.force_login(agent)
+
+    page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    panel = page.split('id="action-offer"', 1)[1].split("</form>", 1)[0]
+    assert "没有可用的补偿方案" in panel and 'type="submit"' not in panel
