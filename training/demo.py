@@ -57,6 +57,8 @@ def build_training_demo(*, shops, users, stdout) -> None:
 
 
 def _scores(users, trainer, today: dt.date) -> int:
+    """Scores entered by the trainer (supervisor1); the trainer's own by the manager: nobody enters their
+    own score (training.services.scores, four eyes)."""
     modules = {m.code: m for m in TrainingModule.objects.all()}
     written = 0
     for table, kind in ((MONTHLY, "monthly"), (WEEKLY, "weekly")):
@@ -70,7 +72,7 @@ def _scores(users, trainer, today: dt.date) -> int:
                         period=period,
                         value=Decimal(value),
                         source="trainer",
-                        by=trainer,
+                        by=users["manager1"] if users[username] == trainer else trainer,
                         note="演示数据",
                         now=timezone.make_aware(dt.datetime.combine(min(period.end, today), dt.time(18))),
                     )
