@@ -41,17 +41,23 @@ def make_user(db):
     return make
 
 
-# Data migrations' rows (import mappings, the training matrix, award rules, adjustment caps, the staging
-# sweep's schedule) are gone once a transactional test has flushed the database, and which tests ran
+# Data migrations' rows (role groups, import mappings, the training matrix, award rules, adjustment caps,
+# every django-q schedule) are gone once a transactional test has flushed the database, and which tests ran
 # before depends on ordering and xdist workers. So they are replayed before every transactional test and
 # at the start of every module (whose module-scoped worlds are built before any function fixture); each
 # seed function is idempotent (get_or_create / update_or_create / exists checks).
 SEED_MIGRATIONS = (
+    ("reviewdesk.migrations.0002_role_groups", "create_groups"),
     ("cases.migrations.0002_seed_import_mappings", "seed"),
+    ("cases.migrations.0003_notifications_sla_routing", "create_schedules"),
     ("cases.migrations.0013_import_staging_sweep_schedule", "create_schedule"),
     ("training.migrations.0002_seed_training_matrix", "seed"),
+    ("training.migrations.0003_certification_sweep_schedule", "create_schedule"),
     ("incentives.migrations.0003_seed_rules", "seed"),
+    ("incentives.migrations.0004_schedules", "create"),
+    ("incentives.migrations.0005_conversion_awards_schedule", "create"),
     ("incentives.migrations.0006_dispute_adjustment_limits", "seed_limits"),
+    ("insights.migrations.0002_schedules", "create_schedules"),
 )
 
 
