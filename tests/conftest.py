@@ -41,13 +41,12 @@ def make_user(db):
     return make
 
 
-# Data migrations' rows (role groups, import mappings, the training matrix, award rules, adjustment caps,
+# Data migrations' rows (import mappings, the training matrix, award rules, adjustment caps,
 # every django-q schedule) are gone once a transactional test has flushed the database, and which tests ran
 # before depends on ordering and xdist workers. So they are replayed before every transactional test and
 # at the start of every module (whose module-scoped worlds are built before any function fixture); each
 # seed function is idempotent (get_or_create / update_or_create / exists checks).
 SEED_MIGRATIONS = (
-    ("reviewdesk.migrations.0002_role_groups", "create_groups"),
     ("cases.migrations.0002_seed_import_mappings", "seed"),
     ("cases.migrations.0003_notifications_sla_routing", "create_schedules"),
     ("cases.migrations.0013_import_staging_sweep_schedule", "create_schedule"),
@@ -61,13 +60,20 @@ SEED_MIGRATIONS = (
 )
 
 
+_migrated_apps = []
+
+
 def replay_migration_rows() -> None:
+    """Run the seed functions as the migrations did: with the migrated state's models (no history rows,
+    no signals), so a replayed row is the same as a migrated one."""
     import importlib
 
-    from django.apps import apps
+    if not _migrated_apps:
+        from django.db.migrations.executor import MigrationExecutor
 
+        _migrated_apps.append(MigrationExecutor(connection).loader.project_state().apps)
     for module, function in SEED_MIGRATIONS:
-        getattr(importlib.import_module(module), function)(apps, None)
+        getattr(importlib.import_module(module), function)(_migrated_apps[0], None)
 
 
 @pytest.fixture(scope="module", autouse=True)
