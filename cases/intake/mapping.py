@@ -53,6 +53,9 @@ class HeaderMatch:
     columns: dict[str, int]  # field -> column index
     headers: dict[str, str]  # field -> header text as in the file
     missing: list[str] = field(default_factory=list)
+    # Header cells of the chosen row that no field takes, as written in the file: shown on the preview,
+    # because a column dropped without a word (a "SKU信息" nobody mapped) empties a report later.
+    unknown: list[str] = field(default_factory=list)
 
 
 def mappings_for(platform: str) -> list[MappingSpec]:
@@ -79,7 +82,26 @@ def match_row(row: list, spec: MappingSpec) -> HeaderMatch | None:
     if len(columns) < 2:
         return None
     missing = [name for name in spec.required if name not in columns]
-    return HeaderMatch(spec=spec, header_index=-1, columns=columns, headers=headers, missing=missing)
+    return HeaderMatch(
+        spec=spec,
+        header_index=-1,
+        columns=columns,
+        headers=headers,
+        missing=missing,
+        unknown=unknown_columns(row, columns),
+    )
+
+
+def unknown_columns(row: list, columns: dict[str, int]) -> list[str]:
+    """The non-blank header cells that no field takes (an unknown header, or a second column for a field
+    already taken), in file order and each once."""
+    taken = set(columns.values())
+    unknown: list[str] = []
+    for index, cell in enumerate(row):
+        text = "" if cell is None else str(cell).strip()
+        if text and index not in taken and text not in unknown:
+            unknown.append(text)
+    return unknown
 
 
 def find_header(sheet: Sheet, specs: list[MappingSpec]) -> HeaderMatch | None:

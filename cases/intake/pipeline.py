@@ -59,6 +59,7 @@ class ParsedFile:
     mapping: MappingSpec | None = None
     sheet_name: str = ""
     header_row: int = 0
+    unknown_columns: list[str] = field(default_factory=list)  # header cells no field takes (the preview)
     rows: list[dict] = field(default_factory=list)  # validated, one per distinct review
     row_count: int = 0  # data rows read (blank lines excluded)
     duplicates: int = 0  # identical repeats of a review inside the file
@@ -156,6 +157,7 @@ def parse_export(data: bytes, *, file_name: str, shop) -> ParsedFile:
         return parsed
     spec = header.spec
     parsed.mapping, parsed.sheet_name, parsed.header_row = spec, sheet.name, header.header_index + 1
+    parsed.unknown_columns = list(header.unknown)
     levels = spec.rating_map or DEFAULT_LEVELS
     columns = list(header.columns.items())
     seen: dict[str, tuple[int, str]] = {}
