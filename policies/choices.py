@@ -31,6 +31,24 @@ class MatchMode(models.TextChoices):
     REGEX = "regex", _("正则表达式")
 
 
+class ComplianceMatchMode(models.TextChoices):
+    """How a compliance rule matches; every kind is matched on the normalised text."""
+
+    KEYWORDS = "keywords", _("关键词(任一命中)")
+    REGEX = "regex", _("正则表达式")
+    COMBINATION = "combination", _("组合(甲类词与乙类词相距不超过N字)")
+
+
+class ComplianceCategory(models.TextChoices):
+    INDUCEMENT = "inducement", _("利诱好评")
+    REVISION_REQUEST = "revision_request", _("要求改评/删评/追评")
+    CONDITIONAL_OFFER = "conditional_offer", _("以评价为条件的补偿")
+    DIVERSION = "diversion", _("站外引流")
+    ABUSE = "abuse", _("辱骂、轻视或威胁买家")
+    PERSONAL_DATA = "personal_data", _("公开泄露个人信息")
+    OTHER = "other", _("其他")
+
+
 class SignalKind(models.TextChoices):
     PHRASE = "phrase", _("勒索/敲诈用语")
     SAME_IP = "same_ip", _("同一IP批量差评")

@@ -4,9 +4,16 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from policies.choices import Channel, ComplianceAction, MatchMode, TemplateStage
+from policies.choices import (
+    Channel,
+    ComplianceAction,
+    ComplianceCategory,
+    ComplianceMatchMode,
+    TemplateStage,
+)
+from policies.compliance.rules import parse_platform_actions, validate_terms
 from policies.models.base import PolicyBase, split_codes, validate_platform_list
-from policies.models.classification import IssueType, validate_patterns
+from policies.models.classification import IssueType
 from policies.placeholders import PLACEHOLDERS
 from reviewdesk.choices import Platform
 
@@ -93,9 +100,17 @@ class ReplyTemplate(PolicyBase):
 
 
 class ComplianceRule(PolicyBase):
-    """Wording a platform's rules forbid (block) or that needs a second look (warn), with the reason shown."""
+    """Wording a platform's rules forbid (block) or that needs a second look (warn), with the reason shown.
+
+    Every kind is matched on the normalised text (``policies.compliance.normalise``: simplified,
+    half-width, lower case, no spaces or punctuation, numerals as digits, the usual disguises undone);
+    a finding still reports the span of the original text.
+    """
 
     name = models.CharField(_("名称"), max_length=64)
+    category = models.CharField(
+        _("类别"), max_length=24, choices=ComplianceCategory.choices, default=ComplianceCategory.OTHER
+    )
     platforms = models.CharField(
         _("适用平台"),
         max_length=100,
@@ -112,11 +127,40 @@ class ComplianceRule(PolicyBase):
         ),
     )
     match_mode = models.CharField(
-        _("匹配方式"), max_length=16, choices=MatchMode.choices, default=MatchMode.KEYWORDS
+        _("匹配方式"),
+        max_length=16,
+        choices=ComplianceMatchMode.choices,
+        default=ComplianceMatchMode.KEYWORDS,
     )
-    patterns = models.TextField(_("用语/正则"), help_text=_("每行一个。"))
+    patterns = models.TextField(
+        _("用语/正则"),
+        blank=True,
+        help_text=_(
+            "每行一个。在规范化后的文本上匹配：简体、半角、小写，去掉空格和标点，中文数字写成阿拉伯数字(五星→5星)。"
+        ),
+    )
+    terms_a = models.TextField(
+        _("甲类词"), blank=True, help_text=_("组合规则用：每行一个词或正则，如评价类词(好评、5星、晒图)。")
+    )
+    terms_b = models.TextField(
+        _("乙类词"), blank=True, help_text=_("组合规则用：每行一个词或正则，如利益类词(返现、红包、免单)。")
+    )
+    distance = models.PositiveSmallIntegerField(
+        _("最大间距(字)"),
+        default=12,
+        help_text=_("组合规则用：甲类词与乙类词之间最多相隔的字数(规范化后)，先后顺序不限。"),
+    )
     action = models.CharField(
         _("处理"), max_length=8, choices=ComplianceAction.choices, default=ComplianceAction.BLOCK
+    )
+    platform_actions = models.CharField(
+        _("各平台处理"),
+        max_length=200,
+        blank=True,
+        help_text=_("按平台覆盖“处理”，如 taobao:block,tmall:block,douyin:warn；未列出的平台用“处理”。"),
+    )
+    cited_rule = models.CharField(
+        _("依据的平台规则"), max_length=300, blank=True, help_text=_("如：《淘宝网评价规范》第X条。")
     )
     reason = models.CharField(_("向客服展示的原因"), max_length=300)
 
@@ -145,9 +189,27 @@ class ComplianceRule(PolicyBase):
                 "known": ", ".join(Channel.values),
             }
         try:
-            if not validate_patterns(self.match_mode, self.patterns):
-                errors["patterns"] = _("至少填写一个用语或正则。")
+            parse_platform_actions(self.platform_actions)
         except ValidationError as exc:
-            errors["patterns"] = exc.messages
+            errors["platform_actions"] = exc.messages
+        if self.match_mode == ComplianceMatchMode.COMBINATION:
+            for field in ("terms_a", "terms_b"):
+                try:
+                    validate_terms(
+                        getattr(self, field), regex=True, label=self._meta.get_field(field).verbose_name
+                    )
+                except ValidationError as exc:
+                    errors[field] = exc.messages
+            if not 1 <= (self.distance or 0) <= 200:
+                errors["distance"] = _("最大间距须在1到200字之间。")
+        else:
+            try:
+                validate_terms(
+                    self.patterns,
+                    regex=self.match_mode == ComplianceMatchMode.REGEX,
+                    label=self._meta.get_field("patterns").verbose_name,
+                )
+            except ValidationError as exc:
+                errors["patterns"] = exc.messages
         if errors:
             raise ValidationError(errors)
