@@ -33,6 +33,7 @@ from reviewdesk.staging import StagingArea
 from reviewdesk.staging import sweep as staging_sweep
 
 PREVIEW_ROWS = 20
+OPENED_CASES_LISTED = 200  # the result page links these; the rest are in the shop's queue
 
 
 @dataclass
@@ -57,6 +58,8 @@ class IntakeResult:
     errors: list[dict] = field(default_factory=list)  # row-level problems
     error_count: int = 0
     preview: list[dict] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)  # header cells that are not imported
+    opened_case_ids: list[int] = field(default_factory=list)  # the first OPENED_CASES_LISTED new cases
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
@@ -83,8 +86,9 @@ def _preview(rows: list[dict]) -> list[dict]:
 
 
 def reviews_import_file(
-    *, shop: Shop, data: bytes, file_name: str, by=None, dry_run: bool = False
+    *, shop: Shop, data: bytes, file_name: str, by=None, dry_run: bool = False, now=None
 ) -> IntakeResult:
+    """``now`` (replays, the demo's history): the import's clock, passed to ``reviews_ingest``."""
     started = time.monotonic()
     parsed: ParsedFile = parse_export(data, file_name=file_name, shop=shop)
     result = IntakeResult(
@@ -100,6 +104,7 @@ def reviews_import_file(
         errors=[e.as_dict() for e in parsed.errors],
         error_count=parsed.error_count,
         preview=_preview(parsed.rows),
+        unknown_columns=list(parsed.unknown_columns),
     )
     if parsed.file_error is not None:
         result.error = {"code": str(parsed.file_error.code), "message": parsed.file_error.message}
@@ -137,6 +142,7 @@ def reviews_import_file(
                 mapping_id=parsed.mapping.id if parsed.mapping else None,
                 duplicates=parsed.duplicates,
                 collect_items=False,
+                now=now,
             )
             if dry_run:
                 raise _RollBack
@@ -146,6 +152,7 @@ def reviews_import_file(
     result.created, result.updated = outcome.created, outcome.updated
     result.unchanged = outcome.unchanged + parsed.duplicates
     result.cases_opened = outcome.cases_opened
+    result.opened_case_ids = [] if dry_run else list(outcome.new_case_ids[:OPENED_CASES_LISTED])
     result.batch_id = None if dry_run else outcome.batch_id
     result.seconds = time.monotonic() - started
     return result

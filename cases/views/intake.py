@@ -9,6 +9,7 @@ the same token), and by the hourly sweep when it is abandoned.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from django import forms
@@ -18,10 +19,13 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cases.choices import CaseStatus
+from cases.models import Case
 from cases.services.intake import (
     reviews_import_file,
     staged_preview_discard,
@@ -88,7 +92,11 @@ def upload(request: HttpRequest) -> HttpResponse:
                 },
                 salt=TOKEN_SALT,
             )
-        return render(request, "cases/intake/preview.html", {"result": result, "shop": shop, "token": token})
+        return render(
+            request,
+            "cases/intake/preview.html",
+            {"result": result, "shop": shop, "token": token, "preview_rows": _preview_rows(result.preview)},
+        )
     return render(request, "cases/intake/upload.html", {"form": form})
 
 
@@ -142,6 +150,54 @@ def confirm(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/intake/result.html",
-        {"result": result, "shop": shop},
+        {
+            "result": result,
+            "shop": shop,
+            "finished_at": timezone.now(),
+            "opened_cases": _opened_cases(request.user, result.opened_case_ids),
+        },
         status=200 if result.ok else 400,
     )
+
+
+def _preview_rows(preview: list[dict]) -> list[dict]:
+    """The previewed rows with the review time as a datetime again (the result carries it as ISO text
+    for the command's --json), so the page shows it in the site's time zone like every other page."""
+    rows = []
+    for row in preview:
+        row = dict(row)
+        try:
+            row["reviewed_at"] = dt.datetime.fromisoformat(row["reviewed_at"]) if row["reviewed_at"] else None
+        except (TypeError, ValueError):
+            row["reviewed_at"] = None
+        rows.append(row)
+    return rows
+
+
+def _opened_cases(user, case_ids: list[int]) -> list[dict]:
+    """The cases this import opened, as the uploader may see them (one query)."""
+    if not case_ids:
+        return []
+    rows = (
+        restrict(Case.objects.filter(pk__in=case_ids), user)
+        .order_by("pk")
+        .values(
+            "pk",
+            "status",
+            "issue_type__name",
+            "review__order_no",
+            "review__rating",
+            "first_response_due_at",
+        )
+    )
+    return [
+        {
+            "id": row["pk"],
+            "status": CaseStatus(row["status"]).label,
+            "issue_type": row["issue_type__name"] or "",
+            "order_no": row["review__order_no"],
+            "rating": row["review__rating"],
+            "first_response_due_at": row["first_response_due_at"],
+        }
+        for row in rows
+    ]

@@ -145,4 +145,8 @@ def nav_links_for(request) -> list[tuple[str, str]]:
         links.append((_("待审批"), reverse("cases:approvals")))
     if is_overseer(user):
         links += [(_("超时"), reverse("cases:queue_breached")), (_("团队负载"), reverse("cases:team_load"))]
+    from cases.services.submit import may_import_reviews  # the upload page's own rule
+
+    if may_import_reviews(user):
+        links.append((_("导入评价"), reverse("cases:import-upload")))
     return links
