@@ -118,11 +118,27 @@ class CompensationOffer:
 class ComplianceFinding:
     rule: RuleRef
     action: str  # "block" | "warn"
-    matched: str
+    matched: str  # the original text behind the match, as the agent typed it
     reason: str
+    category: str = "other"
+    cited_rule: str = ""
+    start: int = 0  # span of ``matched`` in the checked text (end exclusive)
+    end: int = 0
 
     def describe(self) -> str:
         return f"“{self.matched}”：{self.reason}"
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": self.rule.name,
+            "category": self.category,
+            "matched": self.matched,
+            "reason": self.reason,
+            "action": self.action,
+            "cited_rule": self.cited_rule,
+            "start": self.start,
+            "end": self.end,
+        }
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ Notes on choices the seeds leave open:
   the seeds' smallest coupon; managers tune them.
 """
 
+from policies.compliance.default_rules import COMPLIANCE_RULES as DEFAULT_COMPLIANCE_RULES
+
 # Platform rules (docs/product.md "Platform rules the product must respect").
 PLATFORM_RULES = [
     {
@@ -387,77 +389,9 @@ TEMPLATES = [
     },
 ]
 
-_REVISION_PATTERNS = "\n".join(
-    [
-        r"改(成|为)?好评",
-        r"(更新|修改|更改|改一下|改下|删除|删掉|撤销|撤回|追加)(一下)?(您的|你的)?(评价|差评|中评|评论)",
-        r"追加好评",
-        r"追评有礼",
-        r"删评",
-        r"(帮忙|麻烦).{0,6}(改|删|追加|更新).{0,4}(评价|评论|好评)",
-    ]
-)
-
-# Natural key: name (global scope).
-COMPLIANCE_RULES = [
-    {
-        "name": "禁止好评返现类利诱",
-        "action": "block",
-        "match_mode": "keywords",
-        "patterns": "好评返现\n全五星返现\n五星好评返现\n五星返现\n好评返红包\n好评返优惠券\n好评返券\n好评免单\n好评有礼\n"
-        "晒图返现\n好评送\n好评大使\n转好评送",
-        "reason": "淘宝评价规则(2021-12-28起)与反不正当竞争法禁止以现金、红包、优惠券、免单等利益换取好评。",
-    },
-    {
-        "name": "淘宝/天猫禁止请买家修改或追加评价",
-        "platforms": "taobao,tmall",
-        "action": "block",
-        "match_mode": "regex",
-        "patterns": _REVISION_PATTERNS,
-        "reason": "淘宝/天猫评价规则禁止商家要求买家修改、追加或删除评价。",
-    },
-    {
-        "name": "请买家修改评价需谨慎",
-        "platforms": "douyin,jd,pdd",
-        "action": "warn",
-        "match_mode": "regex",
-        "patterns": _REVISION_PATTERNS,
-        "reason": "请买家修改或删除评价可能被平台视为诱导评价，只能在问题真正解决后、不附带任何利益时提及。",
-    },
-    {
-        "name": "公开回复禁止手机号",
-        "channels": "public_reply",
-        "action": "block",
-        "match_mode": "regex",
-        "patterns": r"(?<!\d)1[3-9]\d{9}(?!\d)" "\n" r"(?<!\d)1[3-9]\d[ -]\d{4}[ -]\d{4}(?!\d)",
-        "reason": "公开回复不得泄露买家手机号等个人信息。",
-    },
-    {
-        "name": "公开回复禁止地址",
-        "channels": "public_reply",
-        "action": "block",
-        "match_mode": "regex",
-        "patterns": "\n".join(
-            [
-                r"[\u4e00-\u9fa5]{2,8}(省|自治区)[\u4e00-\u9fa5]{2,8}市",
-                r"[\u4e00-\u9fa5]{2,8}市[\u4e00-\u9fa5]{1,8}(区|县)",
-                r"[\u4e00-\u9fa5\d]{2,20}(路|街|巷|弄)\d+号",
-                r"\d+(号楼|栋|幢)\d*(单元)?",
-                r"\d+单元\d+",
-                r"\d{3,4}室",
-                r"收货地址[:：]",
-            ]
-        ),
-        "reason": "公开回复不得泄露买家收货地址等个人信息。",
-    },
-    {
-        "name": "避免推卸责任用语",
-        "action": "warn",
-        "match_mode": "keywords",
-        "patterns": "不是我们的问题\n是快递的错\n你找快递\n与本店无关\n跟我们没关系\n你自己的问题",
-        "reason": "种子001：不辩解、不推卸责任，先共情买家。",
-    },
-]
+# Natural key: name (global scope). One group per category (inducement, conditional offers, revision
+# requests, diversion, abuse, personal data), each citing its platform rule, with per-platform actions.
+COMPLIANCE_RULES = DEFAULT_COMPLIANCE_RULES
 
 FOLLOW_UP_PLAN = {
     "name": "解决后回访(种子000/002)",

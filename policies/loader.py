@@ -38,6 +38,7 @@ from django.db.models import Q
 
 from policies.business_time import ROUND_THE_CLOCK, CalendarSpec, time_to_minutes
 from policies.choices import ExceptionKind, SignalKind
+from policies.compliance.match import build_spec as build_compliance_spec
 from policies.decisions import RuleRef
 from policies.engine.policy import (
     AppealChecklistSpec,
@@ -45,7 +46,6 @@ from policies.engine.policy import (
     ClassificationRuleSpec,
     CompensationOptionSpec,
     CompensationRuleSpec,
-    ComplianceRuleSpec,
     ContactLimitSpec,
     CustomerTierSpec,
     FollowUpPlanSpec,
@@ -76,7 +76,7 @@ from policies.models import (
     ReplyTemplate,
     SlaTier,
 )
-from policies.models.base import split_codes, split_lines
+from policies.models.base import split_lines
 
 __all__ = ["clear_policy_cache", "load_policy", "policy_stamp"]
 
@@ -227,19 +227,9 @@ def _load_shared(*, shop_id, stamp) -> dict:
 
     compliance = []
     for c in _scoped(ComplianceRule, shop_id):
-        regex = compile_patterns(c.match_mode, _patterns(c.match_mode, c.patterns))
-        if regex is not None:
-            compliance.append(
-                ComplianceRuleSpec(
-                    ref=_ref(c),
-                    name=c.name,
-                    platforms=frozenset(split_codes(c.platforms)),
-                    channels=frozenset(split_codes(c.channels)),
-                    regex=regex,
-                    action=c.action,
-                    reason=c.reason,
-                )
-            )
+        spec = build_compliance_spec(_ref(c), vars(c))
+        if spec is not None:
+            compliance.append(spec)
     compliance.sort(key=lambda c: (c.action != "block", c.ref.id))
 
     return {

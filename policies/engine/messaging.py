@@ -13,8 +13,10 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from policies.compliance.match import findings as matching_rules
+from policies.compliance.normalise import normalise
 from policies.decisions import ComplianceFinding, ComplianceReport, FollowUpDecision, RenderedTemplate
-from policies.engine.policy import Policy, TemplateSpec, combine
+from policies.engine.policy import Policy, TemplateSpec
 from policies.placeholders import PLACEHOLDERS
 
 MISSING = "____"
@@ -56,29 +58,52 @@ def render_template(template: TemplateSpec | str, context: dict | None, policy: 
 
 def check_compliance(text: str, *, platform: str, channel: str, policy: Policy) -> ComplianceReport:
     """Every active compliance rule for this platform and channel that matches ``text``, plus the
-    platform's reply length limit for public replies. One finding per matching rule (first match)."""
+    platform's reply length limit for public replies. One finding per matching rule (its first match).
+
+    The one checker of every outbound word (conventions rule 18). Rules match the normalised text
+    (``policies.compliance.normalise``), so spacing, full-width letters, traditional characters,
+    numerals and the usual disguises do not evade them; each finding carries the original span.
+    """
     key = (platform, channel)
-    entry = policy.compliance_cache.get(key)
-    if entry is None:
+    rules = policy.compliance_cache.get(key)
+    if rules is None:
         rules = tuple(r for r in policy.compliance_rules if r.applies(platform, channel))
-        entry = (rules, combine(r.regex for r in rules))
-        policy.compliance_cache[key] = entry
-    rules, combined = entry
+        policy.compliance_cache[key] = rules
+    text = text or ""
     findings = []
-    if combined is not None and combined.search(text or ""):
-        for rule in rules:
-            match = rule.regex.search(text)
-            if match:
-                findings.append(
-                    ComplianceFinding(
-                        rule=rule.ref, action=rule.action, matched=match.group(0), reason=rule.reason
-                    )
+    if rules and text:
+        normalised = normalise(text)
+        for rule, start, end in matching_rules(rules, normalised):
+            findings.append(
+                ComplianceFinding(
+                    rule=rule.ref,
+                    action=rule.action_for(platform),
+                    matched=text[start:end],
+                    reason=rule.reason,
+                    category=rule.category,
+                    cited_rule=rule.cited_rule,
+                    start=start,
+                    end=end,
                 )
+            )
+        findings = _distinct(sorted(findings, key=lambda f: f.action != "block"))
     max_length = None
     platform_rule = policy.platform_rule
     if channel == PUBLIC_REPLY and platform_rule is not None and platform_rule.platform == platform:
         max_length = platform_rule.reply_max_chars
-    return ComplianceReport(findings=tuple(findings), length=len(text or ""), max_length=max_length)
+    return ComplianceReport(findings=tuple(findings), length=len(text), max_length=max_length)
+
+
+def _distinct(findings: list[ComplianceFinding]) -> list[ComplianceFinding]:
+    """One finding per category and place: a phrase rule and a combination rule of the same category
+    that flag the same words say one thing (the first, blocking one, is kept)."""
+    kept: list[ComplianceFinding] = []
+    for finding in findings:
+        if not any(
+            k.category == finding.category and k.start < finding.end and finding.start < k.end for k in kept
+        ):
+            kept.append(finding)
+    return kept
 
 
 def applicable_templates(

@@ -188,18 +188,30 @@ class TemplateSpec:
 
 @dataclass(frozen=True)
 class ComplianceRuleSpec:
+    """A compliance rule as ``policies.compliance.match`` applies it to the normalised text."""
+
     ref: RuleRef
     name: str
     platforms: frozenset[str]  # empty = every platform
     channels: frozenset[str]  # empty = every channel
-    regex: re.Pattern
-    action: str  # "block" | "warn"
+    regex: re.Pattern | None  # phrases and regex kinds
+    action: str  # "block" | "warn", unless platform_actions names the platform
     reason: str
+    category: str = "other"
+    cited_rule: str = ""
+    # The combination kind: a term of each set within ``distance`` characters, either order.
+    terms_a: re.Pattern | None = None
+    terms_b: re.Pattern | None = None
+    distance: int = 0
+    platform_actions: tuple[tuple[str, str], ...] = ()
 
     def applies(self, platform: str, channel: str) -> bool:
         return (not self.platforms or platform in self.platforms) and (
             not self.channels or channel in self.channels
         )
+
+    def action_for(self, platform: str) -> str:
+        return dict(self.platform_actions).get(platform, self.action)
 
 
 @dataclass(frozen=True)
@@ -264,7 +276,7 @@ class Policy:
     stamp: tuple = ()
     classification_regex: re.Pattern | None = None
     phrase_regex: re.Pattern | None = None
-    # (platform, channel) -> (rules, combined regex); filled lazily by check_compliance.
+    # (platform, channel) -> the rules that apply; filled lazily by check_compliance.
     compliance_cache: dict = field(default_factory=dict, compare=False, repr=False)
     # Parts of decisions that depend only on the rules (and a few inputs), computed once per
     # snapshot: the SLA wording, offers for a given amount, rendered default templates …

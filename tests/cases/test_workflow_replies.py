@@ -3,7 +3,6 @@ must be acknowledged (and are recorded on the case), length, window and once-onl
 limits and quiet hours come from the policy; the next-response clock runs in business time."""
 
 import datetime as dt
-import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -26,38 +25,34 @@ from tests.cases.workflow_factories import (  # noqa: F401
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
-# One text per regex line of the default pack's blocking rules; a new line without a sample fails.
-REGEX_SAMPLES = {
-    r"改(成|为)?好评": "麻烦您改成好评",
-    r"(更新|修改|更改|改一下|改下|删除|删掉|撤销|撤回|追加)(一下)?(您的|你的)?(评价|差评|中评|评论)": "能否修改一下您的评价",
-    r"追加好评": "期待您追加好评",
-    r"追评有礼": "本店追评有礼",
-    r"删评": "可以删评吗",
-    r"(帮忙|麻烦).{0,6}(改|删|追加|更新).{0,4}(评价|评论|好评)": "帮忙把它改成五星评价",
-    r"(?<!\d)1[3-9]\d{9}(?!\d)": "有事请打13812345678",
-    r"(?<!\d)1[3-9]\d[ -]\d{4}[ -]\d{4}(?!\d)": "有事请打138 1234 5678",
-    r"[\u4e00-\u9fa5]{2,8}(省|自治区)[\u4e00-\u9fa5]{2,8}市": "寄到浙江省杭州市",
-    r"[\u4e00-\u9fa5]{2,8}市[\u4e00-\u9fa5]{1,8}(区|县)": "寄到杭州市西湖区",
-    r"[\u4e00-\u9fa5\d]{2,20}(路|街|巷|弄)\d+号": "寄到文三路100号",
-    r"\d+(号楼|栋|幢)\d*(单元)?": "寄到3号楼2单元",
-    r"\d+单元\d+": "寄到2单元301",
-    r"\d{3,4}室": "寄到301室",
-    r"收货地址[:：]": "您的收货地址：已核对",
+# Texts for each regex or combination rule of the default pack that blocks on Taobao (keyword rules are
+# sampled phrase by phrase); a new blocking rule without samples fails. Line-by-line coverage of every
+# pattern and term: tests/policies/compliance/test_default_rules.py.
+RULE_SAMPLES = {
+    "利诱好评：评价词与利益词相邻": ["给个五星好评吧，好评后联系客服领取5元红包哦", "晒图五星评价可返5元"],
+    "以评价为条件的补偿": ["您把评价删掉我们就给您退款", "差评改了马上给您补发"],
+    "以评价为条件：只要/如果……评价": ["只要您追评五星，我们就送您一个杯子"],
+    "请买家修改、删除、撤回或追加评价": ["麻烦您删 评 一下", "能否修改一下您的评价", "麻烦您改成好评"],
+    "站外引流：微信、QQ、群、公众号、链接": ["加我微信 wx_kefu88", "关注我们的公众号", "扣扣号 12345678"],
+    "公开回复禁止手机号与身份证号": ["有事请打138 1234 5678", "有事请打１３８１２３４５６７８"],
+    "公开回复禁止地址": ["寄到浙江省杭州市", "寄到文三路100号3号楼2单元301室"],
 }
 
 
 def blocking_samples():
-    """(rule name, channels, sample text) for every phrase/pattern line of every blocking rule."""
+    """(rule name, channels, sample text) for every phrase of every keyword rule and the samples of
+    every other rule that blocks on Taobao."""
     samples = []
-    for rule in ComplianceRule.objects.filter(action="block", active=True, shop__isnull=True).order_by("pk"):
-        for line in [p.strip() for p in rule.patterns.splitlines() if p.strip()]:
-            if rule.match_mode == "keywords":
-                text = f"亲，{line}"
-            else:
-                assert line in REGEX_SAMPLES, f"no sample for {rule.name}: {line}"
-                text = REGEX_SAMPLES[line]
-                assert re.search(line, text), line
-            samples.append((rule.name, rule.channels, rule.platforms, text))
+    for rule in ComplianceRule.objects.filter(active=True, shop__isnull=True).order_by("pk"):
+        actions = dict(item.split(":") for item in rule.platform_actions.split(",") if item)
+        if actions.get("taobao", rule.action) != "block":
+            continue
+        if rule.match_mode == "keywords":
+            texts = [f"亲，{p.strip()}" for p in rule.patterns.splitlines() if p.strip()]
+        else:
+            assert rule.name in RULE_SAMPLES, f"no sample for {rule.name}"
+            texts = RULE_SAMPLES[rule.name]
+        samples.extend((rule.name, rule.channels, rule.platforms, text) for text in texts)
     return samples
 
 
@@ -78,13 +73,7 @@ def refused(code, case, by, action, version=3, now=NOW, **data):
 def test_every_blocking_phrase_of_the_default_pack_is_refused(shop, agent):
     samples = blocking_samples()
     names = {name for name, *_ in samples}
-    assert names == {
-        "禁止好评返现类利诱",
-        "淘宝/天猫禁止请买家修改或追加评价",
-        "公开回复禁止手机号",
-        "公开回复禁止地址",
-    }
-    assert len(samples) == 13 + 6 + 2 + 7
+    assert names == {"利诱好评：好评返现类用语", "辱骂、轻视或威胁买家", *RULE_SAMPLES}
     case = put_in_state(triaged_case(shop), "in_progress", agent=agent)  # a Taobao shop: every rule applies
     for name, channels, _platforms, text in samples:
         message = refused(E.COMPLIANCE_BLOCKED, case, agent, "public_reply", text=f"感谢您的反馈。{text}")
@@ -105,7 +94,7 @@ def test_every_blocking_phrase_of_the_default_pack_is_refused(shop, agent):
 def test_refusal_message_lists_each_reason(shop, agent):
     case = put_in_state(triaged_case(shop), "in_progress", agent=agent)
     message = refused(E.COMPLIANCE_BLOCKED, case, agent, "public_reply", text="好评返现，麻烦您改成好评")
-    assert "“好评返现”：淘宝评价规则" in message and "“麻烦您改成好评”：淘宝/天猫评价规则禁止" in message
+    assert "“好评返现”：以现金、红包" in message and "“改成好评”：请买家修改、删除" in message
 
 
 def test_warnings_must_be_acknowledged_and_are_recorded(shop, agent):

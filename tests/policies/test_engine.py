@@ -171,12 +171,12 @@ def test_seed_000_revision_wording_is_blocked_on_taobao_and_tmall_and_only_warne
             REVISION_ASK, platform=platform, channel="private_message", policy=load_policy(platform=platform)
         )
         assert report.blocked is True
-        assert [(f.action, f.matched) for f in report.findings] == [("block", "帮忙更新评价")]
+        assert [(f.action, f.matched) for f in report.findings] == [("block", "更新评价")]
     report = check_compliance(
         REVISION_ASK, platform="douyin", channel="private_message", policy=load_policy(platform="douyin")
     )
     assert report.blocked is False
-    assert [(f.action, f.matched) for f in report.findings] == [("warn", "帮忙更新评价")]
+    assert [(f.action, f.matched) for f in report.findings] == [("warn", "更新评价")]
 
 
 def test_cash_for_good_reviews_is_blocked_everywhere(seeded):
