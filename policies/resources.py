@@ -9,8 +9,6 @@ Column headers are the models' Chinese field names, whatever the language of the
 workbook exported in English mode still imports.
 """
 
-import datetime as dt
-
 from django.core.exceptions import NON_FIELD_ERRORS, MultipleObjectsReturned
 from django.db.models import CharField, DateField, DateTimeField, F, TextField
 from django.utils import translation
@@ -19,6 +17,7 @@ from import_export import fields, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
 from policies import models as m
+from policies.pack_cells import TYPED_CELLS, ChoiceCell, DayWidget, cell_text
 from policies.scope import write_refusal
 from reviewdesk.models import Shop
 from reviewdesk.spreadsheets import SafeExportResource, read_cell
@@ -79,15 +78,6 @@ class ScopedNameWidget(CodeWidget):
             raise
 
 
-class DayWidget(widgets.DateWidget):
-    """Excel stores a date as a datetime at midnight; the rule wants the day."""
-
-    def clean(self, value, row=None, **kwargs):
-        if isinstance(value, dt.datetime):
-            return value.date()
-        return super().clean(value, row, **kwargs)
-
-
 class YesNoWidget(widgets.BooleanWidget):
     TRUE_VALUES = [*widgets.BooleanWidget.TRUE_VALUES, "是", "Y", "y", "yes"]
     FALSE_VALUES = [*widgets.BooleanWidget.FALSE_VALUES, "否", "N", "n", "no"]
@@ -101,7 +91,10 @@ class YesNoWidget(widgets.BooleanWidget):
             return True
         if value in self.FALSE_VALUES:
             return False
-        raise ValueError(_("“%(value)s”不是有效的是/否值(可填 1/0、是/否)。") % {"value": value})
+        raise ValueError(
+            _("“%(value)s”无法识别：这一列应填写%(expected)s。")
+            % {"value": cell_text(value), "expected": _("是或否(也可填 1/0)")}
+        )
 
 
 def shop_field(column=SHOP_COLUMN, attribute="shop"):
@@ -145,6 +138,11 @@ class PolicyResource(SafeExportResource):
                     field.widget, YesNoWidget
                 ):
                     field.widget = YesNoWidget()
+                if type(field.widget) in TYPED_CELLS:
+                    field.widget = TYPED_CELLS[type(field.widget)]()
+                if model_field is not None and getattr(model_field, "choices", None):
+                    empty = None if model_field.null or not isinstance(model_field, CharField) else ""
+                    field.widget = ChoiceCell(model_field.choices, field.widget, empty=empty)
 
     def before_import(self, dataset, **kwargs):
         # Who imports: each row is checked against their reach (``validate_instance``). No user is an
