@@ -7,6 +7,7 @@ class IncentiveError(StrEnum):
     KEY_CONFLICT = "key_conflict"  # same idempotency key, different account/amount/kind
     PERIOD_LOCKED = "period_locked"
     PERIOD_NOT_OPEN = "period_not_open"
+    PERIOD_RUNNING = "period_running"  # a lock before the month ended, without the explicit confirmation
     BAD_PERIOD = "bad_period"
     ZERO_AMOUNT = "zero_amount"
     FRACTIONAL_POINTS = "fractional_points"

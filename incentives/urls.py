@@ -9,6 +9,7 @@ urlpatterns = [
     path("redeem/", views.redeem, name="redeem"),
     path("redemptions/<int:redemption_id>/cancel/", views.redemption_cancel_view, name="redemption_cancel"),
     path("periods/", views.periods, name="periods"),
+    path("periods/<int:period_id>/", views.period_detail, name="period"),
     path("periods/<int:period_id>/lock/", views.lock, name="lock"),
     path("payouts/<str:span>.<str:fmt>", views.payout_download, name="payout_download"),
     path("manage/", views.manage, name="manage"),

@@ -3,6 +3,7 @@ download); the manager's queue (disputes, redemption approvals, withheld awards)
 selectors read."""
 
 import io
+from dataclasses import asdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,11 +15,13 @@ from django.views.decorators.http import require_POST
 
 from incentives import selectors
 from incentives.choices import DisputeStatus, ExportFormat
-from incentives.forms import DecisionForm, DisputeForm, RedemptionForm, ResolveForm
+from incentives.errors import IncentiveError
+from incentives.forms import DecisionForm, DisputeForm, LockForm, RedemptionForm, ResolveForm
 from incentives.models import LedgerEntry, Period, Redemption, RewardItem
 from incentives.services.disputes import dispute_open, dispute_resolve
 from incentives.services.payouts import export_csv, export_filename, export_xlsx
-from incentives.services.periods import lock_message, parse_span, period_lock
+from incentives.services.period_review import negative_balances, period_review
+from incentives.services.periods import lock_message, parse_span, period_has_ended, period_lock
 from incentives.services.redemptions import (
     redemption_approve,
     redemption_cancel,
@@ -131,8 +134,14 @@ def redemption_cancel_view(request, redemption_id: int):
 @login_required
 def periods(request):
     _require(request.user.has_perm("incentives.view_period"))
+    rows = selectors.periods_overview(request.user)
+    by_id = {p.pk: p for p in Period.objects.filter(pk__in=[row["id"] for row in rows])}
+    negatives = negative_balances(list(by_id.values()), shop_ids=selectors.payout_scope(request.user))
+    for row in rows:
+        row["ended"] = period_has_ended(by_id[row["id"]])
+        row["negatives"] = [asdict(balance) for balance in negatives.get(row["id"], [])]
     context = {
-        "periods": selectors.periods_overview(request.user),
+        "periods": rows,
         "can_lock": request.user.has_perm("incentives.lock_period"),
         "can_export": request.user.has_perm("incentives.export_payouts"),
     }
@@ -140,14 +149,41 @@ def periods(request):
 
 
 @login_required
+def period_detail(request, period_id: int):
+    """One period's payout for the user's shops: totals, each agent, negative totals with their causes,
+    open disputes; with the lock form, it is the confirmation page of an early lock."""
+    _require(request.user.has_perm("incentives.view_period"))
+    period = get_object_or_404(Period, pk=period_id)
+    can_lock = request.user.has_perm("incentives.lock_period")
+    review = period_review(period=period, by=request.user)
+    context = {
+        "review": asdict(review),
+        "can_lock": can_lock and not review.locked,
+        "can_export": request.user.has_perm("incentives.export_payouts"),
+        "lock_form": LockForm(period=period, user=request.user) if can_lock and not review.locked else None,
+    }
+    return render(request, "incentives/period.html", context)
+
+
+@login_required
 @require_POST
 def lock(request, period_id: int):
+    """Lock a period. A month that has not ended is locked only from its confirmation page (the tick
+    box and the page's token); without them the service refuses and HR is sent to that page."""
     _require(request.user.has_perm("incentives.lock_period"))
     period = get_object_or_404(Period, pk=period_id)
+    form = LockForm(request.POST, period=period, user=request.user)
+    if not form.is_valid():
+        messages.error(request, "；".join(form.non_field_errors()) or _("锁定请求无效，请重试。"))
+        return redirect("incentives:period", period_id=period.pk)
     try:
-        result = period_lock(period=period, by=request.user)
+        result = period_lock(
+            period=period, by=request.user, early_confirmed=form.cleaned_data["early_confirmed"]
+        )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
+        if exc.code == IncentiveError.PERIOD_RUNNING:
+            return redirect("incentives:period", period_id=period.pk)
     else:
         messages.success(request, lock_message(period, result))
     return redirect("incentives:periods")

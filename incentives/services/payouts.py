@@ -15,16 +15,16 @@ in each shop's payout with that shop's entries only — never another shop's ord
 
 Text cells beginning with ``= + - @``, tab or CR get a leading apostrophe: Excel and WPS show it as
 typed text, never evaluate it, and the marker is visible to whoever reads the sheet. XLSX is written
-with openpyxl's write-only mode (streamed rows, constant memory); numbers are native numeric cells
-with number format ``0.00``; document times are fixed so a locked period exports the same content.
+with openpyxl's write-only mode (streamed rows, constant memory): a bold header row frozen in place,
+column widths fitted to the summary's content (fixed for the streamed detail), numbers as native
+cells with their format (money ``#,##0.00 "CNY"``, points whole, days two decimals; a detail amount in
+its own row's unit), booking times as real date-times, and a bold totals row under the summary whose
+values are the column sums (numbers, not formulas). Document and zip times are fixed, so a locked
+period exports the same bytes every time.
 """
 
 import csv
-import datetime as dt
 import io
-import os
-import shutil
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass, fields
@@ -38,14 +38,23 @@ from django.utils.translation import gettext as _
 
 from incentives.choices import AwardEvent, EntryKind, PeriodStatus, Unit
 from incentives.models import AwardRule, LedgerEntry, PayoutLine, Period
+from incentives.services.payout_workbook import (  # re-exported: the benchmark builds workbooks with them
+    fitted_widths,
+    new_workbook,
+    save_workbook,
+    write_xlsx_rows,
+)
 from incentives.services.periods import PeriodSpan, parse_span, periods_of
 from reviewdesk.spreadsheets import safe_text  # the one formula guard; re-exported for callers
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-AMOUNT_FORMAT = "0.00"  # money, points, days: native numbers shown with two decimals
+AMOUNT_FORMAT = "0.00"  # days (and any amount whose unit has no format of its own): two decimals
+MONEY_FORMAT = '#,##0.00 "CNY"'  # CNY amounts
+POINTS_FORMAT = "#,##0"  # points are whole numbers (services.ledger refuses fractions)
 COUNT_FORMAT = "0"  # ids and counts
-FIXED_DOC_TIME = dt.datetime(2000, 1, 1)
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+UNIT_FORMATS = {Unit.CNY: MONEY_FORMAT, Unit.POINTS: POINTS_FORMAT, Unit.LEAVE_DAYS: AMOUNT_FORMAT}
 
 
 @dataclass
@@ -77,9 +86,26 @@ SUMMARY_HEADERS = [
     "调整(元)",
     "应发合计(元)",
 ]
-SUMMARY_NUMERIC = {3: COUNT_FORMAT} | dict.fromkeys(
-    range(4, 11), AMOUNT_FORMAT
-)  # 0-based column → number format
+SUMMARY_NUMERIC = {  # 0-based column → number format
+    3: COUNT_FORMAT,
+    4: MONEY_FORMAT,
+    5: POINTS_FORMAT,
+    6: POINTS_FORMAT,
+    7: POINTS_FORMAT,
+    8: AMOUNT_FORMAT,
+    9: MONEY_FORMAT,
+    10: MONEY_FORMAT,
+}
+SUMMARY_TOTALS = [  # the summed columns, in column order from 3
+    "conversions",
+    "bonus_cny",
+    "points_earned",
+    "points_redeemed",
+    "points_balance",
+    "leave_days",
+    "adjustments_cny",
+    "total_payable",
+]
 DETAIL_HEADERS = [
     "分录ID",
     "工号",
@@ -98,7 +124,9 @@ DETAIL_HEADERS = [
     "说明",
     "冲正原分录",
 ]
-DETAIL_NUMERIC = {0: COUNT_FORMAT, 7: AMOUNT_FORMAT, 9: COUNT_FORMAT, 15: COUNT_FORMAT}
+DETAIL_NUMERIC = {0: COUNT_FORMAT, 4: DATETIME_FORMAT, 7: AMOUNT_FORMAT, 9: COUNT_FORMAT, 15: COUNT_FORMAT}
+# Fixed widths (characters) for the streamed detail: a write-only sheet declares its columns before its rows.
+DETAIL_WIDTHS = [10, 10, 12, 9, 20, 8, 14, 14, 22, 9, 12, 20, 16, 24, 40, 11]
 # No item title: a payout names the case, shop, order and buyer that identify a conversion; the title is
 # free text a buyer-facing export cannot vouch for (a number typed into it would reach HR unmasked).
 
@@ -106,6 +134,21 @@ DETAIL_NUMERIC = {0: COUNT_FORMAT, 7: AMOUNT_FORMAT, 9: COUNT_FORMAT, 15: COUNT_
 def _summary_cells(row: SummaryRow) -> list:
     values = astuple(row)[1:]
     return [safe_text(v) if i not in SUMMARY_NUMERIC else v for i, v in enumerate(values)]
+
+
+def summary_totals(rows: list[SummaryRow]) -> dict:
+    """Column sums of a payout summary (the XLSX totals row, the period review, the command's summary),
+    with the number of agents and of agents whose payable total is negative."""
+    totals = {"agents": len(rows), "negative_agents": sum(1 for r in rows if r.total_payable < 0)}
+    for name in SUMMARY_TOTALS:
+        totals[name] = sum((getattr(r, name) for r in rows), 0 if name == "conversions" else ZERO)
+    return totals
+
+
+def _summary_totals_row(rows: list[SummaryRow]) -> list:
+    totals = summary_totals(rows)
+    label = _("%(n)s 人") % {"n": totals["agents"]}
+    return [_("合计"), label, ""] + [totals[name] for name in SUMMARY_TOTALS]
 
 
 def _user_info(user_ids: Iterable[int], shop_ids: set[int] | None) -> dict[int, tuple[str, str, str]]:
@@ -321,7 +364,8 @@ def _detail_chunk(chunk, people, period_codes, rule_codes, tz, kinds, units, eve
             code,
             name,
             period_codes[period],
-            created.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+            # A naive local date-time: a date cell in XLSX, "2026-11-03 10:00:00" in CSV (as the COPY writes).
+            created.astimezone(tz).replace(tzinfo=None, microsecond=0),
             kinds.get(kind, kind),
             units.get(unit, unit),
             amount,
@@ -336,73 +380,6 @@ def _detail_chunk(chunk, people, period_codes, rule_codes, tz, kinds, units, eve
         ]
 
 
-# --- writers -------------------------------------------------------------------------------------
-
-
-def write_xlsx_rows(ws, headers: list[str], rows: Iterable[list], numeric: dict[int, str]) -> int:
-    """Stream rows into a write-only sheet; numeric columns as native numbers with their format."""
-    from openpyxl.cell import WriteOnlyCell
-
-    ws.append(headers)
-    cells = {}
-    for col, number_format in numeric.items():
-        cells[col] = WriteOnlyCell(ws)
-        cells[col].number_format = number_format
-    count = 0
-    for row in rows:
-        for col in numeric:
-            value = row[col]
-            if value is not None:
-                # One styled cell per column, refilled per row: write-only rows are serialised at once.
-                cell = cells[col]
-                cell.value = value
-                row[col] = cell
-        ws.append(row)
-        count += 1
-    return count
-
-
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-class _FixedTimeZipFile(zipfile.ZipFile):
-    """A zip whose members all carry one fixed timestamp (openpyxl would stamp the current time and
-    the temp files' mtimes), so the same workbook content gives the same bytes."""
-
-    def _info(self, arcname: str) -> zipfile.ZipInfo:
-        info = zipfile.ZipInfo(arcname, date_time=ZIP_TIME)
-        info.compress_type = self.compression
-        info.external_attr = 0o600 << 16
-        return info
-
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
-        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
-            zinfo_or_arcname = self._info(zinfo_or_arcname)
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
-
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
-        large = os.path.getsize(filename) > zipfile.ZIP64_LIMIT // 2
-        with open(filename, "rb") as source, self.open(self._info(arcname), "w", force_zip64=large) as target:
-            shutil.copyfileobj(source, target, 1 << 20)
-
-
-def save_workbook(workbook, out) -> None:
-    """Like ``Workbook.save`` but reproducible: fixed document times (openpyxl's own save stamps
-    ``modified`` with now) and fixed zip member times."""
-    from openpyxl.writer.excel import ExcelWriter
-
-    ExcelWriter(workbook, _FixedTimeZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
-
-
-def new_workbook():
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    workbook.properties.creator = "ReviewDesk"
-    workbook.properties.created = workbook.properties.modified = FIXED_DOC_TIME
-    return workbook
-
-
 def export_xlsx(
     span_code: str, out, *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None
 ) -> dict:
@@ -410,16 +387,35 @@ def export_xlsx(
     span = parse_span(span_code)
     summary = span_summary(span, user_ids=user_ids, shop_ids=shop_ids)
     workbook = new_workbook()
+    cells = [_summary_cells(r) for r in summary]
+    totals_row = _summary_totals_row(summary)
     write_xlsx_rows(
         workbook.create_sheet(_("汇总")),
         SUMMARY_HEADERS,
-        (_summary_cells(r) for r in summary),
+        cells,
         SUMMARY_NUMERIC,
+        widths=fitted_widths(SUMMARY_HEADERS, [*cells, totals_row]),
+        totals=totals_row,
     )
     details = detail_rows(span, user_ids=user_ids, shop_ids=shop_ids)
-    detail_count = write_xlsx_rows(workbook.create_sheet(_("明细")), DETAIL_HEADERS, details, DETAIL_NUMERIC)
+    unit_formats = {str(label): {7: UNIT_FORMATS[code]} for code, label in Unit.choices}
+    detail_count = write_xlsx_rows(
+        workbook.create_sheet(_("明细")),
+        DETAIL_HEADERS,
+        details,
+        DETAIL_NUMERIC,
+        widths=DETAIL_WIDTHS,
+        row_formats=lambda row: unit_formats.get(row[6], {}),
+    )
     save_workbook(workbook, out)
-    return {"span": span.code, "agents": len(summary), "entries": detail_count}
+    totals = summary_totals(summary)
+    return {
+        "span": span.code,
+        "agents": len(summary),
+        "entries": detail_count,
+        "total_payable": totals["total_payable"],
+        "negative_agents": totals["negative_agents"],
+    }
 
 
 def export_csv(

@@ -4,6 +4,12 @@ Posting goes to ``posting_period(at)``: the month containing ``at`` if it is ope
 month after it (created on demand). Locking takes the payout snapshot in the same transaction. A
 period is locked as a whole (``Period.status``, by who sees every shop) or for some shops only
 (``PeriodShopLock``, by an HR of those shops).
+
+A month is locked once it has ended. Locking the running month (or a later one) takes an explicit
+``early_confirmed=True``, which the web page sends only from its confirmation page (totals, negative
+balances with their causes, open disputes: ``services.period_review``); every other path (the admin
+action, a script) is refused with ``PERIOD_RUNNING``. The check runs under the period's row lock, for
+the whole period and a shop lock alike.
 """
 
 import datetime as dt
@@ -100,11 +106,17 @@ def latest_locked_period() -> Period | None:
     return Period.objects.filter(status=PeriodStatus.LOCKED).order_by("-year", "-month").first()
 
 
-def period_lock(*, period: Period, by) -> Period | list[PeriodShopLock]:
+def period_has_ended(period: Period, *, today: dt.date | None = None) -> bool:
+    """True once the month is over (in the local time zone): from the 1st of the next month on."""
+    return (today or timezone.localdate()) > period.ends_on
+
+
+def period_lock(*, period: Period, by, early_confirmed: bool = False) -> Period | list[PeriodShopLock]:
     """Lock what ``by``'s shops cover and store its payout snapshot. Who sees every shop (a superuser,
     an HR of all shops) locks the whole period; anyone else locks it for their own shops only
     (``period_lock_shops``), and the other shops keep posting. Four eyes: whoever created an
-    adjustment in what would be locked may not lock it."""
+    adjustment in what would be locked may not lock it. A month that has not ended is locked only
+    with ``early_confirmed`` (see the module docstring)."""
     from reviewdesk.access import sees_every_shop, shop_ids_for
 
     if not by.has_perm("incentives.lock_period"):
@@ -115,12 +127,13 @@ def period_lock(*, period: Period, by) -> Period | list[PeriodShopLock]:
             raise ValidationError(
                 _("你不属于任何店铺，没有可锁定的结算范围。"), code=IncentiveError.FORBIDDEN
             )
-        return period_lock_shops(period=period, shop_ids=shop_ids, by=by)
+        return period_lock_shops(period=period, shop_ids=shop_ids, by=by, early_confirmed=early_confirmed)
     with transaction.atomic():
         # FOR UPDATE waits for in-flight posts (their trigger holds the row FOR SHARE) and blocks new ones.
         locked = _lock_open_period(period)
         if LedgerEntry.objects.filter(period=locked, kind=EntryKind.ADJUSTMENT, created_by=by).exists():
             raise _adjusted_by(locked)
+        _check_ended(locked, early_confirmed)
         locked.status = PeriodStatus.LOCKED
         locked.locked_at = timezone.now()
         locked.locked_by = by
@@ -130,7 +143,9 @@ def period_lock(*, period: Period, by) -> Period | list[PeriodShopLock]:
     return period
 
 
-def period_lock_shops(*, period: Period, shop_ids: set[int], by) -> list[PeriodShopLock]:
+def period_lock_shops(
+    *, period: Period, shop_ids: set[int], by, early_confirmed: bool = False
+) -> list[PeriodShopLock]:
     """Lock ``period`` for ``shop_ids`` only (the ones not locked yet) with a snapshot per shop. The
     period row is held FOR UPDATE, as the whole-period lock does: a post in flight (its trigger holds
     the row FOR SHARE, and ``entry_post`` checks the shop locks after its INSERT) either commits
@@ -150,6 +165,7 @@ def period_lock_shops(*, period: Period, shop_ids: set[int], by) -> list[PeriodS
         adjusted = LedgerEntry.objects.filter(period=locked, kind=EntryKind.ADJUSTMENT, created_by=by)
         if adjusted.filter(entries_in_shops_q(todo)).exists():
             raise _adjusted_by(locked)
+        _check_ended(locked, early_confirmed)
         now = timezone.now()
         locks = PeriodShopLock.objects.bulk_create(
             [PeriodShopLock(period=locked, shop_id=shop_id, locked_at=now, locked_by=by) for shop_id in todo]
@@ -186,6 +202,18 @@ def _lock_open_period(period: Period) -> Period:
             params={"code": locked.code},
         )
     return locked
+
+
+def _check_ended(period: Period, early_confirmed: bool) -> None:
+    if not early_confirmed and not period_has_ended(period):
+        raise ValidationError(
+            _(
+                "期间 %(code)s 尚未结束(%(ends_on)s 结束)。提前锁定须在确认页核对合计、负数余额和未结申诉后"
+                "明确确认。"
+            ),
+            code=IncentiveError.PERIOD_RUNNING,
+            params={"code": period.code, "ends_on": period.ends_on.isoformat()},
+        )
 
 
 def _adjusted_by(period: Period) -> ValidationError:

@@ -102,6 +102,7 @@ WEB: dict[str, tuple] = {
     "incentives:redeem":                (L,   M,   M,   M,   M,   M,   M),
     "incentives:redemption_cancel":     (L,   M,   M,   M,   M,   M,   M),
     "incentives:periods":               (L,   F,   F,   F,   F,   200, 200),
+    "incentives:period":                (L,   F,   F,   F,   F,   200, 200),  # its figures: the user's shops only
     "incentives:lock":                  (L,   M,   M,   M,   M,   M,   M),
     "incentives:payout_download":       (L,   F,   F,   F,   F,   200, 200),
     "incentives:manage":                (L,   F,   F,   F,   F,   200, F),

@@ -136,7 +136,7 @@ def run_machine(people) -> int:
             if Period.objects.filter(status=PeriodStatus.LOCKED).count() >= 3:
                 return
             try:
-                period_lock(period=period, by=people["hr"])
+                period_lock(period=period, by=people["hr"], early_confirmed=True)  # the running month
             except ValidationError as exc:
                 assert exc.code in ALLOWED, exc
                 return

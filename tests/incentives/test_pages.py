@@ -239,7 +239,7 @@ def test_hr_downloads_xlsx_and_csv_with_bom(client, hr, entries, previous_period
     assert response.status_code == 200 and "payouts-" in response["Content-Disposition"]
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     summary = list(workbook["汇总"].iter_rows(values_only=True))
-    assert sum(Decimal(str(row[10])) for row in summary[1:]) == Decimal("100.00")
+    assert sum(Decimal(str(row[10])) for row in summary[1:-1]) == Decimal("100.00")  # [-1]: totals row
 
     csv_response = client.get(
         reverse("incentives:payout_download", args=[previous_period.code, "csv"]), {"sheet": "summary"}
@@ -255,7 +255,7 @@ def test_hr_sees_only_the_agents_of_their_shops_in_the_download(
     client.force_login(hr_one_shop)
     response = client.get(reverse("incentives:payout_download", args=[previous_period.code, "xlsx"]))
     summary = list(openpyxl.load_workbook(io.BytesIO(response.content))["汇总"].iter_rows(values_only=True))
-    assert [row[0] for row in summary[1:]] == ["A001"]
+    assert [row[0] for row in summary[1:-1]] == ["A001"]  # [-1]: the totals row
 
 
 def test_bad_period_in_the_download_is_refused_with_a_message(client, hr, entries):
@@ -285,16 +285,17 @@ def test_admin_export_action_returns_the_workbook(
 
 
 def test_admin_lock_action_respects_four_eyes(
-    client, make_user, agent, entries, current_period, shop, other_shop
+    client, make_user, agent, entries, previous_period, shop, other_shop
 ):
     # An HR of every shop locks the whole period (an HR of no shop locks nothing: tests/incentives/test_period_scope.py).
+    # A month that has ended: the running one is locked only from its confirmation page (test_period_lock_confirm.py).
     hr = make_user("hr", shops=[shop, other_shop], is_staff=True, employee_code="H011")
     client.force_login(hr)
     client.post(
         reverse("admin:incentives_period_changelist"),
-        {"action": "lock_periods", "_selected_action": [current_period.pk]},
+        {"action": "lock_periods", "_selected_action": [previous_period.pk]},
     )
-    assert Period.objects.get(pk=current_period.pk).status == PeriodStatus.LOCKED
+    assert Period.objects.get(pk=previous_period.pk).status == PeriodStatus.LOCKED
 
 
 def test_main_navigation_links_follow_the_role(client, agent, hr, manager):

@@ -75,11 +75,12 @@ def test_xlsx_summary_totals_equal_the_ledger_sums(ledger, agent, other_agent):
         "应发合计(元)",
     ]
     # The reversal of case 12 is in the current period, so this month still counts two conversions.
-    assert summary[1:] == [
+    assert summary[1:-1] == [
         ["A001", "王小丽", "tb-main", 2, 100, 30, 20, 10, 1, 0, 100],
         ["A002", "李明", "dy-main", 1, 50, 0, 0, 0, 0, -7.25, 42.75],
     ]
-    for row, user in zip(summary[1:], (agent, other_agent), strict=True):
+    assert summary[-1] == ["合计", "2 人", None, 3, 150, 30, 20, 10, 1, -7.25, 142.75]
+    for row, user in zip(summary[1:-1], (agent, other_agent), strict=True):
         cny = LedgerEntry.objects.filter(period=ledger, account__user=user, account__unit=Unit.CNY)
         assert Decimal(str(row[10])) == sum(e.amount for e in cny)
 
@@ -87,9 +88,9 @@ def test_xlsx_summary_totals_equal_the_ledger_sums(ledger, agent, other_agent):
 def test_xlsx_numbers_are_native_cells_with_two_decimals(ledger):
     workbook = _xlsx(ledger.code)
     cell = workbook["汇总"]["E2"]
-    assert (cell.data_type, cell.number_format, cell.value) == ("n", "0.00", 100)
+    assert (cell.data_type, cell.number_format, cell.value) == ("n", '#,##0.00 "CNY"', 100)
     amount = workbook["明细"]["H2"]
-    assert (amount.data_type, amount.number_format) == ("n", "0.00")
+    assert (amount.data_type, amount.number_format) == ("n", '#,##0.00 "CNY"')
     conversions, entry_id = workbook["汇总"]["D2"], workbook["明细"]["A2"]
     assert (conversions.data_type, conversions.number_format, entry_id.data_type, entry_id.number_format) == (
         "n",
@@ -226,7 +227,7 @@ def test_every_summary_total_read_back_from_the_xlsx_equals_the_ledger(ledger, a
     """Each column recomputed independently from the entries (and the points balance from all entries
     up to the month): conversions, bonus, points earned/redeemed/balance, leave, adjustments, payable."""
     post(agent, 5, unit=Unit.POINTS, kind=EntryKind.ADJUSTMENT, period=ledger)
-    summary = _sheet_rows(_xlsx(ledger.code)["汇总"])
+    summary = _sheet_rows(_xlsx(ledger.code)["汇总"])[:-1]  # without the totals row
     by_code = {row[0]: row for row in summary[1:]}
 
     for user in (agent, other_agent):

@@ -22,6 +22,7 @@ from incentives.models import LedgerEntry, PayoutLine, Period, PeriodShopLock
 from incentives.services.ledger import balance_for
 from incentives.services.payouts import export_csv, export_xlsx
 from incentives.services.periods import period_lock
+from tests.incentives.period_support import early_lock_form
 from tests.training.conftest import make_case
 
 
@@ -70,7 +71,7 @@ def _state():
 def test_f12_an_hr_of_one_shop_locks_only_that_shop(
     hr_a, shop, other_shop, agent, other_agent, shared, world, post, current_period
 ):
-    result = period_lock(period=current_period, by=hr_a)
+    result = period_lock(period=current_period, by=hr_a, early_confirmed=True)
 
     current_period.refresh_from_db()
     assert current_period.status == PeriodStatus.OPEN and current_period.locked_by is None  # not every shop's
@@ -92,7 +93,7 @@ def test_f12_an_hr_of_one_shop_locks_only_that_shop(
 
 def test_f12_an_hr_of_one_shop_cannot_lock_the_whole_period_on_any_path(client, hr_a, world, current_period):
     client.force_login(hr_a)
-    client.post(reverse("incentives:lock", args=[current_period.pk]))
+    client.post(reverse("incentives:lock", args=[current_period.pk]), early_lock_form(current_period, hr_a))
     client.post(
         reverse("admin:incentives_period_changelist"),
         {"action": "lock_periods", "_selected_action": [current_period.pk]},
@@ -105,7 +106,11 @@ def test_f12_an_hr_of_one_shop_cannot_lock_the_whole_period_on_any_path(client, 
 
 def test_f12_the_page_says_which_shops_were_locked(client, hr_a, world, current_period):
     client.force_login(hr_a)
-    response = client.post(reverse("incentives:lock", args=[current_period.pk]), follow=True)
+    response = client.post(
+        reverse("incentives:lock", args=[current_period.pk]),
+        early_lock_form(current_period, hr_a),
+        follow=True,
+    )
     assert (
         f"期间 {current_period.code} 已为店铺 tb-main 锁定，结算快照已生成；其他店铺仍可记账。"
         in response.content.decode()
@@ -115,10 +120,10 @@ def test_f12_the_page_says_which_shops_were_locked(client, hr_a, world, current_
 
 
 def test_f12_locking_ones_shops_twice_is_refused_and_changes_nothing(hr_a, world, current_period):
-    period_lock(period=current_period, by=hr_a)
+    period_lock(period=current_period, by=hr_a, early_confirmed=True)
     before = _state()
     with pytest.raises(ValidationError) as exc:
-        period_lock(period=current_period, by=hr_a)
+        period_lock(period=current_period, by=hr_a, early_confirmed=True)
     assert exc.value.code == IncentiveError.PERIOD_NOT_OPEN
     assert exc.value.messages == [f"期间 {current_period.code} 已为你的店铺锁定，不能重复锁定。"]
     assert _state() == before
@@ -128,7 +133,7 @@ def test_f12_an_hr_of_no_shop_locks_nothing(make_user, world, current_period):
     nobody = make_user("hr", employee_code="H000")
     before = _state()
     with pytest.raises(ValidationError) as exc:
-        period_lock(period=current_period, by=nobody)
+        period_lock(period=current_period, by=nobody, early_confirmed=True)
     assert (exc.value.code, exc.value.messages) == (
         IncentiveError.FORBIDDEN,
         ["你不属于任何店铺，没有可锁定的结算范围。"],
@@ -137,7 +142,7 @@ def test_f12_an_hr_of_no_shop_locks_nothing(make_user, world, current_period):
 
 
 def test_f12_who_sees_every_shop_locks_the_whole_period(hr, world, current_period, other_agent):
-    period_lock(period=current_period, by=hr)
+    period_lock(period=current_period, by=hr, early_confirmed=True)
     current_period.refresh_from_db()
     assert (current_period.status, current_period.locked_by) == (PeriodStatus.LOCKED, hr)
     assert not PayoutLine.objects.filter(shop__isnull=False).exists()
@@ -146,8 +151,8 @@ def test_f12_who_sees_every_shop_locks_the_whole_period(hr, world, current_perio
 def test_f12_both_shops_lock_their_parts_and_the_shared_agent_is_paid_once(
     hr_a, hr_b, shared, world, current_period
 ):
-    period_lock(period=current_period, by=hr_a)
-    period_lock(period=current_period, by=hr_b)
+    period_lock(period=current_period, by=hr_a, early_confirmed=True)
+    period_lock(period=current_period, by=hr_b, early_confirmed=True)
     paid = PayoutLine.objects.filter(period=current_period, user=shared).values_list(
         "shop__code", "total_payable"
     )
@@ -161,7 +166,7 @@ def test_f12_four_eyes_still_applies_to_a_shop_lock(make_user, shop, agent, post
     post(agent, "10", kind="adjustment", created_by=hr_manager)
     before = _state()
     with pytest.raises(ValidationError) as exc:
-        period_lock(period=current_period, by=hr_manager)
+        period_lock(period=current_period, by=hr_manager, early_confirmed=True)
     assert exc.value.code == IncentiveError.FOUR_EYES
     assert _state() == before
 
@@ -204,7 +209,7 @@ def test_f12_hr_of_a_csv_and_xlsx_show_no_order_number_of_b(client, hr_a, shared
 def test_f12_hr_of_a_export_of_a_wholly_locked_month_still_shows_only_a(
     client, hr, hr_a, shared, world, current_period
 ):
-    period_lock(period=current_period, by=hr)
+    period_lock(period=current_period, by=hr, early_confirmed=True)
     client.force_login(hr_a)
     detail = client.get(
         reverse("incentives:payout_download", args=[current_period.code, "csv"])
@@ -270,7 +275,13 @@ def test_f12_the_command_refuses_an_unknown_shop_and_writes_no_file(tmp_path, wo
 def test_f12_xlsx_export_function_takes_the_scope(shop, world, current_period):
     buffer = io.BytesIO()
     result = export_xlsx(current_period.code, buffer, shop_ids={shop.pk})
-    assert result == {"span": current_period.code, "agents": 2, "entries": 3}
+    assert result == {
+        "span": current_period.code,
+        "agents": 2,
+        "entries": 3,
+        "total_payable": Decimal("75.00"),
+        "negative_agents": 0,
+    }
 
 
 # --- the database guard ---------------------------------------------------------------------------
@@ -286,7 +297,7 @@ def _raw_insert(entry, period, key, case_ref=None):
 
 
 def test_f12_the_database_refuses_a_raw_insert_into_a_shop_locked_period(hr_a, shared, world, current_period):
-    period_lock(period=current_period, by=hr_a)
+    period_lock(period=current_period, by=hr_a, early_confirmed=True)
     sample = LedgerEntry.objects.filter(account__user=shared).first()
     count = LedgerEntry.objects.count()
 

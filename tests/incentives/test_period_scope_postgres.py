@@ -51,7 +51,7 @@ def test_posts_racing_a_shop_lock_are_in_its_snapshot_or_in_the_shops_next_month
             user=user, unit=Unit.CNY, kind=EntryKind.AWARD, amount=Decimal("10"), key=f"shop-race:{index}"
         )
 
-    targets = [lambda: period_lock(period=period, by=hr_a)]
+    targets = [lambda: period_lock(period=period, by=hr_a, early_confirmed=True)]
     targets += [poster(agent_a, i) for i in range(5)] + [poster(agent_b, 100 + i) for i in range(4)]
     results = _run(targets)
 

@@ -97,12 +97,12 @@ def test_four_eyes_whoever_made_an_adjustment_cannot_lock_its_period(
     assert exc.value.code == IncentiveError.FOUR_EYES
     assert Period.objects.get(pk=current_period.pk).status == PeriodStatus.OPEN
     assert PayoutLine.objects.count() == 0
-    period_lock(period=current_period, by=hr)  # another person may
+    period_lock(period=current_period, by=hr, early_confirmed=True)  # another person may
     assert Period.objects.get(pk=current_period.pk).status == PeriodStatus.LOCKED
 
 
 def test_posting_period_skips_a_locked_current_month(agent, hr, post, current_period):
-    period_lock(period=current_period, by=hr)
+    period_lock(period=current_period, by=hr, early_confirmed=True)
 
     entry = post(agent, "5")
 

@@ -92,7 +92,7 @@ def test_posts_racing_a_lock_are_in_its_snapshot_or_in_the_next_open_month(make_
 
     def work(index):
         if index == 0:
-            return period_lock(period=period, by=hr)
+            return period_lock(period=period, by=hr, early_confirmed=True)
         return entry_post(
             user=agent, unit=Unit.CNY, kind=EntryKind.AWARD, amount=Decimal("10"), key=f"lock-race:{index}"
         )
@@ -124,7 +124,7 @@ def test_a_post_waiting_on_an_uncommitted_lock_moves_to_the_next_open_month(make
     def lock():
         try:
             with transaction.atomic():
-                period_lock(period=period, by=hr)
+                period_lock(period=period, by=hr, early_confirmed=True)
                 locked_uncommitted.set()
                 post_started.wait(5)
                 time.sleep(0.5)  # let the post reach the trigger and block on the period row
@@ -163,7 +163,7 @@ def test_a_post_pinned_to_a_period_locked_meanwhile_is_refused_and_posts_nothing
     hr = make_user("hr", shops=[shop])
     period = posting_period()
     stale = Period.objects.get(pk=period.pk)  # read while still open
-    period_lock(period=period, by=hr)
+    period_lock(period=period, by=hr, early_confirmed=True)
 
     with pytest.raises(ValidationError) as refused:
         entry_post(

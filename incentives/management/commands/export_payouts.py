@@ -1,14 +1,25 @@
 """``manage.py export_payouts --period 2026-11 --out payouts.xlsx`` (or ``--period 2026-Q4``,
 ``--format csv [--sheet detail|summary]``). Everyone's payout, unless ``--shop CODE`` (repeatable)
-limits it to those shops' entries, as an HR of those shops downloads it on the web."""
+limits it to those shops' entries, as an HR of those shops downloads it on the web.
+
+It ends by saying, in words, what it wrote: the period, the shops, the file, its rows, the number of
+agents (and of those whose payable total is negative) and the total payable in CNY."""
 
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from incentives.choices import ExportFormat
-from incentives.services.payouts import export_csv, export_filename, export_xlsx
+from incentives.services.payouts import (
+    export_csv,
+    export_filename,
+    export_xlsx,
+    span_summary,
+    summary_totals,
+)
+from incentives.services.periods import parse_span, periods_of
 
 
 class Command(BaseCommand):
@@ -40,26 +51,50 @@ class Command(BaseCommand):
             if out and Path(out).suffix.lower() in (".xlsx", ".csv")
             else "xlsx"
         )
-        shop_ids = self._shop_ids(shop)
+        shop_ids, shop_codes = self._shops(shop)
         try:
-            target = Path(out or export_filename(period, fmt, sheet))
+            span = parse_span(period)
+            target = Path(out or export_filename(span.code, fmt, sheet))
             with target.open("wb") as handle:
                 if fmt == ExportFormat.CSV:
-                    result = export_csv(period, handle, sheet=sheet, shop_ids=shop_ids)
+                    result = export_csv(span.code, handle, sheet=sheet, shop_ids=shop_ids)
                 else:
-                    result = export_xlsx(period, handle, shop_ids=shop_ids)
+                    result = export_xlsx(span.code, handle, shop_ids=shop_ids)
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages))
-        self.stdout.write(f"{target}: {result}")
+        except OSError as exc:
+            raise CommandError(_("无法写入文件 %(path)s：%(error)s") % {"path": out, "error": exc.strerror})
+        totals = summary_totals(span_summary(span, shop_ids=shop_ids))
+        self.stdout.write(self._summary(span, fmt, sheet, target, result, totals, shop_codes))
 
-    def _shop_ids(self, codes: list[str] | None) -> set[int] | None:
+    def _summary(self, span, fmt, sheet, target, result, totals, shop_codes) -> str:
+        periods = periods_of(span)
+        months = "、".join(f"{p.code} {p.get_status_display()}" for p in periods) or _("没有分录")
+        if fmt == ExportFormat.CSV and sheet == "summary":
+            rows = _("汇总 %(n)s 行(CSV)") % {"n": result["rows"]}
+        elif fmt == ExportFormat.CSV:
+            rows = _("明细 %(n)s 行(CSV)") % {"n": result["rows"]}
+        else:
+            rows = _("汇总 %(agents)s 行 + 合计行，明细 %(entries)s 行(XLSX)") % result
+        lines = [
+            _("已导出薪酬：%(span)s(%(months)s)") % {"span": span.code, "months": months},
+            _("  店铺：%(shops)s") % {"shops": "、".join(shop_codes) if shop_codes else _("全部店铺")},
+            _("  行数：%(rows)s") % {"rows": rows},
+            _("  人数：%(agents)s(应发合计为负：%(negative)s)")
+            % {"agents": totals["agents"], "negative": totals["negative_agents"]},
+            _("  应发合计：%(total)s CNY") % {"total": f"{totals['total_payable']:,.2f}"},
+            _("  文件：%(path)s") % {"path": target.resolve()},
+        ]
+        return "\n".join(lines)
+
+    def _shops(self, codes: list[str] | None) -> tuple[set[int] | None, list[str]]:
         from reviewdesk.models import Shop
 
         if not codes:
-            return None
+            return None, []
         wanted = {code.strip() for code in codes if code.strip()}
         found = dict(Shop.objects.filter(code__in=wanted).values_list("code", "pk"))
         unknown = sorted(wanted - set(found))
         if unknown or not found:
             raise CommandError(f"未知店铺代码：{'、'.join(unknown) or '(空)'}")
-        return set(found.values())
+        return set(found.values()), sorted(found)

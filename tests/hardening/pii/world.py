@@ -250,7 +250,7 @@ def make_world(robot) -> dict:
     with on_commit(execute=True):
         weekly_report_notify(report=report, recipients=[recipient])
         daily_unresolved_notify(now=now)
-    period_lock(period=period, by=users["hr"])
+    period_lock(period=period, by=users["hr"], early_confirmed=True)  # the running month
     return {
         "shop": shop,
         "users": users,
