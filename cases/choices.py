@@ -84,6 +84,8 @@ class WorkflowAction(models.TextChoices):
     EVIDENCE_ADDED = "evidence_added", _("上传证据")
     FOLLOW_UP_DONE = "follow_up_done", _("完成回访")
     FOLLOW_UP_SKIPPED = "follow_up_skipped", _("跳过回访")
+    ASSIGN = "assign", _("分配")
+    NOT_ROUTED = "not_routed", _("无人可分配")
 
 
 class Responsibility(models.TextChoices):

@@ -40,4 +40,5 @@ urlpatterns += [
     path("<int:pk>/reassign/form/", ws_supervisor.reassign_form, name="case_reassign_form"),
     path("approvals/", ws_supervisor.approvals, name="approvals"),
     path("team/", ws_supervisor.team_load, name="team_load"),
+    path("team/assign/", ws_supervisor.bulk_assign, name="bulk_assign"),
 ]

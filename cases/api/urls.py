@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cases.api.actions import action_urlpatterns
+from cases.api.assign import CaseAssigneesView, CaseAssignView
 from cases.api.cases import CaseDetailView, CaseListView, RevealContactView
 from cases.api.compose import CaseComposeView
 from cases.api.evidence import EvidenceDownloadView, EvidenceUploadView
@@ -18,5 +19,7 @@ urlpatterns: list = [
         EvidenceDownloadView.as_view(),
         name="api-case-evidence-download",
     ),
+    path("cases/<int:case_id>/assignees/", CaseAssigneesView.as_view(), name="api-case-assignees"),
+    path("cases/<int:case_id>/assign/", CaseAssignView.as_view(), name="api-case-assign"),
     *action_urlpatterns(),
 ]

@@ -148,9 +148,3 @@ class EvidenceUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = list(kinds)
         self.fields["checklist_item"].choices = [("", _("(不对应)"))] + [(item, item) for item in checklist]
-
-
-class ReassignForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    user = forms.TypedChoiceField(label=_("改派给"), coerce=int, choices=[])
-    reason = forms.CharField(label=_("原因"), required=False, max_length=200)

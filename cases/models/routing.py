@@ -40,6 +40,18 @@ class Assignment(models.Model):
         help_text=_("为空表示系统自动分配。"),
     )
     reason = models.TextField(_("说明"), blank=True)
+    refusals = models.JSONField(
+        _("候选人情况"),
+        default=list,
+        blank=True,
+        help_text=_("无人可分配时，每位候选人不能接的原因：[{user_id, name, load, problems, reason}]。"),
+    )
+    overridden = models.JSONField(
+        _("越权分配"),
+        default=list,
+        blank=True,
+        help_text=_("主管越过的限制（在办上限、认证）：[{problem, reason}]；为空表示没有越权。"),
+    )
     created_at = models.DateTimeField(_("时间"))
 
     class Meta:

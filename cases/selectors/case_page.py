@@ -160,6 +160,9 @@ PAYLOAD_LABELS = {
     "follow_ups_cancelled": _l("取消的回访"),
     "fields": _l("字段"),
     "changes": _l("变更"),
+    "assignee": _l("分配给"),
+    "previous_assignee": _l("原处理人"),
+    "override": _l("越权分配"),
 }
 
 

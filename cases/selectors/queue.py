@@ -29,7 +29,7 @@ from django.db.models import DateTimeField, F, Func, IntegerField, Q, QuerySet, 
 from django.utils import timezone
 
 from cases.choices import OPEN_STATUSES
-from cases.models import Case, FollowUpTask
+from cases.models import Assignment, Case, FollowUpTask
 from cases.selectors.access import visible_cases
 from reviewdesk.access import shop_ids_for
 
@@ -168,6 +168,24 @@ def queue_for(
         .defer("decision_windows", "malicious_signals", "matched_keywords", "review__reply_content")
         .order_by("urgency", "next_due", "pk")
     )
+
+
+def unassigned_reasons(case_ids) -> dict[int, str]:
+    """Why routing left each of these cases unassigned (its newest routing attempt, when that found
+    nobody: who could have taken it and what stopped each), in one query for a whole page."""
+    case_ids = list(case_ids)
+    if not case_ids:
+        return {}
+    rows = (
+        Assignment.objects.filter(case_id__in=case_ids)
+        .order_by("case_id", "-created_at", "-pk")
+        .values_list("case_id", "to_user_id", "reason")
+    )
+    newest: dict[int, str | None] = {}
+    for case_id, to_user_id, reason in rows:
+        if case_id not in newest:
+            newest[case_id] = reason if to_user_id is None else None
+    return {case_id: reason for case_id, reason in newest.items() if reason}
 
 
 def apply_filters(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case]:

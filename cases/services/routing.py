@@ -1,8 +1,9 @@
-"""Routing: give each new case to the least-loaded eligible user; supervisors reassign.
+"""Routing: give each new case to the least-loaded eligible user; supervisors assign and reassign.
 
 Eligible for a case = active, in the group named by the case's ``handling_role``, a member of the
 case's shop, fewer open cases than their ``max_open_cases``, and certified (every callable in
-``cases.hooks.certification_checks`` returns None; with none registered everyone is certified).
+``cases.hooks.certification_checks`` returns None; with none registered everyone is certified). The
+rules and their wording are ``cases.services.eligibility``'s, shared with the pickers.
 
 Choice among the eligible, in order (the tie-breaks):
 1. fewest open cases (an absolute count, not a share of the cap);
@@ -10,8 +11,14 @@ Choice among the eligible, in order (the tie-breaks):
    idle longest of all; within one routing run a user just given a case counts as the most recent;
 3. lowest user id, so the outcome is deterministic.
 
-A case nobody is eligible for stays NEW with no assignee (the shop's unassigned queue) and an
-Assignment row with ``to_user`` empty records why.
+A case nobody is eligible for stays NEW with no assignee (the shop's unassigned queue); an
+Assignment row with ``to_user`` empty records why, per candidate (who, and what stopped them), and
+the case's timeline says the same. Every assignment, automatic or by a supervisor, is on the
+timeline too.
+
+``case_reassign`` is the one way a person gives a case to someone (the web form, the API and bulk
+assignment all call it): a supervisor of the shop may assign past a full desk or a lapsed
+certification with ``override=True`` and a reason, never past the person's role or shop.
 
 Caps under concurrency: the candidate users' rows are locked (``SELECT … FOR UPDATE``, in id order
 so two routers cannot deadlock) before their open cases are counted, so two routing transactions
@@ -31,17 +38,34 @@ from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.choices import OPEN_STATUSES, CaseStatus
-from cases.hooks import certification_checks
-from cases.models import Assignment, Case, Notification
+from cases.choices import OPEN_STATUSES, CaseStatus, WorkflowAction
+from cases.models import Assignment, Case, CaseEvent, Notification
 from cases.notify.choices import NotificationKind
 from cases.notify.messages import build_message
+from cases.selectors.queue import unassigned_reasons
 from cases.services.bulk import any_of, insert_dicts, row_template
+from cases.services.eligibility import (
+    WORKING_ROLES,
+    CertificationCache,
+    Standing,
+    at_cap,
+    certification_problem,
+    role_label,
+    standing_of,
+    uncertified,
+    wrong_role,
+)
 from reviewdesk.choices import Role
 from reviewdesk.models import ShopMembership, User
 
+# re-exported: their homes are cases.services.eligibility and cases.selectors.queue
+__all__ = ["certification_problem", "role_label", "unassigned_reasons"]
+
 NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
 REASSIGNERS = (Role.SUPERVISOR, Role.MANAGER)
+# Who may assign past a full desk or a lapsed certification (with a reason): the shop's supervisors,
+# who own the team's load. A manager assigns within the rules like anyone else.
+OVERRIDERS = (Role.SUPERVISOR,)
 
 
 class RoutingError(StrEnum):
@@ -49,13 +73,22 @@ class RoutingError(StrEnum):
     CASE_CLOSED = "case_closed"
     SAME_ASSIGNEE = "same_assignee"
     NOT_ELIGIBLE = "assignee_not_eligible"
+    OVERRIDE_REQUIRED = "override_required"
+    OVERRIDE_NOT_ALLOWED = "override_not_allowed"
+    OVERRIDE_REASON_REQUIRED = "override_reason_required"
     STALE = "stale_case"
+
+
+# Codes that are about who is asking (the API answers them 403).
+FORBIDDEN_CODES = frozenset({RoutingError.NOT_ALLOWED, RoutingError.OVERRIDE_NOT_ALLOWED})
 
 
 @dataclass
 class RoutingOutcome:
     assigned: dict[int, int] = field(default_factory=dict)  # case id → user id
     unassigned: dict[int, str] = field(default_factory=dict)  # case id → reason
+    # case id → one record per candidate (cases.services.eligibility.Standing.as_record)
+    refusals: dict[int, list[dict]] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,36 +103,16 @@ class _Candidate:
         return (self.open_cases, self.last_assigned, self.user_id)
 
 
-def role_label(role: str) -> str:
-    try:
-        return str(Role(role).label)
-    except ValueError:
-        return role
-
-
-def certification_problem(
-    user: User, *, shop_id: int, issue_type_code: str | None, handling_role: str
-) -> str | None:
-    for check in certification_checks.all():
-        problem = check(user, shop_id=shop_id, issue_type_code=issue_type_code, handling_role=handling_role)
-        if problem:
-            return str(problem)
-    return None
-
-
-def _candidates(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], list[int]]:
-    """Active members with the role, per (shop, role), in one query."""
-    if not pairs:
+def _members(shop_ids: set[int]) -> dict[int, dict[int, set[str]]]:
+    """Active members who work cases, per shop: {shop: {user: roles}}, in one query."""
+    if not shop_ids:
         return {}
     rows = ShopMembership.objects.filter(
-        shop_id__in={s for s, _r in pairs},
-        user__is_active=True,
-        user__groups__name__in={r for _s, r in pairs},
+        shop_id__in=shop_ids, user__is_active=True, user__groups__name__in=WORKING_ROLES
     ).values_list("shop_id", "user__groups__name", "user_id")
-    found: dict[tuple[int, str], list[int]] = defaultdict(list)
+    found: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     for shop_id, role, user_id in rows:
-        if (shop_id, role) in pairs:
-            found[(shop_id, role)].append(user_id)
+        found[shop_id][user_id].add(role)
     return found
 
 
@@ -131,17 +144,17 @@ def _load_candidates(user_ids: set[int]) -> dict[int, _Candidate]:
     return candidates
 
 
-def _explain(role: str, total: int, full: list[str], uncertified: list[str]) -> str:
+def explain(role: str, pool_size: int, refused: list[Standing]) -> str:
+    """The routing log's sentence: who could have taken the case, and what stopped each of them."""
     if not role:
         return _("案件没有处理角色，无法自动分配。")
-    if total == 0:
-        return _("店铺没有在职的“%(role)s”成员。") % {"role": role_label(role)}
-    parts = [_("店铺有 %(n)s 名在职“%(role)s”，均不可分配：") % {"n": total, "role": role_label(role)}]
-    if full:
-        parts.append(_("已达在办上限：%(names)s。") % {"names": "、".join(full)})
-    if uncertified:
-        parts.append(_("未通过认证：%(names)s。") % {"names": "；".join(uncertified)})
-    return "".join(parts)
+    if pool_size == 0:
+        head = _("店铺没有在职的“%(role)s”成员") % {"role": role_label(role)}
+    else:
+        head = _("店铺有 %(n)s 名在职“%(role)s”，均不可分配") % {"n": pool_size, "role": role_label(role)}
+    if not refused:
+        return f"{head}。"
+    return f"{head}：{'；'.join(s.line for s in refused)}。"
 
 
 def route_cases(*, case_ids: list[int], now: dt.datetime | None = None) -> RoutingOutcome:
@@ -153,53 +166,61 @@ def route_cases(*, case_ids: list[int], now: dt.datetime | None = None) -> Routi
             Case.objects.select_for_update(of=("self",))
             .filter(any_of("pk", case_ids, "bigint"), status=CaseStatus.NEW, assignee__isnull=True)
             .order_by("pk")
-            .values("pk", "shop_id", "handling_role", "issue_type__code", "first_response_due_at")
+            .values("pk", "shop_id", "handling_role", "issue_type__code", "first_response_due_at", "version")
         )
         if not cases:
             return outcome
-        pairs = {(c["shop_id"], c["handling_role"]) for c in cases if c["handling_role"]}
-        members = _candidates(pairs)
-        candidates = _load_candidates({u for ids in members.values() for u in ids})
-        users = User.objects.in_bulk(candidates) if certification_checks.all() else {}
-        certified: dict[tuple[int, int, str | None, str], str | None] = {}
-        explained: dict[
-            tuple, str
-        ] = {}  # the same refusal for a whole batch of one shop and role: worded once
+        members = _members({c["shop_id"] for c in cases})
+        role_holders = {
+            u
+            for c in cases
+            for u, roles in members.get(c["shop_id"], {}).items()
+            if c["handling_role"] in roles
+        }
+        candidates = _load_candidates(role_holders)
+        certified = CertificationCache(User.objects.in_bulk(candidates) if candidates else {})
+        names: dict[int, str] = {}  # the other members', read only if a case finds nobody
+        explained: dict[tuple, tuple[str, list[dict]]] = {}  # one wording per distinct refusal
         sequence = 0
+        versions = {c["pk"]: c["version"] for c in cases}
         # Urgent first: when capacity runs out, the earliest deadline should have taken it.
         for case in sorted(cases, key=lambda c: (c["first_response_due_at"] or now, c["pk"])):
             role, shop_id, code = case["handling_role"], case["shop_id"], case["issue_type__code"]
-            pool = [candidates[u] for u in members.get((shop_id, role), ()) if u in candidates]
-            eligible, full, uncertified = [], [], []
-            for person in pool:
+            shop_members = members.get(shop_id, {})
+            pool = [candidates[u] for u, roles in shop_members.items() if role and role in roles]
+            eligible, refused = [], []
+            for person in sorted(pool, key=lambda p: p.user_id):
+                problems = []
                 if person.open_cases >= person.cap:
-                    full.append(person.name)
-                    continue
-                key = (person.user_id, shop_id, code, role)
-                if key not in certified:
-                    certified[key] = (
-                        certification_problem(
-                            users[person.user_id], shop_id=shop_id, issue_type_code=code, handling_role=role
-                        )
-                        if users
-                        else None
+                    problems.append(at_cap(person.open_cases, person.cap))
+                reason = certified.problem(person.user_id, shop_id=shop_id, code=code, role=role)
+                if reason:
+                    problems.append(uncertified(reason))
+                if problems:
+                    refused.append(
+                        Standing(person.user_id, person.name, person.open_cases, person.cap, problems)
                     )
-                if certified[key]:
-                    uncertified.append(f"{person.name}（{certified[key]}）")
-                    continue
-                eligible.append(person)
+                else:
+                    eligible.append(person)
             if not eligible:
-                why = (role, len(pool), tuple(full), tuple(uncertified))
+                if not pool:  # nobody has the role: say who the shop does have, and why they cannot
+                    others = sorted(shop_members)
+                    missing = [u for u in others if u not in names]
+                    if missing:
+                        names.update((pk, str(user)) for pk, user in User.objects.in_bulk(missing).items())
+                    refused = [Standing(u, names[u], 0, 0, [wrong_role(role)]) for u in others]
+                why = (role, len(pool), tuple(s.line for s in refused))
                 if why not in explained:
-                    explained[why] = _explain(role, len(pool), full, uncertified)
-                outcome.unassigned[case["pk"]] = explained[why]
+                    explained[why] = (explain(role, len(pool), refused), [s.as_record() for s in refused])
+                outcome.unassigned[case["pk"]], outcome.refusals[case["pk"]] = explained[why]
                 continue
             chosen = min(eligible, key=_Candidate.sort_key)
             sequence += 1
             chosen.open_cases += 1
             chosen.last_assigned = (now, sequence)
             outcome.assigned[case["pk"]] = chosen.user_id
-        _write_outcome(outcome, now=now)
+        assignees = {pk: c.name for pk, c in candidates.items()}
+        _write_outcome(outcome, now=now, versions=versions, names=assignees)
     return outcome
 
 
@@ -226,8 +247,11 @@ def _assign_all(assigned: dict[int, int], *, now: dt.datetime) -> None:
         )
 
 
-def _write_outcome(outcome: RoutingOutcome, *, now: dt.datetime) -> None:
-    """The assignments, their log rows (COPY on PostgreSQL, see ``insert_dicts``) and the assignees' bells."""
+def _write_outcome(
+    outcome: RoutingOutcome, *, now: dt.datetime, versions: dict[int, int], names: dict[int, str]
+) -> None:
+    """The assignments, their log rows and timeline events (COPY on PostgreSQL, see ``insert_dicts``)
+    and the assignees' bells."""
     _assign_all(outcome.assigned, now=now)
     template = row_template(Assignment)
     auto = _("自动分配")
@@ -236,10 +260,43 @@ def _write_outcome(outcome: RoutingOutcome, *, now: dt.datetime) -> None:
         for c, u in outcome.assigned.items()
     ]
     rows += [
-        {**template, "case_id": c, "to_user_id": None, "reason": r, "created_at": now}
+        {
+            **template,
+            "case_id": c,
+            "to_user_id": None,
+            "reason": r,
+            "refusals": outcome.refusals.get(c, []),
+            "created_at": now,
+        }
         for c, r in outcome.unassigned.items()
     ]
     ids = insert_dicts(Assignment, rows)
+    event = {**row_template(CaseEvent), "actor_id": None, "at": now}
+    events = [
+        {
+            **event,
+            "case_id": c,
+            "action": WorkflowAction.ASSIGN,
+            "from_status": CaseStatus.NEW,
+            "to_status": CaseStatus.ASSIGNED,
+            "version": versions[c] + 1,
+            "payload": {"assignee": names.get(u, ""), "note": auto},
+        }
+        for c, u in outcome.assigned.items()
+    ]
+    events += [
+        {
+            **event,
+            "case_id": c,
+            "action": WorkflowAction.NOT_ROUTED,
+            "from_status": CaseStatus.NEW,
+            "to_status": CaseStatus.NEW,
+            "version": versions[c],
+            "payload": {"note": r, "candidates": outcome.refusals.get(c, [])},
+        }
+        for c, r in outcome.unassigned.items()
+    ]
+    insert_dicts(CaseEvent, events)
     _notify_assignees(
         [
             Assignment(
@@ -293,49 +350,60 @@ def route_new_cases(*, case_ids: list[int]) -> None:
 
 def unassigned_reason(*, case_id: int) -> str | None:
     """Why routing left this case in the queue (the newest failed attempt), for the supervisor."""
-    row = (
-        Assignment.objects.filter(case_id=case_id)
-        .order_by("-created_at", "-pk")
-        .values("to_user_id", "reason")
-        .first()
-    )
-    return row["reason"] if row and row["to_user_id"] is None else None
+    return unassigned_reasons([case_id]).get(case_id)
 
 
-def eligibility_problem(*, case: Case, user: User) -> str | None:
-    """None when ``user`` may take ``case`` now; otherwise the reason, in Chinese."""
-    if not user.is_active:
-        return _("该用户已停用。")
-    if not case.handling_role or not user.groups.filter(name=case.handling_role).exists():
-        return _("该用户没有“%(role)s”角色。") % {"role": role_label(case.handling_role)}
-    if not ShopMembership.objects.filter(shop_id=case.shop_id, user=user).exists():
-        return _("该用户不是本店铺成员。")
-    open_cases = Case.objects.filter(assignee=user, status__in=OPEN_STATUSES).exclude(pk=case.pk).count()
-    if open_cases >= user.max_open_cases:
-        return _("该用户在办案件已达上限(%(n)s)。") % {"n": user.max_open_cases}
-    code = case.issue_type.code if case.issue_type_id else None
-    problem = certification_problem(
-        user, shop_id=case.shop_id, issue_type_code=code, handling_role=case.handling_role
-    )
-    if problem:
-        return _("该用户未通过认证：%(reason)s") % {"reason": problem}
-    return None
-
-
-def case_reassign(*, case: Case, user: User, by: User, reason: str = "") -> Case:
-    """A supervisor or manager of the shop gives the case to another eligible user.
-
-    Checks, the case update (optimistic: ``WHERE version = …``) and the Assignment history row are
-    one transaction; the new assignee's bell notification is written in it too.
-    """
+def _may_assign(by: User, shop_id: int, roles) -> bool:
     from reviewdesk.roles import user_roles
 
+    return (
+        by.is_active
+        and bool(set(user_roles(by)) & {str(r) for r in roles})
+        and ShopMembership.objects.filter(shop_id=shop_id, user=by).exists()
+    )
+
+
+def may_override(by: User, shop_id: int) -> bool:
+    """May ``by`` assign this shop's cases past a full desk or a lapsed certification?"""
+    return _may_assign(by, shop_id, OVERRIDERS)
+
+
+def _refuse_target(standing: Standing, *, by: User, shop_id: int, override: bool, reason: str) -> list:
+    """None to go ahead: the refusals the override waives (empty when the person is eligible).
+    Raises the refusal otherwise."""
+    if standing.eligible:
+        return []
+    why = _("%(name)s不能接这个案件：%(reason)s。") % {"name": standing.name, "reason": standing.reason}
+    if not standing.overridable:
+        raise ValidationError(why, code=RoutingError.NOT_ELIGIBLE)
+    if not override:
+        raise ValidationError(
+            why + _("客服主管可以勾选“越权分配”并写明原因后分配。"), code=RoutingError.OVERRIDE_REQUIRED
+        )
+    if not may_override(by, shop_id):
+        raise ValidationError(
+            why + _("只有本店铺的客服主管可以越权分配。"), code=RoutingError.OVERRIDE_NOT_ALLOWED
+        )
+    if not reason:
+        raise ValidationError(
+            _("越权分配必须写明原因（%(reason)s）。") % {"reason": standing.reason},
+            code=RoutingError.OVERRIDE_REASON_REQUIRED,
+        )
+    return standing.refusals
+
+
+def case_reassign(*, case: Case, user: User, by: User, reason: str = "", override: bool = False) -> Case:
+    """A supervisor or manager of the shop gives the case (unassigned or not) to another user.
+
+    The one assign path of the web form, the API and bulk assignment. The user must be eligible
+    (``cases.services.eligibility``); past a full desk or a lapsed certification only with
+    ``override=True``, a reason, and by a supervisor of the shop (``OVERRIDERS``). Checks, the case
+    update (optimistic: ``WHERE version = …``), the Assignment history row and the timeline event are
+    one transaction; the new assignee's bell notification is written in it too.
+    """
+    reason = (reason or "").strip()
     with transaction.atomic():
-        if not (
-            by.is_active
-            and set(user_roles(by)) & {str(r) for r in REASSIGNERS}
-            and ShopMembership.objects.filter(shop_id=case.shop_id, user=by).exists()
-        ):
+        if not _may_assign(by, case.shop_id, REASSIGNERS):
             raise ValidationError(
                 _("只有本店铺的客服主管或运营经理可以改派案件。"), code=RoutingError.NOT_ALLOWED
             )
@@ -349,9 +417,8 @@ def case_reassign(*, case: Case, user: User, by: User, reason: str = "") -> Case
             raise ValidationError(_("案件已解决或关闭，不能改派。"), code=RoutingError.CASE_CLOSED)
         if current.assignee_id == user.pk:
             raise ValidationError(_("案件已经分配给该用户。"), code=RoutingError.SAME_ASSIGNEE)
-        problem = eligibility_problem(case=current, user=user)
-        if problem:
-            raise ValidationError(problem, code=RoutingError.NOT_ELIGIBLE)
+        standing = standing_of(case=current, user=user)
+        waived = _refuse_target(standing, by=by, shop_id=current.shop_id, override=override, reason=reason)
         now = timezone.now()
         new_status = CaseStatus.ASSIGNED if current.status == CaseStatus.NEW else current.status
         updated = Case.objects.filter(pk=current.pk, version=current.version).update(
@@ -359,14 +426,56 @@ def case_reassign(*, case: Case, user: User, by: User, reason: str = "") -> Case
         )
         if updated != 1:
             raise ValidationError(_("案件已被他人修改，请刷新后重试。"), code=RoutingError.STALE)
+        overridden = [{"problem": str(r.code), "reason": r.text} for r in waived]
         row = Assignment.objects.create(
             case=current,
             from_user_id=current.assignee_id,
             to_user=user,
             by=by,
-            reason=reason.strip() or _("主管改派"),
+            reason=reason or _("主管改派"),
+            overridden=overridden,
             created_at=now,
+        )
+        payload = {"assignee": standing.name, "note": row.reason}
+        if current.assignee_id:
+            payload["previous_assignee"] = str(current.assignee)
+        if waived:
+            payload["override"] = [
+                _("%(name)s：%(reason)s") % {"name": standing.name, "reason": r.text} for r in waived
+            ]
+        CaseEvent.objects.create(
+            case=current,
+            actor=by,
+            action=WorkflowAction.ASSIGN,
+            from_status=current.status,
+            to_status=new_status,
+            version=current.version + 1,
+            payload=payload,
+            at=now,
         )
         _notify_assignees([row])
     current.refresh_from_db()
     return current
+
+
+@dataclass
+class BulkOutcome:
+    assigned: list[int] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)  # case id → why
+
+
+def cases_assign_bulk(
+    *, cases: list[Case], user: User, by: User, reason: str = "", override: bool = False
+) -> BulkOutcome:
+    """Give each case to ``user`` through ``case_reassign`` (the same rules, one case at a time, in the
+    order given): a case refused (the desk filled up on the way, the person is not in its shop …) is
+    reported and the others go ahead. Each case is its own transaction."""
+    outcome = BulkOutcome()
+    for case in cases:
+        try:
+            case_reassign(case=case, user=user, by=by, reason=reason, override=override)
+        except ValidationError as error:
+            outcome.refused[case.pk] = " ".join(error.messages)
+        else:
+            outcome.assigned.append(case.pk)
+    return outcome

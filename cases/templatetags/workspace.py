@@ -73,6 +73,8 @@ def queue_row(row: dict, scope: str, now: dt.datetime):
     malicious = f' <span class="badge bad">{e(_("疑似恶意"))}</span>' if row["is_malicious"] else ""
     customer_tier = f'<div class="muted">{e(row["customer_tier"])}</div>' if row["customer_tier"] else ""
     assignee = f"<td>{e(row['assignee'] or '—')}</td>" if scope != "mine" else ""
+    if row.get("unassigned_reason"):  # the shop's unassigned queue: why routing found nobody
+        assignee = f'<td>—<div class="muted unassigned-reason">{e(row["unassigned_reason"])}</div></td>'
     url = e(row["url"])
     return mark_safe(
         f'<tr data-href="{url}" class="urgency-{row["urgency_class"]}">'

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from cases.forms.queue import QueueFilterForm
 from cases.models import Case, Evidence
 from cases.selectors import case_or_404, due_follow_ups_for, queue_for
-from cases.selectors.queue import queue_page
+from cases.selectors.queue import queue_page, unassigned_reasons
 from cases.selectors.rows import ROW_COLUMNS, choice_labels, follow_up_row, queue_rows
 from cases.views.workspace_context import case_page_context
 from policies.models import IssueType, SlaTier
@@ -88,11 +88,16 @@ def queue(request: HttpRequest, scope: str = "mine") -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     labels = choice_labels()
+    rows = queue_rows(page.object_list, labels=labels)
+    if scope == "shop":  # why each case is still waiting (routing's per-candidate reasons): one query
+        reasons = unassigned_reasons(row["id"] for row in rows)
+        for row in rows:
+            row["unassigned_reason"] = reasons.get(row["id"], "")
     context = {
         "scope": scope,
         "title": QUEUE_TITLES[scope],
         "form": form,
-        "rows": queue_rows(page.object_list, labels=labels),
+        "rows": rows,
         "page": page,
         "query": query.urlencode(),
         "follow_ups": [follow_up_row(task, labels=labels) for task in due_follow_ups_for(user, now=now)]

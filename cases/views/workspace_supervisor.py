@@ -1,8 +1,9 @@
-"""Supervisor views of the workspace: approvals waiting, team load with reassignment.
+"""Supervisor views of the workspace: approvals waiting, team load with assignment.
 
-The breaches view is the queue's ``breached`` scope (cases.views.workspace.queue). Reassignment
-goes through ``cases.services.routing.case_reassign`` (same eligibility rules as routing, the
-version the page showed, the routing log)."""
+The breaches view is the queue's ``breached`` scope (cases.views.workspace.queue). Every assignment
+(one case, or many from the team page) goes through ``cases.services.routing.case_reassign`` (same
+eligibility rules as routing, the supervisor's override, the version the page showed, the routing
+log and the timeline)."""
 
 from __future__ import annotations
 
@@ -18,12 +19,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.choices import OPEN_STATUSES, OfferStatus
-from cases.forms.actions import OfferDecisionForm, ReassignForm
-from cases.models import CompensationOffer
+from cases.forms.actions import OfferDecisionForm
+from cases.forms.assign import BulkAssignForm, ReassignForm
+from cases.models import Case, CompensationOffer
 from cases.selectors import case_or_404, queue_for, visible_cases
-from cases.selectors.queue import breached_q, queue_page
+from cases.selectors.queue import breached_q, queue_page, unassigned_reasons
 from cases.selectors.rows import ROW_COLUMNS, choice_labels, queue_row
-from cases.services.routing import RoutingError, case_reassign
+from cases.services.eligibility import WORKING_ROLES, standings_for_case
+from cases.services.routing import (
+    RoutingError,
+    case_reassign,
+    cases_assign_bulk,
+    may_override,
+)
 from cases.views.workspace import is_overseer
 from cases.workflow.guards import roles_of
 from reviewdesk.access import CHANGE, restrict
@@ -73,21 +81,18 @@ def approvals(request: HttpRequest) -> HttpResponse:
 @require_GET
 def team_load(request: HttpRequest) -> HttpResponse:
     """Each member's open, near-breach and breached cases against their cap; the unassigned queue with
-    a reassign form per case."""
+    why routing left each case there, a picker per case (loaded on demand: the people's standing
+    depends on the case) and bulk assignment."""
     user = request.user
     if not is_overseer(user):
         raise Http404
     now = timezone.now()
     shops = restrict(Shop.objects.all(), user)
     members = list(
-        User.objects.filter(
-            memberships__shop__in=shops,
-            is_active=True,
-            groups__name__in=[Role.AGENT, Role.LEGAL, Role.SUPERVISOR],
-        )
+        User.objects.filter(memberships__shop__in=shops, is_active=True, groups__name__in=WORKING_ROLES)
         .distinct()
         .order_by("display_name", "username")
-    )  # the rows need the cap too, so not _member_choices
+    )
     load = {
         row["assignee_id"]: row
         for row in visible_cases(user)
@@ -107,62 +112,78 @@ def team_load(request: HttpRequest) -> HttpResponse:
     ]
     for row in rows:
         row["full"] = row["open"] >= row["cap"]
-    choices = [(m.pk, str(m)) for m in members]
     unassigned, labels = [], choice_labels()
     shop_queue = queue_for(user, scope="shop", now=now)
-    for case in queue_page(shop_queue, 1, per_page=UNASSIGNED_SHOWN, columns=ROW_COLUMNS).object_list:
+    page = queue_page(shop_queue, 1, per_page=UNASSIGNED_SHOWN, columns=ROW_COLUMNS).object_list
+    reasons = unassigned_reasons(case["pk"] for case in page)
+    for case in page:
         row = queue_row(case, labels=labels)
-        form = ReassignForm(initial={"version": row["version"]}, prefix=f"c{row['id']}")
-        form.fields["user"].choices = choices
-        row["form"] = form
+        row["unassigned_reason"] = reasons.get(row["id"], "")
         unassigned.append(row)
-    context = {"rows": rows, "unassigned": unassigned, "scope": "team", "is_overseer": True, "now": now}
+    bulk = BulkAssignForm()
+    bulk.fields["cases"].choices = [(row["id"], row["id"]) for row in unassigned]
+    bulk.fields["user"].choices = [("", _("请选择"))] + [
+        (
+            row["id"],
+            f"{row['name']} · {row['open']}/{row['cap']}" + (str(_("（已满）")) if row["full"] else ""),
+        )
+        for row in sorted(rows, key=lambda r: (r["full"], r["open"], r["name"]))
+    ]
+    context = {
+        "rows": rows,
+        "unassigned": unassigned,
+        "bulk": bulk,
+        "scope": "team",
+        "is_overseer": True,
+        "now": now,
+    }
     return render(request, "cases/workspace/team.html", context)
 
 
-def _member_choices(shop_ids) -> list[tuple[int, str]]:
-    members = (
-        User.objects.filter(
-            memberships__shop__in=shop_ids,
-            is_active=True,
-            groups__name__in=[Role.AGENT, Role.LEGAL, Role.SUPERVISOR],
-        )
-        .distinct()
-        .order_by("display_name", "username")
-    )
-    return [(m.pk, str(m)) for m in members]
+def _safe_next(request: HttpRequest, value: str) -> str:
+    """Only a path on this site ("/cases/…"): a bare word ("abc") would be taken for a URL name by
+    redirect() and answer 500; anything else is ignored."""
+    if not value.startswith("/") or not url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}
+    ):
+        return ""
+    return value
 
 
 @login_required
 @require_GET
 def reassign_form(request: HttpRequest, pk: int) -> HttpResponse:
-    """htmx: the case page's reassign form (loaded on demand, so the page itself stays within budget)."""
+    """htmx: a case's assign form (loaded on demand, so the pages themselves stay within budget): the
+    shop's people with their load and standing for this case, eligible first."""
     if not is_overseer(request.user):
         raise Http404
     case = case_or_404(request.user, pk)
-    form = ReassignForm(initial={"version": case.version}, auto_id="id_reassign_%s")
-    form.fields["user"].choices = [c for c in _member_choices([case.shop_id]) if c[0] != case.assignee_id]
-    return render(request, "cases/workspace/_reassign.html", {"form": form, "case_id": case.pk})
+    form = ReassignForm(initial={"version": case.version}, auto_id=f"id_reassign_{case.pk}_%s")
+    standings = [
+        s for s in standings_for_case(case=case, shop_ids=[case.shop_id]) if s.user_id != case.assignee_id
+    ]
+    form.set_people(standings, may_override=may_override(request.user, case.shop_id))
+    context = {
+        "form": form,
+        "case_id": case.pk,
+        "next": _safe_next(request, request.GET.get("next") or ""),
+        "nobody": not any(s.eligible for s in standings),
+    }
+    return render(request, "cases/workspace/_reassign.html", context)
 
 
 @login_required
 @require_POST
 def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_or_404(request.user, pk, CHANGE)
-    back = request.POST.get("next") or ""
-    # Only a path on this site ("/cases/…"): a bare word ("abc") would be taken for a URL name by
-    # redirect() and answer 500; anything else is ignored and the case page answers instead.
-    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}
-    ):
-        back = ""
+    back = _safe_next(request, request.POST.get("next") or "")
     prefix = request.POST.get("prefix") or None
     form = ReassignForm(request.POST, prefix=prefix)
     form.fields["user"].choices = [
         (v, v) for v in request.POST.getlist(f"{prefix}-user" if prefix else "user")
     ]
     if not form.is_valid():
-        messages.error(request, _("请选择改派给谁。"))
+        messages.error(request, _("请选择分配给谁。"))
         return redirect(back) if back else redirect("cases:case_detail", pk=case.pk)
     target = User.objects.filter(pk=form.cleaned_data["user"]).first()
     if target is None:
@@ -170,12 +191,55 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(back) if back else redirect("cases:case_detail", pk=case.pk)
     case.version = form.cleaned_data["version"]
     try:
-        case_reassign(case=case, user=target, by=request.user, reason=form.cleaned_data.get("reason") or "")
+        case_reassign(
+            case=case,
+            user=target,
+            by=request.user,
+            reason=form.cleaned_data.get("reason") or "",
+            override=bool(form.cleaned_data.get("override")),
+        )
     except ValidationError as error:
         message = "".join(error.messages)
         if getattr(error, "code", None) == RoutingError.STALE:
             message = _("案件刚被其他人更新，没有改派。请查看最新情况后再操作。")
         messages.error(request, message)
     else:
-        messages.success(request, _("案件 #%(id)s 已改派给 %(name)s。") % {"id": case.pk, "name": target})
+        messages.success(request, _("案件 #%(id)s 已分配给 %(name)s。") % {"id": case.pk, "name": target})
     return redirect(back) if back else redirect("cases:case_detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    """The team page's selected unassigned cases to one person, each through ``case_reassign``."""
+    if not is_overseer(request.user):
+        raise Http404
+    form = BulkAssignForm(request.POST)
+    ids = [int(v) for v in request.POST.getlist("cases") if v.isdigit() and len(v) < 19]
+    form.fields["cases"].choices = [(pk, pk) for pk in ids]
+    form.fields["user"].choices = [(v, v) for v in request.POST.getlist("user")[:1] if v.isdigit()]
+    if not form.is_valid():
+        messages.error(request, _("请勾选案件并选择分配给谁。"))
+        return redirect("cases:team_load")
+    target = User.objects.filter(pk=form.cleaned_data["user"]).first()
+    cases = list(
+        restrict(Case.objects.filter(pk__in=form.cleaned_data["cases"]), request.user, CHANGE).order_by("pk")
+    )
+    if target is None or not cases:
+        messages.error(request, _("没有这个用户或案件。"))
+        return redirect("cases:team_load")
+    outcome = cases_assign_bulk(
+        cases=cases,
+        user=target,
+        by=request.user,
+        reason=form.cleaned_data.get("reason") or "",
+        override=bool(form.cleaned_data.get("override")),
+    )
+    if outcome.assigned:
+        messages.success(
+            request,
+            _("%(n)s 个案件已分配给 %(name)s。") % {"n": len(outcome.assigned), "name": target},
+        )
+    for case_id, why in outcome.refused.items():
+        messages.error(request, _("案件 #%(id)s 没有分配：%(why)s") % {"id": case_id, "why": why})
+    return redirect("cases:team_load")

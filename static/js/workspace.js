@@ -98,6 +98,17 @@
     }
   });
 
+  // The assign picker: people a supervisor may assign only past a full desk or a lapsed
+  // certification become selectable when the form's override box is ticked (the server checks again).
+  document.addEventListener("change", function (event) {
+    var box = event.target.closest("input[data-assign-override]");
+    if (!box || !box.form) { return; }
+    box.form.querySelectorAll("option[data-overridable]").forEach(function (option) {
+      option.disabled = !box.checked;
+      if (option.disabled && option.selected) { option.selected = false; }
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () { counters(document); tick(); });
   document.addEventListener("htmx:afterSwap", function (event) { counters(event.target); tick(); });
   setInterval(tick, 1000);

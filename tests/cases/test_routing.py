@@ -42,14 +42,16 @@ def test_new_case_goes_to_an_eligible_agent_of_the_shop(shop, make_user):
 
 
 def test_user_without_the_handling_role_is_not_eligible(shop, make_user):
-    make_user("legal", shops=[shop])
-    make_user("supervisor", shops=[shop])
+    make_user("legal", shops=[shop], display_name="赵律")
+    make_user("supervisor", shops=[shop], display_name="钱主管")
     case = make_case(shop, handling_role="agent")
 
     outcome = route_cases(case_ids=[case.pk])
 
     assert assignee_of(case) is None
-    assert outcome.unassigned == {case.pk: "店铺没有在职的“客服”成员。"}
+    assert outcome.unassigned == {
+        case.pk: "店铺没有在职的“客服”成员：赵律（没有“客服”角色）；钱主管（没有“客服”角色）。"
+    }
 
 
 def test_member_of_another_shop_is_not_eligible(shop, other_shop, make_user):
@@ -78,7 +80,7 @@ def test_user_at_their_open_case_cap_is_not_eligible(shop, make_user):
 
     assert len(outcome.assigned) == 1 and len(outcome.unassigned) == 1
     (left,) = outcome.unassigned
-    assert outcome.unassigned[left] == "店铺有 1 名在职“客服”，均不可分配：已达在办上限：王小丽。"
+    assert outcome.unassigned[left] == "店铺有 1 名在职“客服”，均不可分配：王小丽（在办已达上限 2/2）。"
     assert (
         Case.objects.filter(
             assignee=agent, status__in=["new", "assigned", "in_progress", "waiting_buyer"]
@@ -113,7 +115,8 @@ def test_certification_hook_can_refuse_a_user(shop, make_user):
     blocked = make_case(shop)
     outcome = route_cases(case_ids=[blocked.pk])
     assert outcome.unassigned[blocked.pk] == (
-        "店铺有 2 名在职“客服”，均不可分配：未通过认证：张伟（产品知识考试未达95%）；李明（产品知识考试未达95%）。"
+        "店铺有 2 名在职“客服”，均不可分配："
+        "张伟（认证未通过：产品知识考试未达95%）；李明（认证未通过：产品知识考试未达95%）。"
     )
     assert assignee_of(blocked) is None
 
@@ -224,16 +227,16 @@ def test_reassign_target_must_be_eligible(shop, other_shop, make_user):
     boss = make_user("manager", shops=[shop])
     current = make_user("agent", shops=[shop])
     case = make_case(shop, status=CaseStatus.ASSIGNED, assignee=current)
-    full = make_user("agent", shops=[shop], max_open_cases=1)
+    full = make_user("agent", shops=[shop], max_open_cases=1, display_name="满员")
     make_case(shop, status=CaseStatus.ASSIGNED, assignee=full)
-    inactive = make_user("agent", shops=[shop], is_active=False)
-    outsider = make_user("agent", shops=[other_shop])
-    legal = make_user("legal", shops=[shop])
+    inactive = make_user("agent", shops=[shop], is_active=False, display_name="停用")
+    outsider = make_user("agent", shops=[other_shop], display_name="外店")
+    legal = make_user("legal", shops=[shop], display_name="法务")
     cases = {
-        full: "该用户在办案件已达上限(1)。",
-        inactive: "该用户已停用。",
-        outsider: "该用户不是本店铺成员。",
-        legal: "该用户没有“客服”角色。",
+        full: "满员不能接这个案件：在办已达上限 1/1。客服主管可以勾选“越权分配”并写明原因后分配。",
+        inactive: "停用不能接这个案件：账号已停用。",
+        outsider: "外店不能接这个案件：不是本店铺成员。",
+        legal: "法务不能接这个案件：没有“客服”角色。",
         current: "案件已经分配给该用户。",
     }
     for target, message in cases.items():
@@ -241,10 +244,12 @@ def test_reassign_target_must_be_eligible(shop, other_shop, make_user):
             case_reassign(case=case, user=target, by=boss)
         assert exc.value.messages == [message]
     certification_checks.register(lambda user, **kw: "未完成情绪管理培训")
-    fresh = make_user("agent", shops=[shop])
+    fresh = make_user("agent", shops=[shop], display_name="新人")
     with pytest.raises(ValidationError) as exc:
         case_reassign(case=case, user=fresh, by=boss)
-    assert exc.value.messages == ["该用户未通过认证：未完成情绪管理培训"]
+    assert exc.value.messages == [
+        "新人不能接这个案件：认证未通过：未完成情绪管理培训。客服主管可以勾选“越权分配”并写明原因后分配。"
+    ]
     case.refresh_from_db()
     assert (case.assignee, case.version) == (current, 1)
     assert Assignment.objects.count() == 0

@@ -31,6 +31,8 @@ def test_table_covers_every_workflow_action_and_is_unambiguous():
         WorkflowAction.EVIDENCE_ADDED,
         WorkflowAction.FOLLOW_UP_DONE,
         WorkflowAction.FOLLOW_UP_SKIPPED,
+        WorkflowAction.ASSIGN,
+        WorkflowAction.NOT_ROUTED,
     }
     assert set(ACTIONS) == {str(a) for a in WorkflowAction} - {str(a) for a in timeline_only}
     assert set(SERVICES) == set(ACTIONS)

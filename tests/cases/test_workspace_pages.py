@@ -365,15 +365,9 @@ def test_team_load_counts_and_reassigns(client, shop, agent, supervisor, make_us
     load = {row["id"]: (row["open"], row["breached"]) for row in response.context["rows"]}
     assert load[agent.pk] == (2, 1) and load[second.pk] == (0, 0)
     assert [row["id"] for row in response.context["unassigned"]] == [waiting.pk]
-    prefix = response.context["unassigned"][0]["form"].prefix
     done = client.post(
         reverse("cases:case_reassign", kwargs={"pk": waiting.pk}),
-        {
-            "prefix": prefix,
-            f"{prefix}-user": second.pk,
-            f"{prefix}-version": waiting.version,
-            "next": reverse("cases:team_load"),
-        },
+        {"user": second.pk, "version": waiting.version, "next": reverse("cases:team_load")},
     )
     assert done.status_code == 302 and done["Location"] == reverse("cases:team_load")
     waiting.refresh_from_db()

@@ -55,6 +55,9 @@ WEB: dict[str, tuple] = {
     "api-case-reveal-contact":          (401, M,   M,   M,   M,   M,   M),
     "api-case-evidence":                (401, M,   M,   M,   M,   M,   M),
     "api-case-evidence-download":       (401, 200, N,   200, 200, 200, N),
+    # Who could take shop A's case: its overseers only (an agent or legal gets the 404 of a case out of reach).
+    "api-case-assignees":               (401, N,   N,   200, N,   200, N),
+    "api-case-assign":                  (401, M,   M,   M,   M,   M,   M),
     **{f"api-case-{action}":            (401, M,   M,   M,   M,   M,   M) for action in (
         "claim", "record_contact", "buyer_replied", "verify", "offer", "request_approval", "approve", "reject",
         "buyer_accepts", "buyer_declines", "public_reply", "resolve", "mark_malicious", "file_appeal",
@@ -85,6 +88,7 @@ WEB: dict[str, tuple] = {
     "cases:case_reassign_form":         (L,   N,   N,   200, N,   200, N),
     "cases:approvals":                  (L,   200, 200, 200, 200, 200, 200),  # only offers waiting for one's role
     "cases:team_load":                  (L,   N,   N,   200, N,   200, N),
+    "cases:bulk_assign":                (L,   M,   M,   M,   M,   M,   M),
     "training:my_scorecard":            (L,   200, 200, 200, 200, 200, 200),
     "training:agent_scorecard":         (L,   200, N,   200, N,   200, 200),  # agent A's
     "training:team":                    (L,   F,   F,   200, F,   200, 200),
@@ -300,6 +304,11 @@ POSTS = [
     ("api-case-reveal-contact",       "agent_a",    F,   lambda w: {}),
     ("cases:case_reassign",           "agent_a",    "→case", lambda w: {"user": w.users["legal"].pk, "version": w.objects.case_a.version}),
     ("cases:case_reassign",           "legal",      "→case", lambda w: {"user": w.users["legal"].pk, "version": w.objects.case_a.version}),
+    ("cases:bulk_assign",             "agent_a",    N,   lambda w: {"cases": [w.objects.case_a.pk], "user": w.users["legal"].pk, "override": "on", "reason": "x"}),
+    ("cases:bulk_assign",             "legal",      N,   lambda w: {"cases": [w.objects.case_a.pk], "user": w.users["legal"].pk, "override": "on", "reason": "x"}),
+    ("api-case-assign",               "agent_a",    F,   lambda w: {"version": w.objects.case_a.version, "user_id": w.users["legal"].pk, "override": True, "reason": "x"}),
+    ("api-case-assign",               "agent_b",    N,   lambda w: {"version": w.objects.case_a.version, "user_id": w.users["legal"].pk, "override": True, "reason": "x"}),
+    ("api-case-assign",               "hr",         N,   lambda w: {"version": w.objects.case_a.version, "user_id": w.users["legal"].pk, "override": True, "reason": "x"}),
     ("policies:pack_import",          "supervisor", A,   lambda w: {}),
     ("policies:pack_import",          "hr",         F,   lambda w: {}),
     ("admin:cases_case_change",       "hr",         F,   lambda w: {"status": "closed"}),
