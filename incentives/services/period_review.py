@@ -21,6 +21,7 @@ from incentives.services.payouts import SummaryRow, span_summary, summary_totals
 from incentives.services.periods import parse_span, period_has_ended
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 PENDING_DISPUTES = (DisputeStatus.OPEN, DisputeStatus.AWAITING_SECOND)
 
 
@@ -119,7 +120,7 @@ def negative_balances(
         .annotate(total=Sum("amount"))
         .filter(total__lt=0)
     )
-    negative = {(r["period_id"], r["account__user_id"]): r["total"] for r in sums}
+    negative = {(r["period_id"], r["account__user_id"]): r["total"].quantize(CENT) for r in sums}
     if not negative:
         return {}
     user_ids = {user_id for _period, user_id in negative}

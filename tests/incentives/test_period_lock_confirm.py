@@ -136,6 +136,7 @@ def test_the_review_shows_totals_negative_balances_with_causes_and_open_disputes
     assert review.totals["total_payable"] == Decimal("20.00") == sum(r.total_payable for r in review.rows)
     assert (review.totals["agents"], review.totals["negative_agents"]) == (2, 1)
     [negative] = review.negatives
+    assert str(negative.total) == "-70.00"  # quantized as money, whatever the database's SUM returns
     assert (negative.employee_code, negative.total, negative.credits, negative.debits) == (
         "A001",
         Decimal("-70.00"),
