@@ -30,5 +30,7 @@ class ReviewDeskConfig(AppConfig):
 
         guard_admin_input()
 
+        from reviewdesk import checks  # noqa: F401  (registers the settings checks)
+
         # Permissions of every app exist only after post_migrate: sync the role table then.
         post_migrate.connect(sync_role_permissions, dispatch_uid="reviewdesk.sync_role_permissions")

@@ -239,6 +239,10 @@ if DEBUG:
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 # --- Email and outgoing webhooks ---------------------------------------------------------------
+# The site's public address: every link in an e-mail or a Feishu/DingTalk message is absolute on it,
+# since a chat app opens no relative link. In production the https address users reach (a deploy check
+# warns otherwise: reviewdesk.checks).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
     default="django.core.mail.backends.smtp.EmailBackend"

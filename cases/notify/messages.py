@@ -58,7 +58,10 @@ class Message:
 
     @classmethod
     def from_dict(cls, data: dict) -> Message:
-        return cls(title=data["title"], lines=tuple(data.get("lines", ())), url=data.get("url", ""))
+        # A delivery queued with a site path (before SITE_URL existed) still goes out with an absolute link.
+        return cls(
+            title=data["title"], lines=tuple(data.get("lines", ())), url=absolute_url(data.get("url", ""))
+        )
 
 
 def mask_personal_data(text: str) -> str:
@@ -67,8 +70,11 @@ def mask_personal_data(text: str) -> str:
 
 
 def absolute_url(path: str) -> str:
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
-    return f"{base}{path}" if path.startswith("/") else path
+    """A site path as the absolute link a chat app or mail client can open (``settings.SITE_URL``); an
+    absolute URL or an empty one is returned as it is."""
+    if path.startswith("/") and not path.startswith("//"):
+        return f"{settings.SITE_URL.rstrip('/')}{path}"
+    return path
 
 
 def build_message(kind: str, context: dict) -> Message:

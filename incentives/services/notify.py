@@ -27,6 +27,7 @@ def managers_of(agent_id: int) -> list:
 def notify_withheld(withheld) -> None:
     def send():
         from cases.models import Notification
+        from cases.notify.messages import absolute_url
 
         title = _("【奖励未发放】%(agent)s：案件 #%(case)s") % {
             "agent": withheld.agent,
@@ -38,7 +39,7 @@ def notify_withheld(withheld) -> None:
                 kind=WITHHELD_KIND,
                 title=title[:200],
                 body=withheld.reason,
-                url=reverse("incentives:manage") + "#withheld",
+                url=absolute_url(reverse("incentives:manage") + "#withheld"),
                 dedupe_key=f"incentives-withheld:{withheld.pk}",
             )
             for user in managers_of(withheld.agent_id)
