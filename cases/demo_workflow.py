@@ -1,49 +1,46 @@
-"""Workflow demo (idempotent): one demo case in every state, each brought there through the real
-workflow services so its timeline, contacts, replies, offers (one still waiting for approval),
-follow-ups, evidence and appeal are what an agent's day would leave behind.
+"""Workflow demo (idempotent): one demo case in every state a worked case reaches, each brought there
+through the real services: the reviews arrive in the shop's export (imported through intake two days
+ago at 08:00), routing gives each case to the shop's team by its handling role, and the assignee works
+it, so its timeline, contacts, replies, offers (one still waiting for approval), follow-ups, evidence
+and appeal are what a working day would leave behind.
 
 Runs at the end of the cases demo (cases.demo.build_cases_demo). A shop that already has the
-workflow demo reviews (external ids ``wf-demo-…``) is left alone.
+workflow demo reviews (order numbers ``WF…``) is left alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from cases.choices import IntakeSource
 from cases.models import Review
-from cases.services import triage
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 QUALITY = ("做工太差，洗了一次就开线起球，质量不行，差评", "宽松卫衣", "599.00")
 LOGISTICS = ("快递太慢了，一个星期才到，外包装还压坏了", "北欧简约陶瓷马克杯", "59.00")
 EXTORTION = ("不给我返现50元就一直差评，给钱我就删评", "无线蓝牙耳机", "159.00")
 
-# (key, review, target state, steps). A step is (username, action, data); "{option:NAME}" picks the
-# engine's option by name; "{evidence}" the case's evidence ids.
+# (key, review, target state, steps). A step is (who, action, data): "assignee" is whom routing gave
+# the case, else a demo username; "{option:NAME}" picks the engine's option by name; "{evidence}" the
+# case's evidence ids.
 PLAN = [
-    ("new", LOGISTICS, []),
-    ("assigned", LOGISTICS, [("agent1", "claim", {})]),
+    ("assigned", LOGISTICS, []),
     (
         "waiting",
         LOGISTICS,
         [
-            ("agent1", "claim", {}),
-            ("agent1", "record_contact", {"channel": "phone", "reached": False, "note": "无人接听"}),
+            ("assignee", "record_contact", {"channel": "phone", "reached": False, "note": "无人接听"}),
         ],
     ),
     (
         "talking",
         QUALITY,
         [
-            ("agent1", "claim", {}),
             (
-                "agent1",
+                "assignee",
                 "record_contact",
                 {
                     "channel": "private_message",
@@ -51,31 +48,31 @@ PLAN = [
                     "text": "亲，非常抱歉衣服让您失望了，方便发张开线的照片给我们吗？",
                 },
             ),
-            ("agent1", "buyer_replied", {"note": "买家发来照片，袖口开线"}),
+            ("assignee", "buyer_replied", {"note": "买家发来照片，袖口开线"}),
         ],
     ),
     (
         "verified",
         QUALITY,
         "talking",
-        [("agent1", "verify", {"responsibility": "supplier", "note": "同批次面料问题，供应商确认"})],
+        [("assignee", "verify", {"responsibility": "supplier", "note": "同批次面料问题，供应商确认"})],
     ),
     (
         "pending",
         QUALITY,
         "verified",
-        [("agent1", "offer", {"option_id": "{option:全额退款，商品无需退回}", "note": "买家要求全额退款"})],
+        [("assignee", "offer", {"option_id": "{option:全额退款，商品无需退回}", "note": "买家要求全额退款"})],
     ),
-    ("offered", QUALITY, "pending", [("supervisor1", "approve", {"note": "同意，按质量问题全额退款"})]),
+    ("offered", QUALITY, "pending", [("manager1", "approve", {"note": "同意，按质量问题全额退款"})]),
     (
         "agreed",
         LOGISTICS,
         "waiting",
         [
-            ("agent1", "buyer_replied", {"note": "买家表示东西摔坏了"}),
-            ("agent1", "verify", {"responsibility": "courier", "note": "物流轨迹显示中转延误"}),
-            ("agent1", "offer", {"option_id": "{option:下次下单免运费}"}),
-            ("agent1", "buyer_accepts", {}),
+            ("assignee", "buyer_replied", {"note": "买家表示东西摔坏了"}),
+            ("assignee", "verify", {"responsibility": "courier", "note": "物流轨迹显示中转延误"}),
+            ("assignee", "offer", {"option_id": "{option:下次下单免运费}"}),
+            ("assignee", "buyer_accepts", {}),
         ],
     ),
     (
@@ -83,24 +80,28 @@ PLAN = [
         LOGISTICS,
         "agreed",
         [
-            ("agent1", "public_reply", {"text": "亲，物流延误给您添麻烦了，已为您安排补偿，感谢您的耐心。"}),
-            ("agent1", "resolve", {"note": "买家满意"}),
+            (
+                "assignee",
+                "public_reply",
+                {"text": "亲，物流延误给您添麻烦了，已为您安排补偿，感谢您的耐心。"},
+            ),
+            ("assignee", "resolve", {"note": "买家满意"}),
         ],
     ),
-    ("closed", LOGISTICS, "resolved", [("agent1", "close", {})]),
+    ("closed", LOGISTICS, "resolved", [("assignee", "close", {})]),
     (
         "declined",
         QUALITY,
         "verified",
         [
-            ("agent1", "offer", {"option_id": "{option:补发 + 10元优惠券}"}),
-            ("agent1", "buyer_declines", {"note": "买家不要补发"}),
+            ("assignee", "offer", {"option_id": "{option:补发 + 10元优惠券}"}),
+            ("assignee", "buyer_declines", {"note": "买家不要补发"}),
         ],
     ),
     (
         "malicious",
         EXTORTION,
-        [("legal1", "claim", {}), ("legal1", "mark_malicious", {"note": "以差评要挟返现50元"})],
+        [("assignee", "mark_malicious", {"note": "以差评要挟返现50元"})],
     ),
     (
         "appealing",
@@ -108,7 +109,7 @@ PLAN = [
         "malicious",
         [
             (
-                "legal1",
+                "assignee",
                 "file_appeal",
                 {
                     "reason_type": "{reason}",
@@ -130,51 +131,30 @@ def _plan():
     return expanded
 
 
-def _review(shop, key: str, review, *, at: dt.datetime) -> Review:
-    content, title, amount = review
-    n = list(_plan()).index(key) + 1
-    return Review.objects.create(
-        platform=shop.platform,
-        shop=shop,
-        external_id=f"wf-demo-{key}",
-        order_no=f"WF{shop.pk:02d}{n:06d}",
-        item_title=title,
-        sku="默认规格",
-        rating=1,
-        rating_text="差评",
-        content=content,
-        reviewed_at=at,
-        received_at=at,
-        buyer_nick=f"演**{n}",
-        buyer_phone=f"1380000{n:04d}",
-        buyer_address="浙江省杭州市西湖区文三路100号3栋2单元301室",
-        order_amount=Decimal(amount),
-        shipping_fee=Decimal("8.00"),
-        courier="中通快递",
-        fingerprint=f"wf-demo-{key}",
-        source=IntakeSource.DEMO,
-    )
-
-
-def _open_case(shop, review: Review):
-    policy = triage.load_policy_for(shop)
-    values = {
-        "rating": review.rating,
-        "content": review.content,
-        "reviewed_at": review.reviewed_at,
-        "order_amount": review.order_amount,
-        "shipping_fee": review.shipping_fee,
-    }
-    decision = triage.decide_for(triage.facts_for(values, shop=shop, received_at=review.received_at), policy)
-    case = triage.case_for(
-        review_id=review.pk,
-        shop=shop,
-        decision=decision,
-        opened_at=review.received_at,
-        clock=triage.WarnClock(policy),
-    )
-    case.save()
-    return case
+def _items(shop, *, at: dt.datetime) -> list[dict]:
+    """The plan's reviews as rows of the shop's export (one per plan key, order numbers ``WF…``)."""
+    items = []
+    for n, (_key, (review, _steps)) in enumerate(_plan().items(), start=1):
+        content, title, amount = review
+        items.append(
+            {
+                "order_no": f"WF{shop.pk:02d}{n:06d}",
+                "sub_order_no": f"WF{shop.pk:02d}{n:06d}01",
+                "item_id": f"62{n:08d}",
+                "item_title": title,
+                "sku": "默认规格",
+                "rating": 1,
+                "content": content,
+                "reviewed_at": at - dt.timedelta(hours=12),
+                "buyer_nick": f"演**{n}",
+                "buyer_phone": f"1380000{n:04d}",
+                "buyer_address": "浙江省杭州市西湖区文三路100号3栋2单元301室",
+                "order_amount": amount,
+                "shipping_fee": "8.00",
+                "courier": "中通快递",
+            }
+        )
+    return items
 
 
 def _evidence(case, by, at) -> list[int]:
@@ -216,25 +196,30 @@ def _fill(data: dict, case, by, at) -> dict:
 
 
 def build_workflow_demo(*, shops, users, stdout) -> None:
+    from cases.demo_exports import import_export
+    from cases.models import Case
     from cases.services.workflow import case_act
 
     today = timezone.localtime(timezone.now(), SHANGHAI).date()
     start = dt.datetime.combine(today - dt.timedelta(days=2), dt.time(9, 0), tzinfo=SHANGHAI)
     for code in ("tb-home", "dy-fashion"):
         shop = shops.get(code)
-        if shop is None or Review.objects.filter(shop=shop, external_id__startswith="wf-demo-").exists():
+        if shop is None or Review.objects.filter(shop=shop, order_no__startswith=f"WF{shop.pk:02d}").exists():
             continue
-        agent = users["agent1" if code == "tb-home" else "agent2"]
-        people = {**users, "agent1": agent}
-        for key, (review_spec, steps) in _plan().items():
-            review = _review(shop, key, review_spec, at=start - dt.timedelta(hours=1))
-            case = _open_case(shop, review)
+        items = _items(shop, at=start - dt.timedelta(hours=1))
+        import_export(
+            shop, items, by=users["supervisor1"], now=start - dt.timedelta(hours=1), name="workflow"
+        )
+        for item, (_key, (_review_spec, steps)) in zip(items, _plan().items(), strict=True):
+            case = Case.objects.select_related("assignee").get(
+                review__shop=shop, review__order_no=item["order_no"]
+            )
             version = case.version
-            for n, (username, action, data) in enumerate(steps):
+            for n, (who, action, data) in enumerate(steps):
                 at = start + dt.timedelta(
                     minutes=65 * n
-                )  # contacts at least an hour apart, inside business hours
-                by = people[username]
+                )  # contacts at least an hour apart, in business hours
+                by = case.assignee if who == "assignee" else users[who]
                 version = case_act(
                     case_id=case.pk,
                     action=action,
@@ -243,4 +228,4 @@ def build_workflow_demo(*, shops, users, stdout) -> None:
                     now=at,
                     data=_fill(data, case, by, at),
                 ).version
-        stdout.write(f"workflow demo {code}: {len(PLAN)} cases in every state")
+        stdout.write(f"workflow demo {code}: {len(PLAN)} routed cases in every state a worked case reaches")

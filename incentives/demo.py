@@ -1,29 +1,29 @@
-"""Demo ledger (idempotent): two months of entries for the demo agents before the current one, the
-older month locked by HR (with its payout snapshot), entries in the current month, an open dispute
-and a resolved one (adjustment in the open month), an approved and a pending redemption, and a
-conversion withheld for a compliance violation. Keys are fixed strings, so running it again posts
-nothing new."""
+"""Demo ledger (idempotent) — the last demo builder, so it writes no award of its own.
+
+Every award of the demo was posted by the ledger's rules while the history ran: the points for a case
+handled within its SLA when the assignee resolved it, the conversion bonus when a later export showed
+the buyer's better rating (withheld, with the reason, where the platform does not let buyers revise),
+each in the month it happened. Here the month end follows, as the scheduler and HR would do it:
+
+- the ledger's schedules run once (``incentives.tasks``: the training awards — QA reviews and
+  response KPIs —, the missed-conversion sweep, the quarter's top three), so their next scheduled run
+  finds nothing left to pay or reverse;
+- HR locks the month before last (with its payout snapshot);
+- an agent disputes an entry of the locked month (left open), another one's dispute is decided by the
+  manager (a positive adjustment in the next open month);
+- an approved and a pending redemption of points.
+"""
 
 import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
 
-from incentives.choices import AwardEvent, EntryKind, PeriodStatus, Unit
-from incentives.models import AwardRule, Dispute, LedgerEntry, Redemption, RewardItem
-from incentives.services.awards import AwardCause, award_apply
+from incentives.choices import PeriodStatus, Unit
+from incentives.models import Dispute, LedgerEntry, Redemption, RewardItem
 from incentives.services.disputes import dispute_open, dispute_resolve
-from incentives.services.ledger import entry_post
-from incentives.services.periods import period_ensure, period_lock, posting_period
+from incentives.services.periods import period_ensure, period_lock
 from incentives.services.redemptions import redemption_approve, redemption_request
-
-# username → (conversions, SLA-handled cases) per month, oldest first
-PLAN = {
-    "agent1": [(6, 9), (4, 7)],
-    "agent2": [(3, 5), (5, 6)],
-    "agent3": [(4, 4), (2, 8)],
-    "agent4": [(1, 3), (0, 2)],
-}
 
 
 def _months_back(n: int):
@@ -33,108 +33,57 @@ def _months_back(n: int):
     return period_ensure(year=day.year, month=day.month)
 
 
-def _case_refs() -> list[int]:
-    from cases.models import Case
+def run_ledger_schedules() -> dict:
+    """The incentives schedules' functions, as the cluster calls them (incentives.migrations 0004/0005)."""
+    from incentives.tasks import conversion_awards_task, quarter_top_task, training_awards_task
 
-    return list(Case.objects.order_by("pk").values_list("pk", flat=True)[:40])
+    return {
+        "training": training_awards_task(),
+        "conversions": conversion_awards_task(),
+        "quarter_top": quarter_top_task(),
+    }
 
 
 def build_demo(*, shops, users, stdout) -> None:
-    rules = {r.event: r for r in AwardRule.objects.filter(active=True).order_by("pk")}
-    conversion, handled = rules.get(AwardEvent.VERIFIED_CONVERSION), rules.get(AwardEvent.HANDLED_WITHIN_SLA)
-    refs = _case_refs() or [None]
-    older, previous = _months_back(2), _months_back(1)
-    posted = 0
-    for month_index, period in enumerate((older, previous)):
-        if not period.is_open:
-            continue
-        for agent_index, (username, months) in enumerate(PLAN.items()):
-            converted, sla = months[month_index]
-            for n in range(converted):
-                case_ref = refs[(agent_index * 7 + n) % len(refs)]
-                entry_post(
-                    user=users[username],
-                    unit=Unit.CNY,
-                    kind=EntryKind.AWARD,
-                    amount=conversion.amount if conversion else Decimal("50"),
-                    key=f"demo:{period.code}:{username}:conv:{n}",
-                    period=period,
-                    rule=conversion,
-                    case_ref=case_ref,
-                    event=AwardEvent.VERIFIED_CONVERSION,
-                    note="差评转化(平台数据确认)",
-                )
-                posted += 1
-            for n in range(sla):
-                entry_post(
-                    user=users[username],
-                    unit=Unit.POINTS,
-                    kind=EntryKind.AWARD,
-                    amount=handled.points if handled else 10,
-                    key=f"demo:{period.code}:{username}:sla:{n}",
-                    period=period,
-                    rule=handled,
-                    case_ref=refs[(agent_index * 5 + n) % len(refs)],
-                    event=AwardEvent.HANDLED_WITHIN_SLA,
-                    note="时效内处理中差评",
-                )
-                posted += 1
+    ran = run_ledger_schedules()
+    stdout.write(f"incentives demo: the ledger's schedules ran once: {ran}")
+    older = _months_back(2)
     if older.status == PeriodStatus.OPEN:
         period_lock(period=older, by=users["hr1"])
-        stdout.write(f"incentives demo: {older.code} locked with its payout snapshot")
-    current = posting_period()
-    entry_post(
-        user=users["agent1"],
-        unit=Unit.CNY,
-        kind=EntryKind.AWARD,
-        amount=Decimal("50"),
-        key="demo:current:agent1:conv",
-        period=current,
-        rule=conversion,
-        case_ref=refs[0],
-        event=AwardEvent.VERIFIED_CONVERSION,
-        note="差评转化(平台数据确认)",
-    )
-    _disputes(users, older, current)
+        stdout.write(f"incentives demo: {older.code} locked by HR with its payout snapshot")
+    _disputes(users, older)
     _redemptions(users)
-    award_apply(
-        cause=AwardCause(
-            event=AwardEvent.VERIFIED_CONVERSION,
-            agent_id=users["agent3"].pk,
-            case_ref=refs[-1],
-            platform="",
-            compliance_violations=["回复中出现“给好评返现”字样"],
-            note="演示：合规违规的转化",
-        )
-    )
-    stdout.write(f"incentives demo: {posted} ledger entries, disputes, redemptions, a withheld award")
+    stdout.write(f"incentives demo: {LedgerEntry.objects.count()} ledger entries, disputes, redemptions")
 
 
-def _disputes(users, older, current) -> None:
+build_demo.demo_stage = 4  # the month end: after the history, the recent cases and their QA
+
+
+def _entry(period, user):
+    """The agent's first award of the month: a conversion bonus if any, else points."""
+    awards = LedgerEntry.objects.filter(period=period, account__user=user, amount__gt=0).order_by("pk")
+    return awards.filter(account__unit=Unit.CNY).first() or awards.first()
+
+
+def _disputes(users, older) -> None:
+    """agent1's dispute stays open; agent2's is decided by the manager: a positive adjustment (the
+    agent advanced a buyer's compensation), posted in the next open month, so no month goes negative."""
     agent1, agent2 = users["agent1"], users["agent2"]
     if not Dispute.objects.filter(raised_by=agent1).exists():
-        entry = (
-            LedgerEntry.objects.filter(period=older, account__user=agent1, account__unit=Unit.CNY)
-            .order_by("pk")
-            .first()
-        )
+        entry = _entry(older, agent1)
         if entry is not None:
             dispute_open(entry=entry, by=agent1, reason="上月还有一单转化(买家已改为五星)没有计入，请核对。")
     if not Dispute.objects.filter(raised_by=agent2).exists():
-        entry = (
-            LedgerEntry.objects.filter(period=older, account__user=agent2, account__unit=Unit.CNY)
-            .order_by("pk")
-            .first()
-        )
+        entry = _entry(older, agent2)
         if entry is not None:
             dispute = dispute_open(
-                entry=entry, by=agent2, reason="同一案件我和同事各处理一半，奖金应该平分。"
+                entry=entry, by=agent2, reason="这单我还自己垫付了买家10元运费补偿，请一并补回。"
             )
             dispute_resolve(
                 dispute=dispute,
                 by=users["manager1"],
-                amount=Decimal("-25"),
-                note="核实：与同事平分，扣回25元，记入本月。",
+                amount=Decimal("10"),
+                note="核实：运费补偿由客服垫付，补回10，记入下一个开放月份。",
             )
 
 

@@ -1,27 +1,33 @@
-"""Demo data for the dashboard: twelve weeks of reviews per demo shop, entered through intake (so they
-are triaged, get their SLA clocks and open cases like real ones), some cases worked through the
-workflow services (contact → verify → offer → answer → resolve), then the rollup and last week's report.
+"""The demo's history: twelve weeks of reviews per demo shop, brought in as the shop's weekly export
+(``cases.demo_exports``: the platform's own file format, imported through intake at the time it
+arrived), so routing gives each new case to the shop's team at that time; the assignee works it through
+the workflow services the same day (contact → verify → offer → answer → resolve), and the ledger pays
+by its rules (points for a case handled within its SLA). Some buyers raise their rating in the next
+week's export: a conversion the ledger pays where the platform lets buyers revise a review, and
+withholds, with the reason, where it does not. Then the rollups and last week's report.
 
-Deterministic and idempotent: a shop that already has the insights demo reviews is left alone.
+Deterministic and idempotent: a shop that already has the insights demo reviews is left alone. Runs
+first among the history builders (``demo_stage``), as it is the oldest part of the story.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cases.choices import IntakeSource
+from cases.demo_exports import import_export
 from cases.models import Case, Review
-from cases.services.submit import reviews_submit
 from insights.periods import last_complete_week
 from insights.services.reports import weekly_report_store
 from insights.services.rollup import rollup_rebuild_all
 
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 WEEKS = 12
-PER_DAY = (1, 4)
+PER_DAY = (1, 3)
 EXTERNAL_PREFIX = "INSDEMO"
 ITEMS = [
     ("61000001", "北欧简约陶瓷马克杯", "白色 350ml"),
@@ -51,14 +57,29 @@ NEGATIVE_TEXTS = [
     (2, "颜色和图片有色差，不太满意"),
 ]
 POSITIVE_TEXTS = ["很好用，物流也快", "质量不错，会回购", "包装很用心，好评", "性价比高"]
-LEVEL_WORD = {5: "好评", 4: "好评", 3: "中评", 2: "差评", 1: "差评"}
 
 
-def _items(shop, *, now: dt.datetime, rng: random.Random) -> list[dict]:
-    items, n = [], 0
-    word_ratings = shop.platform in ("taobao", "tmall")
-    start = now - dt.timedelta(weeks=WEEKS)
-    for day in range(WEEKS * 7):
+IMPORT_AT = dt.time(10, 0)  # each Monday morning the supervisor uploads last week's export
+CONVERTED = 0.35  # share of accepted offers whose buyer raises the rating in the next export
+REVISED = "客服主动联系处理了，态度很好，改成好评"
+
+
+def _weeks(now: dt.datetime) -> list[dt.datetime]:
+    """The Monday-morning import times of the last WEEKS weeks (Asia/Shanghai), oldest first."""
+    today = timezone.localtime(now, SHANGHAI).date()
+    monday = today - dt.timedelta(days=today.weekday())
+    times = [
+        dt.datetime.combine(monday - dt.timedelta(weeks=k), IMPORT_AT, tzinfo=SHANGHAI)
+        for k in range(WEEKS, 0, -1)
+    ]
+    return [t for t in times if t < now]
+
+
+def _items(shop, *, week_start: dt.datetime, first: int, rng: random.Random) -> list[dict]:
+    """The reviews written in the seven days before ``week_start`` (numbered from ``first``)."""
+    items, n = [], first
+    begin = week_start - dt.timedelta(days=7)
+    for day in range(7):
         for _k in range(rng.randint(*PER_DAY)):
             n += 1
             courier, bad_chance = rng.choice(COURIERS)
@@ -68,19 +89,19 @@ def _items(shop, *, now: dt.datetime, rng: random.Random) -> list[dict]:
             else:
                 rating, content = rng.choice((5, 5, 4)), rng.choice(POSITIVE_TEXTS)
             reviewed = (
-                start + dt.timedelta(days=day, hours=rng.randint(8, 22), minutes=rng.randint(0, 59))
+                begin.replace(hour=0, minute=0)
+                + dt.timedelta(days=day, hours=rng.randint(8, 22), minutes=rng.randint(0, 59))
             ).replace(second=0, microsecond=0)
             items.append(
                 {
-                    "shop": shop.code,
                     "order_no": f"{EXTERNAL_PREFIX}{shop.pk:02d}{n:06d}",
                     "sub_order_no": f"{EXTERNAL_PREFIX}{shop.pk:02d}{n:06d}01",
                     "item_id": item_id,
                     "item_title": title,
                     "sku": sku,
-                    "rating": LEVEL_WORD[rating] if word_ratings else str(rating),
+                    "rating": rating,
                     "content": content,
-                    "reviewed_at": reviewed.isoformat(),
+                    "reviewed_at": reviewed,
                     "buyer_nick": f"演示买家{n % 97:02d}",
                     "buyer_ip": f"10.7.{n % 200}.{n % 250 + 1}",
                     "order_amount": "89.00",
@@ -91,52 +112,78 @@ def _items(shop, *, now: dt.datetime, rng: random.Random) -> list[dict]:
     return items
 
 
-def _work_cases(shop, users, *, rng: random.Random, limit: int) -> int:
-    """Walk some demo cases through the real workflow services; a refusal (quiet hours, limits) skips the case."""
-    from cases.choices import ContactChannel, Responsibility
-    from cases.services import workflow
+RESPONSIBILITY = {"logistics": "courier", "quality": "supplier"}
+
+
+def _work(case: Case, *, at: dt.datetime, rng: random.Random) -> bool:
+    """The assignee works a newly routed case through the workflow services on the day it arrived:
+    contact, verify, an offer the agent may make alone, the buyer's answer, resolve. Returns whether
+    the buyer accepted the offer (a candidate for a later conversion)."""
+    from cases.services.workflow import case_act
     from cases.workflow import offer_options
 
-    agents = [u for u in users.values() if u.has_role("agent") and u.memberships.filter(shop=shop).exists()]
-    worked = 0
-    cases = Case.objects.filter(
-        shop=shop, review__order_no__startswith=EXTERNAL_PREFIX, status__in=["new", "assigned"]
-    ).order_by("opened_at")
-    for case in cases[:limit]:
-        agent = case.assignee or (agents[0] if agents else None)
-        if agent is None:
-            break
-        try:
-            if case.status == "new" or case.assignee_id != agent.pk:
-                case = workflow.case_claim(case_id=case.pk, by=agent, version=case.version)
-            case = workflow.case_record_contact(
-                case_id=case.pk,
-                by=agent,
-                version=case.version,
-                channel=ContactChannel.PRIVATE_MESSAGE,
-                reached=True,
-            )
-            case = workflow.case_verify(
-                case_id=case.pk,
-                by=agent,
-                version=case.version,
-                responsibility=Responsibility.COURIER,
-                note="演示：核实为物流原因",
-            )
-            options = [o for o in offer_options(case) if not o.requires_approval]
-            if options:
-                option = rng.choice(options)
-                case = workflow.case_offer(
-                    case_id=case.pk, by=agent, version=case.version, option_id=option.option_id
-                )
-                answer = workflow.case_buyer_accepts if rng.random() < 0.75 else workflow.case_buyer_declines
-                case = answer(case_id=case.pk, by=agent, version=case.version)
-            if rng.random() < 0.7:
-                workflow.case_resolve(case_id=case.pk, by=agent, version=case.version)
-            worked += 1
-        except ValidationError:
-            continue
-    return worked
+    by = case.assignee
+    step = iter(range(1, 10))
+
+    def act(action, **data):
+        nonlocal case
+        case = case_act(
+            case_id=case.pk,
+            action=action,
+            by=by,
+            version=case.version,
+            now=at + dt.timedelta(minutes=20 * next(step)),
+            data=data,
+        )
+
+    act("record_contact", channel="private_message", reached=True)
+    issue = case.issue_type.code if case.issue_type_id else ""
+    act("verify", responsibility=RESPONSIBILITY.get(issue, "merchant"), note="演示：已核实")
+    options = [o for o in offer_options(case) if not o.requires_approval] if rng.random() < 0.6 else []
+    accepted = False
+    if options:
+        act("offer", option_id=rng.choice(options).option_id)
+        accepted = rng.random() < 0.75
+        act("buyer_accepts" if accepted else "buyer_declines")
+    act("resolve", note="演示：买家满意" if accepted else "演示：已向买家说明处理结果")
+    return accepted
+
+
+def _history(shop, users, *, now: dt.datetime, rng: random.Random) -> dict[str, int]:
+    """Import each week's export at its Monday morning, work the routed cases, and let some buyers
+    revise in the next week's export."""
+    by = users["supervisor1"]
+    counts = {"reviews": 0, "cases": 0, "worked": 0, "refused": 0, "revised": 0}
+    revise: list[dict] = []
+    n = 0
+    for at in _weeks(now):
+        items = _items(shop, week_start=at, first=n, rng=rng)
+        n += len(items)
+        for item in revise:  # last week's satisfied buyers raise their rating in this export
+            item.update(rating=5, content=REVISED)
+        result = import_export(shop, items + revise, by=by, now=at, name="weekly")
+        counts["reviews"] += len(items)
+        counts["revised"] += len(revise)
+        revise = []
+        by_order = {item["order_no"]: item for item in items}
+        opened = (
+            Case.objects.filter(review__shop=shop, review__order_no__in=list(by_order), opened_at=at)
+            .select_related("assignee", "issue_type")
+            .order_by("pk")
+        )
+        counts["cases"] += result.cases_opened
+        for case in opened:
+            if case.assignee is None:
+                continue
+            try:
+                accepted = _work(case, at=at, rng=rng)
+            except ValidationError:
+                counts["refused"] += 1
+                continue
+            counts["worked"] += 1
+            if accepted and rng.random() < CONVERTED:
+                revise.append(dict(by_order[case.review.order_no]))
+    return counts
 
 
 def build_insights_demo(*, shops, users, stdout) -> None:
@@ -146,12 +193,16 @@ def build_insights_demo(*, shops, users, stdout) -> None:
         if Review.objects.filter(shop=shop, order_no__startswith=EXTERNAL_PREFIX).exists():
             continue
         rng = random.Random(f"insights-demo-{shop.code}")
-        results = reviews_submit(
-            items=_items(shop, now=now, rng=rng), allowed_shop_ids={shop.pk}, source=IntakeSource.DEMO
-        )
-        worked = _work_cases(shop, users, rng=rng, limit=25)
+        counts = _history(shop, users, now=now, rng=rng)
         touched.append(shop.pk)
-        stdout.write(f"insights demo {shop.code}: {len(results)} reviews, {worked} cases worked")
+        stdout.write(
+            f"history {shop.code}: {counts['reviews']} reviews in {WEEKS} weekly exports, "
+            f"{counts['cases']} cases, {counts['worked']} worked, {counts['revised']} ratings revised"
+            + (f", {counts['refused']} refused" if counts["refused"] else "")
+        )
     if touched:
         rollup_rebuild_all(shop_ids=touched)
         weekly_report_store(week=last_complete_week(now), shop=None, now=now)
+
+
+build_insights_demo.demo_stage = 1  # the oldest history: before the recent cases and the ledger's month ends

@@ -15,11 +15,12 @@ DEMO_SHOPS = [
 ]
 ALL = [code for code, _p, _n in DEMO_SHOPS]
 
-# username, role, display name, shop codes
+# username, role, display name, shop codes. Every shop has at least two certified agents (agent1–3;
+# agent4's certification has lapsed, training.demo), so routing always finds someone.
 DEMO_USERS = [
-    ("agent1", "agent", "王小丽", ["tb-home", "tm-baby"]),
-    ("agent2", "agent", "李明", ["tb-home", "dy-fashion"]),
-    ("agent3", "agent", "张伟", ["dy-fashion", "jd-digital"]),
+    ("agent1", "agent", "王小丽", ["tb-home", "tm-baby", "pdd-snack"]),
+    ("agent2", "agent", "李明", ["tb-home", "dy-fashion", "jd-digital"]),
+    ("agent3", "agent", "张伟", ["dy-fashion", "jd-digital", "pdd-snack", "tm-baby"]),
     ("agent4", "agent", "刘洋", ["pdd-snack", "tm-baby"]),
     ("supervisor1", "supervisor", "陈静(主管)", ALL),
     ("legal1", "legal", "赵律师(法务)", ALL),

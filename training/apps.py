@@ -13,10 +13,11 @@ class TrainingConfig(AppConfig):
         from reviewdesk.hooks import demo_builders, home_panels
         from reviewdesk.roles import extend_role_permissions
         from training.certification import certification_check
-        from training.demo import build_training_demo
+        from training.demo import build_training_demo, build_training_team
         from training.views import home_panel
 
         certification_checks.register(certification_check)
+        demo_builders.register(build_training_team)
         demo_builders.register(build_training_demo)
         home_panels.register(home_panel)
 

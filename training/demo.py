@@ -1,10 +1,11 @@
-"""Training demo data (idempotent): several periods of scores, a lapsed certification, QA reviews
-including a disputed one, satisfaction surveys on those cases. Registered in ``reviewdesk.hooks.demo_builders``; runs after the cases demo.
+"""Training demo data (idempotent), in two builders (``reviewdesk.hooks.demo_builders``):
 
-Routing already ran when the cases demo opened its cases, before anyone had a training score, so
-every demo case is still unassigned; once the scores exist the builder routes them again through
-the cases app's ``route_cases``. The cases app has no "resolve" action yet (issue 4), so the
-builder opens three already-resolved demo cases of its own for the QA reviews.
+- ``build_training_team`` (stage 0, before any case arrives): several periods of scores entered by the
+  trainer, so the demo's agents are certified when routing looks at them; agent4's only pass is long
+  lapsed (routing says so when it passes him over).
+- ``build_training_demo`` (stage 3, after the history): QA reviews of cases the agents really resolved
+  in the history, one of them disputed, and the buyers' satisfaction surveys on those cases. The QA
+  awards are the ledger's (its daily sweep, run by the incentives demo).
 """
 
 import datetime as dt
@@ -45,15 +46,25 @@ WEEKLY = {
 LAPSED_USER, LAPSED_MONTHS_AGO, LAPSED_SCORE = "agent4", 6, 96  # passed once, validity long over
 
 
-def build_training_demo(*, shops, users, stdout) -> None:
+def build_training_team(*, shops, users, stdout) -> None:
     trainer = users.get("supervisor1")
     today = timezone.localdate()
     if not Score.objects.filter(agent=users["agent1"], source="trainer").exists():
         written = _scores(users, trainer, today)
         stdout.write(f"training demo: {written} scores")
-    _route_unassigned(shops)
-    _qa_reviews(shops, users)
     certification_sweep()
+
+
+build_training_team.demo_stage = 0
+
+
+def build_training_demo(*, shops, users, stdout) -> None:
+    written = _qa_reviews(shops, users)
+    if written:
+        stdout.write(f"training demo: {written} QA reviews of resolved cases, with surveys")
+
+
+build_training_demo.demo_stage = 3
 
 
 def _scores(users, trainer, today: dt.date) -> int:
@@ -90,87 +101,60 @@ def _scores(users, trainer, today: dt.date) -> int:
     return written + 1
 
 
-def _route_unassigned(shops) -> None:
+QA_PLAN = [  # (agent, failed items, dispute reason, buyer's satisfaction 1–5)
+    ("agent1", [], "", 5),
+    ("agent2", ["合规用语"], "回复里写的是“欢迎再次光临”，没有诱导好评，申请复核。", 3),
+    ("agent1", ["不找借口"], "", 4),
+    ("agent2", [], "", 5),
+]
+
+
+def _qa_reviews(shops, users) -> int:
+    """The supervisor's QA of cases each agent resolved in the last weeks of the history (tb-home)."""
     from cases.models import Case
-    from cases.services.routing import route_cases
-
-    ids = list(
-        Case.objects.filter(shop__in=shops.values(), status="new", assignee__isnull=True).values_list(
-            "pk", flat=True
-        )
-    )
-    if ids:
-        route_cases(case_ids=ids)
-
-
-def _qa_reviews(shops, users) -> None:
-    from cases.models import Case, Review
 
     rubric = QaRubric.objects.filter(active=True).order_by("pk").first()
     shop = shops.get("tb-home")
-    if (
-        rubric is None
-        or shop is None
-        or QaReview.objects.filter(case__review__external_id__startswith="qa-demo-").exists()
-    ):
-        return
+    if rubric is None or shop is None or QaReview.objects.filter(case__shop=shop).exists():
+        return 0
     items = {item.name: item.pk for item in rubric.items.all()}
-    plan = [  # (external id, agent, failed items, dispute reason, buyer's satisfaction 1–5)
-        ("qa-demo-1", "agent1", [], "", 5),
-        ("qa-demo-2", "agent2", ["合规用语"], "回复里写的是“欢迎再次光临”，没有诱导好评，申请复核。", 3),
-        ("qa-demo-3", "agent1", ["不找借口"], "", 4),
-    ]
     now = timezone.now()
-    for n, (external_id, username, failed, reason, survey) in enumerate(plan, start=1):
-        opened = now - dt.timedelta(days=3, hours=n)
-        review, _ = Review.objects.get_or_create(
-            shop=shop,
-            external_id=external_id,
-            defaults={
-                "platform": shop.platform,
-                "order_no": f"QADEMO{n:06d}",
-                "item_title": "北欧简约陶瓷马克杯",
-                "rating": 1,
-                "rating_text": "差评",
-                "content": "杯子有裂纹，客服回复慢",
-                "reviewed_at": opened,
-                "received_at": opened,
-                "buyer_nick": f"质**{n}",
-                "fingerprint": f"qa-demo-{n}",
-                "source": "demo",
-            },
+    since = now - dt.timedelta(days=20)
+    written = 0
+    used: set[int] = set()
+    for username, failed, reason, survey in QA_PLAN:
+        case = (
+            Case.objects.filter(
+                shop=shop, assignee=users[username], status="resolved", resolved_at__gte=since
+            )
+            .exclude(pk__in=used)
+            .order_by("-resolved_at", "pk")
+            .first()
         )
-        case, _ = Case.objects.get_or_create(
-            review=review,
-            defaults={
-                "shop": shop,
-                "platform": shop.platform,
-                "status": "resolved",
-                "handling_role": "agent",
-                "assignee": users[username],
-                "assigned_at": opened,
-                "opened_at": opened,
-                "first_response_due_at": opened + dt.timedelta(hours=2),
-                "first_responded_at": opened + dt.timedelta(minutes=40),
-                "resolved_at": opened + dt.timedelta(hours=5),
-                "sla_tier_name": "产品质量(4小时)",
-            },
-        )
-        results = {pk: name not in failed for name, pk in items.items()}
+        if case is None:
+            continue
+        used.add(case.pk)
+        scored_at = min(case.resolved_at + dt.timedelta(days=1, hours=2), now - dt.timedelta(hours=1))
         qa = qa_review_create(
             case=case,
             rubric=rubric,
             reviewer=users["supervisor1"],
-            results=results,
+            results={pk: name not in failed for name, pk in items.items()},
             comment="演示质检",
-            now=now - dt.timedelta(days=1, hours=n),
+            now=scored_at,
         )
         if reason:
-            qa_review_dispute(review=qa, by=users[username], reason=reason)
+            qa_review_dispute(
+                review=qa, by=users[username], reason=reason, now=scored_at + dt.timedelta(hours=3)
+            )
+        answered = case.resolved_at + dt.timedelta(days=1)
         survey_record(
             case=case,
             score=survey,
-            answered_at=opened + dt.timedelta(days=1),
+            answered_at=answered,
             by=users["supervisor1"],
             comment="演示：回访满意度",
+            now=min(answered + dt.timedelta(hours=1), now),
         )
+        written += 1
+    return written

@@ -1,32 +1,51 @@
-"""The workflow demo leaves a case in every state, with timelines, and is idempotent."""
+"""The workflow demo: its reviews arrive in the shop's export (intake), routing gives each case to the
+shop's team, and the assignee brings it to every state a worked case reaches, with timelines; it is
+idempotent. Transactional: routing runs after the import's commit, as in `make run`."""
+
+import io
 
 import pytest
 
 from cases.choices import CaseStatus
 from cases.demo_workflow import build_workflow_demo
-from cases.models import Appeal, Case, CaseEvent, CompensationOffer, Evidence, FollowUpTask, Reply
+from cases.models import (
+    Appeal,
+    Assignment,
+    Case,
+    CaseEvent,
+    CompensationOffer,
+    Evidence,
+    FollowUpTask,
+    Reply,
+)
 from reviewdesk.demo import ensure_demo_org
-from tests.cases.workflow_factories import seeded, seeded_pack  # noqa: F401
+from training.demo import build_training_team
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
-
-
-class Out:
-    def __init__(self):
-        self.lines = []
-
-    def write(self, text):
-        self.lines.append(text)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_demo_cases_in_every_state(settings, tmp_path):
+def test_demo_cases_routed_and_worked_into_every_state(settings, tmp_path):
+    from django.core.management import call_command
+
     settings.MEDIA_ROOT = tmp_path
+    call_command("seed_policies", stdout=io.StringIO())
     shops, users = ensure_demo_org()
-    out = Out()
-    build_workflow_demo(shops=shops, users=users, stdout=out)
-    demo = Case.objects.filter(review__external_id__startswith="wf-demo-")
+    build_training_team(shops=shops, users=users, stdout=io.StringIO())
+    build_workflow_demo(shops=shops, users=users, stdout=io.StringIO())
+    demo = Case.objects.filter(review__order_no__startswith="WF")
+    worked_states = set(CaseStatus.values) - {CaseStatus.NEW}
     for shop in (shops["tb-home"], shops["dy-fashion"]):
-        assert set(demo.filter(shop=shop).values_list("status", flat=True)) == set(CaseStatus.values)
+        assert set(demo.filter(shop=shop).values_list("status", flat=True)) == worked_states
+    # Nobody claimed: routing gave every case to someone of the shop's team, before any action.
+    assert demo.count() == 24
+    assert (
+        Assignment.objects.filter(case__in=demo, to_user__isnull=False, by__isnull=True)
+        .values("case")
+        .distinct()
+        .count()
+        == 24
+    )
+    assert not CaseEvent.objects.filter(case__in=demo, action="claim").exists()
     assert CompensationOffer.objects.filter(case__in=demo, status="pending_approval").count() == 2
     assert CompensationOffer.objects.filter(case__in=demo, buyer_answer="declined").exists()
     assert Reply.objects.filter(case__in=demo, channel="public_reply").count() == 4
@@ -42,8 +61,11 @@ def test_demo_cases_in_every_state(settings, tmp_path):
         .exists()
     )
     closed = demo.get(shop=shops["tb-home"], status="closed")
-    assert list(CaseEvent.objects.filter(case=closed).values_list("action", flat=True)) == [
-        "claim",
+    actions = list(
+        CaseEvent.objects.filter(case=closed).order_by("at", "pk").values_list("action", flat=True)
+    )
+    worked = [a for a in actions if a not in ("assign", "not_routed")]  # routing's own timeline rows
+    assert worked == [
         "record_contact",
         "buyer_replied",
         "verify",
@@ -54,5 +76,5 @@ def test_demo_cases_in_every_state(settings, tmp_path):
         "close",
     ]
     counts = (demo.count(), CaseEvent.objects.count(), Evidence.objects.count())
-    build_workflow_demo(shops=shops, users=users, stdout=Out())
+    build_workflow_demo(shops=shops, users=users, stdout=io.StringIO())
     assert (demo.count(), CaseEvent.objects.count(), Evidence.objects.count()) == counts

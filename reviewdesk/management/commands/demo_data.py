@@ -1,10 +1,23 @@
-"""Demo shops on several platforms, users of every role, then each app's demo data (idempotent)."""
+"""Demo shops on several platforms, users of every role, then each app's demo data (idempotent).
+
+The builders (``reviewdesk.hooks.demo_builders``) run in the order of their ``demo_stage`` (0 when a
+builder names none; registration order within a stage): the team first (training scores, so routing
+finds certified people), then the history from the oldest to the newest, the ledger's month ends last.
+
+No transaction wraps a builder: each service commits as it does for a user, so what runs after a commit
+(routing of imported cases, the case events the ledger pays from) runs at that point of the story, as
+it would in production, not all at once at the end.
+"""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from reviewdesk.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_org
 from reviewdesk.hooks import demo_builders
+
+
+def ordered_builders() -> list:
+    return sorted(demo_builders.all(), key=lambda build: getattr(build, "demo_stage", 0))
 
 
 class Command(BaseCommand):
@@ -23,7 +36,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             shops, users = ensure_demo_org()
         self.stdout.write(f"shops: {len(shops)}, users: {len(users)}")
-        for build in demo_builders.all():
-            with transaction.atomic():
-                build(shops=shops, users=users, stdout=self.stdout)
+        for build in ordered_builders():
+            build(shops=shops, users=users, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("demo data ready"))
