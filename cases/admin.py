@@ -12,6 +12,7 @@ from cases.models import ApiToken, Buyer, Case, ImportBatch, ImportMapping, Revi
 from cases.models.intake import MAPPING_HELP
 from cases.workflow import mask_address, mask_contact_values, mask_phone
 from policies.admin.base import GlobalPolicyAdminMixin
+from policies.labels import customer_tier_names
 from reviewdesk.access import Scope, register_scope
 from reviewdesk.admin_scope import ScopedModelAdmin, ScopedTabularInline
 from reviewdesk.roles import works_cases
@@ -184,16 +185,22 @@ class CaseAdmin(ScopedModelAdmin):
     date_hierarchy = "opened_at"
     raw_id_fields = ["review", "assignee"]
 
-    exclude = ["decision_record", "decision_windows"]  # shown as the whole decision below
+    # decision_*: shown as the whole decision below; customer_tier: by its name (customer_tier_name)
+    exclude = ["decision_record", "decision_windows", "customer_tier"]
 
     def get_readonly_fields(self, request, obj=None):
         """Everything: a case moves through the workflow's services only (its windows, e.g. whether a
         revision is still allowed, decide what a conversion pays)."""
         return [
             *(f.name for f in Case._meta.fields if f.name not in self.exclude),
+            "customer_tier_name",
             "decision_shown",
             "policy_refs_shown",
         ]
+
+    @admin.display(description=_("客户分层"))
+    def customer_tier_name(self, obj):
+        return customer_tier_names().get(obj.customer_tier, obj.customer_tier) if obj.customer_tier else ""
 
     @admin.display(description=_("引擎决定"))
     def decision_shown(self, obj):

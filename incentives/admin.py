@@ -27,6 +27,7 @@ from incentives.selectors import payout_scope
 from incentives.services.payouts import export_csv, export_filename, export_xlsx
 from incentives.services.periods import lock_message, period_lock
 from incentives.services.scope import entries_in_shops_q, withheld_in_shops_q
+from incentives.choices import AwardEvent
 from reviewdesk.access import ALL_SHOPS, GLOBAL, Scope, register_scope
 from reviewdesk.admin_scope import ShopScopedAdminMixin
 from reviewdesk.history_admin import HistoryAdmin
@@ -152,6 +153,22 @@ class PeriodAdmin(ReadOnlyAdmin):
                 self.message_user(request, lock_message(period, result), messages.SUCCESS)
 
 
+def event_label(event: str) -> str:
+    """An award's event by its label; an event no rule names any more keeps its stored text."""
+    return str(dict(AwardEvent.choices).get(event, event)) if event else ""
+
+
+class EventFilter(admin.SimpleListFilter):
+    title = _("事件")
+    parameter_name = "event"
+
+    def lookups(self, request, model_admin):
+        return AwardEvent.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(event=self.value()) if self.value() else queryset
+
+
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = [
@@ -163,10 +180,15 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         "rule",
         "rule_version",
         "case_ref",
-        "event",
+        "event_label",
         "created_at",
     ]
-    list_filter = ["kind", "account__unit", "period", "event"]
+    list_filter = ["kind", "account__unit", "period", EventFilter]
+
+    @admin.display(description=_("事件"), ordering="event")
+    def event_label(self, obj):
+        return event_label(obj.event)
+
     search_fields = ["idempotency_key", "account__user__username", "account__user__employee_code", "note"]
     list_select_related = ["period", "account__user", "rule"]
 
@@ -188,8 +210,15 @@ class PayoutLineAdmin(ReadOnlyAdmin):
 
 @admin.register(WithheldAward)
 class WithheldAwardAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "agent", "event", "rule", "case_ref", "reason_code", "reason"]
-    list_filter = ["reason_code", "event"]
+    list_display = ["created_at", "agent", "event_label", "rule", "case_ref", "reason_code", "reason"]
+
+    @admin.display(description=_("事件"), ordering="event")
+    def event_label(self, obj):
+        return event_label(obj.event)
+
+    list_filter = ["reason_code", EventFilter]
+    exclude = ["event"]
+    readonly_fields = ["event_label"]
     search_fields = ["reason", "agent__username", "agent__employee_code"]
 
 

@@ -151,6 +151,7 @@ SLA_TIERS = [
     {
         "issue_type": "logistics",
         "name": "物流延误(2小时)",
+        "name_en": "Logistics delay (2 hours)",
         "first_response_minutes": 120,
         "handling_role": "agent",
         "escalation_role": "supervisor",
@@ -158,6 +159,7 @@ SLA_TIERS = [
     {
         "issue_type": "quality",
         "name": "产品质量(4小时)",
+        "name_en": "Product quality (4 hours)",
         "first_response_minutes": 240,
         "handling_role": "supervisor",
         "escalation_role": "manager",
@@ -165,6 +167,7 @@ SLA_TIERS = [
     {
         "issue_type": "malicious",
         "name": "恶意差评(1小时)",
+        "name_en": "Malicious review (1 hour)",
         "first_response_minutes": 60,
         "handling_role": "legal",
         "escalation_role": "manager",
@@ -172,6 +175,7 @@ SLA_TIERS = [
     {
         "issue_type": None,
         "name": "其他(24小时)",
+        "name_en": "Other (24 hours)",
         "first_response_minutes": 1440,
         "handling_role": "agent",
         "escalation_role": "supervisor",
@@ -185,10 +189,22 @@ SLA_COMMON = {
 }
 
 CUSTOMER_TIERS = [
-    {"code": "vip", "name": "高价值客户(VIP)", "min_annual_spend": "1000", "priority": 10},
-    {"code": "new", "name": "新客户", "max_order_count": 1, "priority": 20},
-    {"code": "silent", "name": "沉默客户", "min_days_since_last_order": 180, "priority": 30},
-    {"code": "ordinary", "name": "普通客户", "priority": 100},
+    {
+        "code": "vip",
+        "name": "高价值客户(VIP)",
+        "name_en": "High-value customer (VIP)",
+        "min_annual_spend": "1000",
+        "priority": 10,
+    },
+    {"code": "new", "name": "新客户", "name_en": "New customer", "max_order_count": 1, "priority": 20},
+    {
+        "code": "silent",
+        "name": "沉默客户",
+        "name_en": "Silent customer",
+        "min_days_since_last_order": 180,
+        "priority": 30,
+    },
+    {"code": "ordinary", "name": "普通客户", "name_en": "Ordinary customer", "priority": 100},
 ]
 
 
@@ -202,7 +218,7 @@ COMPENSATION_RULES = [
         "name": "按订单金额：≤100元",
         "amount_up_to": "100",
         "priority": 50,
-        "note": "种子000：正常差评按客单价匹配",
+        "note": "正常差评按客单价匹配",
         "options": [_opt("退款 + 5元优惠券", "refund", "order_amount", extra_coupon="5")],
     },
     {
@@ -210,14 +226,14 @@ COMPENSATION_RULES = [
         "amount_above": "100",
         "amount_up_to": "300",
         "priority": 50,
-        "note": "种子000：正常差评按客单价匹配",
+        "note": "正常差评按客单价匹配",
         "options": [_opt("补发 + 10元优惠券", "reship", extra_coupon="10")],
     },
     {
         "name": "按订单金额：300元以上",
         "amount_above": "300",
         "priority": 50,
-        "note": "种子000：超过300元由主管决定",
+        "note": "超过300元由主管决定",
         "options": [
             _opt(
                 "主管决定补偿方案",
@@ -231,7 +247,7 @@ COMPENSATION_RULES = [
         "name": "产品质量/破损方案",
         "issue_type": "quality",
         "priority": 20,
-        "note": "种子001：80%买家同意修改评价或追加好评",
+        "note": "80%买家同意修改评价或追加好评",
         "options": [
             _opt("无理由补发(顺丰包邮，48小时内发货)", "reship", expected_acceptance=80),
             _opt(
@@ -250,7 +266,7 @@ COMPENSATION_RULES = [
         "name": "物流延误/包裹破损方案",
         "issue_type": "logistics",
         "priority": 20,
-        "note": "种子001：75%买家接受补偿",
+        "note": "75%买家接受补偿",
         "options": [
             _opt(
                 "赔偿运费(订单运费的1.5倍)",
@@ -270,7 +286,7 @@ COMPENSATION_RULES = [
         "name": "服务态度方案",
         "issue_type": "service",
         "priority": 20,
-        "note": "种子001：90%买家消除不满",
+        "note": "90%买家消除不满",
         "options": [
             _opt("官方道歉(私信 + 评价回复)", "apology", expected_acceptance=90),
             _opt("专属客服(后续订单优先对接)", "dedicated_agent", expected_acceptance=90),
@@ -281,7 +297,7 @@ COMPENSATION_RULES = [
         "name": "买家误解方案",
         "issue_type": "misunderstanding",
         "priority": 20,
-        "note": "种子001：60%买家理解并修改评价",
+        "note": "60%买家理解并修改评价",
         "options": [
             _opt("详细讲解商品用法(图文/视频教程)", "tutorial", expected_acceptance=60),
             _opt("售后指导(不适合可免费退换)", "after_sales", expected_acceptance=60),
@@ -292,21 +308,21 @@ COMPENSATION_RULES = [
         "name": "VIP专属礼包",
         "customer_tier": "vip",
         "priority": 10,
-        "note": "种子000：年消费≥1000元，礼包成本≤30元",
+        "note": "年消费≥1000元，礼包成本≤30元",
         "options": [_opt("VIP专属礼包", "gift", "fixed", "30", cost_cap="30", clamp_to_cap=True)],
     },
     {
         "name": "新客户优惠券",
         "customer_tier": "new",
         "priority": 10,
-        "note": "种子000：优先优惠券补偿，短信引导复购",
+        "note": "优先优惠券补偿，短信引导复购",
         "options": [_opt("新客优惠券 + 复购短信", "coupon", "fixed", "5")],
     },
     {
         "name": "沉默客户道歉卡",
         "customer_tier": "silent",
         "priority": 10,
-        "note": "种子000：手写道歉卡 + 小额赠品≤15元",
+        "note": "手写道歉卡 + 小额赠品≤15元",
         "options": [_opt("手写道歉卡 + 小额赠品", "gift", "fixed", "15", cost_cap="15", clamp_to_cap=True)],
     },
 ]
@@ -314,77 +330,77 @@ COMPENSATION_RULES = [
 # Natural key: name (global scope).
 TEMPLATES = [
     {
-        "name": "首次私信(种子001)",
+        "name": "首次私信",
         "channel": "private_message",
         "stage": "first_contact",
-        "source": "种子001私信模板",
+        "source": "默认话术：私信模板",
         "body": "亲~看到您对订单【{order_no}】给出的评价啦，非常抱歉给您带来不好的体验！关于您提到的{issue}，"
         "我们想第一时间为您解决，方便告知具体情况吗？我们会给出满意方案，绝不推诿~",
     },
     {
-        "name": "公开回复(种子001)",
+        "name": "公开回复",
         "channel": "public_reply",
         "stage": "public_reply",
-        "source": "种子001评价回复模板",
+        "source": "默认话术：评价回复模板",
         "body": "亲~非常抱歉给您带来不佳体验！关于您提到的{issue}，我们已核查并多次尝试联系您沟通解决方案，但暂未收到回复。"
         "我们始终重视每一位买家的体验，若您仍有不满，可随时私信我们，我们会全力为您解决，感谢您的监督与建议~",
     },
     {
-        "name": "3S致歉(种子000)",
+        "name": "3S致歉",
         "channel": "private_message",
         "stage": "apology",
-        "source": "种子000 3S话术",
+        "source": "默认话术：3S致歉",
         "body": "亲，看到评价我们深感抱歉！已为您准备了{compensation}的解决方案，今天内为您处理完毕！",
     },
     {
-        "name": "索取凭证(种子002)",
+        "name": "索取凭证",
         "channel": "private_message",
         "stage": "evidence_request",
-        "source": "种子002质量问题话术",
+        "source": "默认话术：质量问题",
         "body": "亲，非常抱歉！麻烦您提供一下商品瑕疵照片/视频，我们核实后会为您补发/退款，请您放心~",
     },
     {
-        "name": "补发通知(种子002)",
+        "name": "补发通知",
         "channel": "private_message",
         "stage": "reship_notice",
-        "source": "种子002售后关怀",
+        "source": "默认话术：售后关怀",
         "body": "亲，您的补发商品已发出，快递单号是{tracking_no}，预计{eta_days}天后送达，收到后请检查一下哦~",
     },
     {
         "name": "问题解决确认(24小时回访)",
         "channel": "private_message",
         "stage": "follow_up",
-        "source": "种子000评价引导(合规改写)",
+        "source": "默认话术：评价引导(合规改写)",
         "body": "亲~您反馈的{issue}已经为您处理好了，请问现在使用还满意吗？如有任何问题，随时私信我们~",
     },
     {
-        "name": "评价更新指引(种子000，淘宝/天猫禁用)",
+        "name": "评价更新指引(淘宝/天猫禁用)",
         "channel": "private_message",
         "stage": "follow_up",
         "active": False,
-        "source": "种子000评价引导",
+        "source": "默认话术：评价引导",
         "body": "亲~您反馈的{issue}已经为您处理好了，方便的话能否帮忙更新评价？我们可以提供操作视频指导",
     },
     {
-        "name": "3天关怀短信(种子000)",
+        "name": "3天关怀短信",
         "channel": "sms",
         "stage": "follow_up",
-        "source": "种子000二次触达",
+        "source": "默认话术：二次触达",
         "body": "亲，感谢您对{shop_name}的支持！为您送上一张{coupon_amount}元专属优惠券，欢迎再次光临~",
     },
     {
-        "name": "30天白银会员升级(种子000)",
+        "name": "30天白银会员升级",
         "channel": "sms",
         "stage": "follow_up",
-        "source": "种子000客户培育计划",
+        "source": "默认话术：客户培育计划",
         "body": "感恩您曾给予的建议，今日起您的账户升级为{member_level}，享专属折扣；另赠复购券{coupon_amount}元，"
         "{coupon_valid_months}个月内复购可叠加使用~",
     },
     {
-        "name": "满意度调查(种子002)",
+        "name": "满意度调查",
         "channel": "private_message",
         "stage": "survey",
-        "source": "种子002售后满意度调查",
+        "source": "默认话术：售后满意度调查",
         "body": "亲，您对本次售后处理满意吗？请回复1-5分(5分为非常满意)，您的反馈会帮助我们做得更好~",
     },
 ]
@@ -394,14 +410,14 @@ TEMPLATES = [
 COMPLIANCE_RULES = DEFAULT_COMPLIANCE_RULES
 
 FOLLOW_UP_PLAN = {
-    "name": "解决后回访(种子000/002)",
+    "name": "解决后回访",
     "event": "resolved",
     "steps": [
-        {"name": "满意度调查(1–5分)", "offset_minutes": 60, "template": "满意度调查(种子002)"},
+        {"name": "满意度调查(1–5分)", "offset_minutes": 60, "template": "满意度调查"},
         {
             "name": "24小时回访：评价更新指引",
             "offset_minutes": 1440,
-            "template": "评价更新指引(种子000，淘宝/天猫禁用)",
+            "template": "评价更新指引(淘宝/天猫禁用)",
             "asks_for_revision": True,
             "instructions": "仅在平台允许请买家修改评价时执行，且不得附带任何利益。",
         },
@@ -409,13 +425,13 @@ FOLLOW_UP_PLAN = {
             "name": "3天关怀短信 + 专属优惠券",
             "offset_minutes": 4320,
             "channel": "sms",
-            "template": "3天关怀短信(种子000)",
+            "template": "3天关怀短信",
         },
         {
             "name": "30天白银会员升级 + 复购券(3个月有效)",
             "offset_minutes": 43200,
             "channel": "sms",
-            "template": "30天白银会员升级(种子000)",
+            "template": "30天白银会员升级",
         },
     ],
 }

@@ -6,7 +6,9 @@ their scope (店铺 column; empty = global). Every imported row runs the model's
 the same validation as the admin — and a file is imported in one transaction.
 
 Column headers are the models' Chinese field names, whatever the language of the request, so a
-workbook exported in English mode still imports.
+workbook exported in English mode still imports. Cells say things in words too: a choice is written as
+its Chinese label ("客服", not "agent"), an issue type and a customer tier by their names, a list of
+platforms or channels by their labels; an import reads the label (Chinese or English) or the code alike.
 """
 
 from django.core.exceptions import NON_FIELD_ERRORS, MultipleObjectsReturned
@@ -17,8 +19,11 @@ from import_export import fields, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
 from policies import models as m
+from policies.choices import Channel
+from policies.models.base import split_codes
 from policies.pack_cells import TYPED_CELLS, ChoiceCell, DayWidget, cell_text
 from policies.scope import write_refusal
+from reviewdesk.choices import Platform
 from reviewdesk.models import Shop
 from reviewdesk.spreadsheets import SafeExportResource, read_cell
 
@@ -76,6 +81,64 @@ class ScopedNameWidget(CodeWidget):
             if self.fallback_to_global:
                 return queryset.get(shop__isnull=True)
             raise
+
+
+class NamedCodeWidget(CodeWidget):
+    """An issue type: exported as its name, imported from its code or its (unique) name."""
+
+    def get_instance_by_lookup_fields(self, value, row, **kwargs):
+        try:
+            return super().get_instance_by_lookup_fields(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            return self.model.objects.get(name=value)
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else value.name
+
+
+class NamedTierWidget(ScopedNameWidget):
+    """A customer tier: exported as its name, imported from its code or its name (in the row's scope)."""
+
+    def get_instance_by_lookup_fields(self, value, row, **kwargs):
+        try:
+            return super().get_instance_by_lookup_fields(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            self.field = "name"
+            try:
+                return super().get_instance_by_lookup_fields(value, row, **kwargs)
+            finally:
+                self.field = "code"
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else value.name
+
+
+def _zh_label(choices, value) -> str:
+    with translation.override("zh-hans"):
+        return str(dict(choices).get(value, value))
+
+
+class LabelledChoiceCell(ChoiceCell):
+    """A choices column written as the choice's Chinese label (read back by ``ChoiceCell``)."""
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value in (None, "") else _zh_label(self.choices, value)
+
+
+class ChoiceListCell(ChoiceCell):
+    """A comma-separated list of codes (platforms, channels): written as labels joined by 、, read back
+    from labels or codes separated by 、 or commas."""
+
+    def clean(self, value, row=None, **kwargs):
+        parts = [p for p in str(value or "").replace("、", ",").replace("，", ",").split(",") if p.strip()]
+        return ",".join(str(super(ChoiceListCell, self).clean(p, row, **kwargs)) for p in parts)
+
+    def render(self, value, obj=None, **kwargs):
+        return "、".join(_zh_label(self.choices, code) for code in split_codes(value))
+
+
+# Text fields that hold a comma-separated list of codes.
+LIST_CHOICES = {"platforms": Platform.choices, "channels": Channel.choices}
 
 
 class YesNoWidget(widgets.BooleanWidget):
@@ -142,7 +205,10 @@ class PolicyResource(SafeExportResource):
                     field.widget = TYPED_CELLS[type(field.widget)]()
                 if model_field is not None and getattr(model_field, "choices", None):
                     empty = None if model_field.null or not isinstance(model_field, CharField) else ""
-                    field.widget = ChoiceCell(model_field.choices, field.widget, empty=empty)
+                    field.widget = LabelledChoiceCell(model_field.choices, field.widget, empty=empty)
+                list_choices = LIST_CHOICES.get(getattr(model_field, "name", None))
+                if isinstance(model_field, CharField) and list_choices is not None:
+                    field.widget = ChoiceListCell(list_choices, field.widget, empty="")
 
     def before_import(self, dataset, **kwargs):
         # Who imports: each row is checked against their reach (``validate_instance``). No user is an
@@ -265,14 +331,14 @@ class PlatformRuleResource(PolicyResource):
 
 def issue_type_field():
     return fields.Field(
-        attribute="issue_type", column_name="问题类型", widget=CodeWidget(m.IssueType, "code")
+        attribute="issue_type", column_name="问题类型", widget=NamedCodeWidget(m.IssueType, "code")
     )
 
 
 class ClassificationRuleResource(PolicyResource):
     shop = shop_field()
     issue_type = fields.Field(
-        attribute="issue_type", column_name="归入问题类型", widget=CodeWidget(m.IssueType, "code")
+        attribute="issue_type", column_name="归入问题类型", widget=NamedCodeWidget(m.IssueType, "code")
     )
 
     class Meta(PolicyResource.Meta):
@@ -315,7 +381,7 @@ class CompensationRuleResource(PolicyResource):
     customer_tier = fields.Field(
         attribute="customer_tier",
         column_name="客户分层",
-        widget=ScopedNameWidget(m.CustomerTier, "code", fallback_to_global=True),
+        widget=NamedTierWidget(m.CustomerTier, "code", fallback_to_global=True),
     )
 
     class Meta(PolicyResource.Meta):

@@ -5,12 +5,16 @@ they belong to, the people of those shops (and themselves), and the lockouts of 
 
 from axes import admin as axes_admin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from reviewdesk.access import Scope, register_scope
 from reviewdesk.admin_scope import ScopedTabularInline, ShopScopedAdminMixin
+from reviewdesk.choices import AdminRole, Role
 from reviewdesk.models import Shop, ShopMembership, User
 
 admin.site.site_header = _("中差评工作台 管理后台")
@@ -32,14 +36,40 @@ class ShopAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
     inlines = [MembershipInline]
 
 
+ROLE_LABELS = {**dict(Role.choices), **dict(AdminRole.choices)}
+
+
+def role_label(group_name: str) -> str:
+    """A role group by its label ("客服"), not its key ("agent"); another group by its name."""
+    return str(ROLE_LABELS.get(group_name, group_name))
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = _("角色")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [
+            (name, role_label(name)) for name in Group.objects.order_by("name").values_list("name", flat=True)
+        ]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(groups__name=self.value()).distinct() if self.value() else queryset
+
+
+class RoleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return role_label(obj.name)
+
+
 @admin.register(User)
 class UserAdmin(ShopScopedAdminMixin, DjangoUserAdmin):
     """Staff see the people of their own shops (and themselves); a superuser sees everyone. An agency's
     manager of one client's shops does not browse another client's team (``reviewdesk.access``: a user
     belongs to the shops they are a member of)."""
 
-    list_display = ["username", "display_name", "employee_code", "is_active", "is_staff"]
-    list_filter = ["groups", "is_active", "is_staff", "memberships__shop"]
+    list_display = ["username", "display_name", "employee_code", "roles", "is_active", "is_staff"]
+    list_filter = [RoleFilter, "is_active", "is_staff", "memberships__shop"]
     search_fields = ["username", "display_name", "employee_code", "email"]
     fieldsets = DjangoUserAdmin.fieldsets + (
         (_("中差评工作台"), {"fields": ("employee_code", "display_name", "max_open_cases")}),
@@ -47,6 +77,32 @@ class UserAdmin(ShopScopedAdminMixin, DjangoUserAdmin):
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
         (_("中差评工作台"), {"fields": ("employee_code", "display_name")}),
     )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("角色"))
+    def roles(self, obj):
+        return "、".join(role_label(g.name) for g in obj.groups.all())
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["form_class"] = RoleChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """A role group's name is its key (reviewdesk.roles); the list shows the role's label beside it."""
+
+    list_display = ["name", "label"]
+
+    @admin.display(description=_("角色"))
+    def label(self, obj):
+        return role_label(obj.name)
 
 
 # --- login lockouts (django-axes) --------------------------------------------------------------------

@@ -8,6 +8,7 @@ from policies.admin.base import CheckedXLSX, ChineseCSV, read_failure_message
 from reviewdesk.access import GLOBAL, Scope, register_scope
 from reviewdesk.admin_scope import ShopScopedAdminMixin
 from reviewdesk.history_admin import HistoryAdmin
+from training.choices import CertificationState
 from training.models import (
     CertificationLapse,
     ModuleRequirement,
@@ -140,10 +141,27 @@ class QaReviewAdmin(ReadOnlyAdmin):
     inlines = [QaItemResultInline]
 
 
+class StateFilter(admin.SimpleListFilter):
+    title = _("状态")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return CertificationState.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(state=self.value()) if self.value() else queryset
+
+
 @admin.register(CertificationLapse)
 class CertificationLapseAdmin(ReadOnlyAdmin):
-    list_display = ["agent", "module", "state", "reason", "detected_at", "notified"]
-    list_filter = ["module", "state", "notified"]
+    list_display = ["agent", "module", "state_label", "reason", "detected_at", "notified"]
+    list_filter = ["module", StateFilter, "notified"]
+    fields = ["agent", "module", "basis", "state_label", "reason", "detected_at", "notified"]
+    readonly_fields = ["state_label"]
+
+    @admin.display(description=_("状态"), ordering="state")
+    def state_label(self, obj):
+        return str(dict(CertificationState.choices).get(obj.state, obj.state))
 
 
 class SatisfactionSurveyForm(forms.ModelForm):

@@ -22,10 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from cases.choices import CaseStatus, WorkflowAction
+from cases.choices import CaseStatus, ContactChannel, EvidenceKind, WorkflowAction
 from cases.models import Appeal, Case, CaseEvent, CompensationOffer, Evidence, FollowUpTask, ReviewRevision
 from cases.notify.choices import SlaTarget
 from cases.workflow.masking import mask_contact_values, mask_free_text
+from policies.choices import Channel, OptionKind
+from policies.labels import customer_tier_names
 from reviewdesk.choices import Role
 
 # target → (warn field, due field, done field or None)
@@ -118,7 +120,7 @@ def decision(case: Case) -> dict:
         "malicious": bool(data.get("malicious")),
         "signals": data.get("signals") or [],
         "keywords": data.get("keywords") or [],
-        "customer_tier": data.get("customer_tier") or "",
+        "customer_tier": _tier_name(data.get("customer_tier")),
         "sla_tier": sla.get("tier") or case.sla_tier_name,
         "sla_reason": sla.get("reason") or "",
         "handling_role": _label(Role, sla.get("handling_role") or case.handling_role),
@@ -166,7 +168,35 @@ PAYLOAD_LABELS = {
 }
 
 
+# Payload values that are stored codes, shown by their labels.
+PAYLOAD_CHOICES = {
+    "channel": {**dict(Channel.choices), **dict(ContactChannel.choices)},
+    "kind": {**dict(OptionKind.choices), **dict(EvidenceKind.choices)},
+}
+
+
+def _tier_name(code: str | None) -> str:
+    return customer_tier_names().get(code, code) if code else ""
+
+
+def _change_text(name: str, value) -> str:
+    """A changed case field's value as the case page shows it: a choice by its label, a tier by its name."""
+    if value in (None, ""):
+        return ""
+    if name == "customer_tier":
+        return _tier_name(value)
+    try:
+        field = Case._meta.get_field(name.removesuffix("_id"))
+    except FieldDoesNotExist:
+        return _text(value)
+    if field.choices and isinstance(value, str | int):
+        return str(dict(field.flatchoices).get(value, value))
+    return _text(value)
+
+
 def _text(value) -> str:
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return str(_("是") if value else _("否"))
     if isinstance(value, dict):
@@ -193,10 +223,13 @@ def _payload_lines(payload: dict) -> list[tuple[str, str]]:
             continue
         if key == "changes":
             value = "；".join(
-                f"{_field_label(name)}: {_text(change[0]) or '—'} → {_text(change[1]) or '—'}"
+                f"{_field_label(name)}: {_change_text(name, change[0]) or '—'} → "
+                f"{_change_text(name, change[1]) or '—'}"
                 for name, change in value.items()
                 if name not in PAYLOAD_HIDDEN and isinstance(change, list) and len(change) == 2
             )
+        if key in PAYLOAD_CHOICES and isinstance(value, str):
+            value = str(PAYLOAD_CHOICES[key].get(value, value))
         lines.append((str(PAYLOAD_LABELS[key]), _text(value)))
     return lines
 
@@ -347,7 +380,7 @@ def case_summary(case: Case, *, reveal: bool = False) -> dict:
         "platform_label": case.get_platform_display(),
         "issue_type": case.issue_type.name if case.issue_type_id else "",
         "tier": case.sla_tier_name,
-        "customer_tier": case.customer_tier,
+        "customer_tier": _tier_name(case.customer_tier),
         "is_malicious": case.is_malicious,
         "assignee": str(case.assignee) if case.assignee_id else "",
         "assignee_id": case.assignee_id,

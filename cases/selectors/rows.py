@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from cases.choices import CaseStatus
 from cases.selectors.queue import NO_DEADLINE, URGENCY_BREACHED, URGENCY_NEAR, URGENCY_ON_TIME
 from policies.choices import Channel
+from policies.labels import LazyNames, customer_tier_names
 from reviewdesk.choices import Platform
 from reviewdesk.models import User
 from reviewdesk.pii import mask_free_text
@@ -45,6 +46,7 @@ def choice_labels() -> dict[str, dict]:
             urgency: urgency_label(urgency) for urgency in (URGENCY_BREACHED, URGENCY_NEAR, URGENCY_ON_TIME)
         },
         "assignees": {},  # id → name, filled as the page's rows need them
+        "customer_tier": LazyNames(customer_tier_names),  # code → name, read when a row has a tier
     }
 
 
@@ -115,7 +117,7 @@ def queue_row(case: dict, *, labels: dict | None = None) -> dict:
         "issue_type": case["issue_type__name"] or "",
         "status": labels["status"].get(case["status"], case["status"]),
         "tier": case["sla_tier_name"],
-        "customer_tier": case["customer_tier"],
+        "customer_tier": labels["customer_tier"].label(case["customer_tier"]),
         "rating": case["review__rating"],
         "excerpt": content[:EXCERPT_CHARS] + ("…" if len(content) > EXCERPT_CHARS else ""),
         "order_no": case["review__order_no"],

@@ -18,10 +18,10 @@ RULES = [
     ("quarter-top3-leave", "季度转化前三名带薪假", "quarter_top", None, None, Decimal("1.0"), {"top_n": 3}),
 ]
 DESCRIPTIONS = {
-    "conversion-bonus": "种子000：成功转化1条差评奖励50元。以平台数据(后续导入/接口)显示评分在可修改期内变好为准。",
-    "sla-handled-points": "种子000：处理差评可累积服务价值积分，可兑换培训资源、晋升机会。",
-    "response-kpi-points": "种子002：首次响应≤30秒、平均响应≤2分钟达标者给予奖励。",
-    "quarter-top3-leave": "种子000：季度转化数前三名额外奖励带薪休假。并列时先达到该转化数者优先，再按工号排序。",
+    "conversion-bonus": "成功转化1条差评奖励50元。以平台数据(后续导入/接口)显示评分在可修改期内变好为准。",
+    "sla-handled-points": "处理差评可累积服务价值积分，可兑换培训资源、晋升机会。",
+    "response-kpi-points": "首次响应≤30秒、平均响应≤2分钟达标者给予奖励。",
+    "quarter-top3-leave": "季度转化数前三名额外奖励带薪休假。并列时先达到该转化数者优先，再按工号排序。",
 }
 ITEMS = [
     ("话术进阶线上课程", "training", 200, "培训资源：一门线上课程。"),

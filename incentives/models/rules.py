@@ -125,7 +125,8 @@ class WithheldAward(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self):
-        return f"{self.event} #{self.case_ref or self.subject_ref}: {self.reason_code}"
+        event = dict(AwardEvent.choices).get(self.event, self.event)
+        return f"{event} #{self.case_ref or self.subject_ref}: {self.reason[:40]}"
 
 
 class AdjustmentLimit(models.Model):

@@ -350,7 +350,7 @@ def compensation_tables(filters: Filters) -> tuple[Table, Table, Table]:
         "acceptance",
         _("各补偿方案接受率"),
         [_("方案"), _("已答复"), _("接受"), _("接受率(%)"), _("预期接受率(%)")],
-        note=_("预期接受率来自补偿规则(种子001：质量80%、物流75%、服务90%、误解60%)。"),
+        note=_("预期接受率来自补偿规则(质量80%、物流75%、服务90%、误解60%)。"),
     )
     # Sorted here, not by the database: Chinese collation differs between PostgreSQL and SQLite.
     for (name, option_id), (answered, accepted, spent) in sorted(by_option.items()):

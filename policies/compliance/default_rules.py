@@ -211,7 +211,7 @@ COMPLIANCE_RULES = [
         "action": "warn",
         "match_mode": "keywords",
         "patterns": "不是我们的问题\n是快递的错\n你找快递\n与本店无关\n跟我们没关系\n你自己的问题",
-        "reason": "种子001：不辩解、不推卸责任，先共情买家。",
+        "reason": "不辩解、不推卸责任，先共情买家。",
     },
     # — personal data in public replies —
     {

@@ -19,6 +19,7 @@ class CustomerTier(PolicyBase):
 
     code = models.SlugField(_("代码"), max_length=32)
     name = models.CharField(_("名称"), max_length=64)
+    name_en = models.CharField(_("英文名称"), max_length=64, blank=True, help_text=_("界面为英文时显示。"))
     min_annual_spend = models.DecimalField(
         _("年消费不低于(元)"), null=True, blank=True, validators=NON_NEGATIVE, **MONEY
     )
@@ -41,6 +42,9 @@ class CustomerTier(PolicyBase):
 
     def __str__(self):
         return self.name
+
+    def label(self, language: str = "zh-hans") -> str:
+        return self.name_en if language.startswith("en") and self.name_en else self.name
 
 
 class CompensationRule(PolicyBase):

@@ -52,7 +52,7 @@ class ReplyTemplate(PolicyBase):
     body = models.TextField(
         _("正文"), help_text=_("可用占位符：") + ", ".join("{%s}" % k for k in PLACEHOLDERS)
     )
-    source = models.CharField(_("来源"), max_length=100, blank=True, help_text=_("如：种子文档001私信模板。"))
+    source = models.CharField(_("来源"), max_length=100, blank=True, help_text=_("如：默认话术：私信模板。"))
 
     class Meta:
         verbose_name = _("回复模板")

@@ -113,6 +113,7 @@ class SlaTier(PolicyBase):
         help_text=_("留空表示“其他所有类型”的兜底时效。"),
     )
     name = models.CharField(_("名称"), max_length=64)
+    name_en = models.CharField(_("英文名称"), max_length=64, blank=True, help_text=_("界面为英文时显示。"))
     first_response_minutes = models.PositiveIntegerField(_("首次响应时限(分钟)"))
     next_response_minutes = models.PositiveIntegerField(_("买家回复后再响应时限(分钟)"), default=180)
     public_reply_minutes = models.PositiveIntegerField(_("私下沟通未果时公开回复时限(分钟)"), default=1440)

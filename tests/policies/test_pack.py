@@ -47,6 +47,7 @@ def test_export_writes_one_sheet_per_model_with_chinese_headers(shop):
         "启用",
         "问题类型",
         "名称",
+        "英文名称",
         "首次响应时限(分钟)",
         "买家回复后再响应时限(分钟)",
         "私下沟通未果时公开回复时限(分钟)",
@@ -59,19 +60,20 @@ def test_export_writes_one_sheet_per_model_with_chinese_headers(shop):
     assert [
         None,
         True,
-        "logistics",
+        "物流延误",  # the issue type's name and the roles' labels, not their codes
         "物流2小时",
+        None,
         120,
         180,
         1440,
         2880,
-        "agent",
-        "supervisor",
+        "客服",
+        "客服主管",
         80,
         "默认营业日历",
     ] in cells["SLA时效等级"]
     assert len(cells["补偿规则"]) == 1 + 5
-    assert ["tb-main", True, "taobao", 2, 60] == [cells["联系限制"][2][i] for i in (0, 1, 2, 3, 4)]
+    assert ["tb-main", True, "淘宝", 2, 60] == [cells["联系限制"][2][i] for i in (0, 1, 2, 3, 4)]
 
 
 def test_round_trip_export_import_into_empty_database_export_gives_the_same_cells(shop):
