@@ -135,6 +135,8 @@ def at_cap(open_cases: int, cap: int) -> Refusal:
 
 
 def uncertified(reason: str) -> Refusal:
+    # The hook's sentence loses its full stop: it is quoted inside a longer one.
+    reason = reason.strip().rstrip("。.")
     return Refusal(Problem.CERTIFICATION, _("认证未通过：%(reason)s") % {"reason": reason})
 
 

@@ -22,7 +22,7 @@ from tests.cases.c2_factories import make_case
 
 pytestmark = pytest.mark.django_db
 
-LAPSED = "“售后话术”认证已过期：2026-09 的成绩只在 2026-10-31 之前有效。"
+LAPSED = "“售后话术”认证已过期：2026-09 的成绩只在 2026-10-31 之前有效"  # the hook's full stop is dropped
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +35,7 @@ def no_certification_checks(monkeypatch):
 def lapsed(make_user, shop):
     """An agent whose certification has lapsed (the hook says so, with the date)."""
     person = make_user("agent", shops=[shop], display_name="李娜")
-    certification_checks.register(lambda user, **kw: LAPSED if user.pk == person.pk else None)
+    certification_checks.register(lambda user, **kw: f"{LAPSED}。" if user.pk == person.pk else None)
     return person
 
 
@@ -154,11 +154,11 @@ def test_a_supervisor_assigns_past_the_cap_with_override_and_reason_on_the_timel
     }
     (line,) = [e for e in timeline(case) if e["action"] == "分配"]
     assert line["actor"] == "周主管"
-    assert line["details"] == [
-        ("分配给", "张三"),
-        ("说明", "大促值班，张三熟悉这个商品"),
-        ("越权分配", "张三：在办已达上限 2/2"),
-    ]
+    assert dict(line["details"]) == {  # jsonb keeps no key order: compared as a mapping
+        "分配给": "张三",
+        "说明": "大促值班，张三熟悉这个商品",
+        "越权分配": "张三：在办已达上限 2/2",
+    }
     assert Notification.objects.filter(user=full, case=case).count() == 1
 
 
