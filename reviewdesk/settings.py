@@ -240,9 +240,12 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 # --- Email and outgoing webhooks ---------------------------------------------------------------
 # The site's public address: every link in an e-mail or a Feishu/DingTalk message is absolute on it,
-# since a chat app opens no relative link. In production the https address users reach (a deploy check
-# warns otherwise: reviewdesk.checks).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# since a chat app opens no relative link. In production the https address users reach: by default the
+# first of ALLOWED_HOSTS unless it is a pattern (reviewdesk.checks refuses a SITE_URL that is no absolute
+# address, and check --deploy warns when it is not https).
+_SITE_HOST = next((h for h in ALLOWED_HOSTS if "*" not in h and not h.startswith(".")), "")
+_SITE_DEFAULT = (f"https://{_SITE_HOST}" if _SITE_HOST else "") if PRODUCTION else "http://127.0.0.1:8000"
+SITE_URL = env.str("SITE_URL", default=_SITE_DEFAULT).rstrip("/")
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
     default="django.core.mail.backends.smtp.EmailBackend"

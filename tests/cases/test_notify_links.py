@@ -153,3 +153,12 @@ def test_no_warning_for_an_https_site_url():
 @override_settings(SITE_URL="reviews.example.cn")
 def test_a_site_url_without_scheme_is_an_error():
     assert "reviewdesk.E001" in [message.id for message in run_checks()]
+
+
+def test_in_production_site_url_defaults_to_the_first_allowed_host_over_https():
+    from tests.hardening.test_headers import run_production
+
+    script = "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"
+    done = run_production("-c", script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "https://reviewdesk.example.com"
