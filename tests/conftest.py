@@ -48,6 +48,7 @@ def make_user(db):
 # seed function is idempotent (get_or_create / update_or_create / exists checks).
 SEED_MIGRATIONS = (
     ("cases.migrations.0002_seed_import_mappings", "seed"),
+    ("cases.migrations.0016_import_mapping_aliases", "add_aliases"),
     ("cases.migrations.0003_notifications_sla_routing", "create_schedules"),
     ("cases.migrations.0013_import_staging_sweep_schedule", "create_schedule"),
     ("training.migrations.0002_seed_training_matrix", "seed"),

@@ -147,3 +147,48 @@ def test_a_dry_run_lists_no_case(shop):
     )
     assert result.ok and result.cases_opened == 1 and result.opened_case_ids == []
     assert Case.objects.count() == 0
+
+
+@pytest.mark.usefixtures("policy_pack")
+@pytest.mark.parametrize("header", ["SKU信息", "规格", "商品规格", "销售属性"])
+def test_common_sku_column_names_are_imported_as_the_sku(shop, header):
+    headers = [header if h == "商品属性/SKU" else h for h in TAOBAO_HEADERS]
+    row = {**taobao_row(1), header: "颜色分类:雾霾蓝"}
+
+    result = reviews_import_file(shop=shop, data=xlsx_bytes(headers, [row]), file_name="t.xlsx")
+
+    assert result.ok and result.unknown_columns == []
+    assert Review.objects.get().sku == "颜色分类:雾霾蓝"
+
+
+@pytest.mark.usefixtures("policy_pack")
+def test_a_douyin_export_with_a_sku_info_column_keeps_the_sku(other_shop):
+    from tests.cases.exports import DOUYIN_HEADERS, douyin_row
+
+    headers = ["SKU信息" if h == "商品规格" else h for h in DOUYIN_HEADERS]
+    row = {**douyin_row(1), "SKU信息": "黑色 XL"}
+    result = reviews_import_file(shop=other_shop, data=xlsx_bytes(headers, [row]), file_name="d.xlsx")
+    assert result.ok and result.unknown_columns == []
+    assert Review.objects.get().sku == "黑色 XL"
+
+
+def test_the_alias_migration_keeps_a_managers_own_names_and_reverses_only_its_own(db):
+    import importlib
+
+    from django.apps import apps
+
+    from cases.models import ImportMapping
+
+    migration = importlib.import_module("cases.migrations.0016_import_mapping_aliases")
+    mapping = ImportMapping.objects.get(code="taobao-review-export")
+    mapping.columns = {**mapping.columns, "sku": ["商品属性/SKU", "款式"]}
+    mapping.save()
+
+    migration.add_aliases(apps, None)
+    migration.add_aliases(apps, None)  # idempotent
+    mapping.refresh_from_db()
+    assert mapping.columns["sku"] == ["商品属性/SKU", "款式", *migration.SKU_ALIASES["taobao-review-export"]]
+
+    migration.remove_aliases(apps, None)
+    mapping.refresh_from_db()
+    assert mapping.columns["sku"] == ["商品属性/SKU", "款式"]
