@@ -329,3 +329,47 @@ def test_the_admin_action_refuses_the_running_month_and_changes_nothing(
 
     assert f"期间 {current_period.code} 尚未结束" in response.content.decode()
     assert _state() == before
+
+
+def test_the_negative_balances_of_every_period_cost_the_same_queries_however_many(
+    client, hr, agent, other_agent, post, current_period
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from incentives.services.periods import period_ensure
+
+    def page_queries():
+        client.force_login(hr)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("incentives:periods")).status_code == 200
+        return len(queries)
+
+    year = current_period.year - 2
+    for month in (1, 2):
+        post(agent, "-5", kind=EntryKind.ADJUSTMENT, period=period_ensure(year=year, month=month))
+    few = page_queries()
+    for month in range(3, 9):
+        period = period_ensure(year=year, month=month)
+        post(agent, "-5", kind=EntryKind.ADJUSTMENT, period=period)
+        post(other_agent, "-7", kind=EntryKind.ADJUSTMENT, period=period)
+    many = page_queries()
+
+    negatives = client.get(reverse("incentives:periods")).context["periods"]
+    assert sum(len(row["negatives"]) for row in negatives) == 2 + 6 * 2
+    assert many == few
+
+
+def test_a_shop_locked_part_has_no_lock_form_left_and_the_other_shop_still_can(
+    client, hr_a, hr_b, month, current_period
+):
+    period_lock(period=current_period, by=hr_a, early_confirmed=True)
+
+    client.force_login(hr_a)
+    page = client.get(reverse("incentives:period", args=[current_period.pk]))
+    assert page.context["review"]["locked"] is True and page.context["lock_form"] is None
+    assert page.context["review"]["shops"] == ["tb-main"]  # the snapshot's shops, reviewed after the lock
+    client.force_login(hr_b)
+    page = client.get(reverse("incentives:period", args=[current_period.pk]))
+    assert page.context["review"]["locked"] is False and page.context["lock_form"] is not None
+    assert page.context["review"]["shops"] == ["dy-main"]
