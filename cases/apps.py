@@ -20,6 +20,10 @@ class CasesConfig(AppConfig):
 
         nav_links.register(nav_links_for)
         rule_case_links.register(_rule_case_link)
+        from cases.selectors.template_samples import template_samples
+        from policies.hooks import template_samples as template_sample_providers
+
+        template_sample_providers.register(template_samples)
         viewing = [
             "cases.view_review",
             "cases.view_reviewrevision",

@@ -96,3 +96,31 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 4, _("周五")
     SATURDAY = 5, _("周六")
     SUNDAY = 6, _("周日")
+
+
+class TemplateAudience(models.TextChoices):
+    """Which cases a reply template is for: an extorting buyer never gets the apology written for a
+    buyer with a real problem, and a real buyer never gets the guarded wording written for extortion."""
+
+    NORMAL = "normal", _("普通案件")
+    MALICIOUS = "malicious", _("恶意差评案件")
+
+
+class TemplateCondition(models.TextChoices):
+    """Facts about a case a template may require before it is offered (evaluated by the engine)."""
+
+    CONTACT_ATTEMPTED = "contact_attempted", _("已记录联系买家的尝试")
+    OFFER_MADE = "offer_made", _("已向买家提出补偿方案")
+    OFFER_ACCEPTED = "offer_accepted", _("买家已接受补偿方案")
+
+
+class AppealReason(models.TextChoices):
+    """Why a review is appealed; each platform names the reason in its own words (AppealChecklist)."""
+
+    EXTORTION = "extortion", _("敲诈勒索(以评价要挟)")
+    COMPETITOR = "competitor", _("同行恶意评价")
+    ABUSE = "abuse", _("辱骂/人身攻击")
+    IRRELEVANT = "irrelevant", _("与商品无关")
+    ADVERTISING = "advertising", _("广告/引流")
+    PRIVACY = "privacy", _("泄露隐私")
+    OTHER = "other", _("其他恶意评价")

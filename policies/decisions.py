@@ -112,6 +112,9 @@ class CompensationOffer:
     approval_role: str
     expected_acceptance: int | None
     reason: str
+    # What the buyer gets and what it costs, in words: "¥10.00(补发 + 10.00元优惠券)", "¥18.00",
+    # "非现金：道歉". A list shows this, never ``amount`` alone (a reship's amount is 0, its coupon is not).
+    value_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -189,18 +192,37 @@ class FollowUpDecision:
 
 
 @dataclass(frozen=True)
-class AppealDecision:
-    """What a malicious-review appeal needs on this platform, and until when it may be filed."""
+class AppealReasonChecklist:
+    """One reason the platform accepts (its code and the platform's name for it) and its evidence."""
 
-    rule: RuleRef | None  # the appeal checklist; None when none is configured
+    rule: RuleRef
+    code: str  # policies.choices.AppealReason
+    label: str
+    evidence_required: tuple[str, ...]
+    max_images: int | None
+    description_max_chars: int | None
+    once_per_review: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AppealDecision:
+    """What a malicious-review appeal needs on this platform, and until when it may be filed.
+
+    Without a chosen reason, ``evidence_required`` lists what any of the reasons needs (what to collect
+    while the reason is open) and ``rule`` is None; with one, the fields are that reason's checklist."""
+
+    rule: RuleRef | None  # the chosen reason's checklist; None when none is chosen or configured
     allowed: bool
     appeal_until: dt.datetime | None
-    reason_types: tuple[str, ...]
+    reason_types: tuple[str, ...]  # the platform's names of its reasons
     evidence_required: tuple[str, ...]
     max_images: int | None
     description_max_chars: int | None
     once_per_review: bool
     reason: str
+    reasons: tuple[AppealReasonChecklist, ...] = ()
+    chosen: AppealReasonChecklist | None = None
 
 
 @dataclass(frozen=True)
@@ -252,3 +274,18 @@ class Decision:
                 refs.append(ref)
         unique: dict[tuple[str, int], RuleRef] = {(r.model, r.id): r for r in refs}
         return list(unique.values())
+
+
+@dataclass(frozen=True)
+class TemplateSample:
+    """A real case a reply template is previewed against (policies.hooks.template_samples)."""
+
+    case_id: int
+    label: str  # e.g. "#12 淘宝旗舰店 · 订单 T1001"
+    url: str  # the case page
+    shop_id: int
+    platform: str
+    issue_type_id: int | None
+    malicious: bool
+    facts: frozenset[str]  # TemplateCondition codes true of the case
+    context: dict  # whitelisted placeholder values

@@ -71,7 +71,10 @@ PLATFORM_RULES = [
         "revision_allowed": False,
         "revision_note": "拼多多买家不可修改评价",
         "reply_allowed": True,
-        "appeal_allowed": False,
+        # Pinduoduo's merchant back office reports (举报) a violating review; it publishes no window:
+        # 30 days like the other platforms, for the manager to adjust.
+        "appeal_allowed": True,
+        "appeal_window_days": 30,
         "may_request_revision": False,
     },
 ]
@@ -81,9 +84,17 @@ ISSUE_TYPES = [
         "code": "logistics",
         "name": "物流延误/包裹破损",
         "name_en": "Logistics delay / parcel damage",
+        "buyer_label": "物流配送的问题",
         "sort_order": 10,
     },
-    {"code": "quality", "name": "产品质量", "name_en": "Product quality", "sort_order": 20},
+    {
+        "code": "quality",
+        "name": "产品质量",
+        "name_en": "Product quality",
+        "buyer_label": "商品质量的问题",
+        "sort_order": 20,
+    },
+    # No buyer label: {issue} says "您反馈的问题", never "恶意差评".
     {
         "code": "malicious",
         "name": "恶意差评",
@@ -92,8 +103,20 @@ ISSUE_TYPES = [
         "compensable": False,
         "sort_order": 30,
     },
-    {"code": "service", "name": "服务态度", "name_en": "Service attitude", "sort_order": 40},
-    {"code": "misunderstanding", "name": "买家误解", "name_en": "Buyer misunderstanding", "sort_order": 50},
+    {
+        "code": "service",
+        "name": "服务态度",
+        "name_en": "Service attitude",
+        "buyer_label": "客服服务的问题",
+        "sort_order": 40,
+    },
+    {
+        "code": "misunderstanding",
+        "name": "买家误解",
+        "name_en": "Buyer misunderstanding",
+        "buyer_label": "商品使用上的疑问",
+        "sort_order": 50,
+    },
     {"code": "other", "name": "其他", "name_en": "Other", "is_fallback": True, "sort_order": 90},
 ]
 
@@ -342,14 +365,24 @@ TEMPLATES = [
         "channel": "public_reply",
         "stage": "public_reply",
         "source": "默认话术：评价回复模板",
+        "conditions": "contact_attempted",  # it says we tried to contact the buyer
         "body": "亲~非常抱歉给您带来不佳体验！关于您提到的{issue}，我们已核查并多次尝试联系您沟通解决方案，但暂未收到回复。"
         "我们始终重视每一位买家的体验，若您仍有不满，可随时私信我们，我们会全力为您解决，感谢您的监督与建议~",
+    },
+    {
+        "name": "公开回复(致歉说明)",
+        "channel": "public_reply",
+        "stage": "public_reply",
+        "source": "默认话术：评价回复模板",
+        "body": "亲~非常抱歉给您带来不佳体验！关于您提到的{issue}，我们已第一时间核查，会尽快为您解决。"
+        "若您还有任何不满，可随时私信我们，感谢您的监督与建议~",
     },
     {
         "name": "3S致歉",
         "channel": "private_message",
         "stage": "apology",
         "source": "默认话术：3S致歉",
+        "conditions": "offer_made",  # it names the compensation offered
         "body": "亲，看到评价我们深感抱歉！已为您准备了{compensation}的解决方案，今天内为您处理完毕！",
     },
     {
@@ -403,6 +436,43 @@ TEMPLATES = [
         "source": "默认话术：售后满意度调查",
         "body": "亲，您对本次售后处理满意吗？请回复1-5分(5分为非常满意)，您的反馈会帮助我们做得更好~",
     },
+    # Malicious cases (extortion, a competitor's attack …) get their own set: factual, no apology for a
+    # fault nobody has shown, no compensation, the platform's after-sales channel as the only way.
+    {
+        "name": "恶意差评：首次私信",
+        "channel": "private_message",
+        "stage": "first_contact",
+        "audience": "malicious",
+        "source": "恶意差评处理(法务审定)",
+        "body": "您好，我们已收到您对订单【{order_no}】的评价。如商品确有问题，请通过平台订单页面提交售后申请并上传凭证，"
+        "我们会按平台规则认真核实处理。",
+    },
+    {
+        "name": "恶意差评：索取凭证",
+        "channel": "private_message",
+        "stage": "evidence_request",
+        "audience": "malicious",
+        "source": "恶意差评处理(法务审定)",
+        "body": "您好，为便于核实，请通过平台订单页面提交商品问题的照片或视频，平台与我们核实后会按规则处理。",
+    },
+    {
+        "name": "恶意差评：公开说明",
+        "channel": "public_reply",
+        "stage": "public_reply",
+        "audience": "malicious",
+        "source": "恶意差评处理(法务审定)",
+        "body": "感谢您的反馈。本店商品均经检验后发出，如商品确有问题，欢迎通过平台售后渠道联系我们，我们会按平台规则处理。",
+    },
+    {
+        "name": "恶意差评：公开说明(已尝试联系)",
+        "channel": "public_reply",
+        "stage": "public_reply",
+        "audience": "malicious",
+        "conditions": "contact_attempted",
+        "source": "恶意差评处理(法务审定)",
+        "body": "感谢您的反馈。针对该订单我们已主动联系您核实情况，暂未收到具体的问题说明。本店商品均经检验后发出，"
+        "如确有问题，欢迎通过平台售后渠道联系我们，我们会按平台规则处理。",
+    },
 ]
 
 # Natural key: name (global scope). One group per category (inducement, conditional offers, revision
@@ -436,30 +506,77 @@ FOLLOW_UP_PLAN = {
     ],
 }
 
+# One checklist per platform × reason: each reason asks for the evidence that proves IT (an extortion
+# appeal needs the chat with the demand, not the IP data of a batch of reviews). Reasons and labels follow
+# what the platforms' merchant back offices offer (违规/不合理评价申诉, 拼多多评价举报); evidence names are
+# what legal uploads. Editable: check the wording against the back office before relying on it.
+_REVIEW_SHOT = "评价页面截图(含评价内容与订单号)"
+_SAME_BATCH = "同一IP批量差评的后台数据"
+
+
+def _appeals(platform, reasons, **limits):
+    return [
+        {"platform": platform, "reason": code, "reason_label": label, "evidence_required": evidence}
+        | {"note": note, **limits}
+        for code, label, evidence, note in reasons
+    ]
+
+
+_TAOBAO_REASONS = [
+    (
+        "extortion",
+        "买家利用评价要挟/敲诈",
+        "完整旺旺聊天截图",
+        "截图须完整，能看到买家以差评索要返现、赔偿等利益的内容；无需同一IP等其他理由的证据。",
+    ),
+    ("competitor", "同行恶意评价", _SAME_BATCH + "\n买家为同行的凭证(店铺信息或批量下单记录)", ""),
+    ("abuse", "评价含辱骂/污言秽语", _REVIEW_SHOT, ""),
+    ("advertising", "评价含广告信息", _REVIEW_SHOT, ""),
+    ("irrelevant", "评价内容与商品无关", _REVIEW_SHOT, ""),
+    ("privacy", "评价泄露他人信息", _REVIEW_SHOT, ""),
+]
+
 APPEAL_CHECKLISTS = [
-    {
-        "platform": "douyin",
-        "reason_types": "同行竞争\n利用评价要挟",
-        "evidence_required": "飞鸽聊天记录\n通话录音",
-        "max_images": 6,
-        "description_max_chars": 100,
-    },
-    {
-        "platform": "taobao",
-        "reason_types": "恶意评价",
-        "evidence_required": "完整旺旺聊天截图\n同一IP批量差评的后台数据",
-    },
-    {
-        "platform": "tmall",
-        "reason_types": "恶意评价",
-        "evidence_required": "完整旺旺聊天截图\n同一IP批量差评的后台数据",
-    },
-    {
-        "platform": "jd",
-        "reason_types": "恶意评价",
-        "evidence_required": "咚咚聊天截图",
-        "once_per_review": True,
-    },
+    *_appeals("taobao", _TAOBAO_REASONS),
+    *_appeals("tmall", _TAOBAO_REASONS),
+    *_appeals(
+        "douyin",
+        [
+            ("extortion", "利用评价要挟", "飞鸽聊天记录\n通话录音", "飞鸽聊天记录 + 通话录音。"),
+            ("competitor", "同行竞争", "飞鸽聊天记录\n买家为同行的凭证(店铺信息或批量下单记录)", ""),
+            ("abuse", "辱骂/人身攻击", _REVIEW_SHOT, ""),
+            ("advertising", "广告/引流", _REVIEW_SHOT, ""),
+            ("irrelevant", "与商品无关", _REVIEW_SHOT, ""),
+        ],
+        max_images=6,
+        description_max_chars=100,
+    ),
+    *_appeals(
+        "jd",
+        [
+            ("extortion", "恶意差评(以评价要挟)", "咚咚聊天截图", "京东每条评价只能申诉一次。"),
+            ("competitor", "同行恶意评价", "咚咚聊天截图\n买家为同行的凭证(店铺信息或批量下单记录)", ""),
+            ("abuse", "辱骂/不文明用语", _REVIEW_SHOT, ""),
+            ("advertising", "广告信息", _REVIEW_SHOT, ""),
+            ("irrelevant", "与商品无关", _REVIEW_SHOT, ""),
+        ],
+        once_per_review=True,
+    ),
+    *_appeals(
+        "pdd",
+        [
+            (
+                "extortion",
+                "敲诈勒索",
+                "拼多多客服聊天记录截图",
+                "在商家后台评价管理中举报该评价；截图须能看到买家以差评索要利益的内容。",
+            ),
+            ("abuse", "辱骂/不文明用语", _REVIEW_SHOT, ""),
+            ("advertising", "广告/引流", _REVIEW_SHOT, ""),
+            ("irrelevant", "与商品无关", _REVIEW_SHOT, ""),
+            ("privacy", "泄露隐私", _REVIEW_SHOT, ""),
+        ],
+    ),
 ]
 
 CONTACT_LIMITS = [

@@ -18,3 +18,21 @@ def case_link_for(model_name: str, rule_id: int) -> tuple[str, int] | None:
         if answer:
             return answer
     return None
+
+
+template_samples = Registry(
+    "template_samples",
+    "Callables (user, template: ReplyTemplate, limit: int) -> list[TemplateSample]: up to ``limit`` real "
+    "cases ``user`` may see (reviewdesk.access) that the template could be used for (its platform, shop, "
+    "issue type and audience), each with its whitelisted placeholder values. The reply-template admin "
+    "previews a template against them. The cases app registers one in its AppConfig.ready().",
+)
+
+
+def samples_for(user, template, limit: int = 3) -> list:
+    samples: list = []
+    for provider in template_samples.all():
+        samples.extend(provider(user, template, limit - len(samples)))
+        if len(samples) >= limit:
+            break
+    return samples[:limit]

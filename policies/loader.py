@@ -37,7 +37,7 @@ from django.db import connection
 from django.db.models import Q
 
 from policies.business_time import ROUND_THE_CLOCK, CalendarSpec, time_to_minutes
-from policies.choices import ExceptionKind, SignalKind
+from policies.choices import AppealReason, ExceptionKind, SignalKind
 from policies.compliance.match import build_spec as build_compliance_spec
 from policies.decisions import RuleRef
 from policies.engine.policy import (
@@ -76,7 +76,7 @@ from policies.models import (
     ReplyTemplate,
     SlaTier,
 )
-from policies.models.base import split_lines
+from policies.models.base import split_codes, split_lines
 
 __all__ = ["clear_policy_cache", "load_policy", "policy_stamp"]
 
@@ -151,7 +151,15 @@ def _scoped(model, shop_id, **filters):
 def _load_shared(*, shop_id, stamp) -> dict:
     issue_types = {
         t.pk: IssueTypeSpec(
-            t.pk, t.code, t.name, t.name_en, t.is_malicious, t.is_fallback, t.compensable, t.sort_order
+            t.pk,
+            t.code,
+            t.name,
+            t.name_en,
+            t.is_malicious,
+            t.is_fallback,
+            t.compensable,
+            t.sort_order,
+            buyer_label=t.buyer_label,
         )
         for t in IssueType.objects.filter(active=True)
     }
@@ -268,7 +276,7 @@ def _for_platform(shared: dict, platform: str) -> Policy:
         templates=tuple(t for t in shared["templates"] if t.platform in ("", platform)),
         compliance_rules=shared["compliance"],
         follow_up_plans=shared["follow_up_plans"],
-        appeal_checklist=shared["appeal_checklists"].get(platform),
+        appeal_checklists=shared["appeal_checklists"].get(platform, ()),
         contact_limit=_contact_limit(shared["contact_limits"], platform),
         stamp=shared["stamp"],
         classification_regex=shared["classification_regex"],
@@ -400,6 +408,8 @@ def _template(t: ReplyTemplate) -> TemplateSpec:
         active=t.active,
         is_shop=t.shop_id is not None,
         parts=parts,
+        audience=t.audience,
+        conditions=frozenset(split_codes(t.conditions)),
     )
 
 
@@ -434,19 +444,29 @@ def _follow_up_plans(shop_id) -> dict[str, FollowUpPlanSpec]:
     return plans
 
 
-def _appeal_checklists(shop_id) -> dict[str, AppealChecklistSpec]:
-    chosen = {}
+def _appeal_checklists(shop_id) -> dict[str, tuple[AppealChecklistSpec, ...]]:
+    """platform -> its checklists in reason order; a shop's row replaces the global one of the same
+    platform and reason."""
+    chosen: dict[tuple[str, str], AppealChecklistSpec] = {}
     for c in _scoped(AppealChecklist, shop_id):  # global first: the shop's row replaces it
-        chosen[c.platform] = AppealChecklistSpec(
+        chosen[(c.platform, c.reason)] = AppealChecklistSpec(
             ref=RuleRef("appealchecklist", c.pk, c.version, str(c)),
             platform=c.platform,
-            reasons=tuple(c.reason_list),
+            reason=c.reason,
+            label=c.label,
             evidence=tuple(c.evidence_list),
             max_images=c.max_images,
             description_max_chars=c.description_max_chars,
             once_per_review=c.once_per_review,
+            note=c.note,
         )
-    return chosen
+    order = {code: i for i, code in enumerate(AppealReason.values)}
+    by_platform: dict[str, list[AppealChecklistSpec]] = {}
+    for (platform, _reason), spec in sorted(
+        chosen.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 99))
+    ):
+        by_platform.setdefault(platform, []).append(spec)
+    return {platform: tuple(specs) for platform, specs in by_platform.items()}
 
 
 def _contact_limit(rows, platform) -> ContactLimitSpec | None:

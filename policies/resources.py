@@ -477,10 +477,10 @@ class AppealChecklistResource(PolicyResource):
 
     class Meta(PolicyResource.Meta):
         model = m.AppealChecklist
-        import_id_fields = ["platform", "shop"]
+        import_id_fields = ["platform", "reason", "shop"]
 
     def get_queryset(self):
-        return m.AppealChecklist.objects.order_by("platform", "shop__code")
+        return m.AppealChecklist.objects.order_by("platform", "reason", "shop__code")
 
 
 class ContactLimitResource(PolicyResource):

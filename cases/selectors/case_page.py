@@ -99,6 +99,14 @@ def _money(value) -> str:
     return "" if value in (None, "") else f"{Decimal(str(value)):.2f}"
 
 
+def _offer_value(kind: str, amount, cost) -> str:
+    """An offer's real value in words (a reship + coupon costs the coupon, not ¥0.00)."""
+    from policies.engine.compensation import offer_value_label
+
+    amount = Decimal(str(amount or 0))
+    return offer_value_label(kind, amount, Decimal(str(cost or 0)) - amount)
+
+
 def decision(case: Case) -> dict:
     """The engine's decision at intake, and why, from the JSON frozen on the case."""
     data = case.decision or {}
@@ -108,6 +116,7 @@ def decision(case: Case) -> dict:
             **o,
             "amount": _money(o.get("amount")),
             "cost": _money(o.get("cost")),
+            "value": _offer_value(o.get("kind") or "", o.get("amount"), o.get("cost")),
             "approval_role_label": _label(Role, o.get("approval_role") or "")
             if o.get("requires_approval")
             else "",
@@ -284,6 +293,7 @@ def offers(case: Case) -> list[dict]:
             "name": o.option_name,
             "amount": _money(o.amount),
             "cost": _money(o.cost),
+            "value": _offer_value(o.option_kind, o.amount, o.cost),
             "status": o.status,
             "status_label": o.get_status_display(),
             "requires_approval": o.requires_approval,

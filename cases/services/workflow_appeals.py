@@ -47,7 +47,7 @@ def case_mark_malicious(
 def _check_appeal(
     case: Case, requirements, *, reason_type: str, description: str, evidence: list[Evidence], now
 ) -> None:
-    if not requirements.allowed or requirements.rule is None:
+    if not requirements.allowed or not requirements.reasons:
         raise refuse(E.APPEAL_NOT_ALLOWED, _("本平台不支持申诉或没有配置申诉清单。"))
     if case.appeal_until is not None and now > case.appeal_until:
         raise refuse(
@@ -57,7 +57,7 @@ def _check_appeal(
         )
     if requirements.once_per_review and case.appeals.exists():
         raise refuse(E.APPEAL_ONCE, _("本平台每条评价只能申诉一次，本案已申诉过。"))
-    if reason_type not in requirements.reason_types:
+    if requirements.chosen is None:
         raise refuse(
             E.APPEAL_REASON, _("申诉理由须为：%(reasons)s。"), reasons="、".join(requirements.reason_types)
         )
@@ -73,7 +73,10 @@ def _check_appeal(
     missing = [item for item in requirements.evidence_required if item not in covered]
     if missing:
         raise refuse(
-            E.APPEAL_EVIDENCE_MISSING, _("缺少申诉所需证据：%(missing)s。"), missing="、".join(missing)
+            E.APPEAL_EVIDENCE_MISSING,
+            _("以“%(reason)s”申诉缺少所需证据：%(missing)s。"),
+            reason=requirements.chosen.label,
+            missing="、".join(missing),
         )
     images = sum(1 for e in evidence if e.kind == EvidenceKind.IMAGE)
     if requirements.max_images is not None and images > requirements.max_images:
@@ -95,18 +98,24 @@ def case_file_appeal(
     evidence_ids=(),
     now: dt.datetime | None = None,
 ) -> Case:
-    """File the platform appeal: reason type, required evidence, deadline, length and image count checked."""
+    """File the platform appeal for one reason (``reason_type``: the reason's code, e.g. ``extortion``, or
+    the platform's name of it): the checklist of the case's platform for that reason decides the
+    evidence required, the length and the image count; the deadline and once-per-review are checked."""
     now = now or timezone.now()
     with transaction.atomic():
         case, row = begin(case_id=case_id, by=by, version=version, action=A.FILE_APPEAL)
         description = (description or "").strip()
         evidence = case_evidence(case, evidence_ids)
-        requirements = appeal_requirements(case, policy_for(case))
+        reason_type = (reason_type or "").strip()
+        requirements = appeal_requirements(case, policy_for(case), reason=reason_type)
         _check_appeal(
             case, requirements, reason_type=reason_type, description=description, evidence=evidence, now=now
         )
+        chosen = requirements.chosen
         checklist = {
             "rule": requirements.rule.as_dict(),
+            "reason": chosen.code,
+            "reason_label": chosen.label,
             "reason_types": list(requirements.reason_types),
             "evidence_required": list(requirements.evidence_required),
             "max_images": requirements.max_images,
@@ -115,7 +124,7 @@ def case_file_appeal(
         }
         appeal = Appeal.objects.create(
             case=case,
-            reason_type=reason_type,
+            reason_type=chosen.label,
             description=description,
             checklist=checklist,
             filed_by=by,
@@ -132,7 +141,8 @@ def case_file_appeal(
             now=now,
             payload={
                 "appeal_id": appeal.pk,
-                "reason_type": reason_type,
+                "reason_type": chosen.label,
+                "reason": chosen.code,
                 "evidence_ids": sorted(e.pk for e in evidence),
             },
         )

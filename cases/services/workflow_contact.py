@@ -106,10 +106,11 @@ def violations_after(case: Case, warnings: list[str], *, channel: str) -> list[s
     ]
 
 
-def known_template(policy, template_id) -> dict | None:
+def known_template(policy, template_id, case=None) -> dict | None:
     """The template's {model, id, version, name}; a template id that is not an active template of
-    this policy is refused (BAD_CHOICE) rather than recorded wrongly."""
-    ref = template_ref(policy, template_id)
+    this policy offered for ``case`` (malicious or not, its conditions met) is refused (BAD_CHOICE)
+    rather than recorded wrongly."""
+    ref = template_ref(policy, template_id, case)
     if ref is None and template_id not in (None, ""):
         raise refuse(
             E.BAD_CHOICE, _("模板#%(template_id)s不可用(已停用或不适用于本平台)。"), template_id=template_id
@@ -194,7 +195,7 @@ def case_record_contact(
             raise refuse(E.BAD_CHOICE, _("请说明是否联系上买家。"))
         policy = policy_for(case)
         check_contact_limit(case, policy, now)
-        ref = known_template(policy, template_id)
+        ref = known_template(policy, template_id, case)
         warnings: list[str] = []
         rule_channel = str(CONTACT_CHANNEL_RULES[ContactChannel(channel)])
         if text and text.strip():
@@ -358,7 +359,7 @@ def case_public_reply(
         ):
             raise refuse(E.REPLY_ONCE, _("本平台每条评价只能公开回复一次，本案已回复过。"))
         channel = str(Channel.PUBLIC_REPLY)
-        ref = known_template(policy, template_id)
+        ref = known_template(policy, template_id, case)
         if ref is not None and not (text or "").strip():  # the template as it stands, rendered for this case
             text = render_for_case(case, template_id, user=by, policy=policy)
         text, warnings = checked_text(

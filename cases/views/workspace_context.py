@@ -66,6 +66,7 @@ def _option_rows(options) -> list[dict]:
             "kind": o.kind,
             "amount": f"{o.amount:.2f}",
             "cost": f"{o.cost:.2f}",
+            "value": o.value_label,
             "requires_approval": o.requires_approval,
             "approval_role": str(Role(o.approval_role).label)
             if o.approval_role in Role.values
@@ -151,6 +152,17 @@ def case_page_context(case: Case, user, *, bound: dict | None = None, composer: 
             "until": appeal.appeal_until,
             "reason_types": list(appeal.reason_types),
             "evidence": [{"item": item, "have": item in uploaded} for item in appeal.evidence_required],
+            "reasons": [
+                {
+                    "code": r.code,
+                    "label": r.label,
+                    "note": r.note,
+                    "evidence": [{"item": item, "have": item in uploaded} for item in r.evidence_required],
+                    "max_images": r.max_images,
+                    "description_max_chars": r.description_max_chars,
+                }
+                for r in appeal.reasons
+            ],
             "max_images": appeal.max_images,
             "description_max_chars": appeal.description_max_chars,
             "once": appeal.once_per_review,

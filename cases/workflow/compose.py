@@ -58,8 +58,11 @@ def offer_options(case, policy=None) -> tuple[CompensationOffer, ...]:
     return offers
 
 
-def reply_context(case, user=None) -> dict:
-    """The whitelisted placeholder values (policies.placeholders.PLACEHOLDERS) for this case."""
+def reply_context(case, user=None, policy=None) -> dict:
+    """The whitelisted placeholder values (policies.placeholders.PLACEHOLDERS) for this case. ``issue``
+    is the issue type's buyer-facing label, never its internal name."""
+    from policies.placeholders import issue_for_buyer
+
     review = case.review
     # Title and SKU are free text from the export: a number typed into them must not reach a public reply.
     item_title, sku = mask_free_text(review.item_title or ""), mask_free_text(review.sku or "")
@@ -70,8 +73,9 @@ def reply_context(case, user=None) -> dict:
         "sku": sku,
         "shop_name": case.shop.name,
         "courier": review.courier,
-        "issue": (case.decision or {}).get("issue_type_name") or "",
     }
+    policy = policy or policy_for(case)
+    context["issue"] = issue_for_buyer(policy.issue_types.get(case.issue_type_id), "zh-hans")
     if user is not None:
         context["agent_name"] = str(user)
     offer = (
@@ -101,12 +105,11 @@ class Draft:
 def reply_drafts(case, *, user=None, channel: str | None = None, policy=None) -> list[Draft]:
     """The applicable templates rendered with the case's context (a composer's starting points)."""
     from policies.engine import check_compliance, render_template
-    from policies.engine.messaging import applicable_templates
 
     policy = policy or policy_for(case)
-    context = reply_context(case, user)
+    context = reply_context(case, user, policy)
     drafts = []
-    for template in applicable_templates(policy, issue_type_id=case.issue_type_id):
+    for template in case_templates(case, policy):
         if channel and template.channel != channel:
             continue
         text = render_template(template, context, policy)
@@ -125,27 +128,59 @@ def reply_drafts(case, *, user=None, channel: str | None = None, policy=None) ->
     return drafts
 
 
-def template_ref(policy, template_id: int | None) -> dict | None:
-    """{model, id, version, name} of an active template of the policy, or None (unknown or not given)."""
-    template = _template(policy, template_id)
+def template_facts(case) -> frozenset[str]:
+    """What is true of the case for the templates' conditions (policies.choices.TemplateCondition)."""
+    facts = set()
+    if case.contact_attempts:
+        facts.add("contact_attempted")
+    if case.pk:
+        statuses = set(case.offers.values_list("status", flat=True))
+        if statuses & {"offered", "accepted"}:
+            facts.add("offer_made")
+        if "accepted" in statuses:
+            facts.add("offer_accepted")
+    return frozenset(facts)
+
+
+def case_templates(case, policy) -> list:
+    """The templates the engine offers for this case now: its issue type, malicious or not, and the
+    conditions its facts meet."""
+    from policies.engine.messaging import applicable_templates
+
+    issue = policy.issue_types.get(case.issue_type_id) if case.issue_type_id else None
+    return applicable_templates(
+        policy,
+        issue_type_id=case.issue_type_id,
+        malicious=bool(case.is_malicious or (issue and issue.is_malicious)),
+        facts=template_facts(case),
+    )
+
+
+def template_ref(policy, template_id: int | None, case=None) -> dict | None:
+    """{model, id, version, name} of an active template of the policy (one the engine offers for
+    ``case`` when given), or None (unknown, not offered or not given)."""
+    template = _template(policy, template_id, case)
     return template.ref.as_dict() if template is not None else None
 
 
-def _template(policy, template_id):
+def _template(policy, template_id, case=None):
     try:
         wanted = int(template_id)
     except (TypeError, ValueError):
         return None
-    return next((t for t in policy.templates if t.ref.id == wanted), None)
+    templates = case_templates(case, policy) if case is not None else policy.templates
+    return next((t for t in templates if t.ref.id == wanted), None)
 
 
 def render_for_case(case, template_id, *, user=None, policy=None) -> str:
-    """The template rendered with the case's whitelisted context ("" for an unknown template)."""
+    """The template rendered with the case's whitelisted context ("" for a template not offered)."""
     from policies.engine import render_template
 
     policy = policy or policy_for(case)
-    template = _template(policy, template_id)
-    return render_template(template, reply_context(case, user), policy) if template is not None else ""
+    template = _template(policy, template_id, case)
+    return (
+        render_template(template, reply_context(case, user, policy), policy) if template is not None else ""
+    )
 
 
 def check_reply(case, text: str, *, channel: str, policy=None) -> ComplianceReport:
@@ -156,24 +191,22 @@ def check_reply(case, text: str, *, channel: str, policy=None) -> ComplianceRepo
     return check_compliance(text or "", platform=case.platform, channel=channel, policy=policy)
 
 
-def appeal_requirements(case, policy=None) -> AppealDecision | None:
-    """The platform's appeal checklist for this case, with its deadline (the case's appeal_until)."""
+def appeal_requirements(case, policy=None, reason: str | None = None) -> AppealDecision | None:
+    """The platform's appeal checklists for this case, with its deadline (the case's appeal_until);
+    with ``reason`` (a reason code or the platform's name of it) the fields are that reason's."""
+    from policies.engine.appeals import appeal_decision
+
     policy = policy or policy_for(case)
-    checklist = policy.appeal_checklist
     windows = case.decision_windows or {}
     allowed = windows.get(
         "appeal_allowed", policy.platform_rule.appeal_allowed if policy.platform_rule else False
     )
-    return AppealDecision(
-        rule=checklist.ref if checklist else None,
+    return appeal_decision(
+        policy,
         allowed=bool(allowed),
         appeal_until=case.appeal_until,
-        reason_types=checklist.reasons if checklist else (),
-        evidence_required=checklist.evidence if checklist else (),
-        max_images=checklist.max_images if checklist else None,
-        description_max_chars=checklist.description_max_chars if checklist else None,
-        once_per_review=checklist.once_per_review if checklist else False,
-        reason=_("申诉截止：%(until)s")
+        reason_code=reason,
+        reason_text=_("申诉截止：%(until)s")
         % {"until": timezone.localtime(case.appeal_until).strftime("%Y-%m-%d %H:%M")}
         if case.appeal_until
         else _("没有申诉截止时间"),

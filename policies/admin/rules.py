@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from policies import models as m
 from policies import resources as r
 from policies.admin.base import ChildAdmin, PolicyAdmin, ScopeFilter
+from policies.admin.template_preview import TemplatePreviewMixin
 from policies.forms import CompensationOptionFormSet, ComplianceRuleAdminForm, OpeningHoursFormSet
 from reviewdesk.admin_scope import ScopedStackedInline, ScopedTabularInline
 from reviewdesk.choices import Platform
@@ -243,7 +244,7 @@ class CompensationRuleAdmin(PolicyAdmin):
 
 
 @admin.register(m.ReplyTemplate)
-class ReplyTemplateAdmin(PolicyAdmin):
+class ReplyTemplateAdmin(TemplatePreviewMixin, PolicyAdmin):
     resource_classes = [r.ReplyTemplateResource]
     list_display = [
         "name",
@@ -251,12 +252,22 @@ class ReplyTemplateAdmin(PolicyAdmin):
         "stage",
         "platform",
         "issue_type",
+        "audience",
         "language",
         "scope",
         "active",
         "version",
     ]
-    list_filter = ["channel", "stage", "platform", "issue_type", "language", *SCOPE_FILTERS, "active"]
+    list_filter = [
+        "channel",
+        "stage",
+        "platform",
+        "issue_type",
+        "audience",
+        "language",
+        *SCOPE_FILTERS,
+        "active",
+    ]
     search_fields = ["name", "body", "source"]
     list_select_related = ["issue_type", "shop"]
     autocomplete_fields = ["issue_type"]
@@ -284,17 +295,19 @@ class ComplianceRuleAdmin(PolicyAdmin):
     resource_classes = [r.ComplianceRuleResource]
     list_display = [
         "name",
+        "category",
         "platform_labels",
         "channel_labels",
         "match_mode",
         "action",
+        "platform_actions",
         "reason",
         "scope",
         "active",
         "version",
     ]
-    list_filter = [PlatformCodeFilter, "action", "match_mode", *SCOPE_FILTERS, "active"]
-    search_fields = ["name", "patterns", "reason"]
+    list_filter = [PlatformCodeFilter, "category", "action", "match_mode", *SCOPE_FILTERS, "active"]
+    search_fields = ["name", "patterns", "terms_a", "terms_b", "reason", "cited_rule"]
 
     @admin.display(description=_("适用平台"), ordering="platforms")
     def platform_labels(self, obj):
@@ -338,6 +351,8 @@ class AppealChecklistAdmin(PolicyAdmin):
     resource_classes = [r.AppealChecklistResource]
     list_display = [
         "platform",
+        "reason",
+        "reason_label",
         "scope",
         "max_images",
         "description_max_chars",
@@ -345,8 +360,8 @@ class AppealChecklistAdmin(PolicyAdmin):
         "active",
         "version",
     ]
-    list_filter = ["platform", *SCOPE_FILTERS, "active"]
-    search_fields = ["reason_types", "evidence_required"]
+    list_filter = ["platform", "reason", *SCOPE_FILTERS, "active"]
+    search_fields = ["reason_label", "evidence_required", "note"]
 
 
 @admin.register(m.ContactLimit)

@@ -13,6 +13,9 @@ from policies.engine.timing import role_label
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# Options that are money to the buyer: one worth nothing (a shipping compensation on a free-shipping
+# order, a refund of an unknown amount) is no offer at all and is left out, with the reason.
+CASH_KINDS = frozenset({"refund", "coupon", "red_packet", "shipping_compensation"})
 
 
 def money(value: Decimal | int | None) -> Decimal:
@@ -47,6 +50,7 @@ def _options(
     if not issue_type.compensable:
         return (), _("问题类型“%(name)s”不补偿(恶意差评走证据收集与平台申诉)") % {"name": issue_type.name}
     offers: list[CompensationOffer] = []
+    left_out: list[str] = []
     for rule in policy.compensation_rules:
         if rule.issue_type_id not in (None, issue_type.id):
             continue
@@ -57,16 +61,52 @@ def _options(
         for option in rule.options:
             # An offer depends only on the option and the one input its formula reads: memoised.
             key = ("offer", option.id, language, _formula_input(facts, option.formula))
-            offers.append(policy.remember(key, lambda rule=rule, option=option: _offer(facts, rule, option)))
+            offer = policy.remember(key, lambda rule=rule, option=option: _offer(facts, rule, option))
+            if offer.kind in CASH_KINDS and offer.cost <= ZERO:
+                left_out.append(
+                    _("“%(name)s”金额为0，不提供(%(why)s)") % {"name": offer.name, "why": offer.reason}
+                )
+                continue
+            offers.append(offer)
     if not offers:
-        return (), _("没有匹配的补偿规则")
+        reason = _("没有匹配的补偿规则")
+        return (), "；".join([reason, *left_out]) if left_out else reason
     rule_ids = tuple(dict.fromkeys(o.rule.id for o in offers))
-    return tuple(offers), policy.remember(("offer-reason", rule_ids, language), lambda: _reason(offers))
+    reason = policy.remember(("offer-reason", rule_ids, language), lambda: _reason(offers))
+    return tuple(offers), "；".join([reason, *left_out]) if left_out else reason
 
 
 def _reason(offers) -> str:
     rules = list(dict.fromkeys(o.rule.name for o in offers))
     return _("匹配的补偿规则：%(rules)s；先核实责任，再提供方案") % {"rules": "、".join(rules)}
+
+
+def offer_value_label(kind: str, amount: Decimal, extra_coupon: Decimal) -> str:
+    """The real value of an option in words: its total cost, and what a non-cash part is. Also used for
+    offers stored before this label existed (kind, amount and cost are on every stored offer)."""
+    from policies.choices import OptionKind
+
+    amount, extra = money(amount), money(extra_coupon)
+    cost = amount + extra
+    kind_label = str(OptionKind(kind).label) if kind in OptionKind.values else kind
+    if cost <= ZERO:
+        return _("非现金：%(kind)s") % {"kind": kind_label}
+    if amount > ZERO and extra > ZERO:
+        return _("¥%(cost)s(%(kind)s%(amount)s元 + %(coupon)s元优惠券)") % {
+            "cost": cost,
+            "kind": kind_label,
+            "amount": amount,
+            "coupon": extra,
+        }
+    if extra > ZERO:
+        return _("¥%(cost)s(%(kind)s + %(coupon)s元优惠券)") % {
+            "cost": cost,
+            "kind": kind_label,
+            "coupon": extra,
+        }
+    if kind in CASH_KINDS:
+        return f"¥{cost}"
+    return _("¥%(cost)s(%(kind)s)") % {"cost": cost, "kind": kind_label}
 
 
 def _formula_input(facts: ReviewFacts, formula: str):
@@ -114,6 +154,7 @@ def _offer(
         expected_acceptance=option.expected_acceptance,
         reason=_("规则“%(rule)s”：%(notes)s")
         % {"rule": rule.name, "notes": "；".join(n for n in notes if n)},
+        value_label=offer_value_label(option.kind, amount, extra),
     )
 
 
@@ -125,7 +166,7 @@ def _amount(facts: ReviewFacts, option: CompensationOptionSpec) -> tuple[Decimal
         return ZERO, _("非现金方案")
     if formula == "multiple_of_shipping":
         if facts.shipping_fee is None:
-            return ZERO, _("运费未知，金额按0计")
+            return ZERO, _("运费未知")
         amount = money(facts.shipping_fee * value)
         return amount, _("运费%(fee)s元 × %(times)s = %(amount)s元") % {
             "fee": money(facts.shipping_fee),
@@ -133,7 +174,7 @@ def _amount(facts: ReviewFacts, option: CompensationOptionSpec) -> tuple[Decimal
             "amount": amount,
         }
     if facts.order_amount is None:
-        return ZERO, _("订单金额未知，金额按0计")
+        return ZERO, _("订单金额未知")
     if formula == "percent_of_order":
         amount = money(facts.order_amount * value / 100)
         return amount, _("订单金额%(order)s元 × %(percent)s%% = %(amount)s元") % {

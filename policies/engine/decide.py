@@ -6,11 +6,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from policies.decisions import AppealDecision, ContactLimitDecision, Decision, ReviewFacts
+from policies.engine.appeals import appeal_decision, appeal_overview_reason
 from policies.engine.classify import classify, customer_tier
 from policies.engine.compensation import compensation_options
 from policies.engine.messaging import applicable_templates, follow_ups, render_for_case
 from policies.engine.policy import Policy
 from policies.engine.timing import platform_windows, sla
+from policies.placeholders import issue_for_buyer
 
 
 def decide(
@@ -19,7 +21,7 @@ def decide(
     """Classify, pick the tier and deadlines, list compensation, render the applicable templates.
 
     ``context`` adds whitelisted placeholder values (order_no, buyer_nick …) to the templates; the
-    engine itself fills ``issue`` with the issue type's name.
+    engine itself fills ``issue`` with the issue type's buyer-facing label (never its internal name).
     """
     ui_language = get_language()
     classification = classify(facts, policy, ui_language=ui_language)
@@ -53,18 +55,23 @@ def decide(
     reasons.append(compensation_reason)
 
     render_context = dict(context or {})
-    if issue is not None:
-        render_context.setdefault("issue", issue.label(language))
+    render_context.setdefault("issue", issue_for_buyer(issue, language))
 
     def render():
-        chosen = applicable_templates(policy, issue_type_id=classification.issue_type_id, language=language)
+        chosen = applicable_templates(
+            policy,
+            issue_type_id=classification.issue_type_id,
+            language=language,
+            malicious=classification.malicious,
+        )
         return render_for_case(policy, chosen, render_context)
 
     if context:
         templates = render()
     else:  # the default context depends only on the issue type: render once per snapshot
         templates = policy.remember(
-            ("templates", classification.issue_type_id, language, ui_language), render
+            ("templates", classification.issue_type_id, classification.malicious, language, ui_language),
+            render,
         )
     plan_ref, steps = policy.remember(("follow-ups", ui_language), lambda: follow_ups(policy))
 
@@ -101,30 +108,9 @@ def _contact_limit(policy: Policy) -> ContactLimitDecision:
     )
 
 
-def _appeal_reason(policy: Policy, appeal_allowed: bool) -> str:
-    checklist = policy.appeal_checklist
-    if not appeal_allowed:
-        return _("本平台规则不支持申诉恶意评价，保留证据备查")
-    if checklist is None:
-        return _("本平台没有配置申诉清单")
-    return _("恶意差评：按申诉清单收集%(evidence)s，理由可选%(reasons)s") % {
-        "evidence": "、".join(checklist.evidence),
-        "reasons": "、".join(checklist.reasons),
-    }
-
-
 def _appeal(policy: Policy, windows, language: str) -> AppealDecision:
-    checklist = policy.appeal_checklist
     allowed = windows.appeal_allowed
-    reason = policy.remember(("appeal-reason", allowed, language), lambda: _appeal_reason(policy, allowed))
-    return AppealDecision(
-        rule=checklist.ref if checklist else None,
-        allowed=windows.appeal_allowed,
-        appeal_until=windows.appeal_until,
-        reason_types=checklist.reasons if checklist else (),
-        evidence_required=checklist.evidence if checklist else (),
-        max_images=checklist.max_images if checklist else None,
-        description_max_chars=checklist.description_max_chars if checklist else None,
-        once_per_review=checklist.once_per_review if checklist else False,
-        reason=reason,
+    reason = policy.remember(
+        ("appeal-reason", allowed, language), lambda: appeal_overview_reason(policy, allowed)
     )
+    return appeal_decision(policy, allowed=allowed, appeal_until=windows.appeal_until, reason_text=reason)

@@ -107,16 +107,32 @@ def _distinct(findings: list[ComplianceFinding]) -> list[ComplianceFinding]:
 
 
 def applicable_templates(
-    policy: Policy, *, issue_type_id: int | None, language: str = "zh-hans"
+    policy: Policy,
+    *,
+    issue_type_id: int | None,
+    language: str = "zh-hans",
+    malicious: bool | None = None,
+    facts: frozenset[str] | set[str] = frozenset(),
 ) -> list[TemplateSpec]:
     """Active templates for this platform and issue type, per (stage, channel) only the most specific
     ones: a shop's template beats a global one, then an issue-type template beats a generic one, then
-    a platform template beats an every-platform one."""
+    a platform template beats an every-platform one.
+
+    A malicious case (``malicious``; by default: its issue type is the malicious one) gets only the
+    templates written for malicious cases, any other case only the normal ones. A template whose
+    conditions (``TemplateCondition`` codes) are not all among ``facts`` — what is true of the case,
+    e.g. "contact_attempted" — is not offered."""
+    if malicious is None:
+        issue = policy.issue_types.get(issue_type_id) if issue_type_id else None
+        malicious = bool(issue and issue.is_malicious)
+    audience = "malicious" if malicious else "normal"
     best: dict[tuple[str, str], tuple[tuple, list[TemplateSpec]]] = {}
     for template in policy.templates:
         if not template.active or template.language != language:
             continue
         if template.issue_type_id not in (None, issue_type_id):
+            continue
+        if template.audience != audience or not template.conditions <= facts:
             continue
         rank = (not template.is_shop, template.issue_type_id is None, template.platform == "")
         key = (template.stage, template.channel)

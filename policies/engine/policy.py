@@ -64,6 +64,7 @@ class IssueTypeSpec:
     is_fallback: bool
     compensable: bool
     sort_order: int
+    buyer_label: str = ""  # what {issue} says to the buyer; "" = the generic wording
 
     def label(self, language: str = "zh-hans") -> str:
         return self.name_en if language.startswith("en") and self.name_en else self.name
@@ -184,6 +185,8 @@ class TemplateSpec:
     is_shop: bool = False
     # The body parsed once: (literal text, placeholder name or None) pairs.
     parts: tuple[tuple[str, str | None], ...] = ()
+    audience: str = "normal"  # policies.choices.TemplateAudience
+    conditions: frozenset[str] = frozenset()  # policies.choices.TemplateCondition, all required
 
 
 @dataclass(frozen=True)
@@ -235,13 +238,17 @@ class FollowUpPlanSpec:
 
 @dataclass(frozen=True)
 class AppealChecklistSpec:
+    """The evidence one platform wants for an appeal for one reason."""
+
     ref: RuleRef
     platform: str
-    reasons: tuple[str, ...]
+    reason: str  # policies.choices.AppealReason
+    label: str  # the platform's name for the reason
     evidence: tuple[str, ...]
     max_images: int | None
     description_max_chars: int | None
     once_per_review: bool
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -271,7 +278,7 @@ class Policy:
     templates: tuple[TemplateSpec, ...]  # active templates for this platform
     compliance_rules: tuple[ComplianceRuleSpec, ...]  # every platform; filtered per check
     follow_up_plans: dict[str, FollowUpPlanSpec]  # event -> plan
-    appeal_checklist: AppealChecklistSpec | None
+    appeal_checklists: tuple[AppealChecklistSpec, ...]  # this platform's, one per reason
     contact_limit: ContactLimitSpec | None
     stamp: tuple = ()
     classification_regex: re.Pattern | None = None
@@ -297,3 +304,10 @@ class Policy:
     @property
     def malicious_issue_type(self) -> IssueTypeSpec | None:
         return next((t for t in self.issue_types.values() if t.is_malicious), None)
+
+    def appeal_checklist(self, reason: str) -> AppealChecklistSpec | None:
+        """The checklist for ``reason``: its code (``extortion``) or the platform's name for it."""
+        reason = (reason or "").strip()
+        return next((c for c in self.appeal_checklists if c.reason == reason), None) or next(
+            (c for c in self.appeal_checklists if c.label == reason), None
+        )

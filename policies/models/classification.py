@@ -16,6 +16,12 @@ class IssueType(models.Model):
     code = models.SlugField(_("代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=64)
     name_en = models.CharField(_("英文名称"), max_length=64, blank=True)
+    buyer_label = models.CharField(
+        _("对买家的称呼"),
+        max_length=64,
+        blank=True,
+        help_text=_("模板占位符{issue}向买家显示的说法，如“物流配送的问题”；留空时显示“您反馈的问题”。"),
+    )
     is_malicious = models.BooleanField(
         _("恶意差评类型"), default=False, help_text=_("恶意信号命中时，案件归入此类型(走法务与平台申诉)。")
     )

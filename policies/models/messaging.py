@@ -9,6 +9,8 @@ from policies.choices import (
     ComplianceAction,
     ComplianceCategory,
     ComplianceMatchMode,
+    TemplateAudience,
+    TemplateCondition,
     TemplateStage,
 )
 from policies.compliance.rules import parse_platform_actions, validate_terms
@@ -53,6 +55,20 @@ class ReplyTemplate(PolicyBase):
         _("正文"), help_text=_("可用占位符：") + ", ".join("{%s}" % k for k in PLACEHOLDERS)
     )
     source = models.CharField(_("来源"), max_length=100, blank=True, help_text=_("如：默认话术：私信模板。"))
+    audience = models.CharField(
+        _("适用案件"),
+        max_length=16,
+        choices=TemplateAudience.choices,
+        default=TemplateAudience.NORMAL,
+        help_text=_("恶意差评案件只提供恶意差评模板，普通案件只提供普通模板。"),
+    )
+    conditions = models.CharField(
+        _("使用条件"),
+        max_length=200,
+        blank=True,
+        help_text=_("条件代码，逗号分隔，全部满足才提供此模板：")
+        + ", ".join(f"{value}({label})" for value, label in TemplateCondition.choices),
+    )
 
     class Meta:
         verbose_name = _("回复模板")
@@ -62,7 +78,32 @@ class ReplyTemplate(PolicyBase):
     def __str__(self):
         return self.name
 
+    @property
+    def condition_list(self) -> list[str]:
+        return split_codes(self.conditions)
+
+    def _clean_audience(self) -> None:
+        errors = {}
+        unknown_conditions = [c for c in self.condition_list if c not in TemplateCondition.values]
+        if unknown_conditions:
+            errors["conditions"] = _("未知条件代码：%(codes)s。可用：%(known)s") % {
+                "codes": ", ".join(unknown_conditions),
+                "known": ", ".join(TemplateCondition.values),
+            }
+        if self.issue_type_id and self.issue_type.is_malicious != (
+            self.audience == TemplateAudience.MALICIOUS
+        ):
+            errors["audience"] = _("问题类型“%(issue)s”的模板只能用于%(audience)s。") % {
+                "issue": self.issue_type.name,
+                "audience": TemplateAudience.MALICIOUS.label
+                if self.issue_type.is_malicious
+                else TemplateAudience.NORMAL.label,
+            }
+        if errors:
+            raise ValidationError(errors)
+
     def clean(self):
+        self._clean_audience()
         unknown = sorted({name for name in template_placeholders(self.body) if name not in PLACEHOLDERS})
         if unknown:
             raise ValidationError(

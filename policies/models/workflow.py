@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from policies.choices import Channel, FollowUpEvent
+from policies.choices import AppealReason, Channel, FollowUpEvent
 from policies.models.base import PolicyBase
 from policies.models.messaging import ReplyTemplate
 from reviewdesk.choices import Platform
@@ -76,42 +76,52 @@ class FollowUpStep(models.Model):
 
 
 class AppealChecklist(PolicyBase):
-    """What a platform wants for a malicious-review appeal. The deadline is the platform rule's window."""
+    """What a platform wants for an appeal of a review for one reason (extortion, a competitor's attack,
+    abuse …): each reason has its own evidence. The deadline is the platform rule's window."""
 
     platform = models.CharField(_("平台"), max_length=16, choices=Platform.choices)
-    reason_types = models.TextField(_("申诉理由类型"), help_text=_("每行一个，如：同行竞争、利用评价要挟。"))
+    reason = models.CharField(_("申诉理由"), max_length=16, choices=AppealReason.choices)
+    reason_label = models.CharField(
+        _("平台上的理由名称"),
+        max_length=64,
+        blank=True,
+        help_text=_("平台申诉页面上该理由的叫法，如“利用评价要挟”；留空时使用申诉理由的名称。"),
+    )
     evidence_required = models.TextField(_("所需证据"), help_text=_("每行一项，如：飞鸽聊天记录、通话录音。"))
     max_images = models.PositiveSmallIntegerField(_("图片上限"), null=True, blank=True)
     description_max_chars = models.PositiveIntegerField(_("说明字数上限"), null=True, blank=True)
     once_per_review = models.BooleanField(_("每条评价只能申诉一次"), default=False)
+    note = models.CharField(
+        _("说明"), max_length=300, blank=True, help_text=_("给法务的提示，如平台规则出处、证据要点。")
+    )
 
     class Meta:
         verbose_name = _("申诉清单")
         verbose_name_plural = _("申诉清单")
-        ordering = ["platform"]
+        ordering = ["platform", "reason"]
         constraints = [
             models.UniqueConstraint(
-                fields=["platform"],
+                fields=["platform", "reason"],
                 condition=models.Q(shop__isnull=True),
-                name="uniq_appeal_checklist_global",
+                name="uniq_appeal_checklist_reason_global",
             ),
-            models.UniqueConstraint(fields=["platform", "shop"], name="uniq_appeal_checklist_shop"),
+            models.UniqueConstraint(
+                fields=["platform", "reason", "shop"], name="uniq_appeal_checklist_reason_shop"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_platform_display()} · {self.scope_label}"
+        return f"{self.get_platform_display()} · {self.label} · {self.scope_label}"
 
     @property
-    def reason_list(self) -> list[str]:
-        return [line.strip() for line in self.reason_types.splitlines() if line.strip()]
+    def label(self) -> str:
+        return self.reason_label or str(self.get_reason_display())
 
     @property
     def evidence_list(self) -> list[str]:
         return [line.strip() for line in self.evidence_required.splitlines() if line.strip()]
 
     def clean(self):
-        if not self.reason_list:
-            raise ValidationError({"reason_types": _("至少填写一个申诉理由类型。")})
         if not self.evidence_list:
             raise ValidationError({"evidence_required": _("至少填写一项所需证据。")})
 

@@ -134,7 +134,7 @@ def test_legal_files_an_appeal_with_uploaded_evidence_and_records_the_outcome(sh
         action_url(case, "file_appeal"),
         {
             "version": version,
-            "reason_type": "恶意评价",
+            "reason_type": "extortion",
             "description": "买家以差评要挟返现",
             "evidence_ids": ids,
         },
@@ -164,7 +164,7 @@ def test_an_appeal_missing_required_evidence_is_refused(shop, people):
 
     response = legal.post(
         action_url(case, "file_appeal"),
-        {"version": 3, "reason_type": "恶意评价", "evidence_ids": []},
+        {"version": 3, "reason_type": "extortion", "evidence_ids": []},
         format="json",
     )
 

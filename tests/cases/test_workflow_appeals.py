@@ -72,12 +72,13 @@ def test_malicious_then_appeal_then_won(shop, heard, django_capture_on_commit_ca
         legal,
         "file_appeal",
         4,
-        reason_type="恶意评价",
+        reason_type="extortion",
         description="买家要挟返现",
         evidence_ids=evidence,
     )
     appeal = Appeal.objects.get(case=case)
-    assert appeal.checklist["evidence_required"] == ["完整旺旺聊天截图", "同一IP批量差评的后台数据"]
+    assert (appeal.reason_type, appeal.checklist["reason"]) == ("买家利用评价要挟/敲诈", "extortion")
+    assert appeal.checklist["evidence_required"] == ["完整旺旺聊天截图"]
     assert appeal.deadline == case.appeal_until and sorted(
         appeal.evidence.values_list("pk", flat=True)
     ) == sorted(evidence)
@@ -97,18 +98,20 @@ def test_malicious_then_appeal_then_won(shop, heard, django_capture_on_commit_ca
 
 
 def test_appeal_checklist_taobao(shop):
+    """Per reason (tests/policies/test_appeals_per_reason.py has the rest): a competitor's attack needs
+    the batch data, and the deadline holds for every reason."""
     legal = member("legal", shop)
     case = put_in_state(triaged_case(shop), "malicious", agent=legal)
     one = appeal_evidence(case, legal, items=("完整旺旺聊天截图",))
-    assert (
-        refused(E.APPEAL_REASON, case, legal, "file_appeal", reason_type="同行竞争", evidence_ids=one)
-        == "申诉理由须为：恶意评价。"
-    )
+    assert refused(
+        E.APPEAL_REASON, case, legal, "file_appeal", reason_type="同行竞争", evidence_ids=one
+    ).startswith("申诉理由须为：买家利用评价要挟/敲诈、同行恶意评价、")
     message = refused(
-        E.APPEAL_EVIDENCE_MISSING, case, legal, "file_appeal", reason_type="恶意评价", evidence_ids=one
+        E.APPEAL_EVIDENCE_MISSING, case, legal, "file_appeal", reason_type="competitor", evidence_ids=one
     )
-    assert message == "缺少申诉所需证据：同一IP批量差评的后台数据。"
-    both = one + appeal_evidence(case, legal, items=("同一IP批量差评的后台数据",))
+    assert message == (
+        "以“同行恶意评价”申诉缺少所需证据：同一IP批量差评的后台数据、买家为同行的凭证(店铺信息或批量下单记录)。"
+    )
     late = case.appeal_until + dt.timedelta(seconds=1)
     assert refused(
         E.APPEAL_DEADLINE_PASSED,
@@ -116,10 +119,10 @@ def test_appeal_checklist_taobao(shop):
         legal,
         "file_appeal",
         now=late,
-        reason_type="恶意评价",
-        evidence_ids=both,
+        reason_type="extortion",
+        evidence_ids=one,
     ).startswith("申诉截止时间")
-    act(case, legal, "file_appeal", reason_type="恶意评价", evidence_ids=both)
+    act(case, legal, "file_appeal", reason_type="extortion", evidence_ids=one)
 
 
 def test_appeal_checklist_douyin_limits(other_shop):
@@ -133,7 +136,7 @@ def test_appeal_checklist_douyin_limits(other_shop):
             case,
             legal,
             "file_appeal",
-            reason_type="同行竞争",
+            reason_type="利用评价要挟",
             evidence_ids=evidence,
             description="说" * 101,
         )
@@ -145,7 +148,7 @@ def test_appeal_checklist_douyin_limits(other_shop):
             case,
             legal,
             "file_appeal",
-            reason_type="同行竞争",
+            reason_type="利用评价要挟",
             evidence_ids=evidence + images,
         )
         == "图片最多6张(已选8张)。"
@@ -165,21 +168,24 @@ def test_jd_allows_one_appeal_per_review():
     legal, manager = member("legal", shop), member("manager", shop)
     case = put_in_state(triaged_case(shop), "malicious", agent=legal)
     evidence = appeal_evidence(case, legal, items=("咚咚聊天截图",))
-    act(case, legal, "file_appeal", reason_type="恶意评价", evidence_ids=evidence)
+    act(case, legal, "file_appeal", reason_type="extortion", evidence_ids=evidence)
     act(case, legal, "appeal_outcome", 4, outcome="lost")
     act(case, manager, "reopen", 5, note="买家又来要挟")
     act(case, legal, "mark_malicious", 6, note="再次要挟")
     message = refused(
-        E.APPEAL_ONCE, case, legal, "file_appeal", version=7, reason_type="恶意评价", evidence_ids=evidence
+        E.APPEAL_ONCE, case, legal, "file_appeal", version=7, reason_type="extortion", evidence_ids=evidence
     )
     assert message == "本平台每条评价只能申诉一次，本案已申诉过。"
 
 
-def test_pdd_has_no_appeal():
+def test_no_appeal_where_the_platform_rule_forbids_it():
+    from policies.models import PlatformRule
+
+    PlatformRule.objects.filter(platform="pdd", shop__isnull=True).update(appeal_allowed=False)
     shop = ShopFactory(code="pdd-main", platform="pdd")
     legal = member("legal", shop)
     case = put_in_state(triaged_case(shop), "malicious", agent=legal)
-    refused(E.APPEAL_NOT_ALLOWED, case, legal, "file_appeal", reason_type="恶意评价", evidence_ids=[])
+    refused(E.APPEAL_NOT_ALLOWED, case, legal, "file_appeal", reason_type="extortion", evidence_ids=[])
 
 
 # --- Evidence files ------------------------------------------------------------------------------

@@ -220,7 +220,7 @@ def valid_data(action: str, case: Case, by) -> dict:
         "resolve": {"note": "已处理"},
         "mark_malicious": {"note": "要挟返现"},
         "file_appeal": {
-            "reason_type": "恶意评价",
+            "reason_type": "extortion",
             "description": "买家以差评要挟返现",
             "evidence_ids": appeal_evidence(case, by),
         }

@@ -201,7 +201,7 @@ def test_legal_files_an_appeal_with_evidence(
         assert f"证据已上传：证据{n}.png" in page.locator(".messages").inner_text()
     panel = page.locator("#action-file_appeal")
     assert "✓ 完整旺旺聊天截图" in panel.inner_text() and "✓ 同一IP批量差评的后台数据" in panel.inner_text()
-    panel.locator("select[name=reason_type]").select_option("恶意评价")
+    panel.locator("select[name=reason_type]").select_option("买家利用评价要挟/敲诈")
     panel.locator("textarea[name=description]").fill("买家以差评要挟返现，聊天记录为证")
     for box in panel.locator("input[name=evidence_ids]").all():
         box.check()

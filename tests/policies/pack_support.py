@@ -185,7 +185,8 @@ def build_pack(shop) -> None:
     )
     m.AppealChecklist.objects.create(
         platform="douyin",
-        reason_types="同行竞争\n利用评价要挟",
+        reason="extortion",
+        reason_label="利用评价要挟",
         evidence_required="飞鸽聊天记录\n通话录音",
         max_images=6,
         description_max_chars=100,

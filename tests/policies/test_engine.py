@@ -72,7 +72,15 @@ def test_malicious_is_one_hour_for_legal(seeded):
     assert (sla.first_response_minutes, sla.handling_role, sla.escalation_role) == (60, "legal", "manager")
     assert decision.compensation == ()
     assert decision.compensation_reason == "问题类型“恶意差评”不补偿(恶意差评走证据收集与平台申诉)"
-    assert decision.appeal.reason_types == ("恶意评价",)
+    assert decision.appeal.reason_types == (
+        "买家利用评价要挟/敲诈",
+        "同行恶意评价",
+        "评价含辱骂/污言秽语",
+        "评价内容与商品无关",
+        "评价含广告信息",
+        "评价泄露他人信息",
+    )
+    assert decision.appeal.chosen is None and "同一IP" not in decision.appeal.reasons[0].evidence_required[0]
     assert decision.appeal.appeal_until == RECEIVED + dt.timedelta(days=30)
 
 
@@ -213,13 +221,14 @@ def test_active_templates_pass_compliance_and_render_from_the_whitelist(seeded):
     decision = run(facts("物流太慢了"))
     assert {t.name for t in decision.templates} >= {
         "首次私信",
-        "公开回复",
         "满意度调查",
     }
+    # It says "we tried to contact you": not offered before a contact attempt is recorded.
+    assert "公开回复" not in {t.name for t in decision.templates}
     assert all(not t.compliance.blocked for t in decision.templates)
     first = next(t for t in decision.templates if t.name == "首次私信")
     assert first.text.startswith(f"亲~看到您对订单【{MISSING}】给出的评价啦")
-    assert "关于您提到的物流延误/包裹破损" in first.text
+    assert "关于您提到的物流配送的问题" in first.text  # the buyer label, not the internal name
 
 
 def test_render_template_only_uses_whitelisted_values():

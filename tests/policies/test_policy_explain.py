@@ -56,8 +56,8 @@ def test_json_carries_the_pinned_numbers(seeded):
     assert data["facts"]["order_amount"] == "250.00"
     assert data["windows"]["appeal_until"] == "2026-12-20T23:30:00+08:00"
     templates = {t["name"]: t for t in data["templates"]}
-    assert templates["公开回复"]["compliance"]["blocked"] is False
-    assert templates["公开回复"]["compliance"]["max_length"] == 500
+    assert templates["公开回复(致歉说明)"]["compliance"]["blocked"] is False
+    assert templates["公开回复(致歉说明)"]["compliance"]["max_length"] == 500
     assert {"model": "slatier", "name": "物流延误(2小时)"}.items() <= next(
         r for r in data["rule_refs"] if r["model"] == "slatier"
     ).items()

@@ -66,6 +66,7 @@ def template_data(**overrides):
         "language": "zh-hans",
         "body": "亲，给您添麻烦了。",
         "source": "",
+        "audience": "normal",
         "shop": "",
         "active": "on",
     }

@@ -39,7 +39,7 @@ def test_manager_sees_the_whole_decision(manager_client, seeded):
     assert "<td>客服</td>" in body and "<td>客服主管</td>" in body  # handled by / escalated to
     assert "2026-11-21 09:30" in body  # 2 business hours from 23:30 (open 08:00–24:00)
     assert "<td>赔偿运费(订单运费的1.5倍)</td><td>18.00</td>" in body
-    assert "公开回复" in body and "合规检查通过" in body
+    assert "公开回复(致歉说明)" in body and "合规检查通过" in body
     assert "首次响应：2小时，截止 2026-11-21 09:30" in body  # the explanation
 
 

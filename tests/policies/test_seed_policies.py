@@ -73,20 +73,23 @@ def test_seed_runs_before_any_shop_and_loads_the_pack():
     assert {(t.next_response_minutes, t.public_reply_minutes, t.warn_at_percent) for t in tiers.values()} == {
         (180, 1440, 80)
     }
-    assert sorted(AppealChecklist.objects.values_list("platform", flat=True)) == [
+    assert sorted(set(AppealChecklist.objects.values_list("platform", flat=True))) == [
         "douyin",
         "jd",
+        "pdd",
         "taobao",
         "tmall",
     ]
-    douyin = AppealChecklist.objects.get(platform="douyin")
-    assert (douyin.reason_list, douyin.evidence_list, douyin.max_images, douyin.description_max_chars) == (
-        ["同行竞争", "利用评价要挟"],
+    douyin = AppealChecklist.objects.get(platform="douyin", reason="extortion")
+    assert (douyin.label, douyin.evidence_list, douyin.max_images, douyin.description_max_chars) == (
+        "利用评价要挟",
         ["飞鸽聊天记录", "通话录音"],
         6,
         100,
     )
-    assert AppealChecklist.objects.get(platform="jd").once_per_review is True
+    assert set(AppealChecklist.objects.filter(platform="jd").values_list("once_per_review", flat=True)) == {
+        True
+    }
     limit = ContactLimit.objects.get()
     assert (limit.max_attempts_per_case, f"{limit.quiet_start:%H:%M}", f"{limit.quiet_end:%H:%M}") == (
         3,

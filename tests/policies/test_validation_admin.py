@@ -493,6 +493,7 @@ def template_data(**overrides):
         "language": "zh-hans",
         "body": "亲，订单{order_no}给您添麻烦了。",
         "source": "",
+        "audience": "normal",
         "shop": "",
         "active": "on",
     }
@@ -575,7 +576,7 @@ def test_contact_limit_rules_are_enforced(manager_client, overrides, message):
 
 
 def test_appeal_checklist_needs_reasons_and_evidence(manager_client):
-    data = {"platform": "jd", "reason_types": " \n ", "evidence_required": "咚咚聊天截图", "active": "on"}
+    data = {"platform": "jd", "reason": "", "evidence_required": "咚咚聊天截图", "active": "on"}
     response = post_admin(manager_client, add_url(m.AppealChecklist), m.AppealChecklist, data)
     assert response.status_code == 200
     assert m.AppealChecklist.objects.count() == 0

@@ -131,7 +131,9 @@ class _Seeder:
             templates[data["name"]] = template
         self.seed_follow_up_plan(templates)
         for data in pack.APPEAL_CHECKLISTS:
-            if not AppealChecklist.objects.filter(platform=data["platform"], shop__isnull=True).exists():
+            if not AppealChecklist.objects.filter(
+                platform=data["platform"], reason=data["reason"], shop__isnull=True
+            ).exists():
                 self.save(AppealChecklist(**data))
         for data in pack.CONTACT_LIMITS:
             if not ContactLimit.objects.filter(platform=data["platform"], shop__isnull=True).exists():
