@@ -7,6 +7,8 @@ log and the timeline)."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -38,7 +40,9 @@ from reviewdesk.access import CHANGE, restrict
 from reviewdesk.choices import Role
 from reviewdesk.models import Shop, User
 
-UNASSIGNED_SHOWN = 50
+UNASSIGNED_SHOWN = 50  # also the most cases one bulk assignment takes
+MAX_ID = 2**63 - 1
+ID = re.compile(r"[1-9][0-9]{0,17}")  # a posted id that fits the 64-bit columns
 
 
 @login_required
@@ -140,6 +144,12 @@ def team_load(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/workspace/team.html", context)
 
 
+def _user(pk: int) -> User | None:
+    """The user of a posted id; None for an id no user can have (past the 64-bit column, which SQLite
+    would answer with an OverflowError)."""
+    return User.objects.filter(pk=pk).first() if 0 < pk < MAX_ID else None
+
+
 def _safe_next(request: HttpRequest, value: str) -> str:
     """Only a path on this site ("/cases/…"): a bare word ("abc") would be taken for a URL name by
     redirect() and answer 500; anything else is ignored."""
@@ -185,7 +195,7 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("请选择分配给谁。"))
         return redirect(back) if back else redirect("cases:case_detail", pk=case.pk)
-    target = User.objects.filter(pk=form.cleaned_data["user"]).first()
+    target = _user(form.cleaned_data["user"])
     if target is None:
         messages.error(request, _("没有这个用户。"))
         return redirect(back) if back else redirect("cases:case_detail", pk=case.pk)
@@ -215,13 +225,13 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     if not is_overseer(request.user):
         raise Http404
     form = BulkAssignForm(request.POST)
-    ids = [int(v) for v in request.POST.getlist("cases") if v.isdigit() and len(v) < 19]
-    form.fields["cases"].choices = [(pk, pk) for pk in ids]
-    form.fields["user"].choices = [(v, v) for v in request.POST.getlist("user")[:1] if v.isdigit()]
+    ids = [v for v in request.POST.getlist("cases")[:UNASSIGNED_SHOWN] if ID.fullmatch(v)]
+    form.fields["cases"].choices = [(v, v) for v in ids]
+    form.fields["user"].choices = [(v, v) for v in request.POST.getlist("user")[:1] if ID.fullmatch(v)]
     if not form.is_valid():
         messages.error(request, _("请勾选案件并选择分配给谁。"))
         return redirect("cases:team_load")
-    target = User.objects.filter(pk=form.cleaned_data["user"]).first()
+    target = _user(form.cleaned_data["user"])
     cases = list(
         restrict(Case.objects.filter(pk__in=form.cleaned_data["cases"]), request.user, CHANGE).order_by("pk")
     )

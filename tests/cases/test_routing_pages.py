@@ -280,3 +280,35 @@ def test_the_api_lists_who_could_take_a_case(shop, full, boss, make_user):
     assert body[1]["reason"] == "在办已达上限 2/2" and (body[1]["open_cases"], body[1]["cap"]) == (2, 2)
     agent_view = session_client(idle).get(f"/api/v1/cases/{case.pk}/assignees/")
     assert agent_view.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"cases": ["²", "9" * 30, "-1"], "user": "1"},
+        {"cases": ["1"], "user": "9" * 5000},
+        {"cases": ["1"], "user": "abc"},
+        {},
+    ],
+)
+def test_bulk_assign_with_bad_input_says_so_and_changes_nothing(client, shop, boss, body):
+    case = make_case(shop)
+    client.force_login(boss)
+    done = client.post(reverse("cases:bulk_assign"), body, follow=True)
+    assert done.status_code == 200
+    assert "请勾选案件并选择分配给谁。" in done.content.decode()
+    case.refresh_from_db()
+    assert case.assignee is None and not Assignment.objects.exists()
+
+
+def test_reassign_to_an_id_no_user_can_have_says_so(client, shop, boss):
+    case = make_case(shop)
+    client.force_login(boss)
+    done = client.post(
+        reverse("cases:case_reassign", kwargs={"pk": case.pk}),
+        {"user": "9" * 25, "version": 1},
+        follow=True,
+    )
+    assert "没有这个用户。" in done.content.decode()
+    case.refresh_from_db()
+    assert case.assignee is None
