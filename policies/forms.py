@@ -68,11 +68,17 @@ class ComplianceRuleAdminForm(PolicyAdminForm):
         model = ComplianceRule
         fields = [
             "name",
+            "category",
             "platforms",
             "channels",
             "match_mode",
             "patterns",
+            "terms_a",
+            "terms_b",
+            "distance",
             "action",
+            "platform_actions",
+            "cited_rule",
             "reason",
             "shop",
             "active",
@@ -83,6 +89,17 @@ class ComplianceRuleAdminForm(PolicyAdminForm):
         if self.instance.pk:
             self.initial["platforms"] = split_codes(self.instance.platforms)
             self.initial["channels"] = split_codes(self.instance.channels)
+        # Left out (an older client, a script posting the old fields): the model's defaults.
+        for name in ("category", "distance"):
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean_category(self):
+        return self.cleaned_data.get("category") or ComplianceRule._meta.get_field("category").default
+
+    def clean_distance(self):
+        value = self.cleaned_data.get("distance")
+        return ComplianceRule._meta.get_field("distance").default if value is None else value
 
     @staticmethod
     def _join(selected, choices) -> str:
