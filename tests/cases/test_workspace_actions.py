@@ -198,16 +198,24 @@ def test_quiet_hours_block_a_contact_with_the_rule_explained(client, shop, agent
 
 # --- the composer's compliance check ---------------------------------------------------------------
 
+# Reworded samples for each rule that is not a phrase list (the examples among them).
 REGEX_SAMPLES = {
-    "淘宝/天猫禁止请买家修改或追加评价": "问题解决后麻烦您帮忙改成好评",
-    "公开回复禁止手机号": "如有问题请拨打13812345678联系我们",
+    "利诱好评：评价词与利益词相邻": "给个五星好评吧，好评后联系客服领取5元红包哦",
+    "以评价为条件的补偿": "您把评价删掉我们就给您退款",
+    "以评价为条件：只要/如果……评价": "只要您追评五星，我们就送您一个杯子",
+    "请买家修改、删除、撤回或追加评价": "麻烦您删 评 一下",
+    "站外引流：微信、QQ、群、公众号、链接": "加我微信 wx_kefu88",
+    "公开回复禁止手机号与身份证号": "如有问题请拨打138 1234 5678联系我们",
     "公开回复禁止地址": "已按浙江省杭州市的地址补发",
 }
 
 
 def blocking_texts() -> list[tuple[str, str]]:
     texts = []
-    for rule in ComplianceRule.objects.filter(action="block", active=True).order_by("pk"):
+    for rule in ComplianceRule.objects.filter(active=True).order_by("pk"):
+        actions = dict(item.split(":") for item in rule.platform_actions.split(",") if item)
+        if actions.get("taobao", rule.action) != "block":
+            continue
         if rule.match_mode == "keywords":
             texts += [
                 (rule.name, f"亲，{line.strip()}哦") for line in rule.patterns.splitlines() if line.strip()
@@ -221,7 +229,7 @@ def test_every_blocking_rule_of_the_default_pack_is_refused_in_the_composer(clie
     case = triaged_case(shop, assignee=agent, status=CaseStatus.IN_PROGRESS, contact_attempts=1)
     client.force_login(agent)
     texts = blocking_texts()
-    assert len(texts) >= 15  # every phrase of the cash-back rule, plus the three regex rules
+    assert len(texts) >= 15  # every phrase of the phrase rules, plus a reworded sample of every other rule
     check_url = reverse("cases:compose_check", kwargs={"pk": case.pk, "action": "public_reply"})
     before = snapshot(case.pk)
     for name, text in texts:
