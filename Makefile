@@ -29,14 +29,13 @@ seed: migrate
 demo: seed
 	$(PY) manage.py demo_data
 
+# `serve` runs the web server and the task cluster and stops both on Ctrl-C (see its module).
 run: demo
 	@echo ""
 	@echo "ReviewDesk 中差评工作台: http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
 	@$(PY) manage.py demo_data --print-logins
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(PY) manage.py qcluster & \
-	  $(PY) manage.py runserver $(HOST):$(PORT)
+	@$(PY) manage.py serve $(HOST):$(PORT)
 
 # The suite runs on every core (pytest-xdist; one test database per worker). PYTHONHASHSEED keeps the
 # workers' collection identical (some parametrised ids come from sets).
