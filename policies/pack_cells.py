@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from import_export import widgets
 
 
@@ -103,7 +102,8 @@ class ChoiceCell(widgets.Widget):
             text = str(int(value))
         if text in self.lookup:
             return self.lookup[text]
-        labels = pgettext("list separator", "、").join(str(label) for _value, label in self.choices)
+        # Translators: the separator between the items of a list ("、" in Chinese, ", " in English).
+        labels = _("、").join(str(label) for _value, label in self.choices)
         raise ValueError(
             _("“%(value)s”不是可选的值：这一列应填写以下之一：%(labels)s。")
             % {"value": cell_text(value), "labels": labels}
