@@ -58,6 +58,19 @@ def offer_options(case, policy=None) -> tuple[CompensationOffer, ...]:
     return offers
 
 
+def _live_offers(case) -> list:
+    """The case's offers made to the buyer (offered or accepted), newest first: ONE query per case
+    object, shared by the placeholder values and the templates' conditions of one page or action."""
+    if not case.pk:
+        return []
+    cached = getattr(case, "_live_offers", None)
+    if cached is None:
+        cached = case._live_offers = list(
+            case.offers.filter(status__in=("offered", "accepted")).order_by("-requested_at", "-pk")
+        )
+    return cached
+
+
 def reply_context(case, user=None, policy=None) -> dict:
     """The whitelisted placeholder values (policies.placeholders.PLACEHOLDERS) for this case. ``issue``
     is the issue type's buyer-facing label, never its internal name."""
@@ -78,11 +91,8 @@ def reply_context(case, user=None, policy=None) -> dict:
     context["issue"] = issue_for_buyer(policy.issue_types.get(case.issue_type_id), "zh-hans")
     if user is not None:
         context["agent_name"] = str(user)
-    offer = (
-        case.offers.filter(status__in=("offered", "accepted")).order_by("-requested_at", "-pk").first()
-        if case.pk
-        else None
-    )
+    live = _live_offers(case)
+    offer = live[0] if live else None
     if offer is not None:
         context["compensation"] = offer.option_name
         if offer.option_kind == "coupon":
@@ -133,12 +143,11 @@ def template_facts(case) -> frozenset[str]:
     facts = set()
     if case.contact_attempts:
         facts.add("contact_attempted")
-    if case.pk:
-        statuses = set(case.offers.values_list("status", flat=True))
-        if statuses & {"offered", "accepted"}:
-            facts.add("offer_made")
-        if "accepted" in statuses:
-            facts.add("offer_accepted")
+    statuses = {offer.status for offer in _live_offers(case)}
+    if statuses:
+        facts.add("offer_made")
+    if "accepted" in statuses:
+        facts.add("offer_accepted")
     return frozenset(facts)
 
 

@@ -75,6 +75,7 @@ ADMIN_SUFFIXES = (
     "import",
     "process_import",
     "export",
+    "preview",  # the reply-template admin's preview on real cases
     "simple_history",
 )
 

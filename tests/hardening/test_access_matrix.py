@@ -195,6 +195,7 @@ KIND_NEEDS = {
     "delete": "d",
     "import": "i",
     "export": "e",
+    "preview": "v",  # the reply-template admin's preview (policies.admin.template_preview)
 }
 
 
