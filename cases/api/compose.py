@@ -39,6 +39,7 @@ class CompensationOptionSerializer(serializers.Serializer):
     expected_acceptance = serializers.IntegerField(allow_null=True, help_text=_("预期接受率(%)"))
     reason = serializers.CharField()
     rule = RuleRefSerializer()
+    value_label = serializers.CharField(help_text=_("方案的实际价值，如“¥10.00(补发 + 10.00元优惠券)”"))
 
 
 class FindingSerializer(serializers.Serializer):
@@ -64,6 +65,16 @@ class DraftSerializer(serializers.Serializer):
     compliance = ComplianceSerializer()
 
 
+class AppealReasonSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("申诉理由代码，file_appeal 的 reason_type 可填它或平台上的名称"))
+    label = serializers.CharField()
+    evidence_required = serializers.ListField(child=serializers.CharField())
+    max_images = serializers.IntegerField(allow_null=True)
+    description_max_chars = serializers.IntegerField(allow_null=True)
+    once_per_review = serializers.BooleanField()
+    note = serializers.CharField(allow_blank=True)
+
+
 class AppealRequirementsSerializer(serializers.Serializer):
     allowed = serializers.BooleanField()
     appeal_until = serializers.DateTimeField(allow_null=True)
@@ -75,6 +86,7 @@ class AppealRequirementsSerializer(serializers.Serializer):
     description_max_chars = serializers.IntegerField(allow_null=True)
     once_per_review = serializers.BooleanField()
     reason = serializers.CharField()
+    reasons = AppealReasonSerializer(many=True, help_text=_("平台接受的每个申诉理由及该理由所需的证据"))
 
 
 class ComposeSerializer(serializers.Serializer):

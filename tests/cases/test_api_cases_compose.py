@@ -29,6 +29,12 @@ def test_compose_answers_the_options_drafts_and_checklist_the_actions_take(shop,
     assert body["reply_drafts"] and all(d["text"] and d["template_id"] for d in body["reply_drafts"])
     assert all(f["action"] != "block" for d in body["reply_drafts"] for f in d["compliance"]["findings"])
     assert "完整旺旺聊天截图" in body["appeal"]["evidence_required"]
+    extortion = next(r for r in body["appeal"]["reasons"] if r["code"] == "extortion")
+    assert (extortion["label"], extortion["evidence_required"]) == (
+        "买家利用评价要挟/敲诈",
+        ["完整旺旺聊天截图"],
+    )
+    assert all(o["value_label"] for o in options)
 
     plain = next(o for o in options if not o["requires_approval"])
     offered = client.post(
