@@ -42,7 +42,7 @@ def followups_schedule(*, case: Case, policy, now: dt.datetime) -> list[FollowUp
                 template_ref=step.template.as_dict() if step.template else None,
                 instructions=("" if skipped else step.reason or "")[:200],
                 due_at=now + dt.timedelta(minutes=step.offset_minutes),
-                skipped_reason=str(SKIP_REVISION)[:200] if skipped else "",
+                skipped_reason=str(step.reason if step.skipped else SKIP_REVISION)[:200] if skipped else "",
             )
         )
     return FollowUpTask.objects.bulk_create(tasks)

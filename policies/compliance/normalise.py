@@ -41,13 +41,14 @@ _KEPT = ("L", "N")
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
 _DIGITS.update({"八": 8, "九": 9})
-_POWERS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+# The banker's numerals (壹贰叁… as on a cheque), a common way around a rule written with 五.
+_DIGITS.update({"壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8, "玖": 9})
+_POWERS = {"十": 10, "百": 100, "千": 1000, "万": 10000, "拾": 10, "佰": 100, "仟": 1000}
 # A numeral is read as a number only before a unit a reward or a rating is counted in, or as a run of
 # three digits or more (a phone number spoken digit by digit): "一下", "一直", "十分抱歉" stay words.
 _UNITS = "星颗元块圆毛角折张次天倍"
-_NUMERAL_RUN = re.compile(
-    rf"[零〇一幺二两三四五六七八九十百千万]+(?=[{_UNITS}])|[零〇一幺二两三四五六七八九]{{3,}}"
-)
+_DIGIT_CHARS = "零〇一幺二两三四五六七八九壹贰叁肆伍陆柒捌玖"
+_NUMERAL_RUN = re.compile(rf"[{_DIGIT_CHARS}十百千万拾佰仟]+(?=[{_UNITS}])|[{_DIGIT_CHARS}]{{3,}}")
 
 # Disguises undone before the numerals are read (the text is already lower case and has no spaces).
 _WORDS = [

@@ -167,7 +167,8 @@ def render_for_case(
 
 def follow_ups(policy: Policy, event: str = "resolved") -> tuple:
     """(plan ref, steps) of the plan for ``event``; a step that asks for a revision is skipped where
-    the platform forbids asking."""
+    the platform forbids asking, and a step whose template the compliance rules block on this
+    platform and the step's channel is skipped with the rules' reasons (one checker for every word)."""
     plan = policy.follow_up_plans.get(event)
     if plan is None:
         return None, ()
@@ -175,8 +176,19 @@ def follow_ups(policy: Policy, event: str = "resolved") -> tuple:
     steps = []
     for step in plan.steps:
         skipped = step.asks_for_revision and not may_ask
+        report = None
+        if not skipped and step.template is not None and step.template.active:
+            report = check_compliance(
+                step.template.body, platform=policy.platform, channel=step.channel, policy=policy
+            )
         if skipped:
             reason = _("该步骤请买家修改/追加评价，本平台不允许，自动跳过")
+        elif report is not None and report.blocking:
+            skipped = True
+            reason = _("模板“%(name)s”未通过合规检查，自动跳过：%(reasons)s") % {
+                "name": step.template.name,
+                "reasons": "；".join(f.describe() for f in report.blocking),
+            }
         elif step.template is not None and not step.template.active:
             reason = _("模板“%(name)s”未启用，需人工处理") % {"name": step.template.name}
         else:
