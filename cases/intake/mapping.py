@@ -108,7 +108,7 @@ def find_header(sheet: Sheet, specs: list[MappingSpec]) -> HeaderMatch | None:
     """The best (row, mapping): complete matches first, then most columns matched, then priority."""
     best: HeaderMatch | None = None
     best_key = None
-    for index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+    for index, row in enumerate(sheet.head[:HEADER_SCAN_ROWS]):
         if not any(cell not in (None, "") for cell in row):
             continue
         for rank, spec in enumerate(specs):
@@ -129,10 +129,10 @@ def choose_sheet(sheets, specs: list[MappingSpec]) -> tuple[Sheet, HeaderMatch]:
     closest: HeaderMatch | None = None
     seen_any = False
     for sheet in sheets:
-        seen_any = seen_any or any(any(cell not in (None, "") for cell in row) for row in sheet.rows)
         found = find_header(sheet, specs)
         if found and not found.missing:
             return sheet, found
+        seen_any = seen_any or sheet.has_content()  # reads the rest of a sheet that is not used
         if found and (closest is None or len(found.columns) > len(closest.columns)):
             closest = found
     if not seen_any:

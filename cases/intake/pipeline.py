@@ -14,6 +14,7 @@ from cases.errors import IntakeError
 from cases.intake import normalise as n
 from cases.intake.files import FileRejected, read_sheets
 from cases.intake.mapping import MappingSpec, choose_sheet, mappings_for
+from cases.intake.spool import RowSpool
 
 MAX_REPORTED_ERRORS = 5000
 
@@ -60,7 +61,7 @@ class ParsedFile:
     sheet_name: str = ""
     header_row: int = 0
     unknown_columns: list[str] = field(default_factory=list)  # header cells no field takes (the preview)
-    rows: list[dict] = field(default_factory=list)  # validated, one per distinct review
+    rows: RowSpool = field(default_factory=RowSpool)  # validated, one per distinct review (on disk)
     row_count: int = 0  # data rows read (blank lines excluded)
     duplicates: int = 0  # identical repeats of a review inside the file
     errors: list[RowError] = field(default_factory=list)
@@ -158,22 +159,35 @@ def parse_export(data: bytes, *, file_name: str, shop) -> ParsedFile:
     spec = header.spec
     parsed.mapping, parsed.sheet_name, parsed.header_row = spec, sheet.name, header.header_index + 1
     parsed.unknown_columns = list(header.unknown)
+    try:
+        _validate_rows(parsed, sheet, header, shop=shop)
+    except FileRejected as exc:  # found while reading on: too many rows, a damaged sheet
+        parsed.file_error = exc
+        parsed.rows.discard()
+        return parsed
+    if parsed.row_count == 0:
+        parsed.file_error = FileRejected(IntakeError.NO_ROWS, _("表头下面没有数据行。"))
+    return parsed
+
+
+def _validate_rows(parsed: ParsedFile, sheet, header, *, shop) -> None:
+    """Every row after the header, read as it comes: clean values kept, problems reported, the raw
+    row dropped. A file-level problem met on the way (too many rows) is raised as ``FileRejected``."""
+    spec = header.spec
     levels = spec.rating_map or DEFAULT_LEVELS
     columns = list(header.columns.items())
     seen: dict[str, tuple[int, str]] = {}
-    for index in range(header.header_index + 1, len(sheet.rows)):
-        row = sheet.rows[index]
+    for index, row in sheet.rows_from(header.header_index + 1):
         width = len(row)
         raw = {name: (row[col] if col < width else None) for name, col in columns}
         if all(v is None or v == "" or (isinstance(v, str) and not v.strip()) for v in raw.values()):
             continue  # blank line
         parsed.row_count += 1
         if parsed.row_count > settings.IMPORT_MAX_ROWS:
-            parsed.file_error = FileRejected(
+            raise FileRejected(
                 IntakeError.TOO_MANY_ROWS,
                 _("行数过多：超过 %(max)d 行的上限。请拆分后再导入。") % {"max": settings.IMPORT_MAX_ROWS},
             )
-            return parsed
         values, problems = clean_values(
             raw, shop=shop, levels=levels, required=spec.required, id_fields=spec.id_fields
         )
@@ -199,6 +213,3 @@ def parse_export(data: bytes, *, file_name: str, shop) -> ParsedFile:
             if len(parsed.errors) < MAX_REPORTED_ERRORS:
                 column = header.headers.get(name) or spec.labels.get(name, name)
                 parsed.errors.append(RowError(row=line, column=column, field=name, message=message))
-    if parsed.row_count == 0:
-        parsed.file_error = FileRejected(IntakeError.NO_ROWS, _("表头下面没有数据行。"))
-    return parsed

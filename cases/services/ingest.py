@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 from cases.choices import OPEN_STATUSES, CaseStatus, ImportStatus, RowStatus
 from cases.hooks import case_events
 from cases.intake.normalise import TRACKED_FIELDS
+from cases.intake.spool import RowSpool
 from cases.models import Buyer, Case, ImportBatch, Review, ReviewRevision
 from cases.services import triage
 from cases.services.bulk import any_of, insert_dicts, row_template, update_objects
@@ -80,7 +82,7 @@ NOT_NULL_TEXT = {
 def reviews_ingest(
     *,
     shop: Shop,
-    rows: list[dict],
+    rows: list[dict] | RowSpool,
     source: str,
     by=None,
     file_name: str = "",
@@ -115,9 +117,13 @@ def reviews_ingest(
         context = _Context(
             shop=shop, source=source, by=by, batch_id=batch.pk, now=now, policy=policy, collect=collect_items
         )
-        triage.annotate_negative_counts(shop=shop, rows=rows, policy=policy)
-        for start in range(0, len(rows), CHUNK):
-            _ingest_chunk(rows[start : start + CHUNK], context, outcome)
+        counts = triage.negative_counts(shop=shop, rows=rows, policy=policy)
+        for chunk in _chunks(rows):
+            for r in chunk:
+                extra = counts.get(r["external_id"])
+                if extra:
+                    r.update(extra)
+            _ingest_chunk(chunk, context, outcome)
         ImportBatch.objects.filter(pk=batch.pk).update(
             created_count=outcome.created,
             updated_count=outcome.updated,
@@ -136,6 +142,15 @@ def reviews_ingest(
         if events:
             transaction.on_commit(lambda: emit_case_events(events))
     return outcome
+
+
+def _chunks(rows) -> Iterator[list[dict]]:
+    """A list in slices of ``CHUNK``; a ``RowSpool`` (cases.intake.spool) as it was spooled."""
+    if hasattr(rows, "chunks"):
+        yield from rows.chunks()
+        return
+    for start in range(0, len(rows), CHUNK):
+        yield rows[start : start + CHUNK]
 
 
 @dataclass

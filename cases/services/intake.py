@@ -103,7 +103,7 @@ def reviews_import_file(
         rows=parsed.row_count,
         errors=[e.as_dict() for e in parsed.errors],
         error_count=parsed.error_count,
-        preview=_preview(parsed.rows),
+        preview=_preview(parsed.rows.head),
         unknown_columns=list(parsed.unknown_columns),
     )
     if parsed.file_error is not None:
@@ -128,6 +128,7 @@ def reviews_import_file(
                 errors=[result.error, *result.errors[:1000]],
                 duration_ms=int((time.monotonic() - started) * 1000),
             )
+        parsed.rows.discard()
         result.seconds = time.monotonic() - started
         return result
     try:
@@ -148,6 +149,8 @@ def reviews_import_file(
                 raise _RollBack
     except _RollBack:
         pass
+    finally:
+        parsed.rows.discard()
     result.ok = True
     result.created, result.updated = outcome.created, outcome.updated
     result.unchanged = outcome.unchanged + parsed.duplicates

@@ -2,7 +2,7 @@
 shared DecisionRecord.
 
 The policy is loaded once per import (``load_policy``); the counts the malicious signals need are
-computed for the whole batch with a constant number of queries (``annotate_negative_counts``).
+computed for the whole batch with a constant number of queries (``negative_counts``).
 Deadlines come from the engine; the warn times are the tier's percentage of each clock in business
 minutes on the same calendar, so a warning never lands in closed hours.
 """
@@ -44,27 +44,37 @@ def signal_windows(policy) -> dict[str, tuple[int, ...]]:
     return {kind: tuple(sorted(days)) for kind, days in windows.items()}
 
 
-def annotate_negative_counts(*, shop, rows: list[dict], policy) -> None:
-    """Sets ``_same_ip`` and ``_same_buyer`` ({window days: count}) on each negative row, counting
-    this shop's negative reviews already stored plus those of the batch, in [t − window, t]."""
+def negative_counts(*, shop, rows, policy) -> dict[str, dict]:
+    """``{external_id: {"_same_ip": {window days: count}, "_same_buyer": {…}}}`` for each negative row
+    of the batch, counting this shop's negative reviews already stored plus those of the batch, in
+    [t − window, t]. ``rows`` is read once (a list or a ``RowSpool``); only the few values the counts
+    need are kept, so a batch on disk stays there."""
     windows = signal_windows(policy)
-    negative = [r for r in rows if r["rating"] <= NEGATIVE_RATING_MAX]
-    if not negative:
-        return
-    batch_ids = {r["external_id"] for r in rows}
-    for kind, field, target in (
-        (SignalKind.SAME_IP, "buyer_ip", "_same_ip"),
-        (SignalKind.SAME_BUYER, "buyer_nick", "_same_buyer"),
-    ):
-        days = windows.get(kind)
-        if not days:
-            continue
-        keyed = [r for r in negative if r.get(field)]
+    wanted = [
+        (kind, field, target, windows[kind])
+        for kind, field, target in (
+            (SignalKind.SAME_IP, "buyer_ip", "_same_ip"),
+            (SignalKind.SAME_BUYER, "buyer_nick", "_same_buyer"),
+        )
+        if windows.get(kind)
+    ]
+    if not wanted:
+        return {}
+    batch_ids: set[str] = set()
+    negative: list[tuple[str, dt.datetime, str | None, str | None]] = []
+    for r in rows:
+        batch_ids.add(r["external_id"])
+        if r["rating"] <= NEGATIVE_RATING_MAX:
+            negative.append((r["external_id"], r["reviewed_at"], r.get("buyer_ip"), r.get("buyer_nick")))
+    counts: dict[str, dict] = {}
+    for _kind, field, target, days in wanted:
+        position = 2 if field == "buyer_ip" else 3
+        keyed = [n for n in negative if n[position]]
         if not keyed:
             continue
-        earliest = min(r["reviewed_at"] for r in keyed) - dt.timedelta(days=max(days))
+        earliest = min(n[1] for n in keyed) - dt.timedelta(days=max(days))
         timeline: dict[str, list[dt.datetime]] = defaultdict(list)
-        keys = sorted({r[field] for r in keyed})
+        keys = sorted({n[position] for n in keyed})
         for start in range(0, len(keys), LOOKUP_CHUNK):
             stored = Review.objects.filter(
                 any_of(
@@ -77,15 +87,17 @@ def annotate_negative_counts(*, shop, rows: list[dict], policy) -> None:
             for key, when, external_id in stored.iterator(chunk_size=LOOKUP_CHUNK):
                 if external_id not in batch_ids:
                     timeline[key].append(when)
-        for r in keyed:
-            timeline[r[field]].append(r["reviewed_at"])
+        for n in keyed:
+            timeline[n[position]].append(n[1])
         for moments in timeline.values():
             moments.sort()
-        for r in keyed:
-            moments = timeline[r[field]]
-            t = r["reviewed_at"]
+        for external_id, t, *_keys in keyed:
+            moments = timeline[_keys[position - 2]]
             high = bisect.bisect_right(moments, t)
-            r[target] = {d: high - bisect.bisect_left(moments, t - dt.timedelta(days=d)) for d in days}
+            counts.setdefault(external_id, {})[target] = {
+                d: high - bisect.bisect_left(moments, t - dt.timedelta(days=d)) for d in days
+            }
+    return counts
 
 
 def facts_for(values: dict, *, shop, received_at: dt.datetime) -> ReviewFacts:
