@@ -276,10 +276,10 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
 # An XLSX is a zip: refuse archives whose members inflate beyond this, before parsing.
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=500 * 1024 * 1024)
 IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=200)
-# Every spreadsheet reader allocates the rectangle from A1 to a sheet's furthest cell, so the declared
-# and the real extent of every sheet are checked first (reviewdesk.workbooks): rows up to IMPORT_MAX_ROWS
-# (plus a few header lines), columns and the rectangle's cells below these (200,000 rows x 30 columns;
-# python-calamine needs about 40 bytes a cell, so the rectangle alone stays near 250 MB).
+# openpyxl (the policy pack, training scores) allocates the rectangle from A1 to a sheet's furthest cell,
+# and even the streaming intake pads a row to its furthest cell, so the declared and the real extent of
+# every sheet are checked first (reviewdesk.workbooks): rows up to IMPORT_MAX_ROWS (plus a few header
+# lines), columns and the rectangle's cells below these (200,000 rows x 30 columns).
 IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=256)
 IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=6_000_000)
 # A file staged for the upload page's preview is deleted when confirmed or cancelled, and by the hourly

@@ -1,7 +1,7 @@
-"""The one guard in front of every XLSX reader: review intake (python-calamine), the training score
-import and the policy pack (openpyxl, also through tablib and django-import-export).
+"""The one guard in front of every XLSX reader: review intake (reviewdesk.xlsx_rows, streaming), the
+training score import and the policy pack (openpyxl, also through tablib and django-import-export).
 
-Both libraries allocate the rectangle from A1 to a sheet's furthest cell: a 2 KB file with one cell at
+Readers allocate the rectangle from A1 to a sheet's furthest cell: a 2 KB file with one cell at
 XFD1048576 made calamine ask for 512 GB and abort the process (SIGABRT, nothing to catch), and a cell
 at ALL100000 under a matching ``<dimension>`` made openpyxl's read-only rows, padded to the declared
 width, take 950 MB. So ``check_workbook`` refuses such a file before any reader sees it:
