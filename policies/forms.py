@@ -242,6 +242,37 @@ class SandboxForm(forms.Form):
         return self.cleaned_data.get("received_at") or timezone.now()
 
 
+class WordingCheckForm(forms.Form):
+    """The sandbox's "check wording" box: a reply as an agent would send it, checked by the one checker."""
+
+    prefix = "wording"
+    platform = forms.ChoiceField(label=_("平台"), choices=Platform.choices)
+    channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices)
+    shop = forms.ModelChoiceField(
+        label=_("店铺"),
+        queryset=Shop.objects.filter(active=True).order_by("code"),
+        required=False,
+        empty_label=_("(全局默认规则)"),
+    )
+    text = forms.CharField(label=_("话术"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["shop"].queryset = restrict(self.fields["shop"].queryset, user)
+
+    def clean(self):
+        data = super().clean()
+        shop, platform = data.get("shop"), data.get("platform")
+        if shop and platform and shop.platform != platform:
+            self.add_error(
+                "shop",
+                _("店铺“%(shop)s”属于%(platform)s，与所选平台不一致。")
+                % {"shop": shop.name, "platform": Platform(shop.platform).label},
+            )
+        return data
+
+
 class PackUploadForm(forms.Form):
     pack_file = forms.FileField(label=_("规则包文件(XLSX)"), help_text=_("由“导出规则包”生成的工作簿。"))
 

@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from policies.forms import PackUploadForm, SandboxForm
+from policies.forms import PackUploadForm, SandboxForm, WordingCheckForm
 from policies.pack import PackReport, export_pack, import_pack
 from reviewdesk.roles import POLICY_MODELS
 from reviewdesk.staging import StagingArea
@@ -123,15 +123,62 @@ def sandbox(request):
     """A manager types a review and sees the engine's whole decision, before and after editing a rule."""
     if not can_use_sandbox(request.user):
         raise PermissionDenied
-    decision = explanation = None
-    form = SandboxForm(request.POST or None, initial={"received_at": _now_minute()}, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    decision = explanation = wording = None
+    checking = request.method == "POST" and "wording-text" in request.POST
+    data = request.POST if request.method == "POST" else None
+    form = SandboxForm(None if checking else data, initial={"received_at": _now_minute()}, user=request.user)
+    wording_form = WordingCheckForm(data if checking else None, user=request.user)
+    if checking and wording_form.is_valid():
+        wording = _check_wording(wording_form)
+    elif request.method == "POST" and not checking and form.is_valid():
         decision, explanation = _decide(form)
     return TemplateResponse(
         request,
         "admin/policies/sandbox.html",
-        _context(request, _("规则沙盒"), form=form, decision=decision, explanation=explanation),
+        _context(
+            request,
+            _("规则沙盒"),
+            form=form,
+            decision=decision,
+            explanation=explanation,
+            wording_form=wording_form,
+            wording=wording,
+        ),
     )
+
+
+def _check_wording(form: WordingCheckForm) -> dict:
+    """The verdict and findings of the one checker, the flagged words marked in the original text."""
+    from policies.choices import ComplianceCategory
+    from policies.compliance.highlight import marked_pieces
+    from policies.engine import check_compliance
+    from policies.loader import load_policy
+
+    data = form.cleaned_data
+    text = data["text"]
+    report = check_compliance(
+        text,
+        platform=data["platform"],
+        channel=data["channel"],
+        policy=load_policy(shop=data.get("shop"), platform=data["platform"]),
+    )
+    verdict = "block" if report.blocked else ("warn" if report.findings else "ok")
+    return {
+        "verdict": verdict,
+        "verdict_label": {"block": _("拦截"), "warn": _("警告"), "ok": _("通过")}[verdict],
+        "pieces": marked_pieces(text, report.findings),
+        "findings": [
+            {
+                "finding": f,
+                "category": _label(ComplianceCategory, f.category),
+                "action": _("拦截") if f.action == "block" else _("警告"),
+            }
+            for f in report.findings
+        ],
+        "too_long": report.too_long,
+        "length": report.length,
+        "max_length": report.max_length,
+    }
 
 
 def _now_minute() -> dt.datetime:
