@@ -17,6 +17,7 @@ from cases.api.base import CaseAPIView
 from cases.api.cases import CASE_ID, ERRORS
 from cases.models import Case
 from cases.workflow.compose import appeal_requirements, offer_options, policy_for, reply_drafts
+from policies.choices import ComplianceCategory
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -44,8 +45,12 @@ class CompensationOptionSerializer(serializers.Serializer):
 
 class FindingSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[("block", _("拦截")), ("warn", _("提醒"))])
-    matched = serializers.CharField()
+    matched = serializers.CharField(help_text=_("命中的原文(按原样，含空格等)"))
     reason = serializers.CharField()
+    category = serializers.ChoiceField(choices=ComplianceCategory.choices)
+    cited_rule = serializers.CharField(help_text=_("依据的平台规则"))
+    start = serializers.IntegerField(help_text=_("命中原文在文本中的起始位置(字符)"))
+    end = serializers.IntegerField(help_text=_("命中原文在文本中的结束位置(字符，不含)"))
     rule = RuleRefSerializer()
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.choices import CaseStatus
 from cases.models import FollowUpTask, Reply
@@ -15,6 +16,7 @@ from policies import models as m
 from policies.compliance.normalise import normalise
 from policies.engine import check_compliance, follow_ups
 from policies.loader import load_policy
+from tests.cases.api_cases_support import case_url, session_client
 from tests.cases.test_workspace_actions import act
 from tests.cases.workflow_factories import member, seeded, seeded_pack, snapshot, triaged_case  # noqa: F401
 from tests.cases.workspace_support import triaged_case as workspace_case
@@ -115,3 +117,20 @@ def test_the_composer_live_check_and_submit_stop_a_reworded_inducement(client):
         refused.status_code == 400 and "内容违反平台规则，不能发送" in refused.context["refusal"]["message"]
     )
     assert snapshot(case.pk) == before and not Reply.objects.filter(case=case).exists()
+
+
+@pytest.mark.usefixtures("seeded")
+def test_the_api_reports_each_finding_with_its_category_and_original_span(make_user):
+    shop = ShopFactory(platform="taobao")
+    agent = make_user("agent", shops=[shop])
+    # A template saved before a rule caught it (created without the admin's check): the API shows why.
+    m.ReplyTemplate.objects.create(
+        name="旧模板", channel="private_message", stage="first_contact", shop=shop, body="亲，好 評 返 現哦"
+    )
+    case = triaged_case(shop, received_at=timezone.now() - dt.timedelta(hours=1), assignee=agent)
+    body = session_client(agent).get(f"{case_url(case)}compose/").json()
+    (draft,) = [d for d in body["reply_drafts"] if d["name"] == "旧模板"]
+    (finding,) = draft["compliance"]["findings"]
+    assert finding["category"] == "inducement" and finding["action"] == "block"
+    assert finding["matched"] == "好 評 返 現" == draft["text"][finding["start"] : finding["end"]]
+    assert finding["cited_rule"].startswith("《网络交易监督管理办法》")
