@@ -157,8 +157,11 @@ def _items(shop, *, at: dt.datetime) -> list[dict]:
     return items
 
 
+DEMO_APPEAL_REASON = "extortion"  # the demo's malicious buyer asks money for deleting the review
+
+
 def _evidence(case, by, at) -> list[int]:
-    """One file per item the platform's appeal checklist requires (a chat export for each)."""
+    """One file per item the platform's checklist for the demo's reason requires (a chat export each)."""
     from cases.services.workflow import evidence_add
     from cases.workflow.compose import appeal_requirements
 
@@ -175,7 +178,7 @@ def _evidence(case, by, at) -> list[int]:
             description="演示证据",
             now=at,
         ).pk
-        for item in appeal_requirements(case).evidence_required
+        for item in appeal_requirements(case, reason=DEMO_APPEAL_REASON).evidence_required
     ]
 
 
@@ -190,7 +193,7 @@ def _fill(data: dict, case, by, at) -> dict:
         elif value == "{evidence}":
             value = _evidence(case, by, at)
         elif value == "{reason}":
-            value = appeal_requirements(case).reason_types[0]
+            value = DEMO_APPEAL_REASON
         filled[key] = value
     return filled
 
