@@ -300,7 +300,7 @@ class ComplianceRuleAdmin(PolicyAdmin):
         "channel_labels",
         "match_mode",
         "action",
-        "platform_actions",
+        "platform_action_labels",
         "reason",
         "scope",
         "active",
@@ -314,6 +314,16 @@ class ComplianceRuleAdmin(PolicyAdmin):
         return "、".join(str(Platform(c).label) for c in obj.platform_list if c in Platform.values) or _(
             "所有平台"
         )
+
+    @admin.display(description=_("各平台处理"), ordering="platform_actions")
+    def platform_action_labels(self, obj):
+        from policies.choices import ComplianceAction
+        from policies.compliance.match import platform_actions
+
+        return "、".join(
+            f"{Platform(code).label}：{ComplianceAction(action).label}"
+            for code, action in platform_actions(obj.platform_actions)
+        ) or _("同“处理”")
 
     @admin.display(description=_("适用渠道"), ordering="channels")
     def channel_labels(self, obj):

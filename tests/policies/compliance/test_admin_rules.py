@@ -44,7 +44,7 @@ def test_a_combination_rule_is_created_and_shown(manager_client):
     assert (rule.category, rule.match_mode, rule.distance) == ("inducement", "combination", 10)
     assert (rule.terms_a, rule.platform_actions) == ("好评\n[45]星", "taobao:block,tmall:block")
     listing = page(manager_client.get(add_url(m.ComplianceRule).replace("add/", "")))
-    assert "利诱好评" in listing and "taobao:block,tmall:block" in listing
+    assert "利诱好评" in listing and "淘宝：拦截、天猫：拦截" in listing and "taobao:block" not in listing
     assert "网络交易监督管理办法第十四条" in page(manager_client.get(change_url(rule)))
 
 
