@@ -5,7 +5,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from reviewdesk.choices import Platform, Role
+from reviewdesk.choices import Platform
 
 
 class User(AbstractUser):
@@ -37,11 +37,6 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or self.get_full_name() or self.username
-
-    def has_role(self, role: Role | str) -> bool:
-        from reviewdesk.roles import user_roles
-
-        return str(role) in user_roles(self)
 
 
 class Shop(models.Model):
