@@ -1,11 +1,6 @@
 """Payout figures and files: the per-agent summary, every entry with its cause, as XLSX or CSV.
 
-Definitions (per agent, over the months of the span):
-- conversions: verified-conversion cases awarded minus those reversed within the span;
-- bonus CNY: CNY awards + reversals; adjustments CNY: CNY adjustments; total payable: every CNY entry;
-- points earned: points awards + reversals + adjustments; points redeemed: redemptions (positive);
-  points balance: all point entries up to the span's last month (later months never change it);
-- paid-leave days: entries in the ``leave_days`` unit (quarterly top 3).
+The summary (one row per agent, its definitions): ``services.summary``, re-exported here.
 For a locked month the summary is the snapshot taken when it was locked (so a renamed user or a
 changed shop membership cannot change a past payout); tests check it equals the ledger sums.
 
@@ -25,15 +20,12 @@ period exports the same bytes every time.
 
 import csv
 import io
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import astuple, dataclass, fields
-from decimal import Decimal
+from collections.abc import Iterator
+from dataclasses import astuple, fields
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
 from incentives.choices import AwardEvent, EntryKind, PeriodStatus, Unit
@@ -45,32 +37,15 @@ from incentives.services.payout_workbook import (  # re-exported: the benchmark 
     write_xlsx_rows,
 )
 from incentives.services.periods import PeriodSpan, parse_span, periods_of
+from incentives.services.summary import ZERO, SummaryRow, scoped_entries, summary_rows  # re-exported
 from reviewdesk.spreadsheets import safe_text  # the one formula guard; re-exported for callers
 
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 AMOUNT_FORMAT = "0.00"  # days (and any amount whose unit has no format of its own): two decimals
 MONEY_FORMAT = '#,##0.00 "CNY"'  # CNY amounts
 POINTS_FORMAT = "#,##0"  # points are whole numbers (services.ledger refuses fractions)
 COUNT_FORMAT = "0"  # ids and counts
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 UNIT_FORMATS = {Unit.CNY: MONEY_FORMAT, Unit.POINTS: POINTS_FORMAT, Unit.LEAVE_DAYS: AMOUNT_FORMAT}
-
-
-@dataclass
-class SummaryRow:
-    user_id: int
-    employee_code: str
-    name: str
-    shops: str
-    conversions: int
-    bonus_cny: Decimal
-    points_earned: Decimal
-    points_redeemed: Decimal
-    points_balance: Decimal
-    leave_days: Decimal
-    adjustments_cny: Decimal
-    total_payable: Decimal
 
 
 SUMMARY_HEADERS = [
@@ -149,90 +124,6 @@ def _summary_totals_row(rows: list[SummaryRow]) -> list:
     totals = summary_totals(rows)
     label = _("%(n)s 人") % {"n": totals["agents"]}
     return [_("合计"), label, ""] + [totals[name] for name in SUMMARY_TOTALS]
-
-
-def _user_info(user_ids: Iterable[int], shop_ids: set[int] | None) -> dict[int, tuple[str, str, str]]:
-    from reviewdesk.models import ShopMembership, User
-
-    shops = defaultdict(list)
-    memberships = (
-        ShopMembership.objects.filter(user_id__in=user_ids).select_related("shop").order_by("shop__code")
-    )
-    for membership in memberships:
-        if shop_ids is None or membership.shop_id in shop_ids:
-            shops[membership.user_id].append(membership.shop.code)
-    return {
-        u.pk: (u.employee_code or "", str(u), "、".join(shops[u.pk]))
-        for u in User.objects.filter(pk__in=user_ids)
-    }
-
-
-def summary_rows(
-    periods: list[Period], *, user_ids: set[int] | None = None, shop_ids: set[int] | None = None
-) -> list[SummaryRow]:
-    """Computed from the ledger. ``user_ids`` limits the agents (one's own statement), ``shop_ids`` the
-    entries (an HR user's shops); None = everyone, every shop."""
-    if not periods:
-        return []
-    entries = _scoped_entries(periods, user_ids=user_ids, shop_ids=shop_ids)
-    sums = defaultdict(lambda: defaultdict(lambda: ZERO))
-    for r in entries.values("account__user_id", "account__unit", "kind").annotate(total=Sum("amount")):
-        sums[r["account__user_id"]][(r["account__unit"], r["kind"])] += r["total"].quantize(CENT)
-    conversions = defaultdict(int)
-    conversion_entries = entries.filter(event=AwardEvent.VERIFIED_CONVERSION)
-    for kind, sign in ((EntryKind.AWARD, 1), (EntryKind.REVERSAL, -1)):
-        counted = (
-            conversion_entries.filter(kind=kind)
-            .values("account__user_id")
-            .annotate(n=Count("case_ref", distinct=True))
-        )
-        for r in counted:
-            conversions[r["account__user_id"]] += sign * r["n"]
-    last = max(periods, key=lambda p: (p.year, p.month))
-    balances = LedgerEntry.objects.filter(
-        account__unit=Unit.POINTS, account__user_id__in=list(sums), period__starts_on__lte=last.starts_on
-    )
-    balance = {
-        r["account__user_id"]: r["total"].quantize(CENT)
-        for r in balances.values("account__user_id").annotate(total=Sum("amount"))
-    }
-    info = _user_info(list(sums), shop_ids)
-    rows = []
-    for user_id, by in sums.items():
-        cny = {kind: by[(Unit.CNY, kind)] for kind in EntryKind.values}
-        points = {kind: by[(Unit.POINTS, kind)] for kind in EntryKind.values}
-        code, name, shops = info[user_id]
-        rows.append(
-            SummaryRow(
-                user_id=user_id,
-                employee_code=code,
-                name=name,
-                shops=shops,
-                conversions=conversions[user_id],
-                bonus_cny=cny[EntryKind.AWARD] + cny[EntryKind.REVERSAL],
-                points_earned=points[EntryKind.AWARD]
-                + points[EntryKind.REVERSAL]
-                + points[EntryKind.ADJUSTMENT],
-                points_redeemed=-points[EntryKind.REDEMPTION],
-                points_balance=balance.get(user_id, ZERO),
-                leave_days=sum((v for (unit, _k), v in by.items() if unit == Unit.LEAVE_DAYS), ZERO),
-                adjustments_cny=cny[EntryKind.ADJUSTMENT],
-                total_payable=sum(cny.values(), ZERO),
-            )
-        )
-    rows.sort(key=lambda r: (r.employee_code, r.user_id))
-    return rows
-
-
-def _scoped_entries(periods: list[Period], *, user_ids: set[int] | None, shop_ids: set[int] | None):
-    from incentives.services.scope import entries_in_shops_q
-
-    entries = LedgerEntry.objects.filter(period__in=periods)
-    if user_ids is not None:
-        entries = entries.filter(account__user_id__in=user_ids)
-    if shop_ids is not None:
-        entries = entries.filter(entries_in_shops_q(shop_ids))
-    return entries
 
 
 def span_summary(
@@ -326,7 +217,7 @@ def detail_rows(
     events = {k: str(v) for k, v in AwardEvent.choices}
     periods = periods_of(span)
     people = _safe_people(_people(span, periods, _people_ids(user_ids, shop_ids)))
-    entries = _scoped_entries(periods, user_ids=user_ids, shop_ids=shop_ids)
+    entries = scoped_entries(periods, user_ids=user_ids, shop_ids=shop_ids)
     # Period and rule codes from small dicts rather than joins: the detail is the one big query.
     period_codes = {p.pk: p.code for p in periods}
     rule_codes = dict(AwardRule.objects.values_list("pk", "code"))

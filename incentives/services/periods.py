@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from incentives.choices import EntryKind, PeriodStatus
 from incentives.errors import IncentiveError
 from incentives.models import LedgerEntry, PayoutLine, Period, PeriodShopLock
+from incentives.services.summary import summary_rows
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
@@ -225,8 +226,6 @@ def _adjusted_by(period: Period) -> ValidationError:
 
 
 def _snapshot(period: Period, *, shop_id: int | None) -> list[PayoutLine]:
-    from incentives.services.payouts import summary_rows
-
     shop_ids = None if shop_id is None else {shop_id}
     return [
         PayoutLine(
