@@ -72,10 +72,10 @@ class UserAdmin(ShopScopedAdminMixin, DjangoUserAdmin):
     list_filter = [RoleFilter, "is_active", "is_staff", "memberships__shop"]
     search_fields = ["username", "display_name", "employee_code", "email"]
     fieldsets = DjangoUserAdmin.fieldsets + (
-        (_("中差评工作台"), {"fields": ("employee_code", "display_name", "max_open_cases")}),
+        (_("中差评工作台"), {"fields": ("employee_code", "display_name", "max_open_cases", "language")}),
     )
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
-        (_("中差评工作台"), {"fields": ("employee_code", "display_name")}),
+        (_("中差评工作台"), {"fields": ("employee_code", "display_name", "language")}),
     )
 
     def get_queryset(self, request):

@@ -1,5 +1,6 @@
 """The foundation every app reads: users (with their employee code), shops and memberships."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
@@ -29,6 +30,17 @@ class User(AbstractUser):
         _("集成账号"),
         default=False,
         help_text=_("店铺同步任务使用的账号：不能登录，其接口令牌只能提交评价。"),
+    )
+    # The language the person reads: their pages after login and everything written for them (the bell,
+    # mails, robots: reviewdesk.language). The language switch of every page stores it; empty until then
+    # (pages follow the browser, notifications the site's language).
+    language = models.CharField(
+        _("语言"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        help_text=_("此人登录后的界面和收到的通知使用的语言；留空时界面跟随浏览器，通知使用简体中文。"),
     )
 
     class Meta(AbstractUser.Meta):

@@ -10,7 +10,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission
 
 from cases.api.auth import ApiTokenAuthentication
-from reviewdesk import views
+from reviewdesk import language, views
 from reviewdesk.throttling import throttle_login
 
 
@@ -46,7 +46,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", throttle_login(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch also stores the choice on the logged-in person (reviewdesk.language).
+    path("i18n/setlang/", language.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(**DOCS_ACCESS), name="api-schema"),
     # The split view serves Swagger UI's init script as a file (?script), so the CSP needs no inline script.

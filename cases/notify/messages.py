@@ -1,4 +1,5 @@
-"""What a notification says, built from a whitelisted dict (STYLE rule 7), in Chinese.
+"""What a notification says, built from a whitelisted dict (STYLE rule 7), in the active language (the
+callers render it inside ``translation.override`` of the recipient's language: ``reviewdesk.language``).
 
 Callers pass plain values under the keys of ``ALLOWED_KEYS``; anything else is refused, so a buyer's
 phone or address can never ride along by accident. Free text from the buyer (the review excerpt, the
@@ -77,11 +78,18 @@ def absolute_url(path: str) -> str:
     return path
 
 
+def _plain(value) -> str:
+    value = value() if callable(value) else value
+    return "" if value is None else str(value)
+
+
 def build_message(kind: str, context: dict) -> Message:
     unknown = set(context) - ALLOWED_KEYS
     if unknown:
         raise ValueError(f"notification context has keys outside the whitelist: {sorted(unknown)}")
-    c = {key: ("" if value is None else str(value)) for key, value in context.items()}
+    # A value may be a lazy translation or a callable: it is rendered here, in the recipient's language
+    # (the caller's ``translation.override``), not frozen in the language of whoever caused the event.
+    c = {key: _plain(value) for key, value in context.items()}
     c["item_title"] = mask_free_text(c.get("item_title", ""))
     excerpt = mask_free_text(c.get("excerpt", ""))
     if len(excerpt) > EXCERPT_CHARS:

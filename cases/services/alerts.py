@@ -4,7 +4,8 @@
 that notifies the shop's supervisors. ``notify`` is the one writer the SLA sweep and routing share:
 it creates the in-app rows and the Delivery rows (both idempotent on their dedupe keys) and
 enqueues the deliveries after commit. Message text is built from a whitelisted dict
-(``case_contexts``), which never reads the buyer's phone or address.
+(``case_contexts``), which never reads the buyer's phone or address, in each recipient's language
+(``reviewdesk.language``): once per language, a mail per language, a robot's group post in the site's.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.models import Case, Delivery, Notification, NotificationChannel
 from cases.notify.choices import ChannelKind, DeliveryStatus, NotificationKind
 from cases.notify.delivery import deliveries_enqueue
-from cases.notify.messages import build_message
+from cases.notify.messages import Message, build_message
 from cases.services.bulk import any_of
 from reviewdesk.choices import Role
+from reviewdesk.language import supported
 from reviewdesk.models import User
 
 BULK_BATCH = 1000
@@ -125,7 +127,23 @@ def notify(alerts: list[Alert]) -> tuple[int, int]:
         return 0, 0
     now = timezone.now()
     with transaction.atomic():
-        messages = {id(alert): build_message(alert.kind, alert.context) for alert in alerts}
+        people = {
+            pk: (email, supported(language))
+            for pk, email, language in User.objects.filter(
+                pk__in={u for a in alerts for u in a.user_ids}
+            ).values_list("pk", "email", "language")
+        }
+        messages: dict[tuple[int, str], Message] = {}
+
+        def message_in(alert: Alert, language: str) -> Message:
+            """The alert's text in one language (each recipient reads their own; rendered once per language)."""
+            key = (id(alert), language)
+            if key not in messages:
+                with translation.override(language):
+                    messages[key] = build_message(alert.kind, alert.context)
+            return messages[key]
+
+        site_language = settings.LANGUAGE_CODE
         notifications = [
             Notification(
                 user_id=user_id,
@@ -138,8 +156,8 @@ def notify(alerts: list[Alert]) -> tuple[int, int]:
                 dedupe_key=alert.dedupe_key,
             )
             for alert in alerts
-            for message in (messages[id(alert)],)
             for user_id in sorted(alert.user_ids)
+            for message in (message_in(alert, people.get(user_id, ("", site_language))[1]),)
         ]
         before = (
             Notification.objects.filter(dedupe_key__in={a.dedupe_key for a in alerts}).count()
@@ -158,36 +176,28 @@ def notify(alerts: list[Alert]) -> tuple[int, int]:
             shop_id__in={a.shop_id for a in alerts}, active=True
         ):
             channels[channel.shop_id].append(channel)
-        emails = dict(
-            User.objects.filter(pk__in={u for a in alerts for u in a.user_ids})
-            .exclude(email="")
-            .values_list("pk", "email")
-        )
         deliveries = []
         for alert in alerts:
             for channel in channels.get(alert.shop_id, ()):
                 if not channel.wants(alert.kind):
                     continue
-                recipients = []
-                if channel.kind == ChannelKind.EMAIL:
-                    recipients = sorted(
-                        {emails[u] for u in alert.user_ids if u in emails} | set(alert.extra_emails)
+                for language, recipients in _delivery_languages(channel, alert, people, site_language):
+                    deliveries.append(
+                        Delivery(
+                            channel=channel,
+                            shop_id=alert.shop_id,
+                            case_id=alert.case_id,
+                            kind=alert.kind,
+                            # The site's language keeps the alert's key; another language's mail its own.
+                            dedupe_key=alert.dedupe_key
+                            if language == site_language
+                            else f"{alert.dedupe_key}:{language}"[:160],
+                            message=message_in(alert, language).as_dict(),
+                            recipients=recipients,
+                            status=DeliveryStatus.PENDING,
+                            next_attempt_at=now,
+                        )
                     )
-                    if not recipients:
-                        continue
-                deliveries.append(
-                    Delivery(
-                        channel=channel,
-                        shop_id=alert.shop_id,
-                        case_id=alert.case_id,
-                        kind=alert.kind,
-                        dedupe_key=alert.dedupe_key,
-                        message=messages[id(alert)].as_dict(),
-                        recipients=recipients,
-                        status=DeliveryStatus.PENDING,
-                        next_attempt_at=now,
-                    )
-                )
         new_delivery_ids: list[int] = []
         if deliveries:
             keys = {d.dedupe_key for d in deliveries}
@@ -208,6 +218,23 @@ def notify(alerts: list[Alert]) -> tuple[int, int]:
             )
             deliveries_enqueue(new_delivery_ids)
     return inserted_notifications, len(new_delivery_ids)
+
+
+def _delivery_languages(
+    channel: NotificationChannel, alert: Alert, people: dict[int, tuple[str, str]], site_language: str
+) -> list[tuple[str, list[str]]]:
+    """(language, e-mail recipients) of the deliveries of ``alert`` on ``channel``: a mail per language of
+    its recipients (an address no user has reads the site's language); a robot posts to a group chat, in
+    the site's language."""
+    if channel.kind != ChannelKind.EMAIL:
+        return [(site_language, [])]
+    by_language: dict[str, set[str]] = defaultdict(set)
+    for user_id in alert.user_ids:
+        email, language = people.get(user_id, ("", site_language))
+        if email:
+            by_language[language].add(email)
+    by_language[site_language] |= set(alert.extra_emails)
+    return [(language, sorted(emails)) for language, emails in sorted(by_language.items()) if emails]
 
 
 def new_case_alerts(case_ids: list[int]) -> list[Alert]:

@@ -32,10 +32,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, F, Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.choices import OPEN_STATUSES, CaseStatus, WorkflowAction
@@ -56,6 +57,7 @@ from cases.services.eligibility import (
     wrong_role,
 )
 from reviewdesk.choices import Role
+from reviewdesk.language import languages_of
 from reviewdesk.models import ShopMembership, User
 
 # re-exported: their homes are cases.services.eligibility and cases.selectors.queue
@@ -319,6 +321,7 @@ def _notify_assignees(rows: list[Assignment]) -> None:
     from cases.services.alerts import case_contexts
 
     contexts = case_contexts({row.case_id for row in rows})
+    languages = languages_of({row.to_user_id for row in rows})  # each assignee reads their own language
     notifications = []
     for row in rows:
         context = {
@@ -326,7 +329,8 @@ def _notify_assignees(rows: list[Assignment]) -> None:
             for k, v in contexts[row.case_id].items()
             if k in ("case_id", "case_path", "shop_name", "issue_type", "due_at", "tier_name")
         }
-        message = build_message(NotificationKind.ASSIGNED, context)
+        with translation.override(languages.get(row.to_user_id, settings.LANGUAGE_CODE)):
+            message = build_message(NotificationKind.ASSIGNED, context)
         notifications.append(
             Notification(
                 user_id=row.to_user_id,

@@ -9,6 +9,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.choices import OfferStatus
 from cases.choices import WorkflowAction as A
@@ -75,10 +76,13 @@ def _notify(
     user_ids=None,
     role: str = "",
     person,
-    decision: str = "",
-    reason: str = "",
+    decision=None,
+    reason=None,
 ):
-    """After commit: a bell notification about ``offer`` to ``user_ids`` or to the shop's ``role`` members."""
+    """After commit: a bell notification about ``offer`` to ``user_ids`` or to the shop's ``role`` members.
+
+    ``decision`` and ``reason`` may be lazy or callables: each recipient's message renders them in their
+    own language (``cases.services.alerts.notify``), not in the language of whoever acted."""
 
     def run() -> None:
         from cases.services.alerts import Alert, case_contexts, notify, role_members
@@ -95,8 +99,8 @@ def _notify(
             "option": offer.option_name,
             "amount": f"{offer.cost:.2f}",
             "assignee": str(person),
-            "decision": decision,
-            "reason": reason[:200],
+            "decision": decision or "",
+            "reason": (lambda: _plain_reason(reason)[:200]),
         }
         if users:
             notify(
@@ -115,6 +119,24 @@ def _notify(
     return run
 
 
+def _plain_reason(reason) -> str:
+    reason = reason() if callable(reason) else reason
+    return "" if reason is None else str(reason)
+
+
+def _option_reason(case: Case, option):
+    """The engine's reason for ``option``, computed again in the active language (the recipient's): the
+    reason the requester saw was rendered in theirs."""
+
+    def render() -> str:
+        for candidate in offer_options(case):
+            if str(candidate.option_id) == str(option.option_id):
+                return candidate.reason
+        return option.reason
+
+    return render
+
+
 def _request(case: Case, option, *, by, version: int, note: str, now: dt.datetime) -> Case:
     role = option.approval_role or str(Role.SUPERVISOR)
     row = transition_for(A.REQUEST_APPROVAL, case.status)
@@ -129,7 +151,13 @@ def _request(case: Case, option, *, by, version: int, note: str, now: dt.datetim
         payload=_offer_payload(offer, note) | {"reason": option.reason},
         after_commit=[
             _offer_event("offer_made", offer),
-            _notify(NotificationKind.APPROVAL_REQUESTED, offer, role=role, person=by, reason=option.reason),
+            _notify(
+                NotificationKind.APPROVAL_REQUESTED,
+                offer,
+                role=role,
+                person=by,
+                reason=_option_reason(case, option),
+            ),
         ],
     )
     return case
@@ -196,7 +224,7 @@ def _decide(*, case_id, by, version, offer_id, note, now, action: str, status: s
             (note or "").strip(),
         )
         offer.save(update_fields=["status", "approved_by", "approved_at", "approval_note"])
-        decision = _("已批准") if status == OfferStatus.OFFERED else _("已驳回")
+        decision = gettext_lazy("已批准") if status == OfferStatus.OFFERED else gettext_lazy("已驳回")
         notice = _notify(
             NotificationKind.APPROVAL_DECIDED,
             offer,

@@ -7,6 +7,7 @@ is written after commit, so a rolled-back award never notifies.
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 WITHHELD_KIND = "award_withheld"
@@ -28,22 +29,28 @@ def notify_withheld(withheld) -> None:
     def send():
         from cases.models import Notification
         from cases.notify.messages import absolute_url
+        from reviewdesk.language import language_of
 
-        title = _("【奖励未发放】%(agent)s：案件 #%(case)s") % {
-            "agent": withheld.agent,
-            "case": withheld.case_ref or "-",
-        }
-        rows = [
-            Notification(
-                user=user,
-                kind=WITHHELD_KIND,
-                title=title[:200],
-                body=withheld.reason,
-                url=absolute_url(reverse("incentives:manage") + "#withheld"),
-                dedupe_key=f"incentives-withheld:{withheld.pk}",
+        rows = []
+        for user in managers_of(withheld.agent_id):
+            # In the manager's language. The reason was written when the award was withheld; a reason
+            # without values is a catalog entry and is read in the manager's language too.
+            with translation.override(language_of(user)):
+                title = _("【奖励未发放】%(agent)s：案件 #%(case)s") % {
+                    "agent": withheld.agent,
+                    "case": withheld.case_ref or "-",
+                }
+                body = _(withheld.reason) if withheld.reason else ""
+            rows.append(
+                Notification(
+                    user=user,
+                    kind=WITHHELD_KIND,
+                    title=title[:200],
+                    body=body,
+                    url=absolute_url(reverse("incentives:manage") + "#withheld"),
+                    dedupe_key=f"incentives-withheld:{withheld.pk}",
+                )
             )
-            for user in managers_of(withheld.agent_id)
-        ]
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
 
     transaction.on_commit(send)

@@ -7,6 +7,7 @@ email) are not used for lapses.
 """
 
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 LAPSE_KIND = "certification_lapse"
@@ -14,21 +15,30 @@ LAPSE_KIND = "certification_lapse"
 
 def notify_lapse(*, lapse, recipients) -> int:
     from cases.models import Notification
+    from reviewdesk.language import language_of
 
-    title = _("【认证失效】%(agent)s：%(module)s") % {"agent": lapse.agent, "module": lapse.module.name}
-    body = _("%(reason)s 该员工不再被分配需要此认证的新案件。") % {"reason": lapse.reason}
     url = reverse("training:agent_scorecard", kwargs={"agent_id": lapse.agent_id})
-    rows = [
-        Notification(
-            user=user,
-            kind=LAPSE_KIND,
-            title=title[:200],
-            body=body,
-            url=url,
-            dedupe_key=f"training-lapse:{lapse.pk}",
+    rows = []
+    for user in recipients:
+        # In the supervisor's language; the lapse's reason was written when it lapsed (a reason without
+        # values is a catalog entry and is read in the supervisor's language too).
+        with translation.override(language_of(user)):
+            title = _("【认证失效】%(agent)s：%(module)s") % {
+                "agent": lapse.agent,
+                "module": lapse.module.name,
+            }
+            reason = _(lapse.reason) if lapse.reason else ""
+            body = _("%(reason)s 该员工不再被分配需要此认证的新案件。") % {"reason": reason}
+        rows.append(
+            Notification(
+                user=user,
+                kind=LAPSE_KIND,
+                title=title[:200],
+                body=body,
+                url=url,
+                dedupe_key=f"training-lapse:{lapse.pk}",
+            )
         )
-        for user in recipients
-    ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
