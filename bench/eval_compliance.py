@@ -95,9 +95,10 @@ def new_checker():
     ]
     specs = tuple(s for s in specs if s is not None)
 
-    def flags(text: str, platform: str, channel: str) -> bool:
+    def flags(text: str, platform: str, channel: str, *, blocked_only: bool = False) -> bool:
         policy = SimpleNamespace(compliance_rules=specs, compliance_cache={}, platform_rule=None)
-        return bool(check_compliance(text, platform=platform, channel=channel, policy=policy).findings)
+        report = check_compliance(text, platform=platform, channel=channel, policy=policy)
+        return report.blocked if blocked_only else bool(report.findings)
 
     return flags
 
@@ -130,6 +131,8 @@ def main() -> int:
     )
     table("BEFORE (old 6 literal rules, raw text)", before, PLATFORMS)
     table("AFTER (default pack, normalised text)", after, PLATFORMS)
+    blocked = measure(lambda text, platform: new(text, platform, CHANNEL, blocked_only=True))
+    table("AFTER, blocked (a warning lets the agent send after confirming)", blocked, PLATFORMS)
     held_before = measure(lambda text, platform: old_flags(text, platform, CHANNEL), holdout=True)
     held = measure(lambda text, platform: new(text, platform, CHANNEL), holdout=True)
     counts = held["counts"]
