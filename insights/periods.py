@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -11,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reviewdesk.periods import WEEK, read_period_code
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 def local_today(now: dt.datetime | None = None) -> dt.date:
@@ -63,17 +63,14 @@ def week_of(day: dt.date) -> IsoWeek:
 
 
 def parse_week(value: str) -> IsoWeek:
-    match = WEEK_RE.match((value or "").strip())
-    if not match:
+    code = read_period_code(value, (WEEK,), canonical=True)
+    if code is None:
         raise ValidationError(_("周次格式应为“2026-W47”(ISO周)。"), code="bad_week")
-    year, week = int(match[1]), int(match[2])
-    try:
-        dt.date.fromisocalendar(year, week, 1)
-    except ValueError:
+    if not code.exists(years=None):
         raise ValidationError(
-            _("%(year)s年没有第%(week)s周。") % {"year": year, "week": week}, code="bad_week"
-        ) from None
-    return IsoWeek(year, week)
+            _("%(year)s年没有第%(week)s周。") % {"year": code.year, "week": code.number}, code="bad_week"
+        )
+    return IsoWeek(code.year, code.number)
 
 
 def last_complete_week(now: dt.datetime | None = None) -> IsoWeek:

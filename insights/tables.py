@@ -44,10 +44,6 @@ def percent(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def money(value) -> Decimal:
-    return Decimal(value or 0).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
 def plain_number(value) -> str:
     """20.00 → "20", 12.50 → "12.5"."""
     text = f"{Decimal(value):f}"

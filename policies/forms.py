@@ -16,6 +16,7 @@ from policies.models.sla import MIDNIGHT
 from reviewdesk.access import restrict
 from reviewdesk.choices import Platform
 from reviewdesk.models import Shop
+from reviewdesk.money import MONEY
 
 
 def _codes_field(label, choices, help_text):
@@ -185,8 +186,7 @@ class CompensationOptionFormSet(forms.BaseInlineFormSet):
 
 RATING_CHOICES = [(5, _("5 · 好评")), (4, _("4")), (3, _("3 · 中评")), (2, _("2")), (1, _("1 · 差评"))]
 _MONEY = {
-    "max_digits": 12,
-    "decimal_places": 2,
+    **MONEY,
     "required": False,
     "validators": [MinValueValidator(Decimal("0"), message=_("金额不能为负数。"))],
 }

@@ -1,18 +1,15 @@
 """Period keys: ``2026-11`` for a month, ``2026-W47`` for an ISO week. Pure functions."""
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reviewdesk.periods import MONTH, WEEK, parse_period_code
 from training.choices import PeriodKind
 from training.errors import TrainingError
-
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -34,26 +31,9 @@ class Period:
 
 
 def parse_period(value: str) -> Period:
-    text = (value or "").strip().upper()
-    if match := _MONTH.match(text):
-        year, month = int(match[1]), int(match[2])
-        if 1 <= month <= 12 and 2000 <= year <= 2100:
-            start = dt.date(year, month, 1)
-            following = dt.date(year + month // 12, month % 12 + 1, 1)
-            return Period(
-                f"{year:04d}-{month:02d}", PeriodKind.MONTHLY, start, following - dt.timedelta(days=1)
-            )
-    elif match := _WEEK.match(text):
-        year, week = int(match[1]), int(match[2])
-        if 2000 <= year <= 2100:
-            try:
-                start = dt.date.fromisocalendar(year, week, 1)
-            except ValueError:
-                pass
-            else:
-                return Period(
-                    f"{year:04d}-W{week:02d}", PeriodKind.WEEKLY, start, start + dt.timedelta(days=6)
-                )
+    if code := parse_period_code(value, (MONTH, WEEK)):
+        kind = PeriodKind.WEEKLY if code.kind == WEEK else PeriodKind.MONTHLY
+        return Period(code.code, kind, code.first_day, code.last_day)
     raise ValidationError(
         _("周期“%(value)s”无效：月度写作 2026-11，周度写作 2026-W47。") % {"value": value},
         code=TrainingError.BAD_PERIOD,

@@ -18,8 +18,7 @@ from cases.api.cases import CASE_ID, ERRORS
 from cases.models import Case
 from cases.workflow.compose import appeal_requirements, offer_options, policy_for, reply_drafts
 from policies.choices import ComplianceCategory
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
+from reviewdesk.money import MONEY
 
 
 class RuleRefSerializer(serializers.Serializer):

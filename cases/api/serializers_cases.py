@@ -24,6 +24,7 @@ from cases.workflow.masking import (
     mask_free_text,
     mask_phone,
 )
+from reviewdesk.money import MONEY
 
 # Timeline payload keys that could carry buyer contact data: never answered.
 PAYLOAD_HIDDEN = frozenset({"phone", "address", "buyer_phone", "buyer_address"})
@@ -135,7 +136,7 @@ class ReviewDetailSerializer(serializers.Serializer):
     buyer_nick = serializers.CharField()
     buyer_phone = serializers.SerializerMethodField(help_text=_("已脱敏；完整号码需调用查看接口"))
     buyer_address = serializers.SerializerMethodField(help_text=_("已脱敏；完整地址需调用查看接口"))
-    order_amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    order_amount = serializers.DecimalField(allow_null=True, **MONEY)
     courier = serializers.CharField()
     revisions = RevisionSerializer(many=True, source="revisions.all")
 
@@ -189,8 +190,8 @@ class OfferSerializer(serializers.Serializer):
     option_id = serializers.IntegerField()
     option_name = serializers.CharField()
     option_kind = serializers.CharField()
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    cost = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount = serializers.DecimalField(**MONEY)
+    cost = serializers.DecimalField(**MONEY)
     requires_approval = serializers.BooleanField()
     approval_role = serializers.CharField()
     reason = serializers.CharField()

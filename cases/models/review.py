@@ -5,8 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.choices import IntakeSource
 from reviewdesk.choices import Platform
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
+from reviewdesk.money import MONEY
 
 
 class Buyer(models.Model):

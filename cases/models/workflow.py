@@ -22,8 +22,7 @@ from cases.choices import (
 )
 from policies.choices import Channel
 from reviewdesk.choices import Role
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
+from reviewdesk.money import MONEY
 
 
 class CaseEvent(models.Model):

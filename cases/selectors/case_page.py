@@ -29,6 +29,7 @@ from cases.workflow.masking import mask_contact_values, mask_free_text
 from policies.choices import Channel, OptionKind
 from policies.labels import customer_tier_names
 from reviewdesk.choices import Role
+from reviewdesk.money import format_cny
 
 # target → (warn field, due field, done field or None)
 CLOCKS = (
@@ -96,7 +97,7 @@ def windows(case: Case) -> list[dict]:
 
 
 def _money(value) -> str:
-    return "" if value in (None, "") else f"{Decimal(str(value)):.2f}"
+    return "" if value in (None, "") else format_cny(str(value))
 
 
 def _offer_value(kind: str, amount, cost) -> str:

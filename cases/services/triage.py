@@ -23,6 +23,7 @@ from cases.models import Case, Review
 from cases.services.bulk import JsonText, any_of
 from policies.choices import SignalKind
 from policies.decisions import Decision, ReviewFacts
+from reviewdesk.money import format_cny
 
 # "Negative" for the per-buyer / per-IP signals: 中评 and 差评 (1–3 on the 1–5 scale).
 NEGATIVE_RATING_MAX = 3
@@ -127,7 +128,7 @@ def _iso(value):
 
 
 def _money(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
+    return None if value is None else format_cny(value)
 
 
 def decision_as_json(decision: Decision) -> dict:

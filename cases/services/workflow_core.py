@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,6 +28,7 @@ from cases.services.sla import next_check_at
 from cases.workflow.guards import Refusal
 from cases.workflow.table import Transition, refusal_for, transition_for
 from reviewdesk.access import CHANGE
+from reviewdesk.jsonenc import jsonable
 
 logger = logging.getLogger(__name__)
 
@@ -40,18 +40,6 @@ def refuse(code: str, message: str, **params) -> ValidationError:
 
 def refusal_error(refusal: Refusal) -> ValidationError:
     return ValidationError(refusal.message, code=str(refusal.code), params=refusal.params or None)
-
-
-def jsonable(value):
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    return value
 
 
 ACTED_ON_RELATED = ("review", "shop", "assignee", "decision_record")
@@ -175,10 +163,6 @@ def emit(event: str, case_id: int, payload: dict) -> Callable[[], None]:
     """A callback for ``after_commit`` that tells every ``cases.hooks.case_events`` listener."""
 
     def run() -> None:
-        for listener in case_events.all():
-            try:
-                listener(event=event, case_id=case_id, payload=jsonable(payload))
-            except Exception:  # one listener's failure must not hide the event from the others
-                logger.exception("case event listener failed: %s case=%s", event, case_id)
+        case_events.send_robust(event=event, case_id=case_id, payload=jsonable(payload))
 
     return run

@@ -13,7 +13,6 @@ the whole period and a shop lock alike.
 """
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -25,9 +24,7 @@ from incentives.choices import EntryKind, PeriodStatus
 from incentives.errors import IncentiveError
 from incentives.models import LedgerEntry, PayoutLine, Period, PeriodShopLock
 from incentives.services.summary import summary_rows
-
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
+from reviewdesk.periods import MONTH, QUARTER, parse_period_code
 
 
 @dataclass(frozen=True)
@@ -43,16 +40,8 @@ class PeriodSpan:
 
 
 def parse_span(code: str) -> PeriodSpan:
-    text = (code or "").strip().upper()
-    if match := _MONTH.match(text):
-        year, month = int(match[1]), int(match[2])
-        if 2000 <= year <= 2100 and 1 <= month <= 12:
-            return PeriodSpan(f"{year}-{month:02d}", ((year, month),))
-    if match := _QUARTER.match(text):
-        year, quarter = int(match[1]), int(match[2])
-        if 2000 <= year <= 2100:
-            first = 3 * quarter - 2
-            return PeriodSpan(f"{year}-Q{quarter}", tuple((year, m) for m in range(first, first + 3)))
+    if parsed := parse_period_code(code, (MONTH, QUARTER)):
+        return PeriodSpan(parsed.code, parsed.months)
     raise ValidationError(
         _("期间格式不正确：%(code)s。请使用“2026-11”(月)或“2026-Q4”(季度)。"),
         code=IncentiveError.BAD_PERIOD,

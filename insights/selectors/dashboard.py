@@ -51,9 +51,10 @@ from cases.notify.choices import SlaEventKind, SlaTarget
 from insights.choices import Dimension
 from insights.models import OfferRollup, ReviewRollup
 from insights.periods import day_start, week_of
-from insights.tables import Table, money, percent
+from insights.tables import Table, percent
 from policies.models import CompensationOption
 from reviewdesk.choices import Platform
+from reviewdesk.money import quantize_cny
 
 UNCLASSIFIED = "—"
 
@@ -354,16 +355,20 @@ def compensation_tables(filters: Filters) -> tuple[Table, Table, Table]:
     )
     # Sorted here, not by the database: Chinese collation differs between PostgreSQL and SQLite.
     for (name, option_id), (answered, accepted, spent) in sorted(by_option.items()):
-        cost.rows.append([name, accepted, money(spent)])
+        cost.rows.append([name, accepted, quantize_cny(spent)])
         acceptance.rows.append(
             [name, answered, accepted, percent(accepted, answered), expected.get(option_id)]
         )
     cost.rows.append(
-        [_("合计"), sum(v[1] for v in by_option.values()), money(sum(v[2] for v in by_option.values()))]
+        [
+            _("合计"),
+            sum(v[1] for v in by_option.values()),
+            quantize_cny(sum(v[2] for v in by_option.values())),
+        ]
     )
     cost_issue = Table("cost_issue", _("补偿成本(按问题类型)"), [_("问题类型"), _("接受次数"), _("成本(元)")])
     for name, (accepted, spent) in sorted(by_issue.items(), key=lambda item: item[0] or "\uffff"):
-        cost_issue.rows.append([name or UNCLASSIFIED, accepted, money(spent)])
+        cost_issue.rows.append([name or UNCLASSIFIED, accepted, quantize_cny(spent)])
     return cost, cost_issue, acceptance
 
 

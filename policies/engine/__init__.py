@@ -19,7 +19,7 @@ Public API::
 """
 
 from policies.engine.classify import classify, customer_tier, malicious_signals
-from policies.engine.compensation import compensation_options, money
+from policies.engine.compensation import compensation_options
 from policies.engine.decide import decide
 from policies.engine.explain import decision_to_dict, explain, to_jsonable
 from policies.engine.messaging import (
@@ -48,7 +48,6 @@ __all__ = [
     "follow_ups",
     "has_missing",
     "malicious_signals",
-    "money",
     "platform_windows",
     "render_template",
     "sla",

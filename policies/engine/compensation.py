@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -10,17 +10,12 @@ from django.utils.translation import gettext as _
 from policies.decisions import CompensationOffer, ReviewFacts
 from policies.engine.policy import CompensationOptionSpec, CompensationRuleSpec, IssueTypeSpec, Policy
 from policies.engine.timing import role_label
+from reviewdesk.money import quantize_cny
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # Options that are money to the buyer: one worth nothing (a shipping compensation on a free-shipping
 # order, a refund of an unknown amount) is no offer at all and is left out, with the reason.
 CASH_KINDS = frozenset({"refund", "coupon", "red_packet", "shipping_compensation"})
-
-
-def money(value: Decimal | int | None) -> Decimal:
-    """CNY with two decimals, half up (18.005 → 18.01)."""
-    return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def compensation_options(
@@ -86,7 +81,7 @@ def offer_value_label(kind: str, amount: Decimal, extra_coupon: Decimal) -> str:
     offers stored before this label existed (kind, amount and cost are on every stored offer)."""
     from policies.choices import OptionKind
 
-    amount, extra = money(amount), money(extra_coupon)
+    amount, extra = quantize_cny(amount), quantize_cny(extra_coupon)
     cost = amount + extra
     kind_label = str(OptionKind(kind).label) if kind in OptionKind.values else kind
     if cost <= ZERO:
@@ -121,12 +116,12 @@ def _offer(
     facts: ReviewFacts, rule: CompensationRuleSpec, option: CompensationOptionSpec
 ) -> CompensationOffer:
     amount, how = _amount(facts, option)
-    extra = money(option.extra_coupon)
+    extra = quantize_cny(option.extra_coupon)
     notes = [how]
     cap = option.cost_cap
     if option.clamp_to_cap and cap is not None and amount + extra > cap:
-        amount = max(money(cap) - extra, ZERO)
-        notes.append(_("按上限封顶为%(cap)s元") % {"cap": money(cap)})
+        amount = max(quantize_cny(cap) - extra, ZERO)
+        notes.append(_("按上限封顶为%(cap)s元") % {"cap": quantize_cny(cap)})
     cost = amount + extra
     if extra:
         notes.append(_("另加%(coupon)s元优惠券") % {"coupon": extra})
@@ -137,7 +132,7 @@ def _offer(
     elif over_cap:
         notes.append(
             _("成本%(cost)s元超过上限%(cap)s元，需%(role)s审批")
-            % {"cost": cost, "cap": money(cap), "role": role_label(option.approval_role)}
+            % {"cost": cost, "cap": quantize_cny(cap), "role": role_label(option.approval_role)}
         )
     if rule.banded:
         notes.insert(0, _("订单金额落在区间%(band)s") % {"band": rule.band_label})
@@ -161,28 +156,28 @@ def _offer(
 def _amount(facts: ReviewFacts, option: CompensationOptionSpec) -> tuple[Decimal, str]:
     formula, value = option.formula, option.value
     if formula == "fixed":
-        return money(value), _("固定%(amount)s元") % {"amount": money(value)}
+        return quantize_cny(value), _("固定%(amount)s元") % {"amount": quantize_cny(value)}
     if formula == "none":
         return ZERO, _("非现金方案")
     if formula == "multiple_of_shipping":
         if facts.shipping_fee is None:
             return ZERO, _("运费未知")
-        amount = money(facts.shipping_fee * value)
+        amount = quantize_cny(facts.shipping_fee * value)
         return amount, _("运费%(fee)s元 × %(times)s = %(amount)s元") % {
-            "fee": money(facts.shipping_fee),
+            "fee": quantize_cny(facts.shipping_fee),
             "times": _trim(value),
             "amount": amount,
         }
     if facts.order_amount is None:
         return ZERO, _("订单金额未知")
     if formula == "percent_of_order":
-        amount = money(facts.order_amount * value / 100)
+        amount = quantize_cny(facts.order_amount * value / 100)
         return amount, _("订单金额%(order)s元 × %(percent)s%% = %(amount)s元") % {
-            "order": money(facts.order_amount),
+            "order": quantize_cny(facts.order_amount),
             "percent": _trim(value),
             "amount": amount,
         }
-    amount = money(facts.order_amount)  # order_amount
+    amount = quantize_cny(facts.order_amount)  # order_amount
     return amount, _("订单全额%(amount)s元") % {"amount": amount}
 
 

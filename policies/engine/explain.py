@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import zoneinfo
-from decimal import Decimal
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -14,6 +12,7 @@ from policies.choices import Channel, TemplateStage
 from policies.decisions import ComplianceReport, Decision
 from policies.engine.timing import duration_label, role_label
 from reviewdesk.choices import Platform
+from reviewdesk.jsonenc import jsonable
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -172,25 +171,15 @@ def _lines(d: Decision) -> list[str]:
     return lines
 
 
+def _verdict(report) -> dict:
+    if hasattr(type(report), "blocked"):  # ComplianceReport: its derived verdict too
+        return {"blocked": report.blocked, "too_long": report.too_long}
+    return {}
+
+
 def to_jsonable(value):
     """Dataclasses → dicts, Decimal → "18.00", datetimes → ISO 8601 in Asia/Shanghai (+08:00)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        data = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        if hasattr(type(value), "blocked"):  # ComplianceReport: its derived verdict too
-            data["blocked"] = value.blocked
-            data["too_long"] = value.too_long
-        return data
-    if isinstance(value, Decimal):
-        return f"{value.quantize(Decimal('0.01')):f}"
-    if isinstance(value, dt.datetime):
-        return value.astimezone(SHANGHAI).isoformat()
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    return value
+    return jsonable(value, tz=SHANGHAI, extra=_verdict)
 
 
 def decision_to_dict(decision: Decision) -> dict:

@@ -9,8 +9,8 @@ from policies.choices import AmountFormula, OptionKind
 from policies.models.base import PolicyBase
 from policies.models.classification import IssueType
 from reviewdesk.choices import Role
+from reviewdesk.money import MONEY
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"), message=_("金额不能为负数。"))]
 
 

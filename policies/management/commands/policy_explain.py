@@ -23,6 +23,7 @@ from policies.engine import decide, decision_to_dict, explain
 from policies.loader import load_policy
 from reviewdesk.choices import Platform
 from reviewdesk.models import Shop
+from reviewdesk.money import quantize_cny
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -47,7 +48,7 @@ def parse_money(value: str | None, option: str) -> Decimal | None:
         raise CommandError(_("%(option)s“%(value)s”不是有效金额。") % {"option": option, "value": value})
     if not amount.is_finite() or amount < 0:
         raise CommandError(_("%(option)s不能为负数。") % {"option": option})
-    return amount.quantize(Decimal("0.01"))
+    return quantize_cny(amount)
 
 
 def parse_moment(value: str | None, option: str) -> dt.datetime | None:
