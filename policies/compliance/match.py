@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from policies.compliance.normalise import Normalised, normalise_phrase
-from policies.compliance.rules import parse_platform_actions, split_terms
+from policies.compliance.rules import parse_platform_actions, split_phrases, split_terms
 
 
 def compile_phrases(lines: list[str]) -> re.Pattern | None:
@@ -39,8 +39,10 @@ def compile_rule(*, match_mode: str, patterns: str, terms_a: str, terms_b: str) 
             if first is None or second is None:
                 return None
             return {"regex": None, "terms_a": first, "terms_b": second}
-        lines = split_terms(patterns)
-        regex = compile_regexes(lines) if match_mode == "regex" else compile_phrases(lines)
+        if match_mode == "regex":
+            regex = compile_regexes(split_terms(patterns))
+        else:
+            regex = compile_phrases(split_phrases(patterns))
     except re.error:  # a row saved around the admin's validation: it matches nothing rather than crash
         return None
     if regex is None:

@@ -14,13 +14,20 @@ ACTIONS = ("block", "warn")
 
 
 def split_terms(text: str) -> list[str]:
-    """One term per line; blank lines and surrounding spaces ignored."""
+    """One term (a regular expression) per line; blank lines and surrounding spaces ignored."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def split_phrases(text: str) -> list[str]:
+    """Phrases as every keyword list of the pack: one per line, commas and 、 separate too."""
+    from policies.models.base import split_lines  # not at import time: policies.models imports this module
+
+    return split_lines(text)
 
 
 def validate_terms(text: str, *, regex: bool, label) -> list[str]:
     """The terms, or a ValidationError naming the field and the bad regular expression."""
-    items = split_terms(text)
+    items = split_terms(text) if regex else split_phrases(text)
     if not items:
         raise ValidationError(_("“%(field)s”至少填写一行。") % {"field": label}, code="empty_terms")
     if regex:

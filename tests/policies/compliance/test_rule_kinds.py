@@ -70,6 +70,11 @@ def test_phrases_are_matched_after_normalising_both_sides():
     assert check("5 ⭐ 好 评 返 现", rule).findings[0].matched == "5 ⭐ 好 评 返 现"
 
 
+def test_phrases_may_be_separated_by_commas_as_in_every_keyword_list():
+    rule = {"name": "p", "match_mode": "keywords", "patterns": "好评返现，晒图有礼、好评免单", "reason": "r"}
+    assert check("亲，晒 图 有 礼", rule).findings and check("好评免单", rule).findings
+
+
 def test_regex_is_matched_on_the_normalised_text():
     rule = {"name": "r", "match_mode": "regex", "patterns": r"加.{0,2}微信", "reason": "r"}
     assert check("加 我 V信", rule).findings[0].matched == "加 我 V信"
