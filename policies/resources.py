@@ -2,8 +2,9 @@
 
 Rows are identified by natural keys, never by database ids, so a file exported from one installation
 imports into another: shops by code, issue types by code, calendars by name, rules by name within
-their scope (店铺 column; empty = global). Every imported row runs the model's ``full_clean()`` —
-the same validation as the admin — and a file is imported in one transaction.
+their scope (店铺 column; empty = global). Every imported row runs the model's ``full_clean()`` and the
+engine's checks (``policies.validation``) — the same validation as the admin — and a file is imported in
+one transaction.
 
 Column headers are the models' Chinese field names, whatever the language of the request, so a
 workbook exported in English mode still imports. Cells say things in words too: a choice is written as
@@ -23,6 +24,7 @@ from policies.choices import Channel
 from policies.models.base import split_codes
 from policies.pack_cells import TYPED_CELLS, ChoiceCell, DayWidget, cell_text
 from policies.scope import write_refusal
+from policies.validation import check_engine_rules
 from reviewdesk.choices import Platform
 from reviewdesk.models import Shop
 from reviewdesk.spreadsheets import SafeExportResource, read_cell
@@ -226,6 +228,8 @@ class PolicyResource(SafeExportResource):
             field, message = refusal
             errors.setdefault(field or NON_FIELD_ERRORS, []).append(message)
         super().validate_instance(instance, errors, validate_unique)
+        # What needs the engine (an active template's compliance), once the row is otherwise valid.
+        check_engine_rules(instance)
 
     def before_import_row(self, row, **kwargs):
         for column in list(row.keys()):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from policies import models as m
 from policies import resources as r
 from policies.admin.base import ChildAdmin, PolicyAdmin, ScopeFilter
+from policies.admin.checked_forms import FollowUpStepForm, ReplyTemplateAdminForm
 from policies.admin.template_preview import TemplatePreviewMixin
 from policies.forms import CompensationOptionFormSet, ComplianceRuleAdminForm, OpeningHoursFormSet
 from reviewdesk.admin_scope import ScopedStackedInline, ScopedTabularInline
@@ -246,6 +247,7 @@ class CompensationRuleAdmin(PolicyAdmin):
 @admin.register(m.ReplyTemplate)
 class ReplyTemplateAdmin(TemplatePreviewMixin, PolicyAdmin):
     resource_classes = [r.ReplyTemplateResource]
+    form = ReplyTemplateAdminForm
     list_display = [
         "name",
         "channel",
@@ -336,6 +338,7 @@ class ComplianceRuleAdmin(PolicyAdmin):
 
 class FollowUpStepInline(ScopedTabularInline):
     model = m.FollowUpStep
+    form = FollowUpStepForm
     extra = 0
     autocomplete_fields = ["template"]
 
@@ -419,6 +422,7 @@ class CompensationOptionAdmin(ChildAdmin):
 @admin.register(m.FollowUpStep)
 class FollowUpStepAdmin(ChildAdmin):
     resource_classes = [r.FollowUpStepResource]
+    form = FollowUpStepForm
     list_display = ["name", "plan", "offset_minutes", "channel", "template", "asks_for_revision"]
     list_filter = ["plan", "channel", "asks_for_revision"]
     search_fields = ["name", "instructions"]

@@ -103,6 +103,8 @@ class ReplyTemplate(PolicyBase):
             raise ValidationError(errors)
 
     def clean(self):
+        """What the row says by itself; whether an active template passes the compliance rules needs the
+        loaded pack and the engine: ``policies.validation.check_template``, run by every writing path."""
         self._clean_audience()
         unknown = sorted({name for name in template_placeholders(self.body) if name not in PLACEHOLDERS})
         if unknown:
@@ -115,29 +117,6 @@ class ReplyTemplate(PolicyBase):
                     }
                 }
             )
-        if self.active:
-            from policies.engine import check_compliance
-            from policies.loader import load_policy
-
-            platforms = [self.platform] if self.platform else list(Platform.values)
-            shop = self.shop if self.shop_id else None
-            for platform in platforms:
-                report = check_compliance(
-                    self.body,
-                    platform=platform,
-                    channel=self.channel,
-                    policy=load_policy(shop=shop, platform=platform),
-                )
-                if report.blocked:
-                    raise ValidationError(
-                        {
-                            "body": _("启用中的模板违反%(platform)s的合规规则：%(reasons)s")
-                            % {
-                                "platform": Platform(platform).label,
-                                "reasons": "；".join(f.describe() for f in report.blocking),
-                            }
-                        }
-                    )
 
 
 class ComplianceRule(PolicyBase):

@@ -74,36 +74,8 @@ class FollowUpStep(models.Model):
     def offset(self) -> dt.timedelta:
         return dt.timedelta(minutes=self.offset_minutes)
 
-    def clean(self):
-        """The step sends its template on its own channel: the compliance rules of that channel must let
-        it through on every platform where the step runs (the template was checked on its channel only)."""
-        template = self.template if self.template_id else None
-        if template is None or not template.active:
-            return
-        from policies.engine import check_compliance
-        from policies.loader import load_policy
-
-        shop = self.plan.shop if self.plan_id and self.plan.shop_id else None
-        for platform in [template.platform] if template.platform else list(Platform.values):
-            policy = load_policy(shop=shop, platform=platform)
-            rule = policy.platform_rule
-            if self.asks_for_revision and not (rule and rule.may_request_revision):
-                continue  # skipped on this platform anyway
-            report = check_compliance(template.body, platform=platform, channel=self.channel, policy=policy)
-            if report.blocking:
-                raise ValidationError(
-                    {
-                        "template": _(
-                            "模板“%(name)s”在%(platform)s的%(channel)s渠道违反合规规则：%(reasons)s"
-                        )
-                        % {
-                            "name": template.name,
-                            "platform": Platform(platform).label,
-                            "channel": Channel(self.channel).label,
-                            "reasons": "；".join(f.describe() for f in report.blocking),
-                        }
-                    }
-                )
+    # Whether the template passes the compliance rules of the step's channel needs the engine:
+    # ``policies.validation.check_follow_up_step``, run by every writing path after ``full_clean()``.
 
 
 class AppealChecklist(PolicyBase):

@@ -2,8 +2,8 @@
 
 Creates only the rows that are missing, found by natural key (platform, code, name, issue type,
 event …, always in the global scope); an existing row is never touched, so a manager's edits
-survive and a second run changes nothing. Every row goes through ``full_clean()`` first, the same
-validation a manager faces in the admin. Needs no shop.
+survive and a second run changes nothing. Every row goes through ``full_clean()`` and the engine's
+checks (``policies.validation``) first, the same validation a manager faces in the admin. Needs no shop.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from policies.models import (
     ReplyTemplate,
     SlaTier,
 )
+from policies.validation import check_engine_rules
 
 _DECIMAL_FIELDS = {
     "min_annual_spend",
@@ -69,6 +70,7 @@ class _Seeder:
     def save(self, obj) -> bool:
         try:
             obj.full_clean()
+            check_engine_rules(obj)
         except ValidationError as exc:
             self.skipped.append(f"{obj._meta.verbose_name}“{obj}”：{'；'.join(exc.messages)}")
             return False
