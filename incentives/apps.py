@@ -12,19 +12,15 @@ class IncentivesConfig(AppConfig):
         from cases.hooks import case_events
         from incentives.demo import build_demo
         from incentives.nav import nav_links as incentive_links
-        from incentives.receivers import on_case_event, on_training_event
+        from incentives.receivers import on_case_event
         from incentives.triggers import drop_cross_table_triggers, ensure_triggers
         from reviewdesk.choices import AdminRole, Role
         from reviewdesk.hooks import demo_builders, nav_links
         from reviewdesk.roles import extend_role_permissions
 
+        # Training publishes no events: incentives reads its data in the sweeps (services.sweeps), which
+        # call receivers.on_training_event themselves.
         case_events.register(on_case_event)
-        try:  # training may publish its own events registry; incentives listens if it exists
-            from training.hooks import training_events
-        except ImportError:
-            training_events = None
-        if training_events is not None:
-            training_events.register(on_training_event)
         demo_builders.register(build_demo)
         nav_links.register(incentive_links)
         pre_migrate.connect(

@@ -24,8 +24,8 @@ Case row where the Case has it):
     agent_id*, shop_id, platform, decided_at (ISO).
 ``response_kpi_met`` (cases or training)
     agent_id*, period* ("2026-11"), shop_id, platform.
-Training events (``training.hooks.training_events`` if that registry exists, same call signature but
-without case_id: ``(*, event, payload)``):
+Training events (``on_training_event``, called by the sweeps that read training's data,
+``services.sweeps``; training publishes no registry): ``(*, event, payload)``, without case_id:
 ``qa_scored``: agent_id*, score*, qa_review_id*, shop_id, platform, scored_at (ISO).
 ``response_kpi_met``: as above.
 """

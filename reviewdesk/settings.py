@@ -317,6 +317,9 @@ REST_FRAMEWORK = {
 }
 # The OpenAPI document and Swagger UI need a login (any user); True publishes them on purpose.
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
+# A listener of a hook's event that fails (reviewdesk.hooks.Registry.send_robust) is logged and the others
+# still run; True raises it instead: the tests set it, so a broken listener fails its test.
+HOOKS_RAISE = env.bool("HOOKS_RAISE", default=False)
 
 # --- Cache: the throttles' counters ----------------------------------------------------------------
 # Redis when CACHE_URL (or REDIS_URL, the django-q2 broker's) is set, so every web worker and machine

@@ -481,13 +481,7 @@ def _apply_rating_moves(
 def emit_case_events(events: list[tuple[str, int, dict]]) -> None:
     """Tell every ``cases.hooks.case_events`` listener (incentives, …) what happened, after commit."""
     for event, case_id, payload in events:
-        for listener in case_events.all():
-            try:
-                listener(
-                    event=event, case_id=case_id, payload=dict(payload)
-                )  # a copy: no listener alters what the next sees
-            except Exception:  # one listener's failure must not hide the event from the others
-                logger.exception("case event listener failed: %s case=%s", event, case_id)
+        case_events.send_robust(event=event, case_id=case_id, payload=payload)
 
 
 def hand_off_new_cases(

@@ -7,8 +7,8 @@ no events registry; incentives may read it, never the reverse), and the quarterl
 - Response KPIs (seed 002: first response and average response time): an agent whose monthly
   computed scores pass every active response-KPI module of the month gets ``response_kpi_met``.
   Key: the month and the agent.
-Both go through ``incentives.receivers.on_training_event`` (the same contract a future
-``training.hooks.training_events`` registry would call), so re-running a sweep posts nothing twice.
+Both go through ``incentives.receivers.on_training_event`` (keyed as above), so re-running a sweep
+posts nothing twice.
 
 - Conversions the ledger missed (``conversion_awards_sweep``): an import tells incentives of a
   conversion after its commit (``cases.hooks.case_events``); a process killed in between leaves the
