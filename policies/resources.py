@@ -20,7 +20,7 @@ from import_export import fields, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
 from policies import models as m
-from policies.choices import Channel
+from policies.choices import Channel, TemplateCondition
 from policies.models.base import split_codes
 from policies.pack_cells import TYPED_CELLS, ChoiceCell, DayWidget, cell_text
 from policies.scope import write_refusal
@@ -140,7 +140,11 @@ class ChoiceListCell(ChoiceCell):
 
 
 # Text fields that hold a comma-separated list of codes.
-LIST_CHOICES = {"platforms": Platform.choices, "channels": Channel.choices}
+LIST_CHOICES = {
+    "platforms": Platform.choices,
+    "channels": Channel.choices,
+    "conditions": TemplateCondition.choices,
+}
 
 
 class YesNoWidget(widgets.BooleanWidget):

@@ -231,6 +231,8 @@ def _payload_lines(payload: dict) -> list[tuple[str, str]]:
     for key, value in (payload or {}).items():
         if key not in PAYLOAD_LABELS or key in PAYLOAD_HIDDEN or value in (None, "", [], {}):
             continue
+        if key == "reason" and "reason_type" in payload:  # an appeal's reason code beside its platform name
+            continue
         if key == "changes":
             value = "；".join(
                 f"{_field_label(name)}: {_change_text(name, change[0]) or '—'} → "

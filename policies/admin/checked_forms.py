@@ -4,8 +4,11 @@ on the step's channel), on the change page, the inline and the history's revert 
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
+from policies.choices import TemplateCondition
 from policies.forms import PolicyAdminForm
+from policies.models.base import split_codes
 from policies.validation import check_engine_rules
 
 
@@ -23,7 +26,22 @@ class EngineChecks:
 
 
 class ReplyTemplateAdminForm(EngineChecks, PolicyAdminForm):
-    pass
+    # The conditions are stored as comma-separated codes; a manager ticks them by their names.
+    conditions = forms.MultipleChoiceField(
+        label=_("使用条件"),
+        choices=TemplateCondition.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("全部满足才提供此模板；不勾选表示无条件。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance is not None:
+            self.initial["conditions"] = split_codes(self.instance.conditions or "")
+
+    def clean_conditions(self) -> str:
+        return ",".join(self.cleaned_data.get("conditions") or ())
 
 
 class FollowUpStepForm(EngineChecks, forms.ModelForm):

@@ -66,8 +66,7 @@ class ReplyTemplate(PolicyBase):
         _("使用条件"),
         max_length=200,
         blank=True,
-        help_text=_("条件代码，逗号分隔，全部满足才提供此模板：")
-        + ", ".join(f"{value}({label})" for value, label in TemplateCondition.choices),
+        help_text=_("全部满足才提供此模板；不勾选表示无条件。"),
     )
 
     class Meta:

@@ -1,6 +1,6 @@
 """No raw code reaches a person (issue 15 §8): the demo, seen by each of its roles, shows labels.
 
-The demo is built once for the module (inside a transaction rolled back at its end). Each demo login
+The demo is built once for the module (committed as `make run` commits it, flushed at its end). Each demo login
 then walks the web UI from the home page along every link it is offered (each URL pattern sampled up
 to ``PER_ROUTE`` times), the superuser opens the changelist and one change page of every registered
 admin, and every export is downloaded: the payouts (XLSX, CSV detail and summary), the policy pack,
@@ -19,7 +19,6 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
-from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import Resolver404, resolve, reverse
 
@@ -160,10 +159,11 @@ def _request_for(client):
 @pytest.fixture(scope="module")
 def walk(django_db_setup, django_db_blocker, tmp_path_factory):
     from policies.loader import clear_policy_cache
+    from tests.conftest import replay_migration_rows
 
+    # The demo commits as `make run` does (routing and the ledger's awards run after each commit), so the
+    # walk's world is committed too and flushed afterwards, like a transactional test's.
     with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))), django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
         try:
             clear_policy_cache()
             call_command("seed_policies", stdout=io.StringIO())
@@ -188,8 +188,8 @@ def walk(django_db_setup, django_db_blocker, tmp_path_factory):
             result.excluded = excluded
             yield result
         finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+            call_command("flush", interactive=False, verbosity=0)
+            replay_migration_rows()
             clear_policy_cache()
 
 
@@ -208,7 +208,13 @@ def test_the_walk_reaches_every_roles_pages_and_every_export(walk):
     for role in ROLES:
         assert len(walk.pages[role]) >= 3, (role, [u for u, _t in walk.pages[role]])
     visited = {url.split("?")[0] for pages in walk.pages.values() for url, _t in pages}
-    for name in ("cases:queue", "incentives:periods", "insights:dashboard", "insights:weekly", "training:team"):
+    for name in (
+        "cases:queue",
+        "incentives:periods",
+        "insights:dashboard",
+        "insights:weekly",
+        "training:team",
+    ):
         assert reverse(name) in visited, name
     exported = {url.split("?")[0] for _role, url, _t in walk.exports}
     assert reverse("policies:pack_export") in exported
