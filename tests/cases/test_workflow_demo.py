@@ -49,10 +49,13 @@ def test_demo_cases_routed_and_worked_into_every_state(settings, tmp_path):
     assert CompensationOffer.objects.filter(case__in=demo, status="pending_approval").count() == 2
     assert CompensationOffer.objects.filter(case__in=demo, buyer_answer="declined").exists()
     assert Reply.objects.filter(case__in=demo, channel="public_reply").count() == 4
-    assert (
-        Appeal.objects.filter(case__in=demo).count() == 2
-        and Evidence.objects.filter(case__in=demo).count() == 4
-    )
+    # One appeal per shop, for extortion: one file per item of that reason's checklist on the platform
+    # (Douyin: 飞鸽 chat and the call recording; Taobao: the complete 旺旺 chat), nothing another reason needs.
+    appeals = Appeal.objects.filter(case__in=demo)
+    assert sorted(a.checklist["reason"] for a in appeals) == ["extortion", "extortion"]
+    required = sorted(item for a in appeals for item in a.checklist["evidence_required"])
+    assert required == ["完整旺旺聊天截图", "通话录音", "飞鸽聊天记录"]
+    assert sorted(Evidence.objects.filter(case__in=demo).values_list("checklist_item", flat=True)) == required
     tb_tasks = FollowUpTask.objects.filter(case__in=demo, case__shop=shops["tb-home"])
     assert tb_tasks.exclude(skipped_reason="").exists()
     assert (

@@ -40,7 +40,7 @@ def test_an_uncertified_agent_gets_no_case_and_the_reason_is_kept(make_user, sho
     assert (case.assignee_id, case.status, outcome.assigned) == (None, "new", {})
     until = (old.end + dt.timedelta(days=90)).isoformat()
     assert (
-        f"李明（“产品知识”认证已过期：{old.key} 的成绩只在 {until} 之前有效。）"
+        f"李明（认证未通过：“产品知识”认证已过期：{old.key} 的成绩只在 {until} 之前有效）"
         in outcome.unassigned[case.pk]
     )
 
