@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
@@ -34,3 +36,21 @@ class ReviewDeskConfig(AppConfig):
 
         # Permissions of every app exist only after post_migrate: sync the role table then.
         post_migrate.connect(sync_role_permissions, dispatch_uid="reviewdesk.sync_role_permissions")
+
+        create_local_folders()
+
+
+def create_local_folders() -> None:
+    """The folders a fresh checkout lacks, made when the project starts rather than when the settings
+    are imported: the SQLite file's (SQLite creates the file, not its folder) and, in development,
+    STATIC_ROOT (WhiteNoise warns about a missing one on every request; an empty folder is enough,
+    it serves from the finders). Uploads and staged imports make their own folders when written."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    name = str(database.get("NAME") or "")
+    in_a_file = name not in ("", ":memory:") and not name.startswith("file:")
+    if database["ENGINE"] == "django.db.backends.sqlite3" and in_a_file:
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+    if settings.DEBUG:
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)

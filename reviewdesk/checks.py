@@ -10,13 +10,13 @@ from django.core.checks import Error, Tags, Warning, register
 @register()
 def site_url_is_absolute(app_configs=None, **kwargs):
     """Links in e-mail and chat messages are built on SITE_URL: it must be an absolute http(s) address."""
-    parts = urlsplit(getattr(settings, "SITE_URL", "") or "")
+    parts = urlsplit(settings.SITE_URL or "")
     if parts.scheme in ("http", "https") and parts.netloc:
         return []
     return [
         Error(
             "SITE_URL must be the site's absolute address, e.g. https://reviews.example.com "
-            f"(it is {getattr(settings, 'SITE_URL', '')!r}).",
+            f"(it is {settings.SITE_URL!r}).",
             hint="Set SITE_URL in the environment; e-mail, Feishu and DingTalk links are built on it.",
             id="reviewdesk.E001",
         )
@@ -26,7 +26,7 @@ def site_url_is_absolute(app_configs=None, **kwargs):
 @register(Tags.security, deploy=True)
 def site_url_is_https(app_configs=None, **kwargs):
     """In production the links sent out should open over https."""
-    if settings.DEBUG or urlsplit(getattr(settings, "SITE_URL", "") or "").scheme == "https":
+    if settings.DEBUG or urlsplit(settings.SITE_URL or "").scheme == "https":
         return []
     return [
         Warning(

@@ -38,8 +38,6 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 ALLOWED_SCHEMES = ("http", "https")
-DEFAULT_TIMEOUT = 5.0
-DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024
 # The instance metadata services of the clouds a shop's back office may run on: never reachable,
 # even through the allow-list (they hand out the machine's credentials).
 METADATA_ADDRESSES = frozenset(
@@ -97,12 +95,12 @@ class OutboundResponse:
 
 
 def _timeout() -> float:
-    return float(getattr(settings, "NOTIFY_HTTP_TIMEOUT", DEFAULT_TIMEOUT))
+    return float(settings.NOTIFY_HTTP_TIMEOUT)
 
 
 def _allowed_entries() -> tuple[set[str], list[ipaddress.IPv4Network | ipaddress.IPv6Network]]:
     names, networks = set(), []
-    for entry in getattr(settings, "OUTBOUND_ALLOWED_HOSTS", ()) or ():
+    for entry in settings.OUTBOUND_ALLOWED_HOSTS or ():
         entry = str(entry).strip().lower()
         if not entry:
             continue
@@ -157,7 +155,7 @@ def check_url(url: str) -> Destination:
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
         raise OutboundRefused(_("只允许 http 或 https 地址。"))
-    if scheme != "https" and getattr(settings, "OUTBOUND_REQUIRE_HTTPS", False):
+    if scheme != "https" and settings.OUTBOUND_REQUIRE_HTTPS:
         raise OutboundRefused(_("只允许 https 地址。"))
     host = (parts.hostname or "").rstrip(".")
     if not host:
@@ -231,7 +229,7 @@ def request(
     """One HTTP request under the outbound policy (see the module's docstring)."""
     destination = check_url(url)
     timeout = _timeout() if timeout is None else timeout
-    limit = max_bytes or int(getattr(settings, "OUTBOUND_MAX_RESPONSE_BYTES", DEFAULT_MAX_RESPONSE_BYTES))
+    limit = max_bytes or int(settings.OUTBOUND_MAX_RESPONSE_BYTES)
     conn = _connection(destination, timeout)
     deadline = time.monotonic() + 2 * timeout
     try:

@@ -30,7 +30,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["localh
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 VAR_DIR = Path(env.str("REVIEWDESK_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite file and uploads live here; a fresh clone has none
+# The SQLite file, uploads and staged imports live here. Importing the settings creates no folder: the
+# SQLite file's is made when the project starts (reviewdesk.apps), the others by whatever writes there.
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -231,10 +232,6 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-public/"
 # Largest evidence file accepted (images, recordings, chat exports), in bytes.
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
-if DEBUG:
-    # WhiteNoise warns about a missing STATIC_ROOT on every request; in development it serves from
-    # the finders, so an empty folder is enough.
-    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # Credentials users enter (robot URLs and secrets) are encrypted with these Fernet keys (reviewdesk.crypto):
 # the first encrypts, all decrypt. Unset: a key derived from SECRET_KEY (set your own in production).
@@ -271,6 +268,10 @@ OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
 OUTBOUND_REQUIRE_HTTPS = env.bool("OUTBOUND_REQUIRE_HTTPS", default=PRODUCTION)
 OUTBOUND_MAX_RESPONSE_BYTES = env.int("OUTBOUND_MAX_RESPONSE_BYTES", default=64 * 1024)
 NOTIFY_HTTP_TIMEOUT = env.float("NOTIFY_HTTP_TIMEOUT", default=5.0)  # seconds, to connect and per read
+# A notification (e-mail, robot message) is tried this often, with backoff, before it is marked failed.
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=6)
+# More new cases than this for one shop in one import → one digest alert instead of one per case.
+ALERT_DIGEST_THRESHOLD = env.int("ALERT_DIGEST_THRESHOLD", default=20)
 
 # --- Intake guards -----------------------------------------------------------------------------
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)

@@ -31,7 +31,7 @@ ENQUEUE_CHUNK = 50
 
 
 def max_attempts() -> int:
-    return getattr(settings, "NOTIFY_MAX_ATTEMPTS", 6)
+    return settings.NOTIFY_MAX_ATTEMPTS
 
 
 def backoff_delay(attempts: int) -> dt.timedelta:

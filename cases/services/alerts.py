@@ -47,7 +47,7 @@ class Alert:
 
 def alert_digest_threshold() -> int:
     """More new cases than this for one shop in one intake call → one digest instead of one per case."""
-    return getattr(settings, "ALERT_DIGEST_THRESHOLD", 20)
+    return settings.ALERT_DIGEST_THRESHOLD
 
 
 def case_path(case_id: int | None) -> str:
