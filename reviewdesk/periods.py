@@ -23,8 +23,8 @@ _FORGIVING = {
     WEEK: re.compile(r"^(\d{4})-?W(\d{1,2})$"),
 }
 _CANONICAL = {
+    **_FORGIVING,
     MONTH: re.compile(r"^(\d{4})-(\d{2})$"),
-    QUARTER: re.compile(r"^(\d{4})-Q([1-4])$"),
     WEEK: re.compile(r"^(\d{4})-W(\d{2})$"),
 }
 
