@@ -138,7 +138,8 @@ def main() -> int:
     counts = held["counts"]
     print(
         f"\nsecond corpus: {counts['violating']} violating, {counts['ordinary']} ordinary (written after the rules "
-        "were tuned on the first; its first run, before any further change, gave recall 78.0 %, false alarms 0.0 %)"
+        "were tuned on the first: its first 50 gave recall 78.0 %, then a third set of 30 written by another engineer "
+        "gave 90.0 %, false alarms 0.0 % both times, before the misses were fixed)"
     )
     table("second corpus, BEFORE", held_before, PLATFORMS)
     table("second corpus, AFTER", held, PLATFORMS)
