@@ -4,24 +4,32 @@ and the shops' outgoing channels (cases.Delivery, sent with retry by cases.notif
 cases.services.alerts.notify builds its text from per-case message kinds only, so this writes the same
 rows the same way: idempotent on (user, dedupe_key) and (channel, dedupe_key) with ON CONFLICT DO
 NOTHING, deliveries enqueued after commit. The text is built here from plain values, never from a
-buyer's personal data.
+buyer's personal data, in each reader's language (``Outgoing.render``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.models import Delivery, Notification, NotificationChannel
 from cases.notify.choices import ChannelKind, DeliveryStatus
 from cases.notify.delivery import deliveries_enqueue
 from cases.notify.messages import Message, absolute_url
+from reviewdesk.language import languages_of
 
 
 @dataclass
 class Outgoing:
+    """One message to many. ``render`` (when given) returns (title, lines) and is called once per language
+    of the readers, inside ``translation.override`` (``reviewdesk.language``); without it ``title`` and
+    ``lines`` are sent as they are. A channel's entry may name the language of its mail's reader as a third
+    element (a robot's group post is in the site's language)."""
+
     kind: str
     title: str
     lines: list[str]
@@ -29,9 +37,22 @@ class Outgoing:
     dedupe_key: str
     shop_id: int | None = None
     user_ids: set[int] = field(default_factory=set)
-    channels: list[tuple[NotificationChannel, list[str]]] = field(
-        default_factory=list
-    )  # (channel, email recipients)
+    # (channel, email recipients) or (channel, email recipients, the mail's language)
+    channels: list[tuple[NotificationChannel, list[str]] | tuple[NotificationChannel, list[str], str]] = (
+        field(default_factory=list)
+    )
+    render: Callable[[], tuple[str, list[str]]] | None = None
+
+
+def _text(message: Outgoing, language: str, cache: dict) -> Message:
+    if language not in cache:
+        if message.render is None:
+            title, lines = message.title, message.lines
+        else:
+            with translation.override(language):
+                title, lines = message.render()
+        cache[language] = Message(title=title[:200], lines=tuple(lines), url=absolute_url(message.path))
+    return cache[language]
 
 
 def send(messages: list[Outgoing]) -> tuple[int, int]:
@@ -39,11 +60,11 @@ def send(messages: list[Outgoing]) -> tuple[int, int]:
     now = timezone.now()
     inserted_notifications = 0
     new_delivery_ids: list[int] = []
+    site_language = settings.LANGUAGE_CODE
+    languages = languages_of({u for message in messages for u in message.user_ids})  # one query
     with transaction.atomic():
         for message in messages:
-            text = Message(
-                title=message.title[:200], lines=tuple(message.lines), url=absolute_url(message.path)
-            )
+            texts: dict[str, Message] = {}
             if message.user_ids:
                 before = Notification.objects.filter(
                     dedupe_key=message.dedupe_key, user_id__in=message.user_ids
@@ -60,6 +81,7 @@ def send(messages: list[Outgoing]) -> tuple[int, int]:
                             dedupe_key=message.dedupe_key,
                         )
                         for user_id in sorted(message.user_ids)
+                        for text in (_text(message, languages.get(user_id, site_language), texts),)
                     ],
                     ignore_conflicts=True,
                 )
@@ -67,19 +89,22 @@ def send(messages: list[Outgoing]) -> tuple[int, int]:
                     dedupe_key=message.dedupe_key, user_id__in=message.user_ids
                 ).count()
                 inserted_notifications += after - before
-            for channel, emails in message.channels:
+            for channel, emails, *rest in message.channels:
                 if not channel.active or (channel.kind == ChannelKind.EMAIL and not emails):
                     continue
-                exists = Delivery.objects.filter(channel=channel, dedupe_key=message.dedupe_key).exists()
+                language = rest[0] if rest and channel.kind == ChannelKind.EMAIL else site_language
+                key = message.dedupe_key if language == site_language else f"{message.dedupe_key}:{language}"
+                exists = Delivery.objects.filter(channel=channel, dedupe_key=key).exists()
                 if exists:
                     continue
+                text = _text(message, language, texts)
                 Delivery.objects.bulk_create(
                     [
                         Delivery(
                             channel=channel,
                             shop_id=channel.shop_id,
                             kind=message.kind,
-                            dedupe_key=message.dedupe_key,
+                            dedupe_key=key,
                             message=text.as_dict(),
                             recipients=sorted(set(emails)),
                             status=DeliveryStatus.PENDING,
@@ -89,7 +114,7 @@ def send(messages: list[Outgoing]) -> tuple[int, int]:
                     ignore_conflicts=True,
                 )
                 new_id = (
-                    Delivery.objects.filter(channel=channel, dedupe_key=message.dedupe_key)
+                    Delivery.objects.filter(channel=channel, dedupe_key=key)
                     .values_list("pk", flat=True)
                     .first()
                 )

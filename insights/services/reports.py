@@ -20,6 +20,7 @@ from insights.selectors.unresolved import unresolved_by_owner
 from insights.selectors.weekly import WeeklyData, weekly_top3
 from insights.services.notify import Outgoing, send
 from reviewdesk.choices import Role
+from reviewdesk.language import language_of
 from reviewdesk.models import Shop
 
 LIST_LINES = 10
@@ -87,22 +88,35 @@ def _report_lines(report: WeeklyReport) -> list[str]:
 
 
 def weekly_report_notify(*, report: WeeklyReport, recipients: list[ReportRecipient]) -> tuple[int, int]:
-    scope = report.shop.name if report.shop_id else _("全部店铺")
+    def render() -> tuple[str, list[str]]:  # in each reader's language (insights.services.notify.send)
+        scope = report.shop.name if report.shop_id else _("全部店铺")
+        title = _("【差评TOP3周报】%(week)s · %(scope)s") % {"week": report.week, "scope": scope}
+        return title, _report_lines(report)
+
+    title, lines = render()
     message = Outgoing(
         kind=WEEKLY_REPORT_KIND,
-        title=_("【差评TOP3周报】%(week)s · %(scope)s") % {"week": report.week, "scope": scope},
-        lines=_report_lines(report),
+        title=title,
+        lines=lines,
         path=reverse("insights:report_download", kwargs={"pk": report.pk}),
         dedupe_key=f"weekly_report:{report.week}:{report.shop_id or 'all'}",
         shop_id=report.shop_id,
+        render=render,
     )
     for recipient in recipients:
         if recipient.user_id:
             message.user_ids.add(recipient.user_id)
         if recipient.channel_id:
-            email = recipient.user.email if recipient.user_id and recipient.user.email else ""
-            message.channels.append((recipient.channel, [email] if email else []))
+            message.channels.append(_channel_entry(recipient))
     return send([message])
+
+
+def _channel_entry(recipient: ReportRecipient) -> tuple:
+    """(channel, the person's address, their language): a mail is read by its person, in their language."""
+    email = recipient.user.email if recipient.user_id and recipient.user.email else ""
+    if not email:
+        return (recipient.channel, [])
+    return (recipient.channel, [email], language_of(recipient.user))
 
 
 def weekly_report_run(*, week: IsoWeek | None = None, now: dt.datetime | None = None) -> list[WeeklyReport]:
@@ -149,18 +163,24 @@ def daily_unresolved_notify(*, now: dt.datetime | None = None) -> tuple[int, int
     messages: list[Outgoing] = []
     per_shop: dict[int, list[tuple[str, dict]]] = defaultdict(list)
     for group in groups:
-        owner = group.owner_name or _("(未分配)")
         for case in group.cases:
-            per_shop[case["shop_id"]].append((owner, case))
+            per_shop[case["shop_id"]].append((group.owner_name, case))
         if group.owner_id:
+
+            def render(cases=group.cases) -> tuple[str, list[str]]:  # in the owner's language
+                title = _("【超时未解决】你有 %(n)s 个案件已超过解决时限") % {"n": len(cases)}
+                return title, _case_lines(cases)
+
+            title, lines = render()
             messages.append(
                 Outgoing(
                     kind=DAILY_UNRESOLVED_KIND,
                     path=path,
                     dedupe_key=f"daily_unresolved:{today}:owner",
-                    title=_("【超时未解决】你有 %(n)s 个案件已超过解决时限") % {"n": len(group.cases)},
-                    lines=_case_lines(group.cases),
+                    title=title,
+                    lines=lines,
                     user_ids={group.owner_id},
+                    render=render,
                 )
             )
     supervisors = role_members((shop_id, Role.SUPERVISOR) for shop_id in per_shop)
@@ -169,18 +189,29 @@ def daily_unresolved_notify(*, now: dt.datetime | None = None) -> tuple[int, int
         ReportRecipient.objects.filter(active=True, daily_unresolved=True).select_related("user", "channel")
     )
     for shop_id, items in sorted(per_shop.items()):
-        lines = [line for owner, case in items for line in _case_lines([case], with_owner=f"{owner}：")][
-            :LIST_LINES
-        ]
+
+        def render(items=items, shop_id=shop_id) -> tuple[str, list[str]]:  # in each reader's language
+            lines = [
+                line
+                for owner, case in items
+                for line in _case_lines([case], with_owner=f"{owner or _('(未分配)')}：")
+            ][:LIST_LINES]
+            title = _("【超时未解决】%(shop)s 有 %(n)s 个案件超过解决时限") % {
+                "shop": names.get(shop_id, ""),
+                "n": len(items),
+            }
+            return title, lines
+
+        title, lines = render()
         message = Outgoing(
             kind=DAILY_UNRESOLVED_KIND,
             path=path,
             dedupe_key=f"daily_unresolved:{today}:shop:{shop_id}",
             shop_id=shop_id,
-            title=_("【超时未解决】%(shop)s 有 %(n)s 个案件超过解决时限")
-            % {"shop": names.get(shop_id, ""), "n": len(items)},
+            title=title,
             lines=lines,
             user_ids=set(supervisors.get((shop_id, str(Role.SUPERVISOR)), set())),
+            render=render,
         )
         for recipient in recipients:
             if recipient.shop_id not in (None, shop_id):
@@ -188,7 +219,6 @@ def daily_unresolved_notify(*, now: dt.datetime | None = None) -> tuple[int, int
             if recipient.user_id:
                 message.user_ids.add(recipient.user_id)
             if recipient.channel_id and recipient.channel.shop_id == shop_id:
-                email = recipient.user.email if recipient.user_id and recipient.user.email else ""
-                message.channels.append((recipient.channel, [email] if email else []))
+                message.channels.append(_channel_entry(recipient))
         messages.append(message)
     return send(messages)

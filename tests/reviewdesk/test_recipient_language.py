@@ -20,6 +20,7 @@ from reviewdesk.language import group_by_language
 from reviewdesk.models import User
 from tests.cases.c2_factories import make_case
 from tests.cases.workflow_factories import NOW, member, put_in_state, seeded, seeded_pack, triaged_case  # noqa: F401
+from tests.insights.conftest import world  # noqa: F401
 from tests.training.conftest import give_score, product_knowledge  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -246,3 +247,51 @@ def test_every_reader_of_a_message_to_many_gets_it_once(shop, make_user, django_
     assert {titles[p.pk][:1] for p in people if p.language == "en"} == {"["}
     assert {titles[p.pk][:1] for p in people if p.language == ""} == {"【"}
     assert User.objects.filter(language="en").count() == 3
+
+
+# --- reports to many (kept last: the insights world is one module-wide transaction) ----------------------
+
+
+def test_the_weekly_report_and_the_morning_notice_reach_each_reader_in_their_language(world):  # noqa: F811
+    from insights.choices import DAILY_UNRESOLVED_KIND, WEEKLY_REPORT_KIND
+    from insights.models import ReportRecipient
+    from insights.periods import parse_week
+    from insights.services.reports import daily_unresolved_notify, weekly_report_run
+    from tests.factories import UserFactory
+    from tests.insights.dataset import NOW
+
+    mail = NotificationChannel.objects.create(shop=world.shop_a, kind=ChannelKind.EMAIL, name="邮件")
+    english = UserFactory(username="buyer-en", email="buyer@example.com", language="en")
+    chinese = UserFactory(username="buyer-zh", email="caigou@example.com")
+    for person in (english, chinese):
+        ReportRecipient.objects.create(
+            purpose="purchasing", user=person, shop=world.shop_a, channel=mail, daily_unresolved=True
+        )
+    with translation.override("en"):  # whoever runs the schedule does not choose the readers' language
+        weekly_report_run(week=parse_week("2026-W47"), now=NOW)
+    assert (
+        note_of(english, kind=WEEKLY_REPORT_KIND).title
+        == "[Weekly top 3 negative reviews] 2026-W47 · 淘宝旗舰店"
+    )
+    assert note_of(english, kind=WEEKLY_REPORT_KIND).body.startswith("9 negative reviews this week")
+    assert note_of(chinese, kind=WEEKLY_REPORT_KIND).title == "【差评TOP3周报】2026-W47 · 淘宝旗舰店"
+    assert note_of(chinese, kind=WEEKLY_REPORT_KIND).body.startswith("本周中差评 9 条")
+    mails = {d.recipients[0]: d.message["title"] for d in Delivery.objects.filter(kind=WEEKLY_REPORT_KIND)}
+    assert mails == {
+        "buyer@example.com": "[Weekly top 3 negative reviews] 2026-W47 · 淘宝旗舰店",
+        "caigou@example.com": "【差评TOP3周报】2026-W47 · 淘宝旗舰店",
+    }
+
+    world.agent1.language = "en"
+    world.agent1.save(update_fields=["language"])
+    daily_unresolved_notify(now=NOW)
+    case = world.cases["c4"].pk
+    owner = note_of(world.agent1, kind=DAILY_UNRESOLVED_KIND)
+    assert owner.title == "[Overdue] You have 1 cases past their resolution deadline"
+    assert owner.body.startswith(f"#{case} 淘宝旗舰店 产品质量 50.0 h overdue")
+    supervisor = note_of(world.supervisor_a, kind=DAILY_UNRESOLVED_KIND)
+    assert supervisor.title == "【超时未解决】淘宝旗舰店 有 1 个案件超过解决时限"
+    assert supervisor.body == f"王一：#{case} 淘宝旗舰店 产品质量 超时 50.0 小时"
+    assert note_of(english, kind=DAILY_UNRESOLVED_KIND).title == (
+        "[Overdue] 淘宝旗舰店 has 1 cases past their resolution deadline"
+    )
