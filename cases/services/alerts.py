@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import get_language
 
 from cases.models import Case, Delivery, Notification, NotificationChannel
 from cases.notify.choices import ChannelKind, DeliveryStatus, NotificationKind
@@ -63,6 +65,14 @@ def format_time(value: dt.datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+def in_reader_language(name: str | None, name_en: str | None):
+    """A policy row's name as its reader reads it: the English name (where the pack has one) when the
+    message is rendered in English (``build_message`` renders it inside the recipient's language)."""
+    if not name_en:
+        return name or ""
+    return lazy(lambda: name_en if (get_language() or "").startswith("en") else (name or ""), str)()
+
+
 def case_contexts(case_ids: Iterable[int]) -> dict[int, dict]:
     """The whitelisted values a case message may show. No buyer nick, phone or address."""
     rows = Case.objects.filter(pk__in=list(case_ids)).values(
@@ -71,6 +81,7 @@ def case_contexts(case_ids: Iterable[int]) -> dict[int, dict]:
         "shop__name",
         "platform",
         "issue_type__name",
+        "issue_type__name_en",
         "review__rating",
         "review__item_title",
         "review__content",
@@ -86,7 +97,7 @@ def case_contexts(case_ids: Iterable[int]) -> dict[int, dict]:
             "case_path": case_path(row["pk"]),
             "shop_name": row["shop__name"],
             "platform": row["platform"],
-            "issue_type": row["issue_type__name"] or "",
+            "issue_type": in_reader_language(row["issue_type__name"], row["issue_type__name_en"]),
             "rating": f"{row['review__rating']}/5" if row["review__rating"] else "",
             "item_title": row["review__item_title"],
             "excerpt": row["review__content"],

@@ -263,7 +263,7 @@ def _event_alerts(inserted: list[tuple[int, str, str, dt.datetime]], cases: dict
             "case_id": case_id,
             "case_path": context["case_path"],
             "shop_name": context["shop_name"],
-            "target": str(SlaTarget(target).label),
+            "target": SlaTarget(target).label,  # lazy: rendered in each recipient's language
             "due_at": format_time(due),
             "assignee": context["assignee"],
             "tier_name": context["tier_name"],

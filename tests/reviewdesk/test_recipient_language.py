@@ -133,6 +133,27 @@ def test_a_new_case_reaches_each_supervisor_in_their_language_whoever_caused_it(
     assert alert_new_cases_now(case_ids=[case.pk]) == (0, 0)  # still idempotent
 
 
+def test_policy_names_and_clock_names_are_in_the_readers_language(shop, readers):
+    """The issue type's English name (where the pack has one) and the SLA clock's name, both in the
+    sweep's message to each reader: the sweep runs in the site's language and decides nothing here."""
+    from cases.services.sla import sla_sweep
+    from policies.models import IssueType
+    from tests.cases.c2_factories import T0, sla_fields
+
+    quality = IssueType.objects.create(code="quality-x", name="质量问题", name_en="Product quality")
+    case = make_case(
+        shop, issue_type=quality, escalation_role="supervisor", **sla_fields(start=T0, minutes=60)
+    )
+    sla_sweep(now=T0 + 5 * 60 * dt.timedelta(minutes=1))
+    english = note_of(readers["en"], kind=NotificationKind.SLA_BREACH)
+    chinese = note_of(readers["zh"], kind=NotificationKind.SLA_BREACH)
+    assert english.body.startswith("First response was due at ")
+    assert chinese.body.startswith("首次响应已于 ")
+    alert_new_cases_now(case_ids=[case.pk])
+    assert "Issue type: Product quality" in note_of(readers["en"], kind=NotificationKind.NEW_CASE).body
+    assert "问题类型：质量问题" in note_of(readers["zh"], kind=NotificationKind.NEW_CASE).body
+
+
 def test_a_robots_group_post_is_in_the_sites_language(shop, readers):
     NotificationChannel.objects.create(
         shop=shop, kind=ChannelKind.FEISHU, name="飞书群", webhook_url="http://127.0.0.1:9/hook"
