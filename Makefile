@@ -47,11 +47,11 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 # English catalog: makemessages needs GNU xgettext (a developer tool: apt-get install gettext);
-# locale/msgfmt.py compiles the .mo in Python, and the .mo is committed, so nothing else needs gettext.
+# locale/compile.py compiles the .mo in Python (polib), and the .mo is committed, so nothing else needs gettext.
 messages: install
 	$(PY) manage.py makemessages -l en --no-obsolete --ignore='.venv/*' --ignore='tests/*' \
 	  --ignore='bench/*' --ignore='test-artifacts/*' --ignore='var/*' --ignore='staticfiles/*'
-	$(PY) locale/msgfmt.py
+	$(PY) locale/compile.py
 
 bench: install
 	@echo "benchmarks need PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres make bench"

@@ -1,16 +1,16 @@
 """The English catalog: complete, compiled, and what English users actually see.
 
 Message ids are Chinese (the primary language); ``locale/en/LC_MESSAGES/django.po`` holds the
-English. The catalog is parsed here with a tiny parser rather than GNU gettext, which the machine
-running the tests may not have.
+English. The catalog is read with polib rather than GNU gettext, which the machine running the
+tests may not have.
 """
 
-import ast
 import gettext
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import polib
 import pytest
 from django.apps import apps
 from django.conf import settings
@@ -26,53 +26,21 @@ CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdf]|%[sd]|\{\w*\}")
 
 
-def po_entries(path: Path = PO) -> list[dict]:
-    """[{"msgid", "msgid_plural", "msgstr": {n: text}, "flags", "line"}] of a .po file whose entries
-    are separated by blank lines (as makemessages and msgmerge write them)."""
-    entries: list[dict] = []
-    entry, key, flags = None, None, set()
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            entry, key, flags = None, None, set()
-        elif line.startswith("#,"):
-            flags |= {flag.strip() for flag in line[2:].split(",")}
-        elif line.startswith("#"):
-            continue  # references, comments and obsolete ("#~") entries
-        elif line.startswith('"'):
-            if isinstance(key, int):
-                entry["msgstr"][key] += ast.literal_eval(line)
-            else:
-                entry[key] += ast.literal_eval(line)
-        else:
-            if entry is None:
-                entry = {
-                    "msgctxt": None,
-                    "msgid": "",
-                    "msgid_plural": None,
-                    "msgstr": {},
-                    "flags": flags,
-                    "line": number,
-                }
-                entries.append(entry)
-            keyword, _, rest = line.partition(" ")
-            key = (
-                0 if keyword == "msgstr" else int(keyword[7:-1]) if keyword.startswith("msgstr[") else keyword
-            )
-            if isinstance(key, int):
-                entry["msgstr"][key] = ast.literal_eval(rest.strip())
-            else:
-                entry[key] = ast.literal_eval(rest.strip())
-    return [e for e in entries if e["msgid"]]  # the header has an empty msgid
+def po_entries(path: Path = PO) -> list[polib.POEntry]:
+    """The entries of a .po file (polib keeps the header apart; obsolete "#~" entries are left out)."""
+    return [e for e in polib.pofile(str(path), encoding="utf-8") if not e.obsolete]
+
+
+def translations(entry: polib.POEntry) -> dict[int, str]:
+    """{n: text}: a plural entry's msgstr[n], or {0: msgstr} for a singular one."""
+    return dict(entry.msgstr_plural) if entry.msgid_plural else {0: entry.msgstr}
 
 
 def test_every_message_is_translated_and_none_is_fuzzy():
     entries = po_entries()
     assert len(entries) > 1000
-    untranslated = [
-        (e["line"], e["msgid"]) for e in entries if not all(e["msgstr"].values()) or not e["msgstr"]
-    ]
-    fuzzy = [(e["line"], e["msgid"]) for e in entries if "fuzzy" in e["flags"]]
+    untranslated = [(e.linenum, e.msgid) for e in entries if not all(translations(e).values() or [""])]
+    fuzzy = [(e.linenum, e.msgid) for e in entries if e.fuzzy]
     assert untranslated == []
     assert fuzzy == []
 
@@ -80,12 +48,12 @@ def test_every_message_is_translated_and_none_is_fuzzy():
 def test_translations_keep_every_placeholder():
     broken = []
     for e in po_entries():
-        source = set(PLACEHOLDER.findall(e["msgid"] + " " + (e["msgid_plural"] or "")))
-        for n, text in e["msgstr"].items():
+        source = set(PLACEHOLDER.findall(e.msgid + " " + e.msgid_plural))
+        for n, text in translations(e).items():
             found = set(PLACEHOLDER.findall(text))
             # a plural's singular form may leave the count out ("1 error" is written as a word)
-            if found != source and not (e["msgid_plural"] and n == 0 and found <= source):
-                broken.append((e["line"], e["msgid"], text))
+            if found != source and not (e.msgid_plural and n == 0 and found <= source):
+                broken.append((e.linenum, e.msgid, text))
     assert broken == []
 
 
@@ -93,12 +61,13 @@ def test_the_committed_mo_is_compiled_from_the_po():
     compiled = gettext.GNUTranslations(MO.open("rb"))._catalog
     stale = []
     for e in po_entries():
-        if e["msgid_plural"] is None:
-            if compiled.get(e["msgid"]) != e["msgstr"][0]:
-                stale.append(e["msgid"])
-        elif any(compiled.get((e["msgid"], n)) != text for n, text in e["msgstr"].items()):
-            stale.append(e["msgid"])
-    assert stale == [], "run `python locale/msgfmt.py` (or `make messages`)"
+        key = e.msgid_with_context
+        if not e.msgid_plural:
+            if compiled.get(key) != e.msgstr:
+                stale.append(e.msgid)
+        elif any(compiled.get((key, n)) != text for n, text in translations(e).items()):
+            stale.append(e.msgid)
+    assert stale == [], "run `python locale/compile.py` (or `make messages`)"
 
 
 class ChromeText(HTMLParser):
