@@ -89,10 +89,15 @@ def send(messages: list[Outgoing]) -> tuple[int, int]:
                     dedupe_key=message.dedupe_key, user_id__in=message.user_ids
                 ).count()
                 inserted_notifications += after - before
+            # One delivery per channel and language, to every address of that language: two people on
+            # one mail channel both get the report (a delivery is unique per channel and key).
+            grouped: dict[tuple[int, str], tuple[object, set[str]]] = {}
             for channel, emails, *rest in message.channels:
                 if not channel.active or (channel.kind == ChannelKind.EMAIL and not emails):
                     continue
                 language = rest[0] if rest and channel.kind == ChannelKind.EMAIL else site_language
+                grouped.setdefault((channel.pk, language), (channel, set()))[1].update(emails)
+            for (_pk, language), (channel, emails) in grouped.items():
                 key = message.dedupe_key if language == site_language else f"{message.dedupe_key}:{language}"
                 exists = Delivery.objects.filter(channel=channel, dedupe_key=key).exists()
                 if exists:

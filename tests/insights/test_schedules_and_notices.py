@@ -148,3 +148,18 @@ def test_a_conversion_event_brings_the_refresh_forward_once(monkeypatch):
     receivers.on_case_event(event="resolved", case_id=1, payload={})
     queued = [row.task for row in OrmQ.objects.all()]
     assert [task["func"] for task in queued] == ["insights.tasks.rollup_refresh_task"]
+
+
+def test_two_people_on_one_mail_channel_both_get_the_weekly_report(world):
+    mail = NotificationChannel.objects.create(shop=world.shop_a, kind="email", name="采购邮件组")
+    first = UserFactory(username="buyer1", display_name="采购一", email="one@example.com")
+    second = UserFactory(username="buyer2", display_name="采购二", email="two@example.com")
+    ReportRecipient.objects.create(purpose="purchasing", user=first, channel=mail)
+    ReportRecipient.objects.create(purpose="purchasing", user=second, channel=mail)
+
+    weekly_report_run(week=parse_week("2026-W47"), now=NOW)
+
+    delivery = Delivery.objects.get(channel=mail)  # one mail, both addresses (it used to reach only one)
+    assert delivery.recipients == ["one@example.com", "two@example.com"]
+    weekly_report_run(week=parse_week("2026-W47"), now=NOW)
+    assert Delivery.objects.filter(channel=mail).count() == 1
