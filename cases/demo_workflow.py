@@ -183,7 +183,7 @@ def _evidence(case, by, at) -> list[int]:
 
 
 def _fill(data: dict, case, by, at) -> dict:
-    from cases.workflow.compose import appeal_requirements, offer_options
+    from cases.workflow.compose import offer_options
 
     filled = {}
     for key, value in data.items():

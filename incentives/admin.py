@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from incentives.choices import AwardEvent
 from incentives.models import (
     AdjustmentLimit,
     AwardRule,
@@ -27,7 +28,6 @@ from incentives.selectors import payout_scope
 from incentives.services.payouts import export_csv, export_filename, export_xlsx
 from incentives.services.periods import lock_message, period_lock
 from incentives.services.scope import entries_in_shops_q, withheld_in_shops_q
-from incentives.choices import AwardEvent
 from reviewdesk.access import ALL_SHOPS, GLOBAL, Scope, register_scope
 from reviewdesk.admin_scope import ShopScopedAdminMixin
 from reviewdesk.history_admin import HistoryAdmin
