@@ -39,6 +39,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, fr
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+EXCEL_MAX_ROWS = 1_048_576
 _SEP = "\x1f"  # expat's namespace separator: names arrive as "<namespace>\x1f<local name>"
 _REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})$")
 _DURATION = re.compile(r"\[(?:h+|m+|s+)\]", re.IGNORECASE)  # [h]:mm:ss — elapsed time, not a moment
@@ -244,7 +245,12 @@ class _SheetParser:
             self.text = ""
         elif local == "row":
             number = attrs.get("r")
-            self.row_number = int(number) if number and number.isdigit() else self.row_number + 1
+            if number and number.isdigit():  # a number of thousands of digits is past any limit
+                self.row_number = int(number) if len(number) <= 12 else EXCEL_MAX_ROWS + 1
+            else:
+                self.row_number += 1
+            if self.row_number > EXCEL_MAX_ROWS:  # the guard refuses such a sheet first; never pad to it
+                raise XlsxUnreadable(f"{self.member}: row {self.row_number}")
             self.row = []
         elif local == "is":
             self.inline = []

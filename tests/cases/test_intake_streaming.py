@@ -23,7 +23,7 @@ from cases.intake.pipeline import parse_export
 from cases.intake.spool import RowSpool
 from cases.models import Review
 from cases.services.intake import reviews_import_file
-from reviewdesk.xlsx_rows import Workbook
+from reviewdesk.xlsx_rows import Workbook, XlsxUnreadable
 from tests.cases.exports import TAOBAO_HEADERS, csv_bytes, taobao_row, xlsx_bytes
 from tests.cases.intake_support import policy_pack, snapshot  # noqa: F401
 
@@ -261,3 +261,19 @@ def test_a_sheet_damaged_past_its_head_is_refused_by_name(shop):
     result = reviews_import_file(shop=shop, data=buffer.getvalue(), file_name="x.xlsx")
     assert not result.ok and result.error["code"] == "corrupt_file"
     assert snapshot() == before
+
+
+def test_the_reader_never_pads_to_a_row_beyond_excels_last():
+    """The guard refuses such a sheet before any reader sees it; the reader does not trust that alone."""
+    data = _hand_written_workbook()
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(b'<x:row r="3">', b'<x:row r="99999999999">')
+            archive.writestr(info, content)
+    book = Workbook(buffer.getvalue())
+    with pytest.raises(XlsxUnreadable):
+        list(book.rows(book.sheets[0]))
