@@ -4,8 +4,8 @@ A 200,000-row export validates into about 1 KB of Python objects a row (a dict o
 values: ids, texts, a Decimal, an aware datetime): 260 MB if the rows were all kept in memory until
 the file has been read to its end, which all-or-nothing requires before anything is written. The
 spool pickles every ``CHUNK`` rows into an anonymous temporary file (deleted when closed or collected,
-never named on disk) and hands them back chunk by chunk, in order. The first ``HEAD`` rows stay in
-memory as well, for the preview.
+never named on disk; in ``TMPDIR``, about 270 bytes a row: 55 MB for 200,000 rows) and hands them back
+chunk by chunk, in order. The first ``HEAD`` rows stay in memory as well, for the preview.
 """
 
 from __future__ import annotations
