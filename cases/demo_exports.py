@@ -18,28 +18,10 @@ from django.core.exceptions import ValidationError
 
 from cases.intake.mapping import mappings_for
 from cases.services.intake import IntakeResult, reviews_import_file
+from cases.services.submit import INPUT_FIELDS
 
-# Fields an item may carry (cases.services.submit.INPUT_FIELDS without the shop and platform columns).
-FIELDS = (
-    "external_id",
-    "order_no",
-    "sub_order_no",
-    "item_id",
-    "item_title",
-    "sku",
-    "rating",
-    "content",
-    "reviewed_at",
-    "buyer_nick",
-    "buyer_ip",
-    "buyer_phone",
-    "buyer_address",
-    "order_amount",
-    "shipping_fee",
-    "courier",
-    "appended_content",
-    "appended_at",
-)
+# Fields an item may carry: the intake's input fields without the platform column and the seller's reply.
+FIELDS = tuple(name for name in INPUT_FIELDS if name not in ("platform", "seller_replied", "reply_content"))
 
 
 def _cell(name: str, value, rating_words: dict[int, str]) -> str:

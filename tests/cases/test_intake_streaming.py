@@ -242,38 +242,35 @@ def test_too_many_rows_found_while_reading_on_is_refused(shop, settings):
     assert snapshot() == before
 
 
-def test_a_sheet_damaged_past_its_head_is_refused_by_name(shop):
-    good = xlsx_bytes(TAOBAO_HEADERS, [taobao_row(n) for n in range(1, 80)])
-    source = zipfile.ZipFile(io.BytesIO(good))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for info in source.infolist():
-            content = source.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                content = content.replace(b"</sheetData>", b'<row r="90"><c r="A90"></sheetData>')
-            archive.writestr(info, content)
-
-    with pytest.raises(FileRejected) as refused:
-        sheet = next(read_sheets(buffer.getvalue(), "x.xlsx"))
-        list(sheet.rows_from(0))
-    assert "评价" in refused.value.message
-    before = snapshot()
-    result = reviews_import_file(shop=shop, data=buffer.getvalue(), file_name="x.xlsx")
-    assert not result.ok and result.error["code"] == "corrupt_file"
-    assert snapshot() == before
-
-
-def test_the_reader_never_pads_to_a_row_beyond_excels_last():
-    """The guard refuses such a sheet before any reader sees it; the reader does not trust that alone."""
-    data = _hand_written_workbook()
+def _with_sheet_xml(data: bytes, old: bytes, new: bytes) -> bytes:
+    """The workbook with ``old`` replaced by ``new`` in its first worksheet's XML."""
     source = zipfile.ZipFile(io.BytesIO(data))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for info in source.infolist():
             content = source.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
-                content = content.replace(b'<x:row r="3">', b'<x:row r="99999999999">')
+                content = content.replace(old, new)
             archive.writestr(info, content)
-    book = Workbook(buffer.getvalue())
+    return buffer.getvalue()
+
+
+def test_a_sheet_damaged_past_its_head_is_refused_by_name(shop):
+    good = xlsx_bytes(TAOBAO_HEADERS, [taobao_row(n) for n in range(1, 80)])
+    damaged = _with_sheet_xml(good, b"</sheetData>", b'<row r="90"><c r="A90"></sheetData>')
+
+    with pytest.raises(FileRejected) as refused:
+        sheet = next(read_sheets(damaged, "x.xlsx"))
+        list(sheet.rows_from(0))
+    assert "评价" in refused.value.message
+    before = snapshot()
+    result = reviews_import_file(shop=shop, data=damaged, file_name="x.xlsx")
+    assert not result.ok and result.error["code"] == "corrupt_file"
+    assert snapshot() == before
+
+
+def test_the_reader_never_pads_to_a_row_beyond_excels_last():
+    """The guard refuses such a sheet before any reader sees it; the reader does not trust that alone."""
+    book = Workbook(_with_sheet_xml(_hand_written_workbook(), b'<x:row r="3">', b'<x:row r="99999999999">'))
     with pytest.raises(XlsxUnreadable):
         list(book.rows(book.sheets[0]))
