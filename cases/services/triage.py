@@ -92,8 +92,8 @@ def negative_counts(*, shop, rows, policy) -> dict[str, dict]:
             timeline[n[position]].append(n[1])
         for moments in timeline.values():
             moments.sort()
-        for external_id, t, *_keys in keyed:
-            moments = timeline[_keys[position - 2]]
+        for row in keyed:
+            external_id, t, moments = row[0], row[1], timeline[row[position]]
             high = bisect.bisect_right(moments, t)
             counts.setdefault(external_id, {})[target] = {
                 d: high - bisect.bisect_left(moments, t - dt.timedelta(days=d)) for d in days

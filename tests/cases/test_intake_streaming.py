@@ -21,7 +21,7 @@ from cases.intake import pipeline
 from cases.intake.files import FileRejected, read_sheets
 from cases.intake.pipeline import parse_export
 from cases.intake.spool import RowSpool
-from cases.models import Review
+from cases.models import Case, Review
 from cases.services.intake import reviews_import_file
 from reviewdesk.xlsx_rows import Workbook, XlsxUnreadable
 from tests.cases.exports import TAOBAO_HEADERS, csv_bytes, taobao_row, xlsx_bytes
@@ -274,3 +274,29 @@ def test_the_reader_never_pads_to_a_row_beyond_excels_last():
     book = Workbook(_with_sheet_xml(_hand_written_workbook(), b'<x:row r="3">', b'<x:row r="99999999999">'))
     with pytest.raises(XlsxUnreadable):
         list(book.rows(book.sheets[0]))
+
+
+def test_the_batch_signals_count_stored_and_spooled_reviews_across_chunks(shop, monkeypatch):
+    """Same buyer / same IP counts (the malicious signals, default pack: 3 negatives of one buyer in 30
+    days, 3 from one IP in 7 days) see the reviews already stored and every row of the batch, whichever
+    chunk of the spool it is in."""
+    monkeypatch.setattr(pipeline, "RowSpool", functools.partial(RowSpool, chunk=2))
+    headers = [*TAOBAO_HEADERS, "买家IP"]
+    first = [taobao_row(1, 买家昵称="t**老王", 评价时间="2026-11-01 10:00:00", 买家IP="10.0.0.1")]
+    assert reviews_import_file(shop=shop, data=xlsx_bytes(headers, first), file_name="a.xlsx").ok
+    later = [
+        taobao_row(2, 买家昵称="t**老王", 评价时间="2026-11-05 10:00:00", 买家IP="10.0.0.2"),
+        taobao_row(3, 买家昵称="t**路人甲", 评价时间="2026-11-20 09:00:00", 买家IP="10.9.9.9"),
+        taobao_row(4, 买家昵称="t**路人乙", 评价时间="2026-11-20 10:00:00", 买家IP="10.9.9.9"),
+        taobao_row(5, 买家昵称="t**老王", 评价时间="2026-11-06 10:00:00", 买家IP="10.0.0.3"),
+        taobao_row(6, 买家昵称="t**路人丙", 评价时间="2026-11-21 10:00:00", 买家IP="10.9.9.9"),
+    ]
+    assert reviews_import_file(shop=shop, data=xlsx_bytes(headers, later), file_name="b.xlsx").ok
+
+    flagged = {
+        c.review.order_no: c.malicious_signals
+        for c in Case.objects.select_related("review").filter(is_malicious=True)
+    }
+    # 老王's third negative in 30 days (one stored, two in the batch); the third from 10.9.9.9 in 7 days.
+    assert set(flagged) == {taobao_row(5)["订单编号"], taobao_row(6)["订单编号"]}
+    assert any("3条差评" in str(signal) for signal in flagged[taobao_row(5)["订单编号"]])
