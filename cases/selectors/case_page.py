@@ -17,6 +17,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -201,6 +202,13 @@ def _change_text(name: str, value) -> str:
         return _text(value)
     if field.choices and isinstance(value, str | int):
         return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        try:  # stored as ISO 8601 (in UTC or with the local offset): shown as the page's other times
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
     return _text(value)
 
 

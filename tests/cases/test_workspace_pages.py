@@ -430,3 +430,28 @@ def test_case_page_reassign_form_is_for_overseers(client, shop, agent, superviso
     assert done.status_code == 302
     case.refresh_from_db()
     assert (case.assignee, case.status) == (second, CaseStatus.IN_PROGRESS)
+
+
+def test_a_changed_time_on_the_timeline_reads_as_local_time(client, shop, agent):
+    case = triaged_case(shop, assignee=agent, status=CaseStatus.IN_PROGRESS)
+    CaseEvent.objects.create(
+        case=case,
+        actor=agent,
+        action=WorkflowAction.RECORD_CONTACT,
+        from_status="in_progress",
+        to_status="waiting_buyer",
+        version=case.version + 1,
+        # stored as the workflow writes it: one value with the local offset, one in UTC
+        payload={
+            "changes": {
+                "last_contact_at": [None, "2026-12-03T09:00:00+08:00"],
+                "sla_next_check_at": ["2026-12-03T03:12:00+00:00", "2026-12-04T03:12:00+00:00"],
+            }
+        },
+        at=timezone.now(),
+    )
+    client.force_login(agent)
+    page = client.get(reverse("cases:case_detail", kwargs={"pk": case.pk})).content.decode()
+    timeline = page[page.index('id="timeline"') :].split("</section>", 1)[0]
+    assert "2026-12-03 09:00" in timeline and "2026-12-03 11:12 → 2026-12-04 11:12" in timeline
+    assert "T09:00:00" not in timeline and "+00:00" not in timeline
