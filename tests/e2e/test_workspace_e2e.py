@@ -67,7 +67,8 @@ def test_agent_works_the_most_urgent_case_to_resolution(
     login(page, agent)
     page.click("nav.mainnav >> text=我的队列")
     rows = page.locator("table.queue tbody tr")
-    assert rows.count() == 4
+    # count() does not wait: the login may land on the queue already, and the click then reloads it.
+    expect(rows).to_have_count(4)
     first = rows.first
     assert f"#{urgent.pk}" in first.inner_text() and "已超时" in first.inner_text()
     countdown = first.locator("time.countdown")
