@@ -69,7 +69,7 @@ def main() -> int:
     from cases.hooks import certification_checks
     from cases.models import ApiToken, Case, Notification
     from cases.models.intake import hash_token_key
-    from cases.notify.choices import NotificationKind
+    from cases.notifications.choices import NotificationKind
     from reviewdesk.models import Shop
     from tests.factories import UserFactory
 

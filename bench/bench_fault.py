@@ -125,8 +125,8 @@ def seed(*, cases: int, robot_port: int) -> dict:
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
+    from cases.imports.uploads import reviews_import_file
     from cases.models import NotificationChannel
-    from cases.services.intake import reviews_import_file
     from reviewdesk.models import Shop, ShopMembership, User
     from training.models import ModuleRequirement
 

@@ -68,10 +68,10 @@ def _floors(shop, rows: list[dict]) -> tuple[float, float, float, float]:
     from django.db import transaction
     from django.utils import timezone
 
+    from cases.imports import triage
+    from cases.imports.bulk import insert_dicts, row_template
+    from cases.imports.storing import CHUNK, _review_row
     from cases.models import Review
-    from cases.services import triage
-    from cases.services.bulk import insert_dicts, row_template
-    from cases.services.ingest import CHUNK, _review_row
 
     policy = triage.load_policy_for(shop)
     policy = dataclasses.replace(policy, memo={}, compliance_cache={})  # the import itself starts cold too
@@ -133,9 +133,9 @@ def main() -> int:
     import gen_exports
     from python_calamine import CalamineWorkbook
 
-    from cases.intake.pipeline import parse_export
+    from cases.imports.uploads import reviews_import_file
+    from cases.imports.validation import parse_export
     from cases.models import Case, Review, ReviewRevision
-    from cases.services.intake import reviews_import_file
     from reviewdesk.models import Shop
 
     shop = Shop.objects.create(code="bench-tb", platform="taobao", name="基准测试淘宝店")

@@ -35,7 +35,7 @@ import os, resource, sys, time
 sys.path.insert(0, {root!r})
 import django
 django.setup()
-from cases.services.intake import reviews_import_file
+from cases.imports.uploads import reviews_import_file
 from reviewdesk.models import Shop
 shop = Shop.objects.get(code="bench-mem")
 data = open({path!r}, "rb").read()

@@ -91,7 +91,7 @@ def outcome(run: Run, status: int, text: str, *, case_id: int, version: int, act
     return "error"
 
 
-# The case page's answer to a form the client filled wrongly (cases.views.workspace_actions): a client
+# The case page's answer to a form the client filled wrongly (cases.web.workspace_actions): a client
 # that submits what a browser submits never sees it; the service's refusals are counted apart.
 FORM_ERROR = "请检查填写的内容"
 CASE_LINK = re.compile(r'href="/cases/(\d+)/"')
@@ -227,8 +227,8 @@ def seed(*, shops: int, agents: int, robot_port: int, rows: int) -> dict:
     from django.db import connection
     from django.utils import timezone
 
+    from cases.imports.uploads import reviews_import_file
     from cases.models import NotificationChannel
-    from cases.services.intake import reviews_import_file
     from policies.models import ContactLimit
     from reviewdesk.models import Shop, ShopMembership, User
     from training.models import ModuleRequirement

@@ -68,7 +68,7 @@ def insert_series(model, count: int, expressions: dict[str, str]) -> None:
 
 
 def timed_sweep(now):
-    from cases.services.sla import sla_sweep
+    from cases.sla.sweep import sla_sweep
 
     started = time.perf_counter()
     result = sla_sweep(now=now)
@@ -98,7 +98,7 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     from cases.choices import OPEN_STATUSES
     from cases.models import Case, Notification, Review, SlaEvent
-    from cases.services.sla import CLOCK_FIELDS
+    from cases.sla.sweep import CLOCK_FIELDS
     from reviewdesk.models import Shop
     from tests.factories import UserFactory
 

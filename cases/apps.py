@@ -15,12 +15,12 @@ class CasesConfig(AppConfig):
         from reviewdesk.roles import extend_role_permissions
 
         demo_builders.register(build_cases_demo)
-        from cases.views.workspace import nav_links_for
+        from cases.web.workspace import nav_links_for
         from reviewdesk.hooks import nav_links
 
         nav_links.register(nav_links_for)
         rule_case_links.register(_rule_case_link)
-        from cases.selectors.template_samples import template_samples
+        from cases.queries.template_samples import template_samples
         from policies.hooks import template_samples as template_sample_providers
 
         template_sample_providers.register(template_samples)

@@ -153,7 +153,7 @@ def _items(shop, *, now: dt.datetime) -> list[dict]:
 
 def _call_the_buyer(case_id: int, *, at: dt.datetime) -> None:
     """The assignee reaches the mug's buyer and arranges a replacement (before the buyer revises)."""
-    from cases.services.workflow import case_act
+    from cases.workflow.services import case_act
 
     case = Case.objects.select_related("assignee").filter(pk=case_id).first()
     if case is None or case.assignee is None:

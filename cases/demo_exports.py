@@ -1,6 +1,6 @@
 """The demo's platform data: rows written as the shop's own review export (its platform's column
 headers and rating words, from the import mappings an upload is matched against) and imported through
-intake like a file a supervisor uploads (``cases.services.intake.reviews_import_file``, source "file").
+intake like a file a supervisor uploads (``cases.imports.uploads.reviews_import_file``, source "file").
 
 So the demo's reviews, cases, routing, rating revisions and conversions are what a real export would
 give: a later export in which a buyer raised the rating is a conversion the ledger pays by its rules.
@@ -16,9 +16,9 @@ import io
 
 from django.core.exceptions import ValidationError
 
-from cases.intake.mapping import mappings_for
-from cases.services.intake import IntakeResult, reviews_import_file
-from cases.services.submit import INPUT_FIELDS
+from cases.imports.mapping import mappings_for
+from cases.imports.submit import INPUT_FIELDS
+from cases.imports.uploads import IntakeResult, reviews_import_file
 
 # Fields an item may carry: the intake's input fields without the platform column and the seller's reply.
 FIELDS = tuple(name for name in INPUT_FIELDS if name not in ("platform", "seller_replied", "reply_content"))

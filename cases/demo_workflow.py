@@ -162,8 +162,8 @@ DEMO_APPEAL_REASON = "extortion"  # the demo's malicious buyer asks money for de
 
 def _evidence(case, by, at) -> list[int]:
     """One file per item the platform's checklist for the demo's reason requires (a chat export each)."""
-    from cases.services.workflow import evidence_add
     from cases.workflow.compose import appeal_requirements
+    from cases.workflow.services import evidence_add
 
     chat = (
         "买家：不给返现50元就一直差评，给钱我就删评\n客服：亲，我们不能以返现换评价，商品问题我们负责处理\n"
@@ -201,7 +201,7 @@ def _fill(data: dict, case, by, at) -> dict:
 def build_workflow_demo(*, shops, users, stdout) -> None:
     from cases.demo_exports import import_export
     from cases.models import Case
-    from cases.services.workflow import case_act
+    from cases.workflow.services import case_act
 
     today = timezone.localtime(timezone.now(), SHANGHAI).date()
     start = dt.datetime.combine(today - dt.timedelta(days=2), dt.time(9, 0), tzinfo=SHANGHAI)

@@ -32,7 +32,7 @@ class IntakeError(StrEnum):
 
 
 class WorkflowError(StrEnum):
-    """Why a workflow action was refused (cases.services.workflow*)."""
+    """Why a workflow action was refused (cases.workflow.services*)."""
 
     STALE = "stale"
     NOT_FOUND = "not_found"

@@ -8,25 +8,25 @@ from __future__ import annotations
 
 
 def sla_sweep_task() -> dict:
-    from cases.services.sla import sla_sweep
+    from cases.sla.sweep import sla_sweep
 
     return sla_sweep().as_dict()
 
 
 def alert_new_cases_task(case_ids: list[int]) -> dict:
-    from cases.services.alerts import alert_new_cases_now
+    from cases.alerts import alert_new_cases_now
 
     notifications, deliveries = alert_new_cases_now(case_ids=case_ids)
     return {"notifications": notifications, "deliveries": deliveries}
 
 
 def send_deliveries_task(delivery_ids: list[int]) -> dict:
-    from cases.notify.delivery import deliveries_send
+    from cases.notifications.delivery import deliveries_send
 
     return deliveries_send(delivery_ids=delivery_ids)
 
 
 def retry_deliveries_task() -> dict:
-    from cases.notify.delivery import deliveries_retry_due
+    from cases.notifications.delivery import deliveries_retry_due
 
     return deliveries_retry_due()

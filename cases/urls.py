@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import intake as intake_views
+from cases.web import imports as intake_views
 
 app_name = "cases"
 urlpatterns: list = [
@@ -9,7 +9,7 @@ urlpatterns: list = [
 ]
 
 # The bell (C2): notifications list, unread count, mark-as-read.
-from cases.views import notifications as notification_views  # noqa: E402
+from cases.web import notifications as notification_views  # noqa: E402
 
 urlpatterns += [
     path("notifications/", notification_views.notification_list, name="notifications"),
@@ -20,9 +20,9 @@ urlpatterns += [
 ]
 
 # The agent workspace (issue 4): queues, the case page and its actions, supervisor views.
-from cases.views import workspace as ws  # noqa: E402
-from cases.views import workspace_actions as ws_actions  # noqa: E402
-from cases.views import workspace_supervisor as ws_supervisor  # noqa: E402
+from cases.web import workspace as ws  # noqa: E402
+from cases.web import workspace_actions as ws_actions  # noqa: E402
+from cases.web import workspace_supervisor as ws_supervisor  # noqa: E402
 
 urlpatterns += [
     path("queue/", ws.queue, {"scope": "mine"}, name="queue"),

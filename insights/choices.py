@@ -21,6 +21,6 @@ class RecipientPurpose(models.TextChoices):
 WEEKLY_REPORT_KIND = "weekly_report"
 DAILY_UNRESOLVED_KIND = "daily_unresolved"
 
-# A review counts as 中差评 at rating ≤ 3 (cases.services.triage.NEGATIVE_RATING_MAX); 差评 at ≤ 2.
+# A review counts as 中差评 at rating ≤ 3 (cases.imports.triage.NEGATIVE_RATING_MAX); 差评 at ≤ 2.
 NEUTRAL_RATING = 3
 NEGATIVE_RATING_MAX = 2

@@ -119,8 +119,8 @@ def _work(case: Case, *, at: dt.datetime, rng: random.Random) -> bool:
     """The assignee works a newly routed case through the workflow services on the day it arrived:
     contact, verify, an offer the agent may make alone, the buyer's answer, resolve. Returns whether
     the buyer accepted the offer (a candidate for a later conversion)."""
-    from cases.services.workflow import case_act
     from cases.workflow import offer_options
+    from cases.workflow.services import case_act
 
     by = case.assignee
     step = iter(range(1, 10))

@@ -196,7 +196,7 @@ class ReportRecipient(models.Model):
         return f"{self.get_purpose_display()}: {self.user or ''} {self.channel or ''}".strip()
 
     def clean(self):
-        from cases.notify.choices import ChannelKind
+        from cases.notifications.choices import ChannelKind
 
         if not self.user_id and not self.channel_id:
             raise ValidationError(_("请至少填写用户或通知渠道之一。"))

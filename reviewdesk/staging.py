@@ -2,7 +2,7 @@
 
 A staged file lives in a folder of ``VAR_DIR`` under a random key (two people previewing the same file
 each have their own copy, so one's cancel does not remove the other's). It is deleted when the import is
-confirmed or cancelled, and ``sweep`` (run hourly by django-q, see ``cases.services.intake``) deletes
+confirmed or cancelled, and ``sweep`` (run hourly by django-q, see ``cases.imports.uploads``) deletes
 whatever was abandoned on a preview page once older than ``IMPORT_STAGING_MAX_AGE_HOURS``: a buyer's
 export or a policy pack must not stay on disk for ever. Every staging folder is named in ``AREAS`` so
 that the one sweep reaches them all, whichever app stages into it.

@@ -212,7 +212,7 @@ class ScoreImportResource(SafeExportResource):
 
 def read_dataset(content: bytes, filename: str) -> tablib.Dataset:
     """XLSX or CSV (UTF-8 with or without BOM, GBK/GB18030) → Dataset. Raises ValueError in Chinese."""
-    from cases.intake.files import FileRejected, check_encoding
+    from cases.imports.files import FileRejected, check_encoding
     from reviewdesk.workbooks import WorkbookError, WorkbookRefused, check_workbook
 
     name = filename.lower()

@@ -10,7 +10,7 @@ from rest_framework import status
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from cases import selectors
+from cases import queries as selectors
 from cases.errors import WorkflowError
 from cases.models import ApiToken, Case
 from reviewdesk.access import CHANGE, VIEW
@@ -27,7 +27,7 @@ def request_token(request) -> ApiToken | None:
 def case_or_404(request, case_id: int, queryset=None, action: str | None = None) -> Case:
     """The case if the requester (and its token) may reach it for ``action`` — by default "view" for a
     read and "change" for a request that writes (POST …) —; 404 otherwise (never 403: that would
-    confirm it exists). ``cases.selectors.case_or_404`` with the request's token."""
+    confirm it exists). ``cases.queries.case_or_404`` with the request's token."""
     if action is None:
         action = VIEW if request.method in SAFE_METHODS else CHANGE
     return selectors.case_or_404(

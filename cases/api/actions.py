@@ -18,7 +18,7 @@ from cases.api.parsers import StrictJSONParser
 from cases.api.serializers_actions import ACTION_SERIALIZERS
 from cases.api.serializers_cases import CaseDetailSerializer, ErrorSerializer
 from cases.choices import WorkflowAction
-from cases.services.workflow import case_act
+from cases.workflow.services import case_act
 from cases.workflow.table import transitions_for
 from reviewdesk.choices import Role
 

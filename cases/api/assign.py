@@ -1,6 +1,6 @@
 """``/api/v1/cases/{id}/assignees/`` (who could take the case, with their load and what stops them)
 and ``/api/v1/cases/{id}/assign/`` (give it to someone): the same service as the web form and bulk
-assignment (``cases.services.routing.case_reassign``), so all refuse the same things with the same
+assignment (``cases.routing.assign.case_reassign``), so all refuse the same things with the same
 codes and messages. Refusals: 400 the person may not take the case (``assignee_not_eligible``, or
 ``override_required`` / ``override_reason_required`` when a supervisor could override), 403 the caller
 may not assign or override, 404 a case out of reach, 409 a stale version.
@@ -18,8 +18,8 @@ from cases.api.cases import CASE_ID, ERRORS, case_detail_response
 from cases.api.parsers import StrictJSONParser
 from cases.api.serializers_actions import MAX_ID, ActionSerializer
 from cases.api.serializers_cases import CaseDetailSerializer, ErrorSerializer
-from cases.services.eligibility import standings_for_case
-from cases.services.routing import FORBIDDEN_CODES, RoutingError, case_reassign, may_override
+from cases.routing.assign import FORBIDDEN_CODES, RoutingError, case_reassign, may_override
+from cases.routing.eligibility import standings_for_case
 from reviewdesk.models import User
 from reviewdesk.roles import user_roles
 

@@ -29,9 +29,9 @@ from cases.models import (
     ReviewRevision,
     Verification,
 )
-from cases.selectors import SCOPES, QueueFilters, queue_for
-from cases.selectors.queue import PAGE_SIZE, queue_page
-from cases.services.workflow import case_reveal_contact
+from cases.queries import SCOPES, QueueFilters, queue_for
+from cases.queries.queue import PAGE_SIZE, queue_page
+from cases.workflow.services import case_reveal_contact
 from policies.models import IssueType
 from reviewdesk.access import restrict
 from reviewdesk.choices import Platform
@@ -142,7 +142,7 @@ class CaseListView(CaseAPIView):
     @extend_schema(
         operation_id="cases_list",
         summary="案件队列",
-        description="与工作台队列相同的未结案件(cases.selectors.queue_for)：已超时、临近超时在前，再按最近截止时间。"
+        description="与工作台队列相同的未结案件(cases.queries.queue_for)：已超时、临近超时在前，再按最近截止时间。"
         "令牌只看到令牌所属店铺。筛选条件与工作台相同。不含买家电话和地址。",
         parameters=FILTER_PARAMETERS,
         responses={

@@ -20,7 +20,7 @@ from cases.api.cases import CASE_ID, ERRORS, EVIDENCE_ID
 from cases.api.serializers_cases import ErrorSerializer, EvidenceSerializer
 from cases.choices import EvidenceKind
 from cases.models import Evidence
-from cases.services.workflow import evidence_add
+from cases.workflow.services import evidence_add
 
 
 class EvidenceUploadSerializer(serializers.Serializer):

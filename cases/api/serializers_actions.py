@@ -1,7 +1,7 @@
 """The request body of each workflow action (``POST /api/v1/cases/{id}/actions/<action>/``).
 
 One serializer per action, so the OpenAPI document shows each body on its own. They check only the
-shape (types, choices, lengths); every rule of the workflow is the service's (cases.services.workflow),
+shape (types, choices, lengths); every rule of the workflow is the service's (cases.workflow.services),
 which the UI calls too. Keys mirror ``case_act``'s ``data``.
 """
 

@@ -17,9 +17,9 @@ from cases.api.serializers import (
     ReviewInputSerializer,
 )
 from cases.choices import IntakeSource, RowStatus
+from cases.imports.submit import may_import_reviews, reviews_submit
 from cases.models import ApiToken
 from cases.models.intake import TokenScope
-from cases.services.submit import may_import_reviews, reviews_submit
 
 MAX_ITEMS = 1000
 
@@ -42,7 +42,7 @@ DESCRIPTION = """提交一条评价(JSON对象)或多条评价(JSON数组，最�
 
 class PlatformIntakeOnly(BasePermission):
     """Reviews are platform data: only an API token with the intake scope whose owner may import
-    reviews (``cases.services.submit.may_import_reviews``) writes them. A person's session — any role,
+    reviews (``cases.imports.submit.may_import_reviews``) writes them. A person's session — any role,
     the superuser's too — is refused with 403 before anything is read or written (session
     authentication stays on the view so the refusal says why instead of asking for credentials)."""
 

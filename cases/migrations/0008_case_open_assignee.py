@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    """The queues' index: open cases by assignee and shop (cases.selectors.queue)."""
+    """The queues' index: open cases by assignee and shop (cases.queries.queue)."""
 
     dependencies = [
         ("cases", "0007_notification_kind_approvals"),

@@ -10,7 +10,7 @@ BATCH = 2000
 
 
 def digest_of(decision: dict, policy_refs: list) -> str:
-    """As cases.services.triage.decision_parts computes it."""
+    """As cases.imports.triage.decision_parts computes it."""
     canonical = json.dumps({"decision": decision, "policy_refs": policy_refs}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 

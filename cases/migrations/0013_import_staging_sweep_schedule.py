@@ -6,7 +6,7 @@ NAME = "ReviewDesk import staging sweep"
 def create_schedule(apps, schema_editor):
     apps.get_model("django_q", "Schedule").objects.update_or_create(
         name=NAME,
-        defaults={"func": "cases.services.intake.staged_previews_sweep", "schedule_type": "H", "repeats": -1},
+        defaults={"func": "cases.imports.uploads.staged_previews_sweep", "schedule_type": "H", "repeats": -1},
     )
 
 

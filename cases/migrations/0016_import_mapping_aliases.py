@@ -13,7 +13,7 @@ SKU_ALIASES = {
 
 
 def _key(name: str) -> str:
-    # how intake compares headers (cases.intake.normalise.header_key), without importing app code
+    # how intake compares headers (cases.imports.cells.header_key), without importing app code
     import unicodedata
 
     return "".join(unicodedata.normalize("NFKC", name).split()).lower()

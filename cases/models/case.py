@@ -101,7 +101,7 @@ class Case(models.Model):
     decision_windows = models.JSONField(_("平台时限"), default=dict, blank=True)
     customer_tier = models.CharField(_("客户分层"), max_length=32, blank=True)
 
-    # --- Workflow facts the guards read without a query (kept by cases.services.workflow*) ------
+    # --- Workflow facts the guards read without a query (kept by cases.workflow.services*) ------
     contact_attempts = models.PositiveSmallIntegerField(_("联系次数"), default=0)
     last_contact_at = models.DateTimeField(_("最近联系时间"), null=True, blank=True)
     verified_at = models.DateTimeField(_("核实责任时间"), null=True, blank=True)
@@ -158,7 +158,7 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["shop", "status", "first_response_due_at"], name="case_queue"),
             models.Index(fields=["assignee", "status"], name="case_assignee_status"),
-            # The queues (cases.selectors.queue): an agent's open cases, or a shop's unassigned ones, out
+            # The queues (cases.queries.queue): an agent's open cases, or a shop's unassigned ones, out
             # of the many closed cases each agent accumulates (the planner would intersect bitmaps).
             models.Index(
                 fields=["assignee", "shop"],

@@ -11,7 +11,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cases.notify.choices import ChannelKind, DeliveryStatus, NotificationKind
+from cases.notifications.choices import ChannelKind, DeliveryStatus, NotificationKind
 from reviewdesk.crypto import EncryptedTextField
 
 PENDING_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)

@@ -36,7 +36,7 @@ class Buyer(models.Model):
 
 class Review(models.Model):
     """A buyer's review. ``external_id`` is its identity within the shop: the platform's review id
-    where there is one, else derived from the (sub-)order and item (see cases.intake.normalise)."""
+    where there is one, else derived from the (sub-)order and item (see cases.imports.cells)."""
 
     platform = models.CharField(_("平台"), max_length=16, choices=Platform.choices)
     shop = models.ForeignKey(

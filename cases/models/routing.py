@@ -1,4 +1,4 @@
-"""The routing log (see cases.services.routing)."""
+"""The routing log (see cases.routing.assign)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -9,7 +9,7 @@ next-response clock restarts each time the buyer answers: each deadline is its o
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cases.notify.choices import SlaEventKind, SlaTarget
+from cases.notifications.choices import SlaEventKind, SlaTarget
 
 
 class SlaEvent(models.Model):

@@ -1,6 +1,6 @@
 """What the workflow records: the timeline, offers, contacts, replies, follow-ups, evidence, appeals.
 
-Every row here is written by a service in cases/services/workflow*.py inside the transaction that
+Every row here is written by a service in cases/workflow/services*.py inside the transaction that
 moves the case, so the timeline and the case never disagree. Rows are append-only in practice: an
 offer's answer or a task's completion fills a column once, nothing is deleted.
 """
@@ -229,7 +229,7 @@ def evidence_path(instance, filename: str) -> str:
 
 class Evidence(models.Model):
     """A file backing a verification or an appeal. Stored under MEDIA_ROOT, never served directly:
-    only cases.views.workspace.evidence_download, after checking who may see the case."""
+    only cases.web.workspace.evidence_download, after checking who may see the case."""
 
     case = models.ForeignKey(
         "cases.Case", on_delete=models.CASCADE, related_name="evidence", verbose_name=_("案件")

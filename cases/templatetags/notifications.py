@@ -2,7 +2,7 @@
 
 from django import template
 
-from cases.services.alerts import unread_count
+from cases.alerts import unread_count
 
 register = template.Library()
 

@@ -66,7 +66,7 @@ def workspace_script():
 
 @register.simple_tag
 def queue_row(row: dict, scope: str, now: dt.datetime):
-    """One ``<tr>`` of a queue (a dict of cases.selectors.rows.queue_row), built in Python as Django
+    """One ``<tr>`` of a queue (a dict of cases.queries.rows.queue_row), built in Python as Django
     admin's result list builds its rows (``items_for_result``): fifty rows of ten cells through the
     template engine cost more than the rest of the page. Every value from the database is escaped."""
     e = escape

@@ -1,4 +1,4 @@
-"""The case workflow's rules and read helpers (no writes here: those are cases.services.workflow*).
+"""The case workflow's rules and read helpers (no writes here: those are cases.workflow.services*).
 
 - ``table``: the transition table, ``allowed_actions(case, user)``, ``explain_refusal``;
 - ``guards``: the guards the table names;

@@ -130,7 +130,7 @@ GUARDS = {
     "approver": _approver,
     "reply_allowed": _reply_allowed,
     "appeal_allowed": _appeal_allowed,
-    "contact_limit": _later,  # policy-dependent: cases.services.workflow_contact checks it
+    "contact_limit": _later,  # policy-dependent: cases.workflow.contact checks it
 }
 
 

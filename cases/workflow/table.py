@@ -4,7 +4,7 @@ which roles may run it, and which guards must hold (conventions rule 2, docs/con
 A row's ``to_state`` of None means the action records something without moving the case. An action
 may have several rows with disjoint ``from_states`` (e.g. ``close`` of a resolved case by its agent,
 of an unresolved one only by a supervisor). Guards are named here and implemented in
-``cases.workflow.guards``; the services in ``cases.services.workflow*`` check the row, then its
+``cases.workflow.guards``; the services in ``cases.workflow.services*`` check the row, then its
 guards, then write. ``allowed_actions`` / ``explain_refusal`` answer from the same table, so the UI
 and the API can never offer what the server would refuse (guards needing input, e.g. the compliance
 of a reply text, are checked only when the action runs).

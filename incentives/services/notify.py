@@ -1,6 +1,6 @@
 """Telling managers why a conversion earned nothing, through the cases app's in-app notifications.
 
-The same approach as training's lapse notices: ``cases.notify.messages`` knows only case kinds, so the
+The same approach as training's lapse notices: ``cases.notifications.messages`` knows only case kinds, so the
 bell row is written here (same model, per-user dedupe key: a repeated event tells no one twice). It
 is written after commit, so a rolled-back award never notifies.
 """
@@ -28,7 +28,7 @@ def managers_of(agent_id: int) -> list:
 def notify_withheld(withheld) -> None:
     def send():
         from cases.models import Notification
-        from cases.notify.messages import absolute_url
+        from cases.notifications.messages import absolute_url
         from reviewdesk.language import language_of
 
         rows = []

@@ -47,7 +47,7 @@ from django.utils.translation import gettext as _
 
 from cases.choices import OPEN_STATUSES, AppealOutcome, OfferStatus, WorkflowAction
 from cases.models import Appeal, Case, CaseEvent, SlaEvent
-from cases.notify.choices import SlaEventKind, SlaTarget
+from cases.notifications.choices import SlaEventKind, SlaTarget
 from insights.choices import Dimension
 from insights.models import OfferRollup, ReviewRollup
 from insights.periods import day_start, week_of

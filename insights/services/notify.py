@@ -1,7 +1,7 @@
 """Sending a report message through the cases notification machinery: the bell (cases.Notification)
-and the shops' outgoing channels (cases.Delivery, sent with retry by cases.notify.delivery).
+and the shops' outgoing channels (cases.Delivery, sent with retry by cases.notifications.delivery).
 
-cases.services.alerts.notify builds its text from per-case message kinds only, so this writes the same
+cases.alerts.notify builds its text from per-case message kinds only, so this writes the same
 rows the same way: idempotent on (user, dedupe_key) and (channel, dedupe_key) with ON CONFLICT DO
 NOTHING, deliveries enqueued after commit. The text is built here from plain values, never from a
 buyer's personal data, in each reader's language (``Outgoing.render``).
@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from cases.models import Delivery, Notification, NotificationChannel
-from cases.notify.choices import ChannelKind, DeliveryStatus
-from cases.notify.delivery import deliveries_enqueue
-from cases.notify.messages import Message, absolute_url
+from cases.notifications.choices import ChannelKind, DeliveryStatus
+from cases.notifications.delivery import deliveries_enqueue
+from cases.notifications.messages import Message, absolute_url
 from reviewdesk.language import languages_of
 
 

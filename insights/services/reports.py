@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.services.alerts import role_members
+from cases.alerts import role_members
 from insights.choices import DAILY_UNRESOLVED_KIND, WEEKLY_REPORT_KIND
 from insights.exports import weekly_xlsx
 from insights.models import ReportRecipient, WeeklyReport

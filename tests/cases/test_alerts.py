@@ -7,9 +7,9 @@ from django.db import transaction
 from django.test import override_settings
 from django_q.conf import Conf
 
+from cases.alerts import alert_new_cases, alert_new_cases_now
 from cases.models import Delivery, Notification, NotificationChannel
-from cases.notify.choices import ChannelKind, DeliveryStatus, NotificationKind
-from cases.services.alerts import alert_new_cases, alert_new_cases_now
+from cases.notifications.choices import ChannelKind, DeliveryStatus, NotificationKind
 from tests.cases.c2_factories import RobotServer, make_case
 
 pytestmark = pytest.mark.usefixtures("q_sync")
@@ -137,7 +137,7 @@ def test_buyer_phone_and_address_never_reach_a_notification_or_webhook(shop, tea
     )
     alert_new_cases_now(case_ids=[case.pk])
     (delivery,) = Delivery.objects.all()
-    from cases.notify.delivery import delivery_send
+    from cases.notifications.delivery import delivery_send
 
     delivery_send(delivery_id=delivery.pk)
     texts = [n.title + n.body + n.url for n in Notification.objects.all()]

@@ -1,4 +1,4 @@
-"""cases.services.bulk.update_objects writes each listed field of each object back (text with quotes,
+"""cases.imports.bulk.update_objects writes each listed field of each object back (text with quotes,
 decimals, timestamps set and cleared, JSON, foreign keys, booleans), and nothing else, on SQLite and
 on PostgreSQL (where it is one UPDATE … FROM unnest instead of Django's CASE per row and field)."""
 
@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from cases.imports.bulk import update_objects
 from cases.models import Case, Review
-from cases.services.bulk import update_objects
 from tests.cases.c2_factories import make_case
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from cases.imports import triage
+from cases.imports.uploads import reviews_import_file
 from cases.models import Case, DecisionRecord, Review
-from cases.services import triage
-from cases.services.intake import reviews_import_file
 from policies.models import SlaTier
 from tests.cases.exports import TAOBAO_HEADERS, taobao_row, xlsx_bytes
 from tests.cases.intake_support import policy_pack  # noqa: F401

@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from cases.imports import storing as ingest
+from cases.imports.uploads import reviews_import_file
 from cases.models import Assignment, Case, Notification
-from cases.services import ingest
-from cases.services.intake import reviews_import_file
-from cases.services.sla import sla_sweep
+from cases.sla.sweep import sla_sweep
 from tests.cases.exports import TAOBAO_HEADERS, taobao_row, xlsx_bytes
 from tests.factories import ShopFactory, UserFactory
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from cases.imports.uploads import reviews_import_file
 from cases.models import ImportBatch, ImportMapping
-from cases.services.intake import reviews_import_file
 from tests.cases.exports import DOUYIN_HEADERS, TAOBAO_HEADERS, csv_bytes, douyin_row, taobao_row, xlsx_bytes
 from tests.cases.intake_support import policy_pack, snapshot  # noqa: F401
 from tests.factories import ShopFactory

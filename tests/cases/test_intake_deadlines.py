@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cases.imports.submit import reviews_submit
 from cases.models import Case
-from cases.services.submit import reviews_submit
 from policies.loader import clear_policy_cache
 from policies.models import BusinessCalendar, CalendarException, SlaTier
 from tests.cases.intake_support import policy_pack  # noqa: F401

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cases.imports.uploads import reviews_import_file
 from cases.models import Case, ImportBatch, Review
-from cases.services.intake import reviews_import_file
 from tests.cases.exports import (
     DOUYIN_HEADERS,
     TAOBAO_HEADERS,

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.hooks import case_events, certification_checks
+from cases.imports.uploads import reviews_import_file
 from cases.models import Assignment, Buyer, Case, ImportBatch, Notification, Review, ReviewRevision
-from cases.services.intake import reviews_import_file
 from tests.cases.exports import TAOBAO_HEADERS, csv_bytes, taobao_row, xlsx_bytes
 from tests.cases.intake_support import policy_pack  # noqa: F401
 

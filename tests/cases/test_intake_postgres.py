@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.db import close_old_connections, connection
 
+from cases.imports.uploads import reviews_import_file
 from cases.models import Buyer, Case, Review, ReviewRevision
-from cases.services.intake import reviews_import_file
 from tests.cases.exports import TAOBAO_HEADERS, taobao_row, xlsx_bytes
 from tests.factories import ShopFactory
 

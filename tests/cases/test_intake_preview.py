@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.imports.uploads import reviews_import_file
 from cases.models import Case, Review
-from cases.services.intake import reviews_import_file
 from reviewdesk.choices import AdminRole, Role
 from tests.cases.exports import TAOBAO_HEADERS, taobao_row, xlsx_bytes
 from tests.cases.intake_support import policy_pack  # noqa: F401

@@ -9,8 +9,8 @@ import pytest
 
 from cases.choices import CaseStatus
 from cases.hooks import case_events
+from cases.imports.submit import reviews_submit
 from cases.models import Case, Review, ReviewRevision
-from cases.services.submit import reviews_submit
 from tests.cases.intake_support import policy_pack  # noqa: F401
 
 SH = ZoneInfo("Asia/Shanghai")

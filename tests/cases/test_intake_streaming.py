@@ -17,12 +17,12 @@ import pytest
 from openpyxl import Workbook as OpenpyxlWorkbook
 from python_calamine import CalamineWorkbook
 
-from cases.intake import pipeline
-from cases.intake.files import FileRejected, read_sheets
-from cases.intake.pipeline import parse_export
-from cases.intake.spool import RowSpool
+from cases.imports import validation as pipeline
+from cases.imports.files import FileRejected, read_sheets
+from cases.imports.spool import RowSpool
+from cases.imports.uploads import reviews_import_file
+from cases.imports.validation import parse_export
 from cases.models import Case, Review
-from cases.services.intake import reviews_import_file
 from reviewdesk.xlsx_rows import Workbook, XlsxUnreadable
 from tests.cases.exports import TAOBAO_HEADERS, csv_bytes, taobao_row, xlsx_bytes
 from tests.cases.intake_support import policy_pack, snapshot  # noqa: F401

@@ -13,9 +13,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from cases.models import Delivery, NotificationChannel
-from cases.notify.choices import ChannelKind, DeliveryStatus, NotificationKind
-from cases.notify.delivery import backoff_delay, deliveries_retry_due, delivery_send
-from cases.notify.messages import Message, build_message, mask_personal_data
+from cases.notifications.choices import ChannelKind, DeliveryStatus, NotificationKind
+from cases.notifications.delivery import backoff_delay, deliveries_retry_due, delivery_send
+from cases.notifications.messages import Message, build_message, mask_personal_data
 from tests.cases.c2_factories import RobotServer
 
 SECRET = "SEC-test-secret-飞书"

@@ -13,11 +13,11 @@ from django.test import override_settings
 from django.urls import reverse
 from django_q.conf import Conf
 
+from cases.alerts import alert_new_cases, case_path
 from cases.models import Delivery, Notification, NotificationChannel
-from cases.notify.choices import ChannelKind, DeliveryStatus, NotificationKind
-from cases.notify.delivery import delivery_send
-from cases.notify.messages import Message, absolute_url, build_message
-from cases.services.alerts import alert_new_cases, case_path
+from cases.notifications.choices import ChannelKind, DeliveryStatus, NotificationKind
+from cases.notifications.delivery import delivery_send
+from cases.notifications.messages import Message, absolute_url, build_message
 from tests.cases.c2_factories import RobotServer, make_case
 
 SITE = "https://reviews.example.cn"

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from cases.models import CompensationOffer
-from cases.services.workflow import case_act
 from cases.workflow.compose import facts_for_case, offer_options, policy_for
+from cases.workflow.services import case_act
 from policies.engine.compensation import compensation_options, offer_value_label
 from tests.cases.workflow_factories import (  # noqa: F401
     NOW,

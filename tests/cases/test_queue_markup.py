@@ -9,7 +9,7 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.forms.queue import QuickSelect
+from cases.web.forms.queue import QuickSelect
 from tests.cases.c2_factories import make_case, sla_fields
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.selectors import queue_for
-from cases.selectors.queue import URGENCY_BREACHED, URGENCY_NEAR, URGENCY_ON_TIME, queue_page
-from cases.selectors.rows import ROW_COLUMNS
+from cases.queries import queue_for
+from cases.queries.queue import URGENCY_BREACHED, URGENCY_NEAR, URGENCY_ON_TIME, queue_page
+from cases.queries.rows import ROW_COLUMNS
 from tests.cases.c2_factories import make_case
 from tests.cases.workspace_support import seeded  # noqa: F401
 
@@ -145,7 +145,7 @@ def test_queue_page_answers_cases_or_the_chosen_columns(shop, agent):
 
 
 def test_the_filter_bar_choices_cost_one_query(shop, other_shop, make_user, django_assert_num_queries):
-    from cases.views.workspace import _filter_choices
+    from cases.web.workspace import _filter_choices
     from policies.models import IssueType, SlaTier
 
     user = make_user("supervisor", shops=[shop, other_shop])

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from cases.choices import CaseStatus
 from cases.hooks import certification_checks
 from cases.models import Assignment, Case, Notification
-from cases.notify.choices import NotificationKind
-from cases.services.routing import case_reassign, route_cases, route_new_cases, unassigned_reason
+from cases.notifications.choices import NotificationKind
+from cases.routing.assign import case_reassign, route_cases, route_new_cases, unassigned_reason
 from tests.cases.c2_factories import T0, make_case
 
 

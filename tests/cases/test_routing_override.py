@@ -9,15 +9,15 @@ from django.core.exceptions import ValidationError
 from cases.choices import CaseStatus, WorkflowAction
 from cases.hooks import certification_checks
 from cases.models import Assignment, Case, CaseEvent, Notification
-from cases.selectors.case_page import timeline
-from cases.services.eligibility import standings_for_case
-from cases.services.routing import (
+from cases.queries.case_page import timeline
+from cases.routing.assign import (
     RoutingError,
     case_reassign,
     cases_assign_bulk,
     route_cases,
     unassigned_reason,
 )
+from cases.routing.eligibility import standings_for_case
 from tests.cases.c2_factories import make_case
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.urls import reverse
 from cases.choices import CaseStatus, WorkflowAction
 from cases.hooks import certification_checks
 from cases.models import Assignment, CaseEvent
-from cases.services.routing import route_cases
+from cases.routing.assign import route_cases
 from tests.cases.api_cases_support import session_client
 from tests.cases.c2_factories import make_case
 

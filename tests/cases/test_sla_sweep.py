@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from cases.choices import CaseStatus
 from cases.models import Case, Notification, SlaEvent
-from cases.notify.choices import NotificationKind, SlaEventKind, SlaTarget
-from cases.services.sla import next_check_at, sla_sweep
+from cases.notifications.choices import NotificationKind, SlaEventKind, SlaTarget
+from cases.sla.sweep import next_check_at, sla_sweep
 from tests.cases.c2_factories import T0, make_case, sla_fields
 
 MIN = dt.timedelta(minutes=1)

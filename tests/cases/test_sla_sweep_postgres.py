@@ -8,8 +8,8 @@ import pytest
 from django.db import close_old_connections, connection
 
 from cases.models import Notification, SlaEvent
-from cases.notify.choices import NotificationKind
-from cases.services.sla import sla_sweep
+from cases.notifications.choices import NotificationKind
+from cases.sla.sweep import sla_sweep
 from tests.cases.c2_factories import T0, make_case, sla_fields
 from tests.factories import ShopFactory, UserFactory
 

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cases.hooks import certification_checks
+from cases.imports.submit import reviews_submit
 from cases.models import Case, Notification, SlaEvent
-from cases.notify.choices import NotificationKind
-from cases.services.sla import sla_sweep
-from cases.services.submit import reviews_submit
+from cases.notifications.choices import NotificationKind
+from cases.sla.sweep import sla_sweep
 from tests.cases.intake_support import policy_pack  # noqa: F401
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -8,8 +8,8 @@ import json
 import pytest
 from django.core.management import call_command
 
-from cases.services import triage
-from cases.services.bulk import JsonText
+from cases.imports import triage
+from cases.imports.bulk import JsonText
 from policies.engine import decide
 from policies.loader import load_policy
 from reviewdesk.models import Shop

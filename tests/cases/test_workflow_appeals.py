@@ -14,9 +14,9 @@ from django.urls import Resolver404, resolve
 from cases.errors import WorkflowError as E
 from cases.hooks import case_events
 from cases.models import Appeal, Case, CaseEvent, Evidence, FollowUpTask
-from cases.services.followups import followup_complete
-from cases.services.workflow import case_act, case_reveal_contact, evidence_add
 from cases.workflow import mask_address, mask_phone
+from cases.workflow.followups import followup_complete
+from cases.workflow.services import case_act, case_reveal_contact, evidence_add
 from tests.cases.workflow_factories import (  # noqa: F401
     NOW,
     appeal_evidence,
@@ -418,7 +418,7 @@ def test_reopen_cancels_open_follow_ups(shop):
 
 
 def test_skipping_a_follow_up_needs_a_reason_and_is_recorded(shop):
-    from cases.services.followups import followup_skip
+    from cases.workflow.followups import followup_skip
 
     agent = member("agent", shop)
     case = put_in_state(triaged_case(shop), "agreed", agent=agent)

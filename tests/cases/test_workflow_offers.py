@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 
 from cases.errors import WorkflowError as E
 from cases.models import Case, CaseEvent, CompensationOffer
-from cases.services.workflow import case_act
 from cases.workflow.compose import offer_options
+from cases.workflow.services import case_act
 from tests.cases.workflow_factories import (  # noqa: F401
     NOW,
     member,
@@ -203,7 +203,7 @@ def test_an_answer_racing_another_on_the_same_version_is_told_the_case_changed(s
     """Two ``buyer_accepts`` on one version: the second loaded the case before the first committed,
     then its guard found no pending offer (the first had answered it). It must hear 409-stale, not a
     refusal of the action itself; and nothing it did is written."""
-    from cases.services import workflow_core
+    from cases.workflow import core as workflow_core
 
     case = put_in_state(triaged_case(shop), "verified", agent=agent)
     act(case, agent, "offer", 3, option_id=options(case)["补发 + 10元优惠券"].option_id)

@@ -11,8 +11,8 @@ from django.db import close_old_connections, connection, transaction
 
 from cases.errors import WorkflowError as E
 from cases.models import Case, CaseEvent, CompensationOffer
-from cases.services.workflow import case_act
 from cases.workflow.compose import offer_options
+from cases.workflow.services import case_act
 from policies.loader import clear_policy_cache
 from tests.cases.workflow_factories import NOW, member, put_in_state, triaged_case
 from tests.factories import ShopFactory

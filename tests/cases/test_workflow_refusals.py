@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from cases.choices import CaseStatus
 from cases.errors import WorkflowError as E
 from cases.models import Case
-from cases.services.workflow import case_act
+from cases.workflow.services import case_act
 from cases.workflow.table import ACTIONS, TRANSITIONS, transitions_for
 from tests.cases.workflow_factories import (  # noqa: F401
     NOW,

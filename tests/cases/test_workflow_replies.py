@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 
 from cases.errors import WorkflowError as E
 from cases.models import Case, ContactAttempt, Reply
-from cases.services.workflow import case_act
 from cases.workflow.compose import reply_drafts
+from cases.workflow.services import case_act
 from policies.models import ComplianceRule
 from tests.cases.workflow_factories import (  # noqa: F401
     NOW,
@@ -263,7 +263,7 @@ def test_a_conversion_carries_the_compliance_violations_recorded_on_the_case(
 ):
     """Douyin allows revisions; a warning acknowledged in a reply travels with the later conversion."""
     from cases.hooks import case_events
-    from cases.services.submit import reviews_submit
+    from cases.imports.submit import reviews_submit
 
     heard = []
 

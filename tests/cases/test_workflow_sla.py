@@ -1,4 +1,4 @@
-"""The SLA clocks are met or missed by what the workflow records: the sweep (cases.services.sla)
+"""The SLA clocks are met or missed by what the workflow records: the sweep (cases.sla.sweep)
 breaches only the clocks the agent did not stop in time."""
 
 import datetime as dt
@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 
 from cases.models import Case, SlaEvent
-from cases.services.sla import sla_sweep
-from cases.services.workflow import case_act
+from cases.sla.sweep import sla_sweep
+from cases.workflow.services import case_act
 from tests.cases.workflow_factories import NOW, T0, member, put_in_state, seeded, seeded_pack, triaged_case  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]

@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group
 
 from cases.choices import CaseStatus, WorkflowAction
 from cases.models import Case, CaseEvent
-from cases.services.workflow import SERVICES, case_act
 from cases.workflow import allowed_actions, explain_refusal
+from cases.workflow.services import SERVICES, case_act
 from cases.workflow.table import ACTIONS, TRANSITIONS, transition_for
 from tests.cases.workflow_factories import (  # noqa: F401
     ACTING_ORDER,

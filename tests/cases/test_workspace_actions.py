@@ -282,7 +282,7 @@ def test_an_offer_panel_without_options_says_so_and_offers_no_button(client, sho
     from tests.cases.workflow_factories import put_in_state
 
     case = put_in_state(triaged_case(shop), "verified", agent=agent)
-    monkeypatch.setattr("cases.views.workspace_context.offer_options", lambda *args, **kwargs: ())
+    monkeypatch.setattr("cases.web.workspace_context.offer_options", lambda *args, **kwargs: ())
     client.force_login(agent)
 
     page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from cases.imports import triage
 from cases.models import Case, CaseEvent, CompensationOffer, ContactAttempt, Reply, Review
-from cases.services import triage
 
 _counter = itertools.count(1)
 # A Tuesday 10:00 in Shanghai: business hours, outside quiet hours.

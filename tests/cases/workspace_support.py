@@ -11,8 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from cases.imports import triage
 from cases.models import Case, CaseEvent, CompensationOffer, ContactAttempt, Reply, Review
-from cases.services import triage
 
 _counter = itertools.count(1)
 

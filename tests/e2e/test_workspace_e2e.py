@@ -19,8 +19,8 @@ from playwright.sync_api import expect
 
 from cases.choices import CaseStatus, OfferStatus
 from cases.models import Case, CompensationOffer
-from cases.services.workflow import case_act
 from cases.workflow.compose import offer_options
+from cases.workflow.services import case_act
 from policies.loader import clear_policy_cache
 from policies.models import ContactLimit
 from tests.cases.c2_factories import make_case, sla_fields

@@ -257,7 +257,7 @@ def test_an_unknown_action_is_a_programming_error(make_user):
 def test_case_for_finds_one_case_within_reach_and_nothing_else(shop, other_shop, make_user):
     from django.http import Http404
 
-    from cases.selectors import case_for, case_or_404
+    from cases.queries import case_for, case_or_404
     from tests.cases.workflow_factories import triaged_case
 
     case_a, case_b = triaged_case(shop), triaged_case(other_shop)

@@ -31,8 +31,8 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from openpyxl import Workbook
 
+from cases.imports.uploads import staged_previews_sweep
 from cases.models import Review
-from cases.services.intake import staged_previews_sweep
 from policies.pack import PackError, read_pack
 from reviewdesk.workbooks import WorkbookError, WorkbookRefused, check_workbook
 from tests.cases.exports import TAOBAO_HEADERS, taobao_row, xlsx_bytes
@@ -329,7 +329,7 @@ data = open(path, "rb").read()
 message = ""
 try:
     if reader == "intake":
-        from cases.intake.files import read_sheets
+        from cases.imports.files import read_sheets
         for _sheet in read_sheets(data, "hostile.xlsx"):
             pass
     elif reader == "training":
@@ -488,6 +488,6 @@ def test_the_sweep_runs_hourly(db):
 
     schedule = Schedule.objects.get(name="ReviewDesk import staging sweep")
     assert (schedule.func, schedule.schedule_type) == (
-        "cases.services.intake.staged_previews_sweep",
+        "cases.imports.uploads.staged_previews_sweep",
         Schedule.HOURLY,
     )

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from cases.errors import WorkflowError as E
-from cases.selectors import visible_cases
-from cases.services.workflow import case_act
+from cases.queries import visible_cases
+from cases.workflow.services import case_act
 from reviewdesk.roles import works_cases
 from tests.cases.workflow_factories import (  # noqa: F401
     NOW,

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from cases.forms.actions import ACTION_FORMS
+from cases.web.forms.actions import ACTION_FORMS
 from tests.hardening.access_support import PNG, answer, state
 
 pytestmark = pytest.mark.django_db

@@ -18,8 +18,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from cases.models import Delivery, NotificationChannel
-from cases.notify.choices import ChannelKind, DeliveryStatus, NotificationKind
-from cases.notify.delivery import delivery_send
+from cases.notifications.choices import ChannelKind, DeliveryStatus, NotificationKind
+from cases.notifications.delivery import delivery_send
 from reviewdesk import outbound
 from reviewdesk.outbound import OutboundError, OutboundRefused, check_url, post_json
 

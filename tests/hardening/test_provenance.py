@@ -15,10 +15,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases.hooks import PLATFORM_DATA_SOURCES, certification_checks
+from cases.imports.submit import reviews_submit
+from cases.imports.uploads import reviews_import_file
 from cases.models import ApiToken, Case, Review
 from cases.models.intake import hash_token_key
-from cases.services.intake import reviews_import_file
-from cases.services.submit import reviews_submit
 from incentives.choices import AwardEvent
 from incentives.models import LedgerEntry, WithheldAward
 from incentives.receivers import on_case_event
@@ -236,8 +236,8 @@ def test_working_the_case_through_the_workflow_pays_no_conversion(
     shop, people, opened, django_capture_on_commit_callbacks
 ):
     from cases.choices import ContactChannel, Responsibility
-    from cases.services import workflow
     from cases.workflow import offer_options
+    from cases.workflow import services as workflow
     from policies.models import ContactLimit
 
     ContactLimit.objects.update(quiet_start=dt.time(0, 0), quiet_end=dt.time(0, 0), min_minutes_between=0)

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from cases.services.workflow import case_act
 from cases.workflow.compose import offer_options
+from cases.workflow.services import case_act
 from insights.models import OfferRollup
 from insights.selectors.dashboard import Filters, compensation_tables
 from tests.cases.workflow_factories import (  # noqa: F401

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 
 from cases.errors import WorkflowError as E
 from cases.models import Appeal
-from cases.services.workflow import case_act
 from cases.workflow.compose import appeal_requirements
+from cases.workflow.services import case_act
 from policies import default_pack
 from policies.choices import AppealReason
 from policies.loader import load_policy

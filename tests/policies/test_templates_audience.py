@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 
 from cases.errors import WorkflowError as E
 from cases.models import Case, Reply
-from cases.services.workflow import case_act
 from cases.workflow.compose import reply_drafts
+from cases.workflow.services import case_act
 from policies import default_pack
 from policies.engine import check_compliance
 from policies.engine.messaging import applicable_templates

@@ -109,9 +109,9 @@ def admin_pages() -> dict[str, list[str]]:
 def rows_the_demo_lacks() -> None:
     """A mail waiting for a channel and an award withheld: the demo has neither (it configures no
     channel, and its conversions are all paid)."""
+    from cases.alerts import alert_new_cases_now
     from cases.models import Case, NotificationChannel
-    from cases.notify.choices import ChannelKind
-    from cases.services.alerts import alert_new_cases_now
+    from cases.notifications.choices import ChannelKind
     from incentives.receivers import on_case_event
     from tests.incentives.test_awards import conversion_payload
 

@@ -7,8 +7,8 @@ import logging
 import pytest
 
 from cases.hooks import case_events
-from cases.services.ingest import emit_case_events
-from cases.services.workflow_core import emit
+from cases.imports.storing import emit_case_events
+from cases.workflow.core import emit
 from reviewdesk.hooks import Registry
 
 

@@ -10,12 +10,12 @@ from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
+from cases.alerts import alert_new_cases_now
 from cases.models import Delivery, Notification, NotificationChannel
-from cases.notify.choices import ChannelKind, NotificationKind
-from cases.services.alerts import alert_new_cases_now
-from cases.services.routing import case_reassign
-from cases.services.workflow import case_act
+from cases.notifications.choices import ChannelKind, NotificationKind
+from cases.routing.assign import case_reassign
 from cases.workflow.compose import offer_options
+from cases.workflow.services import case_act
 from reviewdesk.language import group_by_language
 from reviewdesk.models import User
 from tests.cases.c2_factories import make_case
@@ -136,7 +136,7 @@ def test_a_new_case_reaches_each_supervisor_in_their_language_whoever_caused_it(
 def test_policy_names_and_clock_names_are_in_the_readers_language(shop, readers):
     """The issue type's English name (where the pack has one) and the SLA clock's name, both in the
     sweep's message to each reader: the sweep runs in the site's language and decides nothing here."""
-    from cases.services.sla import sla_sweep
+    from cases.sla.sweep import sla_sweep
     from policies.models import IssueType
     from tests.cases.c2_factories import T0, sla_fields
 

@@ -64,8 +64,8 @@ def test_every_amount_field_is_the_one_definition():
 
 
 def test_the_engine_dashboard_and_case_page_write_amounts_the_same_way():
-    from cases.selectors.case_page import _money
-    from cases.services.triage import _money as triage_money
+    from cases.imports.triage import _money as triage_money
+    from cases.queries.case_page import _money
     from policies.engine.explain import to_jsonable
 
     value = Decimal("18.005")

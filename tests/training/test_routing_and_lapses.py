@@ -4,7 +4,7 @@ import datetime as dt
 
 from cases.hooks import certification_checks
 from cases.models import Notification
-from cases.services.routing import route_cases
+from cases.routing.assign import route_cases
 from training.certification import certification_check
 from training.models import CertificationLapse
 from training.periods import parse_period

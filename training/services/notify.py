@@ -1,6 +1,6 @@
 """Telling supervisors about a lapsed certification through the cases app's in-app notifications.
 
-``cases.services.alerts.notify`` renders only the notification kinds that ``cases.notify.messages``
+``cases.alerts.notify`` renders only the notification kinds that ``cases.notifications.messages``
 knows, and a certification lapse is not one of them yet; until it is, the bell row is written here
 (same model, same per-user dedupe key, so a repeat is a no-op). Outgoing channels (webhooks,
 email) are not used for lapses.

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.services.intake import reviews_import_file
+from cases.imports.uploads import reviews_import_file
 from reviewdesk.models import Shop
 
 

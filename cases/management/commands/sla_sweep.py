@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from cases.services.sla import sla_sweep
+from cases.sla.sweep import sla_sweep
 
 
 class Command(BaseCommand):

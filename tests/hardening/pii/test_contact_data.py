@@ -163,7 +163,7 @@ def test_production_error_pages_show_neither_contact_data_nor_the_technical_page
     client.force_login(world["users"]["agent"])
     missing = client.get(reverse("cases:case_detail", args=[999999]))
 
-    from cases.views import workspace
+    from cases.web import workspace
 
     def broken(*args, **kwargs):
         review = Review.objects.filter(shop=world["shop"]).first()

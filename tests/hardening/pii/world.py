@@ -18,11 +18,11 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.alerts import alert_new_cases_now
+from cases.imports.uploads import reviews_import_file
 from cases.models import Case, NotificationChannel, ReviewRevision
-from cases.notify.choices import ChannelKind
-from cases.services.alerts import alert_new_cases_now
-from cases.services.intake import reviews_import_file
-from cases.services.workflow import case_act
+from cases.notifications.choices import ChannelKind
+from cases.workflow.services import case_act
 from policies.models import ContactLimit
 from tests.cases.workflow_factories import put_in_state
 from tests.factories import ShopFactory, UserFactory

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cases.choices import CaseStatus
 from cases.models import FollowUpTask, Reply
-from cases.services.followups import followups_schedule
+from cases.workflow.followups import followups_schedule
 from policies import models as m
 from policies.compliance.normalise import normalise
 from policies.engine import check_compliance, follow_ups

@@ -1,0 +1,223 @@
+"""The case page's context: the reads (cases.queries.case_page) plus what the user may do now.
+
+Only the actions ``allowed_actions(case, user)`` returns get a form, so the page never offers what
+the server would refuse; the services still check everything when a form is posted.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from cases.choices import EvidenceKind, OfferStatus
+from cases.choices import WorkflowAction as A
+from cases.models import Case
+from cases.queries.case_page import case_page_reads
+from cases.web.forms.actions import ACTION_FORMS, EvidenceUploadForm, OfferDecisionForm
+from cases.workflow import allowed_actions, can_reveal, mask_address, mask_phone
+from cases.workflow.compose import (
+    CONTACT_CHANNEL_RULES,
+    appeal_requirements,
+    offer_options,
+    policy_for,
+    reply_drafts,
+)
+from cases.workflow.guards import roles_of
+from policies.choices import Channel
+from reviewdesk.choices import Role
+
+# The order the action panels appear in; offer decisions are rendered per offer, the composer apart.
+PANEL_ORDER = (
+    A.CLAIM,
+    A.RECORD_CONTACT,
+    A.BUYER_REPLIED,
+    A.VERIFY,
+    A.OFFER,
+    A.RESOLVE,
+    A.MARK_MALICIOUS,
+    A.FILE_APPEAL,
+    A.APPEAL_OUTCOME,
+    A.CLOSE,
+    A.REOPEN,
+)
+PER_OFFER = {A.APPROVE, A.REJECT, A.BUYER_ACCEPTS, A.BUYER_DECLINES}
+
+
+def report_dict(report, *, ticked=()) -> dict:
+    """A compliance report as the composer shows it (warnings get a checkbox each)."""
+    ticked = {str(t) for t in ticked}
+    return {
+        "blocking": [f.describe() for f in report.blocking],
+        "warnings": [
+            {"id": str(f.rule.id), "text": f.describe(), "ticked": str(f.rule.id) in ticked}
+            for f in report.warnings
+        ],
+        "length": report.length,
+        "max_length": report.max_length,
+        "too_long": report.too_long,
+        "blocked": report.blocked,
+    }
+
+
+def _option_rows(options) -> list[dict]:
+    return [
+        {
+            "id": o.option_id,
+            "name": o.name,
+            "kind": o.kind,
+            "amount": f"{o.amount:.2f}",
+            "cost": f"{o.cost:.2f}",
+            "value": o.value_label,
+            "requires_approval": o.requires_approval,
+            "approval_role": str(Role(o.approval_role).label)
+            if o.approval_role in Role.values
+            else o.approval_role,
+            "expected_acceptance": o.expected_acceptance,
+            "reason": o.reason,
+        }
+        for o in options
+    ]
+
+
+def _offer_actions(offer: dict, allowed: list[str], user, roles: set[str]) -> list[str]:
+    if offer["status"] == OfferStatus.PENDING_APPROVAL:
+        may_approve = (
+            roles & {offer["approval_role"], str(Role.MANAGER)} and offer["requested_by_id"] != user.pk
+        )
+        return [a for a in (A.APPROVE, A.REJECT) if a in allowed and may_approve]
+    if offer["status"] == OfferStatus.OFFERED:
+        return [a for a in (A.BUYER_ACCEPTS, A.BUYER_DECLINES) if a in allowed]
+    return []
+
+
+def case_page_context(case: Case, user, *, bound: dict | None = None, composer: dict | None = None) -> dict:
+    """Everything case.html renders. ``bound`` = {action: bound form} to show a refused form with its
+    input; ``composer`` = {action: report dict} to show the compliance check of submitted text."""
+    reads = case_page_reads(case, reveal=can_reveal(user))
+    allowed = allowed_actions(case, user)
+    roles = roles_of(user)
+    policy = policy_for(case)
+    bound = bound or {}
+    evidence_choices = [(e["id"], f"{e['name']} ({e['kind']})") for e in reads["evidence"]]
+    options = offer_options(case, policy) if A.OFFER in allowed or A.REQUEST_APPROVAL in allowed else ()
+    appeal = appeal_requirements(case, policy) if case.is_malicious or A.FILE_APPEAL in allowed else None
+    choices = {
+        "evidence_ids": evidence_choices,
+        "option_id": [(o.option_id, o.name) for o in options],
+        "reason_type": [(r, r) for r in (appeal.reason_types if appeal else ())],
+    }
+    forms = {}
+    for action in PANEL_ORDER:
+        if action in allowed:
+            form_class = ACTION_FORMS[action]
+            forms[str(action)] = bound.get(str(action)) or form_class(
+                initial={"version": case.version}, case_choices=choices, auto_id=f"id_{action}_%s"
+            )
+    for offer in reads["offers"]:
+        offer["actions"] = [
+            {
+                "action": str(a),
+                "label": str(A(a).label),
+                "form": bound.get(f"{a}:{offer['id']}")
+                or OfferDecisionForm(
+                    initial={"version": case.version, "offer_id": offer["id"]}, auto_id=False
+                ),
+            }
+            for a in _offer_actions(offer, allowed, user, roles)
+        ]
+    drafts = (
+        reply_drafts(case, user=user, policy=policy)
+        if (A.PUBLIC_REPLY in allowed or A.RECORD_CONTACT in allowed)
+        else []
+    )
+    composers = {}
+    if A.PUBLIC_REPLY in allowed:
+        composers["public_reply"] = _composer(
+            case, A.PUBLIC_REPLY, Channel.PUBLIC_REPLY, drafts, bound, composer
+        )
+    if A.RECORD_CONTACT in allowed:
+        composers["record_contact"] = _composer(
+            case, A.RECORD_CONTACT, Channel.PRIVATE_MESSAGE, drafts, bound, composer
+        )
+    review = case.review
+    contact = {
+        "phone": mask_phone(review.buyer_phone),
+        "address": mask_address(review.buyer_address),
+        "can_reveal": bool(review.buyer_phone or review.buyer_address) and can_reveal(user),
+    }
+    appeal_info = None
+    if appeal is not None:
+        uploaded = {e["checklist_item"] for e in reads["evidence"] if e["checklist_item"]}
+        appeal_info = {
+            "allowed": appeal.allowed,
+            "until": appeal.appeal_until,
+            "reason_types": list(appeal.reason_types),
+            "evidence": [{"item": item, "have": item in uploaded} for item in appeal.evidence_required],
+            "reasons": [
+                {
+                    "code": r.code,
+                    "label": r.label,
+                    "note": r.note,
+                    "evidence": [{"item": item, "have": item in uploaded} for item in r.evidence_required],
+                    "max_images": r.max_images,
+                    "description_max_chars": r.description_max_chars,
+                }
+                for r in appeal.reasons
+            ],
+            "max_images": appeal.max_images,
+            "description_max_chars": appeal.description_max_chars,
+            "once": appeal.once_per_review,
+            "reason": appeal.reason,
+        }
+    return {
+        **reads,
+        "allowed": allowed,
+        "forms": forms,
+        "options": _option_rows(options),
+        "composers": composers,
+        "contact": contact,
+        "appeal": appeal_info,
+        "upload_form": EvidenceUploadForm(
+            kinds=EvidenceKind.choices, checklist=appeal.evidence_required if appeal else ()
+        ),
+        "may_upload": case.is_open,
+        "is_overseer": bool(roles & {str(Role.SUPERVISOR), str(Role.MANAGER)}),
+        "nothing_to_do": not forms and not composers and not any(o["actions"] for o in reads["offers"]),
+        "refusal_hint": _("此案件当前没有你可以执行的动作。"),
+    }
+
+
+def _composer(case: Case, action: str, channel: str, drafts, bound: dict, reports: dict | None) -> dict:
+    """The composer of one action: its drafts (templates rendered for this case), form and last check."""
+    if action == A.PUBLIC_REPLY:
+        usable = [d for d in drafts if d.channel == Channel.PUBLIC_REPLY]
+    else:
+        usable = [d for d in drafts if d.channel in {str(c) for c in CONTACT_CHANNEL_RULES.values()}]
+    form = bound.get(str(action))
+    if form is None:
+        initial = {
+            "version": case.version,
+            "text": usable[0].text if usable else "",
+            "template_id": usable[0].template_id if usable else None,
+        }
+        form = ACTION_FORMS[action](initial=initial, auto_id=f"id_{action}_%s")
+    form.fields["template_id"].choices = [("", _("(不用模板)"))] + [(d.template_id, d.name) for d in usable]
+    max_length = None
+    if action == A.PUBLIC_REPLY:
+        max_length = (case.decision_windows or {}).get("reply_max_chars")
+    return {
+        "action": str(action),
+        "channel": str(channel),
+        "form": form,
+        "max_length": max_length,
+        "drafts": [
+            {
+                "id": d.template_id,
+                "name": d.name,
+                "text": d.text,
+                "channel": d.channel,
+                "channel_label": str(Channel(d.channel).label),
+            }
+            for d in usable
+        ],
+        "report": (reports or {}).get(str(action)),
+    }
