@@ -89,6 +89,11 @@ _ADDRESS = re.compile(
 _PLACEHOLDER_RUN = re.compile(r"(\[[^\[\]]{1,20}\])(?:\s*\1)+")
 
 
+# Keys of a stored event payload (a case's timeline) that could carry a buyer's contact data: never shown or
+# answered, whoever asks (the case page and the API both read this set).
+PAYLOAD_HIDDEN = frozenset({"phone", "address", "buyer_phone", "buyer_address"})
+
+
 def mask_phone(phone: str | None) -> str:
     """138****5678: the first three and last four digits stay; short numbers keep only the last two."""
     if not phone:

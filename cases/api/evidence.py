@@ -6,7 +6,7 @@ of reach answers 404.
 """
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -20,6 +20,7 @@ from cases.api.cases import CASE_ID, ERRORS, EVIDENCE_ID
 from cases.api.serializers_cases import ErrorSerializer, EvidenceSerializer
 from cases.choices import EvidenceKind
 from cases.models import Evidence
+from cases.workflow.files import download_response
 from cases.workflow.services import evidence_add
 
 
@@ -92,13 +93,4 @@ class EvidenceDownloadView(CaseAPIView):
         evidence = Evidence.objects.filter(pk=evidence_id, case=case).first()
         if evidence is None:
             raise Http404
-        try:
-            handle = evidence.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404 from exc
-        response = FileResponse(
-            handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return download_response(evidence)

@@ -25,9 +25,7 @@ from cases.workflow.masking import (
     mask_phone,
 )
 from reviewdesk.money import MONEY
-
-# Timeline payload keys that could carry buyer contact data: never answered.
-PAYLOAD_HIDDEN = frozenset({"phone", "address", "buyer_phone", "buyer_address"})
+from reviewdesk.pii import PAYLOAD_HIDDEN
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -25,21 +25,16 @@ from django.utils.translation import gettext_lazy as _l
 
 from cases.choices import CaseStatus, ContactChannel, EvidenceKind, WorkflowAction
 from cases.models import Appeal, Case, CaseEvent, CompensationOffer, Evidence, FollowUpTask, ReviewRevision
-from cases.notifications.choices import SlaTarget
+from cases.sla.clocks import CLOCKS as SLA_CLOCKS
 from cases.workflow.masking import mask_contact_values, mask_free_text
 from policies.choices import Channel, OptionKind
 from policies.labels import customer_tier_names
 from reviewdesk.choices import Role
 from reviewdesk.money import format_cny
+from reviewdesk.pii import PAYLOAD_HIDDEN
 
-# target → (warn field, due field, done field or None)
-CLOCKS = (
-    (SlaTarget.FIRST_RESPONSE, "first_response_warn_at", "first_response_due_at", "first_responded_at"),
-    (SlaTarget.NEXT_RESPONSE, "next_response_warn_at", "next_response_due_at", None),
-    (SlaTarget.PUBLIC_REPLY, "public_reply_warn_at", "public_reply_due_at", "public_replied_at"),
-    (SlaTarget.RESOLUTION, "resolution_warn_at", "resolution_due_at", "resolved_at"),
-)
-PAYLOAD_HIDDEN = {"phone", "address", "buyer_phone", "buyer_address"}
+# target → (warn field, due field, done field or None), from the one table (cases.sla.clocks)
+CLOCKS = tuple((c.target, c.warn, c.due, c.done) for c in SLA_CLOCKS)
 
 
 def _label(choices, value: str) -> str:

@@ -31,6 +31,7 @@ from django.utils import timezone
 from cases.choices import OPEN_STATUSES
 from cases.models import Assignment, Case, FollowUpTask
 from cases.queries.access import visible_cases
+from cases.sla.clocks import CLOCKS
 from reviewdesk.access import shop_ids_for
 
 SCOPES = ("mine", "shop", "all", "breached")
@@ -41,13 +42,8 @@ MAX_PAGE_NUMBER = 1_000_000
 NO_DEADLINE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 URGENCY_BREACHED, URGENCY_NEAR, URGENCY_ON_TIME = 0, 1, 2
 
-# clock → (warn field, due field, field that stops the clock or None)
-RUNNING_CLOCKS = (
-    ("first_response_warn_at", "first_response_due_at", "first_responded_at"),
-    ("next_response_warn_at", "next_response_due_at", None),
-    ("public_reply_warn_at", "public_reply_due_at", "public_replied_at"),
-    ("resolution_warn_at", "resolution_due_at", "resolved_at"),
-)
+# clock → (warn field, due field, field that stops the clock or None), from the one table (cases.sla.clocks)
+RUNNING_CLOCKS = tuple((c.warn, c.due, c.done) for c in CLOCKS)
 
 
 @dataclass(frozen=True)

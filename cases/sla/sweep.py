@@ -35,17 +35,13 @@ from cases.alerts import Alert, case_contexts, format_time, notify, role_members
 from cases.choices import OPEN_STATUSES
 from cases.models import Case, SlaEvent
 from cases.notifications.choices import NotificationKind, SlaEventKind, SlaTarget
+from cases.sla.clocks import CLOCKS as SLA_CLOCKS
 from reviewdesk.choices import Role
 
 logger = logging.getLogger(__name__)
 
-# target → (warn field, due field, done field or None)
-CLOCKS: dict[str, tuple[str, str, str | None]] = {
-    SlaTarget.FIRST_RESPONSE: ("first_response_warn_at", "first_response_due_at", "first_responded_at"),
-    SlaTarget.NEXT_RESPONSE: ("next_response_warn_at", "next_response_due_at", None),
-    SlaTarget.PUBLIC_REPLY: ("public_reply_warn_at", "public_reply_due_at", "public_replied_at"),
-    SlaTarget.RESOLUTION: ("resolution_warn_at", "resolution_due_at", "resolved_at"),
-}
+# target → (warn field, due field, done field or None), from the one table (cases.sla.clocks)
+CLOCKS: dict[str, tuple[str, str, str | None]] = {c.target: (c.warn, c.due, c.done) for c in SLA_CLOCKS}
 CLOCK_FIELDS = sorted({f for fields in CLOCKS.values() for f in fields if f})
 BATCH_SIZE = 500
 

@@ -23,6 +23,7 @@ from cases.queries.queue import queue_page, unassigned_reasons
 from cases.queries.rows import ROW_COLUMNS, choice_labels, follow_up_row, queue_rows
 from cases.web.forms.queue import QueueFilterForm
 from cases.web.workspace_context import case_page_context
+from cases.workflow.files import download_response
 from policies.models import IssueType, SlaTier
 from reviewdesk.access import restrict
 from reviewdesk.choices import Role
@@ -124,16 +125,7 @@ def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileRe
     """A private evidence file, only to users who may see its case (MEDIA_ROOT is never served)."""
     case = case_or_404(request.user, pk, queryset=Case.objects.only("pk"))
     evidence = get_object_or_404(Evidence, pk=evidence_id, case=case)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download_response(evidence)
 
 
 def nav_links_for(request) -> list[tuple[str, str]]:

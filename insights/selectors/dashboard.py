@@ -48,6 +48,7 @@ from django.utils.translation import gettext as _
 from cases.choices import OPEN_STATUSES, AppealOutcome, OfferStatus, WorkflowAction
 from cases.models import Appeal, Case, CaseEvent, SlaEvent
 from cases.notifications.choices import SlaEventKind, SlaTarget
+from cases.sla.clocks import CLOCKS
 from insights.choices import Dimension
 from insights.models import OfferRollup, ReviewRollup
 from insights.periods import day_start, week_of
@@ -143,11 +144,9 @@ def issue_tables(filters: Filters) -> tuple[Table, Table, Table]:
     return daily, weekly, share
 
 
-SLA_TARGETS = [
-    (SlaTarget.FIRST_RESPONSE, "first_response_due_at", "first_responded_at", False),
-    (SlaTarget.PUBLIC_REPLY, "public_reply_due_at", "public_replied_at", True),
-    (SlaTarget.RESOLUTION, "resolution_due_at", "resolved_at", True),
-]
+# The clocks a case stops by doing something (cases.sla.clocks), each with whether only cases still open
+# count as late while it runs (a closed case's unanswered first response still counts as missed).
+SLA_TARGETS = [(c.target, c.due, c.done, c.target != SlaTarget.FIRST_RESPONSE) for c in CLOCKS if c.done]
 
 
 def _sla_aggregates(now: dt.datetime) -> dict:
