@@ -9,10 +9,10 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from cases.demo import build_cases_demo
+        from cases.permissions import ROLE_PERMISSIONS
         from policies.hooks import rule_case_links
-        from reviewdesk.choices import Role
         from reviewdesk.hooks import demo_builders
-        from reviewdesk.roles import extend_role_permissions
+        from reviewdesk.roles import register_role_permissions
 
         demo_builders.register(build_cases_demo)
         from cases.web.workspace import nav_links_for
@@ -24,49 +24,7 @@ class CasesConfig(AppConfig):
         from policies.hooks import template_samples as template_sample_providers
 
         template_sample_providers.register(template_samples)
-        viewing = [
-            "cases.view_review",
-            "cases.view_reviewrevision",
-            "cases.view_case",
-            "cases.view_importbatch",
-        ]
-        extend_role_permissions(
-            {
-                Role.AGENT: ["cases.view_review", "cases.view_case"],
-                Role.SUPERVISOR: viewing
-                + [
-                    "cases.add_review",
-                    "cases.change_review",
-                    "cases.view_buyer",
-                    "cases.reveal_buyer_contact",
-                ],
-                Role.LEGAL: [
-                    "cases.view_review",
-                    "cases.view_case",
-                    "cases.view_buyer",
-                    "cases.reveal_buyer_contact",
-                ],
-                Role.MANAGER: viewing
-                + [
-                    "cases.add_review",
-                    "cases.change_review",
-                    "cases.view_buyer",
-                    "cases.reveal_buyer_contact",
-                    "cases.view_importmapping",
-                    "cases.add_importmapping",
-                    "cases.change_importmapping",
-                    "cases.view_apitoken",
-                    "cases.add_apitoken",
-                    "cases.change_apitoken",
-                    # The robots and mail channels of his shops (cases.admin_notifications), and what they sent.
-                    "cases.view_notificationchannel",
-                    "cases.add_notificationchannel",
-                    "cases.change_notificationchannel",
-                    "cases.delete_notificationchannel",
-                    "cases.view_delivery",
-                ],
-            }
-        )
+        register_role_permissions("cases", ROLE_PERMISSIONS)
 
 
 def _rule_case_link(model_name: str, rule_id: int):

@@ -1,4 +1,4 @@
-"""Subscribers to lower apps' hooks: case events (cases.hooks.case_events) and training events.
+"""Receivers of lower apps' events: the ``cases.signals.case_event`` signal and training events.
 
 Contract — events handled, payload keys (all optional unless marked; a missing value is read from the
 Case row where the Case has it):
@@ -25,7 +25,7 @@ Case row where the Case has it):
 ``response_kpi_met`` (cases or training)
     agent_id*, period* ("2026-11"), shop_id, platform.
 Training events (``on_training_event``, called by the sweeps that read training's data,
-``services.sweeps``; training publishes no registry): ``(*, event, payload)``, without case_id:
+``services.sweeps``; training sends no signal): ``(*, event, payload)``, without case_id:
 ``qa_scored``: agent_id*, score*, qa_review_id*, shop_id, platform, scored_at (ISO).
 ``response_kpi_met``: as above.
 """
@@ -90,7 +90,8 @@ def _source_label(source) -> str:
     return str(IntakeSource(source).label) if source in IntakeSource.values else str(source)
 
 
-def on_case_event(*, event: str, case_id: int, payload: dict) -> None:
+def on_case_event(*, event: str, case_id: int, payload: dict, **signal_args) -> None:
+    """Connected to ``cases.signals.case_event`` in IncentivesConfig.ready(); the sweeps call it too."""
     payload = dict(payload or {})
     needs_case = event in {"conversion_candidate", "conversion_verified"} or "agent_id" not in payload
     case = _case(case_id) if needs_case else None

@@ -1,4 +1,4 @@
-"""Subscriber to cases.hooks.case_events.
+"""Receiver of the ``cases.signals.case_event`` signal (connected in InsightsConfig.ready()).
 
 A conversion or a worsened rating changes how a review is counted (services.rollup counts a
 converted review with the rating it had). Such a change always arrives with an import batch or an API
@@ -18,7 +18,7 @@ THROTTLE_SECONDS = 10.0
 _last_enqueued = {"at": float("-inf")}
 
 
-def on_case_event(*, event: str, case_id: int, payload: dict) -> None:
+def on_case_event(*, event: str, case_id: int, payload: dict, **signal_args) -> None:
     if event in OFFER_EVENTS:
         from insights.services.offer_rollup import offer_rollup_rebuild_case
 

@@ -10,8 +10,11 @@ class PoliciesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from policies.permissions import ROLE_PERMISSIONS
         from policies.scope import register_policy_scopes
         from policies.triggers import ensure_triggers
+        from reviewdesk.roles import register_role_permissions
 
         register_policy_scopes()
+        register_role_permissions("policies", ROLE_PERMISSIONS)
         post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="policies.ensure_triggers")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from policies.forms import PackUploadForm, SandboxForm, WordingCheckForm
 from policies.pack import PackReport, export_pack, import_pack
-from reviewdesk.roles import POLICY_MODELS
+from policies.permissions import POLICY_MODELS
 from reviewdesk.staging import StagingArea
 
 

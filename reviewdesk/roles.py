@@ -1,8 +1,10 @@
-"""Roles are Django groups; this table says what each may do.
+"""Roles are Django groups; the role table says what each may do.
 
-The groups are created by a migration; their permissions are (re)synced after every migrate, because
-the permissions of later apps exist only then. The table names permissions as ``app_label.codename``;
-a name that does not exist yet (its app has no such model yet) is skipped, not an error.
+Each app states what every role may do in it in its own ``permissions.py`` (``ROLE_PERMISSIONS``: role ->
+``app_label.codename`` names), registered from its AppConfig.ready() with ``register_role_permissions``;
+reviewdesk's own rows are below. ``role_permission_table()`` merges them. The groups are created by a
+migration; their permissions are (re)synced after every migrate, because the permissions of later apps
+exist only then. A name that does not exist yet (its app has no such model yet) is skipped, not an error.
 """
 
 from collections.abc import Iterable
@@ -11,41 +13,21 @@ from django.db.models import Q
 
 from reviewdesk.choices import AdminRole, Role
 
-POLICY_MODELS = [
-    "platformrule",
-    "issuetype",
-    "classificationrule",
-    "malicioussignal",
-    "slatier",
-    "businesscalendar",
-    "openinghours",
-    "calendarexception",
-    "customertier",
-    "compensationrule",
-    "compensationoption",
-    "replytemplate",
-    "compliancerule",
-    "followupplan",
-    "followupstep",
-    "appealchecklist",
-    "contactlimit",
-]
 
-
-def _crud(app: str, models: Iterable[str]) -> list[str]:
+def crud_permissions(app: str, models: Iterable[str]) -> list[str]:
+    """View, add, change and delete of each model: ``app.<verb>_<model>``."""
     return [f"{app}.{verb}_{m}" for m in models for verb in ("view", "add", "change", "delete")]
 
 
-def _view(app: str, models: Iterable[str]) -> list[str]:
+def view_permissions(app: str, models: Iterable[str]) -> list[str]:
     return [f"{app}.view_{m}" for m in models]
 
 
+# What each role may do in reviewdesk itself (shops, users) and in the login lockout it configures (axes).
+# Every other app states its own rows in its ``permissions.py`` and registers them from its ready().
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.AGENT: _view("policies", POLICY_MODELS),
-    Role.SUPERVISOR: _view("policies", POLICY_MODELS) + ["reviewdesk.view_shop", "reviewdesk.view_user"],
-    Role.LEGAL: _view("policies", POLICY_MODELS),
-    Role.MANAGER: _crud("policies", POLICY_MODELS)
-    + [
+    Role.SUPERVISOR: ["reviewdesk.view_shop", "reviewdesk.view_user"],
+    Role.MANAGER: [
         "reviewdesk.view_shop",
         "reviewdesk.change_shop",
         "reviewdesk.view_user",
@@ -59,32 +41,30 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "axes.view_accessfailurelog",
     ],
     Role.HR: ["reviewdesk.view_user", "reviewdesk.view_shop"],
-    # The global rules of every shop (a rule without a shop, issue types) and the global settings of
-    # later apps that decide for every shop (import mappings, insight settings): named here as strings,
-    # so that no upward import is needed (a name whose app is not installed is skipped).
-    AdminRole.POLICY_OWNER: _crud("policies", POLICY_MODELS)
-    + ["policies.change_global_policy", "reviewdesk.view_shop"]
-    + _crud("cases", ["importmapping"])
-    + _crud("insights", ["insightsettings"]),
+    AdminRole.POLICY_OWNER: ["reviewdesk.view_shop"],
 }
+
 # Roles whose members work in the Django admin (is_staff is set for them by demo_data / user admin).
 ADMIN_ROLES = {Role.MANAGER, Role.HR, AdminRole.POLICY_OWNER}
 # Roles that work or oversee cases. HR is a member of its shops (payouts are scoped by shop) but reads
 # no case, queue or evidence: see works_cases().
 CASE_ROLES = frozenset({str(Role.AGENT), str(Role.SUPERVISOR), str(Role.LEGAL), str(Role.MANAGER)})
 
-# Later apps extend the table from their AppConfig.ready() (they may not be imported from here).
-_extensions: list[dict[str, list[str]]] = []
+# app label -> that app's table (its ``permissions.py``), in the order the apps registered. Keyed by app,
+# so that a second ready() replaces its table instead of adding it twice.
+_app_tables: dict[str, dict[str, list[str]]] = {}
 
 
-def extend_role_permissions(extra: dict[str, list[str]]) -> None:
-    _extensions.append(extra)
+def register_role_permissions(app_label: str, table: dict[str, list[str]]) -> None:
+    """An app's role table, from its AppConfig.ready() (a later app may not be imported from here)."""
+    _app_tables[app_label] = table
 
 
 def role_permission_table() -> dict[str, list[str]]:
+    """Every role's permissions: reviewdesk's rows, then each registered app's."""
     table = {str(role): list(perms) for role, perms in ROLE_PERMISSIONS.items()}
-    for extra in _extensions:
-        for role, perms in extra.items():
+    for app_table in _app_tables.values():
+        for role, perms in app_table.items():
             table.setdefault(str(role), []).extend(perms)
     return table
 

@@ -3,6 +3,8 @@
 import pytest
 from django.db import connection
 
+from policies.loader import clear_policy_cache
+from tests import default_pack
 from tests.factories import ShopFactory, UserFactory
 
 
@@ -12,7 +14,7 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # A hook's listener that fails raises in tests (reviewdesk.hooks.Registry.send_robust) instead of
+    # An event's receiver that fails raises in tests (reviewdesk.signals.RobustSignal.send_robust) instead of
     # only being logged: a broken listener fails the test that triggered it.
     settings.HOOKS_RAISE = True
 
@@ -42,6 +44,37 @@ def make_user(db):
         return UserFactory(role=role, shops=shops, **kwargs)
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def default_pack_seeded_once(django_db_setup, django_db_blocker):
+    """``seed_policies`` runs once per session (per xdist worker); the fixtures below copy its rows in."""
+    with django_db_blocker.unblock():
+        default_pack.capture()
+
+
+@pytest.fixture
+def policy_pack(db):
+    """The default policy pack in this test's database (rolled back with the test)."""
+    default_pack.insert()
+    yield
+    clear_policy_cache()
+
+
+@pytest.fixture(scope="module")
+def seeded_pack(django_db_setup, django_db_blocker):
+    """The default pack once per module, in a transaction rolled back at the module's end; each test
+    runs in a savepoint inside it, so a test that edits a rule leaves the next one the clean pack."""
+    with default_pack.rolled_back(django_db_blocker):
+        yield
+
+
+@pytest.fixture
+def seeded(seeded_pack, db):
+    """The module's default pack; the policy cache is emptied around the test."""
+    clear_policy_cache()
+    yield
+    clear_policy_cache()
 
 
 # Data migrations' rows (import mappings, the training matrix, award rules, adjustment caps,

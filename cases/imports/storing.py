@@ -19,12 +19,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.choices import OPEN_STATUSES, CaseStatus, ImportStatus, RowStatus
-from cases.hooks import case_events
 from cases.imports import triage
 from cases.imports.bulk import any_of, insert_dicts, row_template, update_objects
 from cases.imports.cells import TRACKED_FIELDS
 from cases.imports.spool import RowSpool
 from cases.models import Buyer, Case, ImportBatch, Review, ReviewRevision
+from cases.signals import case_event
 from reviewdesk.models import Shop
 
 logger = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def reviews_ingest(
     """Store validated rows (each with ``external_id`` and ``fingerprint``, see cases.imports.validation).
 
     After commit the new case ids go to routing and alerts (``hand_off_new_cases``) and case events
-    (conversion_candidate, conversion_reverted, rating_worsened, reopened) to ``cases.hooks.case_events``.
+    (conversion_candidate, conversion_reverted, rating_worsened, reopened) to ``cases.signals.case_event``.
     """
     started = time.monotonic()
     replayed_at = now  # an explicit clock (a replay, the demo's history) also routes the new cases at it
@@ -479,9 +479,9 @@ def _apply_rating_moves(
 
 
 def emit_case_events(events: list[tuple[str, int, dict]]) -> None:
-    """Tell every ``cases.hooks.case_events`` listener (incentives, …) what happened, after commit."""
+    """Send ``cases.signals.case_event`` for each event (incentives, insights …); called after commit."""
     for event, case_id, payload in events:
-        case_events.send_robust(event=event, case_id=case_id, payload=payload)
+        case_event.send_robust(sender=Case, event=event, case_id=case_id, payload=payload)
 
 
 def hand_off_new_cases(

@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 
 from cases.choices import OPEN_STATUSES
 from cases.errors import WorkflowError as E
-from cases.hooks import case_events
 from cases.models import Case, CaseEvent
 from cases.queries.access import case_for
+from cases.signals import case_event
 from cases.sla.sweep import next_check_at
 from cases.workflow.guards import Refusal
 from cases.workflow.table import Transition, refusal_for, transition_for
@@ -160,9 +160,10 @@ def timeline_only(*, case: Case, by, action: str, payload: dict, now: dt.datetim
 
 
 def emit(event: str, case_id: int, payload: dict) -> Callable[[], None]:
-    """A callback for ``after_commit`` that tells every ``cases.hooks.case_events`` listener."""
+    """A callback for ``after_commit`` that sends ``cases.signals.case_event`` (after commit: a rolled-back
+    service tells nobody)."""
 
     def run() -> None:
-        case_events.send_robust(event=event, case_id=case_id, payload=jsonable(payload))
+        case_event.send_robust(sender=Case, event=event, case_id=case_id, payload=jsonable(payload))
 
     return run

@@ -65,7 +65,7 @@ def _offer_payload(offer: CompensationOffer, note: str = "") -> dict:
 
 
 def _offer_event(event: str, offer: CompensationOffer):
-    """After commit: tell ``cases.hooks.case_events`` (the insights offers rollup counts offers and answers)."""
+    """After commit: send ``cases.signals.case_event`` (the insights offers rollup counts offers and answers)."""
     return emit(event, offer.case_id, {"offer_id": offer.pk, "status": offer.status})
 
 

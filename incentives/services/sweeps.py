@@ -11,7 +11,7 @@ Both go through ``incentives.receivers.on_training_event`` (keyed as above), so 
 posts nothing twice.
 
 - Conversions the ledger missed (``conversion_awards_sweep``): an import tells incentives of a
-  conversion after its commit (``cases.hooks.case_events``); a process killed in between leaves the
+  conversion after its commit (``cases.signals.case_event``); a process killed in between leaves the
   case marked and unpaid, and the retried import sees nothing new to tell. The sweep re-sends the
   event for every recent conversion with neither an award nor a withheld row, and the revert for
   every case no longer a conversion whose award stands; both are keyed, so it never pays twice.

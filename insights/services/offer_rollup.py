@@ -8,7 +8,7 @@ hashed the whole offers table on each request; the rollup holds the same counts 
 Kept current the way the review rollup is (services.rollup): a (shop, day) is rebuilt from the
 offers themselves, DELETE + INSERT in one transaction, so a rebuild is idempotent. What triggers it:
 
-- the workflow publishes ``offer_made`` / ``offer_answered`` on ``cases.hooks.case_events`` after
+- the workflow publishes ``offer_made`` / ``offer_answered`` on ``cases.signals.case_event`` after
   commit; insights.receivers rebuilds the day of that case at once (a few rows, a few ms), so the
   dashboard is right as soon as the agent's action is;
 - ``rollup_rebuild`` (the 5-minute refresh of import batches' days) rebuilds the offers of those

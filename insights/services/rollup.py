@@ -6,7 +6,7 @@ the rollup is rebuilt **per affected (shop, day) by an idempotent task** that ru
 the task rebuilds the (shop, day) pairs of the reviews of batches newer than its watermark, plus
 those of batches created in the last ``OVERLAP`` (a batch with a lower id that committed late is not
 missed). A conversion (counted through its case) arrives with such a batch too; its
-``cases.hooks.case_events`` event only enqueues the refresh sooner (insights.receivers).
+``cases.signals.case_event`` event only enqueues the refresh sooner (insights.receivers).
 
 Rebuilding a day is DELETE + INSERT of that day's rows in one transaction, computed from the reviews
 themselves: running it twice leaves the same rows; two rebuilds of one shop run one after the other

@@ -12,21 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import Resolver404, resolve
 
 from cases.errors import WorkflowError as E
-from cases.hooks import case_events
 from cases.models import Appeal, Case, CaseEvent, Evidence, FollowUpTask
+from cases.signals import case_event
 from cases.workflow import mask_address, mask_phone
 from cases.workflow.followups import followup_complete
 from cases.workflow.services import case_act, case_reveal_contact, evidence_add
-from tests.cases.workflow_factories import (  # noqa: F401
-    NOW,
-    appeal_evidence,
-    member,
-    put_in_state,
-    seeded,
-    seeded_pack,
-    snapshot,
-    triaged_case,
-)
+from tests.cases.workflow_factories import NOW, appeal_evidence, member, put_in_state, snapshot, triaged_case
 from tests.factories import ShopFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
@@ -50,12 +41,12 @@ def refused(code, case, by, action, version=3, now=NOW, **data):
 def heard():
     events = []
 
-    def listener(*, event, case_id, payload):
+    def listener(*, event, case_id, payload, **signal_args):
         events.append((event, case_id, payload))
 
-    case_events.register(listener)
+    case_event.connect(listener)
     yield events
-    case_events.unregister(listener)
+    case_event.disconnect(listener)
 
 
 # --- Appeals -------------------------------------------------------------------------------------

@@ -138,10 +138,10 @@ def test_refresh_rebuilds_the_days_of_new_batches(world):
 def test_a_conversion_event_brings_the_refresh_forward_once(monkeypatch):
     from django_q.models import OrmQ
 
-    from cases.hooks import case_events
+    from cases.signals import case_event
     from insights import receivers
 
-    assert receivers.on_case_event in case_events.all()
+    assert receivers.on_case_event in case_event.connected()
     monkeypatch.setitem(receivers._last_enqueued, "at", float("-inf"))
     for _ in range(3):  # one import, many conversions: one refresh
         receivers.on_case_event(event="conversion_candidate", case_id=1, payload={})

@@ -1,0 +1,173 @@
+"""Each app states what every role may do in it in its own ``permissions.py``; ``reviewdesk.roles`` merges
+them. The merged table is the one the code had before the tables moved out of ``reviewdesk/roles.py`` and
+four ``apps.py`` (written down below from that code): moving them changed no role's permissions."""
+
+import importlib
+
+import pytest
+
+from reviewdesk.roles import register_role_permissions, role_permission_table
+
+
+@pytest.fixture(scope="module", autouse=True)
+def migration_rows_for_the_module():
+    """No database here (the conftest's replay of the data migrations needs one)."""
+
+
+# role -> app label -> codenames, as the table was before it was split into permissions.py files.
+EXPECTED = {
+    "agent": {
+        "cases": "view_case view_review",
+        "policies": (
+            "view_appealchecklist view_businesscalendar view_calendarexception view_classificationrule "
+            "view_compensationoption view_compensationrule view_compliancerule view_contactlimit "
+            "view_customertier view_followupplan view_followupstep view_issuetype view_malicioussignal "
+            "view_openinghours view_platformrule view_replytemplate view_slatier"
+        ),
+        "training": "view_trainingmodule",
+    },
+    "supervisor": {
+        "cases": (
+            "add_review change_review reveal_buyer_contact view_buyer view_case view_importbatch "
+            "view_review view_reviewrevision"
+        ),
+        "insights": "view_insights view_weeklyreport",
+        "policies": (
+            "view_appealchecklist view_businesscalendar view_calendarexception view_classificationrule "
+            "view_compensationoption view_compensationrule view_compliancerule view_contactlimit "
+            "view_customertier view_followupplan view_followupstep view_issuetype view_malicioussignal "
+            "view_openinghours view_platformrule view_replytemplate view_slatier"
+        ),
+        "reviewdesk": "view_shop view_user",
+        "training": (
+            "add_qareview add_satisfactionsurvey enter_scores settle_qareview view_certificationlapse "
+            "view_modulerequirement view_qaitem view_qareview view_qarubric view_satisfactionsurvey "
+            "view_score view_trainingmodule"
+        ),
+    },
+    "legal": {
+        "cases": "reveal_buyer_contact view_buyer view_case view_review",
+        "policies": (
+            "view_appealchecklist view_businesscalendar view_calendarexception view_classificationrule "
+            "view_compensationoption view_compensationrule view_compliancerule view_contactlimit "
+            "view_customertier view_followupplan view_followupstep view_issuetype view_malicioussignal "
+            "view_openinghours view_platformrule view_replytemplate view_slatier"
+        ),
+        "training": "view_trainingmodule",
+    },
+    "manager": {
+        "axes": "delete_accessattempt view_accessattempt view_accessfailurelog view_accesslog",
+        "cases": (
+            "add_apitoken add_importmapping add_notificationchannel add_review change_apitoken "
+            "change_importmapping change_notificationchannel change_review delete_notificationchannel "
+            "reveal_buyer_contact view_apitoken view_buyer view_case view_delivery view_importbatch "
+            "view_importmapping view_notificationchannel view_review view_reviewrevision"
+        ),
+        "incentives": (
+            "add_awardrule add_rewarditem change_awardrule change_dispute change_redemption "
+            "change_rewarditem decide_redemption export_payouts resolve_dispute view_account "
+            "view_adjustmentlimit view_awardrule view_dispute view_ledgerentry view_payoutline "
+            "view_period view_redemption view_rewarditem view_withheldaward"
+        ),
+        "insights": (
+            "add_insightsettings add_reportrecipient change_insightsettings change_reportrecipient "
+            "delete_insightsettings delete_reportrecipient view_insights view_insightsettings "
+            "view_reportrecipient view_weeklyreport"
+        ),
+        "policies": (
+            "add_appealchecklist add_businesscalendar add_calendarexception add_classificationrule "
+            "add_compensationoption add_compensationrule add_compliancerule add_contactlimit "
+            "add_customertier add_followupplan add_followupstep add_issuetype add_malicioussignal "
+            "add_openinghours add_platformrule add_replytemplate add_slatier change_appealchecklist "
+            "change_businesscalendar change_calendarexception change_classificationrule "
+            "change_compensationoption change_compensationrule change_compliancerule "
+            "change_contactlimit change_customertier change_followupplan change_followupstep "
+            "change_issuetype change_malicioussignal change_openinghours change_platformrule "
+            "change_replytemplate change_slatier delete_appealchecklist delete_businesscalendar "
+            "delete_calendarexception delete_classificationrule delete_compensationoption "
+            "delete_compensationrule delete_compliancerule delete_contactlimit delete_customertier "
+            "delete_followupplan delete_followupstep delete_issuetype delete_malicioussignal "
+            "delete_openinghours delete_platformrule delete_replytemplate delete_slatier "
+            "view_appealchecklist view_businesscalendar view_calendarexception view_classificationrule "
+            "view_compensationoption view_compensationrule view_compliancerule view_contactlimit "
+            "view_customertier view_followupplan view_followupstep view_issuetype view_malicioussignal "
+            "view_openinghours view_platformrule view_replytemplate view_slatier"
+        ),
+        "reviewdesk": "change_shop view_shop view_shopmembership view_user",
+        "training": (
+            "add_modulerequirement add_qaitem add_qarubric add_satisfactionsurvey add_trainingmodule "
+            "change_modulerequirement change_qaitem change_qarubric change_trainingmodule "
+            "delete_modulerequirement delete_qaitem delete_qarubric delete_trainingmodule enter_scores "
+            "export_scores settle_qareview view_certificationlapse view_modulerequirement view_qaitem "
+            "view_qareview view_qarubric view_satisfactionsurvey view_score view_trainingmodule"
+        ),
+    },
+    "hr": {
+        "incentives": (
+            "export_payouts lock_period view_account view_awardrule view_dispute view_ledgerentry "
+            "view_payoutline view_period view_redemption view_rewarditem view_withheldaward"
+        ),
+        "reviewdesk": "view_shop view_user",
+        "training": (
+            "export_scores view_certificationlapse view_modulerequirement view_qaitem view_qarubric "
+            "view_score view_trainingmodule"
+        ),
+    },
+    "policy_owner": {
+        "cases": "add_importmapping change_importmapping delete_importmapping view_importmapping",
+        "incentives": "change_adjustmentlimit view_adjustmentlimit",
+        "insights": "add_insightsettings change_insightsettings delete_insightsettings view_insightsettings",
+        "policies": (
+            "add_appealchecklist add_businesscalendar add_calendarexception add_classificationrule "
+            "add_compensationoption add_compensationrule add_compliancerule add_contactlimit "
+            "add_customertier add_followupplan add_followupstep add_issuetype add_malicioussignal "
+            "add_openinghours add_platformrule add_replytemplate add_slatier change_appealchecklist "
+            "change_businesscalendar change_calendarexception change_classificationrule "
+            "change_compensationoption change_compensationrule change_compliancerule "
+            "change_contactlimit change_customertier change_followupplan change_followupstep "
+            "change_global_policy change_issuetype change_malicioussignal change_openinghours "
+            "change_platformrule change_replytemplate change_slatier delete_appealchecklist "
+            "delete_businesscalendar delete_calendarexception delete_classificationrule "
+            "delete_compensationoption delete_compensationrule delete_compliancerule "
+            "delete_contactlimit delete_customertier delete_followupplan delete_followupstep "
+            "delete_issuetype delete_malicioussignal delete_openinghours delete_platformrule "
+            "delete_replytemplate delete_slatier view_appealchecklist view_businesscalendar "
+            "view_calendarexception view_classificationrule view_compensationoption "
+            "view_compensationrule view_compliancerule view_contactlimit view_customertier "
+            "view_followupplan view_followupstep view_issuetype view_malicioussignal view_openinghours "
+            "view_platformrule view_replytemplate view_slatier"
+        ),
+        "reviewdesk": "view_shop",
+    },
+}
+
+
+def as_sets(table: dict[str, list[str]]) -> dict[str, set[str]]:
+    return {role: set(names) for role, names in table.items()}
+
+
+def expected() -> dict[str, set[str]]:
+    return {
+        role: {f"{app}.{codename}" for app, codenames in apps.items() for codename in codenames.split()}
+        for role, apps in EXPECTED.items()
+    }
+
+
+def test_the_merged_role_table_is_what_it_was():
+    assert as_sets(role_permission_table()) == expected()
+
+
+@pytest.mark.parametrize("app", ["policies", "cases", "training", "incentives", "insights"])
+def test_each_app_names_only_its_own_permissions(app):
+    table = importlib.import_module(f"{app}.permissions").ROLE_PERMISSIONS
+    foreign = sorted({name for names in table.values() for name in names if not name.startswith(f"{app}.")})
+    assert table and foreign == []
+
+
+def test_registering_an_app_again_replaces_its_table():
+    """ready() may run twice (a test's app registry reload): the table must not grow."""
+    from cases.permissions import ROLE_PERMISSIONS
+
+    before = role_permission_table()
+    register_role_permissions("cases", ROLE_PERMISSIONS)
+    assert role_permission_table() == before
