@@ -4,6 +4,8 @@ from django import forms
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
+from reviewdesk.money import MONEY
+
 
 class DisputeForm(forms.Form):
     reason = forms.CharField(label=_("申诉理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
@@ -12,8 +14,7 @@ class DisputeForm(forms.Form):
 class ResolveForm(forms.Form):
     amount = forms.DecimalField(
         label=_("调整金额/数量"),
-        max_digits=12,
-        decimal_places=2,
+        **MONEY,
         initial=Decimal("0"),
         help_text=_(
             "正数补发，负数扣回；填 0 表示驳回申诉，不记账。调整记入下一个开放期间；有单笔上限，超过复核线须第二人确认。"

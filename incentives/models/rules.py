@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from incentives.choices import AwardEvent, Unit
 from policies.models.base import PolicyBase, split_codes, validate_platform_list
+from reviewdesk.money import MONEY
 
 
 class AwardRule(PolicyBase):
@@ -143,14 +144,12 @@ class AdjustmentLimit(models.Model):
     unit = models.CharField(_("单位"), max_length=12, choices=Unit.choices, unique=True)
     cap = models.DecimalField(
         _("单笔调整上限"),
-        max_digits=12,
-        decimal_places=2,
+        **MONEY,
         help_text=_("一次申诉调整的绝对值上限(补发或扣回)。"),
     )
     second_approval_above = models.DecimalField(
         _("须第二人复核的金额"),
-        max_digits=12,
-        decimal_places=2,
+        **MONEY,
         help_text=_("调整绝对值超过此值时，须由申诉人和第一位审批人以外的另一人确认后才记账。"),
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
