@@ -318,6 +318,24 @@ def alert_new_cases(*, case_ids: list[int]) -> None:
     transaction.on_commit(enqueue)
 
 
+def notify_job_finished(*, user_id: int, shop_id: int | None, job_id: int, title: str, url: str) -> None:
+    """The bell line of a finished job (the jobs app's ``job_finished``), to its owner only: no robot
+    and no mail (a job is the owner's own errand). Once per job (the dedupe key)."""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                shop_id=shop_id,
+                kind=NotificationKind.JOB_FINISHED,
+                title=title[:200],
+                url=url,
+                dedupe_key=f"job:{job_id}",
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def notifications_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
     """Mark the user's own notifications read (all unread ones when ``notification_ids`` is None)."""
     unread = Notification.objects.filter(user=user, read_at__isnull=True)

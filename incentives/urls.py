@@ -12,6 +12,7 @@ urlpatterns = [
     path("periods/<int:period_id>/", views.period_detail, name="period"),
     path("periods/<int:period_id>/lock/", views.lock, name="lock"),
     path("payouts/<str:span>.<str:fmt>", views.payout_download, name="payout_download"),
+    path("payouts/<str:span>.<str:fmt>/job/", views.payout_export_job, name="payout_export_job"),
     path("manage/", views.manage, name="manage"),
     path("disputes/<int:dispute_id>/resolve/", views.resolve, name="resolve"),
     path("redemptions/<int:redemption_id>/decide/", views.decide, name="decide"),

@@ -213,6 +213,31 @@ def payout_download(request, span: str, fmt: str):
     return response
 
 
+@login_required
+@require_POST
+def payout_export_job(request, span: str, fmt: str):
+    """The same export as ``payout_download``, written by a background job (a quarter of a large team
+    takes longer than a request may): the answer is the job's page, which offers the file when done."""
+    from jobs.choices import JobKind
+    from jobs.services import job_start
+
+    _require(request.user.has_perm("incentives.export_payouts"))
+    if fmt not in ExportFormat.values:
+        raise Http404
+    try:
+        span_code = parse_span(span).code
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("incentives:periods")
+    sheet = "summary" if request.POST.get("sheet") == "summary" else "detail"
+    job = job_start(
+        kind=JobKind.PAYOUT_EXPORT,
+        owner=request.user,
+        params={"span": span_code, "fmt": fmt, "sheet": sheet},
+    )
+    return redirect("jobs:detail", pk=job.pk)
+
+
 # --- managers --------------------------------------------------------------------------------------
 
 

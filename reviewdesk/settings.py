@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     # ReviewDesk, lowest layer first: reviewdesk (users, shops, roles) <- policies <- cases <- training,
     # incentives. Nothing imports upward; see docs/conventions.md.
     "reviewdesk",
+    "jobs",
     "policies",
     "cases",
     "training",
@@ -288,6 +289,16 @@ IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=6_000_000)
 # A file staged for the upload page's preview is deleted when confirmed or cancelled, and by the hourly
 # cleanup once it is older than this (the confirm link itself expires after an hour).
 IMPORT_STAGING_MAX_AGE_HOURS = env.int("IMPORT_STAGING_MAX_AGE_HOURS", default=24)
+
+# --- Jobs (the jobs app): long work run by django-q2 outside the request --------------------------
+# A finished job's result (its file too) is kept this many days, then deleted by the jobs sweep.
+JOB_RESULT_DAYS = env.int("JOB_RESULT_DAYS", default=7)
+# A running job that has not reported for this long is failed by the sweep (its worker was killed).
+# Longer than Q_TIMEOUT, after which django-q2 kills a task anyway.
+JOB_STALE_MINUTES = env.int("JOB_STALE_MINUTES", default=10)
+# An upload up to this size (about 5,000 rows: well under two seconds) is previewed and imported within the
+# request, through the same job runner; a larger one is queued and followed on its job's page.
+JOB_INLINE_MAX_BYTES = env.int("JOB_INLINE_MAX_BYTES", default=1024 * 1024)
 
 # --- REST API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -62,4 +62,5 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("incentives/", include("incentives.urls")),
     path("insights/", include("insights.urls")),
+    path("jobs/", include("jobs.urls")),
 ]

@@ -6,9 +6,13 @@ from cases.api.cases import CaseDetailView, CaseListView, RevealContactView
 from cases.api.compose import CaseComposeView
 from cases.api.evidence import EvidenceDownloadView, EvidenceUploadView
 from cases.api.views import ReviewIntakeView
+from jobs.api import ImportStartView, JobDetailView, JobDownloadView
 
 urlpatterns: list = [
     path("reviews/", ReviewIntakeView.as_view(), name="api-reviews"),
+    path("imports/", ImportStartView.as_view(), name="api-imports"),
+    path("jobs/<int:pk>/", JobDetailView.as_view(), name="api-job"),
+    path("jobs/<int:pk>/download/", JobDownloadView.as_view(), name="api-job-download"),
     path("cases/", CaseListView.as_view(), name="api-cases"),
     path("cases/<int:case_id>/", CaseDetailView.as_view(), name="api-case"),
     path("cases/<int:case_id>/compose/", CaseComposeView.as_view(), name="api-case-compose"),

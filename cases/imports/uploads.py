@@ -70,6 +70,27 @@ class _RollBack(Exception):
     pass
 
 
+class _Reported:
+    """The validated rows as ``reviews_ingest`` reads them, telling ``progress`` after every chunk."""
+
+    def __init__(self, rows, progress):
+        self._rows, self._progress = rows, progress
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self):
+        return iter(self._rows)
+
+    def chunks(self):
+        done, total = 0, len(self._rows)
+        self._progress(0, total)
+        for chunk in self._rows.chunks():
+            yield chunk
+            done += len(chunk)
+            self._progress(done, total)
+
+
 def _preview(rows: list[dict]) -> list[dict]:
     keep = (
         "_row",
@@ -86,9 +107,11 @@ def _preview(rows: list[dict]) -> list[dict]:
 
 
 def reviews_import_file(
-    *, shop: Shop, data: bytes, file_name: str, by=None, dry_run: bool = False, now=None
+    *, shop: Shop, data: bytes, file_name: str, by=None, dry_run: bool = False, now=None, progress=None
 ) -> IntakeResult:
-    """``now`` (replays, the demo's history): the import's clock, passed to ``reviews_ingest``."""
+    """``now`` (replays, the demo's history): the import's clock, passed to ``reviews_ingest``.
+    ``progress(done, total)`` (a job, jobs.runner): told after every stored chunk, inside the import's
+    transaction, so an exception it raises (a cancelled job) rolls the whole import back."""
     started = time.monotonic()
     parsed: ParsedFile = parse_export(data, file_name=file_name, shop=shop)
     result = IntakeResult(
@@ -135,7 +158,7 @@ def reviews_import_file(
         with transaction.atomic():
             outcome = reviews_ingest(
                 shop=shop,
-                rows=parsed.rows,
+                rows=parsed.rows if progress is None else _Reported(parsed.rows, progress),
                 source=IntakeSource.FILE,
                 by=by,
                 file_name=file_name,

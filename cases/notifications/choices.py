@@ -19,6 +19,7 @@ class NotificationKind(models.TextChoices):
     RATING_WORSENED = "rating_worsened", _("评分变差")
     APPROVAL_REQUESTED = "approval_requested", _("补偿方案待审批")
     APPROVAL_DECIDED = "approval_decided", _("补偿方案审批结果")
+    JOB_FINISHED = "job_finished", _("后台任务结束")
 
 
 class DeliveryStatus(models.TextChoices):

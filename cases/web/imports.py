@@ -5,6 +5,11 @@ confirm form carries a signed token (shop, user, hash, name, key), so confirming
 file that was previewed, re-validated from scratch, and a tampered or stale token changes nothing.
 The staged file is deleted when the preview is confirmed or cancelled (the form's cancel button posts
 the same token), and by the hourly sweep when it is abandoned.
+
+The preview and the import are jobs (``jobs``, kinds ``import_preview`` and ``import``): a file up to
+``JOB_INLINE_MAX_BYTES`` runs through the job runner within the request and answers with its page as
+before; a larger one is queued for django-q2 and the answer is a redirect to the job's page, which
+follows its progress and then shows this same preview (with its confirm button) or result.
 """
 
 from __future__ import annotations
@@ -19,20 +24,18 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.choices import CaseStatus
 from cases.imports.submit import may_import_reviews
-from cases.imports.uploads import (
-    reviews_import_file,
-    staged_preview_discard,
-    staged_preview_put,
-    staged_preview_read,
-)
+from cases.imports.uploads import staged_preview_discard, staged_preview_put, staged_preview_read
 from cases.models import Case
+from jobs.choices import JobKind
+from jobs.handlers.imports import intake_result
+from jobs.models import Job
+from jobs.services import job_start
 from reviewdesk.access import CHANGE, restrict
 from reviewdesk.models import Shop
 
@@ -75,29 +78,68 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         shop = form.cleaned_data["shop"]
         upload_file = form.cleaned_data["file"]
-        data = upload_file.read()
-        result = reviews_import_file(
-            shop=shop, data=data, file_name=upload_file.name, by=request.user, dry_run=True
-        )
-        token = ""
-        if result.ok:
-            key = staged_preview_put(data=data)
-            token = signing.dumps(
-                {
-                    "shop": shop.pk,
-                    "user": request.user.pk,
-                    "sha256": result.sha256,
-                    "name": upload_file.name,
-                    "staged": key,
-                },
-                salt=TOKEN_SALT,
-            )
-        return render(
-            request,
-            "cases/imports/preview.html",
-            {"result": result, "shop": shop, "token": token, "preview_rows": _preview_rows(result.preview)},
-        )
+        job = start_preview(owner=request.user, shop=shop, upload_file=upload_file)
+        if not job.finished:
+            return redirect("jobs:detail", pk=job.pk)
+        if intake_result(job) is None:  # the job failed: its message says so, the log has the why
+            return render(request, "cases/imports/upload.html", {"form": form, "problem": job.message})
+        template, context = preview_page(job, request)
+        return render(request, template, context)
     return render(request, "cases/imports/upload.html", {"form": form})
+
+
+def start_preview(*, owner, shop, upload_file, inline: bool | None = None) -> Job:
+    """Stage the upload and start its preview job: at once in this request when the file is small,
+    else queued (the page answers at once and follows the job). The API (jobs.api) always queues it."""
+    data = upload_file.read()
+    key = staged_preview_put(data=data)
+    return job_start(
+        kind=JobKind.IMPORT_PREVIEW,
+        owner=owner,
+        shop=shop,
+        params={"staged": key, "file_name": upload_file.name, "bytes": len(data)},
+        inline=len(data) <= settings.JOB_INLINE_MAX_BYTES if inline is None else inline,
+    )
+
+
+def confirm_token(job: Job) -> str:
+    """The confirm form's signed token of a preview job that passed: the file it previewed, by whom."""
+    return signing.dumps(
+        {
+            "shop": job.shop_id,
+            "user": job.owner_id,
+            "sha256": job.result.get("sha256", ""),
+            "name": job.params.get("file_name", ""),
+            "staged": job.params.get("staged", ""),
+            "job": job.pk,
+        },
+        salt=TOKEN_SALT,
+    )
+
+
+def preview_page(job: Job, request) -> tuple[str, dict]:
+    """The preview of a finished preview job (the job page of one, or the upload's answer)."""
+    result = intake_result(job)
+    token = confirm_token(job) if result.ok and job.owner_id == request.user.pk else ""
+    return "cases/imports/preview.html", {
+        "result": result,
+        "shop": job.shop,
+        "token": token,
+        "preview_rows": _preview_rows(result.preview),
+        "job_id": job.pk,
+    }
+
+
+def result_page(job: Job, request) -> tuple[str, dict]:
+    """The result of a finished import job."""
+    result = intake_result(job)
+    return "cases/imports/result.html", {
+        "result": result,
+        "shop": job.shop,
+        "finished_at": job.finished_at,
+        "opened_cases": _opened_cases(request.user, result.opened_case_ids),
+        "job_id": job.pk,
+    }
 
 
 @login_required
@@ -145,19 +187,24 @@ def confirm(request: HttpRequest) -> HttpResponse:
             },
             status=400,
         )
-    result = reviews_import_file(shop=shop, data=data, file_name=payload["name"], by=request.user)
-    staged_preview_discard(key=key)  # used once: imported, or its errors shown (fix and upload again)
-    return render(
-        request,
-        "cases/imports/result.html",
-        {
-            "result": result,
-            "shop": shop,
-            "finished_at": timezone.now(),
-            "opened_cases": _opened_cases(request.user, result.opened_case_ids),
-        },
-        status=200 if result.ok else 400,
-    )
+    job = job_start(
+        kind=JobKind.IMPORT,
+        owner=request.user,
+        shop=shop,
+        params={"staged": key, "file_name": payload["name"], "sha256": payload["sha256"], "bytes": len(data)},
+        inline=len(data) <= settings.JOB_INLINE_MAX_BYTES,
+    )  # the job deletes the staged file once used: imported, or its errors shown (fix and upload again)
+    if not job.finished:
+        return redirect("jobs:detail", pk=job.pk)
+    result = intake_result(job)
+    if result is None:
+        return render(
+            request,
+            "cases/imports/upload.html",
+            {"form": UploadForm(user=request.user), "problem": job.message},
+        )
+    template, context = result_page(job, request)
+    return render(request, template, context, status=200 if result.ok else 400)
 
 
 def _preview_rows(preview: list[dict]) -> list[dict]:

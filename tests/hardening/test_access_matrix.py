@@ -47,6 +47,10 @@ WEB: dict[str, tuple] = {
     "api-docs":                         (L,   200, 200, 200, 200, 200, 200),
     # Reviews are platform data (F3): a session, whatever the role, is refused before the method is asked.
     "api-reviews":                      (401, F,   F,   F,   F,   F,   F),
+    # Imports are started by who may import reviews (POST only); a job is read like its page.
+    "api-imports":                      (401, F,   F,   M,   F,   M,   F),
+    "api-job":                          (401, N,   N,   200, N,   200, N),
+    "api-job-download":                 (401, N,   N,   200, N,   200, N),
     "api-cases":                        (401, 200, 200, 200, 200, 200, 200),
     # Shop A's case: shop B's agent cannot tell it from an id that does not exist, and neither can HR,
     # a member of both shops for payouts only (reviewdesk.roles.works_cases). HR's case list is empty.
@@ -109,6 +113,7 @@ WEB: dict[str, tuple] = {
     "incentives:period":                (L,   F,   F,   F,   F,   200, 200),  # its figures: the user's shops only
     "incentives:lock":                  (L,   M,   M,   M,   M,   M,   M),
     "incentives:payout_download":       (L,   F,   F,   F,   F,   200, 200),
+    "incentives:payout_export_job":     (L,   M,   M,   M,   M,   M,   M),
     "incentives:manage":                (L,   F,   F,   F,   F,   200, F),
     "incentives:resolve":               (L,   M,   M,   M,   M,   M,   M),
     "incentives:decide":                (L,   M,   M,   M,   M,   M,   M),
@@ -118,6 +123,12 @@ WEB: dict[str, tuple] = {
     "insights:weekly_download":         (L,   F,   F,   200, F,   200, F),
     "insights:report_download":         (L,   F,   F,   200, F,   200, F),  # shop A's stored report
     "insights:unresolved":              (L,   F,   F,   200, F,   200, F),
+    # Shop A's supervisor's job: the owner and the shop's overseers (the manager) see it; nobody else.
+    "jobs:list":                        (L,   200, 200, 200, 200, 200, 200),  # each their own
+    "jobs:detail":                      (L,   N,   N,   200, N,   200, N),
+    "jobs:progress":                    (L,   N,   N,   200, N,   200, N),
+    "jobs:cancel":                      (L,   M,   M,   M,   M,   M,   M),
+    "jobs:download":                    (L,   N,   N,   200, N,   200, N),
     # The admin site's own pages.
     "admin:index":                      (A,   A,   A,   A,   A,   200, 200),
     "admin:login":                      (200, 200, 200, 200, 200, "→/admin/", "→/admin/"),
