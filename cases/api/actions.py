@@ -1,6 +1,7 @@
 """``POST /api/v1/cases/{id}/actions/<action>/``: one endpoint per workflow action.
 
-Each endpoint validates its body's shape with the action's serializer and hands it to ``case_act``,
+Each endpoint validates its body's shape with the action's serializer (built from the action's spec,
+``cases.workflow.specs``, like the web form) and hands it to ``case_act``,
 the service the UI calls too, so both refuse the same things with the same codes and messages. The
 answer is the case as the detail endpoint shows it (with its new ``version``), or ``{code, message}``:
 400 a refusal of the workflow or a malformed body, 403 a role (or non-assignee) not allowed, 404 a case

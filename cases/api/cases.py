@@ -2,7 +2,6 @@
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
@@ -16,7 +15,6 @@ from cases.api.serializers_cases import (
     ErrorSerializer,
     RevealedContactSerializer,
 )
-from cases.choices import CaseStatus
 from cases.models import (
     Appeal,
     Case,
@@ -29,13 +27,10 @@ from cases.models import (
     ReviewRevision,
     Verification,
 )
-from cases.queries import SCOPES, QueueFilters, queue_for
+from cases.queries import SCOPES, queue_for
+from cases.queries.filters import IdFilter, QueueFilterSet
 from cases.queries.queue import PAGE_SIZE, queue_page
 from cases.workflow.services import case_reveal_contact
-from policies.models import IssueType
-from reviewdesk.access import restrict
-from reviewdesk.choices import Platform
-from reviewdesk.models import Shop
 
 # The URL converters match digits only: say so, so generated clients never build an unroutable URL.
 CASE_ID = OpenApiParameter(
@@ -74,56 +69,33 @@ class CasePagination(PageNumberPagination):
 SCOPE_HELP = "all=我所属店铺的全部未结案件(默认)；mine=我的队列；shop=店铺未分配；breached=已超时"
 
 
-class CaseFilterSerializer(serializers.Serializer):
-    """The queue filters of the UI, as query parameters (codes instead of the UI's ids)."""
+class QueueParamsSerializer(serializers.Serializer):
+    """Which queue and which page; the filters are the web queue's (``cases.queries.filters``)."""
 
     scope = serializers.ChoiceField(choices=SCOPES, default="all", help_text=SCOPE_HELP)
-    shop = serializers.CharField(required=False, max_length=32, help_text=_("店铺代码"))
-    platform = serializers.ChoiceField(choices=Platform.choices, required=False)
-    issue_type = serializers.CharField(required=False, max_length=32, help_text=_("问题类型代码"))
-    state = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
-    tier = serializers.CharField(required=False, max_length=64, help_text=_("时效等级名称"))
     page = serializers.IntegerField(required=False, min_value=1)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=CasePagination.max_page_size)
-    q = serializers.CharField(
-        required=False, max_length=100, help_text=_("订单编号、子订单编号或买家昵称(精确)")
-    )
 
-    def validate_shop(self, code):
-        request = self.context["request"]
-        shops = restrict(Shop.objects.all(), request.user, token=request_token(request))
-        shop = shops.filter(code=code).only("pk").first()
-        if shop is None:
-            raise serializers.ValidationError(_("没有这个店铺，或你不属于该店铺。"))
-        return shop.pk
 
-    def validate_issue_type(self, code):
-        issue_type = IssueType.objects.filter(code=code).only("pk").first()
-        if issue_type is None:
-            raise serializers.ValidationError(_("没有这个问题类型。"))
-        return issue_type.pk
-
-    def queue_filters(self) -> QueueFilters:
-        data = self.validated_data
-        return QueueFilters(
-            shop_id=data.get("shop"),
-            platform=data.get("platform", ""),
-            issue_type_id=data.get("issue_type"),
-            status=data.get("state", ""),
-            tier=data.get("tier", ""),
-            q=data.get("q", ""),
-        )
+def _filter_parameter(name: str, filter_) -> OpenApiParameter:
+    """A query parameter of the queue FilterSet, described from the filter itself."""
+    extra = filter_.extra
+    if isinstance(filter_, IdFilter):
+        schema = {"type": "integer", "minimum": extra["min_value"], "maximum": extra["max_value"]}
+    else:
+        schema = {"type": "string"}
+        if extra.get("max_length"):
+            schema["maxLength"] = extra["max_length"]
+        choices = extra.get("choices")
+        if choices and not callable(choices):
+            schema["enum"] = ["", *(str(value) for value, _label in choices)]
+    return OpenApiParameter(name, schema, description=str(filter_.label))
 
 
 # As in the UI's filter bar, an empty value (``?state=``) means "no filter".
 FILTER_PARAMETERS = [
     OpenApiParameter("scope", str, enum=["", *SCOPES], description=SCOPE_HELP),
-    OpenApiParameter("shop", str, description="店铺代码"),
-    OpenApiParameter("platform", str, enum=["", *Platform.values], description="平台"),
-    OpenApiParameter("issue_type", str, description="问题类型代码"),
-    OpenApiParameter("state", str, enum=["", *CaseStatus.values], description="案件状态"),
-    OpenApiParameter("tier", str, description="时效等级名称"),
-    OpenApiParameter("q", str, description="订单编号、子订单编号或买家昵称(精确)"),
+    *(_filter_parameter(name, filter_) for name, filter_ in QueueFilterSet.base_filters.items()),
     OpenApiParameter(
         "page", {"type": "integer", "minimum": 1}, description="页码，从1起；超出范围时返回最后一页"
     ),
@@ -153,15 +125,12 @@ class CaseListView(CaseAPIView):
         tags=["cases"],
     )
     def get(self, request):
-        params = CaseFilterSerializer(data=request.query_params, context={"request": request})
-        if not params.is_valid():
-            return invalid_body(params.errors)
-        cases = queue_for(
-            request.user,
-            scope=params.validated_data["scope"],
-            filters=params.queue_filters(),
-            token=request_token(request),
-        )
+        token = request_token(request)
+        params = QueueParamsSerializer(data=request.query_params)
+        filters = QueueFilterSet(request.query_params, user=request.user, token=token)
+        if not params.is_valid() or filters.errors:  # an unbound FilterSet (no filter) has no errors
+            return invalid_body({**params.errors, **filters.errors})
+        cases = queue_for(request.user, scope=params.validated_data["scope"], filters=filters, token=token)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(cases, request, view=self)
         return paginator.get_paginated_response(CaseListSerializer(page, many=True).data)

@@ -2,9 +2,9 @@
 (``access``), the work queues and what the case page shows."""
 
 from cases.queries.access import case_for, case_or_404, visible_cases
+from cases.queries.filters import QueueFilterSet
 from cases.queries.queue import (
     SCOPES,
-    QueueFilters,
     due_follow_ups_for,
     queue_for,
     with_deadlines,
@@ -12,7 +12,7 @@ from cases.queries.queue import (
 
 __all__ = [
     "SCOPES",
-    "QueueFilters",
+    "QueueFilterSet",
     "case_for",
     "case_or_404",
     "due_follow_ups_for",

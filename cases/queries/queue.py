@@ -22,7 +22,6 @@ Scopes:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import DateTimeField, F, Func, IntegerField, Q, QuerySet, Subquery, Value
@@ -44,19 +43,6 @@ URGENCY_BREACHED, URGENCY_NEAR, URGENCY_ON_TIME = 0, 1, 2
 
 # clock → (warn field, due field, field that stops the clock or None), from the one table (cases.sla.clocks)
 RUNNING_CLOCKS = tuple((c.warn, c.due, c.done) for c in CLOCKS)
-
-
-@dataclass(frozen=True)
-class QueueFilters:
-    """What the queue's filter bar (and the API's query string) may narrow by; empty = no filter."""
-
-    shop_id: int | None = None
-    platform: str = ""
-    issue_type_id: int | None = None
-    status: str = ""
-    tier: str = ""  # the SLA tier's name as decided at intake
-    q: str = ""  # an order / sub-order number or a buyer nick, exact
-    assignee_id: int | None = None
 
 
 class EarliestRunning(Func):
@@ -136,12 +122,12 @@ def queue_for(
     user,
     *,
     scope: str = "mine",
-    filters: QueueFilters | None = None,
+    filters=None,
     now: dt.datetime | None = None,
     token=None,
 ) -> QuerySet[Case]:
     """The cases of ``scope`` (see the module docstring) the user (within ``token``'s shops, for the API)
-    may see, filtered, most urgent first.
+    may see, narrowed by ``filters`` (a ``QueueFilterSet``), most urgent first.
 
     Rows come with review, shop, issue type and assignee joined, and ``next_due`` / ``next_warn`` /
     ``urgency`` annotated. An unknown scope raises ValueError.
@@ -149,7 +135,6 @@ def queue_for(
     if scope not in SCOPES:
         raise ValueError(f"unknown queue scope {scope!r}")
     now = now or timezone.now()
-    filters = filters or QueueFilters()
     cases = visible_cases(user, token=token).filter(status__in=OPEN_STATUSES)
     if scope == "mine":
         cases = cases.filter(assignee_id=user.pk)
@@ -157,7 +142,8 @@ def queue_for(
         cases = cases.filter(assignee__isnull=True)
     elif scope == "breached":
         cases = cases.filter(breached_q(now))
-    cases = apply_filters(cases, filters)
+    if filters is not None:  # a cases.queries.filters.QueueFilterSet (web and API alike)
+        cases = filters.narrow(cases)
     return (
         with_deadlines(cases, now=now)
         .select_related("review", "shop", "issue_type", "assignee")
@@ -182,27 +168,6 @@ def unassigned_reasons(case_ids) -> dict[int, str]:
         if case_id not in newest:
             newest[case_id] = reason if to_user_id is None else None
     return {case_id: reason for case_id, reason in newest.items() if reason}
-
-
-def apply_filters(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case]:
-    if filters.shop_id:
-        cases = cases.filter(shop_id=filters.shop_id)
-    if filters.platform:
-        cases = cases.filter(platform=filters.platform)
-    if filters.issue_type_id:
-        cases = cases.filter(issue_type_id=filters.issue_type_id)
-    if filters.status:
-        cases = cases.filter(status=filters.status)
-    if filters.tier:
-        cases = cases.filter(sla_tier_name=filters.tier)
-    if filters.assignee_id:
-        cases = cases.filter(assignee_id=filters.assignee_id)
-    term = filters.q.strip()
-    if term:
-        cases = cases.filter(
-            Q(review__order_no=term) | Q(review__sub_order_no=term) | Q(review__buyer_nick=term)
-        )
-    return cases
 
 
 # The open tasks that are due are few (the partial index ``followup_open_due``); the user's cases

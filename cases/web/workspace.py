@@ -21,7 +21,7 @@ from cases.models import Case, Evidence
 from cases.queries import case_or_404, due_follow_ups_for, queue_for
 from cases.queries.queue import queue_page, unassigned_reasons
 from cases.queries.rows import ROW_COLUMNS, choice_labels, follow_up_row, queue_rows
-from cases.web.forms.queue import QueueFilterForm
+from cases.web.forms.queue import QueueFilterBar
 from cases.web.workspace_context import case_page_context
 from cases.workflow.files import download_response
 from policies.models import IssueType, SlaTier
@@ -50,7 +50,7 @@ def _filter_choices(user) -> tuple[list, list, list]:
     the queue's role check has loaded the user's shops, or it is a subquery)."""
     shop_rows = restrict(Shop.objects.all(), user).order_by().values_list(Value("shop"), "pk", "name", "code")
     issue_rows = (
-        IssueType.objects.filter(active=True).order_by().values_list(Value("issue"), "pk", "name", "name")
+        IssueType.objects.filter(active=True).order_by().values_list(Value("issue"), "pk", "name", "code")
     )
     tier_rows = (
         SlaTier.objects.filter(active=True).order_by().values_list(Value("tier"), Value(0), "name", "name")
@@ -60,7 +60,7 @@ def _filter_choices(user) -> tuple[list, list, list]:
         if kind == "shop":
             shops.append(Shop(pk=pk, name=name, code=code))
         elif kind == "issue":
-            issue_types.append((pk, name))
+            issue_types.append((code, name))  # the filter's value is the code, as in the API
         else:
             tiers.add(name)
     return (
@@ -80,11 +80,8 @@ def queue(request: HttpRequest, scope: str = "mine") -> HttpResponse:
         raise PermissionDenied(_("你的角色不处理案件，没有案件队列。"))
     now = timezone.now()
     shops, issue_types, tiers = _filter_choices(user)
-    form = QueueFilterForm(request.GET or None, shops=shops, issue_types=issue_types, tiers=tiers)
-    assignee_id = None
-    if scope == "all" and request.GET.get("assignee", "").isdigit():
-        assignee_id = int(request.GET["assignee"])
-    cases = queue_for(user, scope=scope, filters=form.filters(assignee_id=assignee_id), now=now)
+    filters = QueueFilterBar(request.GET, user=user, shops=shops, issue_types=issue_types, tiers=tiers)
+    cases = queue_for(user, scope=scope, filters=filters, now=now)
     page = queue_page(cases, request.GET.get("page"), columns=ROW_COLUMNS)
     query = request.GET.copy()
     query.pop("page", None)
@@ -97,7 +94,7 @@ def queue(request: HttpRequest, scope: str = "mine") -> HttpResponse:
     context = {
         "scope": scope,
         "title": QUEUE_TITLES[scope],
-        "form": form,
+        "form": filters.form,
         "rows": rows,
         "page": page,
         "query": query.urlencode(),

@@ -64,13 +64,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     case = case_or_404(request.user, pk, CHANGE)
     form_class = ACTION_FORMS[action]
     form = form_class(request.POST, auto_id=f"id_{action}_%s")
-    choices_from_post = {
-        name: [(v, v) for v in request.POST.getlist(name)]
-        for name in ("option_id", "evidence_ids", "reason_type", "template_id", "ack")
-        if name in form.fields
-    }  # the service validates the values against the case; the form only shapes them
-    for name, choices in choices_from_post.items():
-        form.fields[name].choices = [("", "")] + choices if name == "template_id" else choices
+    form.take_choices_from(request.POST)  # the service validates the values against the case
     key = f"{action}:{request.POST.get('offer_id')}" if action in OFFER_ACTIONS else action
     if not form.is_valid():
         message = _("请检查填写的内容：%(errors)s") % {
@@ -85,7 +79,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     channel = _composer_channel(action, request.POST)
     if channel and "text" in form.cleaned_data:
         report = check_reply(case, form.cleaned_data.get("text") or "", channel=channel)
-        ticked = set(form.cleaned_data.get("ack") or [])
+        ticked = form.ticked()
         data["acknowledge_warnings"] = {str(f.rule.id) for f in report.warnings} <= ticked
         composer[action] = report_dict(report, ticked=ticked)
     try:
@@ -111,7 +105,10 @@ def compose_check(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if channel is None:
         raise Http404
     report = check_reply(case, request.POST.get("text", ""), channel=channel)
-    context = {"report": report_dict(report, ticked=request.POST.getlist("ack")), "action": action}
+    context = {
+        "report": report_dict(report, ticked=request.POST.getlist("acknowledge_warnings")),
+        "action": action,
+    }
     return render(request, "cases/workspace/_compliance.html", context)
 
 

@@ -12,7 +12,7 @@ from cases.choices import EvidenceKind, OfferStatus
 from cases.choices import WorkflowAction as A
 from cases.models import Case
 from cases.queries.case_page import case_page_reads
-from cases.web.forms.actions import ACTION_FORMS, EvidenceUploadForm, OfferDecisionForm
+from cases.web.forms.actions import ACTION_FORMS, EvidenceUploadForm
 from cases.workflow import allowed_actions, can_reveal, mask_address, mask_phone
 from cases.workflow.compose import (
     CONTACT_CHANNEL_RULES,
@@ -118,9 +118,7 @@ def case_page_context(case: Case, user, *, bound: dict | None = None, composer: 
                 "action": str(a),
                 "label": str(A(a).label),
                 "form": bound.get(f"{a}:{offer['id']}")
-                or OfferDecisionForm(
-                    initial={"version": case.version, "offer_id": offer["id"]}, auto_id=False
-                ),
+                or ACTION_FORMS[a](initial={"version": case.version, "offer_id": offer["id"]}, auto_id=False),
             }
             for a in _offer_actions(offer, allowed, user, roles)
         ]

@@ -11,48 +11,14 @@ Refusals raise ``django.core.exceptions.ValidationError`` with a Chinese message
 ``code`` from ``cases.errors.WorkflowError`` and ``params``; nothing is written. Codes every action
 can give: NOT_FOUND (no such case or not visible: API 404), STALE (someone acted first: API 409, UI
 "refresh"), INVALID_TRANSITION (not possible in this state), ROLE_NOT_ALLOWED, NOT_ASSIGNEE,
-NOTE_REQUIRED, BAD_CHOICE (a value not among the choices); per action see below.
+NOTE_REQUIRED, BAD_CHOICE (a value not among the choices).
 
-``case_act(*, case_id, action, by, version, data)`` — ``data`` keys per action (missing optional keys
-take the default shown; unknown keys are ignored):
-
-claim             {}                                          ALREADY_CLAIMED
-record_contact    channel: ContactChannel value (required); reached: bool (required);
-                  template_id: int | None (the ReplyTemplate used); text: str = "" (the message sent,
-                  compliance-checked like a reply when given); acknowledge_warnings: bool = False;
-                  note: str = ""                              CONTACT_LIMIT, CONTACT_TOO_SOON,
-                  QUIET_HOURS, COMPLIANCE_BLOCKED, WARNINGS_NOT_ACKNOWLEDGED, MISSING_PLACEHOLDER
-buyer_replied     note: str = "" (what the buyer said)        NOT_CONTACTED
-verify            responsibility: Responsibility value; note: str (required);
-                  evidence_ids: list[int] = [] (Evidence of this case)   NOT_CONTACTED
-offer             option_id: int (one of ``offer_options(case)``); note: str = ""
-                  NOT_VERIFIED, UNKNOWN_OPTION. An option that requires approval (above the cap or
-                  always) becomes an approval request instead (case → pending_approval, the event's
-                  action is request_approval).
-request_approval  option_id: int; note: str = ""              NOT_VERIFIED, UNKNOWN_OPTION
-approve           offer_id: int | None (default: the pending offer); note: str = ""
-                  SELF_APPROVAL, ROLE_NOT_ALLOWED (not the offer's approval role nor manager)
-reject            offer_id: int | None; note: str (required)  as approve
-buyer_accepts     offer_id: int | None (default: the offered one); note: str = ""
-buyer_declines    offer_id: int | None; note: str = ""
-public_reply      text: str (the final text; empty with a template_id = the template rendered for the
-                  case); template_id: int | None; acknowledge_warnings: bool =
-                  False                                       EMPTY_TEXT, REPLY_NOT_ALLOWED,
-                  REPLY_WINDOW_CLOSED, REPLY_ONCE, REPLY_TOO_LONG, COMPLIANCE_BLOCKED,
-                  WARNINGS_NOT_ACKNOWLEDGED, MISSING_PLACEHOLDER
-resolve           note: str = "" (required for a malicious case)   NOT_VERIFIED
-mark_malicious    note: str (required)
-file_appeal       reason_type: str (one of the checklist's); description: str = "";
-                  evidence_ids: list[int] (this case's Evidence; cover every required item via
-                  Evidence.checklist_item)                    APPEAL_NOT_ALLOWED, APPEAL_DEADLINE_PASSED,
-                  APPEAL_REASON, APPEAL_EVIDENCE_MISSING, APPEAL_ONCE, APPEAL_DESCRIPTION_TOO_LONG,
-                  APPEAL_TOO_MANY_IMAGES
-appeal_outcome    outcome: AppealOutcome value; note: str = ""
-close             note: str = "" (required unless the case is resolved)
-reopen            note: str (required)
-
-``template_id`` (record_contact, public_reply) must be an active template of the case's policy
-(``reply_drafts`` lists them), else BAD_CHOICE.
+``case_act(*, case_id, action, by, version, data)`` takes the action's ``data`` as
+``cases.workflow.specs.SPECS[action]`` describes it: each field's name, kind, whether it is required,
+its limits and choices. The web form and the API body are built from the same spec, so this is the one
+place that says what an action takes; the refusal codes an action can give beyond the ones above are
+named in ``cases.errors.WorkflowError`` and raised by the action's module (contact, offers, appeals,
+lifecycle). Keys the spec does not name are ignored; a key left out takes the service's default.
 
 Not actions of the table (no state change, no version needed):
 - ``case_reveal_contact(*, case_id, by) -> {"phone", "address"}``: permission
@@ -102,6 +68,7 @@ from cases.workflow.offers import (
     case_reject,
     case_request_approval,
 )
+from cases.workflow.specs import SPECS
 
 __all__ = [
     "case_act",
@@ -126,28 +93,25 @@ __all__ = [
     "evidence_add",
 ]
 
-# action → (service, the data keys it takes)
+# action → its service; what each takes is its spec's (cases.workflow.specs.SPECS)
 SERVICES = {
-    A.CLAIM: (case_claim, ()),
-    A.RECORD_CONTACT: (
-        case_record_contact,
-        ("channel", "reached", "template_id", "text", "acknowledge_warnings", "note"),
-    ),
-    A.BUYER_REPLIED: (case_buyer_replied, ("note",)),
-    A.VERIFY: (case_verify, ("responsibility", "note", "evidence_ids")),
-    A.OFFER: (case_offer, ("option_id", "note")),
-    A.REQUEST_APPROVAL: (case_request_approval, ("option_id", "note")),
-    A.APPROVE: (case_approve, ("offer_id", "note")),
-    A.REJECT: (case_reject, ("offer_id", "note")),
-    A.BUYER_ACCEPTS: (case_buyer_accepts, ("offer_id", "note")),
-    A.BUYER_DECLINES: (case_buyer_declines, ("offer_id", "note")),
-    A.PUBLIC_REPLY: (case_public_reply, ("text", "template_id", "acknowledge_warnings")),
-    A.RESOLVE: (case_resolve, ("note",)),
-    A.MARK_MALICIOUS: (case_mark_malicious, ("note",)),
-    A.FILE_APPEAL: (case_file_appeal, ("reason_type", "description", "evidence_ids")),
-    A.APPEAL_OUTCOME: (case_appeal_outcome, ("outcome", "note")),
-    A.CLOSE: (case_close, ("note",)),
-    A.REOPEN: (case_reopen, ("note",)),
+    A.CLAIM: case_claim,
+    A.RECORD_CONTACT: case_record_contact,
+    A.BUYER_REPLIED: case_buyer_replied,
+    A.VERIFY: case_verify,
+    A.OFFER: case_offer,
+    A.REQUEST_APPROVAL: case_request_approval,
+    A.APPROVE: case_approve,
+    A.REJECT: case_reject,
+    A.BUYER_ACCEPTS: case_buyer_accepts,
+    A.BUYER_DECLINES: case_buyer_declines,
+    A.PUBLIC_REPLY: case_public_reply,
+    A.RESOLVE: case_resolve,
+    A.MARK_MALICIOUS: case_mark_malicious,
+    A.FILE_APPEAL: case_file_appeal,
+    A.APPEAL_OUTCOME: case_appeal_outcome,
+    A.CLOSE: case_close,
+    A.REOPEN: case_reopen,
 }
 
 
@@ -156,11 +120,10 @@ def case_act(*, case_id: int, action: str, by, version: int, data: dict | None =
 
     ``now`` (tests, replays) defaults to the current time."""
     try:
-        service, keys = SERVICES[A(action)]
+        service = SERVICES[A(action)]
     except ValueError:
         raise refuse(E.INVALID_TRANSITION, _("未知动作“%(action)s”。"), action=str(action)) from None
-    data = dict(data or {})
-    kwargs = {key: data[key] for key in keys if key in data}
+    kwargs = SPECS[str(A(action))].service_kwargs(dict(data or {}))
     try:
         return service(case_id=case_id, by=by, version=version, now=now, **kwargs)
     except ValidationError as refusal:
