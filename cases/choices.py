@@ -58,7 +58,7 @@ class RowStatus(models.TextChoices):
     ERROR = "error", _("错误")
 
 
-# --- The case workflow (issue 4) -----------------------------------------------------------------
+# --- The case workflow ------------------------------------------------------------------------------
 
 
 class WorkflowAction(models.TextChoices):

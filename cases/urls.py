@@ -8,7 +8,7 @@ urlpatterns: list = [
     path("import/confirm/", intake_views.confirm, name="import-confirm"),
 ]
 
-# The bell (C2): notifications list, unread count, mark-as-read.
+# The bell: notifications list, unread count, mark-as-read.
 from cases.web import notifications as notification_views  # noqa: E402
 
 urlpatterns += [
@@ -19,7 +19,7 @@ urlpatterns += [
     path("notifications/<int:pk>/open/", notification_views.notification_open, name="notification-open"),
 ]
 
-# The agent workspace (issue 4): queues, the case page and its actions, supervisor views.
+# The agent workspace: queues, the case page and its actions, supervisor views.
 from cases.web import workspace as ws  # noqa: E402
 from cases.web import workspace_actions as ws_actions  # noqa: E402
 from cases.web import workspace_supervisor as ws_supervisor  # noqa: E402

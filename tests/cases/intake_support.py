@@ -1,14 +1,7 @@
-"""Fixtures and helpers shared by the intake tests (imported explicitly by each test module)."""
-
-import pytest
-from django.core.management import call_command
+"""Helpers shared by the intake tests (the default policy pack is the ``policy_pack`` fixture of
+tests/conftest.py)."""
 
 from cases.models import Buyer, Case, DecisionRecord, ImportBatch, Review, ReviewRevision
-
-
-@pytest.fixture
-def policy_pack(db):
-    call_command("seed_policies", verbosity=0)
 
 
 def snapshot() -> dict:

@@ -10,7 +10,7 @@ from django_q.conf import Conf
 from cases.alerts import alert_new_cases, alert_new_cases_now
 from cases.models import Delivery, Notification, NotificationChannel
 from cases.notifications.choices import ChannelKind, DeliveryStatus, NotificationKind
-from tests.cases.c2_factories import RobotServer, make_case
+from tests.cases.routing_support import RobotServer, make_case
 
 pytestmark = pytest.mark.usefixtures("q_sync")
 

@@ -14,15 +14,7 @@ from policies import default_pack
 from policies.loader import clear_policy_cache
 from policies.models import ContactLimit
 from tests.cases.api_cases_support import action_url, case_url, session_client, token_client
-from tests.cases.workflow_factories import (  # noqa: F401  (fixtures)
-    ACTING_ORDER,
-    put_in_state,
-    seeded,
-    seeded_pack,
-    snapshot,
-    triaged_case,
-    valid_data,
-)
+from tests.cases.workflow_factories import ACTING_ORDER, put_in_state, snapshot, triaged_case, valid_data
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +25,7 @@ def people(shop, make_user):
 
 
 @pytest.fixture
-def open_hours(seeded):  # noqa: F811
+def open_hours(seeded):
     """The API acts at the real "now": no quiet hours, so contacts pass whatever time the suite runs."""
     ContactLimit.objects.update(quiet_start=dt.time(0, 0), quiet_end=dt.time(0, 0), min_minutes_between=0)
     clear_policy_cache()
@@ -203,27 +195,12 @@ def test_failed_guard_is_400_offer_before_verification(open_hours, shop, people)
     )
 
 
-def test_a_note_every_row_requires_is_a_field_of_the_body(open_hours, shop, people):
-    """mark_malicious always needs a note: the body is refused as the web form refuses it."""
+def test_missing_note_is_the_services_refusal(open_hours, shop, people):
     case = put_in_state(fresh_case(shop), "in_progress", agent=people["agent"])
-    body = refused(
+    refused(
         session_client(people["agent"]),
         case,
         "mark_malicious",
-        {"version": 3},
-        status=400,
-        code="invalid",
-    )
-    assert body["fields"] == {"note": ["请填写说明。"]}
-
-
-def test_a_note_some_states_require_is_the_services_refusal(open_hours, shop, people):
-    """Closing an unresolved case needs a note (a supervisor's); closing a resolved one does not."""
-    case = put_in_state(fresh_case(shop), "in_progress", agent=people["agent"])
-    refused(
-        session_client(people["supervisor"]),
-        case,
-        "close",
         {"version": 3},
         status=400,
         code="note_required",
@@ -332,7 +309,7 @@ def test_malformed_body_is_400_with_the_fields(open_hours, shop, people):
     assert set(body["fields"]) == {"version", "channel", "reached"}
 
 
-def test_quiet_hours_are_explained_when_they_block(seeded, shop, people):  # noqa: F811
+def test_quiet_hours_are_explained_when_they_block(seeded, shop, people):
     local_now = timezone.localtime().time()
     start = (dt.datetime.combine(dt.date.today(), local_now) - dt.timedelta(hours=1)).time()
     end = (dt.datetime.combine(dt.date.today(), local_now) + dt.timedelta(hours=1)).time()

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests.cases.api_cases_support import action_url, case_url, session_client
-from tests.cases.workflow_factories import put_in_state, seeded, seeded_pack, triaged_case  # noqa: F401
+from tests.cases.workflow_factories import put_in_state, triaged_case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cases.models import Appeal, Case, CaseEvent, Evidence
 from tests.cases.api_cases_support import action_url, case_url, session_client
-from tests.cases.workflow_factories import put_in_state, seeded, seeded_pack, triaged_case  # noqa: F401
+from tests.cases.workflow_factories import put_in_state, triaged_case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 

@@ -8,7 +8,7 @@ from django.db import connection
 
 from cases.models import Case, CaseEvent
 from tests.cases.api_cases_support import action_url, session_client
-from tests.cases.c2_factories import make_case
+from tests.cases.routing_support import make_case
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

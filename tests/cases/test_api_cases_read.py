@@ -23,7 +23,7 @@ from cases.models import (
     Verification,
 )
 from tests.cases.api_cases_support import case_url, session_client, token_client
-from tests.cases.c2_factories import make_case
+from tests.cases.routing_support import make_case
 from tests.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,6 @@ from rest_framework.test import APIClient
 from cases.hooks import certification_checks
 from cases.models import ApiToken, Case, Notification, Review, ReviewRevision
 from cases.models.intake import hash_token_key
-from tests.cases.intake_support import policy_pack  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("policy_pack")
 URL = "/api/v1/reviews/"

@@ -24,8 +24,8 @@ from schemathesis.specs.openapi.checks import (
 from cases.models import ApiToken, Evidence
 from cases.models.intake import hash_token_key
 from reviewdesk.wsgi import application
-from tests.cases.c2_factories import make_case
-from tests.cases.workflow_factories import put_in_state, seeded, seeded_pack, triaged_case  # noqa: F401
+from tests.cases.routing_support import make_case
+from tests.cases.workflow_factories import put_in_state, triaged_case
 from tests.factories import ShopFactory, UserFactory
 
 CHECKS = [
@@ -50,7 +50,7 @@ def same_connection():
 
 
 @pytest.fixture
-def api_world(seeded, same_connection, settings, tmp_path):  # noqa: F811
+def api_world(seeded, same_connection, settings, tmp_path):
     """The default policy pack; a supervisor with a token for one shop, cases there in several states
     (one triaged by the engine, one with a file of evidence), and a case of another shop (must be 404)."""
     settings.MEDIA_ROOT = tmp_path

@@ -9,7 +9,7 @@ import pytest
 
 from cases.imports.bulk import update_objects
 from cases.models import Case, Review
-from tests.cases.c2_factories import make_case
+from tests.cases.routing_support import make_case
 
 pytestmark = pytest.mark.django_db
 

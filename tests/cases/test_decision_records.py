@@ -16,7 +16,6 @@ from cases.imports.uploads import reviews_import_file
 from cases.models import Case, DecisionRecord, Review
 from policies.models import SlaTier
 from tests.cases.exports import TAOBAO_HEADERS, taobao_row, xlsx_bytes
-from tests.cases.intake_support import policy_pack  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("policy_pack")
 

@@ -5,13 +5,13 @@ PostgreSQL with real commits. The normal path clears the mark itself, so the swe
 import datetime as dt
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from cases.imports import storing as ingest
 from cases.imports.uploads import reviews_import_file
 from cases.models import Assignment, Case, Notification
 from cases.sla.sweep import sla_sweep
+from tests import default_pack
 from tests.cases.exports import TAOBAO_HEADERS, taobao_row, xlsx_bytes
 from tests.factories import ShopFactory, UserFactory
 
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def shop_with_team():
-    call_command("seed_policies", verbosity=0)
+    default_pack.insert()
     shop = ShopFactory(code="pg-handoff", platform="taobao", name="交接店")
     supervisor = UserFactory(role="supervisor", shops=[shop])
     UserFactory(role="agent", shops=[shop])

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from cases.imports.uploads import reviews_import_file
 from cases.models import ImportBatch, ImportMapping
 from tests.cases.exports import DOUYIN_HEADERS, TAOBAO_HEADERS, csv_bytes, douyin_row, taobao_row, xlsx_bytes
-from tests.cases.intake_support import policy_pack, snapshot  # noqa: F401
+from tests.cases.intake_support import snapshot
 from tests.factories import ShopFactory
 
 pytestmark = pytest.mark.usefixtures("policy_pack")

@@ -13,7 +13,6 @@ from cases.imports.submit import reviews_submit
 from cases.models import Case
 from policies.loader import clear_policy_cache
 from policies.models import BusinessCalendar, CalendarException, SlaTier
-from tests.cases.intake_support import policy_pack  # noqa: F401
 
 SH = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.usefixtures("policy_pack")

@@ -16,7 +16,6 @@ from tests.cases.exports import (
     taobao_row,
     xlsx_bytes,
 )
-from tests.cases.intake_support import policy_pack  # noqa: F401
 from tests.factories import ShopFactory
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -4,11 +4,11 @@ shop lock serialises them, so each review, buyer and case exists once and the se
 import threading
 
 import pytest
-from django.core.management import call_command
 from django.db import close_old_connections, connection
 
 from cases.imports.uploads import reviews_import_file
 from cases.models import Buyer, Case, Review, ReviewRevision
+from tests import default_pack
 from tests.cases.exports import TAOBAO_HEADERS, taobao_row, xlsx_bytes
 from tests.factories import ShopFactory
 
@@ -38,7 +38,7 @@ def run_in_threads(targets):
 
 
 def test_the_same_file_uploaded_twice_at_once_is_stored_once():
-    call_command("seed_policies", verbosity=0)
+    default_pack.insert()
     shop = ShopFactory(code="pg-intake", platform="taobao", name="并发导入店")
     rows = [taobao_row(n, 买家昵称=f"买家{n % 5}") for n in range(1, 41)]
     data = xlsx_bytes(TAOBAO_HEADERS, rows)
@@ -59,7 +59,7 @@ def test_two_shops_importing_the_same_new_decisions_at_once_share_the_records():
     the second waits on the unique digest, then reuses the first's record — no error, no duplicate."""
     from cases.models import DecisionRecord
 
-    call_command("seed_policies", verbosity=0)
+    default_pack.insert()
     shops = [ShopFactory(code=f"pg-rec-{n}", platform="taobao", name=f"并发决定店{n}") for n in (1, 2)]
     rows = [
         taobao_row(n, 评价内容=text)

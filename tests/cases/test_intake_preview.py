@@ -12,7 +12,6 @@ from cases.imports.uploads import reviews_import_file
 from cases.models import Case, Review
 from reviewdesk.choices import AdminRole, Role
 from tests.cases.exports import TAOBAO_HEADERS, taobao_row, xlsx_bytes
-from tests.cases.intake_support import policy_pack  # noqa: F401
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -25,7 +25,7 @@ from cases.imports.validation import parse_export
 from cases.models import Case, Review
 from reviewdesk.xlsx_rows import Workbook, XlsxUnreadable
 from tests.cases.exports import TAOBAO_HEADERS, csv_bytes, taobao_row, xlsx_bytes
-from tests.cases.intake_support import policy_pack, snapshot  # noqa: F401
+from tests.cases.intake_support import snapshot
 
 pytestmark = pytest.mark.usefixtures("policy_pack")
 

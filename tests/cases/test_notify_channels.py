@@ -16,7 +16,7 @@ from cases.models import Delivery, NotificationChannel
 from cases.notifications.choices import ChannelKind, DeliveryStatus, NotificationKind
 from cases.notifications.delivery import backoff_delay, deliveries_retry_due, delivery_send
 from cases.notifications.messages import Message, build_message, mask_personal_data
-from tests.cases.c2_factories import RobotServer
+from tests.cases.routing_support import RobotServer
 
 SECRET = "SEC-test-secret-飞书"
 MESSAGE = Message(

@@ -18,7 +18,7 @@ from cases.models import Delivery, Notification, NotificationChannel
 from cases.notifications.choices import ChannelKind, DeliveryStatus, NotificationKind
 from cases.notifications.delivery import delivery_send
 from cases.notifications.messages import Message, absolute_url, build_message
-from tests.cases.c2_factories import RobotServer, make_case
+from tests.cases.routing_support import RobotServer, make_case
 
 SITE = "https://reviews.example.cn"
 pytestmark = pytest.mark.django_db

@@ -10,14 +10,7 @@ from cases.models import CompensationOffer
 from cases.workflow.compose import facts_for_case, offer_options, policy_for
 from cases.workflow.services import case_act
 from policies.engine.compensation import compensation_options, offer_value_label
-from tests.cases.workflow_factories import (  # noqa: F401
-    NOW,
-    member,
-    put_in_state,
-    seeded,
-    seeded_pack,
-    triaged_case,
-)
+from tests.cases.workflow_factories import NOW, member, put_in_state, triaged_case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.web.forms.queue import QuickSelect
-from tests.cases.c2_factories import make_case, sla_fields
+from tests.cases.routing_support import make_case, sla_fields
 
 pytestmark = pytest.mark.django_db
 

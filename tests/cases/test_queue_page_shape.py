@@ -1,4 +1,4 @@
-"""The queue page's cheap shape (issue 4): deadlines from the running clocks only, the page's total
+"""The queue page's cheap shape: deadlines from the running clocks only, the page's total
 from the same filters in the page's one query, fragments that skip the navigation's queries, and
 (on PostgreSQL) an index the planner takes for an agent's open cases and a shop's unassigned ones."""
 
@@ -13,8 +13,7 @@ from django.utils import timezone
 from cases.queries import queue_for
 from cases.queries.queue import URGENCY_BREACHED, URGENCY_NEAR, URGENCY_ON_TIME, queue_page
 from cases.queries.rows import ROW_COLUMNS
-from tests.cases.c2_factories import make_case
-from tests.cases.workspace_support import seeded  # noqa: F401
+from tests.cases.routing_support import make_case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 
@@ -110,7 +109,7 @@ def test_the_page_total_counts_every_matching_case_not_the_page(client, shop, ag
     client.force_login(agent)
 
     second = client.get(reverse("cases:queue"), {"page": 2})
-    filtered = client.get(reverse("cases:queue"), {"state": "in_progress"})
+    filtered = client.get(reverse("cases:queue"), {"status": "in_progress"})
     past_the_end = client.get(reverse("cases:queue"), {"page": 9})
 
     page = second.context["page"]
@@ -159,9 +158,9 @@ def test_the_filter_bar_choices_cost_one_query(shop, other_shop, make_user, djan
         (other_shop.pk, "dy-main", "抖店旗舰店"),
         (shop.pk, "tb-main", "淘宝旗舰店"),
     ]
-    expected_issues = IssueType.objects.filter(active=True).order_by("name").values_list("code", "name")
+    expected_issues = IssueType.objects.filter(active=True).order_by("name").values_list("pk", "name")
     assert issue_types == sorted(expected_issues, key=lambda row: row[1]) and issue_types
-    assert retired.code not in [code for code, _name in issue_types]
+    assert retired.pk not in [pk for pk, _name in issue_types]
     assert tiers == sorted(set(SlaTier.objects.filter(active=True).values_list("name", flat=True))) and tiers
 
 

@@ -11,7 +11,7 @@ from cases.hooks import certification_checks
 from cases.models import Assignment, Case, Notification
 from cases.notifications.choices import NotificationKind
 from cases.routing.assign import case_reassign, route_cases, route_new_cases, unassigned_reason
-from tests.cases.c2_factories import T0, make_case
+from tests.cases.routing_support import T0, make_case
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from cases.routing.assign import (
     unassigned_reason,
 )
 from cases.routing.eligibility import standings_for_case
-from tests.cases.c2_factories import make_case
+from tests.cases.routing_support import make_case
 
 pytestmark = pytest.mark.django_db
 

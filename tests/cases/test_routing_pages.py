@@ -16,7 +16,7 @@ from cases.hooks import certification_checks
 from cases.models import Assignment, CaseEvent
 from cases.routing.assign import route_cases
 from tests.cases.api_cases_support import session_client
-from tests.cases.c2_factories import make_case
+from tests.cases.routing_support import make_case
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from cases.choices import CaseStatus
 from cases.models import Case, Notification, SlaEvent
 from cases.notifications.choices import NotificationKind, SlaEventKind, SlaTarget
 from cases.sla.sweep import next_check_at, sla_sweep
-from tests.cases.c2_factories import T0, make_case, sla_fields
+from tests.cases.routing_support import T0, make_case, sla_fields
 
 MIN = dt.timedelta(minutes=1)
 

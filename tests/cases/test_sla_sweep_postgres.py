@@ -10,7 +10,7 @@ from django.db import close_old_connections, connection
 from cases.models import Notification, SlaEvent
 from cases.notifications.choices import NotificationKind
 from cases.sla.sweep import sla_sweep
-from tests.cases.c2_factories import T0, make_case, sla_fields
+from tests.cases.routing_support import T0, make_case, sla_fields
 from tests.factories import ShopFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

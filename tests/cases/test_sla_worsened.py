@@ -11,7 +11,6 @@ from cases.imports.submit import reviews_submit
 from cases.models import Case, Notification, SlaEvent
 from cases.notifications.choices import NotificationKind
 from cases.sla.sweep import sla_sweep
-from tests.cases.intake_support import policy_pack  # noqa: F401
 
 SH = ZoneInfo("Asia/Shanghai")
 T = dt.datetime(2026, 11, 17, 10, 0, tzinfo=SH)

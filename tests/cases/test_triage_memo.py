@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 import pytest
-from django.core.management import call_command
 
 from cases.imports import triage
 from cases.imports.bulk import JsonText
@@ -18,8 +17,7 @@ from tests.policies.test_engine_memo import cold, generated_reviews
 pytestmark = pytest.mark.django_db
 
 
-def test_case_rows_from_the_shared_clock_equal_rows_built_one_by_one():
-    call_command("seed_policies", verbosity=0)
+def test_case_rows_from_the_shared_clock_equal_rows_built_one_by_one(policy_pack):
     shop = Shop.objects.create(code="memo-tb", platform="taobao", name="缓存测试店")
     policy = load_policy(shop=shop, platform="taobao")
     warm, clock = cold(policy), triage.WarnClock(policy)

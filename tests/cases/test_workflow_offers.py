@@ -10,15 +10,7 @@ from cases.errors import WorkflowError as E
 from cases.models import Case, CaseEvent, CompensationOffer
 from cases.workflow.compose import offer_options
 from cases.workflow.services import case_act
-from tests.cases.workflow_factories import (  # noqa: F401
-    NOW,
-    member,
-    put_in_state,
-    seeded,
-    seeded_pack,
-    snapshot,
-    triaged_case,
-)
+from tests.cases.workflow_factories import NOW, member, put_in_state, snapshot, triaged_case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 

@@ -6,14 +6,13 @@ import time
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import close_old_connections, connection, transaction
 
 from cases.errors import WorkflowError as E
 from cases.models import Case, CaseEvent, CompensationOffer
 from cases.workflow.compose import offer_options
 from cases.workflow.services import case_act
-from policies.loader import clear_policy_cache
+from tests import default_pack
 from tests.cases.workflow_factories import NOW, member, put_in_state, triaged_case
 from tests.factories import ShopFactory
 
@@ -44,8 +43,7 @@ def race(calls):
 
 
 def test_two_offers_at_once_exactly_one_wins():
-    call_command("seed_policies", verbosity=0)
-    clear_policy_cache()
+    default_pack.insert()
     shop = ShopFactory(code="pg-wf-race", platform="taobao", name="并发店铺")
     agent, supervisor = member("agent", shop), member("supervisor", shop)
     for _round in range(ROUNDS):
@@ -79,8 +77,7 @@ def test_two_offers_at_once_exactly_one_wins():
 
 
 def test_claim_race_one_owner():
-    call_command("seed_policies", verbosity=0)
-    clear_policy_cache()
+    default_pack.insert()
     shop = ShopFactory(code="pg-wf-claim", platform="taobao", name="并发店铺2")
     first, second = member("agent", shop), member("agent", shop)
     case = triaged_case(shop)
@@ -102,8 +99,7 @@ def test_claim_race_one_owner():
 def test_the_loser_waits_on_the_winners_lock_then_writes_nothing():
     """Deterministic interleaving: both pass the version check; the second's UPDATE waits on the
     first's uncommitted row lock and, once the first commits, matches no row (STALE)."""
-    call_command("seed_policies", verbosity=0)
-    clear_policy_cache()
+    default_pack.insert()
     shop = ShopFactory(code="pg-wf-lock", platform="taobao", name="并发店铺3")
     agent, supervisor = member("agent", shop), member("supervisor", shop)
     case = put_in_state(triaged_case(shop, amount="99.00"), "verified", agent=agent)

@@ -9,16 +9,7 @@ from cases.errors import WorkflowError as E
 from cases.models import Case
 from cases.workflow.services import case_act
 from cases.workflow.table import ACTIONS, TRANSITIONS, transitions_for
-from tests.cases.workflow_factories import (  # noqa: F401
-    NOW,
-    member,
-    put_in_state,
-    seeded,
-    seeded_pack,
-    snapshot,
-    triaged_case,
-    valid_data,
-)
+from tests.cases.workflow_factories import NOW, member, put_in_state, snapshot, triaged_case, valid_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 

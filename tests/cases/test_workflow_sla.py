@@ -8,7 +8,7 @@ import pytest
 from cases.models import Case, SlaEvent
 from cases.sla.sweep import sla_sweep
 from cases.workflow.services import case_act
-from tests.cases.workflow_factories import NOW, T0, member, put_in_state, seeded, seeded_pack, triaged_case  # noqa: F401
+from tests.cases.workflow_factories import NOW, T0, member, put_in_state, triaged_case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 

@@ -9,16 +9,7 @@ from cases.models import Case, CaseEvent
 from cases.workflow import allowed_actions, explain_refusal
 from cases.workflow.services import SERVICES, case_act
 from cases.workflow.table import ACTIONS, TRANSITIONS, transition_for
-from tests.cases.workflow_factories import (  # noqa: F401
-    ACTING_ORDER,
-    NOW,
-    member,
-    put_in_state,
-    seeded,
-    seeded_pack,
-    triaged_case,
-    valid_data,
-)
+from tests.cases.workflow_factories import ACTING_ORDER, NOW, member, put_in_state, triaged_case, valid_data
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 

@@ -1,63 +1,19 @@
-"""Builders for the workflow tests: the default policy pack and cases triaged by the real engine."""
+"""Builders for the workflow tests: cases triaged by the real engine (the default policy pack is the
+``seeded`` fixture of tests/conftest.py)."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import importlib
 import itertools
 from decimal import Decimal
 
-import pytest
-from django.core.management import call_command
-
 from cases.imports import triage
-from cases.models import Case, CaseEvent, CompensationOffer, ContactAttempt, Reply, Review
+from cases.models import Case, CaseEvent, CompensationOffer, ContactAttempt, Reply
+from tests.factories import ReviewFactory
 
 _counter = itertools.count(1)
 # A Tuesday 10:00 in Shanghai: business hours, outside quiet hours.
 T0 = dt.datetime(2026, 6, 2, 2, 0, tzinfo=dt.UTC)
-
-
-@contextlib.contextmanager
-def rolled_back_pack(django_db_blocker, *, data_migrations: bool = False):
-    """The default pack (and, if asked, the data migrations' rows, gone once a transactional test has
-    flushed them) inside a transaction rolled back at the end: a module's tests nest in it as savepoints."""
-    from django.apps import apps
-    from django.db import transaction
-
-    from policies.loader import clear_policy_cache
-    from tests.conftest import SEED_MIGRATIONS
-
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            for module, function in SEED_MIGRATIONS if data_migrations else ():
-                getattr(importlib.import_module(module), function)(apps, None)
-            call_command("seed_policies", verbosity=0)
-            clear_policy_cache()
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            clear_policy_cache()
-
-
-@pytest.fixture(scope="module")
-def seeded_pack(django_db_setup, django_db_blocker):
-    """The default pack, seeded once per module (seeding takes seconds)."""
-    with rolled_back_pack(django_db_blocker):
-        yield
-
-
-@pytest.fixture
-def seeded(seeded_pack, db):
-    from policies.loader import clear_policy_cache
-
-    clear_policy_cache()
-    yield
-    clear_policy_cache()
 
 
 def triaged_case(
@@ -74,7 +30,6 @@ def triaged_case(
     **fields,
 ) -> Case:
     """A review stored and triaged by the engine (as intake does), then ``fields`` set on the case."""
-    n = next(_counter)
     received_at = received_at or T0
     values = {
         "rating": rating,
@@ -84,26 +39,19 @@ def triaged_case(
         "order_amount": Decimal(amount) if amount is not None else None,
         "shipping_fee": Decimal(fee),
     }
-    review = Review.objects.create(
-        platform=shop.platform,
+    review = ReviewFactory(
         shop=shop,
-        external_id=f"wf-{n}",
-        order_no=f"WF{n:08d}",
-        item_title="纯棉四件套",
         sku="1.8米",
         rating=rating,
+        rating_text="",
         content=content,
         appended_content=appended,
         reviewed_at=received_at,
-        received_at=received_at,
-        buyer_nick=f"买家{n}",
         buyer_phone=phone,
         buyer_address=address,
         order_amount=values["order_amount"],
         shipping_fee=values["shipping_fee"],
         courier="中通快递",
-        fingerprint=f"wf{n}",
-        source="api",
     )
     policy = triage.load_policy_for(shop)
     decision = triage.decide_for(triage.facts_for(values, shop=shop, received_at=received_at), policy)

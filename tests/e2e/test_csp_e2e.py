@@ -12,7 +12,7 @@ from cases.choices import CaseStatus
 from cases.models import Case
 from policies.loader import clear_policy_cache
 from policies.models import BusinessCalendar, CompensationRule, SlaTier
-from tests.cases.c2_factories import sla_fields
+from tests.cases.routing_support import sla_fields
 from tests.cases.workspace_support import triaged_case
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from cases.choices import CaseStatus, WorkflowAction
 from cases.models import Assignment, Case, CaseEvent
 from cases.routing.assign import route_cases
-from tests.cases.c2_factories import make_case
+from tests.cases.routing_support import make_case
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -23,7 +23,7 @@ from cases.workflow.compose import offer_options
 from cases.workflow.services import case_act
 from policies.loader import clear_policy_cache
 from policies.models import ContactLimit
-from tests.cases.c2_factories import make_case, sla_fields
+from tests.cases.routing_support import make_case, sla_fields
 from tests.cases.workspace_support import triaged_case
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

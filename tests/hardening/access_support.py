@@ -149,25 +149,6 @@ def _follow_up(case):
     )
 
 
-def _job(owner, shop):
-    """A finished job of shop A's supervisor with its result file (jobs: owner and shop overseers see it)."""
-    from django.core.files.base import ContentFile
-
-    from jobs.models import Job
-
-    job = Job.objects.create(
-        kind="payout_export",
-        owner=owner,
-        shop=shop,
-        state="done",
-        file_name="a.csv",
-        content_type="text/csv",
-        expires_at=timezone.now() + dt.timedelta(days=7),
-    )
-    job.file.save("a.csv", ContentFile(b"a\n"))
-    return job
-
-
 def _notification(user, case):
     from cases.models import Notification
 
@@ -218,7 +199,6 @@ def build_world() -> World:
     shop a case worked by its agent with an evidence file, a follow-up, a notification; incentive,
     training and insights records of both agents; one object of every ModelAdmin's model."""
     from django.apps import apps
-    from django.core.management import call_command
     from django_q.models import OrmQ, Schedule, Task
     from django_q.signing import SignedPackage
     from rest_framework.authtoken.models import Token, TokenProxy
@@ -234,8 +214,8 @@ def build_world() -> World:
     from insights.models import InsightSettings, ReportRecipient
     from insights.periods import parse_week
     from insights.services.reports import weekly_report_store
-    from policies.loader import clear_policy_cache
     from reviewdesk.roles import sync_role_permissions
+    from tests import default_pack
     from tests.cases.workflow_factories import put_in_state, triaged_case
     from tests.factories import ShopFactory
     from training.models import CertificationLapse, QaRubric, TrainingModule
@@ -245,8 +225,7 @@ def build_world() -> World:
     from training.services.surveys import survey_record
 
     sync_role_permissions()  # the role table as the code says now (a reused test database may predate it)
-    call_command("seed_policies", verbosity=0)
-    clear_policy_cache()
+    default_pack.insert()
     from policies.models import BusinessCalendar, CalendarException
 
     calendar = BusinessCalendar.objects.order_by("pk").first()
@@ -284,7 +263,6 @@ def build_world() -> World:
     o.follow_up_a, o.follow_up_b = _follow_up(o.case_a), _follow_up(o.case_b)
     o.notification_a = _notification(u["agent_a"], o.case_a)
     o.notification_b = _notification(u["agent_b"], o.case_b)
-    o.job_a = _job(u["supervisor"], a)
     o.channel_a, o.delivery_a = _robot(a)
     o.channel_b, o.delivery_b = _robot(b)
     o.buyer_a = Buyer.objects.filter(shop=a).first() or Buyer.objects.create(
@@ -495,8 +473,6 @@ def url_for(world: World, route: Route) -> str:
     }
     if route.key in ("cases:notification-read", "cases:notification-open"):
         values["pk"] = o.notification_a.pk
-    if route.key.startswith("jobs:") or route.key in ("api-job", "api-job-download"):
-        values["pk"] = o.job_a.pk
     if route.key == "insights:report_download":
         values["pk"] = o.report_a.pk
     if route.key in ("training:qa_case", "training:qa_survey"):

@@ -21,7 +21,6 @@ from rest_framework.test import APIClient
 from cases.models import ApiToken, Review
 from cases.models.intake import hash_token_key
 from reviewdesk.models import User
-from tests.cases.intake_support import policy_pack  # noqa: F401  (a fixture)
 from tests.cases.workspace_support import triaged_case
 from tests.factories import UserFactory
 
@@ -393,7 +392,7 @@ def test_a_token_of_shop_a_cannot_write_reviews_or_read_cases_of_shop_b(
     make_user,
     shop,
     other_shop,
-    policy_pack,  # noqa: F811
+    policy_pack,
 ):
     # the user is in both shops, the token in one; a supervisor, as only roles that may import write reviews
     agent = make_user("supervisor", shops=[shop, other_shop])

@@ -27,8 +27,9 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from cases.models import ImportBatch
+from tests import default_pack
 from tests.cases.api_cases_support import action_url, case_url, token_client
-from tests.cases.workflow_factories import put_in_state, rolled_back_pack, triaged_case
+from tests.cases.workflow_factories import put_in_state, triaged_case
 from tests.hardening.corpus import make_corpus
 from tests.hardening.corpus.make_corpus import GENERATORS
 
@@ -45,7 +46,7 @@ PROJECT_APPS = ("reviewdesk", "policies", "cases", "training", "incentives", "in
 def seeded_world(django_db_setup, django_db_blocker):
     """The default policy pack and the data migrations' rows, once per module inside a transaction
     rolled back at its end (each test nests in it as a savepoint)."""
-    with rolled_back_pack(django_db_blocker, data_migrations=True):
+    with default_pack.rolled_back(django_db_blocker, data_migrations=True):
         yield
 
 

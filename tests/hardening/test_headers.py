@@ -14,8 +14,6 @@ from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from tests.cases.intake_support import policy_pack  # noqa: F401  (a fixture)
-
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
@@ -88,7 +86,7 @@ def test_the_login_page_gets_a_fresh_nonce_per_response_and_its_scripts_carry_it
 
 
 @pytest.mark.django_db
-def test_the_agent_pages_carry_the_policy(make_user, shop, policy_pack):  # noqa: F811
+def test_the_agent_pages_carry_the_policy(make_user, shop, policy_pack):
     from tests.cases.workspace_support import triaged_case
 
     agent = make_user("agent", shops=[shop])

@@ -36,7 +36,7 @@ from cases.models import Review
 from policies.pack import PackError, read_pack
 from reviewdesk.workbooks import WorkbookError, WorkbookRefused, check_workbook
 from tests.cases.exports import TAOBAO_HEADERS, taobao_row, xlsx_bytes
-from tests.cases.intake_support import policy_pack, snapshot  # noqa: F401
+from tests.cases.intake_support import snapshot
 from tests.policies.pack_support import every_rule_snapshot
 from training.models import Score
 

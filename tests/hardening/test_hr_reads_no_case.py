@@ -12,14 +12,7 @@ from cases.errors import WorkflowError as E
 from cases.queries import visible_cases
 from cases.workflow.services import case_act
 from reviewdesk.roles import works_cases
-from tests.cases.workflow_factories import (  # noqa: F401
-    NOW,
-    member,
-    seeded,
-    seeded_pack,
-    snapshot,
-    triaged_case,
-)
+from tests.cases.workflow_factories import NOW, member, snapshot, triaged_case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 

@@ -25,7 +25,7 @@ from incentives.receivers import on_case_event
 from incentives.services.awards import AwardCause, award_apply
 from incentives.services.sweeps import conversion_awards_sweep
 from tests.cases.exports import csv_bytes
-from tests.cases.intake_support import policy_pack, snapshot  # noqa: F401
+from tests.cases.intake_support import snapshot
 
 pytestmark = pytest.mark.usefixtures("policy_pack")
 URL = "/api/v1/reviews/"

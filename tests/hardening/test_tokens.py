@@ -16,7 +16,7 @@ from cases.models import ApiToken, CaseEvent, CompensationOffer, Review
 from cases.models.intake import TokenScope, hash_token_key
 from reviewdesk.models import ShopMembership, User
 from reviewdesk.roles import sync_role_permissions
-from tests.cases.workflow_factories import put_in_state, seeded, seeded_pack, triaged_case  # noqa: F401
+from tests.cases.workflow_factories import put_in_state, triaged_case
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +115,7 @@ def test_f1_the_owner_choices_are_the_requester_and_the_integration_accounts_of_
 
 
 def test_f1_with_his_own_token_the_manager_still_cannot_approve_his_own_request(
-    seeded,  # noqa: F811 - the fixture imported above
+    seeded,
     manager,
     make_user,
     shop,
@@ -143,7 +143,7 @@ def test_f1_with_his_own_token_the_manager_still_cannot_approve_his_own_request(
     assert case.status == "pending_approval"
 
 
-def test_f1_a_reveal_through_a_token_is_recorded_as_its_owner(seeded, manager, shop):  # noqa: F811
+def test_f1_a_reveal_through_a_token_is_recorded_as_its_owner(seeded, manager, shop):
     case = put_in_state(triaged_case(shop), "in_progress", agent=manager)
     _, client = token_for(manager, [shop])
 
@@ -158,7 +158,7 @@ def test_f1_a_reveal_through_a_token_is_recorded_as_its_owner(seeded, manager, s
 # --- F2: reads and writes bounded by the owner's CURRENT memberships and roles ----------------------
 
 
-def test_f2_an_owner_removed_from_a_shop_takes_his_tokens_reads_and_writes_with_him(seeded, make_user, shop):  # noqa: F811
+def test_f2_an_owner_removed_from_a_shop_takes_his_tokens_reads_and_writes_with_him(seeded, make_user, shop):
     supervisor = make_user("supervisor", shops=[shop])
     case = put_in_state(triaged_case(shop), "in_progress", agent=supervisor)
     token, client = token_for(supervisor, [shop])
@@ -200,7 +200,7 @@ def test_f2_a_token_reaches_only_where_its_owners_role_works_cases(make_user, sh
 # --- scopes -----------------------------------------------------------------------------------------
 
 
-def test_an_intake_token_reads_and_acts_on_no_case(seeded, make_user, shop):  # noqa: F811
+def test_an_intake_token_reads_and_acts_on_no_case(seeded, make_user, shop):
     supervisor = make_user("supervisor", shops=[shop])
     case = put_in_state(triaged_case(shop), "in_progress", agent=supervisor)
     _, client = token_for(supervisor, [shop], scopes=[INTAKE])
@@ -219,7 +219,7 @@ def test_an_intake_token_reads_and_acts_on_no_case(seeded, make_user, shop):  # 
     assert case.status == "in_progress"
 
 
-def test_a_read_token_cannot_act_compose_reveal_upload_or_submit(seeded, make_user, shop):  # noqa: F811
+def test_a_read_token_cannot_act_compose_reveal_upload_or_submit(seeded, make_user, shop):
     supervisor = make_user("supervisor", shops=[shop])
     case = put_in_state(triaged_case(shop), "in_progress", agent=supervisor)
     _, client = token_for(supervisor, [shop], scopes=[READ])

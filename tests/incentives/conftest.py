@@ -5,8 +5,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from incentives.choices import EntryKind, Unit
-from incentives.services.ledger import entry_post
 from incentives.services.periods import period_ensure, posting_period
+from tests.factories import LedgerEntryFactory
 
 
 @pytest.fixture
@@ -51,17 +51,10 @@ def previous_period(current_period):
 @pytest.fixture
 def post():
     """post(user, amount, unit=CNY, kind=AWARD, key=None, **cause) → entry."""
-    counter = iter(range(1, 10**6))
 
     def do(user, amount, unit=Unit.CNY, kind=EntryKind.AWARD, key=None, **kwargs):
-        entry, _created = entry_post(
-            user=user,
-            unit=unit,
-            kind=kind,
-            amount=Decimal(str(amount)),
-            key=key or f"test:{next(counter)}",
-            **kwargs,
-        )
-        return entry
+        if key is not None:
+            kwargs["key"] = key
+        return LedgerEntryFactory(user=user, unit=unit, kind=kind, amount=Decimal(str(amount)), **kwargs)
 
     return do

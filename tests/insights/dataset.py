@@ -27,17 +27,19 @@ Courier months (shop A; reviews on the 10th, the first `bad` rated 1 with a logi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.core.management import call_command
+from django.db import transaction
 
 from cases.models import Appeal, Case, CaseEvent, CompensationOffer, Review, SlaEvent
 from insights.services.rollup import rollup_rebuild_all
 from policies.models import CompensationOption, IssueType
+from tests import default_pack
 from tests.factories import ShopFactory, UserFactory
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -96,8 +98,22 @@ def case(review_obj, issue, *, status="closed", assignee=None, **fields):
     )
 
 
+@contextlib.contextmanager
+def built_world(django_db_blocker):
+    """The world, built inside a transaction rolled back at the end: each test of the module that holds
+    it runs in its own savepoint, so a test that edits something leaves no trace."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
 def build() -> World:
-    call_command("seed_policies", verbosity=0)
+    default_pack.insert()
     issue = {
         code: IssueType.objects.get(code=code)
         for code in ("logistics", "quality", "service", "misunderstanding")

@@ -12,14 +12,7 @@ from cases.workflow.compose import offer_options
 from cases.workflow.services import case_act
 from insights.models import OfferRollup
 from insights.selectors.dashboard import Filters, compensation_tables
-from tests.cases.workflow_factories import (  # noqa: F401
-    NOW,
-    member,
-    put_in_state,
-    seeded,
-    seeded_pack,
-    triaged_case,
-)
+from tests.cases.workflow_factories import NOW, member, put_in_state, triaged_case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 DAY = dt.date(2026, 6, 2)  # the cases below open on T0 = 2026-06-02 10:00 Asia/Shanghai

@@ -14,16 +14,7 @@ from policies import default_pack
 from policies.choices import AppealReason
 from policies.loader import load_policy
 from policies.models import AppealChecklist
-from tests.cases.workflow_factories import (  # noqa: F401
-    NOW,
-    appeal_evidence,
-    member,
-    put_in_state,
-    seeded,
-    seeded_pack,
-    snapshot,
-    triaged_case,
-)
+from tests.cases.workflow_factories import NOW, appeal_evidence, member, put_in_state, snapshot, triaged_case
 from tests.factories import ShopFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]

@@ -5,7 +5,6 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 
 from policies.decisions import ReviewFacts
 from policies.engine import check_compliance, deadline, decide, explain, render_template
@@ -17,11 +16,6 @@ pytestmark = pytest.mark.django_db
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 RECEIVED = dt.datetime(2026, 11, 20, 10, 0, tzinfo=SH)
 REVISION_ASK = "方便的话能否帮忙更新评价？我们可以提供操作视频指导"
-
-
-@pytest.fixture
-def seeded(db):
-    call_command("seed_policies", verbosity=0)
 
 
 def facts(text="", rating=1, platform="taobao", **kwargs) -> ReviewFacts:
@@ -38,7 +32,7 @@ def offers_by_name(decision) -> dict:
     return {o.name: o for o in decision.compensation}
 
 
-def test_logistics_is_two_hours_for_an_agent_escalating_to_supervisor(seeded):
+def test_logistics_is_two_hours_for_an_agent_escalating_to_supervisor(policy_pack):
     decision = run(facts("物流太慢了，等了一周才到"))
     assert decision.classification.issue_type_code == "logistics"
     assert decision.classification.matched_keywords == ("物流", "太慢")
@@ -54,7 +48,7 @@ def test_logistics_is_two_hours_for_an_agent_escalating_to_supervisor(seeded):
     assert "物流延误(2小时)" in sla.reason
 
 
-def test_quality_is_four_hours_for_a_supervisor_escalating_to_manager(seeded):
+def test_quality_is_four_hours_for_a_supervisor_escalating_to_manager(policy_pack):
     sla = run(facts("质量太差，用了两天就坏了")).sla
     assert (sla.first_response_minutes, sla.handling_role, sla.escalation_role) == (
         240,
@@ -63,7 +57,7 @@ def test_quality_is_four_hours_for_a_supervisor_escalating_to_manager(seeded):
     )
 
 
-def test_malicious_is_one_hour_for_legal(seeded):
+def test_malicious_is_one_hour_for_legal(policy_pack):
     decision = run(facts("不给我返现就一直差评", rating=1))
     assert decision.classification.malicious is True
     assert decision.classification.issue_type_code == "malicious"
@@ -84,7 +78,7 @@ def test_malicious_is_one_hour_for_legal(seeded):
     assert decision.appeal.appeal_until == RECEIVED + dt.timedelta(days=30)
 
 
-def test_count_signals_name_themselves(seeded):
+def test_count_signals_name_themselves(policy_pack):
     decision = run(
         facts("一般", rating=3, negative_reviews_same_ip={7: 4}, return_rate_percent=Decimal("62.5"))
     )
@@ -95,7 +89,7 @@ def test_count_signals_name_themselves(seeded):
     assert decision.classification.issue_type_code == "malicious"
 
 
-def test_an_80_cny_ordinary_quality_complaint_gets_refund_plus_5_coupon(seeded):
+def test_an_80_cny_ordinary_quality_complaint_gets_refund_plus_5_coupon(policy_pack):
     decision = run(facts("质量有问题", order_amount=Decimal("80"), annual_spend=Decimal("0")))
     assert decision.customer_tier == "ordinary"
     refund = offers_by_name(decision)["退款 + 5元优惠券"]
@@ -111,7 +105,7 @@ def test_an_80_cny_ordinary_quality_complaint_gets_refund_plus_5_coupon(seeded):
     assert "主管决定补偿方案" not in names
 
 
-def test_250_cny_gets_reship_plus_10_coupon(seeded):
+def test_250_cny_gets_reship_plus_10_coupon(policy_pack):
     decision = run(facts("质量有问题", order_amount=Decimal("250")))
     band = [o for o in decision.compensation if o.rule.name == "按订单金额：100–300元"]
     assert [(o.kind, o.amount, o.extra_coupon, o.cost) for o in band] == [
@@ -120,7 +114,7 @@ def test_250_cny_gets_reship_plus_10_coupon(seeded):
     assert "退款 + 5元优惠券" not in offers_by_name(decision)
 
 
-def test_above_300_a_supervisor_decides(seeded):
+def test_above_300_a_supervisor_decides(policy_pack):
     decision = run(facts("质量有问题", order_amount=Decimal("300.01")))
     option = offers_by_name(decision)["主管决定补偿方案"]
     assert (option.requires_approval, option.approval_role) == (True, "supervisor")
@@ -132,7 +126,7 @@ def test_above_300_a_supervisor_decides(seeded):
     )
 
 
-def test_logistics_with_a_12_cny_shipping_fee_offers_18(seeded):
+def test_logistics_with_a_12_cny_shipping_fee_offers_18(policy_pack):
     decision = run(facts("快递太慢了", order_amount=Decimal("250"), shipping_fee=Decimal("12")))
     offers = offers_by_name(decision)
     assert offers["赔偿运费(订单运费的1.5倍)"].amount == Decimal("18.00")
@@ -141,7 +135,7 @@ def test_logistics_with_a_12_cny_shipping_fee_offers_18(seeded):
     assert offers["下次下单免运费"].amount == Decimal("0.00")
 
 
-def test_a_vips_gift_is_capped_at_30(seeded):
+def test_a_vips_gift_is_capped_at_30(policy_pack):
     decision = run(facts("客服态度很差", order_amount=Decimal("80"), annual_spend=Decimal("1000")))
     assert decision.customer_tier == "vip"
     gift = offers_by_name(decision)["VIP专属礼包"]
@@ -155,7 +149,7 @@ def test_a_vips_gift_is_capped_at_30(seeded):
     assert (gift.amount, gift.requires_approval) == (Decimal("30.00"), False)
 
 
-def test_over_cap_without_clamp_needs_approval_and_amounts_round_half_up(seeded):
+def test_over_cap_without_clamp_needs_approval_and_amounts_round_half_up(policy_pack):
     option = CompensationOption.objects.get(name="色差无质量问题：5–10元红包代替退货")
     option.value = Decimal("12")
     option.save()
@@ -173,7 +167,7 @@ def test_over_cap_without_clamp_needs_approval_and_amounts_round_half_up(seeded)
     assert shipping.amount == Decimal("0.05")
 
 
-def test_seed_000_revision_wording_is_blocked_on_taobao_and_tmall_and_only_warned_on_douyin(seeded):
+def test_seed_000_revision_wording_is_blocked_on_taobao_and_tmall_and_only_warned_on_douyin(policy_pack):
     for platform in ("taobao", "tmall"):
         report = check_compliance(
             REVISION_ASK, platform=platform, channel="private_message", policy=load_policy(platform=platform)
@@ -187,7 +181,7 @@ def test_seed_000_revision_wording_is_blocked_on_taobao_and_tmall_and_only_warne
     assert [(f.action, f.matched) for f in report.findings] == [("warn", "更新评价")]
 
 
-def test_cash_for_good_reviews_is_blocked_everywhere(seeded):
+def test_cash_for_good_reviews_is_blocked_everywhere(policy_pack):
     for platform in ("taobao", "tmall", "douyin", "jd", "pdd"):
         report = check_compliance(
             "给个好评返现5元哦", platform=platform, channel="sms", policy=load_policy(platform=platform)
@@ -195,7 +189,7 @@ def test_cash_for_good_reviews_is_blocked_everywhere(seeded):
         assert [f.matched for f in report.blocking] == ["好评返现"]
 
 
-def test_phone_numbers_are_blocked_in_public_replies_only(seeded):
+def test_phone_numbers_are_blocked_in_public_replies_only(policy_pack):
     policy = load_policy(platform="taobao")
     text = "已联系您，电话13812345678"
     assert check_compliance(text, platform="taobao", channel="public_reply", policy=policy).blocked is True
@@ -206,7 +200,7 @@ def test_phone_numbers_are_blocked_in_public_replies_only(seeded):
     assert (report.too_long, report.max_length, report.blocked) == (True, 500, True)
 
 
-def test_blame_shifting_is_a_warning(seeded):
+def test_blame_shifting_is_a_warning(policy_pack):
     report = check_compliance(
         "不是我们的问题，是快递的错",
         platform="jd",
@@ -217,7 +211,7 @@ def test_blame_shifting_is_a_warning(seeded):
     assert report.blocked is False
 
 
-def test_active_templates_pass_compliance_and_render_from_the_whitelist(seeded):
+def test_active_templates_pass_compliance_and_render_from_the_whitelist(policy_pack):
     decision = run(facts("物流太慢了"))
     assert {t.name for t in decision.templates} >= {
         "首次私信",
@@ -237,7 +231,7 @@ def test_render_template_only_uses_whitelisted_values():
     assert render_template(body, context) == f"订单T123，{MISSING}，{MISSING}，{MISSING}，券5.00元"
 
 
-def test_follow_up_revision_step_is_skipped_where_asking_is_forbidden(seeded):
+def test_follow_up_revision_step_is_skipped_where_asking_is_forbidden(policy_pack):
     taobao = run(facts("物流太慢了"))
     douyin = run(facts("物流太慢了", platform="douyin"))
     skipped = {s.name: s.skipped for s in taobao.follow_ups}
@@ -246,7 +240,7 @@ def test_follow_up_revision_step_is_skipped_where_asking_is_forbidden(seeded):
     assert [s.offset_minutes for s in taobao.follow_ups] == [60, 1440, 4320, 43200]
 
 
-def test_keyword_opens_a_case_at_any_rating_and_good_reviews_do_not(seeded):
+def test_keyword_opens_a_case_at_any_rating_and_good_reviews_do_not(policy_pack):
     assert run(facts("东西不错，但我要投诉快递", rating=5)).classification.opens_case is True
     quiet = run(facts("很好，下次还来", rating=5))
     assert (quiet.classification.opens_case, quiet.sla, quiet.compensation) == (False, None, ())
@@ -254,7 +248,7 @@ def test_keyword_opens_a_case_at_any_rating_and_good_reviews_do_not(seeded):
     assert (other.classification.issue_type_code, other.sla.first_response_minutes) == ("other", 1440)
 
 
-def test_platform_windows_from_the_review_time(seeded):
+def test_platform_windows_from_the_review_time(policy_pack):
     reviewed = dt.datetime(2026, 11, 1, 12, 0, tzinfo=SH)
     windows = run(facts("物流太慢", reviewed_at=reviewed)).windows
     assert (windows.revision_allowed, windows.revision_until) == (True, reviewed + dt.timedelta(days=30))
@@ -269,27 +263,27 @@ def test_platform_windows_from_the_review_time(seeded):
     assert douyin.reply_until == reviewed + dt.timedelta(days=90)
 
 
-def test_deadline_for_a_clock_started_later(seeded):
+def test_deadline_for_a_clock_started_later(policy_pack):
     policy = load_policy(platform="taobao")
     assert deadline(dt.datetime(2026, 11, 20, 23, 0, tzinfo=SH), 180, policy) == dt.datetime(
         2026, 11, 21, 10, 0, tzinfo=SH
     )
 
 
-def test_sla_counts_business_hours_across_midnight(seeded):
+def test_sla_counts_business_hours_across_midnight(policy_pack):
     late = dt.datetime(2026, 11, 20, 23, 30, tzinfo=SH)
     sla = run(facts("物流太慢了", received_at=late)).sla
     assert sla.first_response_due_at == dt.datetime(2026, 11, 21, 9, 30, tzinfo=SH)
 
 
-def test_explain_names_the_rules(seeded):
+def test_explain_names_the_rules(policy_pack):
     text = explain(run(facts("物流太慢了", order_amount=Decimal("250"), shipping_fee=Decimal("12"))))
     assert "问题类型：物流延误/包裹破损" in text
     assert "运费12.00元 × 1.5 = 18.00元" in text
     assert "由客服处理，超时升级给客服主管" in text
 
 
-def test_decide_runs_zero_queries(seeded, django_assert_num_queries):
+def test_decide_runs_zero_queries(policy_pack, django_assert_num_queries):
     policy = load_policy(platform="taobao")
     review = facts("不给我返现就差评，物流也太慢", order_amount=Decimal("80"), shipping_fee=Decimal("12"))
     with django_assert_num_queries(0):

@@ -9,7 +9,6 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.utils import translation
 
 from policies.decisions import ReviewFacts
@@ -91,8 +90,7 @@ def cold(policy):
 
 
 @pytest.fixture
-def policy(db):
-    call_command("seed_policies", verbosity=0)
+def policy(policy_pack):
     return load_policy(platform="taobao")
 
 

@@ -5,7 +5,6 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 
 from policies.decisions import ReviewFacts
 from policies.engine import check_compliance, decide
@@ -30,17 +29,12 @@ SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 RECEIVED = dt.datetime(2026, 11, 20, 10, 0, tzinfo=SH)
 
 
-@pytest.fixture
-def seeded(db):
-    call_command("seed_policies", verbosity=0)
-
-
 def facts(text, **kwargs):
     kwargs.setdefault("received_at", RECEIVED)
     return ReviewFacts(platform="taobao", rating=1, text=text, **kwargs)
 
 
-def test_shop_sla_tier_beats_the_global_one(seeded, shop, other_shop):
+def test_shop_sla_tier_beats_the_global_one(policy_pack, shop, other_shop):
     logistics = IssueType.objects.get(code="logistics")
     tier = SlaTier(
         shop=shop,
@@ -61,7 +55,7 @@ def test_shop_sla_tier_beats_the_global_one(seeded, shop, other_shop):
     )
 
 
-def test_shop_platform_rule_and_contact_limit_replace_the_global_ones(seeded, shop):
+def test_shop_platform_rule_and_contact_limit_replace_the_global_ones(policy_pack, shop):
     PlatformRule.objects.create(shop=shop, platform="taobao", reply_max_chars=300, appeal_allowed=False)
     ContactLimit.objects.create(shop=shop, platform="", max_attempts_per_case=2)
     decision = decide(facts("物流太慢"), load_policy(shop=shop, platform="taobao"))
@@ -70,7 +64,7 @@ def test_shop_platform_rule_and_contact_limit_replace_the_global_ones(seeded, sh
     assert load_policy(platform="taobao").platform_rule.reply_max_chars == 500
 
 
-def test_shop_compensation_group_replaces_the_global_group_only(seeded, shop):
+def test_shop_compensation_group_replaces_the_global_group_only(policy_pack, shop):
     quality = IssueType.objects.get(code="quality")
     rule = CompensationRule.objects.create(shop=shop, name="旗舰店质量方案", issue_type=quality)
     CompensationOption.objects.create(
@@ -87,7 +81,7 @@ def test_shop_compensation_group_replaces_the_global_group_only(seeded, shop):
     assert "退款 + 5元优惠券" in names  # … the global amount bands (another group) still apply
 
 
-def test_shop_customer_tier_replaces_by_code_and_global_tier_rules_still_match(seeded, shop):
+def test_shop_customer_tier_replaces_by_code_and_global_tier_rules_still_match(policy_pack, shop):
     CustomerTier.objects.create(
         shop=shop, code="vip", name="旗舰店VIP", min_annual_spend=Decimal("500"), priority=10
     )
@@ -103,7 +97,7 @@ def test_shop_customer_tier_replaces_by_code_and_global_tier_rules_still_match(s
     )
 
 
-def test_shop_classification_and_compliance_rules_add_to_the_global_ones(seeded, shop):
+def test_shop_classification_and_compliance_rules_add_to_the_global_ones(policy_pack, shop):
     service = IssueType.objects.get(code="service")
     ClassificationRule.objects.create(
         shop=shop, name="旗舰店：发错货", issue_type=service, patterns="发错货", priority=5
@@ -119,7 +113,7 @@ def test_shop_classification_and_compliance_rules_add_to_the_global_ones(seeded,
     assert [(f.action, f.matched) for f in report.findings] == [("block", "好评返现"), ("warn", "亲爱滴")]
 
 
-def test_shop_calendar_replaces_the_global_calendar(seeded, shop):
+def test_shop_calendar_replaces_the_global_calendar(policy_pack, shop):
     calendar = BusinessCalendar.objects.create(shop=shop, name="旗舰店工作日历")
     for weekday in range(5):
         OpeningHours.objects.create(calendar=calendar, weekday=weekday, opens=dt.time(9), closes=dt.time(18))
@@ -137,7 +131,7 @@ def test_shop_calendar_replaces_the_global_calendar(seeded, shop):
 
 
 def test_an_edit_is_seen_by_the_next_load_and_unchanged_rules_are_not_reloaded(
-    seeded, django_assert_num_queries
+    policy_pack, django_assert_num_queries
 ):
     first = load_policy(platform="taobao")
     with django_assert_num_queries(1):  # only the staleness stamp

@@ -27,18 +27,13 @@ ARGS = [
 ]
 
 
-@pytest.fixture
-def seeded(db):
-    call_command("seed_policies", verbosity=0)
-
-
 def explain_json(*args) -> dict:
     out = StringIO()
     call_command("policy_explain", *args, "--json", stdout=out)
     return json.loads(out.getvalue())
 
 
-def test_json_carries_the_pinned_numbers(seeded):
+def test_json_carries_the_pinned_numbers(policy_pack):
     data = explain_json(*ARGS)
     assert data["classification"]["issue_type_code"] == "logistics"
     assert data["customer_tier"] == "ordinary"
@@ -63,7 +58,7 @@ def test_json_carries_the_pinned_numbers(seeded):
     ).items()
 
 
-def test_text_output_explains(seeded):
+def test_text_output_explains(policy_pack):
     out = StringIO()
     call_command("policy_explain", *ARGS, "--rating", "差评", stdout=out)
     text = out.getvalue()
@@ -72,7 +67,7 @@ def test_text_output_explains(seeded):
     assert "赔偿运费(订单运费的1.5倍) — 金额18.00元" in text
 
 
-def test_numeric_rating_and_quality_numbers(seeded):
+def test_numeric_rating_and_quality_numbers(policy_pack):
     data = explain_json("--platform", "tmall", "--rating", "1", "--text", "质量太差", "--amount", "80")
     assert data["sla"]["first_response_minutes"] == 240
     assert data["sla"]["handling_role"] == "supervisor"
@@ -80,7 +75,7 @@ def test_numeric_rating_and_quality_numbers(seeded):
     assert (refund["amount"], refund["extra_coupon"]) == ("80.00", "5.00")
 
 
-def test_shop_option_uses_the_shops_overrides(seeded, shop):
+def test_shop_option_uses_the_shops_overrides(policy_pack, shop):
     from policies.models import IssueType
 
     SlaTier.objects.create(
@@ -111,7 +106,7 @@ def test_shop_option_uses_the_shops_overrides(seeded, shop):
         (["--platform", "taobao"], "请用 --rating 指定评分"),
     ],
 )
-def test_bad_arguments_get_a_clear_chinese_error(seeded, args, message):
+def test_bad_arguments_get_a_clear_chinese_error(policy_pack, args, message):
     before = SlaTier.objects.count()
     out = StringIO()
     with pytest.raises(CommandError, match=message):
@@ -120,6 +115,6 @@ def test_bad_arguments_get_a_clear_chinese_error(seeded, args, message):
     assert SlaTier.objects.count() == before
 
 
-def test_shop_on_another_platform_is_refused(seeded, other_shop):
+def test_shop_on_another_platform_is_refused(policy_pack, other_shop):
     with pytest.raises(CommandError, match="与 --platform taobao 不一致"):
         call_command("policy_explain", "--shop", other_shop.code, "--platform", "taobao", "--rating", "bad")

@@ -1,7 +1,6 @@
 """The policy sandbox: a manager types a review and sees the engine's whole decision and why."""
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from policies import models as m
@@ -25,12 +24,7 @@ REVIEW = {
 }
 
 
-@pytest.fixture
-def seeded(db):
-    call_command("seed_policies", verbosity=0)
-
-
-def test_manager_sees_the_whole_decision(manager_client, seeded):
+def test_manager_sees_the_whole_decision(manager_client, policy_pack):
     response = manager_client.post(reverse("policies:sandbox"), REVIEW)
     assert response.status_code == 200
     body = page(response)
@@ -43,7 +37,7 @@ def test_manager_sees_the_whole_decision(manager_client, seeded):
     assert "首次响应：2小时，截止 2026-11-21 09:30" in body  # the explanation
 
 
-def test_sandbox_shows_a_rule_edit_at_once_and_links_to_the_rules(manager_client, seeded):
+def test_sandbox_shows_a_rule_edit_at_once_and_links_to_the_rules(manager_client, policy_pack):
     tier = m.SlaTier.objects.get(issue_type__code="logistics", shop__isnull=True)
     before = page(manager_client.post(reverse("policies:sandbox"), REVIEW))
     link = f'<a href="{reverse("admin:policies_slatier_change", args=[tier.pk])}">物流延误(2小时)</a>'
@@ -55,14 +49,14 @@ def test_sandbox_shows_a_rule_edit_at_once_and_links_to_the_rules(manager_client
     assert "(第2版)" in after.split(link)[1][:40]
 
 
-def test_malicious_wording_and_blocked_template_are_shown(manager_client, seeded):
+def test_malicious_wording_and_blocked_template_are_shown(manager_client, policy_pack):
     body = page(
         manager_client.post(reverse("policies:sandbox"), REVIEW | {"text": "给我返现我就删评，不然一直差评"})
     )
     assert "恶意差评" in body and "(疑似恶意)" in body
 
 
-def test_bad_input_gets_clear_errors_and_no_decision(manager_client, seeded, other_shop):
+def test_bad_input_gets_clear_errors_and_no_decision(manager_client, policy_pack, other_shop):
     bad = REVIEW | {"platform": "taobao", "shop": other_shop.pk, "order_amount": "-5", "received_at": "昨天"}
     body = page(manager_client.post(reverse("policies:sandbox"), bad))
     assert "金额不能为负数。" in body
@@ -80,7 +74,7 @@ def test_form_is_keyboard_friendly(manager_client):
     assert '<label for="id_received_at">收到评价时间</label>' in body
 
 
-def test_agent_is_refused(client, make_user, seeded):
+def test_agent_is_refused(client, make_user, policy_pack):
     client.force_login(make_user("agent"))
     response = client.post(reverse("policies:sandbox"), REVIEW)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]

@@ -16,15 +16,7 @@ from policies.engine.messaging import applicable_templates
 from policies.loader import load_policy
 from policies.models import IssueType, ReplyTemplate
 from reviewdesk.choices import Platform
-from tests.cases.workflow_factories import (  # noqa: F401
-    NOW,
-    member,
-    put_in_state,
-    seeded,
-    seeded_pack,
-    snapshot,
-    triaged_case,
-)
+from tests.cases.workflow_factories import NOW, member, put_in_state, snapshot, triaged_case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 

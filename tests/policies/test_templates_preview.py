@@ -7,13 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from policies.models import ReplyTemplate
-from tests.cases.workflow_factories import (  # noqa: F401
-    member,
-    put_in_state,
-    seeded,
-    seeded_pack,
-    triaged_case,
-)
+from tests.cases.workflow_factories import member, put_in_state, triaged_case
 from tests.factories import ShopFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]

@@ -18,13 +18,20 @@ from cases.workflow.compose import offer_options
 from cases.workflow.services import case_act
 from reviewdesk.language import group_by_language
 from reviewdesk.models import User
-from tests.cases.c2_factories import make_case
-from tests.cases.workflow_factories import NOW, member, put_in_state, seeded, seeded_pack, triaged_case  # noqa: F401
-from tests.insights.conftest import world  # noqa: F401
-from tests.training.conftest import give_score, product_knowledge  # noqa: F401
+from tests.cases.routing_support import make_case
+from tests.cases.workflow_factories import NOW, member, put_in_state, triaged_case
+from tests.insights.dataset import built_world
+from tests.training.conftest import give_score
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Rd-language-2026!"
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The insights tests' hand-made world (tests/insights/dataset.py), once for this module."""
+    with built_world(django_db_blocker) as built:
+        yield built
 
 
 @pytest.fixture
@@ -138,7 +145,7 @@ def test_policy_names_and_clock_names_are_in_the_readers_language(shop, readers)
     sweep's message to each reader: the sweep runs in the site's language and decides nothing here."""
     from cases.sla.sweep import sla_sweep
     from policies.models import IssueType
-    from tests.cases.c2_factories import T0, sla_fields
+    from tests.cases.routing_support import T0, sla_fields
 
     quality = IssueType.objects.create(code="quality-x", name="质量问题", name_en="Product quality")
     case = make_case(
@@ -224,10 +231,12 @@ def test_an_approval_request_and_its_answer_carry_the_engines_reason_in_each_rea
 def test_a_lapse_tells_each_supervisor_in_their_language(
     make_user,
     shop,
-    product_knowledge,  # noqa: F811 (the training tests' fixture, imported above)
     django_capture_on_commit_callbacks,
 ):
+    from training.models import TrainingModule
     from training.services import certification_sweep
+
+    product_knowledge = TrainingModule.objects.get(code="product_knowledge")
 
     agent = make_user("agent", shops=[shop], display_name="刘洋")
     chinese = make_user("supervisor", shops=[shop])
@@ -255,8 +264,9 @@ def test_a_withheld_award_tells_each_manager_in_their_language(
         on_case_event(event="conversion_candidate", case_id=42, payload=payload)
     assert note_of(chinese).title == "【奖励未发放】王小丽：案件 #42"
     assert note_of(english).title == "[Award withheld] 王小丽: case #42"
-    # The reason was written when the award was withheld, with its values: it stays as written.
-    assert note_of(english).body == note_of(chinese).body
+    # The reason is stored language-neutral (reviewdesk.i18n_text): each reads it in their language.
+    assert note_of(chinese).body == "案件记录了合规违规：私信中出现“好评返现”。该转化不予奖励。"
+    assert note_of(english).body.startswith("The case has recorded compliance violations: ")
 
 
 def test_every_reader_of_a_message_to_many_gets_it_once(shop, make_user, django_assert_max_num_queries):
@@ -273,7 +283,7 @@ def test_every_reader_of_a_message_to_many_gets_it_once(shop, make_user, django_
 # --- reports to many (kept last: the insights world is one module-wide transaction) ----------------------
 
 
-def test_the_weekly_report_and_the_morning_notice_reach_each_reader_in_their_language(world):  # noqa: F811
+def test_the_weekly_report_and_the_morning_notice_reach_each_reader_in_their_language(world):
     from insights.choices import DAILY_UNRESOLVED_KIND, WEEKLY_REPORT_KIND
     from insights.models import ReportRecipient
     from insights.periods import parse_week

@@ -1,18 +1,16 @@
 """Fixtures of the training tests: the seeded matrix (data migration), cases, scores."""
 
 import datetime as dt
-import itertools
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from cases.models import Case, Review
+from cases.models import Case
+from tests.factories import CaseFactory
 from training.models import QaRubric, TrainingModule
 from training.periods import parse_period
 from training.services.scores import score_upsert
-
-_counter = itertools.count(1)
 
 
 @pytest.fixture
@@ -58,37 +56,17 @@ def give_score(agent, module, period: str, value, *, source="trainer", recorded_
     )
 
 
-def make_case(
-    shop, *, assignee=None, status="resolved", handling_role="agent", opened_at=None, **fields
-) -> Case:
-    n = next(_counter)
+def make_case(shop, *, status="resolved", opened_at=None, **fields) -> Case:
+    """A case of ``shop`` opened a day ago unless told, resolved three hours after it opened."""
     opened_at = opened_at or timezone.now() - dt.timedelta(days=1)
-    review = Review.objects.create(
-        platform=shop.platform,
-        shop=shop,
-        external_id=f"tr-{n}",
-        order_no=f"TR{n:08d}",
-        item_title="纯棉四件套",
-        rating=1,
-        rating_text="差评",
-        content="快递太慢，包装破损",
-        reviewed_at=opened_at,
-        received_at=opened_at,
-        buyer_nick=f"买家{n}",
-        fingerprint=f"trfp{n}",
-        source="api",
-    )
     if status in ("resolved", "closed"):
         fields.setdefault("resolved_at", opened_at + dt.timedelta(hours=3))
-    return Case.objects.create(
-        review=review,
+    return CaseFactory(
         shop=shop,
-        platform=shop.platform,
         status=status,
-        handling_role=handling_role,
-        assignee=assignee,
-        assigned_at=opened_at if assignee else None,
         opened_at=opened_at,
+        content="快递太慢，包装破损",
+        escalation_role="",
         **fields,
     )
 

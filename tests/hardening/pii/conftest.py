@@ -10,8 +10,7 @@ from django.core import mail
 from django.test import override_settings
 from django_q.conf import Conf
 
-from tests.cases.c2_factories import RobotServer
-from tests.cases.workflow_factories import seeded_pack  # noqa: F401 - the fixture the world is built in
+from tests.cases.routing_support import RobotServer
 from tests.hardening.pii.world import (
     Captured,
     make_world,
@@ -25,7 +24,7 @@ def robot():
 
 
 @pytest.fixture(scope="module")
-def built(seeded_pack, django_db_blocker, robot, tmp_path_factory):  # noqa: F811
+def built(seeded_pack, django_db_blocker, robot, tmp_path_factory):
     """The world, made once per module inside ``seeded_pack``'s transaction (rolled back at the module's
     end; each test runs in its own savepoint): making it is most of these tests' time."""
     root, captured = logging.getLogger(), Captured()

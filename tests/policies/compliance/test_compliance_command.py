@@ -7,7 +7,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from policies.models import ComplianceRule
-from tests.cases.workflow_factories import seeded, seeded_pack  # noqa: F401
 from tests.factories import ShopFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]

@@ -8,7 +8,6 @@ from policies import default_pack
 from policies.engine import check_compliance, render_template
 from policies.loader import load_policy
 from policies.models import ComplianceRule
-from tests.cases.workflow_factories import seeded, seeded_pack  # noqa: F401
 from tests.policies.compliance.corpus import CHANNEL, PLATFORMS, measure
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]

@@ -18,7 +18,7 @@ from policies.engine import check_compliance, follow_ups
 from policies.loader import load_policy
 from tests.cases.api_cases_support import case_url, session_client
 from tests.cases.test_workspace_actions import act
-from tests.cases.workflow_factories import member, seeded, seeded_pack, snapshot, triaged_case  # noqa: F401
+from tests.cases.workflow_factories import member, snapshot, triaged_case
 from tests.cases.workspace_support import triaged_case as workspace_case
 from tests.factories import ShopFactory
 from tests.policies import admin_support

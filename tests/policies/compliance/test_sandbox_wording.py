@@ -6,7 +6,6 @@ from django.urls import reverse
 
 from policies.compliance.highlight import marked_pieces
 from policies.decisions import ComplianceFinding, RuleRef
-from tests.cases.workflow_factories import seeded, seeded_pack  # noqa: F401
 from tests.policies import admin_support
 from tests.policies.admin_support import page
 

@@ -1,9 +1,9 @@
-"""Builders for routing / SLA / alert tests: cases with reviews, robots on 127.0.0.1."""
+"""Support for the routing / SLA / alert tests: cases of a shop at a fixed time, SLA clocks, robots on
+127.0.0.1."""
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,61 +12,17 @@ from urllib.parse import parse_qs, urlsplit
 from django.test import override_settings
 from django.utils import timezone
 
-from cases.models import Case, Review
+from cases.models import Case
+from tests.factories import CaseFactory
 
-_counter = itertools.count(1)
 T0 = dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.UTC)  # in the past: the sweep command uses "now"
 
 
-def make_case(
-    shop,
-    *,
-    handling_role="agent",
-    escalation_role="supervisor",
-    status="new",
-    assignee=None,
-    opened_at=None,
-    issue_type=None,
-    content="质量太差了，客服也不理人",
-    buyer_phone=None,
-    buyer_address=None,
-    is_malicious=False,
-    **fields,
-) -> Case:
-    n = next(_counter)
-    opened_at = opened_at or T0
-    review = Review.objects.create(
-        platform=shop.platform,
-        shop=shop,
-        external_id=f"ext-{n}",
-        order_no=f"ORD{n:08d}",
-        item_title="纯棉四件套",
-        rating=1,
-        rating_text="差评",
-        content=content,
-        reviewed_at=opened_at,
-        received_at=opened_at,
-        buyer_nick=f"买家{n}",
-        buyer_phone=buyer_phone,
-        buyer_address=buyer_address,
-        fingerprint=f"fp{n}",
-        source="api",
-    )
-    return Case.objects.create(
-        review=review,
-        shop=shop,
-        platform=shop.platform,
-        status=status,
-        handling_role=handling_role,
-        escalation_role=escalation_role,
-        assignee=assignee,
-        assigned_at=opened_at if assignee else None,
-        opened_at=opened_at,
-        issue_type=issue_type,
-        is_malicious=is_malicious,
-        sla_tier_name="其他问题(24小时)",
-        **fields,
-    )
+def make_case(shop, *, opened_at=None, **fields) -> Case:
+    """A case of ``shop`` opened at ``opened_at`` (T0 unless told) on a complaint, not triaged: the
+    tier's name is set and the clocks are whatever ``fields`` say (see ``sla_fields``)."""
+    fields.setdefault("sla_tier_name", "其他问题(24小时)")
+    return CaseFactory(shop=shop, opened_at=opened_at or T0, **fields)
 
 
 def sla_fields(*, start: dt.datetime, minutes: int, warn_percent: int = 80) -> dict:
