@@ -14,7 +14,7 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # A hook's listener that fails raises in tests (reviewdesk.hooks.Registry.send_robust) instead of
+    # An event's receiver that fails raises in tests (reviewdesk.signals.RobustSignal.send_robust) instead of
     # only being logged: a broken listener fails the test that triggered it.
     settings.HOOKS_RAISE = True
 

@@ -195,12 +195,27 @@ def test_failed_guard_is_400_offer_before_verification(open_hours, shop, people)
     )
 
 
-def test_missing_note_is_the_services_refusal(open_hours, shop, people):
+def test_a_note_every_row_requires_is_a_field_of_the_body(open_hours, shop, people):
+    """mark_malicious always needs a note: the body is refused as the web form refuses it."""
     case = put_in_state(fresh_case(shop), "in_progress", agent=people["agent"])
-    refused(
+    body = refused(
         session_client(people["agent"]),
         case,
         "mark_malicious",
+        {"version": 3},
+        status=400,
+        code="invalid",
+    )
+    assert body["fields"] == {"note": ["请填写说明。"]}
+
+
+def test_a_note_some_states_require_is_the_services_refusal(open_hours, shop, people):
+    """Closing an unresolved case needs a note (a supervisor's); closing a resolved one does not."""
+    case = put_in_state(fresh_case(shop), "in_progress", agent=people["agent"])
+    refused(
+        session_client(people["supervisor"]),
+        case,
+        "close",
         {"version": 3},
         status=400,
         code="note_required",

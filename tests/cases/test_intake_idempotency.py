@@ -7,9 +7,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases.hooks import case_events, certification_checks
+from cases.hooks import certification_checks
 from cases.imports.uploads import reviews_import_file
 from cases.models import Assignment, Buyer, Case, ImportBatch, Notification, Review, ReviewRevision
+from cases.signals import case_event
 from tests.cases.exports import TAOBAO_HEADERS, csv_bytes, taobao_row, xlsx_bytes
 
 pytestmark = pytest.mark.usefixtures("policy_pack")
@@ -25,8 +26,8 @@ TEXTS = [
 @pytest.fixture(autouse=True)
 def no_certification_checks(monkeypatch):
     monkeypatch.setattr(certification_checks, "_items", [])
-    # Listeners of higher apps (incentives, insights) do their own work per event; not intake's cost.
-    monkeypatch.setattr(case_events, "_items", [])
+    # Receivers of higher apps (incentives, insights) do their own work per event; not intake's cost.
+    monkeypatch.setattr(case_event, "receivers", [])
 
 
 @pytest.fixture

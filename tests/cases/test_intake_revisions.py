@@ -1,5 +1,5 @@
 """A later version of a review: the change is kept as a revision; a better rating inside the platform's
-revision window marks the case a conversion candidate (and tells the ``case_events`` hook); a worse
+revision window marks the case a conversion candidate (and tells the ``case_event`` signal); a worse
 one flags the case for escalation and reopens it if it was resolved."""
 
 import datetime as dt
@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cases.choices import CaseStatus
-from cases.hooks import case_events
 from cases.imports.submit import reviews_submit
 from cases.models import Case, Review, ReviewRevision
+from cases.signals import case_event
 
 SH = ZoneInfo("Asia/Shanghai")
 T = dt.datetime(2026, 11, 17, 10, 0, tzinfo=SH)
@@ -21,12 +21,12 @@ pytestmark = pytest.mark.usefixtures("policy_pack")
 def events():
     heard = []
 
-    def listener(*, event, case_id, payload):
+    def listener(*, event, case_id, payload, **signal_args):
         heard.append((event, case_id, payload))
 
-    case_events.register(listener)
+    case_event.connect(listener)
     yield heard
-    case_events.unregister(listener)
+    case_event.disconnect(listener)
 
 
 def submit(shop, *, rating, now, content="快递太慢了，一个星期才到", **extra):

@@ -109,7 +109,7 @@ def test_the_page_total_counts_every_matching_case_not_the_page(client, shop, ag
     client.force_login(agent)
 
     second = client.get(reverse("cases:queue"), {"page": 2})
-    filtered = client.get(reverse("cases:queue"), {"status": "in_progress"})
+    filtered = client.get(reverse("cases:queue"), {"state": "in_progress"})
     past_the_end = client.get(reverse("cases:queue"), {"page": 9})
 
     page = second.context["page"]
@@ -158,9 +158,9 @@ def test_the_filter_bar_choices_cost_one_query(shop, other_shop, make_user, djan
         (other_shop.pk, "dy-main", "抖店旗舰店"),
         (shop.pk, "tb-main", "淘宝旗舰店"),
     ]
-    expected_issues = IssueType.objects.filter(active=True).order_by("name").values_list("pk", "name")
+    expected_issues = IssueType.objects.filter(active=True).order_by("name").values_list("code", "name")
     assert issue_types == sorted(expected_issues, key=lambda row: row[1]) and issue_types
-    assert retired.pk not in [pk for pk, _name in issue_types]
+    assert retired.code not in [code for code, _name in issue_types]
     assert tiers == sorted(set(SlaTier.objects.filter(active=True).values_list("name", flat=True))) and tiers
 
 

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import Resolver404, resolve
 
 from cases.errors import WorkflowError as E
-from cases.hooks import case_events
 from cases.models import Appeal, Case, CaseEvent, Evidence, FollowUpTask
+from cases.signals import case_event
 from cases.workflow import mask_address, mask_phone
 from cases.workflow.followups import followup_complete
 from cases.workflow.services import case_act, case_reveal_contact, evidence_add
@@ -41,12 +41,12 @@ def refused(code, case, by, action, version=3, now=NOW, **data):
 def heard():
     events = []
 
-    def listener(*, event, case_id, payload):
+    def listener(*, event, case_id, payload, **signal_args):
         events.append((event, case_id, payload))
 
-    case_events.register(listener)
+    case_event.connect(listener)
     yield events
-    case_events.unregister(listener)
+    case_event.disconnect(listener)
 
 
 # --- Appeals -------------------------------------------------------------------------------------

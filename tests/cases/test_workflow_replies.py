@@ -254,12 +254,12 @@ def test_a_conversion_carries_the_compliance_violations_recorded_on_the_case(
     other_shop, django_capture_on_commit_callbacks
 ):
     """Douyin allows revisions; a warning acknowledged in a reply travels with the later conversion."""
-    from cases.hooks import case_events
     from cases.imports.submit import reviews_submit
+    from cases.signals import case_event
 
     heard = []
 
-    def listener(*, event, case_id, payload):
+    def listener(*, event, case_id, payload, **signal_args):
         heard.append((event, case_id, payload))
 
     item = {
@@ -282,12 +282,12 @@ def test_a_conversion_carries_the_compliance_violations_recorded_on_the_case(
         now=dt.datetime.now(SHANGHAI),
         data={"text": "亲，这次是快递的错，已为您补发。", "acknowledge_warnings": True},
     )
-    case_events.register(listener)
+    case_event.connect(listener)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             reviews_submit(items=[{**item, "rating": "5"}], allowed_shop_ids={other_shop.pk}, source="api")
     finally:
-        case_events.unregister(listener)
+        case_event.disconnect(listener)
     [(event, case_id, payload)] = [h for h in heard if h[0] == "conversion_candidate"]
     assert case_id == case.pk and len(payload["compliance_violations"]) == 1
     assert "是快递的错" in payload["compliance_violations"][0]

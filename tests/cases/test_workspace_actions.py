@@ -249,14 +249,16 @@ def test_warnings_must_be_ticked_before_the_reply_is_recorded(client, shop, agen
         reverse("cases:compose_check", kwargs={"pk": case.pk, "action": "public_reply"}), {"text": text}
     )
     warning = check.context["report"]["warnings"][0]
-    assert 'type="checkbox" name="ack"' in check.content.decode()
+    assert 'type="checkbox" name="acknowledge_warnings"' in check.content.decode()
     before = snapshot(case.pk)
 
     refused = act(client, case, "public_reply", text=text)
 
     assert refused.status_code == 400 and "请确认以下合规提醒" in refused.context["refusal"]["message"]
     assert snapshot(case.pk) == before
-    assert act(client, case, "public_reply", text=text, ack=[warning["id"]]).status_code == 302
+    assert (
+        act(client, case, "public_reply", text=text, acknowledge_warnings=[warning["id"]]).status_code == 302
+    )
     (reply,) = Reply.objects.filter(case=case)
     assert reply.text == text and len(reply.acknowledged_warnings) == 1
     case.refresh_from_db()

@@ -83,7 +83,7 @@ def test_filters_and_search_narrow_the_queue(client, shop, agent):
 
     assert queue_ids(client.get(reverse("cases:queue"), {"q": order_no})) == [a.pk]
     assert queue_ids(client.get(reverse("cases:queue"), {"q": b.review.buyer_nick})) == [b.pk]
-    assert queue_ids(client.get(reverse("cases:queue"), {"status": "in_progress"})) == [b.pk]
+    assert queue_ids(client.get(reverse("cases:queue"), {"state": "in_progress"})) == [b.pk]
     assert queue_ids(client.get(reverse("cases:queue"), {"platform": "douyin"})) == []
     assert queue_ids(client.get(reverse("cases:queue"), {"q": "没有这个订单"})) == []
 
@@ -91,9 +91,10 @@ def test_filters_and_search_narrow_the_queue(client, shop, agent):
 def test_a_filter_on_another_shop_is_refused_not_obeyed(client, shop, other_shop, agent):
     make_case(shop, assignee=agent, status="assigned")
     client.force_login(agent)
-    response = client.get(reverse("cases:queue"), {"shop": other_shop.pk})
+    response = client.get(reverse("cases:queue"), {"shop": other_shop.code})
     assert response.status_code == 200
     assert "shop" in response.context["form"].errors  # not among the choices: shown, and ignored
+    assert "没有这个店铺，或你不属于该店铺。" in response.content.decode()
     assert len(queue_ids(response)) == 1
 
 

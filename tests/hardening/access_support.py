@@ -149,6 +149,25 @@ def _follow_up(case):
     )
 
 
+def _job(owner, shop):
+    """A finished job of shop A's supervisor with its result file (jobs: owner and shop overseers see it)."""
+    from django.core.files.base import ContentFile
+
+    from jobs.models import Job
+
+    job = Job.objects.create(
+        kind="payout_export",
+        owner=owner,
+        shop=shop,
+        state="done",
+        file_name="a.csv",
+        content_type="text/csv",
+        expires_at=timezone.now() + dt.timedelta(days=7),
+    )
+    job.file.save("a.csv", ContentFile(b"a\n"))
+    return job
+
+
 def _notification(user, case):
     from cases.models import Notification
 
@@ -263,6 +282,7 @@ def build_world() -> World:
     o.follow_up_a, o.follow_up_b = _follow_up(o.case_a), _follow_up(o.case_b)
     o.notification_a = _notification(u["agent_a"], o.case_a)
     o.notification_b = _notification(u["agent_b"], o.case_b)
+    o.job_a = _job(u["supervisor"], a)
     o.channel_a, o.delivery_a = _robot(a)
     o.channel_b, o.delivery_b = _robot(b)
     o.buyer_a = Buyer.objects.filter(shop=a).first() or Buyer.objects.create(
@@ -473,6 +493,8 @@ def url_for(world: World, route: Route) -> str:
     }
     if route.key in ("cases:notification-read", "cases:notification-open"):
         values["pk"] = o.notification_a.pk
+    if route.key.startswith("jobs:") or route.key in ("api-job", "api-job-download"):
+        values["pk"] = o.job_a.pk
     if route.key == "insights:report_download":
         values["pk"] = o.report_a.pk
     if route.key in ("training:qa_case", "training:qa_survey"):
