@@ -28,6 +28,17 @@ def _messages(spec: InputField) -> dict:
     }
 
 
+class IdListField(serializers.ListField):
+    """A list of ids refused as a whole, with the field's message, as the web form refuses it (DRF
+    would name the item: {0: [...]})."""
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError:
+            self.fail("invalid")
+
+
 def serializer_field(spec: InputField) -> serializers.Field:
     """The DRF field of one input field: the spec's requirement, limits and messages."""
     common = {"required": spec.required, "help_text": spec.description, "error_messages": _messages(spec)}
@@ -43,7 +54,7 @@ def serializer_field(spec: InputField) -> serializers.Field:
         return serializers.IntegerField(allow_null=not spec.required, **ref, **common)
     if spec.kind == specs.REFS:
         child = serializers.IntegerField(**ref, error_messages=_messages(spec))
-        return serializers.ListField(child=child, max_length=spec.max_length, **common)
+        return IdListField(child=child, max_length=spec.max_length, **common)
     raise ValueError(f"no serializer field for kind {spec.kind!r}")
 
 

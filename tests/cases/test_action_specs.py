@@ -108,6 +108,16 @@ BAD_INPUT = [
         {"reason_type": ["请选择申诉理由。"], "evidence_ids": ["提交的证据最多50项。"]},
     ),
     ("file_appeal", {"version": 3, "reason_type": "r" * 65}, {"reason_type": ["申诉理由最多64个字。"]}),
+    (
+        "verify",
+        {"version": 3, "responsibility": "merchant", "note": "n", "evidence_ids": [1, "abc"]},
+        {"evidence_ids": ["证据的值无效。"]},
+    ),
+    (
+        "verify",
+        {"version": 3, "responsibility": "merchant", "note": "n", "evidence_ids": [0]},
+        {"evidence_ids": ["证据的值无效。"]},
+    ),
     ("appeal_outcome", {"version": 3, "outcome": "maybe"}, {"outcome": ["申诉结果的值无效。"]}),
 ]
 
