@@ -9,12 +9,15 @@ other id is a 404, as if it did not exist.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
@@ -22,6 +25,7 @@ from rest_framework.response import Response
 
 from cases.api.auth import writable_shop_ids
 from cases.api.base import CaseAPIView
+from cases.api.serializers_cases import ErrorSerializer
 from cases.imports.submit import may_import_reviews
 from cases.models import ApiToken
 from cases.models.intake import TokenScope
@@ -30,6 +34,13 @@ from jobs.choices import JobKind, JobState
 from jobs.queries import job_status, jobs_visible
 from jobs.services import job_start
 from reviewdesk.models import Shop
+
+JOB_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="任务编号")
+REFUSALS = {
+    401: OpenApiResponse(ErrorSerializer, description="未登录或令牌无效"),
+    403: OpenApiResponse(ErrorSerializer, description="令牌没有 intake 权限，或账号不能导入评价"),
+    404: OpenApiResponse(ErrorSerializer, description="任务不存在或无权查看"),
+}
 
 
 class MayImportReviews(BasePermission):
@@ -100,8 +111,9 @@ class ImportStartView(CaseAPIView):
         request={"multipart/form-data": ImportInputSerializer},
         responses={
             202: JOB_OUTPUT,
-            400: OpenApiResponse(description="缺少文件、店铺不存在或无权导入、文件过大"),
-            403: OpenApiResponse(description="令牌没有 intake 权限，或账号不能导入评价"),
+            400: OpenApiResponse(ErrorSerializer, description="缺少文件、店铺不存在或无权导入、文件过大"),
+            401: REFUSALS[401],
+            403: REFUSALS[403],
         },
         tags=["imports"],
     )
@@ -125,7 +137,7 @@ class ImportStartView(CaseAPIView):
         code = form.validated_data["shop"].strip()
         shops = Shop.objects.filter(active=True, pk__in=writable_shop_ids(request))
         shop = shops.filter(code=code).first() or (
-            shops.filter(pk=int(code)).first() if code.isdigit() else None
+            shops.filter(pk=int(code)).first() if re.fullmatch(r"[0-9]{1,18}", code) else None
         )
         if shop is None:
             return Response(
@@ -165,7 +177,11 @@ class JobDetailView(CaseAPIView):
     required_scope = TokenScope.INTAKE
 
     @extend_schema(
-        operation_id="jobs_read", summary="任务状态、进度与结果", responses={200: JOB_OUTPUT}, tags=["jobs"]
+        operation_id="jobs_read",
+        parameters=[JOB_ID],
+        summary="任务状态、进度与结果",
+        responses={200: JOB_OUTPUT, 401: REFUSALS[401], 403: REFUSALS[403], 404: REFUSALS[404]},
+        tags=["jobs"],
     )
     def get(self, request, pk: int):
         return Response(job_body(request, _job_for(request, pk)))
@@ -174,8 +190,21 @@ class JobDetailView(CaseAPIView):
 class JobDownloadView(CaseAPIView):
     required_scope = TokenScope.INTAKE
 
+    def perform_content_negotiation(self, request, force=False):
+        # The answer is a file whatever the client accepts; only refusals are rendered (as JSON).
+        return super().perform_content_negotiation(request, force=True)
+
     @extend_schema(
-        operation_id="jobs_download", summary="下载任务的结果文件", responses={200: bytes}, tags=["jobs"]
+        operation_id="jobs_download",
+        parameters=[JOB_ID],
+        summary="下载任务的结果文件",
+        responses={
+            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="结果文件，保留至过期"),
+            401: REFUSALS[401],
+            403: REFUSALS[403],
+            404: REFUSALS[404],
+        },
+        tags=["jobs"],
     )
     def get(self, request, pk: int):
         job = _job_for(request, pk)

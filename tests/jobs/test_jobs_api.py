@@ -91,6 +91,8 @@ def test_a_dry_run_is_a_preview_job_and_its_row_errors_are_reported(supervisor, 
         (lambda shop: {"file": upload(), "shop": "dy-main"}, "shop"),  # a shop outside the token
         (lambda shop: {"file": upload(), "shop": "no-such-shop"}, "shop"),
         (lambda shop: {"file": upload(), "shop": "99999"}, "shop"),
+        (lambda shop: {"file": upload(), "shop": "¹"}, "shop"),  # a digit to str.isdigit, not to int()
+        (lambda shop: {"file": upload(), "shop": "9" * 40}, "shop"),
         (lambda shop: {"file": upload(), "shop": shop.code, "dry_run": "perhaps"}, "invalid"),
     ],
 )
