@@ -10,7 +10,7 @@ in each shop's payout with that shop's entries only — never another shop's ord
 
 Text cells beginning with ``= + - @``, tab or CR get a leading apostrophe: Excel and WPS show it as
 typed text, never evaluate it, and the marker is visible to whoever reads the sheet. XLSX is written
-with openpyxl's write-only mode (streamed rows, constant memory): a bold header row frozen in place,
+with XlsxWriter in constant-memory mode (streamed rows, ``payout_workbook``): a bold header row frozen in place,
 column widths fitted to the summary's content (fixed for the streamed detail), numbers as native
 cells with their format (money ``#,##0.00 "CNY"``, points whole, days two decimals; a detail amount in
 its own row's unit), booking times as real date-times, and a bold totals row under the summary whose
@@ -277,11 +277,12 @@ def export_xlsx(
     """The summary and detail sheets of a span; ``shop_ids`` limits both to those shops' entries."""
     span = parse_span(span_code)
     summary = span_summary(span, user_ids=user_ids, shop_ids=shop_ids)
-    workbook = new_workbook()
+    workbook = new_workbook(out)
     cells = [_summary_cells(r) for r in summary]
     totals_row = _summary_totals_row(summary)
     write_xlsx_rows(
-        workbook.create_sheet(_("汇总")),
+        workbook,
+        _("汇总"),
         SUMMARY_HEADERS,
         cells,
         SUMMARY_NUMERIC,
@@ -291,14 +292,15 @@ def export_xlsx(
     details = detail_rows(span, user_ids=user_ids, shop_ids=shop_ids)
     unit_formats = {str(label): {7: UNIT_FORMATS[code]} for code, label in Unit.choices}
     detail_count = write_xlsx_rows(
-        workbook.create_sheet(_("明细")),
+        workbook,
+        _("明细"),
         DETAIL_HEADERS,
         details,
         DETAIL_NUMERIC,
         widths=DETAIL_WIDTHS,
         row_formats=lambda row: unit_formats.get(row[6], {}),
     )
-    save_workbook(workbook, out)
+    save_workbook(workbook)
     totals = summary_totals(summary)
     return {
         "span": span.code,

@@ -94,17 +94,26 @@ def test_number_formats_money_points_days_and_dates(month, agent):
     assert isinstance(detail["E2"].value, dt.datetime)
 
 
+def _widths(sheet) -> dict[str, float]:
+    """Column letter → width; a <col> element may cover a range of equal columns (min..max)."""
+    widths = {}
+    for dimension in sheet.column_dimensions.values():
+        for index in range(dimension.min, dimension.max + 1):
+            widths[openpyxl.utils.get_column_letter(index)] = dimension.width
+    return widths
+
+
 def test_column_widths_fit_the_summary_and_are_fixed_for_the_detail(month):
     book = _book(month.code)
     summary = book["汇总"]
-    widths = {col: summary.column_dimensions[col].width for col in "ABCDEFGHIJK"}
+    widths = {col: _widths(summary)[col] for col in "ABCDEFGHIJK"}
 
     # The long name sets column B: the guard's apostrophe and "=" (1 each), 11 CJK characters (2 each), +2.
     assert widths["B"] == 1 + 1 + 2 * 11 + 2
     assert widths["K"] >= len("1,234,567.89 CNY") + 2  # the money column fits its largest amount
     assert all(6 <= w <= 40 for w in widths.values())
     detail = book["明细"]
-    assert [detail.column_dimensions[openpyxl.utils.get_column_letter(i)].width for i in range(1, 17)] == [
+    assert [_widths(detail)[openpyxl.utils.get_column_letter(i)] for i in range(1, 17)] == [
         float(w) for w in DETAIL_WIDTHS
     ]
 
@@ -133,3 +142,23 @@ def test_the_command_writes_the_same_layout(month, tmp_path):
     call_command("export_payouts", "--period", month.code, "--out", str(out), stdout=io.StringIO())
     sheet = openpyxl.load_workbook(out)["汇总"]
     assert (sheet.freeze_panes, sheet.cell(row=sheet.max_row, column=1).value) == ("A2", "合计")
+
+
+def test_a_link_or_formula_in_a_note_stays_plain_text(agent, post, previous_period):
+    # XlsxWriter's defaults would make a URL a hyperlink and an "=" text a formula; the writer turns both off.
+    post(agent, "5", period=previous_period, note="https://example.com/领奖")
+    detail = _book(previous_period.code)["明细"]
+    note = detail.cell(row=2, column=15)
+    assert (note.value, note.hyperlink, note.data_type) == ("https://example.com/领奖", None, "s")
+    assert detail.cell(row=2, column=1).data_type == "n"
+
+
+def test_the_workbook_carries_fixed_document_times(month):
+    buffer = io.BytesIO()
+    export_xlsx(month.code, buffer)
+    book = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    assert (book.properties.created, book.properties.creator) == (dt.datetime(2000, 1, 1), "ReviewDesk")
+    import zipfile
+
+    times = {info.date_time for info in zipfile.ZipFile(io.BytesIO(buffer.getvalue())).infolist()}
+    assert times == {(1980, 1, 31, 0, 0, 0)}

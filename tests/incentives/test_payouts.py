@@ -287,8 +287,9 @@ def test_formula_like_buyer_and_case_text_is_neutralised_in_the_detail_sheet(
     assert row[10:13] == [shop.code, "'-2+3", '\'=HYPERLINK("http://evil","领奖")']
     assert "@SUM(A1:A9)" not in str(row)  # the item title (free text) is not exported at all
     assert row[14] == "'\t=1+1"
-    # XML parsers turn a raw CR into LF on reading back; what matters is the leading apostrophe.
-    assert any(r[14] in ("'\r+cmd", "'\n+cmd") for r in detail[1:])
+    # XlsxWriter stores a CR as the escape _x000D_ (Excel and WPS show a CR; openpyxl reads the escape
+    # as it is); what matters is the leading apostrophe.
+    assert any(r[14] == "'_x000D_+cmd" for r in detail[1:])
     for r in detail[1:]:
         for value in r:
             assert not (isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r"))), value
