@@ -95,9 +95,10 @@ def insert_rows(model: type[models.Model], attnames: list[str], rows: list[tuple
         model.objects.bulk_create(objects, batch_size=BULK_CREATE_BATCH)
         return [obj.pk for obj in objects]
 
-    from psycopg.types.json import Jsonb
-
     json_positions = [i for i, field in enumerate(fields) if isinstance(field, JSONField)]
+    # One object shared by many rows (a template's default [], one routing reason's payload) is
+    # encoded once: the rows keep it alive for the whole call, so its id cannot be reused meanwhile.
+    encoded: dict[int, JsonText] = {}
     table = model._meta.db_table
     qn = connection.ops.quote_name
     columns = ", ".join(qn(c) for c in [model._meta.pk.column, *(f.column for f in fields)])
@@ -112,8 +113,12 @@ def insert_rows(model: type[models.Model], attnames: list[str], rows: list[tuple
                 if json_positions:
                     row = list(row)
                     for i in json_positions:
-                        if not isinstance(row[i], JsonText):
-                            row[i] = Jsonb(row[i])
+                        value = row[i]
+                        if not isinstance(value, JsonText):
+                            text = encoded.get(id(value))
+                            if text is None:  # what the Jsonb adapter would send: json.dumps
+                                text = encoded[id(value)] = JsonText(json.dumps(value))
+                            row[i] = text
                 copy.write_row((pk, *row))
     return ids
 
