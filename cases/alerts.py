@@ -321,14 +321,15 @@ def alert_new_cases(*, case_ids: list[int]) -> None:
 def notify_job_finished(*, user_id: int, shop_id: int | None, job_id: int, title: str, url: str) -> None:
     """The bell line of a finished job (the jobs app's ``job_finished``), to its owner only: no robot
     and no mail (a job is the owner's own errand). Once per job (the dedupe key)."""
+    message = build_message(NotificationKind.JOB_FINISHED, {"job_title": title, "case_path": url})
     Notification.objects.bulk_create(
         [
             Notification(
                 user_id=user_id,
                 shop_id=shop_id,
                 kind=NotificationKind.JOB_FINISHED,
-                title=title[:200],
-                url=url,
+                title=message.title[:200],
+                url=message.url,
                 dedupe_key=f"job:{job_id}",
             )
         ],

@@ -39,6 +39,7 @@ ALLOWED_KEYS = frozenset(
         "option",
         "amount",
         "decision",
+        "job_title",
     }
 )
 EXCERPT_CHARS = 80  # the excerpt is masked, then cut short
@@ -168,6 +169,9 @@ def build_message(kind: str, context: dict) -> Message:
             "count": c.get("count", ""),
         }
         lines.append(_("批量导入或同步带来多条中差评，已合并为一条通知，请到工作台查看。"))
+    elif kind == NotificationKind.JOB_FINISHED:
+        # A background job (the jobs app) words its own title; ``case_path`` carries its page's path.
+        title = c.get("job_title", "")
     else:
         raise ValueError(f"unknown notification kind {kind!r}")
     if c.get("tier_name"):

@@ -134,12 +134,13 @@ def test_another_shops_token_cannot_read_the_job(make_user, supervisor, shop, ot
 
 
 def test_the_owner_hears_from_the_bell_once_when_the_job_ends(
-    supervisor, shop, make_user, django_capture_on_commit_callbacks
+    supervisor, shop, make_user, settings, django_capture_on_commit_callbacks
 ):
     client = api_client(supervisor, [shop])
     job_id = client.post("/api/v1/imports/", {"file": upload(), "shop": shop.code}).json()["id"]
     with django_capture_on_commit_callbacks(execute=True):
         run_job(job_id)
     bell = Notification.objects.get()
-    assert (bell.user, bell.kind, bell.url) == (supervisor, "job_finished", f"/jobs/{job_id}/")
+    assert (bell.user, bell.kind) == (supervisor, "job_finished")
+    assert bell.url == f"{settings.SITE_URL}/jobs/{job_id}/"
     assert bell.title == f"【后台任务】评价导入预演 #{job_id} 已完成"
