@@ -329,7 +329,7 @@ REST_FRAMEWORK = {
 }
 # The OpenAPI document and Swagger UI need a login (any user); True publishes them on purpose.
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
-# A listener of a hook's event that fails (reviewdesk.hooks.Registry.send_robust) is logged and the others
+# A receiver of an event that fails (reviewdesk.signals.RobustSignal.send_robust) is logged and the others
 # still run; True raises it instead: the tests set it, so a broken listener fails its test.
 HOOKS_RAISE = env.bool("HOOKS_RAISE", default=False)
 
