@@ -21,6 +21,7 @@ from cases.imports.uploads import staged_preview_put
 from cases.models import Buyer, Case, ImportBatch, Review
 from jobs import progress as board
 from jobs.choices import JobKind, JobState
+from jobs.models import Job
 from jobs.runner import run_job
 from jobs.services import STALE_MESSAGE, job_start, jobs_sweep
 from tests import default_pack
@@ -91,3 +92,47 @@ def test_a_worker_killed_mid_import_writes_nothing_and_the_sweep_fails_the_job(s
     assert not (Path(tmp_path) / "import-staging" / key).exists()
     assert run_job(job.pk) == "skipped"  # django-q2 delivering the task again does not run it twice
     assert Review.objects.count() == 0
+
+
+def test_two_import_jobs_of_one_shop_wait_in_line_and_store_the_file_once(settings, tmp_path):
+    """Two workers run an import job of the same file for the same shop at once: the second waits on
+    the shop's lock until the first commits, then finds every row stored (unchanged)."""
+    import threading
+
+    from django.db import close_old_connections
+
+    settings.VAR_DIR = tmp_path
+    default_pack.insert()
+    shop = ShopFactory(code="pg-line", platform="taobao", name="排队导入店")
+    owner = UserFactory(role="supervisor", shops=[shop])
+    data = csv_bytes(TAOBAO_HEADERS, [taobao_row(n) for n in range(1, 41)])
+    jobs = [
+        job_start(
+            kind=JobKind.IMPORT,
+            owner=owner,
+            shop=shop,
+            params={"staged": staged_preview_put(data=data), "file_name": "评价.csv"},
+        )
+        for _ in range(2)
+    ]
+    barrier = threading.Barrier(2)
+
+    def work(job_id):
+        try:
+            barrier.wait()
+            run_job(job_id)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=work, args=(job.pk,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    done = sorted(
+        (job.state, job.counts["created"], job.counts["unchanged"])
+        for job in (Job.objects.get(pk=j.pk) for j in jobs)
+    )
+    assert done == [(JobState.DONE, 0, 40), (JobState.DONE, 40, 0)]
+    assert Review.objects.count() == 40 and ImportBatch.objects.count() == 2
