@@ -36,11 +36,11 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from cases.models import Appeal, Case, CaseEvent, CompensationOffer, Review, SlaEvent
+from cases.models import Appeal, CaseEvent, CompensationOffer, SlaEvent
 from insights.services.rollup import rollup_rebuild_all
 from policies.models import CompensationOption, IssueType
 from tests import default_pack
-from tests.factories import ShopFactory, UserFactory
+from tests.factories import CaseFactory, ReviewFactory, ShopFactory, UserFactory
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=SH)
@@ -66,30 +66,26 @@ class World:
 
 def review(shop, when, rating, item="A1", sku="红色", courier="中通", content="", title=None):
     n = next(_n)
-    return Review.objects.create(
-        platform=shop.platform,
+    return ReviewFactory(
         shop=shop,
-        external_id=f"ins-{n}",
-        order_no=f"INS{n:06d}",
         item_id=item,
         sku=sku,
         item_title=title or f"商品{item}",
         rating=rating,
+        rating_text="",
         content=content or f"评价{n}",
         reviewed_at=when,
-        received_at=when,
-        buyer_nick=f"买家{n}",
         courier=courier,
-        fingerprint=f"insfp{n}",
-        source="api",
     )
 
 
 def case(review_obj, issue, *, status="closed", assignee=None, **fields):
-    return Case.objects.create(
+    fields.setdefault("handling_role", "")
+    fields.setdefault("escalation_role", "")
+    fields.setdefault("assigned_at", None)
+    return CaseFactory(
         review=review_obj,
         shop=review_obj.shop,
-        platform=review_obj.platform,
         status=status,
         issue_type=issue,
         assignee=assignee,
