@@ -155,10 +155,9 @@ SPECS: dict[str, ActionSpec] = {
             InputField(
                 "reached",
                 BOOL,
-                _("联系上买家了吗"),
+                _("是否联系上买家"),
                 required=True,
                 choices=(_("已联系上"), _("未联系上")),
-                help=_("是否联系上买家"),
                 widget="radio",
             ),
             *composed_text(_("发送的内容(给出时做合规检查)")),
