@@ -15,6 +15,7 @@ from policies.admin.base import GlobalPolicyAdminMixin
 from policies.labels import customer_tier_names
 from reviewdesk.access import Scope, register_scope
 from reviewdesk.admin_scope import ScopedModelAdmin, ScopedTabularInline
+from reviewdesk.i18n_text import render_values
 from reviewdesk.roles import works_cases
 
 # Every field of a review comes from the platform (export file, intake token, later a connector): the
@@ -204,7 +205,7 @@ class CaseAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("引擎决定"))
     def decision_shown(self, obj):
-        return _json_block(obj.decision)
+        return _json_block(render_values(obj.decision))  # the reasons in the reader's language
 
     @admin.display(description=_("所用规则版本"))
     def policy_refs_shown(self, obj):

@@ -20,6 +20,7 @@ from incentives.models import (
     RewardItem,
     WithheldAward,
 )
+from incentives.services.notify import withheld_reason
 from incentives.services.payouts import summary_rows
 from incentives.services.periods import (
     PeriodSpan,
@@ -291,7 +292,7 @@ def manager_queue(user) -> dict:
                 "event": dict(AwardEvent.choices).get(w.event, w.event),
                 "rule": w.rule.name if w.rule else "",
                 "case_ref": w.case_ref,
-                "reason": w.reason,
+                "reason": withheld_reason(w.reason),  # in the reader's language
                 "created_at": w.created_at,
             }
             for w in withheld

@@ -82,6 +82,7 @@ class SlaDecision:
     first_response_warn_at: dt.datetime | None = None
     public_reply_warn_at: dt.datetime | None = None
     resolution_warn_at: dt.datetime | None = None
+    tier_name_en: str = ""  # the tier's English name, where the pack has one (shown to English readers)
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,10 @@ import secrets
 import string
 import threading
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q
+from django.utils import translation
 
 from policies.business_time import ROUND_THE_CLOCK, CalendarSpec, time_to_minutes
 from policies.choices import AppealReason, ExceptionKind, SignalKind
@@ -132,12 +134,15 @@ def load_policy(*, shop=None, platform: str) -> Policy:
 
 
 def _ref(obj) -> RuleRef:
-    return RuleRef(
-        model=obj._meta.model_name,
-        id=obj.pk,
-        version=getattr(obj, "version", 1),
-        name=str(obj.name if hasattr(obj, "name") else obj),
-    )
+    # A row without a name is named by its __str__, in the site's language whatever the loader's: the
+    # ref is part of the stored decision, whose digest must not depend on who imported (issue #15 §8).
+    name = obj.name if hasattr(obj, "name") else _site_str(obj)
+    return RuleRef(model=obj._meta.model_name, id=obj.pk, version=getattr(obj, "version", 1), name=str(name))
+
+
+def _site_str(obj) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(obj)
 
 
 def _scoped(model, shop_id, **filters):
@@ -219,6 +224,7 @@ def _load_shared(*, shop_id, stamp) -> dict:
             escalation_role=tier.escalation_role,
             warn_at_percent=tier.warn_at_percent,
             calendar=tier_calendar,
+            name_en=tier.name_en,
         )
 
     tiers_by_code: dict[str, CustomerTierSpec] = {}
@@ -231,6 +237,7 @@ def _load_shared(*, shop_id, stamp) -> dict:
             t.max_order_count,
             t.min_days_since_last_order,
             t.priority,
+            name_en=t.name_en,
         )
 
     compliance = []
@@ -292,7 +299,7 @@ def _patterns(mode: str, text: str) -> list[str]:
 
 def _platform_rule(r: PlatformRule) -> PlatformRuleSpec:
     return PlatformRuleSpec(
-        ref=RuleRef("platformrule", r.pk, r.version, str(r)),
+        ref=RuleRef("platformrule", r.pk, r.version, _site_str(r)),
         platform=r.platform,
         case_rating_max=r.case_rating_max,
         revision_allowed=r.revision_allowed,
@@ -450,7 +457,7 @@ def _appeal_checklists(shop_id) -> dict[str, tuple[AppealChecklistSpec, ...]]:
     chosen: dict[tuple[str, str], AppealChecklistSpec] = {}
     for c in _scoped(AppealChecklist, shop_id):  # global first: the shop's row replaces it
         chosen[(c.platform, c.reason)] = AppealChecklistSpec(
-            ref=RuleRef("appealchecklist", c.pk, c.version, str(c)),
+            ref=RuleRef("appealchecklist", c.pk, c.version, _site_str(c)),
             platform=c.platform,
             reason=c.reason,
             label=c.label,
@@ -476,7 +483,7 @@ def _contact_limit(rows, platform) -> ContactLimitSpec | None:
     # Most specific wins: shop before global, then this platform before "every platform".
     best = min(rows, key=lambda r: (r.shop_id is None, r.platform == "", -r.pk))
     return ContactLimitSpec(
-        ref=RuleRef("contactlimit", best.pk, best.version, str(best)),
+        ref=RuleRef("contactlimit", best.pk, best.version, _site_str(best)),
         platform=best.platform,
         max_attempts_per_case=best.max_attempts_per_case,
         min_minutes_between=best.min_minutes_between,

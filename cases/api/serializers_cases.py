@@ -24,6 +24,7 @@ from cases.workflow.masking import (
     mask_free_text,
     mask_phone,
 )
+from reviewdesk.i18n_text import render_values
 from reviewdesk.money import MONEY
 from reviewdesk.pii import PAYLOAD_HIDDEN
 
@@ -98,6 +99,13 @@ class CaseListSerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
 
+class RenderedDictField(serializers.DictField):
+    """The engine's decision with its reasons in the request's language (stored language-neutral)."""
+
+    def to_representation(self, value):
+        return super().to_representation(render_values(value))
+
+
 class ContactMaskedValuesField(serializers.DictField):
     """A revision's field values; a changed buyer phone or address shows masked, like the review's own."""
 
@@ -160,7 +168,8 @@ class EventSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.DictField())
     def get_payload(self, event) -> dict:
-        return {k: v for k, v in (event.payload or {}).items() if k not in PAYLOAD_HIDDEN}
+        # Texts written for every reader (routing's reasons) in the request's language.
+        return {k: render_values(v) for k, v in (event.payload or {}).items() if k not in PAYLOAD_HIDDEN}
 
 
 class ContactSerializer(serializers.Serializer):
@@ -270,7 +279,7 @@ class CaseDetailSerializer(CaseListSerializer):
     ``version`` goes back in the body of every action (optimistic concurrency)."""
 
     review = ReviewDetailSerializer()
-    decision = serializers.DictField(help_text=_("开案时引擎的决定及依据"))
+    decision = RenderedDictField(help_text=_("开案时引擎的决定及依据"))
     policy_refs = serializers.ListField(child=serializers.JSONField())
     handling_role = serializers.CharField()
     escalation_role = serializers.CharField()

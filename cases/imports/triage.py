@@ -23,6 +23,7 @@ from cases.imports.bulk import JsonText, any_of
 from cases.models import Case, Review
 from policies.choices import SignalKind
 from policies.decisions import Decision, ReviewFacts
+from reviewdesk.i18n_text import neutral
 from reviewdesk.money import format_cny
 
 # "Negative" for the per-buyer / per-IP signals: 中评 and 差评 (1–3 on the 1–5 scale).
@@ -150,20 +151,24 @@ def _windows_json(w) -> dict:
 
 
 def _static_json(decision: Decision) -> dict:
-    """Every part of ``decision_as_json`` but the platform windows (the only part read from the review's own dates)."""
+    """Every part of ``decision_as_json`` but the platform windows (the only part read from the review's own dates).
+
+    The engine's reasons, signals and the tier's name are stored language-neutral
+    (``reviewdesk.i18n_text``: msgid and values) and rendered in each reader's language; records written
+    before that hold the text of the language active at intake, which still renders as it is."""
     c, sla = decision.classification, decision.sla
     return {
         "issue_type": c.issue_type_code,
         "issue_type_name": c.issue_type_name,
         "malicious": c.malicious,
-        "signals": list(c.signals),
+        "signals": neutral(list(c.signals)),
         "keywords": list(c.matched_keywords),
-        "classification": c.reason,
+        "classification": neutral(c.reason),
         "customer_tier": decision.customer_tier,
         "sla": None
         if sla is None
         else {
-            "tier": sla.tier_name,
+            "tier": _tier_name(decision),
             "handling_role": sla.handling_role,
             "escalation_role": sla.escalation_role,
             "warn_at_percent": sla.warn_at_percent,
@@ -171,7 +176,7 @@ def _static_json(decision: Decision) -> dict:
             "next_response_minutes": sla.next_response_minutes,
             "public_reply_minutes": sla.public_reply_minutes,
             "resolution_minutes": sla.resolution_minutes,
-            "reason": sla.reason,
+            "reason": neutral(sla.reason),
         },
         "compensation": [
             {
@@ -191,8 +196,14 @@ def _static_json(decision: Decision) -> dict:
             {"id": t.template.id, "name": t.name, "stage": t.stage, "channel": t.channel}
             for t in decision.templates
         ],
-        "reasons": list(decision.reasons),
+        "reasons": neutral(list(decision.reasons)),
     }
+
+
+def _tier_name(decision: Decision):
+    """The SLA tier's name, with its English name when the pack has one (``reviewdesk.i18n_text.named``)."""
+    name_en = getattr(decision.sla, "tier_name_en", "")
+    return {"name": decision.sla.tier_name, "en": name_en} if name_en else decision.sla.tier_name
 
 
 class WarnClock:
@@ -344,7 +355,7 @@ def case_values(
         "status": CaseStatus.NEW,
         "issue_type_id": c.issue_type_id,
         "is_malicious": c.malicious,
-        "malicious_signals": list(c.signals),
+        "malicious_signals": neutral(list(c.signals)),
         "matched_keywords": list(c.matched_keywords),
         "customer_tier": decision.customer_tier or "",
         "revision_allowed": w.revision_allowed,

@@ -20,16 +20,19 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from cases.choices import CaseStatus, ContactChannel, EvidenceKind, WorkflowAction
 from cases.models import Appeal, Case, CaseEvent, CompensationOffer, Evidence, FollowUpTask, ReviewRevision
+from cases.queries.rows import sla_tier_label
 from cases.sla.clocks import CLOCKS as SLA_CLOCKS
 from cases.workflow.masking import mask_contact_values, mask_free_text
 from policies.choices import Channel, OptionKind
 from policies.labels import customer_tier_names
 from reviewdesk.choices import Role
+from reviewdesk.i18n_text import is_node, render, render_all
 from reviewdesk.money import format_cny
 from reviewdesk.pii import PAYLOAD_HIDDEN
 
@@ -104,8 +107,17 @@ def _offer_value(kind: str, amount, cost) -> str:
     return offer_value_label(kind, amount, Decimal(str(cost or 0)) - amount)
 
 
+def _issue_type_name(case: Case, frozen: str | None) -> str:
+    """The issue type's name as decided, or its English name (where the pack has one) to an English
+    reader (the issue type is joined by ``case_or_404``)."""
+    if case.issue_type_id and get_language().startswith("en"):
+        return case.issue_type.label("en")
+    return frozen or ""
+
+
 def decision(case: Case) -> dict:
-    """The engine's decision at intake, and why, from the JSON frozen on the case."""
+    """The engine's decision at intake, and why, from the JSON frozen on the case: the reasons in the
+    reader's language (stored language-neutral, ``reviewdesk.i18n_text``; an old record's text as it is)."""
     data = case.decision or {}
     sla = data.get("sla") or {}
     options = [
@@ -121,17 +133,17 @@ def decision(case: Case) -> dict:
         for o in data.get("compensation") or []
     ]
     return {
-        "issue_type": data.get("issue_type_name") or "",
-        "classification": data.get("classification") or "",
+        "issue_type": _issue_type_name(case, data.get("issue_type_name")),
+        "classification": render(data.get("classification")),
         "malicious": bool(data.get("malicious")),
-        "signals": data.get("signals") or [],
+        "signals": render_all(data.get("signals")),
         "keywords": data.get("keywords") or [],
         "customer_tier": _tier_name(data.get("customer_tier")),
-        "sla_tier": sla.get("tier") or case.sla_tier_name,
-        "sla_reason": sla.get("reason") or "",
+        "sla_tier": render(sla["tier"]) if is_node(sla.get("tier")) else sla_tier_label(case),
+        "sla_reason": render(sla.get("reason")),
         "handling_role": _label(Role, sla.get("handling_role") or case.handling_role),
         "escalation_role": _label(Role, sla.get("escalation_role") or case.escalation_role),
-        "reasons": data.get("reasons") or [],
+        "reasons": render_all(data.get("reasons")),
         "windows": data.get("windows") or {},
         "options": options,
         "policy_refs": [
@@ -210,6 +222,8 @@ def _change_text(name: str, value) -> str:
 def _text(value) -> str:
     if value is None:
         return ""
+    if is_node(value):  # a text written for every reader (routing's "nobody could take it")
+        return render(value)
     if isinstance(value, bool):
         return str(_("是") if value else _("否"))
     if isinstance(value, dict):
@@ -394,8 +408,8 @@ def case_summary(case: Case, *, reveal: bool = False) -> dict:
         "shop_id": case.shop_id,
         "platform": case.platform,
         "platform_label": case.get_platform_display(),
-        "issue_type": case.issue_type.name if case.issue_type_id else "",
-        "tier": case.sla_tier_name,
+        "issue_type": _issue_type_name(case, case.issue_type.name) if case.issue_type_id else "",
+        "tier": sla_tier_label(case),
         "customer_tier": _tier_name(case.customer_tier),
         "is_malicious": case.is_malicious,
         "assignee": str(case.assignee) if case.assignee_id else "",

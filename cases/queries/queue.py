@@ -32,6 +32,7 @@ from cases.models import Assignment, Case, FollowUpTask
 from cases.queries.access import visible_cases
 from cases.sla.clocks import CLOCKS
 from reviewdesk.access import shop_ids_for
+from reviewdesk.i18n_text import render_text
 
 SCOPES = ("mine", "shop", "all", "breached")
 PAGE_SIZE = 50
@@ -154,7 +155,8 @@ def queue_for(
 
 def unassigned_reasons(case_ids) -> dict[int, str]:
     """Why routing left each of these cases unassigned (its newest routing attempt, when that found
-    nobody: who could have taken it and what stopped each), in one query for a whole page."""
+    nobody: who could have taken it and what stopped each), in one query for a whole page; in the
+    reader's language (routing stores it language-neutral, ``reviewdesk.i18n_text``)."""
     case_ids = list(case_ids)
     if not case_ids:
         return {}
@@ -167,7 +169,7 @@ def unassigned_reasons(case_ids) -> dict[int, str]:
     for case_id, to_user_id, reason in rows:
         if case_id not in newest:
             newest[case_id] = reason if to_user_id is None else None
-    return {case_id: reason for case_id, reason in newest.items() if reason}
+    return {case_id: render_text(reason) for case_id, reason in newest.items() if reason}
 
 
 # The open tasks that are due are few (the partial index ``followup_open_due``); the user's cases

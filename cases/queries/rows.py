@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cases.choices import CaseStatus
@@ -32,6 +33,44 @@ def _deadline(value: dt.datetime | None) -> dt.datetime | None:
     return None if value is None or value >= NO_DEADLINE else value
 
 
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def sla_tier_names_en() -> dict[int, str]:
+    """SLA tier id → its English name, for the tiers that have one (one query)."""
+    from policies.models import SlaTier
+
+    return dict(SlaTier.objects.exclude(name_en="").values_list("pk", "name_en"))
+
+
+def sla_tier_label(case) -> str:
+    """The SLA tier's name as frozen on the case at intake, or to an English reader the tier's English
+    name where the pack has one (one query, for an English reader only, remembered on the case)."""
+    if not (case.sla_tier_id_ref and _english()):
+        return case.sla_tier_name
+    if not hasattr(case, "_sla_tier_name_en"):
+        from policies.models import SlaTier
+
+        case._sla_tier_name_en = (
+            SlaTier.objects.filter(pk=case.sla_tier_id_ref).values_list("name_en", flat=True).first() or ""
+        )
+    return case._sla_tier_name_en or case.sla_tier_name
+
+
+class _TierNames(LazyNames):
+    """``sla_tier_names_en`` read on the first row with a tier, for an English reader only."""
+
+    def label(self, row: dict) -> str:
+        name, tier_id = row["sla_tier_name"], row["sla_tier_id_ref"]
+        if not tier_id or not _english():
+            return name
+        if not self._loaded:
+            self.update(self._load())
+            self._loaded = True
+        return self.get(tier_id) or name
+
+
 def choice_labels() -> dict[str, dict]:
     """Status, platform and urgency labels in the active language, once per page:
     ``get_status_display()`` per row would hash every lazy label of the choices again (a measurable
@@ -47,6 +86,8 @@ def choice_labels() -> dict[str, dict]:
         },
         "assignees": {},  # id → name, filled as the page's rows need them
         "customer_tier": LazyNames(customer_tier_names),  # code → name, read when a row has a tier
+        "english": _english(),
+        "sla_tier": _TierNames(sla_tier_names_en),  # tier id → English name, read for an English reader
     }
 
 
@@ -59,6 +100,7 @@ ROW_COLUMNS = (
     "platform",
     "status",
     "sla_tier_name",
+    "sla_tier_id_ref",
     "customer_tier",
     "is_malicious",
     "next_due",
@@ -66,6 +108,7 @@ ROW_COLUMNS = (
     "urgency",
     "shop__name",
     "issue_type__name",
+    "issue_type__name_en",
     "review__rating",
     "review__content",
     "review__appended_content",
@@ -114,9 +157,9 @@ def queue_row(case: dict, *, labels: dict | None = None) -> dict:
         "url": labels["case_url"] % case["pk"],
         "shop": case["shop__name"],
         "platform": labels["platform"].get(case["platform"], case["platform"]),
-        "issue_type": case["issue_type__name"] or "",
+        "issue_type": (labels["english"] and case["issue_type__name_en"]) or case["issue_type__name"] or "",
         "status": labels["status"].get(case["status"], case["status"]),
-        "tier": case["sla_tier_name"],
+        "tier": labels["sla_tier"].label(case),
         "customer_tier": labels["customer_tier"].label(case["customer_tier"]),
         "rating": case["review__rating"],
         "excerpt": content[:EXCERPT_CHARS] + ("…" if len(content) > EXCERPT_CHARS else ""),

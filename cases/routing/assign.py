@@ -37,7 +37,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from cases.choices import OPEN_STATUSES, CaseStatus, WorkflowAction
 from cases.imports.bulk import any_of, insert_dicts, row_template
@@ -57,6 +56,8 @@ from cases.routing.eligibility import (
     wrong_role,
 )
 from reviewdesk.choices import Role
+from reviewdesk.i18n_text import as_text, joined, neutral
+from reviewdesk.i18n_text import deferred as _  # every message here may be stored: see explain
 from reviewdesk.language import languages_of
 from reviewdesk.models import ShopMembership, User
 
@@ -147,16 +148,20 @@ def _load_candidates(user_ids: set[int]) -> dict[int, _Candidate]:
 
 
 def explain(role: str, pool_size: int, refused: list[Standing]) -> str:
-    """The routing log's sentence: who could have taken the case, and what stopped each of them."""
+    """The routing log's sentence: who could have taken the case, and what stopped each of them. A
+    ``reviewdesk.i18n_text.Text``: stored language-neutral, read in each reader's language."""
     if not role:
         return _("案件没有处理角色，无法自动分配。")
     if pool_size == 0:
         head = _("店铺没有在职的“%(role)s”成员") % {"role": role_label(role)}
     else:
-        head = _("店铺有 %(n)s 名在职“%(role)s”，均不可分配") % {"n": pool_size, "role": role_label(role)}
+        head = _("店铺有 %(n)s 名在职“%(role)s”，均不可分配") % {
+            "n": pool_size,
+            "role": role_label(role),
+        }
     if not refused:
-        return f"{head}。"
-    return f"{head}：{'；'.join(s.line for s in refused)}。"
+        return joined("", [head, "。"])
+    return joined("", [head, "：", joined("；", (s.line for s in refused)), "。"])
 
 
 def route_cases(*, case_ids: list[int], now: dt.datetime | None = None) -> RoutingOutcome:
@@ -258,7 +263,7 @@ def _write_outcome(
     template = row_template(Assignment)
     auto = _("自动分配")
     rows = [
-        {**template, "case_id": c, "to_user_id": u, "reason": auto, "created_at": now}
+        {**template, "case_id": c, "to_user_id": u, "reason": str(auto), "created_at": now}
         for c, u in outcome.assigned.items()
     ]
     rows += [
@@ -266,7 +271,7 @@ def _write_outcome(
             **template,
             "case_id": c,
             "to_user_id": None,
-            "reason": r,
+            "reason": as_text(r),  # read back by ``unassigned_reasons`` in the reader's language
             "refusals": outcome.refusals.get(c, []),
             "created_at": now,
         }
@@ -282,7 +287,7 @@ def _write_outcome(
             "from_status": CaseStatus.NEW,
             "to_status": CaseStatus.ASSIGNED,
             "version": versions[c] + 1,
-            "payload": {"assignee": names.get(u, ""), "note": auto},
+            "payload": {"assignee": names.get(u, ""), "note": neutral(auto)},
         }
         for c, u in outcome.assigned.items()
     ]
@@ -294,7 +299,7 @@ def _write_outcome(
             "from_status": CaseStatus.NEW,
             "to_status": CaseStatus.NEW,
             "version": versions[c],
-            "payload": {"note": r, "candidates": outcome.refusals.get(c, [])},
+            "payload": {"note": neutral(r), "candidates": outcome.refusals.get(c, [])},
         }
         for c, r in outcome.unassigned.items()
     ]
@@ -424,6 +429,7 @@ def case_reassign(*, case: Case, user: User, by: User, reason: str = "", overrid
         standing = standing_of(case=current, user=user)
         waived = _refuse_target(standing, by=by, shop_id=current.shop_id, override=override, reason=reason)
         now = timezone.now()
+        default_reason = _("主管改派")
         new_status = CaseStatus.ASSIGNED if current.status == CaseStatus.NEW else current.status
         updated = Case.objects.filter(pk=current.pk, version=current.version).update(
             assignee=user, assigned_at=now, status=new_status, version=F("version") + 1
@@ -436,16 +442,16 @@ def case_reassign(*, case: Case, user: User, by: User, reason: str = "", overrid
             from_user_id=current.assignee_id,
             to_user=user,
             by=by,
-            reason=reason or _("主管改派"),
+            reason=reason or str(default_reason),
             overridden=overridden,
             created_at=now,
         )
-        payload = {"assignee": standing.name, "note": row.reason}
+        payload = {"assignee": standing.name, "note": reason or neutral(default_reason)}
         if current.assignee_id:
             payload["previous_assignee"] = str(current.assignee)
         if waived:
             payload["override"] = [
-                _("%(name)s：%(reason)s") % {"name": standing.name, "reason": r.text} for r in waived
+                neutral(_("%(name)s：%(reason)s") % {"name": standing.name, "reason": r.text}) for r in waived
             ]
         CaseEvent.objects.create(
             case=current,

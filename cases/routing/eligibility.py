@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.db.models import Count
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from cases.choices import OPEN_STATUSES
 from cases.hooks import certification_checks
 from cases.models import Case
 from reviewdesk.choices import Role
+from reviewdesk.i18n_text import deferred as _
+from reviewdesk.i18n_text import joined, label, neutral
 from reviewdesk.models import ShopMembership, User
 
 # The roles cases are routed to (a case's handling role is one of these); the pickers list them.
@@ -48,7 +50,7 @@ OVERRIDABLE = frozenset({Problem.AT_CAP, Problem.CERTIFICATION})
 
 def role_label(role: str) -> str:
     try:
-        return str(Role(role).label)
+        return label(Role(role).label)
     except ValueError:
         return role
 
@@ -56,7 +58,7 @@ def role_label(role: str) -> str:
 @dataclass(frozen=True)
 class Refusal:
     code: Problem
-    text: str  # the reason, in the current language, without the person's name
+    text: str  # the reason without the person's name: a ``reviewdesk.i18n_text.Text`` (any language)
 
     @property
     def overridable(self) -> bool:
@@ -88,12 +90,12 @@ class Standing:
 
     @property
     def reason(self) -> str:
-        return "，".join(r.text for r in self.refusals)
+        return joined("，", (r.text for r in self.refusals))
 
     @property
     def line(self) -> str:
         """The person and why ("张三（在办已达上限 30/30）"), as the timeline and the queue show it."""
-        return f"{self.name}（{self.reason}）" if self.refusals else self.name
+        return joined("", [self.name, "（", self.reason, "）"]) if self.refusals else self.name
 
     @property
     def label(self) -> str:
@@ -102,17 +104,17 @@ class Standing:
         if not self.refusals:
             return label
         if self.overridable:
-            return _("%(label)s — %(reason)s（需越权分配）") % {"label": label, "reason": self.reason}
+            return gettext("%(label)s — %(reason)s（需越权分配）") % {"label": label, "reason": self.reason}
         return f"{label} — {self.reason}"
 
     def as_record(self) -> dict:
-        """What the routing log keeps per candidate (plain JSON)."""
+        """What the routing log keeps per candidate (plain JSON; the reason language-neutral)."""
         return {
             "user_id": self.user_id,
             "name": self.name,
             "load": self.load,
             "problems": [str(r.code) for r in self.refusals],
-            "reason": self.reason,
+            "reason": neutral(self.reason),
         }
 
 

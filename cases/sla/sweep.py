@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cases.alerts import Alert, case_contexts, format_time, notify, role_members
+from cases.alerts import Alert, case_contexts, format_time, in_reader_language, notify, role_members
 from cases.choices import OPEN_STATUSES
 from cases.models import Case, SlaEvent
 from cases.notifications.choices import NotificationKind, SlaEventKind, SlaTarget
@@ -152,6 +152,7 @@ def _sweep_batch(*, now: dt.datetime, result: SweepResult) -> int:
                 "shop_id",
                 "assignee_id",
                 "escalation_role",
+                "sla_tier_id_ref",
                 "sla_breached_at",
                 "needs_escalation",
                 "rating_worsened_at",
@@ -238,6 +239,10 @@ def _event_alerts(inserted: list[tuple[int, str, str, dt.datetime]], cases: dict
         elif case["assignee_id"] is None:
             pairs.add((case["shop_id"], str(Role.SUPERVISOR)))
     members = role_members(pairs)
+    # The tier's English name (where the pack has one) for English readers: one query per batch.
+    from cases.queries.rows import sla_tier_names_en
+
+    names_en = sla_tier_names_en() if any(c.get("sla_tier_id_ref") for c in cases.values()) else {}
     alerts = []
     for case_id, target, kind, due in inserted:
         case, context = cases[case_id], contexts[case_id]
@@ -262,7 +267,7 @@ def _event_alerts(inserted: list[tuple[int, str, str, dt.datetime]], cases: dict
             "target": SlaTarget(target).label,  # lazy: rendered in each recipient's language
             "due_at": format_time(due),
             "assignee": context["assignee"],
-            "tier_name": context["tier_name"],
+            "tier_name": in_reader_language(context["tier_name"], names_en.get(case.get("sla_tier_id_ref"))),
         }
         alerts.append(
             Alert(

@@ -19,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from cases.hooks import PLATFORM_DATA_SOURCES
 from incentives.choices import AwardEvent, EntryKind, Unit
@@ -29,6 +28,8 @@ from incentives.services.ledger import LOCK_RACE_ATTEMPTS, account_get, entry_po
 from incentives.services.notify import notify_withheld
 from incentives.services.periods import parse_span, periods_of, posting_period
 from incentives.services.scope import entry_shop_id
+from reviewdesk.i18n_text import as_text
+from reviewdesk.i18n_text import deferred as _  # a withheld reason is stored language-neutral
 
 
 @dataclass
@@ -119,16 +120,18 @@ def award_apply(*, cause: AwardCause) -> list[AwardOutcome]:
             outcomes.append(AwardOutcome(rule, done, withheld))
             continue
         if cause.event == AwardEvent.VERIFIED_CONVERSION and cause.compliance_violations:
-            reason = _("案件记录了合规违规：%(v)s。该转化不予奖励。") % {
-                "v": "；".join(cause.compliance_violations)
-            }
+            # Stored language-neutral (reviewdesk.i18n_text): read in each manager's language.
+            reason = as_text(
+                _("案件记录了合规违规：%(v)s。该转化不予奖励。")
+                % {"v": "；".join(cause.compliance_violations)}
+            )
             withheld = _withhold(rule, cause, key, "compliance_violation", reason)
             if withheld.created_now:
                 notify_withheld(withheld)
             outcomes.append(AwardOutcome(rule, [], withheld))
             continue
         if cause.event == AwardEvent.VERIFIED_CONVERSION and cause.source not in PLATFORM_DATA_SOURCES:
-            reason = _("评分变化不是来自平台数据(导入文件或接入令牌)，该转化不予奖励。")
+            reason = as_text(_("评分变化不是来自平台数据(导入文件或接入令牌)，该转化不予奖励。"))
             outcomes.append(AwardOutcome(rule, [], _withhold(rule, cause, key, "not_platform_data", reason)))
             continue
         outcomes.append(_post_award(rule, cause, agent, key))
@@ -168,10 +171,9 @@ def _post_award_once(rule: AwardRule, cause: AwardCause, agent, key: str) -> Awa
             )
             units = int(bool(rule.amount)) + int(bool(rule.points))
             if paid // max(units, 1) >= rule.cap_per_period:
-                reason = _("本期(%(p)s)已达规则上限 %(cap)s 次。") % {
-                    "p": period.code,
-                    "cap": rule.cap_per_period,
-                }
+                reason = as_text(
+                    _("本期(%(p)s)已达规则上限 %(cap)s 次。") % {"p": period.code, "cap": rule.cap_per_period}
+                )
                 return AwardOutcome(rule, [], _withhold(rule, cause, key, "cap_reached", reason))
         entries = []
         for unit, value in ((Unit.CNY, rule.amount), (Unit.POINTS, rule.points)):

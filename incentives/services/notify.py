@@ -25,6 +25,15 @@ def managers_of(agent_id: int) -> list:
     )
 
 
+def withheld_reason(reason: str | None) -> str:
+    """A ``WithheldAward.reason`` in the active language: a stored node rendered, a plain catalog entry
+    translated, anything else (an old row with its values) as written."""
+    from reviewdesk.i18n_text import from_text, is_node, render
+
+    node = from_text(reason)
+    return render(node) if is_node(node) else (_(reason) if reason else "")
+
+
 def notify_withheld(withheld) -> None:
     def send():
         from cases.models import Notification
@@ -33,14 +42,14 @@ def notify_withheld(withheld) -> None:
 
         rows = []
         for user in managers_of(withheld.agent_id):
-            # In the manager's language. The reason was written when the award was withheld; a reason
-            # without values is a catalog entry and is read in the manager's language too.
+            # In the manager's language. A reason with values is stored language-neutral
+            # (reviewdesk.i18n_text); one without values is a catalog entry, read in that language too.
             with translation.override(language_of(user)):
                 title = _("【奖励未发放】%(agent)s：案件 #%(case)s") % {
                     "agent": withheld.agent,
                     "case": withheld.case_ref or "-",
                 }
-                body = _(withheld.reason) if withheld.reason else ""
+                body = withheld_reason(withheld.reason)
             rows.append(
                 Notification(
                     user=user,

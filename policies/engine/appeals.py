@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.translation import gettext as _
-
 from policies.decisions import AppealDecision, AppealReasonChecklist
 from policies.engine.policy import AppealChecklistSpec, Policy
+from reviewdesk.i18n_text import deferred as _
 
 
 def _checklist(spec: AppealChecklistSpec) -> AppealReasonChecklist:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from policies.decisions import Classification, ReviewFacts
 from policies.engine.policy import CustomerTierSpec, IssueTypeSpec, Policy
+from reviewdesk.i18n_text import deferred as _
+from reviewdesk.i18n_text import joined, named
 
 DEFAULT_CASE_RATING_MAX = 3  # used only when the platform has no rule (中评 and 差评 open a case)
 
@@ -100,20 +101,26 @@ def _classify(
         malicious = malicious or bool(issue and issue.is_malicious)
     if malicious:
         if signals:
-            reasons.append(_("恶意信号：%(signals)s") % {"signals": "；".join(signals)})
+            reasons.append(_("恶意信号：%(signals)s") % {"signals": joined("；", signals)})
         malicious_type = policy.malicious_issue_type
         if malicious_type is not None:
             issue = malicious_type
-            reasons.append(_("归入恶意差评类型“%(name)s”") % {"name": issue.name})
+            reasons.append(_("归入恶意差评类型“%(name)s”") % {"name": named(issue.name, issue.name_en)})
     elif issue_rule is not None and issue is not None:
         reasons.append(
             _("规则“%(rule)s”命中“%(keywords)s”，归入“%(name)s”")
-            % {"rule": issue_rule.name, "keywords": "、".join(keywords), "name": issue.name}
+            % {
+                "rule": issue_rule.name,
+                "keywords": "、".join(keywords),
+                "name": named(issue.name, issue.name_en),
+            }
         )
     if issue is None:
         issue = policy.fallback_issue_type
         if issue is not None and opens_case:
-            reasons.append(_("没有分类规则命中，归入兜底类型“%(name)s”") % {"name": issue.name})
+            reasons.append(
+                _("没有分类规则命中，归入兜底类型“%(name)s”") % {"name": named(issue.name, issue.name_en)}
+            )
     if not opens_case:
         issue, malicious = None, False
     return Classification(
@@ -125,7 +132,7 @@ def _classify(
         signals=tuple(signals),
         matched_keywords=tuple(keywords),
         rules=tuple(refs),
-        reason="；".join(reasons),
+        reason=joined("；", reasons),
     )
 
 
@@ -223,5 +230,5 @@ def _tier_reason(tier: CustomerTierSpec) -> str:
         conditions.append(_("历史订单 ≤ %(max)s单") % {"max": tier.max_order_count})
     if tier.min_days_since_last_order is not None:
         conditions.append(_("距上次下单 ≥ %(min)s天") % {"min": tier.min_days_since_last_order})
-    why = "、".join(conditions) if conditions else _("其他分层条件都不满足(兜底)")
-    return _("客户分层“%(name)s”：%(why)s") % {"name": tier.name, "why": why}
+    why = joined("、", conditions) if conditions else _("其他分层条件都不满足(兜底)")
+    return _("客户分层“%(name)s”：%(why)s") % {"name": named(tier.name, tier.name_en), "why": why}

@@ -5,11 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from policies.decisions import CompensationOffer, ReviewFacts
 from policies.engine.policy import CompensationOptionSpec, CompensationRuleSpec, IssueTypeSpec, Policy
 from policies.engine.timing import role_label
+from reviewdesk.i18n_text import deferred as _
+from reviewdesk.i18n_text import joined, label, named
 from reviewdesk.money import quantize_cny
 
 ZERO = Decimal("0.00")
@@ -43,7 +44,9 @@ def _options(
     facts: ReviewFacts, policy: Policy, issue_type: IssueTypeSpec, customer_tier: str | None, language: str
 ):
     if not issue_type.compensable:
-        return (), _("问题类型“%(name)s”不补偿(恶意差评走证据收集与平台申诉)") % {"name": issue_type.name}
+        return (), _("问题类型“%(name)s”不补偿(恶意差评走证据收集与平台申诉)") % {
+            "name": named(issue_type.name, issue_type.name_en)
+        }
     offers: list[CompensationOffer] = []
     left_out: list[str] = []
     for rule in policy.compensation_rules:
@@ -65,10 +68,10 @@ def _options(
             offers.append(offer)
     if not offers:
         reason = _("没有匹配的补偿规则")
-        return (), "；".join([reason, *left_out]) if left_out else reason
+        return (), joined("；", [reason, *left_out]) if left_out else reason
     rule_ids = tuple(dict.fromkeys(o.rule.id for o in offers))
     reason = policy.remember(("offer-reason", rule_ids, language), lambda: _reason(offers))
-    return tuple(offers), "；".join([reason, *left_out]) if left_out else reason
+    return tuple(offers), joined("；", [reason, *left_out]) if left_out else reason
 
 
 def _reason(offers) -> str:
@@ -83,7 +86,7 @@ def offer_value_label(kind: str, amount: Decimal, extra_coupon: Decimal) -> str:
 
     amount, extra = quantize_cny(amount), quantize_cny(extra_coupon)
     cost = amount + extra
-    kind_label = str(OptionKind(kind).label) if kind in OptionKind.values else kind
+    kind_label = label(OptionKind(kind).label) if kind in OptionKind.values else kind
     if cost <= ZERO:
         return _("非现金：%(kind)s") % {"kind": kind_label}
     if amount > ZERO and extra > ZERO:
@@ -148,7 +151,7 @@ def _offer(
         approval_role=option.approval_role if requires_approval else "",
         expected_acceptance=option.expected_acceptance,
         reason=_("规则“%(rule)s”：%(notes)s")
-        % {"rule": rule.name, "notes": "；".join(n for n in notes if n)},
+        % {"rule": rule.name, "notes": joined("；", (n for n in notes if n))},
         value_label=offer_value_label(option.kind, amount, extra),
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from policies.decisions import AppealDecision, ContactLimitDecision, Decision, ReviewFacts
 from policies.engine.appeals import appeal_decision, appeal_overview_reason
@@ -13,6 +12,7 @@ from policies.engine.messaging import applicable_templates, follow_ups, render_f
 from policies.engine.policy import Policy
 from policies.engine.timing import platform_windows, sla
 from policies.placeholders import issue_for_buyer
+from reviewdesk.i18n_text import deferred as _
 
 
 def decide(

@@ -12,6 +12,7 @@ from policies.choices import Channel, TemplateStage
 from policies.decisions import ComplianceReport, Decision
 from policies.engine.timing import duration_label, role_label
 from reviewdesk.choices import Platform
+from reviewdesk.i18n_text import again
 from reviewdesk.jsonenc import jsonable
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -52,7 +53,8 @@ def _lines(d: Decision) -> list[str]:
     lines = [
         _("平台：%(platform)s　评分：%(rating)s/5")
         % {"platform": _label(Platform, f.platform), "rating": f.rating},
-        _("开案：%(yes)s — %(reason)s") % {"yes": _("是") if c.opens_case else _("否"), "reason": c.reason},
+        _("开案：%(yes)s — %(reason)s")
+        % {"yes": _("是") if c.opens_case else _("否"), "reason": again(c.reason)},
     ]
     if c.opens_case:
         lines.append(
@@ -60,7 +62,7 @@ def _lines(d: Decision) -> list[str]:
             % {"name": c.issue_type_name or "—", "malicious": _("(疑似恶意)") if c.malicious else ""}
         )
     if c.signals:
-        lines.append(_("恶意信号：%(signals)s") % {"signals": "；".join(c.signals)})
+        lines.append(_("恶意信号：%(signals)s") % {"signals": "；".join(again(s) for s in c.signals)})
     if c.matched_keywords:
         lines.append(_("命中关键词：%(keywords)s") % {"keywords": "、".join(c.matched_keywords)})
     if d.customer_tier_rule:
@@ -85,10 +87,10 @@ def _lines(d: Decision) -> list[str]:
             % {"duration": duration_label(s.public_reply_minutes), "due": _when(s.public_reply_due_at)},
             _("　解决：%(duration)s，截止 %(due)s")
             % {"duration": duration_label(s.resolution_minutes), "due": _when(s.resolution_due_at)},
-            _("　依据：%(reason)s") % {"reason": s.reason},
+            _("　依据：%(reason)s") % {"reason": again(s.reason)},
         ]
     elif s is not None:
-        lines.append(s.reason)
+        lines.append(again(s.reason))
     w = d.windows
     if w.rule is not None:
         lines.append(
@@ -102,7 +104,7 @@ def _lines(d: Decision) -> list[str]:
             }
         )
     if c.opens_case:
-        lines.append(_("补偿方案：%(reason)s") % {"reason": d.compensation_reason})
+        lines.append(_("补偿方案：%(reason)s") % {"reason": again(d.compensation_reason)})
         for i, offer in enumerate(d.compensation, 1):
             approval = (
                 _("，需%(role)s审批") % {"role": role_label(offer.approval_role)}
@@ -128,7 +130,7 @@ def _lines(d: Decision) -> list[str]:
                     "acceptance": acceptance,
                 }
             )
-            lines.append(f"　　{offer.reason}")
+            lines.append(f"　　{again(offer.reason)}")
     if d.templates:
         lines.append(_("适用模板："))
         for t in d.templates:
@@ -141,12 +143,13 @@ def _lines(d: Decision) -> list[str]:
         for step in d.follow_ups:
             state = _("跳过") if step.skipped else _("执行")
             lines.append(
-                f"　+{duration_label(step.offset_minutes)} {step.name}（{state}）{('— ' + step.reason) if step.reason else ''}"
+                f"　+{duration_label(step.offset_minutes)} {step.name}（{state}）{('— ' + again(step.reason)) if step.reason else ''}"
             )
     if d.appeal is not None:
         a = d.appeal
         lines.append(
-            _("申诉：截止 %(until)s；%(reason)s") % {"until": _when(a.appeal_until), "reason": a.reason}
+            _("申诉：截止 %(until)s；%(reason)s")
+            % {"until": _when(a.appeal_until), "reason": again(a.reason)}
         )
         if a.max_images or a.description_max_chars or a.once_per_review:
             lines.append(

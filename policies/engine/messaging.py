@@ -11,13 +11,12 @@ from __future__ import annotations
 import string
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
 from policies.compliance.match import findings as matching_rules
 from policies.compliance.normalise import normalise
 from policies.decisions import ComplianceFinding, ComplianceReport, FollowUpDecision, RenderedTemplate
 from policies.engine.policy import Policy, TemplateSpec
 from policies.placeholders import PLACEHOLDERS
+from reviewdesk.i18n_text import deferred as _
 
 MISSING = "____"
 PUBLIC_REPLY = "public_reply"

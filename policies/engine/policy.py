@@ -112,6 +112,7 @@ class SlaTierSpec:
     escalation_role: str
     warn_at_percent: int
     calendar: CalendarPolicy | None  # None = the policy's calendar
+    name_en: str = ""  # shown to an English reader (reasons render it at read time)
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class CustomerTierSpec:
     max_order_count: int | None
     min_days_since_last_order: int | None
     priority: int
+    name_en: str = ""  # shown to an English reader (reasons render it at read time)
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from policies.business_time import add_business_minutes
 from policies.decisions import Classification, PlatformWindows, ReviewFacts, SlaDecision
 from policies.engine.policy import CalendarPolicy, Policy
 from reviewdesk.choices import Role
+from reviewdesk.i18n_text import deferred as _
+from reviewdesk.i18n_text import label, named
 
 
 def duration_label(minutes: int) -> str:
@@ -27,7 +28,7 @@ def duration_label(minutes: int) -> str:
 
 def role_label(role: str) -> str:
     try:
-        return str(Role(role).label)
+        return label(Role(role).label)
     except ValueError:
         return role or "—"
 
@@ -104,7 +105,7 @@ def _sla(
         }
     reason = policy.remember(
         ("sla", tier.ref.id, fallback, language),
-        lambda: _tier_reason(tier, calendar, classification, fallback),
+        lambda: _tier_reason(tier, calendar, _issue_name(policy, classification), fallback),
     )
     return SlaDecision(
         tier=tier.ref,
@@ -124,14 +125,20 @@ def _sla(
         first_response_warn_at=warn.get("first"),
         public_reply_warn_at=warn.get("public"),
         resolution_warn_at=warn.get("resolution"),
+        tier_name_en=tier.name_en,
     )
 
 
-def _tier_reason(tier, calendar: CalendarPolicy, classification: Classification, fallback: bool) -> str:
+def _issue_name(policy: Policy, classification: Classification) -> str:
+    issue = policy.issue_types.get(classification.issue_type_id) if classification.issue_type_id else None
+    return named(classification.issue_type_name, issue.name_en if issue else "")
+
+
+def _tier_reason(tier, calendar: CalendarPolicy, issue_name: str, fallback: bool) -> str:
     if fallback:
         chosen_by = _("兜底时效等级(该问题类型没有专门的时效等级)")
     else:
-        chosen_by = _("问题类型“%(name)s”的时效等级") % {"name": classification.issue_type_name}
+        chosen_by = _("问题类型“%(name)s”的时效等级") % {"name": issue_name}
     calendar_text = (
         _("营业日历“%(name)s”") % {"name": calendar.name}
         if calendar.ref
@@ -142,7 +149,7 @@ def _tier_reason(tier, calendar: CalendarPolicy, classification: Classification,
         "%(resolution)s内解决；由%(role)s处理，超时升级给%(escalation)s；用掉%(warn)s%%时预警；按%(calendar)s计时"
     ) % {
         "chosen_by": chosen_by,
-        "tier": tier.name,
+        "tier": named(tier.name, tier.name_en),
         "first": duration_label(tier.first_response_minutes),
         "next": duration_label(tier.next_response_minutes),
         "public": duration_label(tier.public_reply_minutes),

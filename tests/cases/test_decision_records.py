@@ -15,6 +15,7 @@ from cases.imports import triage
 from cases.imports.uploads import reviews_import_file
 from cases.models import Case, DecisionRecord, Review
 from policies.models import SlaTier
+from reviewdesk.i18n_text import render
 from tests.cases.exports import TAOBAO_HEADERS, taobao_row, xlsx_bytes
 
 pytestmark = pytest.mark.usefixtures("policy_pack")
@@ -192,7 +193,8 @@ def test_the_case_admin_shows_the_whole_decision(shop, admin_client):
 
     html = admin_client.get(reverse("admin:cases_case_change", args=[case.pk])).content.decode()
 
-    assert case.decision["classification"] in html and case.decision["windows"]["revision_until"] in html
+    classification = render(case.decision["classification"])  # stored language-neutral, shown as text
+    assert classification in html and case.decision["windows"]["revision_until"] in html
     assert escape(f'"name": "{case.policy_refs[0]["name"]}"') in html  # the JSON, escaped
 
 

@@ -23,6 +23,7 @@ from cases.imports.spool import RowSpool
 from cases.imports.uploads import reviews_import_file
 from cases.imports.validation import parse_export
 from cases.models import Case, Review
+from reviewdesk.i18n_text import render
 from reviewdesk.xlsx_rows import Workbook, XlsxUnreadable
 from tests.cases.exports import TAOBAO_HEADERS, csv_bytes, taobao_row, xlsx_bytes
 from tests.cases.intake_support import snapshot
@@ -299,4 +300,4 @@ def test_the_batch_signals_count_stored_and_spooled_reviews_across_chunks(shop, 
     }
     # 老王's third negative in 30 days (one stored, two in the batch); the third from 10.9.9.9 in 7 days.
     assert set(flagged) == {taobao_row(5)["订单编号"], taobao_row(6)["订单编号"]}
-    assert any("3条差评" in str(signal) for signal in flagged[taobao_row(5)["订单编号"]])
+    assert any("3条差评" in render(signal) for signal in flagged[taobao_row(5)["订单编号"]])  # stored neutral

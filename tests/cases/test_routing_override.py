@@ -18,6 +18,7 @@ from cases.routing.assign import (
     unassigned_reason,
 )
 from cases.routing.eligibility import standings_for_case
+from reviewdesk.i18n_text import render_text, render_values
 from tests.cases.routing_support import make_case
 
 pytestmark = pytest.mark.django_db
@@ -74,8 +75,8 @@ def test_a_case_nobody_may_take_records_each_candidate_and_why_on_the_timeline(s
     assert outcome.unassigned == {case.pk: reason}
     assert unchanged(case)
     (row,) = Assignment.objects.filter(case=case)
-    assert (row.to_user, row.reason) == (None, reason)
-    assert row.refusals == [
+    assert (row.to_user, render_text(row.reason)) == (None, reason)  # stored language-neutral
+    assert render_values(row.refusals) == [
         {
             "user_id": full.pk,
             "name": "张三",
@@ -93,7 +94,7 @@ def test_a_case_nobody_may_take_records_each_candidate_and_why_on_the_timeline(s
     ]
     (event,) = events(case, WorkflowAction.NOT_ROUTED)
     assert (event.actor, event.from_status, event.to_status, event.version) == (None, "new", "new", 1)
-    assert event.payload["note"] == reason
+    assert render_values(event.payload["note"]) == reason
     assert [c["name"] for c in event.payload["candidates"]] == ["张三", "李娜"]
     (line,) = [e for e in timeline(case) if e["action"] == "无人可分配"]
     assert (line["actor"], line["details"]) == ("系统", [("说明", reason)])
@@ -119,7 +120,7 @@ def test_automatic_assignment_is_on_the_timeline_too(shop, make_user):
         "assigned",
         2,
     )
-    assert event.payload == {"assignee": "王五", "note": "自动分配"}
+    assert render_values(event.payload) == {"assignee": "王五", "note": "自动分配"}
     case.refresh_from_db()
     assert case.assignee == agent
 
@@ -147,7 +148,7 @@ def test_a_supervisor_assigns_past_the_cap_with_override_and_reason_on_the_timel
     assert row.overridden == [{"problem": "at_cap", "reason": "在办已达上限 2/2"}]
     (event,) = events(case, WorkflowAction.ASSIGN)
     assert (event.actor, event.from_status, event.to_status, event.version) == (boss, "new", "assigned", 2)
-    assert event.payload == {
+    assert render_values(event.payload) == {
         "assignee": "张三",
         "note": "大促值班，张三熟悉这个商品",
         "override": ["张三：在办已达上限 2/2"],
@@ -171,7 +172,7 @@ def test_a_supervisor_assigns_past_a_lapsed_certification_with_override(shop, la
     case.refresh_from_db()
     assert (case.assignee, case.status) == (lapsed, CaseStatus.IN_PROGRESS)
     (event,) = events(case, WorkflowAction.ASSIGN)
-    assert event.payload["override"] == [f"李娜：认证未通过：{LAPSED}"]
+    assert render_values(event.payload["override"]) == [f"李娜：认证未通过：{LAPSED}"]
     assert event.payload["previous_assignee"] == "原处理人"
 
 
@@ -262,7 +263,7 @@ def test_an_eligible_person_needs_no_override_and_none_is_recorded(shop, boss, m
     case_reassign(case=case, user=agent, by=boss)
     (event,) = events(case, WorkflowAction.ASSIGN)
     assert "override" not in event.payload
-    assert event.payload["note"] == "主管改派"
+    assert render_values(event.payload["note"]) == "主管改派"
 
 
 # --- Bulk assignment: the same service per case -----------------------------------------------

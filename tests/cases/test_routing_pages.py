@@ -236,7 +236,8 @@ def test_the_api_assigns_with_override_like_the_form(shop, full, boss):
     assert response.status_code == 200, response.json()
     assert response.json()["version"] == 2
     event = CaseEvent.objects.get(case=case, action=WorkflowAction.ASSIGN)
-    assert event.payload["override"] == ["张三：在办已达上限 2/2"]
+    (answered,) = [e for e in response.json()["timeline"] if e["id"] == event.pk]
+    assert answered["payload"]["override"] == ["张三：在办已达上限 2/2"]  # stored neutral, read as text
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from cases.choices import CaseStatus, WorkflowAction
 from cases.hooks import certification_checks
 from cases.models import CaseEvent, CompensationOffer, Evidence, FollowUpTask
+from reviewdesk.i18n_text import render
 from tests.cases.routing_support import make_case, sla_fields
 from tests.cases.workspace_support import triaged_case
 
@@ -195,7 +196,7 @@ def test_case_page_shows_review_decision_clocks_and_only_allowed_actions(client,
     assert response.status_code == 200
     html = response.content.decode()
     assert "质量太差，做工粗糙，开线了" in html
-    assert case.decision["classification"] in html
+    assert render(case.decision["classification"]) in html
     assert [c["label"] for c in response.context["clocks"]][0] == "首次响应"
     # The agent may contact or mark malicious now; not verify (no contact yet), offer, approve, resolve.
     assert set(response.context["allowed"]) >= {"record_contact", "mark_malicious"}

@@ -10,6 +10,7 @@ from incentives.models import AwardRule, LedgerEntry, WithheldAward
 from incentives.receivers import on_case_event, on_training_event
 from incentives.services.awards import quarter_ranking, quarter_top_award
 from incentives.services.ledger import account_get, balance_for, reversal_post
+from incentives.services.notify import withheld_reason
 from incentives.services.periods import period_ensure
 
 
@@ -86,9 +87,10 @@ def test_conversion_with_a_compliance_violation_earns_nothing_and_says_why(
     assert LedgerEntry.objects.count() == 0
     withheld = WithheldAward.objects.get()
     assert (withheld.reason_code, withheld.case_ref, withheld.agent) == ("compliance_violation", 42, agent)
-    assert withheld.reason == "案件记录了合规违规：私信中出现“好评返现”。该转化不予奖励。"
+    reason = withheld_reason(withheld.reason)  # stored language-neutral
+    assert reason == "案件记录了合规违规：私信中出现“好评返现”。该转化不予奖励。"
     notice = Notification.objects.get()
-    assert (notice.user, notice.kind, notice.body) == (manager, "award_withheld", withheld.reason)
+    assert (notice.user, notice.kind, notice.body) == (manager, "award_withheld", reason)
     assert not Notification.objects.filter(user=elsewhere).exists()
 
 
