@@ -31,6 +31,7 @@ from incentives.services.scope import entries_in_shops_q, withheld_in_shops_q
 from reviewdesk.access import ALL_SHOPS, GLOBAL, Scope, register_scope
 from reviewdesk.admin_scope import ShopScopedAdminMixin
 from reviewdesk.history_admin import HistoryAdmin
+from reviewdesk.i18n_text import render_text
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -210,15 +211,20 @@ class PayoutLineAdmin(ReadOnlyAdmin):
 
 @admin.register(WithheldAward)
 class WithheldAwardAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "agent", "event_label", "rule", "case_ref", "reason_code", "reason"]
+    list_display = ["created_at", "agent", "event_label", "rule", "case_ref", "reason_code", "reason_text"]
 
     @admin.display(description=_("事件"), ordering="event")
     def event_label(self, obj):
         return event_label(obj.event)
 
+    @admin.display(description=_("原因"))
+    def reason_text(self, obj):
+        # Stored language-neutral (reviewdesk.i18n_text): shown in the reader's language, never as JSON.
+        return render_text(obj.reason)
+
     list_filter = ["reason_code", EventFilter]
-    exclude = ["event"]
-    readonly_fields = ["event_label"]
+    exclude = ["event", "reason"]
+    readonly_fields = ["event_label", "reason_text"]
     search_fields = ["reason", "agent__username", "agent__employee_code"]
 
 

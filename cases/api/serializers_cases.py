@@ -24,7 +24,7 @@ from cases.workflow.masking import (
     mask_free_text,
     mask_phone,
 )
-from reviewdesk.i18n_text import render_values
+from reviewdesk.i18n_text import render_text, render_values
 from reviewdesk.money import MONEY
 from reviewdesk.pii import PAYLOAD_HIDDEN
 
@@ -201,7 +201,7 @@ class OfferSerializer(serializers.Serializer):
     cost = serializers.DecimalField(**MONEY)
     requires_approval = serializers.BooleanField()
     approval_role = serializers.CharField()
-    reason = serializers.CharField()
+    reason = serializers.SerializerMethodField()
     status = serializers.CharField()
     requested_by = UserRefSerializer()
     requested_at = serializers.DateTimeField()
@@ -210,6 +210,10 @@ class OfferSerializer(serializers.Serializer):
     approval_note = serializers.CharField()
     buyer_answer = serializers.CharField()
     answered_at = serializers.DateTimeField(allow_null=True)
+
+    def get_reason(self, offer) -> str:
+        """The engine's reason for this option, in the request's language (stored language-neutral)."""
+        return render_text(offer.reason)
 
 
 class FollowUpSerializer(serializers.Serializer):

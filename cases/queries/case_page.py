@@ -32,7 +32,7 @@ from cases.workflow.masking import mask_contact_values, mask_free_text
 from policies.choices import Channel, OptionKind
 from policies.labels import customer_tier_names
 from reviewdesk.choices import Role
-from reviewdesk.i18n_text import is_node, render, render_all
+from reviewdesk.i18n_text import is_node, render, render_all, render_text
 from reviewdesk.money import format_cny
 from reviewdesk.pii import PAYLOAD_HIDDEN
 
@@ -326,7 +326,7 @@ def offers(case: Case) -> list[dict]:
             "approved_at": o.approved_at,
             "approval_note": o.approval_note,
             "buyer_answer": o.get_buyer_answer_display() if o.buyer_answer else "",
-            "reason": o.reason,
+            "reason": render_text(o.reason),
         }
         for o in rows
     ]

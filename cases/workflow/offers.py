@@ -21,6 +21,7 @@ from cases.workflow.core import begin, commit, emit, refusal_error, refuse
 from cases.workflow.guards import approver_refusal, roles_of
 from cases.workflow.table import transition_for
 from reviewdesk.choices import Role
+from reviewdesk.i18n_text import as_text, neutral
 
 
 def _option(case: Case, option_id):
@@ -43,7 +44,7 @@ def _record(case: Case, option, *, status: str, by, now, approval_role: str = ""
         cost=option.cost,
         requires_approval=status == OfferStatus.PENDING_APPROVAL,
         approval_role=approval_role,
-        reason=option.reason,
+        reason=as_text(option.reason),  # language-neutral: each reader sees it in their language
         status=status,
         requested_by=by,
         requested_at=now,
@@ -148,7 +149,7 @@ def _request(case: Case, option, *, by, version: int, note: str, now: dt.datetim
         action=A.REQUEST_APPROVAL,
         to_state=row.to_state,
         now=now,
-        payload=_offer_payload(offer, note) | {"reason": option.reason},
+        payload=_offer_payload(offer, note) | {"reason": neutral(option.reason)},
         after_commit=[
             _offer_event("offer_made", offer),
             _notify(

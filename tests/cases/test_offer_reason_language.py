@@ -1,0 +1,67 @@
+"""An offer's reason is the engine's (the rule and how the amount was computed): written once, read by
+each person in their own language — the case page and the API alike, whatever language the agent who
+made the offer used."""
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from cases.models import CompensationOffer
+from cases.workflow.compose import offer_options
+from cases.workflow.services import case_act
+from tests.cases.workflow_factories import NOW, member, put_in_state, triaged_case
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
+
+RESHIP = "无理由补发(顺丰包邮，48小时内发货)"
+
+
+@pytest.fixture
+def offered(shop):
+    agent = member("agent", shop)
+    case = put_in_state(
+        triaged_case(shop, content="质量太差，开线了", amount="199.00"), "verified", agent=agent
+    )
+    with translation.override("zh-hans"):
+        option = {o.name: o for o in offer_options(case)}[RESHIP]
+        case_act(
+            case_id=case.pk,
+            action="offer",
+            by=agent,
+            version=3,
+            data={"option_id": option.option_id},
+            now=NOW,
+        )
+    return case
+
+
+def reader(make_user, shop, language):
+    return make_user("supervisor", shops=[shop], language=language)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "foreign"), [("en", "Rule “", "规则“"), ("zh-hans", "规则“", "Rule “")]
+)
+def test_the_case_page_shows_the_offers_reason_in_the_readers_language(
+    client, make_user, shop, offered, language, expected, foreign
+):
+    stored = CompensationOffer.objects.get(case=offered).reason
+    assert (
+        stored.startswith('{"') and "规则“%(rule)s”：%(notes)s" in stored
+    )  # the msgid and values, not a language
+
+    client.force_login(reader(make_user, shop, language))
+    page = client.get(reverse("cases:case_detail", args=[offered.pk])).content.decode()
+    offers = page[page.index('id="offers"') :]
+    offers = offers[: offers.index("</section>")]
+    assert expected in offers and foreign not in offers
+    assert '{"msg"' not in page  # never the stored form
+
+
+def test_the_api_answers_the_offers_reason_in_the_readers_language(client, make_user, shop, offered):
+    url = f"/api/v1/cases/{offered.pk}/"
+    answers = {}
+    for language in ("en", "zh-hans"):
+        client.force_login(reader(make_user, shop, language))
+        answers[language] = client.get(url).json()["offers"][0]["reason"]
+    assert answers["en"].startswith("Rule “") and answers["zh-hans"].startswith("规则“")
