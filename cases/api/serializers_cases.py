@@ -220,12 +220,19 @@ class FollowUpSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     channel = serializers.CharField()
-    instructions = serializers.CharField()
+    instructions = serializers.SerializerMethodField()
     due_at = serializers.DateTimeField()
     done_at = serializers.DateTimeField(allow_null=True)
     done_by = UserRefSerializer(allow_null=True)
     note = serializers.CharField()
-    skipped_reason = serializers.CharField()
+    skipped_reason = serializers.SerializerMethodField()
+
+    # The engine's words on a task, in the request's language (stored language-neutral).
+    def get_instructions(self, task) -> str:
+        return render_text(task.instructions)
+
+    def get_skipped_reason(self, task) -> str:
+        return render_text(task.skipped_reason)
 
 
 class EvidenceSerializer(serializers.Serializer):

@@ -187,7 +187,7 @@ class FollowUpTask(models.Model):
     name = models.CharField(_("步骤"), max_length=64)
     channel = models.CharField(_("渠道"), max_length=24, choices=Channel.choices)
     template_ref = models.JSONField(_("模板"), null=True, blank=True)
-    instructions = models.CharField(_("说明"), max_length=200, blank=True)
+    instructions = models.CharField(_("说明"), max_length=1000, blank=True)
     due_at = models.DateTimeField(_("到期时间"))
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     done_by = models.ForeignKey(
@@ -199,7 +199,7 @@ class FollowUpTask(models.Model):
         verbose_name=_("完成人"),
     )
     note = models.TextField(_("备注"), blank=True)
-    skipped_reason = models.CharField(_("跳过原因"), max_length=200, blank=True)
+    skipped_reason = models.CharField(_("跳过原因"), max_length=1000, blank=True)
 
     class Meta:
         verbose_name = _("回访任务")

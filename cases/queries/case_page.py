@@ -340,11 +340,11 @@ def follow_ups(case: Case, *, now: dt.datetime) -> list[dict]:
             "name": t.name,
             "channel": t.get_channel_display(),
             "due_at": t.due_at,
-            "instructions": t.instructions,
+            "instructions": render_text(t.instructions),
             "done_at": t.done_at,
             "done_by": str(t.done_by) if t.done_by_id else "",
             "note": t.note,
-            "skipped_reason": t.skipped_reason,
+            "skipped_reason": render_text(t.skipped_reason),
             "open": t.is_open,
             "due": t.is_open and t.due_at <= now,
         }

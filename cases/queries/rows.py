@@ -14,6 +14,7 @@ from cases.queries.queue import NO_DEADLINE, URGENCY_BREACHED, URGENCY_NEAR, URG
 from policies.choices import Channel
 from policies.labels import LazyNames, customer_tier_names
 from reviewdesk.choices import Platform
+from reviewdesk.i18n_text import render_text
 from reviewdesk.models import User
 from reviewdesk.pii import mask_free_text
 
@@ -183,4 +184,5 @@ def follow_up_row(task: dict, *, labels: dict | None = None) -> dict:
         **task,
         "url": labels["case_url"] % task["case_id"] + "#follow-ups",
         "channel": labels["channel"].get(task["channel"], task["channel"]),
+        "instructions": render_text(task["instructions"]),  # the engine's words in the reader's language
     }

@@ -12,14 +12,25 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cases.choices import WorkflowAction as A
 from cases.errors import WorkflowError as E
 from cases.models import Case, FollowUpTask
 from cases.workflow.core import case_to_act_on, refuse, timeline_only
 from cases.workflow.guards import OVERSEEING_ROLES, roles_of
+from reviewdesk.i18n_text import as_text, deferred
 
-SKIP_REVISION = _("该步骤请买家修改/追加评价，本平台不允许，自动跳过")
+# The engine's words on a task (why it was skipped, what to do) are stored language-neutral and read in
+# each reader's language (reviewdesk.i18n_text); a person's words (a skip reason typed in) as they are.
+SKIP_REVISION = gettext_noop("该步骤请买家修改/追加评价，本平台不允许，自动跳过")
+STORED_MAX = 1000
+
+
+def _stored(value) -> str:
+    """``value`` for a task's text column: its language-neutral form when that fits, else its text."""
+    text = as_text(value)
+    return text if len(text) <= STORED_MAX else str(value)[:STORED_MAX]
 
 
 def followups_schedule(*, case: Case, policy, now: dt.datetime) -> list[FollowUpTask]:
@@ -40,9 +51,11 @@ def followups_schedule(*, case: Case, policy, now: dt.datetime) -> list[FollowUp
                 name=step.name[:64],
                 channel=step.channel,
                 template_ref=step.template.as_dict() if step.template else None,
-                instructions=("" if skipped else step.reason or "")[:200],
+                instructions="" if skipped else _stored(step.reason or ""),
                 due_at=now + dt.timedelta(minutes=step.offset_minutes),
-                skipped_reason=str(step.reason if step.skipped else SKIP_REVISION)[:200] if skipped else "",
+                skipped_reason=_stored(step.reason if step.skipped else deferred(SKIP_REVISION))
+                if skipped
+                else "",
             )
         )
     return FollowUpTask.objects.bulk_create(tasks)
@@ -51,7 +64,7 @@ def followups_schedule(*, case: Case, policy, now: dt.datetime) -> list[FollowUp
 def followups_cancel(*, case: Case, reason: str) -> int:
     """Skip the case's open tasks (e.g. it was reopened): they are not due any more."""
     return FollowUpTask.objects.filter(case=case, done_at__isnull=True, skipped_reason="").update(
-        skipped_reason=reason[:200]
+        skipped_reason=_stored(reason)
     )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cases.choices import CaseStatus
 from cases.choices import WorkflowAction as A
@@ -14,6 +14,7 @@ from cases.models import Case
 from cases.workflow.compose import policy_for
 from cases.workflow.core import begin, commit, emit
 from cases.workflow.followups import followups_cancel, followups_schedule
+from reviewdesk.i18n_text import deferred, from_text
 
 
 def within_sla(case: Case, now: dt.datetime) -> bool:
@@ -55,7 +56,7 @@ def case_resolve(*, case_id: int, by, version: int, note: str = "", now: dt.date
                 "note": (note or "").strip(),
                 "within_sla": payload["within_sla"],
                 "follow_ups": [
-                    {"id": t.pk, "name": t.name, "due_at": t.due_at, "skipped": t.skipped_reason}
+                    {"id": t.pk, "name": t.name, "due_at": t.due_at, "skipped": from_text(t.skipped_reason)}
                     for t in tasks
                 ],
             },
@@ -88,7 +89,7 @@ def case_reopen(*, case_id: int, by, version: int, note: str = "", now: dt.datet
     now = now or timezone.now()
     with transaction.atomic():
         case, row = begin(case_id=case_id, by=by, version=version, action=A.REOPEN, data={"note": note})
-        cancelled = followups_cancel(case=case, reason=_("案件已重新打开"))
+        cancelled = followups_cancel(case=case, reason=deferred(gettext_noop("案件已重新打开")))
         commit(
             case=case,
             by=by,

@@ -2,11 +2,13 @@
 each person in their own language — the case page and the API alike, whatever language the agent who
 made the offer used."""
 
+from html import unescape
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from cases.models import CompensationOffer
+from cases.models import CompensationOffer, FollowUpTask
 from cases.workflow.compose import offer_options
 from cases.workflow.services import case_act
 from tests.cases.workflow_factories import NOW, member, put_in_state, triaged_case
@@ -65,3 +67,29 @@ def test_the_api_answers_the_offers_reason_in_the_readers_language(client, make_
         client.force_login(reader(make_user, shop, language))
         answers[language] = client.get(url).json()["offers"][0]["reason"]
     assert answers["en"].startswith("Rule “") and answers["zh-hans"].startswith("规则“")
+
+
+def test_a_follow_up_skipped_by_the_engine_reads_in_the_readers_language(client, make_user, shop):
+    """A step asking for a revision on a platform that forbids it is skipped with the engine's reason,
+    and reopening skips the rest with its own: both stored once, read in each reader's language."""
+    agent, boss = member("agent", shop), member("supervisor", shop)
+    case = put_in_state(triaged_case(shop), "agreed", agent=agent)
+    with translation.override("zh-hans"):
+        case_act(case_id=case.pk, action="resolve", by=agent, version=3, data={}, now=NOW)
+        case_act(case_id=case.pk, action="reopen", by=boss, version=4, data={"note": "买家再次投诉"}, now=NOW)
+    stored = set(FollowUpTask.objects.filter(case=case).values_list("skipped_reason", flat=True))
+    assert all(s.startswith('{"msg"') for s in stored), stored
+
+    pages = {}
+    for language in ("en", "zh-hans"):
+        client.force_login(reader(make_user, shop, language))
+        page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+        tasks = page[page.index('id="follow-ups"') :]
+        pages[language] = unescape(tasks[: tasks.index("</section>")])
+        api = client.get(f"/api/v1/cases/{case.pk}/").json()
+        pages[language + "-api"] = " ".join(t["skipped_reason"] for t in api["follow_ups"])
+    for english in (pages["en"], pages["en-api"]):
+        assert "which this platform" in english and "Case reopened" in english
+        assert "本平台不允许" not in english and "案件已重新打开" not in english
+    for chinese in (pages["zh-hans"], pages["zh-hans-api"]):
+        assert "本平台不允许" in chinese and "案件已重新打开" in chinese and "Case reopened" not in chinese

@@ -17,6 +17,7 @@ from cases.signals import case_event
 from cases.workflow import mask_address, mask_phone
 from cases.workflow.followups import followup_complete
 from cases.workflow.services import case_act, case_reveal_contact, evidence_add
+from reviewdesk.i18n_text import render_text
 from tests.cases.workflow_factories import NOW, appeal_evidence, member, put_in_state, snapshot, triaged_case
 from tests.factories import ShopFactory
 
@@ -339,7 +340,7 @@ def test_resolving_schedules_follow_ups_and_skips_revision_asks_on_taobao(
         ("3天关怀短信 + 专属优惠券", dt.timedelta(days=3), False),
         ("30天白银会员升级 + 复购券(3个月有效)", dt.timedelta(days=30), False),
     ]
-    assert tasks[1].skipped_reason == "该步骤请买家修改/追加评价，本平台不允许，自动跳过"
+    assert render_text(tasks[1].skipped_reason) == "该步骤请买家修改/追加评价，本平台不允许，自动跳过"
     assert heard == [
         (
             "resolved",
@@ -399,7 +400,10 @@ def test_reopen_cancels_open_follow_ups(shop):
     act(case, agent, "resolve")
     assert Case.objects.get(pk=case.pk).sla_next_check_at is None  # resolved: nothing for the sweep
     act(case, supervisor, "reopen", 4, note="买家再次投诉")
-    assert set(FollowUpTask.objects.filter(case=case).values_list("skipped_reason", flat=True)) == {
+    assert {
+        render_text(r)
+        for r in FollowUpTask.objects.filter(case=case).values_list("skipped_reason", flat=True)
+    } == {
         "案件已重新打开",
         "该步骤请买家修改/追加评价，本平台不允许，自动跳过",
     }

@@ -16,6 +16,7 @@ from policies import models as m
 from policies.compliance.normalise import normalise
 from policies.engine import check_compliance, follow_ups
 from policies.loader import load_policy
+from reviewdesk.i18n_text import render_text
 from tests.cases.api_cases_support import case_url, session_client
 from tests.cases.test_workspace_actions import act
 from tests.cases.workflow_factories import member, snapshot, triaged_case
@@ -97,7 +98,7 @@ def test_a_follow_up_whose_template_the_rules_now_block_is_skipped_with_the_reas
     case = triaged_case(shop, assignee=agent, status=CaseStatus.RESOLVED)
     tasks = followups_schedule(case=case, policy=policy, now=dt.datetime(2026, 6, 2, tzinfo=dt.UTC))
     task = next(t for t in tasks if t.name == sms.name)
-    assert "未通过合规检查" in FollowUpTask.objects.get(pk=task.pk).skipped_reason
+    assert "未通过合规检查" in render_text(FollowUpTask.objects.get(pk=task.pk).skipped_reason)
     assert all(not t.skipped_reason for t in tasks if t.channel == "private_message" and "满意度" in t.name)
 
 
