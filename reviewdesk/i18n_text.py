@@ -11,7 +11,8 @@ The JSON forms (a *node*):
 * ``"text"`` — a literal (a rule's or a person's name, or any row written before this module): as it is;
 * ``{"msg": msgid}`` — a catalog entry without values; ``{"msg": msgid, "args": {name: node}}`` with;
 * ``{"join": sep, "parts": [node, …]}`` — parts joined by a separator;
-* ``{"name": "物流延误", "en": "Logistics delay"}`` — a policy row's name and its optional English name.
+* ``{"name": "物流延误", "en": "Logistics delay"}`` — a policy row's name and its optional English name;
+* ``{"trim": node}`` — a sentence quoted inside another, without its full stop.
 
 Code builds them with ``deferred`` (imported as ``_`` where every message is meant to be read later:
 ``_("评分%(rating)s…") % {...}`` is extracted by ``makemessages`` like any gettext call), ``joined`` and
@@ -77,6 +78,19 @@ def joined(separator: str, parts) -> str:
     return Text(text, {"join": separator, "parts": [neutral(p) for p in parts]})
 
 
+FULL_STOPS = "。."
+
+
+def trimmed(value) -> str:
+    """``value`` without surrounding space and its full stop (a sentence quoted inside a longer one),
+    its neutral form kept so each reader's language is trimmed when it is read."""
+    text = str(value).strip().rstrip(FULL_STOPS)
+    node = neutral(value)
+    if isinstance(value, Text) and node != str(value):
+        return Text(text, {"trim": node})
+    return text
+
+
 def _english(language: str | None = None) -> bool:
     return (language or get_language() or "").startswith("en")
 
@@ -112,6 +126,8 @@ def is_node(value) -> bool:
         return isinstance(value["msg"], str) and set(value) <= {"msg", "args"}
     if "join" in value:
         return set(value) == {"join", "parts"}
+    if "trim" in value:
+        return set(value) == {"trim"}
     return set(value) == {"name", "en"}
 
 
@@ -151,6 +167,8 @@ def render(node) -> str:
         return msgid
     if "join" in node:
         return str(node["join"]).join(render(p) for p in node.get("parts") or [])
+    if "trim" in node:
+        return render(node["trim"]).strip().rstrip(FULL_STOPS)
     if "name" in node:
         return str(node.get("en") or node["name"]) if _english() else str(node["name"])
     return json.dumps(node, ensure_ascii=False)

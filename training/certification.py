@@ -23,8 +23,9 @@ from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+# The reasons are quoted in routing's stored texts ("nobody could take it"): read in each reader's language.
+from reviewdesk.i18n_text import deferred as _
 from training.choices import CertificationState
 from training.models import ModuleRequirement, Score, TrainingModule
 

@@ -29,7 +29,7 @@ from cases.hooks import certification_checks
 from cases.models import Case
 from reviewdesk.choices import Role
 from reviewdesk.i18n_text import deferred as _
-from reviewdesk.i18n_text import joined, label, neutral
+from reviewdesk.i18n_text import joined, label, neutral, trimmed
 from reviewdesk.models import ShopMembership, User
 
 # The roles cases are routed to (a case's handling role is one of these); the pickers list them.
@@ -137,8 +137,8 @@ def at_cap(open_cases: int, cap: int) -> Refusal:
 
 
 def uncertified(reason: str) -> Refusal:
-    # The hook's sentence loses its full stop: it is quoted inside a longer one.
-    reason = reason.strip().rstrip("。.")
+    # The hook's sentence loses its full stop: it is quoted inside a longer one (in every reader's language).
+    reason = trimmed(reason)
     return Refusal(Problem.CERTIFICATION, _("认证未通过：%(reason)s") % {"reason": reason})
 
 
@@ -148,7 +148,7 @@ def certification_problem(
     for check in certification_checks.all():
         problem = check(user, shop_id=shop_id, issue_type_code=issue_type_code, handling_role=handling_role)
         if problem:
-            return str(problem)
+            return problem  # a text that may carry its language-neutral form (reviewdesk.i18n_text)
     return None
 
 

@@ -92,3 +92,29 @@ def test_a_new_failing_score_after_a_pass_is_a_lapse(
         certification_sweep(on=TODAY, agent_ids=[agent.pk])
     lapse = CertificationLapse.objects.get()
     assert (lapse.state, lapse.basis.period) == ("below", "2026-11")
+
+
+def test_the_certification_reason_quoted_by_routing_reads_in_each_readers_language(
+    make_user, shop, product_knowledge
+):
+    from django.utils import translation
+
+    from cases.models import Assignment
+    from reviewdesk.i18n_text import render_text
+
+    make_user("agent", shops=[shop], display_name="李明")  # no score at all
+    case = make_case(shop, status="new")
+    with translation.override("zh-hans"):
+        route_cases(case_ids=[case.pk])
+    stored = Assignment.objects.filter(case=case).values_list("reason", flat=True).get()
+    assert "未取得“%(module)s”认证：还没有成绩。" in stored and '"trim"' in stored  # msgid and values
+    with translation.override("en"):
+        english = render_text(stored)
+    with translation.override("zh-hans"):
+        chinese = render_text(stored)
+    # quoted without its full stop, in either language
+    assert "(certification not passed: Not certified for “产品知识”: no score yet）" in english.replace(
+        "（", "("
+    )
+    assert "还没有成绩" not in english
+    assert "李明（认证未通过：未取得“产品知识”认证：还没有成绩）" in chinese
