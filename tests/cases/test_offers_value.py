@@ -89,7 +89,9 @@ def test_the_case_page_shows_the_value_of_the_options_and_of_the_offer_made(clie
     offer = CompensationOffer.objects.get(case=case)
     assert (offer.amount, offer.cost) == (Decimal("0.00"), Decimal("10.00"))
     html = client.get(f"/cases/{case.pk}/").content.decode()
-    assert (
-        f'<tr id="offer-{offer.pk}"><td>补发 + 10元优惠券</td><td class="num">¥10.00(补发 + 10.00元优惠券)</td>'
-        in html
+    row = html[html.index(f'<tr id="offer-{offer.pk}">') :]
+    row = row[: row.index("</tr>")]
+    assert row.startswith(
+        f'<tr id="offer-{offer.pk}"><td>补发 + 10元优惠券<div class="muted offer-reason">规则“'
     )
+    assert '</div></td><td class="num">¥10.00(补发 + 10.00元优惠券)</td>' in row

@@ -10,6 +10,7 @@ from cases.errors import WorkflowError as E
 from cases.models import Case, CaseEvent, CompensationOffer
 from cases.workflow.compose import offer_options
 from cases.workflow.services import case_act
+from reviewdesk.i18n_text import render
 from tests.cases.workflow_factories import NOW, member, put_in_state, snapshot, triaged_case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
@@ -99,7 +100,7 @@ def test_above_the_cap_becomes_an_approval_request_to_the_rules_role(shop, agent
         Decimal("599.00"),
     )
     event = CaseEvent.objects.get(case=case)
-    assert event.action == "request_approval" and "超过上限300.00元" in event.payload["reason"]
+    assert event.action == "request_approval" and "超过上限300.00元" in render(event.payload["reason"])
 
 
 def test_requester_cannot_approve_their_own_request(shop):
