@@ -56,7 +56,7 @@ def job_status(job: Job) -> dict:
         "state_label": job.get_state_display(),
         "finished": job.finished,
         "shop": job.shop.name if job.shop_id else "",
-        "owner": job.owner.get_full_name() or job.owner.username,
+        "owner": str(job.owner),  # the display name people know each other by
         "done": done,
         "total": total,
         "stage": stage,

@@ -33,7 +33,7 @@ def var_dir(settings, tmp_path):
 
 @pytest.fixture
 def uploader(make_user, shop):
-    return make_user("supervisor", shops=[shop])
+    return make_user("supervisor", shops=[shop], display_name="陈主管")
 
 
 def export(rows: int = 2) -> bytes:
@@ -334,7 +334,9 @@ def test_a_small_file_is_still_previewed_within_the_request_as_a_listed_job(clie
     assert response.status_code == 200 and response.context["result"].ok
     job = Job.objects.get()
     assert job.state == JobState.DONE and job.kind == JobKind.IMPORT_PREVIEW
-    assert f'data-job="{job.pk}"' in client.get(reverse("jobs:list")).content.decode()
+    listed = client.get(reverse("jobs:list")).content.decode()
+    assert f'data-job="{job.pk}"' in listed
+    assert f"<td>{uploader.display_name}</td>" in listed  # who started it, by the name people know
 
 
 def test_my_jobs_is_linked_for_who_may_start_one(client, make_user, uploader, shop):
