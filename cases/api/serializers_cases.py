@@ -9,12 +9,14 @@ queried per row.
 """
 
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.choices import CaseStatus, WorkflowAction
+from cases.queries.rows import sla_tier_names_en
 from cases.workflow import allowed_actions
 from cases.workflow.masking import (
     can_reveal,
@@ -79,10 +81,10 @@ class CaseListSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CaseStatus.choices)
     status_display = serializers.CharField(source="get_status_display")
     issue_type = serializers.CharField(source="issue_type.code", allow_null=True, default=None)
-    issue_type_name = serializers.CharField(source="issue_type.name", allow_null=True, default=None)
+    issue_type_name = serializers.SerializerMethodField()
     is_malicious = serializers.BooleanField()
     customer_tier = serializers.CharField()
-    sla_tier_name = serializers.CharField()
+    sla_tier_name = serializers.SerializerMethodField()
     order_no = serializers.CharField(source="review.order_no")
     buyer_nick = serializers.CharField(source="review.buyer_nick")
     rating = serializers.IntegerField(source="review.rating")
@@ -97,6 +99,20 @@ class CaseListSerializer(serializers.Serializer):
     resolution_due_at = serializers.DateTimeField(allow_null=True)
     sla_breached_at = serializers.DateTimeField(allow_null=True)
     version = serializers.IntegerField()
+
+    # Policy names in the reader's language: the English name where the pack has one.
+    def get_issue_type_name(self, case) -> str | None:
+        return case.issue_type.label(get_language() or "") if case.issue_type_id else None
+
+    def get_sla_tier_name(self, case) -> str:
+        """The tier's name as frozen at intake, or its English name to an English reader (one query per
+        answer, shared by the rows of a list)."""
+        if not (case.sla_tier_id_ref and (get_language() or "").startswith("en")):
+            return case.sla_tier_name
+        names = self.context.get("_sla_tier_names_en")
+        if names is None:
+            names = self.context["_sla_tier_names_en"] = sla_tier_names_en()
+        return names.get(case.sla_tier_id_ref) or case.sla_tier_name
 
 
 class RenderedDictField(serializers.DictField):

@@ -93,3 +93,16 @@ def test_a_follow_up_skipped_by_the_engine_reads_in_the_readers_language(client,
         assert "本平台不允许" not in english and "案件已重新打开" not in english
     for chinese in (pages["zh-hans"], pages["zh-hans-api"]):
         assert "本平台不允许" in chinese and "案件已重新打开" in chinese and "Case reopened" not in chinese
+
+
+def test_the_case_list_api_names_the_issue_type_and_sla_tier_in_the_readers_language(client, make_user, shop):
+    case = triaged_case(shop, content="快递太慢了，外包装也破了")
+    assert case.sla_tier_id_ref and case.issue_type_id
+    answers = {}
+    for language in ("en", "zh-hans"):
+        client.force_login(reader(make_user, shop, language))
+        (row,) = [r for r in client.get("/api/v1/cases/?scope=shop").json()["results"] if r["id"] == case.pk]
+        answers[language] = (row["issue_type_name"], row["sla_tier_name"])
+    assert answers["zh-hans"] == (case.issue_type.name, case.sla_tier_name)
+    assert answers["en"] == (case.issue_type.name_en, "Logistics delay (2 hours)")
+    assert case.issue_type.name_en and case.issue_type.name_en != case.issue_type.name
