@@ -12,6 +12,11 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+# A loaded CI machine (two cores, several suites) can take longer than Playwright's default 5 s to serve a
+# page and run its deferred scripts; a real failure still fails, later.
+expect.set_options(timeout=15_000)
 
 # Playwright's sync API runs an event loop in this thread; the live server's database access is
 # synchronous Django code, which is safe here.

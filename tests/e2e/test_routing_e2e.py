@@ -36,6 +36,7 @@ def test_supervisor_assigns_past_the_cap_with_an_override_and_sees_it_on_the_tim
 
     login(page, boss)
     page.click("nav.mainnav >> text=团队负载")
+    page.wait_for_load_state("load")  # htmx (a deferred script) must be ready before "分配…" is clicked
     row = page.locator(f"#unassigned tr[data-case='{case.pk}']")
     expect(row.locator("td.unassigned-reason")).to_contain_text("张三（在办已达上限 2/2")
 
