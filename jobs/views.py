@@ -98,6 +98,10 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
         handle = job.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    return FileResponse(
+    response = FileResponse(
         handle, as_attachment=True, filename=job.file_name, content_type=job.content_type or None
     )
+    # Payouts and previews are personal data: never cached on the way, never sniffed as something else.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -47,6 +47,7 @@ def test_the_export_job_gives_the_same_file_as_the_direct_download(client, hr, f
     body = b"".join(got.streaming_content)
     name = f"payouts-2026-11{'' if fmt == 'xlsx' else '-' + sheet}.{fmt}"
     assert got["Content-Disposition"] == f'attachment; filename="{name}"'
+    assert (got["Cache-Control"], got["X-Content-Type-Options"]) == ("private, no-store", "nosniff")
     if fmt == "csv":
         assert body == direct.content
     else:
