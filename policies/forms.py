@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from policies.choices import Channel
+from policies.compliance.rules import platform_actions_codes, platform_actions_in_words
 from policies.models import ComplianceRule
 from policies.models.base import split_codes
 from policies.models.sla import MIDNIGHT
@@ -90,10 +91,15 @@ class ComplianceRuleAdminForm(PolicyAdminForm):
         if self.instance.pk:
             self.initial["platforms"] = split_codes(self.instance.platforms)
             self.initial["channels"] = split_codes(self.instance.channels)
+            # Stored as codes, shown and typed in words ("淘宝:拦截、京东:警告"; codes are read too).
+            self.initial["platform_actions"] = platform_actions_in_words(self.instance.platform_actions)
         # Left out (an older client, a script posting the old fields): the model's defaults.
         for name in ("category", "distance"):
             if name in self.fields:
                 self.fields[name].required = False
+
+    def clean_platform_actions(self):
+        return platform_actions_codes(self.cleaned_data.get("platform_actions") or "")
 
     def clean_category(self):
         return self.cleaned_data.get("category") or ComplianceRule._meta.get_field("category").default

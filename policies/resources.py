@@ -21,6 +21,7 @@ from import_export.instance_loaders import ModelInstanceLoader
 
 from policies import models as m
 from policies.choices import Channel, TemplateCondition
+from policies.compliance.rules import platform_actions_codes, platform_actions_in_words
 from policies.models.base import split_codes
 from policies.pack_cells import TYPED_CELLS, ChoiceCell, DayWidget, cell_text
 from policies.scope import write_refusal
@@ -137,6 +138,21 @@ class ChoiceListCell(ChoiceCell):
 
     def render(self, value, obj=None, **kwargs):
         return "、".join(_zh_label(self.choices, code) for code in split_codes(value))
+
+
+class PlatformActionsCell(widgets.CharWidget):
+    """A compliance rule's per-platform actions, written in words ("淘宝:拦截、京东:警告") and read back
+    from words or codes (stored as codes); a bad item is refused by ``parse_platform_actions``, by name."""
+
+    def __init__(self):
+        super().__init__(allow_blank=True)
+
+    def clean(self, value, row=None, **kwargs):
+        return platform_actions_codes(str(value or ""))
+
+    def render(self, value, obj=None, **kwargs):
+        with translation.override("zh-hans"):
+            return platform_actions_in_words(value or "")
 
 
 # Text fields that hold a comma-separated list of codes.
@@ -426,6 +442,7 @@ class CompensationOptionResource(PolicyResource):
 
 class ComplianceRuleResource(PolicyResource):
     shop = shop_field()
+    platform_actions = fields.Field(attribute="platform_actions", widget=PlatformActionsCell())
 
     class Meta(PolicyResource.Meta):
         model = m.ComplianceRule

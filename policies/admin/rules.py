@@ -319,13 +319,9 @@ class ComplianceRuleAdmin(PolicyAdmin):
 
     @admin.display(description=_("各平台处理"), ordering="platform_actions")
     def platform_action_labels(self, obj):
-        from policies.choices import ComplianceAction
-        from policies.compliance.match import platform_actions
+        from policies.compliance.rules import platform_actions_in_words
 
-        return "、".join(
-            f"{Platform(code).label}：{ComplianceAction(action).label}"
-            for code, action in platform_actions(obj.platform_actions)
-        ) or _("同“处理”")
+        return platform_actions_in_words(obj.platform_actions) or _("同“处理”")
 
     @admin.display(description=_("适用渠道"), ordering="channels")
     def channel_labels(self, obj):

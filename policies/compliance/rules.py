@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from reviewdesk.choices import Platform
-
-ACTIONS = ("block", "warn")
 
 
 def split_terms(text: str) -> list[str]:
@@ -43,21 +42,61 @@ def validate_terms(text: str, *, regex: bool, label) -> list[str]:
     return items
 
 
+def _by_word(choices) -> dict[str, str]:
+    """A choice's code, or its label in Chinese or English, → its code."""
+    words = {}
+    for code, label in choices:
+        words[str(code)] = code
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                words.setdefault(str(label).lower(), code)
+    return words
+
+
 def parse_platform_actions(text: str) -> dict[str, str]:
-    """``taobao:block,tmall:block,douyin:warn`` → {platform: action}; a ValidationError on a bad item."""
+    """``淘宝:拦截、京东:警告`` or ``taobao:block,jd:warn`` (codes or labels, in Chinese or English) →
+    {platform code: action code}; a ValidationError naming the bad item on anything else."""
+    from policies.choices import ComplianceAction
+
+    platforms, actions = _by_word(Platform.choices), _by_word(ComplianceAction.choices)
     result: dict[str, str] = {}
-    for item in re.split(r"[,，;；\s]+", text or ""):
+    for item in re.split(r"[,，;；、\n]+", text or ""):  # not on spaces: "Douyin Shop" is one platform
+        item = item.strip()
         if not item:
             continue
         platform, sep, action = item.replace("：", ":").partition(":")
-        platform, action = platform.strip().lower(), action.strip().lower()
-        if not sep or platform not in Platform.values or action not in ACTIONS:
+        platform = platforms.get(platform.strip().lower())
+        action = actions.get(action.strip().lower())
+        if not sep or platform is None or action is None:
             raise ValidationError(
-                _(
-                    "“%(item)s”格式不对：应写成 平台:处理，平台为%(platforms)s之一，处理为block(拦截)或warn(警告)。"
-                )
-                % {"item": item, "platforms": ", ".join(Platform.values)},
+                _("“%(item)s”格式不对：应写成 平台:处理，平台为%(platforms)s之一，处理为%(actions)s。")
+                % {
+                    "item": item,
+                    "platforms": _("、").join(str(label) for _code, label in Platform.choices),
+                    "actions": _("或").join(str(label) for _code, label in ComplianceAction.choices),
+                },
                 code="bad_platform_action",
             )
         result[platform] = action
     return result
+
+
+def platform_actions_in_words(text: str) -> str:
+    """Stored per-platform actions as a person reads them, in the active language ("淘宝:拦截、京东:警告");
+    a value that does not parse is shown as it is (the form says what is wrong with it)."""
+    from policies.choices import ComplianceAction
+
+    try:
+        actions = parse_platform_actions(text or "")
+    except ValidationError:
+        return text or ""
+    platforms, verbs = dict(Platform.choices), dict(ComplianceAction.choices)
+    return _("、").join(
+        _("%(platform)s：%(action)s") % {"platform": platforms[p], "action": verbs[a]}
+        for p, a in actions.items()
+    )
+
+
+def platform_actions_codes(text: str) -> str:
+    """Per-platform actions in words or codes → the stored codes (``taobao:block,jd:warn``)."""
+    return ",".join(f"{platform}:{action}" for platform, action in parse_platform_actions(text).items())

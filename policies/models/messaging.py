@@ -176,7 +176,7 @@ class ComplianceRule(PolicyBase):
         _("各平台处理"),
         max_length=200,
         blank=True,
-        help_text=_("按平台覆盖“处理”，如 taobao:block,tmall:block,douyin:warn；未列出的平台用“处理”。"),
+        help_text=_("按平台覆盖“处理”，如 淘宝:拦截、天猫:拦截、抖店:警告；未列出的平台用“处理”。"),
     )
     cited_rule = models.CharField(
         _("依据的平台规则"), max_length=300, blank=True, help_text=_("如：《淘宝网评价规范》第X条。")

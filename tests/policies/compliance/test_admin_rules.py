@@ -89,15 +89,48 @@ def test_the_new_fields_survive_the_pack_export_and_import():
     dataset = ComplianceRuleResource().export()
     headers = dataset.headers
     row = dict(zip(headers, dataset[0], strict=True))
+    assert row["各平台处理"] == "淘宝：拦截"  # words in the workbook, never the stored codes
     m.ComplianceRule.objects.filter(pk=rule.pk).update(
-        terms_b="", distance=3, cited_rule="", category="other"
+        terms_b="", distance=3, cited_rule="", category="other", platform_actions=""
     )
     result = ComplianceRuleResource().import_data(dataset, dry_run=False, raise_errors=True)
     assert not result.has_errors()
     rule.refresh_from_db()
-    assert (rule.terms_b, rule.distance, rule.cited_rule, rule.category) == (
+    assert (rule.terms_b, rule.distance, rule.cited_rule, rule.category, rule.platform_actions) == (
         "红包",
         9,
         "网络交易监督管理办法第十四条",
         "inducement",
+        "taobao:block",
     ), row
+
+
+def test_per_platform_actions_are_shown_and_typed_in_words_and_stored_as_codes(manager_client):
+    response = post_admin(
+        manager_client,
+        add_url(m.ComplianceRule),
+        m.ComplianceRule,
+        combination_data(platform_actions="淘宝：拦截、抖店：警告"),
+    )
+    assert response.status_code == 302
+    rule = m.ComplianceRule.objects.get()
+    assert rule.platform_actions == "taobao:block,douyin:warn"
+    form = page(manager_client.get(change_url(rule)))
+    assert "淘宝：拦截、抖店：警告" in form and "taobao:block" not in form
+
+
+def test_a_pack_cell_with_an_unknown_platform_action_is_refused_by_name():
+    import tablib
+
+    from policies.resources import ComplianceRuleResource
+
+    dataset = ComplianceRuleResource().export()
+    data = tablib.Dataset(headers=dataset.headers)
+    row = {h: "" for h in dataset.headers} | {"名称": "坏规则", "各平台处理": "淘宝：删除", "用语": "返现"}
+    data.append([row[h] for h in dataset.headers])
+    result = ComplianceRuleResource().import_data(data, dry_run=True)
+    assert result.has_validation_errors() or result.has_errors()
+    messages = " ".join(str(e) for r in result.invalid_rows for e in r.error_dict.values()) + " ".join(
+        str(e.error) for _i, errors in result.row_errors() for e in errors
+    )
+    assert "“淘宝：删除”格式不对" in messages and not m.ComplianceRule.objects.filter(name="坏规则").exists()

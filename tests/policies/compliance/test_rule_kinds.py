@@ -115,7 +115,11 @@ def rule(**fields):
             "1到200",
         ),
         ({"platform_actions": "taobao:ban"}, "platform_actions", "平台:处理"),
-        ({"platform_actions": "amazon:block"}, "platform_actions", "taobao"),
+        (
+            {"platform_actions": "amazon:block"},
+            "platform_actions",
+            "平台为淘宝、天猫、抖店、京东、拼多多之一",
+        ),
     ],
 )
 def test_validation_names_the_problem_in_chinese(fields, field, message):
