@@ -94,6 +94,7 @@ SEED_MIGRATIONS = (
     ("incentives.migrations.0005_conversion_awards_schedule", "create"),
     ("incentives.migrations.0006_dispute_adjustment_limits", "seed_limits"),
     ("insights.migrations.0002_schedules", "create_schedules"),
+    ("jobs.migrations.0002_jobs_sweep_schedule", "create_schedule"),
 )
 
 
