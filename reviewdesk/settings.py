@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "training",
     "incentives",
     "insights",
+    "connectors",
+    "workorders",
 ]
 
 MIDDLEWARE = [

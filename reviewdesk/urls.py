@@ -63,4 +63,6 @@ urlpatterns = [
     path("incentives/", include("incentives.urls")),
     path("insights/", include("insights.urls")),
     path("jobs/", include("jobs.urls")),
+    path("connectors/", include("connectors.urls")),
+    path("workorders/", include("workorders.urls")),
 ]
