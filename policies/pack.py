@@ -99,13 +99,15 @@ def export_datasets(user=None) -> list[tuple[str, Dataset]]:
     return sheets
 
 
-def export_pack(user=None) -> bytes:
+def export_pack(user=None, progress=None) -> bytes:
+    """``progress(done, total)`` (a command's progress bar): told after every sheet written."""
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for name, dataset in export_datasets(user):
+    datasets = export_datasets(user)
+    for done, (name, dataset) in enumerate(datasets, 1):
         sheet = workbook.create_sheet(title=name)
         sheet.append(list(dataset.headers))
         for row in dataset:
@@ -115,6 +117,8 @@ def export_pack(user=None) -> bytes:
             sheet.column_dimensions[get_column_letter(index)].width = max(
                 10, min(40, 2 * len(str(header)) + 2)
             )
+        if progress is not None:
+            progress(done, len(datasets))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -181,10 +185,11 @@ def check_workbook_file(data: bytes) -> None:
         raise PackError(message) from exc
 
 
-def import_pack(data: bytes, *, dry_run: bool, user=None) -> PackReport:
+def import_pack(data: bytes, *, dry_run: bool, user=None, progress=None) -> PackReport:
     """Validate (and unless ``dry_run`` write) a whole pack in one transaction; see the module doc.
     ``user`` (every web path passes it) may write only what ``policies.scope`` allows: a row beyond
-    their reach is a row error and nothing is written. No user: the operator's command."""
+    their reach is a row error and nothing is written. No user: the operator's command.
+    ``progress(done, total)`` (a command's progress bar): told after every sheet checked."""
     report = PackReport(dry_run=dry_run)
     try:
         sheets = read_pack(data)
@@ -201,12 +206,13 @@ def import_pack(data: bytes, *, dry_run: bool, user=None) -> PackReport:
         report.errors.append(RowError("", None, "", _("工作簿中没有任何规则工作表。")))
         return report
 
+    present = [name for name in known if name in sheets]
     with transaction.atomic():
-        for name, resource_class in known.items():
-            if name not in sheets:
-                continue
+        for done, name in enumerate(present, 1):
             dataset, numbers = sheets[name]
-            _import_sheet(report, name, resource_class(), dataset, numbers, user)
+            _import_sheet(report, name, known[name](), dataset, numbers, user)
+            if progress is not None:
+                progress(done, len(present))
         if dry_run or report.errors:
             transaction.set_rollback(True)
         else:

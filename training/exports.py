@@ -25,8 +25,12 @@ def scores_for_export(*, period: str, viewer):
     return parsed, scores.order_by("agent__employee_code", "module__sort_order", "period", "source")
 
 
-def export_scores_xlsx(*, period: str, viewer) -> tuple[str, bytes]:
+def export_scores_xlsx(*, period: str, viewer, progress=None) -> tuple[str, bytes]:
+    """``progress(done, total)`` (a command's progress bar): told every 2,000 scores written; only then
+    are the scores counted first (one query)."""
     parsed, scores = scores_for_export(period=period, viewer=viewer)
+    total = scores.count() if progress is not None else 0
+    done = 0
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("培训成绩"))
     sheet.append(
@@ -72,6 +76,11 @@ def export_scores_xlsx(*, period: str, viewer) -> tuple[str, bytes]:
                 safe_text(score.note),
             ]
         )
+        done += 1
+        if progress is not None and done % 2000 == 0:
+            progress(done, total)
+    if progress is not None:
+        progress(done, done)  # the end (the count may have changed since)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return f"training-scores-{parsed.key}.xlsx", buffer.getvalue()

@@ -1,11 +1,16 @@
-"""``python manage.py import_reviews PATH --shop CODE [--dry-run] [--json]``"""
+"""``python manage.py import_reviews PATH --shop CODE [--dry-run] [--json] [--no-progress]``
+
+Synchronous, for scripts; on a terminal a progress bar on stderr follows the stored rows, fed by the
+intake's ``progress`` callback as the import job's is (``reviewdesk.cli_progress``)."""
 
 import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from cases.imports.uploads import reviews_import_file
+from reviewdesk.cli_progress import add_progress_argument, progress_bar
 from reviewdesk.models import Shop
 
 
@@ -17,6 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--shop", required=True, help="店铺代码")
         parser.add_argument("--dry-run", action="store_true", help="只校验和预估，不写入。")
         parser.add_argument("--json", action="store_true", help="以一个JSON对象输出计数和错误。")
+        add_progress_argument(parser)
 
     def handle(self, *args, path, shop, dry_run=False, json=False, **options):
         as_json = json
@@ -28,9 +34,10 @@ class Command(BaseCommand):
         file = Path(path)
         if not file.is_file():
             return self._fail(as_json, "file_not_found", f"找不到文件：{path}")
-        result = reviews_import_file(
-            shop=shop_obj, data=file.read_bytes(), file_name=file.name, dry_run=dry_run
-        )
+        with progress_bar(self, options, desc=_("校验") if dry_run else _("导入")) as progress:
+            result = reviews_import_file(
+                shop=shop_obj, data=file.read_bytes(), file_name=file.name, dry_run=dry_run, progress=progress
+            )
         if as_json:
             self.stdout.write(_dumps(result.as_dict()))
         else:

@@ -3,7 +3,8 @@
 limits it to those shops' entries, as an HR of those shops downloads it on the web.
 
 It ends by saying, in words, what it wrote: the period, the shops, the file, its rows, the number of
-agents (and of those whose payable total is negative) and the total payable in CNY."""
+agents (and of those whose payable total is negative) and the total payable in CNY. On a terminal a
+progress bar on stderr follows the detail rows written (``reviewdesk.cli_progress``; ``--no-progress``)."""
 
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from incentives.services.payouts import (
     summary_totals,
 )
 from incentives.services.periods import parse_span, periods_of
+from reviewdesk.cli_progress import add_progress_argument, progress_bar
 
 
 class Command(BaseCommand):
@@ -44,6 +46,7 @@ class Command(BaseCommand):
             metavar="CODE",
             help="只导出这些店铺的分录(店铺代码，可重复)；默认全部店铺",
         )
+        add_progress_argument(parser)
 
     def handle(self, *, period, out, format, sheet, shop, **options):
         fmt = format or (
@@ -55,11 +58,11 @@ class Command(BaseCommand):
         try:
             span = parse_span(period)
             target = Path(out or export_filename(span.code, fmt, sheet))
-            with target.open("wb") as handle:
+            with target.open("wb") as handle, progress_bar(self, options, desc=_("导出")) as progress:
                 if fmt == ExportFormat.CSV:
-                    result = export_csv(span.code, handle, sheet=sheet, shop_ids=shop_ids)
+                    result = export_csv(span.code, handle, sheet=sheet, shop_ids=shop_ids, progress=progress)
                 else:
-                    result = export_xlsx(span.code, handle, shop_ids=shop_ids)
+                    result = export_xlsx(span.code, handle, shop_ids=shop_ids, progress=progress)
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages))
         except OSError as exc:

@@ -1,4 +1,5 @@
-"""``policy_pack export --out pack.xlsx`` / ``policy_pack import pack.xlsx [--dry-run]``."""
+"""``policy_pack export --out pack.xlsx`` / ``policy_pack import pack.xlsx [--dry-run]``; either with
+``--no-progress`` (on a terminal a progress bar on stderr counts the sheets, ``reviewdesk.cli_progress``)."""
 
 from pathlib import Path
 
@@ -6,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from policies.pack import export_pack, import_pack
+from reviewdesk.cli_progress import add_progress_argument, progress_bar
 
 
 class Command(BaseCommand):
@@ -17,15 +19,19 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         export = sub.add_parser("export", help="导出规则包")
         export.add_argument("--out", required=True, help="输出文件路径，如 pack.xlsx")
+        add_progress_argument(export)
         imp = sub.add_parser("import", help="导入规则包")
         imp.add_argument("path", help="规则包文件(.xlsx)")
         imp.add_argument("--dry-run", action="store_true", help="只校验并报告，不写入")
+        add_progress_argument(imp)
 
     def handle(self, *args, action, **options):
         if action == "export":
             out = Path(options["out"])
             try:
-                out.write_bytes(export_pack())
+                with progress_bar(self, options, desc=_("导出"), unit=_("工作表")) as progress:
+                    content = export_pack(progress=progress)
+                out.write_bytes(content)
             except OSError as exc:
                 raise CommandError(
                     _("无法写入文件 %(path)s：%(error)s") % {"path": out, "error": exc.strerror or exc}
@@ -36,7 +42,8 @@ class Command(BaseCommand):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(_("找不到文件：%(path)s") % {"path": path})
-        report = import_pack(path.read_bytes(), dry_run=options["dry_run"])
+        with progress_bar(self, options, desc=_("导入"), unit=_("工作表")) as progress:
+            report = import_pack(path.read_bytes(), dry_run=options["dry_run"], progress=progress)
         for sheet in report.sheets:
             self.stdout.write(
                 _("%(sheet)s：%(rows)s行，新增%(new)s，更新%(updated)s，未变%(unchanged)s") % vars(sheet)

@@ -2,7 +2,9 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
+from reviewdesk.cli_progress import add_progress_argument, progress_bar
 from reviewdesk.models import User
 from training.exports import export_scores_xlsx
 
@@ -14,6 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--period", required=True, help="月度如 2026-11(含该月各周)，周度如 2026-W47。")
         parser.add_argument("--output", help="输出文件路径；默认 training-scores-<周期>.xlsx。")
         parser.add_argument("--user", help="只导出此用户(用户名)可见店铺的员工；默认全部。")
+        add_progress_argument(parser)
 
     def handle(self, *args, period, output=None, user=None, **options):
         viewer = None
@@ -22,7 +25,8 @@ class Command(BaseCommand):
             if viewer is None:
                 raise CommandError(f"未知用户“{user}”。")
         try:
-            filename, content = export_scores_xlsx(period=period, viewer=viewer)
+            with progress_bar(self, options, desc=_("导出")) as progress:
+                filename, content = export_scores_xlsx(period=period, viewer=viewer, progress=progress)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages))
         path = Path(output or filename)

@@ -1,0 +1,65 @@
+"""``export_training_scores`` on a terminal draws a progress bar on stderr that counts the scores written
+(``export_scores_xlsx``'s ``progress`` callback); without a terminal or with ``--no-progress`` it prints
+only where it wrote, and the workbook is the same bytes either way."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from tests.training.conftest import give_score
+
+pytestmark = pytest.mark.django_db
+
+
+class FakeTTY(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def scores(make_user, shop, product_knowledge, negotiation):
+    agents = [make_user("agent", shops=[shop]) for _ in range(2)]
+    for agent in agents:
+        give_score(agent, product_knowledge, "2026-11", 90)
+        give_score(agent, negotiation, "2026-11", 70)
+    return make_user("supervisor", shops=[shop], username="coach")
+
+
+def _run(*args, stderr) -> str:
+    out = io.StringIO()
+    call_command(
+        "export_training_scores", "--period", "2026-11", "--user", "coach", *args, stdout=out, stderr=stderr
+    )
+    return out.getvalue()
+
+
+def test_on_a_terminal_the_bar_counts_every_score(scores, tmp_path):
+    err = FakeTTY()
+
+    text = _run("--output", str(tmp_path / "s.xlsx"), stderr=err)
+
+    assert "导出: 100%" in err.getvalue()
+    assert "4/4" in err.getvalue()
+    assert text == f"已导出到 {tmp_path / 's.xlsx'}\n"
+
+
+def test_without_a_terminal_nothing_but_the_path_is_printed_and_the_file_is_unchanged(scores, tmp_path):
+    err = io.StringIO()
+
+    text = _run("--output", str(tmp_path / "quiet.xlsx"), stderr=err)
+    _run("--output", str(tmp_path / "shown.xlsx"), stderr=FakeTTY())
+
+    assert err.getvalue() == ""
+    assert text == f"已导出到 {tmp_path / 'quiet.xlsx'}\n"
+    assert (tmp_path / "quiet.xlsx").read_bytes() == (tmp_path / "shown.xlsx").read_bytes()
+
+
+@pytest.mark.parametrize("quiet", [["--no-progress"], ["-v", "0"]])
+def test_no_progress_and_verbosity_0_keep_a_terminal_quiet(scores, tmp_path, quiet):
+    err = FakeTTY()
+
+    _run("--output", str(tmp_path / "s.xlsx"), *quiet, stderr=err)
+
+    assert err.getvalue() == ""
+    assert (tmp_path / "s.xlsx").stat().st_size > 0
