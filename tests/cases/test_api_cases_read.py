@@ -14,7 +14,6 @@ from cases.models import (
     Appeal,
     Case,
     CaseEvent,
-    CompensationOffer,
     ContactAttempt,
     Evidence,
     FollowUpTask,
@@ -24,7 +23,7 @@ from cases.models import (
 )
 from tests.cases.api_cases_support import case_url, session_client, token_client
 from tests.cases.routing_support import make_case
-from tests.factories import ShopFactory
+from tests.factories import CompensationOfferFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
@@ -256,7 +255,7 @@ def populate(case, user, *, events: int) -> None:
     )
     ContactAttempt.objects.create(case=case, channel="phone", reached=True, by=user, at=NOW)
     Reply.objects.create(case=case, channel="private_message", text="您好", by=user, at=NOW)
-    CompensationOffer.objects.create(
+    CompensationOfferFactory(
         case=case,
         option_id=1,
         option_name="5元券",

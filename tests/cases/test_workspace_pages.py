@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from cases.choices import CaseStatus, WorkflowAction
 from cases.hooks import certification_checks
-from cases.models import CaseEvent, CompensationOffer, Evidence, FollowUpTask
+from cases.models import CaseEvent, Evidence, FollowUpTask
 from reviewdesk.i18n_text import render
 from tests.cases.routing_support import make_case, sla_fields
 from tests.cases.workspace_support import triaged_case
+from tests.factories import CompensationOfferFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 
@@ -327,7 +328,7 @@ def test_bad_evidence_upload_shows_the_reason_and_stores_nothing(client, shop, a
 def test_approvals_page_lists_pending_offers_for_my_role(client, shop, agent, supervisor, make_user):
     case = triaged_case(shop, assignee=agent, status=CaseStatus.PENDING_APPROVAL)
     now = timezone.now()
-    offer = CompensationOffer.objects.create(
+    offer = CompensationOfferFactory(
         case=case,
         option_id=1,
         option_name="退款100元",

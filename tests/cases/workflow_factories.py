@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from cases.imports import triage
 from cases.models import Case, CaseEvent, CompensationOffer, ContactAttempt, Reply
-from tests.factories import ReviewFactory
+from tests.factories import CompensationOfferFactory, ReviewFactory
 
 _counter = itertools.count(1)
 # A Tuesday 10:00 in Shanghai: business hours, outside quiet hours.
@@ -107,7 +107,7 @@ def put_in_state(case: Case, status: str, *, agent, requester=None, version: int
     case.save()
     option = (case.decision.get("compensation") or [None])[0]
     if status in ("pending_approval", "offered", "agreed") and option:
-        CompensationOffer.objects.create(
+        CompensationOfferFactory(
             case=case,
             option_id=option["option_id"],
             option_name=option["name"],

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from cases.models import Case, Review, ReviewRevision
 from reviewdesk.admin_pii import PersonalDataAdminMixin, reaches_personal_data
-from tests.factories import ShopFactory, UserFactory
+from tests.factories import CaseFactory, ShopFactory, UserFactory
 
 PHONE, ADDRESS = "13812345678", "上海市浦东新区世纪大道100号"
 TYPED = "没收到，联系我13812345678，身份证110101199003071234"
@@ -48,33 +48,21 @@ BASIC = ("buyer_phone__startswith", "buyer_address__contains")
 def planted(db):
     shop = ShopFactory(code="tb-oracle")
     now = timezone.now()
-    review = Review.objects.create(
-        platform=shop.platform,
+    case = CaseFactory(
         shop=shop,
-        external_id="ORACLE-1",
-        order_no="ORD-ORACLE-1",
-        item_title="四件套 13812345678",
-        rating=1,
-        rating_text="差评",
-        content=TYPED,
-        reviewed_at=now,
-        received_at=now,
-        buyer_nick="买家甲",
-        buyer_phone=PHONE,
-        buyer_address=ADDRESS,
-        fingerprint="fp-oracle",
-        source="api",
-    )
-    Case.objects.create(
-        review=review,
-        shop=shop,
-        platform=shop.platform,
-        status="new",
-        handling_role="agent",
-        escalation_role="supervisor",
         opened_at=now,
         sla_tier_name="其他问题(24小时)",
+        content=TYPED,
+        buyer_phone=PHONE,
+        buyer_address=ADDRESS,
+        review__external_id="ORACLE-1",
+        review__order_no="ORD-ORACLE-1",
+        review__item_title="四件套 13812345678",
+        review__buyer_nick="买家甲",
+        review__fingerprint="fp-oracle",
+        review__source="api",
     )
+    review = case.review
     ReviewRevision.objects.create(
         review=review,
         at=now - dt.timedelta(hours=1),

@@ -36,11 +36,11 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from cases.models import Appeal, CaseEvent, CompensationOffer, SlaEvent
+from cases.models import Appeal, CaseEvent, SlaEvent
 from insights.services.rollup import rollup_rebuild_all
 from policies.models import CompensationOption, IssueType
 from tests import default_pack
-from tests.factories import CaseFactory, ReviewFactory, ShopFactory, UserFactory
+from tests.factories import CaseFactory, CompensationOfferFactory, ReviewFactory, ShopFactory, UserFactory
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=SH)
@@ -262,7 +262,7 @@ def build() -> World:
         ("c6", "apology", "0.00", "accepted"),
     ]:
         opt = w.options[option]
-        CompensationOffer.objects.create(
+        CompensationOfferFactory(
             case=w.cases[key],
             option_id=opt.pk,
             option_name=opt.name,

@@ -16,6 +16,7 @@ from insights.models import OfferRollup
 from insights.selectors.dashboard import Filters, compensation_tables
 from insights.services.offer_rollup import offer_rollup_rebuild, offer_rollup_rebuild_case
 from insights.services.rollup import rollup_rebuild, rollup_rebuild_all
+from tests.factories import CompensationOfferFactory
 from tests.insights.dataset import NOW, SH, at, case, review
 
 D = Decimal
@@ -48,7 +49,7 @@ def from_the_offers():
 
 def offer(world, case_obj, option, cost, answer):
     opt = world.options[option]
-    return CompensationOffer.objects.create(
+    return CompensationOfferFactory(
         case=case_obj,
         option_id=opt.pk,
         option_name=opt.name,

@@ -10,11 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import close_old_connections, connection, transaction
 
-from cases.models import Case, CompensationOffer, Review
 from insights.models import OfferRollup, ReviewRollup
 from insights.services.offer_rollup import offer_rollup_rebuild
 from insights.services.rollup import rollup_rebuild
-from tests.factories import ShopFactory, UserFactory
+from tests.factories import CaseFactory, CompensationOfferFactory, ShopFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 SH = ZoneInfo("Asia/Shanghai")
@@ -23,26 +22,16 @@ DAY = dt.date(2026, 11, 18)
 
 def an_offer(shop, user, n: int, answer: str):
     at = dt.datetime(2026, 11, 18, 10, n, tzinfo=SH)
-    review = Review.objects.create(
-        platform=shop.platform,
+    case = CaseFactory(
         shop=shop,
-        external_id=f"race-{n}",
-        order_no=f"RACE{n}",
-        item_id="A1",
-        sku="红",
-        rating=1,
-        content="差",
-        reviewed_at=at,
-        received_at=at,
-        buyer_nick=f"买家{n}",
-        courier="中通",
-        fingerprint=f"race{n}",
-        source="api",
+        status="offered",
+        opened_at=at,
+        review__item_id="A1",
+        review__sku="红",
+        review__content="差",
+        review__courier="中通",
     )
-    case = Case.objects.create(
-        review=review, shop=shop, platform=shop.platform, status="offered", opened_at=at
-    )
-    return CompensationOffer.objects.create(
+    return CompensationOfferFactory(
         case=case,
         option_id=7,
         option_name="补发",

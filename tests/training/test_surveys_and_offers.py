@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from cases.models import CompensationOffer
+from tests.factories import CompensationOfferFactory
 from training.certification import certification_check
 from training.models import SatisfactionSurvey, Score
 from training.services import compute_training_scores, survey_record
@@ -77,7 +77,7 @@ def test_a_csat_exactly_at_the_threshold_certifies_for_legal_cases(make_user, sh
 
 
 def offer(case, by, answer, answered_at):
-    return CompensationOffer.objects.create(
+    return CompensationOfferFactory(
         case=case,
         option_id=1,
         option_name="退款+5元券",
