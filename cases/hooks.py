@@ -12,6 +12,11 @@ from reviewdesk.hooks import Registry
 
 certification_checks = Registry("certification_checks", __doc__)
 
+# Callables ``(case) -> tuple[str, str] | None``: resolving asks each (the ``resolve_blockers`` guard of
+# ``cases.workflow.guards``, when the action runs); a returned (code, message in the user's language)
+# refuses it, e.g. an unanswered blocking work order (``workorders``). None registered: nothing blocks.
+resolve_blockers = Registry("resolve_blockers", "(case) -> (code, message) | None; a refusal of resolving.")
+
 # The intake sources whose data is platform data (see the provenance of ``cases.signals.case_event``).
 # "file": an export file imported on the upload page or by ``import_reviews``; "api": ``POST
 # /api/v1/reviews/`` with an intake token (a person's session is refused there); "connector": reserved

@@ -57,6 +57,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/v1/", include("cases.api.urls")),
+    path("api/v1/", include("workorders.api_urls")),
     path("policies/", include("policies.urls")),
     path("cases/", include("cases.urls")),
     path("training/", include("training.urls")),

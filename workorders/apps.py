@@ -8,3 +8,15 @@ class WorkordersConfig(AppConfig):
     name = "workorders"
     verbose_name = _("内部工单")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from cases.hooks import resolve_blockers
+        from reviewdesk.hooks import nav_links
+        from reviewdesk.roles import register_role_permissions
+        from workorders.permissions import ROLE_PERMISSIONS
+        from workorders.services import resolve_blocker
+        from workorders.views import nav_links_for
+
+        register_role_permissions("workorders", ROLE_PERMISSIONS)
+        resolve_blockers.register(resolve_blocker)
+        nav_links.register(nav_links_for)

@@ -121,6 +121,21 @@ def _later(case, user, roles, data) -> Refusal | None:
     return None
 
 
+def _resolve_blockers(case, user, roles, data) -> Refusal | None:
+    """What a higher app says keeps the case from being resolved (``cases.hooks.resolve_blockers``, e.g.
+    an unanswered blocking work order). Asked only when the action runs (it reads other tables), so the
+    queue's ``allowed_actions`` stay query-free: the button shows, the click explains."""
+    if data is None:
+        return None
+    from cases.hooks import resolve_blockers
+
+    for check in resolve_blockers.all():
+        blocked = check(case)
+        if blocked is not None:
+            return Refusal(blocked[0], blocked[1])
+    return None
+
+
 GUARDS = {
     "claimable": _claimable,
     "assignee": _assignee,
@@ -131,6 +146,7 @@ GUARDS = {
     "reply_allowed": _reply_allowed,
     "appeal_allowed": _appeal_allowed,
     "contact_limit": _later,  # policy-dependent: cases.workflow.contact checks it
+    "resolve_blockers": _resolve_blockers,
 }
 
 

@@ -1,0 +1,119 @@
+"""The admin of departments (members, external contacts, request types with their SLA). Work orders
+themselves are raised and answered on the case page, the API and the answer link, not here.
+
+Departments are policy data: a global row (no shop) is every shop's default and is changed only with
+``policies.change_global_policy``; a manager changes his shops' overrides (``PolicyScopedAdmin``:
+rows, choices and every saved form go through ``reviewdesk.access``). The robot's webhook URL and secret
+are credentials: write-only on the form, checked with the outbound policy, stored encrypted.
+
+The scopes are registered here (every process imports the admin at start-up): a department and its
+children reach their shop through ``shop`` (NULL = global); a work order, its attachments and links
+through the case's shop.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from cases.admin_notifications import url_host
+from policies.admin.base import PolicyScopedAdmin
+from policies.scope import GLOBAL_POLICY_PERM
+from reviewdesk.access import GLOBAL, HIDDEN, Scope, register_scope
+from reviewdesk.admin_scope import ScopedTabularInline
+from reviewdesk.outbound import OutboundRefused, check_url
+from workorders.models import (
+    Department,
+    DepartmentMember,
+    ExternalContact,
+    ExternalLink,
+    RequestType,
+    WorkOrder,
+    WorkOrderAttachment,
+)
+
+register_scope(Department, Scope(shop="shop", null=GLOBAL, global_perm=GLOBAL_POLICY_PERM))
+for _child in (DepartmentMember, ExternalContact, RequestType):
+    register_scope(_child, Scope(shop="department__shop", null=GLOBAL, global_perm=GLOBAL_POLICY_PERM))
+register_scope(WorkOrder, Scope(shop="case__shop", null=HIDDEN))
+register_scope(WorkOrderAttachment, Scope(shop="work_order__case__shop", null=HIDDEN))
+register_scope(ExternalLink, Scope(shop="work_order__case__shop", null=HIDDEN))
+
+
+class DepartmentForm(forms.ModelForm):
+    """Write-only robot URL and secret: empty on the page, kept when left empty, replaced when typed."""
+
+    robot_webhook_url = forms.CharField(label=_("机器人Webhook地址"), max_length=500, required=False)
+    robot_secret = forms.CharField(
+        label=_("签名密钥"),
+        max_length=128,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = Department
+        fields = [
+            "shop",
+            "code",
+            "name",
+            "calendar",
+            "robot_kind",
+            "robot_webhook_url",
+            "robot_secret",
+            "active",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stored_url = self.instance.robot_webhook_url if self.instance.pk else ""
+        self.stored_secret = self.instance.robot_secret if self.instance.pk else ""
+        self.initial["robot_webhook_url"] = ""
+        self.initial["robot_secret"] = ""
+        if self.stored_url:
+            self.fields["robot_webhook_url"].help_text = _(
+                "已设置(%(host)s)，出于安全不再显示；留空则保持不变，填写则替换。"
+            ) % {"host": url_host(self.stored_url)}
+
+    def clean_robot_webhook_url(self):
+        url = (self.cleaned_data.get("robot_webhook_url") or "").strip()
+        if not url:
+            return self.stored_url
+        try:
+            check_url(url)
+        except OutboundRefused as refused:
+            raise ValidationError(str(refused), code="outbound_refused")
+        return url
+
+    def clean_robot_secret(self):
+        return self.cleaned_data.get("robot_secret") or self.stored_secret
+
+
+class MemberInline(ScopedTabularInline):
+    model = DepartmentMember
+    extra = 0
+    fields = ["user", "is_lead", "mobile", "robot_user_id"]
+    autocomplete_fields = ["user"]
+
+
+class ContactInline(ScopedTabularInline):
+    model = ExternalContact
+    extra = 0
+    fields = ["name", "mobile", "active"]
+
+
+class RequestTypeInline(ScopedTabularInline):
+    model = RequestType
+    extra = 0
+    fields = ["code", "name", "sla_minutes", "warn_at_percent", "blocking", "active"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(PolicyScopedAdmin, admin.ModelAdmin):
+    form = DepartmentForm
+    list_display = ["name", "code", "shop", "calendar", "robot_kind", "active"]
+    list_filter = ["active", "robot_kind"]
+    search_fields = ["name", "code"]
+    inlines = [MemberInline, ContactInline, RequestTypeInline]
