@@ -42,6 +42,7 @@ class IntakeSource(models.TextChoices):
     API = "api", _("接口")
     ADMIN = "admin", _("手工录入")
     DEMO = "demo", _("演示数据")
+    CONNECTOR = "connector", _("平台接口拉取")
 
 
 class ImportStatus(models.TextChoices):

@@ -10,7 +10,8 @@ others still run, raised under the tests). Receivers take ``(*, event: str, case
 Events: "conversion_candidate", "conversion_reverted", "rating_worsened", "reopened" (intake, from a
 review's change); "resolved", "appeal_won" (the workflow); "offer_made" and "offer_answered" with payload
 ``{"offer_id", "status"}`` when an agent offers an option, or puts it up for approval, and when the buyer
-accepts or declines it.
+accepts or declines it; "public_replied" with payload ``{"reply_id"}`` when an agent posts the public
+reply (the connectors queue it for the platform).
 
 One signal with the event's name as an argument, not one signal per kind: the name is data the receivers
 already dispatch on and record (incentives keeps it on a withheld award), intake sends a batch's events of

@@ -20,6 +20,7 @@ class NotificationKind(models.TextChoices):
     APPROVAL_REQUESTED = "approval_requested", _("补偿方案待审批")
     APPROVAL_DECIDED = "approval_decided", _("补偿方案审批结果")
     JOB_FINISHED = "job_finished", _("后台任务结束")
+    CONNECTOR = "connector", _("平台对接")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -22,7 +22,7 @@ from cases.workflow.compose import (
     render_for_case,
     template_ref,
 )
-from cases.workflow.core import begin, case_to_act_on, commit, refuse, timeline_only
+from cases.workflow.core import begin, case_to_act_on, commit, emit, refuse, timeline_only
 from cases.workflow.masking import can_reveal
 from policies.choices import Channel
 from policies.engine import has_missing
@@ -389,6 +389,7 @@ def case_public_reply(
             now=now,
             changes=changes,
             payload={"reply_id": reply.pk, "text": text, "template": ref, "acknowledged_warnings": warnings},
+            after_commit=[emit("public_replied", case.pk, {"reply_id": reply.pk})],
         )
     return case
 

@@ -1,0 +1,17 @@
+"""What each role may do with the platform connectors (reviewdesk.roles merges every app's table).
+
+A manager connects his shops (add, change: credentials are write-only) and reads their outbox; a
+supervisor sees whether the connector is healthy and what happened to the replies. Nobody edits the
+outbox: it is written by the workflow and the delivery worker only."""
+
+from reviewdesk.choices import Role
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.MANAGER: [
+        "connectors.view_connector",
+        "connectors.add_connector",
+        "connectors.change_connector",
+        "connectors.view_outboxreply",
+    ],
+    Role.SUPERVISOR: ["connectors.view_connector", "connectors.view_outboxreply"],
+}

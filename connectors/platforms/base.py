@@ -1,0 +1,65 @@
+"""The one interface every platform connector implements, and the errors they raise.
+
+A client is built per use from a ``Connector`` row (``connectors.platforms.client_for``) and answers:
+
+- ``list_reviews(start, end, page_no) -> Page``: one page of the reviews created in [start, end];
+  ``Page.total`` is the platform's count for the whole window when it gives one (the window splitter in
+  ``connectors.services.pull`` halves a window whose count reaches ``window_cap``);
+- ``read_review(order_no, target) -> dict | None``: one review read back (a rating changed, an appended
+  review, a reply that may have been applied);
+- ``post_reply(order_no, target, text)``: the seller's public reply/explanation;
+- ``to_item(raw) -> dict``: a platform row as an intake item (``cases.imports.submit.INPUT_FIELDS``), via
+  the connector's field mapping; ``reply_of(raw)`` the reply the platform shows under it.
+
+``calls`` counts the HTTP calls made (health shows them). Every call goes through
+``reviewdesk.outbound`` and nothing here logs a parameter: the secret and the session never leave.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+# What an error means to the caller (the platform's own codes are mapped to these in the connector's
+# ``api["errors"]``, so a deployer can correct the mapping).
+RATE_LIMIT = "rate_limit"  # too many calls: back off, nothing was applied
+AUTH = "auth"  # the seller's authorisation is missing, expired or revoked
+CLOCK = "clock"  # our timestamp is outside the platform's window: the server clock is off
+SIGNATURE = "signature"  # app key / secret / signing wrong: a configuration error
+REFUSED = "refused"  # the platform refused the business call (isv.*): definitive, nothing applied
+AMBIGUOUS = "ambiguous"  # no usable answer (timeout, broken connection, 5xx, isp.*): may have been applied
+
+
+class PlatformError(Exception):
+    """One failed call. ``str()`` is safe to store and show: the platform's code and message, never a
+    parameter of the request."""
+
+    def __init__(self, kind: str, message: str, *, code: str = "", sub_code: str = "", retry_after=None):
+        super().__init__(message)
+        self.kind = kind
+        self.code = code
+        self.sub_code = sub_code
+        self.retry_after = retry_after  # seconds, when the platform says how long a ban lasts
+
+
+@dataclass
+class Page:
+    items: list[dict]
+    total: int | None = None
+    has_next: bool = False
+
+
+@dataclass
+class Credentials:
+    app_key: str
+    app_secret: str
+    session_key: str
+    sign_method: str = "md5"
+
+
+@dataclass
+class CallLog:
+    """The calls a client made: counted for health, with the window each list call covered."""
+
+    calls: int = 0
+    windows: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)

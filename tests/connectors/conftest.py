@@ -1,0 +1,46 @@
+"""Fixtures of the connector tests: a running local TOP gateway and a Taobao shop connected to it."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.services.configure import connector_configure
+from tests.connectors.top_gateway import TopGateway
+from tests.factories import ShopFactory, UserFactory
+
+
+@pytest.fixture
+def gateway(settings):
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.NOTIFY_HTTP_TIMEOUT = 2.0
+    with TopGateway() as running:
+        yield running
+
+
+def connect(shop, gateway, **credentials):
+    return connector_configure(
+        shop=shop,
+        platform="taobao",
+        gateway_url=gateway.url,
+        credentials={
+            "app_key": gateway.app_key,
+            "app_secret": gateway.secret,
+            "session_key": gateway.session,
+            **credentials,
+        },
+    )
+
+
+@pytest.fixture
+def tb_shop(db):
+    return ShopFactory(code="tb-live", platform="taobao", name="淘宝直连店")
+
+
+@pytest.fixture
+def connector(tb_shop, gateway):
+    return connect(tb_shop, gateway)
+
+
+@pytest.fixture
+def manager(tb_shop):
+    return UserFactory(role="manager", shops=[tb_shop])

@@ -1,0 +1,211 @@
+"""A local Taobao/Tmall open platform (TOP) gateway for the tests: a real HTTP server on 127.0.0.1 that
+follows the documentation of the calls the connector makes.
+
+- the public parameters: ``method``, ``app_key``, ``session``, ``timestamp`` (GMT+8, refused when more
+  than 10 minutes from the gateway's clock), ``v=2.0``, ``format=json``, ``sign_method``, ``sign`` —
+  the signature is verified (md5, hmac, hmac-sha256) with the app's secret, independently of the
+  connector's signer (``_expected_sign`` below is written from the documentation, not imported);
+- errors as ``{"error_response": {"code", "msg", "sub_code", "sub_msg"}}``: 7 App Call Limited (with the
+  ban's length), 25 Invalid signature, 26 Missing session, 27 Invalid session, 29 Invalid app key,
+  31 Invalid timestamp, 15 with an isv.* sub code for a refused business call;
+- ``taobao.traderates.get``: rate_type=get and role=buyer required, page_size 1–150, page_no ≤ 200,
+  the window by ``created`` (inclusive) or one order by ``tid``; newest first; only the first 1,500
+  records of a window are reachable (``total_results`` is the window's true count); only the requested
+  ``fields``; an empty list is omitted;
+- ``taobao.traderate.explain.add``: oid, reply ≤ 500 characters, once per review, not after an appended
+  review nor 30 days after the review; the reply is stored and shown by ``traderates.get``.
+
+Knobs for the tests: ``ban_calls`` (answer the next N calls with code 7), ``revoked``, ``lose_answer_of``
+(apply the next explain.add, then drop the connection without an answer), ``skew`` (the gateway's clock
+offset), ``calls`` (every call's method and parameters, secrets included: test-only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import threading
+import zoneinfo
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+GMT8 = zoneinfo.ZoneInfo("Asia/Shanghai")
+FMT = "%Y-%m-%d %H:%M:%S"
+CAP = 1500
+
+
+def _expected_sign(params: dict[str, str], secret: str, method: str) -> str:
+    text = "".join(k + params[k] for k in sorted(params) if k != "sign" and params[k] != "")
+    if method == "md5":
+        return hashlib.md5((secret + text + secret).encode()).hexdigest().upper()
+    algo = {"hmac": hashlib.md5, "hmac-sha256": hashlib.sha256}[method]
+    return hmac.new(secret.encode(), text.encode(), algo).hexdigest().upper()
+
+
+def _error(code, msg, sub_code="", sub_msg=""):
+    body = {"code": code, "msg": msg}
+    if sub_code:
+        body.update(sub_code=sub_code, sub_msg=sub_msg)
+    return {"error_response": {**body, "request_id": "test"}}
+
+
+class TopGateway:
+    def __init__(self, *, app_key="12345678", secret="helloworld", session="seller-session-1"):
+        self.app_key, self.secret, self.session = app_key, secret, session
+        self.reviews: dict[str, dict] = {}  # oid -> the platform's record
+        self.calls: list[tuple[str, dict]] = []
+        self.ban_calls = 0
+        self.ban_seconds = 1
+        self.revoked = False
+        self.lose_answer_of = 0
+        self.skew = dt.timedelta(0)
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/router/rest"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    # --- data ---------------------------------------------------------------------------------------
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.skew
+
+    def add_review(self, oid, *, created: dt.datetime, result="bad", tid=None, content="质量很差", **extra):
+        record = {
+            "tid": int(tid or oid) // 10 if tid is None else int(tid),
+            "oid": int(oid),
+            "role": "buyer",
+            "nick": extra.pop("nick", f"买家{oid}"),
+            "result": result,
+            "created": created.astimezone(GMT8).strftime(FMT),
+            "rated_nick": "旗舰店",
+            "item_title": extra.pop("item_title", "保温杯"),
+            "item_price": "59.00",
+            "content": content,
+            "num_iid": 6001,
+            **extra,
+        }
+        with self.lock:
+            self.reviews[str(oid)] = record
+        return record
+
+    def methods(self) -> list[str]:
+        return [m for m, _p in self.calls]
+
+    # --- the protocol ----------------------------------------------------------------------------------
+    def answer(self, params: dict[str, str]):
+        """The JSON answer to one call, or None to drop the connection."""
+        with self.lock:
+            self.calls.append((params.get("method", ""), dict(params)))
+            method = params.get("sign_method", "md5")
+            if method not in ("md5", "hmac", "hmac-sha256"):
+                return _error(25, "Invalid signature", "isv.invalid-sign-method", "sign_method")
+            if params.get("app_key") != self.app_key:
+                return _error(29, "Invalid app Key")
+            if params.get("sign") != _expected_sign(params, self.secret, method):
+                return _error(25, "Invalid signature")
+            try:
+                stamp = dt.datetime.strptime(params.get("timestamp", ""), FMT).replace(tzinfo=GMT8)
+            except ValueError:
+                return _error(31, "Invalid timestamp")
+            if abs(stamp - self.now()) > dt.timedelta(minutes=10):
+                return _error(
+                    31, "Invalid timestamp", "isv.invalid-timestamp", "请求时间与服务器时间相差超过10分钟"
+                )
+            if params.get("v") != "2.0" or params.get("format") != "json":
+                return _error(41, "Invalid arguments", "isv.invalid-parameter", "v/format")
+            if not params.get("session"):
+                return _error(26, "Missing session")
+            if self.revoked or params["session"] != self.session:
+                return _error(27, "Invalid session", "invalid-sessionkey", "SessionKey非法")
+            if self.ban_calls > 0:
+                self.ban_calls -= 1
+                return _error(
+                    7,
+                    "App Call Limited",
+                    "accesscontrol.limited-by-app-access-count",
+                    f"This ban will last for {self.ban_seconds} more seconds",
+                )
+            if params["method"] == "taobao.traderates.get":
+                return self._rates(params)
+            if params["method"] == "taobao.traderate.explain.add":
+                return self._explain(params)
+            return _error(22, "Invalid method")
+
+    def _rates(self, p):
+        if p.get("rate_type") != "get" or p.get("role") != "buyer":
+            return _error(15, "Remote service error", "isv.invalid-parameter", "rate_type/role")
+        page_size, page_no = int(p.get("page_size", 40)), int(p.get("page_no", 1))
+        if not 1 <= page_size <= 150 or not 1 <= page_no <= 200:
+            return _error(15, "Remote service error", "isv.invalid-parameter", "page_size/page_no")
+        rows = list(self.reviews.values())
+        if p.get("tid"):
+            rows = [r for r in rows if str(r["tid"]) == p["tid"]]
+        else:
+            start, end = p.get("start_date"), p.get("end_date")
+            rows = [
+                r for r in rows if (not start or r["created"] >= start) and (not end or r["created"] <= end)
+            ]
+        rows.sort(key=lambda r: (r["created"], r["oid"]), reverse=True)
+        total = len(rows)
+        reachable = rows[:CAP]
+        page = reachable[(page_no - 1) * page_size : page_no * page_size]
+        fields = set((p.get("fields") or "").split(","))
+        body = {"total_results": total}
+        if page:
+            body["trade_rates"] = {"trade_rate": [{k: v for k, v in r.items() if k in fields} for r in page]}
+        return {"traderates_get_response": body}
+
+    def _explain(self, p):
+        record = self.reviews.get(p.get("oid", ""))
+        reply = p.get("reply", "")
+        if record is None:
+            return _error(15, "Remote service error", "isv.traderate-not-exist", "评价不存在")
+        if not reply or len(reply) > 500:
+            return _error(15, "Remote service error", "isv.invalid-parameter", "reply超过500个字")
+        if record.get("reply"):
+            return _error(15, "Remote service error", "isv.traderate-explain-exist", "该评价已解释过")
+        if record.get("append_content"):
+            return _error(15, "Remote service error", "isv.traderate-appended", "买家已追评，不能解释")
+        created = dt.datetime.strptime(record["created"], FMT).replace(tzinfo=GMT8)
+        if self.now() - created > dt.timedelta(days=30):
+            return _error(15, "Remote service error", "isv.traderate-expired", "评价超过30天")
+        record["reply"] = reply
+        if self.lose_answer_of > 0:
+            self.lose_answer_of -= 1
+            return None
+        return {"traderate_explain_add_response": {"is_success": True}}
+
+    def _handler(self):
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8")
+                params = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+                answer = gateway.answer(params)
+                if answer is None:  # the call was applied; its answer is lost on the way
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                body = json.dumps(answer, ensure_ascii=False).encode("utf-8")
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json;charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
