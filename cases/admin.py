@@ -16,7 +16,7 @@ from policies.labels import customer_tier_names
 from reviewdesk.access import Scope, register_scope
 from reviewdesk.admin_scope import ScopedModelAdmin, ScopedTabularInline
 from reviewdesk.i18n_text import render_values
-from reviewdesk.roles import works_cases
+from reviewdesk.roles import reads_cases
 
 # Every field of a review comes from the platform (export file, intake token, later a connector): the
 # admin shows them and never writes them (an edited rating would be a "conversion" nobody verified).
@@ -76,9 +76,10 @@ REVIEW_FIELDSETS = [
 
 
 # How the intake models reach a shop (reviewdesk.access; the rest have a ``shop`` field and need
-# nothing): HR is a member of its shops for payouts only and reads no case (roles.works_cases); a token
-# is within reach when every shop it names is.
-register_scope(Case, Scope(shop="shop", reader=works_cases))
+# nothing): HR is a member of its shops for payouts only and reads no case (roles.reads_cases: who works
+# cases, and the client viewer, read-only and without buyers' personal data); a token is within reach
+# when every shop it names is.
+register_scope(Case, Scope(shop="shop", reader=reads_cases))
 register_scope(ApiToken, Scope(shop="shops", every=True))
 
 

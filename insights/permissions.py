@@ -1,7 +1,7 @@
 """What each role may do with the dashboard and the weekly report (reviewdesk.roles merges every app's
 table)."""
 
-from reviewdesk.choices import AdminRole, Role
+from reviewdesk.choices import AdminRole, ClientRole, Role
 from reviewdesk.roles import crud_permissions
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -10,4 +10,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + ["insights.view_insights", "insights.view_weeklyreport"],
     # The insight settings decide for every shop: a global setting, the policy owner's.
     AdminRole.POLICY_OWNER: crud_permissions("insights", ["insightsettings"]),
+    # A client's own staff: their shops' dashboard and weekly report, read-only (reviewdesk.access).
+    ClientRole.CLIENT_VIEWER: ["insights.view_insights", "insights.view_weeklyreport"],
 }

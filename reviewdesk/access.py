@@ -25,6 +25,11 @@ such as the all-shops weekly report: only who sees every shop sees it.
 A token (duck-typed: ``token.shop_ids(action) -> set[int]``, else its active ``shops``) narrows its
 user's shops; it never widens them. A superuser without a token sees and changes everything.
 
+A user reaches a shop through a ``ShopMembership`` (that shop) or a ``ClientMembership`` (every shop of
+an active client, present and future). Roles stay Django groups: a membership gives shops, the groups
+give what one may do there. A user whose every role is read-only (``roles.READ_ONLY_ROLES``: the client
+viewer) may change nothing: their ``change`` shops are none, whatever a view forgets to check.
+
 The shops and roles of a user are read once per request, in one query (``load_access``) and cached on
 the user object; ``restrict`` costs no query of its own when that cache is cold (it then filters with
 a subquery), so a page's query budget does not move.
@@ -35,9 +40,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import CharField, IntegerField, Model, Q, QuerySet, Value
+from django.db.models import CharField, Exists, IntegerField, Model, Q, QuerySet, Value
 
-from reviewdesk.models import Shop, ShopMembership, User
+from reviewdesk.models import ClientMembership, Shop, ShopMembership, User
 
 VIEW, CHANGE = "view", "change"
 ACTIONS = (VIEW, CHANGE)
@@ -62,6 +67,8 @@ class Scope:
     ``include_self``: a user-scoped row of the caller themself is always within reach (the user list).
     ``rows``: or a function of the shop ids giving the filter itself, for a row whose shop is computed
     (a ledger entry belongs to its case's shop, else to its agent's home shop: ``incentives``).
+    ``rows_subquery``: ``rows`` also accepts a subquery of shop ids (``values("pk")``), so a cold
+    ``restrict`` costs no query of its own (a client through its shops: ``reviewdesk.admin``).
     """
 
     shop: str | None = None
@@ -73,6 +80,7 @@ class Scope:
     reader: Callable[[object], bool] | None = None
     include_self: bool = False
     rows: Callable[[set[int]], Q] | None = None
+    rows_subquery: bool = False
 
 
 _scopes: dict[type[Model], Scope | None] = {}
@@ -136,12 +144,39 @@ def _derive(model: type[Model], seen: tuple) -> Scope | None:
 
 
 def visible_shops(user) -> QuerySet[Shop]:
-    """The shops a user is a member of; a superuser sees all (a queryset, usable as a subquery)."""
+    """The shops a user is a member of, directly or through an active client; a superuser sees all (a
+    queryset, usable as a subquery: two subqueries, no join, so no shop twice)."""
     if not user.is_authenticated:
         return Shop.objects.none()
     if user.is_superuser:
         return Shop.objects.all()
-    return Shop.objects.filter(memberships__user=user)
+    own = ShopMembership.objects.filter(user=user).values("shop_id")
+    clients = ClientMembership.objects.filter(user=user, client__active=True).values("client_id")
+    return Shop.objects.filter(Q(pk__in=own) | Q(client_id__in=clients))
+
+
+def changeable_shops(user) -> QuerySet[Shop]:
+    """``visible_shops`` for changing: none for a read-only user (``roles.READ_ONLY_ROLES``), decided
+    inside the query (a subquery on the user's groups), so it costs no query of its own either."""
+    from django.contrib.auth.models import Group
+
+    from reviewdesk.roles import READ_ONLY_ROLES
+
+    if not user.is_authenticated or user.is_superuser:
+        return visible_shops(user)
+    groups = Group.objects.filter(user=user)
+    writer = ~Exists(groups) | Exists(groups.exclude(name__in=READ_ONLY_ROLES))
+    return visible_shops(user).filter(writer)
+
+
+def members_of(shop_ids) -> QuerySet:
+    """The ids of the users who reach any of ``shop_ids`` (a set, or a subquery of shop ids): members of
+    those shops and members of their active clients. A values("pk") queryset of users, for ``__in``
+    (what other apps should use instead of reading ``ShopMembership`` alone)."""
+    direct = ShopMembership.objects.filter(shop_id__in=shop_ids).order_by().values("user_id")
+    clients = Shop.objects.filter(pk__in=shop_ids, client__active=True).order_by().values("client_id")
+    through = ClientMembership.objects.filter(client_id__in=clients).order_by().values("user_id")
+    return User.objects.filter(Q(pk__in=direct) | Q(pk__in=through)).order_by().values("pk")
 
 
 def shop_ids_for(user, action: str = VIEW, *, token=None) -> set[int]:
@@ -156,6 +191,8 @@ def shop_ids_for(user, action: str = VIEW, *, token=None) -> set[int]:
     if cached is None:
         load_access(user)
         cached = user._reviewdesk_shop_ids
+    if action == CHANGE and _read_only(user):
+        return set()
     if token is not None:
         return set(cached) & token_shop_ids(token, action)
     return set(cached)
@@ -239,15 +276,24 @@ def restrict(queryset: QuerySet, user, action: str = VIEW, *, token=None) -> Que
     return queryset.filter(_rows_q(scope, queryset.model, user, action, token))
 
 
+def _read_only(user) -> bool:
+    from reviewdesk.roles import is_read_only
+
+    return is_read_only(user)
+
+
 def _shop_ids_value(user, action: str, token):
     """The shop ids as a set when known (or with a token), else a subquery: no query of its own."""
     if token is not None or getattr(user, "_reviewdesk_shop_ids", None) is not None:
         return shop_ids_for(user, action, token=token)
-    return visible_shops(user).order_by().values("pk")
+    shops = changeable_shops(user) if action == CHANGE else visible_shops(user)
+    return shops.order_by().values("pk")
 
 
 def _rows_q(scope: Scope, model, user, action: str, token) -> Q:
     if scope.rows is not None:
+        if scope.rows_subquery:
+            return scope.rows(_shop_ids_value(user, action, token))
         return scope.rows(shop_ids_for(user, action, token=token))
     if scope.shop is None and scope.user is None and scope.username is None:
         # Every row is about every shop (a setting, a cap): seen by all, changed per null's rule.
@@ -261,8 +307,7 @@ def _rows_q(scope: Scope, model, user, action: str, token) -> Q:
         people = restrict(User.objects.all(), user, action, token=token).order_by().values("username")
         return Q(**{f"{scope.username}__in": people})
     if scope.user is not None:
-        members = ShopMembership.objects.filter(shop_id__in=ids).order_by().values("user_id")
-        inside = Q(**{f"{scope.user}__in": members})
+        inside = Q(**{f"{scope.user}__in": members_of(ids)})
         if scope.include_self:
             inside |= Q(**{scope.user: user.pk})
         path = scope.user

@@ -1,7 +1,10 @@
-"""Admin for people and shops, and the login lockouts (django-axes) scoped to them.
+"""Admin for people, clients and shops, and the login lockouts (django-axes) scoped to them.
 
 Every admin here is scoped by ``reviewdesk.admin_scope.ShopScopedAdminMixin``: a manager sees the shops
-they belong to, the people of those shops (and themselves), and the lockouts of those people only."""
+they belong to (directly or through a client), the clients of those shops, the people of those shops (and
+themselves), and the lockouts of those people only. Clients, their memberships and which client a shop
+belongs to decide who reaches what: only a superuser creates or changes them (a client's manager reads
+his client; moving a shop between clients would hand its cases to the other client's people)."""
 
 from axes import admin as axes_admin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -10,16 +13,72 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from reviewdesk.access import Scope, register_scope
 from reviewdesk.admin_scope import ScopedTabularInline, ShopScopedAdminMixin
-from reviewdesk.choices import AdminRole, Role
-from reviewdesk.models import Shop, ShopMembership, User
+from reviewdesk.choices import AdminRole, ClientRole, Role
+from reviewdesk.models import Client, ClientMembership, Shop, ShopMembership, User
 
 admin.site.site_header = _("中差评工作台 管理后台")
 admin.site.site_title = _("中差评工作台")
 admin.site.index_title = _("规则与组织")
+
+
+def _clients_of(shop_ids) -> Q:
+    """A client is within reach when one of its shops is (a client member reaches all of them)."""
+    return Q(pk__in=Shop.objects.filter(pk__in=shop_ids).order_by().values("client_id"))
+
+
+def _memberships_of(shop_ids) -> Q:
+    return Q(client_id__in=Shop.objects.filter(pk__in=shop_ids).order_by().values("client_id"))
+
+
+register_scope(Client, Scope(rows=_clients_of, rows_subquery=True))
+register_scope(ClientMembership, Scope(rows=_memberships_of, rows_subquery=True))
+
+
+class ClientMembershipInline(ScopedTabularInline):
+    model = ClientMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class ClientShopInline(ScopedTabularInline):
+    """The client's shops, read here; a shop is given a client on the shop's page (by a superuser)."""
+
+    model = Shop
+    extra = 0
+    fields = ["code", "name", "platform", "active"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Client)
+class ClientAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "active", "buyer_data_retention_days"]
+    list_filter = ["active"]
+    search_fields = ["code", "name"]
+    inlines = [ClientShopInline, ClientMembershipInline]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
+
+
+@admin.register(ClientMembership)
+class ClientMembershipAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "client", "created_at"]
+    list_filter = ["client"]
+    search_fields = ["user__username", "user__display_name", "client__code", "client__name"]
+    autocomplete_fields = ["user"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
 
 
 class MembershipInline(ScopedTabularInline):
@@ -30,13 +89,18 @@ class MembershipInline(ScopedTabularInline):
 
 @admin.register(Shop)
 class ShopAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "platform", "active"]
-    list_filter = ["platform", "active"]
+    list_display = ["code", "name", "client", "platform", "active"]
+    list_filter = ["client", "platform", "active"]
     search_fields = ["code", "name"]
     inlines = [MembershipInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        """Which client a shop belongs to decides who reaches it: a superuser's decision."""
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else [*fields, "client"]
 
-ROLE_LABELS = {**dict(Role.choices), **dict(AdminRole.choices)}
+
+ROLE_LABELS = {**dict(Role.choices), **dict(AdminRole.choices), **dict(ClientRole.choices)}
 
 
 def role_label(group_name: str) -> str:

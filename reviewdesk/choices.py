@@ -31,3 +31,14 @@ class AdminRole(models.TextChoices):
     insight settings): ``policies.change_global_policy``. A manager changes his shops' overrides only."""
 
     POLICY_OWNER = "policy_owner", _("规则负责人")
+
+
+class ClientRole(models.TextChoices):
+    """Roles of a client's (品牌方) own staff: groups like ``Role``, but read-only. They stay out of the
+    ``Role`` choices that SLA tiers, approvals and routing store, so no case is ever routed to them.
+
+    The client viewer reads their clients' shops: dashboard, weekly report, the case list and case pages
+    without buyers' personal data (``reviewdesk.roles.hides_buyer_data``), the policies in force; no
+    money, no action (``reviewdesk.access``: a read-only user changes nothing anywhere)."""
+
+    CLIENT_VIEWER = "client_viewer", _("品牌方查看")

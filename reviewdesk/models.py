@@ -1,8 +1,12 @@
-"""The foundation every app reads: users (with their employee code), shops and memberships."""
+"""The foundation every app reads: users (with their employee code), clients, shops and memberships.
+
+An agency serves several clients (品牌方); a client owns shops; a shop without a client is the agency's
+own. People reach shops in two ways: a ``ShopMembership`` (one shop) or a ``ClientMembership`` (every
+shop of the client, present and future). ``reviewdesk.access`` reads both in its one query."""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -51,7 +55,48 @@ class User(AbstractUser):
         return self.display_name or self.get_full_name() or self.username
 
 
+class Client(models.Model):
+    """A brand the agency works for (品牌方). Its shops are ``Shop.client``; its people ``ClientMembership``.
+
+    ``active`` off: its members reach none of its shops through the client any longer (offboarding keeps
+    the rows; people with a ``ShopMembership`` of one of its shops keep that shop).
+    ``buyer_data_retention_days``: how long buyers' personal data of its shops is kept (the erasure that
+    reads it is the offboarding's)."""
+
+    code = models.SlugField(
+        _("品牌方代码"), max_length=32, unique=True, help_text=_("导入、导出和接口里用来指明品牌方的短代码。")
+    )
+    name = models.CharField(_("品牌方名称"), max_length=100)
+    active = models.BooleanField(_("启用"), default=True)
+    buyer_data_retention_days = models.PositiveIntegerField(
+        _("买家个人信息保留天数"),
+        default=365,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_("超过此天数的买家个人信息（电话、地址等）可被清除；台账和汇总数字保留。"),
+    )
+    members = models.ManyToManyField(
+        User, through="ClientMembership", related_name="clients", verbose_name=_("成员"), blank=True
+    )
+
+    class Meta:
+        verbose_name = _("品牌方")
+        verbose_name_plural = _("品牌方")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
 class Shop(models.Model):
+    client = models.ForeignKey(
+        Client,
+        on_delete=models.PROTECT,
+        related_name="shops",
+        null=True,
+        blank=True,
+        verbose_name=_("品牌方"),
+        help_text=_("店铺所属的品牌方；留空表示代运营公司自己的店铺。"),
+    )
     platform = models.CharField(_("平台"), max_length=16, choices=Platform.choices)
     code = models.SlugField(
         _("店铺代码"), max_length=32, unique=True, help_text=_("导入和接口里用来指明店铺的短代码。")
@@ -87,3 +132,24 @@ class ShopMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.shop.code}"
+
+
+class ClientMembership(models.Model):
+    """``user`` serves ``client``: they reach every shop of the client, present and future. What they may
+    do there is their role (a Django group), as for a shop member."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("品牌方")
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="client_memberships", verbose_name=_("用户")
+    )
+    created_at = models.DateTimeField(_("加入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("品牌方成员")
+        verbose_name_plural = _("品牌方成员")
+        constraints = [models.UniqueConstraint(fields=["client", "user"], name="uniq_client_membership")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.client.code}"

@@ -110,6 +110,17 @@ def mask_phone(phone: str | None) -> str:
     return "*" * len(digits)
 
 
+def mask_nick(nick: str | None) -> str:
+    """A buyer's nick as the client viewer sees it: its first character and the last when longer than two
+    (t***1, 王*), never the whole name; the same nick always masks the same way."""
+    if not nick:
+        return ""
+    nick = str(nick)
+    if len(nick) <= 2:
+        return nick[0] + "*"
+    return nick[0] + "***" + nick[-1]
+
+
 def mask_address(address: str | None) -> str:
     """The first six characters (province/city) stay, the rest is hidden: 浙江省杭州市********."""
     if not address:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
-from reviewdesk.choices import AdminRole, Role
+from reviewdesk.choices import AdminRole, ClientRole, Role
 
 
 def crud_permissions(app: str, models: Iterable[str]) -> list[str]:
@@ -32,6 +32,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reviewdesk.change_shop",
         "reviewdesk.view_user",
         "reviewdesk.view_shopmembership",
+        # His clients and who serves them (created and changed by a superuser: reviewdesk.admin).
+        "reviewdesk.view_client",
+        "reviewdesk.view_clientmembership",
     ]
     # django-axes: see who is locked out of logging in, and unlock them by deleting the attempt.
     + [
@@ -42,10 +45,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.HR: ["reviewdesk.view_user", "reviewdesk.view_shop"],
     AdminRole.POLICY_OWNER: ["reviewdesk.view_shop"],
+    # A client's own staff read the policies in force in the admin (read-only, their shops' overrides and
+    # the global rows): the admin needs the shop's name for the overrides' shop column and filter.
+    ClientRole.CLIENT_VIEWER: ["reviewdesk.view_shop"],
 }
 
 # Roles whose members work in the Django admin (is_staff is set for them by demo_data / user admin).
-ADMIN_ROLES = {Role.MANAGER, Role.HR, AdminRole.POLICY_OWNER}
+ADMIN_ROLES = {Role.MANAGER, Role.HR, AdminRole.POLICY_OWNER, ClientRole.CLIENT_VIEWER}
+# Roles that read and change nothing: a user whose every role is one of these is refused every change by
+# the one access path (reviewdesk.access.shop_ids_for(user, "change") is empty), whatever a view forgets.
+READ_ONLY_ROLES = frozenset({str(ClientRole.CLIENT_VIEWER)})
+# Roles that read cases without working them (the case list and pages, masked: hides_buyer_data).
+CASE_READER_ROLES = frozenset({str(ClientRole.CLIENT_VIEWER)})
 # Roles that work or oversee cases. HR is a member of its shops (payouts are scoped by shop) but reads
 # no case, queue or evidence: see works_cases().
 CASE_ROLES = frozenset({str(Role.AGENT), str(Role.SUPERVISOR), str(Role.LEGAL), str(Role.MANAGER)})
@@ -97,3 +108,26 @@ def works_cases(user) -> bool:
     """May this user read cases at all (within their shops)? A superuser or one of CASE_ROLES.
     Costs no query of its own: the roles come with the user's shops (reviewdesk.access.load_access)."""
     return user.is_authenticated and (user.is_superuser or bool(user_roles(user) & CASE_ROLES))
+
+
+def reads_cases(user) -> bool:
+    """May this user read cases (within their shops)? Who works cases, and the client viewer (read-only,
+    without buyers' personal data). The Case's scope (``cases.admin``) reads with this; ``works_cases``
+    stays the rule of what only case workers get (their queue, their tokens). No query of its own."""
+    return works_cases(user) or (user.is_authenticated and bool(user_roles(user) & CASE_READER_ROLES))
+
+
+def is_read_only(user) -> bool:
+    """Are all of this user's roles read-only (the client viewer)? Such a user changes nothing. A user with
+    no role at all is not read-only by this rule (they hold no permission to change anything anyway)."""
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    roles = user_roles(user)
+    return bool(roles) and roles <= READ_ONLY_ROLES
+
+
+def hides_buyer_data(user) -> bool:
+    """Must buyers' personal data be hidden from this user entirely (not only masked)? The client viewer,
+    unless they also work cases for the agency: the buyer's nick is masked (``reviewdesk.pii.mask_nick``),
+    the phone and address are not shown at all, nor evidence files (chat screenshots carry them)."""
+    return user.is_authenticated and not works_cases(user) and bool(user_roles(user) & CASE_READER_ROLES)

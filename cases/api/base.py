@@ -34,6 +34,19 @@ class TokenScopePermission(BasePermission):
         return False
 
 
+class NotReadOnlyViewer(BasePermission):
+    """The client viewer (reviewdesk.roles.hides_buyer_data) reads the web pages only, where buyers'
+    personal data is hidden from them; the API answers them 403 ``not_for_client_viewer``."""
+
+    code = "not_for_client_viewer"
+    message = _("品牌方查看账号只能在网页上查看，不能调用接口。")
+
+    def has_permission(self, request, view) -> bool:
+        from reviewdesk.roles import hides_buyer_data
+
+        return not hides_buyer_data(request.user)
+
+
 class CaseAPIView(ThrottleBeforePermissions, APIView):
     """Session (the logged-in UI) or an API token, rate-limited (reviewdesk.throttling) before the
     permission checks. DRF's own refusals (401, 403, 404, 405, 429, parse errors) are reshaped to
@@ -41,7 +54,7 @@ class CaseAPIView(ThrottleBeforePermissions, APIView):
     Subclasses set ``required_scope``: "cases:read" to read, "cases:act" to act or prepare an action."""
 
     authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
-    permission_classes = [IsAuthenticated, TokenScopePermission]
+    permission_classes = [IsAuthenticated, NotReadOnlyViewer, TokenScopePermission]
     required_scope: str | None = None
 
     def handle_exception(self, exc):

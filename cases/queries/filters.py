@@ -3,7 +3,10 @@
 
 Parameters (an empty value means "no filter"):
 
-* ``q``: an order number, sub-order number or buyer nick, exact;
+* ``q``: an order number, sub-order number or buyer nick, exact (a client viewer, who sees buyers' nicks
+  masked, searches by order number only: a nick search would tell them whose nick it is);
+* ``client``: a client's (品牌方) code, one of the clients of the requester's shops (within the token's);
+  its shops' cases (those of the requester's shops: a member of one shop of a client sees that one);
 * ``shop``: a shop's code, one of the requester's shops (and, with an API token, of the token's);
 * ``platform``: a platform value;
 * ``issue_type``: an active issue type's code;
@@ -12,8 +15,8 @@ Parameters (an empty value means "no filter"):
 * ``assignee``: the assignee's user id (the team page links to a member's cases this way).
 
 An invalid value is refused with a message in the user's language: the web shows it beside the filter
-bar and leaves that filter out, the API answers 400 naming the field. The choices of ``shop`` and
-``issue_type`` are read only when a value has to be checked or the bar is rendered (the web passes the
+bar and leaves that filter out, the API answers 400 naming the field. The choices of ``client``,
+``shop`` and ``issue_type`` are read only when a value has to be checked or the bar is rendered (the web passes the
 lists it has already read), so a request without those filters costs no query for them.
 """
 
@@ -55,6 +58,15 @@ def shop_choices(user, token=None) -> list[tuple[str, str]]:
     return list(restrict(Shop.objects.all(), user, token=token).order_by("code").values_list("code", "name"))
 
 
+def client_choices(user, token=None) -> list[tuple[str, str]]:
+    """The clients within reach (reviewdesk.access: a client of one of the user's and token's shops)."""
+    from reviewdesk.access import restrict
+    from reviewdesk.models import Client
+
+    clients = restrict(Client.objects.all(), user, token=token).order_by("code")
+    return list(clients.values_list("code", "name"))
+
+
 def issue_type_choices() -> list[tuple[str, str]]:
     from policies.models import IssueType
 
@@ -63,6 +75,12 @@ def issue_type_choices() -> list[tuple[str, str]]:
 
 class QueueFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("订单号/买家昵称"), max_length=100, method="filter_q")
+    client = django_filters.ChoiceFilter(
+        field_name="shop__client__code",
+        label=_("品牌方"),
+        empty_label=ANY,
+        error_messages={"invalid_choice": _("没有这个品牌方，或你不服务该品牌方。")},
+    )
     shop = django_filters.ChoiceFilter(
         field_name="shop__code",
         label=_("店铺"),
@@ -93,10 +111,14 @@ class QueueFilterSet(django_filters.FilterSet):
         model = Case
         fields: list[str] = []
 
-    def __init__(self, data=None, *, user, token=None, shops=None, issue_types=None, **kwargs):
-        """``shops`` / ``issue_types``: (code, name) pairs the caller has read already; read lazily
-        (the user's and token's shops, the active issue types) when not given."""
+    def __init__(self, data=None, *, user, token=None, shops=None, issue_types=None, clients=None, **kwargs):
+        """``shops`` / ``issue_types`` / ``clients``: (code, name) pairs the caller has read already;
+        read lazily (the user's and token's shops and clients, the active issue types) when not given."""
         super().__init__(data or None, queryset=Case.objects.none(), **kwargs)
+        self.user = user
+        self.filters["client"].extra["choices"] = (
+            list(clients) if clients is not None else _Once(lambda: client_choices(user, token))
+        )
         self.filters["shop"].extra["choices"] = (
             list(shops) if shops is not None else _Once(lambda: shop_choices(user, token))
         )
@@ -105,12 +127,15 @@ class QueueFilterSet(django_filters.FilterSet):
         )
 
     def filter_q(self, cases: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        from reviewdesk.roles import hides_buyer_data
+
         term = value.strip()
         if not term:
             return cases
-        return cases.filter(
-            Q(review__order_no=term) | Q(review__sub_order_no=term) | Q(review__buyer_nick=term)
-        )
+        match = Q(review__order_no=term) | Q(review__sub_order_no=term)
+        if not hides_buyer_data(self.user):
+            match |= Q(review__buyer_nick=term)
+        return cases.filter(match)
 
     def narrow(self, cases: QuerySet[Case]) -> QuerySet[Case]:
         """``cases`` narrowed by every valid filter (an invalid one is left out, and in ``errors``)."""

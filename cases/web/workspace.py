@@ -27,8 +27,9 @@ from cases.workflow.files import download_response
 from policies.models import IssueType, SlaTier
 from reviewdesk.access import restrict
 from reviewdesk.choices import Role
-from reviewdesk.models import Shop
-from reviewdesk.roles import user_roles, works_cases
+from reviewdesk.models import Client, Shop
+from reviewdesk.pii import mask_nick
+from reviewdesk.roles import hides_buyer_data, reads_cases, user_roles, works_cases
 
 QUEUE_TITLES = {
     "mine": _("我的队列"),
@@ -44,20 +45,24 @@ def is_overseer(user) -> bool:
     return user.is_superuser or bool(user_roles(user) & OVERSEERS)
 
 
-def _filter_choices(user) -> tuple[list, list, list]:
-    """The user's shops, the issue types and the SLA tier names in ONE UNION query, so the whole queue
-    page stays within its budget of 10 with room to spare (the shop rule costs no query of its own:
-    the queue's role check has loaded the user's shops, or it is a subquery)."""
+def _filter_choices(user) -> tuple[list, list, list, list]:
+    """The user's shops, the issue types, the SLA tier names and the user's clients in ONE UNION query,
+    so the whole queue page stays within its budget of 10 with room to spare (the shop rule costs no
+    query of its own: the queue's role check has loaded the user's shops, or it is a subquery)."""
     shop_rows = restrict(Shop.objects.all(), user).order_by().values_list(Value("shop"), "pk", "name", "code")
+    client_rows = restrict(Client.objects.all(), user).order_by()
+    client_rows = client_rows.values_list(Value("client"), "pk", "name", "code")
     issue_rows = (
         IssueType.objects.filter(active=True).order_by().values_list(Value("issue"), "pk", "name", "code")
     )
     tier_rows = (
         SlaTier.objects.filter(active=True).order_by().values_list(Value("tier"), Value(0), "name", "name")
     )
-    shops, issue_types, tiers = [], [], set()
-    for kind, pk, name, code in shop_rows.union(issue_rows, tier_rows, all=True):
-        if kind == "shop":
+    shops, issue_types, tiers, clients = [], [], set(), []
+    for kind, pk, name, code in shop_rows.union(issue_rows, tier_rows, client_rows, all=True):
+        if kind == "client":
+            clients.append((code, name))
+        elif kind == "shop":
             shops.append(Shop(pk=pk, name=name, code=code))
         elif kind == "issue":
             issue_types.append((code, name))  # the filter's value is the code, as in the API
@@ -67,6 +72,7 @@ def _filter_choices(user) -> tuple[list, list, list]:
         sorted(shops, key=lambda shop: shop.code),
         sorted(issue_types, key=lambda row: row[1]),
         sorted(tiers),
+        sorted(clients),
     )
 
 
@@ -74,19 +80,25 @@ def _filter_choices(user) -> tuple[list, list, list]:
 @require_GET
 def queue(request: HttpRequest, scope: str = "mine") -> HttpResponse:
     user = request.user
-    if scope in SUPERVISOR_SCOPES and not is_overseer(user):
+    viewer = hides_buyer_data(user)  # the client viewer reads their shops' lists, masked (read-only)
+    if scope in SUPERVISOR_SCOPES and not (is_overseer(user) or viewer):
         raise Http404
-    if not works_cases(user):
+    if not reads_cases(user):
         raise PermissionDenied(_("你的角色不处理案件，没有案件队列。"))
     now = timezone.now()
-    shops, issue_types, tiers = _filter_choices(user)
-    filters = QueueFilterBar(request.GET, user=user, shops=shops, issue_types=issue_types, tiers=tiers)
+    shops, issue_types, tiers, clients = _filter_choices(user)
+    filters = QueueFilterBar(
+        request.GET, user=user, shops=shops, issue_types=issue_types, tiers=tiers, clients=clients
+    )
     cases = queue_for(user, scope=scope, filters=filters, now=now)
     page = queue_page(cases, request.GET.get("page"), columns=ROW_COLUMNS)
     query = request.GET.copy()
     query.pop("page", None)
     labels = choice_labels()
     rows = queue_rows(page.object_list, labels=labels)
+    if viewer:
+        for row in rows:
+            row["buyer_nick"] = mask_nick(row["buyer_nick"])
     if scope == "shop":  # why each case is still waiting (routing's per-candidate reasons): one query
         reasons = unassigned_reasons(row["id"] for row in rows)
         for row in rows:
@@ -102,6 +114,7 @@ def queue(request: HttpRequest, scope: str = "mine") -> HttpResponse:
         if scope == "mine"
         else [],
         "is_overseer": is_overseer(user),
+        "read_only": viewer,  # the client viewer's sub-navigation: the lists they read, nothing to work
         "now": now,
     }
     if request.htmx and request.htmx.target == "queue-results":
@@ -120,6 +133,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileResponse:
     """A private evidence file, only to users who may see its case (MEDIA_ROOT is never served)."""
+    if hides_buyer_data(request.user):  # chat screenshots carry buyers' personal data: not for the client
+        raise Http404
     case = case_or_404(request.user, pk, queryset=Case.objects.only("pk"))
     evidence = get_object_or_404(Evidence, pk=evidence_id, case=case)
     return download_response(evidence)
@@ -131,6 +146,8 @@ def nav_links_for(request) -> list[tuple[str, str]]:
     from django.urls import reverse
 
     user = request.user
+    if hides_buyer_data(user):  # the client viewer: their shops' case lists, read-only
+        return [(_("案件列表"), reverse("cases:queue_all")), (_("超时"), reverse("cases:queue_breached"))]
     if not works_cases(user):
         return []
     roles = user_roles(user)

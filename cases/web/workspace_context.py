@@ -24,6 +24,8 @@ from cases.workflow.compose import (
 from cases.workflow.guards import roles_of
 from policies.choices import Channel
 from reviewdesk.choices import Role
+from reviewdesk.pii import mask_nick
+from reviewdesk.roles import hides_buyer_data
 
 # The order the action panels appear in; offer decisions are rendered per offer, the composer apart.
 PANEL_ORDER = (
@@ -166,7 +168,7 @@ def case_page_context(case: Case, user, *, bound: dict | None = None, composer: 
             "once": appeal.once_per_review,
             "reason": appeal.reason,
         }
-    return {
+    context = {
         **reads,
         "allowed": allowed,
         "forms": forms,
@@ -182,6 +184,24 @@ def case_page_context(case: Case, user, *, bound: dict | None = None, composer: 
         "nothing_to_do": not forms and not composers and not any(o["actions"] for o in reads["offers"]),
         "refusal_hint": _("此案件当前没有你可以执行的动作。"),
     }
+    if hides_buyer_data(user):
+        _hide_buyer_data(context)
+    return context
+
+
+def _hide_buyer_data(context: dict) -> None:
+    """The case page of a client viewer (reviewdesk.roles.hides_buyer_data): the buyer's nick masked, no
+    contact line at all, evidence listed without its download (chat screenshots carry personal data), no
+    upload and no follow-up form (read-only: the server refuses their writes anyway). The review's
+    revisions never show buyer_* fields to anyone (cases.queries.case_page.revisions)."""
+    review = context["case"]["review"]
+    review["buyer_nick"] = mask_nick(review["buyer_nick"])
+    review["has_contact"] = False
+    context["contact"] = {"phone": "", "address": "", "can_reveal": False, "hidden": True}
+    for row in context["evidence"]:
+        row["url"] = ""
+    context["may_upload"] = False
+    context["read_only"] = True
 
 
 def _composer(case: Case, action: str, channel: str, drafts, bound: dict, reports: dict | None) -> dict:

@@ -152,7 +152,9 @@ def test_the_filter_bar_choices_cost_one_query(shop, other_shop, make_user, djan
     IssueType.objects.filter(pk=retired.pk).update(active=False)
 
     with django_assert_num_queries(1):
-        shops, issue_types, tiers = _filter_choices(user)
+        shops, issue_types, tiers, clients = _filter_choices(user)
+
+    assert clients == []  # the shops belong to no client (the agency's own)
 
     assert [(s.pk, s.code, s.name) for s in shops] == [
         (other_shop.pk, "dy-main", "抖店旗舰店"),

@@ -206,6 +206,8 @@ def _robot(shop):
 class World:
     shop_a: object = None
     shop_b: object = None
+    client_a: object = None
+    client_b: object = None
     users: dict = field(default_factory=dict)  # role (ROLES, plus "*_b" outsiders) → user
     objects: SimpleNamespace = field(default_factory=SimpleNamespace)
 
@@ -249,9 +251,15 @@ def build_world() -> World:
 
     calendar = BusinessCalendar.objects.order_by("pk").first()
     CalendarException.objects.create(calendar=calendar, date=dt.date(2030, 1, 1), kind="holiday", name="元旦")
+    from reviewdesk.models import Client, ClientMembership
+
     w = World()
-    w.shop_a = ShopFactory(code="tb-main", platform="taobao", name="淘宝旗舰店")
-    w.shop_b = ShopFactory(code="dy-main", platform="douyin", name="抖店旗舰店")
+    # Shop A belongs to client 甲, shop B to client 乙 (issue #18); nobody of the tables' roles is a member
+    # of a client, so their reach is their shops' (test_access_matrix_clients.py adds the clients' people).
+    w.client_a = Client.objects.create(code="brand-jia", name="品牌甲")
+    w.client_b = Client.objects.create(code="brand-yi", name="品牌乙")
+    w.shop_a = ShopFactory(code="tb-main", platform="taobao", name="淘宝旗舰店", client=w.client_a)
+    w.shop_b = ShopFactory(code="dy-main", platform="douyin", name="抖店旗舰店", client=w.client_b)
     a, b = w.shop_a, w.shop_b
     w.users = {
         "agent_a": _user("agent", a, name="王小丽"),
@@ -270,6 +278,9 @@ def build_world() -> World:
         "hr_a": _user("hr", a, staff=True),
     }
     u, o = w.users, w.objects
+    # Client 甲's viewer, a member of the client (the client admins' membership row), no shop's.
+    u["viewer_a"] = _user("client_viewer", staff=True, name="甲方查看")
+    o.client_membership_a = ClientMembership.objects.create(client=w.client_a, user=u["viewer_a"])
     received = timezone.now() - dt.timedelta(hours=1)
     o.case_a = put_in_state(triaged_case(a, received_at=received), "in_progress", agent=u["agent_a"])
     o.case_b = put_in_state(triaged_case(b, received_at=received), "in_progress", agent=u["agent_b"])
@@ -437,6 +448,8 @@ def admin_object(world: World, label: str):
         "cases.importbatch": world.objects.import_batch_a,
         "cases.apitoken": world.objects.token_b,
         "reviewdesk.shop": world.shop_a,
+        "reviewdesk.client": world.client_a,
+        "reviewdesk.clientmembership": world.objects.client_membership_a,
         "reviewdesk.user": world.users["agent_a"],
         "training.qareview": world.objects.qa_review_a,
         "training.score": world.objects.score_a,

@@ -158,6 +158,9 @@ ADMIN: dict[str, tuple[str, str]] = {
     "axes.accesslog":                   ("v",     ""),
     "axes.accessfailurelog":            ("v",     ""),
     "reviewdesk.shop":                  ("vc",    "v"),
+    # Clients and who serves them decide who reaches what: created and changed by a superuser only.
+    "reviewdesk.client":                ("v",     ""),
+    "reviewdesk.clientmembership":      ("v",     ""),
     "reviewdesk.user":                  ("v",     "v"),
     # The world's rules are global, the policy owner's (F5): the manager views and exports them and adds
     # or imports rows for his own shops, but changes and deletes none of them; issue types are global only.

@@ -93,7 +93,7 @@ EXPECTED = {
             "view_customertier view_followupplan view_followupstep view_issuetype view_malicioussignal "
             "view_openinghours view_platformrule view_replytemplate view_slatier"
         ),
-        "reviewdesk": "change_shop view_shop view_shopmembership view_user",
+        "reviewdesk": "change_shop view_client view_clientmembership view_shop view_shopmembership view_user",
         "training": (
             "add_modulerequirement add_qaitem add_qarubric add_satisfactionsurvey add_trainingmodule "
             "change_modulerequirement change_qaitem change_qarubric change_trainingmodule "
@@ -136,6 +136,18 @@ EXPECTED = {
             "view_compensationrule view_compliancerule view_contactlimit view_customertier "
             "view_followupplan view_followupstep view_issuetype view_malicioussignal view_openinghours "
             "view_platformrule view_replytemplate view_slatier"
+        ),
+        "reviewdesk": "view_shop",
+    },
+    # A client's own staff (issue #18): read-only, their shops' dashboard and weekly report and the
+    # policies in force; no case model permission (they read the case pages, masked), no money.
+    "client_viewer": {
+        "insights": "view_insights view_weeklyreport",
+        "policies": (
+            "view_appealchecklist view_businesscalendar view_calendarexception view_classificationrule "
+            "view_compensationoption view_compensationrule view_compliancerule view_contactlimit "
+            "view_customertier view_followupplan view_followupstep view_issuetype view_malicioussignal "
+            "view_openinghours view_platformrule view_replytemplate view_slatier"
         ),
         "reviewdesk": "view_shop",
     },

@@ -35,14 +35,15 @@ class QueueFilterBar(QueueFilterSet):
     """The queue's filter bar: the API's filters (``cases.queries.filters.QueueFilterSet``) with the
     choices the view has read in one query and flat selects. Render ``.form``."""
 
-    def __init__(self, data=None, *, user, shops=(), issue_types=(), tiers=(), **kwargs):
+    def __init__(self, data=None, *, user, shops=(), issue_types=(), tiers=(), clients=(), **kwargs):
         super().__init__(
             data,
             user=user,
             shops=[(shop.code, shop.name) for shop in shops],
             issue_types=list(issue_types),
+            clients=list(clients),
             **kwargs,
         )
-        for name in ("shop", "platform", "issue_type", "state"):
+        for name in ("client", "shop", "platform", "issue_type", "state"):
             self.filters[name].extra["widget"] = QuickSelect
         self.filters["tier"].extra["widget"] = QuickSelect(choices=ANY + [(name, name) for name in tiers])

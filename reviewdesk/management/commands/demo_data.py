@@ -12,7 +12,7 @@ it would in production, not all at once at the end.
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from reviewdesk.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_org
+from reviewdesk.demo import DEMO_CLIENT_USERS, DEMO_PASSWORD, DEMO_USERS, ensure_demo_org
 from reviewdesk.hooks import demo_builders
 
 
@@ -31,6 +31,8 @@ class Command(BaseCommand):
             self.stdout.write(f"演示账号 demo logins (password 密码: {DEMO_PASSWORD}):")
             for username, role, _name, _shops in DEMO_USERS:
                 self.stdout.write(f"  {username:<14} {role}")
+            for username, role, _name, clients in DEMO_CLIENT_USERS:
+                self.stdout.write(f"  {username:<14} {role} ({', '.join(clients)})")
             self.stdout.write(f"  {'admin':<14} superuser")
             return
         with transaction.atomic():

@@ -1,0 +1,139 @@
+"""The access matrix's client dimension (issue #18): shop A belongs to client 甲, shop B to client 乙, and
+the people of client 乙 — members of the CLIENT, not of a shop: its viewer, agent, supervisor, manager
+and HR — ask for every URL of the web UI, the admin and the API (the resolver walked, as in
+test_access_matrix.py), filled with client 甲's objects (the world's shop A objects). Whatever the answer
+(a refusal, a list, an export, a change form's choices), nothing of client 甲 is in it: not its shop's name
+or code, its case's order number, its buyer's nick, nor its agent's name. Exports are read as what they
+hold (an XLSX's cells, a download's bytes), not as the bytes of a zip.
+
+A control proves the markers are seen when they are there: client 甲's own viewer reads them on its case
+page, and client 甲's manager (through the client) in the admin's case list.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.db import transaction
+from django.test import Client as WebClient
+
+from tests.hardening.access_support import _user, admin_target, discover, url_for
+
+pytestmark = pytest.mark.django_db
+
+WEB_ROLES = ("viewer_b", "agent_b", "supervisor_b", "manager_b", "hr_b")
+STAFF_ROLES = ("viewer_b", "manager_b", "hr_b")  # a non-staff user meets the admin's login first
+
+
+@pytest.fixture(scope="module")
+def clients(world, django_db_blocker):
+    """Client 乙's people (the world has clients 甲 of shop A and 乙 of shop B), inside the world's
+    transaction."""
+    from reviewdesk.models import ClientMembership
+
+    jia, yi = world.client_a, world.client_b
+    with django_db_blocker.unblock(), transaction.atomic():
+        people = {
+            "viewer_b": _user("client_viewer", staff=True),
+            "agent_b": _user("agent"),
+            "supervisor_b": _user("supervisor"),
+            "manager_b": _user("manager", staff=True),
+            "hr_b": _user("hr", staff=True),
+            "viewer_a": _user("client_viewer", staff=True),
+            "manager_a": _user("manager", staff=True),
+        }
+        for role, user in people.items():
+            ClientMembership.objects.create(client=jia if role.endswith("_a") else yi, user=user)
+    web = {}
+    for role, user in people.items():
+        web[role] = WebClient()
+        web[role].force_login(user)
+    o = world.objects
+    # (Not the shop's code: "tb-main" is also the example of a help text.)
+    markers = [
+        world.shop_a.name,
+        o.case_a.review.order_no,
+        o.case_a.review.buyer_nick,
+        world.users["agent_a"].display_name,
+        "品牌甲",
+    ]
+    return {"web": web, "people": people, "markers": markers, "jia": jia, "yi": yi}
+
+
+def _body(response) -> str:
+    """What a response holds, as text: an XLSX's shared strings and sheets, other bytes decoded."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content[:2] == b"PK":  # a zip: an XLSX workbook
+        with zipfile.ZipFile(io.BytesIO(content)) as workbook:
+            parts = [n for n in workbook.namelist() if n.endswith(".xml")]
+            return "".join(workbook.read(n).decode("utf-8", "replace") for n in parts)
+    return content.decode("utf-8", "replace")
+
+
+ROUTES = discover()
+CASES = [(r, r.key) for r in ROUTES]
+
+
+@pytest.mark.parametrize(("route", "key"), CASES, ids=[key for _r, key in CASES])
+def test_nothing_of_client_jia_reaches_client_yi(world, clients, route, key):
+    roles = STAFF_ROLES if admin_target(route) else WEB_ROLES
+    try:
+        url = url_for(world, route)
+    except AssertionError as missing:  # a new admin without a world object: test_access_matrix.py says so
+        pytest.skip(str(missing))
+    for role in roles:
+        response = clients["web"][role].get(url)
+        if response.status_code in (301, 302):
+            location = response["Location"]
+            assert not any(m in location for m in clients["markers"]), f"GET {url} as {role} → {location}"
+            continue
+        body = _body(response)
+        leaked = [m for m in clients["markers"] if m in body]
+        assert leaked == [], f"GET {url} as {role} ({response.status_code}) shows client 甲's {leaked}"
+
+
+def test_the_markers_are_seen_where_they_belong(world, clients):
+    """The control: client 甲's viewer reads its case (the buyer's nick masked); its manager, a member of
+    the client only, lists shop A's case in the admin."""
+    case = world.objects.case_a
+    page = _body(clients["web"]["viewer_a"].get(f"/cases/{case.pk}/"))
+    assert world.shop_a.name in page and case.review.order_no in page
+    assert case.review.buyer_nick not in page
+    changelist = _body(clients["web"]["manager_a"].get("/admin/cases/case/"))
+    assert f"/admin/cases/case/{case.pk}/change/" in changelist
+
+
+def test_client_yi_offers_only_its_own_client_in_the_filters(world, clients):
+    queue = _body(clients["web"]["viewer_b"].get("/cases/queue/all/"))
+    assert "品牌乙" in queue and "品牌甲" not in queue
+    refused = _body(clients["web"]["viewer_b"].get("/cases/queue/all/", {"client": "brand-jia"}))
+    assert "没有这个品牌方，或你不服务该品牌方。" in refused
+
+
+def test_a_manager_of_client_yi_cannot_move_or_change_client_jias_shop(world, clients):
+    from reviewdesk.models import Shop
+
+    before = list(Shop.objects.order_by("pk").values())
+    web = clients["web"]["manager_b"]
+    response = web.post(
+        f"/admin/reviewdesk/shop/{world.shop_a.pk}/change/",
+        {"code": "tb-main", "name": "改名", "platform": "taobao", "client": clients["yi"].pk},
+    )
+    assert response.status_code in (302, 403) and "改名" not in _body(response)
+    # His own shop: the client is not his to change (read-only for all but a superuser).
+    web.post(
+        f"/admin/reviewdesk/shop/{world.shop_b.pk}/change/",
+        {"code": "dy-main", "name": world.shop_b.name, "platform": "douyin", "client": clients["jia"].pk},
+    )
+    assert list(Shop.objects.order_by("pk").values()) == before
+
+
+def test_the_client_viewer_changes_nothing_in_the_admin(world, clients):
+    from policies.models import PlatformRule
+
+    before = PlatformRule.objects.count()
+    response = clients["web"]["viewer_b"].post("/admin/policies/platformrule/add/", {"platform": "douyin"})
+    assert response.status_code == 403
+    assert PlatformRule.objects.count() == before
