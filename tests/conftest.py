@@ -95,6 +95,9 @@ SEED_MIGRATIONS = (
     ("incentives.migrations.0006_dispute_adjustment_limits", "seed_limits"),
     ("insights.migrations.0002_schedules", "create_schedules"),
     ("jobs.migrations.0002_jobs_sweep_schedule", "create_schedule"),
+    ("workorders.migrations.0002_default_departments", "seed"),
+    ("workorders.migrations.0003_sweep_schedules", "create_schedules"),
+    ("connectors.migrations.0002_pull_schedule", "create_schedule"),
 )
 
 
