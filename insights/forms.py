@@ -1,4 +1,7 @@
-"""Filters of the insights pages. Shop choices are only the shops the user may see."""
+"""Filters of the insights pages. Shop choices are only the shops the user may see; client (品牌方) choices
+only the clients of those shops (read with them, in the same query). A client narrows the pages to its
+shops within the user's reach (``reviewdesk.access.client_shop_ids``); a client out of reach is refused
+with the field's message."""
 
 import datetime as dt
 
@@ -9,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from insights.periods import local_today, parse_week
 from reviewdesk.access import restrict
 from reviewdesk.choices import Platform
-from reviewdesk.models import Shop
+from reviewdesk.models import Client, Shop
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
@@ -20,9 +23,10 @@ class ShopChoiceField(forms.ModelChoiceField):
     re-reads them for the options through a server-side cursor on PostgreSQL — three round trips —
     and once more for the choice; a user sees a handful of shops.)"""
 
-    def limit_to(self, queryset) -> None:
+    def limit_to(self, queryset, rows=None) -> None:
+        """``rows``: the queryset's rows when the caller has read them already (never read again)."""
         self.queryset = queryset
-        self._by_code = {shop.code: shop for shop in queryset}
+        self._by_code = {shop.code: shop for shop in (queryset if rows is None else rows)}
         empty = [("", self.empty_label)] if self.empty_label is not None else []
         self.choices = [
             *empty,
@@ -40,12 +44,43 @@ class ShopChoiceField(forms.ModelChoiceField):
             ) from None
 
 
+class ClientChoiceField(ShopChoiceField):
+    """The clients of the user's shops, by code; another client is "not yours" (not "no such client")."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            label=_("品牌方"),
+            queryset=None,
+            required=False,
+            empty_label=_("全部品牌方"),
+            to_field_name="code",
+            error_messages={"invalid_choice": _("没有这个品牌方，或你不服务该品牌方。")},
+            **kwargs,
+        )
+
+
 class ShopChoiceMixin:
     def _limit_shops(self, user):
-        self.fields["shop"].limit_to(restrict(Shop.objects.all(), user).order_by("code"))
+        shops = restrict(Shop.objects.select_related("client"), user).order_by("code")
+        rows = list(shops)
+        self.fields["shop"].limit_to(shops, rows)
+        if "client" not in self.fields:
+            return
+        clients = {shop.client.code: shop.client for shop in rows if shop.client_id}
+        self.fields["client"].limit_to(
+            Client.objects.filter(pk__in=[c.pk for c in clients.values()]),
+            [clients[code] for code in sorted(clients)],
+        )
+
+    def _check_client(self, data) -> None:
+        """A shop of another client than the one chosen is a contradiction, said so (not an empty page)."""
+        shop, client = data.get("shop"), data.get("client")
+        if shop is not None and client is not None and shop.client_id != client.pk:
+            self.add_error("shop", _("所选店铺不属于所选品牌方。"))
 
 
 class DashboardFilterForm(ShopChoiceMixin, forms.Form):
+    client = ClientChoiceField()
     shop = ShopChoiceField(
         label=_("店铺"), queryset=None, required=False, empty_label=_("全部店铺"), to_field_name="code"
     )
@@ -63,6 +98,7 @@ class DashboardFilterForm(ShopChoiceMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
+        self._check_client(data)
         end = data.get("end") or local_today()
         start = data.get("start") or end - dt.timedelta(days=DEFAULT_DAYS - 1)
         if start > end:
@@ -79,6 +115,7 @@ class WeeklyForm(ShopChoiceMixin, forms.Form):
     week = forms.CharField(
         label=_("ISO周"), required=False, max_length=8, help_text=_("如 2026-W47；留空为上一个完整周。")
     )
+    client = ClientChoiceField()
     shop = ShopChoiceField(
         label=_("店铺"), queryset=None, required=False, empty_label=_("全部店铺"), to_field_name="code"
     )
@@ -86,6 +123,11 @@ class WeeklyForm(ShopChoiceMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self._limit_shops(user)
+
+    def clean(self):
+        data = super().clean()
+        self._check_client(data)
+        return data
 
     def clean_week(self):
         from insights.periods import last_complete_week

@@ -27,7 +27,7 @@ from insights.selectors.unresolved import unresolved_by_owner
 from insights.selectors.weekly import weekly_top3
 from insights.services.rollup import rollup_refreshed_at
 from insights.tables import Table
-from reviewdesk.access import shop_ids_for
+from reviewdesk.access import client_shop_ids, shop_ids_for
 from reviewdesk.models import Shop
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -57,8 +57,10 @@ def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _scope(user, shop) -> tuple[int, ...]:
-    visible = shop_ids_for(user)
+def _scope(user, shop, client=None) -> tuple[int, ...]:
+    """The shops a page covers: the chosen shop, else the chosen client's (品牌方) within reach, else all
+    the user's (reviewdesk.access; the filter form refused a shop or client out of reach)."""
+    visible = shop_ids_for(user) if client is None else client_shop_ids(user, client)
     return tuple(sorted({shop.pk} & visible if shop else visible))
 
 
@@ -72,7 +74,7 @@ def _filters(request) -> tuple[DashboardFilterForm, Filters | None]:
         return form, None
     cleaned = form.cleaned_data
     return form, Filters(
-        shop_ids=_scope(request.user, cleaned.get("shop")),
+        shop_ids=_scope(request.user, cleaned.get("shop"), cleaned.get("client")),
         start=cleaned["start"],
         end=cleaned["end"],
         platform=cleaned.get("platform") or "",
@@ -160,8 +162,9 @@ def _weekly(request):
     if not form.is_valid():
         return form, None
     week, shop = form.cleaned_data["week"], form.cleaned_data.get("shop")
-    scope = shop.name if shop else _("全部店铺")
-    return form, weekly_top3(week=week, shop_ids=_scope(request.user, shop), scope=scope)
+    client = form.cleaned_data.get("client")
+    scope = shop.name if shop else client.name if client else _("全部店铺")
+    return form, weekly_top3(week=week, shop_ids=_scope(request.user, shop, client), scope=scope)
 
 
 @login_required

@@ -198,6 +198,15 @@ def shop_ids_for(user, action: str = VIEW, *, token=None) -> set[int]:
     return set(cached)
 
 
+def client_shop_ids(user, client, action: str = VIEW, *, token=None) -> set[int]:
+    """The shops of ``client`` within the user's (and token's) reach: all of them for a member of the
+    client, the one shop for a member of one of its shops, none for anyone else (a filter by client)."""
+    ids = shop_ids_for(user, action, token=token)
+    if not ids or client is None:
+        return set()
+    return set(Shop.objects.filter(client=client, pk__in=ids).values_list("pk", flat=True))
+
+
 def token_shop_ids(token, action: str = VIEW) -> set[int]:
     """The shops a token names for ``action`` (its own answer when it has one, else its active shops)."""
     if hasattr(token, "shop_ids"):

@@ -24,7 +24,7 @@ from cases.workflow.compose import (
 from cases.workflow.guards import roles_of
 from policies.choices import Channel
 from reviewdesk.choices import Role
-from reviewdesk.pii import mask_nick
+from reviewdesk.pii import mask_free_text, mask_nick
 from reviewdesk.roles import hides_buyer_data
 
 # The order the action panels appear in; offer decisions are rendered per offer, the composer apart.
@@ -200,6 +200,19 @@ def _hide_buyer_data(context: dict) -> None:
     context["contact"] = {"phone": "", "address": "", "can_reveal": False, "hidden": True}
     for row in context["evidence"]:
         row["url"] = ""
+        row["description"] = mask_free_text(row.get("description"))
+    # What people typed about the buyer (a contact's note, a reply, an answer, an appeal's description)
+    # may hold a number or an address: masked as a buyer's own free text is.
+    for event in context["timeline"]:
+        event["details"] = [(label, mask_free_text(text)) for label, text in event["details"]]
+    for offer in context["offers"]:
+        for key in ("approval_note", "buyer_answer"):
+            if isinstance(offer.get(key), str):
+                offer[key] = mask_free_text(offer[key])
+    for appeal in context["appeals"]:
+        for key in ("description", "outcome_note"):
+            if isinstance(appeal.get(key), str):
+                appeal[key] = mask_free_text(appeal[key])
     context["may_upload"] = False
     context["read_only"] = True
 

@@ -131,7 +131,19 @@ def test_the_viewer_reads_cases_changes_nothing_and_hides_buyer_data(viewer_worl
 
 
 def test_the_viewers_case_page_has_no_buyer_personal_data(viewer_world):
+    from django.utils import timezone
+
+    from cases.models import CaseEvent
+
     case = viewer_world["case_a"]
+    CaseEvent.objects.create(  # what an agent typed about the call, with the buyer's number in it
+        case=case,
+        actor=viewer_world["agent_a"],
+        action="record_contact",
+        version=case.version,
+        payload={"note": f"已拨打{PHONE}，买家同意补发", "channel": "phone"},
+        at=timezone.now(),
+    )
     response = viewer_world["web"].get(reverse("cases:case_detail", args=[case.pk]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -140,6 +152,7 @@ def test_the_viewers_case_page_has_no_buyer_personal_data(viewer_world):
     assert PHONE not in html and "138****5678" not in html  # not even the masked phone
     assert "文三路" not in html and "浙江省杭州" not in html
     assert "buyer-contact" not in html and reverse("cases:reveal_contact", args=[case.pk]) not in html
+    assert "买家同意补发" in html and "[电话已隐藏]" in html  # the note is there, its number masked
     assert case.review.order_no in html  # the page itself is there: the order is the brand's own
 
 
@@ -210,3 +223,60 @@ def test_the_viewers_navigation_is_the_case_list(viewer_world):
 def test_mask_nick():
     assert mask_nick("tb_buyer_01") == "t***1"
     assert mask_nick("王五") == "王*" and mask_nick("") == ""
+
+
+# --- the demo ------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_two_clients_each_with_a_viewer_who_reaches_only_its_shops(db):
+    import io
+
+    from django.core.management import call_command
+
+    from reviewdesk.demo import DEMO_CLIENT_USERS, ensure_demo_org
+
+    sync_role_permissions()
+    shops, users = ensure_demo_org()
+    snack = _fresh(users["viewer2"])
+    assert shop_ids_for(snack) == {shops["pdd-snack"].pk}
+    assert shop_ids_for(_fresh(users["viewer1"])) == {
+        shops[code].pk for code in ("tb-home", "tm-baby", "dy-fashion", "jd-digital")
+    }
+    assert hides_buyer_data(snack) and snack.is_staff
+    ensure_demo_org()  # idempotent: nothing added the second time
+    assert ClientMembership.objects.count() == len(DEMO_CLIENT_USERS) and Client.objects.count() == 2
+    out = io.StringIO()
+    call_command("demo_data", "--print-logins", stdout=out)
+    assert "viewer2        client_viewer (xiaoshi)" in out.getvalue()
+
+
+# --- the dashboard's client filter ---------------------------------------------------------------
+
+
+def test_the_dashboard_narrows_to_a_client_and_refuses_one_out_of_reach(clients, make_user, policy_pack):
+    brand_a, brand_b, shop_a, shop_a2, shop_b, own = clients
+    manager = make_user("manager", shops=[shop_a, shop_a2, own])
+    web = WebClient()
+    web.force_login(manager)
+    everything = web.get(reverse("insights:dashboard"))
+    assert everything.status_code == 200 and "3 个店铺" in everything.content.decode()
+    mine = web.get(reverse("insights:dashboard"), {"client": brand_a.code})
+    html = mine.content.decode()
+    assert mine.status_code == 200 and "2 个店铺" in html
+    assert brand_a.name in html and brand_b.name not in html  # only his clients are offered
+    refused = web.get(reverse("insights:dashboard"), {"client": brand_b.code})
+    assert refused.status_code == 400
+    assert "没有这个品牌方，或你不服务该品牌方。" in refused.content.decode()
+    contradiction = web.get(reverse("insights:dashboard"), {"client": brand_a.code, "shop": own.code})
+    assert contradiction.status_code == 400
+    assert "所选店铺不属于所选品牌方。" in contradiction.content.decode()
+
+
+def test_the_weekly_report_of_a_client_is_named_after_it(clients, make_user, policy_pack):
+    brand_a, brand_b, shop_a, shop_a2, shop_b, own = clients
+    viewer = _member(make_user, ClientRole.CLIENT_VIEWER, brand_a)
+    web = WebClient()
+    web.force_login(viewer)
+    response = web.get(reverse("insights:weekly"), {"client": brand_a.code})
+    assert response.status_code == 200 and f"· {brand_a.name}" in response.content.decode()
+    assert web.get(reverse("insights:weekly"), {"client": brand_b.code}).status_code == 400
