@@ -118,6 +118,83 @@ class _RolledBack(Exception):
     """Raised inside the measured COPY's transaction to roll it back."""
 
 
+# (module, function, label, per_row): the parts of the import whose CPU --phases reports. A per-row
+# part reads only this process's clock (a /proc read per call would cost more than the call).
+PHASES = (
+    ("cases.imports.validation", "parse_export", "parse + validate", False),
+    ("cases.imports.triage", "negative_counts", "malicious-signal counts", False),
+    ("cases.imports.storing", "_ingest_chunk", "store chunks (all below)", False),
+    ("cases.imports.storing", "_stored_reviews", "  stored-review lookup", False),
+    ("cases.imports.storing", "_case_ids_for", "  case lookup", False),
+    ("cases.imports.storing", "_upsert_buyers", "  buyer upsert", False),
+    ("cases.imports.triage", "decide_for", "  policy engine", True),
+    ("cases.imports.storing", "_review_row", "  review rows", True),
+    ("cases.imports.triage", "decision_parts", "  decision parts (digest)", True),
+    ("cases.imports.triage", "record_ids", "  decision records", False),
+    ("cases.imports.triage", "case_row", "  case rows", True),
+    ("cases.imports.bulk", "insert_dicts", "  insert", False),
+    ("cases.imports.bulk", "update_objects", "  update", False),
+    ("cases.imports.storing", "hand_off_new_cases", "hand-off (all below)", False),
+    ("cases.routing.assign", "route_cases", "  routing", False),
+    ("cases.routing.assign", "_load_candidates", "    candidates", False),
+    ("cases.routing.assign", "_assign_all", "    assign UPDATE", False),
+    ("cases.routing.assign", "_notify_assignees", "    assignees' bells", False),
+    ("cases.alerts", "alert_new_cases", "  alerts", False),
+)
+
+
+def _instrument_phases(backend: int):
+    """Wrap the ``PHASES`` wherever they were imported; returns {label: [calls, process CPU, backend
+    CPU]} (inclusive: a part's figure holds the parts it calls). ``insert``/``update`` are split by
+    model. The commit is measured too (the server's WAL flush)."""
+    import functools
+    import importlib
+
+    from django.db import connection
+
+    totals: dict[str, list[float]] = {}
+
+    def wrap(original, label, per_row):
+        @functools.wraps(original)
+        def measured(*args, **kwargs):
+            name = label
+            if label.strip() in ("insert", "update"):
+                name = f"{label} {args[0].__name__}"
+            c = time.process_time()
+            b = None if per_row else _db.backend_cpu_s(backend)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                entry = totals.setdefault(name, [0, 0.0, 0.0])
+                entry[0] += 1
+                entry[1] += time.process_time() - c
+                after = None if b is None else _db.backend_cpu_s(backend)
+                entry[2] += 0.0 if after is None else after - b
+
+        return measured
+
+    for module_name, name, label, per_row in PHASES:
+        original = getattr(importlib.import_module(module_name), name)
+        measured = wrap(original, label, per_row)
+        for module in list(sys.modules.values()):
+            if getattr(module, "__name__", "").startswith(("cases.", "policies.")) and (
+                getattr(module, name, None) is original
+            ):
+                setattr(module, name, measured)
+    connection.ensure_connection()
+    connection._commit = wrap(connection._commit, "commit", False)
+    return totals
+
+
+def _print_phases(totals: dict, rows: int) -> None:
+    scale = 100_000 / rows
+    print(f"\n{'part (inclusive), per 100k rows':<46}{'calls':>8}{'process':>10}{'backend':>10}{'total':>9}")
+    for label, (calls, cpu, backend) in totals.items():
+        print(
+            f"{label:<46}{calls:>8}{cpu * scale:>9.2f}s{backend * scale:>9.2f}s{(cpu + backend) * scale:>8.2f}s"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
@@ -128,6 +205,9 @@ def main() -> int:
     parser.add_argument("--skip-later", action="store_true", help="skip the later export with revisions")
     parser.add_argument(
         "--tracemalloc", action="store_true", help="also trace the Python heap (slows the run)"
+    )
+    parser.add_argument(
+        "--phases", action="store_true", help="print the CPU of each part of the import (process and backend)"
     )
     parser.add_argument(
         "--profile", metavar="OUT", help="run the end-to-end import under cProfile and dump the stats to OUT"
@@ -207,6 +287,7 @@ def main() -> int:
         profiler.enable()
     backend = _db.backend_pid()
     postmaster = _db.postmaster_of(backend)
+    phases = _instrument_phases(backend) if args.phases else None
     t, c, pg = time.perf_counter(), _cpu_s(), _db.server_cpu_s(postmaster)
     own = _db.backend_cpu_s(backend)
     own_end = _own_backend_cpu_until_closed(backend)
@@ -218,6 +299,8 @@ def main() -> int:
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile)
+    if phases is not None:
+        _print_phases(phases, args.rows)
     heap_peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024 if args.tracemalloc else None
     if args.tracemalloc:
         tracemalloc.stop()

@@ -170,12 +170,7 @@ class _Context:
 
 def _ingest_chunk(rows: list[dict], ctx: _Context, outcome: IngestOutcome) -> None:
     shop = ctx.shop
-    stored: dict[str, tuple[int, str]] = dict(
-        (ext, (pk, fp))
-        for pk, ext, fp in Review.objects.filter(
-            any_of("external_id", (r["external_id"] for r in rows), "text"), shop=shop
-        ).values_list("pk", "external_id", "fingerprint")
-    )
+    stored = _stored_reviews(shop, rows)
     new_rows, changed_rows, unchanged_ids = [], [], []
     for r in rows:
         known = stored.get(r["external_id"])
@@ -296,6 +291,16 @@ def _ingest_chunk(rows: list[dict], ctx: _Context, outcome: IngestOutcome) -> No
             )
     if rating_moves:
         _apply_rating_moves(rating_moves, now=ctx.now, outcome=outcome, source=ctx.source)
+
+
+def _stored_reviews(shop: Shop, rows: list[dict]) -> dict[str, tuple[int, str]]:
+    """external id -> (pk, fingerprint) of the chunk's reviews this shop already has."""
+    return {
+        ext: (pk, fp)
+        for pk, ext, fp in Review.objects.filter(
+            any_of("external_id", (r["external_id"] for r in rows), "text"), shop=shop
+        ).values_list("pk", "external_id", "fingerprint")
+    }
 
 
 def _review_row(template: dict, r: dict, ctx: _Context, *, buyer_id, new: bool = True) -> dict:
