@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cases.choices import ImportStatus, IntakeSource
+from cases.imports.bulk import cyclic_gc_paused
 from cases.imports.storing import json_value, reviews_ingest
 from cases.imports.validation import ParsedFile, parse_export
 from cases.models import ImportBatch
@@ -111,7 +112,15 @@ def reviews_import_file(
 ) -> IntakeResult:
     """``now`` (replays, the demo's history): the import's clock, passed to ``reviews_ingest``.
     ``progress(done, total)`` (a job, jobs.runner): told after every stored chunk, inside the import's
-    transaction, so an exception it raises (a cancelled job) rolls the whole import back."""
+    transaction, so an exception it raises (a cancelled job) rolls the whole import back.
+    Runs with the cycle collector paused (``cases.imports.bulk.cyclic_gc_paused``)."""
+    with cyclic_gc_paused():
+        return _import_file(
+            shop=shop, data=data, file_name=file_name, by=by, dry_run=dry_run, now=now, progress=progress
+        )
+
+
+def _import_file(*, shop, data, file_name, by, dry_run, now, progress) -> IntakeResult:
     started = time.monotonic()
     parsed: ParsedFile = parse_export(data, file_name=file_name, shop=shop)
     result = IntakeResult(
