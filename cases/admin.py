@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import ApiToken, Buyer, Case, ImportBatch, ImportMapping, Review, ReviewRevision
 from cases.models.intake import MAPPING_HELP
 from cases.workflow import mask_address, mask_contact_values, mask_phone
+from jobs.admin_export import export_in_background
 from policies.admin.base import GlobalPolicyAdminMixin
 from policies.labels import customer_tier_names
 from reviewdesk.access import Scope, register_scope
@@ -135,6 +136,7 @@ class ReviewAdmin(ScopedModelAdmin):
     search_fields = ["external_id", "order_no", "sub_order_no", "buyer_nick", "item_id"]
     date_hierarchy = "reviewed_at"
     inlines = [RevisionInline]
+    actions = [export_in_background]  # a large table: exported by a job (jobs.admin_export)
     list_select_related = ["shop"]
 
     fieldsets = REVIEW_FIELDSETS
@@ -186,6 +188,7 @@ class CaseAdmin(ScopedModelAdmin):
     list_select_related = ["shop", "issue_type", "assignee"]
     date_hierarchy = "opened_at"
     raw_id_fields = ["review", "assignee"]
+    actions = [export_in_background]  # a large table: exported by a job (jobs.admin_export)
 
     # decision_*: shown as the whole decision below; customer_tier: by its name (customer_tier_name)
     exclude = ["decision_record", "decision_windows", "customer_tier"]

@@ -25,6 +25,15 @@ class CasesConfig(AppConfig):
 
         template_sample_providers.register(template_samples)
         register_role_permissions("cases", ROLE_PERMISSIONS)
+        from cases.imports.submit import may_import_reviews
+        from cases.jobs import tell_owner
+        from jobs import registry as job_kinds
+        from jobs.choices import JobKind
+        from jobs.signals import job_finished
+
+        job_kinds.register(JobKind.IMPORT_PREVIEW, "cases.jobs", may_start=may_import_reviews)
+        job_kinds.register(JobKind.IMPORT, "cases.jobs", may_start=may_import_reviews)
+        job_finished.connect(tell_owner, dispatch_uid="cases.jobs.tell_owner")
 
 
 def _rule_case_link(model_name: str, rule_id: int):

@@ -28,6 +28,7 @@ from incentives.selectors import payout_scope
 from incentives.services.payouts import export_csv, export_filename, export_xlsx
 from incentives.services.periods import lock_message, period_lock
 from incentives.services.scope import entries_in_shops_q, withheld_in_shops_q
+from jobs.admin_export import export_in_background
 from reviewdesk.access import ALL_SHOPS, GLOBAL, Scope, register_scope
 from reviewdesk.admin_scope import ShopScopedAdminMixin
 from reviewdesk.history_admin import HistoryAdmin
@@ -192,6 +193,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
     search_fields = ["idempotency_key", "account__user__username", "account__user__employee_code", "note"]
     list_select_related = ["period", "account__user", "rule"]
+    actions = [export_in_background]  # a large table: exported by a job (jobs.admin_export)
 
 
 @admin.register(PayoutLine)

@@ -28,3 +28,11 @@ class IncentivesConfig(AppConfig):
         )
         post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="incentives.ensure_triggers")
         register_role_permissions("incentives", ROLE_PERMISSIONS)
+        from jobs import registry as job_kinds
+        from jobs.choices import JobKind
+
+        job_kinds.register(
+            JobKind.PAYOUT_EXPORT,
+            "incentives.jobs",
+            may_start=lambda u: u.has_perm("incentives.export_payouts"),
+        )

@@ -21,3 +21,9 @@ class InsightsConfig(AppConfig):
         home_panels.register(home_panel)
         nav_links.register(nav_link)
         register_role_permissions("insights", ROLE_PERMISSIONS)
+        from insights.jobs import may_start as may_export_insights
+        from jobs import registry as job_kinds
+        from jobs.choices import JobKind
+
+        job_kinds.register(JobKind.INSIGHTS_EXPORT, "insights.jobs", may_start=may_export_insights)
+        job_kinds.register(JobKind.WEEKLY_EXPORT, "insights.jobs", may_start=may_export_insights)

@@ -9,11 +9,12 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from insights import charts
 from insights.exports import tables_xlsx, weekly_xlsx
@@ -65,16 +66,22 @@ def _scope(user, shop, client=None) -> tuple[int, ...]:
 
 
 def _filters(request) -> tuple[DashboardFilterForm, Filters | None]:
-    data = request.GET.copy()
+    return filters_for(request.GET, request.user)
+
+
+def filters_for(query: QueryDict, user) -> tuple[DashboardFilterForm, Filters | None]:
+    """The dashboard's filters from a query string, within the shops ``user`` may see now (a job reads
+    them again with its owner's rights when it runs)."""
+    data = query.copy()
     end = local_today()
     data.setdefault("end", end.isoformat())
     data.setdefault("start", (end - dt.timedelta(days=DEFAULT_DAYS - 1)).isoformat())
-    form = DashboardFilterForm(data, user=request.user)
+    form = DashboardFilterForm(data, user=user)
     if not form.is_valid():
         return form, None
     cleaned = form.cleaned_data
     return form, Filters(
-        shop_ids=_scope(request.user, cleaned.get("shop"), cleaned.get("client")),
+        shop_ids=_scope(user, cleaned.get("shop"), cleaned.get("client")),
         start=cleaned["start"],
         end=cleaned["end"],
         platform=cleaned.get("platform") or "",
@@ -135,36 +142,88 @@ def dashboard(request):
     return render(request, "insights/dashboard.html", context)
 
 
-@login_required
-def dashboard_export(request):
-    _require(request)
-    form, filters = _filters(request)
+class Refused(Exception):
+    """The query cannot be exported (its message, in the reader's language, says why)."""
+
+
+def _form_errors(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def dashboard_workbook(query: QueryDict, user) -> tuple[str, bytes]:
+    """The dashboard's tables (``table=all`` or one key) as XLSX for ``user``'s shops: (file name, bytes).
+    Raises ``Refused`` for bad filters, ``Http404`` for an unknown table."""
+    form, filters = filters_for(query, user)
     if filters is None:
-        return HttpResponse(
-            " ".join(str(e) for errors in form.errors.values() for e in errors),
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
+        raise Refused(_form_errors(form))
     tables = _all_tables(filters)
-    key = request.GET.get("table", "all")
+    key = query.get("table", "all")
     if key != "all":
         tables = [t for t in tables if t.key == key]
         if not tables:
             raise Http404(_("没有这个表格。"))
     caption = _("%(start)s 至 %(end)s") % {"start": filters.start, "end": filters.end}
-    return _xlsx_response(
-        tables_xlsx(tables, caption=caption), f"insights-{key}-{filters.start}-{filters.end}.xlsx"
-    )
+    return f"insights-{key}-{filters.start}-{filters.end}.xlsx", tables_xlsx(tables, caption=caption)
+
+
+@login_required
+def dashboard_export(request):
+    _require(request)
+    try:
+        filename, content = dashboard_workbook(request.GET, request.user)
+    except Refused as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    return _xlsx_response(content, filename)
+
+
+@login_required
+@require_POST
+def export_job(request, kind: str):
+    """The dashboard's workbook (``dashboard``) or the weekly report's (``weekly``), written by a job
+    (``insights.jobs``) from the page's query string; the answer is the job's page. Bad filters answer
+    400 here, before any job exists."""
+    from jobs.choices import JobKind
+    from jobs.services import job_start
+
+    _require(request)
+    try:
+        if kind == "weekly":
+            job_kind = JobKind.WEEKLY_EXPORT
+            form, data = weekly_for(request.GET, request.user)
+            if data is None:
+                raise Refused(_form_errors(form))
+        else:
+            job_kind = JobKind.INSIGHTS_EXPORT
+            form, filters = filters_for(request.GET, request.user)
+            if filters is None:
+                raise Refused(_form_errors(form))
+    except Refused as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    job = job_start(kind=job_kind, owner=request.user, params={"query": request.GET.urlencode()})
+    return redirect("jobs:detail", pk=job.pk)
 
 
 def _weekly(request):
-    form = WeeklyForm(request.GET, user=request.user)
+    return weekly_for(request.GET, request.user)
+
+
+def weekly_for(query: QueryDict, user):
+    """The weekly Top-3 of a query string (week, shop) within ``user``'s shops: (form, data or None)."""
+    form = WeeklyForm(query, user=user)
     if not form.is_valid():
         return form, None
     week, shop = form.cleaned_data["week"], form.cleaned_data.get("shop")
     client = form.cleaned_data.get("client")
     scope = shop.name if shop else client.name if client else _("全部店铺")
-    return form, weekly_top3(week=week, shop_ids=_scope(request.user, shop, client), scope=scope)
+    return form, weekly_top3(week=week, shop_ids=_scope(user, shop, client), scope=scope)
+
+
+def weekly_workbook(query: QueryDict, user) -> tuple[str, bytes]:
+    form, data = weekly_for(query, user)
+    if data is None:
+        raise Refused(_form_errors(form))
+    suffix = query.get("shop") or "all"
+    return f"top3-{data.week.key}-{suffix}.xlsx", weekly_xlsx(data)
 
 
 @login_required
@@ -183,15 +242,11 @@ def weekly(request):
 @login_required
 def weekly_download(request):
     _require(request)
-    form, data = _weekly(request)
-    if data is None:
-        return HttpResponse(
-            " ".join(str(e) for errors in form.errors.values() for e in errors),
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    suffix = request.GET.get("shop") or "all"
-    return _xlsx_response(weekly_xlsx(data), f"top3-{data.week.key}-{suffix}.xlsx")
+    try:
+        filename, content = weekly_workbook(request.GET, request.user)
+    except Refused as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    return _xlsx_response(content, filename)
 
 
 @login_required

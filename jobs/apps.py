@@ -8,10 +8,15 @@ class JobsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from jobs.bell import tell_owner
-        from jobs.signals import job_finished
         from jobs.views import nav_links_for
         from reviewdesk.hooks import nav_links
 
+        # The kinds' handlers and the bell are the apps' own: they register from their ready()
+        # (jobs.registry, jobs.signals.job_finished).
         nav_links.register(nav_links_for)
-        job_finished.connect(tell_owner, dispatch_uid="jobs.bell.tell_owner")
+        from jobs import registry
+        from jobs.admin_export import may_start as may_export_in_admin
+        from jobs.choices import JobKind
+
+        # The one kind of jobs' own: any admin's table, exported as its changelist shows it.
+        registry.register(JobKind.ADMIN_EXPORT, "jobs.admin_export", may_start=may_export_in_admin)

@@ -1,7 +1,7 @@
 """Running a job: the django-q2 task ``run_job(job_id)`` and the context a job's handler works with.
 
-A handler is a module named in ``HANDLERS`` (by dotted path: the jobs core imports no app above it) with
-``run(job, ctx) -> Outcome`` and optionally ``cleanup(job)`` (called when the job ends in any other way
+A handler is the module an app registered for the job's kind (``jobs.registry``: the jobs core imports no
+app above it) with ``run(job, ctx) -> Outcome`` and optionally ``cleanup(job)`` (called when the job ends in any other way
 than done, and when its result expires: a staged upload is deleted). The handler reports
 ``ctx.progress(done, total)``, which also checks for a cancellation and raises ``JobCancelled`` — inside
 an import's transaction, so a cancelled import writes nothing — and stores a file with
@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from django.conf import settings
 from django.core.files import File
@@ -25,17 +24,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from jobs import progress as board
-from jobs.choices import JobKind, JobState
+from jobs.choices import JobState
 from jobs.models import Job
+from jobs.registry import handler_for
 from jobs.signals import job_finished
 
 logger = logging.getLogger(__name__)
 
-HANDLERS = {
-    JobKind.IMPORT_PREVIEW: "jobs.handlers.imports",
-    JobKind.IMPORT: "jobs.handlers.imports",
-    JobKind.PAYOUT_EXPORT: "jobs.handlers.payouts",
-}
+__all__ = ["JobCancelled", "JobContext", "Outcome", "handler_for", "run_job"]
 PROGRESS_EVERY = 0.5  # seconds between two progress files (a chunk may take less)
 
 
@@ -85,10 +81,6 @@ class JobContext:
     def attach(self, filename: str, fileobj, content_type: str = "application/octet-stream") -> None:
         """Keep ``fileobj`` as the job's result; stored when the job finishes well."""
         self._attached = (filename, fileobj, content_type)
-
-
-def handler_for(kind: str):
-    return import_module(HANDLERS[kind])
 
 
 def run_job(job_id: int) -> str:

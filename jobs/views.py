@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jobs import registry
 from jobs.choices import JobState
 from jobs.queries import job_status, jobs_visible
 from jobs.runner import handler_for
@@ -25,11 +26,9 @@ LISTED = 100
 
 
 def nav_links_for(request) -> list[tuple[str, str]]:
-    """'My jobs' for everyone who may start one: who may import reviews or export payouts."""
-    from cases.imports.submit import may_import_reviews
-
+    """'My jobs' for everyone who may start one (each kind's ``may_start``, ``jobs.registry``)."""
     user = request.user
-    if may_import_reviews(user) or user.has_perm("incentives.export_payouts"):
+    if user.is_authenticated and registry.may_start_any(user):
         return [(_("我的任务"), reverse("jobs:list"))]
     return []
 
@@ -48,7 +47,7 @@ def _job(request, pk: int):
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
-    context = {"job": job_status(job), "may_cancel": _may_cancel(request, job)}
+    context = {"job": job_status(job), "may_cancel": _may_cancel(request, job), "errors": _errors(job)}
     handler = handler_for(job.kind)
     template = "jobs/detail.html"
     if job.state == JobState.DONE and hasattr(handler, "page"):
@@ -69,6 +68,15 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     if job.finished and request.htmx:
         response["HX-Refresh"] = "true"
     return response
+
+
+def _errors(job) -> list[str]:
+    """A finished job's first error messages (a kind's own page may show them its way instead)."""
+    if not job.finished:
+        return []
+    return [
+        str(e.get("message", "")) for e in job.errors[:LISTED] if isinstance(e, dict) and e.get("message")
+    ]
 
 
 def _may_cancel(request, job) -> bool:

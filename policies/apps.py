@@ -18,3 +18,9 @@ class PoliciesConfig(AppConfig):
         register_policy_scopes()
         register_role_permissions("policies", ROLE_PERMISSIONS)
         post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="policies.ensure_triggers")
+        from jobs import registry as job_kinds
+        from jobs.choices import JobKind
+        from policies.jobs import may_start as may_manage_pack
+
+        job_kinds.register(JobKind.PACK_EXPORT, "policies.jobs", may_start=may_manage_pack)
+        job_kinds.register(JobKind.PACK_IMPORT, "policies.jobs", may_start=may_manage_pack)

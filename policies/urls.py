@@ -10,4 +10,10 @@ urlpatterns = [
     path("sandbox/", admin.site.admin_view(views.sandbox), name="sandbox"),
     path("pack/export/", admin.site.admin_view(views.pack_export), name="pack_export"),
     path("pack/import/", admin.site.admin_view(views.pack_import), name="pack_import"),
+    path("pack/export/job/", admin.site.admin_view(views.pack_export_job), name="pack_export_job"),
+    path(
+        "pack/import/jobs/<int:pk>/confirm/",
+        admin.site.admin_view(views.pack_import_confirm_job),
+        name="pack_import_confirm_job",
+    ),
 ]

@@ -9,14 +9,19 @@ user's shops.
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from jobs.choices import JobKind, JobState
+from jobs.queries import jobs_visible
+from jobs.services import job_start
 from policies.forms import PackUploadForm, SandboxForm, WordingCheckForm
 from policies.pack import PackReport, export_pack, import_pack
 from policies.permissions import POLICY_MODELS
@@ -63,8 +68,51 @@ def pack_export(request):
     return response
 
 
+@require_POST
+def pack_export_job(request):
+    """The same export written by a background job (``policies.jobs``); the answer is the job's page."""
+    if not can_manage_pack(request.user):
+        raise PermissionDenied
+    job = job_start(kind=JobKind.PACK_EXPORT, owner=request.user)
+    return redirect("jobs:detail", pk=job.pk)
+
+
+def _start_import_job(request, data: bytes, name: str):
+    """A dry run of the upload as a job: a file larger than ``JOB_INLINE_MAX_BYTES``, or the manager
+    asked for it (试导入(后台)). Its page lists the errors or offers the confirmation."""
+    key = _keep_upload(data)
+    job = job_start(
+        kind=JobKind.PACK_IMPORT,
+        owner=request.user,
+        params={"staged": key, "file_name": name[:255], "bytes": len(data), "dry_run": True},
+    )
+    return redirect("jobs:detail", pk=job.pk)
+
+
+@require_POST
+def pack_import_confirm_job(request, pk: int):
+    """Import the file a passed dry-run job checked (its owner only), as a job: one transaction, all or
+    nothing, checked again from scratch. Another user's job, or one that did not pass, is a 404."""
+    if not can_manage_pack(request.user):
+        raise PermissionDenied
+    preview = get_object_or_404(
+        jobs_visible(request.user).filter(owner=request.user, kind=JobKind.PACK_IMPORT, state=JobState.DONE),
+        pk=pk,
+    )
+    key = preview.params.get("staged", "")
+    if not preview.result.get("dry_run") or preview.errors or _read_upload(key) is None:
+        raise Http404
+    job = job_start(
+        kind=JobKind.PACK_IMPORT,
+        owner=request.user,
+        params={**preview.params, "dry_run": False, "preview_job": preview.pk},
+    )
+    return redirect("jobs:detail", pk=job.pk)
+
+
 def pack_import(request):
-    """Upload → dry-run preview (every row error, or what would change) → confirm → one transaction."""
+    """Upload → dry-run preview (every row error, or what would change) → confirm → one transaction.
+    A large file (or 试导入(后台)) is checked by a job instead of in the request (``_start_import_job``)."""
     if not can_manage_pack(request.user):
         raise PermissionDenied
     form = PackUploadForm()
@@ -89,7 +137,10 @@ def pack_import(request):
     elif request.method == "POST":
         form = PackUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            data = form.cleaned_data["pack_file"].read()
+            upload = form.cleaned_data["pack_file"]
+            if request.POST.get("background") or upload.size > settings.JOB_INLINE_MAX_BYTES:
+                return _start_import_job(request, upload.read(), upload.name)
+            data = upload.read()
             report = import_pack(data, dry_run=True, user=request.user)
             if report.ok:
                 token = _keep_upload(data)

@@ -22,3 +22,9 @@ class TrainingConfig(AppConfig):
         home_panels.register(home_panel)
 
         register_role_permissions("training", ROLE_PERMISSIONS)
+        from jobs import registry as job_kinds
+        from jobs.choices import JobKind
+        from training.jobs import may_export, may_import
+
+        job_kinds.register(JobKind.SCORE_IMPORT, "training.jobs", may_start=may_import)
+        job_kinds.register(JobKind.SCORE_EXPORT, "training.jobs", may_start=may_export)

@@ -249,9 +249,11 @@ def read_dataset(content: bytes, filename: str) -> tablib.Dataset:
     raise ValueError(_("只支持 .xlsx 和 .csv 文件。"))
 
 
-def import_scores(dataset: tablib.Dataset, *, user, dry_run: bool):
+def import_scores(dataset: tablib.Dataset, *, user, dry_run: bool, before_write=None):
     """Runs the import; returns import-export's Result. Writes only when dry_run is False and every
-    row is valid (the library rolls the transaction back on any row error)."""
+    row is valid (the library rolls the transaction back on any row error). ``before_write()`` (a job's
+    cancellation check) is called between the checking pass and the writing one: what it raises stops
+    the import before anything is written."""
     if not dataset.headers and not len(dataset):
         raise ValueError(_("文件是空的。"))
     headers = [ALIASES.get(_text(h).lower(), ALIASES.get(_text(h), _text(h))) for h in dataset.headers or []]
@@ -269,6 +271,8 @@ def import_scores(dataset: tablib.Dataset, *, user, dry_run: bool):
     )
     if dry_run or preview.has_errors() or preview.has_validation_errors():
         return preview
+    if before_write is not None:
+        before_write()
     return ScoreImportResource().import_data(
         dataset, dry_run=False, use_transactions=True, rollback_on_validation_errors=True, user=user
     )

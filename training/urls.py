@@ -10,6 +10,7 @@ urlpatterns = [
     path("scores/entry/", views.score_entry, name="score_entry"),
     path("scores/import/", views.score_import, name="score_import"),
     path("scores/export/", views.score_export, name="score_export"),
+    path("scores/export/job/", views.score_export_job, name="score_export_job"),
     path("qa/", views.qa_queue, name="qa_queue"),
     path("qa/cases/<int:case_id>/", views.qa_case, name="qa_case"),
     path("qa/cases/<int:case_id>/survey/", views.qa_survey, name="qa_survey"),

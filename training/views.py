@@ -1,5 +1,6 @@
 """Training pages: scorecards, the team view, trainers' entry/import, HR export, QA scoring."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,7 +27,7 @@ from training.forms import (
     SurveyForm,
 )
 from training.models import QaReview, QaRubric, SatisfactionSurvey
-from training.periods import period_for
+from training.periods import parse_period, period_for
 from training.resources import import_scores, read_dataset, row_messages
 from training.selectors import active_modules, can_view_agent, scorecard, team_overview
 from training.services.qa import HANDLED_STATUSES, can_qa, can_settle
@@ -115,6 +116,8 @@ def score_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         dry_run = form.cleaned_data["dry_run"]
+        if request.POST.get("background") or upload.size > settings.JOB_INLINE_MAX_BYTES:
+            return _score_import_job(request, upload, dry_run=dry_run)
         try:
             result = import_scores(
                 read_dataset(upload.read(), upload.name), user=request.user, dry_run=dry_run
@@ -134,6 +137,49 @@ def score_import(request):
             if errors:
                 context["nothing_written"] = True
     return render(request, "training/score_import.html", context)
+
+
+def _score_import_job(request, upload, *, dry_run: bool):
+    """A large file (over ``JOB_INLINE_MAX_BYTES``), or 后台导入: staged and checked (and, without 仅预览,
+    written, all or nothing) by a job (``training.jobs``); the answer is the job's page."""
+    from jobs.choices import JobKind
+    from jobs.services import job_start
+    from training.jobs import STAGED
+
+    data = upload.read()
+    job = job_start(
+        kind=JobKind.SCORE_IMPORT,
+        owner=request.user,
+        params={
+            "staged": STAGED.put(data),
+            "file_name": upload.name[:255],
+            "bytes": len(data),
+            "dry_run": dry_run,
+        },
+    )
+    return redirect("jobs:detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def score_export_job(request):
+    """The same export written by a background job; the answer is the job's page (or the form's error)."""
+    from jobs.choices import JobKind
+    from jobs.services import job_start
+
+    _require(request.user.has_perm("training.export_scores"))
+    form = ExportForm(request.POST)
+    if form.is_valid():
+        try:
+            parse_period(form.cleaned_data["period"])
+        except ValidationError as exc:
+            form.add_error("period", exc)
+        else:
+            job = job_start(
+                kind=JobKind.SCORE_EXPORT, owner=request.user, params={"period": form.cleaned_data["period"]}
+            )
+            return redirect("jobs:detail", pk=job.pk)
+    return render(request, "training/score_export.html", {"form": form}, status=400)
 
 
 @login_required

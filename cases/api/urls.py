@@ -5,8 +5,8 @@ from cases.api.assign import CaseAssigneesView, CaseAssignView
 from cases.api.cases import CaseDetailView, CaseListView, RevealContactView
 from cases.api.compose import CaseComposeView
 from cases.api.evidence import EvidenceDownloadView, EvidenceUploadView
+from cases.api.jobs import ImportStartView, JobDetailView, JobDownloadView
 from cases.api.views import ReviewIntakeView
-from jobs.api import ImportStartView, JobDetailView, JobDownloadView
 
 urlpatterns: list = [
     path("reviews/", ReviewIntakeView.as_view(), name="api-reviews"),

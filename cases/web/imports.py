@@ -31,9 +31,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cases.choices import CaseStatus
 from cases.imports.submit import may_import_reviews
 from cases.imports.uploads import staged_preview_discard, staged_preview_put, staged_preview_read
+from cases.jobs import intake_result
 from cases.models import Case
 from jobs.choices import JobKind
-from jobs.handlers.imports import intake_result
 from jobs.models import Job
 from jobs.services import job_start
 from reviewdesk.access import CHANGE, restrict

@@ -129,6 +129,12 @@ WEB: dict[str, tuple] = {
     "jobs:progress":                    (L,   N,   N,   200, N,   200, N),
     "jobs:cancel":                      (L,   M,   M,   M,   M,   M,   M),
     "jobs:download":                    (L,   N,   N,   200, N,   200, N),
+    # Starting a background export or import: POST only (who may not is refused in POSTS below).
+    "policies:pack_export_job":         (A,   A,   A,   A,   A,   M,   M),
+    "policies:pack_import_confirm_job": (A,   A,   A,   A,   A,   M,   M),
+    "training:score_export_job":        (L,   M,   M,   M,   M,   M,   M),
+    "insights:dashboard_export_job":    (L,   M,   M,   M,   M,   M,   M),
+    "insights:weekly_export_job":       (L,   M,   M,   M,   M,   M,   M),
     # The admin site's own pages.
     "admin:index":                      (A,   A,   A,   A,   A,   200, 200),
     "admin:login":                      (200, 200, 200, 200, 200, "→/admin/", "→/admin/"),
@@ -326,6 +332,15 @@ POSTS = [
     ("api-case-assign",               "hr",         N,   lambda w: {"version": w.objects.case_a.version, "user_id": w.users["legal"].pk, "override": True, "reason": "x"}),
     ("policies:pack_import",          "supervisor", A,   lambda w: {}),
     ("policies:pack_import",          "hr",         F,   lambda w: {}),
+    # A background job is started only by who may do the same in the request (no job row is created).
+    ("policies:pack_export_job",      "supervisor", A,   lambda w: {}),
+    ("policies:pack_export_job",      "hr",         F,   lambda w: {}),
+    ("policies:pack_import_confirm_job", "hr",      F,   lambda w: {}),
+    ("training:score_export_job",     "agent_a",    F,   lambda w: {"period": "2026-11"}),
+    ("training:score_export_job",     "supervisor", F,   lambda w: {"period": "2026-11"}),
+    ("insights:dashboard_export_job", "agent_a",    F,   lambda w: {}),
+    ("insights:dashboard_export_job", "hr",         F,   lambda w: {}),
+    ("insights:weekly_export_job",    "legal",      F,   lambda w: {}),
     ("admin:cases_case_change",       "hr",         F,   lambda w: {"status": "closed"}),
     ("admin:cases_case_change",       "manager",    F,   lambda w: {"status": "closed"}),  # view only
     ("admin:policies_issuetype_add",  "supervisor", A,   lambda w: {"code": "x", "name": "x"}),

@@ -106,7 +106,7 @@ def test_a_crashing_job_fails_with_a_plain_message_and_no_traceback(uploader, sh
     def boom(**kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("jobs.handlers.imports.reviews_import_file", boom)
+    monkeypatch.setattr("cases.jobs.reviews_import_file", boom)
     job = start(JobKind.IMPORT, uploader, shop)
     assert run_job(job.pk) == JobState.FAILED
     job.refresh_from_db()

@@ -1,4 +1,5 @@
-"""The payout export (XLSX or CSV) of a period or a quarter as a job, for the shops its owner may see.
+"""The payout export (XLSX or CSV) of a period or a quarter as a job (kind ``payout_export``, registered
+in ``incentives.apps``), for the shops its owner may see.
 
 The writer is ``incentives.services.payouts`` (its speed is its own business); the job writes into a
 temporary file and keeps it as the result until it expires. The scope is read when the job runs, from

@@ -1,4 +1,6 @@
-"""The review import as a job: the preview (a dry run) and the confirmed import of a staged upload.
+"""The review import as a job (kinds ``import_preview`` and ``import``, registered in ``cases.apps``):
+the preview (a dry run) and the confirmed import of a staged upload; and the bell that tells any job's
+owner it has finished (``tell_owner``, a receiver of ``jobs.signals.job_finished``: the bell is cases').
 
 The file was staged by the upload page or the API (``cases.imports.uploads.staged_preview_put``); the
 job reads it, runs ``reviews_import_file`` (all or nothing, imports of one shop in line behind the shop
@@ -11,6 +13,9 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cases.imports.submit import may_import_reviews
@@ -20,7 +25,8 @@ from cases.imports.uploads import (
     staged_preview_discard,
     staged_preview_read,
 )
-from jobs.choices import JobKind
+from jobs.choices import JobKind, JobState
+from jobs.models import Job
 from jobs.runner import Outcome
 from reviewdesk.access import CHANGE, restrict
 from reviewdesk.models import Shop
@@ -112,3 +118,30 @@ def page(job, request) -> tuple[str, dict]:
     if intake_result(job) is None:
         return "jobs/detail.html", {}
     return (preview_page if job.kind == JobKind.IMPORT_PREVIEW else result_page)(job, request)
+
+
+def tell_owner(*, job_id: int, **signal) -> None:
+    """The bell: "【后台任务】<kind> #<id> 已完成/失败/已取消", in the owner's language, linking the job."""
+    from cases.alerts import notify_job_finished
+
+    job = Job.objects.select_related("owner").filter(pk=job_id).first()
+    if job is None or not job.finished:
+        return
+    with translation.override(job.owner.language or settings.LANGUAGE_CODE):
+        words = {
+            JobState.DONE: _("已完成"),
+            JobState.FAILED: _("失败"),
+            JobState.CANCELLED: _("已取消"),
+        }[job.state]
+        title = _("【后台任务】%(kind)s #%(id)s %(state)s") % {
+            "kind": job.get_kind_display(),
+            "id": job.pk,
+            "state": words,
+        }
+    notify_job_finished(
+        user_id=job.owner_id,
+        shop_id=job.shop_id,
+        job_id=job.pk,
+        title=title,
+        url=reverse("jobs:detail", args=[job.pk]),
+    )
