@@ -1,8 +1,8 @@
 """What each role may do with the platform connectors (reviewdesk.roles merges every app's table).
 
-A manager connects his shops (add, change: credentials are write-only) and reads their outbox; a
-supervisor sees whether the connector is healthy and what happened to the replies. Nobody edits the
-outbox: it is written by the workflow and the delivery worker only."""
+A manager connects his shops (add, change: credentials are write-only) and reads their outbox. Agents
+and supervisors see what happened to a case's replies on the case page. Nobody edits the outbox: it is
+written by the workflow and the delivery worker only."""
 
 from reviewdesk.choices import Role
 
@@ -13,5 +13,4 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "connectors.change_connector",
         "connectors.view_outboxreply",
     ],
-    Role.SUPERVISOR: ["connectors.view_connector", "connectors.view_outboxreply"],
 }

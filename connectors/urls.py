@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from connectors import views
 
 app_name = "connectors"
-urlpatterns: list = []
+urlpatterns = [
+    path("cases/<int:case_id>/delivery/", views.case_delivery, name="case_delivery"),
+]

@@ -17,7 +17,7 @@ follows the documentation of the calls the connector makes.
 
 Knobs for the tests: ``ban_calls`` (answer the next N calls with code 7), ``revoked``, ``lose_answer_of``
 (apply the next explain.add, then drop the connection without an answer), ``skew`` (the gateway's clock
-offset), ``calls`` (every call's method and parameters, secrets included: test-only).
+offset), ``delay`` (seconds per answer), ``calls`` (every call's method and parameters, secrets included: test-only).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 import zoneinfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -61,6 +62,7 @@ class TopGateway:
         self.revoked = False
         self.lose_answer_of = 0
         self.skew = dt.timedelta(0)
+        self.delay = 0.0  # seconds each answer takes (two pulls at once, a worker killed mid-pull)
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -193,6 +195,8 @@ class TopGateway:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode("utf-8")
                 params = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+                if gateway.delay:
+                    time.sleep(gateway.delay)
                 answer = gateway.answer(params)
                 if answer is None:  # the call was applied; its answer is lost on the way
                     self.close_connection = True

@@ -296,6 +296,9 @@ def build_world() -> World:
     o.job_a = _job(u["supervisor"], a)
     o.channel_a, o.delivery_a = _robot(a)
     o.channel_b, o.delivery_b = _robot(b)
+    from tests.connectors.world import connector_rows
+
+    o.connector_a, o.outbox_a = connector_rows(a, o.case_a, u["agent_a"])
     o.buyer_a = Buyer.objects.filter(shop=a).first() or Buyer.objects.create(
         platform="taobao", shop=a, nick="买家A"
     )
