@@ -1,6 +1,7 @@
 from django.urls import path
 
 from insights import views
+from insights.attainment import views as attainment
 
 app_name = "insights"
 urlpatterns = [
@@ -12,4 +13,7 @@ urlpatterns = [
     path("weekly/report.xlsx", views.weekly_download, name="weekly_download"),
     path("reports/<int:pk>/download/", views.report_download, name="report_download"),
     path("unresolved/", views.unresolved, name="unresolved"),
+    path("attainment/", attainment.attainment_page, name="attainment"),
+    path("attainment/export.xlsx", attainment.attainment_export, name="attainment_export"),
+    path("attainment/cases/", attainment.attainment_cases, name="attainment_cases"),
 ]

@@ -149,7 +149,7 @@ def issue_tables(filters: Filters) -> tuple[Table, Table, Table]:
 SLA_TARGETS = [(c.target, c.due, c.done, c.target != SlaTarget.FIRST_RESPONSE) for c in CLOCKS if c.done]
 
 
-def _sla_aggregates(now: dt.datetime) -> dict:
+def sla_aggregates(now: dt.datetime) -> dict:
     aggregates = {}
     for target, due, done, only_open_pending in SLA_TARGETS:
         has_due = Q(**{f"{due}__isnull": False})
@@ -183,14 +183,14 @@ def _conversion_aggregates() -> dict:
 def case_figures(filters: Filters, *, now: dt.datetime) -> dict:
     """SLA counts, response-time percentiles and conversions of the range's cases in ONE scan of them
     (on PostgreSQL; SQLite reads the response times separately)."""
-    aggregates = {**_sla_aggregates(now), **_conversion_aggregates()}
+    aggregates = {**sla_aggregates(now), **_conversion_aggregates()}
     if connection.vendor == "postgresql":
         waited = ExpressionWrapper(F("first_responded_at") - F("opened_at"), output_field=DurationField())
         responded = Q(first_responded_at__isnull=False)
         aggregates.update(
             responded_n=Count("pk", filter=responded),
-            median=_Percentile(waited, function="percentile_cont", fraction=0.5, filter=responded),
-            p90=_Percentile(waited, function="percentile_disc", fraction=0.9, filter=responded),
+            median=Percentile(waited, function="percentile_cont", fraction=0.5, filter=responded),
+            p90=Percentile(waited, function="percentile_disc", fraction=0.9, filter=responded),
         )
     figures = filters.cases().aggregate(**aggregates)
     if connection.vendor != "postgresql":
@@ -251,7 +251,7 @@ def nearest_rank(values: list[float], fraction: float) -> float | None:
     return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
 
 
-class _Percentile(Aggregate):
+class Percentile(Aggregate):
     """PostgreSQL ordered-set aggregate over minutes: percentile_cont(0.5) is the usual median,
     percentile_disc(0.9) the nearest-rank p90 — the same definitions as the Python fallback."""
 
