@@ -15,9 +15,9 @@
    the API — with source ``IntakeSource.CONNECTOR``: idempotent on (shop, external id), revisions,
    triage, routing and alerts as for a file; a conversion seen by a pull is platform data
    (``cases.hooks.PLATFORM_DATA_SOURCES``). The cursor moves to the window's end after it is stored.
-4. **Read-back.** Up to ``recheck_per_pull`` reviews with a case, least recently checked first, are
-   read back one by one (``read_review``): a rating changed or an appended review is seen within a pull
-   whatever its creation time.
+4. **Read-back.** Up to ``recheck_per_pull`` reviews with a case, least recently checked first and
+   none checked in the last ``RECHECK_EVERY``, are read back one by one (``read_review``): a rating
+   changed or an appended review is seen within minutes whatever its creation time.
 
 A platform error stops the pull: windows already stored stay stored (the cursor says so), health records
 the error (``connectors.services.health``) and the result carries its message.
@@ -45,6 +45,9 @@ from connectors.platforms.base import PlatformError
 from connectors.services import health
 
 LEASE = dt.timedelta(minutes=5)
+# a review read back is not read again sooner: the read-backs of a shop with many open cases stay a
+# bounded share of the platform's call budget (``recheck_per_pull`` at most per pull)
+RECHECK_EVERY = dt.timedelta(minutes=15)
 MIN_SPLIT = dt.timedelta(seconds=2)  # a window this short is not halved again (the platform's unit is 1 s)
 
 
@@ -185,7 +188,11 @@ class _Puller:
             ).values_list("review_id", "checked_at")
         )
         epoch = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-        due = sorted(reviews, key=lambda r: (checked.get(r["pk"]) or epoch, r["pk"]))[:limit]
+        recent = self.now - RECHECK_EVERY
+        due = sorted(
+            (r for r in reviews if (checked.get(r["pk"]) or epoch) <= recent),
+            key=lambda r: (checked.get(r["pk"]) or epoch, r["pk"]),
+        )[:limit]
         raws = []
         for review in due:
             raw = self.client.read_review(review["order_no"], review["sub_order_no"])

@@ -55,6 +55,7 @@ def _error(code, msg, sub_code="", sub_msg=""):
 class TopGateway:
     def __init__(self, *, app_key="12345678", secret="helloworld", session="seller-session-1"):
         self.app_key, self.secret, self.session = app_key, secret, session
+        self.sessions: set[str] = set()  # more sellers of the same app (a review with "_session" is theirs)
         self.reviews: dict[str, dict] = {}  # oid -> the platform's record
         self.calls: list[tuple[str, dict]] = []
         self.ban_calls = 0
@@ -127,7 +128,7 @@ class TopGateway:
                 return _error(41, "Invalid arguments", "isv.invalid-parameter", "v/format")
             if not params.get("session"):
                 return _error(26, "Missing session")
-            if self.revoked or params["session"] != self.session:
+            if self.revoked or params["session"] not in {self.session, *self.sessions}:
                 return _error(27, "Invalid session", "invalid-sessionkey", "SessionKey非法")
             if self.ban_calls > 0:
                 self.ban_calls -= 1
@@ -149,7 +150,7 @@ class TopGateway:
         page_size, page_no = int(p.get("page_size", 40)), int(p.get("page_no", 1))
         if not 1 <= page_size <= 150 or not 1 <= page_no <= 200:
             return _error(15, "Remote service error", "isv.invalid-parameter", "page_size/page_no")
-        rows = list(self.reviews.values())
+        rows = [r for r in self.reviews.values() if r.get("_session", self.session) == p["session"]]
         if p.get("tid"):
             rows = [r for r in rows if str(r["tid"]) == p["tid"]]
         else:
