@@ -67,7 +67,24 @@ class _EqualsAny(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::{self.db_type}[])", (*params, self.rhs)
+        return f"{lhs} = ANY(%s::{self.db_type}[])", (*params, array_literal(self.rhs))
+
+
+def _array_item(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def array_literal(values) -> str:
+    """A PostgreSQL array's text (``{1,2}``, ``{"a","b \\"c\\""}``) for a ``%s::type[]`` parameter: one
+    string that the driver quotes in one C call. A Python list goes through psycopg's array dumper
+    element by element, which cost about 0.3 CPU-s per 100,000 ids (an import's lookups by external
+    id and by buyer, routing's and the alerts' case ids)."""
+    return "{" + ",".join(map(_array_item, values)) + "}"
 
 
 def any_of(field: str, values, db_type: str):

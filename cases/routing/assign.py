@@ -28,6 +28,7 @@ for the same people run one after the other and never push anyone over the cap.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -39,7 +40,7 @@ from django.db.models import Count, F, Max
 from django.utils import timezone, translation
 
 from cases.choices import OPEN_STATUSES, CaseStatus, WorkflowAction
-from cases.imports.bulk import any_of, insert_dicts, row_template
+from cases.imports.bulk import JsonText, any_of, array_literal, insert_dicts, row_template
 from cases.models import Assignment, Case, CaseEvent, Notification
 from cases.notifications.choices import NotificationKind
 from cases.notifications.messages import build_message
@@ -242,7 +243,7 @@ def _assign_all(assigned: dict[int, int], *, now: dt.datetime) -> None:
             cursor.execute(
                 f"UPDATE {table} AS c SET assignee_id = a.user_id, assigned_at = %s, status = %s, version = c.version + 1, "
                 f"updated_at = %s FROM unnest(%s::bigint[], %s::bigint[]) AS a(case_id, user_id) WHERE c.id = a.case_id",
-                [now, CaseStatus.ASSIGNED, now, list(assigned), list(assigned.values())],
+                [now, CaseStatus.ASSIGNED, now, array_literal(assigned), array_literal(assigned.values())],
             )
         return
     by_user: dict[int, list[int]] = defaultdict(list)
@@ -262,6 +263,18 @@ def _write_outcome(
     _assign_all(outcome.assigned, now=now)
     template = row_template(Assignment)
     auto = _("自动分配")
+    # A refusal's wording is one object per distinct refusal (``route_cases``): its text and its
+    # timeline payload are encoded once per wording, not once per case (40,000 cases, a few wordings).
+    texts: dict[int, str] = {}
+    payloads: dict[tuple[int, int], JsonText] = {}
+    nobody: list = []  # the candidates of a case with no refusal record
+    for c, r in outcome.unassigned.items():
+        if id(r) not in texts:
+            texts[id(r)] = as_text(r)  # read back by ``unassigned_reasons`` in the reader's language
+        candidates = outcome.refusals.get(c, nobody)
+        if (id(r), id(candidates)) not in payloads:
+            payload = {"note": neutral(r), "candidates": candidates}
+            payloads[(id(r), id(candidates))] = JsonText(json.dumps(payload))
     rows = [
         {**template, "case_id": c, "to_user_id": u, "reason": str(auto), "created_at": now}
         for c, u in outcome.assigned.items()
@@ -271,7 +284,7 @@ def _write_outcome(
             **template,
             "case_id": c,
             "to_user_id": None,
-            "reason": as_text(r),  # read back by ``unassigned_reasons`` in the reader's language
+            "reason": texts[id(r)],
             "refusals": outcome.refusals.get(c, []),
             "created_at": now,
         }
@@ -299,7 +312,7 @@ def _write_outcome(
             "from_status": CaseStatus.NEW,
             "to_status": CaseStatus.NEW,
             "version": versions[c],
-            "payload": {"note": neutral(r), "candidates": outcome.refusals.get(c, [])},
+            "payload": payloads[(id(r), id(outcome.refusals.get(c, nobody)))],
         }
         for c, r in outcome.unassigned.items()
     ]

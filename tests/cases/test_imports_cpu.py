@@ -6,10 +6,11 @@ import gc
 import pytest
 
 from cases.imports import storing
-from cases.imports.bulk import cyclic_gc_paused
+from cases.imports.bulk import any_of, array_literal, cyclic_gc_paused
 from cases.imports.uploads import reviews_import_file
 from cases.models import Case, Review
 from tests.cases.exports import TAOBAO_HEADERS, taobao_row, xlsx_bytes
+from tests.factories import ReviewFactory
 
 pytestmark = pytest.mark.usefixtures("policy_pack")
 
@@ -50,3 +51,19 @@ def test_a_collector_paused_by_the_caller_stays_paused():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_long_id_list_is_one_array_text_and_finds_exactly_its_rows(shop):
+    tricky = ['a"b', "back\\slash", "逗号,与{括号}", " 空格 ", "NULL", ""]
+    for n, external_id in enumerate(tricky):
+        ReviewFactory(shop=shop, external_id=external_id, order_no=f"o{n}")
+    ReviewFactory(shop=shop, external_id="not-asked", order_no="o-other")
+    found = set(
+        Review.objects.filter(any_of("external_id", tricky, "text"), shop=shop).values_list(
+            "external_id", flat=True
+        )
+    )
+    assert found == set(tricky)
+    assert array_literal([1, None, 'x"\\']) == '{1,NULL,"x\\"\\\\"}'
+    ids = list(Review.objects.filter(shop=shop).order_by("pk").values_list("pk", flat=True))
+    assert Review.objects.filter(any_of("pk", ids[:2], "bigint")).count() == 2
