@@ -256,3 +256,41 @@ def test_a_review_changed_between_pulls_is_a_revision_with_the_connector_as_sour
     revision = ReviewRevision.objects.filter(review=review).order_by("-pk").first()
     assert (revision.rating_before, revision.rating_after, revision.source) == (1, 3, "connector")
     assert ("taobao.traderates.get", "600") == (gateway.calls[-1][0], gateway.calls[-1][1]["tid"])
+
+
+def test_a_review_read_back_is_not_read_again_for_15_minutes(
+    connector, gateway, django_capture_on_commit_callbacks
+):
+    gateway.add_review(6101, created=ago(days=3), result="bad")
+    start = timezone.now()
+    pull(connector, django_capture_on_commit_callbacks, now=start)
+    pull(connector, django_capture_on_commit_callbacks, now=start + dt.timedelta(minutes=1))  # reads it back
+    reads = [p for _m, p in gateway.calls if p.get("tid")]
+    assert len(reads) == 1
+
+    pull(connector, django_capture_on_commit_callbacks, now=start + dt.timedelta(minutes=10))
+    assert len([p for _m, p in gateway.calls if p.get("tid")]) == 1  # not yet
+    pull(connector, django_capture_on_commit_callbacks, now=start + dt.timedelta(minutes=17))
+    assert len([p for _m, p in gateway.calls if p.get("tid")]) == 2
+
+
+def test_the_schedule_ticks_every_minute_and_a_tick_pulls_and_delivers(
+    connector, gateway, django_capture_on_commit_callbacks
+):
+    from django_q.models import Schedule
+
+    from connectors.tasks import connectors_tick
+
+    schedule = Schedule.objects.get(name="ReviewDesk connectors tick")
+    assert (schedule.func, schedule.schedule_type, schedule.minutes) == (
+        "connectors.tasks.connectors_tick",
+        "I",
+        1,
+    )
+    gateway.add_review(6201, created=ago(minutes=3), result="bad")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = connectors_tick()
+
+    assert (answer["pulled"], answer["failed"], answer["skipped"]) == (1, 0, 0)
+    assert Review.objects.filter(sub_order_no="6201").exists()
