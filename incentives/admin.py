@@ -118,7 +118,7 @@ def _download(files: list[tuple[str, bytes]], content_type: str) -> HttpResponse
 class PeriodAdmin(ReadOnlyAdmin):
     list_display = ["code", "status", "locked_at", "locked_by", "starts_on", "ends_on"]
     list_filter = ["status", "year"]
-    actions = ["export_xlsx", "export_csv", "lock_periods"]
+    actions = ["export_xlsx", "export_csv", "export_xlsx_job", "lock_periods"]
 
     def has_export_permission(self, request):
         return request.user.has_perm("incentives.export_payouts")
@@ -143,6 +143,29 @@ class PeriodAdmin(ReadOnlyAdmin):
             export_csv(period.code, buffer, shop_ids=payout_scope(request.user))
             files.append((export_filename(period.code, "csv"), buffer.getvalue()))
         return _download(files, "text/csv; charset=utf-8")
+
+    @admin.action(description=_("后台导出薪酬(XLSX，大团队)"), permissions=["export"])
+    def export_xlsx_job(self, request, queryset):
+        """One payout-export job per chosen period (``incentives.jobs``: the shops are read as the owner's
+        when it runs); the answer is "my jobs", where each file is offered when written."""
+        from django.shortcuts import redirect
+
+        from jobs.choices import JobKind
+        from jobs.services import job_start
+
+        periods = list(queryset.order_by("year", "month"))
+        for period in periods:
+            job_start(
+                kind=JobKind.PAYOUT_EXPORT,
+                owner=request.user,
+                params={"span": period.code, "fmt": "xlsx", "sheet": "detail"},
+            )
+        self.message_user(
+            request,
+            _("已开始 %(n)d 个后台导出，完成后铃铛会提醒你。") % {"n": len(periods)},
+            messages.SUCCESS,
+        )
+        return redirect("jobs:list")
 
     @admin.action(description=_("锁定所选期间(生成结算快照)"), permissions=["lock"])
     def lock_periods(self, request, queryset):

@@ -86,3 +86,33 @@ def test_the_file_is_not_served_once_expired_nor_to_another_hr(client, make_user
     assert client.get(download).status_code == 200
     Job.objects.filter(pk=job.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert client.get(download).status_code == 404
+
+
+def test_the_periods_admin_exports_in_the_background_for_who_may_export(
+    client, make_user, shop, other_shop, hr
+):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    from incentives.services.periods import period_ensure
+
+    period = period_ensure(year=2026, month=11)
+    hr.is_staff = True
+    hr.save(update_fields=["is_staff"])
+    client.force_login(hr)
+    body = {"action": "export_xlsx_job", ACTION_CHECKBOX_NAME: [str(period.pk)]}
+    response = client.post(reverse("admin:incentives_period_changelist"), body)
+    job = Job.objects.get()
+    assert response.status_code == 302 and response.url == reverse("jobs:list")
+    assert (job.kind, job.owner_id, job.params) == (
+        JobKind.PAYOUT_EXPORT,
+        hr.pk,
+        {"span": "2026-11", "fmt": "xlsx", "sheet": "detail"},
+    )
+    assert run_job(job.pk) == JobState.DONE
+    assert client.get(reverse("jobs:download", args=[job.pk])).status_code == 200
+
+    client.force_login(make_user("supervisor", is_staff=True, shops=[shop]))  # may not export payouts
+    assert client.post(reverse("admin:incentives_period_changelist"), body).status_code == 403
+    client.force_login(make_user("hr", is_staff=True, shops=[other_shop]))
+    assert client.get(reverse("jobs:download", args=[job.pk])).status_code == 404
+    assert Job.objects.count() == 1
