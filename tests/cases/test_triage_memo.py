@@ -45,10 +45,14 @@ def test_case_rows_from_the_shared_clock_equal_rows_built_one_by_one(policy_pack
         encoded = triage.case_row(
             {}, review_id=index, shop=shop, decision=fast, opened_at=opened_at, clock=clock
         )
-        assert isinstance(encoded["decision_windows"], JsonText)
-        assert json.loads(encoded["decision_windows"]) == json.loads(json.dumps(expected["decision_windows"]))
-        assert {k: v for k, v in encoded.items() if k != "decision_windows"} == {
-            k: v for k, v in expected.items() if k != "decision_windows"
+        json_columns = ("decision_windows", "malicious_signals", "matched_keywords")
+        for name in json_columns:  # encoded once per distinct value, exactly as COPY would encode it
+            assert isinstance(encoded[name], JsonText)
+            assert json.loads(encoded[name]) == json.loads(json.dumps(expected[name]))
+        assert json.loads(encoded["malicious_signals"]) == expected["malicious_signals"]
+        assert json.loads(encoded["matched_keywords"]) == expected["matched_keywords"]
+        assert {k: v for k, v in encoded.items() if k not in json_columns} == {
+            k: v for k, v in expected.items() if k not in json_columns
         }
         compared += 1
     assert compared > 500
