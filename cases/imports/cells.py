@@ -283,7 +283,10 @@ def _canonical(value) -> str:
 def fingerprint(values: dict) -> str:
     get = values.get
     joined = "\x1f".join(
-        [value if type(value) is str else _canonical(value) for value in map(get, TRACKED_FIELDS)]
+        [
+            value if type(value) is str else "" if value is None else _canonical(value)
+            for value in map(get, TRACKED_FIELDS)
+        ]
     )
     return hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
 
