@@ -90,6 +90,7 @@ WEB: dict[str, tuple] = {
     "cases:follow_up_done":             (L,   M,   M,   M,   M,   M,   M),
     "cases:case_reassign":              (L,   M,   M,   M,   M,   M,   M),
     "cases:case_reassign_form":         (L,   N,   N,   200, N,   200, N),
+    "connectors:case_delivery":         (L,   200, N,   200, 200, 200, N),   # who sees the case
     "cases:approvals":                  (L,   200, 200, 200, 200, 200, 200),  # only offers waiting for one's role
     "cases:team_load":                  (L,   N,   N,   200, N,   200, N),
     "cases:bulk_assign":                (L,   M,   M,   M,   M,   M,   M),
@@ -123,12 +124,25 @@ WEB: dict[str, tuple] = {
     "insights:weekly_download":         (L,   F,   F,   200, F,   200, F),
     "insights:report_download":         (L,   F,   F,   200, F,   200, F),  # shop A's stored report
     "insights:unresolved":              (L,   F,   F,   200, F,   200, F),
+    "insights:attainment":              (L,   F,   F,   200, F,   200, F),
+    "insights:attainment_export":       (L,   F,   F,   200, F,   200, F),
+    "insights:attainment_cases":        (L,   F,   F,   200, F,   200, F),  # the cases of one figure
     # Shop A's supervisor's job: the owner and the shop's overseers (the manager) see it; nobody else.
     "jobs:list":                        (L,   200, 200, 200, 200, 200, 200),  # each their own
     "jobs:detail":                      (L,   N,   N,   200, N,   200, N),
     "jobs:progress":                    (L,   N,   N,   200, N,   200, N),
     "jobs:cancel":                      (L,   M,   M,   M,   M,   M,   M),
     "jobs:download":                    (L,   N,   N,   200, N,   200, N),
+    # Work orders (none in the world: an unknown order is 404 for all). The case's panel is read like its
+    # page; raising is POST only; the external answer link needs no login and refuses a missing token.
+    "workorders:list":                  (L,   200, 200, 200, 200, 200, 200),  # each their own
+    "workorders:detail":                (L,   N,   N,   N,   N,   N,   N),
+    "workorders:attachment":            (L,   N,   N,   N,   N,   N,   N),
+    "workorders:case_panel":            (L,   200, N,   200, 200, 200, N),
+    "workorders:raise":                 (L,   M,   M,   M,   M,   M,   M),
+    "workorders:external_answer":       (410, 410, 410, 410, 410, 410, 410),
+    "api-case-work-orders":             (401, 200, N,   200, 200, 200, N),
+    "api-work-order-answer":            (401, M,   M,   M,   M,   M,   M),
     # Starting a background export or import: POST only (who may not is refused in POSTS below).
     "policies:pack_export_job":         (A,   A,   A,   A,   A,   M,   M),
     "policies:pack_import_confirm_job": (A,   A,   A,   A,   A,   M,   M),
@@ -183,6 +197,8 @@ ADMIN: dict[str, tuple[str, str]] = {
     "cases.apitoken":                   ("vac",   ""),
     "cases.notificationchannel":        ("vacd",  ""),    # his shops' robots: URL and secret write-only (F15)
     "cases.delivery":                   ("v",     ""),
+    "connectors.connector":             ("vac",   ""),    # his shops' connectors: credentials write-only
+    "connectors.outboxreply":           ("v",     ""),    # written by the workflow and the worker only
     "training.trainingmodule":          ("vacd",  "v"),
     "training.modulerequirement":       ("vac",   "v"),   # a global row is deleted by the policy owner only
     "training.qarubric":                ("vacd",  "v"),
@@ -202,6 +218,8 @@ ADMIN: dict[str, tuple[str, str]] = {
     "insights.insightsettings":         ("v",     ""),    # one row for all shops: the policy owner's (F5)
     "insights.reportrecipient":         ("vacd",  ""),
     "insights.weeklyreport":            ("v",     ""),
+    # Global departments are the policy owner's; the manager adds his shops' overrides (F5).
+    "workorders.department":            ("va",    ""),
 }
 # fmt: on
 
