@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from cases.choices import WorkflowAction
@@ -175,7 +174,7 @@ def test_export_holds_the_page_rows(client, world):
     assert rows[-1][:2] == ["合计", 5]
 
 
-def test_query_count_does_not_grow_with_agents(client, world, django_assert_num_queries):
+def test_query_count_does_not_grow_with_agents(client, world):
     client.force_login(world["manager"])
     client.get("/insights/attainment/", RANGE)  # warm the session
     from django.db import connection
@@ -189,5 +188,5 @@ def test_query_count_does_not_grow_with_agents(client, world, django_assert_num_
     with CaptureQueriesContext(connection) as many:
         response = client.get("/insights/attainment/", RANGE)
     assert len(response.context["lines"]) == 2 + 6 + 1
+    assert len(few) >= 4  # the shops, the grouped figures, the totals, the agents' names
     assert len(many) == len(few)
-    assert timezone.now()  # the page is computed at request time
