@@ -22,6 +22,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from connectors.choices import ConnectorState, OutboxState, SignMethod
+from reviewdesk.access import Scope
 from reviewdesk.crypto import EncryptedTextField
 
 
@@ -117,6 +118,9 @@ class OutboxReply(models.Model):
 
 
 class ReviewCheck(models.Model):
+    # two required foreign keys: the shop is said once, through the connector
+    access_scope = Scope(shop="connector__shop")
+
     connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="+")
     review = models.OneToOneField("cases.Review", on_delete=models.CASCADE, related_name="+")
     checked_at = models.DateTimeField()

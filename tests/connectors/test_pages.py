@@ -99,3 +99,12 @@ def test_another_shops_manager_sees_nothing_of_the_connector(client, connector):
     response = client.get(reverse("admin:connectors_connector_change", args=[connector.pk]))
     assert response.status_code == 302  # the admin's "not found": back to the index
     assert Connector.objects.get(pk=connector.pk).session_key == connector.session_key
+
+
+def test_every_connector_model_reaches_its_shop_through_the_one_access_path():
+    from connectors.models import ReviewCheck
+    from reviewdesk.access import scope_for
+
+    assert scope_for(Connector).shop == "shop"
+    assert scope_for(OutboxReply).shop == "shop"
+    assert scope_for(ReviewCheck).shop == "connector__shop"
