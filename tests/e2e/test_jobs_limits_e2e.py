@@ -16,6 +16,7 @@ run); otherwise 20,000 rows (still far above the inline limit, so a job) and 20,
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -42,7 +43,7 @@ FULL = os.environ.get("REVIEWDESK_E2E_FULL") == "1"
 ROWS = 200_000 if FULL else 20_000
 ENTRIES = 200_000 if FULL else 20_000
 AGENTS = 500
-JOB_WAIT_MS = (15 if FULL else 5) * 60_000  # a loaded two-core machine, several suites at once
+JOB_WAIT_MS = (30 if FULL else 5) * 60_000  # a loaded two-core machine, several suites at once
 
 # Run by ``manage.py shell -c`` on the stack's database: the people, and 500 agents with a quarter of
 # ledger entries (bulk inserts shaped like bench/bench_payouts.py's; the ledger only forbids changes).
@@ -125,6 +126,9 @@ def stack(tmp_path, database_url):
         "LOG_LEVEL": "WARNING",
         "Q_SYNC": "0",
         "Q_WORKERS": "2",
+        # django-q2 kills a task after Q_TIMEOUT (300 s by default): on a loaded two-core machine the full
+        # size's preview or import on SQLite takes longer than that, so the full run allows an hour.
+        **({"Q_TIMEOUT": "3600", "Q_RETRY": "3700"} if FULL else {}),
         "DJANGO_SETTINGS_MODULE": "reviewdesk.settings",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -175,8 +179,8 @@ def _watch_the_bar_move(page) -> list[int]:
                 seen.append(percent)
             if len(seen) >= 2:
                 return seen
-        elif seen:
-            break  # finished between two polls
+        elif not page.locator("#job-progress[data-state=queued], #job-progress[data-state=running]").count():
+            break  # the job has finished (its page shows the result)
         page.wait_for_timeout(300)
     return seen
 
@@ -186,12 +190,16 @@ def test_a_big_upload_and_a_quarters_payouts_complete_through_gunicorn(
 ):
     url = stack["url"]
     export = tmp_path / "淘宝评价导出.csv"
-    headers, rows = gen_exports.TAOBAO_HEADERS, [gen_exports.taobao_row(r) for r in gen_exports.reviews(ROWS)]
+    # A later export (buyers' appended reviews, some ratings changed): 200,000 rows come to ~49 MB. The
+    # reviews span 30 days and their appends a week more, all in the past.
+    start = (dt.datetime.now() - dt.timedelta(days=45)).replace(microsecond=0)
+    records = gen_exports.revise(gen_exports.reviews(ROWS, start=start), share=0.28)
+    headers, rows = gen_exports.TAOBAO_HEADERS, [gen_exports.taobao_row(r) for r in records]
     gen_exports.write_csv(str(export), headers, rows)
-    del rows
+    del rows, records
     size_mb = export.stat().st_size / 1e6
     if FULL:
-        assert size_mb > 40, size_mb  # the documented size: 200,000 rows, about 50 MB
+        assert 45 < size_mb <= 50 * 1.048576, size_mb  # the documented size: 200,000 rows, 50 MB
 
     # The supervisor uploads; the answer is the preview job's page, at once.
     _login(page, url, "sup")
@@ -213,9 +221,9 @@ def test_a_big_upload_and_a_quarters_payouts_complete_through_gunicorn(
     page.goto(f"{url}/")
     page.click("nav >> text=我的任务")
     page.click(f"a[href='{preview_url.removeprefix(url)}']")
-    expect(page.locator("h1")).to_contain_text("导入预演", timeout=JOB_WAIT_MS)
+    expect(page.locator("#preview-rows tbody tr").first).to_be_visible(timeout=JOB_WAIT_MS)
     clock["preview done"] = time.monotonic() - started
-    expect(page.locator("#preview-rows tbody tr").first).to_be_visible()
+    expect(page.locator("h1")).to_contain_text("导入预演")
     assert _manage(stack["env"], "shell", "-v", "0", "-c", COUNT).split() == [
         "0",
         "0",
@@ -229,7 +237,7 @@ def test_a_big_upload_and_a_quarters_payouts_complete_through_gunicorn(
     clock["import done"] = time.monotonic() - started
     expect(page.locator("#opened-cases tbody tr").first).to_be_visible()
     reviews, cases = map(int, _manage(stack["env"], "shell", "-v", "0", "-c", COUNT).split())
-    assert reviews == ROWS and cases > ROWS // 4, (reviews, cases)
+    assert reviews == ROWS and cases > ROWS // 10, (reviews, cases)  # a fifth of the rows are negative
     screenshot(page, "limits-import-done")
     page.locator("#opened-cases tbody tr a").first.click()  # open a case the import created
     expect(page.locator("h1")).to_be_visible()
