@@ -1,6 +1,7 @@
 """Each app states what every role may do in it in its own ``permissions.py``; ``reviewdesk.roles`` merges
 them. The merged table is the one the code had before the tables moved out of ``reviewdesk/roles.py`` and
-four ``apps.py`` (written down below from that code): moving them changed no role's permissions."""
+four ``apps.py`` (written down below from that code): moving them changed no role's permissions. Rows of
+later apps are added here as each app states them, so a role that gains a permission shows in a diff."""
 
 import importlib
 
@@ -44,6 +45,8 @@ EXPECTED = {
             "view_modulerequirement view_qaitem view_qareview view_qarubric view_satisfactionsurvey "
             "view_score view_trainingmodule"
         ),
+        # Work orders (issue #20): who works cases reads the departments and the orders of their shops.
+        "workorders": "view_department view_departmentmember view_externalcontact view_requesttype view_workorder",
     },
     "legal": {
         "cases": "reveal_buyer_contact view_buyer view_case view_review",
@@ -57,6 +60,10 @@ EXPECTED = {
     },
     "manager": {
         "axes": "delete_accessattempt view_accessattempt view_accessfailurelog view_accesslog",
+        # Platform connectors (issue #19): his shops' connectors (credentials write-only) and their outbox.
+        "connectors": "add_connector change_connector view_connector view_outboxreply",
+        # Work orders (issue #20): his shops' departments (overrides of the global ones) and orders.
+        "workorders": "add_department change_department delete_department view_department add_departmentmember change_departmentmember delete_departmentmember view_departmentmember add_externalcontact change_externalcontact delete_externalcontact view_externalcontact add_requesttype change_requesttype delete_requesttype view_requesttype view_workorder",
         "cases": (
             "add_apitoken add_importmapping add_notificationchannel add_review change_apitoken "
             "change_importmapping change_notificationchannel change_review delete_notificationchannel "
@@ -115,6 +122,7 @@ EXPECTED = {
     },
     "policy_owner": {
         "cases": "add_importmapping change_importmapping delete_importmapping view_importmapping",
+        "workorders": "add_department change_department delete_department view_department add_departmentmember change_departmentmember delete_departmentmember view_departmentmember add_externalcontact change_externalcontact delete_externalcontact view_externalcontact add_requesttype change_requesttype delete_requesttype view_requesttype",
         "incentives": "change_adjustmentlimit view_adjustmentlimit",
         "insights": "add_insightsettings change_insightsettings delete_insightsettings view_insightsettings",
         "policies": (
@@ -169,7 +177,9 @@ def test_the_merged_role_table_is_what_it_was():
     assert as_sets(role_permission_table()) == expected()
 
 
-@pytest.mark.parametrize("app", ["policies", "cases", "training", "incentives", "insights"])
+@pytest.mark.parametrize(
+    "app", ["policies", "cases", "training", "incentives", "insights", "connectors", "workorders"]
+)
 def test_each_app_names_only_its_own_permissions(app):
     table = importlib.import_module(f"{app}.permissions").ROLE_PERMISSIONS
     foreign = sorted({name for names in table.values() for name in names if not name.startswith(f"{app}.")})
