@@ -9,7 +9,8 @@ response times are read by a second query and their percentiles computed here):
   done after it or not done and already due; a clock still running and not due is left out.
 - 首次响应用时 median / p90 in minutes and 解决用时 median / p90 in hours, wall-clock from the case's
   opening (median: mean of the two middle values; p90: nearest rank — as the dashboard).
-- 超时案件: cases with any breached clock (``sla_breached_at``); 低满意度: a buyer's satisfaction score
+- 超时案件: cases with any clock missed as the rates count it, or a breach the SLA sweep recorded
+  (``sla_breached_at``: the next response); 低满意度: a buyer's satisfaction score
   below 3; 重新打开: cases reopened at least once.
 
 Every count has a drill-down (``DRILLS``): the same filters plus the group and the kind of case, listed
@@ -19,9 +20,11 @@ by ``drill_cases``.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import reduce
 
 from django.db import connection
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
@@ -31,7 +34,14 @@ from django.utils.translation import gettext as _
 from cases.choices import WorkflowAction
 from cases.models import CaseEvent
 from cases.notifications.choices import SlaTarget
-from insights.selectors.dashboard import Filters, Percentile, nearest_rank, sla_aggregates
+from insights.selectors.dashboard import (
+    SLA_TARGETS,
+    Filters,
+    Percentile,
+    breached,
+    nearest_rank,
+    sla_aggregates,
+)
 from insights.tables import percent
 
 UNASSIGNED = "—"
@@ -57,21 +67,26 @@ DIMENSIONS = {
     )
 }
 
+_FIRST_RESPONSE = next(t[1:] for t in SLA_TARGETS if t[0] == SlaTarget.FIRST_RESPONSE)
+
 # The drill-downs: key -> (label, the condition on a group's cases at ``now``).
 REOPENED = Exists(CaseEvent.objects.filter(case=OuterRef("pk"), action=WorkflowAction.REOPEN))
 DRILLS = {
     "all": (gettext_lazy("全部案件"), lambda now: Q()),
     "first_response_breached": (
         gettext_lazy("首次响应超时"),
-        lambda now: (
-            Q(first_response_due_at__isnull=False)
-            & (
-                Q(first_responded_at__gt=F("first_response_due_at"))
-                | Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
-            )
+        lambda now: breached(*_FIRST_RESPONSE, now),
+    ),
+    # Any clock missed — first response, public reply, resolution (as the rates count them) — or a
+    # breach the SLA sweep recorded (the next-response clock restarts, so only the sweep knows it).
+    "breached": (
+        gettext_lazy("超时案件"),
+        lambda now: reduce(
+            operator.or_,
+            (breached(due, done, only_open, now) for _t, due, done, only_open in SLA_TARGETS),
+            Q(sla_breached_at__isnull=False),
         ),
     ),
-    "breached": (gettext_lazy("超时案件"), lambda now: Q(sla_breached_at__isnull=False)),
     "low_csat": (gettext_lazy("满意度低于3分"), lambda now: Q(satisfaction_survey__score__lt=LOW_CSAT)),
     "reopened": (gettext_lazy("重新打开"), lambda now: Q(REOPENED)),
 }

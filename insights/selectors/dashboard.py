@@ -149,17 +149,21 @@ def issue_tables(filters: Filters) -> tuple[Table, Table, Table]:
 SLA_TARGETS = [(c.target, c.due, c.done, c.target != SlaTarget.FIRST_RESPONSE) for c in CLOCKS if c.done]
 
 
+def breached(due: str, done: str, only_open_pending: bool, now: dt.datetime) -> Q:
+    """A clock missed at ``now``: done after its due time, or not done and already due (for a clock
+    that runs only while the case is open, only while it is)."""
+    not_done_late = Q(**{f"{done}__isnull": True, f"{due}__lt": now})
+    if only_open_pending:
+        not_done_late &= Q(status__in=OPEN_STATUSES)
+    return Q(**{f"{due}__isnull": False}) & (Q(**{f"{done}__gt": F(due)}) | not_done_late)
+
+
 def sla_aggregates(now: dt.datetime) -> dict:
     aggregates = {}
     for target, due, done, only_open_pending in SLA_TARGETS:
         has_due = Q(**{f"{due}__isnull": False})
-        not_done_late = Q(**{f"{done}__isnull": True, f"{due}__lt": now})
-        if only_open_pending:
-            not_done_late &= Q(status__in=OPEN_STATUSES)
         aggregates[f"{target}_met"] = Count("pk", filter=has_due & Q(**{f"{done}__lte": F(due)}))
-        aggregates[f"{target}_breached"] = Count(
-            "pk", filter=has_due & (Q(**{f"{done}__gt": F(due)}) | not_done_late)
-        )
+        aggregates[f"{target}_breached"] = Count("pk", filter=breached(due, done, only_open_pending, now))
         aggregates[f"{target}_pending"] = Count(
             "pk",
             filter=has_due
