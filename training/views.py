@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from cases.models import Case
 from cases.workflow.masking import free_text_for
 from reviewdesk.models import User
+from reviewdesk.roles import hides_buyer_data
 from training import services
 from training.certification import statuses_for, today
 from training.choices import QaStatus
@@ -39,8 +40,8 @@ def _require(condition: bool):
 
 
 def home_panel(request):
-    if not request.user.is_authenticated:
-        return None
+    if not request.user.is_authenticated or hides_buyer_data(request.user):
+        return None  # a client's own staff take no training here
     modules = [m for m in active_modules()]
     if not modules:
         return None

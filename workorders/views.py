@@ -23,6 +23,7 @@ from cases.choices import OPEN_STATUSES, Responsibility
 from cases.queries.access import case_for, case_or_404
 from cases.workflow.files import download_response
 from reviewdesk.access import CHANGE
+from reviewdesk.roles import hides_buyer_data
 from workorders.choices import WorkOrderStatus
 from workorders.models import ExternalContact, RequestType, WorkOrderAttachment
 from workorders.queries import order_rows, orders_for, with_related
@@ -36,8 +37,12 @@ from workorders.services import (
 
 
 def nav_links_for(request) -> list[tuple[str, str]]:
-    """The main navigation's link to my work orders (no query: every signed-in user may have some)."""
-    return [(gettext_lazy("内部工单"), reverse("workorders:list"))] if request.user.is_authenticated else []
+    """The main navigation's link to my work orders (every signed-in user may have some, except a client's
+    own staff: work orders are the agency's internal questions)."""
+    user = request.user
+    if not user.is_authenticated or hides_buyer_data(user):
+        return []
+    return [(gettext_lazy("内部工单"), reverse("workorders:list"))]
 
 
 def _raise_choices(shop_id: int) -> list[dict]:

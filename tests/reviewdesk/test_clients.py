@@ -220,6 +220,19 @@ def test_the_viewers_navigation_is_the_case_list(viewer_world):
     assert reverse("cases:approvals") not in html and reverse("cases:team_load") not in html
 
 
+def test_the_viewers_home_has_no_training_money_or_work_orders(viewer_world):
+    """A brand's own staff take no training, earn nothing and see none of the agency's internal work
+    orders: their home and navigation do not offer them (an agent's do)."""
+    html = viewer_world["web"].get("/").content.decode()
+    for text in ("培训与认证", "我的激励", "内部工单"):
+        assert text not in html
+    agent = WebClient()
+    agent.force_login(viewer_world["agent_a"])
+    html = agent.get("/").content.decode()
+    for text in ("培训与认证", "我的激励", "内部工单"):
+        assert text in html
+
+
 def test_mask_nick():
     assert mask_nick("tb_buyer_01") == "t***1"
     assert mask_nick("王五") == "王*" and mask_nick("") == ""
