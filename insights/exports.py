@@ -132,6 +132,14 @@ def weekly_xlsx(data: WeeklyData) -> bytes:
             )
         ]
     )
+    for table in data.extra:  # other apps' sheets (insights.hooks.weekly_sections)
+        sheet = workbook.create_sheet(title=_sheet_title(table.title, used))
+        sheet.append([safe_text(h) for h in table.headers])
+        for row in table.rows:
+            sheet.append([_cell(v) for v in row])
+        if table.note:
+            sheet.append([])
+            sheet.append([safe_text(table.note)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -11,12 +11,17 @@ class WorkordersConfig(AppConfig):
 
     def ready(self):
         from cases.hooks import resolve_blockers
+        from insights.hooks import dashboard_tables, weekly_recipients, weekly_sections
         from reviewdesk.hooks import nav_links
         from reviewdesk.roles import register_role_permissions
         from workorders.permissions import ROLE_PERMISSIONS
+        from workorders.reports import dashboard_table, weekly_lead_ids, weekly_table
         from workorders.services import resolve_blocker
         from workorders.views import nav_links_for
 
         register_role_permissions("workorders", ROLE_PERMISSIONS)
         resolve_blockers.register(resolve_blocker)
         nav_links.register(nav_links_for)
+        dashboard_tables.register(dashboard_table)
+        weekly_sections.register(weekly_table)
+        weekly_recipients.register(weekly_lead_ids)

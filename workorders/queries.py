@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -103,3 +103,54 @@ def with_related(rows: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
     return rows.select_related(
         "department", "request_type", "contact", "answered_by", "answered_by_contact"
     ).prefetch_related("attachments")
+
+
+LIST_STATES = ("open", "answered", "late", "overdue")
+
+
+def list_filters(rows: QuerySet[WorkOrder], query) -> tuple[QuerySet[WorkOrder], bool]:
+    """The list's filters from a query string (the dashboard's work-order counts link here): department,
+    request_type, shop (repeatable; within the orders ``rows`` already allows), platform of the case,
+    from / to (raised on those Beijing days, inclusive), state (open / answered / late = answered after
+    the due time / overdue = open past the due time) and responsibility ("none" = an answer without one).
+    Returns (rows, whether any filter applied); a bad value raises ValidationError with the reason."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from insights.periods import day_start
+
+    filtered = False
+    try:
+        for name, field in (("department", "department_id"), ("request_type", "request_type_id")):
+            if query.get(name):
+                rows, filtered = rows.filter(**{field: int(query[name])}), True
+        shops = [int(v) for v in query.getlist("shop") if v]
+        if shops:
+            rows, filtered = rows.filter(case__shop_id__in=shops), True
+        if query.get("from"):
+            rows = rows.filter(raised_at__gte=day_start(dt.date.fromisoformat(query["from"])))
+            filtered = True
+        if query.get("to"):
+            end = dt.date.fromisoformat(query["to"]) + dt.timedelta(days=1)
+            rows, filtered = rows.filter(raised_at__lt=day_start(end)), True
+    except ValueError as exc:
+        raise ValidationError(_("筛选条件无效，已显示全部工单。")) from exc
+    if query.get("platform"):
+        rows, filtered = rows.filter(case__platform=query["platform"]), True
+    state = query.get("state", "")
+    if state:
+        if state not in LIST_STATES:
+            raise ValidationError(_("筛选条件无效，已显示全部工单。"))
+        now = timezone.now()
+        rows = {
+            "open": rows.filter(status=WorkOrderStatus.OPEN),
+            "answered": rows.filter(answered_at__isnull=False),
+            "late": rows.filter(answered_at__gt=F("due_at")),
+            "overdue": rows.filter(status=WorkOrderStatus.OPEN, due_at__lt=now),
+        }[state]
+        filtered = True
+    if query.get("responsibility"):
+        value = query["responsibility"]
+        rows = rows.filter(answered_at__isnull=False, responsibility="" if value == "none" else value)
+        filtered = True
+    return rows, filtered

@@ -26,7 +26,7 @@ from reviewdesk.access import CHANGE
 from reviewdesk.roles import hides_buyer_data
 from workorders.choices import WorkOrderStatus
 from workorders.models import ExternalContact, RequestType, WorkOrderAttachment
-from workorders.queries import order_rows, orders_for, with_related
+from workorders.queries import list_filters, order_rows, orders_for, with_related
 from workorders.services import (
     departments_for,
     link_for_token,
@@ -131,12 +131,17 @@ def _int(value) -> int:
 def order_list(request: HttpRequest) -> HttpResponse:
     """My orders: those I may see (my departments' for a member), open ones first, most urgent first."""
     rows = with_related(orders_for(request.user)).select_related("case__shop")
+    try:
+        rows, filtered = list_filters(rows, request.GET)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        filtered = False
     open_rows = rows.filter(status=WorkOrderStatus.OPEN).order_by("due_at", "pk")[:100]
     done_rows = rows.exclude(status=WorkOrderStatus.OPEN).order_by("-answered_at", "-pk")[:50]
     return render(
         request,
         "workorders/list.html",
-        {"open_orders": order_rows(open_rows), "done_orders": order_rows(done_rows)},
+        {"open_orders": order_rows(open_rows), "done_orders": order_rows(done_rows), "filtered": filtered},
     )
 
 

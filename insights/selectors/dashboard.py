@@ -50,6 +50,7 @@ from cases.models import Appeal, Case, CaseEvent, SlaEvent
 from cases.notifications.choices import SlaEventKind, SlaTarget
 from cases.sla.clocks import CLOCKS
 from insights.choices import Dimension
+from insights.hooks import dashboard_tables as dashboard_hooks
 from insights.models import OfferRollup, ReviewRollup
 from insights.periods import day_start, week_of
 from insights.tables import Table, percent
@@ -423,12 +424,13 @@ def workload_table(filters: Filters, *, now: dt.datetime) -> Table:
 
 
 def dashboard(filters: Filters, *, now: dt.datetime | None = None) -> list[Table]:
-    """All dashboard tables, in page order (the courier watch is added by the view)."""
+    """All dashboard tables, in page order (the courier watch is added by the view), then the tables of
+    ``insights.hooks.dashboard_tables``."""
     now = now or timezone.now()
     daily, weekly, share = issue_tables(filters)
     cost, cost_issue, acceptance = compensation_tables(filters)
     figures = case_figures(filters, now=now)
-    return [
+    tables = [
         daily,
         weekly,
         share,
@@ -441,3 +443,6 @@ def dashboard(filters: Filters, *, now: dt.datetime | None = None) -> list[Table
         appeals_table(filters),
         workload_table(filters, now=now),
     ]
+    for builder in dashboard_hooks.all():  # other apps' tables (insights.hooks), e.g. work orders
+        tables.extend(builder(filters, now=now))
+    return tables

@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 
 from cases.models import Review
 from insights.choices import NEUTRAL_RATING, Dimension
+from insights.hooks import weekly_sections
 from insights.models import ReviewRollup
 from insights.periods import IsoWeek
 from insights.selectors.couriers import CourierMonths, courier_watch
-from insights.tables import percent
+from insights.tables import Table, percent
 from reviewdesk.pii import mask_free_text
 
 TOP_N = 3
@@ -67,6 +68,8 @@ class WeeklyData:
     courier_months: list[dt.date]
     courier_threshold: object
     built_at: dt.datetime
+    # Other apps' tables for the top issue types (insights.hooks.weekly_sections), e.g. work orders.
+    extra: list[Table] = field(default_factory=list)
 
     @property
     def flagged_couriers(self) -> list[CourierMonths]:
@@ -166,6 +169,12 @@ def weekly_top3(*, week: IsoWeek, shop_ids, scope: str, now: dt.datetime | None 
             )
         sections.append(Section(dimension=dimension, title=titles[dimension], rows=rows, tied=tied))
     couriers, months, settings = courier_watch(shop_ids=shop_ids, as_of=week.sunday)
+    top_issue_keys = [row.key for row in sections[0].rows]
+    extra = [
+        table
+        for builder in weekly_sections.all()
+        for table in builder(week=week, shop_ids=shop_ids, top_issue_keys=top_issue_keys)
+    ]
     return WeeklyData(
         week=week,
         scope=scope,
@@ -177,4 +186,5 @@ def weekly_top3(*, week: IsoWeek, shop_ids, scope: str, now: dt.datetime | None 
         courier_months=months,
         courier_threshold=settings.courier_threshold_percent,
         built_at=now or timezone.now(),
+        extra=extra,
     )

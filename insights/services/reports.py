@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from cases.alerts import role_members
 from insights.choices import DAILY_UNRESOLVED_KIND, WEEKLY_REPORT_KIND
 from insights.exports import weekly_xlsx
+from insights.hooks import weekly_recipients
 from insights.models import ReportRecipient, WeeklyReport
 from insights.periods import IsoWeek, last_complete_week, local_today
 from insights.selectors.unresolved import unresolved_by_owner
@@ -108,6 +109,8 @@ def weekly_report_notify(*, report: WeeklyReport, recipients: list[ReportRecipie
             message.user_ids.add(recipient.user_id)
         if recipient.channel_id:
             message.channels.append(_channel_entry(recipient))
+    for extra in weekly_recipients.all():  # e.g. the departments' leads (insights.hooks)
+        message.user_ids |= extra(shop_id=report.shop_id)
     return send([message])
 
 

@@ -1,0 +1,29 @@
+"""Registries through which apps above ``cases`` add to the insights pages and reports without insights
+importing them (the dependency runs from them to insights; see reviewdesk.hooks for ``Registry``).
+
+Each builder is registered from its app's ``AppConfig.ready()``; insights calls every one, in order.
+"""
+
+from reviewdesk.hooks import Registry
+
+dashboard_tables = Registry(
+    "dashboard_tables",
+    "Callables (filters: insights.selectors.dashboard.Filters, *, now: datetime) -> list[insights.tables.Table], "
+    "appended after the dashboard's own tables (page, XLSX and export jobs alike). ``filters.shop_ids`` are "
+    "already the permitted shops. Each builder reads a constant number of queries (at most 2) whatever the "
+    "number of rows, shops or departments: the dashboard has a query budget.",
+)
+
+weekly_sections = Registry(
+    "weekly_sections",
+    "Callables (*, week: IsoWeek, shop_ids: tuple[int, ...], top_issue_keys: list[str]) -> "
+    "list[insights.tables.Table]: what other apps add to the weekly Top-3 report for the week's top issue "
+    "types (their keys as in the issue-type rollup: the IssueType id as text, '' for unclassified). Shown "
+    "on the weekly page and written as sheets of its workbook (an empty list adds nothing).",
+)
+
+weekly_recipients = Registry(
+    "weekly_recipients",
+    "Callables (*, shop_id: int | None) -> set[int]: user ids that also receive the weekly Top-3 report "
+    "of that shop (None = the all-shops report) in the app, besides insights' own ReportRecipient rows.",
+)
