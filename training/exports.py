@@ -10,14 +10,15 @@ from openpyxl import Workbook
 from reviewdesk.spreadsheets import safe_text
 from training.models import Score
 from training.periods import parse_period
-from training.selectors import visible_agents
+from training.selectors import case_handlers, visible_agents
 
 
 def scores_for_export(*, period: str, viewer):
+    """The period's scores of the people ``viewer`` may see; ``viewer`` None is the command line run by
+    an operator without ``--user``: everyone's."""
     parsed = parse_period(period)
-    scores = Score.objects.filter(agent__in=visible_agents(viewer)).select_related(
-        "agent", "module", "recorded_by"
-    )
+    agents = case_handlers() if viewer is None else visible_agents(viewer)
+    scores = Score.objects.filter(agent__in=agents).select_related("agent", "module", "recorded_by")
     if parsed.kind == "monthly":  # a month also carries the weekly scores of weeks starting in it
         scores = scores.filter(period_start__gte=parsed.start, period_start__lte=parsed.end)
     else:

@@ -17,11 +17,16 @@ CASE_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.LEGAL)
 TREND_PERIODS = 6
 
 
+def case_handlers() -> QuerySet[User]:
+    """Everyone who handles cases (active, in a case role), in every shop."""
+    return User.objects.filter(is_active=True, groups__name__in=CASE_ROLES)
+
+
 def visible_agents(user) -> QuerySet[User]:
     """People whose scores ``user`` may see: case handlers of the shops ``user`` belongs to."""
     if not user.is_authenticated:
         return User.objects.none()
-    people = User.objects.filter(is_active=True, groups__name__in=CASE_ROLES)
+    people = case_handlers()
     if not user.is_superuser:
         people = people.filter(memberships__shop_id__in=shop_ids_for(user))
     return people.distinct().order_by("employee_code", "pk")

@@ -63,3 +63,24 @@ def test_no_progress_and_verbosity_0_keep_a_terminal_quiet(scores, tmp_path, qui
 
     assert err.getvalue() == ""
     assert (tmp_path / "s.xlsx").stat().st_size > 0
+
+
+def test_without_user_every_agents_scores_are_exported(scores, make_user, product_knowledge, tmp_path):
+    """The help says "默认全部": an operator's run without --user exports every case handler's scores,
+    in every shop (it used to crash on the missing user); with --user, only that user's shops'."""
+    from openpyxl import load_workbook
+
+    from tests.factories import ShopFactory
+
+    give_score(make_user("agent", shops=[ShopFactory()]), product_knowledge, "2026-11", 60)
+    out = io.StringIO()
+    call_command(
+        "export_training_scores", "--period", "2026-11", "--output", str(tmp_path / "all.xlsx"), stdout=out
+    )
+    _run("--output", str(tmp_path / "coach.xlsx"), stderr=io.StringIO())
+
+    def data_rows(name):
+        return len(list(load_workbook(tmp_path / name).active.iter_rows(values_only=True))) - 1
+
+    assert out.getvalue() == f"已导出到 {tmp_path / 'all.xlsx'}\n"
+    assert (data_rows("all.xlsx"), data_rows("coach.xlsx")) == (5, 4)
