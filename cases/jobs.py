@@ -88,13 +88,6 @@ def outcome_of(result: IntakeResult) -> Outcome:
     )
 
 
-def intake_result(job) -> IntakeResult | None:
-    """The job's result as the import pages read it (None before it has one)."""
-    if not job.result:
-        return None
-    return IntakeResult(**{**job.result, "errors": job.errors})
-
-
 def _refusal(job) -> str:
     """The owner's rights are checked again when the job runs: they may have changed since it started."""
     if not may_import_reviews(job.owner):
@@ -115,7 +108,7 @@ def page(job, request) -> tuple[str, dict]:
     """A finished job's page: the import's own preview or result (cases.web.imports)."""
     from cases.web.imports import preview_page, result_page
 
-    if intake_result(job) is None:
+    if IntakeResult.of_job(job) is None:
         return "jobs/detail.html", {}
     return (preview_page if job.kind == JobKind.IMPORT_PREVIEW else result_page)(job, request)
 

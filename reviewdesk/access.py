@@ -27,7 +27,7 @@ user's shops; it never widens them. A superuser without a token sees and changes
 
 A user reaches a shop through a ``ShopMembership`` (that shop) or a ``ClientMembership`` (every shop of
 an active client, present and future). Roles stay Django groups: a membership gives shops, the groups
-give what one may do there. A user whose every role is read-only (``roles.READ_ONLY_ROLES``: the client
+give what one may do there. A user whose every role is read-only (``choices.READ_ONLY_ROLES``: the client
 viewer) may change nothing: their ``change`` shops are none, whatever a view forgets to check.
 
 The shops and roles of a user are read once per request, in one query (``load_access``) and cached on
@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 from django.db.models import CharField, Exists, IntegerField, Model, Q, QuerySet, Value
 
+from reviewdesk.choices import READ_ONLY_ROLES
 from reviewdesk.models import ClientMembership, Shop, ShopMembership, User
 
 VIEW, CHANGE = "view", "change"
@@ -156,11 +157,9 @@ def visible_shops(user) -> QuerySet[Shop]:
 
 
 def changeable_shops(user) -> QuerySet[Shop]:
-    """``visible_shops`` for changing: none for a read-only user (``roles.READ_ONLY_ROLES``), decided
+    """``visible_shops`` for changing: none for a read-only user (``choices.READ_ONLY_ROLES``), decided
     inside the query (a subquery on the user's groups), so it costs no query of its own either."""
     from django.contrib.auth.models import Group
-
-    from reviewdesk.roles import READ_ONLY_ROLES
 
     if not user.is_authenticated or user.is_superuser:
         return visible_shops(user)
@@ -191,7 +190,7 @@ def shop_ids_for(user, action: str = VIEW, *, token=None) -> set[int]:
     if cached is None:
         load_access(user)
         cached = user._reviewdesk_shop_ids
-    if action == CHANGE and _read_only(user):
+    if action == CHANGE and is_read_only(user):
         return set()
     if token is not None:
         return set(cached) & token_shop_ids(token, action)
@@ -285,10 +284,24 @@ def restrict(queryset: QuerySet, user, action: str = VIEW, *, token=None) -> Que
     return queryset.filter(_rows_q(scope, queryset.model, user, action, token))
 
 
-def _read_only(user) -> bool:
-    from reviewdesk.roles import is_read_only
+def user_roles(user) -> set[str]:
+    """The names of the user's roles (groups), read with the shops in ``load_access``'s one query."""
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_reviewdesk_roles", None)
+    if cached is None:
+        load_access(user)
+        cached = user._reviewdesk_roles
+    return cached
 
-    return is_read_only(user)
+
+def is_read_only(user) -> bool:
+    """Are all of this user's roles read-only (the client viewer)? Such a user changes nothing. A user with
+    no role at all is not read-only by this rule (they hold no permission to change anything anyway)."""
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    roles = user_roles(user)
+    return bool(roles) and roles <= READ_ONLY_ROLES
 
 
 def _shop_ids_value(user, action: str, token):

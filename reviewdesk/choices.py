@@ -42,3 +42,9 @@ class ClientRole(models.TextChoices):
     money, no action (``reviewdesk.access``: a read-only user changes nothing anywhere)."""
 
     CLIENT_VIEWER = "client_viewer", _("品牌方查看")
+
+
+# Roles whose members change nothing anywhere (the access path gives them no shop to change): a client's
+# own staff. Here rather than in roles.py because the access path reads it and roles.py reads the access
+# path (one-way imports).
+READ_ONLY_ROLES = frozenset({str(ClientRole.CLIENT_VIEWER)})

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
+from reviewdesk.access import is_read_only, user_roles  # noqa: F401 - read here by the apps
 from reviewdesk.choices import AdminRole, ClientRole, Role
 
 
@@ -54,7 +55,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 ADMIN_ROLES = {Role.MANAGER, Role.HR, AdminRole.POLICY_OWNER, ClientRole.CLIENT_VIEWER}
 # Roles that read and change nothing: a user whose every role is one of these is refused every change by
 # the one access path (reviewdesk.access.shop_ids_for(user, "change") is empty), whatever a view forgets.
-READ_ONLY_ROLES = frozenset({str(ClientRole.CLIENT_VIEWER)})
 # Roles that read cases without working them (the case list and pages, masked: hides_buyer_data).
 CASE_READER_ROLES = frozenset({str(ClientRole.CLIENT_VIEWER)})
 # Roles that work or oversee cases. HR is a member of its shops (payouts are scoped by shop) but reads
@@ -92,18 +92,6 @@ def sync_role_permissions(sender=None, using="default", **kwargs) -> None:
         group.permissions.set(Permission.objects.using(using).filter(query))
 
 
-def user_roles(user) -> set[str]:
-    if not user.is_authenticated:
-        return set()
-    cached = getattr(user, "_reviewdesk_roles", None)
-    if cached is None:
-        from reviewdesk.access import load_access  # one query for the roles and the shops
-
-        load_access(user)
-        cached = user._reviewdesk_roles
-    return cached
-
-
 def works_cases(user) -> bool:
     """May this user read cases at all (within their shops)? A superuser or one of CASE_ROLES.
     Costs no query of its own: the roles come with the user's shops (reviewdesk.access.load_access)."""
@@ -115,15 +103,6 @@ def reads_cases(user) -> bool:
     without buyers' personal data). The Case's scope (``cases.admin``) reads with this; ``works_cases``
     stays the rule of what only case workers get (their queue, their tokens). No query of its own."""
     return works_cases(user) or (user.is_authenticated and bool(user_roles(user) & CASE_READER_ROLES))
-
-
-def is_read_only(user) -> bool:
-    """Are all of this user's roles read-only (the client viewer)? Such a user changes nothing. A user with
-    no role at all is not read-only by this rule (they hold no permission to change anything anyway)."""
-    if not user.is_authenticated or user.is_superuser:
-        return False
-    roles = user_roles(user)
-    return bool(roles) and roles <= READ_ONLY_ROLES
 
 
 def hides_buyer_data(user) -> bool:

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from cases.api.access import case_or_404, invalid_body, refusal, refusal_from, request_token
 from cases.api.base import CaseAPIView
+from cases.api.cases import ERRORS
+from cases.api.serializers_cases import ErrorSerializer
 from cases.choices import Responsibility
 from workorders.choices import WorkOrderError
 from workorders.models import RequestType
@@ -61,14 +63,23 @@ def _out(orders) -> list[dict]:
     return [{k: v for k, v in row.items() if k in fields} for row in order_rows(orders)]
 
 
+REFUSALS = {
+    400: OpenApiResponse(ErrorSerializer, description="请求体有误，或部门、请求类型、外部联系人不可用"),
+    401: ERRORS[401],
+    403: OpenApiResponse(ErrorSerializer, description="令牌或角色无权执行，或不是该部门成员"),
+    404: OpenApiResponse(ErrorSerializer, description="案件或工单不存在或无权查看"),
+}
+
+
 class CaseWorkOrdersView(CaseAPIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @property
-    def required_scope(self):  # TokenScopePermission reads the attribute: reading or acting
-        return "cases:read" if self.request.method == "GET" else "cases:act"
+    required_scope = {"GET": "cases:read", "POST": "cases:act"}  # reading the orders, or raising one
 
-    @extend_schema(operation_id="case_work_orders_list", responses={200: WorkOrderSerializer(many=True)})
+    @extend_schema(
+        operation_id="case_work_orders_list",
+        responses={200: WorkOrderSerializer(many=True), 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]},
+    )
     def get(self, request, case_id: int):
         case = case_or_404(request, case_id)
         orders = with_related(orders_for(request.user, token=request_token(request)).filter(case_id=case.pk))
@@ -77,7 +88,7 @@ class CaseWorkOrdersView(CaseAPIView):
     @extend_schema(
         operation_id="case_work_orders_raise",
         request={"multipart/form-data": RaiseSerializer, "application/json": RaiseSerializer},
-        responses={201: WorkOrderSerializer},
+        responses={201: WorkOrderSerializer, **REFUSALS},
     )
     def post(self, request, case_id: int):
         case = case_or_404(request, case_id)
@@ -109,7 +120,7 @@ class WorkOrderAnswerView(CaseAPIView):
     @extend_schema(
         operation_id="work_order_answer",
         request={"multipart/form-data": AnswerSerializer, "application/json": AnswerSerializer},
-        responses={200: WorkOrderSerializer},
+        responses={200: WorkOrderSerializer, **REFUSALS},
     )
     def post(self, request, pk: int):
         token = request_token(request)

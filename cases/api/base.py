@@ -14,7 +14,8 @@ from reviewdesk.throttling import ThrottleBeforePermissions
 
 class TokenScopePermission(BasePermission):
     """A request with an API token needs the scope its view declares in ``required_scope`` (one of
-    cases.models.intake.TokenScope); a view that declares none is closed to tokens, so a new endpoint
+    cases.models.intake.TokenScope, or a dict method -> scope where one URL reads on GET and acts on POST;
+    a method it does not name is closed to tokens); a view that declares none is closed to tokens, so a new endpoint
     is never reachable by a token by accident. A session is not limited by scopes: the user's roles
     and shops decide, as on the web pages. Refused with 403 ``insufficient_scope``."""
 
@@ -26,6 +27,8 @@ class TokenScopePermission(BasePermission):
         if not isinstance(token, ApiToken):
             return True
         scope = getattr(view, "required_scope", None)
+        if isinstance(scope, dict):  # one scope per method: reading and acting on one URL
+            scope = scope.get(request.method)
         if scope is None:
             return False
         if token.has_scope(scope):

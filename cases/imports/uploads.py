@@ -66,6 +66,14 @@ class IntakeResult:
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items()}
 
+    @classmethod
+    def of_job(cls, job) -> IntakeResult | None:
+        """An import job's result as the import pages read it (None before it has one): the job stores
+        ``as_dict()`` without its errors, which it keeps apart (``Job.errors``)."""
+        if not job.result:
+            return None
+        return cls(**{**job.result, "errors": job.errors})
+
 
 class _RollBack(Exception):
     pass

@@ -172,6 +172,12 @@ def build_message(kind: str, context: dict) -> Message:
     elif kind == NotificationKind.JOB_FINISHED:
         # A background job (the jobs app) words its own title; ``case_path`` carries its page's path.
         title = c.get("job_title", "")
+    elif kind == NotificationKind.CONNECTOR:
+        # A platform connector (the connectors app: a reply the platform refused, a connector that stalled
+        # or needs re-authorisation) words its own title and message; ``case_path`` is the page to open.
+        title = c.get("connector_title", "")
+        if c.get("message"):
+            lines.append(c["message"])
     else:
         raise ValueError(f"unknown notification kind {kind!r}")
     if c.get("tier_name"):

@@ -30,8 +30,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.choices import CaseStatus
 from cases.imports.submit import may_import_reviews
-from cases.imports.uploads import staged_preview_discard, staged_preview_put, staged_preview_read
-from cases.jobs import intake_result
+from cases.imports.uploads import (
+    IntakeResult,
+    staged_preview_discard,
+    staged_preview_put,
+    staged_preview_read,
+)
 from cases.models import Case
 from jobs.choices import JobKind
 from jobs.models import Job
@@ -81,7 +85,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         job = start_preview(owner=request.user, shop=shop, upload_file=upload_file)
         if not job.finished:
             return redirect("jobs:detail", pk=job.pk)
-        if intake_result(job) is None:  # the job failed: its message says so, the log has the why
+        if IntakeResult.of_job(job) is None:  # the job failed: its message says so, the log has the why
             return render(request, "cases/imports/upload.html", {"form": form, "problem": job.message})
         template, context = preview_page(job, request)
         return render(request, template, context)
@@ -119,7 +123,7 @@ def confirm_token(job: Job) -> str:
 
 def preview_page(job: Job, request) -> tuple[str, dict]:
     """The preview of a finished preview job (the job page of one, or the upload's answer)."""
-    result = intake_result(job)
+    result = IntakeResult.of_job(job)
     token = confirm_token(job) if result.ok and job.owner_id == request.user.pk else ""
     return "cases/imports/preview.html", {
         "result": result,
@@ -132,7 +136,7 @@ def preview_page(job: Job, request) -> tuple[str, dict]:
 
 def result_page(job: Job, request) -> tuple[str, dict]:
     """The result of a finished import job."""
-    result = intake_result(job)
+    result = IntakeResult.of_job(job)
     return "cases/imports/result.html", {
         "result": result,
         "shop": job.shop,
@@ -196,7 +200,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
     )  # the job deletes the staged file once used: imported, or its errors shown (fix and upload again)
     if not job.finished:
         return redirect("jobs:detail", pk=job.pk)
-    result = intake_result(job)
+    result = IntakeResult.of_job(job)
     if result is None:
         return render(
             request,

@@ -180,3 +180,38 @@ def test_the_api_answers_404_for_another_shops_case(shop, other_shop, agent, mak
         reverse("api-work-order-answer", kwargs={"pk": order.pk}), {"answer": "x"}, format="json"
     )
     assert answer.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "scopes, get_status, post_status",
+    [(["cases:read"], 200, 403), (["cases:act"], 403, 201), (["cases:read", "cases:act"], 200, 201)],
+)
+def test_a_token_reads_with_cases_read_and_raises_with_cases_act(
+    shop, agent, scopes, get_status, post_status
+):
+    """One URL, two scopes (``required_scope`` per method): reading the orders needs cases:read, raising
+    one cases:act; a refusal says which scope is missing and raises nothing."""
+    from cases.models import ApiToken
+    from cases.models.intake import hash_token_key
+
+    case = open_case(shop, agent)
+    key = ApiToken.new_key()
+    token = ApiToken.objects.create(
+        name="sync", user=agent, prefix=key[:8], key_hash=hash_token_key(key), scopes=scopes
+    )
+    token.shops.set([shop])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    url = reverse("api-case-work-orders", kwargs={"case_id": case.pk})
+
+    read = client.get(url)
+    raised = client.post(
+        url,
+        {"request_type": request_type("warehouse", "verify_stock").pk, "question": "库存?"},
+        format="json",
+    )
+
+    assert (read.status_code, raised.status_code) == (get_status, post_status)
+    for refused in (r for r in (read, raised) if r.status_code == 403):
+        assert refused.json()["code"] == "insufficient_scope"
+    assert WorkOrder.objects.count() == (1 if post_status == 201 else 0)
