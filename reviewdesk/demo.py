@@ -29,6 +29,9 @@ DEMO_USERS = [
     ("hr1", "hr", "周人事", ALL),
     # The policy owner edits the global rules; manager1 edits his shops' overrides only.
     ("owner1", "policy_owner", "吴总监(规则负责人)", ALL),
+    # No role: a warehouse clerk who answers the work orders of the warehouse (the workorders demo makes
+    # him a member, the lead, of the 仓库 department); he sees no case queue.
+    ("warehouse1", None, "赵师傅(仓库)", ALL),
 ]
 # The agency's clients and their shops: 悦家生活 owns four shops, 小食光 the snack shop (its own shop: its
 # viewer sees that one only, and nothing of 悦家生活's).
@@ -65,7 +68,8 @@ def ensure_demo_org() -> tuple[dict[str, Shop], dict[str, User]]:
             )
             user.set_password(DEMO_PASSWORD)
             user.save()
-        user.groups.add(Group.objects.get(name=role))
+        if role:
+            user.groups.add(Group.objects.get(name=role))
         for code in shop_codes:
             ShopMembership.objects.get_or_create(shop=shops[code], user=user)
         users[username] = user
@@ -75,7 +79,8 @@ def ensure_demo_org() -> tuple[dict[str, Shop], dict[str, User]]:
             user = User(username=username, display_name=name, employee_code=f"RDC{index:03d}", is_staff=True)
             user.set_password(DEMO_PASSWORD)
             user.save()
-        user.groups.add(Group.objects.get(name=role))
+        if role:
+            user.groups.add(Group.objects.get(name=role))
         for code in client_codes:
             ClientMembership.objects.get_or_create(client=clients[code], user=user)
         users[username] = user

@@ -12,8 +12,9 @@ class WorkordersConfig(AppConfig):
     def ready(self):
         from cases.hooks import resolve_blockers
         from insights.hooks import dashboard_tables, weekly_recipients, weekly_sections
-        from reviewdesk.hooks import nav_links
+        from reviewdesk.hooks import demo_builders, nav_links
         from reviewdesk.roles import register_role_permissions
+        from workorders.demo import build_workorders_demo
         from workorders.permissions import ROLE_PERMISSIONS
         from workorders.reports import dashboard_table, weekly_lead_ids, weekly_table
         from workorders.services import resolve_blocker
@@ -22,6 +23,7 @@ class WorkordersConfig(AppConfig):
         register_role_permissions("workorders", ROLE_PERMISSIONS)
         resolve_blockers.register(resolve_blocker)
         nav_links.register(nav_links_for)
+        demo_builders.register(build_workorders_demo)
         dashboard_tables.register(dashboard_table)
         weekly_sections.register(weekly_table)
         weekly_recipients.register(weekly_lead_ids)

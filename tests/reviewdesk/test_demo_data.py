@@ -19,7 +19,7 @@ def test_print_logins_lists_every_demo_user_and_writes_nothing():
     text = out.getvalue()
     assert DEMO_PASSWORD in text
     for username, role, _name, _shops in DEMO_USERS:
-        assert f"{username:<14} {role}" in text
+        assert f"{username:<14} {role or 'work orders (仓库)'}" in text
     assert not User.objects.filter(username__in=[u for u, *_ in DEMO_USERS]).exists()
 
 

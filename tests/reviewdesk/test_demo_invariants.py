@@ -25,6 +25,7 @@ from reviewdesk.demo import DEMO_PASSWORD, DEMO_USERS
 from reviewdesk.management.commands.demo_data import ordered_builders
 from reviewdesk.models import User
 from training.models import Score
+from workorders.models import WorkOrder
 
 
 def run_every_schedule() -> dict[str, object]:
@@ -84,6 +85,10 @@ def test_the_demo_obeys_every_invariant_when_every_schedule_runs():
         load = Case.objects.filter(assignee=user, status__in=OPEN_STATUSES).count()
         assert load < user.max_open_cases, (user.username, load)
     assert not Score.objects.filter(recorded_by=F("agent")).exists()  # four eyes held
+    # The warehouse has one question waiting and one answered (the wrong item shipped: its fault).
+    orders = WorkOrder.objects.filter(case__shop__code="tb-home")
+    assert sorted(orders.values_list("status", "responsibility")) == [("answered", "warehouse"), ("open", "")]
+    assert not orders.exclude(case__status__in=OPEN_STATUSES).exists()
 
     entries_before = LedgerEntry.objects.count()
     results = run_every_schedule()

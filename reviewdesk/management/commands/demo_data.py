@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if print_logins:
             self.stdout.write(f"演示账号 demo logins (password 密码: {DEMO_PASSWORD}):")
             for username, role, _name, _shops in DEMO_USERS:
-                self.stdout.write(f"  {username:<14} {role}")
+                self.stdout.write(f"  {username:<14} {role or 'work orders (仓库)'}")
             for username, role, _name, clients in DEMO_CLIENT_USERS:
                 self.stdout.write(f"  {username:<14} {role} ({', '.join(clients)})")
             self.stdout.write(f"  {'admin':<14} superuser")
