@@ -87,6 +87,8 @@ class WorkflowAction(models.TextChoices):
     FOLLOW_UP_SKIPPED = "follow_up_skipped", _("跳过回访")
     ASSIGN = "assign", _("分配")
     NOT_ROUTED = "not_routed", _("无人可分配")
+    WORK_ORDER_RAISED = "work_order_raised", _("发起内部工单")  # written by the workorders app
+    WORK_ORDER_ANSWERED = "work_order_answered", _("内部工单已答复")
 
 
 class Responsibility(models.TextChoices):

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.choices import OPEN_STATUSES, Responsibility
+from cases.choices import OPEN_STATUSES, Responsibility, WorkflowAction
 from cases.models import Case
 from cases.workflow.core import case_to_act_on, commit, timeline_only
 from cases.workflow.files import ALLOWED_EXTENSIONS, sniff
@@ -39,7 +39,7 @@ from workorders.models import (
     WorkOrderAttachment,
 )
 
-RAISED, ANSWERED = "work_order_raised", "work_order_answered"  # the case timeline's actions
+RAISED, ANSWERED = WorkflowAction.WORK_ORDER_RAISED, WorkflowAction.WORK_ORDER_ANSWERED  # timeline-only
 MAX_FILES = 5
 MAX_TEXT = 2000
 LINK_SALT = "workorders.external-answer"

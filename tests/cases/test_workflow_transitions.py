@@ -24,6 +24,8 @@ def test_table_covers_every_workflow_action_and_is_unambiguous():
         WorkflowAction.FOLLOW_UP_SKIPPED,
         WorkflowAction.ASSIGN,
         WorkflowAction.NOT_ROUTED,
+        WorkflowAction.WORK_ORDER_RAISED,
+        WorkflowAction.WORK_ORDER_ANSWERED,
     }
     assert set(ACTIONS) == {str(a) for a in WorkflowAction} - {str(a) for a in timeline_only}
     assert set(SERVICES) == set(ACTIONS)
