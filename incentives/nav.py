@@ -3,13 +3,13 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from reviewdesk.roles import hides_buyer_data
+from reviewdesk.roles import works_cases
 
 
 def nav_links(request) -> list[tuple[str, str]]:
     user = request.user
-    # A client's own staff earn nothing here (and see no money): no statement of their own.
-    links = [] if hides_buyer_data(user) else [(_("我的激励"), reverse("incentives:statement"))]
+    # Who works cases earns (awards, QA, KPIs); a clerk, HR or a client's own staff has no statement.
+    links = [(_("我的激励"), reverse("incentives:statement"))] if works_cases(user) else []
     if user.has_perm("incentives.view_period"):
         links.append((_("结算期间"), reverse("incentives:periods")))
     if user.has_perm("incentives.resolve_dispute") or user.has_perm("incentives.decide_redemption"):

@@ -304,9 +304,9 @@ def test_main_navigation_links_follow_the_role(client, agent, hr, manager):
     assert links.get("我的激励") == reverse("incentives:statement")
     assert "结算期间" not in links and "激励审批" not in links
     client.force_login(hr)
-    assert dict(client.get(reverse("home")).context["nav_links"]).get("结算期间") == reverse(
-        "incentives:periods"
-    )
+    hr_links = dict(client.get(reverse("home")).context["nav_links"])
+    assert hr_links.get("结算期间") == reverse("incentives:periods")
+    assert "我的激励" not in hr_links  # HR locks and exports the money; it earns none of it
     client.force_login(manager)
     assert dict(client.get(reverse("home")).context["nav_links"]).get("激励审批") == reverse(
         "incentives:manage"
