@@ -102,7 +102,8 @@ def lease_release(connector_id: int, token: str) -> None:
 
 
 class _LeaseLost(Exception):
-    pass
+    """Our lease on the shop ran out mid-pull (another cluster may take it over): stop here; the next pull
+    resumes from the cursor stored with the last window."""
 
 
 class _Puller:

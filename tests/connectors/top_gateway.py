@@ -211,6 +211,6 @@ class TopGateway:
                 self.wfile.write(body)
 
             def log_message(self, *args):
-                pass
+                """Quiet: the tests read the gateway's calls from its own log, not stderr."""
 
         return Handler
