@@ -9,7 +9,13 @@ A client is built per use from a ``Connector`` row (``connectors.platforms.clien
   review, a reply that may have been applied);
 - ``post_reply(order_no, target, text)``: the seller's public reply/explanation;
 - ``to_item(raw) -> dict``: a platform row as an intake item (``cases.imports.submit.INPUT_FIELDS``), via
-  the connector's field mapping; ``reply_of(raw)`` the reply the platform shows under it.
+  the connector's field mapping; ``reply_of(raw)`` the reply the platform shows under it;
+- ``refresh() -> dict | None`` (optional): exchange ``credentials.refresh_token`` for a new access token,
+  answering ``refreshed(...)``'s dict ``{"access_token", "refresh_token", "expires_at"}`` (``expires_at``
+  an aware datetime or None; ``refresh_token`` the one to keep, which some platforms rotate). None (or no
+  ``refresh`` method: ``refresh_of`` reads both the same way) means the platform or the connector has no
+  refresh, and the seller authorises again by hand. A refused refresh raises ``PlatformError(AUTH, …)``.
+  ``connectors.services.refresh`` calls it ahead of ``expires_at`` and stores the answer encrypted.
 
 ``calls`` counts the HTTP calls made (health shows them). Every call goes through
 ``reviewdesk.outbound`` and nothing here logs a parameter: the secret and the session never leave.
@@ -19,6 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
 
 # What an error means to the caller (the platform's own codes are mapped to these in the connector's
 # ``api["errors"]``, so a deployer can correct the mapping).
@@ -55,6 +63,7 @@ class Credentials:
     app_secret: str
     session_key: str
     sign_method: str = "md5"
+    refresh_token: str = ""  # empty: no refresh (the platform has none, or none was entered)
 
 
 @dataclass
@@ -63,3 +72,32 @@ class CallLog:
 
     calls: int = 0
     windows: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
+
+
+def refreshed(
+    access_token: str,
+    refresh_token: str,
+    *,
+    expires_in: float | None = None,
+    expires_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> dict:
+    """The answer of ``refresh()``: a platform gives the new token's lifetime in seconds (``expires_in``)
+    or its end (``expires_at``, aware); an empty token is an unusable answer (AMBIGUOUS: nothing stored)."""
+    if not access_token:
+        raise PlatformError(AMBIGUOUS, _("平台刷新授权时没有返回新的令牌。"))
+    if expires_at is None and expires_in not in (None, ""):
+        expires_at = (now or dt.datetime.now(dt.UTC)) + dt.timedelta(seconds=float(expires_in))
+    return {
+        "access_token": str(access_token),
+        "refresh_token": str(refresh_token or ""),
+        "expires_at": expires_at,
+    }
+
+
+def refresh_of(client) -> dict | None:
+    """``client.refresh()`` when the client has one and a refresh token is stored, else None."""
+    method = getattr(client, "refresh", None)
+    if method is None or not getattr(client.credentials, "refresh_token", ""):
+        return None
+    return method()
