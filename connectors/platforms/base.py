@@ -64,6 +64,7 @@ class Credentials:
     session_key: str
     sign_method: str = "md5"
     refresh_token: str = ""  # empty: no refresh (the platform has none, or none was entered)
+    sign_secret: str = ""  # a signing secret distinct from the app secret (Kuaishou); empty: the app secret
 
 
 @dataclass
