@@ -48,6 +48,29 @@ class Connector(models.Model):
     session_key = EncryptedTextField(_("授权令牌(session)"), blank=True)
     sign_method = models.CharField(_("签名方法"), max_length=16, choices=SignMethod.choices, default="md5")
     expires_at = models.DateTimeField(_("授权到期时间"), null=True, blank=True)
+    refresh_token = EncryptedTextField(
+        _("刷新令牌(refresh token)"),
+        blank=True,
+        help_text=_("授权到期前用它自动换新令牌；留空则到期后需重新授权。"),
+    )
+    sign_secret = EncryptedTextField(
+        _("签名密钥(signSecret)"), blank=True, help_text=_("快手：应用详情里的 signSecret；淘宝/天猫留空。")
+    )
+    refreshed_at = models.DateTimeField(_("最近刷新授权时间"), null=True, blank=True)
+    # push: the platform's message service names the seller, not our shop
+    seller_nick = models.CharField(
+        _("平台卖家账号"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("TMC 消息里的卖家昵称(user_nick)。"),
+    )
+    tmc_group = models.CharField(
+        _("TMC 消息分组"),
+        max_length=64,
+        blank=True,
+        help_text=_("订阅了 taobao_trade_TradeRated 的消息分组(通常是 default)；留空则只靠每分钟拉取。"),
+    )
     backfill_days = models.PositiveSmallIntegerField(_("首次拉取天数"), default=7)
     overlap_minutes = models.PositiveSmallIntegerField(
         _("重叠窗口(分钟)"), default=10, help_text=_("每次从上次拉到的时间往前多拉这么久，不漏掉迟到的评价。")

@@ -35,6 +35,8 @@ def client_for(connector, *, clock=None, timeout=None):
             app_secret=connector.app_secret,
             session_key=connector.session_key,
             sign_method=connector.sign_method,
+            refresh_token=connector.refresh_token,
+            sign_secret=connector.sign_secret,
         ),
         api=connector.api,
         clock=clock,
