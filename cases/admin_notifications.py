@@ -12,31 +12,26 @@ how often it was tried and why it failed (status code and a short reason, never 
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Delivery, NotificationChannel
 from reviewdesk.admin_scope import ShopScopedAdminMixin
-from reviewdesk.outbound import OutboundRefused, check_url
+from reviewdesk.admin_secrets import WriteOnlySecretsMixin, url_host
 
 
-def url_host(url: str) -> str:
-    """What the admin shows of a stored URL: its scheme and host (the path and query hold the token)."""
-    try:
-        parts = urlsplit(url or "")
-    except ValueError:
-        return ""
-    return f"{parts.scheme}://{parts.hostname}/…" if parts.hostname else ""
-
-
-class NotificationChannelForm(forms.ModelForm):
+class NotificationChannelForm(WriteOnlySecretsMixin, forms.ModelForm):
     """Write-only URL and secret: empty on the page, kept when left empty, replaced when typed."""
 
-    webhook_url = forms.CharField(label=_("机器人Webhook地址"), max_length=500, required=False)
+    webhook_url = forms.CharField(
+        label=_("机器人Webhook地址"),
+        max_length=500,
+        required=False,
+        help_text=_(
+            "飞书：https://open.feishu.cn/open-apis/bot/v2/hook/…；钉钉：https://oapi.dingtalk.com/robot/send?access_token=…"
+        ),
+    )
     secret = forms.CharField(
         label=_("签名密钥"),
         max_length=128,
@@ -62,41 +57,11 @@ class NotificationChannelForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.stored_url = self.instance.webhook_url if self.instance.pk else ""
-        self.stored_secret = self.instance.secret if self.instance.pk else ""
-        self.initial["webhook_url"] = ""
-        self.initial["secret"] = ""
-        url_help = _(
-            "飞书：https://open.feishu.cn/open-apis/bot/v2/hook/…；钉钉：https://oapi.dingtalk.com/robot/send?access_token=…"
-        )
-        if self.stored_url:
-            url_help = _("已设置(%(host)s)，出于安全不再显示；留空则保持不变，填写则替换。") % {
-                "host": url_host(self.stored_url)
-            }
-        self.fields["webhook_url"].help_text = url_help
         self.fields["secret"].help_text = (
             _("已设置，出于安全不再显示；留空则保持不变，填写则替换。")
             if self.stored_secret
             else _("机器人安全设置里的“签名校验/加签”密钥；留空表示不签名。")
         )
-
-    def clean_webhook_url(self):
-        url = (self.cleaned_data.get("webhook_url") or "").strip()
-        if not url:
-            return self.stored_url
-        try:
-            check_url(url)
-        except OutboundRefused as refused:
-            raise ValidationError(str(refused), code="outbound_refused")
-        return url
-
-    def clean(self):
-        data = super().clean()
-        if self.cleaned_data.get("clear_secret"):
-            data["secret"] = ""
-        elif not data.get("secret"):
-            data["secret"] = self.stored_secret
-        return data  # the model's clean() says what each kind needs
 
 
 @admin.register(NotificationChannel)

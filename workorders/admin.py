@@ -15,15 +15,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cases.admin_notifications import url_host
 from policies.admin.base import PolicyScopedAdmin
 from policies.scope import GLOBAL_POLICY_PERM
 from reviewdesk.access import GLOBAL, HIDDEN, Scope, register_scope
 from reviewdesk.admin_scope import ScopedTabularInline
-from reviewdesk.outbound import OutboundRefused, check_url
+from reviewdesk.admin_secrets import WriteOnlySecretsMixin
 from workorders.models import (
     Department,
     DepartmentMember,
@@ -42,9 +40,11 @@ register_scope(WorkOrderAttachment, Scope(shop="work_order__case__shop", null=HI
 register_scope(ExternalLink, Scope(shop="work_order__case__shop", null=HIDDEN))
 
 
-class DepartmentForm(forms.ModelForm):
-    """Write-only robot URL and secret: empty on the page, kept when left empty, replaced when typed."""
+class DepartmentForm(WriteOnlySecretsMixin, forms.ModelForm):
+    """Write-only robot URL and secret (reviewdesk.admin_secrets): empty on the page, kept when left
+    empty, replaced when typed."""
 
+    url_field, secret_field = "robot_webhook_url", "robot_secret"
     robot_webhook_url = forms.CharField(label=_("机器人Webhook地址"), max_length=500, required=False)
     robot_secret = forms.CharField(
         label=_("签名密钥"),
@@ -65,30 +65,6 @@ class DepartmentForm(forms.ModelForm):
             "robot_secret",
             "active",
         ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.stored_url = self.instance.robot_webhook_url if self.instance.pk else ""
-        self.stored_secret = self.instance.robot_secret if self.instance.pk else ""
-        self.initial["robot_webhook_url"] = ""
-        self.initial["robot_secret"] = ""
-        if self.stored_url:
-            self.fields["robot_webhook_url"].help_text = _(
-                "已设置(%(host)s)，出于安全不再显示；留空则保持不变，填写则替换。"
-            ) % {"host": url_host(self.stored_url)}
-
-    def clean_robot_webhook_url(self):
-        url = (self.cleaned_data.get("robot_webhook_url") or "").strip()
-        if not url:
-            return self.stored_url
-        try:
-            check_url(url)
-        except OutboundRefused as refused:
-            raise ValidationError(str(refused), code="outbound_refused")
-        return url
-
-    def clean_robot_secret(self):
-        return self.cleaned_data.get("robot_secret") or self.stored_secret
 
 
 class MemberInline(ScopedTabularInline):
