@@ -14,7 +14,13 @@ tests/connectors/test_top_signing.py):
 - ``taobao.traderates.get`` (rate_type=get, role=buyer, start_date/end_date, page_no ≤ 200, page_size
   1–150, tid to read one order back; the last 180 days only; at most 1,500 records reachable per query
   window); ``taobao.traderate.explain.add`` (oid, reply ≤ 500 characters; not after the buyer's appended
-  review, nor 30 days after the review).
+  review, nor 30 days after the review);
+- ``taobao.top.auth.token.refresh`` (refresh_token; no session): a new session key, whose answer
+  ``token_result`` is a JSON string with ``access_token``, ``refresh_token`` and ``expire_time``
+  (milliseconds since the epoch) or ``expires_in`` (seconds);
+- ``taobao.tmc.messages.consume`` / ``taobao.tmc.messages.confirm`` (group_name, quantity /
+  s_message_ids; app-level, no session): the message service's HTTP side, read by
+  ``connectors.services.tmc``.
 
 Everything a deployer may need to correct is in ``DEFAULT_API`` and copied to the connector's ``api``
 field, where the admin edits it.
@@ -25,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import re
 import zoneinfo
 from urllib.parse import urlencode
@@ -42,6 +49,7 @@ from connectors.platforms.base import (
     Credentials,
     Page,
     PlatformError,
+    refreshed,
 )
 from reviewdesk import outbound
 
@@ -50,7 +58,13 @@ TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024  # a page of 150 reviews with their texts, with room to spare
 
 DEFAULT_API = {
-    "methods": {"list": "taobao.traderates.get", "reply": "taobao.traderate.explain.add"},
+    "methods": {
+        "list": "taobao.traderates.get",
+        "reply": "taobao.traderate.explain.add",
+        "refresh": "taobao.top.auth.token.refresh",
+        "tmc_consume": "taobao.tmc.messages.consume",
+        "tmc_confirm": "taobao.tmc.messages.confirm",
+    },
     "list_params": {
         "rate_type": "get",
         "role": "buyer",
@@ -61,7 +75,11 @@ DEFAULT_API = {
         "total": ["traderates_get_response", "total_results"],
         "has_next": ["traderates_get_response", "has_next"],
         "reply_ok": ["traderate_explain_add_response", "is_success"],
+        "refresh": ["top_auth_token_refresh_response", "token_result"],
+        "tmc_messages": ["tmc_messages_consume_response", "messages", "tmc_message"],
     },
+    "tmc_topics": ["taobao_trade_TradeRated"],
+    "tmc_quantity": 100,
     # intake field -> the platform's key ("" = not given by this API version). The documented TradeRate
     # has no appended-review fields: name them here when the API version in use returns them.
     "fields": {
@@ -140,13 +158,15 @@ class TopClient:
         self.log = CallLog()
 
     # --- the protocol ---------------------------------------------------------------------------
-    def call(self, method: str, params: dict) -> dict:
+    def call(self, method: str, params: dict, *, session: bool = True) -> dict:
+        """One signed call; ``session=False`` for the app-level calls (token refresh, TMC)."""
         c = self.credentials
         form = {k: str(v) for k, v in params.items() if v not in (None, "")}
+        if session:
+            form["session"] = c.session_key
         form.update(
             method=method,
             app_key=c.app_key,
-            session=c.session_key,
             timestamp=top_time(self.clock()),
             v="2.0",
             format="json",
@@ -236,6 +256,57 @@ class TopClient:
         ok = _dig(data, self.api["response"]["reply_ok"])
         if ok is not True and str(ok).lower() != "true":
             raise PlatformError(AMBIGUOUS, _("平台未确认回复已保存。"))
+
+    def refresh(self) -> dict | None:
+        """A new session key for the refresh token (``connectors.platforms.base``: ``refresh``). Any error
+        the platform answers means the refresh token is spent or revoked: AUTH (the seller authorises
+        again); no usable answer stays AMBIGUOUS (tried again at the next pull)."""
+        method = self.api["methods"].get("refresh")
+        if not method or not self.credentials.refresh_token:
+            return None
+        try:
+            data = self.call(method, {"refresh_token": self.credentials.refresh_token}, session=False)
+        except PlatformError as exc:
+            if exc.kind in (AMBIGUOUS, RATE_LIMIT, CLOCK):
+                raise
+            raise PlatformError(
+                AUTH, _("刷新授权被拒绝：%(reason)s") % {"reason": exc}, code=exc.code
+            ) from exc
+        token = _dig(data, self.api["response"]["refresh"])
+        if isinstance(token, str):
+            try:
+                token = json.loads(token)
+            except ValueError:
+                token = None
+        if not isinstance(token, dict):
+            raise PlatformError(AMBIGUOUS, _("平台刷新授权时没有返回新的令牌。"))
+        expires_at = None
+        if token.get("expire_time"):
+            expires_at = dt.datetime.fromtimestamp(int(token["expire_time"]) / 1000, tz=dt.UTC)
+        return refreshed(
+            token.get("access_token") or "",
+            token.get("refresh_token") or self.credentials.refresh_token,
+            expires_at=expires_at,
+            expires_in=token.get("expires_in"),
+            now=self.clock(),
+        )
+
+    def tmc_consume(self, group: str) -> list[dict]:
+        """Up to ``tmc_quantity`` messages waiting in the app's TMC group (an empty list when none)."""
+        data = self.call(
+            self.api["methods"]["tmc_consume"],
+            {"group_name": group, "quantity": int(self.api.get("tmc_quantity") or 100)},
+            session=False,
+        )
+        return list(_dig(data, self.api["response"]["tmc_messages"]) or [])
+
+    def tmc_confirm(self, group: str, message_ids: list[str]) -> None:
+        if message_ids:
+            self.call(
+                self.api["methods"]["tmc_confirm"],
+                {"group_name": group, "s_message_ids": ",".join(message_ids)},
+                session=False,
+            )
 
     def to_item(self, raw: dict) -> dict:
         item = {}

@@ -3,8 +3,9 @@ the same checks through the model's fields).
 
 The platform must be one with a live connector (``connectors.platforms``) and match the shop's; the
 gateway URL must pass the outbound policy (``reviewdesk.outbound.check_url``: the same check every call
-makes); the credentials need ``app_key``, ``app_secret`` and ``session_key`` (``sign_method`` and
-``expires_at`` optional). A shop connected again keeps its cursor and outbox: only what was given
+makes); the credentials need ``app_key``, ``app_secret`` and ``session_key`` (``sign_method``,
+``expires_at``, ``refresh_token``, ``sign_secret`` — Kuaishou's signing secret, required there —
+``seller_nick`` and ``tmc_group`` optional; a key left out keeps what is stored). A shop connected again keeps its cursor and outbox: only what was given
 changes, and a new session key clears the "needs re-authorisation" state at the next pull.
 """
 
@@ -20,6 +21,9 @@ from connectors.platforms import CLIENTS, UNSUPPORTED, default_api
 from reviewdesk import outbound
 
 REQUIRED = ("app_key", "app_secret", "session_key")
+OPTIONAL = ("refresh_token", "sign_secret", "seller_nick", "tmc_group")
+SHORT = ("seller_nick", "tmc_group")  # plain columns of 64 characters; the others are encrypted text
+NEEDS_SIGN_SECRET = {"kuaishou"}  # signs with a secret distinct from the app secret
 # a TOP gateway serves Taobao and Tmall shops alike
 COMPATIBLE = {"taobao": {"taobao", "tmall"}, "tmall": {"taobao", "tmall"}}
 
@@ -60,6 +64,11 @@ def connector_configure(*, shop, platform: str, gateway_url: str, credentials: d
     connector.session_key = str(credentials["session_key"]).strip()
     connector.sign_method = sign_method
     connector.expires_at = expires_at
+    for key in OPTIONAL:
+        if key in credentials:
+            setattr(connector, key, str(credentials.get(key) or "").strip()[: 64 if key in SHORT else None])
+    if platform in NEEDS_SIGN_SECRET and not connector.sign_secret:
+        raise ValidationError(_("凭据文件缺少：%(keys)s") % {"keys": "sign_secret"})
     connector.enabled = True
     if not connector.api:
         connector.api = default_api(platform)

@@ -6,7 +6,9 @@
 1. **Lease.** The connector row is claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL) and a
    lease (token + ``lease_until``) is written and committed: another cluster's pull skips the row while
    the lease runs, and a worker killed mid-pull loses its lease when it expires (``LEASE``), so the next
-   pull takes over. The lease is renewed after every window and released at the end.
+   pull takes over. The lease is renewed after every window and released at the end. Under the lease,
+   a token close to its expiry is refreshed first (``connectors.services.refresh``); a refused refresh
+   stops the pull as "needs re-authorisation".
 2. **Windows.** From the cursor minus the overlap (nothing that arrived late falls between pulls), or on
    the first pull from ``backfill_days`` ago, up to now; never before the platform's history limit.
    A window whose count reaches the platform's cap (TOP: 1,500 records reachable per query) is halved
@@ -41,8 +43,8 @@ from cases.models import Case, Review
 from connectors.choices import ConnectorState
 from connectors.models import Connector, ReviewCheck
 from connectors.platforms import client_for
-from connectors.platforms.base import PlatformError
-from connectors.services import health
+from connectors.platforms.base import AMBIGUOUS, PlatformError
+from connectors.services import health, refresh
 
 LEASE = dt.timedelta(minutes=5)
 # a review read back is not read again sooner: the read-backs of a shop with many open cases stay a
@@ -228,7 +230,18 @@ def connector_pull(*, connector_id: int, now: dt.datetime | None = None, clock=N
         result.error, result.skipped = _("另一个进程正在拉取该店铺。"), True
         return result
     connector.refresh_from_db()
+    try:
+        refresh_calls = refresh.refresh_if_due(connector, now=now, clock=clock)
+    except PlatformError as exc:
+        refresh_calls = getattr(exc, "calls", 1)
+        if exc.kind != AMBIGUOUS or (connector.expires_at and connector.expires_at <= now):
+            result.error, result.calls = str(exc), refresh_calls
+            health.record_failure(connector, exc, calls=refresh_calls, now=now)
+            lease_release(connector.pk, token)
+            return result
+        # no answer while the old token still works: pull with it, refresh again at the next pull
     client = client_for(connector, clock=clock)
+    client.log.calls += refresh_calls
     puller = _Puller(connector, client, result, token, now)
     try:
         if connector.expires_at and connector.expires_at <= now:

@@ -15,6 +15,12 @@ follows the documentation of the calls the connector makes.
 - ``taobao.traderate.explain.add``: oid, reply ≤ 500 characters, once per review, not after an appended
   review nor 30 days after the review; the reply is stored and shown by ``traderates.get``.
 
+- ``taobao.top.auth.token.refresh`` (app-level, no session): the stored refresh token buys a new session
+  key and a new refresh token (the old session stops working), answered as ``token_result``, a JSON string
+  with ``expire_time`` in milliseconds; an unknown refresh token is refused (isv.refresh-token-invalid);
+- ``taobao.tmc.messages.consume`` / ``confirm`` (app-level): the messages of ``tmc_push`` not yet confirmed,
+  up to ``quantity``, in ``tmc_messages_consume_response.messages.tmc_message`` (omitted when none).
+
 Knobs for the tests: ``ban_calls`` (answer the next N calls with code 7), ``revoked``, ``lose_answer_of``
 (apply the next explain.add, then drop the connection without an answer), ``skew`` (the gateway's clock
 offset), ``delay`` (seconds per answer), ``calls`` (every call's method and parameters, secrets included: test-only).
@@ -64,6 +70,10 @@ class TopGateway:
         self.lose_answer_of = 0
         self.skew = dt.timedelta(0)
         self.delay = 0.0  # seconds each answer takes (two pulls at once, a worker killed mid-pull)
+        self.refresh_token = "refresh-1"
+        self.token_lifetime = 86400  # seconds a refreshed session lives
+        self.refreshes = 0
+        self.tmc: list[dict] = []  # unconfirmed messages
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -126,6 +136,12 @@ class TopGateway:
                 )
             if params.get("v") != "2.0" or params.get("format") != "json":
                 return _error(41, "Invalid arguments", "isv.invalid-parameter", "v/format")
+            if params["method"] == "taobao.top.auth.token.refresh":
+                return self._refresh(params)
+            if params["method"] == "taobao.tmc.messages.consume":
+                return self._tmc_consume(params)
+            if params["method"] == "taobao.tmc.messages.confirm":
+                return self._tmc_confirm(params)
             if not params.get("session"):
                 return _error(26, "Missing session")
             if self.revoked or params["session"] not in {self.session, *self.sessions}:
@@ -187,6 +203,52 @@ class TopGateway:
             self.lose_answer_of -= 1
             return None
         return {"traderate_explain_add_response": {"is_success": True}}
+
+    def _refresh(self, p):
+        if not p.get("refresh_token") or p["refresh_token"] != self.refresh_token:
+            return _error(
+                15, "Remote service error", "isv.refresh-token-invalid", "refresh_token无效或已过期"
+            )
+        self.refreshes += 1
+        self.session = f"seller-session-r{self.refreshes}"
+        self.refresh_token = f"refresh-r{self.refreshes + 1}"
+        expire = self.now() + dt.timedelta(seconds=self.token_lifetime)
+        result = {
+            "access_token": self.session,
+            "refresh_token": self.refresh_token,
+            "expire_time": int(expire.timestamp() * 1000),
+            "expires_in": self.token_lifetime,
+            "taobao_user_nick": "旗舰店",
+        }
+        return {"top_auth_token_refresh_response": {"token_result": json.dumps(result, ensure_ascii=False)}}
+
+    def push_rated(self, oid, *, seller_nick="旗舰店", topic="taobao_trade_TradeRated"):
+        """A TMC message saying the rating of ``oid`` changed (the review itself is read by the consumer)."""
+        record = self.reviews[str(oid)]
+        content = {"tid": record["tid"], "oid": record["oid"], "seller_nick": seller_nick, "rater": "buyer"}
+        with self.lock:
+            message = {
+                "id": str(7104300007405429232 + len(self.calls) + len(self.tmc)),
+                "topic": topic,
+                "user_nick": seller_nick,
+                "user_id": 2200000001,
+                "pub_app_key": "12497914",
+                "pub_time": self.now().astimezone(GMT8).strftime(FMT),
+                "content": json.dumps(content, ensure_ascii=False),
+            }
+            self.tmc.append(message)
+        return message
+
+    def _tmc_consume(self, p):
+        quantity = int(p.get("quantity") or 100)
+        page = self.tmc[: max(1, min(quantity, 200))]
+        body = {"messages": {"tmc_message": list(page)}} if page else {}
+        return {"tmc_messages_consume_response": body}
+
+    def _tmc_confirm(self, p):
+        ids = set((p.get("s_message_ids") or "").split(","))
+        self.tmc = [m for m in self.tmc if m["id"] not in ids]
+        return {"tmc_messages_confirm_response": {"is_success": True}}
 
     def _handler(self):
         gateway = self
