@@ -29,7 +29,7 @@ from cases.notifications.delivery import deliveries_enqueue
 from cases.notifications.messages import Message, build_message
 from reviewdesk.choices import Role
 from reviewdesk.language import supported
-from reviewdesk.models import User
+from reviewdesk.models import Shop, ShopMembership, User
 
 BULK_BATCH = 1000
 
@@ -112,17 +112,24 @@ def case_contexts(case_ids: Iterable[int]) -> dict[int, dict]:
 
 
 def role_members(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], set[int]]:
-    """Active users per (shop, role), in one query."""
+    """Active users per (shop, role), in one query. A user reaches a shop as ``reviewdesk.access``
+    says (``members_of``): a membership of the shop, or of its active client (who serves a client
+    hears about every shop of it)."""
     pairs = set(pairs)
     if not pairs:
         return {}
-    rows = User.objects.filter(
-        is_active=True,
-        memberships__shop_id__in={s for s, _r in pairs},
-        groups__name__in={r for _s, r in pairs},
-    ).values_list("pk", "memberships__shop_id", "groups__name")
+    shop_ids, roles = {s for s, _r in pairs}, {r for _s, r in pairs}
+    direct = ShopMembership.objects.filter(
+        shop_id__in=shop_ids, user__is_active=True, user__groups__name__in=roles
+    ).values_list("user_id", "shop_id", "user__groups__name")
+    through = Shop.objects.filter(
+        pk__in=shop_ids,
+        client__active=True,
+        client__memberships__user__is_active=True,
+        client__memberships__user__groups__name__in=roles,
+    ).values_list("client__memberships__user_id", "pk", "client__memberships__user__groups__name")
     found: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for user_id, shop_id, role in rows:
+    for user_id, shop_id, role in direct.order_by().union(through.order_by(), all=True):
         if (shop_id, role) in pairs:
             found[(shop_id, role)].add(user_id)
     return found

@@ -39,6 +39,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone, translation
 
+from cases.alerts import role_members
 from cases.choices import OPEN_STATUSES, CaseStatus, WorkflowAction
 from cases.imports.bulk import JsonText, any_of, array_literal, insert_dicts, row_template
 from cases.models import Assignment, Case, CaseEvent, Notification
@@ -56,11 +57,12 @@ from cases.routing.eligibility import (
     uncertified,
     wrong_role,
 )
+from reviewdesk.access import members_of
 from reviewdesk.choices import Role
 from reviewdesk.i18n_text import as_text, joined, neutral
 from reviewdesk.i18n_text import deferred as _  # every message here may be stored: see explain
 from reviewdesk.language import languages_of
-from reviewdesk.models import ShopMembership, User
+from reviewdesk.models import User
 
 # re-exported: their homes are cases.routing.eligibility and cases.queries.queue
 __all__ = ["certification_problem", "role_label", "unassigned_reasons"]
@@ -108,15 +110,15 @@ class _Candidate:
 
 
 def _members(shop_ids: set[int]) -> dict[int, dict[int, set[str]]]:
-    """Active members who work cases, per shop: {shop: {user: roles}}, in one query."""
+    """Active members who work cases, per shop: {shop: {user: roles}}, in one query (members of the
+    shop or of its active client, as ``cases.alerts.role_members`` reads them)."""
     if not shop_ids:
         return {}
-    rows = ShopMembership.objects.filter(
-        shop_id__in=shop_ids, user__is_active=True, user__groups__name__in=WORKING_ROLES
-    ).values_list("shop_id", "user__groups__name", "user_id")
     found: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for shop_id, role, user_id in rows:
-        found[shop_id][user_id].add(role)
+    pairs = {(shop_id, role) for shop_id in shop_ids for role in WORKING_ROLES}
+    for (shop_id, role), user_ids in role_members(pairs).items():
+        for user_id in user_ids:
+            found[shop_id][user_id].add(role)
     return found
 
 
@@ -381,7 +383,7 @@ def _may_assign(by: User, shop_id: int, roles) -> bool:
     return (
         by.is_active
         and bool(set(user_roles(by)) & {str(r) for r in roles})
-        and ShopMembership.objects.filter(shop_id=shop_id, user=by).exists()
+        and User.objects.filter(pk=by.pk, pk__in=members_of([shop_id])).exists()
     )
 
 

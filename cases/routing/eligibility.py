@@ -5,7 +5,7 @@ them taking it, each with a stable code and a sentence for people:
 
 * ``inactive``: the account is disabled;
 * ``wrong_role``: the person lacks the case's handling role (e.g. not an agent);
-* ``not_member``: the person is not a member of the case's shop;
+* ``not_member``: the person does not reach the case's shop (no membership of it nor of its client);
 * ``at_cap``: the person already has as many open cases as their cap ("在办已达上限 30/30");
 * ``certification``: a ``cases.hooks.certification_checks`` hook refused (lapsed, missing or below the
   threshold; the hook's own sentence, which names the module and the date).
@@ -27,10 +27,11 @@ from django.utils.translation import gettext
 from cases.choices import OPEN_STATUSES
 from cases.hooks import certification_checks
 from cases.models import Case
+from reviewdesk.access import members_of
 from reviewdesk.choices import Role
 from reviewdesk.i18n_text import deferred as _
 from reviewdesk.i18n_text import joined, label, neutral, trimmed
-from reviewdesk.models import ShopMembership, User
+from reviewdesk.models import User
 
 # The roles cases are routed to (a case's handling role is one of these); the pickers list them.
 WORKING_ROLES = (str(Role.AGENT), str(Role.LEGAL), str(Role.SUPERVISOR))
@@ -223,7 +224,8 @@ def issue_code(case: Case) -> str | None:
 def standing_of(*, case: Case, user: User) -> Standing:
     """One person for one case, read now (a handful of queries; the caller holds the locks it needs)."""
     roles = set(user.groups.values_list("name", flat=True))
-    shop_ids = set(ShopMembership.objects.filter(user=user).values_list("shop_id", flat=True))
+    member = User.objects.filter(pk=user.pk, pk__in=members_of([case.shop_id])).exists()
+    shop_ids = {case.shop_id} if member else set()
     open_cases = open_counts([user.pk], exclude_case_id=case.pk).get(user.pk, 0)
     code = issue_code(case)
     cache = CertificationCache({user.pk: user})
@@ -256,9 +258,9 @@ def picker_order(standing: Standing) -> tuple:
 def standings_for_case(*, case: Case, shop_ids) -> list[Standing]:
     """Everyone who works cases in ``shop_ids`` (the picker's people), each with their standing for
     ``case``, in picker order. Four queries plus the certification hooks' own (once per person)."""
-    rows = ShopMembership.objects.filter(
-        shop_id__in=list(shop_ids), user__is_active=True, user__groups__name__in=WORKING_ROLES
-    ).values_list("user_id", flat=True)
+    rows = User.objects.filter(
+        pk__in=members_of(list(shop_ids)), is_active=True, groups__name__in=WORKING_ROLES
+    ).values_list("pk", flat=True)
     users = User.objects.in_bulk(set(rows))
     roles: dict[int, set[str]] = defaultdict(set)
     for user_id, role in User.groups.through.objects.filter(user_id__in=list(users)).values_list(
@@ -266,10 +268,12 @@ def standings_for_case(*, case: Case, shop_ids) -> list[Standing]:
     ):
         roles[user_id].add(role)
     memberships: dict[int, set[int]] = defaultdict(set)
-    for user_id, shop_id in ShopMembership.objects.filter(
-        user_id__in=list(users), shop_id=case.shop_id
-    ).values_list("user_id", "shop_id"):
-        memberships[user_id].add(shop_id)
+    for user_id in (
+        User.objects.filter(pk__in=list(users))
+        .filter(pk__in=members_of([case.shop_id]))
+        .values_list("pk", flat=True)
+    ):
+        memberships[user_id].add(case.shop_id)
     counts = open_counts(users, exclude_case_id=case.pk)
     cache = CertificationCache(users)
     code = issue_code(case)
