@@ -268,6 +268,21 @@ def connector_pull(*, connector_id: int, now: dt.datetime | None = None, clock=N
     return result
 
 
+def store_reviews(
+    connector: Connector, client, raws: list[dict], *, now: dt.datetime | None = None
+) -> PullResult:
+    """Platform rows read outside a pull (a push message's targeted read) through the same intake as a
+    pull's: idempotent, revisions, triage, routing, alerts, the connector as the source."""
+    result = PullResult(ok=True, calls=client.log.calls)
+    puller = _Puller(connector, client, result, "", now or timezone.now())
+    puller.store(raws)
+    if puller.case_ids:
+        result.cases_opened = Case.objects.filter(
+            pk__in=puller.case_ids, opened_at__gte=puller.pull_started
+        ).count()
+    return result
+
+
 def connectors_due(*, now: dt.datetime | None = None) -> list[int]:
     """The connectors the schedule pulls now: enabled, not inside a backoff, not leased."""
     now = now or timezone.now()
