@@ -1,7 +1,8 @@
 """The platforms with a live connector, and the client of a connector row.
 
-Taobao and Tmall share TOP; Kuaishou has its own client; JD (JOS) and Douyin are not built yet.
-Pinduoduo publishes no review interface, so its shops stay on file import (``UNSUPPORTED`` says why, in the UI's words).
+Taobao and Tmall share TOP; JD (JOS), Douyin (抖店) and Kuaishou have their own clients. Pinduoduo
+publishes no review interface, so its shops stay on file import (``UNSUPPORTED`` says why, in the UI's
+words).
 """
 
 from __future__ import annotations
@@ -10,15 +11,25 @@ import copy
 
 from django.utils.translation import gettext_lazy as _
 
-from connectors.platforms import kuaishou, top
+from connectors.platforms import douyin, jd, kuaishou, top
 from connectors.platforms.base import Credentials
 
-DEFAULT_APIS = {"taobao": top.DEFAULT_API, "tmall": top.DEFAULT_API, "kuaishou": kuaishou.DEFAULT_API}
-CLIENTS = {"taobao": top.TopClient, "tmall": top.TopClient, "kuaishou": kuaishou.KuaishouClient}
+DEFAULT_APIS = {
+    "taobao": top.DEFAULT_API,
+    "tmall": top.DEFAULT_API,
+    "jd": jd.DEFAULT_API,
+    "douyin": douyin.DEFAULT_API,
+    "kuaishou": kuaishou.DEFAULT_API,
+}
+CLIENTS = {
+    "taobao": top.TopClient,
+    "tmall": top.TopClient,
+    "jd": jd.JdClient,
+    "douyin": douyin.DouyinClient,
+    "kuaishou": kuaishou.KuaishouClient,
+}
 UNSUPPORTED = {
     "pdd": _("拼多多没有开放评价接口，请继续用导出文件导入评价。"),
-    "jd": _("京东(JOS)对接尚未实现，请暂用导出文件导入评价。"),
-    "douyin": _("抖店对接尚未实现，请暂用导出文件导入评价。"),
 }
 
 

@@ -1,0 +1,221 @@
+"""A local 抖店 (Douyin shop) open platform gateway for the tests: a real HTTP server on 127.0.0.1 that
+follows the documentation of the calls the Douyin connector makes.
+
+- ``POST /<method with dots as slashes>?app_key&method&access_token&timestamp&v=2&sign_method&sign`` with
+  the business parameters (``param_json``) as the body; the path must be the method's; the signature
+  (hmac-sha256 or md5 over ``app_key…method…param_json…timestamp…v`` wrapped in the secret) is verified
+  by ``_expected_sign`` below, written from the documentation (not imported from the connector), over
+  the body exactly as received; the timestamp (Unix seconds, or "yyyy-MM-dd HH:mm:ss" GMT+8) is refused
+  more than ``window`` (10 minutes) from the gateway's clock;
+- every answer ``{"code", "msg", "sub_code", "sub_msg", "data"}``, 10000 for success; 60000
+  ``isv.traffic-limited`` for too many calls, 40003 ``isv.access-token-expired`` for an expired or
+  revoked token, 40003 ``isv.signature-invalid`` / ``isv.timestamp-invalid``, 50002 with an
+  ``isv.*`` sub code for a refused business call;
+- ``comment.list``: ``start_time``/``end_time`` (Unix seconds, inclusive) or ``order_id``, ``page`` from
+  0, ``size`` 1–100; newest first; ``data.total`` is the window's count, ``data.comment_list`` the page
+  (an empty list when there is none);
+- ``comment.reply``: ``comment_id``, ``content`` (1–500 characters), once per comment; stored and shown
+  by the list (``reply_content``, ``is_reply``);
+- ``token.refresh``: ``grant_type=refresh_token``, ``refresh_token`` (no access token) → a new
+  ``access_token``, ``refresh_token`` and ``expires_in``.
+
+Knobs: ``ban_calls``, ``revoked``, ``lose_answer_of``, ``skew``; ``calls`` holds every call's method and
+business parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import threading
+import zoneinfo
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+GMT8 = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+def _expected_sign(q: dict[str, str], body: str, secret: str) -> str:
+    text = f"{secret}app_key{q['app_key']}method{q['method']}param_json{body}timestamp{q['timestamp']}v{q['v']}{secret}"
+    if q.get("sign_method") == "md5":
+        return hashlib.md5(text.encode("utf-8")).hexdigest()
+    return hmac.new(secret.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _error(code, msg, sub_code="", sub_msg=""):
+    return {"code": code, "msg": msg, "sub_code": sub_code, "sub_msg": sub_msg, "log_id": "test"}
+
+
+def _ok(data):
+    return {"code": 10000, "msg": "success", "sub_code": "", "sub_msg": "", "data": data, "log_id": "test"}
+
+
+class DouyinGateway:
+    def __init__(self, *, app_key="7000000000000000001", secret="dy-app-secret", token="dy-access-token-1"):
+        self.app_key, self.secret, self.token = app_key, secret, token
+        self.refresh_token = "dy-refresh-token-1"
+        self.comments: dict[str, dict] = {}
+        self.calls: list[tuple[str, dict]] = []
+        self.ban_calls = 0
+        self.revoked = False
+        self.lose_answer_of = 0
+        self.skew = dt.timedelta(0)
+        self.window = dt.timedelta(minutes=10)
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    # --- data ---------------------------------------------------------------------------------------
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.skew
+
+    def add_comment(self, comment_id, *, created: dt.datetime, rank=1, order=None, product=3001, **extra):
+        record = {
+            "comment_id": str(comment_id),
+            "order_id": str(order or comment_id),
+            "product_id": str(product),
+            "product_name": extra.pop("product_name", "防晒霜 50ml"),
+            "sku_desc": extra.pop("sku_desc", "规格:50ml"),
+            "content": extra.pop("content", "用了过敏，差评"),
+            "create_time": int(created.timestamp()),
+            "rank": rank,
+            "user_name": extra.pop("user_name", f"抖音用户{comment_id}"),
+            "is_reply": False,
+            **extra,
+        }
+        with self.lock:
+            self.comments[str(comment_id)] = record
+        return record
+
+    def methods(self) -> list[str]:
+        return [m for m, _p in self.calls]
+
+    # --- the protocol ----------------------------------------------------------------------------------
+    def _stamp(self, value: str) -> dt.datetime | None:
+        try:
+            if value.isdigit():
+                return dt.datetime.fromtimestamp(int(value), dt.UTC)
+            return dt.datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=GMT8)
+        except (ValueError, OverflowError):
+            return None
+
+    def answer(self, path: str, q: dict[str, str], body: str):
+        """The JSON answer to one call, or None to drop the connection."""
+        with self.lock:
+            try:
+                params = json.loads(body or "{}")
+            except ValueError:
+                params = None
+            method = q.get("method", "")
+            self.calls.append((method, params or {}))
+            if path != "/" + method.replace(".", "/"):
+                return _error(40002, "非法的参数", "isv.method-path-mismatch", "请求路径与method不一致")
+            if q.get("app_key") != self.app_key:
+                return _error(40003, "非法的参数", "isv.app-key-invalid", "app_key不存在")
+            if (
+                q.get("sign_method", "md5") not in ("md5", "hmac-sha256")
+                or not q.get("timestamp")
+                or q.get("v") != "2"
+            ):
+                return _error(40003, "非法的参数", "isv.signature-invalid", "签名校验失败")
+            if q.get("sign") != _expected_sign(q, body, self.secret):
+                return _error(40003, "非法的参数", "isv.signature-invalid", "签名校验失败")
+            stamp = self._stamp(q["timestamp"])
+            if stamp is None or abs(stamp - self.now()) > self.window:
+                return _error(40003, "非法的参数", "isv.timestamp-invalid", "timestamp与服务器时间相差过大")
+            if params is None:
+                return _error(40003, "非法的参数", "isv.parameter-invalid", "param_json不是JSON")
+            if method == "token.refresh":
+                return self._refresh(params)
+            token = q.get("access_token", "")
+            if self.revoked or token != self.token:
+                return _error(40003, "非法的参数", "isv.access-token-expired", f"access_token已过期 {token}")
+            if self.ban_calls > 0:
+                self.ban_calls -= 1
+                return _error(60000, "调用频率超限", "isv.traffic-limited", "触发流控，请稍后重试")
+            if method == "comment.list":
+                return self._list(params)
+            if method == "comment.reply":
+                return self._reply(params)
+            return _error(40002, "非法的参数", "isv.method-not-exist", "method不存在")
+
+    def _list(self, p):
+        page, size = int(p.get("page", 0)), int(p.get("size", 10))
+        if not 1 <= size <= 100 or page < 0:
+            return _error(40003, "非法的参数", "isv.parameter-invalid", "size应为1-100")
+        rows = list(self.comments.values())
+        if p.get("order_id"):
+            rows = [r for r in rows if r["order_id"] == str(p["order_id"])]
+        else:
+            start, end = int(p.get("start_time", 0)), int(p.get("end_time", 2**40))
+            rows = [r for r in rows if start <= r["create_time"] <= end]
+        rows.sort(key=lambda r: (r["create_time"], r["comment_id"]), reverse=True)
+        chunk = rows[page * size : (page + 1) * size]
+        return _ok({"total": len(rows), "page": page, "size": size, "comment_list": [dict(r) for r in chunk]})
+
+    def _reply(self, p):
+        record = self.comments.get(str(p.get("comment_id", "")))
+        content = str(p.get("content") or "")
+        if record is None:
+            return _error(50002, "业务处理失败", "isv.comment-not-exist", "评价不存在")
+        if not content or len(content) > 500:
+            return _error(50002, "业务处理失败", "isv.content-invalid", "回复内容为1-500个字")
+        if record.get("reply_content"):
+            return _error(50002, "业务处理失败", "isv.comment-replied", "该评价已回复")
+        record.update(reply_content=content, is_reply=True)
+        if self.lose_answer_of > 0:
+            self.lose_answer_of -= 1
+            return None
+        return _ok({})
+
+    def _refresh(self, p):
+        if p.get("grant_type") != "refresh_token" or p.get("refresh_token") != self.refresh_token:
+            return _error(40003, "非法的参数", "isv.refresh-token-invalid", "refresh_token无效")
+        self.token, self.refresh_token = self.token + "-r", self.refresh_token + "-r"
+        self.revoked = False
+        return _ok(
+            {
+                "access_token": self.token,
+                "refresh_token": self.refresh_token,
+                "expires_in": 604800,
+                "shop_id": "1",
+            }
+        )
+
+    def _handler(self):
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8")
+                answer = gateway.answer(parts.path, query, body)
+                if answer is None:  # the call was applied; its answer is lost on the way
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                data = json.dumps(answer, ensure_ascii=False).encode("utf-8")
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json;charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                """Quiet: the tests read the gateway's calls from its own log, not stderr."""
+
+        return Handler

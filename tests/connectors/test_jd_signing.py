@@ -1,0 +1,77 @@
+"""The JD (JOS) signer against the gateway's independent verifier.
+
+JOS signs as TOP's md5 does (``md5(secret + k1v1k2v2… sorted by name + secret)``, upper-case hex, over
+the system parameters and ``360buy_param_json``); the open platform publishes the algorithm but no
+worked example, so the known answer below is TOP's published example (its "签名算法" page: secret
+"helloworld" → 66987CB115214E59E6EC978214934FB8), which the same algorithm must reproduce."""
+
+import datetime as dt
+import json
+from urllib.parse import parse_qs
+
+from connectors.platforms.base import Credentials
+from connectors.platforms.jd import JdClient
+from tests.connectors.jd_gateway import _expected_sign
+
+TOP_EXAMPLE = {
+    "method": "taobao.item.seller.get",
+    "app_key": "12345678",
+    "session": "test",
+    "timestamp": "2016-01-01 12:00:00",
+    "format": "json",
+    "v": "2.0",
+    "sign_method": "md5",
+    "fields": "num_iid,title,nick,price,num",
+    "num_iid": "11223344",
+}
+
+
+def test_the_gateways_verifier_reproduces_the_published_md5_example():
+    assert _expected_sign(TOP_EXAMPLE, "helloworld") == "66987CB115214E59E6EC978214934FB8"
+
+
+def test_a_signed_call_carries_the_jos_system_parameters_and_its_sign_verifies(monkeypatch):
+    sent = {}
+
+    def fake_request(url, *, method, body, headers, timeout, max_bytes):
+        sent.update(url=url, method=method, form={k: v[0] for k, v in parse_qs(body.decode()).items()})
+
+        class Answer:
+            def json(self):
+                return {"jingdong_pop_PopCommentJsfService_getVenderCommentsForJos_responce": {"code": "0"}}
+
+        return Answer()
+
+    monkeypatch.setattr("reviewdesk.outbound.request", fake_request)
+    clock = lambda: dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)  # noqa: E731
+    client = JdClient(
+        gateway_url="https://api.jd.com/routerjson",
+        credentials=Credentials(app_key="k", app_secret="s3cret", session_key="tok"),
+        api={},
+        clock=clock,
+    )
+
+    client.list_reviews(clock() - dt.timedelta(hours=1), clock(), 2)
+
+    form = sent["form"]
+    assert sent["method"] == "POST" and sent["url"] == "https://api.jd.com/routerjson"
+    assert {
+        k: form[k] for k in ("method", "app_key", "access_token", "timestamp", "v", "format", "sign_method")
+    } == {
+        "method": "jingdong.pop.PopCommentJsfService.getVenderCommentsForJos",
+        "app_key": "k",
+        "access_token": "tok",
+        "timestamp": "2026-01-02 11:04:05",  # GMT+8
+        "v": "2.0",
+        "format": "json",
+        "sign_method": "md5",
+    }
+    assert json.loads(form["360buy_param_json"]) == {
+        "beginTime": "2026-01-02 10:04:05",
+        "endTime": "2026-01-02 11:04:05",
+        "page": 2,
+        "pageSize": 50,
+        "score": 0,
+    }
+    assert form["sign"] == _expected_sign(form, "s3cret") and form["sign"] == form["sign"].upper()
+    assert "s3cret" not in str(form)  # the secret signs; it is never sent
