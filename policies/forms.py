@@ -83,6 +83,7 @@ class ComplianceRuleAdminForm(PolicyAdminForm):
             "cited_rule",
             "reason",
             "shop",
+            "client",
             "active",
         ]
 
@@ -279,8 +280,54 @@ class WordingCheckForm(forms.Form):
         return data
 
 
-class PackUploadForm(forms.Form):
+def layer_choices(user, action: str) -> list[tuple[str, str]]:
+    """The layers ``user`` may export (``action="view"``) or import into (``"change"``), as choices of
+    ``policies.layers.parse_layer`` values; "" is the whole pack within their reach."""
+    from policies.layers import CLIENT, GLOBAL, SHOP, layer_label
+    from policies.scope import can_change_global_policy
+    from reviewdesk.access import CHANGE, client_ids_for
+    from reviewdesk.models import Client
+
+    choices = [("", _("整个规则包(你可见的全部层级)"))]
+    if action != CHANGE or can_change_global_policy(user):
+        choices.append((GLOBAL, layer_label(GLOBAL)))
+    clients = Client.objects.filter(pk__in=client_ids_for(user, action)).order_by("code")
+    choices += [(f"{CLIENT}:{c.code}", layer_label(CLIENT, c.code)) for c in clients]
+    shops = restrict(Shop.objects.order_by("code"), user, action)
+    choices += [(f"{SHOP}:{s.code}", layer_label(SHOP, s.code)) for s in shops]
+    return choices
+
+
+class LayerForm(forms.Form):
+    """One layer of the pack (export: the layers the user sees; import: those they may change)."""
+
+    layer = forms.ChoiceField(label=_("层级"), required=False)
+
+    def __init__(self, *args, user=None, action="view", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["layer"].choices = layer_choices(user, action)
+
+    def clean_layer(self):
+        from policies.layers import parse_layer
+
+        value = self.cleaned_data.get("layer") or ""
+        if not value:
+            return None
+        try:
+            return parse_layer(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="bad_layer")
+
+
+class PackUploadForm(LayerForm):
     pack_file = forms.FileField(label=_("规则包文件(XLSX)"), help_text=_("由“导出规则包”生成的工作簿。"))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, action="change", **kwargs)
+        self.fields["layer"].label = _("导入到层级")
+        self.fields["layer"].help_text = _(
+            "选择一个层级时，店铺和品牌方两列为空的行导入到该层级，属于其他层级的行报错，不写入任何内容。"
+        )
 
     def clean_pack_file(self):
         upload = self.cleaned_data["pack_file"]

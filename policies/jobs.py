@@ -3,7 +3,9 @@
 
 The owner's rights are read again when the job runs (``can_manage_pack``; the rows through
 ``reviewdesk.access.restrict`` in ``policies.pack``): a manager who lost a shop between start and run
-exports none of its rules and may import none. The import keeps its all-or-nothing promise: one
+exports none of its rules and may import none; a job that names one layer (``params["layer"]``,
+``policies.layers``) is checked for it again the same way (``view_refusal`` for an export; the import's
+``change_refusal`` inside ``import_pack``). The import keeps its all-or-nothing promise: one
 transaction, and the job's progress is reported inside it, so a cancelled import rolls back. A dry run
 (``params["dry_run"]``) keeps the staged file when it passed, for its confirmation
 (``policies.views.pack_import_confirm_job``); any other end deletes it, and so does expiry (``cleanup``).
@@ -19,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from jobs.choices import JobKind, JobState
 from jobs.runner import Outcome
+from policies.layers import parse_layer, view_refusal
 from policies.pack import PackReport, export_pack, import_pack
 from reviewdesk.staging import StagingArea
 
@@ -35,21 +38,32 @@ def may_start(user) -> bool:
 def run(job, ctx) -> Outcome:
     if not job.owner.is_active or not may_start(job.owner):
         return Outcome(_("你没有管理规则包的权限。"), ok=False)
+    try:
+        layer = parse_layer(job.params["layer"]) if job.params.get("layer") else None
+    except ValueError as exc:
+        if job.kind == JobKind.PACK_IMPORT:
+            STAGED.discard(job.params.get("staged", ""))
+        return Outcome(str(exc), ok=False)
     if job.kind == JobKind.PACK_EXPORT:
-        return _export(job, ctx)
-    return _import(job, ctx)
+        return _export(job, ctx, layer)
+    return _import(job, ctx, layer)
 
 
-def _export(job, ctx) -> Outcome:
+def _export(job, ctx, layer=None) -> Outcome:
+    if layer is not None and (refusal := view_refusal(job.owner, layer)) is not None:
+        return Outcome(refusal, ok=False)
     ctx.progress(0, 0, stage="write")
-    data = export_pack(user=job.owner, progress=lambda done, total: ctx.progress(done, total, stage="write"))
+    data = export_pack(
+        user=job.owner, layer=layer, progress=lambda done, total: ctx.progress(done, total, stage="write")
+    )
     ctx.check()
-    name = f"policy-pack-{timezone.localtime().strftime('%Y%m%d-%H%M')}.xlsx"
+    part = f"{layer.slug}-" if layer is not None else ""
+    name = f"policy-pack-{part}{timezone.localtime().strftime('%Y%m%d-%H%M')}.xlsx"
     ctx.attach(name, io.BytesIO(data), XLSX_TYPE)
     return Outcome(_("已生成 %(name)s，可下载。") % {"name": name}, counts={"bytes": len(data)})
 
 
-def _import(job, ctx) -> Outcome:
+def _import(job, ctx, layer=None) -> Outcome:
     key = job.params.get("staged", "")
     dry_run = bool(job.params.get("dry_run", True))
     try:
@@ -62,6 +76,7 @@ def _import(job, ctx) -> Outcome:
             data,
             dry_run=dry_run,
             user=job.owner,
+            layer=layer,
             progress=lambda done, total: ctx.progress(done, total, stage=stage),
         )
     except BaseException:

@@ -3,23 +3,29 @@
 The snapshot (``policies.engine.policy.Policy``) holds plain frozen dataclasses with precompiled
 regular expressions; the engine reads nothing else, so ``decide()`` runs zero queries.
 
-Shop overrides. A rule with a shop applies to that shop only; a rule without one is the global
-default. When both exist:
+Layers. A rule with a shop applies to that shop only; a rule with a client (品牌方) to every shop of
+that client; a rule with neither is the global default (``policies.layers``). The layers are applied
+in order global → client → shop, each more specific layer overriding the ones before it exactly as
+a shop overrides the global default (a shop without a client has only two layers):
 
-* **replace** — the shop's row replaces the global row with the same natural key:
+* **replace** — the more specific row replaces the less specific one with the same natural key:
   platform rule (by platform); SLA tier (by issue type, the fallback tier by "no issue type");
-  business calendar (the shop's active calendar replaces the global one); customer tier (by code);
-  compensation rules (by group = issue type × customer-tier code: if the shop has any active rule
-  in a group, the shop's rules replace all global rules of that group); follow-up plan (by event);
-  appeal checklist (by platform); contact limit (by platform; a shop row for every platform beats
-  a global row for this platform).
-* **add** — classification rules, malicious signals, compliance rules and reply templates of the
-  shop are added to the global ones (the engine prefers a shop template over a global one of the
-  same stage and channel).
+  business calendar (the most specific active calendar); customer tier (by code); compensation
+  rules (by group = issue type × customer-tier code: the most specific layer with an active rule in
+  a group replaces all rules of the other layers in that group); follow-up plan (by event); appeal
+  checklist (by platform); contact limit (by platform; a more specific layer's row for every
+  platform beats a less specific layer's row for this platform).
+* **add** — classification rules, malicious signals, compliance rules and reply templates of every
+  layer are added together (the engine prefers the more specific layer's template of the same stage
+  and channel, and a more specific classification rule at the same priority).
+
+Each rule's layer is kept in the snapshot (``Policy.rule_layers``) so that an explanation can say
+which layer decided it. Every layer costs no query of its own: a model's global rows are one query,
+its client's and shop's rows together one more.
 
 Issue types are global (shops override the rules that use them, not the taxonomy).
 
-Caching. Snapshots are cached per process, keyed by (shop id, platform), and revalidated on every
+Caching. Snapshots are cached per process, keyed by (shop id, its client id, platform), and revalidated on every
 call by one primary-key read of the policy stamp (``policies.models.PolicyStamp``), which database
 triggers bump in the same transaction as ANY write to a rule or child row (admin, import, API, shell,
 ``QuerySet.update``, data migrations). So a 100,000-row import that loads its policy once per shop pays
@@ -61,6 +67,7 @@ from policies.engine.policy import (
     combine,
     compile_patterns,
 )
+from policies.layers import layer_of, rank_of
 from policies.models import (
     AppealChecklist,
     BusinessCalendar,
@@ -115,20 +122,21 @@ def policy_stamp() -> tuple:
 def load_policy(*, shop=None, platform: str) -> Policy:
     """The active rules for ``shop`` (a Shop or None for the global defaults) on ``platform``."""
     shop_id = shop.pk if shop is not None else None
+    client_id = getattr(shop, "client_id", None) if shop is not None else None
     stamp = policy_stamp()
-    key = (shop_id, platform)
+    key = (shop_id, client_id, platform)
     cached = _cache.get(key)
     if cached is not None and cached.stamp == stamp:
         return cached
     # The platform-independent part is shared by the five platforms of one shop.
-    shared = _cache.get(("shared", shop_id))
+    shared = _cache.get(("shared", shop_id, client_id))
     if shared is None or shared["stamp"] != stamp:
-        shared = _load_shared(shop_id=shop_id, stamp=stamp)
+        shared = _load_shared(shop_id=shop_id, client_id=client_id, stamp=stamp)
     policy = _for_platform(shared, platform)
     with _lock:
         if len(_cache) >= _MAX_CACHED:
             _cache.clear()
-        _cache[("shared", shop_id)] = shared
+        _cache[("shared", shop_id, client_id)] = shared
         _cache[key] = policy
     return policy
 
@@ -145,15 +153,45 @@ def _site_str(obj) -> str:
         return str(obj)
 
 
-def _scoped(model, shop_id, **filters):
-    """Active global rows first, then the shop's, so later rows override earlier ones by key."""
-    rows = list(model.objects.filter(active=True, shop__isnull=True, **filters).order_by("pk"))
-    if shop_id is not None:
-        rows += list(model.objects.filter(active=True, shop_id=shop_id, **filters).order_by("pk"))
-    return rows
+class _Layers:
+    """Whose rows one snapshot reads (the shop and its client) and the layer of every row it read."""
+
+    def __init__(self, shop_id, client_id):
+        self.shop_id, self.client_id = shop_id, client_id
+        self.seen: dict[tuple[str, int], tuple[str, int | None]] = {}
+
+    def note(self, rows):
+        for row in rows:
+            self.seen[(row._meta.model_name, row.pk)] = layer_of(row)
+        return rows
+
+    def specific(self) -> Q | None:
+        """The client's and the shop's rows (None: the global defaults only)."""
+        q = Q(shop_id=self.shop_id) if self.shop_id is not None else None
+        if self.client_id is not None:
+            q = (
+                q | Q(client_id=self.client_id, shop__isnull=True)
+                if q is not None
+                else Q(client_id=self.client_id)
+            )
+        return q
 
 
-def _load_shared(*, shop_id, stamp) -> dict:
+def _scoped(model, layers: _Layers, **filters):
+    """Active global rows first, then the client's, then the shop's, so later rows override earlier
+    ones by key (two queries at most, whatever the number of layers)."""
+    rows = list(
+        model.objects.filter(active=True, shop__isnull=True, client__isnull=True, **filters).order_by("pk")
+    )
+    specific = layers.specific()
+    if specific is not None:
+        more = list(model.objects.filter(specific, active=True, **filters).order_by("pk"))
+        rows += sorted(more, key=lambda row: (rank_of(row), row.pk))
+    return layers.note(rows)
+
+
+def _load_shared(*, shop_id, client_id=None, stamp) -> dict:
+    layers = _Layers(shop_id, client_id)
     issue_types = {
         t.pk: IssueTypeSpec(
             t.pk,
@@ -169,7 +207,7 @@ def _load_shared(*, shop_id, stamp) -> dict:
         for t in IssueType.objects.filter(active=True)
     }
     platform_rules = {}
-    for row in _scoped(PlatformRule, shop_id):  # global first: the shop's row replaces it
+    for row in _scoped(PlatformRule, layers):  # global first: the client's, then the shop's row replace it
         platform_rules[row.platform] = _platform_rule(row)
 
     classification = sorted(
@@ -183,10 +221,11 @@ def _load_shared(*, shop_id, stamp) -> dict:
                 opens_case=r.opens_case,
                 priority=r.priority,
                 is_shop=r.shop_id is not None,
+                layer=rank_of(r),
             )
-            for r in _scoped(ClassificationRule, shop_id)
+            for r in _scoped(ClassificationRule, layers)
         ),
-        key=lambda r: (r.priority, r.is_shop is False, r.ref.id),
+        key=lambda r: (r.priority, -r.layer, r.ref.id),
     )
     classification = [r for r in classification if r.regex is not None and (r.issue_type_id or r.opens_case)]
     signals = [
@@ -200,17 +239,18 @@ def _load_shared(*, shop_id, stamp) -> dict:
             threshold=s.threshold,
             window_days=s.window_days,
         )
-        for s in _scoped(MaliciousSignal, shop_id)
+        for s in _scoped(MaliciousSignal, layers)
     ]
 
     calendars: dict[int, CalendarPolicy | None] = {}
     sla_tiers: dict[int | None, SlaTierSpec] = {}
-    for tier in _scoped(SlaTier, shop_id):
+    for tier in _scoped(SlaTier, layers):
         tier_calendar = None
         if tier.calendar_id:
             if tier.calendar_id not in calendars:
                 cal = BusinessCalendar.objects.filter(pk=tier.calendar_id, active=True).first()
                 calendars[tier.calendar_id] = _calendar_policy(cal) if cal else None
+                layers.note([cal] if cal else [])
             tier_calendar = calendars[tier.calendar_id]
         sla_tiers[tier.issue_type_id] = SlaTierSpec(
             ref=_ref(tier),
@@ -228,7 +268,7 @@ def _load_shared(*, shop_id, stamp) -> dict:
         )
 
     tiers_by_code: dict[str, CustomerTierSpec] = {}
-    for t in _scoped(CustomerTier, shop_id):
+    for t in _scoped(CustomerTier, layers):
         tiers_by_code[t.code] = CustomerTierSpec(
             _ref(t),
             t.code,
@@ -241,28 +281,36 @@ def _load_shared(*, shop_id, stamp) -> dict:
         )
 
     compliance = []
-    for c in _scoped(ComplianceRule, shop_id):
+    for c in _scoped(ComplianceRule, layers):
         spec = build_compliance_spec(_ref(c), vars(c))
         if spec is not None:
             compliance.append(spec)
     compliance.sort(key=lambda c: (c.action != "block", c.ref.id))
 
+    calendar = _calendar(layers)
+    compensation = _compensation(layers)
+    templates = tuple(_template(t) for t in _scoped(ReplyTemplate, layers))
+    follow_up_plans = _follow_up_plans(layers)
+    appeal_checklists = _appeal_checklists(layers)
+    contact_limits = list(_scoped(ContactLimit, layers))
     return {
         "stamp": stamp,
         "shop_id": shop_id,
+        "client_id": client_id,
+        "rule_layers": dict(layers.seen),
         "issue_types": issue_types,
         "platform_rules": platform_rules,
         "classification": tuple(classification),
         "signals": tuple(signals),
         "sla_tiers": sla_tiers,
-        "calendar": _calendar(shop_id),
+        "calendar": calendar,
         "customer_tiers": tuple(sorted(tiers_by_code.values(), key=lambda t: (t.priority, t.ref.id))),
-        "compensation": _compensation(shop_id),
-        "templates": tuple(_template(t) for t in _scoped(ReplyTemplate, shop_id)),
+        "compensation": compensation,
+        "templates": templates,
         "compliance": tuple(compliance),
-        "follow_up_plans": _follow_up_plans(shop_id),
-        "appeal_checklists": _appeal_checklists(shop_id),
-        "contact_limits": list(_scoped(ContactLimit, shop_id)),
+        "follow_up_plans": follow_up_plans,
+        "appeal_checklists": appeal_checklists,
+        "contact_limits": contact_limits,
         "classification_regex": combine(r.regex for r in classification),
         "phrase_regex": combine(s.regex for s in signals if s.regex is not None),
     }
@@ -286,6 +334,8 @@ def _for_platform(shared: dict, platform: str) -> Policy:
         appeal_checklists=shared["appeal_checklists"].get(platform, ()),
         contact_limit=_contact_limit(shared["contact_limits"], platform),
         stamp=shared["stamp"],
+        client_id=shared["client_id"],
+        rule_layers=shared["rule_layers"],
         classification_regex=shared["classification_regex"],
         phrase_regex=shared["phrase_regex"],
     )
@@ -317,14 +367,22 @@ def _platform_rule(r: PlatformRule) -> PlatformRuleSpec:
     )
 
 
-def _calendar(shop_id) -> CalendarPolicy:
+def _calendar(layers: _Layers) -> CalendarPolicy:
+    """The most specific active calendar: the shop's, else its client's, else the global one."""
     calendar = None
-    if shop_id is not None:
-        calendar = BusinessCalendar.objects.filter(active=True, shop_id=shop_id).order_by("-pk").first()
+    specific = layers.specific()
+    if specific is not None:
+        found = list(BusinessCalendar.objects.filter(specific, active=True))
+        calendar = max(found, key=lambda c: (rank_of(c), c.pk), default=None)
     if calendar is None:
-        calendar = BusinessCalendar.objects.filter(active=True, shop__isnull=True).order_by("-pk").first()
+        calendar = (
+            BusinessCalendar.objects.filter(active=True, shop__isnull=True, client__isnull=True)
+            .order_by("-pk")
+            .first()
+        )
     if calendar is None:
         return CalendarPolicy(ref=None, name="", spec=ROUND_THE_CLOCK)
+    layers.note([calendar])
     return _calendar_policy(calendar)
 
 
@@ -351,8 +409,11 @@ def _calendar_policy(calendar: BusinessCalendar) -> CalendarPolicy:
     return CalendarPolicy(ref=_ref(calendar), name=calendar.name, spec=spec)
 
 
-def _compensation(shop_id) -> tuple[CompensationRuleSpec, ...]:
-    scope = Q(shop__isnull=True) if shop_id is None else Q(shop__isnull=True) | Q(shop_id=shop_id)
+def _compensation(layers: _Layers) -> tuple[CompensationRuleSpec, ...]:
+    scope = Q(shop__isnull=True, client__isnull=True)
+    specific = layers.specific()
+    if specific is not None:
+        scope |= specific
     rows = list(
         CompensationRule.objects.filter(scope, active=True)
         .select_related("customer_tier")
@@ -364,9 +425,10 @@ def _compensation(shop_id) -> tuple[CompensationRuleSpec, ...]:
             (rule.issue_type_id, rule.customer_tier.code if rule.customer_tier_id else None), []
         ).append(rule)
     chosen = []
-    for members in groups.values():
-        shop_rules = [r for r in members if r.shop_id is not None]
-        chosen.extend(shop_rules or members)
+    for members in groups.values():  # the most specific layer with a rule in the group replaces the others
+        top = max(rank_of(r) for r in members)
+        chosen.extend(r for r in members if rank_of(r) == top)
+    layers.note(chosen)
     specs = [
         CompensationRuleSpec(
             ref=_ref(rule),
@@ -414,15 +476,16 @@ def _template(t: ReplyTemplate) -> TemplateSpec:
         source=t.source,
         active=t.active,
         is_shop=t.shop_id is not None,
+        layer=rank_of(t),
         parts=parts,
         audience=t.audience,
         conditions=frozenset(split_codes(t.conditions)),
     )
 
 
-def _follow_up_plans(shop_id) -> dict[str, FollowUpPlanSpec]:
+def _follow_up_plans(layers: _Layers) -> dict[str, FollowUpPlanSpec]:
     plans: dict[str, FollowUpPlanSpec] = {}
-    rows = _scoped(FollowUpPlan, shop_id)
+    rows = _scoped(FollowUpPlan, layers)
     steps_by_plan: dict[int, list] = {}
     for step in (
         FollowUpStep.objects.filter(plan__in=[p.pk for p in rows])
@@ -430,7 +493,7 @@ def _follow_up_plans(shop_id) -> dict[str, FollowUpPlanSpec]:
         .order_by("offset_minutes", "pk")
     ):
         steps_by_plan.setdefault(step.plan_id, []).append(step)
-    for plan in rows:  # global first, the shop's plan for the same event replaces it
+    for plan in rows:  # global first, the client's then the shop's plan for the same event replace it
         plans[plan.event] = FollowUpPlanSpec(
             ref=_ref(plan),
             name=plan.name,
@@ -451,11 +514,11 @@ def _follow_up_plans(shop_id) -> dict[str, FollowUpPlanSpec]:
     return plans
 
 
-def _appeal_checklists(shop_id) -> dict[str, tuple[AppealChecklistSpec, ...]]:
-    """platform -> its checklists in reason order; a shop's row replaces the global one of the same
-    platform and reason."""
+def _appeal_checklists(layers: _Layers) -> dict[str, tuple[AppealChecklistSpec, ...]]:
+    """platform -> its checklists in reason order; a more specific layer's row replaces the less
+    specific one of the same platform and reason."""
     chosen: dict[tuple[str, str], AppealChecklistSpec] = {}
-    for c in _scoped(AppealChecklist, shop_id):  # global first: the shop's row replaces it
+    for c in _scoped(AppealChecklist, layers):  # global first: the client's, then the shop's replace it
         chosen[(c.platform, c.reason)] = AppealChecklistSpec(
             ref=RuleRef("appealchecklist", c.pk, c.version, _site_str(c)),
             platform=c.platform,
@@ -480,8 +543,8 @@ def _contact_limit(rows, platform) -> ContactLimitSpec | None:
     rows = [r for r in rows if r.platform in ("", platform)]
     if not rows:
         return None
-    # Most specific wins: shop before global, then this platform before "every platform".
-    best = min(rows, key=lambda r: (r.shop_id is None, r.platform == "", -r.pk))
+    # Most specific wins: shop before client before global, then this platform before "every platform".
+    best = min(rows, key=lambda r: (-rank_of(r), r.platform == "", -r.pk))
     return ContactLimitSpec(
         ref=RuleRef("contactlimit", best.pk, best.version, _site_str(best)),
         platform=best.platform,

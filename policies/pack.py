@@ -7,6 +7,11 @@ steps and rolls back at the end, so its preview lists every row error the real i
 Rows are matched by natural keys (see ``policies.resources``): importing a pack into a database that
 already has it changes nothing; into an empty database it recreates it (export → import → export
 gives the same cells, ids and version counters aside).
+
+Per layer (``policies.layers.Layer``): ``export_pack(layer=...)`` writes only the global layer (with
+the global-only sheets such as issue types), one client's layer or one shop's overrides;
+``import_pack(layer=...)`` writes only into that layer — a row with empty 店铺/品牌方 cells goes into it,
+a row of another layer is a row error — after the same per-layer check as the admin (``change_refusal``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from tablib import Dataset
 
+from policies.layers import change_refusal
 from policies.resources import PACK_RESOURCES, PolicyResource
 from reviewdesk.access import restrict
 from reviewdesk.spreadsheets import safe_cell
@@ -85,28 +91,35 @@ class PackError(Exception):
 # --- export ----------------------------------------------------------------------------------------
 
 
-def export_datasets(user=None) -> list[tuple[str, Dataset]]:
+def export_datasets(user=None, layer=None) -> list[tuple[str, Dataset]]:
     """Each sheet's name and cells, with native types (numbers, times, booleans) as they go to Excel.
     With ``user``, only the rows they may see (global rules and their shops'); without, every row (the
-    operator's ``policy_pack`` command)."""
+    operator's ``policy_pack`` command). With ``layer``, only that layer's rows (and only the sheets
+    that layer has)."""
     sheets = []
     for cls in PACK_RESOURCES:
         resource = cls()
         queryset = resource.get_queryset()
+        if layer is not None:
+            rows = layer.rows(cls._meta.model)
+            if rows is None:
+                continue
+            queryset = queryset.filter(rows)
         if user is not None:
             queryset = restrict(queryset, user)
         sheets.append((sheet_name(cls), resource.export(queryset=queryset, force_native_type=True)))
     return sheets
 
 
-def export_pack(user=None, progress=None) -> bytes:
-    """``progress(done, total)`` (a command's progress bar): told after every sheet written."""
+def export_pack(user=None, progress=None, layer=None) -> bytes:
+    """``progress(done, total)`` (a command's progress bar): told after every sheet written. ``layer``:
+    one layer only (the caller checks ``policies.layers.view_refusal`` first)."""
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    datasets = export_datasets(user)
+    datasets = export_datasets(user, layer)
     for done, (name, dataset) in enumerate(datasets, 1):
         sheet = workbook.create_sheet(title=name)
         sheet.append(list(dataset.headers))
@@ -185,12 +198,18 @@ def check_workbook_file(data: bytes) -> None:
         raise PackError(message) from exc
 
 
-def import_pack(data: bytes, *, dry_run: bool, user=None, progress=None) -> PackReport:
+def import_pack(data: bytes, *, dry_run: bool, user=None, progress=None, layer=None) -> PackReport:
     """Validate (and unless ``dry_run`` write) a whole pack in one transaction; see the module doc.
     ``user`` (every web path passes it) may write only what ``policies.scope`` allows: a row beyond
     their reach is a row error and nothing is written. No user: the operator's command.
-    ``progress(done, total)`` (a command's progress bar): told after every sheet checked."""
+    ``progress(done, total)`` (a command's progress bar): told after every sheet checked.
+    ``layer``: write into that one layer only; a user who may not change it gets one error, nothing read."""
     report = PackReport(dry_run=dry_run)
+    if layer is not None:
+        refusal = change_refusal(user, layer)
+        if refusal is not None:
+            report.errors.append(RowError(sheet="", row=None, column="", message=refusal))
+            return report
     try:
         sheets = read_pack(data)
     except PackError as exc:
@@ -210,7 +229,7 @@ def import_pack(data: bytes, *, dry_run: bool, user=None, progress=None) -> Pack
     with transaction.atomic():
         for done, name in enumerate(present, 1):
             dataset, numbers = sheets[name]
-            _import_sheet(report, name, known[name](), dataset, numbers, user)
+            _import_sheet(report, name, known[name](), dataset, numbers, user, layer)
             if progress is not None:
                 progress(done, len(present))
         if dry_run or report.errors:
@@ -221,7 +240,13 @@ def import_pack(data: bytes, *, dry_run: bool, user=None, progress=None) -> Pack
 
 
 def _import_sheet(
-    report: PackReport, name: str, resource: PolicyResource, dataset: Dataset, numbers: list[int], user
+    report: PackReport,
+    name: str,
+    resource: PolicyResource,
+    dataset: Dataset,
+    numbers: list[int],
+    user,
+    layer=None,
 ) -> None:
     summary = SheetSummary(sheet=name, rows=len(dataset))
     report.sheets.append(summary)
@@ -232,7 +257,7 @@ def _import_sheet(
     if not len(dataset):
         return
     result = resource.import_data(
-        dataset, dry_run=False, raise_errors=False, use_transactions=True, user=user
+        dataset, dry_run=False, raise_errors=False, use_transactions=True, user=user, layer=layer
     )
 
     def excel_row(index: int) -> int:

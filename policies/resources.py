@@ -1,8 +1,10 @@
 """django-import-export resources, one per policy model.
 
 Rows are identified by natural keys, never by database ids, so a file exported from one installation
-imports into another: shops by code, issue types by code, calendars by name, rules by name within
-their scope (店铺 column; empty = global). Every imported row runs the model's ``full_clean()`` and the
+imports into another: shops and clients by code, issue types by code, calendars by name, rules by name
+within their layer (店铺 column: a shop's override; 品牌方 column: a client's layer; both empty = global).
+An import into a chosen layer (``policies.pack``: ``layer=``) puts a row whose layer columns are empty
+into that layer and refuses a row of any other layer. Every imported row runs the model's ``full_clean()`` and the
 engine's checks (``policies.validation``) — the same validation as the admin — and a file is imported in
 one transaction.
 
@@ -22,15 +24,17 @@ from import_export.instance_loaders import ModelInstanceLoader
 from policies import models as m
 from policies.choices import Channel, TemplateCondition
 from policies.compliance.rules import platform_actions_codes, platform_actions_in_words
+from policies.layers import layer_refusal
 from policies.models.base import split_codes
 from policies.pack_cells import TYPED_CELLS, ChoiceCell, DayWidget, cell_text
 from policies.scope import write_refusal
 from policies.validation import check_engine_rules
 from reviewdesk.choices import Platform
-from reviewdesk.models import Shop
+from reviewdesk.models import Client, Shop
 from reviewdesk.spreadsheets import SafeExportResource, read_cell
 
 SHOP_COLUMN = "店铺"
+CLIENT_COLUMN = "品牌方"
 
 
 class NaturalKeyLoader(ModelInstanceLoader):
@@ -66,24 +70,43 @@ class CodeWidget(widgets.ForeignKeyWidget):
 
 
 class ScopedNameWidget(CodeWidget):
-    """A rule named within a scope: ``shop_column`` of the same row holds the shop code (empty = global)."""
+    """A rule named within a layer: ``shop_column`` of the same row holds the shop code, ``client_column``
+    the client code (both empty = global). ``fallback_to_global``: a name the row's layer lacks is
+    looked up in the less specific layers (the client's, then the global one)."""
 
-    def __init__(self, model, field="name", shop_column=SHOP_COLUMN, fallback_to_global=False, **kwargs):
+    def __init__(
+        self,
+        model,
+        field="name",
+        shop_column=SHOP_COLUMN,
+        fallback_to_global=False,
+        client_column=CLIENT_COLUMN,
+        **kwargs,
+    ):
         self.shop_column = shop_column
+        self.client_column = client_column
         self.fallback_to_global = fallback_to_global
         super().__init__(model, field, **kwargs)
 
     def get_instance_by_lookup_fields(self, value, row, **kwargs):
         shop_code = str((row or {}).get(self.shop_column) or "").strip()
+        client_code = str((row or {}).get(self.client_column) or "").strip()
         queryset = self.model.objects.filter(**{self.field: value})
-        if not shop_code:
-            return queryset.get(shop__isnull=True)
-        try:
-            return queryset.get(shop__code=shop_code)
-        except self.model.DoesNotExist:
-            if self.fallback_to_global:
-                return queryset.get(shop__isnull=True)
-            raise
+        lookups = []
+        if shop_code:
+            lookups.append({"shop__code": shop_code})
+        if client_code:
+            lookups.append({"client__code": client_code, "shop__isnull": True})
+        if not lookups or self.fallback_to_global:
+            lookups.append({"shop__isnull": True, "client__isnull": True})
+        if not self.fallback_to_global:
+            lookups = lookups[:1]
+        for lookup in lookups[:-1]:
+            try:
+                return queryset.get(**lookup)
+            except self.model.DoesNotExist:
+                continue
+        return queryset.get(**lookups[-1])
 
 
 class NamedCodeWidget(CodeWidget):
@@ -186,6 +209,10 @@ def shop_field(column=SHOP_COLUMN, attribute="shop"):
     return fields.Field(attribute=attribute, column_name=column, widget=CodeWidget(Shop, "code"))
 
 
+def client_field(column=CLIENT_COLUMN, attribute="client"):
+    return fields.Field(attribute=attribute, column_name=column, widget=CodeWidget(Client, "code"))
+
+
 def readonly_field(attribute, column):
     return fields.Field(attribute=attribute, column_name=column, readonly=True)
 
@@ -232,10 +259,15 @@ class PolicyResource(SafeExportResource):
                 if isinstance(model_field, CharField) and list_choices is not None:
                     field.widget = ChoiceListCell(list_choices, field.widget, empty="")
 
+    # The (shop, client) columns that place a row in its layer (a child row: its parent's columns).
+    layer_columns: tuple[tuple[str, str], ...] = ((SHOP_COLUMN, CLIENT_COLUMN),)
+
     def before_import(self, dataset, **kwargs):
         # Who imports: each row is checked against their reach (``validate_instance``). No user is an
-        # operator's command (``policy_pack import``), which may write anything.
+        # operator's command (``policy_pack import``), which may write anything. ``layer``
+        # (``policies.layers.Layer``): the one layer this import writes into, None for the whole pack.
         self._importer = kwargs.get("user")
+        self._layer = kwargs.get("layer")
         super().before_import(dataset, **kwargs)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
@@ -247,6 +279,9 @@ class PolicyResource(SafeExportResource):
         if refusal is not None:
             field, message = refusal
             errors.setdefault(field or NON_FIELD_ERRORS, []).append(message)
+        outside = layer_refusal(getattr(self, "_layer", None), instance)
+        if outside is not None:
+            errors.setdefault(NON_FIELD_ERRORS, []).append(outside)
         super().validate_instance(instance, errors, validate_unique)
         # What needs the engine (an active template's compliance), once the row is otherwise valid.
         check_engine_rules(instance)
@@ -254,6 +289,17 @@ class PolicyResource(SafeExportResource):
     def before_import_row(self, row, **kwargs):
         for column in list(row.keys()):
             row[column] = read_cell(row[column])
+        columns = {f.column_name for f in self.fields.values()}
+        layer = getattr(self, "_layer", None)
+        for shop_column, client_column in self.layer_columns:
+            if shop_column not in columns:
+                continue
+            # A pack written before the client layer has no 品牌方 column: its rows are global or a shop's.
+            row.setdefault(client_column, None)
+            row.setdefault(shop_column, None)
+            if layer is not None and not row[shop_column] and not row[client_column]:
+                row[shop_column] = layer.shop.code if layer.shop is not None else None
+                row[client_column] = layer.client.code if layer.client is not None else None
         super().before_import_row(row, **kwargs)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
@@ -292,10 +338,11 @@ class IssueTypeResource(PolicyResource):
 
 class CustomerTierResource(PolicyResource):
     shop = shop_field()
+    client = client_field()
 
     class Meta(PolicyResource.Meta):
         model = m.CustomerTier
-        import_id_fields = ["code", "shop"]
+        import_id_fields = ["code", "shop", "client"]
 
     def get_queryset(self):
         return m.CustomerTier.objects.order_by("shop__code", "priority", "code")
@@ -303,6 +350,7 @@ class CustomerTierResource(PolicyResource):
 
 class BusinessCalendarResource(PolicyResource):
     shop = shop_field()
+    client = client_field()
 
     class Meta(PolicyResource.Meta):
         model = m.BusinessCalendar
@@ -344,10 +392,11 @@ class CalendarExceptionResource(PolicyResource):
 
 class PlatformRuleResource(PolicyResource):
     shop = shop_field()
+    client = client_field()
 
     class Meta(PolicyResource.Meta):
         model = m.PlatformRule
-        import_id_fields = ["platform", "shop"]
+        import_id_fields = ["platform", "shop", "client"]
 
     def get_queryset(self):
         return m.PlatformRule.objects.order_by("platform", "shop__code")
@@ -361,13 +410,14 @@ def issue_type_field():
 
 class ClassificationRuleResource(PolicyResource):
     shop = shop_field()
+    client = client_field()
     issue_type = fields.Field(
         attribute="issue_type", column_name="归入问题类型", widget=NamedCodeWidget(m.IssueType, "code")
     )
 
     class Meta(PolicyResource.Meta):
         model = m.ClassificationRule
-        import_id_fields = ["name", "shop"]
+        import_id_fields = ["name", "shop", "client"]
 
     def get_queryset(self):
         return m.ClassificationRule.objects.order_by("shop__code", "priority", "name")
@@ -375,10 +425,11 @@ class ClassificationRuleResource(PolicyResource):
 
 class MaliciousSignalResource(PolicyResource):
     shop = shop_field()
+    client = client_field()
 
     class Meta(PolicyResource.Meta):
         model = m.MaliciousSignal
-        import_id_fields = ["name", "shop"]
+        import_id_fields = ["name", "shop", "client"]
 
     def get_queryset(self):
         return m.MaliciousSignal.objects.order_by("shop__code", "kind", "name")
@@ -386,6 +437,7 @@ class MaliciousSignalResource(PolicyResource):
 
 class SlaTierResource(PolicyResource):
     shop = shop_field()
+    client = client_field()
     issue_type = issue_type_field()
     calendar = fields.Field(
         attribute="calendar", column_name="营业日历", widget=CodeWidget(m.BusinessCalendar, "name")
@@ -393,7 +445,7 @@ class SlaTierResource(PolicyResource):
 
     class Meta(PolicyResource.Meta):
         model = m.SlaTier
-        import_id_fields = ["issue_type", "shop"]
+        import_id_fields = ["issue_type", "shop", "client"]
 
     def get_queryset(self):
         return m.SlaTier.objects.order_by("shop__code", "issue_type__code", "name")
@@ -401,6 +453,7 @@ class SlaTierResource(PolicyResource):
 
 class CompensationRuleResource(PolicyResource):
     shop = shop_field()
+    client = client_field()
     issue_type = issue_type_field()
     customer_tier = fields.Field(
         attribute="customer_tier",
@@ -410,7 +463,7 @@ class CompensationRuleResource(PolicyResource):
 
     class Meta(PolicyResource.Meta):
         model = m.CompensationRule
-        import_id_fields = ["name", "shop"]
+        import_id_fields = ["name", "shop", "client"]
 
     def get_queryset(self):
         # Bands of a group in ascending order, so that an import never passes through a gap.
@@ -427,9 +480,11 @@ class CompensationOptionResource(PolicyResource):
     rule = fields.Field(
         attribute="rule",
         column_name="补偿规则",
-        widget=ScopedNameWidget(m.CompensationRule, shop_column="规则店铺"),
+        widget=ScopedNameWidget(m.CompensationRule, shop_column="规则店铺", client_column="规则品牌方"),
     )
     rule_shop = readonly_field("rule__shop__code", "规则店铺")
+    rule_client = readonly_field("rule__client__code", "规则品牌方")
+    layer_columns = (("规则店铺", "规则品牌方"),)
 
     class Meta(PolicyResource.Meta):
         model = m.CompensationOption
@@ -442,11 +497,12 @@ class CompensationOptionResource(PolicyResource):
 
 class ComplianceRuleResource(PolicyResource):
     shop = shop_field()
+    client = client_field()
     platform_actions = fields.Field(attribute="platform_actions", widget=PlatformActionsCell())
 
     class Meta(PolicyResource.Meta):
         model = m.ComplianceRule
-        import_id_fields = ["name", "shop"]
+        import_id_fields = ["name", "shop", "client"]
 
     def get_queryset(self):
         return m.ComplianceRule.objects.order_by("shop__code", "name")
@@ -454,11 +510,12 @@ class ComplianceRuleResource(PolicyResource):
 
 class ReplyTemplateResource(PolicyResource):
     shop = shop_field()
+    client = client_field()
     issue_type = issue_type_field()
 
     class Meta(PolicyResource.Meta):
         model = m.ReplyTemplate
-        import_id_fields = ["name", "shop"]
+        import_id_fields = ["name", "shop", "client"]
 
     def get_queryset(self):
         return m.ReplyTemplate.objects.order_by("shop__code", "name")
@@ -466,10 +523,11 @@ class ReplyTemplateResource(PolicyResource):
 
 class FollowUpPlanResource(PolicyResource):
     shop = shop_field()
+    client = client_field()
 
     class Meta(PolicyResource.Meta):
         model = m.FollowUpPlan
-        import_id_fields = ["name", "shop"]
+        import_id_fields = ["name", "shop", "client"]
 
     def get_queryset(self):
         return m.FollowUpPlan.objects.order_by("shop__code", "name")
@@ -479,13 +537,17 @@ class FollowUpStepResource(PolicyResource):
     plan = fields.Field(
         attribute="plan",
         column_name="回访计划",
-        widget=ScopedNameWidget(m.FollowUpPlan, shop_column="计划店铺"),
+        widget=ScopedNameWidget(m.FollowUpPlan, shop_column="计划店铺", client_column="计划品牌方"),
     )
     plan_shop = readonly_field("plan__shop__code", "计划店铺")
+    plan_client = readonly_field("plan__client__code", "计划品牌方")
+    layer_columns = (("计划店铺", "计划品牌方"),)
     template = fields.Field(
         attribute="template",
         column_name="模板",
-        widget=ScopedNameWidget(m.ReplyTemplate, shop_column="计划店铺", fallback_to_global=True),
+        widget=ScopedNameWidget(
+            m.ReplyTemplate, shop_column="计划店铺", client_column="计划品牌方", fallback_to_global=True
+        ),
     )
 
     class Meta(PolicyResource.Meta):
@@ -499,10 +561,11 @@ class FollowUpStepResource(PolicyResource):
 
 class AppealChecklistResource(PolicyResource):
     shop = shop_field()
+    client = client_field()
 
     class Meta(PolicyResource.Meta):
         model = m.AppealChecklist
-        import_id_fields = ["platform", "reason", "shop"]
+        import_id_fields = ["platform", "reason", "shop", "client"]
 
     def get_queryset(self):
         return m.AppealChecklist.objects.order_by("platform", "reason", "shop__code")
@@ -510,10 +573,11 @@ class AppealChecklistResource(PolicyResource):
 
 class ContactLimitResource(PolicyResource):
     shop = shop_field()
+    client = client_field()
 
     class Meta(PolicyResource.Meta):
         model = m.ContactLimit
-        import_id_fields = ["platform", "shop"]
+        import_id_fields = ["platform", "shop", "client"]
 
     def get_queryset(self):
         return m.ContactLimit.objects.order_by("platform", "shop__code")

@@ -4,7 +4,10 @@ They render inside the admin's look (``admin.site.each_context``) and are wrappe
 ``admin.site.admin_view``: anyone not logged in as staff is sent to the admin login. Both follow the
 policy scope (``policies.scope``): the export holds the global rules and the user's shops' rules, an
 import writes nothing beyond the user's reach, and the sandbox tries the global rules or one of the
-user's shops.
+user's shops. Export and import may name one layer (``?layer=`` / the form's 层级: ``global``,
+``client:<code>``, ``shop:<code>``, ``policies.layers``): the export holds only that layer's rows (a
+layer the user does not see is refused with a message), the import writes only into it and only when
+the user may change it.
 """
 
 import datetime as dt
@@ -22,7 +25,8 @@ from django.views.decorators.http import require_POST
 from jobs.choices import JobKind, JobState
 from jobs.queries import jobs_visible
 from jobs.services import job_start
-from policies.forms import PackUploadForm, SandboxForm, WordingCheckForm
+from policies.forms import LayerForm, PackUploadForm, SandboxForm, WordingCheckForm
+from policies.layers import Layer, view_refusal
 from policies.pack import PackReport, export_pack, import_pack
 from policies.permissions import POLICY_MODELS
 from reviewdesk.staging import StagingArea
@@ -56,15 +60,34 @@ def _context(request, title: str, **extra) -> dict:
 # --- policy pack -------------------------------------------------------------------------------------
 
 
+def _export_layer(request, data) -> tuple[bool, Layer | None]:
+    """(ok, the layer asked for or None for the whole pack); a layer the user may not see, or a value
+    that names none, is told as a message (ok False)."""
+    form = LayerForm(data, user=request.user, action="view")
+    if not form.is_valid():
+        messages.error(request, _("所选层级无效或你无权查看，未导出。"))
+        return False, None
+    layer = form.cleaned_data["layer"]
+    refusal = view_refusal(request.user, layer) if layer is not None else None
+    if refusal is not None:
+        messages.error(request, refusal)
+        return False, None
+    return True, layer
+
+
 def pack_export(request):
     if not can_manage_pack(request.user):
         raise PermissionDenied
+    ok, layer = _export_layer(request, request.GET)
+    if not ok:
+        return redirect("policies:pack_import")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(
-        export_pack(user=request.user),
+        export_pack(user=request.user, layer=layer),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f'attachment; filename="policy-pack-{stamp}.xlsx"'
+    part = f"{layer.slug}-" if layer is not None else ""
+    response["Content-Disposition"] = f'attachment; filename="policy-pack-{part}{stamp}.xlsx"'
     return response
 
 
@@ -73,19 +96,29 @@ def pack_export_job(request):
     """The same export written by a background job (``policies.jobs``); the answer is the job's page."""
     if not can_manage_pack(request.user):
         raise PermissionDenied
-    job = job_start(kind=JobKind.PACK_EXPORT, owner=request.user)
+    ok, layer = _export_layer(request, request.POST)
+    if not ok:
+        return redirect("policies:pack_import")
+    params = {"layer": _layer_value(layer)} if layer is not None else {}
+    job = job_start(kind=JobKind.PACK_EXPORT, owner=request.user, params=params)
     return redirect("jobs:detail", pk=job.pk)
 
 
-def _start_import_job(request, data: bytes, name: str):
+def _layer_value(layer: Layer | None) -> str:
+    """The layer as ``parse_layer`` reads it back (a job's params, the confirmation's hidden field)."""
+    if layer is None:
+        return ""
+    return layer.slug.replace("-", ":", 1)
+
+
+def _start_import_job(request, data: bytes, name: str, layer: Layer | None = None):
     """A dry run of the upload as a job: a file larger than ``JOB_INLINE_MAX_BYTES``, or the manager
     asked for it (试导入(后台)). Its page lists the errors or offers the confirmation."""
     key = _keep_upload(data)
-    job = job_start(
-        kind=JobKind.PACK_IMPORT,
-        owner=request.user,
-        params={"staged": key, "file_name": name[:255], "bytes": len(data), "dry_run": True},
-    )
+    params = {"staged": key, "file_name": name[:255], "bytes": len(data), "dry_run": True}
+    if layer is not None:
+        params["layer"] = _layer_value(layer)
+    job = job_start(kind=JobKind.PACK_IMPORT, owner=request.user, params=params)
     return redirect("jobs:detail", pk=job.pk)
 
 
@@ -115,16 +148,20 @@ def pack_import(request):
     A large file (or 试导入(后台)) is checked by a job instead of in the request (``_start_import_job``)."""
     if not can_manage_pack(request.user):
         raise PermissionDenied
-    form = PackUploadForm()
+    form = PackUploadForm(user=request.user)
     report: PackReport | None = None
-    token = ""
+    token = layer_value = ""
     if request.method == "POST" and request.POST.get("token"):
         token = request.POST["token"]
         data = _read_upload(token)
         if data is None:
             messages.error(request, _("预览已过期或文件不存在，请重新上传。"))
             return redirect("policies:pack_import")
-        report = import_pack(data, dry_run=False, user=request.user)
+        chosen = LayerForm(request.POST, user=request.user, action="change")
+        if not chosen.is_valid():
+            messages.error(request, _("所选层级无效或你无权修改，未导入。"))
+            return redirect("policies:pack_import")
+        report = import_pack(data, dry_run=False, user=request.user, layer=chosen.cleaned_data["layer"])
         if report.written:
             _forget_upload(token)
             totals = report.totals
@@ -135,19 +172,29 @@ def pack_import(request):
         _forget_upload(token)
         token = ""
     elif request.method == "POST":
-        form = PackUploadForm(request.POST, request.FILES)
+        form = PackUploadForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             upload = form.cleaned_data["pack_file"]
+            layer = form.cleaned_data["layer"]
             if request.POST.get("background") or upload.size > settings.JOB_INLINE_MAX_BYTES:
-                return _start_import_job(request, upload.read(), upload.name)
+                return _start_import_job(request, upload.read(), upload.name, layer)
             data = upload.read()
-            report = import_pack(data, dry_run=True, user=request.user)
+            report = import_pack(data, dry_run=True, user=request.user, layer=layer)
             if report.ok:
                 token = _keep_upload(data)
+                layer_value = _layer_value(layer)
     return TemplateResponse(
         request,
         "admin/policies/pack_import.html",
-        _context(request, _("导入规则包"), form=form, report=report, token=token),
+        _context(
+            request,
+            _("导入规则包"),
+            form=form,
+            report=report,
+            token=token,
+            layer_value=layer_value,
+            export_form=LayerForm(user=request.user, action="view"),
+        ),
     )
 
 
@@ -258,8 +305,12 @@ def _decide(form: SandboxForm):
         days_since_last_order=data.get("days_since_last_order"),
         shop_id=shop.pk if shop else None,
     )
-    decision = decide(facts, load_policy(shop=shop, platform=data["platform"]))
-    return _decision_view(decision), explain(decision).splitlines()
+    from policies.layers import decided_by
+
+    policy = load_policy(shop=shop, platform=data["platform"])
+    decision = decide(facts, policy)
+    layers = decided_by(policy, shop)
+    return _decision_view(decision, layers), explain(decision, layers=layers).splitlines()
 
 
 def _label(choices, value) -> str:
@@ -269,7 +320,7 @@ def _label(choices, value) -> str:
         return value or "—"
 
 
-def _decision_view(decision) -> dict:
+def _decision_view(decision, layers: dict | None = None) -> dict:
     """The decision with labels instead of codes, for the template (which cannot look choices up)."""
     from policies.choices import Channel, TemplateStage
     from reviewdesk.choices import Role
@@ -289,14 +340,17 @@ def _decision_view(decision) -> dict:
             {"template": t, "channel": _label(Channel, t.channel), "stage": _label(TemplateStage, t.stage)}
             for t in decision.templates
         ],
-        "rules": [_rule_link(ref) for ref in decision.rule_refs],
+        "rules": [_rule_link(ref, (layers or {}).get((ref.model, ref.id))) for ref in decision.rule_refs],
     }
 
 
-def _rule_link(ref) -> dict:
-    """A rule that contributed, with a link to edit it (and so to see its effect on the next try)."""
+def _rule_link(ref, layer: tuple[str, str] | None = None) -> dict:
+    """A rule that contributed, with a link to edit it (and so to see its effect on the next try) and
+    the layer it comes from (全局 / 品牌方 X / 店铺 Y)."""
     from django.apps import apps
     from django.urls import NoReverseMatch, reverse
+
+    from policies.layers import GLOBAL, layer_label
 
     try:
         model = apps.get_model("policies", ref.model)
@@ -304,4 +358,10 @@ def _rule_link(ref) -> dict:
         url = reverse(f"admin:policies_{ref.model}_change", args=[ref.id])
     except (LookupError, NoReverseMatch):
         kind, url = ref.model, ""
-    return {"kind": kind, "name": ref.name, "version": ref.version, "url": url}
+    return {
+        "kind": kind,
+        "name": ref.name,
+        "version": ref.version,
+        "url": url,
+        "layer": layer_label(*(layer or (GLOBAL, ""))),
+    }

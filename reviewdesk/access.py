@@ -70,6 +70,10 @@ class Scope:
     (a ledger entry belongs to its case's shop, else to its agent's home shop: ``incentives``).
     ``rows_subquery``: ``rows`` also accepts a subquery of shop ids (``values("pk")``), so a cold
     ``restrict`` costs no query of its own (a client through its shops: ``reviewdesk.admin``).
+    ``client``: the lookup from a row to a Client, for a model layered global → client → shop (the
+    policy rules): a row with a client and no shop is that client's layer, seen by who reaches any of
+    the client's shops and changed only by a member of the client (``client_ids_for``); the GLOBAL
+    row is then the one with neither.
     """
 
     shop: str | None = None
@@ -82,6 +86,7 @@ class Scope:
     include_self: bool = False
     rows: Callable[[set[int]], Q] | None = None
     rows_subquery: bool = False
+    client: str | None = None
 
 
 _scopes: dict[type[Model], Scope | None] = {}
@@ -136,7 +141,11 @@ def _derive(model: type[Model], seen: tuple) -> Scope | None:
         return None
     name, parent = parents[0]
     return Scope(
-        shop=f"{name}__{parent.shop}", null=parent.null, global_perm=parent.global_perm, reader=parent.reader
+        shop=f"{name}__{parent.shop}",
+        null=parent.null,
+        global_perm=parent.global_perm,
+        reader=parent.reader,
+        client=f"{name}__{parent.client}" if parent.client else None,
     )
 
 
@@ -204,6 +213,32 @@ def client_shop_ids(user, client, action: str = VIEW, *, token=None) -> set[int]
     if not ids or client is None:
         return set()
     return set(Shop.objects.filter(client=client, pk__in=ids).values_list("pk", flat=True))
+
+
+def client_ids_for(user, action: str = VIEW, *, token=None):
+    """The clients whose *layer* (``Scope.client``) ``user`` may see or change, as a subquery of client
+    ids (no query of its own). Seeing: the clients of the shops ``user`` (and ``token``) may see.
+    Changing: the active clients ``user`` is a member of (``ClientMembership``), none for a read-only
+    user; a token narrows them to the clients of its shops. A superuser without a token: every client."""
+    from django.contrib.auth.models import Group
+
+    from reviewdesk.models import Client
+
+    if action not in ACTIONS:
+        raise ValueError(f"unknown access action {action!r}")
+    if user is None or not user.is_authenticated:
+        return Client.objects.none().values("pk")
+    if user.is_superuser and token is None:
+        return Client.objects.order_by().values("pk")
+    if action == VIEW:
+        shops = Shop.objects.filter(pk__in=_shop_ids_value(user, VIEW, token), client__isnull=False)
+        return shops.order_by().values("client_id")
+    groups = Group.objects.filter(user=user)
+    writer = ~Exists(groups) | Exists(groups.exclude(name__in=READ_ONLY_ROLES))
+    members = ClientMembership.objects.filter(writer, user=user, client__active=True)
+    if token is not None:
+        members = members.filter(client__shops__in=token_shop_ids(token, CHANGE))
+    return members.order_by().values("client_id")
 
 
 def token_shop_ids(token, action: str = VIEW) -> set[int]:
@@ -343,6 +378,9 @@ def _rows_q(scope: Scope, model, user, action: str, token) -> Q:
     if path is None or scope.null == HIDDEN:
         return inside
     null = Q(**{f"{path}__isnull": True})
+    if scope.client is not None:  # a client's layer: neither global nor a shop's row
+        null &= Q(**{f"{scope.client}__isnull": True})
+        inside |= Q(**{f"{scope.client}__in": client_ids_for(user, action, token=token)})
     if scope.null == GLOBAL and (action == VIEW or can_change_global(user, model)):
         return inside | null
     if scope.null == ALL_SHOPS and sees_every_shop(user, token=token):

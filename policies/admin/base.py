@@ -10,8 +10,14 @@ from import_export.formats import base_formats
 
 from policies.forms import PolicyAdminForm
 from policies.hooks import case_link_for, rule_case_links
-from policies.scope import can_change_global_policy, shop_path, write_refusal
-from reviewdesk.access import CHANGE, restrict
+from policies.scope import (
+    can_change_global_policy,
+    changeable_client_ids,
+    client_path,
+    shop_path,
+    write_refusal,
+)
+from reviewdesk.access import CHANGE, client_ids_for, restrict
 from reviewdesk.admin_scope import ShopScopedAdminMixin
 from reviewdesk.history_admin import HistoryAdmin
 
@@ -70,11 +76,13 @@ class ScopeFilter(admin.SimpleListFilter):
     parameter_name = "scope"
 
     def lookups(self, request, model_admin):
-        return [("global", _("全局默认")), ("shop", _("店铺覆盖"))]
+        return [("global", _("全局默认")), ("client", _("品牌方层")), ("shop", _("店铺覆盖"))]
 
     def queryset(self, request, queryset):
         if self.value() == "global":
-            return queryset.filter(shop__isnull=True)
+            return queryset.filter(shop__isnull=True, client__isnull=True)
+        if self.value() == "client":
+            return queryset.filter(client__isnull=False)
         if self.value() == "shop":
             return queryset.filter(shop__isnull=False)
         return queryset
@@ -102,8 +110,10 @@ class PolicyScopedAdmin(ShopScopedAdminMixin):
     On top of ``ShopScopedAdminMixin`` (rows, choices and object permissions by shop, a global row
     changed only with ``policies.change_global_policy``):
 
-    - the shop of a rule is required for a manager without that permission (he cannot make a rule
-      global), and the parent of a child row (the rule of a compensation option) is offered only among
+    - a rule's client (its layer, ``policies.layers``) is chosen only among the clients the user is a
+      member of (``reviewdesk.access.client_ids_for``): a shop manager and a client viewer have none;
+    - the shop of a rule is required for a manager without that permission and without a client of
+      his own (he can make the rule neither global nor a client's), and the parent of a child row (the rule of a compensation option) is offered only among
       the parents he may change;
     - a global-only model (issue types) can be added, changed and deleted only with the permission;
     - every form (change page, the history's revert, inline parents) is checked once more when it is
@@ -117,6 +127,8 @@ class PolicyScopedAdmin(ShopScopedAdminMixin):
         path = shop_path(self.model)
         if path and "__" in path and db_field.name == path.split("__")[0]:
             return restrict(queryset, request.user, CHANGE)
+        if db_field.name == "client" and client_path(self.model) == "client":
+            return queryset.filter(pk__in=client_ids_for(request.user, CHANGE))
         return super().scope_choices(request, db_field, queryset)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -127,8 +139,14 @@ class PolicyScopedAdmin(ShopScopedAdminMixin):
             and shop_path(self.model) == "shop"
             and not can_change_global_policy(request.user)
         ):
-            formfield.required = True
-            formfield.help_text = _("你只能为自己所属的店铺设置覆盖规则；全局规则由规则负责人维护。")
+            if changeable_client_ids(request.user):  # shop empty: the rule of his client's layer
+                formfield.help_text = _(
+                    "留空并选择品牌方，为你所属品牌方的全部店铺设置规则；或选择你所属的店铺设置覆盖规则。"
+                    "全局规则由规则负责人维护。"
+                )
+            else:
+                formfield.required = True
+                formfield.help_text = _("你只能为自己所属的店铺设置覆盖规则；全局规则由规则负责人维护。")
         return formfield
 
     def get_form(self, request, obj=None, change=False, **kwargs):

@@ -14,7 +14,11 @@ from policies.forms import CompensationOptionFormSet, ComplianceRuleAdminForm, O
 from reviewdesk.admin_scope import ScopedStackedInline, ScopedTabularInline
 from reviewdesk.choices import Platform
 
-SCOPE_FILTERS = [ScopeFilter, ("shop", admin.RelatedOnlyFieldListFilter)]
+SCOPE_FILTERS = [
+    ScopeFilter,
+    ("shop", admin.RelatedOnlyFieldListFilter),
+    ("client", admin.RelatedOnlyFieldListFilter),
+]
 
 
 def _minutes(value: int) -> str:
@@ -42,7 +46,7 @@ class PlatformRuleAdmin(PolicyAdmin):
     list_filter = ["platform", *SCOPE_FILTERS, "active", "revision_allowed", "may_request_revision"]
     search_fields = ["revision_note", "shop__code", "shop__name"]
     fieldsets = [
-        (None, {"fields": ["platform", "shop", "active", "case_rating_max", "seen_version"]}),
+        (None, {"fields": ["platform", "shop", "client", "active", "case_rating_max", "seen_version"]}),
         (
             _("修改评价"),
             {
@@ -106,7 +110,7 @@ class ClassificationRuleAdmin(PolicyAdmin):
     ]
     list_filter = ["issue_type", "match_mode", "opens_case", *SCOPE_FILTERS, "active"]
     search_fields = ["name", "patterns"]
-    list_select_related = ["issue_type", "shop"]
+    list_select_related = ["issue_type", "shop", "client"]
     autocomplete_fields = ["issue_type"]
 
 
@@ -116,7 +120,7 @@ class MaliciousSignalAdmin(PolicyAdmin):
     list_display = ["name", "kind", "match_mode", "threshold", "window_days", "scope", "active", "version"]
     list_filter = ["kind", *SCOPE_FILTERS, "active"]
     search_fields = ["name", "patterns"]
-    list_select_related = ["shop"]
+    list_select_related = ["shop", "client"]
 
 
 @admin.register(m.SlaTier)
@@ -136,7 +140,7 @@ class SlaTierAdmin(PolicyAdmin):
     ]
     list_filter = ["issue_type", "handling_role", "escalation_role", *SCOPE_FILTERS, "active"]
     search_fields = ["name", "issue_type__name", "issue_type__code"]
-    list_select_related = ["issue_type", "calendar", "shop"]
+    list_select_related = ["issue_type", "calendar", "shop", "client"]
     autocomplete_fields = ["issue_type"]
 
     @admin.display(description=_("首次响应"), ordering="first_response_minutes")
@@ -228,7 +232,7 @@ class CompensationRuleAdmin(PolicyAdmin):
     ]
     list_filter = ["issue_type", "customer_tier", *SCOPE_FILTERS, "active"]
     search_fields = ["name", "note", "options__name"]
-    list_select_related = ["issue_type", "customer_tier", "shop"]
+    list_select_related = ["issue_type", "customer_tier", "shop", "client"]
     autocomplete_fields = ["issue_type"]
     inlines = [CompensationOptionInline]
 
@@ -271,7 +275,7 @@ class ReplyTemplateAdmin(TemplatePreviewMixin, PolicyAdmin):
         "active",
     ]
     search_fields = ["name", "body", "source"]
-    list_select_related = ["issue_type", "shop"]
+    list_select_related = ["issue_type", "shop", "client"]
     autocomplete_fields = ["issue_type"]
 
 

@@ -42,10 +42,26 @@ def _compliance_line(report: ComplianceReport) -> str:
     return "；".join(parts) if parts else _("合规检查通过")
 
 
-def explain(decision: Decision, language: str = "zh-hans") -> str:
-    """Several lines of plain text saying what the policy decided and why, in ``language``."""
+def explain(decision: Decision, language: str = "zh-hans", layers: dict | None = None) -> str:
+    """Several lines of plain text saying what the policy decided and why, in ``language``.
+
+    ``layers`` ((model name, id) → (kind, code), ``policies.layers.decided_by``) adds which layer
+    decided each rule: 全局, 品牌方 X or 店铺 Y."""
     with translation.override(language):
-        return "\n".join(_lines(decision))
+        lines = _lines(decision)
+        if layers is not None:
+            lines += _layer_lines(decision, layers)
+        return "\n".join(lines)
+
+
+def _layer_lines(decision: Decision, layers: dict) -> list[str]:
+    from policies.layers import GLOBAL, layer_label
+
+    lines = []
+    for ref in decision.rule_refs:
+        kind, code = layers.get((ref.model, ref.id), (GLOBAL, ""))
+        lines.append(_("　%(rule)s — %(layer)s") % {"rule": ref.name, "layer": layer_label(kind, code)})
+    return [_("各规则的层级：")] + lines if lines else []
 
 
 def _lines(d: Decision) -> list[str]:
@@ -185,7 +201,15 @@ def to_jsonable(value):
     return jsonable(value, tz=SHANGHAI, extra=_verdict)
 
 
-def decision_to_dict(decision: Decision) -> dict:
+def decision_to_dict(decision: Decision, layers: dict | None = None) -> dict:
+    """The decision as JSON-ready data; with ``layers`` (as for ``explain``) each rule ref also says its
+    layer: ``"layer": "global" | "client" | "shop"`` and ``"layer_code"`` (the client's or shop's code)."""
     data = to_jsonable(decision)
     data["rule_refs"] = [to_jsonable(ref) for ref in decision.rule_refs]
+    if layers is not None:
+        from policies.layers import GLOBAL
+
+        for ref, item in zip(decision.rule_refs, data["rule_refs"], strict=True):
+            kind, code = layers.get((ref.model, ref.id), (GLOBAL, ""))
+            item["layer"], item["layer_code"] = kind, code
     return data

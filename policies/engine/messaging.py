@@ -133,7 +133,7 @@ def applicable_templates(
             continue
         if template.audience != audience or not template.conditions <= facts:
             continue
-        rank = (not template.is_shop, template.issue_type_id is None, template.platform == "")
+        rank = (-template.layer, template.issue_type_id is None, template.platform == "")
         key = (template.stage, template.channel)
         current = best.get(key)
         if current is None or rank < current[0]:

@@ -80,6 +80,7 @@ class ClassificationRuleSpec:
     opens_case: bool
     priority: int
     is_shop: bool = False
+    layer: int = 0  # policies.layers: 0 global, 1 a client's, 2 a shop's (the more specific first)
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ class TemplateSpec:
     source: str
     active: bool = True
     is_shop: bool = False
+    layer: int = 0  # policies.layers: 0 global, 1 a client's, 2 a shop's (the more specific preferred)
     # The body parsed once: (literal text, placeholder name or None) pairs.
     parts: tuple[tuple[str, str | None], ...] = ()
     audience: str = "normal"  # policies.choices.TemplateAudience
@@ -265,7 +267,9 @@ class ContactLimitSpec:
 
 @dataclass(frozen=True)
 class Policy:
-    """The active rules for one shop (or none) on one platform, with shop overrides applied."""
+    """The active rules for one shop (or none) on one platform, with the client's and the shop's
+    overrides applied. ``rule_layers`` says which layer each rule comes from: (model name, id) →
+    (``policies.layers`` kind, the client's or the shop's id, None for a global rule)."""
 
     platform: str
     shop_id: int | None
@@ -283,6 +287,8 @@ class Policy:
     appeal_checklists: tuple[AppealChecklistSpec, ...]  # this platform's, one per reason
     contact_limit: ContactLimitSpec | None
     stamp: tuple = ()
+    client_id: int | None = None
+    rule_layers: dict = field(default_factory=dict, compare=False, repr=False)
     classification_regex: re.Pattern | None = None
     phrase_regex: re.Pattern | None = None
     # (platform, channel) -> the rules that apply; filled lazily by check_compliance.

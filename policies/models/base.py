@@ -7,7 +7,11 @@ from reviewdesk.choices import Platform
 
 
 class PolicyBase(models.Model):
-    """A rule a manager edits. ``shop`` empty means the global default; a shop row overrides it.
+    """A rule a manager edits, in one of three layers: global (neither ``shop`` nor ``client``), a
+    client's (``client``: every shop of that 品牌方) or a shop's (``shop``). The most specific layer
+    wins: a shop's row overrides its client's, a client's row overrides the global one (the loader's
+    replace-or-add rules, ``policies.loader``). A row names at most one of shop and client
+    (``one_layer``, a check constraint of every model).
 
     ``version`` counts saves: a case stores (id, version) of every rule that decided it, so an
     explanation can point at the exact edit (the history table keeps each version's content).
@@ -21,6 +25,15 @@ class PolicyBase(models.Model):
         related_name="+",
         verbose_name=_("店铺"),
         help_text=_("留空表示全局默认；填写店铺表示仅对该店铺生效并覆盖全局规则。"),
+    )
+    client = models.ForeignKey(
+        "reviewdesk.Client",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("品牌方"),
+        help_text=_("填写品牌方表示对该品牌方的所有店铺生效并覆盖全局规则；店铺规则再覆盖品牌方规则。"),
     )
     active = models.BooleanField(_("启用"), default=True)
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
@@ -38,7 +51,25 @@ class PolicyBase(models.Model):
 
     @property
     def scope_label(self) -> str:
-        return self.shop.code if self.shop_id else str(_("全局"))
+        if self.shop_id:
+            return self.shop.code
+        if self.client_id:
+            return str(_("品牌方 %(code)s") % {"code": self.client.code})
+        return str(_("全局"))
+
+
+def one_layer(model_name: str) -> models.CheckConstraint:
+    """A rule belongs to one layer: it names a shop or a client (or neither, global), never both."""
+    return models.CheckConstraint(
+        condition=models.Q(shop__isnull=True) | models.Q(client__isnull=True),
+        name=f"{model_name}_one_layer",
+        violation_error_message=_("一条规则只能属于一个层级：店铺和品牌方只能填写其一(都不填为全局)。"),
+    )
+
+
+# The conditions of a unique constraint per layer (the global one, a client's, a shop's).
+GLOBAL_LAYER = models.Q(shop__isnull=True, client__isnull=True)
+CLIENT_LAYER = models.Q(client__isnull=False)
 
 
 def validate_platform_list(value: str) -> None:

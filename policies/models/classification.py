@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from policies.choices import MatchMode, SignalKind
-from policies.models.base import PolicyBase, split_lines
+from policies.models.base import PolicyBase, one_layer, split_lines
 
 
 class IssueType(models.Model):
@@ -108,6 +108,7 @@ class ClassificationRule(PolicyBase):
         verbose_name = _("分类规则")
         verbose_name_plural = _("分类规则")
         ordering = ["priority", "pk"]
+        constraints = [one_layer("classification_rule")]
 
     def __str__(self):
         return self.name
@@ -146,6 +147,7 @@ class MaliciousSignal(PolicyBase):
         verbose_name = _("恶意信号")
         verbose_name_plural = _("恶意信号")
         ordering = ["kind", "pk"]
+        constraints = [one_layer("malicious_signal")]
 
     def __str__(self):
         return self.name

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from policies.choices import AmountFormula, OptionKind
-from policies.models.base import PolicyBase
+from policies.models.base import CLIENT_LAYER, GLOBAL_LAYER, PolicyBase, one_layer
 from policies.models.classification import IssueType
 from reviewdesk.choices import Role
 from reviewdesk.money import MONEY
@@ -34,10 +34,12 @@ class CustomerTier(PolicyBase):
         verbose_name_plural = _("客户分层")
         ordering = ["priority", "pk"]
         constraints = [
+            models.UniqueConstraint(fields=["code"], condition=GLOBAL_LAYER, name="uniq_tier_code_global"),
             models.UniqueConstraint(
-                fields=["code"], condition=models.Q(shop__isnull=True), name="uniq_tier_code_global"
+                fields=["code", "client"], condition=CLIENT_LAYER, name="uniq_tier_code_client"
             ),
             models.UniqueConstraint(fields=["code", "shop"], name="uniq_tier_code_shop"),
+            one_layer("customer_tier"),
         ]
 
     def __str__(self):
@@ -95,6 +97,7 @@ class CompensationRule(PolicyBase):
         verbose_name = _("补偿规则")
         verbose_name_plural = _("补偿规则")
         ordering = ["priority", "pk"]
+        constraints = [one_layer("compensation_rule")]
 
     def __str__(self):
         return self.name
@@ -121,6 +124,7 @@ class CompensationRule(PolicyBase):
         siblings = list(
             CompensationRule.objects.filter(
                 shop_id=self.shop_id,
+                client_id=self.client_id,
                 issue_type_id=self.issue_type_id,
                 customer_tier_id=self.customer_tier_id,
                 active=True,

@@ -14,7 +14,7 @@ from policies.choices import (
     TemplateStage,
 )
 from policies.compliance.rules import parse_platform_actions, validate_terms
-from policies.models.base import PolicyBase, split_codes, validate_platform_list
+from policies.models.base import PolicyBase, one_layer, split_codes, validate_platform_list
 from policies.models.classification import IssueType
 from policies.placeholders import PLACEHOLDERS
 from reviewdesk.choices import Platform
@@ -73,6 +73,7 @@ class ReplyTemplate(PolicyBase):
         verbose_name = _("回复模板")
         verbose_name_plural = _("回复模板")
         ordering = ["stage", "channel", "name"]
+        constraints = [one_layer("reply_template")]
 
     def __str__(self):
         return self.name
@@ -187,6 +188,7 @@ class ComplianceRule(PolicyBase):
         verbose_name = _("合规规则")
         verbose_name_plural = _("合规规则")
         ordering = ["action", "name"]
+        constraints = [one_layer("compliance_rule")]
 
     def __str__(self):
         return self.name

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from policies.models.base import PolicyBase
+from policies.models.base import CLIENT_LAYER, GLOBAL_LAYER, PolicyBase, one_layer
 from reviewdesk.choices import Platform
 
 
@@ -38,9 +38,13 @@ class PlatformRule(PolicyBase):
         ordering = ["platform", "shop__code"]
         constraints = [
             models.UniqueConstraint(
-                fields=["platform"], condition=models.Q(shop__isnull=True), name="uniq_platform_rule_global"
+                fields=["platform"], condition=GLOBAL_LAYER, name="uniq_platform_rule_global"
+            ),
+            models.UniqueConstraint(
+                fields=["platform", "client"], condition=CLIENT_LAYER, name="uniq_platform_rule_client"
             ),
             models.UniqueConstraint(fields=["platform", "shop"], name="uniq_platform_rule_shop"),
+            one_layer("platform_rule"),
             models.CheckConstraint(
                 condition=models.Q(case_rating_max__gte=1, case_rating_max__lte=5),
                 name="platform_rule_case_rating_1_5",

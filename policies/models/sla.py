@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from policies.choices import ExceptionKind, Weekday
-from policies.models.base import PolicyBase
+from policies.models.base import CLIENT_LAYER, GLOBAL_LAYER, PolicyBase, one_layer
 from policies.models.classification import IssueType
 from reviewdesk.choices import Role
 
@@ -24,9 +24,15 @@ class BusinessCalendar(PolicyBase):
         constraints = [
             models.UniqueConstraint(
                 fields=["shop"],
-                condition=models.Q(shop__isnull=True, active=True),
+                condition=GLOBAL_LAYER & models.Q(active=True),
                 name="one_active_global_calendar",
             ),
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=CLIENT_LAYER & models.Q(active=True),
+                name="one_active_client_calendar",
+            ),
+            one_layer("business_calendar"),
         ]
 
     def __str__(self):
@@ -140,8 +146,13 @@ class SlaTier(PolicyBase):
         constraints = [
             models.UniqueConstraint(
                 fields=["issue_type"],
-                condition=models.Q(shop__isnull=True, issue_type__isnull=False),
+                condition=GLOBAL_LAYER & models.Q(issue_type__isnull=False),
                 name="uniq_sla_issue_global",
+            ),
+            models.UniqueConstraint(
+                fields=["issue_type", "client"],
+                condition=CLIENT_LAYER & models.Q(issue_type__isnull=False),
+                name="uniq_sla_issue_client",
             ),
             models.UniqueConstraint(
                 fields=["issue_type", "shop"],
@@ -150,8 +161,13 @@ class SlaTier(PolicyBase):
             ),
             models.UniqueConstraint(
                 fields=["shop"],
-                condition=models.Q(shop__isnull=True, issue_type__isnull=True),
+                condition=GLOBAL_LAYER & models.Q(issue_type__isnull=True),
                 name="uniq_sla_fallback_global",
+            ),
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=CLIENT_LAYER & models.Q(issue_type__isnull=True),
+                name="uniq_sla_fallback_client",
             ),
             models.UniqueConstraint(
                 fields=["shop"],
@@ -161,6 +177,7 @@ class SlaTier(PolicyBase):
             models.CheckConstraint(
                 condition=models.Q(warn_at_percent__gte=1, warn_at_percent__lte=99), name="sla_warn_at_1_99"
             ),
+            one_layer("sla_tier"),
         ]
 
     def __str__(self):
@@ -174,11 +191,11 @@ class SlaTier(PolicyBase):
             errors["handling_role"] = _("每个时效等级都必须指定处理角色。")
         if self.first_response_minutes is not None and self.first_response_minutes <= 0:
             errors["first_response_minutes"] = _("首次响应时限必须大于0。")
-        clash = SlaTier.objects.filter(issue_type_id=self.issue_type_id, shop_id=self.shop_id).exclude(
-            pk=self.pk
-        )
+        clash = SlaTier.objects.filter(
+            issue_type_id=self.issue_type_id, shop_id=self.shop_id, client_id=self.client_id
+        ).exclude(pk=self.pk)
         if clash.exists():
-            errors["issue_type"] = _("该问题类型在此范围(全局/店铺)已有时效等级：%(name)s。") % {
+            errors["issue_type"] = _("该问题类型在此范围(全局/品牌方/店铺)已有时效等级：%(name)s。") % {
                 "name": clash.first().name
             }
         if errors:

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from policies.choices import AppealReason, Channel, FollowUpEvent
-from policies.models.base import PolicyBase
+from policies.models.base import CLIENT_LAYER, GLOBAL_LAYER, PolicyBase, one_layer
 from policies.models.messaging import ReplyTemplate
 from reviewdesk.choices import Platform
 
@@ -24,14 +24,20 @@ class FollowUpPlan(PolicyBase):
         constraints = [
             models.UniqueConstraint(
                 fields=["event"],
-                condition=models.Q(shop__isnull=True, active=True),
+                condition=GLOBAL_LAYER & models.Q(active=True),
                 name="one_active_global_plan_per_event",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "client"],
+                condition=CLIENT_LAYER & models.Q(active=True),
+                name="one_active_client_plan_per_event",
             ),
             models.UniqueConstraint(
                 fields=["event", "shop"],
                 condition=models.Q(shop__isnull=False, active=True),
                 name="one_active_shop_plan_per_event",
             ),
+            one_layer("follow_up_plan"),
         ]
 
     def __str__(self):
@@ -105,12 +111,18 @@ class AppealChecklist(PolicyBase):
         constraints = [
             models.UniqueConstraint(
                 fields=["platform", "reason"],
-                condition=models.Q(shop__isnull=True),
+                condition=GLOBAL_LAYER,
                 name="uniq_appeal_checklist_reason_global",
+            ),
+            models.UniqueConstraint(
+                fields=["platform", "reason", "client"],
+                condition=CLIENT_LAYER,
+                name="uniq_appeal_checklist_reason_client",
             ),
             models.UniqueConstraint(
                 fields=["platform", "reason", "shop"], name="uniq_appeal_checklist_reason_shop"
             ),
+            one_layer("appeal_checklist"),
         ]
 
     def __str__(self):
@@ -145,9 +157,13 @@ class ContactLimit(PolicyBase):
         verbose_name_plural = _("联系限制")
         constraints = [
             models.UniqueConstraint(
-                fields=["platform"], condition=models.Q(shop__isnull=True), name="uniq_contact_limit_global"
+                fields=["platform"], condition=GLOBAL_LAYER, name="uniq_contact_limit_global"
+            ),
+            models.UniqueConstraint(
+                fields=["platform", "client"], condition=CLIENT_LAYER, name="uniq_contact_limit_client"
             ),
             models.UniqueConstraint(fields=["platform", "shop"], name="uniq_contact_limit_shop"),
+            one_layer("contact_limit"),
         ]
 
     def __str__(self):

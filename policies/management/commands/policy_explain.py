@@ -3,8 +3,10 @@
     python manage.py policy_explain --platform taobao --rating bad --text "物流太慢" --amount 250 \\
         --shipping-fee 12 --annual-spend 0 [--at 2026-11-20T23:30:00+08:00] [--shop CODE] [--json]
 
-``--json`` prints one JSON object: money as strings with two decimals ("18.00"), times in ISO 8601
-with +08:00.
+The explanation ends with the layer that decided each rule (全局, 品牌方 X, 店铺 Y: a shop's rules are
+its own overrides over its client's layer over the global defaults). ``--json`` prints one JSON
+object: money as strings with two decimals ("18.00"), times in ISO 8601 with +08:00, and each of
+``rule_refs`` with its ``layer`` and ``layer_code``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from policies.decisions import RATING_LEVELS, ReviewFacts
 from policies.engine import decide, decision_to_dict, explain
+from policies.layers import decided_by
 from policies.loader import load_policy
 from reviewdesk.choices import Platform
 from reviewdesk.models import Shop
@@ -94,7 +97,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         shop = None
         if options["shop"]:
-            shop = Shop.objects.filter(code=options["shop"]).first()
+            shop = Shop.objects.filter(code=options["shop"]).select_related("client").first()
             if shop is None:
                 raise CommandError(_("店铺代码“%(code)s”不存在。") % {"code": options["shop"]})
         platform = options["platform"] or (shop.platform if shop else None)
@@ -129,8 +132,10 @@ class Command(BaseCommand):
             days_since_last_order=parse_count(options["days_since_last_order"], "--days-since-last-order"),
             shop_id=shop.pk if shop else None,
         )
-        decision = decide(facts, load_policy(shop=shop, platform=platform))
+        policy = load_policy(shop=shop, platform=platform)
+        decision = decide(facts, policy)
+        layers = decided_by(policy, shop)
         if options["json"]:
-            self.stdout.write(json.dumps(decision_to_dict(decision), ensure_ascii=False, indent=2))
+            self.stdout.write(json.dumps(decision_to_dict(decision, layers), ensure_ascii=False, indent=2))
         else:
-            self.stdout.write(explain(decision, language=options["language"]))
+            self.stdout.write(explain(decision, language=options["language"], layers=layers))

@@ -1,13 +1,17 @@
 """``policy_pack export --out pack.xlsx`` / ``policy_pack import pack.xlsx [--dry-run]``; either with
-``--no-progress`` (on a terminal a progress bar on stderr counts the sheets, ``reviewdesk.cli_progress``)."""
+``--no-progress`` (on a terminal a progress bar on stderr counts the sheets, ``reviewdesk.cli_progress``)
+and ``--layer global|client:<code>|shop:<code>`` (one layer only: ``policies.layers``)."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from policies.layers import parse_layer
 from policies.pack import export_pack, import_pack
 from reviewdesk.cli_progress import add_progress_argument, progress_bar
+
+LAYER_HELP = "只导出/导入一个层级：global、client:<品牌方代码> 或 shop:<店铺代码>(默认整个规则包)"
 
 
 class Command(BaseCommand):
@@ -19,18 +23,24 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         export = sub.add_parser("export", help="导出规则包")
         export.add_argument("--out", required=True, help="输出文件路径，如 pack.xlsx")
+        export.add_argument("--layer", default="", help=LAYER_HELP)
         add_progress_argument(export)
         imp = sub.add_parser("import", help="导入规则包")
         imp.add_argument("path", help="规则包文件(.xlsx)")
         imp.add_argument("--dry-run", action="store_true", help="只校验并报告，不写入")
+        imp.add_argument("--layer", default="", help=LAYER_HELP)
         add_progress_argument(imp)
 
     def handle(self, *args, action, **options):
+        try:
+            layer = parse_layer(options["layer"]) if options.get("layer") else None
+        except ValueError as exc:
+            raise CommandError(str(exc))
         if action == "export":
             out = Path(options["out"])
             try:
                 with progress_bar(self, options, desc=_("导出"), unit=_("工作表")) as progress:
-                    content = export_pack(progress=progress)
+                    content = export_pack(progress=progress, layer=layer)
                 out.write_bytes(content)
             except OSError as exc:
                 raise CommandError(
@@ -43,7 +53,9 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(_("找不到文件：%(path)s") % {"path": path})
         with progress_bar(self, options, desc=_("导入"), unit=_("工作表")) as progress:
-            report = import_pack(path.read_bytes(), dry_run=options["dry_run"], progress=progress)
+            report = import_pack(
+                path.read_bytes(), dry_run=options["dry_run"], progress=progress, layer=layer
+            )
         for sheet in report.sheets:
             self.stdout.write(
                 _("%(sheet)s：%(rows)s行，新增%(new)s，更新%(updated)s，未变%(unchanged)s") % vars(sheet)
