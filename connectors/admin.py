@@ -2,7 +2,7 @@
 
 A manager connects the shops he belongs to (``ShopScopedAdminMixin``: the list, the shop choices and
 every object check go through ``reviewdesk.access``; another shop's manager sees nothing of this shop's
-connector). The app key, app secret and session key are credentials: write-only (the form never shows
+connector). The app key, app secret, session key, refresh token and signing secret are credentials: write-only (the form never shows
 them back, a field left empty keeps what is stored), stored encrypted (``EncryptedTextField``). The
 gateway URL passes the outbound policy before it is saved. ``api`` (method names, fixed parameters, field
 mapping, paging, the window cap) is the data a deployer corrects without a release. Health and the pull
@@ -18,10 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from connectors.models import Connector, OutboxReply
 from connectors.platforms import CLIENTS, UNSUPPORTED, default_api
+from connectors.services.configure import COMPATIBLE, NEEDS_SIGN_SECRET
 from reviewdesk.admin_scope import ShopScopedAdminMixin
 from reviewdesk.outbound import OutboundRefused, check_url
 
-SECRET_FIELDS = ("app_key", "app_secret", "session_key")
+SECRET_FIELDS = ("app_key", "app_secret", "session_key", "refresh_token", "sign_secret")
+REQUIRED_SECRETS = ("app_key", "app_secret", "session_key")
 
 
 def _secret_field(label):
@@ -40,6 +42,8 @@ class ConnectorForm(forms.ModelForm):
     app_key = _secret_field(_("App Key"))
     app_secret = _secret_field(_("App Secret"))
     session_key = _secret_field(_("授权令牌(session)"))
+    refresh_token = _secret_field(_("刷新令牌(refresh token)"))
+    sign_secret = _secret_field(_("签名密钥(signSecret)"))
 
     class Meta:
         model = Connector
@@ -53,6 +57,10 @@ class ConnectorForm(forms.ModelForm):
             "session_key",
             "sign_method",
             "expires_at",
+            "refresh_token",
+            "sign_secret",
+            "seller_nick",
+            "tmc_group",
             "backfill_days",
             "overlap_minutes",
             "recheck_per_pull",
@@ -86,12 +94,15 @@ class ConnectorForm(forms.ModelForm):
         platform = data.get("platform")
         if shop is not None and shop.platform in UNSUPPORTED:
             raise ValidationError(str(UNSUPPORTED[shop.platform]))
-        if shop is not None and platform and shop.platform not in ("taobao", "tmall"):
+        if shop is not None and platform and shop.platform not in COMPATIBLE.get(platform, {platform}):
             raise ValidationError(_("该店铺的平台没有可用的接口对接。"))
         for name in SECRET_FIELDS:
             if not data.get(name):
                 data[name] = self.stored[name]
-                if not data[name]:
+                required = name in REQUIRED_SECRETS or (
+                    name == "sign_secret" and platform in NEEDS_SIGN_SECRET
+                )
+                if not data[name] and required:
                     self.add_error(name, _("必须填写。"))
         if not data.get("api") and platform:
             data["api"] = default_api(platform)
@@ -106,6 +117,7 @@ class ConnectorAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["shop"]
     readonly_fields = [
         "state",
+        "refreshed_at",
         "last_success_at",
         "last_attempt_at",
         "backoff_until",
@@ -119,8 +131,19 @@ class ConnectorAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
         (None, {"fields": ["shop", "platform", "enabled", "gateway_url"]}),
         (
             _("凭据(只写，不再显示)"),
-            {"fields": ["app_key", "app_secret", "session_key", "sign_method", "expires_at"]},
+            {
+                "fields": [
+                    "app_key",
+                    "app_secret",
+                    "session_key",
+                    "sign_method",
+                    "expires_at",
+                    "refresh_token",
+                    "sign_secret",
+                ]
+            },
         ),
+        (_("消息推送(TMC)"), {"fields": ["seller_nick", "tmc_group"]}),
         (_("拉取"), {"fields": ["backfill_days", "overlap_minutes", "recheck_per_pull", "api"]}),
         (_("健康状况"), {"fields": readonly_fields}),
     ]
