@@ -55,6 +55,7 @@ from reviewdesk import outbound
 
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 SIGN_METHODS = {"md5": "MD5", "hmac-sha256": "HMAC_SHA256"}
+REPLIED = "replied"  # ``reply_of``'s answer when the list only flags a seller's reply
 
 DEFAULT_API = {
     "methods": {"list": "open.comment.list.get", "reply": "open.comment.add"},
@@ -289,11 +290,11 @@ class KuaishouClient:
             item["rating"] = int(item["rating"]) if str(item["rating"]).isdigit() else item["rating"]
         if not item.get("buyer_nick"):
             # an anonymous comment names no buyer: one per comment, so triage groups nothing under it
-            item["buyer_nick"] = _("快手买家%(id)s") % {"id": item.get("external_id", "")}
+            item["buyer_nick"] = f"快手买家{item.get('external_id', '')}"  # data, not a UI string
         item["seller_replied"] = bool(self.reply_of(raw))
         return item
 
     def reply_of(self, raw: dict) -> str:
         """The list gives whether the seller replied, not the reply's text: a marker when it did."""
         flag = self.api.get("reply_flag")
-        return _("已回复") if flag and raw.get(flag) else ""
+        return REPLIED if flag and raw.get(flag) else ""
