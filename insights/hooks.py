@@ -19,11 +19,14 @@ weekly_sections = Registry(
     "Callables (*, week: IsoWeek, shop_ids: tuple[int, ...], top_issue_keys: list[str]) -> "
     "list[insights.tables.Table]: what other apps add to the weekly Top-3 report for the week's top issue "
     "types (their keys as in the issue-type rollup: the IssueType id as text, '' for unclassified). Shown "
-    "on the weekly page and written as sheets of its workbook (an empty list adds nothing).",
+    "on the weekly page and written as sheets of its workbook (an empty list adds nothing). ``shop_ids`` "
+    "are the report's shops: one shop, a client's shops (a client's report) or every permitted shop.",
 )
 
 weekly_recipients = Registry(
     "weekly_recipients",
-    "Callables (*, shop_id: int | None) -> set[int]: user ids that also receive the weekly Top-3 report "
-    "of that shop (None = the all-shops report) in the app, besides insights' own ReportRecipient rows.",
+    "Callables (*, shop_id: int | None, shop_ids: tuple[int, ...] | None = None) -> set[int]: user ids "
+    "that also receive the weekly Top-3 report of that shop (None = the all-shops report) in the app, "
+    "besides insights' own ReportRecipient rows. A client's report calls with shop_id=None and shop_ids= "
+    "the client's shops; a callable without a ``shop_ids`` parameter (or **kwargs) is not asked for it.",
 )

@@ -177,6 +177,15 @@ class ReportRecipient(models.Model):
         verbose_name=_("店铺"),
         help_text=_("留空表示接收全部店铺的周报；填写则接收该店铺的周报。"),
     )
+    client = models.ForeignKey(
+        "reviewdesk.Client",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("品牌方"),
+        help_text=_("填写则接收该品牌方的周报(只含其店铺)；与店铺二选一。"),
+    )
     weekly_report = models.BooleanField(_("接收周报"), default=True)
     daily_unresolved = models.BooleanField(_("接收每日超时未解决清单"), default=False)
     active = models.BooleanField(_("启用"), default=True)
@@ -190,6 +199,10 @@ class ReportRecipient(models.Model):
                 condition=models.Q(user__isnull=False) | models.Q(channel__isnull=False),
                 name="insights_recipient_target",
             ),
+            models.CheckConstraint(
+                condition=models.Q(shop__isnull=True) | models.Q(client__isnull=True),
+                name="insights_recipient_one_scope",
+            ),
         ]
 
     def __str__(self):
@@ -200,6 +213,8 @@ class ReportRecipient(models.Model):
 
         if not self.user_id and not self.channel_id:
             raise ValidationError(_("请至少填写用户或通知渠道之一。"))
+        if self.shop_id and self.client_id:
+            raise ValidationError({"client": _("店铺和品牌方只能填写其一。")})
         if (
             self.channel_id
             and self.channel.kind == ChannelKind.EMAIL
@@ -209,12 +224,13 @@ class ReportRecipient(models.Model):
 
 
 def report_path(instance, filename: str) -> str:
-    scope = instance.shop.code if instance.shop_id else "all"
-    return f"insights/reports/{instance.week}/top3-{instance.week}-{scope}.xlsx"
+    return f"insights/reports/{instance.week}/top3-{instance.week}-{instance.scope_code}.xlsx"
 
 
 class WeeklyReport(models.Model):
-    """A stored weekly Top-3 workbook. One per (week, shop); shop empty = all shops. Rebuilding replaces it."""
+    """A stored weekly Top-3 workbook, of one of three scopes: a shop (one per (week, shop)), a client
+    (one per (week, client): the client's shops only) or, with neither, all shops (one per week).
+    Rebuilding replaces it. Who may read it: ``insights.admin`` (``report_rows``)."""
 
     week = models.CharField(_("ISO周"), max_length=8, help_text=_("如 2026-W47"))
     shop = models.ForeignKey(
@@ -224,6 +240,14 @@ class WeeklyReport(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("店铺"),
+    )
+    client = models.ForeignKey(
+        "reviewdesk.Client",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("品牌方"),
     )
     file = models.FileField(_("工作簿"), upload_to=report_path, max_length=255)
     total_negative = models.PositiveIntegerField(_("中差评总数"), default=0)
@@ -236,10 +260,26 @@ class WeeklyReport(models.Model):
         ordering = ["-week", "shop_id"]
         constraints = [
             models.UniqueConstraint(fields=["week", "shop"], name="uniq_weekly_report_shop"),
+            models.UniqueConstraint(fields=["week", "client"], name="uniq_weekly_report_client"),
             models.UniqueConstraint(
-                fields=["week"], condition=models.Q(shop__isnull=True), name="uniq_weekly_report_all"
+                fields=["week"],
+                condition=models.Q(shop__isnull=True, client__isnull=True),
+                name="uniq_weekly_report_every_shop",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(shop__isnull=True) | models.Q(client__isnull=True),
+                name="insights_weekly_report_one_scope",
             ),
         ]
 
     def __str__(self):
-        return f"{self.week} {self.shop.code if self.shop_id else '*'}"
+        return f"{self.week} {self.scope_code}"
+
+    @property
+    def scope_code(self) -> str:
+        """The shop's code, ``client-<code>`` for a client's report, ``all`` for every shop's."""
+        if self.shop_id:
+            return self.shop.code
+        if self.client_id:
+            return f"client-{self.client.code}"
+        return "all"

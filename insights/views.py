@@ -28,10 +28,10 @@ from insights.selectors.unresolved import unresolved_by_owner
 from insights.selectors.weekly import weekly_top3
 from insights.services.rollup import rollup_refreshed_at
 from insights.tables import Table
-from reviewdesk.access import client_shop_ids, shop_ids_for
-from reviewdesk.models import Shop
+from reviewdesk.access import client_shop_ids, restrict, shop_ids_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STORED_REPORTS = 12  # the newest stored weekly reports the weekly page links to
 
 
 def _require(request):
@@ -222,7 +222,7 @@ def weekly_workbook(query: QueryDict, user) -> tuple[str, bytes]:
     form, data = weekly_for(query, user)
     if data is None:
         raise Refused(_form_errors(form))
-    suffix = query.get("shop") or "all"
+    suffix = query.get("shop") or (f"client-{query['client']}" if query.get("client") else "all")
     return f"top3-{data.week.key}-{suffix}.xlsx", weekly_xlsx(data)
 
 
@@ -231,10 +231,16 @@ def weekly(request):
     _require(request)
     form, data = _weekly(request)
     status = 400 if data is None else 200
+    stored = restrict(WeeklyReport.objects.select_related("shop", "client"), request.user)
     return render(
         request,
         "insights/weekly.html",
-        {"form": form, "data": data, "query": request.GET.urlencode()},
+        {
+            "form": form,
+            "data": data,
+            "query": request.GET.urlencode(),
+            "stored": stored.order_by("-week", "client_id", "shop_id")[:STORED_REPORTS],
+        },
         status=status,
     )
 
@@ -251,21 +257,19 @@ def weekly_download(request):
 
 @login_required
 def report_download(request, pk: int):
-    """A stored report (the link in the weekly notification). An all-shops report only for users who see every shop."""
+    """A stored report (the link in the weekly notification), within ``reviewdesk.access`` (a shop's for
+    its shop's people, a client's for who reaches every shop of the client, the all-shops one for who
+    sees every shop: ``insights.admin.report_rows``); anything else is not found."""
     if not (
         request.user.has_perm("insights.view_insights") or request.user.has_perm("insights.view_weeklyreport")
     ):
         raise PermissionDenied(_("你没有查看周报的权限。"))
-    report = get_object_or_404(WeeklyReport, pk=pk)
-    visible = shop_ids_for(request.user)
-    allowed = (
-        report.shop_id in visible
-        if report.shop_id
-        else set(Shop.objects.values_list("pk", flat=True)) <= visible
+    report = get_object_or_404(
+        restrict(WeeklyReport.objects.select_related("shop", "client"), request.user), pk=pk
     )
-    if not allowed or not report.file:
+    if not report.file:
         raise Http404
-    name = f"top3-{report.week}-{report.shop.code if report.shop_id else 'all'}.xlsx"
+    name = f"top3-{report.week}-{report.scope_code}.xlsx"
     return FileResponse(report.file.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
 
 

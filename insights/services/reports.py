@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections import defaultdict
 
 from django.core.files.base import ContentFile
@@ -22,18 +23,28 @@ from insights.selectors.weekly import WeeklyData, weekly_top3
 from insights.services.notify import Outgoing, send
 from reviewdesk.choices import Role
 from reviewdesk.language import language_of
-from reviewdesk.models import Shop
+from reviewdesk.models import Client, Shop
 
 LIST_LINES = 10
 
 
-def report_scope(shop: Shop | None) -> str:
-    return shop.name if shop else _("全部店铺")
+def report_scope(shop: Shop | None, client: Client | None = None) -> str:
+    return shop.name if shop else client.name if client else _("全部店铺")
 
 
-def weekly_data_for(*, week: IsoWeek, shop: Shop | None, now: dt.datetime | None = None) -> WeeklyData:
-    shop_ids = [shop.pk] if shop else list(Shop.objects.values_list("pk", flat=True))
-    return weekly_top3(week=week, shop_ids=shop_ids, scope=report_scope(shop), now=now)
+def report_shop_ids(*, shop: Shop | None, client: Client | None = None) -> list[int]:
+    """The shops a report covers: the shop, the client's shops, or every shop."""
+    if shop is not None:
+        return [shop.pk]
+    shops = Shop.objects.filter(client=client) if client is not None else Shop.objects.all()
+    return list(shops.order_by("pk").values_list("pk", flat=True))
+
+
+def weekly_data_for(
+    *, week: IsoWeek, shop: Shop | None, client: Client | None = None, now: dt.datetime | None = None
+) -> WeeklyData:
+    shop_ids = report_shop_ids(shop=shop, client=client)
+    return weekly_top3(week=week, shop_ids=shop_ids, scope=report_scope(shop, client), now=now)
 
 
 def _summary(data: WeeklyData) -> dict:
@@ -52,15 +63,22 @@ def _summary(data: WeeklyData) -> dict:
     }
 
 
-def weekly_report_store(*, week: IsoWeek, shop: Shop | None, now: dt.datetime | None = None) -> WeeklyReport:
-    """Build the workbook and keep it as the (week, shop) report, replacing an earlier build."""
+def weekly_report_store(
+    *, week: IsoWeek, shop: Shop | None, client: Client | None = None, now: dt.datetime | None = None
+) -> WeeklyReport:
+    """Build the workbook and keep it as the (week, shop), (week, client) or all-shops report, replacing
+    an earlier build. A client's report covers its shops only."""
+    if shop is not None and client is not None:
+        raise ValueError("a weekly report is of a shop or of a client, not both")
     now = now or timezone.now()
-    data = weekly_data_for(week=week, shop=shop, now=now)
+    data = weekly_data_for(week=week, shop=shop, client=client, now=now)
     content = weekly_xlsx(data)
     with transaction.atomic():
-        report = WeeklyReport.objects.select_for_update().filter(week=week.key, shop=shop).first()
+        report = (
+            WeeklyReport.objects.select_for_update().filter(week=week.key, shop=shop, client=client).first()
+        )
         if report is None:
-            report = WeeklyReport(week=week.key, shop=shop, built_at=now)
+            report = WeeklyReport(week=week.key, shop=shop, client=client, built_at=now)
         elif report.file:
             report.file.delete(save=False)
         report.total_negative, report.summary, report.built_at = data.total, _summary(data), now
@@ -90,7 +108,7 @@ def _report_lines(report: WeeklyReport) -> list[str]:
 
 def weekly_report_notify(*, report: WeeklyReport, recipients: list[ReportRecipient]) -> tuple[int, int]:
     def render() -> tuple[str, list[str]]:  # in each reader's language (insights.services.notify.send)
-        scope = report.shop.name if report.shop_id else _("全部店铺")
+        scope = report_scope(report.shop if report.shop_id else None, report.client)
         title = _("【差评TOP3周报】%(week)s · %(scope)s") % {"week": report.week, "scope": scope}
         return title, _report_lines(report)
 
@@ -100,7 +118,7 @@ def weekly_report_notify(*, report: WeeklyReport, recipients: list[ReportRecipie
         title=title,
         lines=lines,
         path=reverse("insights:report_download", kwargs={"pk": report.pk}),
-        dedupe_key=f"weekly_report:{report.week}:{report.shop_id or 'all'}",
+        dedupe_key=f"weekly_report:{report.week}:{_scope_key(report)}",
         shop_id=report.shop_id,
         render=render,
     )
@@ -110,8 +128,25 @@ def weekly_report_notify(*, report: WeeklyReport, recipients: list[ReportRecipie
         if recipient.channel_id:
             message.channels.append(_channel_entry(recipient))
     for extra in weekly_recipients.all():  # e.g. the departments' leads (insights.hooks)
-        message.user_ids |= extra(shop_id=report.shop_id)
+        if report.client_id is None:
+            message.user_ids |= extra(shop_id=report.shop_id)
+        elif _takes_shop_ids(extra):  # a client's report: asked with the client's shops only
+            shop_ids = tuple(report_shop_ids(shop=None, client=report.client))
+            message.user_ids |= extra(shop_id=None, shop_ids=shop_ids)
     return send([message])
+
+
+def _scope_key(report: WeeklyReport) -> str:
+    if report.client_id:
+        return f"client:{report.client_id}"
+    return str(report.shop_id or "all")
+
+
+def _takes_shop_ids(builder) -> bool:
+    """Does a ``weekly_recipients`` builder accept ``shop_ids`` (the client reports' contract)? One that
+    does not is not asked about a client's report: it would answer for every shop."""
+    parameters = inspect.signature(builder).parameters.values()
+    return any(p.name == "shop_ids" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def _channel_entry(recipient: ReportRecipient) -> tuple:
@@ -123,23 +158,32 @@ def _channel_entry(recipient: ReportRecipient) -> tuple:
 
 
 def weekly_report_run(*, week: IsoWeek | None = None, now: dt.datetime | None = None) -> list[WeeklyReport]:
-    """The Monday 09:00 schedule: last week's report for all shops, plus one per shop that has its own
-    recipients; each stored and sent to its recipients. Safe to run twice (same rows, no second message)."""
+    """The Monday 09:00 schedule: last week's report for all shops, one per active client with shops
+    (sent to that client's recipients only), plus one per shop that has its own recipients; each stored
+    and sent to its recipients. Safe to run twice (same rows, no second message)."""
     now = now or timezone.now()
     week = week or last_complete_week(now)
     recipients = list(
         ReportRecipient.objects.filter(active=True, weekly_report=True).select_related(
-            "user", "channel", "shop"
+            "user", "channel", "shop", "client"
         )
     )
     by_shop: dict[int | None, list[ReportRecipient]] = defaultdict(list)
+    by_client: dict[int, list[ReportRecipient]] = defaultdict(list)
     for recipient in recipients:
-        by_shop[recipient.shop_id].append(recipient)
+        if recipient.client_id:
+            by_client[recipient.client_id].append(recipient)
+        else:
+            by_shop[recipient.shop_id].append(recipient)
     reports = []
     shops = {s.pk: s for s in Shop.objects.filter(pk__in=[k for k in by_shop if k])}
     for shop_id in [None, *sorted(k for k in by_shop if k)]:
         report = weekly_report_store(week=week, shop=shops.get(shop_id), now=now)
         weekly_report_notify(report=report, recipients=by_shop.get(shop_id, []))
+        reports.append(report)
+    for client in Client.objects.filter(active=True, shops__isnull=False).distinct().order_by("code"):
+        report = weekly_report_store(week=week, shop=None, client=client, now=now)
+        weekly_report_notify(report=report, recipients=by_client.get(client.pk, []))
         reports.append(report)
     return reports
 
@@ -187,7 +231,11 @@ def daily_unresolved_notify(*, now: dt.datetime | None = None) -> tuple[int, int
                 )
             )
     supervisors = role_members((shop_id, Role.SUPERVISOR) for shop_id in per_shop)
-    names = dict(Shop.objects.filter(pk__in=list(per_shop)).values_list("pk", "name"))
+    names, clients = {}, {}
+    for pk, name, client_id in Shop.objects.filter(pk__in=list(per_shop)).values_list(
+        "pk", "name", "client_id"
+    ):
+        names[pk], clients[pk] = name, client_id
     recipients = list(
         ReportRecipient.objects.filter(active=True, daily_unresolved=True).select_related("user", "channel")
     )
@@ -219,6 +267,8 @@ def daily_unresolved_notify(*, now: dt.datetime | None = None) -> tuple[int, int
         for recipient in recipients:
             if recipient.shop_id not in (None, shop_id):
                 continue
+            if recipient.client_id and recipient.client_id != clients.get(shop_id):
+                continue  # a client's recipient hears of the client's shops only
             if recipient.user_id:
                 message.user_ids.add(recipient.user_id)
             if recipient.channel_id and recipient.channel.shop_id == shop_id:
