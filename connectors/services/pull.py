@@ -183,7 +183,7 @@ class _Puller:
             Review.objects.filter(shop=self.shop, case__isnull=False, reviewed_at__gte=oldest)
             .exclude(order_no="")
             .exclude(pk__in=self.seen_review_ids)  # just read by the window scan
-            .values("pk", "order_no", "sub_order_no")
+            .values("pk", "order_no", "sub_order_no", "external_id")
         )
         checked = dict(
             ReviewCheck.objects.filter(
@@ -198,7 +198,8 @@ class _Puller:
         )[:limit]
         raws = []
         for review in due:
-            raw = self.client.read_review(review["order_no"], review["sub_order_no"])
+            # the review itself, not the order's first: an order of several items has several reviews
+            raw = self.client.read_review(review["order_no"], review["sub_order_no"] or review["external_id"])
             if raw is not None:
                 raws.append(raw)
         self.store(raws)

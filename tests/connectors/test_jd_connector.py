@@ -278,3 +278,24 @@ def test_a_jd_connector_needs_a_jd_shop(jd_gateway, db):
             credentials={"app_key": "k", "app_secret": "s", "session_key": "t"},
         )
     assert not Connector.objects.exists()
+
+
+def test_each_comment_of_an_order_with_two_skus_is_read_back_as_itself(
+    jd_connector, jd_gateway, django_capture_on_commit_callbacks
+):
+    jd_gateway.add_comment(9101, order=9100, sku=8001, created=ago(days=3), score=1, content="杯子漏水")
+    jd_gateway.add_comment(
+        9102, order=9100, sku=8002, created=ago(days=3, minutes=5), score=1, content="盖子坏了"
+    )
+    assert pull(jd_connector, django_capture_on_commit_callbacks).created == 2
+    assert Case.objects.filter(review__order_no="9100").count() == 2
+    jd_gateway.comments["9102"].update(score=4, content="换了新的，满意")
+
+    result = pull(
+        jd_connector, django_capture_on_commit_callbacks, now=timezone.now() + dt.timedelta(minutes=1)
+    )
+
+    assert result.ok
+    changed = Review.objects.get(external_id="order:9100:item:8002")
+    assert (changed.rating, changed.content) == (4, "换了新的，满意")
+    assert Review.objects.get(external_id="order:9100:item:8001").rating == 1
