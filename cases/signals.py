@@ -29,3 +29,11 @@ that moves money on a conversion must not pay it. A payload without a source is 
 from reviewdesk.signals import RobustSignal
 
 case_event = RobustSignal("case_event", __doc__)
+
+# ``cases_opened``: sent after commit, once per intake (file import, API submit, connector pull; from
+# ``cases.imports.storing.hand_off_new_cases``), with ``send_robust(sender=Case, case_ids=[...])``: the cases
+# it opened or reopened. A receiver reads a constant number of queries per call, not per case (an import
+# may open 200,000), e.g. the courier watch rule of ``workorders``.
+cases_opened = RobustSignal(
+    "cases_opened", "After an intake opened or reopened cases: (*, case_ids: list[int])."
+)

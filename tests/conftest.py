@@ -1,5 +1,10 @@
 """Shared fixtures. Tests marked ``postgres`` need real locking and commits and are skipped on SQLite."""
 
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.db import connection
 
@@ -26,6 +31,104 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+# --- The migrated SQLite test database, built once --------------------------------------------------------
+# Migrating an empty database costs about 40 CPU-seconds (Django re-renders the model state at each of ~110
+# migrations), once per test process: with two xdist workers that was an eighth of the SQLite suite. The
+# in-memory test database is therefore copied from a migrated file (sqlite's backup API) when one exists
+# for exactly this code, else migrated and saved. The file is named by a hash of every Python file of the
+# project's apps (the migrations and the code they import: triggers, seeds), of the installed packages'
+# migrations and versions, and of the SQLite and Python versions, so any change to them migrates again.
+# A lock makes concurrent sessions (xdist workers) wait for the first one's file instead of migrating too.
+# ``--create-db`` migrates and replaces the file; a file test database (SQLITE_TEST_NAME) and PostgreSQL
+# are created as usual.
+MIGRATED_TEMPLATES = Path(tempfile.gettempdir()) / "reviewdesk-test-db"
+MIGRATED_TEMPLATES_KEPT = 8
+
+
+def migrated_template_key() -> str:
+    import sqlite3
+    import sys
+    from importlib import metadata
+
+    from django.apps import apps as installed
+
+    root = Path(__file__).resolve().parent.parent
+    packages = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    digest = hashlib.sha256(f"{sqlite3.sqlite_version} {sys.version} {packages}".encode())
+    for app in sorted(installed.get_app_configs(), key=lambda a: a.label):
+        base = Path(app.path)
+        ours = base.parent == root
+        files = base.rglob("*.py") if ours else (base / "migrations").glob("*.py")
+        for path in sorted(files):
+            digest.update(f"{app.label}:{path.relative_to(base)}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def _use_migrated_template(connection, rebuild: bool) -> None:
+    """Make ``connection.creation.create_test_db`` copy the migrated template (see above)."""
+    import fcntl
+    import sqlite3
+
+    creation = connection.creation
+    migrate_and_create = creation.create_test_db
+
+    def create_test_db(verbosity=1, autoclobber=False, serialize=True, keepdb=False):
+        from django.conf import settings
+        from django.core.management import call_command
+
+        name = creation._get_test_db_name()
+        if not creation.is_in_memory_db(name) or keepdb:
+            return migrate_and_create(verbosity, autoclobber, serialize, keepdb)
+        MIGRATED_TEMPLATES.mkdir(exist_ok=True)
+        template = MIGRATED_TEMPLATES / f"{migrated_template_key()}.sqlite3"
+        with open(template.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if rebuild or not template.exists():
+                name = migrate_and_create(verbosity, autoclobber, serialize, keepdb)
+                partial = template.with_suffix(f".{os.getpid()}.partial")
+                saved = sqlite3.connect(partial)
+                connection.connection.backup(saved)
+                saved.close()
+                os.replace(partial, template)
+                _prune_templates(keep=template)
+                return name
+            creation._create_test_db(verbosity, autoclobber, keepdb)
+            connection.close()
+            settings.DATABASES[connection.alias]["NAME"] = name
+            connection.settings_dict["NAME"] = name
+            connection.ensure_connection()
+            stored = sqlite3.connect(f"file:{template}?mode=ro", uri=True)
+            stored.backup(connection.connection)
+            stored.close()
+            template.touch()  # recently used: kept by the pruning
+        if serialize:
+            connection._test_serialized_contents = creation.serialize_db_to_string()
+        call_command("createcachetable", database=connection.alias)
+        return name
+
+    creation.create_test_db = create_test_db
+
+
+def _prune_templates(*, keep: Path) -> None:
+    """Only the most recently used templates stay (each is a few megabytes)."""
+    templates = sorted(MIGRATED_TEMPLATES.glob("*.sqlite3"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [t for t in templates if t != keep][MIGRATED_TEMPLATES_KEPT - 1 :]:
+        old.unlink(missing_ok=True)
+        old.with_suffix(".lock").unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, django_db_createdb, request):
+    from django.db import connections
+
+    if request.config.getvalue("nomigrations"):
+        return
+    for alias in connections:
+        if connections[alias].vendor == "sqlite":
+            _use_migrated_template(connections[alias], rebuild=django_db_createdb)
 
 
 @pytest.fixture
@@ -95,8 +198,10 @@ SEED_MIGRATIONS = (
     ("incentives.migrations.0006_dispute_adjustment_limits", "seed_limits"),
     ("insights.migrations.0002_schedules", "create_schedules"),
     ("jobs.migrations.0002_jobs_sweep_schedule", "create_schedule"),
+    ("reviewdesk.migrations.0006_client_offboarding", "create_schedule"),
     ("workorders.migrations.0002_default_departments", "seed"),
     ("workorders.migrations.0003_sweep_schedules", "create_schedules"),
+    ("workorders.migrations.0005_default_automation_rules", "seed_all"),
     ("connectors.migrations.0002_pull_schedule", "create_schedule"),
 )
 

@@ -23,21 +23,25 @@ from reviewdesk.access import GLOBAL, HIDDEN, Scope, register_scope
 from reviewdesk.admin_scope import ScopedTabularInline
 from reviewdesk.admin_secrets import WriteOnlySecretsMixin
 from workorders.models import (
+    AutomationRule,
     Department,
     DepartmentMember,
     ExternalContact,
     ExternalLink,
     RequestType,
+    RobotPost,
     WorkOrder,
     WorkOrderAttachment,
 )
 
 register_scope(Department, Scope(shop="shop", null=GLOBAL, global_perm=GLOBAL_POLICY_PERM))
+register_scope(AutomationRule, Scope(shop="shop", null=GLOBAL, global_perm=GLOBAL_POLICY_PERM))
 for _child in (DepartmentMember, ExternalContact, RequestType):
     register_scope(_child, Scope(shop="department__shop", null=GLOBAL, global_perm=GLOBAL_POLICY_PERM))
 register_scope(WorkOrder, Scope(shop="case__shop", null=HIDDEN))
 register_scope(WorkOrderAttachment, Scope(shop="work_order__case__shop", null=HIDDEN))
 register_scope(ExternalLink, Scope(shop="work_order__case__shop", null=HIDDEN))
+register_scope(RobotPost, Scope(shop="department__shop", null=HIDDEN))
 
 
 class DepartmentForm(WriteOnlySecretsMixin, forms.ModelForm):
@@ -93,3 +97,32 @@ class DepartmentAdmin(PolicyScopedAdmin, admin.ModelAdmin):
     list_filter = ["active", "robot_kind"]
     search_fields = ["name", "code"]
     inlines = [MemberInline, ContactInline, RequestTypeInline]
+
+
+@admin.register(AutomationRule)
+class AutomationRuleAdmin(PolicyScopedAdmin, admin.ModelAdmin):
+    """The automatic rules: the global row of each kind is the policy owner's, a manager adds or edits
+    his shops' overrides (the department and request type offered are the global ones and his shops')."""
+
+    list_display = [
+        "kind",
+        "shop",
+        "department",
+        "request_type",
+        "issue_types",
+        "threshold",
+        "window_days",
+        "active",
+    ]
+    list_filter = ["kind", "active"]
+    list_select_related = ["shop", "department", "request_type__department"]
+    fields = [
+        "kind",
+        "shop",
+        "department",
+        "request_type",
+        "issue_types",
+        "threshold",
+        "window_days",
+        "active",
+    ]

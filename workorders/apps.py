@@ -11,9 +11,11 @@ class WorkordersConfig(AppConfig):
 
     def ready(self):
         from cases.hooks import resolve_blockers
+        from cases.signals import cases_opened
         from insights.hooks import dashboard_tables, weekly_recipients, weekly_sections
         from reviewdesk.hooks import demo_builders, nav_links
         from reviewdesk.roles import register_role_permissions
+        from workorders.automation import cases_opened as courier_watch_on_opened
         from workorders.demo import build_workorders_demo
         from workorders.permissions import ROLE_PERMISSIONS
         from workorders.reports import dashboard_table, weekly_lead_ids, weekly_table
@@ -22,6 +24,7 @@ class WorkordersConfig(AppConfig):
 
         register_role_permissions("workorders", ROLE_PERMISSIONS)
         resolve_blockers.register(resolve_blocker)
+        cases_opened.connect(courier_watch_on_opened, dispatch_uid="workorders.courier_watch")
         nav_links.register(nav_links_for)
         demo_builders.register(build_workorders_demo)
         dashboard_tables.register(dashboard_table)

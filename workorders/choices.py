@@ -53,3 +53,15 @@ class WorkOrderError(StrEnum):
     LINK_USED = "link_used"
     TOO_MANY_FILES = "too_many_files"
     RESOLVE_BLOCKED = "work_order_open"
+
+
+class AutomationKind(models.TextChoices):
+    COURIER_WATCH = "courier_watch", _("物流预警")
+    QUALITY_THRESHOLD = "quality_threshold", _("质量问题超阈值")
+
+
+class RobotPostStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    RETRYING = "retrying", _("重试中")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")

@@ -48,3 +48,28 @@ def clock_for(*, start: dt.datetime, minutes: int, warn_at_percent: int, calenda
         due_at=due_at,
         supervisor_at=add_business_minutes(due_at, minutes, calendar),
     )
+
+
+def department_calendars(calendar_ids) -> dict[int, CalendarSpec]:
+    """The active calendars among ``calendar_ids`` (the departments' own), read in one go."""
+    from policies.loader import _calendar_policy
+    from policies.models import BusinessCalendar
+
+    ids = {pk for pk in calendar_ids if pk}
+    if not ids:
+        return {}
+    rows = BusinessCalendar.objects.filter(pk__in=ids, active=True).prefetch_related("hours", "exceptions")
+    return {calendar.pk: _calendar_policy(calendar).spec for calendar in rows}
+
+
+def shop_calendars(pairs) -> dict[tuple[int, str], CalendarSpec]:
+    """The calendar of each (shop id, platform) from the policy pack (the loader caches it)."""
+    from policies.loader import load_policy
+    from reviewdesk.models import Shop
+
+    pairs = set(pairs)
+    shops = Shop.objects.in_bulk({shop_id for shop_id, _platform in pairs}) if pairs else {}
+    return {
+        (shop_id, platform): load_policy(shop=shops.get(shop_id), platform=platform).calendar.spec
+        for shop_id, platform in pairs
+    }

@@ -26,7 +26,14 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.choices import Responsibility
 from reviewdesk.crypto import EncryptedTextField
-from workorders.choices import Escalation, RobotKind, WorkOrderSource, WorkOrderStatus
+from workorders.choices import (
+    AutomationKind,
+    Escalation,
+    RobotKind,
+    RobotPostStatus,
+    WorkOrderSource,
+    WorkOrderStatus,
+)
 
 
 class Department(models.Model):
@@ -312,3 +319,137 @@ class ExternalLink(models.Model):
 
     def __str__(self):
         return f"{self.work_order_id} · {self.contact}"
+
+
+class AutomationRule(models.Model):
+    """A rule that opens work orders by itself, as policy data: a row without a shop is the global rule of
+    its kind, a shop's row of the same kind replaces it for that shop (an inactive shop row switches the
+    rule off there). The department and request type name what is asked; an order goes to the shop's
+    department of that code (its override when it has one).
+
+    - courier watch: a case opened or reopened on a review whose courier the courier watch flags on that
+      shop (``insights.selectors.couriers``: its own threshold and months), of one of ``issue_types``;
+    - quality threshold: ``threshold`` or more open cases of ``issue_types`` on one SKU, received within
+      ``window_days``.
+    """
+
+    shop = models.ForeignKey(
+        "reviewdesk.Shop",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("店铺"),
+        help_text=_("留空表示全局规则；填写店铺表示仅对该店铺生效并替换同类全局规则。"),
+    )
+    kind = models.CharField(_("规则"), max_length=24, choices=AutomationKind.choices)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("部门")
+    )
+    request_type = models.ForeignKey(
+        RequestType, on_delete=models.PROTECT, related_name="+", verbose_name=_("请求类型")
+    )
+    issue_types = models.CharField(
+        _("问题类型代码"),
+        max_length=200,
+        help_text=_("以逗号或空格分隔。物流预警：哪些问题类型算物流问题；质量阈值：统计哪些问题类型。"),
+    )
+    threshold = models.PositiveIntegerField(
+        _("阈值(案件数)"),
+        default=3,
+        help_text=_(
+            "质量阈值：同一SKU在统计天数内达到此数的未结案件即发起。物流预警按洞察的物流预警设置，不用此项。"
+        ),
+    )
+    window_days = models.PositiveSmallIntegerField(_("统计天数"), default=7)
+    active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("自动工单规则")
+        verbose_name_plural = _("自动工单规则")
+        ordering = ["kind", "shop_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(shop__isnull=True), name="uniq_automation_rule_global"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "shop"], condition=Q(shop__isnull=False), name="uniq_automation_rule_shop"
+            ),
+            models.CheckConstraint(condition=Q(threshold__gt=0), name="automation_rule_threshold_positive"),
+            models.CheckConstraint(condition=Q(window_days__gt=0), name="automation_rule_window_positive"),
+        ]
+
+    def __str__(self):
+        label = self.get_kind_display()
+        return label if self.shop_id is None else f"{label} · {self.shop}"
+
+    def issue_type_codes(self) -> list[str]:
+        return [code for code in self.issue_types.replace(",", " ").replace("，", " ").split() if code]
+
+    def clean(self):
+        errors = {}
+        if (
+            self.department_id
+            and self.request_type_id
+            and self.request_type.department_id != self.department_id
+        ):
+            errors["request_type"] = _("请求类型必须属于所选部门。")
+        if self.department_id and self.department.shop_id not in (None, self.shop_id):
+            errors["department"] = _("只能选择全局部门或本店铺的部门。")
+        if not self.issue_type_codes():
+            errors["issue_types"] = _("请至少填写一个问题类型代码。")
+        else:
+            from policies.models import IssueType
+
+            known = set(
+                IssueType.objects.filter(code__in=self.issue_type_codes()).values_list("code", flat=True)
+            )
+            unknown = [code for code in self.issue_type_codes() if code not in known]
+            if unknown:
+                errors["issue_types"] = _("没有这些问题类型：%(codes)s") % {"codes": "、".join(unknown)}
+        if self.threshold is not None and self.threshold <= 0:
+            errors["threshold"] = _("阈值必须大于0。")
+        if self.window_days is not None and self.window_days <= 0:
+            errors["window_days"] = _("统计天数必须大于0。")
+        if errors:
+            raise ValidationError(errors)
+
+
+class RobotPost(models.Model):
+    """One message to a department's group robot, posted once: a new work order (``work_order``) or the
+    weekly Top-3 report (``title`` and ``lines`` kept as sent). ``key`` names what it is about, so a second
+    run finds the row instead of posting again; a failed post is retried with backoff up to
+    ``NOTIFY_MAX_ATTEMPTS`` tries (``workorders.robot``), each try and the last error recorded here."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="robot_posts", verbose_name=_("部门")
+    )
+    work_order = models.ForeignKey(
+        WorkOrder,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="robot_posts",
+        verbose_name=_("工单"),
+    )
+    key = models.CharField(_("去重键"), max_length=120, unique=True)
+    title = models.CharField(_("标题"), max_length=200, blank=True)
+    lines = models.JSONField(_("内容"), default=list, blank=True)
+    path = models.CharField(_("链接"), max_length=300, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=RobotPostStatus.choices, default=RobotPostStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+
+    class Meta:
+        verbose_name = _("群机器人消息")
+        verbose_name_plural = _("群机器人消息")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.key

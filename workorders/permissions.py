@@ -5,7 +5,7 @@ who raises (whoever may change the case), department membership who answers."""
 from reviewdesk.choices import AdminRole, Role
 from reviewdesk.roles import crud_permissions, view_permissions
 
-_DEPARTMENT_DATA = ["department", "departmentmember", "externalcontact", "requesttype"]
+_DEPARTMENT_DATA = ["department", "departmentmember", "externalcontact", "requesttype", "automationrule"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SUPERVISOR: view_permissions("workorders", [*_DEPARTMENT_DATA, "workorder"]),

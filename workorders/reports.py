@@ -5,13 +5,16 @@ Dashboard table, per department and request type, for the work orders raised in 
 on the cases of its (already permitted) shops and platform:
 
 - raised: orders raised in the range (cancelled ones included); answered: those with an answer;
-- median / p90 time to answer: WALL-CLOCK minutes from raising to answering, of the answered orders
-  (median as usual, p90 by nearest rank — the same definitions as the dashboard's response times);
+- median / p90 time to answer: BUSINESS minutes from raising to answering, of the answered orders, on
+  the department's calendar (else the case's shop calendar), as the order's due time was computed
+  (``workorders.clock``): an order raised at closing time and answered the next morning waited no night;
+  median as usual, p90 by nearest rank (the same definitions as the dashboard's response times);
 - answered late: answered after the due time; open overdue: not answered, still open, already due;
 - outcomes: the answers' responsibility (``cases.choices.Responsibility``), "not set" when the answer set none.
 
-It reads ONE grouped query on PostgreSQL (the percentiles are ordered-set aggregates in the same query),
-two on SQLite (the answered orders' times are read to compute them), whatever the number of departments.
+It reads a constant number of queries whatever the number of departments and orders: the grouped counts,
+the answered orders' times, and the calendars they were counted on (the departments' own in one read, the
+shops' from the policy loader's cache); none of the latter when no order was answered.
 Each count links to the work-order list filtered the same way (``workorders.views.order_list``).
 
 Weekly Top-3 report: the work orders raised on the week's cases of each top issue type, and the
@@ -25,16 +28,17 @@ import statistics
 from collections import defaultdict
 from urllib.parse import urlencode
 
-from django.db import connection
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from cases.choices import Responsibility
-from insights.selectors.dashboard import Filters, Percentile, nearest_rank
+from insights.selectors.dashboard import Filters, nearest_rank
 from insights.tables import Table
+from policies.business_time import business_minutes_between
 from workorders.choices import WorkOrderStatus
+from workorders.clock import department_calendars, shop_calendars
 from workorders.models import DepartmentMember, WorkOrder
 
 TABLE_KEY = "workorders"
@@ -70,12 +74,24 @@ def _orders(filters: Filters):
 
 
 def _minutes(orders) -> dict[tuple[int, int], list[float]]:
-    by_group: dict[tuple[int, int], list[float]] = defaultdict(list)
-    rows = orders.filter(answered_at__isnull=False).values_list(
-        "department_id", "request_type_id", "raised_at", "answered_at"
+    """(department, request type) → the answered orders' business minutes from raising to answering."""
+    rows = list(
+        orders.filter(answered_at__isnull=False).values_list(
+            "department_id",
+            "request_type_id",
+            "raised_at",
+            "answered_at",
+            "department__calendar_id",
+            "case__shop_id",
+            "case__platform",
+        )
     )
-    for department_id, type_id, raised, answered in rows:
-        by_group[(department_id, type_id)].append((answered - raised).total_seconds() / 60)
+    own = department_calendars({row[4] for row in rows})
+    shops = shop_calendars({(row[5], row[6]) for row in rows if row[4] not in own})
+    by_group: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for department_id, type_id, raised, answered, calendar_id, shop_id, platform in rows:
+        calendar = own.get(calendar_id) or shops[(shop_id, platform)]
+        by_group[(department_id, type_id)].append(float(business_minutes_between(raised, answered, calendar)))
     return by_group
 
 
@@ -93,19 +109,14 @@ def figures(filters: Filters, *, now: dt.datetime) -> list[dict]:
             for value in Responsibility.values
         },
     }
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        waited = ExpressionWrapper(F("answered_at") - F("raised_at"), output_field=DurationField())
-        aggregates["median"] = Percentile(waited, function="percentile_cont", fraction=0.5, filter=answered)
-        aggregates["p90"] = Percentile(waited, function="percentile_disc", fraction=0.9, filter=answered)
     orders = _orders(filters)
     rows = list(
         orders.values("department_id", "department__name", "request_type_id", "request_type__name")
         .annotate(**aggregates)
         .order_by()
     )
-    if not postgres and rows:
-        minutes = _minutes(orders)
+    if rows:
+        minutes = _minutes(orders) if any(row["answered"] for row in rows) else {}
         for row in rows:
             values = minutes.get((row["department_id"], row["request_type_id"]), [])
             row["median"] = statistics.median(values) if values else None
@@ -145,7 +156,7 @@ def dashboard_table(filters: Filters, *, now: dt.datetime) -> list[Table]:
             _("未定责任"),
         ],
         note=_(
-            "统计日期范围内发起的工单；答复用时为自然时间(非工作时间)，从发起到答复；"
+            "统计日期范围内发起的工单；答复用时为工作时间(按部门营业日历，未设置则按店铺营业日历)，从发起到答复；"
             "超时答复 = 答复晚于截止时间；未答复已超时 = 仍待答复且已过截止时间；结果为答复所定的责任方。"
         ),
     )

@@ -24,7 +24,7 @@ from cases.imports.bulk import any_of, insert_dicts, row_template, update_object
 from cases.imports.cells import TRACKED_FIELDS
 from cases.imports.spool import RowSpool
 from cases.models import Buyer, Case, ImportBatch, Review, ReviewRevision
-from cases.signals import case_event
+from cases.signals import case_event, cases_opened
 from reviewdesk.models import Shop
 
 logger = logging.getLogger(__name__)
@@ -136,8 +136,11 @@ def reviews_ingest(
             list(outcome.worsened),
             list(outcome.events),
         )
+        reopened = [case_id for event, case_id, _payload in events if event == "reopened"]
         transaction.on_commit(
-            lambda: hand_off_new_cases(case_ids=new_case_ids, worsened_case_ids=worsened, now=replayed_at)
+            lambda: hand_off_new_cases(
+                case_ids=new_case_ids, worsened_case_ids=worsened, reopened_case_ids=reopened, now=replayed_at
+            )
         )
         if events:
             transaction.on_commit(lambda: emit_case_events(events))
@@ -490,7 +493,11 @@ def emit_case_events(events: list[tuple[str, int, dict]]) -> None:
 
 
 def hand_off_new_cases(
-    *, case_ids: list[int], worsened_case_ids: list[int] = (), now: dt.datetime | None = None
+    *,
+    case_ids: list[int],
+    worsened_case_ids: list[int] = (),
+    reopened_case_ids: list[int] = (),
+    now: dt.datetime | None = None,
 ) -> None:
     """The single seam to routing and alerts, called after commit.
 
@@ -498,7 +505,10 @@ def hand_off_new_cases(
     ``cases.alerts.alert_new_cases(case_ids=...)`` notifies the shop's supervisors.
     Worsened-rating cases need nothing here: intake flagged them (``needs_escalation``,
     ``sla_next_check_at = now``) and the SLA sweep notifies the escalation role.
+    The opened and reopened cases are told to ``cases.signals.cases_opened`` (once for the whole import).
     """
+    if case_ids or reopened_case_ids:
+        cases_opened.send_robust(sender=Case, case_ids=[*case_ids, *reopened_case_ids])
     if not case_ids:
         return
     from cases.alerts import alert_new_cases

@@ -220,6 +220,7 @@ ADMIN: dict[str, tuple[str, str]] = {
     "insights.weeklyreport":            ("v",     ""),
     # Global departments are the policy owner's; the manager adds his shops' overrides (F5).
     "workorders.department":            ("va",    ""),
+    "workorders.automationrule":        ("va",    ""),    # the same: global rules, a shop's overrides
 }
 # fmt: on
 

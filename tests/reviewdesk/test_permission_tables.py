@@ -46,7 +46,7 @@ EXPECTED = {
             "view_score view_trainingmodule"
         ),
         # Work orders (issue #20): who works cases reads the departments and the orders of their shops.
-        "workorders": "view_department view_departmentmember view_externalcontact view_requesttype view_workorder",
+        "workorders": "view_department view_departmentmember view_externalcontact view_requesttype view_automationrule view_workorder",
     },
     "legal": {
         "cases": "reveal_buyer_contact view_buyer view_case view_review",
@@ -63,7 +63,7 @@ EXPECTED = {
         # Platform connectors (issue #19): his shops' connectors (credentials write-only) and their outbox.
         "connectors": "add_connector change_connector view_connector view_outboxreply",
         # Work orders (issue #20): his shops' departments (overrides of the global ones) and orders.
-        "workorders": "add_department change_department delete_department view_department add_departmentmember change_departmentmember delete_departmentmember view_departmentmember add_externalcontact change_externalcontact delete_externalcontact view_externalcontact add_requesttype change_requesttype delete_requesttype view_requesttype view_workorder",
+        "workorders": "add_department change_department delete_department view_department add_departmentmember change_departmentmember delete_departmentmember view_departmentmember add_externalcontact change_externalcontact delete_externalcontact view_externalcontact add_requesttype change_requesttype delete_requesttype view_requesttype add_automationrule change_automationrule delete_automationrule view_automationrule view_workorder",
         "cases": (
             "add_apitoken add_importmapping add_notificationchannel add_review change_apitoken "
             "change_importmapping change_notificationchannel change_review delete_notificationchannel "
@@ -122,7 +122,7 @@ EXPECTED = {
     },
     "policy_owner": {
         "cases": "add_importmapping change_importmapping delete_importmapping view_importmapping",
-        "workorders": "add_department change_department delete_department view_department add_departmentmember change_departmentmember delete_departmentmember view_departmentmember add_externalcontact change_externalcontact delete_externalcontact view_externalcontact add_requesttype change_requesttype delete_requesttype view_requesttype",
+        "workorders": "add_department change_department delete_department view_department add_departmentmember change_departmentmember delete_departmentmember view_departmentmember add_externalcontact change_externalcontact delete_externalcontact view_externalcontact add_requesttype change_requesttype delete_requesttype view_requesttype add_automationrule change_automationrule delete_automationrule view_automationrule",
         "incentives": "change_adjustmentlimit view_adjustmentlimit",
         "insights": "add_insightsettings change_insightsettings delete_insightsettings view_insightsettings",
         "policies": (

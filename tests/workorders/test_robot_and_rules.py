@@ -10,12 +10,13 @@ from django.utils import timezone
 from policies.models import IssueType
 from tests.cases.routing_support import RobotServer
 from tests.workorders.support import contact, department, member, open_case, raise_order
-from workorders.automation import QUALITY_THRESHOLD, courier_watch_alert, quality_rule_sweep
+from workorders.automation import courier_watch_alert, quality_rule_sweep
 from workorders.choices import WorkOrderSource
 from workorders.models import DepartmentMember, WorkOrder
 from workorders.robot import announce
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
+QUALITY_THRESHOLD = 3  # the seeded quality rule (workorders 0005)
 
 
 @pytest.fixture
