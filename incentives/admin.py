@@ -27,8 +27,9 @@ from incentives.models import (
 from incentives.selectors import payout_scope
 from incentives.services.payouts import export_csv, export_filename, export_xlsx
 from incentives.services.periods import lock_message, period_lock
-from incentives.services.scope import entries_in_shops_q, withheld_in_shops_q
+from incentives.services.scope import entries_in_shops_q, users_homed_in, withheld_in_shops_q
 from jobs.admin_export import export_in_background
+from policies.admin.base import PolicyScopedAdmin
 from reviewdesk.access import ALL_SHOPS, GLOBAL, Scope, register_scope
 from reviewdesk.admin_scope import ShopScopedAdminMixin
 from reviewdesk.history_admin import HistoryAdmin
@@ -50,8 +51,13 @@ register_scope(
     Dispute,
     Scope(rows=lambda ids: Q(entry__in=LedgerEntry.objects.filter(entries_in_shops_q(ids)).values("pk"))),
 )
-register_scope(Redemption, Scope(user="agent"))
-register_scope(AwardRule, Scope(shop="shop", null=GLOBAL, global_perm="policies.change_global_policy"))
+# A redemption debits points in the agent's home shop (services.scope): it is that shop's (and client's)
+# to see and decide, not every shop's the agent serves.
+register_scope(Redemption, Scope(rows=lambda ids: Q(agent_id__in=users_homed_in(ids))))
+# A rule is global, a client's layer or a shop's, as every policy rule (policies.scope).
+register_scope(
+    AwardRule, Scope(shop="shop", client="client", null=GLOBAL, global_perm="policies.change_global_policy")
+)
 
 
 class ScopedHistoryAdmin(ShopScopedAdminMixin, HistoryAdmin):
@@ -72,7 +78,11 @@ class ReadOnlyAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AwardRule)
-class AwardRuleAdmin(ScopedHistoryAdmin):
+class AwardRuleAdmin(PolicyScopedAdmin, HistoryAdmin):
+    """A rule of the manager's shops or of his client's layer, checked as every policy rule is
+    (``policies.admin.base.PolicyScopedAdmin``: the client offered only to its members, every save
+    checked by ``policies.scope.write_refusal``)."""
+
     list_display = [
         "code",
         "name",
@@ -82,6 +92,7 @@ class AwardRuleAdmin(ScopedHistoryAdmin):
         "leave_days",
         "platforms",
         "shop",
+        "client",
         "tiers",
         "cap_per_period",
         "effective_from",

@@ -37,7 +37,8 @@ class LockForm(forms.Form):
     """The lock button's form. Locking a month before it ends takes the confirmation page's tick box
     and its token: the token is signed for this user and this period when the page is shown, so an
     early lock is confirmed by someone who has just seen that page's totals, negative balances and
-    open disputes (the service still refuses an early lock without ``early_confirmed``)."""
+    open disputes (the service still refuses an early lock without ``early_confirmed``). A lock for a
+    client (品牌方) signs the client too: the page confirmed is that client's."""
 
     SALT = "incentives.period-early-lock"
     MAX_AGE = 2 * 60 * 60  # seconds a confirmation page stays valid
@@ -47,15 +48,22 @@ class LockForm(forms.Form):
     )
     review_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, period, user, **kwargs):
+    def __init__(self, *args, period, user, client=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.period, self.user = period, user
+        self.period, self.user, self.client = period, user, client
         if not self.is_bound:
-            self.initial["review_token"] = self.token(period=period, user=user)
+            self.initial["review_token"] = self.token(period=period, user=user, client=client)
+
+    @staticmethod
+    def _signed(*, period, user, client=None) -> dict:
+        signed = {"period": period.pk, "user": user.pk}
+        if client is not None:
+            signed["client"] = client.pk
+        return signed
 
     @classmethod
-    def token(cls, *, period, user) -> str:
-        return signing.dumps({"period": period.pk, "user": user.pk}, salt=cls.SALT)
+    def token(cls, *, period, user, client=None) -> str:
+        return signing.dumps(cls._signed(period=period, user=user, client=client), salt=cls.SALT)
 
     def clean(self):
         data = super().clean()
@@ -66,7 +74,7 @@ class LockForm(forms.Form):
                 raise forms.ValidationError(_("确认页已过期，请重新核对后再确认提前锁定。"), code="expired")
             except signing.BadSignature:
                 signed = None
-            if signed != {"period": self.period.pk, "user": self.user.pk}:
+            if signed != self._signed(period=self.period, user=self.user, client=self.client):
                 raise forms.ValidationError(
                     _("提前锁定须在本期间的确认页上确认，请先打开确认页核对。"), code="bad_token"
                 )

@@ -6,10 +6,12 @@ An agent's statement is always built for ``request.user`` by the view: no select
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
 from incentives.choices import AwardEvent, DisputeStatus, EntryKind, PeriodStatus, RedemptionStatus, Unit
+from incentives.errors import IncentiveError
 from incentives.models import (
     Dispute,
     LedgerEntry,
@@ -34,23 +36,48 @@ ZERO = Decimal("0.00")
 
 
 def payout_user_ids(user) -> set[int] | None:
-    """Whose payout a user may see on the web pages: members of the user's shops (None = everyone)."""
+    """Whose payout a user may see on the web pages: the people who reach the user's shops, through a
+    shop or its client (``reviewdesk.access.members_of``; None = everyone)."""
+    from incentives.services.scope import members_of
     from reviewdesk.access import shop_ids_for
-    from reviewdesk.models import ShopMembership
 
     if user.is_superuser:
         return None
-    return set(
-        ShopMembership.objects.filter(shop_id__in=shop_ids_for(user)).values_list("user_id", flat=True)
-    )
+    return members_of(shop_ids_for(user))
 
 
-def payout_scope(user) -> set[int] | None:
+def payout_scope(user, client=None) -> set[int] | None:
     """The shops whose payout a user may lock and export: None for who sees every shop (the whole
-    period), else the user's own shops (reviewdesk.access)."""
-    from reviewdesk.access import sees_every_shop, shop_ids_for
+    period), else the user's own shops (reviewdesk.access). With ``client`` (品牌方, resolved by
+    ``payout_client``): that client's shops within the user's reach, never None."""
+    from reviewdesk.access import client_shop_ids, sees_every_shop, shop_ids_for
 
+    if client is not None:
+        return client_shop_ids(user, client)
     return None if sees_every_shop(user) else shop_ids_for(user)
+
+
+def payout_clients(user) -> list:
+    """The clients a user may narrow the money pages to: those of the shops within reach, by code."""
+    from reviewdesk.access import visible_shops
+    from reviewdesk.models import Client
+
+    return list(Client.objects.filter(shops__in=visible_shops(user)).distinct().order_by("code"))
+
+
+def payout_client(user, code: str | None):
+    """The client (品牌方) named by ``code`` for a money page, or None when no code is given. A client
+    with no shop within the user's reach is refused with the same words as an unknown one (a client
+    of someone else's is "not yours", never "exists")."""
+    from reviewdesk.models import Client
+
+    code = (code or "").strip()
+    if not code:
+        return None
+    client = Client.objects.filter(code=code[:32]).first()
+    if client is None or not payout_scope(user, client):
+        raise ValidationError(_("没有这个品牌方，或你不服务该品牌方。"), code=IncentiveError.FORBIDDEN)
+    return client
 
 
 def default_span() -> PeriodSpan:
@@ -163,13 +190,14 @@ def agent_statement(user, span: PeriodSpan) -> dict:
     }
 
 
-def periods_overview(user) -> list[dict]:
-    """HR: every month with its status for the user's scope, lock info and the snapshot totals (of the
-    user's shops' entries). A month locked for some of the user's shops only shows which."""
+def periods_overview(user, client=None) -> list[dict]:
+    """HR: every month with its status for the user's scope (or ``client``'s shops within it), lock info
+    and the snapshot totals (of those shops' entries). A month locked for some of the shops only shows
+    which; a client's month reads as locked once every shop of the client in scope is."""
     from incentives.services.scope import entries_in_shops_q
     from reviewdesk.models import Shop
 
-    scope = payout_scope(user)
+    scope = payout_scope(user, client)
     if scope is None:
         lines = PayoutLine.objects.filter(shop__isnull=True)
         shop_locks = PeriodShopLock.objects.none()
@@ -231,21 +259,31 @@ def disputes_in_scope(user):
     )
 
 
+def redemptions_in_scope(user):
+    """The redemptions a manager may see and decide: those of the agents whose home shop is one of the
+    user's (``services.scope``: the redemption's points are debited there), so an agent shared with
+    another client has their redemptions decided by the client whose payout they change."""
+    from incentives.services.scope import users_homed_in
+
+    scope = payout_scope(user)
+    if scope is None:
+        return Redemption.objects.all()
+    return Redemption.objects.filter(agent_id__in=users_homed_in(scope))
+
+
 def manager_queue(user) -> dict:
     """Open disputes and recent withheld awards of the user's shops (by the shop they belong to),
-    pending redemptions of the agents in the user's shops."""
+    pending redemptions of the agents homed in the user's shops."""
     from incentives.services.scope import withheld_in_shops_q
 
-    user_ids, scope = payout_user_ids(user), payout_scope(user)
+    scope = payout_scope(user)
     pending = [DisputeStatus.OPEN, DisputeStatus.AWAITING_SECOND]
     disputes = (
         disputes_in_scope(user)
         .filter(status__in=pending)
         .select_related("entry__account", "entry__period", "raised_by", "proposed_by")
     )
-    redemptions = Redemption.objects.filter(status=RedemptionStatus.REQUESTED)
-    if user_ids is not None:
-        redemptions = redemptions.filter(agent_id__in=user_ids)
+    redemptions = redemptions_in_scope(user).filter(status=RedemptionStatus.REQUESTED)
     redemptions = redemptions.select_related("agent", "item")
     withheld = (
         WithheldAward.objects.all()

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,7 +22,13 @@ from incentives.models import LedgerEntry, Period, Redemption, RewardItem
 from incentives.services.disputes import dispute_open, dispute_resolve
 from incentives.services.payouts import export_csv, export_filename, export_xlsx
 from incentives.services.period_review import negative_balances, period_review
-from incentives.services.periods import lock_message, parse_span, period_has_ended, period_lock
+from incentives.services.periods import (
+    lock_message,
+    parse_span,
+    period_has_ended,
+    period_lock,
+    period_lock_client,
+)
 from incentives.services.redemptions import (
     redemption_approve,
     redemption_cancel,
@@ -91,8 +98,6 @@ def entry_dispute(request, entry_id: int):
 
 
 def _statement_url():
-    from django.urls import reverse
-
     return reverse("incentives:statement")
 
 
@@ -131,12 +136,24 @@ def redemption_cancel_view(request, redemption_id: int):
 # --- HR -------------------------------------------------------------------------------------------
 
 
+def _client(request, data) -> tuple[object, str | None]:
+    """The client (品牌方) a money page is narrowed to (``?client=CODE``), or None; a client out of the
+    user's reach is refused with a message (and the page falls back to the user's whole scope)."""
+    try:
+        return selectors.payout_client(request.user, data.get("client")), None
+    except ValidationError as exc:
+        return None, exc.messages[0]
+
+
 @login_required
 def periods(request):
     _require(request.user.has_perm("incentives.view_period"))
-    rows = selectors.periods_overview(request.user)
+    client, error = _client(request, request.GET)
+    if error:
+        messages.error(request, error)
+    rows = selectors.periods_overview(request.user, client)
     by_id = {p.pk: p for p in Period.objects.filter(pk__in=[row["id"] for row in rows])}
-    negatives = negative_balances(list(by_id.values()), shop_ids=selectors.payout_scope(request.user))
+    negatives = negative_balances(list(by_id.values()), shop_ids=selectors.payout_scope(request.user, client))
     for row in rows:
         row["ended"] = period_has_ended(by_id[row["id"]])
         row["negatives"] = [asdict(balance) for balance in negatives.get(row["id"], [])]
@@ -144,6 +161,8 @@ def periods(request):
         "periods": rows,
         "can_lock": request.user.has_perm("incentives.lock_period"),
         "can_export": request.user.has_perm("incentives.export_payouts"),
+        "clients": selectors.payout_clients(request.user),
+        "client": client,
     }
     return render(request, "incentives/periods.html", context)
 
@@ -154,13 +173,19 @@ def period_detail(request, period_id: int):
     open disputes; with the lock form, it is the confirmation page of an early lock."""
     _require(request.user.has_perm("incentives.view_period"))
     period = get_object_or_404(Period, pk=period_id)
+    client, error = _client(request, request.GET)
+    if error:
+        messages.error(request, error)
+        return redirect("incentives:periods")
     can_lock = request.user.has_perm("incentives.lock_period")
-    review = period_review(period=period, by=request.user)
+    review = period_review(period=period, by=request.user, client=client)
+    lock_form = LockForm(period=period, user=request.user, client=client)
     context = {
         "review": asdict(review),
+        "client": client,
         "can_lock": can_lock and not review.locked,
         "can_export": request.user.has_perm("incentives.export_payouts"),
-        "lock_form": LockForm(period=period, user=request.user) if can_lock and not review.locked else None,
+        "lock_form": lock_form if can_lock and not review.locked else None,
     }
     return render(request, "incentives/period.html", context)
 
@@ -172,21 +197,28 @@ def lock(request, period_id: int):
     box and the page's token); without them the service refuses and HR is sent to that page."""
     _require(request.user.has_perm("incentives.lock_period"))
     period = get_object_or_404(Period, pk=period_id)
-    form = LockForm(request.POST, period=period, user=request.user)
+    client, error = _client(request, request.POST)
+    if error:
+        messages.error(request, error)
+        return redirect("incentives:periods")
+    query = f"?client={client.code}" if client is not None else ""
+    form = LockForm(request.POST, period=period, user=request.user, client=client)
     if not form.is_valid():
         messages.error(request, "；".join(form.non_field_errors()) or _("锁定请求无效，请重试。"))
-        return redirect("incentives:period", period_id=period.pk)
+        return redirect(reverse("incentives:period", args=[period.pk]) + query)
+    early = form.cleaned_data["early_confirmed"]
     try:
-        result = period_lock(
-            period=period, by=request.user, early_confirmed=form.cleaned_data["early_confirmed"]
-        )
+        if client is None:
+            result = period_lock(period=period, by=request.user, early_confirmed=early)
+        else:
+            result = period_lock_client(period=period, client=client, by=request.user, early_confirmed=early)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         if exc.code == IncentiveError.PERIOD_RUNNING:
-            return redirect("incentives:period", period_id=period.pk)
+            return redirect(reverse("incentives:period", args=[period.pk]) + query)
     else:
-        messages.success(request, lock_message(period, result))
-    return redirect("incentives:periods")
+        messages.success(request, lock_message(period, result, client))
+    return redirect(reverse("incentives:periods") + query)
 
 
 @login_required
@@ -200,7 +232,11 @@ def payout_download(request, span: str, fmt: str):
         messages.error(request, exc.messages[0])
         return redirect("incentives:periods")
     sheet = "summary" if request.GET.get("sheet") == "summary" else "detail"
-    shop_ids = selectors.payout_scope(request.user)  # only the exporter's shops' entries
+    client, error = _client(request, request.GET)
+    if error:
+        messages.error(request, error)
+        return redirect("incentives:periods")
+    shop_ids = selectors.payout_scope(request.user, client)  # only the exporter's (client's) shops' entries
     buffer = io.BytesIO()
     if fmt == ExportFormat.CSV:
         export_csv(span_code, buffer, sheet=sheet, shop_ids=shop_ids)
@@ -209,7 +245,9 @@ def payout_download(request, span: str, fmt: str):
         export_xlsx(span_code, buffer, shop_ids=shop_ids)
         content_type = XLSX_TYPE
     response = HttpResponse(buffer.getvalue(), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(span_code, fmt, sheet)}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{export_filename(span_code, fmt, sheet, client)}"'
+    )
     return response
 
 
@@ -230,11 +268,14 @@ def payout_export_job(request, span: str, fmt: str):
         messages.error(request, exc.messages[0])
         return redirect("incentives:periods")
     sheet = "summary" if request.POST.get("sheet") == "summary" else "detail"
-    job = job_start(
-        kind=JobKind.PAYOUT_EXPORT,
-        owner=request.user,
-        params={"span": span_code, "fmt": fmt, "sheet": sheet},
-    )
+    client, error = _client(request, request.POST)
+    if error:
+        messages.error(request, error)
+        return redirect("incentives:periods")
+    params = {"span": span_code, "fmt": fmt, "sheet": sheet}
+    if client is not None:
+        params["client"] = client.code  # read again, with the owner's rights, when the job runs
+    job = job_start(kind=JobKind.PAYOUT_EXPORT, owner=request.user, params=params)
     return redirect("jobs:detail", pk=job.pk)
 
 
@@ -251,11 +292,6 @@ def manage(request):
     context = selectors.manager_queue(request.user)
     context.update({"resolve_form": ResolveForm(), "decision_form": DecisionForm()})
     return render(request, "incentives/manage.html", context)
-
-
-def _in_scope(request, agent_id: int) -> bool:
-    user_ids = selectors.payout_user_ids(request.user)
-    return user_ids is None or agent_id in user_ids
 
 
 @login_required
@@ -304,9 +340,7 @@ def resolve(request, dispute_id: int):
 @require_POST
 def decide(request, redemption_id: int):
     _require(request.user.has_perm("incentives.decide_redemption"))
-    redemption = get_object_or_404(Redemption, pk=redemption_id)
-    if not _in_scope(request, redemption.agent_id):
-        raise Http404
+    redemption = get_object_or_404(selectors.redemptions_in_scope(request.user), pk=redemption_id)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择批准或拒绝。"))

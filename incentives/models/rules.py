@@ -9,15 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from incentives.choices import AwardEvent, Unit
-from policies.models.base import PolicyBase, split_codes, validate_platform_list
+from policies.models.base import PolicyBase, one_layer, split_codes, validate_platform_list
 from reviewdesk.money import MONEY
 
 
 class AwardRule(PolicyBase):
     """Event → award. ``version`` (from PolicyBase) counts edits; each entry records the version that paid it.
 
-    Filters: platforms, shop (PolicyBase.shop, empty = every shop), customer tiers. Caps count the
-    awards of this rule per agent per period. ``top_n`` and ``leave_days`` serve the quarterly ranking.
+    Filters: platforms, layer (PolicyBase: a shop's rule pays in that shop, a client's in the client's
+    shops, a global one everywhere; every rule that matches pays, ``services.awards.matching_rules``),
+    customer tiers. Caps count the awards of this rule per agent per period. ``top_n`` and ``leave_days`` serve the quarterly ranking.
     """
 
     code = models.SlugField(_("规则代码"), max_length=40, unique=True)
@@ -63,6 +64,7 @@ class AwardRule(PolicyBase):
         verbose_name = _("奖励规则")
         verbose_name_plural = _("奖励规则")
         ordering = ["event", "code"]
+        constraints = [one_layer("incentive_award_rule")]
 
     def __str__(self):
         return f"{self.name} (v{self.version})"

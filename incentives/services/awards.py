@@ -62,7 +62,7 @@ def matching_rules(cause: AwardCause) -> list[AwardRule]:
     rules = AwardRule.objects.filter(active=True, event=cause.event, effective_from__lte=day).filter(
         Q(effective_until__isnull=True) | Q(effective_until__gte=day)
     )
-    rules = rules.filter(Q(shop__isnull=True) | Q(shop_id=cause.shop_id))
+    rules = rules.filter(_layers_q(cause.shop_id))
     matched = []
     for rule in rules.order_by("pk"):
         if rule.platform_list and cause.platform not in rule.platform_list:
@@ -73,6 +73,18 @@ def matching_rules(cause: AwardCause) -> list[AwardRule]:
             continue
         matched.append(rule)
     return matched
+
+
+def _layers_q(shop_id: int | None) -> Q:
+    """The rules that apply in ``shop_id``: the global ones, its client's (品牌方) and its own. A client's
+    rule never pays in another client's shop (nor, with no shop known, anywhere)."""
+    from reviewdesk.models import Shop
+
+    applies = Q(shop__isnull=True, client__isnull=True)
+    if shop_id is None:
+        return applies
+    client = Shop.objects.filter(pk=shop_id, client__isnull=False).values("client_id")
+    return applies | Q(shop_id=shop_id) | Q(shop__isnull=True, client_id__in=client)
 
 
 def award_key(rule: AwardRule, cause: AwardCause) -> str:

@@ -13,14 +13,24 @@ from django.utils.translation import gettext as _
 WITHHELD_KIND = "award_withheld"
 
 
-def managers_of(agent_id: int) -> list:
+def managers_of(withheld) -> list:
+    """The active managers who reach the shop a withheld award belongs to (``services.scope``: its
+    case's shop, else the agent's home shop), through the shop or its client
+    (``reviewdesk.access.members_of``): the managers who find it on their queue, and no one of another
+    client the agent also serves."""
+    from incentives.services.scope import entry_shop_id
+    from reviewdesk.access import members_of
     from reviewdesk.choices import Role
-    from reviewdesk.models import ShopMembership, User
+    from reviewdesk.models import User
 
-    shop_ids = ShopMembership.objects.filter(user_id=agent_id).values("shop_id")
+    if withheld.agent_id is None:
+        return []
+    shop_id = entry_shop_id(user=withheld.agent, case_ref=withheld.case_ref)
+    if shop_id is None:
+        return []
     return list(
         User.objects.filter(
-            groups__name=Role.MANAGER, is_active=True, memberships__shop_id__in=shop_ids
+            groups__name=Role.MANAGER, is_active=True, pk__in=members_of({shop_id})
         ).distinct()
     )
 
@@ -41,7 +51,7 @@ def notify_withheld(withheld) -> None:
         from reviewdesk.language import language_of
 
         rows = []
-        for user in managers_of(withheld.agent_id):
+        for user in managers_of(withheld):
             # In the manager's language. A reason with values is stored language-neutral
             # (reviewdesk.i18n_text); one without values is a catalog entry, read in that language too.
             with translation.override(language_of(user)):

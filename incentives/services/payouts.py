@@ -7,6 +7,8 @@ changed shop membership cannot change a past payout); tests check it equals the 
 Scope: ``shop_ids`` (None = every shop) limits a payout to the entries that belong to those shops
 (``services.scope``: a case's shop, else the agent's home shop). An agent shared between shops shows
 in each shop's payout with that shop's entries only — never another shop's order numbers or amounts.
+A client's (品牌方) payout is its shops' (``selectors.payout_scope``): an agent serving two clients shows
+in both, with each client's entries, and the two add up to the agent's total.
 
 Text cells beginning with ``= + - @``, tab or CR get a leading apostrophe: Excel and WPS show it as
 typed text, never evaluate it, and the marker is visible to whoever reads the sheet. XLSX is written
@@ -378,6 +380,8 @@ def export_csv(
     return {"span": span.code, "rows": count}
 
 
-def export_filename(span_code: str, fmt: str, sheet: str = "detail") -> str:
+def export_filename(span_code: str, fmt: str, sheet: str = "detail", client=None) -> str:
+    """``payouts-2026-11[-<client code>][-<sheet>].<fmt>``: a client's payout names its client (a slug)."""
     suffix = "" if fmt == "xlsx" else f"-{sheet}"
-    return f"payouts-{parse_span(span_code).code}{suffix}.{fmt}"
+    scope = f"-{client.code}" if client is not None else ""
+    return f"payouts-{parse_span(span_code).code}{scope}{suffix}.{fmt}"

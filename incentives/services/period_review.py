@@ -3,7 +3,8 @@ the shops the lock would cover, every agent whose money total is negative with t
 so (reversals of awards paid earlier, negative adjustments), and the disputes still open.
 
 Reads only. The scope is the one ``period_lock`` would lock: everything for who sees every shop, else
-the user's shops not locked yet (or all of them once they are locked, to review the snapshot).
+the user's shops not locked yet (or all of them once they are locked, to review the snapshot); for a
+client (``period_lock_client``), the client's shops within the user's reach, likewise.
 A negative total is a CNY total below zero: only CNY is payable (points and leave days are not money).
 """
 
@@ -63,11 +64,13 @@ def review_scope(user) -> set[int] | None:
     return None if sees_every_shop(user) else set(shop_ids_for(user))
 
 
-def period_review(*, period: Period, by) -> LockReview:
-    """The confirmation page's figures for ``by`` locking ``period``."""
+def period_review(*, period: Period, by, client=None) -> LockReview:
+    """The confirmation page's figures for ``by`` locking ``period``; with ``client`` (品牌方), for locking
+    it for that client: its shops within ``by``'s reach (``selectors.payout_scope``)."""
+    from reviewdesk.access import client_shop_ids
     from reviewdesk.models import Shop
 
-    scope = review_scope(by)
+    scope = review_scope(by) if client is None else client_shop_ids(by, client)
     locked_shop_ids: set[int] = set()
     if scope is None:
         covered, locked = None, period.status == PeriodStatus.LOCKED

@@ -2,8 +2,9 @@
 
 Posting goes to ``posting_period(at)``: the month containing ``at`` if it is open, else the next open
 month after it (created on demand). Locking takes the payout snapshot in the same transaction. A
-period is locked as a whole (``Period.status``, by who sees every shop) or for some shops only
-(``PeriodShopLock``, by an HR of those shops).
+period is locked as a whole (``Period.status``, by who sees every shop), for some shops only
+(``PeriodShopLock``, by an HR of those shops), or for every shop of a client (``period_lock_client``:
+the same shop locks, all of the client's shops at once). There is no unlock.
 
 A month is locked once it has ended. Locking the running month (or a later one) takes an explicit
 ``early_confirmed=True``, which the web page sends only from its confirmation page (totals, negative
@@ -166,7 +167,40 @@ def period_lock_shops(
     return locks
 
 
-def lock_message(period: Period, result) -> str:
+def period_lock_client(*, period: Period, client, by, early_confirmed: bool = False) -> list[PeriodShopLock]:
+    """Lock ``period`` for every shop of ``client`` (品牌方) at once: ``period_lock_shops`` over the client's
+    shops, one transaction, a payout snapshot per shop. Only for a user who may change every one of
+    those shops (a member of the client, or of each of its shops, or who sees every shop; a read-only
+    role never): locking a client whose shops one reaches only in part would close months of shops
+    whose payouts one cannot see, so it is refused, and nothing is locked.
+
+    The lock is of the shops the client has now. A shop added to the client later is not locked with
+    them: its month stays open and its entries keep posting there, the periods page shows the client's
+    month as locked in part (which shops), and locking the client again locks what is left, with that
+    shop's own snapshot. Locking it silently, at the move, would close a month whose payout nobody
+    reviewed on the confirmation page and whose snapshot was never taken."""
+    from reviewdesk.access import CHANGE, shop_ids_for
+    from reviewdesk.models import Shop
+
+    if not by.has_perm("incentives.lock_period"):
+        raise ValidationError(_("你没有锁定结算期间的权限。"), code=IncentiveError.FORBIDDEN)
+    shop_ids = set(Shop.objects.filter(client=client).values_list("pk", flat=True))
+    if not shop_ids:
+        raise ValidationError(
+            _("品牌方 %(client)s 没有店铺，没有可锁定的结算范围。"),
+            code=IncentiveError.FORBIDDEN,
+            params={"client": client.name},
+        )
+    if not shop_ids <= shop_ids_for(by, CHANGE):
+        raise ValidationError(
+            _("你不能锁定品牌方 %(client)s 的全部店铺，不能按品牌方锁定。"),
+            code=IncentiveError.FORBIDDEN,
+            params={"client": client.name},
+        )
+    return period_lock_shops(period=period, shop_ids=shop_ids, by=by, early_confirmed=early_confirmed)
+
+
+def lock_message(period: Period, result, client=None) -> str:
     """What ``period_lock`` did, for the page and the admin: the whole period, or the listed shops."""
     if isinstance(result, list):
         from reviewdesk.models import Shop
@@ -176,6 +210,12 @@ def lock_message(period: Period, result) -> str:
             .order_by("code")
             .values_list("code", flat=True)
         )
+        if client is not None:
+            return _("期间 %(code)s 已为品牌方 %(client)s 的店铺 %(shops)s 锁定，结算快照已生成。") % {
+                "code": period.code,
+                "client": client.name,
+                "shops": "、".join(codes),
+            }
         return _("期间 %(code)s 已为店铺 %(shops)s 锁定，结算快照已生成；其他店铺仍可记账。") % {
             "code": period.code,
             "shops": "、".join(codes),

@@ -1,47 +1,61 @@
-"""Which shop a ledger entry belongs to, for per-shop period locks and per-shop payout exports.
+"""Which shop a ledger entry belongs to, for per-shop (and per-client) period locks and payout exports.
 
 An entry caused by a case belongs to the case's shop. An entry without a case (a redemption, a KPI or
-QA award, a quarter prize) belongs to the agent's *home shop*: the lowest-numbered shop of their
-memberships. So every entry belongs to exactly one shop (or to none, for an agent of no shop, which
-only who sees every shop locks and exports): an agent shared between shops A and B is paid A's cases
-by A's payout and B's by B's, and their agent-level entries once, never by both.
+QA award, a quarter prize) belongs to the agent's *home shop*: the lowest-numbered shop the agent
+reaches, through a shop membership or through a client (``reviewdesk.access.visible_shops``: a client's
+member reaches every shop of an active client). So every entry belongs to exactly one shop (or to
+none, for an agent of no shop, which only who sees every shop locks and exports): an agent shared
+between shops A and B — or between clients 甲 and 乙 — is paid A's cases by A's payout and B's by B's,
+and their agent-level entries once, never by both. A client's payout is the sum of its shops' payouts.
 
 The home shop follows the current memberships: moving an agent's first membership moves where their
 future agent-level entries (and, for an open period, the unlocked ones) are paid. A locked period's
 payout is its snapshot, taken at the lock.
+
+Every function here costs a constant number of queries, whatever the number of agents or shops.
 """
 
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 
-def home_shop_ids(user_ids: Iterable[int]) -> dict[int, int]:
-    """user id → home shop id, for the users that have a membership."""
-    from reviewdesk.models import ShopMembership
+def reachable_shops(user_ids) -> list[tuple[int, int, str]]:
+    """(user id, shop id, shop code) for every shop each user reaches, as ``visible_shops`` says for one
+    user (their shop memberships, and every shop of their active clients), read for many users in one
+    query. ``user_ids``: ids, or a subquery of user ids (``reviewdesk.access.members_of``)."""
+    from reviewdesk.models import Shop, ShopMembership
 
+    ids = user_ids if isinstance(user_ids, QuerySet) else list(user_ids)
+    direct = ShopMembership.objects.filter(user_id__in=ids).order_by()
+    direct = direct.values_list("user_id", "shop_id", "shop__code")
+    through = Shop.objects.filter(client__active=True, client__memberships__user_id__in=ids).order_by()
+    through = through.values_list("client__memberships__user_id", "pk", "code")
+    return list(direct.union(through))
+
+
+def home_shop_ids(user_ids) -> dict[int, int]:
+    """user id → home shop id, for the users that reach a shop (one query)."""
     homes: dict[int, int] = {}
-    for user_id, shop_id in ShopMembership.objects.filter(user_id__in=list(user_ids)).values_list(
-        "user_id", "shop_id"
-    ):
+    for user_id, shop_id, _code in reachable_shops(user_ids):
         homes[user_id] = min(shop_id, homes.get(user_id, shop_id))
     return homes
 
 
 def users_homed_in(shop_ids: Iterable[int]) -> set[int]:
     """The users whose home shop is one of ``shop_ids`` (their agent-level entries belong there)."""
-    from reviewdesk.models import ShopMembership
+    from reviewdesk.access import members_of as reaching
 
     wanted = set(shop_ids)
-    members = ShopMembership.objects.filter(shop_id__in=wanted).values_list("user_id", flat=True).distinct()
-    return {user_id for user_id, home in home_shop_ids(members).items() if home in wanted}
+    return {user_id for user_id, home in home_shop_ids(reaching(wanted)).items() if home in wanted}
 
 
 def members_of(shop_ids: Iterable[int]) -> set[int]:
-    """Everyone with a membership in one of ``shop_ids`` (whose entries there may appear in a payout)."""
-    from reviewdesk.models import ShopMembership
+    """Everyone who reaches one of ``shop_ids`` (through the shop or its client), whose entries there
+    may appear in a payout (``reviewdesk.access.members_of``, read as a set)."""
+    from reviewdesk.access import members_of as reaching
 
-    return set(ShopMembership.objects.filter(shop_id__in=list(shop_ids)).values_list("user_id", flat=True))
+    return {row["pk"] for row in reaching(set(shop_ids))}
 
 
 def entry_shop_id(*, user, case_ref: int | None) -> int | None:

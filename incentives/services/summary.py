@@ -42,17 +42,17 @@ class SummaryRow:
 
 
 def _user_info(user_ids: Iterable[int], shop_ids: set[int] | None) -> dict[int, tuple[str, str, str]]:
-    from reviewdesk.models import ShopMembership, User
+    """user id → (employee code, name, the codes of the shops they reach within ``shop_ids``): shops
+    reached through a client count as those of a shop membership (``services.scope.reachable_shops``)."""
+    from incentives.services.scope import reachable_shops
+    from reviewdesk.models import User
 
-    shops = defaultdict(list)
-    memberships = (
-        ShopMembership.objects.filter(user_id__in=user_ids).select_related("shop").order_by("shop__code")
-    )
-    for membership in memberships:
-        if shop_ids is None or membership.shop_id in shop_ids:
-            shops[membership.user_id].append(membership.shop.code)
+    shops = defaultdict(set)
+    for user_id, shop_id, code in reachable_shops(user_ids):
+        if shop_ids is None or shop_id in shop_ids:
+            shops[user_id].add(code)
     return {
-        u.pk: (u.employee_code or "", str(u), "、".join(shops[u.pk]))
+        u.pk: (u.employee_code or "", str(u), "、".join(sorted(shops[u.pk])))
         for u in User.objects.filter(pk__in=user_ids)
     }
 

@@ -1,6 +1,7 @@
 """``manage.py export_payouts --period 2026-11 --out payouts.xlsx`` (or ``--period 2026-Q4``,
 ``--format csv [--sheet detail|summary]``). Everyone's payout, unless ``--shop CODE`` (repeatable)
-limits it to those shops' entries, as an HR of those shops downloads it on the web.
+limits it to those shops' entries, as an HR of those shops downloads it on the web, or ``--client CODE``
+to the entries of every shop of that client (品牌方), as its HR downloads it (not both).
 
 It ends by saying, in words, what it wrote: the period, the shops, the file, its rows, the number of
 agents (and of those whose payable total is negative) and the total payable in CNY. On a terminal a
@@ -46,18 +47,27 @@ class Command(BaseCommand):
             metavar="CODE",
             help="只导出这些店铺的分录(店铺代码，可重复)；默认全部店铺",
         )
+        parser.add_argument(
+            "--client",
+            default=None,
+            metavar="CODE",
+            help="只导出该品牌方全部店铺的分录(品牌方代码)；不能与 --shop 同用",
+        )
         add_progress_argument(parser)
 
-    def handle(self, *, period, out, format, sheet, shop, **options):
+    def handle(self, *, period, out, format, sheet, shop, client=None, **options):
         fmt = format or (
             Path(out).suffix.lstrip(".").lower()
             if out and Path(out).suffix.lower() in (".xlsx", ".csv")
             else "xlsx"
         )
-        shop_ids, shop_codes = self._shops(shop)
+        if client is not None and shop:
+            raise CommandError(_("--client 与 --shop 不能同时使用。"))
+        client_row = self._client(client) if client is not None else None
+        shop_ids, shop_codes = self._shops(shop) if client_row is None else self._client_shops(client_row)
         try:
             span = parse_span(period)
-            target = Path(out or export_filename(span.code, fmt, sheet))
+            target = Path(out or export_filename(span.code, fmt, sheet, client_row))
             with target.open("wb") as handle, progress_bar(self, options, desc=_("导出")) as progress:
                 if fmt == ExportFormat.CSV:
                     result = export_csv(span.code, handle, sheet=sheet, shop_ids=shop_ids, progress=progress)
@@ -68,9 +78,9 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(_("无法写入文件 %(path)s：%(error)s") % {"path": out, "error": exc.strerror})
         totals = summary_totals(span_summary(span, shop_ids=shop_ids))
-        self.stdout.write(self._summary(span, fmt, sheet, target, result, totals, shop_codes))
+        self.stdout.write(self._summary(span, fmt, sheet, target, result, totals, shop_codes, client_row))
 
-    def _summary(self, span, fmt, sheet, target, result, totals, shop_codes) -> str:
+    def _summary(self, span, fmt, sheet, target, result, totals, shop_codes, client=None) -> str:
         periods = periods_of(span)
         months = "、".join(f"{p.code} {p.get_status_display()}" for p in periods) or _("没有分录")
         if fmt == ExportFormat.CSV and sheet == "summary":
@@ -82,6 +92,11 @@ class Command(BaseCommand):
         lines = [
             _("已导出薪酬：%(span)s(%(months)s)") % {"span": span.code, "months": months},
             _("  店铺：%(shops)s") % {"shops": "、".join(shop_codes) if shop_codes else _("全部店铺")},
+            *(
+                [_("  品牌方：%(client)s(%(code)s)") % {"client": client.name, "code": client.code}]
+                if client
+                else []
+            ),
             _("  行数：%(rows)s") % {"rows": rows},
             _("  人数：%(agents)s(应发合计为负：%(negative)s)")
             % {"agents": totals["agents"], "negative": totals["negative_agents"]},
@@ -100,4 +115,21 @@ class Command(BaseCommand):
         unknown = sorted(wanted - set(found))
         if unknown or not found:
             raise CommandError(f"未知店铺代码：{'、'.join(unknown) or '(空)'}")
+        return set(found.values()), sorted(found)
+
+    def _client(self, code: str):
+        from reviewdesk.models import Client
+
+        found = Client.objects.filter(code=code.strip()[:32]).first() if code.strip() else None
+        if found is None:
+            raise CommandError(_("未知品牌方代码：%(code)s") % {"code": code.strip() or '""'})
+        return found
+
+    def _client_shops(self, client) -> tuple[set[int], list[str]]:
+        """Every shop of the client, active or not (its past months' entries are its payout too)."""
+        from reviewdesk.models import Shop
+
+        found = dict(Shop.objects.filter(client=client).values_list("code", "pk"))
+        if not found:
+            raise CommandError(_("品牌方 %(client)s 没有店铺，没有可导出的分录。") % {"client": client.code})
         return set(found.values()), sorted(found)
