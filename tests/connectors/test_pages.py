@@ -58,10 +58,13 @@ def test_another_shops_agent_gets_a_404_and_sees_nothing(client, queued):
 def test_the_admin_never_shows_a_credential_and_keeps_it_when_left_empty(client, connector, tb_shop, gateway):
     manager = UserFactory(role="manager", shops=[tb_shop], is_staff=True)
     client.force_login(manager)
+    connector.refresh_token = "refresh-xyz-secret"
+    connector.save()
     url = reverse("admin:connectors_connector_change", args=[connector.pk])
     page = client.get(url).content.decode()
-    assert page.count("已设置，出于安全不再显示") == 3
+    assert page.count("已设置，出于安全不再显示") == 4  # app key, secret, session, refresh token
     assert gateway.secret not in page and gateway.session not in page and gateway.app_key not in page
+    assert "refresh-xyz-secret" not in page
 
     response = client.post(
         url,
@@ -73,6 +76,8 @@ def test_the_admin_never_shows_a_credential_and_keeps_it_when_left_empty(client,
             "app_key": "",
             "app_secret": "",
             "session_key": "new-session",
+            "refresh_token": "",
+            "sign_secret": "",
             "sign_method": "md5",
             "backfill_days": 3,
             "overlap_minutes": 10,
@@ -88,6 +93,7 @@ def test_the_admin_never_shows_a_credential_and_keeps_it_when_left_empty(client,
         gateway.secret,
         "new-session",
     )
+    assert stored.refresh_token == "refresh-xyz-secret" and stored.sign_secret == ""
     assert stored.backfill_days == 3
 
 
