@@ -75,3 +75,39 @@ def test_a_signed_call_carries_the_jos_system_parameters_and_its_sign_verifies(m
     }
     assert form["sign"] == _expected_sign(form, "s3cret") and form["sign"] == form["sign"].upper()
     assert "s3cret" not in str(form)  # the secret signs; it is never sent
+
+
+def test_a_comment_becomes_an_intake_item_whatever_form_its_time_takes():
+    client = JdClient(
+        gateway_url="https://api.jd.com/routerjson",
+        credentials=Credentials(app_key="k", app_secret="s", session_key="t"),
+        api={},
+    )
+    raw = {
+        "commentId": "55",
+        "orderId": 123456789012,
+        "skuid": 100012043978,
+        "content": "一般",
+        "score": 3,
+        "nickName": "j***n",
+        "creationTime": 1767225600000,  # epoch milliseconds, as a Java Date may be serialised
+        "replies": [{"replyId": 1, "content": "感谢您的反馈"}],
+    }
+
+    item = client.to_item(raw)
+
+    assert item == {
+        "order_no": "123456789012",
+        "item_id": "100012043978",
+        "content": "一般",
+        "reviewed_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        "buyer_nick": "j***n",
+        "rating": 3,
+        "reply_content": "感谢您的反馈",
+        "seller_replied": True,
+    }
+    assert (
+        client.to_item({**raw, "creationTime": "2026-01-01 08:00:00"})["reviewed_at"] == "2026-01-01 08:00:00"
+    )
+    assert client.matches(raw, "order:123456789012:item:100012043978") and client.matches(raw, "55")
+    assert not client.matches(raw, "order:123456789012:item:1")
