@@ -196,3 +196,38 @@ def test_client_jias_viewer_sees_no_buyer_data_and_no_money(world, clients, rout
         assert target[1] in ("changelist", "change", "history", "simple_history", "preview", "export"), url
     elif not target:
         assert (response.status_code == 200) == (key in VIEWER_PAGES), f"GET {url}: {response.status_code}"
+
+
+# --- money named by client: client 乙's HR and manager ask for client 甲's -----------------------------
+
+# Every incentives page, export and action that takes a client (``?client=`` / a form's ``client``), asked
+# for client 甲 by client 乙's people (the world's periods: shop A's entries and payout line).
+MONEY_BY_CLIENT = [
+    ("get", "incentives:periods", lambda o: []),
+    ("get", "incentives:period", lambda o: [o.previous_period.pk]),
+    ("get", "incentives:payout_download", lambda o: [o.previous_period.code, "xlsx"]),
+    ("get", "incentives:payout_download", lambda o: [o.previous_period.code, "csv"]),
+    ("post", "incentives:lock", lambda o: [o.previous_period.pk]),
+    ("post", "incentives:payout_export_job", lambda o: [o.previous_period.code, "xlsx"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "args"),
+    MONEY_BY_CLIENT,
+    ids=[f"{m}-{n}-{i}" for i, (m, n, _a) in enumerate(MONEY_BY_CLIENT)],
+)
+def test_client_yis_people_get_nothing_of_client_jias_money_by_naming_it(world, clients, method, name, args):
+    from django.urls import reverse
+
+    from jobs.models import Job
+    from tests.hardening.access_support import state
+
+    url = reverse(name, args=args(world.objects))
+    for role in ("hr_b", "manager_b", "viewer_b"):
+        before, jobs = state(world), Job.objects.count()
+        response = getattr(clients["web"][role], method)(url, {"client": "brand-jia"}, follow=True)
+        body = _body(response)
+        leaked = [m for m in clients["markers"] if m in body]
+        assert leaked == [] and response.status_code in (200, 403), f"{method} {url} as {role}: {leaked}"
+        assert state(world) == before and Job.objects.count() == jobs, f"{method} {url} as {role}"
