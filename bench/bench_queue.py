@@ -391,9 +391,9 @@ def main() -> int:
     agent_client, supervisor_client = Client(), Client()
     agent_client.force_login(actors["agent"])
     supervisor_client.force_login(actors["supervisor"])
-    some_order = (
+    some_order, some_sub_order, some_nick = (
         Case.objects.filter(shop__code="bench-1", resolved_at__isnull=True)
-        .values_list("review__order_no", flat=True)
+        .values_list("review__order_no", "review__sub_order_no", "review__buyer_nick")
         .first()
     )
     pages = [
@@ -407,9 +407,17 @@ def main() -> int:
             "supervisor: search by order number",
             supervisor_client,
             f"/cases/queue/all/?q={some_order}",
-            None,
+            25.0,
             10,
         ),
+        (
+            "supervisor: search by sub-order",
+            supervisor_client,
+            f"/cases/queue/all/?q={some_sub_order}",
+            25.0,
+            10,
+        ),
+        ("supervisor: search by buyer nick", supervisor_client, f"/cases/queue/all/?q={some_nick}", 25.0, 10),
         ("agent: case page, 200-event timeline", agent_client, f"/cases/{actors['long_case'].pk}/", None, 15),
     ]
     print()
