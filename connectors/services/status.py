@@ -1,4 +1,7 @@
-"""Connector health as rows (the ``connector_status`` command and the case page's neighbours read it)."""
+"""Connector health as rows (the ``connector_status`` command and the case page's neighbours read it).
+
+Beside the issue's keys: ``calls`` and ``recent_errors`` (health), ``expires_at`` / ``refreshed_at`` (the
+authorisation; whether a ``refresh_token`` is stored, never the token) and ``push`` (a TMC group is named)."""
 
 from __future__ import annotations
 
@@ -28,6 +31,10 @@ def connector_status(*, connector_ids=None, now: dt.datetime | None = None) -> l
                 "outbox": outbox_counts(c.pk),
                 "calls": c.calls_total,
                 "recent_errors": c.recent_errors[:5],
+                "expires_at": c.expires_at.isoformat() if c.expires_at else None,
+                "refreshed_at": c.refreshed_at.isoformat() if c.refreshed_at else None,
+                "refreshes": bool(c.refresh_token),
+                "push": bool(c.tmc_group),
             }
         )
     return rows

@@ -91,6 +91,8 @@ def test_configure_pull_flush_and_status_end_to_end(
         "outbox": {"pending": 0, "delivered": 0, "failed": 0},
     }
     assert 0 <= row["lag_seconds"] < 60 and row["last_success_at"].startswith(str(timezone.now().year))
+    assert (row["refreshes"], row["refreshed_at"], row["push"]) == (False, None, False)
+    assert gateway.session not in out and gateway.secret not in out
 
 
 def test_a_failed_pull_prints_its_error_and_exits_1(connector, gateway, capsys):
