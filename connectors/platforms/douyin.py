@@ -138,7 +138,11 @@ class DouyinClient(ReviewMapping):
     # --- the protocol ---------------------------------------------------------------------------
     def call(self, method: str, params: dict, *, token: bool = True) -> dict:
         c = self.credentials
-        how = c.sign_method if c.sign_method in ("md5", "hmac-sha256") else "hmac-sha256"
+        how = c.sign_method or "hmac-sha256"
+        if how not in ("md5", "hmac-sha256"):  # a configuration error: nothing is sent
+            raise PlatformError(
+                SIGNATURE, _("抖店只支持 md5 或 hmac-sha256 签名，不支持 %(how)s。") % {"how": how}
+            )
         body = param_json({k: v for k, v in params.items() if v not in (None, "")})
         timestamp = str(int(self.clock().timestamp()))
         query = {"app_key": c.app_key, "method": method, "timestamp": timestamp, "v": "2", "sign_method": how}

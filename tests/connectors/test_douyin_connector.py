@@ -258,3 +258,37 @@ def test_token_refresh_carries_no_access_token_and_rotates_the_refresh_token(dy_
     with pytest.raises(PlatformError) as refused:  # the old refresh token is spent
         client_for(dy_connector).refresh()
     assert refused.value.kind == AUTH
+
+
+def test_a_token_close_to_its_expiry_is_refreshed_by_the_pull_and_used_at_once(
+    dy_shop, douyin_gateway, django_capture_on_commit_callbacks
+):
+    from tests.connectors.conftest import connect_to
+
+    expires = (timezone.now() + dt.timedelta(hours=2)).isoformat()
+    connector = connect_to(
+        dy_shop, "douyin", douyin_gateway, refresh_token=douyin_gateway.refresh_token, expires_at=expires
+    )
+    douyin_gateway.add_comment(8001, created=ago(hours=1))
+
+    result = pull(connector, django_capture_on_commit_callbacks)
+
+    assert result.ok and result.created == 1
+    assert douyin_gateway.methods() == ["token.refresh", "comment.list"]
+    connector.refresh_from_db()
+    assert (connector.session_key, connector.refresh_token) == ("dy-access-token-1-r", "dy-refresh-token-1-r")
+    assert connector.expires_at > timezone.now() + dt.timedelta(days=6)
+
+
+def test_a_sign_method_the_platform_does_not_know_fails_before_any_call(
+    dy_shop, douyin_gateway, django_capture_on_commit_callbacks
+):
+    from tests.connectors.conftest import connect_to
+
+    connector = connect_to(dy_shop, "douyin", douyin_gateway, sign_method="hmac")
+
+    result = pull(connector, django_capture_on_commit_callbacks)
+
+    assert result.error == "抖店只支持 md5 或 hmac-sha256 签名，不支持 hmac。" and douyin_gateway.calls == []
+    connector.refresh_from_db()
+    assert connector.state == ConnectorState.FAILING

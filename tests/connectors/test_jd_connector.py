@@ -299,3 +299,26 @@ def test_each_comment_of_an_order_with_two_skus_is_read_back_as_itself(
     changed = Review.objects.get(external_id="order:9100:item:8002")
     assert (changed.rating, changed.content) == (4, "换了新的，满意")
     assert Review.objects.get(external_id="order:9100:item:8001").rating == 1
+
+
+def test_a_token_close_to_its_expiry_is_refreshed_by_the_pull_and_used_at_once(
+    jd_shop, jd_gateway, django_capture_on_commit_callbacks
+):
+    from tests.connectors.conftest import connect_to
+
+    expires = (timezone.now() + dt.timedelta(hours=2)).isoformat()
+    connector = connect_to(
+        jd_shop, "jd", jd_gateway, refresh_token=jd_gateway.refresh_token, expires_at=expires
+    )
+    Connector.objects.filter(pk=connector.pk).update(
+        api={**connector.api, "refresh_url": jd_gateway.oauth_url}
+    )
+    jd_gateway.add_comment(8101, created=ago(hours=1))
+
+    result = pull(connector, django_capture_on_commit_callbacks)
+
+    assert result.ok and result.created == 1
+    assert jd_gateway.methods() == ["oauth2/refresh_token", LIST]
+    connector.refresh_from_db()
+    assert (connector.session_key, connector.refresh_token) == ("jd-access-token-1-r", "jd-refresh-token-1-r")
+    assert connector.expires_at > timezone.now() + dt.timedelta(hours=23)
