@@ -95,7 +95,7 @@ def parse_layer(text: str) -> Layer:
     value = (text or "").strip()
     if value in ("", GLOBAL):
         return Layer(GLOBAL)
-    kind, sep, code = value.replace("-", ":", 1).partition(":")
+    kind, sep, code = value.partition(":") if ":" in value else value.partition("-")
     code = code.strip()
     if sep and kind == CLIENT and code:
         client = Client.objects.filter(code=code).first()

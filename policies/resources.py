@@ -268,6 +268,13 @@ class PolicyResource(SafeExportResource):
         # (``policies.layers.Layer``): the one layer this import writes into, None for the whole pack.
         self._importer = kwargs.get("user")
         self._layer = kwargs.get("layer")
+        # A file written before the client layer has no 品牌方 column: its rows are global or a shop's.
+        columns = {f.column_name for f in self.fields.values()}
+        for shop_column, client_column in self.layer_columns:
+            if shop_column in columns and client_column in columns:
+                for column in (shop_column, client_column):
+                    if column not in (dataset.headers or []):
+                        dataset.append_col([None] * len(dataset), header=column)
         super().before_import(dataset, **kwargs)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
@@ -289,15 +296,14 @@ class PolicyResource(SafeExportResource):
     def before_import_row(self, row, **kwargs):
         for column in list(row.keys()):
             row[column] = read_cell(row[column])
-        columns = {f.column_name for f in self.fields.values()}
         layer = getattr(self, "_layer", None)
-        for shop_column, client_column in self.layer_columns:
-            if shop_column not in columns:
-                continue
-            # A pack written before the client layer has no 品牌方 column: its rows are global or a shop's.
-            row.setdefault(client_column, None)
-            row.setdefault(shop_column, None)
-            if layer is not None and not row[shop_column] and not row[client_column]:
+        for shop_column, client_column in self.layer_columns if layer is not None else ():
+            if (
+                shop_column in row
+                and client_column in row
+                and not row[shop_column]
+                and not row[client_column]
+            ):
                 row[shop_column] = layer.shop.code if layer.shop is not None else None
                 row[client_column] = layer.client.code if layer.client is not None else None
         super().before_import_row(row, **kwargs)

@@ -195,7 +195,7 @@ class SlaTier(PolicyBase):
             issue_type_id=self.issue_type_id, shop_id=self.shop_id, client_id=self.client_id
         ).exclude(pk=self.pk)
         if clash.exists():
-            errors["issue_type"] = _("该问题类型在此范围(全局/品牌方/店铺)已有时效等级：%(name)s。") % {
+            errors["issue_type"] = _("该问题类型在此范围(全局/店铺)已有时效等级：%(name)s。") % {
                 "name": clash.first().name
             }
         if errors:

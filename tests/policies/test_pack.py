@@ -44,6 +44,7 @@ def test_export_writes_one_sheet_per_model_with_chinese_headers(shop):
     assert list(cells) == SHEETS
     assert cells["SLA时效等级"][0] == [
         "店铺",
+        "品牌方",
         "启用",
         "问题类型",
         "名称",
@@ -59,6 +60,7 @@ def test_export_writes_one_sheet_per_model_with_chinese_headers(shop):
     ]
     assert [
         None,
+        None,
         True,
         "物流延误",  # the issue type's name and the roles' labels, not their codes
         "物流2小时",
@@ -73,7 +75,7 @@ def test_export_writes_one_sheet_per_model_with_chinese_headers(shop):
         "默认营业日历",
     ] in cells["SLA时效等级"]
     assert len(cells["补偿规则"]) == 1 + 5
-    assert ["tb-main", True, "淘宝", 2, 60] == [cells["联系限制"][2][i] for i in (0, 1, 2, 3, 4)]
+    assert ["tb-main", None, True, "淘宝", 2, 60] == [cells["联系限制"][2][i] for i in (0, 1, 2, 3, 4, 5)]
 
 
 def test_round_trip_export_import_into_empty_database_export_gives_the_same_cells(shop):
@@ -119,7 +121,7 @@ def test_bad_workbook_lists_every_row_error_and_writes_nothing(shop):
     rules = cells["分类规则"]
     rules[1][rules[0].index("归入问题类型")] = "nosuchtype"
     bands = cells["补偿规则"]
-    bands.append([None, True, "中高额重叠", "quality", None, 250, 500, 50, None])
+    bands.append([None, None, True, "中高额重叠", "quality", None, 250, 500, 50, None])
     before = every_rule_snapshot()
 
     report = import_pack(workbook_bytes(cells), dry_run=False)
