@@ -30,3 +30,10 @@ weekly_recipients = Registry(
     "besides insights' own ReportRecipient rows. A client's report calls with shop_id=None and shop_ids= "
     "the client's shops; a callable without a ``shop_ids`` parameter (or **kwargs) is not asked for it.",
 )
+
+weekly_sent = Registry(
+    "weekly_sent",
+    "Callables (*, report: insights.models.WeeklyReport) -> None, called after a weekly Top-3 report was "
+    "stored and sent to its recipients (``weekly_report_notify``), e.g. the departments' group robots of "
+    "workorders. Each must be idempotent: a re-run of the weekly schedule calls it again for the same report.",
+)

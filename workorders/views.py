@@ -26,7 +26,7 @@ from reviewdesk.access import CHANGE
 from reviewdesk.roles import hides_buyer_data
 from workorders.choices import WorkOrderStatus
 from workorders.models import ExternalContact, RequestType, WorkOrderAttachment
-from workorders.queries import list_filters, order_rows, orders_for, with_related
+from workorders.queries import list_filters, member_departments, order_rows, orders_for, with_related
 from workorders.services import (
     departments_for,
     link_for_token,
@@ -124,6 +124,42 @@ def _int(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+@login_required
+@require_GET
+def weekly_page(request: HttpRequest) -> HttpResponse:
+    """The week's top issue types (``?week=2026-W47``, last week by default) and the work orders behind
+    each: a department member's page for the weekly report (his departments' orders), whoever works cases
+    sees his shops'. ``?shop=`` narrows to one shop the user reaches (else a 404); the top issues are
+    ranked over the shops in scope (``reviewdesk.access.shop_ids_for``)."""
+    from insights.periods import last_complete_week, parse_week
+    from reviewdesk.access import shop_ids_for
+    from workorders.weekly import orders_behind, top_issues
+
+    try:
+        week = parse_week(request.GET["week"]) if request.GET.get("week") else last_complete_week()
+    except ValidationError as exc:
+        raise Http404(exc.messages[0]) from exc
+    reach = shop_ids_for(request.user)
+    shop_id = _int(request.GET.get("shop"))
+    if request.GET.get("shop") and shop_id not in reach:
+        raise Http404(_("店铺不存在或无权查看。"))
+    shop_ids = [shop_id] if shop_id else sorted(reach)
+    top = top_issues(week, shop_ids) if shop_ids else []
+    rows = orders_for(request.user).filter(
+        pk__in=orders_behind(week, shop_ids, [key for key, _label, _count in top]).values("pk")
+    )
+    mine = member_departments(request.user)
+    if mine.exists():  # a department's member: his departments' orders, not every order of his shops
+        rows = rows.filter(department__in=mine)
+    orders = list(with_related(rows).select_related("case").order_by("raised_at", "pk"))
+    issues = []
+    for rank, (key, label, count) in enumerate(top, start=1):
+        behind = [o for o in orders if str(o.case.issue_type_id or "") == key]
+        issues.append({"rank": rank, "label": label, "count": count, "orders": order_rows(behind)})
+    context = {"week": week, "issues": issues, "shop_id": shop_id, "orders_total": len(orders)}
+    return render(request, "workorders/weekly.html", context)
 
 
 @login_required

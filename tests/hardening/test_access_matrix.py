@@ -136,6 +136,7 @@ WEB: dict[str, tuple] = {
     # Work orders (none in the world: an unknown order is 404 for all). The case's panel is read like its
     # page; raising is POST only; the external answer link needs no login and refuses a missing token.
     "workorders:list":                  (L,   200, 200, 200, 200, 200, 200),  # each their own
+    "workorders:weekly":                (L,   200, 200, 200, 200, 200, 200),  # each their own shops' orders
     "workorders:detail":                (L,   N,   N,   N,   N,   N,   N),
     "workorders:attachment":            (L,   N,   N,   N,   N,   N,   N),
     "workorders:case_panel":            (L,   200, N,   200, 200, 200, N),

@@ -174,6 +174,7 @@ VIEWER_PAGES = {
     "training:my_scorecard",
     "jobs:list",
     "workorders:list",
+    "workorders:weekly",
     "admin:index",
     "admin:password_change",
     "admin:password_change_done",
