@@ -12,13 +12,13 @@ def _english(language: str | None) -> bool:
 
 
 def customer_tier_names(language: str | None = None) -> dict[str, str]:
-    """code → name of every customer tier (one query); a global tier's name wins over a shop's."""
+    """code → name of every customer tier (one query); a global tier's name wins over a client's or a
+    shop's."""
     from policies.models import CustomerTier
 
     english, names = _english(language), {}
-    rows = CustomerTier.objects.order_by(F("shop_id").asc(nulls_first=True), "pk").values_list(
-        "code", "name", "name_en"
-    )
+    order = (F("shop_id").asc(nulls_first=True), F("client_id").asc(nulls_first=True), "pk")
+    rows = CustomerTier.objects.order_by(*order).values_list("code", "name", "name_en")
     for code, name, name_en in rows:
         names.setdefault(code, name_en if english and name_en else name)
     return names

@@ -119,10 +119,15 @@ def policy_stamp() -> tuple:
     return (connection.alias, *row)
 
 
-def load_policy(*, shop=None, platform: str) -> Policy:
-    """The active rules for ``shop`` (a Shop or None for the global defaults) on ``platform``."""
+def load_policy(*, shop=None, platform: str, client=None) -> Policy:
+    """The active rules for ``shop`` (a Shop or None for the global defaults) on ``platform``; without a
+    shop, ``client`` (a Client) asks for that client's layer over the global rules (what a rule of the
+    client's layer is checked against)."""
     shop_id = shop.pk if shop is not None else None
-    client_id = getattr(shop, "client_id", None) if shop is not None else None
+    if shop is not None:
+        client_id = getattr(shop, "client_id", None)
+    else:
+        client_id = client.pk if client is not None else None
     stamp = policy_stamp()
     key = (shop_id, client_id, platform)
     cached = _cache.get(key)

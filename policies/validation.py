@@ -29,12 +29,13 @@ def check_template(template: ReplyTemplate) -> None:
         return
     platforms = [template.platform] if template.platform else list(Platform.values)
     shop = template.shop if template.shop_id else None
+    client = template.client if template.client_id and shop is None else None
     for platform in platforms:
         report = check_compliance(
             template.body,
             platform=platform,
             channel=template.channel,
-            policy=load_policy(shop=shop, platform=platform),
+            policy=load_policy(shop=shop, platform=platform, client=client),
         )
         if report.blocked:
             raise ValidationError(
@@ -55,8 +56,9 @@ def check_follow_up_step(step: FollowUpStep) -> None:
     if template is None or not template.active:
         return
     shop = step.plan.shop if step.plan_id and step.plan.shop_id else None
+    client = step.plan.client if step.plan_id and step.plan.client_id and shop is None else None
     for platform in [template.platform] if template.platform else list(Platform.values):
-        policy = load_policy(shop=shop, platform=platform)
+        policy = load_policy(shop=shop, platform=platform, client=client)
         rule = policy.platform_rule
         if step.asks_for_revision and not (rule and rule.may_request_revision):
             continue  # skipped on this platform anyway

@@ -204,3 +204,22 @@ def test_the_cache_key_follows_a_shop_moving_to_another_client(policy_pack, bran
     shop.client = brands[1]
     shop.save()
     assert first_response(shop) == 45
+
+
+def test_a_client_template_is_checked_against_its_clients_compliance_rules(policy_pack, brands):
+    from policies.models import ComplianceRule
+    from policies.validation import check_engine_rules
+
+    a, b = brands
+    ComplianceRule.objects.create(
+        client=a, name="品牌A禁用词", patterns="亲爱滴", action="block", reason="品牌口吻"
+    )
+    base = {
+        "channel": "public_reply",
+        "stage": "first_contact",
+        "platform": "taobao",
+        "body": "亲爱滴，抱歉。",
+    }
+    with pytest.raises(ValidationError, match="品牌口吻"):
+        check_engine_rules(ReplyTemplate(client=a, name="A的模板", **base))
+    check_engine_rules(ReplyTemplate(client=b, name="B的模板", **base))  # another client's rule: passes

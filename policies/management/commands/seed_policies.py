@@ -81,7 +81,9 @@ class _Seeder:
 
     def run(self) -> None:
         for data in pack.PLATFORM_RULES:
-            if not PlatformRule.objects.filter(platform=data["platform"], shop__isnull=True).exists():
+            if not PlatformRule.objects.filter(
+                platform=data["platform"], shop__isnull=True, client__isnull=True
+            ).exists():
                 self.save(PlatformRule(**data))
         issue_types = {}
         for data in pack.ISSUE_TYPES:
@@ -92,25 +94,31 @@ class _Seeder:
                     existing = None
             issue_types[data["code"]] = existing
         for data in pack.CLASSIFICATION_RULES:
-            if not ClassificationRule.objects.filter(name=data["name"], shop__isnull=True).exists():
+            if not ClassificationRule.objects.filter(
+                name=data["name"], shop__isnull=True, client__isnull=True
+            ).exists():
                 self.save(
                     ClassificationRule(
                         issue_type=issue_types.get(data["issue_type"]), **_values(data, skip=("issue_type",))
                     )
                 )
         for data in pack.MALICIOUS_SIGNALS:
-            if not MaliciousSignal.objects.filter(name=data["name"], shop__isnull=True).exists():
+            if not MaliciousSignal.objects.filter(
+                name=data["name"], shop__isnull=True, client__isnull=True
+            ).exists():
                 self.save(MaliciousSignal(**_values(data)))
         self.seed_calendar()
         for data in pack.SLA_TIERS:
             issue = issue_types.get(data["issue_type"]) if data["issue_type"] else None
             if data["issue_type"] and issue is None:
                 continue
-            if not SlaTier.objects.filter(issue_type=issue, shop__isnull=True).exists():
+            if not SlaTier.objects.filter(issue_type=issue, shop__isnull=True, client__isnull=True).exists():
                 self.save(SlaTier(issue_type=issue, **pack.SLA_COMMON, **_values(data, skip=("issue_type",))))
         tiers = {}
         for data in pack.CUSTOMER_TIERS:
-            tier = CustomerTier.objects.filter(code=data["code"], shop__isnull=True).first()
+            tier = CustomerTier.objects.filter(
+                code=data["code"], shop__isnull=True, client__isnull=True
+            ).first()
             if tier is None:
                 tier = CustomerTier(**_values(data))
                 if not self.save(tier):
@@ -120,12 +128,16 @@ class _Seeder:
             self.seed_compensation(data, issue_types, tiers)
         # Compliance before templates: an active template is checked against the rules on save.
         for data in pack.COMPLIANCE_RULES:
-            if not ComplianceRule.objects.filter(name=data["name"], shop__isnull=True).exists():
+            if not ComplianceRule.objects.filter(
+                name=data["name"], shop__isnull=True, client__isnull=True
+            ).exists():
                 self.save(ComplianceRule(**data))
         clear_policy_cache()
         templates = {}
         for data in pack.TEMPLATES:
-            template = ReplyTemplate.objects.filter(name=data["name"], shop__isnull=True).first()
+            template = ReplyTemplate.objects.filter(
+                name=data["name"], shop__isnull=True, client__isnull=True
+            ).first()
             if template is None:
                 template = ReplyTemplate(**data)
                 if not self.save(template):
@@ -134,11 +146,13 @@ class _Seeder:
         self.seed_follow_up_plan(templates)
         for data in pack.APPEAL_CHECKLISTS:
             if not AppealChecklist.objects.filter(
-                platform=data["platform"], reason=data["reason"], shop__isnull=True
+                platform=data["platform"], reason=data["reason"], shop__isnull=True, client__isnull=True
             ).exists():
                 self.save(AppealChecklist(**data))
         for data in pack.CONTACT_LIMITS:
-            if not ContactLimit.objects.filter(platform=data["platform"], shop__isnull=True).exists():
+            if not ContactLimit.objects.filter(
+                platform=data["platform"], shop__isnull=True, client__isnull=True
+            ).exists():
                 values = {
                     **data,
                     "quiet_start": _time(data["quiet_start"]),
@@ -151,7 +165,7 @@ class _Seeder:
         # One active global calendar at most: a manager's own calendar (any name) wins.
         if BusinessCalendar.objects.filter(name=spec["name"]).exists():
             return
-        if BusinessCalendar.objects.filter(shop__isnull=True, active=True).exists():
+        if BusinessCalendar.objects.filter(shop__isnull=True, client__isnull=True, active=True).exists():
             return
         calendar = BusinessCalendar(name=spec["name"], timezone=spec["timezone"])
         if not self.save(calendar):
@@ -167,7 +181,9 @@ class _Seeder:
             )
 
     def seed_compensation(self, data: dict, issue_types: dict, tiers: dict) -> None:
-        if CompensationRule.objects.filter(name=data["name"], shop__isnull=True).exists():
+        if CompensationRule.objects.filter(
+            name=data["name"], shop__isnull=True, client__isnull=True
+        ).exists():
             return
         issue = issue_types.get(data.get("issue_type")) if data.get("issue_type") else None
         tier = tiers.get(data.get("customer_tier")) if data.get("customer_tier") else None
@@ -185,7 +201,7 @@ class _Seeder:
 
     def seed_follow_up_plan(self, templates: dict) -> None:
         spec = pack.FOLLOW_UP_PLAN
-        if FollowUpPlan.objects.filter(event=spec["event"], shop__isnull=True).exists():
+        if FollowUpPlan.objects.filter(event=spec["event"], shop__isnull=True, client__isnull=True).exists():
             return
         plan = FollowUpPlan(name=spec["name"], event=spec["event"])
         if not self.save(plan):
