@@ -18,7 +18,8 @@ mid-message loses nothing.
    idempotent, so a message delivered twice changes nothing the second time;
 3. the messages handled (and those of no connected seller, or of another topic) are confirmed; a
    message whose read failed is not, and TMC delivers it again; the failure goes to the connector's
-   health like a pull's.
+   health like a pull's. While a connector needs re-authorisation or backs off, its messages are left
+   unconfirmed without a call.
 
 Polling stays the backfill: the one-minute pull still reads every window, so a message TMC never
 delivered costs a minute, not a review. ``connectors_tick`` runs a round every minute; the
@@ -34,6 +35,7 @@ from collections import defaultdict
 from django.db.models import F
 from django.utils import timezone
 
+from connectors.choices import ConnectorState
 from connectors.models import Connector
 from connectors.platforms import client_for
 from connectors.platforms.base import PlatformError
@@ -64,7 +66,15 @@ def _groups() -> dict[tuple, list[Connector]]:
 
 def tmc_consume(*, now: dt.datetime | None = None, clock=None) -> dict[str, int]:
     """One round over every app's TMC group (see the module's docstring); counts of what happened."""
-    counts = {"messages": 0, "stored": 0, "cases_opened": 0, "ignored": 0, "failed": 0, "errors": 0}
+    counts = {
+        "messages": 0,
+        "stored": 0,
+        "cases_opened": 0,
+        "ignored": 0,
+        "deferred": 0,
+        "failed": 0,
+        "errors": 0,
+    }
     for (_gateway, _app_key, group), connectors in _groups().items():
         app = client_for(connectors[0], clock=clock)
         by_seller = {c.seller_nick: c for c in connectors if c.seller_nick}
@@ -80,17 +90,28 @@ def tmc_consume(*, now: dt.datetime | None = None, clock=None) -> dict[str, int]
             content = _content(message)
             seller = str(message.get("user_nick") or content.get("seller_nick") or "")
             connector = by_seller.get(seller)
+            handled = True
             if message.get("topic") not in app.api.get("tmc_topics", []) or connector is None:
                 counts["ignored"] += 1
-                done.append(str(message.get("id")))
-                continue
-            if _handle(connector, content, counts, now=now, clock=clock):
-                done.append(str(message.get("id")))
+            elif not _can_call(connector, now or timezone.now()):
+                counts["deferred"] += 1  # left unconfirmed: delivered again once the connector works
+                handled = False
+            else:
+                handled = _handle(connector, content, counts, now=now, clock=clock)
+            if handled and message.get("id") is not None:
+                done.append(str(message["id"]))
         try:
-            app.tmc_confirm(group, [m for m in done if m and m != "None"])
+            app.tmc_confirm(group, done)
         except PlatformError:
             counts["errors"] += 1  # not confirmed: delivered again, and handled again without effect
     return counts
+
+
+def _can_call(connector: Connector, now: dt.datetime) -> bool:
+    """Not while the seller must authorise again or the platform asked us to back off."""
+    if connector.state == ConnectorState.REAUTH:
+        return False
+    return not (connector.backoff_until and connector.backoff_until > now)
 
 
 def _handle(connector: Connector, content: dict, counts: dict, *, now, clock) -> bool:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cases.hooks import certification_checks
 from cases.models import Case, Review
+from connectors.services.pull import connector_pull
 from connectors.services.tmc import tmc_consume
 from tests.connectors.conftest import connect
 
@@ -41,7 +42,15 @@ def test_a_rated_message_reads_that_review_back_at_once_into_a_case(
 
     counts = consume(django_capture_on_commit_callbacks)
 
-    assert counts == {"messages": 1, "stored": 1, "cases_opened": 1, "ignored": 0, "failed": 0, "errors": 0}
+    assert counts == {
+        "messages": 1,
+        "stored": 1,
+        "cases_opened": 1,
+        "ignored": 0,
+        "deferred": 0,
+        "failed": 0,
+        "errors": 0,
+    }
     review = Review.objects.get(sub_order_no="8001")
     assert (review.rating, review.source) == (1, "connector")
     assert Case.objects.filter(review=review).exists()
@@ -107,9 +116,16 @@ def test_a_failed_read_is_not_confirmed_and_is_delivered_again(
     assert (counts["failed"], counts["stored"]) == (1, 0) and len(gateway.tmc) == 1
     pushed.refresh_from_db()
     assert pushed.state == "reauth"
+    calls = len(gateway.calls)
+    deferred = consume(django_capture_on_commit_callbacks)  # no read while re-authorisation is needed
+    assert deferred["deferred"] == 1 and "taobao.traderates.get" not in gateway.methods()[calls:]
     gateway.revoked = False
+    connect(pushed.shop, gateway, seller_nick="旗舰店", tmc_group="default")  # the seller authorises again
+    with django_capture_on_commit_callbacks(execute=True):
+        assert connector_pull(connector_id=pushed.pk).ok  # the next pull puts the connector back to ok
+    gateway.reviews["8401"]["result"] = "good"  # changed after that pull: only the message can tell
     assert consume(django_capture_on_commit_callbacks)["stored"] == 1
-    assert gateway.tmc == [] and Review.objects.filter(sub_order_no="8401").exists()
+    assert gateway.tmc == [] and Review.objects.get(sub_order_no="8401").rating == 5
 
 
 def test_a_connector_without_a_tmc_group_is_not_consumed_for(
