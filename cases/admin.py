@@ -286,3 +286,4 @@ class ImportBatchAdmin(ScopedModelAdmin):
 # The API token admin (owners, scopes, shops, revocation, integration accounts) and the outgoing
 # channels' admin (robots, mail channels, deliveries) have their own modules.
 from cases import admin_notifications, admin_tokens  # noqa: E402, F401
+from cases.offboarding import admin as offboarding_admin  # noqa: E402, F401 - the client export action

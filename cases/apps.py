@@ -33,6 +33,9 @@ class CasesConfig(AppConfig):
 
         job_kinds.register(JobKind.IMPORT_PREVIEW, "cases.jobs", may_start=may_import_reviews)
         job_kinds.register(JobKind.IMPORT, "cases.jobs", may_start=may_import_reviews)
+        from cases.offboarding.access import may_offboard
+
+        job_kinds.register(JobKind.CLIENT_EXPORT, "cases.offboarding.job", may_start=may_offboard)
         job_finished.connect(tell_owner, dispatch_uid="cases.jobs.tell_owner")
 
 

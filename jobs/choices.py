@@ -15,6 +15,7 @@ class JobKind(models.TextChoices):
     INSIGHTS_EXPORT = "insights_export", _("数据看板导出")
     WEEKLY_EXPORT = "weekly_export", _("周报导出")
     ADMIN_EXPORT = "admin_export", _("后台数据导出")
+    CLIENT_EXPORT = "client_export", _("品牌方数据导出")
 
 
 class JobState(models.TextChoices):

@@ -82,6 +82,8 @@ class Client(models.Model):
         verbose_name = _("品牌方")
         verbose_name_plural = _("品牌方")
         ordering = ["code"]
+        # Exporting a client wholesale and erasing its buyers' data (cases.offboarding): no role has it.
+        permissions = [("offboard_client", _("可导出品牌方的全部数据并清除其买家个人信息"))]
 
     def __str__(self):
         return self.name
