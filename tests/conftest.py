@@ -199,7 +199,6 @@ SEED_MIGRATIONS = (
     ("insights.migrations.0002_schedules", "create_schedules"),
     ("jobs.migrations.0002_jobs_sweep_schedule", "create_schedule"),
     ("reviewdesk.migrations.0006_client_offboarding", "create_schedule"),
-    ("reviewdesk.migrations.0006_client_offboarding", "create_schedule"),
     ("workorders.migrations.0002_default_departments", "seed"),
     ("workorders.migrations.0003_sweep_schedules", "create_schedules"),
     ("workorders.migrations.0005_default_automation_rules", "seed_all"),
