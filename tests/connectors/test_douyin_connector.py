@@ -292,3 +292,17 @@ def test_a_sign_method_the_platform_does_not_know_fails_before_any_call(
     assert result.error == "抖店只支持 md5 或 hmac-sha256 签名，不支持 hmac。" and douyin_gateway.calls == []
     connector.refresh_from_db()
     assert connector.state == ConnectorState.FAILING
+
+
+def test_a_clock_off_by_more_than_the_window_is_a_clock_error_and_fails(
+    dy_connector, douyin_gateway, django_capture_on_commit_callbacks
+):
+    douyin_gateway.add_comment(5001, created=ago(hours=1))
+    skewed = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(minutes=15)  # noqa: E731
+
+    result = pull(dy_connector, django_capture_on_commit_callbacks, clock=skewed)
+
+    assert result.error == "40003 非法的参数 (isv.timestamp-invalid: timestamp与服务器时间相差过大)"
+    dy_connector.refresh_from_db()
+    assert dy_connector.state == ConnectorState.FAILING and dy_connector.cursor_at is None
+    assert Review.objects.count() == 0

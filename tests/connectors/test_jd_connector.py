@@ -322,3 +322,21 @@ def test_a_token_close_to_its_expiry_is_refreshed_by_the_pull_and_used_at_once(
     connector.refresh_from_db()
     assert (connector.session_key, connector.refresh_token) == ("jd-access-token-1-r", "jd-refresh-token-1-r")
     assert connector.expires_at > timezone.now() + dt.timedelta(hours=23)
+
+
+def test_a_worker_killed_during_the_call_leaves_it_sending_and_the_next_reads_back_then_saves_once(
+    jd_connector, jd_gateway, django_capture_on_commit_callbacks
+):
+    case, agent = worked_case(jd_connector, jd_gateway, django_capture_on_commit_callbacks)
+    reply(case, agent, django_capture_on_commit_callbacks)
+    # a worker claimed it (SENDING, committed) and died before its call reached the platform
+    OutboxReply.objects.filter(case=case).update(state=OutboxState.SENDING, attempts=1)
+    before = len(jd_gateway.calls)
+
+    counts = outbox_flush()
+
+    item = OutboxReply.objects.get(case=case)
+    assert counts["delivered"] == 1 and item.state == OutboxState.DELIVERED and item.attempts == 2
+    # read back (nothing shown), the comment's id looked up, saved once
+    assert jd_gateway.methods()[before:] == [LIST, LIST, REPLY]
+    assert [r["content"] for r in jd_gateway.comments["9001"]["replies"]] == [TEXT]
