@@ -22,6 +22,8 @@ def template_samples(user, template, limit: int) -> list[TemplateSample]:
         cases = cases.filter(platform=template.platform)
     if template.shop_id:
         cases = cases.filter(shop_id=template.shop_id)
+    elif template.client_id:  # a client's layer: the cases of that client's shops
+        cases = cases.filter(shop__client_id=template.client_id)
     if template.issue_type_id:
         cases = cases.filter(issue_type_id=template.issue_type_id)
     malicious = Q(is_malicious=True) | Q(issue_type__is_malicious=True)

@@ -77,3 +77,22 @@ def test_the_change_page_links_to_the_preview(world):
     template = ReplyTemplate.objects.get(name="首次私信", shop__isnull=True)
     html = world["client"].get(reverse("admin:policies_replytemplate_change", args=[template.pk])).content
     assert preview_url(template) in html.decode()
+
+
+def test_a_client_layer_template_is_previewed_on_its_clients_cases_only(world, make_user):
+    from reviewdesk.models import Client as Brand
+    from reviewdesk.models import ClientMembership, Shop
+
+    brand = Brand.objects.create(code="brand-a", name="品牌A")
+    Shop.objects.filter(pk=world["a"].shop_id).update(client=brand)
+    manager = make_user("manager", is_staff=True, shops=[world["a"].shop, world["shop_b"]])
+    ClientMembership.objects.create(client=brand, user=manager)
+    global_template = ReplyTemplate.objects.get(name="首次私信", shop__isnull=True, client__isnull=True)
+    template = ReplyTemplate.objects.create(
+        client=brand, **{f: getattr(global_template, f) for f in ("channel", "stage", "platform", "body")}
+    )
+    web = Client()
+    web.force_login(manager)
+    html = web.get(preview_url(template)).content.decode()
+    assert f'id="preview-case-{world["a"].pk}"' in html
+    assert f'id="preview-case-{world["b"].pk}"' not in html  # shop B is his, but not the client's
