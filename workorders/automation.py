@@ -122,9 +122,12 @@ def courier_watch_alert(
 
 def flagged_couriers(shop_ids, *, as_of: dt.date) -> dict[int, set[str]]:
     """shop id → the couriers the courier watch flags on it (insights' threshold and months)."""
+    from insights.models import InsightSettings
     from insights.selectors.couriers import courier_watch
 
-    entries, _months, _settings = courier_watch(shop_ids=shop_ids, as_of=as_of)
+    # Read, never created here (``InsightSettings.current`` would write the row during an import).
+    settings = InsightSettings.objects.filter(pk=1).first() or InsightSettings()
+    entries, _months, _settings = courier_watch(shop_ids=shop_ids, as_of=as_of, settings=settings)
     flagged: dict[int, set[str]] = {}
     for entry in entries:
         if entry.flagged:

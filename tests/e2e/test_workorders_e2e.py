@@ -3,9 +3,11 @@
 * an agent raises a blocking work order to the warehouse from the case page, cannot resolve while it is
   open, the warehouse member answers on the order's page (setting the responsibility), and the agent
   resolves;
-* a supplier without an account answers through the link the agent passes on, with a photo, once.
+* a supplier without an account answers through the link the agent passes on, with a photo, once;
+* the warehouse's lead opens the weekly report's page his robot links to (his orders behind the top issues).
 """
 
+import datetime as dt
 import os
 
 import pytest
@@ -16,7 +18,7 @@ from playwright.sync_api import expect
 from cases.choices import CaseStatus
 from cases.models import Case
 from policies.loader import clear_policy_cache
-from tests.workorders.support import contact, member, open_case
+from tests.workorders.support import contact, member, open_case, raise_order
 from workorders.choices import WorkOrderStatus
 from workorders.models import WorkOrder
 
@@ -139,3 +141,27 @@ def test_a_supplier_answers_through_the_link_once(
     assert order.status == WorkOrderStatus.ANSWERED and order.answered_by_contact == supplier
     assert order.attachments.get(of_answer=True).original_name == "质检照片.png"
     assert Case.objects.get(pk=case.pk).responsibility == "supplier"
+
+
+def test_the_warehouse_lead_opens_the_weeks_orders_behind_the_top_issues(
+    page, live_server, login, make_user, shop, seeded, screenshot
+):
+    from insights.periods import local_today, week_of
+    from insights.services.rollup import rollup_rebuild
+    from workorders.weekly import page_path
+
+    agent = make_user("agent", shops=[shop])
+    lead = member(make_user, "warehouse", shops=[shop], lead=True)
+    case = open_case(shop, agent)
+    order = raise_order(case, agent, question="请核实本周开线批次的库存")
+    raise_order(case, agent, "supplier", "confirm_defect")  # not the warehouse's: not on his page
+    week = week_of(local_today(case.opened_at))
+    rollup_rebuild(shop_id=shop.pk, days=[week.monday + dt.timedelta(days=i) for i in range(7)])
+
+    login(page, lead)
+    page.goto(f"{live_server.url}{page_path(week, shop.pk)}")  # the link of the robot's weekly message
+    issue = page.locator("#weekly-issue-1")
+    expect(issue).to_contain_text(f"#{order.pk} 仓库")
+    expect(issue).to_contain_text("请核实本周开线批次的库存")
+    expect(issue.locator("tr[id^=work-order-]")).to_have_count(1)
+    screenshot(page, "workorders-weekly-lead")

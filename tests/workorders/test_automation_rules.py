@@ -156,7 +156,7 @@ def _batch(shop, size: int) -> list[int]:
 
 
 def test_the_courier_watch_reads_a_constant_number_of_queries_per_import(shop, other_shop, couriers):
-    cases_opened(case_ids=_batch(shop, 1))  # warm: the insights settings row, the policy caches
+    cases_opened(case_ids=_batch(shop, 1))  # warm: the policy caches
     small, large = _batch(shop, 3), _batch(shop, 12)
     large += _batch(other_shop, 4)[:-1]  # a second shop in the batch, no match there
 
