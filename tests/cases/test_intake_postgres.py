@@ -1,40 +1,16 @@
 """Two uploads of the same export at the same moment (two threads, real commits on PostgreSQL): the
 shop lock serialises them, so each review, buyer and case exists once and the second sees "unchanged"."""
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
 
 from cases.imports.uploads import reviews_import_file
 from cases.models import Buyer, Case, Review, ReviewRevision
 from tests import default_pack
 from tests.cases.exports import TAOBAO_HEADERS, taobao_row, xlsx_bytes
 from tests.factories import ShopFactory
+from tests.postgres_race import race_all
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_in_threads(targets):
-    barrier = threading.Barrier(len(targets))
-    results, errors = [], []
-
-    def worker(target):
-        try:
-            barrier.wait()
-            results.append(target())
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 def test_the_same_file_uploaded_twice_at_once_is_stored_once():
@@ -43,9 +19,7 @@ def test_the_same_file_uploaded_twice_at_once_is_stored_once():
     rows = [taobao_row(n, 买家昵称=f"买家{n % 5}") for n in range(1, 41)]
     data = xlsx_bytes(TAOBAO_HEADERS, rows)
 
-    results, errors = run_in_threads(
-        [lambda: reviews_import_file(shop=shop, data=data, file_name="a.xlsx")] * 2
-    )
+    results, errors = race_all([lambda: reviews_import_file(shop=shop, data=data, file_name="a.xlsx")] * 2)
 
     assert errors == []
     assert sorted((r.created, r.unchanged) for r in results) == [(0, 40), (40, 0)]
@@ -67,7 +41,7 @@ def test_two_shops_importing_the_same_new_decisions_at_once_share_the_records():
     ]
     data = xlsx_bytes(TAOBAO_HEADERS, rows)
 
-    results, errors = run_in_threads(
+    results, errors = race_all(
         [lambda s=s: reviews_import_file(shop=s, data=data, file_name="a.xlsx") for s in shops]
     )
 

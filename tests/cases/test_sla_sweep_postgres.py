@@ -2,40 +2,17 @@
 no duplicate notifications."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
 
 from cases.models import Notification, SlaEvent
 from cases.notifications.choices import NotificationKind
 from cases.sla.sweep import sla_sweep
 from tests.cases.routing_support import T0, make_case, sla_fields
 from tests.factories import ShopFactory, UserFactory
+from tests.postgres_race import race_all
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_in_threads(target, count):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(target())
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 def test_two_sweeps_at_once_announce_each_breach_once():
@@ -46,7 +23,7 @@ def test_two_sweeps_at_once_announce_each_breach_once():
     ]
     now = T0 + dt.timedelta(hours=5)
 
-    results, errors = run_in_threads(lambda: sla_sweep(now=now), 2)
+    results, errors = race_all([lambda: sla_sweep(now=now)] * 2)
 
     assert errors == []
     assert sum(r.breaches for r in results) == len(cases)
@@ -64,7 +41,7 @@ def test_four_sweeps_racing_for_one_case_announce_its_breach_once():
     make_case(shop, **sla_fields(start=T0, minutes=60))
     now = T0 + dt.timedelta(hours=2)
 
-    results, errors = run_in_threads(lambda: sla_sweep(now=now), 4)
+    results, errors = race_all([lambda: sla_sweep(now=now)] * 4)
 
     assert errors == []
     assert sum(r.breaches for r in results) == 1
@@ -87,7 +64,7 @@ def test_four_sweeps_racing_for_worsened_cases_escalate_each_once():
         for _ in range(30)
     ]
 
-    results, errors = run_in_threads(lambda: sla_sweep(now=T0 + dt.timedelta(minutes=1)), 4)
+    results, errors = race_all([lambda: sla_sweep(now=T0 + dt.timedelta(minutes=1))] * 4)
 
     assert errors == []
     assert sum(r.escalations for r in results) == len(cases)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 
 from cases.errors import WorkflowError as E
 from cases.models import Case, CaseEvent, CompensationOffer
@@ -15,31 +15,10 @@ from cases.workflow.services import case_act
 from tests import default_pack
 from tests.cases.workflow_factories import NOW, member, put_in_state, triaged_case
 from tests.factories import ShopFactory
+from tests.postgres_race import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROUNDS = 5
-
-
-def race(calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except ValidationError as exc:
-            outcomes[index] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def test_two_offers_at_once_exactly_one_wins():

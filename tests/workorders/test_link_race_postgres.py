@@ -2,43 +2,19 @@
 exactly one answer is stored, the other is told the link was used; and a member's answer racing the
 link's leaves one answer too."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connection
 
 from cases.models import CaseEvent
 from tests import default_pack
 from tests.factories import ShopFactory, UserFactory
+from tests.postgres_race import race
 from tests.workorders.support import contact, member, open_case, raise_order
 from workorders.models import ExternalLink, WorkOrder
 from workorders.services import external_answer, link_token, work_order_answer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROUNDS = 3
-
-
-def race(calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except ValidationError as exc:
-            outcomes[index] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def test_one_link_answered_twice_at_once_stores_one_answer():
