@@ -18,37 +18,12 @@ import csv
 import datetime as dt
 import random
 import sys
+from pathlib import Path
 
-TAOBAO_HEADERS = [
-    "订单编号",
-    "子订单编号",
-    "宝贝名称",
-    "商品ID",
-    "商品属性/SKU",
-    "评价等级",
-    "评价内容",
-    "评价时间",
-    "买家昵称",
-    "实付金额",
-    "运费",
-    "物流公司",
-    "追评内容",
-    "追评时间",
-]
-DOUYIN_HEADERS = [
-    "评价日期",
-    "订单ID",
-    "商品ID",
-    "商品名称",
-    "商品规格",
-    "商品评价得分",
-    "评价内容",
-    "用户昵称",
-    "追评内容",
-    "追评时间",
-    "商家是否回复",
-    "回复内容",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, when run as a script
+
+# The columns of the platforms' exports are the intake tests' (one definition for tests, benchmarks, demos).
+from tests.cases.exports import DOUYIN_HEADERS, TAOBAO_HEADERS  # noqa: E402
 
 TEXTS = {
     "logistics": [
