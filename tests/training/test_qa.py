@@ -20,6 +20,18 @@ def team(make_user, shop):
     }
 
 
+def scored_review(shop, team, rubric, *, comment: str = "", **failed) -> QaReview:
+    """The team's reviewer scores a handled case of the team's agent: every item passed except the
+    ones named ``item=False``."""
+    return qa_review_create(
+        case=make_case(shop, assignee=team["agent"]),
+        rubric=rubric,
+        reviewer=team["reviewer"],
+        results=all_pass(rubric, **failed),
+        comment=comment,
+    )
+
+
 def snapshot(review: QaReview):
     review.refresh_from_db()
     return (
@@ -35,13 +47,7 @@ def snapshot(review: QaReview):
 
 
 def test_weighted_items_make_the_total(shop, team, rubric):
-    review = qa_review_create(
-        case=make_case(shop, assignee=team["agent"]),
-        rubric=rubric,
-        reviewer=team["reviewer"],
-        results=all_pass(rubric, 不找借口=False),
-        comment="解释时提到了快递原因",
-    )
+    review = scored_review(shop, team, rubric, 不找借口=False, comment="解释时提到了快递原因")
     assert (review.total, review.critical_failed, review.status, review.agent_id) == (
         80,
         False,
@@ -52,12 +58,7 @@ def test_weighted_items_make_the_total(shop, team, rubric):
 
 
 def test_a_failed_critical_item_zeroes_the_review(shop, team, rubric):
-    review = qa_review_create(
-        case=make_case(shop, assignee=team["agent"]),
-        rubric=rubric,
-        reviewer=team["reviewer"],
-        results=all_pass(rubric, 合规用语=False),
-    )
+    review = scored_review(shop, team, rubric, 合规用语=False)
     assert (review.total, review.critical_failed) == (0, True)
 
 
@@ -123,12 +124,7 @@ def test_a_case_is_reviewed_once_per_rubric(shop, team, rubric):
 
 
 def test_the_agent_may_dispute_once_only(shop, team, rubric):
-    review = qa_review_create(
-        case=make_case(shop, assignee=team["agent"]),
-        rubric=rubric,
-        reviewer=team["reviewer"],
-        results=all_pass(rubric, 先核实再补偿=False),
-    )
+    review = scored_review(shop, team, rubric, 先核实再补偿=False)
     disputed = qa_review_dispute(review=review, by=team["agent"], reason="已先核实物流记录")
     assert (disputed.status, disputed.dispute_reason, disputed.version) == (
         QaStatus.DISPUTED,
@@ -148,12 +144,7 @@ def test_the_agent_may_dispute_once_only(shop, team, rubric):
 
 
 def test_only_the_reviewed_agent_may_dispute(shop, team, rubric, make_user):
-    review = qa_review_create(
-        case=make_case(shop, assignee=team["agent"]),
-        rubric=rubric,
-        reviewer=team["reviewer"],
-        results=all_pass(rubric),
-    )
+    review = scored_review(shop, team, rubric)
     before = snapshot(review)
     for someone in (make_user("agent", shops=[shop]), team["reviewer"]):
         with pytest.raises(ValidationError) as exc:
@@ -163,12 +154,7 @@ def test_only_the_reviewed_agent_may_dispute(shop, team, rubric, make_user):
 
 
 def test_a_dispute_needs_a_reason(shop, team, rubric):
-    review = qa_review_create(
-        case=make_case(shop, assignee=team["agent"]),
-        rubric=rubric,
-        reviewer=team["reviewer"],
-        results=all_pass(rubric),
-    )
+    review = scored_review(shop, team, rubric)
     before = snapshot(review)
     with pytest.raises(ValidationError) as exc:
         qa_review_dispute(review=review, by=team["agent"], reason="   ")
@@ -176,12 +162,7 @@ def test_a_dispute_needs_a_reason(shop, team, rubric):
 
 
 def test_the_dispute_is_settled_by_a_different_supervisor(shop, other_shop, team, rubric, make_user):
-    review = qa_review_create(
-        case=make_case(shop, assignee=team["agent"]),
-        rubric=rubric,
-        reviewer=team["reviewer"],
-        results=all_pass(rubric, 合规用语=False),
-    )
+    review = scored_review(shop, team, rubric, 合规用语=False)
     qa_review_dispute(review=review, by=team["agent"], reason="用语在白名单内")
     before = snapshot(review)
     refusals = [
@@ -220,12 +201,7 @@ def test_the_dispute_is_settled_by_a_different_supervisor(shop, other_shop, team
 
 
 def test_an_undisputed_review_cannot_be_settled(shop, team, rubric):
-    review = qa_review_create(
-        case=make_case(shop, assignee=team["agent"]),
-        rubric=rubric,
-        reviewer=team["reviewer"],
-        results=all_pass(rubric),
-    )
+    review = scored_review(shop, team, rubric)
     before = snapshot(review)
     with pytest.raises(ValidationError) as exc:
         qa_review_settle(review=review, by=team["settler"], comment="无申诉")
@@ -233,12 +209,7 @@ def test_an_undisputed_review_cannot_be_settled(shop, team, rubric):
 
 
 def test_a_stale_form_is_refused(shop, team, rubric):
-    review = qa_review_create(
-        case=make_case(shop, assignee=team["agent"]),
-        rubric=rubric,
-        reviewer=team["reviewer"],
-        results=all_pass(rubric),
-    )
+    review = scored_review(shop, team, rubric)
     qa_review_dispute(review=review, by=team["agent"], reason="不服", expected_version=1)
     before = snapshot(review)
     with pytest.raises(ValidationError) as exc:
@@ -247,12 +218,7 @@ def test_a_stale_form_is_refused(shop, team, rubric):
 
 
 def test_history_keeps_every_step(shop, team, rubric):
-    review = qa_review_create(
-        case=make_case(shop, assignee=team["agent"]),
-        rubric=rubric,
-        reviewer=team["reviewer"],
-        results=all_pass(rubric),
-    )
+    review = scored_review(shop, team, rubric)
     qa_review_dispute(review=review, by=team["agent"], reason="不服")
     qa_review_settle(review=review, by=team["settler"], comment="维持")
     assert list(review.history.order_by("history_date").values_list("status", flat=True)) == [
