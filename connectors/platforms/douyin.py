@@ -230,7 +230,7 @@ class DouyinClient(ReviewMapping):
             if exc.kind == REFUSED:  # the refresh token itself was refused: the seller authorises again
                 exc.kind = AUTH
             raise
-        answer = data.get("data") or {}
+        answer = data.get("data") if isinstance(data.get("data"), dict) else {}
         return refreshed(
             answer.get("access_token", ""),
             answer.get("refresh_token") or c.refresh_token,

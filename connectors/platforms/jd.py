@@ -320,11 +320,13 @@ class JdClient(ReviewMapping):
             }
         )
         data = self._post(f"{self.api['refresh_url']}?{query}", None, method="GET")
-        if str(data.get("code", "0")) != "0" or not data.get("access_token"):
+        if not isinstance(data, dict):
+            raise PlatformError(AMBIGUOUS, _("平台刷新授权时没有返回新的令牌。"))
+        if str(data.get("code", "0")) != "0":  # the refresh token was refused: the seller authorises again
             text = scrubbed(f"{data.get('code', '')} {data.get('msg') or ''}".strip(), c)
             raise PlatformError(AUTH, text[:480] or _("平台拒绝刷新授权。"), code=str(data.get("code", "")))
         return refreshed(
-            data["access_token"],
+            str(data.get("access_token") or ""),
             data.get("refresh_token") or c.refresh_token,
             expires_in=data.get("expires_in"),
             now=self.clock(),

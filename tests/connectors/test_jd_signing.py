@@ -9,7 +9,9 @@ import datetime as dt
 import json
 from urllib.parse import parse_qs
 
-from connectors.platforms.base import Credentials
+import pytest
+
+from connectors.platforms.base import AMBIGUOUS, AUTH, Credentials, PlatformError
 from connectors.platforms.jd import JdClient
 from tests.connectors.jd_gateway import _expected_sign
 
@@ -111,3 +113,31 @@ def test_a_comment_becomes_an_intake_item_whatever_form_its_time_takes():
     )
     assert client.matches(raw, "order:123456789012:item:100012043978") and client.matches(raw, "55")
     assert not client.matches(raw, "order:123456789012:item:1")
+
+
+@pytest.mark.parametrize(
+    ("answer", "kind", "message"),
+    [
+        ([], AMBIGUOUS, "平台刷新授权时没有返回新的令牌。"),  # not an object: no usable answer
+        ({"code": 0}, AMBIGUOUS, "平台刷新授权时没有返回新的令牌。"),  # "saved" without a token
+        ({"code": 2012, "msg": "refresh_token无效 rt-123456"}, AUTH, "2012 refresh_token无效 ***"),
+    ],
+)
+def test_a_refresh_answer_without_a_token_is_never_stored_and_a_refusal_hides_the_token(
+    monkeypatch, answer, kind, message
+):
+    class Answer:
+        def json(self):
+            return answer
+
+    monkeypatch.setattr("reviewdesk.outbound.request", lambda url, **kwargs: Answer())
+    client = JdClient(
+        gateway_url="https://api.jd.com/routerjson",
+        credentials=Credentials(app_key="k", app_secret="s3cret", session_key="t", refresh_token="rt-123456"),
+        api={},
+    )
+
+    with pytest.raises(PlatformError) as failed:
+        client.refresh()
+
+    assert (failed.value.kind, str(failed.value)) == (kind, message)
