@@ -56,7 +56,9 @@ def _filter_choices(user) -> tuple[list, list, list, list]:
         IssueType.objects.filter(active=True).order_by().values_list(Value("issue"), "pk", "name", "code")
     )
     tier_rows = (
-        SlaTier.objects.filter(active=True).order_by().values_list(Value("tier"), Value(0), "name", "name")
+        restrict(SlaTier.objects.filter(active=True), user)  # a client's or shop's tier is theirs alone
+        .order_by()
+        .values_list(Value("tier"), Value(0), "name", "name")
     )
     shops, issue_types, tiers, clients = [], [], set(), []
     for kind, pk, name, code in shop_rows.union(issue_rows, tier_rows, client_rows, all=True):

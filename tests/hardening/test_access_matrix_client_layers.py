@@ -132,3 +132,18 @@ def test_client_yi_neither_exports_nor_imports_client_jias_layer(world, clients,
         data, dry_run=False, user=clients["people"]["manager_a"], layer=Layer(CLIENT, client=clients["jia"])
     )
     assert report.written and ComplianceRule.objects.get(name=MARKER).client == clients["jia"]
+
+
+def test_client_jias_tier_name_is_not_offered_in_client_yis_queue_filter(world, clients):  # noqa: F811
+    from policies.models import IssueType, SlaTier
+
+    SlaTier.objects.create(
+        client=clients["jia"],
+        issue_type=IssueType.objects.order_by("pk").first(),
+        name="甲专属时效",
+        first_response_minutes=30,
+        handling_role="agent",
+    )
+    for role in ("viewer_b", "agent_b", "supervisor_b", "manager_b"):
+        assert "甲专属时效" not in _body(clients["web"][role].get("/cases/queue/all/")), role
+    assert "甲专属时效" in _body(clients["web"]["viewer_a"].get("/cases/queue/all/"))  # the control
