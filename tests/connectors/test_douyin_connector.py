@@ -5,8 +5,10 @@ observed and paid), a reply delivered exactly once (a lost answer read back; a c
 to fails with the platform's words), a rate limit and its backoff, a revoked token, the token refresh."""
 
 import datetime as dt
+import json
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from cases.hooks import certification_checks
@@ -306,3 +308,39 @@ def test_a_clock_off_by_more_than_the_window_is_a_clock_error_and_fails(
     dy_connector.refresh_from_db()
     assert dy_connector.state == ConnectorState.FAILING and dy_connector.cursor_at is None
     assert Review.objects.count() == 0
+
+
+def test_the_commands_connect_pull_and_report_a_douyin_shop_without_printing_a_credential(
+    dy_shop, douyin_gateway, tmp_path, capsys, django_capture_on_commit_callbacks
+):
+    path = tmp_path / "douyin.json"
+    secrets = {"app_key": douyin_gateway.app_key, "app_secret": douyin_gateway.secret}
+    secrets.update(session_key=douyin_gateway.token, refresh_token=douyin_gateway.refresh_token)
+    path.write_text(json.dumps({**secrets, "sign_method": "hmac-sha256"}), encoding="utf-8")
+    douyin_gateway.add_comment(9901, created=ago(hours=1))
+
+    call_command(
+        "connector_configure",
+        "--shop",
+        dy_shop.code,
+        "--platform",
+        "douyin",
+        "--gateway",
+        douyin_gateway.url,
+        "--credentials",
+        str(path),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("connector_pull", "--shop", dy_shop.code, "--json")
+    call_command("connector_status", "--shop", dy_shop.code, "--json")
+
+    configured, pulled, status = capsys.readouterr().out.strip().split("\n")
+    assert json.loads(configured) == {"shop": "dy-live", "platform": "douyin", "gateway": douyin_gateway.url}
+    assert json.loads(pulled)["created"] == 1 and json.loads(pulled)["ok"] is True
+    [row] = json.loads(status)["shops"]
+    assert (row["shop"], row["platform"], row["state"]) == ("dy-live", "douyin", "ok")
+    printed = configured + pulled + status
+    assert not any(
+        value in printed
+        for value in (douyin_gateway.secret, douyin_gateway.token, douyin_gateway.refresh_token)
+    )
