@@ -9,7 +9,8 @@ The protocol, as the open platform's guide and its current SDKs implement it:
   sorted;
 - ``sign``: the secret, then ``app_key<k>method<m>param_json<p>timestamp<t>v<v>``, then the secret
   again; ``hmac-sha256`` is HMAC-SHA256 of that keyed by the secret (what the SDKs send), ``md5`` its
-  md5; lower-case hex. ``access_token`` is not signed. Checked against a published test vector in
+  md5; lower-case hex. ``access_token`` is not signed. Checked against the test vector published with
+  an independent open-source client (the guide gives no worked value) in
   tests/connectors/test_douyin_signing.py;
 - every answer is ``{"code", "msg", "sub_code", "sub_msg", "data"}``; ``code`` 10000 is success. An
   expired or revoked token answers a ``sub_code`` such as ``isv.access-token-expired``, too many calls
