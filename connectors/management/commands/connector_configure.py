@@ -1,7 +1,8 @@
 """``python manage.py connector_configure --shop CODE --platform P --gateway URL --credentials FILE``
 
 FILE is JSON with ``app_key``, ``app_secret``, ``session_key`` and optionally ``sign_method`` (md5, hmac,
-hmac-sha256) and ``expires_at`` (ISO with a zone). The credentials are stored encrypted and never
+hmac-sha256), ``expires_at`` (ISO with a zone), ``refresh_token``, ``sign_secret`` (Kuaishou: required),
+``seller_nick`` and ``tmc_group`` (Taobao/Tmall push). The credentials are stored encrypted and never
 printed; the command answers with the shop, the platform and the gateway only.
 """
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--shop", required=True, help="店铺代码")
-        parser.add_argument("--platform", required=True, help="taobao 或 tmall")
+        parser.add_argument("--platform", required=True, help="taobao、tmall、jd、douyin 或 kuaishou")
         parser.add_argument(
             "--gateway", required=True, help="网关地址，例如 https://eco.taobao.com/router/rest"
         )
