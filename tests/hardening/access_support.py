@@ -391,6 +391,11 @@ def build_world() -> World:
     o.recipient = ReportRecipient.objects.create(purpose="weekly", user=u["manager"])
     o.report_a = weekly_report_store(week=parse_week("2026-W47"), shop=a)
     o.report_b = weekly_report_store(week=parse_week("2026-W47"), shop=b)
+    # and client 甲's (its shops: A): read by client 甲's people only, listed on the weekly page.
+    o.report_client_a = weekly_report_store(week=parse_week("2026-W47"), shop=None, client=w.client_a)
+    o.recipient_client_a = ReportRecipient.objects.create(
+        purpose="weekly", user=u["viewer_a"], client=w.client_a
+    )
 
     # Third-party admins: DRF tokens, django-q schedules, tasks and queue rows.
     Token.objects.create(user=u["manager"])
