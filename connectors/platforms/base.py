@@ -7,6 +7,9 @@ A client is built per use from a ``Connector`` row (``connectors.platforms.clien
   ``connectors.services.pull`` halves a window whose count reaches ``window_cap``);
 - ``read_review(order_no, target) -> dict | None``: one review read back (a rating changed, an appended
   review, a reply that may have been applied);
+- ``read_reviews([(order_no, target), …]) -> [dict | None, …]`` (optional): the same for several
+  reviews in as few calls as the platform allows (JOS reads up to 50 orders a call); the pull's
+  read-back uses it when a client has it;
 - ``post_reply(order_no, target, text)``: the seller's public reply/explanation;
 - ``to_item(raw) -> dict``: a platform row as an intake item (``cases.imports.submit.INPUT_FIELDS``), via
   the connector's field mapping; ``reply_of(raw)`` the reply the platform shows under it;

@@ -97,6 +97,7 @@ DEFAULT_API = {
     "ratings": {},  # the comment's score is 1–5 stars: the intake takes it as it is
     "page_size": 50,
     "max_page_size": 50,
+    "orders_per_call": 50,  # orderIds: up to 50 orders in one read-back
     "max_page_no": None,  # none documented
     "window_cap": None,  # none documented
     "history_days": 180,
@@ -289,6 +290,30 @@ class JdClient(ReviewMapping):
     def read_review(self, order_no: str, target: str) -> dict | None:
         page = self._list({"orderIds": str(order_no), "page": 1, "pageSize": self.page_size})
         return next((raw for raw in page.items if self.matches(raw, target)), None)
+
+    def read_reviews(self, wanted: list[tuple[str, str]]) -> list[dict | None]:
+        """Several reviews read back with ``orderIds`` (``orders_per_call`` orders a call, paged like a
+        window): one answer per (order, target), None for one the platform no longer shows."""
+        orders = list(dict.fromkeys(str(order_no) for order_no, _target in wanted))
+        step = max(1, int(self.api["orders_per_call"]))
+        order_key = self.api["fields"]["order_no"]
+        by_order: dict[str, list[dict]] = {}
+        for i in range(0, len(orders), step):
+            page_no, pages = 1, 1
+            while page_no <= pages:
+                page = self._list(
+                    {"orderIds": ",".join(orders[i : i + step]), "page": page_no, "pageSize": self.page_size}
+                )
+                for raw in page.items:
+                    by_order.setdefault(str(dig(raw, order_key.split("."))), []).append(raw)
+                if not page.items:
+                    break
+                pages = -(-int(page.total or 0) // self.page_size)
+                page_no += 1
+        return [
+            next((raw for raw in by_order.get(str(order_no), []) if self.matches(raw, target)), None)
+            for order_no, target in wanted
+        ]
 
     def post_reply(self, order_no: str, target: str, text: str) -> None:
         raw = self.read_review(order_no, target)

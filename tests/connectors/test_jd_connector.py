@@ -340,3 +340,24 @@ def test_a_worker_killed_during_the_call_leaves_it_sending_and_the_next_reads_ba
     # read back (nothing shown), the comment's id looked up, saved once
     assert jd_gateway.methods()[before:] == [LIST, LIST, REPLY]
     assert [r["content"] for r in jd_gateway.comments["9001"]["replies"]] == [TEXT]
+
+
+def test_the_read_back_asks_for_up_to_50_orders_a_call(
+    jd_connector, jd_gateway, django_capture_on_commit_callbacks
+):
+    Connector.objects.filter(pk=jd_connector.pk).update(recheck_per_pull=60)
+    for n in range(55):
+        jd_gateway.add_comment(40000 + n, created=ago(days=3, minutes=n), score=1)
+    assert pull(jd_connector, django_capture_on_commit_callbacks).created == 55
+    assert Case.objects.filter(shop=jd_connector.shop).count() == 55
+    jd_gateway.comments["40054"].update(score=5, content="已经换货，好评")
+    before = len(jd_gateway.calls)
+
+    result = pull(
+        jd_connector, django_capture_on_commit_callbacks, now=timezone.now() + dt.timedelta(minutes=1)
+    )
+
+    assert result.ok and result.updated == 1 and result.unchanged == 54
+    reads = [p for _m, p in jd_gateway.calls[before:] if "orderIds" in p]
+    assert [len(p["orderIds"].split(",")) for p in reads] == [50, 5]  # two calls, not 55
+    assert Review.objects.get(order_no="40054").rating == 5
