@@ -18,8 +18,9 @@
    triage, routing and alerts as for a file; a conversion seen by a pull is platform data
    (``cases.hooks.PLATFORM_DATA_SOURCES``). The cursor moves to the window's end after it is stored.
 4. **Read-back.** Up to ``recheck_per_pull`` reviews with a case, least recently checked first and
-   none checked in the last ``RECHECK_EVERY``, are read back one by one (``read_review``): a rating
-   changed or an appended review is seen within minutes whatever its creation time.
+   none checked in the last ``RECHECK_EVERY``, are read back one by one (``read_review``), or several
+   orders a call where the client can (``read_reviews``): a rating changed or an appended review is
+   seen within minutes whatever its creation time.
 
 A platform error stops the pull: windows already stored stay stored (the cursor says so), health records
 the error (``connectors.services.health``) and the result carries its message.
