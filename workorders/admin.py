@@ -41,7 +41,8 @@ for _child in (DepartmentMember, ExternalContact, RequestType):
 register_scope(WorkOrder, Scope(shop="case__shop", null=HIDDEN))
 register_scope(WorkOrderAttachment, Scope(shop="work_order__case__shop", null=HIDDEN))
 register_scope(ExternalLink, Scope(shop="work_order__case__shop", null=HIDDEN))
-register_scope(RobotPost, Scope(shop="department__shop", null=HIDDEN))
+# A robot post of an order reaches its case's shop; a weekly post (no order) is shown to nobody.
+register_scope(RobotPost, Scope(shop="work_order__case__shop", null=HIDDEN))
 
 
 class DepartmentForm(WriteOnlySecretsMixin, forms.ModelForm):
