@@ -35,17 +35,6 @@ from incentives.services.periods import (
 ZERO = Decimal("0.00")
 
 
-def payout_user_ids(user) -> set[int] | None:
-    """Whose payout a user may see on the web pages: the people who reach the user's shops, through a
-    shop or its client (``reviewdesk.access.members_of``; None = everyone)."""
-    from incentives.services.scope import members_of
-    from reviewdesk.access import shop_ids_for
-
-    if user.is_superuser:
-        return None
-    return members_of(shop_ids_for(user))
-
-
 def payout_scope(user, client=None) -> set[int] | None:
     """The shops whose payout a user may lock and export: None for who sees every shop (the whole
     period), else the user's own shops (reviewdesk.access). With ``client`` (品牌方, resolved by

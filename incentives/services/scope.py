@@ -50,14 +50,6 @@ def users_homed_in(shop_ids: Iterable[int]) -> set[int]:
     return {user_id for user_id, home in home_shop_ids(reaching(wanted)).items() if home in wanted}
 
 
-def members_of(shop_ids: Iterable[int]) -> set[int]:
-    """Everyone who reaches one of ``shop_ids`` (through the shop or its client), whose entries there
-    may appear in a payout (``reviewdesk.access.members_of``, read as a set)."""
-    from reviewdesk.access import members_of as reaching
-
-    return {row["pk"] for row in reaching(set(shop_ids))}
-
-
 def entry_shop_id(*, user, case_ref: int | None) -> int | None:
     """The shop an entry about to be posted belongs to (see the module docstring)."""
     from cases.models import Case

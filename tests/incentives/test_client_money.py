@@ -18,10 +18,10 @@ from django.urls import reverse
 
 from incentives.choices import PeriodStatus
 from incentives.models import LedgerEntry, PayoutLine, Period, PeriodShopLock
-from incentives.selectors import payout_client, payout_scope, payout_user_ids
+from incentives.selectors import payout_client, payout_scope
 from incentives.services.payouts import export_csv, export_xlsx, span_summary
 from incentives.services.periods import period_lock_client
-from incentives.services.scope import home_shop_ids, members_of, users_homed_in
+from incentives.services.scope import home_shop_ids, users_homed_in
 from jobs.choices import JobKind, JobState
 from jobs.models import Job
 from jobs.runner import run_job
@@ -100,6 +100,12 @@ def _state():
     )
 
 
+def _reaching(shop_ids) -> set[int]:
+    from reviewdesk.access import members_of
+
+    return {row["pk"] for row in members_of(shop_ids)}
+
+
 def _csv(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
@@ -110,9 +116,8 @@ def _csv(data: bytes) -> list[list[str]]:
 def test_an_agent_reached_through_clients_has_a_home_shop_and_is_a_member(people, brands, shop, other_shop):
     shared = people["shared"]
     assert home_shop_ids([shared.pk]) == {shared.pk: shop.pk}
-    assert shared.pk in members_of({other_shop.pk}) and shared.pk in members_of({brands["jia2"].pk})
+    assert shared.pk in _reaching({other_shop.pk}) and shared.pk in _reaching({brands["jia2"].pk})
     assert shared.pk in users_homed_in({shop.pk}) and shared.pk not in users_homed_in({other_shop.pk})
-    assert shared.pk in payout_user_ids(people["manager_yi"])
 
 
 def test_the_home_shop_costs_one_query_whatever_the_number_of_agents(make_user, brands, shop):
@@ -464,3 +469,36 @@ def test_a_shared_agents_redemption_is_decided_by_the_client_of_their_home_shop(
     client.post(reverse("incentives:decide", args=[redemption.pk]), {"decision": "approve"})
     redemption.refresh_from_db()
     assert redemption.status == RedemptionStatus.APPROVED
+
+
+def test_a_dispute_about_client_yis_entry_is_reviewed_by_client_yi_only(client, people, ledger):
+    from incentives.models import Dispute
+    from incentives.services.disputes import dispute_open
+
+    entry = LedgerEntry.objects.get(case_ref=ledger["yi"].pk)
+    dispute = dispute_open(entry=entry, by=people["shared"], reason="少算了一单")
+
+    client.force_login(people["manager_jia"])
+    assert client.get(reverse("incentives:manage")).context["disputes"] == []
+    before = (_state(), list(Dispute.objects.values()))
+    response = client.post(reverse("incentives:resolve", args=[dispute.pk]), {"amount": "5", "note": "补发"})
+    assert response.status_code == 404 and (_state(), list(Dispute.objects.values())) == before
+
+    client.force_login(people["manager_yi"])
+    assert [d["id"] for d in client.get(reverse("incentives:manage")).context["disputes"]] == [dispute.pk]
+
+
+def test_an_entry_of_a_clients_case_is_exported_when_its_agent_is_not_a_member_there(
+    make_user, people, brands, shop, other_shop, post, current_period
+):
+    """A case handed to someone of another client (or an agent who has left): its entry is the case's
+    shop's, in that client's detail with the agent's name (both the Python rows and PostgreSQL's COPY)."""
+    outsider = make_user("agent", shops=[shop], display_name="甲店客服", employee_code="J777")
+    case = make_case(other_shop, assignee=outsider)
+    post(outsider, "12", event="verified_conversion", case_ref=case.pk, note="乙店的单")
+    out = io.BytesIO()
+    result = export_csv(current_period.code, out, shop_ids=payout_scope(people["hr_yi"], brands["yi"]))
+    rows = _csv(out.getvalue())
+    assert result["rows"] == 1 and (rows[1][1], rows[1][2], rows[1][7]) == ("J777", "甲店客服", "12.00")
+    book = io.BytesIO()
+    assert export_xlsx(current_period.code, book, shop_ids={other_shop.pk})["entries"] == 1
