@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from cases.choices import CaseStatus
 from cases.imports.submit import reviews_submit
 from cases.models import Case
 from insights.choices import Dimension
@@ -94,6 +95,26 @@ def test_a_second_import_of_the_same_review_still_has_one_order(
     submit(shop, [item], django_capture_on_commit_callbacks)
 
     assert WorkOrder.objects.count() == 1 and Case.objects.count() == 1
+
+
+def test_a_reopened_logistics_case_of_a_flagged_courier_gets_its_order(
+    shop, couriers, django_capture_on_commit_callbacks
+):
+    rules = AutomationRule.objects.filter(kind=AutomationKind.COURIER_WATCH)
+    rules.update(active=False)
+    item = {"order_no": "RV1", "content": LOGISTICS_TEXT, "courier": FLAGGED, "rating": "中评"}
+    submit(shop, [item], django_capture_on_commit_callbacks)
+    case = Case.objects.get(review__order_no="RV1")
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.RESOLVED, resolved_at=timezone.now())
+    rules.update(active=True)
+    assert not WorkOrder.objects.exists()
+
+    submit(shop, [{**item, "rating": "差评"}], django_capture_on_commit_callbacks)  # worse: reopened
+
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEW
+    (order,) = WorkOrder.objects.all()
+    assert order.case_id == case.pk and order.source == WorkOrderSource.COURIER_WATCH
 
 
 def test_an_unflagged_courier_or_a_quality_case_opens_nothing(
