@@ -10,8 +10,9 @@ dashboard_tables = Registry(
     "dashboard_tables",
     "Callables (filters: insights.selectors.dashboard.Filters, *, now: datetime) -> list[insights.tables.Table], "
     "appended after the dashboard's own tables (page, XLSX and export jobs alike). ``filters.shop_ids`` are "
-    "already the permitted shops. Each builder reads a constant number of queries (at most 2) whatever the "
-    "number of rows, shops or departments: the dashboard has a query budget.",
+    "already the permitted shops. Each builder reads a constant number of queries whatever the number of "
+    "rows or departments (the work-order table: 2, and the business calendars its answer times are counted "
+    "on, read once each): the dashboard has a query budget.",
 )
 
 weekly_sections = Registry(
