@@ -1,7 +1,8 @@
 """A client viewer's day (issue #18), in Chromium: the brand's own staff member logs in, opens the
 dashboard, the case list of their client's shops, a case page without the buyer's personal data (the nick
 masked, no phone, address or reveal button, no evidence download), and cannot reach another client's
-case by typing its URL. Screenshots go to test-artifacts/."""
+case by typing its URL, then opens the weekly page and downloads their client's stored weekly report (and
+not another client's). Screenshots go to test-artifacts/."""
 
 import os
 
@@ -9,6 +10,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from insights.periods import last_complete_week
+from insights.services.reports import weekly_report_store
 from policies.loader import clear_policy_cache
 from reviewdesk.models import Client, ClientMembership
 from reviewdesk.pii import mask_nick
@@ -35,7 +38,7 @@ def two_clients(db):
 
 
 def test_a_client_viewers_day(page, live_server, login, make_user, two_clients, screenshot):
-    jia, _yi, shop_jia, shop_yi = two_clients
+    jia, yi, shop_jia, shop_yi = two_clients
     agent = make_user("agent", shops=[shop_jia, shop_yi], display_name="王小丽")
     ours = put_in_state(
         triaged_case(shop_jia, content=f"客服不回消息，打我电话{PHONE}", phone=PHONE),
@@ -78,3 +81,18 @@ def test_a_client_viewers_day(page, live_server, login, make_user, two_clients, 
     response = page.goto(f"{live_server.url}/cases/{theirs.pk}/")
     assert response.status == 404
     expect(page.locator("body")).not_to_contain_text(theirs.review.order_no)
+
+    # The weekly report of their client: listed on the weekly page, downloaded; another client's is not found.
+    week = last_complete_week()
+    mine = weekly_report_store(week=week, shop=None, client=jia)
+    other = weekly_report_store(week=week, shop=None, client=yi)
+    page.goto(f"{live_server.url}/insights/weekly/")
+    stored = page.locator("#weekly-stored")
+    expect(stored).to_contain_text(f"{week.key} · 品牌甲")
+    expect(stored).not_to_contain_text("品牌乙")
+    screenshot(page, "client-viewer-weekly")
+    with page.expect_download() as download:
+        stored.locator(f"a[href='/insights/reports/{mine.pk}/download/']").click()
+    assert download.value.suggested_filename == f"top3-{week.key}-client-brand-jia.xlsx"
+    response = page.goto(f"{live_server.url}/insights/reports/{other.pk}/download/")
+    assert response.status == 404
