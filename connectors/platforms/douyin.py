@@ -99,6 +99,7 @@ DEFAULT_API = {
     "history_days": 180,
     "reply_max_chars": 500,
     "reply_window_days": 180,
+    "reply_closed_after_append": False,
     "errors": {
         RATE_LIMIT: ["60000", "isv.traffic-limited"],
         AUTH: ["isv.access-token-expired", "isv.access-token-no-existed", "isv.shop-not-authorized"],

@@ -103,6 +103,7 @@ DEFAULT_API = {
     "history_days": 180,
     "reply_max_chars": 500,
     "reply_window_days": 180,
+    "reply_closed_after_append": False,
     "refresh_url": "https://open-oauth.jd.com/oauth2/refresh_token",
     "errors": {
         RATE_LIMIT: ["2"],

@@ -90,6 +90,7 @@ DEFAULT_API = {
     "history_days": 180,
     "reply_max_chars": 500,
     "reply_window_days": 30,
+    "reply_closed_after_append": True,
     "errors": {
         RATE_LIMIT: ["802006", "429"],
         AUTH: ["24", "28", "100026"],

@@ -102,6 +102,7 @@ DEFAULT_API = {
     "history_days": 180,
     "reply_max_chars": 500,
     "reply_window_days": 30,
+    "reply_closed_after_append": True,
     "errors": {
         RATE_LIMIT: ["7"],
         AUTH: ["26", "27", "53"],

@@ -152,7 +152,8 @@ def _refusal(item: OutboxReply, api: dict, now: dt.datetime) -> str | None:
     days = int(api.get("reply_window_days") or 30)
     if review.reviewed_at + dt.timedelta(days=days) < now:
         return _("评价已超过%(days)d天，平台不再接受解释。") % {"days": days}
-    if review.appended_content or review.appended_at:
+    closed_after_append = api.get("reply_closed_after_append", True)  # TOP: no explanation after a 追评
+    if closed_after_append and (review.appended_content or review.appended_at):
         return _("买家已追评，平台不再接受对该评价的解释。")
     return None
 

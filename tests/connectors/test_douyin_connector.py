@@ -344,3 +344,24 @@ def test_the_commands_connect_pull_and_report_a_douyin_shop_without_printing_a_c
         value in printed
         for value in (douyin_gateway.secret, douyin_gateway.token, douyin_gateway.refresh_token)
     )
+
+
+def test_an_appended_review_does_not_stop_a_douyin_reply(
+    dy_connector, douyin_gateway, django_capture_on_commit_callbacks
+):
+    """TOP takes no explanation after the buyer's appended review; that refusal is the connector's
+    ``api["reply_closed_after_append"]`` (data), off for 抖店, where nothing documents it."""
+    case, agent = worked_case(dy_connector, douyin_gateway, django_capture_on_commit_callbacks)
+    appended_at = int(timezone.now().timestamp()) - 60
+    douyin_gateway.comments["7001"].update(
+        append_comment={"content": "还是没解决", "create_time": appended_at}
+    )
+    pull(dy_connector, django_capture_on_commit_callbacks, now=timezone.now() + dt.timedelta(minutes=1))
+    case.refresh_from_db()
+    assert case.review.appended_content == "还是没解决"
+    reply(case, agent, django_capture_on_commit_callbacks)
+
+    counts = outbox_flush()
+
+    assert counts["delivered"] == 1
+    assert replies(douyin_gateway) == [{"comment_id": "7001", "content": TEXT}]
