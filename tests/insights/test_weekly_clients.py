@@ -191,3 +191,31 @@ def test_a_report_or_recipient_is_of_a_shop_or_of_a_client_not_both(world, brand
             purpose="operations", user=world.manager, shop=world.shop_a, client=jia
         )
     assert not WeeklyReport.objects.exists() and not ReportRecipient.objects.exists()
+
+
+def test_a_recipient_of_a_clients_report_is_set_up_only_by_who_reaches_the_whole_client(
+    client, world, brands
+):
+    jia, yi = brands
+    ShopFactory(code="jia-jd", platform="jd", name="甲京东店", client=jia)
+    partial = UserFactory(role="manager", shops=[world.shop_a, world.shop_b], is_staff=True)
+    whole = member(jia, "manager", is_staff=True)
+    url = "/admin/insights/reportrecipient/add/"
+
+    client.force_login(partial)  # shops A and B: client 乙 whole, client 甲 without 甲京东店
+    form = client.get(url).context["adminform"].form
+    assert list(form.fields["client"].queryset) == [yi]
+    refused = client.post(
+        url, {"purpose": "operations", "user": partial.pk, "weekly_report": "on", "active": "on"}
+    )
+    assert refused.status_code == 200 and "请填写店铺或品牌方" in refused.content.decode()
+    client.force_login(whole)
+    assert list(client.get(url).context["adminform"].form.fields["client"].queryset) == [jia]
+    saved = client.post(
+        url,
+        {"purpose": "operations", "user": whole.pk, "client": jia.pk, "weekly_report": "on", "active": "on"},
+    )
+    assert saved.status_code == 302
+    assert list(ReportRecipient.objects.values_list("user_id", "client_id", "shop_id")) == [
+        (whole.pk, jia.pk, None)
+    ]
