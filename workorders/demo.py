@@ -3,13 +3,16 @@
 In 家居好物淘宝店 (tb-home) the warehouse clerk ``warehouse1`` leads 仓库. Two open cases carry work orders
 raised by their agents: one asks the warehouse to verify stock and waits for the answer (a blocking
 order: the case cannot be resolved before it is answered), the other was answered by the warehouse,
-which found the wrong item had been shipped (the case's responsibility: 仓库).
+which found the wrong item had been shipped (the case's responsibility: 仓库). The demo's imports also
+give logistics its courier-watch orders on the flagged courier's logistics cases (``workorders.automation``);
+those do not count as this builder's.
 """
 
 from __future__ import annotations
 
 from cases.choices import OPEN_STATUSES, Responsibility
 from cases.models import Case
+from workorders.choices import WorkOrderSource
 from workorders.models import Department, DepartmentMember, RequestType, WorkOrder
 from workorders.services import raise_for_case, work_order_answer
 
@@ -19,7 +22,11 @@ CLERK = "warehouse1"
 
 def build_workorders_demo(*, shops, users, stdout) -> None:
     shop, clerk = shops.get(SHOP), users.get(CLERK)
-    if shop is None or clerk is None or WorkOrder.objects.filter(case__shop=shop).exists():
+    if (
+        shop is None
+        or clerk is None
+        or WorkOrder.objects.filter(case__shop=shop, source=WorkOrderSource.MANUAL).exists()
+    ):
         return
     warehouse = Department.objects.filter(shop=None, code="warehouse").first()
     if warehouse is None:
