@@ -104,3 +104,21 @@ def test_the_admin_csv_export_writes_the_formula_as_text(owner_client, formula_r
     values = [value for row in rows[1:] for value in row]
     assert values.count("'" + FORMULA) == 2
     assert not [value for value in values if value.startswith(spreadsheets.FORMULA_STARTS)]
+
+
+def test_the_client_export_writes_a_buyers_formula_as_text(db):
+    """The offboarding export (cases.offboarding.export): a review whose text is a formula stays text."""
+    import zipfile
+
+    from cases.offboarding.export import client_export
+    from reviewdesk.models import Client as Brand
+    from tests.factories import ReviewFactory, ShopFactory
+
+    brand = Brand.objects.create(code="brand-f", name="公式品牌")
+    ReviewFactory(shop=ShopFactory(code="f-tb", client=brand), content=FORMULA, item_title=FORMULA)
+    archive, _counts = client_export(brand)
+    with zipfile.ZipFile(archive) as files:
+        cells = _cells(files.read("brand-f.xlsx"), "评价")
+    texts = [c.value for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert texts and all(t == "'" + FORMULA for t in texts)
+    assert all(c.data_type != "f" for c in cells)
