@@ -113,6 +113,8 @@ def test_the_lead_opens_his_departments_orders_behind_the_top_issues(
     lead = member(make_user, "warehouse", shops=[shop], lead=True)
     client.force_login(lead)
     week = world["week"]
+    listing = client.get(reverse("workorders:list")).content.decode()
+    assert f'href="{reverse("workorders:weekly")}" id="weekly-link"' in listing  # his list links there too
 
     page = client.get(reverse("workorders:weekly"), {"week": week.key, "shop": shop.pk})
 
