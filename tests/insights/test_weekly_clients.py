@@ -219,3 +219,21 @@ def test_a_recipient_of_a_clients_report_is_set_up_only_by_who_reaches_the_whole
     assert list(ReportRecipient.objects.values_list("user_id", "client_id", "shop_id")) == [
         (whole.pk, jia.pk, None)
     ]
+
+
+def test_the_weekly_report_command_stores_a_clients_report(world, brands, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    jia, yi = brands
+    out = tmp_path / "yi.xlsx"
+    call_command(
+        "weekly_report", week="2026-W47", client="brand-yi", out=str(out), store=True, no_progress=True
+    )
+    report = WeeklyReport.objects.get(client=yi)
+    assert (report.week, report.shop_id, report.total_negative) == ("2026-W47", None, 2)
+    assert load_workbook(out)["概览"].cell(5, 2).value == 2
+    with pytest.raises(CommandError, match="只能指定其一"):
+        call_command("weekly_report", week="2026-W47", client="brand-yi", shop="tb-main", store=True)
+    with pytest.raises(CommandError, match="没有代码为"):
+        call_command("weekly_report", week="2026-W47", client="nobody", store=True)
+    assert WeeklyReport.objects.count() == 1
