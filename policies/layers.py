@@ -112,17 +112,19 @@ def parse_layer(text: str) -> Layer:
     )
 
 
-def decided_by(policy, shop) -> dict[tuple[str, int], tuple[str, str]]:
+def decided_by(policy, shop, client=None) -> dict[tuple[str, int], tuple[str, str]]:
     """(model name, id) → (kind, the client's or shop's code) for every rule of ``policy``, the policy
-    of ``shop`` (None: the global rules); what ``explain`` and ``decision_to_dict`` name each rule's
-    layer with. Reads the shop's client once when one of its rules decided (the caller's shop usually
-    carries it already)."""
+    of ``shop`` (or without a shop of ``client``'s layer; neither: the global rules); what ``explain``
+    and ``decision_to_dict`` name each rule's layer with. Reads the shop's client once when one of its
+    rules decided (the caller's shop usually carries it already)."""
     names = {}
     for key, (kind, _owner) in policy.rule_layers.items():
         if kind == SHOP and shop is not None:
             names[key] = (SHOP, shop.code)
         elif kind == CLIENT and shop is not None and shop.client_id:
             names[key] = (CLIENT, shop.client.code)
+        elif kind == CLIENT and shop is None and client is not None:
+            names[key] = (CLIENT, client.code)
         else:
             names[key] = (GLOBAL, "")
     return names

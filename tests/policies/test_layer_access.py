@@ -469,3 +469,31 @@ def test_the_sandbox_names_the_layer(policy_pack, people, brand_a, shop_a):
     body = page(web(people["viewer_a"]).post(reverse("policies:sandbox"), review))
     assert "层级：品牌方 brand-a" in body and "层级：全局" in body
     assert "品牌A物流 — 品牌方 brand-a" in body
+
+
+def test_policy_explain_tries_a_clients_layer_without_a_shop(policy_pack, brand_a, shop_a):
+    logistics = m.IssueType.objects.get(code="logistics")
+    m.SlaTier.objects.create(
+        client=brand_a,
+        issue_type=logistics,
+        name="品牌A物流",
+        first_response_minutes=90,
+        handling_role="agent",
+    )
+    args = [
+        "--platform",
+        "taobao",
+        "--rating",
+        "bad",
+        "--text",
+        "物流太慢",
+        "--at",
+        "2026-11-20T10:00:00+08:00",
+    ]
+    out = io.StringIO()
+    call_command("policy_explain", *args, "--client", "brand-a", stdout=out)
+    assert "品牌A物流 — 品牌方 brand-a" in out.getvalue() and "1小时30分钟" in out.getvalue()
+    with pytest.raises(CommandError, match="只能指定其一"):
+        call_command("policy_explain", *args, "--client", "brand-a", "--shop", "tb-a1", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="品牌方代码“nope”不存在"):
+        call_command("policy_explain", *args, "--client", "nope", stdout=io.StringIO())

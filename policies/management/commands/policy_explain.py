@@ -1,7 +1,7 @@
 """``python manage.py policy_explain``: what the active policy decides about one review, and why.
 
     python manage.py policy_explain --platform taobao --rating bad --text "物流太慢" --amount 250 \\
-        --shipping-fee 12 --annual-spend 0 [--at 2026-11-20T23:30:00+08:00] [--shop CODE] [--json]
+        --shipping-fee 12 --annual-spend 0 [--at 2026-11-20T23:30:00+08:00] [--shop CODE | --client CODE] [--json]
 
 The explanation ends with the layer that decided each rule (全局, 品牌方 X, 店铺 Y: a shop's rules are
 its own overrides over its client's layer over the global defaults). ``--json`` prints one JSON
@@ -25,7 +25,7 @@ from policies.engine import decide, decision_to_dict, explain
 from policies.layers import decided_by
 from policies.loader import load_policy
 from reviewdesk.choices import Platform
-from reviewdesk.models import Shop
+from reviewdesk.models import Client, Shop
 from reviewdesk.money import quantize_cny
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -90,7 +90,8 @@ class Command(BaseCommand):
         parser.add_argument("--days-since-last-order", help="距上次下单天数")
         parser.add_argument("--at", help="评价进入系统的时间(ISO 8601)，默认现在")
         parser.add_argument("--reviewed-at", help="买家写评价的时间(ISO 8601)，默认同 --at")
-        parser.add_argument("--shop", help="店铺代码(使用该店铺的覆盖规则)")
+        parser.add_argument("--shop", help="店铺代码(使用该店铺及其品牌方的覆盖规则)")
+        parser.add_argument("--client", help="品牌方代码(不指定店铺时，使用该品牌方层的规则)")
         parser.add_argument("--language", default="zh-hans", help="说明语言：zh-hans 或 en")
         parser.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
 
@@ -100,6 +101,13 @@ class Command(BaseCommand):
             shop = Shop.objects.filter(code=options["shop"]).select_related("client").first()
             if shop is None:
                 raise CommandError(_("店铺代码“%(code)s”不存在。") % {"code": options["shop"]})
+        client = None
+        if options.get("client"):
+            if shop is not None:
+                raise CommandError(_("--shop 和 --client 只能指定其一：店铺已包含其品牌方的规则。"))
+            client = Client.objects.filter(code=options["client"]).first()
+            if client is None:
+                raise CommandError(_("品牌方代码“%(code)s”不存在。") % {"code": options["client"]})
         platform = options["platform"] or (shop.platform if shop else None)
         if not platform:
             raise CommandError(
@@ -132,9 +140,9 @@ class Command(BaseCommand):
             days_since_last_order=parse_count(options["days_since_last_order"], "--days-since-last-order"),
             shop_id=shop.pk if shop else None,
         )
-        policy = load_policy(shop=shop, platform=platform)
+        policy = load_policy(shop=shop, platform=platform, client=client)
         decision = decide(facts, policy)
-        layers = decided_by(policy, shop)
+        layers = decided_by(policy, shop, client)
         if options["json"]:
             self.stdout.write(json.dumps(decision_to_dict(decision, layers), ensure_ascii=False, indent=2))
         else:
