@@ -223,10 +223,12 @@ def weekly_table(*, week, shop_ids: tuple[int, ...], top_issue_keys: list[str]) 
     return [table] if table.rows else []  # no sheet and no section for a week without orders
 
 
-def weekly_lead_ids(*, shop_id: int | None) -> set[int]:
-    """The leads of the active departments that apply to the shop receive its weekly report in the app
-    (insights.hooks.weekly_recipients) — only those who reach the report's shops (reviewdesk.access
-    .members_of): a shop's report for its members, the all-shops report for who reaches every shop."""
+def weekly_lead_ids(*, shop_id: int | None, shop_ids: tuple[int, ...] | None = None) -> set[int]:
+    """The leads of the active departments that apply to the report's shops receive it in the app
+    (insights.hooks.weekly_recipients) — only those who reach all of them (reviewdesk.access.members_of):
+    a shop's report for its members; a client's report (``shop_ids``: the client's shops) and the
+    all-shops report for who reaches each of those shops, leads of the global departments only (a shop's
+    own department answers for that shop alone)."""
     from reviewdesk.access import members_of
     from reviewdesk.models import Shop
 
@@ -234,8 +236,13 @@ def weekly_lead_ids(*, shop_id: int | None) -> set[int]:
     if shop_id is not None:
         leads = leads.filter(Q(department__shop__isnull=True) | Q(department__shop_id=shop_id))
         return set(leads.filter(user_id__in=members_of([shop_id])).values_list("user_id", flat=True))
-    found = set(leads.values_list("user_id", flat=True))
-    for every in Shop.objects.values_list("pk", flat=True):  # a weekly job: one query per shop is fine
+    if shop_ids is not None:
+        found = set(leads.filter(department__shop__isnull=True).values_list("user_id", flat=True))
+        every_shop = list(shop_ids)
+    else:
+        found = set(leads.values_list("user_id", flat=True))
+        every_shop = list(Shop.objects.values_list("pk", flat=True))
+    for every in every_shop:  # a weekly job: one query per shop is fine
         if not found:
             break
         found &= set(members_of([every]).filter(pk__in=found).values_list("pk", flat=True))

@@ -150,10 +150,12 @@ def weekly_department_posts(*, week, shop_id: int | None, now: dt.datetime | Non
 
 
 def weekly_report_sent(*, report, **kwargs) -> None:
-    """``insights.hooks.weekly_sent``: the stored report ``report`` (week, shop) was sent."""
+    """``insights.hooks.weekly_sent``: the stored report ``report`` (week, shop) was sent. A client's report
+    (the brand's own recipients) is not the departments': their robots have the shops' and all shops'."""
     from insights.periods import parse_week
 
-    weekly_department_posts(week=parse_week(report.week), shop_id=report.shop_id)
+    if getattr(report, "client_id", None) is None:
+        weekly_department_posts(week=parse_week(report.week), shop_id=report.shop_id)
 
 
 def weekly_robot_sweep(*, now: dt.datetime | None = None) -> int:
@@ -164,6 +166,7 @@ def weekly_robot_sweep(*, now: dt.datetime | None = None) -> int:
 
     week = last_complete_week(now)
     made = 0
-    for shop_id in WeeklyReport.objects.filter(week=week.key).values_list("shop_id", flat=True):
+    reports = WeeklyReport.objects.filter(week=week.key, client__isnull=True)  # see weekly_report_sent
+    for shop_id in reports.values_list("shop_id", flat=True):
         made += len(weekly_department_posts(week=week, shop_id=shop_id, now=now))
     return made

@@ -142,3 +142,26 @@ def test_another_shops_lead_sees_nothing_of_it(client, shop, other_shop, world, 
 def test_a_bad_week_is_not_found(client, shop, make_user):
     client.force_login(member(make_user, "warehouse", shops=[shop], lead=True))
     assert client.get(reverse("workorders:weekly"), {"week": "2026-W99"}).status_code == 404
+
+
+def test_a_clients_report_goes_to_the_leads_who_reach_all_its_shops_and_to_no_robot(
+    shop, other_shop, make_user, robot, django_capture_on_commit_callbacks
+):
+    from cases.models import Notification
+    from insights.services.reports import weekly_report_notify
+    from reviewdesk.models import Client, Shop
+
+    brand = Client.objects.create(code="brand-wo", name="工单品牌")
+    Shop.objects.filter(pk__in=[shop.pk, other_shop.pk]).update(client=brand)
+    both = member(make_user, "warehouse", shops=[shop, other_shop], lead=True)
+    one = member(make_user, "qc", shops=[shop], lead=True)
+    week = week_of(local_today() - dt.timedelta(days=7))
+    report = weekly_report_store(week=week, shop=None, client=brand)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        weekly_report_notify(report=report, recipients=[])
+        weekly_report_sent(report=report)
+
+    readers = set(Notification.objects.filter(kind="weekly_report").values_list("user_id", flat=True))
+    assert both.pk in readers and one.pk not in readers
+    assert not RobotPost.objects.exists() and robot.requests == []
