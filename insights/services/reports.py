@@ -32,12 +32,12 @@ def report_scope(shop: Shop | None, client: Client | None = None) -> str:
     return shop.name if shop else client.name if client else _("全部店铺")
 
 
-def report_shop_ids(*, shop: Shop | None, client: Client | None = None) -> list[int]:
+def report_shop_ids(*, shop: Shop | None, client: Client | None = None) -> tuple[int, ...]:
     """The shops a report covers: the shop, the client's shops, or every shop."""
     if shop is not None:
-        return [shop.pk]
+        return (shop.pk,)
     shops = Shop.objects.filter(client=client) if client is not None else Shop.objects.all()
-    return list(shops.order_by("pk").values_list("pk", flat=True))
+    return tuple(shops.order_by("pk").values_list("pk", flat=True))
 
 
 def weekly_data_for(
@@ -131,7 +131,7 @@ def weekly_report_notify(*, report: WeeklyReport, recipients: list[ReportRecipie
         if report.client_id is None:
             message.user_ids |= extra(shop_id=report.shop_id)
         elif _takes_shop_ids(extra):  # a client's report: asked with the client's shops only
-            shop_ids = tuple(report_shop_ids(shop=None, client=report.client))
+            shop_ids = report_shop_ids(shop=None, client=report.client)
             message.user_ids |= extra(shop_id=None, shop_ids=shop_ids)
     return send([message])
 

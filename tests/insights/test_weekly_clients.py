@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from cases.models import Notification
 from insights.choices import DAILY_UNRESOLVED_KIND, WEEKLY_REPORT_KIND
-from insights.hooks import weekly_recipients
+from insights.hooks import weekly_recipients, weekly_sections
 from insights.models import ReportRecipient, WeeklyReport
 from insights.periods import parse_week
 from insights.services.reports import daily_unresolved_notify, weekly_report_run, weekly_report_store
@@ -165,8 +165,15 @@ def test_weekly_recipients_are_asked_about_a_clients_report_with_its_shops(world
         asked.append(("shop_only", shop_id))
         return set()
 
+    def section(*, week, shop_ids, top_issue_keys):
+        asked.append(("section", tuple(shop_ids)))
+        return []
+
     monkeypatch.setattr(weekly_recipients, "_items", [with_shops, shop_only])
+    monkeypatch.setattr(weekly_sections, "_items", [section])
     report = weekly_report_store(week=W47, shop=None, client=yi, now=NOW)
+    assert asked == [("section", (world.shop_b.pk,))]  # the report's sections: the client's shops
+    asked.clear()
 
     from insights.services.reports import weekly_report_notify
 
