@@ -91,3 +91,51 @@ def test_hr_locks_the_running_month_only_after_its_confirmation(
         "A001": Decimal("-50.00"),
         "A002": Decimal("90.00"),
     }
+
+
+def test_hr_locks_the_running_month_for_one_client(
+    page, live_server, login, make_user, shop, other_shop, screenshot
+):
+    """HR of every shop picks client 甲 on the periods page, opens its confirmation page (甲's shops and
+    figures only), confirms, and the month is locked for 甲's shops; 乙's shop keeps posting."""
+    from reviewdesk.models import Client, ClientMembership, Shop
+    from tests.training.conftest import make_case
+
+    jia = Client.objects.create(code="brand-jia", name="品牌甲")
+    yi = Client.objects.create(code="brand-yi", name="品牌乙")
+    Shop.objects.filter(pk=shop.pk).update(client=jia)
+    Shop.objects.filter(pk=other_shop.pk).update(client=yi)
+    shared = make_user("agent", display_name="两家客服", employee_code="S001")
+    for client in (jia, yi):
+        ClientMembership.objects.create(client=client, user=shared)
+    hr = make_user("hr", shops=[shop, other_shop], display_name="周人事", employee_code="H001")
+    month = posting_period()
+    _post(shared, "50", "e2e:jia", event="verified_conversion", case_ref=make_case(shop).pk)
+    _post(shared, "70", "e2e:yi", event="verified_conversion", case_ref=make_case(other_shop).pk)
+
+    login(page, hr)
+    page.click("nav.mainnav >> text=结算期间")
+    page.locator("#client-filter select").select_option("brand-jia")
+    page.locator("#client-filter button[type=submit]").click()
+    page.wait_for_url("**/incentives/periods/?client=brand-jia")
+    assert "范围：品牌方 品牌甲" in page.locator("#client-scope").inner_text()
+    page.locator(f"#period-{month.code} a.early-lock").click()
+    page.wait_for_url(f"**/incentives/periods/{month.pk}/?client=brand-jia**")
+    assert page.locator("#total-payable").inner_text() == "50.00"
+    assert "范围：店铺 tb-main" in page.locator("#period-state").inner_text()
+    screenshot(page, "incentives-period-client-confirmation")
+
+    page.locator("#id_early_confirmed").check()
+    page.locator("#lock-form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/incentives/periods/?client=brand-jia")
+    assert page.locator(".messages").inner_text() == (
+        f"期间 {month.code} 已为品牌方 品牌甲 的店铺 tb-main 锁定，结算快照已生成。"
+    )
+    assert "已锁定" in page.locator(f"#period-{month.code}").inner_text()
+    month.refresh_from_db()
+    assert month.status == PeriodStatus.OPEN
+    assert list(PayoutLine.objects.filter(period=month).values_list("shop__code", "total_payable")) == [
+        ("tb-main", Decimal("50.00"))
+    ]
+    later = _post(shared, "9", "e2e:yi2", event="verified_conversion", case_ref=make_case(other_shop).pk)
+    assert later.period == month  # 乙's shop still posts into the month
