@@ -7,7 +7,7 @@ An agent's statement is always built for ``request.user`` by the view: no select
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from incentives.choices import AwardEvent, DisputeStatus, EntryKind, PeriodStatus, RedemptionStatus, Unit
@@ -195,7 +195,9 @@ def periods_overview(user, client=None) -> list[dict]:
         shop_locks = PeriodShopLock.objects.filter(shop_id__in=scope).select_related("locked_by")
     totals = {
         r["period_id"]: r
-        for r in lines.values("period_id").annotate(total=Sum("total_payable"), agents=Count("pk"))
+        for r in lines.values("period_id").annotate(
+            total=Sum("total_payable"), agents=Count("user_id", distinct=True)
+        )
     }
     entries = (
         LedgerEntry.objects.all() if scope is None else LedgerEntry.objects.filter(entries_in_shops_q(scope))
@@ -203,6 +205,16 @@ def periods_overview(user, client=None) -> list[dict]:
     entry_counts = dict(
         entries.order_by().values("period_id").annotate(n=Count("pk")).values_list("period_id", "n")
     )
+    if scope is not None:
+        # A month locked as a whole has one snapshot of every shop, not one per shop: the scope's part
+        # is its entries' sums (a locked month's entries never change), as its payout export computes it.
+        whole = Period.objects.filter(status=PeriodStatus.LOCKED).exclude(pk__in=list(totals))
+        parts = entries.filter(period__in=whole).order_by().values("period_id")
+        for r in parts.annotate(
+            total=Sum("amount", filter=Q(account__unit=Unit.CNY)),
+            agents=Count("account__user_id", distinct=True),
+        ):
+            totals[r["period_id"]] = {"total": r["total"] or ZERO, "agents": r["agents"]}
     codes = dict(Shop.objects.filter(pk__in=scope or ()).values_list("pk", "code"))
     by_period: dict[int, list] = {}
     for lock in shop_locks:

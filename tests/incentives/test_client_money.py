@@ -502,3 +502,24 @@ def test_an_entry_of_a_clients_case_is_exported_when_its_agent_is_not_a_member_t
     assert result["rows"] == 1 and (rows[1][1], rows[1][2], rows[1][7]) == ("J777", "甲店客服", "12.00")
     book = io.BytesIO()
     assert export_xlsx(current_period.code, book, shop_ids={other_shop.pk})["entries"] == 1
+
+
+def test_the_periods_page_gives_a_clients_totals_of_a_locked_month(
+    client, people, brands, ledger, current_period
+):
+    from incentives.services.periods import period_lock
+
+    hr = people["hr_all"]
+    client.force_login(hr)
+    period_lock_client(period=current_period, client=brands["jia"], by=hr, early_confirmed=True)
+
+    def row(code):
+        page = client.get(reverse("incentives:periods"), {"client": code})
+        found = next(p for p in page.context["periods"] if p["code"] == current_period.code)
+        return found["locked"], found["total"], found["agents"]
+
+    # 甲's two shop snapshots: one agent (the shared one, in both), 85.00.
+    assert row("brand-jia") == (True, Decimal("85.00"), 1)
+    assert row("brand-yi") == (False, None, None)
+    period_lock(period=current_period, by=hr, early_confirmed=True)  # the rest, as a whole
+    assert row("brand-yi") == (True, Decimal("70.00"), 1)  # its part of the whole snapshot
