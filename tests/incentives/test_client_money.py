@@ -523,3 +523,21 @@ def test_the_periods_page_gives_a_clients_totals_of_a_locked_month(
     assert row("brand-yi") == (False, None, None)
     period_lock(period=current_period, by=hr, early_confirmed=True)  # the rest, as a whole
     assert row("brand-yi") == (True, Decimal("70.00"), 1)  # its part of the whole snapshot
+
+
+def test_a_clients_summary_costs_the_same_queries_for_two_agents_or_ten(
+    make_user, people, brands, shop, post, current_period
+):
+    scope = payout_scope(people["hr_all"], brands["jia"])
+
+    def agents(n):
+        for _ in range(n):
+            agent = _member(make_user, "agent", brands["jia"])
+            post(agent, "10", event="verified_conversion", case_ref=make_case(shop, assignee=agent).pk)
+            post(agent, "1", note="KPI")
+        with CaptureQueriesContext(connection) as queries:
+            rows = span_summary(parse(current_period), shop_ids=scope)
+        return len(rows), len(queries.captured_queries)
+
+    few, many = agents(2), agents(8)
+    assert few[0] == 2 and many[0] == 10 and few[1] == many[1]
