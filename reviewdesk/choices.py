@@ -10,6 +10,7 @@ class Platform(models.TextChoices):
     DOUYIN = "douyin", _("抖店")
     JD = "jd", _("京东")
     PDD = "pdd", _("拼多多")
+    KUAISHOU = "kuaishou", _("快手小店")
 
 
 class Role(models.TextChoices):

@@ -118,7 +118,7 @@ def rule(**fields):
         (
             {"platform_actions": "amazon:block"},
             "platform_actions",
-            "平台为淘宝、天猫、抖店、京东、拼多多之一",
+            "平台为淘宝、天猫、抖店、京东、拼多多、快手小店之一",
         ),
     ],
 )
