@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_migrate
 
 from policies.loader import clear_policy_cache
 from tests import default_pack
@@ -38,8 +39,9 @@ def pytest_collection_modifyitems(config, items):
 # migrations), once per test process: with two xdist workers that was an eighth of the SQLite suite. The
 # in-memory test database is therefore copied from a migrated file (sqlite's backup API) when one exists
 # for exactly this code, else migrated and saved. The file is named by a hash of every Python file of the
-# project's apps (the migrations and the code they import: triggers, seeds), of the installed packages'
-# migrations and versions, and of the SQLite and Python versions, so any change to them migrates again.
+# project's apps (the migrations and the code they import: triggers, seeds), of the migrations and versions
+# of the packages that provide the other apps, and of the SQLite and Python versions, so any change to them
+# migrates again.
 # A lock makes concurrent sessions (xdist workers) wait for the first one's file instead of migrating too.
 # ``--create-db`` migrates and replaces the file; a file test database (SQLITE_TEST_NAME) and PostgreSQL
 # are created as usual.
@@ -55,11 +57,13 @@ def migrated_template_key() -> str:
     from django.apps import apps as installed
 
     root = Path(__file__).resolve().parent.parent
-    packages = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
-    digest = hashlib.sha256(f"{sqlite3.sqlite_version} {sys.version} {packages}".encode())
+    providers = metadata.packages_distributions()
+    digest = hashlib.sha256(f"{sqlite3.sqlite_version} {sys.version}".encode())
     for app in sorted(installed.get_app_configs(), key=lambda a: a.label):
         base = Path(app.path)
         ours = base.parent == root
+        for dist in () if ours else providers.get(app.name.split(".")[0], ()):
+            digest.update(f"{dist}=={metadata.version(dist)}\0".encode())
         files = base.rglob("*.py") if ours else (base / "migrations").glob("*.py")
         for path in sorted(files):
             digest.update(f"{app.label}:{path.relative_to(base)}\0".encode())
@@ -220,12 +224,22 @@ def replay_migration_rows() -> None:
         _migrated_apps.append(MigrationExecutor(connection).loader.project_state().apps)
     for module, function in SEED_MIGRATIONS:
         getattr(importlib.import_module(module), function)(_migrated_apps[0], None)
+    _flushed_since_replay.clear()
+
+
+# The rows can go missing only through a flush (a transactional test's end, a fixture's own flush), and
+# every flush sends post_migrate; until one does, replaying them again would only find them there.
+_flushed_since_replay = {True}
+post_migrate.connect(
+    lambda **kwargs: _flushed_since_replay.add(True), weak=False, dispatch_uid="tests.flushed_since_replay"
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def migration_rows_for_the_module(request, django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        replay_migration_rows()
+    if _flushed_since_replay:
+        with django_db_blocker.unblock():
+            replay_migration_rows()
 
 
 @pytest.fixture(autouse=True)
@@ -237,7 +251,8 @@ def data_migration_rows(request):
     if not transactional:
         return
     request.getfixturevalue("transactional_db")
-    replay_migration_rows()
+    if _flushed_since_replay:
+        replay_migration_rows()
 
 
 @pytest.fixture(autouse=True)
