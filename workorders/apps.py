@@ -12,13 +12,13 @@ class WorkordersConfig(AppConfig):
     def ready(self):
         from cases.hooks import resolve_blockers
         from cases.signals import cases_opened
-        from insights.hooks import dashboard_tables, weekly_recipients, weekly_sections, weekly_sent
+        from insights.hooks import dashboard_tables, weekly_sections, weekly_sent
         from reviewdesk.hooks import demo_builders, nav_links
         from reviewdesk.roles import register_role_permissions
         from workorders.automation import cases_opened as courier_watch_on_opened
         from workorders.demo import build_workorders_demo
         from workorders.permissions import ROLE_PERMISSIONS
-        from workorders.reports import dashboard_table, weekly_lead_ids, weekly_table
+        from workorders.reports import dashboard_table, weekly_table
         from workorders.services import resolve_blocker
         from workorders.views import nav_links_for
         from workorders.weekly import weekly_report_sent
@@ -30,5 +30,4 @@ class WorkordersConfig(AppConfig):
         demo_builders.register(build_workorders_demo)
         dashboard_tables.register(dashboard_table)
         weekly_sections.register(weekly_table)
-        weekly_recipients.register(weekly_lead_ids)
         weekly_sent.register(weekly_report_sent)

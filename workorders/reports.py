@@ -225,7 +225,7 @@ def weekly_table(*, week, shop_ids: tuple[int, ...], top_issue_keys: list[str]) 
 
 def weekly_lead_ids(*, shop_id: int | None, shop_ids: tuple[int, ...] | None = None) -> set[int]:
     """The leads of the active departments that apply to the report's shops receive it in the app
-    (insights.hooks.weekly_recipients) — only those who reach all of them (reviewdesk.access.members_of):
+    (a bell notice linked to their page: ``workorders.weekly.weekly_lead_notices``) — only those who reach all of them (reviewdesk.access.members_of):
     a shop's report for its members; a client's report (``shop_ids``: the client's shops) and the
     all-shops report for who reaches each of those shops, leads of the global departments only (a shop's
     own department answers for that shop alone)."""

@@ -155,7 +155,50 @@ def weekly_report_sent(*, report, **kwargs) -> None:
     from insights.periods import parse_week
 
     if getattr(report, "client_id", None) is None:
-        weekly_department_posts(week=parse_week(report.week), shop_id=report.shop_id)
+        week = parse_week(report.week)
+        weekly_department_posts(week=week, shop_id=report.shop_id)
+        weekly_lead_notices(week=week, shop_id=report.shop_id)
+
+
+def weekly_lead_notices(*, week, shop_id: int | None) -> int:
+    """The departments' leads who reach the report's shops (``workorders.reports.weekly_lead_ids``) hear of
+    it in the bell, linked to their page above: the insights workbook is not theirs to open. One notice per
+    lead, week and scope (the dedupe key), however often the weekly run repeats; returns those made now."""
+    from insights.choices import WEEKLY_REPORT_KIND
+    from insights.services.notify import Outgoing, send
+    from reviewdesk.models import Shop
+    from workorders.reports import weekly_lead_ids
+
+    user_ids = weekly_lead_ids(shop_id=shop_id)
+    if not user_ids:
+        return 0
+    shop_ids = [shop_id] if shop_id else list(Shop.objects.values_list("pk", flat=True))
+    top = top_issues(week, shop_ids)
+    shop_name = Shop.objects.get(pk=shop_id).name if shop_id else None
+
+    def render() -> tuple[str, list[str]]:  # in each lead's language
+        title = _("【差评TOP3周报·部门工单】%(week)s · %(scope)s") % {
+            "week": week.key,
+            "scope": shop_name or _("全部店铺"),
+        }
+        lines = [
+            _("TOP%(rank)s %(issue)s：中差评%(count)s条") % {"rank": rank, "issue": label, "count": count}
+            for rank, (_key, label, count) in enumerate(top, start=1)
+        ] or [_("本周没有中差评。")]
+        return title, lines
+
+    title, lines = render()
+    message = Outgoing(
+        kind=WEEKLY_REPORT_KIND,
+        title=title,
+        lines=lines,
+        path=page_path(week, shop_id),
+        dedupe_key=f"weekly_lead:{week.key}:{shop_id or 'all'}",
+        shop_id=shop_id,
+        user_ids=user_ids,
+        render=render,
+    )
+    return send([message])[0]
 
 
 def weekly_robot_sweep(*, now: dt.datetime | None = None) -> int:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from cases.alerts import role_members
 from insights.choices import DAILY_UNRESOLVED_KIND, WEEKLY_REPORT_KIND
 from insights.exports import weekly_xlsx
-from insights.hooks import weekly_recipients
+from insights.hooks import weekly_recipients, weekly_sent
 from insights.models import ReportRecipient, WeeklyReport
 from insights.periods import IsoWeek, last_complete_week, local_today
 from insights.selectors.unresolved import unresolved_by_owner
@@ -185,6 +185,9 @@ def weekly_report_run(*, week: IsoWeek | None = None, now: dt.datetime | None = 
         report = weekly_report_store(week=week, shop=None, client=client, now=now)
         weekly_report_notify(report=report, recipients=by_client.get(client.pk, []))
         reports.append(report)
+    for report in reports:  # e.g. the departments' robots and leads (insights.hooks.weekly_sent)
+        for sent in weekly_sent.all():
+            sent(report=report)
     return reports
 
 

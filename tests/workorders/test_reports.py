@@ -18,16 +18,17 @@ from openpyxl import load_workbook
 from cases.choices import Responsibility
 from cases.models import Notification
 from insights.exports import tables_xlsx, weekly_xlsx
-from insights.hooks import dashboard_tables, weekly_recipients, weekly_sections
+from insights.hooks import dashboard_tables, weekly_sections, weekly_sent
 from insights.periods import day_start, local_today, week_of
 from insights.selectors.dashboard import Filters, dashboard
 from insights.selectors.weekly import weekly_top3
-from insights.services.reports import weekly_report_notify, weekly_report_store
+from insights.services.reports import weekly_report_notify, weekly_report_run, weekly_report_store
 from insights.services.rollup import rollup_rebuild
 from tests.workorders.support import member, open_case, raise_order
 from workorders.choices import WorkOrderStatus
 from workorders.models import WorkOrder
 from workorders.reports import dashboard_table, weekly_table
+from workorders.weekly import weekly_report_sent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 
@@ -231,22 +232,43 @@ def test_the_weekly_report_lists_the_work_orders_behind_its_top_issues(
 
 
 def test_the_departments_leads_receive_the_weekly_reports_of_the_shops_they_reach(
-    shop, other_shop, make_user
+    shop, other_shop, make_user, client
 ):
+    """Leads hear of the report in the bell, linked to their own page (workorders:weekly) — the insights
+    workbook would answer them 403 — and they can open it."""
     lead = member(make_user, "warehouse", shops=[shop], lead=True)
     elsewhere = member(make_user, "qc", shops=[other_shop], lead=True)
     everywhere = member(make_user, "finance", shops=[shop, other_shop], lead=True)
     clerk = member(make_user, "logistics", shops=[shop, other_shop])
     week = week_of(local_today() - dt.timedelta(days=7))
-    assert any(getattr(f, "__name__", "") == "weekly_lead_ids" for f in weekly_recipients.all())
+    assert weekly_report_sent in weekly_sent.all()
 
     for scope in (shop, None):
         report = weekly_report_store(week=week, shop=scope)
         weekly_report_notify(report=report, recipients=[])
+        weekly_report_sent(report=report)
+        weekly_report_sent(report=report)  # the weekly run repeated: no second notice
 
     def received(key):
-        return set(Notification.objects.filter(dedupe_key=key).values_list("user_id", flat=True))
+        return sorted(Notification.objects.filter(dedupe_key=key).values_list("user_id", flat=True))
 
-    assert received(f"weekly_report:{week.key}:{shop.pk}") == {lead.pk, everywhere.pk}
-    assert received(f"weekly_report:{week.key}:all") == {everywhere.pk}
+    assert received(f"weekly_lead:{week.key}:{shop.pk}") == sorted([lead.pk, everywhere.pk])
+    assert received(f"weekly_lead:{week.key}:all") == [everywhere.pk]
     assert not Notification.objects.filter(user__in=[elsewhere, clerk]).exists()
+    assert not Notification.objects.filter(dedupe_key__startswith="weekly_report:").exists()
+    notice = Notification.objects.get(user=lead)
+    path = notice.url[notice.url.index("/workorders/") :]
+    assert path == f"{reverse('workorders:weekly')}?week={week.key}&shop={shop.pk}"
+    client.force_login(lead)
+    assert client.get(path).status_code == 200
+    assert client.get(reverse("insights:report_download", kwargs={"pk": report.pk})).status_code == 403
+
+
+def test_the_weekly_run_tells_the_registered_listeners_of_every_report_it_sent(shop, make_user):
+    lead = member(make_user, "warehouse", shops=[shop], lead=True)
+    member(make_user, "finance", shops=[shop], lead=True)
+
+    reports = weekly_report_run()
+
+    assert [r.shop_id for r in reports] == [None]
+    assert Notification.objects.filter(dedupe_key__startswith="weekly_lead:", user=lead).count() == 1
