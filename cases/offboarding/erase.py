@@ -11,6 +11,9 @@
 - the review's revisions (their ``before``/``after`` hold the old values): the same;
 - the case's timeline payloads: the contact keys (``reviewdesk.pii.PAYLOAD_HIDDEN``) removed;
 - the words sent to the buyer and the contact notes (``Reply.text``, ``ContactAttempt.note``): masked;
+- the case's evidence files (chat screenshots, photos: the buyer's words and faces): deleted from storage
+  after the chunk commits, the row kept (an appeal's checklist still counts it) with its file and
+  description blank and its name ``ERASED_FILE`` (a download then answers 404);
 - the buyer row (``Buyer.nick``, one per shop and nick) when every review of that buyer is erased: its
   nick replaced by ``已清除-<id>`` (the row stays: its counters feed the engine's per-buyer signals).
 
@@ -30,7 +33,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.models import Buyer, CaseEvent, ContactAttempt, Reply, Review, ReviewRevision
+from cases.models import Buyer, CaseEvent, ContactAttempt, Evidence, Reply, Review, ReviewRevision
 from reviewdesk.models import Client
 from reviewdesk.pii import PAYLOAD_HIDDEN, mask_free_text
 
@@ -38,6 +41,7 @@ CHUNK = 1000
 REVIEW_TEXT = ("content", "appended_content", "reply_content")
 CONTACT_KEYS = frozenset({"buyer_nick", "buyer_ip", "buyer_phone", "buyer_address"})
 ERASED_NICK = "已清除-{pk}"
+ERASED_FILE = "已清除"
 
 
 @dataclass
@@ -53,6 +57,7 @@ class Erasure:
             "replies": 0,
             "contacts": 0,
             "buyers": 0,
+            "evidence": 0,
         }
     )
 
@@ -134,6 +139,12 @@ def _erase_chunk(ids: list[int], counts: dict[str, int]) -> None:
         contact.note = mask_free_text(contact.note)
     ContactAttempt.objects.bulk_update(contacts, ["note"])
     counts["contacts"] += len(contacts)
+
+    files = dict(Evidence.objects.filter(case__review_id__in=ids).exclude(file="").values_list("pk", "file"))
+    Evidence.objects.filter(pk__in=files).update(file="", original_name=ERASED_FILE, description="")
+    storage = Evidence._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in files.values()])
+    counts["evidence"] += len(files)
 
 
 def _erased_values(values):

@@ -105,6 +105,8 @@ def download_response(evidence):
     404, never a 500; nothing is cached and the sniffed type is not second-guessed by the browser."""
     from django.http import FileResponse, Http404
 
+    if not evidence.file:  # erased with its client's buyers' data (cases.offboarding.erase)
+        raise Http404
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import os
 from decimal import Decimal
 
 import pytest
@@ -194,3 +195,48 @@ def test_the_daily_task_covers_every_client_and_the_schedule_exists(world, brand
     )
     task = importlib.import_module("cases.offboarding.tasks")
     assert callable(task.erase_expired_buyer_data_task)
+
+
+def test_an_expired_cases_evidence_files_are_deleted_and_their_rows_kept(
+    world, brands, settings, tmp_path, client, django_capture_on_commit_callbacks
+):
+    """Chat screenshots carry the buyer's words: past the retention their files go (after the commit),
+    the rows stay for the appeals' checklists, and a download answers 404, not 500."""
+    from django.core.files.base import ContentFile
+    from django.urls import reverse
+
+    from cases.models import Evidence
+    from cases.offboarding.erase import ERASED_FILE
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    jia, _yi = brands
+
+    def evidence(case) -> Evidence:
+        row = Evidence(
+            case=case,
+            original_name=f"聊天{PHONE}.png",
+            kind="image",
+            size=3,
+            content_type="image/png",
+            description=f"买家电话{PHONE}",
+            uploaded_by=world.agent1,
+            uploaded_at=NOW,
+        )
+        row.file.save("x.png", ContentFile(b"png"), save=True)
+        return row
+
+    old, recent = evidence(world.cases["c2"]), evidence(world.cases["c9"])  # 11-17 expired, 11-22 kept
+    old_path, recent_path = old.file.path, recent.file.path
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = erase_buyer_data(jia, now=ERASE_AT)
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert report.counts["evidence"] == 1
+    assert (old.file.name, old.original_name, old.description) == ("", ERASED_FILE, "")
+    assert not os.path.exists(old_path)
+    assert recent.original_name == f"聊天{PHONE}.png" and os.path.exists(recent_path)
+    client.force_login(world.manager)
+    url = reverse("cases:evidence_download", kwargs={"pk": old.case_id, "evidence_id": old.pk})
+    assert client.get(url).status_code == 404
