@@ -1,5 +1,6 @@
 """Shared fixtures. Tests marked ``postgres`` need real locking and commits and are skipped on SQLite."""
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -90,7 +91,8 @@ def _use_migrated_template(connection, rebuild: bool) -> None:
         template = MIGRATED_TEMPLATES / f"{migrated_template_key()}.sqlite3"
         with open(template.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if rebuild or not template.exists():
+            stored = None if rebuild else _open_template(template)
+            if stored is None:
                 name = migrate_and_create(verbosity, autoclobber, serialize, keepdb)
                 partial = template.with_suffix(f".{os.getpid()}.partial")
                 saved = sqlite3.connect(partial)
@@ -104,16 +106,32 @@ def _use_migrated_template(connection, rebuild: bool) -> None:
             settings.DATABASES[connection.alias]["NAME"] = name
             connection.settings_dict["NAME"] = name
             connection.ensure_connection()
-            stored = sqlite3.connect(f"file:{template}?mode=ro", uri=True)
             stored.backup(connection.connection)
             stored.close()
-            template.touch()  # recently used: kept by the pruning
+            with contextlib.suppress(FileNotFoundError):  # recently used: kept by the pruning
+                os.utime(template)
         if serialize:
             connection._test_serialized_contents = creation.serialize_db_to_string()
         call_command("createcachetable", database=connection.alias)
         return name
 
     creation.create_test_db = create_test_db
+
+
+def _open_template(template: Path):
+    """The saved template, open for reading, or None if there is none (an open file stays readable even
+    if another session prunes it meanwhile)."""
+    import sqlite3
+
+    try:
+        stored = sqlite3.connect(f"file:{template}?mode=ro", uri=True)
+        (tables,) = stored.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        return None
+    if not tables:  # an empty file is an empty database: not a template
+        stored.close()
+        return None
+    return stored
 
 
 def _prune_templates(*, keep: Path) -> None:
@@ -187,8 +205,8 @@ def seeded(seeded_pack, db):
 # Data migrations' rows (import mappings, the training matrix, award rules, adjustment caps,
 # every django-q schedule) are gone once a transactional test has flushed the database, and which tests ran
 # before depends on ordering and xdist workers. So they are replayed before every transactional test and
-# at the start of every module (whose module-scoped worlds are built before any function fixture); each
-# seed function is idempotent (get_or_create / update_or_create / exists checks).
+# at the start of every module (whose module-scoped worlds are built before any function fixture) that
+# follows a flush; each seed function is idempotent (get_or_create / update_or_create / exists checks).
 SEED_MIGRATIONS = (
     ("cases.migrations.0002_seed_import_mappings", "seed"),
     ("cases.migrations.0016_import_mapping_aliases", "add_aliases"),
