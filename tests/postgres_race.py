@@ -11,11 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
 
 
-def race(calls: Sequence[Callable[[], object]], *, expected=(ValidationError,)) -> list:
+def race(
+    calls: Sequence[Callable[[], object]], *, expected=(ValidationError,), timeout: float | None = None
+) -> list:
     """Run ``calls`` at once; each one's result, or the ``expected`` exception it raised, in the calls'
     order. Any other exception is left to the thread (pytest reports it) and its place stays None, so
-    an assertion on the outcomes fails. Each thread closes its connection when done: a connection left
-    open would keep the test database from being flushed or dropped."""
+    an assertion on the outcomes fails; so does a call still running after ``timeout`` seconds (the
+    wait for each thread; None waits for ever). Each thread closes its connection when done: a
+    connection left open would keep the test database from being flushed or dropped."""
     barrier = threading.Barrier(len(calls))
     outcomes: list = [None] * len(calls)
 
@@ -33,13 +36,15 @@ def race(calls: Sequence[Callable[[], object]], *, expected=(ValidationError,)) 
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout)
     return outcomes
 
 
-def race_all(calls: Sequence[Callable[[], object]]) -> tuple[list, list[Exception]]:
+def race_all(
+    calls: Sequence[Callable[[], object]], *, timeout: float | None = None
+) -> tuple[list, list[Exception]]:
     """``race`` where any exception is an outcome: (the results, the exceptions raised), each list in
     the order the calls were given."""
-    outcomes = race(calls, expected=(Exception,))
+    outcomes = race(calls, expected=(Exception,), timeout=timeout)
     results = [o for o in outcomes if not isinstance(o, Exception)]
     return results, [o for o in outcomes if isinstance(o, Exception)]

@@ -9,12 +9,11 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 
 from cases.hooks import certification_checks
@@ -25,6 +24,7 @@ from tests import default_pack
 from tests.connectors.conftest import connect
 from tests.connectors.top_gateway import TopGateway
 from tests.factories import ShopFactory
+from tests.postgres_race import race_all
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,22 +51,13 @@ def test_two_clusters_pulling_one_shop_at_once_pull_it_once(slow_gateway):
     shop = ShopFactory(code="pg-race", platform="taobao", name="并发拉取店")
     connector = connect(shop, slow_gateway)
     slow_gateway.delay = 0.5
-    barrier = threading.Barrier(2)
-    results = []
 
-    def work():
-        try:
-            barrier.wait()
-            results.append(connector_pull(connector_id=connector.pk))
-        finally:
-            close_old_connections()
+    def pull():
+        return connector_pull(connector_id=connector.pk)
 
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    results, errors = race_all([pull, pull], timeout=120)
 
+    assert errors == []
     outcomes = sorted((r.ok, r.skipped) for r in results)
     assert outcomes == [(False, True), (True, False)]
     assert [r.error for r in results if r.skipped] == ["另一个进程正在拉取该店铺。"]

@@ -5,11 +5,9 @@ and 甲-scoped exports (the COPY path), 乙's only in 乙's; 乙's shop is never
 
 import csv
 import io
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from incentives.choices import AwardEvent, PeriodStatus
 from incentives.models import LedgerEntry, PayoutLine, Period, PeriodShopLock
@@ -20,31 +18,11 @@ from incentives.services.periods import parse_span, period_lock_client, posting_
 from reviewdesk.models import Client, ClientMembership
 from tests.factories import ShopFactory
 from tests.incentives.test_awards import conversion_payload
+from tests.postgres_race import race_all
 from tests.training.conftest import make_case
 
 pytestmark = [pytest.mark.postgres]
 CASES_PER_SHOP = 4
-
-
-def _run(targets):
-    barrier = threading.Barrier(len(targets))
-    results = [None] * len(targets)
-
-    def work(index):
-        try:
-            barrier.wait()
-            results[index] = ("ok", targets[index]())
-        except Exception as exc:  # noqa: BLE001 - asserted by the test
-            results[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(targets))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _member(make_user, role, *clients):
@@ -100,9 +78,11 @@ def test_concurrent_award_runs_of_two_clients_never_mix(make_user):
     def lock_jia():
         return period_lock_client(period=period, client=jia, by=hr["jia"], early_confirmed=True)
 
-    results = _run([award_run("jia"), award_run("yi"), lock_jia, award_run("jia"), award_run("yi")])
+    results, errors = race_all(
+        [award_run("jia"), award_run("yi"), lock_jia, award_run("jia"), award_run("yi")]
+    )
 
-    assert all(status == "ok" for status, _ in results), results
+    assert errors == [] and len(results) == 5
     ids = {name: {case.pk for case, _a, _s in rows} for name, rows in cases.items()}
     awards = LedgerEntry.objects.filter(event=AwardEvent.VERIFIED_CONVERSION)
     paid = list(awards.values_list("case_ref", flat=True))

@@ -2,41 +2,19 @@
 
 import csv
 import io
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from incentives.choices import EntryKind, PeriodStatus, Unit
 from incentives.models import LedgerEntry, PayoutLine, PeriodShopLock
 from incentives.services.ledger import balance_for, entry_post
 from incentives.services.payouts import DETAIL_HEADERS, detail_rows, export_csv
 from incentives.services.periods import parse_span, period_lock, posting_period
+from tests.postgres_race import race_all
 from tests.training.conftest import make_case
 
 pytestmark = [pytest.mark.postgres]
-
-
-def _run(targets):
-    barrier = threading.Barrier(len(targets))
-    results = [None] * len(targets)
-
-    def work(index):
-        try:
-            barrier.wait()
-            results[index] = ("ok", targets[index]())
-        except Exception as exc:  # noqa: BLE001 - asserted by the test
-            results[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(targets))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -53,9 +31,9 @@ def test_posts_racing_a_shop_lock_are_in_its_snapshot_or_in_the_shops_next_month
 
     targets = [lambda: period_lock(period=period, by=hr_a, early_confirmed=True)]
     targets += [poster(agent_a, i) for i in range(5)] + [poster(agent_b, 100 + i) for i in range(4)]
-    results = _run(targets)
+    results, errors = race_all(targets)
 
-    assert all(status == "ok" for status, _ in results), results
+    assert errors == [] and len(results) == len(targets)
     period.refresh_from_db()
     assert period.status == PeriodStatus.OPEN
     assert list(PeriodShopLock.objects.values_list("shop_id", flat=True)) == [shop.pk]

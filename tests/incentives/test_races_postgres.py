@@ -15,38 +15,18 @@ from incentives.models import LedgerEntry, PayoutLine, Period, Redemption, Rewar
 from incentives.services.ledger import balance_for, entry_post
 from incentives.services.periods import period_lock, posting_period
 from incentives.services.redemptions import redemption_approve, redemption_request
+from tests.postgres_race import race_all
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 16
-
-
-def run_in_threads(target, count=THREADS):
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def work(index):
-        try:
-            barrier.wait()
-            results[index] = ("ok", target(index))
-        except Exception as exc:  # noqa: BLE001 - collected and asserted by the test
-            results[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_sixteen_threads_posting_the_same_award_post_one_entry(make_user, shop):
     agent = make_user("agent", shops=[shop])
     posting_period()
 
-    results = run_in_threads(
-        lambda i: entry_post(
+    def post():
+        return entry_post(
             user=agent,
             unit=Unit.CNY,
             kind=EntryKind.AWARD,
@@ -54,11 +34,12 @@ def test_sixteen_threads_posting_the_same_award_post_one_entry(make_user, shop):
             key="award:race:c1",
             case_ref=1,
         )
-    )
 
-    assert all(status == "ok" for status, _ in results), results
-    assert sum(created for _, (entry, created) in results) == 1
-    assert len({entry.pk for _, (entry, _c) in results}) == 1
+    results, errors = race_all([post] * THREADS)
+
+    assert errors == [] and len(results) == THREADS
+    assert sum(created for entry, created in results) == 1
+    assert len({entry.pk for entry, _c in results}) == 1
     assert LedgerEntry.objects.count() == 1
     assert balance_for(user=agent, unit=Unit.CNY) == Decimal("50.00")
 
@@ -70,11 +51,9 @@ def test_sixteen_concurrent_redemptions_against_a_balance_for_one(make_user, sho
     entry_post(user=agent, unit=Unit.POINTS, kind=EntryKind.AWARD, amount=Decimal("100"), key="seed-points")
     requests = [redemption_request(agent=agent, item=item) for _ in range(THREADS)]
 
-    results = run_in_threads(lambda i: redemption_approve(redemption=requests[i], by=manager))
+    ok, errors = race_all([lambda r=r: redemption_approve(redemption=r, by=manager) for r in requests])
 
-    ok = [value for status, value in results if status == "ok"]
-    errors = [value for status, value in results if status == "error"]
-    assert len(ok) == 1
+    assert len(ok) == 1 and len(errors) == THREADS - 1
     assert all(
         isinstance(e, ValidationError) and e.code == IncentiveError.INSUFFICIENT_POINTS for e in errors
     ), errors
@@ -90,16 +69,17 @@ def test_posts_racing_a_lock_are_in_its_snapshot_or_in_the_next_open_month(make_
     hr = make_user("hr", shops=[shop])
     period = posting_period()
 
-    def work(index):
-        if index == 0:
-            return period_lock(period=period, by=hr, early_confirmed=True)
-        return entry_post(
+    def post(index):
+        return lambda: entry_post(
             user=agent, unit=Unit.CNY, kind=EntryKind.AWARD, amount=Decimal("10"), key=f"lock-race:{index}"
         )
 
-    results = run_in_threads(work, count=8)
+    def lock():
+        return period_lock(period=period, by=hr, early_confirmed=True)
 
-    assert all(status == "ok" for status, _ in results), results
+    results, errors = race_all([lock] + [post(i) for i in range(1, 8)])
+
+    assert errors == [] and len(results) == 8
     period.refresh_from_db()
     assert period.status == PeriodStatus.LOCKED
     line = period.payout_lines.filter(user=agent).first()

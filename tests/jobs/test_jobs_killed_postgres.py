@@ -27,6 +27,7 @@ from jobs.services import STALE_MESSAGE, job_start, jobs_sweep
 from tests import default_pack
 from tests.cases.exports import TAOBAO_HEADERS, csv_bytes, taobao_row
 from tests.factories import ShopFactory, UserFactory
+from tests.postgres_race import race_all
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -97,10 +98,6 @@ def test_a_worker_killed_mid_import_writes_nothing_and_the_sweep_fails_the_job(s
 def test_two_import_jobs_of_one_shop_wait_in_line_and_store_the_file_once(settings, tmp_path):
     """Two workers run an import job of the same file for the same shop at once: the second waits on
     the shop's lock until the first commits, then finds every row stored (unchanged)."""
-    import threading
-
-    from django.db import close_old_connections
-
     settings.VAR_DIR = tmp_path
     default_pack.insert()
     shop = ShopFactory(code="pg-line", platform="taobao", name="排队导入店")
@@ -115,21 +112,10 @@ def test_two_import_jobs_of_one_shop_wait_in_line_and_store_the_file_once(settin
         )
         for _ in range(2)
     ]
-    barrier = threading.Barrier(2)
 
-    def work(job_id):
-        try:
-            barrier.wait()
-            run_job(job_id)
-        finally:
-            close_old_connections()
+    _ran, errors = race_all([lambda pk=job.pk: run_job(pk) for job in jobs], timeout=120)
 
-    threads = [threading.Thread(target=work, args=(job.pk,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
+    assert errors == []
     done = sorted(
         (job.state, job.counts["created"], job.counts["unchanged"])
         for job in (Job.objects.get(pk=j.pk) for j in jobs)
