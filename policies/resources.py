@@ -333,6 +333,21 @@ class PolicyResource(SafeExportResource):
         return attribute
 
 
+class NamedRuleResource(PolicyResource):
+    """A layered rule known by its name: its shop and 品牌方 columns place it in a layer, where its name
+    finds it again on import; exported in ``ordering``."""
+
+    shop = shop_field()
+    client = client_field()
+    ordering: tuple[str, ...] = ("shop__code", "name")
+
+    class Meta(PolicyResource.Meta):
+        import_id_fields = ["name", "shop", "client"]
+
+    def get_queryset(self):
+        return self._meta.model.objects.order_by(*self.ordering)
+
+
 class IssueTypeResource(PolicyResource):
     class Meta(PolicyResource.Meta):
         model = m.IssueType
@@ -414,31 +429,22 @@ def issue_type_field():
     )
 
 
-class ClassificationRuleResource(PolicyResource):
-    shop = shop_field()
-    client = client_field()
+class ClassificationRuleResource(NamedRuleResource):
     issue_type = fields.Field(
         attribute="issue_type", column_name="归入问题类型", widget=NamedCodeWidget(m.IssueType, "code")
     )
 
-    class Meta(PolicyResource.Meta):
+    ordering = ("shop__code", "priority", "name")
+
+    class Meta(NamedRuleResource.Meta):
         model = m.ClassificationRule
-        import_id_fields = ["name", "shop", "client"]
-
-    def get_queryset(self):
-        return m.ClassificationRule.objects.order_by("shop__code", "priority", "name")
 
 
-class MaliciousSignalResource(PolicyResource):
-    shop = shop_field()
-    client = client_field()
+class MaliciousSignalResource(NamedRuleResource):
+    ordering = ("shop__code", "kind", "name")
 
-    class Meta(PolicyResource.Meta):
+    class Meta(NamedRuleResource.Meta):
         model = m.MaliciousSignal
-        import_id_fields = ["name", "shop", "client"]
-
-    def get_queryset(self):
-        return m.MaliciousSignal.objects.order_by("shop__code", "kind", "name")
 
 
 class SlaTierResource(PolicyResource):
@@ -457,9 +463,7 @@ class SlaTierResource(PolicyResource):
         return m.SlaTier.objects.order_by("shop__code", "issue_type__code", "name")
 
 
-class CompensationRuleResource(PolicyResource):
-    shop = shop_field()
-    client = client_field()
+class CompensationRuleResource(NamedRuleResource):
     issue_type = issue_type_field()
     customer_tier = fields.Field(
         attribute="customer_tier",
@@ -467,9 +471,8 @@ class CompensationRuleResource(PolicyResource):
         widget=NamedTierWidget(m.CustomerTier, "code", fallback_to_global=True),
     )
 
-    class Meta(PolicyResource.Meta):
+    class Meta(NamedRuleResource.Meta):
         model = m.CompensationRule
-        import_id_fields = ["name", "shop", "client"]
 
     def get_queryset(self):
         # Bands of a group in ascending order, so that an import never passes through a gap.
@@ -501,42 +504,23 @@ class CompensationOptionResource(PolicyResource):
         return m.CompensationOption.objects.order_by("rule__shop__code", "rule__name", "sort_order", "name")
 
 
-class ComplianceRuleResource(PolicyResource):
-    shop = shop_field()
-    client = client_field()
+class ComplianceRuleResource(NamedRuleResource):
     platform_actions = fields.Field(attribute="platform_actions", widget=PlatformActionsCell())
 
-    class Meta(PolicyResource.Meta):
+    class Meta(NamedRuleResource.Meta):
         model = m.ComplianceRule
-        import_id_fields = ["name", "shop", "client"]
-
-    def get_queryset(self):
-        return m.ComplianceRule.objects.order_by("shop__code", "name")
 
 
-class ReplyTemplateResource(PolicyResource):
-    shop = shop_field()
-    client = client_field()
+class ReplyTemplateResource(NamedRuleResource):
     issue_type = issue_type_field()
 
-    class Meta(PolicyResource.Meta):
+    class Meta(NamedRuleResource.Meta):
         model = m.ReplyTemplate
-        import_id_fields = ["name", "shop", "client"]
-
-    def get_queryset(self):
-        return m.ReplyTemplate.objects.order_by("shop__code", "name")
 
 
-class FollowUpPlanResource(PolicyResource):
-    shop = shop_field()
-    client = client_field()
-
-    class Meta(PolicyResource.Meta):
+class FollowUpPlanResource(NamedRuleResource):
+    class Meta(NamedRuleResource.Meta):
         model = m.FollowUpPlan
-        import_id_fields = ["name", "shop", "client"]
-
-    def get_queryset(self):
-        return m.FollowUpPlan.objects.order_by("shop__code", "name")
 
 
 class FollowUpStepResource(PolicyResource):

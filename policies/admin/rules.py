@@ -27,6 +27,29 @@ def _minutes(value: int) -> str:
     return _("%(h)s 小时") % {"h": value // 60}
 
 
+class ChildCounts:
+    """Admin mixin: each listed rule carries ``<relation>_total``, the number of its rows in each of
+    ``counted`` (its child relations), counted in the list's one query so that a ``child_count``
+    column shows it and sorts by it."""
+
+    counted: tuple[str, ...] = ()
+
+    def get_queryset(self, request):
+        # distinct: two counted relations join side by side and would multiply each other's rows.
+        totals = {f"{relation}_total": Count(relation, distinct=True) for relation in self.counted}
+        return super().get_queryset(request).annotate(**totals)
+
+
+def child_count(relation: str, description):
+    """A list column of ``ChildCounts``: the number of the rule's ``relation`` rows, sortable."""
+
+    @admin.display(description=description, ordering=f"{relation}_total")
+    def column(self, obj):
+        return getattr(obj, f"{relation}_total")
+
+    return column
+
+
 @admin.register(m.PlatformRule)
 class PlatformRuleAdmin(PolicyAdmin):
     resource_classes = [r.PlatformRuleResource]
@@ -160,29 +183,15 @@ class CalendarExceptionInline(ScopedTabularInline):
 
 
 @admin.register(m.BusinessCalendar)
-class BusinessCalendarAdmin(PolicyAdmin):
+class BusinessCalendarAdmin(ChildCounts, PolicyAdmin):
     resource_classes = [r.BusinessCalendarResource]
     list_display = ["name", "timezone", "hours_count", "exceptions_count", "scope", "active", "version"]
     list_filter = [*SCOPE_FILTERS, "active"]
     search_fields = ["name"]
     inlines = [OpeningHoursInline, CalendarExceptionInline]
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                hours_total=Count("hours", distinct=True), exceptions_total=Count("exceptions", distinct=True)
-            )
-        )
-
-    @admin.display(description=_("营业时段数"), ordering="hours_total")
-    def hours_count(self, obj):
-        return obj.hours_total
-
-    @admin.display(description=_("节假日/调休数"), ordering="exceptions_total")
-    def exceptions_count(self, obj):
-        return obj.exceptions_total
+    counted = ("hours", "exceptions")
+    hours_count = child_count("hours", _("营业时段数"))
+    exceptions_count = child_count("exceptions", _("节假日/调休数"))
 
 
 @admin.register(m.CustomerTier)
@@ -217,7 +226,7 @@ class CompensationOptionInline(ScopedStackedInline):
 
 
 @admin.register(m.CompensationRule)
-class CompensationRuleAdmin(PolicyAdmin):
+class CompensationRuleAdmin(ChildCounts, PolicyAdmin):
     resource_classes = [r.CompensationRuleResource]
     list_display = [
         "name",
@@ -235,17 +244,12 @@ class CompensationRuleAdmin(PolicyAdmin):
     list_select_related = ["issue_type", "customer_tier", "shop", "client"]
     autocomplete_fields = ["issue_type"]
     inlines = [CompensationOptionInline]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(options_total=Count("options"))
+    counted = ("options",)
+    options_count = child_count("options", _("方案数"))
 
     @admin.display(description=_("订单金额区间"), ordering="amount_above")
     def band(self, obj):
         return obj.band_label
-
-    @admin.display(description=_("方案数"), ordering="options_total")
-    def options_count(self, obj):
-        return obj.options_total
 
 
 @admin.register(m.ReplyTemplate)
@@ -344,19 +348,14 @@ class FollowUpStepInline(ScopedTabularInline):
 
 
 @admin.register(m.FollowUpPlan)
-class FollowUpPlanAdmin(PolicyAdmin):
+class FollowUpPlanAdmin(ChildCounts, PolicyAdmin):
     resource_classes = [r.FollowUpPlanResource]
     list_display = ["name", "event", "steps_count", "scope", "active", "version"]
     list_filter = ["event", *SCOPE_FILTERS, "active"]
     search_fields = ["name", "steps__name"]
     inlines = [FollowUpStepInline]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(steps_total=Count("steps"))
-
-    @admin.display(description=_("步骤数"), ordering="steps_total")
-    def steps_count(self, obj):
-        return obj.steps_total
+    counted = ("steps",)
+    steps_count = child_count("steps", _("步骤数"))
 
 
 @admin.register(m.AppealChecklist)
