@@ -36,6 +36,17 @@ from workorders.choices import (
 )
 
 
+def unique_per_shop(field: str, prefix: str) -> list[models.UniqueConstraint]:
+    """One global row (no shop) per ``field`` and one per (``field``, shop): a shop's row stands in
+    for the global one of the same ``field`` in that shop. Named ``<prefix>_global`` and ``<prefix>_shop``."""
+    return [
+        models.UniqueConstraint(fields=[field], condition=Q(shop__isnull=True), name=f"{prefix}_global"),
+        models.UniqueConstraint(
+            fields=[field, "shop"], condition=Q(shop__isnull=False), name=f"{prefix}_shop"
+        ),
+    ]
+
+
 class Department(models.Model):
     """An internal team or an outside party a case can ask. ``shop`` empty = global default."""
 
@@ -74,14 +85,7 @@ class Department(models.Model):
         verbose_name = _("协作部门")
         verbose_name_plural = _("协作部门")
         ordering = ["code", "shop_id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["code"], condition=Q(shop__isnull=True), name="uniq_department_code_global"
-            ),
-            models.UniqueConstraint(
-                fields=["code", "shop"], condition=Q(shop__isnull=False), name="uniq_department_code_shop"
-            ),
-        ]
+        constraints = unique_per_shop("code", "uniq_department_code")
 
     def __str__(self):
         return self.name if self.shop_id is None else f"{self.name} · {self.shop}"
@@ -370,12 +374,7 @@ class AutomationRule(models.Model):
         verbose_name_plural = _("自动工单规则")
         ordering = ["kind", "shop_id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["kind"], condition=Q(shop__isnull=True), name="uniq_automation_rule_global"
-            ),
-            models.UniqueConstraint(
-                fields=["kind", "shop"], condition=Q(shop__isnull=False), name="uniq_automation_rule_shop"
-            ),
+            *unique_per_shop("kind", "uniq_automation_rule"),
             models.CheckConstraint(condition=Q(threshold__gt=0), name="automation_rule_threshold_positive"),
             models.CheckConstraint(condition=Q(window_days__gt=0), name="automation_rule_window_positive"),
         ]
