@@ -27,9 +27,12 @@ A client is built per use from a ``Connector`` row (``connectors.platforms.clien
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+
+from reviewdesk import outbound
 
 # What an error means to the caller (the platform's own codes are mapped to these in the connector's
 # ``api["errors"]``, so a deployer can correct the mapping).
@@ -39,6 +42,9 @@ CLOCK = "clock"  # our timestamp is outside the platform's window: the server cl
 SIGNATURE = "signature"  # app key / secret / signing wrong: a configuration error
 REFUSED = "refused"  # the platform refused the business call (isv.*): definitive, nothing applied
 AMBIGUOUS = "ambiguous"  # no usable answer (timeout, broken connection, 5xx, isp.*): may have been applied
+
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024  # a page of 150 reviews with their texts, with room to spare
+FORM = "application/x-www-form-urlencoded;charset=utf-8"
 
 
 class PlatformError(Exception):
@@ -105,3 +111,66 @@ def refresh_of(client) -> dict | None:
     if method is None or not getattr(client.credentials, "refresh_token", ""):
         return None
     return method()
+
+
+def merged_api(defaults: dict, api: dict | None) -> dict:
+    """The connector's ``api`` over the platform's defaults, one level deep: a deployer's ``fields`` or
+    ``errors`` replaces the defaults' keys it names; a key the defaults do not have is dropped."""
+    api = api or {}
+    return {
+        k: {**v, **api[k]} if isinstance(v, dict) and isinstance(api.get(k), dict) else api.get(k, v)
+        for k, v in defaults.items()
+    }
+
+
+class PlatformClient:
+    """What every platform's client shares: it is built from a connector row (``client_for``) with the
+    connector's ``api`` merged over the platform's ``DEFAULT_API``; its HTTP calls go through
+    ``reviewdesk.outbound`` and are counted; its paging limits are read from ``api``.
+
+    ``MAX_PAGE_SIZE`` is the platform's documented page-size ceiling, used when ``api`` names no
+    ``max_page_size``. A ``window_cap`` or ``max_page_no`` of None (or 0) means the platform documents
+    none: nothing is capped."""
+
+    DEFAULT_API: dict = {}
+    MAX_PAGE_SIZE = 100
+
+    def __init__(self, *, gateway_url: str, credentials: Credentials, api: dict, clock=None, timeout=None):
+        self.gateway_url = gateway_url
+        self.credentials = credentials
+        self.api = merged_api(self.DEFAULT_API, api)
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.timeout = timeout
+        self.log = CallLog()
+
+    def _send(self, url: str, *, body: bytes | None, method: str = "POST", content_type: str = FORM):
+        """One counted HTTP call, its answer decoded from JSON (any JSON value: the caller checks its
+        shape). A URL ``outbound`` refuses is a configuration error (SIGNATURE: nothing was sent); no
+        usable answer (timeout, broken connection, 5xx, not JSON) is AMBIGUOUS."""
+        self.log.calls += 1
+        try:
+            return outbound.request(
+                url,
+                method=method,
+                body=body,
+                headers={"Content-Type": content_type} if body else {},
+                timeout=self.timeout,
+                max_bytes=MAX_RESPONSE_BYTES,
+            ).json()
+        except outbound.OutboundRefused as exc:
+            raise PlatformError(SIGNATURE, str(exc))
+        except outbound.OutboundError as exc:
+            raise PlatformError(AMBIGUOUS, str(exc), code=str(exc.status_code or ""))
+
+    @property
+    def page_size(self) -> int:
+        ceiling = self.api.get("max_page_size") or self.MAX_PAGE_SIZE
+        return max(1, min(int(self.api["page_size"]), int(ceiling)))
+
+    @property
+    def window_cap(self) -> int:
+        return int(self.api["window_cap"] or sys.maxsize)
+
+    @property
+    def max_page_no(self) -> int:
+        return int(self.api["max_page_no"] or sys.maxsize)

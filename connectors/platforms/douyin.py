@@ -49,16 +49,13 @@ from connectors.platforms.base import (
     RATE_LIMIT,
     REFUSED,
     SIGNATURE,
-    CallLog,
     Credentials,
     Page,
     PlatformError,
     refreshed,
 )
-from connectors.platforms.jd import ReviewMapping, dig, merged_api, scrubbed
-from reviewdesk import outbound
+from connectors.platforms.jd import ReviewMapping, dig, scrubbed
 
-MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 SUCCESS = "10000"
 
 DEFAULT_API = {
@@ -129,13 +126,16 @@ def sign(
 class DouyinClient(ReviewMapping):
     """One connector's 抖店 client (see the module's docstring and ``connectors.platforms.base``)."""
 
+    DEFAULT_API = DEFAULT_API
+
     def __init__(self, *, gateway_url: str, credentials: Credentials, api: dict, clock=None, timeout=None):
-        self.gateway_url = gateway_url.rstrip("/")
-        self.credentials = credentials
-        self.api = merged_api(DEFAULT_API, api)
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        self.timeout = timeout
-        self.log = CallLog()
+        super().__init__(
+            gateway_url=gateway_url.rstrip("/"),
+            credentials=credentials,
+            api=api,
+            clock=clock,
+            timeout=timeout,
+        )
 
     # --- the protocol ---------------------------------------------------------------------------
     def call(self, method: str, params: dict, *, token: bool = True) -> dict:
@@ -154,20 +154,7 @@ class DouyinClient(ReviewMapping):
             app_key=c.app_key, secret=c.app_secret, method=method, body=body, timestamp=timestamp, how=how
         )
         url = f"{self.gateway_url}/{method.replace('.', '/')}?{urlencode(query)}"
-        self.log.calls += 1
-        try:
-            data = outbound.request(
-                url,
-                method="POST",
-                body=body.encode("utf-8"),
-                headers={"Content-Type": "application/json;charset=utf-8"},
-                timeout=self.timeout,
-                max_bytes=MAX_RESPONSE_BYTES,
-            ).json()
-        except outbound.OutboundRefused as exc:
-            raise PlatformError(SIGNATURE, str(exc))  # a configuration error: the gateway URL is refused
-        except outbound.OutboundError as exc:
-            raise PlatformError(AMBIGUOUS, str(exc), code=str(exc.status_code or ""))
+        data = self._send(url, body=body.encode("utf-8"), content_type="application/json;charset=utf-8")
         if not isinstance(data, dict) or str(data.get("code", "")) != SUCCESS:
             raise self._error(data if isinstance(data, dict) else {})
         return data

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
@@ -51,16 +50,14 @@ from connectors.platforms.base import (
     CLOCK,
     RATE_LIMIT,
     SIGNATURE,
-    CallLog,
     Credentials,
     Page,
+    PlatformClient,
     PlatformError,
     refreshed,
 )
 from connectors.platforms.top import sign, top_time
-from reviewdesk import outbound
 
-MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 LIST_RESPONSE = "jingdong_pop_PopCommentJsfService_getVenderCommentsForJos_responce"
 REPLY_RESPONSE = "jingdong_pop_PopCommentJsfService_saveReply_responce"
 
@@ -126,16 +123,6 @@ def dig(data, path):
     return data
 
 
-def merged_api(defaults: dict, api: dict | None) -> dict:
-    """The connector's ``api`` over the platform's defaults, one level deep (a deployer's ``fields`` or
-    ``errors`` replaces the defaults' keys it names), as ``TopClient`` does."""
-    api = api or {}
-    return {
-        k: {**v, **api[k]} if isinstance(v, dict) and isinstance(api.get(k), dict) else api.get(k, v)
-        for k, v in defaults.items()
-    }
-
-
 def moment_of(value):
     """A platform's time as the intake takes it: epoch seconds or milliseconds become an aware datetime;
     a text (GMT+8 "yyyy-MM-dd HH:mm:ss", as exports carry it) is left to the intake."""
@@ -157,11 +144,9 @@ def scrubbed(message: str, credentials: Credentials) -> str:
     return message
 
 
-class ReviewMapping:
+class ReviewMapping(PlatformClient):
     """The intake side every JSON platform shares: a raw comment as an intake item through the
     connector's field mapping, its reply, its identity."""
-
-    api: dict
 
     def to_item(self, raw: dict) -> dict:
         item = {}
@@ -197,29 +182,11 @@ class ReviewMapping:
         }
         return str(target) in known - {""}
 
-    @property
-    def page_size(self) -> int:
-        return max(1, min(int(self.api["page_size"]), int(self.api["max_page_size"])))
-
-    @property
-    def window_cap(self) -> int:
-        return int(self.api["window_cap"] or sys.maxsize)
-
-    @property
-    def max_page_no(self) -> int:
-        return int(self.api["max_page_no"] or sys.maxsize)
-
 
 class JdClient(ReviewMapping):
     """One connector's JOS client (see the module's docstring and ``connectors.platforms.base``)."""
 
-    def __init__(self, *, gateway_url: str, credentials: Credentials, api: dict, clock=None, timeout=None):
-        self.gateway_url = gateway_url
-        self.credentials = credentials
-        self.api = merged_api(DEFAULT_API, api)
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        self.timeout = timeout
-        self.log = CallLog()
+    DEFAULT_API = DEFAULT_API
 
     # --- the protocol ---------------------------------------------------------------------------
     def call(self, method: str, params: dict) -> dict:
@@ -236,28 +203,11 @@ class JdClient(ReviewMapping):
             "360buy_param_json": json.dumps(business, ensure_ascii=False, separators=(",", ":")),
         }
         form["sign"] = sign(form, c.app_secret, "md5")
-        data = self._post(self.gateway_url, urlencode(form).encode("utf-8"))
+        data = self._send(self.gateway_url, body=urlencode(form).encode("utf-8"))
         error = data.get("error_response") if isinstance(data, dict) else None
         if error:
             raise self._error(error)
         return data
-
-    def _post(self, url: str, body: bytes | None, method: str = "POST") -> dict:
-        self.log.calls += 1
-        try:
-            response = outbound.request(
-                url,
-                method=method,
-                body=body,
-                headers={"Content-Type": "application/x-www-form-urlencoded;charset=utf-8"} if body else {},
-                timeout=self.timeout,
-                max_bytes=MAX_RESPONSE_BYTES,
-            )
-            return response.json()
-        except outbound.OutboundRefused as exc:
-            raise PlatformError(SIGNATURE, str(exc))  # a configuration error: the gateway URL is refused
-        except outbound.OutboundError as exc:
-            raise PlatformError(AMBIGUOUS, str(exc), code=str(exc.status_code or ""))
 
     def _kind(self, code: str, default: str) -> str:
         return next((k for k, codes in self.api["errors"].items() if code in codes), default)
@@ -345,7 +295,7 @@ class JdClient(ReviewMapping):
                 "refresh_token": c.refresh_token,
             }
         )
-        data = self._post(f"{self.api['refresh_url']}?{query}", None, method="GET")
+        data = self._send(f"{self.api['refresh_url']}?{query}", body=None, method="GET")
         if not isinstance(data, dict):
             raise PlatformError(AMBIGUOUS, _("平台刷新授权时没有返回新的令牌。"))
         if str(data.get("code", "0")) != "0":  # the refresh token was refused: the seller authorises again

@@ -44,16 +44,14 @@ from connectors.platforms.base import (
     RATE_LIMIT,
     REFUSED,
     SIGNATURE,
-    CallLog,
     Credentials,
     Page,
+    PlatformClient,
     PlatformError,
     refreshed,
 )
 from connectors.platforms.top import GMT8, _dig
-from reviewdesk import outbound
 
-MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 SIGN_METHODS = {"md5": "MD5", "hmac-sha256": "HMAC_SHA256"}
 REPLIED = "replied"  # ``reply_of``'s answer when the list only flags a seller's reply
 
@@ -116,40 +114,21 @@ def _millis(moment: dt.datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-class KuaishouClient:
+class KuaishouClient(PlatformClient):
     """One connector's Kuaishou client (see the module's docstring and ``connectors.platforms.base``)."""
 
+    DEFAULT_API = DEFAULT_API
+
     def __init__(self, *, gateway_url: str, credentials: Credentials, api: dict, clock=None, timeout=None):
+        super().__init__(
+            gateway_url=gateway_url, credentials=credentials, api=api, clock=clock, timeout=timeout
+        )
         parts = urlsplit(gateway_url)
         self.origin = f"{parts.scheme}://{parts.netloc}"
-        self.gateway_url = gateway_url
-        self.credentials = credentials
-        api = api or {}
-        self.api = {
-            k: {**v, **api[k]} if isinstance(v, dict) and isinstance(api.get(k), dict) else api.get(k, v)
-            for k, v in DEFAULT_API.items()
-        }
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        self.timeout = timeout
-        self.log = CallLog()
 
     # --- the protocol ---------------------------------------------------------------------------
     def _post(self, url: str, *, body: bytes | None, method: str) -> dict:
-        self.log.calls += 1
-        try:
-            response = outbound.request(
-                url,
-                method=method,
-                body=body,
-                headers={"Content-Type": "application/x-www-form-urlencoded;charset=utf-8"} if body else {},
-                timeout=self.timeout,
-                max_bytes=MAX_RESPONSE_BYTES,
-            )
-            data = response.json()
-        except outbound.OutboundRefused as exc:
-            raise PlatformError(SIGNATURE, str(exc))
-        except outbound.OutboundError as exc:
-            raise PlatformError(AMBIGUOUS, str(exc), code=str(exc.status_code or ""))
+        data = self._send(url, body=body, method=method)
         if not isinstance(data, dict):
             raise PlatformError(AMBIGUOUS, _("平台的响应不是JSON对象。"))
         if str(data.get("result")) != "1":
@@ -200,18 +179,6 @@ class KuaishouClient:
         return PlatformError(kind, message[:480], code=code, sub_code=sub_code)
 
     # --- the connector interface -----------------------------------------------------------------
-    @property
-    def page_size(self) -> int:
-        return max(1, min(int(self.api["page_size"]), 100))
-
-    @property
-    def window_cap(self) -> int:
-        return int(self.api["window_cap"])
-
-    @property
-    def max_page_no(self) -> int:
-        return int(self.api["max_page_no"])
-
     def _list(self, param: dict) -> Page:
         response = self.api["response"]
         data = self.call("list", param)

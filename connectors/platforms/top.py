@@ -45,17 +45,14 @@ from connectors.platforms.base import (
     RATE_LIMIT,
     REFUSED,
     SIGNATURE,
-    CallLog,
-    Credentials,
     Page,
+    PlatformClient,
     PlatformError,
     refreshed,
 )
-from reviewdesk import outbound
 
 GMT8 = zoneinfo.ZoneInfo("Asia/Shanghai")
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
-MAX_RESPONSE_BYTES = 8 * 1024 * 1024  # a page of 150 reviews with their texts, with room to spare
 
 DEFAULT_API = {
     "methods": {
@@ -142,21 +139,11 @@ def _dig(data, path):
     return data
 
 
-class TopClient:
+class TopClient(PlatformClient):
     """One connector's TOP client (see the module's docstring and ``connectors.platforms.base``)."""
 
-    def __init__(self, *, gateway_url: str, credentials: Credentials, api: dict, clock=None, timeout=None):
-        self.gateway_url = gateway_url
-        self.credentials = credentials
-        api = api or {}
-        # one level deep: a deployer's ``fields`` or ``errors`` replaces the defaults' keys it names
-        self.api = {
-            k: {**v, **api[k]} if isinstance(v, dict) and isinstance(api.get(k), dict) else api.get(k, v)
-            for k, v in DEFAULT_API.items()
-        }
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        self.timeout = timeout
-        self.log = CallLog()
+    DEFAULT_API = DEFAULT_API
+    MAX_PAGE_SIZE = 150
 
     # --- the protocol ---------------------------------------------------------------------------
     def call(self, method: str, params: dict, *, session: bool = True) -> dict:
@@ -174,21 +161,7 @@ class TopClient:
             sign_method=c.sign_method or "md5",
         )
         form["sign"] = sign(form, c.app_secret, form["sign_method"])
-        self.log.calls += 1
-        try:
-            response = outbound.request(
-                self.gateway_url,
-                method="POST",
-                body=urlencode(form).encode("utf-8"),
-                headers={"Content-Type": "application/x-www-form-urlencoded;charset=utf-8"},
-                timeout=self.timeout,
-                max_bytes=MAX_RESPONSE_BYTES,
-            )
-            data = response.json()
-        except outbound.OutboundRefused as exc:
-            raise PlatformError(SIGNATURE, str(exc))  # a configuration error: the gateway URL is refused
-        except outbound.OutboundError as exc:
-            raise PlatformError(AMBIGUOUS, str(exc), code=str(exc.status_code or ""))
+        data = self._send(self.gateway_url, body=urlencode(form).encode("utf-8"))
         error = data.get("error_response") if isinstance(data, dict) else None
         if error:
             raise self._error(error)
@@ -210,18 +183,6 @@ class TopClient:
         return PlatformError(kind, message[:480], code=code, sub_code=sub_code, retry_after=retry_after)
 
     # --- the connector interface -----------------------------------------------------------------
-    @property
-    def page_size(self) -> int:
-        return max(1, min(int(self.api["page_size"]), 150))
-
-    @property
-    def window_cap(self) -> int:
-        return int(self.api["window_cap"])
-
-    @property
-    def max_page_no(self) -> int:
-        return int(self.api["max_page_no"])
-
     def _list(self, extra: dict) -> Page:
         response = self.api["response"]
         data = self.call(self.api["methods"]["list"], {**self.api["list_params"], **extra})
