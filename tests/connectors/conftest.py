@@ -1,20 +1,37 @@
-"""Fixtures of the connector tests: a running local TOP gateway and a Taobao shop connected to it."""
+"""Fixtures of the connector tests: a running local gateway per platform (TOP, JD, 抖店, Kuaishou) and
+shops connected to them."""
 
 from __future__ import annotations
 
 import pytest
 
+from cases.hooks import certification_checks
 from connectors.services.configure import connector_configure
+from tests.connectors.douyin_gateway import DouyinGateway
+from tests.connectors.jd_gateway import JdGateway
+from tests.connectors.kuaishou_gateway import KuaishouGateway
 from tests.connectors.top_gateway import TopGateway
 from tests.factories import ShopFactory, UserFactory
 
 
 @pytest.fixture
-def gateway(settings):
+def no_certification_checks(monkeypatch):
+    """No certification gate on the agents the tests create (a case's reply is the subject, not the
+    agent's training)."""
+    monkeypatch.setattr(certification_checks, "_items", [])
+
+
+def serving(settings, gateway):
+    """``gateway`` running for one test, the outbound policy letting the clients reach it on 127.0.0.1."""
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     settings.NOTIFY_HTTP_TIMEOUT = 2.0
-    with TopGateway() as running:
+    with gateway as running:
         yield running
+
+
+@pytest.fixture
+def gateway(settings):
+    yield from serving(settings, TopGateway())
 
 
 def connect(shop, gateway, **credentials):
@@ -48,22 +65,17 @@ def manager(tb_shop):
 
 @pytest.fixture
 def jd_gateway(settings):
-    from tests.connectors.jd_gateway import JdGateway
-
-    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
-    settings.NOTIFY_HTTP_TIMEOUT = 2.0
-    with JdGateway() as running:
-        yield running
+    yield from serving(settings, JdGateway())
 
 
 @pytest.fixture
 def douyin_gateway(settings):
-    from tests.connectors.douyin_gateway import DouyinGateway
+    yield from serving(settings, DouyinGateway())
 
-    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
-    settings.NOTIFY_HTTP_TIMEOUT = 2.0
-    with DouyinGateway() as running:
-        yield running
+
+@pytest.fixture
+def ks(settings):
+    yield from serving(settings, KuaishouGateway())
 
 
 def connect_to(shop, platform, gateway, **credentials):

@@ -29,10 +29,9 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import threading
 import zoneinfo
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+
+from tests.connectors.gateway_base import NOT_FOUND, LocalGateway
 
 GMT8 = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -52,35 +51,16 @@ def _ok(data):
     return {"code": 10000, "msg": "success", "sub_code": "", "sub_msg": "", "data": data, "log_id": "test"}
 
 
-class DouyinGateway:
+class DouyinGateway(LocalGateway):
     def __init__(self, *, app_key="7000000000000000001", secret="dy-app-secret", token="dy-access-token-1"):
+        super().__init__()
+        self.url = self.base_url
         self.app_key, self.secret, self.token = app_key, secret, token
         self.refresh_token = "dy-refresh-token-1"
         self.comments: dict[str, dict] = {}
-        self.calls: list[tuple[str, dict]] = []
-        self.ban_calls = 0
-        self.revoked = False
-        self.lose_answer_of = 0
-        self.skew = dt.timedelta(0)
         self.window = dt.timedelta(minutes=10)
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
     # --- data ---------------------------------------------------------------------------------------
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self.skew
-
     def add_comment(self, comment_id, *, created: dt.datetime, rank=1, order=None, product=3001, **extra):
         record = {
             "comment_id": str(comment_id),
@@ -99,10 +79,11 @@ class DouyinGateway:
             self.comments[str(comment_id)] = record
         return record
 
-    def methods(self) -> list[str]:
-        return [m for m, _p in self.calls]
-
     # --- the protocol ----------------------------------------------------------------------------------
+    def respond(self, verb, path, query, body):
+        """Every method is a POST to its own path, the business parameters as a JSON body."""
+        return self.answer(path, query, body) if verb == "POST" else NOT_FOUND
+
     def _stamp(self, value: str) -> dt.datetime | None:
         try:
             if value.isdigit():
@@ -193,29 +174,3 @@ class DouyinGateway:
                 "shop_id": "1",
             }
         )
-
-    def _handler(self):
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                parts = urlsplit(self.path)
-                query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode("utf-8")
-                answer = gateway.answer(parts.path, query, body)
-                if answer is None:  # the call was applied; its answer is lost on the way
-                    self.close_connection = True
-                    self.connection.shutdown(2)
-                    return
-                data = json.dumps(answer, ensure_ascii=False).encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json;charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                """Quiet: the tests read the gateway's calls from its own log, not stderr."""
-
-        return Handler

@@ -26,10 +26,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import threading
 import zoneinfo
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+
+from tests.connectors.gateway_base import NOT_FOUND, LocalGateway, form_fields
 
 GMT8 = zoneinfo.ZoneInfo("Asia/Shanghai")
 FMT = "%Y-%m-%d %H:%M:%S"
@@ -50,35 +49,15 @@ def _wrap(method, body):
     return {method.replace(".", "_") + "_responce": {"code": "0", **body}}
 
 
-class JdGateway:
+class JdGateway(LocalGateway):
     def __init__(self, *, app_key="jd-app-key", secret="jd-app-secret", token="jd-access-token-1"):
+        super().__init__()
+        self.url, self.oauth_url = f"{self.base_url}/routerjson", f"{self.base_url}/oauth2/refresh_token"
         self.app_key, self.secret, self.token = app_key, secret, token
         self.refresh_token = "jd-refresh-token-1"
         self.comments: dict[str, dict] = {}  # commentId -> the platform's record
-        self.calls: list[tuple[str, dict]] = []
-        self.ban_calls = 0
-        self.revoked = False
-        self.lose_answer_of = 0
-        self.skew = dt.timedelta(0)
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.url, self.oauth_url = f"{base}/routerjson", f"{base}/oauth2/refresh_token"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
     # --- data ---------------------------------------------------------------------------------------
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self.skew
-
     def add_comment(self, comment_id, *, created: dt.datetime, score=1, order=None, sku=8001, **extra):
         record = {
             "commentId": str(comment_id),
@@ -98,10 +77,13 @@ class JdGateway:
             self.comments[str(comment_id)] = record
         return record
 
-    def methods(self) -> list[str]:
-        return [m for m, _p in self.calls]
-
     # --- the protocol ----------------------------------------------------------------------------------
+    def respond(self, verb, path, query, body):
+        """The gateway takes a POSTed form; the OAuth host's refresh is a GET with a query."""
+        if verb == "GET":
+            return self.oauth_refresh(query) if path == "/oauth2/refresh_token" else NOT_FOUND
+        return self.answer(form_fields(body))
+
     def answer(self, params: dict[str, str]):
         """The JSON answer to one call, or None to drop the connection."""
         with self.lock:
@@ -195,39 +177,3 @@ class JdGateway:
                 "expires_in": 86400,
                 "token_type": "bearer",
             }
-
-    def _handler(self):
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _send(self, answer):
-                body = json.dumps(answer, ensure_ascii=False).encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json;charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self):
-                parts = urlsplit(self.path)
-                if parts.path != "/oauth2/refresh_token":
-                    self.send_error(404)
-                    return
-                query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-                self._send(gateway.oauth_refresh(query))
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8")
-                params = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
-                answer = gateway.answer(params)
-                if answer is None:  # the call was applied; its answer is lost on the way
-                    self.close_connection = True
-                    self.connection.shutdown(2)
-                    return
-                self._send(answer)
-
-            def log_message(self, *args):
-                """Quiet: the tests read the gateway's calls from its own log, not stderr."""
-
-        return Handler

@@ -5,58 +5,30 @@ observed and paid), a reply delivered exactly once (a lost answer read back; a c
 to fails with the platform's words), a rate limit and its backoff, a revoked token, the token refresh."""
 
 import datetime as dt
+import functools
 import json
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from cases.hooks import certification_checks
 from cases.imports.submit import reviews_submit
-from cases.models import Case, Notification, Review, ReviewRevision
-from cases.workflow.services import case_act
+from cases.models import Case, Notification, Review
 from connectors.choices import ConnectorState, OutboxState
 from connectors.models import OutboxReply
 from connectors.platforms import client_for
 from connectors.platforms.base import AUTH, PlatformError
 from connectors.services.outbox import outbox_flush
-from connectors.services.pull import connector_pull
-from incentives.choices import AwardEvent
-from incentives.models import LedgerEntry
+from tests.connectors import flows
+from tests.connectors.flows import ago, pull
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.usefixtures("policy_pack")
+pytestmark = pytest.mark.usefixtures("policy_pack", "no_certification_checks")
 TEXT = "亲，非常抱歉让您不舒服了，已为您安排退货退款，请留意私信。"
 
 
-@pytest.fixture(autouse=True)
-def no_certification_checks(monkeypatch):
-    monkeypatch.setattr(certification_checks, "_items", [])
-
-
-def ago(**delta):
-    return timezone.now() - dt.timedelta(**delta)
-
-
-def pull(connector, capture, **kwargs):
-    with capture(execute=True):
-        return connector_pull(connector_id=connector.pk, **kwargs)
-
-
-def worked_case(connector, gateway, capture, comment_id=7001, **comment):
-    comment.setdefault("created", ago(days=3))
-    gateway.add_comment(comment_id, **comment)
-    assert pull(connector, capture).created == 1
-    agent = UserFactory(role="agent", shops=[connector.shop])
-    case = Case.objects.get(review__order_no=str(comment_id))
-    Case.objects.filter(pk=case.pk).update(assignee=agent, status="assigned", assigned_at=timezone.now())
-    case.refresh_from_db()
-    return case, agent
-
-
-def reply(case, agent, capture, text=TEXT):
-    with capture(execute=True):
-        case_act(case_id=case.pk, action="public_reply", by=agent, version=case.version, data={"text": text})
+worked_case = functools.partial(flows.worked_case, comment_id=7001)
+reply = functools.partial(flows.reply, text=TEXT)
 
 
 def replies(gateway):
@@ -133,12 +105,7 @@ def test_a_rating_changed_and_an_appended_review_are_seen_by_the_read_back_and_t
     review = Review.objects.get(order_no="7001")
     assert review.appended_content == "客服态度很好，问题解决了"
     assert review.appended_at == dt.datetime.fromtimestamp(appended_at, dt.UTC)
-    revision = ReviewRevision.objects.filter(review=review).order_by("-pk").first()
-    assert (revision.rating_before, revision.rating_after, revision.source) == (1, 5, "connector")
-    case.refresh_from_db()
-    assert case.converted_to_rating == 5
-    paid = LedgerEntry.objects.filter(event=AwardEvent.VERIFIED_CONVERSION, account__user=agent)
-    assert list(paid.values_list("case_ref", flat=True)) == [case.pk]
+    flows.assert_conversion_paid(review, case, agent, before=1, after=5)
 
 
 def test_a_public_reply_is_delivered_once_to_the_comment_and_shown_by_the_list(

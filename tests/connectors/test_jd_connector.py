@@ -4,54 +4,31 @@ services: the pull into the one intake (source "connector"), paging at 50, a rat
 and its backoff, a revoked token, a skewed clock, the token refresh."""
 
 import datetime as dt
+import functools
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cases.hooks import certification_checks
-from cases.models import Case, ImportBatch, Notification, Review, ReviewRevision
-from cases.workflow.services import case_act
+from cases.models import Case, ImportBatch, Notification, Review
 from connectors.choices import ConnectorState, OutboxState
 from connectors.models import Connector, OutboxReply
 from connectors.platforms import client_for
 from connectors.platforms.base import AUTH, PlatformError
 from connectors.services.configure import connector_configure
 from connectors.services.outbox import outbox_flush
-from connectors.services.pull import connector_pull
-from incentives.choices import AwardEvent
-from incentives.models import LedgerEntry
+from tests.connectors import flows
+from tests.connectors.flows import ago, pull
 from tests.factories import ShopFactory, UserFactory
 
-pytestmark = pytest.mark.usefixtures("policy_pack")
+pytestmark = pytest.mark.usefixtures("policy_pack", "no_certification_checks")
 LIST = "jingdong.pop.PopCommentJsfService.getVenderCommentsForJos"
 REPLY = "jingdong.pop.PopCommentJsfService.saveReply"
 TEXT = "您好，给您带来不便非常抱歉，客服已联系您为您换新。"
 
 
-@pytest.fixture(autouse=True)
-def no_certification_checks(monkeypatch):
-    monkeypatch.setattr(certification_checks, "_items", [])
-
-
-def ago(**delta):
-    return timezone.now() - dt.timedelta(**delta)
-
-
-def pull(connector, capture, **kwargs):
-    with capture(execute=True):
-        return connector_pull(connector_id=connector.pk, **kwargs)
-
-
-def worked_case(connector, gateway, capture, comment_id=9001, **comment):
-    comment.setdefault("created", ago(days=3))
-    gateway.add_comment(comment_id, **comment)
-    assert pull(connector, capture).created == 1
-    agent = UserFactory(role="agent", shops=[connector.shop])
-    case = Case.objects.get(review__order_no=str(comment_id))
-    Case.objects.filter(pk=case.pk).update(assignee=agent, status="assigned", assigned_at=timezone.now())
-    case.refresh_from_db()
-    return case, agent
+worked_case = functools.partial(flows.worked_case, comment_id=9001)
+reply = functools.partial(flows.reply, text=TEXT)
 
 
 def test_the_first_pull_backfills_a_week_of_comments_into_cases_with_the_connector_as_source(
@@ -131,17 +108,7 @@ def test_a_rating_changed_between_pulls_is_a_revision_and_a_conversion_observed(
     assert result.ok and result.updated == 1
     assert jd_gateway.calls[-1] == (LIST, {"orderIds": "9001", "page": 1, "pageSize": 50, "score": 0})
     review = Review.objects.get(order_no="9001")
-    revision = ReviewRevision.objects.filter(review=review).order_by("-pk").first()
-    assert (revision.rating_before, revision.rating_after, revision.source) == (1, 5, "connector")
-    case.refresh_from_db()
-    assert case.converted_to_rating == 5
-    paid = LedgerEntry.objects.filter(event=AwardEvent.VERIFIED_CONVERSION, account__user=agent)
-    assert list(paid.values_list("case_ref", flat=True)) == [case.pk]
-
-
-def reply(case, agent, capture, text=TEXT):
-    with capture(execute=True):
-        case_act(case_id=case.pk, action="public_reply", by=agent, version=case.version, data={"text": text})
+    flows.assert_conversion_paid(review, case, agent, before=1, after=5)
 
 
 def test_a_public_reply_is_saved_once_on_the_comment_the_case_is_about(

@@ -7,32 +7,18 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from cases.hooks import certification_checks
 from cases.models import Case, Notification, Reply, Review
 from connectors.choices import ConnectorState, OutboxState
 from connectors.models import Connector, OutboxReply
 from connectors.platforms.kuaishou import sign
 from connectors.services.configure import connector_configure
 from connectors.services.outbox import outbox_flush, outbox_queue
-from connectors.services.pull import connector_pull
 from policies.choices import Channel
-from tests.connectors.kuaishou_gateway import KuaishouGateway, _expected_sign
+from tests.connectors.flows import ago, pull
+from tests.connectors.kuaishou_gateway import _expected_sign
 from tests.factories import ShopFactory, UserFactory
 
-pytestmark = pytest.mark.usefixtures("policy_pack")
-
-
-@pytest.fixture(autouse=True)
-def no_certification_checks(monkeypatch):
-    monkeypatch.setattr(certification_checks, "_items", [])
-
-
-@pytest.fixture
-def ks(settings):
-    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
-    settings.NOTIFY_HTTP_TIMEOUT = 2.0
-    with KuaishouGateway() as running:
-        yield running
+pytestmark = pytest.mark.usefixtures("policy_pack", "no_certification_checks")
 
 
 @pytest.fixture
@@ -58,15 +44,6 @@ def ks_connect(shop, ks, **credentials):
 @pytest.fixture
 def ks_connector(ks_shop, ks):
     return ks_connect(ks_shop, ks)
-
-
-def ago(**delta):
-    return timezone.now() - dt.timedelta(**delta)
-
-
-def pull(connector, capture, **kwargs):
-    with capture(execute=True):
-        return connector_pull(connector_id=connector.pk, **kwargs)
 
 
 # --- signing ------------------------------------------------------------------------------------------

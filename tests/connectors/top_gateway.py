@@ -32,11 +32,9 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import threading
-import time
 import zoneinfo
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+
+from tests.connectors.gateway_base import NOT_FOUND, LocalGateway, form_fields
 
 GMT8 = zoneinfo.ZoneInfo("Asia/Shanghai")
 FMT = "%Y-%m-%d %H:%M:%S"
@@ -58,40 +56,20 @@ def _error(code, msg, sub_code="", sub_msg=""):
     return {"error_response": {**body, "request_id": "test"}}
 
 
-class TopGateway:
+class TopGateway(LocalGateway):
     def __init__(self, *, app_key="12345678", secret="helloworld", session="seller-session-1"):
+        super().__init__()
+        self.url = f"{self.base_url}/router/rest"
         self.app_key, self.secret, self.session = app_key, secret, session
         self.sessions: set[str] = set()  # more sellers of the same app (a review with "_session" is theirs)
         self.reviews: dict[str, dict] = {}  # oid -> the platform's record
-        self.calls: list[tuple[str, dict]] = []
-        self.ban_calls = 0
         self.ban_seconds = 1
-        self.revoked = False
-        self.lose_answer_of = 0
-        self.skew = dt.timedelta(0)
-        self.delay = 0.0  # seconds each answer takes (two pulls at once, a worker killed mid-pull)
         self.refresh_token = "refresh-1"
         self.token_lifetime = 86400  # seconds a refreshed session lives
         self.refreshes = 0
         self.tmc: list[dict] = []  # unconfirmed messages
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/router/rest"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
     # --- data ---------------------------------------------------------------------------------------
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self.skew
-
     def add_review(self, oid, *, created: dt.datetime, result="bad", tid=None, content="质量很差", **extra):
         record = {
             "tid": int(tid or oid) // 10 if tid is None else int(tid),
@@ -111,10 +89,11 @@ class TopGateway:
             self.reviews[str(oid)] = record
         return record
 
-    def methods(self) -> list[str]:
-        return [m for m, _p in self.calls]
-
     # --- the protocol ----------------------------------------------------------------------------------
+    def respond(self, verb, path, query, body):
+        """The gateway takes its parameters as a POSTed form (the path and query are not read)."""
+        return self.answer(form_fields(body)) if verb == "POST" else NOT_FOUND
+
     def answer(self, params: dict[str, str]):
         """The JSON answer to one call, or None to drop the connection."""
         with self.lock:
@@ -249,30 +228,3 @@ class TopGateway:
         ids = set((p.get("s_message_ids") or "").split(","))
         self.tmc = [m for m in self.tmc if m["id"] not in ids]
         return {"tmc_messages_confirm_response": {"is_success": True}}
-
-    def _handler(self):
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8")
-                params = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
-                if gateway.delay:
-                    time.sleep(gateway.delay)
-                answer = gateway.answer(params)
-                if answer is None:  # the call was applied; its answer is lost on the way
-                    self.close_connection = True
-                    self.connection.shutdown(2)
-                    return
-                body = json.dumps(answer, ensure_ascii=False).encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json;charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                """Quiet: the tests read the gateway's calls from its own log, not stderr."""
-
-        return Handler
