@@ -33,6 +33,13 @@ home_panels = Registry(
     "Callables (request) -> dict | None; a dict {'title', 'template', 'context'} is shown on the home page.",
 )
 
+case_panels = Registry(
+    "case_panels",
+    "Callables (request, case) -> dict | None; a dict {'title', 'template', 'context', 'place'} is shown "
+    "on the case page, 'place' being 'main' (below the actions) or 'side' (the right column). A builder "
+    "counts against the case page's query budget: read what it needs in one query or none.",
+)
+
 demo_builders = Registry(
     "demo_builders",
     "Callables (*, shops: dict[str, Shop], users: dict[str, User], stdout) -> None, run in order by "

@@ -127,8 +127,14 @@ def queue(request: HttpRequest, scope: str = "mine") -> HttpResponse:
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from reviewdesk.hooks import case_panels
+
     case = case_or_404(request.user, pk)
-    return render(request, "cases/workspace/case.html", case_page_context(case, request.user))
+    context = case_page_context(case, request.user)
+    panels = [panel for panel in (build(request, case) for build in case_panels.all()) if panel]
+    context["main_panels"] = [panel for panel in panels if panel.get("place", "main") == "main"]
+    context["side_panels"] = [panel for panel in panels if panel.get("place") == "side"]
+    return render(request, "cases/workspace/case.html", context)
 
 
 @login_required
