@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "insights",
     "connectors",
     "workorders",
+    "outreach",
+    "knowledge",
+    "prevention",
 ]
 
 MIDDLEWARE = [
