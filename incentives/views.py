@@ -221,8 +221,9 @@ def lock(request, period_id: int):
     return redirect(reverse("incentives:periods") + query)
 
 
-@login_required
-def payout_download(request, span: str, fmt: str):
+def _payout_request(request, span: str, fmt: str, data):
+    """What a payout export asks for, read the same way whether it is downloaded now or by a job:
+    (span code, sheet, client) — or the redirect that tells the exporter what was wrong."""
     _require(request.user.has_perm("incentives.export_payouts"))
     if fmt not in ExportFormat.values:
         raise Http404
@@ -231,11 +232,19 @@ def payout_download(request, span: str, fmt: str):
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect("incentives:periods")
-    sheet = "summary" if request.GET.get("sheet") == "summary" else "detail"
-    client, error = _client(request, request.GET)
+    client, error = _client(request, data)
     if error:
         messages.error(request, error)
         return redirect("incentives:periods")
+    return span_code, "summary" if data.get("sheet") == "summary" else "detail", client
+
+
+@login_required
+def payout_download(request, span: str, fmt: str):
+    asked = _payout_request(request, span, fmt, request.GET)
+    if not isinstance(asked, tuple):
+        return asked
+    span_code, sheet, client = asked
     shop_ids = selectors.payout_scope(request.user, client)  # only the exporter's (client's) shops' entries
     buffer = io.BytesIO()
     if fmt == ExportFormat.CSV:
@@ -259,19 +268,10 @@ def payout_export_job(request, span: str, fmt: str):
     from jobs.choices import JobKind
     from jobs.services import job_start
 
-    _require(request.user.has_perm("incentives.export_payouts"))
-    if fmt not in ExportFormat.values:
-        raise Http404
-    try:
-        span_code = parse_span(span).code
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-        return redirect("incentives:periods")
-    sheet = "summary" if request.POST.get("sheet") == "summary" else "detail"
-    client, error = _client(request, request.POST)
-    if error:
-        messages.error(request, error)
-        return redirect("incentives:periods")
+    asked = _payout_request(request, span, fmt, request.POST)
+    if not isinstance(asked, tuple):
+        return asked
+    span_code, sheet, client = asked
     params = {"span": span_code, "fmt": fmt, "sheet": sheet}
     if client is not None:
         params["client"] = client.code  # read again, with the owner's rights, when the job runs

@@ -230,6 +230,12 @@ class PolicyResource(SafeExportResource):
         instance_loader_class = NaturalKeyLoader
         exclude = ["id", "version", "updated_at"]
 
+    # The export's row order; a sheet is read back in this order, so a row only refers to rows before it.
+    ordering: tuple[str, ...] = ()
+
+    def get_queryset(self):
+        return self._meta.model.objects.order_by(*self.ordering)
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         model_fields = {f.name: f for f in self._meta.model._meta.get_fields() if hasattr(f, "verbose_name")}
@@ -333,52 +339,44 @@ class PolicyResource(SafeExportResource):
         return attribute
 
 
-class NamedRuleResource(PolicyResource):
-    """A layered rule known by its name: its shop and 品牌方 columns place it in a layer, where its name
-    finds it again on import; exported in ``ordering``."""
+class LayeredResource(PolicyResource):
+    """A layered rule: its shop and 品牌方 columns place it in a layer (empty both: the global one)."""
 
     shop = shop_field()
     client = client_field()
-    ordering: tuple[str, ...] = ("shop__code", "name")
+
+
+class NamedRuleResource(LayeredResource):
+    """A layered rule known by its name: in its layer, its name finds it again on import."""
+
+    ordering = ("shop__code", "name")
 
     class Meta(PolicyResource.Meta):
         import_id_fields = ["name", "shop", "client"]
 
-    def get_queryset(self):
-        return self._meta.model.objects.order_by(*self.ordering)
-
 
 class IssueTypeResource(PolicyResource):
+    ordering = ("sort_order", "code")
+
     class Meta(PolicyResource.Meta):
         model = m.IssueType
         import_id_fields = ["code"]
 
-    def get_queryset(self):
-        return m.IssueType.objects.order_by("sort_order", "code")
 
-
-class CustomerTierResource(PolicyResource):
-    shop = shop_field()
-    client = client_field()
+class CustomerTierResource(LayeredResource):
+    ordering = ("shop__code", "priority", "code")
 
     class Meta(PolicyResource.Meta):
         model = m.CustomerTier
         import_id_fields = ["code", "shop", "client"]
 
-    def get_queryset(self):
-        return m.CustomerTier.objects.order_by("shop__code", "priority", "code")
 
-
-class BusinessCalendarResource(PolicyResource):
-    shop = shop_field()
-    client = client_field()
+class BusinessCalendarResource(LayeredResource):
+    ordering = ("name",)
 
     class Meta(PolicyResource.Meta):
         model = m.BusinessCalendar
         import_id_fields = ["name"]
-
-    def get_queryset(self):
-        return m.BusinessCalendar.objects.order_by("name")
 
 
 def calendar_field():
@@ -390,37 +388,31 @@ def calendar_field():
 class OpeningHoursResource(PolicyResource):
     calendar = calendar_field()
 
+    ordering = ("calendar__name", "weekday", "opens")
+
     class Meta(PolicyResource.Meta):
         model = m.OpeningHours
         exclude = ["id"]
         import_id_fields = ["calendar", "weekday", "opens"]
 
-    def get_queryset(self):
-        return m.OpeningHours.objects.order_by("calendar__name", "weekday", "opens")
-
 
 class CalendarExceptionResource(PolicyResource):
     calendar = calendar_field()
+
+    ordering = ("calendar__name", "date")
 
     class Meta(PolicyResource.Meta):
         model = m.CalendarException
         exclude = ["id"]
         import_id_fields = ["calendar", "date"]
 
-    def get_queryset(self):
-        return m.CalendarException.objects.order_by("calendar__name", "date")
 
-
-class PlatformRuleResource(PolicyResource):
-    shop = shop_field()
-    client = client_field()
+class PlatformRuleResource(LayeredResource):
+    ordering = ("platform", "shop__code")
 
     class Meta(PolicyResource.Meta):
         model = m.PlatformRule
         import_id_fields = ["platform", "shop", "client"]
-
-    def get_queryset(self):
-        return m.PlatformRule.objects.order_by("platform", "shop__code")
 
 
 def issue_type_field():
@@ -447,20 +439,17 @@ class MaliciousSignalResource(NamedRuleResource):
         model = m.MaliciousSignal
 
 
-class SlaTierResource(PolicyResource):
-    shop = shop_field()
-    client = client_field()
+class SlaTierResource(LayeredResource):
     issue_type = issue_type_field()
     calendar = fields.Field(
         attribute="calendar", column_name="营业日历", widget=CodeWidget(m.BusinessCalendar, "name")
     )
 
+    ordering = ("shop__code", "issue_type__code", "name")
+
     class Meta(PolicyResource.Meta):
         model = m.SlaTier
         import_id_fields = ["issue_type", "shop", "client"]
-
-    def get_queryset(self):
-        return m.SlaTier.objects.order_by("shop__code", "issue_type__code", "name")
 
 
 class CompensationRuleResource(NamedRuleResource):
@@ -495,13 +484,12 @@ class CompensationOptionResource(PolicyResource):
     rule_client = readonly_field("rule__client__code", "规则品牌方")
     layer_columns = (("规则店铺", "规则品牌方"),)
 
+    ordering = ("rule__shop__code", "rule__name", "sort_order", "name")
+
     class Meta(PolicyResource.Meta):
         model = m.CompensationOption
         exclude = ["id"]
         import_id_fields = ["rule", "name"]
-
-    def get_queryset(self):
-        return m.CompensationOption.objects.order_by("rule__shop__code", "rule__name", "sort_order", "name")
 
 
 class ComplianceRuleResource(NamedRuleResource):
@@ -540,37 +528,28 @@ class FollowUpStepResource(PolicyResource):
         ),
     )
 
+    ordering = ("plan__shop__code", "plan__name", "offset_minutes", "name")
+
     class Meta(PolicyResource.Meta):
         model = m.FollowUpStep
         exclude = ["id"]
         import_id_fields = ["plan", "offset_minutes", "name"]
 
-    def get_queryset(self):
-        return m.FollowUpStep.objects.order_by("plan__shop__code", "plan__name", "offset_minutes", "name")
 
-
-class AppealChecklistResource(PolicyResource):
-    shop = shop_field()
-    client = client_field()
+class AppealChecklistResource(LayeredResource):
+    ordering = ("platform", "reason", "shop__code")
 
     class Meta(PolicyResource.Meta):
         model = m.AppealChecklist
         import_id_fields = ["platform", "reason", "shop", "client"]
 
-    def get_queryset(self):
-        return m.AppealChecklist.objects.order_by("platform", "reason", "shop__code")
 
-
-class ContactLimitResource(PolicyResource):
-    shop = shop_field()
-    client = client_field()
+class ContactLimitResource(LayeredResource):
+    ordering = ("platform", "shop__code")
 
     class Meta(PolicyResource.Meta):
         model = m.ContactLimit
         import_id_fields = ["platform", "shop", "client"]
-
-    def get_queryset(self):
-        return m.ContactLimit.objects.order_by("platform", "shop__code")
 
 
 # In dependency order: a sheet only refers to sheets before it. Compliance rules come before the
@@ -594,5 +573,10 @@ PACK_RESOURCES: list[type[PolicyResource]] = [
     AppealChecklistResource,
     ContactLimitResource,
 ]
+
+# Peak seasons' sheets live in their own module, which builds on the bases above (import them from here).
+from policies.resources_campaigns import CampaignCommitmentResource, CampaignPeriodResource  # noqa: E402
+
+PACK_RESOURCES += [CampaignPeriodResource, CampaignCommitmentResource]
 
 RESOURCE_FOR_MODEL: dict[type, type[PolicyResource]] = {r._meta.model: r for r in PACK_RESOURCES}
