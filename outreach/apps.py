@@ -8,3 +8,9 @@ class OutreachConfig(AppConfig):
     name = "outreach"
     verbose_name = _("买家触达")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from cases.notifications.sms import sms_senders
+        from outreach.services.alerts import alert_sms_queue
+
+        sms_senders.register(alert_sms_queue)

@@ -223,6 +223,7 @@ SEED_MIGRATIONS = (
     ("reviewdesk.migrations.0006_client_offboarding", "create_schedule"),
     ("workorders.migrations.0002_default_departments", "seed"),
     ("workorders.migrations.0003_sweep_schedules", "create_schedules"),
+    ("outreach.migrations.0002_schedules", "create_schedules"),
     ("workorders.migrations.0005_default_automation_rules", "seed_all"),
     ("connectors.migrations.0002_pull_schedule", "create_schedule"),
 )

@@ -8,6 +8,7 @@ class ChannelKind(models.TextChoices):
     EMAIL = "email", _("邮件")
     FEISHU = "feishu", _("飞书机器人")
     DINGTALK = "dingtalk", _("钉钉机器人")
+    SMS = "sms", _("短信(主管手机号)")
 
 
 class NotificationKind(models.TextChoices):

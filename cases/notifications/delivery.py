@@ -22,6 +22,7 @@ from cases.notifications.email import email_send
 from cases.notifications.feishu import feishu_send
 from cases.notifications.http import DeliveryError
 from cases.notifications.messages import Message
+from cases.notifications.sms import sms_send
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +41,12 @@ def backoff_delay(attempts: int) -> dt.timedelta:
 
 
 def channel_send(
-    *, kind: str, webhook_url: str, secret: str, recipients: list[str], message: Message
+    *, kind: str, webhook_url: str, secret: str, recipients: list[str], message: Message, delivery=None
 ) -> None:
     now = time.time()
+    if kind == ChannelKind.SMS:  # the supervisors' numbers live with the SMS accounts (outreach)
+        sms_send(delivery=delivery)
+        return
     if kind == ChannelKind.FEISHU:
         feishu_send(webhook_url=webhook_url, secret=secret, message=message, timestamp=int(now))
     elif kind == ChannelKind.DINGTALK:
@@ -78,6 +82,7 @@ def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str | 
                 secret=channel.secret,
                 recipients=list(delivery.recipients or []),
                 message=Message.from_dict(delivery.message),
+                delivery=delivery,
             )
         except DeliveryError as exc:
             at = now or timezone.now()
