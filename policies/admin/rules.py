@@ -9,6 +9,7 @@ from policies import models as m
 from policies import resources as r
 from policies.admin.base import ChildAdmin, PolicyAdmin, ScopeFilter
 from policies.admin.checked_forms import FollowUpStepForm, ReplyTemplateAdminForm
+from policies.admin.compensation_grid import CompensationGridMixin
 from policies.admin.template_preview import TemplatePreviewMixin
 from policies.forms import CompensationOptionFormSet, ComplianceRuleAdminForm, OpeningHoursFormSet
 from reviewdesk.admin_scope import ScopedStackedInline, ScopedTabularInline
@@ -226,8 +227,9 @@ class CompensationOptionInline(ScopedStackedInline):
 
 
 @admin.register(m.CompensationRule)
-class CompensationRuleAdmin(ChildCounts, PolicyAdmin):
+class CompensationRuleAdmin(CompensationGridMixin, ChildCounts, PolicyAdmin):
     resource_classes = [r.CompensationRuleResource]
+    change_list_template = "admin/policies/compensationrule/change_list.html"  # + the grid's link
     list_display = [
         "name",
         "issue_type",

@@ -94,6 +94,8 @@ WEB: dict[str, tuple] = {
     "cases:approvals":                  (L,   200, 200, 200, 200, 200, 200),  # only offers waiting for one's role
     "cases:team_load":                  (L,   N,   N,   200, N,   200, N),
     "cases:bulk_assign":                (L,   M,   M,   M,   M,   M,   M),
+    # The compensation matrix as a grid (policies.admin.compensation_grid): who may view the rules.
+    "admin:policies_compensationrule_grid": (A, A,  A,   A,   A,   200, F),
     "training:my_scorecard":            (L,   200, 200, 200, 200, 200, 200),
     "training:agent_scorecard":         (L,   200, N,   200, N,   200, 200),  # agent A's
     "training:team":                    (L,   F,   F,   200, F,   200, 200),
