@@ -104,24 +104,11 @@ def test_xlsx_detail_has_every_entry_with_its_cause_and_no_formula(ledger):
     detail = _sheet_rows(_xlsx(ledger.code)["明细"])
     entries = LedgerEntry.objects.filter(period=ledger)
 
-    assert detail[0] == [
-        "分录ID",
-        "工号",
-        "姓名",
-        "期间",
-        "记账时间",
-        "类型",
-        "单位",
-        "金额",
-        "规则(版本)",
-        "案件ID",
-        "店铺",
-        "订单编号",
-        "买家",
-        "事件",
-        "说明",
-        "冲正原分录",
-    ]
+    # The columns HR's payroll import reads, in this order.
+    assert (
+        detail[0]
+        == "分录ID 工号 姓名 期间 记账时间 类型 单位 金额 规则(版本) 案件ID 店铺 订单编号 买家 事件 说明 冲正原分录".split()
+    )
     assert sorted(row[0] for row in detail[1:]) == sorted(entries.values_list("pk", flat=True))
     assert sum(Decimal(str(row[7])) for row in detail[1:]) == sum(e.amount for e in entries)
     adjustment = next(row for row in detail[1:] if row[5] == "调整")

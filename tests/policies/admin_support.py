@@ -79,3 +79,22 @@ def snapshot(model) -> list[dict]:
 
 def issue_type(code="quality", name="产品质量", **kwargs):
     return m.IssueType.objects.get_or_create(code=code, defaults={"name": name, **kwargs})[0]
+
+
+def reply_template_form(**overrides) -> dict:
+    """The admin's add/change form of a reply template: an active, global public reply unless overridden."""
+    data = {
+        "name": "公开回复",
+        "channel": "public_reply",
+        "stage": "first_contact",
+        "platform": "taobao",
+        "issue_type": "",
+        "language": "zh-hans",
+        "body": "亲，给您添麻烦了。",
+        "source": "",
+        "audience": "normal",
+        "shop": "",
+        "client": "",
+        "active": "on",
+    }
+    return data | overrides

@@ -20,7 +20,7 @@ from policies.pack import export_pack, import_pack
 from reviewdesk.models import Client as Brand
 from reviewdesk.models import ClientMembership
 from tests.factories import ShopFactory
-from tests.policies.admin_support import add_url, change_url, page, post_admin
+from tests.policies.admin_support import add_url, change_url, page, post_admin, reply_template_form
 from tests.policies.pack_support import workbook_bytes, workbook_cells
 
 pytestmark = pytest.mark.django_db
@@ -77,24 +77,6 @@ def web(user) -> WebClient:
     return client
 
 
-def template_data(**overrides):
-    data = {
-        "name": "公开回复",
-        "channel": "public_reply",
-        "stage": "first_contact",
-        "platform": "taobao",
-        "issue_type": "",
-        "language": "zh-hans",
-        "body": "亲，给您添麻烦了。",
-        "source": "",
-        "audience": "normal",
-        "shop": "",
-        "client": "",
-        "active": "on",
-    }
-    return data | overrides
-
-
 def layer_rule(name, **layer):
     return m.ComplianceRule.objects.create(
         name=name, patterns="禁词", action="warn", reason="品牌口吻", **layer
@@ -110,7 +92,10 @@ def rows(model=m.ReplyTemplate):
 
 def test_a_client_manager_writes_his_clients_layer(people, brand_a):
     response = post_admin(
-        web(people["manager_a"]), add_url(m.ReplyTemplate), m.ReplyTemplate, template_data(client=brand_a.pk)
+        web(people["manager_a"]),
+        add_url(m.ReplyTemplate),
+        m.ReplyTemplate,
+        reply_template_form(client=brand_a.pk),
     )
     assert response.status_code == 302
     assert m.ReplyTemplate.objects.get().client == brand_a
@@ -120,7 +105,7 @@ def test_a_client_manager_writes_his_clients_layer(people, brand_a):
 def test_nobody_writes_a_layer_that_is_not_his(people, brand_b, brand_a, who):
     target = brand_b if who == "manager_a" else brand_a  # a shop's manager has no client layer at all
     response = post_admin(
-        web(people[who]), add_url(m.ReplyTemplate), m.ReplyTemplate, template_data(client=target.pk)
+        web(people[who]), add_url(m.ReplyTemplate), m.ReplyTemplate, reply_template_form(client=target.pk)
     )
     assert response.status_code == 200
     assert "选择一个有效的选项" in page(response)
@@ -140,7 +125,7 @@ def test_the_client_choices_are_his_clients_only(people, brand_a, brand_b):
 def test_a_client_manager_cannot_make_a_rule_global(people):
     before = rows()
     response = post_admin(
-        web(people["manager_a"]), add_url(m.ReplyTemplate), m.ReplyTemplate, template_data()
+        web(people["manager_a"]), add_url(m.ReplyTemplate), m.ReplyTemplate, reply_template_form()
     )
     assert response.status_code == 200
     assert "全局规则只有规则负责人可以修改" in page(response)
@@ -151,12 +136,12 @@ def test_a_client_manager_writes_his_clients_shops_overrides(people, shop_a, sho
     client = web(people["manager_a"])
     assert (
         post_admin(
-            client, add_url(m.ReplyTemplate), m.ReplyTemplate, template_data(shop=shop_a.pk)
+            client, add_url(m.ReplyTemplate), m.ReplyTemplate, reply_template_form(shop=shop_a.pk)
         ).status_code
         == 302
     )
     response = post_admin(
-        client, add_url(m.ReplyTemplate), m.ReplyTemplate, template_data(shop=shop_b.pk, name="B")
+        client, add_url(m.ReplyTemplate), m.ReplyTemplate, reply_template_form(shop=shop_b.pk, name="B")
     )
     assert response.status_code == 200
     assert [t.shop_id for t in m.ReplyTemplate.objects.all()] == [shop_a.pk]

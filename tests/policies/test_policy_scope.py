@@ -14,7 +14,15 @@ from django.urls import reverse
 from policies import models as m
 from policies.pack import import_pack
 from tests.factories import ShopFactory
-from tests.policies.admin_support import add_url, change_url, inline, page, post_admin, snapshot
+from tests.policies.admin_support import (
+    add_url,
+    change_url,
+    inline,
+    page,
+    post_admin,
+    reply_template_form,
+    snapshot,
+)
 from tests.policies.pack_support import build_pack, every_rule_snapshot, workbook_bytes, workbook_cells
 
 pytestmark = pytest.mark.django_db
@@ -56,23 +64,6 @@ def owner_client(owner):
     return client
 
 
-def template_data(**overrides):
-    data = {
-        "name": "公开回复",
-        "channel": "public_reply",
-        "stage": "first_contact",
-        "platform": "taobao",
-        "issue_type": "",
-        "language": "zh-hans",
-        "body": "亲，给您添麻烦了。",
-        "source": "",
-        "audience": "normal",
-        "shop": "",
-        "active": "on",
-    }
-    return data | overrides
-
-
 @pytest.fixture
 def global_option():
     rule = m.CompensationRule.objects.create(name="质量-全局")
@@ -101,7 +92,9 @@ def option_form(option, **overrides):
 
 
 def test_manager_cannot_create_an_override_for_another_shop(client_a, shop_b):
-    response = post_admin(client_a, add_url(m.ReplyTemplate), m.ReplyTemplate, template_data(shop=shop_b.pk))
+    response = post_admin(
+        client_a, add_url(m.ReplyTemplate), m.ReplyTemplate, reply_template_form(shop=shop_b.pk)
+    )
     assert response.status_code == 200
     assert "选择一个有效的选项" in page(response)
     assert m.ReplyTemplate.objects.count() == 0
@@ -114,13 +107,15 @@ def test_the_shop_choices_are_his_shops_only(client_a, shop_a, shop_b):
 
 
 def test_manager_creates_an_override_for_his_shop(client_a, shop_a):
-    response = post_admin(client_a, add_url(m.ReplyTemplate), m.ReplyTemplate, template_data(shop=shop_a.pk))
+    response = post_admin(
+        client_a, add_url(m.ReplyTemplate), m.ReplyTemplate, reply_template_form(shop=shop_a.pk)
+    )
     assert response.status_code == 302
     assert m.ReplyTemplate.objects.get().shop == shop_a
 
 
 def test_manager_cannot_create_a_global_rule(client_a):
-    response = post_admin(client_a, add_url(m.ReplyTemplate), m.ReplyTemplate, template_data(shop=""))
+    response = post_admin(client_a, add_url(m.ReplyTemplate), m.ReplyTemplate, reply_template_form(shop=""))
     assert response.status_code == 200
     assert "该字段是必填项。" in page(response)
     assert m.ReplyTemplate.objects.count() == 0
@@ -133,7 +128,9 @@ def test_another_shops_override_is_neither_listed_nor_opened_nor_changed_nor_del
     before = snapshot(m.ReplyTemplate)
     assert "B店回复" not in page(client_a.get(reverse("admin:policies_replytemplate_changelist")))
     assert client_a.get(change_url(theirs)).status_code == 302  # the admin's "does not exist"
-    post_admin(client_a, change_url(theirs), m.ReplyTemplate, template_data(shop=shop_b.pk, body="改了"))
+    post_admin(
+        client_a, change_url(theirs), m.ReplyTemplate, reply_template_form(shop=shop_b.pk, body="改了")
+    )
     client_a.post(reverse("admin:policies_replytemplate_delete", args=[theirs.pk]), {"post": "yes"})
     assert snapshot(m.ReplyTemplate) == before
 
@@ -249,7 +246,9 @@ def test_owner_changes_the_global_cap_and_deletes_a_global_compliance_rule(owner
 
 
 def test_owner_creates_a_global_rule(owner_client):
-    response = post_admin(owner_client, add_url(m.ReplyTemplate), m.ReplyTemplate, template_data(shop=""))
+    response = post_admin(
+        owner_client, add_url(m.ReplyTemplate), m.ReplyTemplate, reply_template_form(shop="")
+    )
     assert response.status_code == 302
     assert m.ReplyTemplate.objects.get().shop is None
 

@@ -7,7 +7,16 @@ import pytest
 
 from policies import models as m
 from tests.policies import admin_support
-from tests.policies.admin_support import add_url, change_url, inline, issue_type, page, post_admin, snapshot
+from tests.policies.admin_support import (
+    add_url,
+    change_url,
+    inline,
+    issue_type,
+    page,
+    post_admin,
+    reply_template_form,
+    snapshot,
+)
 
 manager, manager_client = admin_support.manager, admin_support.manager_client
 
@@ -484,21 +493,13 @@ def test_platform_rule_for_a_shop_of_another_platform_is_refused(manager_client,
 
 
 def template_data(**overrides):
-    data = {
+    """A private first-contact message naming the order, unless overridden."""
+    first_contact = {
         "name": "私信首联",
         "channel": "private_message",
-        "stage": "first_contact",
-        "platform": "taobao",
-        "issue_type": "",
-        "language": "zh-hans",
         "body": "亲，订单{order_no}给您添麻烦了。",
-        "source": "",
-        "audience": "normal",
-        "shop": "",
-        "active": "on",
     }
-    data.update(overrides)
-    return data
+    return reply_template_form(**(first_contact | overrides))
 
 
 def test_template_with_unknown_placeholder_is_refused(manager_client):
