@@ -27,22 +27,34 @@ def postgres_base_url() -> str | None:
     return base if base.startswith("postgres") else None
 
 
-def scratch_database(base_url: str, name: str) -> str:
-    """Drop and re-create ``name`` on the server of ``base_url``; returns its URL."""
+@contextlib.contextmanager
+def _maintenance(base_url: str):
+    """An autocommit connection to the ``postgres`` database of the server of ``base_url``."""
     import psycopg
 
     admin = base_url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
-    return base_url.rsplit("/", 1)[0] + "/" + name
+        yield conn
+
+
+def reusable_database(base_url: str, name: str, *, reuse: bool) -> tuple[str, bool]:
+    """The URL of database ``name`` on the server of ``base_url``, and whether it holds an earlier run's
+    data: kept when ``reuse`` and it exists, else dropped and created empty."""
+    with _maintenance(base_url) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not (reuse and exists):
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {name}")
+    return base_url.rsplit("/", 1)[0] + "/" + name, bool(reuse and exists)
+
+
+def scratch_database(base_url: str, name: str) -> str:
+    """Drop and re-create ``name`` on the server of ``base_url``; returns its URL."""
+    return reusable_database(base_url, name, reuse=False)[0]
 
 
 def drop_database(base_url: str, name: str) -> None:
-    import psycopg
-
-    admin = base_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+    with _maintenance(base_url) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 

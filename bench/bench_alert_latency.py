@@ -25,17 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import _db  # noqa: E402
+
 BENCH_DB = "h4_bench_alert"
-
-
-def _scratch_database(base_url: str) -> str:
-    import psycopg
-
-    admin = base_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    return base_url.rsplit("/", 1)[0] + "/" + BENCH_DB
 
 
 def main() -> int:
@@ -49,7 +41,7 @@ def main() -> int:
     if not base.startswith("postgres"):
         print("needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres", file=sys.stderr)
         return 2
-    os.environ["DATABASE_URL"] = _scratch_database(base)
+    os.environ["DATABASE_URL"] = _db.scratch_database(base, BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewdesk.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["Q_SYNC"] = "0"

@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import _db  # noqa: E402
 import bench_insights as insights_bench  # noqa: E402 - the generator and its helpers
 
 BENCH_DB = "reviewdesk_bench_attainment"
@@ -47,7 +48,7 @@ def main() -> int:
         return 2
     insights_bench.BENCH_DB = BENCH_DB
     os.environ["DATABASE_URL"] = (
-        base.rsplit("/", 1)[0] + "/" + BENCH_DB if args.reuse else insights_bench._scratch_database(base)
+        base.rsplit("/", 1)[0] + "/" + BENCH_DB if args.reuse else _db.scratch_database(base, BENCH_DB)
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewdesk.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")

@@ -33,19 +33,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import _db  # noqa: E402
+
 BENCH_DB = "reviewdesk_bench_insights"
 SHOPS = 20
 AGENTS = 40
-
-
-def _scratch_database(base_url: str) -> str:
-    import psycopg
-
-    admin = base_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    return base_url.rsplit("/", 1)[0] + "/" + BENCH_DB
 
 
 def _literal(value) -> str:
@@ -238,7 +230,7 @@ def main() -> int:
         print("needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres", file=sys.stderr)
         return 2
     os.environ["DATABASE_URL"] = (
-        base.rsplit("/", 1)[0] + "/" + BENCH_DB if args.reuse else _scratch_database(base)
+        base.rsplit("/", 1)[0] + "/" + BENCH_DB if args.reuse else _db.scratch_database(base, BENCH_DB)
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewdesk.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")

@@ -41,16 +41,6 @@ import _db  # noqa: E402
 BENCH_DB = "h4_bench_intake"
 
 
-def _scratch_database(base_url: str, name: str) -> str:
-    import psycopg
-
-    admin = base_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
-    return base_url.rsplit("/", 1)[0] + "/" + name
-
-
 def _cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -217,7 +207,7 @@ def main() -> int:
     if not base.startswith("postgres"):
         print("needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres", file=sys.stderr)
         return 2
-    os.environ["DATABASE_URL"] = _scratch_database(base, args.db)
+    os.environ["DATABASE_URL"] = _db.scratch_database(base, args.db)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewdesk.settings")
     os.environ["IMPORT_MAX_ROWS"] = str(max(args.rows, 200_000))
     os.environ.setdefault("LOG_LEVEL", "WARNING")

@@ -38,20 +38,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import _db  # noqa: E402
+
 BENCH_DB = "reviewdesk_bench_payouts"
 QUARTER = "2026-Q3"
 MONTHS = ((2026, 7), (2026, 8), (2026, 9))
 AGENTS, SHOPS, CASES = 500, 5, 40_000
-
-
-def _scratch_database(base_url: str) -> str:
-    import psycopg
-
-    admin = base_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    return base_url.rsplit("/", 1)[0] + "/" + BENCH_DB
 
 
 def _setup_django(db_url: str) -> None:
@@ -392,7 +384,7 @@ def main() -> int:
 
         print(f"reusing {LedgerEntry.objects.count():,} ledger entries of the previous run ({QUARTER})")
     else:
-        db_url = _scratch_database(base)
+        db_url = _db.scratch_database(base, BENCH_DB)
         _setup_django(db_url)
         from django.core.management import call_command
 

@@ -53,15 +53,7 @@ MEASURED_AGENT_OPEN = 120
 
 def _scratch_database(base_url: str, *, reuse: bool) -> tuple[str, bool]:
     """The scratch database's URL, and whether it holds an earlier run's data (``reuse`` and it exists)."""
-    import psycopg
-
-    admin = base_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
-        if not (reuse and exists):
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    return base_url.rsplit("/", 1)[0] + "/" + BENCH_DB, bool(reuse and exists)
+    return _db.reusable_database(base_url, BENCH_DB, reuse=reuse)
 
 
 def reused() -> dict | None:
