@@ -83,6 +83,10 @@ class SlaDecision:
     public_reply_warn_at: dt.datetime | None = None
     resolution_warn_at: dt.datetime | None = None
     tier_name_en: str = ""  # the tier's English name, where the pack has one (shown to English readers)
+    # The peak season (policies CampaignPeriod) whose commitments and calendar timed this case, if any,
+    # and the promise it shows buyers.
+    campaign: RuleRef | None = None
+    campaign_promise: str = ""
 
 
 @dataclass(frozen=True)
@@ -261,6 +265,7 @@ class Decision:
             self.windows.rule,
             self.sla.tier if self.sla else None,
             self.sla.calendar if self.sla else None,
+            self.sla.campaign if self.sla else None,
         ):
             if ref:
                 refs.append(ref)

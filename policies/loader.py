@@ -51,6 +51,8 @@ from policies.decisions import RuleRef
 from policies.engine.policy import (
     AppealChecklistSpec,
     CalendarPolicy,
+    CampaignCommitmentSpec,
+    CampaignSpec,
     ClassificationRuleSpec,
     CompensationOptionSpec,
     CompensationRuleSpec,
@@ -71,6 +73,8 @@ from policies.layers import layer_of, rank_of
 from policies.models import (
     AppealChecklist,
     BusinessCalendar,
+    CampaignCommitment,
+    CampaignPeriod,
     ClassificationRule,
     CompensationRule,
     ComplianceRule,
@@ -86,8 +90,9 @@ from policies.models import (
     SlaTier,
 )
 from policies.models.base import split_codes, split_lines
+from reviewdesk.choices import Platform
 
-__all__ = ["clear_policy_cache", "load_policy", "policy_stamp"]
+__all__ = ["active_campaign", "clear_policy_cache", "load_policy", "policy_stamp"]
 
 _MAX_CACHED = 256
 _cache: dict[tuple, Policy] = {}
@@ -298,6 +303,7 @@ def _load_shared(*, shop_id, client_id=None, stamp) -> dict:
     follow_up_plans = _follow_up_plans(layers)
     appeal_checklists = _appeal_checklists(layers)
     contact_limits = list(_scoped(ContactLimit, layers))
+    campaigns = _campaigns(layers, {})
     return {
         "stamp": stamp,
         "shop_id": shop_id,
@@ -316,6 +322,7 @@ def _load_shared(*, shop_id, client_id=None, stamp) -> dict:
         "follow_up_plans": follow_up_plans,
         "appeal_checklists": appeal_checklists,
         "contact_limits": contact_limits,
+        "campaigns": campaigns,
         "classification_regex": combine(r.regex for r in classification),
         "phrase_regex": combine(s.regex for s in signals if s.regex is not None),
     }
@@ -343,13 +350,64 @@ def _for_platform(shared: dict, platform: str) -> Policy:
         rule_layers=shared["rule_layers"],
         classification_regex=shared["classification_regex"],
         phrase_regex=shared["phrase_regex"],
+        campaigns=shared["campaigns"],
     )
+
+
+def active_campaign(*, shop, at, platform: str = ""):
+    """The peak season (``CampaignSpec``) in force for ``shop`` at ``at``, or None: what prevention tasks
+    and pages ask; the SLA of a new case applies it through the engine (``policies.engine.timing``)."""
+    # Peak seasons are platform-independent (the snapshot's shared part): any platform's snapshot has them.
+    return load_policy(shop=shop, platform=platform or Platform.TAOBAO).campaign_at(at)
 
 
 def _patterns(mode: str, text: str) -> list[str]:
     if mode == "regex":
         return [line.strip() for line in (text or "").splitlines() if line.strip()]
     return split_lines(text)
+
+
+def _campaigns(layers: _Layers, calendars: dict) -> tuple[CampaignSpec, ...]:
+    """The active peak seasons of every layer (the engine picks the most specific one covering a moment);
+    their commitments in one query, each staffing calendar read once."""
+    rows = _scoped(CampaignPeriod, layers)
+    if not rows:
+        return ()
+    commitments: dict[int, list[CampaignCommitmentSpec]] = {}
+    for c in CampaignCommitment.objects.filter(campaign__in=[r.pk for r in rows]):
+        commitments.setdefault(c.campaign_id, []).append(
+            CampaignCommitmentSpec(
+                issue_type_id=c.issue_type_id,
+                first_response_minutes=c.first_response_minutes,
+                public_reply_minutes=c.public_reply_minutes,
+                resolution_minutes=c.resolution_minutes,
+            )
+        )
+    specs = []
+    for row in rows:
+        calendar = None
+        if row.calendar_id:
+            # A staffing calendar need not be its layer's active (everyday) calendar: it is used only
+            # inside the period, so an inactive one counts too.
+            if row.calendar_id not in calendars:
+                cal = BusinessCalendar.objects.filter(pk=row.calendar_id).first()
+                calendars[row.calendar_id] = _calendar_policy(cal) if cal else None
+                layers.note([cal] if cal else [])
+            calendar = calendars[row.calendar_id]
+        specs.append(
+            CampaignSpec(
+                ref=_ref(row),
+                name=row.name,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                buyer_promise=row.buyer_promise,
+                calendar=calendar,
+                commitments=tuple(commitments.get(row.pk, ())),
+                layer=rank_of(row),
+                name_en=row.name_en,
+            )
+        )
+    return tuple(sorted(specs, key=lambda c: (c.starts_at, c.ref.id)))
 
 
 def _platform_rule(r: PlatformRule) -> PlatformRuleSpec:

@@ -11,7 +11,7 @@ STAMP_TABLE = "policies_policystamp"
 FUNCTION = "policies_bump_stamp"
 
 # Frozen here (not read from the models) so that the migration that installs them never changes.
-POLICY_TABLES = [
+INITIAL_TABLES = [
     "policies_issuetype",
     "policies_platformrule",
     "policies_classificationrule",
@@ -30,6 +30,9 @@ POLICY_TABLES = [
     "policies_appealchecklist",
     "policies_contactlimit",
 ]
+# Every policy table: the initial ones (migration 0003) and those whose own migration installed theirs
+# (``install_sql(vendor, [their tables])``).
+POLICY_TABLES = [*INITIAL_TABLES, "policies_campaignperiod", "policies_campaigncommitment"]
 
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -53,7 +56,7 @@ def _name(table: str, operation: str = "") -> str:
     return f"{table}_stamp{'_' + operation if operation else ''}"
 
 
-def install_sql(vendor: str, tables=POLICY_TABLES) -> list[str]:
+def install_sql(vendor: str, tables=INITIAL_TABLES) -> list[str]:
     if vendor == "postgresql":
         statements = [_PG_FUNCTION]
         for table in tables:
@@ -76,7 +79,7 @@ def install_sql(vendor: str, tables=POLICY_TABLES) -> list[str]:
     return []  # another database: the loader still works, but sees only its own process's writes
 
 
-def remove_sql(vendor: str, tables=POLICY_TABLES) -> list[str]:
+def remove_sql(vendor: str, tables=INITIAL_TABLES) -> list[str]:
     if vendor == "postgresql":
         return [f"DROP TRIGGER IF EXISTS {_name(table)} ON {table};" for table in tables] + [
             f"DROP FUNCTION IF EXISTS {FUNCTION}();"

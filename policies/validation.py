@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from policies.choices import Channel
 from policies.engine import check_compliance
 from policies.loader import load_policy
-from policies.models import FollowUpStep, ReplyTemplate
+from policies.models import CampaignPeriod, FollowUpStep, ReplyTemplate
 from reviewdesk.choices import Platform
 
 
@@ -77,10 +77,39 @@ def check_follow_up_step(step: FollowUpStep) -> None:
             )
 
 
+def check_campaign_promise(campaign: CampaignPeriod) -> None:
+    """A peak season's promise is shown to buyers (in a message or a public reply): the compliance rules
+    of its layer must let it through on every platform and both channels."""
+    if not campaign.buyer_promise.strip():
+        return
+    shop = campaign.shop if campaign.shop_id else None
+    client = campaign.client if campaign.client_id and shop is None else None
+    for platform in Platform.values:
+        policy = load_policy(shop=shop, platform=platform, client=client)
+        for channel in (Channel.PRIVATE_MESSAGE, Channel.PUBLIC_REPLY):
+            report = check_compliance(
+                campaign.buyer_promise, platform=platform, channel=channel, policy=policy
+            )
+            if report.blocking:
+                raise ValidationError(
+                    {
+                        "buyer_promise": _(
+                            "对买家的承诺在%(platform)s的%(channel)s渠道违反合规规则：%(reasons)s"
+                        )
+                        % {
+                            "platform": Platform(platform).label,
+                            "channel": Channel(channel).label,
+                            "reasons": "；".join(f.describe() for f in report.blocking),
+                        }
+                    }
+                )
+
+
 # model → (the check, the fields whose own errors make it moot: the model's clean() stopped before it)
 CHECKS = {
     ReplyTemplate: (check_template, ("audience", "conditions", "body")),
     FollowUpStep: (check_follow_up_step, ()),
+    CampaignPeriod: (check_campaign_promise, ("buyer_promise",)),
 }
 
 

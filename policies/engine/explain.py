@@ -105,6 +105,10 @@ def _lines(d: Decision) -> list[str]:
             % {"duration": duration_label(s.resolution_minutes), "due": _when(s.resolution_due_at)},
             _("　依据：%(reason)s") % {"reason": again(s.reason)},
         ]
+        if s.campaign is not None:
+            lines.append(_("　大促时段：%(name)s") % {"name": s.campaign.name})
+            if s.campaign_promise:
+                lines.append(_("　对买家的时效承诺：%(promise)s") % {"promise": s.campaign_promise})
     elif s is not None:
         lines.append(again(s.reason))
     w = d.windows

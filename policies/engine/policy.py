@@ -117,6 +117,37 @@ class SlaTierSpec:
 
 
 @dataclass(frozen=True)
+class CampaignCommitmentSpec:
+    issue_type_id: int | None  # None = every issue type without its own commitment
+    first_response_minutes: int | None  # None = the tier's own
+    public_reply_minutes: int | None
+    resolution_minutes: int | None
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    """A peak season (双11 …): cases opened in [starts_at, ends_at) get its commitments and calendar."""
+
+    ref: RuleRef
+    name: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    buyer_promise: str
+    calendar: CalendarPolicy | None  # the staffing calendar of the period; None = the usual one
+    commitments: tuple[CampaignCommitmentSpec, ...]
+    layer: int = 0  # policies.layers: 0 global, 1 a client's, 2 a shop's (the more specific wins)
+    name_en: str = ""
+
+    def covers(self, at: dt.datetime) -> bool:
+        return self.starts_at <= at < self.ends_at
+
+    def commitment_for(self, issue_type_id: int | None) -> CampaignCommitmentSpec | None:
+        """The issue type's own commitment, else the one for every type, else None."""
+        by_type = {c.issue_type_id: c for c in self.commitments}
+        return by_type.get(issue_type_id) if issue_type_id in by_type else by_type.get(None)
+
+
+@dataclass(frozen=True)
 class CustomerTierSpec:
     ref: RuleRef
     code: str
@@ -291,6 +322,7 @@ class Policy:
     rule_layers: dict = field(default_factory=dict, compare=False, repr=False)
     classification_regex: re.Pattern | None = None
     phrase_regex: re.Pattern | None = None
+    campaigns: tuple[CampaignSpec, ...] = ()  # every active peak season of the shop's layers, by start
     # (platform, channel) -> the rules that apply; filled lazily by check_compliance.
     compliance_cache: dict = field(default_factory=dict, compare=False, repr=False)
     # Parts of decisions that depend only on the rules (and a few inputs), computed once per
@@ -304,6 +336,14 @@ class Policy:
                 self.memo.clear()
             value = self.memo[key] = compute()
         return value
+
+    def campaign_at(self, at: dt.datetime | None) -> CampaignSpec | None:
+        """The peak season in force at ``at``: of the periods covering it, the most specific layer's
+        (a layer refuses overlapping periods of its own)."""
+        if at is None or not self.campaigns:
+            return None
+        covering = [c for c in self.campaigns if c.covers(at)]
+        return max(covering, key=lambda c: (c.layer, c.starts_at, c.ref.id), default=None)
 
     @property
     def fallback_issue_type(self) -> IssueTypeSpec | None:

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
 
 from django.utils.translation import get_language
 
 from policies.business_time import add_business_minutes
 from policies.decisions import Classification, PlatformWindows, ReviewFacts, SlaDecision
-from policies.engine.policy import CalendarPolicy, Policy
+from policies.engine.policy import (
+    CalendarPolicy,
+    CampaignCommitmentSpec,
+    CampaignSpec,
+    Policy,
+    SlaTierSpec,
+)
 from reviewdesk.choices import Role
 from reviewdesk.i18n_text import deferred as _
-from reviewdesk.i18n_text import label, named
+from reviewdesk.i18n_text import joined, label, named
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 def duration_label(minutes: int) -> str:
@@ -57,6 +67,7 @@ def sla(
     if tier is None:
         tier = policy.sla_tiers.get(None)
     language = ui_language or get_language()
+    campaign = policy.campaign_at(facts.received_at) if tier is not None else None
     key = (
         "sla-decision",
         tier.ref.id if tier else None,
@@ -65,11 +76,59 @@ def sla(
         facts.received_at,
         language,
     )
-    return policy.remember(key, lambda: _sla(facts, policy, classification, tier, fallback, language))
+    if campaign is not None:
+        tier = _in_campaign(tier, campaign, classification.issue_type_id)
+    return policy.remember(
+        key, lambda: _sla(facts, policy, classification, tier, fallback, language, campaign)
+    )
+
+
+@dataclass(frozen=True)
+class _CampaignTier:
+    """A tier as a peak season changes it: the commitment's targets over the tier's, the season's calendar."""
+
+    base: SlaTierSpec
+    campaign: CampaignSpec
+    commitment: CampaignCommitmentSpec | None
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name in ("base", "campaign", "commitment"):
+            raise AttributeError(name)  # copy/pickle probe before the fields exist
+        return getattr(self.base, name)
+
+    def _minutes(self, name: str) -> int:
+        value = getattr(self.commitment, name, None) if self.commitment is not None else None
+        return getattr(self.base, name) if value is None else value
+
+    @property
+    def first_response_minutes(self) -> int:
+        return self._minutes("first_response_minutes")
+
+    @property
+    def public_reply_minutes(self) -> int:
+        return self._minutes("public_reply_minutes")
+
+    @property
+    def resolution_minutes(self) -> int:
+        return self._minutes("resolution_minutes")
+
+    @property
+    def calendar(self) -> CalendarPolicy | None:
+        return self.campaign.calendar or self.base.calendar
+
+
+def _in_campaign(tier: SlaTierSpec, campaign: CampaignSpec, issue_type_id: int | None) -> _CampaignTier:
+    return _CampaignTier(tier, campaign, campaign.commitment_for(issue_type_id))
 
 
 def _sla(
-    facts: ReviewFacts, policy: Policy, classification: Classification, tier, fallback: bool, language: str
+    facts: ReviewFacts,
+    policy: Policy,
+    classification: Classification,
+    tier,
+    fallback: bool,
+    language: str,
+    campaign: CampaignSpec | None = None,
 ) -> SlaDecision:
     if tier is None:
         return SlaDecision(
@@ -104,9 +163,21 @@ def _sla(
             for key, minutes in targets
         }
     reason = policy.remember(
-        ("sla", tier.ref.id, fallback, language),
+        (
+            "sla",
+            tier.ref.id,
+            fallback,
+            language,
+            campaign.ref.id if campaign else None,
+            classification.issue_type_id if campaign else None,
+        ),
         lambda: _tier_reason(tier, calendar, _issue_name(policy, classification), fallback),
     )
+    if campaign is not None:
+        reason = policy.remember(
+            ("sla-campaign", tier.ref.id, campaign.ref.id, classification.issue_type_id, language),
+            lambda: joined("；", [_campaign_reason(campaign, tier), reason]),
+        )
     return SlaDecision(
         tier=tier.ref,
         tier_name=tier.name,
@@ -126,7 +197,44 @@ def _sla(
         public_reply_warn_at=warn.get("public"),
         resolution_warn_at=warn.get("resolution"),
         tier_name_en=tier.name_en,
+        campaign=campaign.ref if campaign else None,
+        campaign_promise=campaign.buyer_promise if campaign else "",
     )
+
+
+def commitment_label(minutes: int) -> str:
+    """1440 → "24 小时", 90 → "1小时30分钟": the hours of a peak-season promise as a buyer reads them."""
+    if minutes % 60 == 0:
+        return _("%(h)s 小时") % {"h": minutes // 60}
+    return duration_label(minutes)
+
+
+def _campaign_reason(campaign: CampaignSpec, tier) -> str:
+    """ "大促“双11”(11-01 00:00 – 11-12 00:00)：大促期间承诺 24 小时解决 …" — what the season changed."""
+    commitment = tier.commitment
+    promised = []
+    if commitment is not None:
+        for minutes, text in (
+            (commitment.first_response_minutes, _("大促期间承诺 %(d)s内首次响应")),
+            (commitment.public_reply_minutes, _("大促期间承诺 %(d)s内公开回复")),
+            (commitment.resolution_minutes, _("大促期间承诺 %(d)s内处理完毕")),
+        ):
+            if minutes is not None:
+                promised.append(text % {"d": commitment_label(minutes)})
+    if campaign.calendar is not None and campaign.calendar.ref is not None:
+        promised.append(_("按大促排班日历“%(name)s”计时") % {"name": campaign.calendar.name})
+    if not promised:
+        promised.append(_("该问题类型沿用平时时效"))
+    return _("大促“%(name)s”(%(start)s – %(end)s)：%(promised)s") % {
+        "name": named(campaign.name, campaign.name_en),
+        "start": _shanghai(campaign.starts_at),
+        "end": _shanghai(campaign.ends_at),
+        "promised": joined("，", promised),
+    }
+
+
+def _shanghai(value: dt.datetime) -> str:
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 def _issue_name(policy: Policy, classification: Classification) -> str:

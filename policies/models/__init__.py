@@ -1,4 +1,5 @@
 from policies.models.base import PolicyBase
+from policies.models.campaign import CampaignCommitment, CampaignPeriod
 from policies.models.classification import ClassificationRule, IssueType, MaliciousSignal
 from policies.models.compensation import CompensationOption, CompensationRule, CustomerTier
 from policies.models.messaging import ComplianceRule, ReplyTemplate
@@ -10,6 +11,8 @@ from policies.models.workflow import AppealChecklist, ContactLimit, FollowUpPlan
 __all__ = [
     "AppealChecklist",
     "BusinessCalendar",
+    "CampaignCommitment",
+    "CampaignPeriod",
     "CalendarException",
     "ClassificationRule",
     "CompensationOption",
