@@ -173,33 +173,20 @@ def contact(case, agent, version, at, **extra):
     )
 
 
+def refused_call(code, case, agent, **kwargs):
+    """An unanswered phone call the contact rules refuse with ``code``; its message."""
+    return refused(code, case, agent, "record_contact", channel="phone", reached=False, **kwargs)
+
+
 def test_attempts_per_case_and_spacing(shop, agent):
     case = put_in_state(triaged_case(shop), "assigned", agent=agent)
     Case.objects.filter(pk=case.pk).update(contact_attempts=0, last_contact_at=None, first_responded_at=None)
     contact(case, agent, 3, NOW)
-    message = refused(
-        E.CONTACT_TOO_SOON,
-        case,
-        agent,
-        "record_contact",
-        version=4,
-        now=NOW + dt.timedelta(minutes=30),
-        channel="phone",
-        reached=False,
-    )
+    message = refused_call(E.CONTACT_TOO_SOON, case, agent, version=4, now=NOW + dt.timedelta(minutes=30))
     assert message.startswith("两次联系至少间隔60分钟") and "12:00之后" in message
     contact(case, agent, 4, NOW + dt.timedelta(minutes=61))
     contact(case, agent, 5, NOW + dt.timedelta(minutes=130))
-    message = refused(
-        E.CONTACT_LIMIT,
-        case,
-        agent,
-        "record_contact",
-        version=6,
-        now=NOW + dt.timedelta(hours=5),
-        channel="phone",
-        reached=False,
-    )
+    message = refused_call(E.CONTACT_LIMIT, case, agent, version=6, now=NOW + dt.timedelta(hours=5))
     assert message.startswith("为避免骚扰买家，每个案件最多联系3次") and "已联系3次" in message
     assert ContactAttempt.objects.filter(case=case).count() == 3
     case.refresh_from_db()
@@ -219,9 +206,7 @@ def test_quiet_hours(shop, agent, local, allowed):
         contact(case, agent, 3, at)
         assert ContactAttempt.objects.filter(case=case).count() == 1
     else:
-        message = refused(
-            E.QUIET_HOURS, case, agent, "record_contact", now=at, channel="phone", reached=False
-        )
+        message = refused_call(E.QUIET_HOURS, case, agent, now=at)
         assert message.startswith("22:00–08:00是免打扰时段")
 
 
