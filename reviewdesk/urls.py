@@ -66,5 +66,6 @@ urlpatterns = [
     path("jobs/", include("jobs.urls")),
     path("connectors/", include("connectors.urls")),
     path("workorders/", include("workorders.urls")),
+    path("prevention/", include("prevention.urls")),
     path("outreach/", include("outreach.urls")),  # the SMS providers' callbacks (token in the URL)
 ]

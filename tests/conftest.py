@@ -226,6 +226,7 @@ SEED_MIGRATIONS = (
     ("outreach.migrations.0002_schedules", "create_schedules"),
     ("workorders.migrations.0005_default_automation_rules", "seed_all"),
     ("connectors.migrations.0002_pull_schedule", "create_schedule"),
+    ("prevention.migrations.0002_default_rules_and_schedules", "seed_all"),
 )
 
 

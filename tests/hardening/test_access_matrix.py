@@ -145,6 +145,14 @@ WEB: dict[str, tuple] = {
     "workorders:raise":                 (L,   M,   M,   M,   M,   M,   M),
     "workorders:external_answer":       (410, 410, 410, 410, 410, 410, 410),
     "api-case-work-orders":             (401, 200, N,   200, 200, 200, N),
+    # Prevention (no task in the world: an unknown task is 404). The queue and the risky orders are read by
+    # who reads cases (each their own shops'); HR reads none. The effect is the dashboard's; importing
+    # orders is for who may import reviews.
+    "prevention:queue":                 (L,   200, 200, 200, 200, 200, F),
+    "prevention:task":                  (L,   N,   N,   N,   N,   N,   F),
+    "prevention:risky":                 (L,   200, 200, 200, 200, 200, F),
+    "prevention:effect":                (L,   F,   F,   200, F,   200, F),
+    "prevention:import":                (L,   F,   F,   200, F,   200, F),
     "api-work-order-answer":            (401, M,   M,   M,   M,   M,   M),
     # Starting a background export or import: POST only (who may not is refused in POSTS below).
     "policies:pack_export_job":         (A,   A,   A,   A,   A,   M,   M),
@@ -339,6 +347,8 @@ POSTS = [
     ("cases:import-upload",           "agent_a",    F,   lambda w: {"shop": w.shop_a.pk, "file": _csv(w)}),
     ("cases:import-upload",           "hr",         F,   lambda w: {"shop": w.shop_a.pk, "file": _csv(w)}),
     ("cases:import-confirm",          "legal",      F,   lambda w: {"token": "x"}),
+    ("prevention:import",             "agent_a",    F,   lambda w: {"shop": w.shop_a.pk, "file": _csv(w)}),
+    ("prevention:import",             "hr",         F,   lambda w: {"shop": w.shop_a.pk, "file": _csv(w)}),
     ("cases:case_action",             "anonymous",  L,   lambda w: {"version": w.objects.case_a.version, "responsibility": "merchant"}),
     ("cases:case_action",             "hr",         N,   lambda w: {"version": w.objects.case_a.version, "responsibility": "merchant"}),
     ("api-case-verify",               "anonymous",  401, lambda w: {"version": w.objects.case_a.version, "responsibility": "merchant"}),
