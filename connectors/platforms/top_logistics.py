@@ -26,7 +26,8 @@ LOGISTICS_API = {
     "delivered_actions": ["SIGNED", "SIGN", "TMS_SIGN"],
     "delivered_words": ["签收"],
 }
-_STATION = re.compile(r"【([^】]{1,60})】|(?:到达|离开|已到达|在)\s*([^\s，,。]{2,40}?)(?:进行|，|,|。|\s|$)")
+_BRACKETED = re.compile(r"【([^】]{1,60})】")
+_NAMED = re.compile(r"(?:到达|离开|在)\s*([^\s，,。【】]{2,40}?)(?:进行|，|,|。|\s|$)")
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,8 @@ class Trace:
 
 def station_of(description: str) -> str:
     """The station a step names: 【杭州转运中心】, or what follows 到达/离开/在 (else empty)."""
-    match = _STATION.search(description or "")
-    if not match:
-        return ""
-    return (match.group(1) or match.group(2) or "").strip()
+    match = _BRACKETED.search(description or "") or _NAMED.search(description or "")
+    return match.group(1).strip() if match else ""
 
 
 class TopLogisticsClient(TopClient):
