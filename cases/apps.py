@@ -19,6 +19,11 @@ class CasesConfig(AppConfig):
         from reviewdesk.hooks import nav_links
 
         nav_links.register(nav_links_for)
+        from cases.web.home import agent_panel, team_panel
+        from reviewdesk.hooks import home_panels
+
+        home_panels.register(agent_panel)
+        home_panels.register(team_panel)
         rule_case_links.register(_rule_case_link)
         from cases.queries.template_samples import template_samples
         from policies.hooks import template_samples as template_sample_providers

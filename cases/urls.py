@@ -23,12 +23,14 @@ urlpatterns += [
 from cases.web import workspace as ws  # noqa: E402
 from cases.web import workspace_actions as ws_actions  # noqa: E402
 from cases.web import workspace_supervisor as ws_supervisor  # noqa: E402
+from cases.web import home as ws_home  # noqa: E402
 
 urlpatterns += [
     path("queue/", ws.queue, {"scope": "mine"}, name="queue"),
     path("queue/shop/", ws.queue, {"scope": "shop"}, name="queue_shop"),
     path("queue/all/", ws.queue, {"scope": "all"}, name="queue_all"),
     path("queue/breached/", ws.queue, {"scope": "breached"}, name="queue_breached"),
+    path("queue/next/", ws_home.next_case, name="next_case"),
     path("<int:pk>/", ws.case_detail, name="case_detail"),
     path("<int:pk>/act/<slug:action>/", ws_actions.case_action, name="case_action"),
     path("<int:pk>/compose/<slug:action>/check/", ws_actions.compose_check, name="compose_check"),

@@ -23,6 +23,11 @@ class IncentivesConfig(AppConfig):
         case_event.connect(on_case_event, dispatch_uid="incentives.on_case_event")
         demo_builders.register(build_demo)
         nav_links.register(incentive_links)
+        from incentives.home import month_panel, period_panel
+        from reviewdesk.hooks import home_panels
+
+        home_panels.register(month_panel)
+        home_panels.register(period_panel)
         pre_migrate.connect(
             drop_cross_table_triggers, sender=self, dispatch_uid="incentives.drop_cross_table_triggers"
         )

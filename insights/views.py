@@ -6,6 +6,7 @@ Managers and supervisors (permission ``insights.view_insights``) see them, for t
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,6 +25,7 @@ from insights.periods import local_today
 from insights.selectors.couriers import courier_table
 from insights.selectors.dashboard import Filters
 from insights.selectors.dashboard import dashboard as dashboard_tables
+from insights.selectors.summary import summary
 from insights.selectors.unresolved import unresolved_by_owner
 from insights.selectors.weekly import weekly_top3
 from insights.services.rollup import rollup_refreshed_at
@@ -39,10 +41,35 @@ def _require(request):
         raise PermissionDenied(_("只有运营经理和客服主管可以查看数据看板。"))
 
 
+KPI_DAYS = 7  # the manager's home: the last seven days against the seven before
+
+
 def home_panel(request):
-    if not request.user.is_authenticated or not request.user.has_perm("insights.view_insights"):
+    """The manager's KPIs (``insights.selectors.summary``): the last seven days against the seven
+    before, each linking to its cases, for the shops they may see now."""
+    from reviewdesk.choices import Role
+    from reviewdesk.roles import user_roles
+
+    user = request.user
+    if not user.is_authenticated or not user.has_perm("insights.view_insights"):
         return None
-    return {"title": _("数据看板与周报"), "template": "insights/_home_panel.html", "context": {}}
+    if str(Role.MANAGER) not in user_roles(user):
+        return None  # a supervisor's home is the team board; the dashboard stays in the navigation
+    end = local_today()
+    filters = Filters(shop_ids=_scope(user, None), start=end - dt.timedelta(days=KPI_DAYS - 1), end=end)
+    query = urlencode({"start": filters.start.isoformat(), "end": filters.end.isoformat()})
+    return {
+        "title": _("近7天关键指标"),
+        "template": "insights/_home_panel.html",
+        "order": 10,
+        "wide": True,
+        "context": {
+            "figures": summary(filters) if filters.shop_ids else [],
+            "start": filters.start,
+            "end": filters.end,
+            "query": query,
+        },
+    }
 
 
 def nav_link(request) -> list[tuple[str, str]]:
@@ -134,12 +161,53 @@ def dashboard(request):
     if filters is None:
         return render(request, "insights/dashboard.html", context, status=400)
     tables = _all_tables(filters)
+    kept = {k: v for k, v in request.GET.items() if k in ("shop", "client", "platform") and v}
+    links = _case_links(request.user, filters, kept)
     for table in tables:
         _draw(table)
+        table.cases_url, table.cases_label = links.get(table.key, links["all"])
     context.update(
-        tables=tables, query=request.GET.urlencode(), export_url=reverse("insights:dashboard_export")
+        tables=tables,
+        query=request.GET.urlencode(),
+        export_url=reverse("insights:dashboard_export"),
+        summary=summary(filters, query=kept),
+        summary_days=(filters.end - filters.start).days + 1,
     )
     return render(request, "insights/dashboard.html", context)
+
+
+# Which cases each table is about: a drill-down of the attainment page's case list (the range's cases
+# of the same filters), or for the open workload the queue of every open case.
+TABLE_DRILLS = {
+    "sla": "breached",
+    "conversion": "converted",
+    "cost_option": "compensated",
+    "cost_issue": "compensated",
+    "acceptance": "compensated",
+    "appeals": "appealed",
+}
+
+
+def _case_links(user, filters: Filters, kept: dict) -> dict[str, tuple[str, str]]:
+    """table key → (the URL of its cases, the link's words); "all" for any other table."""
+    from insights.attainment.query import DRILLS
+
+    base = {**kept, "start": filters.start.isoformat(), "end": filters.end.isoformat()}
+    cases = reverse("insights:attainment_cases")
+    links = {
+        key: (
+            f"{cases}?{urlencode({**base, 'drill': drill})}",
+            _("查看%(what)s") % {"what": DRILLS[drill][0]},
+        )
+        for key, drill in TABLE_DRILLS.items()
+    }
+    links["all"] = (f"{cases}?{urlencode({**base, 'drill': 'all'})}", _("查看这些案件"))
+    queue = {k: v for k, v in kept.items() if k in ("shop", "client", "platform")}
+    links["workload"] = (
+        reverse("cases:queue_all") + (f"?{urlencode(queue)}" if queue else ""),
+        _("查看在办案件"),
+    )
+    return links
 
 
 class Refused(Exception):

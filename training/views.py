@@ -13,9 +13,8 @@ from django.views.decorators.http import require_POST
 from cases.models import Case
 from cases.workflow.masking import free_text_for
 from reviewdesk.models import User
-from reviewdesk.roles import works_cases
 from training import services
-from training.certification import statuses_for, today
+from training.certification import today
 from training.choices import QaStatus
 from training.exports import export_scores_xlsx
 from training.forms import (
@@ -27,6 +26,7 @@ from training.forms import (
     SettleForm,
     SurveyForm,
 )
+from training.home import home_panel  # noqa: F401 - the home page's panel (training.apps registers it)
 from training.models import QaReview, QaRubric, SatisfactionSurvey
 from training.periods import parse_period, period_for
 from training.resources import import_scores, read_dataset, row_messages
@@ -37,21 +37,6 @@ from training.services.qa import HANDLED_STATUSES, can_qa, can_settle
 def _require(condition: bool):
     if not condition:
         raise PermissionDenied(_("你没有访问此页面的权限。"))
-
-
-def home_panel(request):
-    if not request.user.is_authenticated or not works_cases(request.user):
-        return None  # training gates who answers buyers: nothing to show HR, a clerk or a client's staff
-    modules = [m for m in active_modules()]
-    if not modules:
-        return None
-    statuses = statuses_for([request.user.pk], modules)[request.user.pk]
-    below = [s for s in statuses.values() if not s.passed]
-    return {
-        "title": _("培训与认证"),
-        "template": "training/_home_panel.html",
-        "context": {"below": below, "total": len(modules)},
-    }
 
 
 @login_required

@@ -31,8 +31,8 @@ from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F,
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from cases.choices import WorkflowAction
-from cases.models import CaseEvent
+from cases.choices import OfferStatus, WorkflowAction
+from cases.models import Appeal, CaseEvent, CompensationOffer
 from cases.notifications.choices import SlaTarget
 from insights.selectors.dashboard import (
     SLA_TARGETS,
@@ -71,6 +71,8 @@ _FIRST_RESPONSE = next(t[1:] for t in SLA_TARGETS if t[0] == SlaTarget.FIRST_RES
 
 # The drill-downs: key -> (label, the condition on a group's cases at ``now``).
 REOPENED = Exists(CaseEvent.objects.filter(case=OuterRef("pk"), action=WorkflowAction.REOPEN))
+APPEALED = Exists(Appeal.objects.filter(case=OuterRef("pk")))
+ACCEPTED_OFFER = Exists(CompensationOffer.objects.filter(case=OuterRef("pk"), status=OfferStatus.ACCEPTED))
 DRILLS = {
     "all": (gettext_lazy("全部案件"), lambda now: Q()),
     "first_response_breached": (
@@ -89,6 +91,14 @@ DRILLS = {
     ),
     "low_csat": (gettext_lazy("满意度低于3分"), lambda now: Q(satisfaction_survey__score__lt=LOW_CSAT)),
     "reopened": (gettext_lazy("重新打开"), lambda now: Q(REOPENED)),
+    # The dashboard's summary and tables link here too: the converted cases (as the conversion rate
+    # counts them), the cases whose buyer accepted an offer (the compensation cost's), those appealed.
+    "converted": (
+        gettext_lazy("已转化"),
+        lambda now: Q(revision_allowed=True, conversion_candidate_at__isnull=False),
+    ),
+    "compensated": (gettext_lazy("买家接受补偿"), lambda now: Q(ACCEPTED_OFFER)),
+    "appealed": (gettext_lazy("提交过平台申诉"), lambda now: Q(APPEALED)),
 }
 
 

@@ -81,6 +81,7 @@ WEB: dict[str, tuple] = {
     "cases:queue_shop":                 (L,   200, 200, 200, 200, 200, F),
     "cases:queue_all":                  (L,   N,   N,   200, N,   200, N),
     "cases:queue_breached":             (L,   N,   N,   200, N,   200, N),
+    "cases:next_case":                  (L,   M,   M,   M,   M,   M,   M),  # POST: the home's "start my next case"
     "cases:case_detail":                (L,   200, N,   200, 200, 200, N),
     "cases:case_action":                (L,   M,   M,   M,   M,   M,   M),
     "cases:compose_check":              (L,   M,   M,   M,   M,   M,   M),
@@ -349,6 +350,9 @@ POSTS = [
     ("cases:import-confirm",          "legal",      F,   lambda w: {"token": "x"}),
     ("prevention:import",             "agent_a",    F,   lambda w: {"shop": w.shop_a.pk, "file": _csv(w)}),
     ("prevention:import",             "hr",         F,   lambda w: {"shop": w.shop_a.pk, "file": _csv(w)}),
+    ("cases:next_case",               "anonymous",  L,   lambda w: {}),
+    ("cases:next_case",               "hr",         F,   lambda w: {}),  # HR answers no buyer
+    ("cases:next_case",               "manager",    F,   lambda w: {}),
     ("cases:case_action",             "anonymous",  L,   lambda w: {"version": w.objects.case_a.version, "responsibility": "merchant"}),
     ("cases:case_action",             "hr",         N,   lambda w: {"version": w.objects.case_a.version, "responsibility": "merchant"}),
     ("api-case-verify",               "anonymous",  401, lambda w: {"version": w.objects.case_a.version, "responsibility": "merchant"}),

@@ -161,7 +161,7 @@ def test_the_home_page_is_english(english, make_user, ascii_shop):
     english.force_login(agent)
     page = english.get(reverse("home")).content.decode()
     texts = chrome(page)
-    assert "My shops" in texts and "Hello, Wang Li" in texts
+    assert "My work" in texts and "Start my next case" in texts and "Hello, Wang Li" in texts
     assert untranslated(texts) == []
 
 
