@@ -19,13 +19,13 @@ from outreach.validation import check_template_compliance
 from policies.admin.base import PolicyScopedAdmin
 from policies.forms import PolicyAdminForm
 from policies.scope import GLOBAL_POLICY_PERM
-from reviewdesk.access import GLOBAL, HIDDEN, Scope, register_scope
+from reviewdesk.access import GLOBAL, Scope, register_scope
 from reviewdesk.admin_scope import ShopScopedAdminMixin
 from reviewdesk.history_admin import HistoryAdmin
 
-register_scope(SmsAccount, Scope(shop="shop", client="client", null=HIDDEN))
+register_scope(SmsAccount, Scope(shop="shop", client="client", null=GLOBAL))  # no row has neither
 register_scope(SmsTemplate, Scope(shop="shop", client="client", null=GLOBAL, global_perm=GLOBAL_POLICY_PERM))
-register_scope(OptOut, Scope(shop="shop", client="client", null=HIDDEN))
+register_scope(OptOut, Scope(shop="shop", client="client", null=GLOBAL))  # no row has neither
 register_scope(SupervisorPhone, Scope(user="user", include_self=True))
 
 SECRET_STORED = _("已设置，出于安全不再显示；留空则保持不变，填写则替换。")

@@ -11,6 +11,9 @@ class OutreachConfig(AppConfig):
 
     def ready(self):
         from cases.notifications.sms import sms_senders
+        from outreach.permissions import ROLE_PERMISSIONS
         from outreach.services.alerts import alert_sms_queue
+        from reviewdesk.roles import register_role_permissions
 
         sms_senders.register(alert_sms_queue)
+        register_role_permissions("outreach", ROLE_PERMISSIONS)

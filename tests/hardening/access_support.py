@@ -291,6 +291,21 @@ def build_world() -> World:
     o.resolved_b = put_in_state(triaged_case(b, received_at=received), "resolved", agent=u["agent_b"])
     o.evidence_a, o.evidence_b = _evidence(o.case_a, u["agent_a"]), _evidence(o.case_b, u["agent_b"])
     o.follow_up_a, o.follow_up_b = _follow_up(o.case_a), _follow_up(o.case_b)
+    # Issue #21: shop A's SMS account, a template override, a message sent, an opt-out, an alert number.
+    from outreach.models import OptOut, SmsAccount, SmsMessage, SmsTemplate, SupervisorPhone
+
+    sms_account = SmsAccount.objects.create(
+        name="a-sms", provider="aliyun", shop=a, access_key_id="ak", access_key_secret="sk", sign_name="甲"
+    )
+    SmsTemplate.objects.create(
+        code="care", name="关怀", purpose="care", provider="aliyun", template_code="SMS_1", text="亲~", shop=a
+    )
+    SmsMessage.objects.create(
+        account=sms_account, shop=a, purpose="care", phone="13800000000", phone_masked="138****0000",
+        sign_name="甲", template_code="SMS_1", text="亲~", idempotency_key="matrix-a",
+    )
+    OptOut.objects.create(client=w.client_a, phone_hash="0" * 64, phone_masked="138****0001", source="manual")
+    SupervisorPhone.objects.create(user=u["supervisor"], phone="13900000000", phone_masked="139****0000")
     o.notification_a = _notification(u["agent_a"], o.case_a)
     o.notification_b = _notification(u["agent_b"], o.case_b)
     o.job_a = _job(u["supervisor"], a)
@@ -522,6 +537,8 @@ def url_for(world: World, route: Route) -> str:
         values["case_id"] = o.resolved_a.pk
     if route.key == "cases:compose_check":
         values["action"] = "public_reply"
+    if route.key.startswith("outreach:"):  # the providers' callbacks: no such account, POST only
+        values.update(account_id=0, token="no-such-token")
     if route.key == "admin:view_on_site":
         values.update(
             content_type_id=ContentType.objects.get_for_model(world.shop_a).pk, object_id=world.shop_a.pk

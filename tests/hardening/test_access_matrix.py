@@ -155,6 +155,9 @@ WEB: dict[str, tuple] = {
     "prevention:effect":                (L,   F,   F,   200, F,   200, F),
     "prevention:import":                (L,   F,   F,   200, F,   200, F),
     "api-work-order-answer":            (401, M,   M,   M,   M,   M,   M),
+    # The SMS providers' callbacks: POST only, with the account's token in the URL (a wrong one is 403).
+    "outreach:tencent_status":          (M,   M,   M,   M,   M,   M,   M),
+    "outreach:tencent_reply":           (M,   M,   M,   M,   M,   M,   M),
     # Starting a background export or import: POST only (who may not is refused in POSTS below).
     "policies:pack_export_job":         (A,   A,   A,   A,   A,   M,   M),
     "policies:pack_import_confirm_job": (A,   A,   A,   A,   A,   M,   M),
@@ -233,6 +236,13 @@ ADMIN: dict[str, tuple[str, str]] = {
     # Global departments are the policy owner's; the manager adds his shops' overrides (F5).
     "workorders.department":            ("va",    ""),
     "workorders.automationrule":        ("va",    ""),    # the same: global rules, a shop's overrides
+    # SMS (issue #21): his shops' accounts (key secret write-only), template overrides, alert numbers;
+    # what was sent is read-only; an opt-out is recorded, never edited (the number is kept as a hash).
+    "outreach.smsaccount":              ("vacd",  ""),
+    "outreach.smstemplate":             ("vac",   ""),
+    "outreach.smsmessage":              ("v",     ""),
+    "outreach.optout":                  ("va",    ""),
+    "outreach.supervisorphone":         ("vacd",  ""),
 }
 # fmt: on
 

@@ -11,7 +11,7 @@ from outreach.models import SmsMessage
 from outreach.services import dispatch
 from outreach.services.dispatch import sms_dispatch, sms_dispatch_due, sms_queue
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("q_sync")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("q_sync", "policy_pack")]
 
 PHONE = "13800138000"
 
