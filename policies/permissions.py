@@ -25,6 +25,8 @@ POLICY_MODELS = [
     "followupstep",
     "appealchecklist",
     "contactlimit",
+    "campaignperiod",
+    "campaigncommitment",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

@@ -21,6 +21,7 @@ TASK_GROUPS: tuple[tuple[str, object, tuple[str, ...]], ...] = (
             "policies.openinghours",
             "policies.calendarexception",
             "policies.campaignperiod",
+            "policies.campaigncommitment",
         ),
     ),
     (

@@ -5,11 +5,11 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from policies import models as m
-from policies.admin.base import PolicyAdmin
+from policies.admin.base import ChildAdmin, PolicyAdmin
 from policies.admin.checked_forms import EngineChecks
 from policies.admin.rules import SCOPE_FILTERS, ChildCounts, child_count
 from policies.forms import PolicyAdminForm
-from policies.resources import CampaignPeriodResource
+from policies.resources import CampaignCommitmentResource, CampaignPeriodResource
 from reviewdesk.admin_scope import ScopedTabularInline
 
 
@@ -48,3 +48,18 @@ class CampaignPeriodAdmin(ChildCounts, PolicyAdmin):
         (_("时段"), {"fields": ["starts_at", "ends_at", "calendar"]}),
         (_("对买家的时效承诺"), {"fields": ["buyer_promise"]}),
     ]
+
+
+# Edited inline above, registered on its own for XLSX/CSV import and export (like the other child rows).
+@admin.register(m.CampaignCommitment)
+class CampaignCommitmentAdmin(ChildAdmin):
+    resource_classes = [CampaignCommitmentResource]
+    list_display = [
+        "campaign",
+        "issue_type",
+        "first_response_minutes",
+        "public_reply_minutes",
+        "resolution_minutes",
+    ]
+    list_filter = ["campaign", "issue_type"]
+    list_select_related = ["campaign", "issue_type"]

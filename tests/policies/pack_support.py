@@ -195,10 +195,20 @@ def build_pack(shop) -> None:
     m.ContactLimit.objects.create(
         platform="taobao", shop=shop, max_attempts_per_case=2, quiet_start=dt.time(21)
     )
+    campaign = m.CampaignPeriod.objects.create(
+        name="双11",
+        starts_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2026, 11, 12, tzinfo=dt.UTC),
+        buyer_promise="双11期间退货退款审核延长至24小时，但我们会优先处理",
+        calendar=calendar,
+    )
+    m.CampaignCommitment.objects.create(campaign=campaign, issue_type=quality, resolution_minutes=1440)
 
 
 def delete_every_rule() -> None:
     for model in (
+        m.CampaignCommitment,
+        m.CampaignPeriod,
         m.FollowUpStep,
         m.FollowUpPlan,
         m.CompensationOption,
@@ -238,6 +248,8 @@ POLICY_MODELS = [
     m.FollowUpStep,
     m.AppealChecklist,
     m.ContactLimit,
+    m.CampaignPeriod,
+    m.CampaignCommitment,
 ]
 
 

@@ -35,6 +35,8 @@ SHEETS = [
     "回访步骤",
     "申诉清单",
     "联系限制",
+    "大促时段",
+    "大促时效承诺",
 ]
 
 
@@ -87,7 +89,7 @@ def test_round_trip_export_import_into_empty_database_export_gives_the_same_cell
 
     assert report.errors == []
     assert report.written
-    assert report.totals["new"] == report.totals["rows"] == 48
+    assert report.totals["new"] == report.totals["rows"] == 50
     assert workbook_cells(export_pack()) == workbook_cells(first)
 
 
@@ -107,7 +109,7 @@ def test_dry_run_reports_what_would_change_and_writes_nothing(shop):
     delete_every_rule()
     report = import_pack(data, dry_run=True)
     assert report.errors == [] and not report.written
-    assert report.totals["new"] == 48
+    assert report.totals["new"] == 50
     assert m.IssueType.objects.count() == 0 and m.SlaTier.objects.count() == 0
 
 
