@@ -135,7 +135,9 @@ class SmsTemplate(PolicyBase):
     )
     text = models.TextField(
         _("短信内容"),
-        help_text=_("与服务商审核通过的模板一致，变量写成 {占位符}，按出现顺序对应服务商模板的变量。"),
+        help_text=_(
+            "与服务商审核通过的模板一致，变量写成 {shop_name} 这样的占位符，按出现顺序对应服务商模板的变量。"
+        ),
     )
     reply_template = models.ForeignKey(
         "policies.ReplyTemplate",

@@ -1,0 +1,180 @@
+#!/usr/bin/env python
+"""Supervisor SMS latency on PostgreSQL: a keyword review POSTed to the API → the supervisor's alert SMS
+accepted by the (local) SMS provider, through a real ``manage.py qcluster`` (django-q2).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/bench_sms_alert.py [--reviews 30]
+
+Creates a scratch database ``ha_bench_sms``, migrates it, seeds the policy pack; a shop with an agent and
+a supervisor (alert number set), an SMS notification channel, an Alibaba Cloud SMS account pointing at the
+local provider (tests/outreach/fake_providers.py: a real HTTP server on 127.0.0.1 that verifies each
+request's signature) and an alert template; starts ``manage.py qcluster`` against that database; then
+posts one keyword review at a time and polls every 20 ms until the provider has accepted the SMS to the
+supervisor's number. The path measured: intake → alert task → delivery task → SMS dispatch task → provider.
+Prints p50 / p95 / max beside the floor (p95 ≤ 60 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = "ha_bench_sms"
+SUPERVISOR_PHONE = "13900009999"
+
+
+def _scratch_database(base_url: str) -> str:
+    import psycopg
+
+    admin = base_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    return base_url.rsplit("/", 1)[0] + "/" + BENCH_DB
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reviews", type=int, default=30)
+    parser.add_argument(
+        "--timeout", type=float, default=90.0, help="give up on one review after this many seconds"
+    )
+    args = parser.parse_args()
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        print("needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres", file=sys.stderr)
+        return 2
+    os.environ["DATABASE_URL"] = _scratch_database(base)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewdesk.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ["Q_SYNC"] = "0"
+    os.environ["OUTBOUND_ALLOWED_HOSTS"] = "127.0.0.1"  # the SMS provider is a local HTTP server
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_policies", verbosity=0)
+    setup_test_environment()  # the test client's host "testserver" is allowed
+
+    from cases.hooks import certification_checks
+    from cases.models import ApiToken, Case, NotificationChannel
+    from cases.models.intake import hash_token_key
+    from cases.notifications.choices import ChannelKind
+    from outreach.models import SmsAccount, SmsMessage, SmsTemplate, SupervisorPhone
+    from reviewdesk.models import Shop
+    from tests.factories import UserFactory
+    from tests.outreach.fake_providers import AliyunGateway
+
+    gateway = AliyunGateway()
+    gateway.__enter__()
+    shop = Shop.objects.create(code="bench-sms", platform="taobao", name="短信基准店")
+    UserFactory(role="agent", shops=[shop], username="bench-agent")
+    supervisor = UserFactory(role="supervisor", shops=[shop], username="bench-supervisor")
+    SupervisorPhone.objects.create(user=supervisor, phone=SUPERVISOR_PHONE, phone_masked="139****9999")
+    NotificationChannel.objects.create(shop=shop, kind=ChannelKind.SMS, name="主管短信", on_new_case=True)
+    SmsAccount.objects.create(
+        name="bench",
+        provider="aliyun",
+        shop=shop,
+        endpoint=gateway.base_url + "/",
+        access_key_id=gateway.key_id,
+        access_key_secret=gateway.secret,
+        sign_name="基准店",
+        alert_hourly_cap=10_000,
+    )
+    SmsTemplate.objects.create(
+        code="alert",
+        name="差评提醒",
+        purpose="alert",
+        provider="aliyun",
+        template_code="SMS_900",
+        text="【差评提醒】{shop_name} 案件{case_no}：{rating}星“{excerpt}”",
+    )
+    key = ApiToken.new_key()
+    token = ApiToken.objects.create(
+        name="bench", user=supervisor, prefix=key[:8], key_hash=hash_token_key(key)
+    )
+    token.shops.set([shop])
+    certification_checks._items.clear()  # no training data in the scratch database
+
+    log = open("/tmp/ha_bench_sms_qcluster.log", "w")  # noqa: SIM115 - closed below
+    cluster = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "qcluster"],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    latencies: list[float] = []
+    missed = 0
+    try:
+        time.sleep(4)  # let the cluster start its workers
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+        for n in range(1, args.reviews + 1):
+            item = {
+                "shop": shop.code,
+                "order_no": f"SMS{n:06d}",
+                "rating": "差评",
+                "content": "假货！和描述完全不一样，要投诉",
+                "reviewed_at": "2026-11-20 13:05:00",
+                "buyer_nick": f"t**{n}",
+            }
+            before = gateway.sends
+            started = time.perf_counter()
+            response = client.post("/api/v1/reviews/", item, content_type="application/json")
+            assert response.status_code == 200, response.content
+            assert response.json()["results"][0]["case_id"], response.json()
+            while True:
+                if gateway.sends > before:
+                    latencies.append(time.perf_counter() - started)
+                    break
+                if time.perf_counter() - started > args.timeout:
+                    missed += 1
+                    break
+                time.sleep(0.02)
+            time.sleep(0.1)
+    finally:
+        os.killpg(cluster.pid, signal.SIGTERM)
+        try:
+            cluster.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(cluster.pid, signal.SIGKILL)
+        log.close()
+        gateway.__exit__(None, None, None)
+
+    ordered = sorted(latencies)
+    p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)] if ordered else float("inf")
+    wrong_number = sum(1 for r in gateway.records if r["phone"] != SUPERVISOR_PHONE)
+    print()
+    print(f"{'measure':<52}{'figure':>10}   target / reference")
+    print(f"{'reviews posted / SMS accepted / missed':<52}{args.reviews:>4} / {len(latencies)} / {missed}")
+    if ordered:
+        print(f"{'API POST → supervisor SMS accepted, p50':<52}{statistics.median(ordered):>8.2f} s")
+        verdict = "OK" if p95 <= 60 and not missed else "MISSED"
+        print(f"{'API POST → supervisor SMS accepted, p95':<52}{p95:>8.2f} s   ≤ 60 s {verdict}")
+        print(f"{'API POST → supervisor SMS accepted, max':<52}{ordered[-1]:>8.2f} s")
+    print(f"{'provider calls with a bad signature':<52}{gateway.bad_signatures:>4}")
+    print(f"{'SMS to another number':<52}{wrong_number:>4}")
+    print(
+        f"{'cases opened / SMS rows accepted':<52}{Case.objects.count():>4} / "
+        f"{SmsMessage.objects.filter(status='accepted').count()}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
