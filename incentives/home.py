@@ -34,25 +34,25 @@ def _month_start(now: dt.datetime) -> dt.datetime:
 
 
 def my_month(user, *, now: dt.datetime | None = None) -> dict:
-    """Conversions and CNY bonus of the user's ledger in the running month (two queries at most: the
-    month's period row is not created here), CSAT of the surveys answered this month (one)."""
+    """Conversions and CNY bonus of the user's ledger in the running month (one query), CSAT of the
+    surveys answered this month (one)."""
     from training.models import SatisfactionSurvey
 
     now = now or timezone.now()
     day = timezone.localdate(now)
-    figures = {"conversions": 0, "bonus": Decimal("0.00"), "code": f"{day.year}-{day.month:02d}"}
-    period = Period.objects.filter(year=day.year, month=day.month).only("pk").first()
-    if period is not None:
-        conversion = Q(event=AwardEvent.VERIFIED_CONVERSION)
-        totals = LedgerEntry.objects.filter(account__user=user, period=period).aggregate(
-            bonus=Sum(
-                "amount", filter=Q(account__unit=Unit.CNY, kind__in=[EntryKind.AWARD, EntryKind.REVERSAL])
-            ),
-            awarded=Count("case_ref", filter=conversion & Q(kind=EntryKind.AWARD), distinct=True),
-            reversed=Count("case_ref", filter=conversion & Q(kind=EntryKind.REVERSAL), distinct=True),
-        )
-        figures["conversions"] = totals["awarded"] - totals["reversed"]
-        figures["bonus"] = totals["bonus"] or Decimal("0.00")
+    conversion = Q(event=AwardEvent.VERIFIED_CONVERSION)
+    # One query: the month's period row is joined (never created here); no row, no entries.
+    month = LedgerEntry.objects.filter(account__user=user, period__year=day.year, period__month=day.month)
+    totals = month.aggregate(
+        bonus=Sum("amount", filter=Q(account__unit=Unit.CNY, kind__in=[EntryKind.AWARD, EntryKind.REVERSAL])),
+        awarded=Count("case_ref", filter=conversion & Q(kind=EntryKind.AWARD), distinct=True),
+        reversed=Count("case_ref", filter=conversion & Q(kind=EntryKind.REVERSAL), distinct=True),
+    )
+    figures = {
+        "code": f"{day.year}-{day.month:02d}",
+        "conversions": totals["awarded"] - totals["reversed"],
+        "bonus": totals["bonus"] or Decimal("0.00"),
+    }
     surveys = SatisfactionSurvey.objects.filter(case__assignee=user, answered_at__gte=_month_start(now))
     csat = surveys.aggregate(score=Avg("score"), n=Count("pk"))
     figures["csat"] = None if csat["score"] is None else round(csat["score"] * 20, 1)
@@ -111,7 +111,7 @@ def period_to_lock(user) -> tuple[Period | None, set[int] | None, list[str]]:
 
 def period_status(user, *, today: dt.date | None = None) -> dict | None:
     """What HR's panel shows (see the module docstring); None when nothing is open to lock."""
-    from incentives.services.period_review import PENDING_DISPUTES, negative_balances
+    from incentives.services.period_review import PENDING_DISPUTES
     from incentives.services.periods import period_has_ended
     from incentives.services.scope import entries_in_shops_q
 
@@ -136,14 +136,17 @@ def period_status(user, *, today: dt.date | None = None) -> dict | None:
     )
     if figures["mine"]:
         blockers.append(_("你在本期间做过调整分录，按四眼原则须由另一位同事锁定。"))
-    negatives = negative_balances([period], shop_ids=shops).get(period.pk, []) if figures["n"] else []
+    negatives = 0
+    if figures["n"]:  # agents whose CNY total is below zero (services.period_review's definition)
+        cny = entries.filter(account__unit=Unit.CNY).order_by().values("account__user_id")
+        negatives = cny.annotate(total=Sum("amount")).filter(total__lt=0).count()
     return {
         "code": period.code,
         "ended": ended,
         "ends_on": period.ends_on,
         "entries": figures["n"],
         "blockers": blockers,
-        "negatives": len(negatives),
+        "negatives": negatives,
         "disputes": figures["disputes"],
         "locked_shops": locked_shops,
         "url": reverse("incentives:period", kwargs={"period_id": period.pk}),

@@ -30,7 +30,10 @@ class Registry:
 
 home_panels = Registry(
     "home_panels",
-    "Callables (request) -> dict | None; a dict {'title', 'template', 'context'} is shown on the home page.",
+    "Callables (request) -> dict | None; a dict {'title', 'template', 'context'} is shown on the home page, "
+    "optionally with 'order' (smaller first, default 50), 'wide' (the whole row) and 'tone' ('bad'). Each "
+    "builder decides from request.user's roles whether its app has work for them (None: no panel), and "
+    "counts against the home's query budget (tests/reviewdesk/test_home_*.py).",
 )
 
 case_panels = Registry(

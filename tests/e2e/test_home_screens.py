@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from tests.e2e.conftest import ARTIFACTS
 from tests.factories import (
     CaseFactory,
     CompensationOfferFactory,
@@ -163,6 +164,11 @@ def test_each_roles_home_at_desktop_and_phone_width(page, live_server, login, wo
         role
     ]
     assert page.locator("h2", has_text=heading).is_visible()
+    if role == "manager":  # the dashboard opens with the same figures, each a link to its cases
+        page.set_viewport_size({"width": 1440, "height": 900})
+        page.goto(f"{live_server.url}/insights/")
+        assert page.locator("#dashboard-summary a.home-tile").count() == 4
+        page.screenshot(path=str(ARTIFACTS / "dashboard-summary-1440.png"))
 
 
 def test_the_agent_starts_the_next_case_from_the_home(page, live_server, login, world):
