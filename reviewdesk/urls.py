@@ -66,6 +66,7 @@ urlpatterns = [
     path("jobs/", include("jobs.urls")),
     path("connectors/", include("connectors.urls")),
     path("workorders/", include("workorders.urls")),
+    path("knowledge/", include("knowledge.urls")),
     path("prevention/", include("prevention.urls")),
     path("outreach/", include("outreach.urls")),  # the SMS providers' callbacks (token in the URL)
 ]

@@ -309,6 +309,10 @@ def build_world() -> World:
     o.notification_a = _notification(u["agent_a"], o.case_a)
     o.notification_b = _notification(u["agent_b"], o.case_b)
     o.job_a = _job(u["supervisor"], a)
+    from policies.models import Macro, ReplyTemplate  # issue #22: shop A's macro (a global template)
+
+    template = ReplyTemplate.objects.filter(shop=None, client=None, channel="public_reply").first()
+    o.macro_a = Macro.objects.create(name="致歉", reply_template=template, shop=a)
     o.channel_a, o.delivery_a = _robot(a)
     o.channel_b, o.delivery_b = _robot(b)
     from tests.connectors.world import connector_rows
@@ -517,6 +521,7 @@ def url_for(world: World, route: Route) -> str:
         "evidence_id": o.evidence_a.pk,
         "action": "verify",
         "task_id": o.follow_up_a.pk,
+        "macro_id": o.macro_a.pk,
         "agent_id": world.users["agent_a"].pk,
         "review_id": o.qa_review_a.pk,
         "entry_id": o.entry_a.pk,

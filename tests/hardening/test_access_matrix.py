@@ -85,6 +85,7 @@ WEB: dict[str, tuple] = {
     "cases:case_detail":                (L,   200, N,   200, 200, 200, N),
     "cases:case_action":                (L,   M,   M,   M,   M,   M,   M),
     "cases:compose_check":              (L,   M,   M,   M,   M,   M,   M),
+    "cases:case_macro":                 (L,   M,   M,   M,   M,   M,   M),
     "cases:reveal_contact":             (L,   M,   M,   M,   M,   M,   M),
     "cases:evidence_upload":            (L,   M,   M,   M,   M,   M,   M),
     "cases:evidence_download":          (L,   200, N,   200, 200, 200, N),
@@ -365,6 +366,9 @@ POSTS = [
     ("cases:next_case",               "manager",    F,   lambda w: {}),
     ("cases:case_action",             "anonymous",  L,   lambda w: {"version": w.objects.case_a.version, "responsibility": "merchant"}),
     ("cases:case_action",             "hr",         N,   lambda w: {"version": w.objects.case_a.version, "responsibility": "merchant"}),
+    ("cases:case_macro",              "anonymous",  L,   lambda w: {"version": w.objects.case_a.version}),
+    ("cases:case_macro",              "hr",         N,   lambda w: {"version": w.objects.case_a.version}),
+    ("cases:case_macro",              "agent_b",    N,   lambda w: {"version": w.objects.case_a.version}),
     ("api-case-verify",               "anonymous",  401, lambda w: {"version": w.objects.case_a.version, "responsibility": "merchant"}),
     ("api-case-verify",               "hr",         N,   lambda w: {"version": w.objects.case_a.version, "responsibility": "merchant"}),
     ("api-case-reveal-contact",       "hr",         N,   lambda w: {}),  # HR reaches no case
