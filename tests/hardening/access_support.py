@@ -260,6 +260,9 @@ def build_world() -> World:
     w.client_b = Client.objects.create(code="brand-yi", name="品牌乙")
     w.shop_a = ShopFactory(code="tb-main", platform="taobao", name="淘宝旗舰店", client=w.client_a)
     w.shop_b = ShopFactory(code="dy-main", platform="douyin", name="抖店旗舰店", client=w.client_b)
+    from knowledge.models import ProductLine  # issue #23: a product line (global) for its admin pages
+
+    ProductLine.objects.create(code="world-line", name="世界产品线")
     a, b = w.shop_a, w.shop_b
     w.users = {
         "agent_a": _user("agent", a, name="王小丽"),

@@ -147,6 +147,18 @@ WEB: dict[str, tuple] = {
     "workorders:raise":                 (L,   M,   M,   M,   M,   M,   M),
     "workorders:external_answer":       (410, 410, 410, 410, 410, 410, 410),
     "api-case-work-orders":             (401, 200, N,   200, 200, 200, N),
+    # The knowledge base (issue #23; no article or attempt in the world: an unknown id is 404 for who may
+    # read, 403 for HR, who neither reads it nor sits the exam). The case's panel is read like its page.
+    "knowledge:list":                   (L,   200, 200, 200, 200, 200, F),
+    "knowledge:create":                 (L,   F,   F,   F,   F,   200, F),
+    "knowledge:detail":                 (L,   N,   N,   N,   N,   N,   F),
+    "knowledge:edit":                   (L,   F,   F,   F,   F,   N,   F),
+    "knowledge:attachment":             (L,   N,   N,   N,   N,   N,   F),
+    "knowledge:case_panel":             (L,   200, N,   200, 200, 200, N),
+    "knowledge:exam_home":              (L,   200, 200, 200, 200, 200, F),
+    "knowledge:exam_attempt":           (L,   N,   N,   N,   N,   N,   F),
+    **{f"knowledge:{name}":             (L,   M,   M,   M,   M,   M,   M) for name in (
+        "approve", "question_add", "use", "promote", "exam_start")},
     # Prevention (no task in the world: an unknown task is 404). The queue and the risky orders are read by
     # who reads cases (each their own shops'); HR reads none. The effect is the dashboard's; importing
     # orders is for who may import reviews.
@@ -213,6 +225,7 @@ ADMIN: dict[str, tuple[str, str]] = {
     "cases.apitoken":                   ("vac",   ""),
     "cases.notificationchannel":        ("vacd",  ""),    # his shops' robots: URL and secret write-only (F15)
     "cases.delivery":                   ("v",     ""),
+    "knowledge.productline":            ("v",     ""),    # global: the policy owner's (issue #23)
     "connectors.connector":             ("vac",   ""),    # his shops' connectors: credentials write-only
     "connectors.outboxreply":           ("v",     ""),    # written by the workflow and the worker only
     "training.trainingmodule":          ("vacd",  "v"),
