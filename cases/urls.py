@@ -34,6 +34,7 @@ urlpatterns += [
     path("<int:pk>/", ws.case_detail, name="case_detail"),
     path("<int:pk>/act/<slug:action>/", ws_actions.case_action, name="case_action"),
     path("<int:pk>/compose/<slug:action>/check/", ws_actions.compose_check, name="compose_check"),
+    path("<int:pk>/macro/<int:macro_id>/", ws_actions.apply_macro, name="case_macro"),
     path("<int:pk>/contact/reveal/", ws_actions.reveal_contact, name="reveal_contact"),
     path("<int:pk>/evidence/", ws_actions.evidence_upload, name="evidence_upload"),
     path("<int:pk>/evidence/<int:evidence_id>/", ws.evidence_download, name="evidence_download"),

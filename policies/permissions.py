@@ -27,6 +27,7 @@ POLICY_MODELS = [
     "contactlimit",
     "campaignperiod",
     "campaigncommitment",
+    "macro",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

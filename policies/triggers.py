@@ -32,7 +32,7 @@ INITIAL_TABLES = [
 ]
 # Every policy table: the initial ones (migration 0003) and those whose own migration installed theirs
 # (``install_sql(vendor, [their tables])``).
-POLICY_TABLES = [*INITIAL_TABLES, "policies_campaignperiod", "policies_campaigncommitment"]
+POLICY_TABLES = [*INITIAL_TABLES, "policies_campaignperiod", "policies_campaigncommitment", "policies_macro"]
 
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -302,11 +302,14 @@ def _as_written(text: str | None) -> str:
 
 
 def offers(case: Case) -> list[dict]:
-    rows = (
+    rows = list(
         CompensationOffer.objects.filter(case=case)
         .select_related("requested_by", "approved_by")
         .order_by("requested_at", "pk")
     )
+    # The same read gives the reply placeholders their live offers (cases.workflow.compose._live_offers,
+    # newest first), so the page's drafts ask no second time.
+    case._live_offers = [o for o in reversed(rows) if o.status in ("offered", "accepted")]
     return [
         {
             "id": o.pk,

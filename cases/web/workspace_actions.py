@@ -20,9 +20,12 @@ from cases.choices import EvidenceKind, WorkflowAction
 from cases.errors import WorkflowError
 from cases.queries import case_or_404
 from cases.web.forms.actions import ACTION_FORMS, COMPOSER_CHANNEL, EvidenceUploadForm
-from cases.web.workspace_context import case_page_context, report_dict
+from cases.web.workspace_context import case_page_context, is_rare, report_dict
 from cases.workflow.compose import CONTACT_CHANNEL_RULES, appeal_requirements, check_reply
+from cases.workflow.macros import case_apply_macro
 from cases.workflow.services import case_act, case_reveal_contact
+from cases.workflow.specs import VERBS
+from cases.workflow.table import explain_refusal
 from reviewdesk.access import CHANGE
 
 OFFER_ACTIONS = {
@@ -44,6 +47,16 @@ def _composer_channel(action: str, post) -> str | None:
     return str(channel) if channel else None
 
 
+def _case_page(request: HttpRequest, case, context: dict, *, status: int = 200) -> HttpResponse:
+    """case.html with the panels higher apps register, as ``workspace.case_detail`` renders it."""
+    from reviewdesk.hooks import case_panels
+
+    panels = [panel for panel in (build(request, case) for build in case_panels.all()) if panel]
+    context["main_panels"] = [panel for panel in panels if panel.get("place", "main") == "main"]
+    context["side_panels"] = [panel for panel in panels if panel.get("place") == "side"]
+    return render(request, "cases/workspace/case.html", context, status=status)
+
+
 def _refused_page(
     request: HttpRequest, pk: int, *, message: str, stale: bool, bound: dict, composer: dict
 ) -> HttpResponse:
@@ -53,7 +66,18 @@ def _refused_page(
         composer = {}
     context = case_page_context(case, request.user, bound=bound, composer=composer)
     context["refusal"] = {"message": message, "stale": stale}
-    return render(request, "cases/workspace/case.html", context, status=409 if stale else 400)
+    context["refused_rare"] = any(is_rare(key.split(":")[0], case.status) for key in bound)
+    return _case_page(request, case, context, status=409 if stale else 400)
+
+
+def _unconfirmed(case, user, action: str, version: int, data: dict) -> str | None:
+    """A destructive or rare step posted without its confirmation box ticked: why it is not run yet.
+    Only when it would otherwise run: a stale page or a refused step gets the workflow's own answer."""
+    if not is_rare(action, case.status) or case.version != version:
+        return None
+    if explain_refusal(case, user, action, data) is not None:
+        return None
+    return _("请勾选“我确认要%(verb)s”后再操作；这一步不常用或不可撤回。") % {"verb": VERBS[action]}
 
 
 @login_required
@@ -82,6 +106,12 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         ticked = form.ticked()
         data["acknowledge_warnings"] = {str(f.rule.id) for f in report.warnings} <= ticked
         composer[action] = report_dict(report, ticked=ticked)
+    if not request.POST.get("confirm"):
+        unconfirmed = _unconfirmed(case, request.user, action, form.cleaned_data["version"], data)
+        if unconfirmed:
+            return _refused_page(
+                request, pk, message=unconfirmed, stale=False, bound={key: form}, composer={}
+            )
     try:
         case_act(
             case_id=case.pk, action=action, by=request.user, version=form.cleaned_data["version"], data=data
@@ -94,6 +124,43 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return _refused_page(request, pk, message=message, stale=stale, bound={key: form}, composer=composer)
     messages.success(request, _("已完成：%(action)s") % {"action": WorkflowAction(action).label})
     return redirect("cases:case_detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def apply_macro(request: HttpRequest, pk: int, macro_id: int) -> HttpResponse:
+    """Apply a macro (``cases.workflow.macros``): its offer is made, its text waits in the composer as a
+    draft (this response shows it; nothing is posted to the buyer until the agent sends it)."""
+    case = case_or_404(request.user, pk, CHANGE)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        return _refused_page(
+            request, pk, message=_("页面缺少案件版本，请刷新后重试。"), stale=False, bound={}, composer={}
+        )
+    try:
+        draft = case_apply_macro(case_id=case.pk, macro_id=macro_id, by=request.user, version=version)
+    except ValidationError as error:
+        stale = getattr(error, "code", None) == WorkflowError.STALE
+        message = error_text(error)
+        if stale:
+            message = _("案件刚被其他人更新，快捷宏没有执行。下面是最新的案件，请确认后再操作。")
+        return _refused_page(request, pk, message=message, stale=stale, bound={}, composer={})
+    report = check_reply(draft.case, draft.text, channel=draft.channel)
+    context = case_page_context(
+        draft.case,
+        request.user,
+        composer={draft.action: report_dict(report)},
+        prefill={draft.action: {"text": draft.text, "template_id": draft.template_id}},
+    )
+    if draft.needs_approval:
+        done = _("已按快捷宏“%(name)s”提交补偿审批申请，话术已放进回复框(尚未发送)。")
+    elif draft.offered:
+        done = _("已按快捷宏“%(name)s”提出补偿，话术已放进回复框(尚未发送)。")
+    else:
+        done = _("已按快捷宏“%(name)s”把话术放进回复框(尚未发送)。")
+    context["macro_applied"] = {"message": done % {"name": draft.macro.name}, "action": draft.action}
+    return _case_page(request, draft.case, context)
 
 
 @login_required

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from cases.choices import CaseStatus as S
 from cases.choices import EvidenceKind, OfferStatus
 from cases.choices import WorkflowAction as A
 from cases.models import Case
@@ -22,12 +23,14 @@ from cases.workflow.compose import (
     reply_drafts,
 )
 from cases.workflow.guards import roles_of
+from cases.workflow.macros import macros_for
+from cases.workflow.specs import VERBS
 from policies.choices import Channel
 from reviewdesk.choices import Role
 from reviewdesk.pii import mask_free_text, mask_nick
 from reviewdesk.roles import hides_buyer_data
 
-# The order the action panels appear in; offer decisions are rendered per offer, the composer apart.
+# The action panels (forms); offer decisions are rendered per offer, the composers apart.
 PANEL_ORDER = (
     A.CLAIM,
     A.RECORD_CONTACT,
@@ -41,6 +44,45 @@ PANEL_ORDER = (
     A.CLOSE,
     A.REOPEN,
 )
+COMPOSED = (A.PUBLIC_REPLY, A.RECORD_CONTACT)
+# The next sensible steps of each state, most likely first (what the page leads with). An allowed action
+# missing here follows in the table's order; the table and guards still decide what is allowed at all.
+NEXT_STEPS: dict[str, tuple[str, ...]] = {
+    S.NEW: (A.CLAIM,),
+    S.ASSIGNED: (A.CLAIM, A.RECORD_CONTACT, A.PUBLIC_REPLY),
+    S.IN_PROGRESS: (A.VERIFY, A.RECORD_CONTACT, A.BUYER_REPLIED, A.PUBLIC_REPLY),
+    S.WAITING_BUYER: (A.BUYER_REPLIED, A.RECORD_CONTACT, A.VERIFY, A.PUBLIC_REPLY),
+    S.VERIFIED: (A.OFFER, A.RESOLVE, A.RECORD_CONTACT, A.PUBLIC_REPLY, A.VERIFY),
+    S.PENDING_APPROVAL: (A.APPROVE, A.REJECT, A.RECORD_CONTACT, A.BUYER_REPLIED),
+    S.OFFERED: (A.BUYER_ACCEPTS, A.BUYER_DECLINES, A.RECORD_CONTACT, A.BUYER_REPLIED),
+    S.AGREED: (A.RESOLVE, A.PUBLIC_REPLY, A.RECORD_CONTACT),
+    S.MALICIOUS: (A.FILE_APPEAL, A.RESOLVE, A.PUBLIC_REPLY, A.RECORD_CONTACT),
+    S.APPEALING: (A.APPEAL_OUTCOME, A.PUBLIC_REPLY),
+    S.RESOLVED: (A.PUBLIC_REPLY, A.CLOSE),
+}
+# Destructive or rare: apart, collapsed under "更多操作", each confirmed. Closing a resolved case is
+# its ordinary last step, closing any other is not.
+RARE = {str(A.MARK_MALICIOUS), str(A.REOPEN), str(A.CLOSE)}
+# Where a step's form is on the page (the lead buttons jump there).
+ANCHORS = {
+    str(A.PUBLIC_REPLY): "panel-public_reply",
+    str(A.RECORD_CONTACT): "panel-record_contact",
+    **{str(a): "offers" for a in (A.APPROVE, A.REJECT, A.BUYER_ACCEPTS, A.BUYER_DECLINES)},
+}
+
+
+def is_rare(action: str, status: str) -> bool:
+    """Whether ``action`` on a case in ``status`` is a destructive or rare step (confirmed, kept apart)."""
+    return str(action) in RARE and not (str(action) == A.CLOSE and status == S.RESOLVED)
+
+
+def next_steps(status: str, allowed: list[str]) -> list[str]:
+    """The allowed actions in the order the page offers them: the state's sensible steps first."""
+    order = [str(a) for a in NEXT_STEPS.get(status, ())]
+    order += [a for a in allowed if a not in order]
+    return [a for a in order if a in allowed and a != A.REQUEST_APPROVAL]
+
+
 PER_OFFER = {A.APPROVE, A.REJECT, A.BUYER_ACCEPTS, A.BUYER_DECLINES}
 
 
@@ -91,9 +133,17 @@ def _offer_actions(offer: dict, allowed: list[str], user, roles: set[str]) -> li
     return []
 
 
-def case_page_context(case: Case, user, *, bound: dict | None = None, composer: dict | None = None) -> dict:
+def case_page_context(
+    case: Case,
+    user,
+    *,
+    bound: dict | None = None,
+    composer: dict | None = None,
+    prefill: dict | None = None,
+) -> dict:
     """Everything case.html renders. ``bound`` = {action: bound form} to show a refused form with its
-    input; ``composer`` = {action: report dict} to show the compliance check of submitted text."""
+    input; ``composer`` = {action: report dict} to show the compliance check of submitted text;
+    ``prefill`` = {action: {"text", "template_id"}} to put a draft (a macro's) into a composer."""
     reads = case_page_reads(case, reveal=can_reveal(user))
     allowed = allowed_actions(case, user)
     roles = roles_of(user)
@@ -130,14 +180,15 @@ def case_page_context(case: Case, user, *, bound: dict | None = None, composer: 
         else []
     )
     composers = {}
-    if A.PUBLIC_REPLY in allowed:
-        composers["public_reply"] = _composer(
-            case, A.PUBLIC_REPLY, Channel.PUBLIC_REPLY, drafts, bound, composer
-        )
-    if A.RECORD_CONTACT in allowed:
-        composers["record_contact"] = _composer(
-            case, A.RECORD_CONTACT, Channel.PRIVATE_MESSAGE, drafts, bound, composer
-        )
+    for action in next_steps(case.status, allowed):  # the composers in the order the steps lead
+        if action == A.PUBLIC_REPLY:
+            composers["public_reply"] = _composer(
+                case, A.PUBLIC_REPLY, Channel.PUBLIC_REPLY, drafts, bound, composer, prefill
+            )
+        elif action == A.RECORD_CONTACT:
+            composers["record_contact"] = _composer(
+                case, A.RECORD_CONTACT, Channel.PRIVATE_MESSAGE, drafts, bound, composer, prefill
+            )
     review = case.review
     contact = {
         "phone": mask_phone(review.buyer_phone),
@@ -168,10 +219,15 @@ def case_page_context(case: Case, user, *, bound: dict | None = None, composer: 
             "once": appeal.once_per_review,
             "reason": appeal.reason,
         }
+    steps, more = _steps(case, allowed, forms, composers, reads["offers"])
     context = {
         **reads,
         "allowed": allowed,
         "forms": forms,
+        "steps": steps,
+        "panels": [s for s in steps if s["form"] is not None],
+        "more_actions": more,
+        "macros": _macro_rows(case, policy) if composers else [],
         "options": _option_rows(options),
         "composers": composers,
         "contact": contact,
@@ -217,19 +273,59 @@ def _hide_buyer_data(context: dict) -> None:
     context["read_only"] = True
 
 
-def _composer(case: Case, action: str, channel: str, drafts, bound: dict, reports: dict | None) -> dict:
-    """The composer of one action: its drafts (templates rendered for this case), form and last check."""
+def _steps(case: Case, allowed: list[str], forms: dict, composers: dict, offers: list) -> tuple[list, list]:
+    """(the lead steps, the rare ones): each {action, label, form, anchor, first}. A step without a form
+    of its own (a composer, an offer's decision) links to where it is done; a decision is listed only
+    when one of the case's offers offers it to this user."""
+    decisions = {a["action"] for offer in offers for a in offer["actions"]}
+    steps, more = [], []
+    for action in next_steps(case.status, allowed):
+        if action not in forms and action not in composers and action not in decisions:
+            continue
+        step = {
+            "action": action,
+            "label": str(VERBS[action]),
+            "form": forms.get(action) if action not in composers else None,
+            "anchor": ANCHORS.get(action, f"action-{action}"),
+        }
+        (more if is_rare(action, case.status) else steps).append(step)
+    if steps:
+        steps[0]["first"] = True
+    return steps, more
+
+
+def _macro_rows(case: Case, policy) -> list[dict]:
+    return [
+        {"id": m.id, "name": m.name, "compensation": m.compensation_label, "template": m.template_name}
+        for m in macros_for(case, policy)
+    ]
+
+
+def _composer(
+    case: Case,
+    action: str,
+    channel: str,
+    drafts,
+    bound: dict,
+    reports: dict | None,
+    prefill: dict | None = None,
+) -> dict:
+    """The composer of one action: its drafts (templates rendered for this case), form and last check;
+    ``prefill`` puts a given draft (a macro's) in its text box instead of the first template's."""
     if action == A.PUBLIC_REPLY:
         usable = [d for d in drafts if d.channel == Channel.PUBLIC_REPLY]
     else:
         usable = [d for d in drafts if d.channel in {str(c) for c in CONTACT_CHANNEL_RULES.values()}]
     form = bound.get(str(action))
+    given = (prefill or {}).get(str(action))
     if form is None:
         initial = {
             "version": case.version,
             "text": usable[0].text if usable else "",
             "template_id": usable[0].template_id if usable else None,
         }
+        if given:
+            initial.update(text=given["text"], template_id=given["template_id"])
         form = ACTION_FORMS[action](initial=initial, auto_id=f"id_{action}_%s")
     form.fields["template_id"].choices = [("", _("(不用模板)"))] + [(d.template_id, d.name) for d in usable]
     max_length = None

@@ -216,3 +216,25 @@ VERSION = InputField(
     help=_("你看到的案件版本(详情里的 version)；已被他人更新时返回409"),
     widget="hidden",
 )
+
+# What the button of each action says: a verb naming the step (the case page's buttons; never a bare
+# "提交"). The WorkflowAction labels name the step in the timeline; these are what a person presses.
+VERBS: dict[str, Promise] = {
+    str(A.CLAIM): _("认领"),
+    str(A.RECORD_CONTACT): _("记录联系"),
+    str(A.BUYER_REPLIED): _("记录买家回复"),
+    str(A.VERIFY): _("核实责任"),
+    str(A.OFFER): _("提出补偿"),
+    str(A.REQUEST_APPROVAL): _("申请审批"),
+    str(A.APPROVE): _("批准"),
+    str(A.REJECT): _("驳回"),
+    str(A.BUYER_ACCEPTS): _("买家接受"),
+    str(A.BUYER_DECLINES): _("买家拒绝"),
+    str(A.PUBLIC_REPLY): _("回复评价"),
+    str(A.RESOLVE): _("结案"),
+    str(A.MARK_MALICIOUS): _("标记恶意"),
+    str(A.FILE_APPEAL): _("发起申诉"),
+    str(A.APPEAL_OUTCOME): _("记录申诉结果"),
+    str(A.CLOSE): _("关闭案件"),
+    str(A.REOPEN): _("重新打开"),
+}

@@ -1,3 +1,3 @@
 """The managers' admin of the policies app (registered on import by admin autodiscovery)."""
 
-from policies.admin import campaigns, rules  # noqa: F401
+from policies.admin import campaigns, macros, rules  # noqa: F401

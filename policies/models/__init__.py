@@ -2,6 +2,7 @@ from policies.models.base import PolicyBase
 from policies.models.campaign import CampaignCommitment, CampaignPeriod
 from policies.models.classification import ClassificationRule, IssueType, MaliciousSignal
 from policies.models.compensation import CompensationOption, CompensationRule, CustomerTier
+from policies.models.macros import Macro
 from policies.models.messaging import ComplianceRule, ReplyTemplate
 from policies.models.platform import PlatformRule
 from policies.models.sla import BusinessCalendar, CalendarException, OpeningHours, SlaTier
@@ -23,6 +24,7 @@ __all__ = [
     "FollowUpPlan",
     "FollowUpStep",
     "IssueType",
+    "Macro",
     "MaliciousSignal",
     "OpeningHours",
     "PlatformRule",

@@ -1,4 +1,5 @@
-/* ReviewDesk agent workspace: live SLA countdowns, copy-to-clipboard, length counters, row links.
+/* ReviewDesk agent workspace: live SLA countdowns, copy-to-clipboard, length counters, row links,
+   keyboard shortcuts (j/k, c, r, l, ?, Ctrl+Enter).
    Plain browser JavaScript, no build step; texts come translated from #workspace-labels. */
 (function () {
   "use strict";
@@ -109,7 +110,144 @@
     });
   });
 
-  document.addEventListener("DOMContentLoaded", function () { counters(document); tick(); });
+  // --- Keyboard shortcuts -------------------------------------------------------------------------
+  // Queue: j/k move through the rows, Enter or o opens the chosen one; the rows' order is kept for the
+  // case page. Case page: j/k the next/previous case in that order, c claim, r reply (the public
+  // reply's composer, else the contact's), l the contact's composer,
+  // Ctrl+Enter sends from the composer, ? the help. Never while typing in a field.
+  var ORDER_KEY = "reviewdesk.queueOrder";
+
+  function typing(target) {
+    if (!target || !target.closest) { return false; }
+    return !!target.closest("input, textarea, select, [contenteditable=''], [contenteditable='true']");
+  }
+  function queueRows() {
+    return Array.prototype.slice.call(document.querySelectorAll("#queue-results tr[data-href]"));
+  }
+  function rememberOrder() {
+    var rows = queueRows();
+    if (!rows.length) { return; }
+    try {
+      sessionStorage.setItem(ORDER_KEY, JSON.stringify({
+        queue: window.location.pathname + window.location.search,
+        urls: rows.map(function (row) { return row.dataset.href; })
+      }));
+    } catch (e) { /* storage off: j/k on the case page simply do nothing */ }
+  }
+  function storedOrder() {
+    try { return JSON.parse(sessionStorage.getItem(ORDER_KEY) || "null"); } catch (e) { return null; }
+  }
+  function moveInQueue(step) {
+    var rows = queueRows();
+    if (!rows.length) { return; }
+    var current = rows.findIndex(function (row) { return row.classList.contains("kb-current"); });
+    var next = Math.max(0, Math.min(rows.length - 1, current < 0 ? 0 : current + step));
+    rows.forEach(function (row) { row.classList.remove("kb-current"); row.removeAttribute("aria-selected"); });
+    var row = rows[next];
+    row.classList.add("kb-current");
+    row.setAttribute("aria-selected", "true");
+    var link = row.querySelector("a[href]");
+    if (link) { link.focus(); } else { row.setAttribute("tabindex", "-1"); row.focus(); }
+    row.scrollIntoView({ block: "nearest" });
+  }
+  function caseNeighbours() {
+    var pager = document.querySelector(".case-pager[data-case-id]");
+    var order = storedOrder();
+    if (!pager || !order || !order.urls) { return null; }
+    var here = order.urls.findIndex(function (url) {
+      return url.replace(/\/$/, "").split("/").pop() === pager.dataset.caseId;
+    });
+    if (here < 0) { return null; }
+    return { pager: pager, here: here, urls: order.urls,
+             prev: here > 0 ? order.urls[here - 1] : null,
+             next: here < order.urls.length - 1 ? order.urls[here + 1] : null };
+  }
+  function showPager() {
+    var n = caseNeighbours();
+    if (!n) { return; }
+    n.pager.hidden = false;
+    [["prev", n.prev], ["next", n.next]].forEach(function (pair) {
+      var link = n.pager.querySelector("[data-case-step='" + pair[0] + "']");
+      if (!link) { return; }
+      if (pair[1]) { link.href = pair[1]; link.removeAttribute("aria-disabled"); }
+      else { link.removeAttribute("href"); link.setAttribute("aria-disabled", "true"); }
+    });
+    var position = n.pager.querySelector("[data-case-position]");
+    if (position) { position.textContent = (n.here + 1) + " / " + n.urls.length; }
+  }
+  function helpDialog() { return document.getElementById("shortcut-help"); }
+  function toggleHelp() {
+    var dialog = helpDialog();
+    if (!dialog || typeof dialog.showModal !== "function") { return; }
+    if (dialog.open) { dialog.close(); } else { dialog.showModal(); }
+  }
+  function focusComposer() {
+    var area = document.getElementById("text-public_reply") || document.getElementById("text-record_contact");
+    if (!area) { return false; }
+    area.scrollIntoView({ block: "center" });
+    area.focus();
+    return true;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.matches &&
+        event.target.matches("textarea[data-composer]")) {
+      event.preventDefault();
+      var form = event.target.form;
+      if (form) { if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); } }
+      return;
+    }
+    if (event.key === "Escape" && typing(event.target)) { event.target.blur(); return; }
+    if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing || typing(event.target)) { return; }
+    var dialog = helpDialog();
+    if (dialog && dialog.open && event.key !== "?") { return; }
+    var onQueue = queueRows().length > 0 && !document.querySelector(".case-pager");
+    switch (event.key) {
+      case "j":
+      case "k":
+        if (onQueue) { moveInQueue(event.key === "j" ? 1 : -1); event.preventDefault(); return; }
+        var n = caseNeighbours(), target = n && (event.key === "j" ? n.next : n.prev);
+        if (target) { window.location.href = target; event.preventDefault(); }
+        return;
+      case "o":
+      case "Enter":
+        if (!onQueue) { return; }
+        var chosen = document.querySelector("#queue-results tr.kb-current[data-href]");
+        if (chosen && event.key === "o") { window.location.href = chosen.dataset.href; event.preventDefault(); }
+        return;
+      case "c":
+        var claim = document.querySelector("#action-claim button[type=submit]");
+        if (claim) { event.preventDefault(); claim.click(); }
+        return;
+      case "r":
+        if (focusComposer()) { event.preventDefault(); }
+        return;
+      case "l":
+        var contact = document.getElementById("text-record_contact");
+        if (contact) { event.preventDefault(); contact.scrollIntoView({ block: "center" }); contact.focus(); }
+        return;
+      case "?":
+        event.preventDefault();
+        toggleHelp();
+        return;
+    }
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-shortcut-help]")) { event.preventDefault(); toggleHelp(); }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    counters(document);
+    tick();
+    rememberOrder();
+    showPager();
+    var applied = document.querySelector("[data-focus-composer]");
+    var area = applied && document.getElementById(applied.dataset.focusComposer);
+    if (area) { area.focus(); }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.id === "queue-results") { rememberOrder(); }
+  });
   document.addEventListener("htmx:afterSwap", function (event) { counters(event.target); tick(); });
   setInterval(tick, 1000);
 })();
