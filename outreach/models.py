@@ -31,6 +31,11 @@ def new_callback_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def new_out_id() -> str:
+    """Our id of a message at the provider (Alibaba ``OutId``, Tencent ``SessionContext``): 32 hex digits."""
+    return secrets.token_hex(16)
+
+
 class SmsAccount(models.Model):
     """A shop's (or a client's, for all its shops) account at an SMS provider. A shop's own account
     overrides its client's. The key secret is write-only in the admin and never logged."""
@@ -218,7 +223,7 @@ class SmsMessage(models.Model):
     params = models.JSONField(_("模板变量"), default=dict, blank=True)
     text = models.TextField(_("内容"))
     idempotency_key = models.CharField(_("幂等键"), max_length=160, unique=True)
-    out_id = models.CharField(_("外部流水号"), max_length=32, unique=True, default=secrets.token_hex)
+    out_id = models.CharField(_("外部流水号"), max_length=32, unique=True, default=new_out_id)
     status = models.CharField(_("状态"), max_length=16, choices=SmsStatus.choices, default=SmsStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("已尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)

@@ -4,7 +4,6 @@ import django.core.validators
 import django.db.models.deletion
 import outreach.models
 import reviewdesk.crypto
-import secrets
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -116,7 +115,7 @@ class Migration(migrations.Migration):
                 ('params', models.JSONField(blank=True, default=dict, verbose_name='模板变量')),
                 ('text', models.TextField(verbose_name='内容')),
                 ('idempotency_key', models.CharField(max_length=160, unique=True, verbose_name='幂等键')),
-                ('out_id', models.CharField(default=secrets.token_hex, max_length=32, unique=True, verbose_name='外部流水号')),
+                ('out_id', models.CharField(default=outreach.models.new_out_id, max_length=32, unique=True, verbose_name='外部流水号')),
                 ('status', models.CharField(choices=[('queued', '排队中'), ('sending', '发送中'), ('retrying', '等待重试'), ('accepted', '服务商已受理'), ('delivered', '已送达'), ('failed', '失败'), ('skipped', '未发送')], default='queued', max_length=16, verbose_name='状态')),
                 ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='已尝试次数')),
                 ('next_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='下次尝试')),
