@@ -29,6 +29,7 @@ from training.forms import (
 from training.home import home_panel  # noqa: F401 - the home page's panel (training.apps registers it)
 from training.models import QaReview, QaRubric, SatisfactionSurvey
 from training.periods import parse_period, period_for
+from training.qa_messages import agent_messages
 from training.resources import import_scores, read_dataset, row_messages
 from training.selectors import active_modules, can_view_agent, scorecard, team_overview
 from training.services.qa import HANDLED_STATUSES, can_qa, can_settle
@@ -228,6 +229,7 @@ def qa_case(request, case_id: int):
             "existing": existing,
             "handled": handled,
             "review_text": as_seen(case.review.content),
+            "agent_messages": agent_messages(case, viewer=request.user),
             "survey": survey,
             "survey_comment": as_seen(survey.comment) if survey else "",
             "survey_form": SurveyForm() if request.user.has_perm("training.add_satisfactionsurvey") else None,
@@ -273,7 +275,12 @@ def _review_for(request, review_id: int) -> QaReview:
 def qa_review(request, review_id: int):
     review = _review_for(request, review_id)
     results = list(review.results.select_related("item"))
-    context = {"review": review, "results": results, "QaStatus": QaStatus}
+    context = {
+        "review": review,
+        "results": results,
+        "QaStatus": QaStatus,
+        "agent_messages": agent_messages(review.case, viewer=request.user, agent_id=review.agent_id),
+    }
     if review.agent_id == request.user.pk and review.status == QaStatus.SCORED and review.disputed_at is None:
         context["dispute_form"] = DisputeForm(initial={"version": review.version})
     if review.status == QaStatus.DISPUTED and can_settle(request.user, review):
