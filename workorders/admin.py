@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from policies.admin.base import PolicyScopedAdmin
 from policies.scope import GLOBAL_POLICY_PERM
 from reviewdesk.access import GLOBAL, HIDDEN, Scope, register_scope
-from reviewdesk.admin_scope import ScopedTabularInline
+from reviewdesk.admin_scope import ScopedTabularInline, ShopScopedAdminMixin
 from reviewdesk.admin_secrets import WriteOnlySecretsMixin
 from workorders.models import (
     AutomationRule,
@@ -127,3 +127,49 @@ class AutomationRuleAdmin(PolicyScopedAdmin, admin.ModelAdmin):
         "window_days",
         "active",
     ]
+
+
+@admin.register(RobotPost)
+class RobotPostAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
+    """What was posted to the departments' group robots, with each try's outcome: read-only (the worker
+    writes it). A manager sees the posts of his shops' work orders; weekly reports are shown to no one
+    but a superuser (they belong to no shop)."""
+
+    list_display = [
+        "created_at",
+        "department",
+        "work_order",
+        "title",
+        "status",
+        "attempts",
+        "last_error",
+        "sent_at",
+    ]
+    list_filter = ["status", "department"]
+    list_select_related = ["department", "work_order"]
+    search_fields = ["key", "title"]
+    date_hierarchy = "created_at"
+    fields = [
+        "department",
+        "work_order",
+        "key",
+        "title",
+        "lines",
+        "path",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "sent_at",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -10,6 +10,7 @@ _DEPARTMENT_DATA = ["department", "departmentmember", "externalcontact", "reques
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SUPERVISOR: view_permissions("workorders", [*_DEPARTMENT_DATA, "workorder"]),
     # A manager edits his shops' overrides; the global departments are the policy owner's (policies.scope).
-    Role.MANAGER: crud_permissions("workorders", _DEPARTMENT_DATA) + ["workorders.view_workorder"],
+    Role.MANAGER: crud_permissions("workorders", _DEPARTMENT_DATA)
+    + ["workorders.view_workorder", "workorders.view_robotpost"],
     AdminRole.POLICY_OWNER: crud_permissions("workorders", _DEPARTMENT_DATA),
 }

@@ -321,6 +321,9 @@ def build_world() -> World:
     from tests.connectors.world import connector_rows
 
     o.connector_a, o.outbox_a = connector_rows(a, o.case_a, u["agent_a"])
+    from tests.workorders.world import robot_post_row
+
+    o.robot_post_a = robot_post_row(a, o.case_a, u["agent_a"])
     o.buyer_a = Buyer.objects.filter(shop=a).first() or Buyer.objects.create(
         platform="taobao", shop=a, nick="买家A"
     )

@@ -141,7 +141,7 @@ WEB: dict[str, tuple] = {
     # page; raising is POST only; the external answer link needs no login and refuses a missing token.
     "workorders:list":                  (L,   200, 200, 200, 200, 200, 200),  # each their own
     "workorders:weekly":                (L,   200, 200, 200, 200, 200, 200),  # each their own shops' orders
-    "workorders:detail":                (L,   N,   N,   N,   N,   N,   N),
+    "workorders:detail":                (L,   200, N,   200, 200, 200, N),   # shop A's order: who sees its case
     "workorders:attachment":            (L,   N,   N,   N,   N,   N,   N),
     "workorders:case_panel":            (L,   200, N,   200, 200, 200, N),
     "workorders:raise":                 (L,   M,   M,   M,   M,   M,   M),
@@ -250,6 +250,7 @@ ADMIN: dict[str, tuple[str, str]] = {
     # Global departments are the policy owner's; the manager adds his shops' overrides (F5).
     "workorders.department":            ("va",    ""),
     "workorders.automationrule":        ("va",    ""),    # the same: global rules, a shop's overrides
+    "workorders.robotpost":             ("v",     ""),    # what the robots were sent: written by the worker only
     # SMS (issue #21): his shops' accounts (key secret write-only), template overrides, alert numbers;
     # what was sent is read-only; an opt-out is recorded, never edited (the number is kept as a hash).
     "outreach.smsaccount":              ("vacd",  ""),
