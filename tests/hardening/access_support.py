@@ -312,9 +312,10 @@ def build_world() -> World:
     o.notification_a = _notification(u["agent_a"], o.case_a)
     o.notification_b = _notification(u["agent_b"], o.case_b)
     o.job_a = _job(u["supervisor"], a)
-    from policies.models import Macro, ReplyTemplate  # issue #22: shop A's macro (a global template)
+    from policies.models import Macro, ReplyTemplate  # issue #22: a global macro, then shop A's
 
     template = ReplyTemplate.objects.filter(shop=None, client=None, channel="public_reply").first()
+    Macro.objects.create(name="致歉", reply_template=template)
     o.macro_a = Macro.objects.create(name="致歉", reply_template=template, shop=a)
     o.channel_a, o.delivery_a = _robot(a)
     o.channel_b, o.delivery_b = _robot(b)

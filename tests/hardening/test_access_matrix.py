@@ -215,7 +215,8 @@ ADMIN: dict[str, tuple[str, str]] = {
     **{f"policies.{model}":             ("vaie",  "") for model in (
         "platformrule", "classificationrule", "malicioussignal", "slatier", "businesscalendar",
         "openinghours", "calendarexception", "customertier", "compensationrule", "compensationoption",
-        "replytemplate", "compliancerule", "followupplan", "followupstep", "appealchecklist", "contactlimit")},
+        "replytemplate", "compliancerule", "followupplan", "followupstep", "appealchecklist", "contactlimit",
+        "macro")},
     "policies.issuetype":               ("ve",    ""),
     "cases.review":                     ("v",     ""),    # platform data: read-only, corrected by an import (F3)
     "cases.case":                       ("v",     ""),

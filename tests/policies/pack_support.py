@@ -170,13 +170,14 @@ def build_pack(shop) -> None:
         platform="taobao",
         body="亲，{shop_name}客服{agent_name}为您服务。",
     )
-    m.ReplyTemplate.objects.create(
+    public = m.ReplyTemplate.objects.create(
         name="公开回复",
         channel="public_reply",
         stage="public_reply",
         issue_type=quality,
         body="感谢反馈，已为您安排{compensation}。",
     )
+    m.Macro.objects.create(name="致歉 + 5元券", reply_template=public, compensation_kind="coupon")
 
     plan = m.FollowUpPlan.objects.create(name="解决后回访")
     m.FollowUpStep.objects.create(plan=plan, name="24小时回访", offset_minutes=1440, template=first)
@@ -207,6 +208,7 @@ def build_pack(shop) -> None:
 
 def delete_every_rule() -> None:
     for model in (
+        m.Macro,
         m.CampaignCommitment,
         m.CampaignPeriod,
         m.FollowUpStep,
