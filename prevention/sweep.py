@@ -4,11 +4,12 @@ against its shop's late rule; a late one opens a prevention task per reason, onc
 Reasons (``LateReason``): not shipped by the promised time (plus the rule's grace), no trace movement for
 N hours, movement but stuck at one station for N hours, or still in transit N days after shipping. The
 hours are business hours of the shop's calendar when the rule says so: the thresholds become one cut-off
-moment per (shop, rule, reason), computed once, so each order costs a few comparisons.
+moment per (shop, platform, courier) and reason, computed once, so each order costs a few comparisons in
+the database.
 
-Cost: one read of the watched orders through the partial index ``prevention_order_watched`` (delivered
-and closed orders are not in it, whatever their number), one read of the existing tasks of the late
-ones, one insert. Idempotent: an open task per (order, reason) is a unique constraint, so two clusters,
+Cost: one read of the (shop, platform, courier) combinations on their way and one INSERT … SELECT, both
+through the partial index ``prevention_order_watched`` (delivered and closed orders are not in it,
+whatever their number), plus the rules and shops. Idempotent: an open task per (order, reason) is a unique constraint, so two clusters,
 or a rerun, add nothing; a task already handled is not reopened while the order is late for the same
 reason since (no movement since the task was opened).
 """
@@ -19,7 +20,8 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from policies.business_time import CalendarSpec, add_business_minutes
@@ -30,8 +32,6 @@ from prevention.rules import LateRuleSpec, business_cutoff, late_rule_for, late_
 from reviewdesk.models import Shop
 
 logger = logging.getLogger(__name__)
-CHUNK = 5000
-_NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass
@@ -65,6 +65,8 @@ class _Checks:
         self._checks: dict = {}
         self._cutoffs: dict = {}
         self._policies: dict = {}
+        self._offers: dict = {}
+        self._dues: dict = {}
 
     def policy(self, shop: Shop, platform: str):
         key = (shop.pk, platform)
@@ -81,6 +83,18 @@ class _Checks:
         if key not in self._cutoffs:
             self._cutoffs[key] = business_cutoff(self.now, hours * 60, calendar)
         return self._cutoffs[key]
+
+    def offer(self, check: _Check) -> tuple[str, bool]:
+        key = (check.shop.pk, check.rule.id)
+        if key not in self._offers:
+            self._offers[key] = _offer(check, self)
+        return self._offers[key]
+
+    def due_at(self, check: _Check) -> dt.datetime:
+        key = (check.rule.task_sla_hours, check.calendar)
+        if key not in self._dues:
+            self._dues[key] = add_business_minutes(self.now, check.rule.task_sla_hours * 60, check.calendar)
+        return self._dues[key]
 
     def get(self, shop_id: int, platform: str, courier: str) -> _Check | None:
         key = (shop_id, platform, courier)
@@ -109,103 +123,130 @@ class _Checks:
         return check
 
 
-def late_reasons(row: tuple, check: _Check) -> list[tuple[str, dt.datetime]]:
-    """(reason, since) for one watched order; ``since`` is what a handled task must be newer than."""
-    _pk, _shop, _platform, _courier, status, ship_by, shipped_at, moved_at, station_since = row
-    reasons = []
-    if status == OrderStatus.AWAITING_SHIPMENT:
-        if check.ship_cutoff is not None and ship_by is not None and ship_by < check.ship_cutoff:
-            reasons.append((LateReason.NOT_SHIPPED, _NEVER))
-        return reasons
-    moved = moved_at or shipped_at
-    if check.movement_cutoff is not None and moved is not None and moved < check.movement_cutoff:
-        reasons.append((LateReason.NO_MOVEMENT, moved))
-    elif check.stuck_cutoff is not None and station_since is not None and station_since < check.stuck_cutoff:
-        reasons.append((LateReason.STUCK, station_since))
-    if check.overdue_cutoff is not None and shipped_at is not None and shipped_at < check.overdue_cutoff:
-        reasons.append((LateReason.OVERDUE, _NEVER))
-    return reasons
+# The whole sweep's write is one statement: the thresholds of each (shop, platform, courier) come in as a
+# VALUES list (computed once per sweep, with the task each would open: its due time, the rule and its
+# offer), the comparisons and the "already handled" test run in the database, and the new tasks are
+# inserted from the same SELECT. So the sweep reads no order that is on time, parses no datetime and builds
+# no model instance per task. A reason is handled while an open task exists for it, or a task opened after
+# the moment the lateness started (the last movement for "no movement", the arrival at the station for
+# "stuck"; ever, for the other two). ON CONFLICT DO NOTHING: a second cluster's insert of the same open
+# task meets the partial unique index and adds nothing.
+_LATE_SQL = """
+WITH c(idx, shop_id, platform, courier, ship_cut, move_cut, stuck_cut, overdue_cut,
+       due_at, rule_id, rule_version, offer_text, offer_amount, offer_refused) AS (VALUES {values}),
+late AS (
+    SELECT order_id, shop_id, idx, moved_at, station_since, not_shipped, silent, stuck, overdue FROM (
+        SELECT o.id AS order_id, o.shop_id, c.idx, COALESCE(o.last_movement_at, o.shipped_at) AS moved_at,
+               o.station_since,
+               CASE WHEN o.status = %s AND o.ship_by < c.ship_cut THEN 1 ELSE 0 END AS not_shipped,
+               CASE WHEN o.status = %s AND COALESCE(o.last_movement_at, o.shipped_at) < c.move_cut
+                    THEN 1 ELSE 0 END AS silent,
+               CASE WHEN o.status = %s AND o.station_since < c.stuck_cut THEN 1 ELSE 0 END AS stuck,
+               CASE WHEN o.status = %s AND o.shipped_at < c.overdue_cut THEN 1 ELSE 0 END AS overdue
+        FROM {order} o
+        JOIN c ON o.shop_id = c.shop_id AND o.platform = c.platform AND o.courier = c.courier
+        WHERE o.status IN (%s, %s)
+    ) AS checked
+    WHERE not_shipped + silent + stuck + overdue > 0
+),
+reasons AS (
+    SELECT late.*, %s AS reason, NULL AS since FROM late WHERE not_shipped = 1
+    UNION ALL SELECT late.*, %s, moved_at FROM late WHERE silent = 1
+    UNION ALL SELECT late.*, %s, station_since FROM late WHERE stuck = 1 AND silent = 0
+    UNION ALL SELECT late.*, %s, NULL FROM late WHERE overdue = 1
+)
+INSERT INTO {task} (shop_id, order_id, reason, status, opened_at, due_at, rule_id_ref, rule_version,
+                    offer_text, offer_amount, offer_refused, outcome, note, version)
+SELECT r.shop_id, r.order_id, r.reason, %s, {moment}, c.due_at, c.rule_id, c.rule_version,
+       c.offer_text, c.offer_amount, c.offer_refused, '', '', 1
+FROM reasons r JOIN c ON c.idx = r.idx
+WHERE NOT EXISTS (
+    SELECT 1 FROM {task} t WHERE t.order_id = r.order_id AND t.reason = r.reason
+    AND (t.status = %s OR r.since IS NULL OR t.opened_at >= r.since)
+)
+ON CONFLICT DO NOTHING
+RETURNING reason, order_id
+"""
+
+
+def _open_tasks(now: dt.datetime, rows: list[tuple]) -> list[tuple[str, int]]:
+    """Insert the tasks of every late order that needs one; ``rows`` are (shop id, platform, courier,
+    check, task values). Returns (reason, order id) of each task opened."""
+    ops = connection.ops
+    postgres = connection.vendor == "postgresql"
+    moment = "CAST(%s AS timestamptz)" if postgres else "%s"
+    amount = "CAST(%s AS numeric)" if postgres else "%s"
+    flag = "CAST(%s AS boolean)" if postgres else "%s"
+    row_sql = (
+        f"(%s, %s, %s, %s, {moment}, {moment}, {moment}, {moment}, {moment}, %s, %s, %s, {amount}, {flag})"
+    )
+    values, params = [], []
+    for index, (shop_id, platform, courier, check, (due_at, text, refused)) in enumerate(rows):
+        values.append(row_sql)
+        params += [index, shop_id, platform, courier]
+        params += [
+            ops.adapt_datetimefield_value(value)
+            for value in (
+                check.ship_cutoff,
+                check.movement_cutoff,
+                check.stuck_cutoff,
+                check.overdue_cutoff,
+                due_at,
+            )
+        ]
+        offer_amount = None if refused else check.rule.offer_amount
+        params += [check.rule.id, check.rule.version, text]
+        params += [None if offer_amount is None else str(offer_amount), refused]
+    R, S = LateReason, OrderStatus
+    params += [
+        S.AWAITING_SHIPMENT,
+        S.IN_TRANSIT,
+        S.IN_TRANSIT,
+        S.IN_TRANSIT,
+        S.AWAITING_SHIPMENT,
+        S.IN_TRANSIT,
+    ]
+    params += [R.NOT_SHIPPED, R.NO_MOVEMENT, R.STUCK, R.OVERDUE]
+    params += [TaskStatus.OPEN, ops.adapt_datetimefield_value(now), TaskStatus.OPEN]
+    sql = _LATE_SQL.format(
+        values=", ".join(values),
+        moment=moment,
+        order=ops.quote_name(Order._meta.db_table),
+        task=ops.quote_name(PreventionTask._meta.db_table),
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(str(reason), order_id) for reason, order_id in cursor.fetchall()]
 
 
 def late_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     now = now or timezone.now()
     result = SweepResult()
-    rows = Order.objects.filter(status__in=WATCHED_STATUSES).values_list(
-        "pk",
-        "shop_id",
-        "platform",
-        "courier",
-        "status",
-        "ship_by",
-        "shipped_at",
-        "last_movement_at",
-        "station_since",
+    # The (shop, platform, courier) combinations on their way: a few dozen rows, read through the
+    # partial index of the watched orders.
+    groups = list(
+        Order.objects.filter(status__in=WATCHED_STATUSES)
+        .values_list("shop_id", "platform", "courier")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    late: list[tuple] = []
-    checks: _Checks | None = None
-    rows = list(rows)
-    result.watched = len(rows)
-    if not rows:
+    result.watched = sum(n for *_key, n in groups)
+    if not groups:
         return result
-    checks = _Checks(now, Shop.objects.in_bulk({row[1] for row in rows}))
-    for row in rows:
-        check = checks.get(row[1], row[2], row[3])
+    checks = _Checks(now, Shop.objects.in_bulk({shop_id for shop_id, *_rest in groups}))
+    rows = []
+    for shop_id, platform, courier, _n in groups:
+        check = checks.get(shop_id, platform, courier)
         if check is None:
             continue
-        for reason, since in late_reasons(row, check):
-            late.append((row[0], reason, since, check))
-    result.late = len({item[0] for item in late})
-    handled = _existing_tasks([item[0] for item in late])
-    new_tasks = []
-    offers: dict = {}
-    dues: dict = {}
-    for order_id, reason, since, check in late:
-        previous = handled.get((order_id, reason))
-        if previous is not None and (previous is True or previous >= since):
-            continue
-        offer_key = (check.shop.pk, check.rule.id)
-        if offer_key not in offers:
-            offers[offer_key] = _offer(check, checks)
-        due_key = (check.shop.pk, check.rule.task_sla_hours, check.calendar)
-        if due_key not in dues:
-            dues[due_key] = add_business_minutes(now, check.rule.task_sla_hours * 60, check.calendar)
-        text, refused = offers[offer_key]
-        new_tasks.append(
-            PreventionTask(
-                shop_id=check.shop.pk,
-                order_id=order_id,
-                reason=reason,
-                opened_at=now,
-                due_at=dues[due_key],
-                rule_id_ref=check.rule.id,
-                rule_version=check.rule.version,
-                offer_text=text,
-                offer_amount=None if refused else check.rule.offer_amount,
-                offer_refused=refused,
-            )
-        )
+        text, refused = checks.offer(check)
+        rows.append((shop_id, platform, courier, check, (checks.due_at(check), text, refused)))
+    opened = _open_tasks(now, rows) if rows else []
+    result.opened = len(opened)
+    result.late = len({order_id for _reason, order_id in opened})
+    for reason, _order_id in opened:
         result.by_reason[reason] = result.by_reason.get(reason, 0) + 1
-    with transaction.atomic():
-        PreventionTask.objects.bulk_create(new_tasks, batch_size=1000, ignore_conflicts=True)
-    result.opened = len(new_tasks)
     return result
-
-
-def _existing_tasks(order_ids: list[int]) -> dict:
-    """(order, reason) → True for an open task, else the newest handled task's opening time."""
-    found: dict = {}
-    unique_ids = sorted(set(order_ids))
-    for start in range(0, len(unique_ids), CHUNK):
-        chunk = unique_ids[start : start + CHUNK]
-        for order_id, reason, status, opened_at in PreventionTask.objects.filter(
-            order_id__in=chunk
-        ).values_list("order_id", "reason", "status", "opened_at"):
-            key = (order_id, reason)
-            if status == TaskStatus.OPEN:
-                found[key] = True
-            elif found.get(key) is not True:
-                found[key] = max(found.get(key) or opened_at, opened_at)
-    return found
 
 
 def _offer(check: _Check, checks: _Checks) -> tuple[str, bool]:
