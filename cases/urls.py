@@ -45,3 +45,14 @@ urlpatterns += [
     path("team/", ws_supervisor.team_load, name="team_load"),
     path("team/assign/", ws_supervisor.bulk_assign, name="bulk_assign"),
 ]
+
+# Saved queue filters (each user's own) and the supervisor's bulk actions on queue rows.
+from cases.web import bulk_actions as ws_bulk  # noqa: E402
+from cases.web import saved_filters as ws_saved  # noqa: E402
+
+urlpatterns += [
+    path("queue/saved/", ws_saved.saved_filter_list, name="saved_filters"),
+    path("queue/saved/new/", ws_saved.saved_filter_save, name="saved_filter_save"),
+    path("queue/saved/<int:pk>/delete/", ws_saved.saved_filter_delete, name="saved_filter_delete"),
+    path("queue/bulk/", ws_bulk.bulk_action, name="bulk_action"),
+]

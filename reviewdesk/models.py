@@ -155,3 +155,25 @@ class ClientMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.client.code}"
+
+
+class SavedFilter(models.Model):
+    """A user's named queue view: the queue's scope and its filter bar's query string (only the filter
+    bar's own parameters, ``cases.web.saved_filters.clean_query``). Only its owner sees or deletes it."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="saved_filters", verbose_name=_("用户")
+    )
+    name = models.CharField(_("名称"), max_length=60)
+    scope = models.CharField(_("队列"), max_length=16)
+    query = models.CharField(_("筛选条件"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("保存的筛选")
+        verbose_name_plural = _("保存的筛选")
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="uniq_saved_filter_name")]
+
+    def __str__(self):
+        return self.name

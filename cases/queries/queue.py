@@ -143,14 +143,27 @@ def queue_for(
         cases = cases.filter(assignee__isnull=True)
     elif scope == "breached":
         cases = cases.filter(breached_q(now))
+    searching = False
     if filters is not None:  # a cases.queries.filters.QueueFilterSet (web and API alike)
         cases = filters.narrow(cases)
-    return (
+        searching = _searches(filters)
+    cases = (
         with_deadlines(cases, now=now)
         .select_related("review", "shop", "issue_type", "assignee")
         .defer("decision_windows", "malicious_signals", "matched_keywords", "review__reply_content")
         .order_by("urgency", "next_due", "pk")
     )
+    cases.few_rows = searching  # read by queue_page (a clone does not carry it: pass this queryset)
+    return cases
+
+
+def _searches(filters) -> bool:
+    """Is a valid exact search (order number, sub-order number, buyer nick) among the filters? Its
+    matches are a handful of rows (indexed columns), whatever the queue's size."""
+    if not filters.is_bound:
+        return False
+    cleaned = getattr(filters.form, "cleaned_data", None) or {}
+    return bool((cleaned.get("q") or "").strip())
 
 
 def unassigned_reasons(case_ids) -> dict[int, str]:
@@ -250,6 +263,10 @@ def queue_page(
         number = min(max(int(number or 1), 1), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         number = 1
+    if number == 1 and getattr(cases, "few_rows", False):
+        page = _few_rows_page(cases, per_page, columns)
+        if page is not None:
+            return page
     offset = (number - 1) * per_page
     page_ids = cases.values("pk")[offset : offset + per_page]
     total = cases.order_by().annotate(queue_total=Func(F("pk"), function="COUNT")).values("queue_total")
@@ -267,3 +284,16 @@ def queue_page(
         return paginator.page(number)  # empty: page 1 of nothing, or past the end → clamp
     except (EmptyPage, PageNotAnInteger):
         return paginator.page(paginator.num_pages)
+
+
+def _few_rows_page(cases: QuerySet[Case], per_page: int, columns: tuple[str, ...]) -> Page | None:
+    """Page 1 of a search (``queue_for``'s ``few_rows``) in one plain query: the matches are a handful,
+    so the rows are joined and sorted directly, and when fewer than a page come back their number is
+    the total (no COUNT, no id subquery: a third of the Python a page spends building SQL). A full page
+    (a nick with many cases) answers None: the general path pages and counts it."""
+    rows = list((cases.values(*columns) if columns else cases)[:per_page])
+    if len(rows) >= per_page:
+        return None
+    paginator = Paginator(cases.values(*columns) if columns else cases, per_page)
+    paginator.count = len(rows)  # no COUNT query
+    return Page(rows, 1, paginator)

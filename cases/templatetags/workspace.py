@@ -65,11 +65,20 @@ def workspace_script():
 
 
 @register.simple_tag
-def queue_row(row: dict, scope: str, now: dt.datetime):
+def queue_row(row: dict, scope: str, now: dt.datetime, selectable: bool = False):
     """One ``<tr>`` of a queue (a dict of cases.queries.rows.queue_row), built in Python as Django
     admin's result list builds its rows (``items_for_result``): fifty rows of ten cells through the
-    template engine cost more than the rest of the page. Every value from the database is escaped."""
+    template engine cost more than the rest of the page. Every value from the database is escaped.
+    ``selectable``: a first cell with the row's checkbox for the bulk actions (cases.web.bulk_actions)."""
     e = escape
+    select = ""
+    if selectable:
+        label = e(_("选择案件 #%(id)s") % {"id": row["id"]})
+        select = (
+            f'<td class="select"><input type="checkbox" name="cases" value="{row["id"]}" form="bulk-actions"'
+            f' aria-label="{label}"><input type="hidden" name="v-{row["id"]}" value="{row["version"]}"'
+            f' form="bulk-actions"></td>'
+        )
     malicious = f' <span class="badge bad">{e(_("疑似恶意"))}</span>' if row["is_malicious"] else ""
     customer_tier = f'<div class="muted">{e(row["customer_tier"])}</div>' if row["customer_tier"] else ""
     assignee = f"<td>{e(row['assignee'] or '—')}</td>" if scope != "mine" else ""
@@ -77,7 +86,7 @@ def queue_row(row: dict, scope: str, now: dt.datetime):
         assignee = f'<td>—<div class="muted unassigned-reason">{e(row["unassigned_reason"])}</div></td>'
     url = e(row["url"])
     return mark_safe(
-        f'<tr data-href="{url}" class="urgency-{row["urgency_class"]}">'
+        f'<tr data-href="{url}" class="urgency-{row["urgency_class"]}">{select}'
         f'<td><span class="badge {row["urgency_class"]}">{e(row["urgency_label"])}</span></td>'
         f"<td>{countdown(row['next_due'], row['next_warn'], now)}</td>"
         f'<td><a href="{url}" class="case-link">#{row["id"]}</a>{malicious}</td>'

@@ -96,6 +96,10 @@ WEB: dict[str, tuple] = {
     "cases:approvals":                  (L,   200, 200, 200, 200, 200, 200),  # only offers waiting for one's role
     "cases:team_load":                  (L,   N,   N,   200, N,   200, N),
     "cases:bulk_assign":                (L,   M,   M,   M,   M,   M,   M),
+    "cases:bulk_action":                (L,   M,   M,   M,   M,   M,   M),
+    "cases:saved_filters":              (L,   200, 200, 200, 200, 200, F),  # one's own only
+    "cases:saved_filter_save":          (L,   M,   M,   M,   M,   M,   M),
+    "cases:saved_filter_delete":        (L,   M,   M,   M,   M,   M,   M),
     # The compensation matrix as a grid (policies.admin.compensation_grid): who may view the rules.
     "admin:policies_compensationrule_grid": (A, A,  A,   A,   A,   200, F),
     "training:my_scorecard":            (L,   200, 200, 200, 200, 200, 200),

@@ -151,6 +151,7 @@ VIEWER_PAGES = {
     "cases:queue_all",
     "cases:queue_breached",
     "cases:approvals",
+    "cases:saved_filters",  # their own saved queue filters
     "cases:case_detail",
     # Panels of the case page from other apps, read with the case (no buyer data in the world's; their
     # owners mask what people typed for reviewdesk.roles.hides_buyer_data: see issue #18's report).
@@ -163,6 +164,7 @@ VIEWER_PAGES = {
     "insights:report_download",
     # The policies in force, and the sandbox that runs them on an example (changes nothing).
     "policies:sandbox",
+    "admin:policies_compensationrule_grid",  # the compensation rules in force, read-only for them
     "cases:notifications",
     "cases:notification-bell",
     "insights:dashboard",
