@@ -251,6 +251,10 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 _SITE_HOST = next((h for h in ALLOWED_HOSTS if "*" not in h and not h.startswith(".")), "")
 _SITE_DEFAULT = (f"https://{_SITE_HOST}" if _SITE_HOST else "") if PRODUCTION else "http://127.0.0.1:8000"
 SITE_URL = env.str("SITE_URL", default=_SITE_DEFAULT).rstrip("/")
+# Survey links buyers answer (training.surveys): valid this many days; one reminder this many hours after
+# the link was given if it is still unanswered.
+SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=7)
+SURVEY_REMINDER_AFTER_HOURS = env.int("SURVEY_REMINDER_AFTER_HOURS", default=48)
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
     default="django.core.mail.backends.smtp.EmailBackend"
@@ -328,6 +332,7 @@ REST_FRAMEWORK = {
         "user": env.str("API_RATE_USER", default="120/min"),
         "anon": env.str("API_RATE_ANON", default="30/min"),
         "login": env.str("LOGIN_RATE", default="60/min"),
+        "survey": env.str("SURVEY_RATE", default="10/min"),  # survey answers per address (training.surveys)
     },
     # The client address of the rates: as the login lockout's (TRUSTED_PROXY_COUNT, see above).
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,

@@ -214,6 +214,7 @@ SEED_MIGRATIONS = (
     ("cases.migrations.0013_import_staging_sweep_schedule", "create_schedule"),
     ("training.migrations.0002_seed_training_matrix", "seed"),
     ("training.migrations.0003_certification_sweep_schedule", "create_schedule"),
+    ("training.migrations.0005_survey_invitations", "create_schedule"),
     ("incentives.migrations.0003_seed_rules", "seed"),
     ("incentives.migrations.0004_schedules", "create"),
     ("incentives.migrations.0005_conversion_awards_schedule", "create"),

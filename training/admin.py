@@ -186,8 +186,8 @@ class SatisfactionSurveyAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
     what the buyer said), so a wrong entry is corrected by its history, not overwritten."""
 
     form = SatisfactionSurveyForm
-    list_display = ["case", "agent", "score", "answered_at", "recorded_by", "recorded_at"]
-    list_filter = ["score"]
+    list_display = ["case", "agent", "score", "source", "answered_at", "recorded_by", "recorded_at"]
+    list_filter = ["score", "source"]
     search_fields = [
         "case__review__order_no",
         "case__assignee__employee_code",

@@ -20,8 +20,16 @@ class TrainingConfig(AppConfig):
         demo_builders.register(build_training_team)
         demo_builders.register(build_training_demo)
         home_panels.register(home_panel)
+        from reviewdesk.hooks import case_panels
+        from training.surveys.panel import survey_panel
+
+        case_panels.register(survey_panel)
 
         register_role_permissions("training", ROLE_PERMISSIONS)
+        from reviewdesk.hooks import nav_links
+        from training.home import nav_link
+
+        nav_links.register(nav_link)
         from jobs import registry as job_kinds
         from jobs.choices import JobKind
         from training.jobs import may_export, may_import

@@ -1,7 +1,7 @@
 from training.models.modules import ModuleRequirement, TrainingModule
 from training.models.qa import QaItem, QaItemResult, QaReview, QaRubric
 from training.models.scores import CertificationLapse, Score
-from training.models.surveys import SatisfactionSurvey
+from training.models.surveys import SatisfactionSurvey, SurveyInvitation
 
 __all__ = [
     "CertificationLapse",
@@ -12,5 +12,6 @@ __all__ = [
     "QaRubric",
     "SatisfactionSurvey",
     "Score",
+    "SurveyInvitation",
     "TrainingModule",
 ]
