@@ -61,6 +61,7 @@ urlpatterns = [
     path("policies/", include("policies.urls")),
     path("cases/", include("cases.urls")),
     path("training/", include("training.urls")),
+    path("s/", include("training.surveys.urls")),  # the survey link buyers open (short: it goes into an SMS)
     path("incentives/", include("incentives.urls")),
     path("insights/", include("insights.urls")),
     path("jobs/", include("jobs.urls")),

@@ -350,6 +350,11 @@ def build_world() -> World:
         case=o.resolved_b, rubric=rubric, reviewer=u["supervisor_b"], results=results, comment=""
     )
     o.survey_a = survey_record(case=o.resolved_a, score=4, answered_at=timezone.now(), by=u["supervisor"])
+    # The buyer's survey link of shop B's resolved case, unanswered (the public page shows a shop's name).
+    from training.services.surveys import invitation_issue
+    from training.surveys.tokens import invitation_token
+
+    o.survey_token_b = invitation_token(invitation_issue(case=o.resolved_b, channel="sms"))
     module = TrainingModule.objects.get(code="product_knowledge")
     o.score_a = score_upsert(
         agent=u["agent_a"],
@@ -538,6 +543,7 @@ def url_for(world: World, route: Route) -> str:
         "fmt": "xlsx",
         "dispute_id": o.dispute_a.pk,
         "id": world.users["agent_a"].pk,
+        "token": o.survey_token_b,
     }
     if route.key in ("cases:notification-read", "cases:notification-open"):
         values["pk"] = o.notification_a.pk
@@ -545,7 +551,7 @@ def url_for(world: World, route: Route) -> str:
         values["pk"] = o.job_a.pk
     if route.key == "insights:report_download":
         values["pk"] = o.report_a.pk
-    if route.key in ("training:qa_case", "training:qa_survey"):
+    if route.key in ("training:qa_case", "training:qa_survey", "training:survey_link"):
         values["case_id"] = o.resolved_a.pk
     if route.key == "cases:compose_check":
         values["action"] = "public_reply"

@@ -150,6 +150,10 @@ WEB: dict[str, tuple] = {
     "workorders:case_panel":            (L,   200, N,   200, 200, 200, N),
     "workorders:raise":                 (L,   M,   M,   M,   M,   M,   M),
     "workorders:external_answer":       (410, 410, 410, 410, 410, 410, 410),
+    # The buyer's survey link (shop B's resolved case, unanswered): no login, the same page for everyone;
+    # the case page's panel creates the chat link with a POST (who may not: POSTS below).
+    "surveys:answer":                   (200, 200, 200, 200, 200, 200, 200),
+    "training:survey_link":             (L,   M,   M,   M,   M,   M,   M),
     "api-case-work-orders":             (401, 200, N,   200, 200, 200, N),
     # The knowledge base (issue #23; no article or attempt in the world: an unknown id is 404 for who may
     # read, 403 for HR, who neither reads it nor sits the exam). The case's panel is read like its page.
@@ -375,6 +379,9 @@ POSTS = [
     ("training:score_entry",          "hr",         F,   lambda w: {"agent": w.users["agent_a"].pk, "period": "2026-11", "value": "99"}),
     ("training:qa_survey",            "agent_a",    N,   lambda w: {"score": 1}),
     ("training:qa_survey",            "legal",      N,   lambda w: {"score": 1}),
+    ("training:survey_link",          "anonymous",  L,   lambda w: {}),
+    ("training:survey_link",          "agent_b",    N,   lambda w: {}),
+    ("training:survey_link",          "hr",         N,   lambda w: {}),
     ("cases:import-upload",           "agent_a",    F,   lambda w: {"shop": w.shop_a.pk, "file": _csv(w)}),
     ("cases:import-upload",           "hr",         F,   lambda w: {"shop": w.shop_a.pk, "file": _csv(w)}),
     ("cases:import-confirm",          "legal",      F,   lambda w: {"token": "x"}),

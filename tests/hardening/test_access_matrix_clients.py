@@ -156,6 +156,8 @@ VIEWER_PAGES = {
     # Panels of the case page from other apps, read with the case (no buyer data in the world's; their
     # owners mask what people typed for reviewdesk.roles.hides_buyer_data: see issue #18's report).
     "workorders:case_panel",
+    # The buyer's survey link (shop B's, no login): the same page for anyone who has it.
+    "surveys:answer",
     "connectors:case_delivery",
     # The service level: SLA attainment and its cases, the stored weekly report.
     "insights:attainment",
