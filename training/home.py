@@ -59,3 +59,16 @@ def home_panel(request) -> dict | None:
             "url": reverse("training:my_scorecard"),
         },
     }
+
+
+def nav_link(request) -> list[tuple[str, str]]:
+    """The training pages in the main navigation (``reviewdesk.hooks.nav_links``) for who takes training
+    or reads the team's scores: the home shows training only when it blocks the agent's work."""
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    if works_cases(user) and user_roles(user) & ANSWERING_ROLES:
+        return [(_("我的培训成绩"), reverse("training:my_scorecard"))]
+    if user.has_perm("training.view_score"):
+        return [(_("团队认证"), reverse("training:team"))]
+    return []
