@@ -138,11 +138,14 @@ def order_import(*, shop, data: bytes, file_name: str) -> OrderImportResult:
         result.mapping_name = mapping.name
         statuses, after_sales = _words(mapping.status_map), _words(mapping.after_sale_map)
         orders: dict[str, dict] = {}
+        # In the file's column order: a row's problems are reported left to right (PostgreSQL's jsonb does
+        # not keep the mapping's key order).
+        columns = sorted(match.columns.items(), key=lambda item: item[1])
         for index, row in sheet.rows_from(match.header_index + 1):
             if not any(cell not in (None, "") for cell in row):
                 continue
             result.row_count += 1
-            raw = {name: (row[col] if col < len(row) else None) for name, col in match.columns.items()}
+            raw = {name: (row[col] if col < len(row) else None) for name, col in columns}
             values, problems = _clean(raw, mapping, statuses, after_sales)
             for name, message in problems:
                 result.error_count += 1
