@@ -30,10 +30,6 @@ class TrainingConfig(AppConfig):
         from training.home import nav_link
 
         nav_links.register(nav_link)
-        from reviewdesk.hooks import nav_links
-        from training.home import nav_link
-
-        nav_links.register(nav_link)
         from jobs import registry as job_kinds
         from jobs.choices import JobKind
         from training.jobs import may_export, may_import
