@@ -49,10 +49,14 @@ def placeholder_refusal(text: str) -> str | None:
     return None
 
 
-def _value(value) -> str:
+# A link is never cut: half a link is worse than none (the provider refuses one its template cannot take).
+UNCUT = {"survey_url"}
+
+
+def _value(value, name: str = "") -> str:
     if isinstance(value, Decimal):
         value = f"{value.quantize(Decimal('0.01')):f}"
-    return str(value)[:MAX_PARAM_LENGTH]
+    return str(value) if name in UNCUT else str(value)[:MAX_PARAM_LENGTH]
 
 
 def render_sms(text: str, context: dict) -> tuple[str, dict[str, str], list[str]]:
@@ -70,7 +74,7 @@ def render_sms(text: str, context: dict) -> tuple[str, dict[str, str], list[str]
             missing.append(name)
             value = ""
         else:
-            value = _value(raw)
+            value = _value(raw, name)
         params[name] = value
         out.append(value)
     return "".join(out), params, missing

@@ -50,6 +50,13 @@ def refuse(code: str, message: str) -> ValidationError:
     return ValidationError(message, code=str(code))
 
 
+def words_of(text: str, params: dict) -> str:
+    """What the compliance check reads: the text without the survey link ReviewDesk itself signed (our own
+    page, not a way off the platform a person typed); every word around it is checked."""
+    link = (params or {}).get("survey_url")
+    return text.replace(link, "") if link else text
+
+
 def compliance_refusal(text: str, *, shop, platform: str) -> str | None:
     """The blocking findings of ``text`` on the SMS channel of the shop's policy, in words; or None."""
     from policies.engine import check_compliance
@@ -98,7 +105,7 @@ def sms_queue(
             % {"name": template.name, "names": ", ".join(missing)},
         )
     if purpose in BUYER_PURPOSES:
-        refusal = compliance_refusal(text, shop=shop, platform=platform or shop.platform)
+        refusal = compliance_refusal(words_of(text, params), shop=shop, platform=platform or shop.platform)
         if refusal:
             raise refuse(SmsError.COMPLIANCE, refusal)
     now = now or timezone.now()
@@ -146,7 +153,9 @@ def _refusal_at_send(message: SmsMessage) -> tuple[str, str] | None:
         if is_opted_out(message.shop, message.phone):
             return "opted_out", _("该号码已退订短信。")
         platform = message.case.platform if message.case_id else message.shop.platform
-        refusal = compliance_refusal(message.text, shop=message.shop, platform=platform)
+        refusal = compliance_refusal(
+            words_of(message.text, message.params), shop=message.shop, platform=platform
+        )
         if refusal:
             return "compliance", refusal
     if not message.account.active:

@@ -4,6 +4,7 @@ waiting through quiet hours, skipped with a reason when they may never go, left 
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from cases.models import CaseEvent, FollowUpTask
 from outreach.choices import SmsPurpose, SmsStatus
@@ -105,4 +106,60 @@ def test_a_shop_without_an_account_keeps_the_manual_task(
         followups_sms_due(now=NOON)
     care_step.refresh_from_db()
     assert (care_step.done_at, care_step.skipped_reason) == (None, "")
+    assert SmsMessage.objects.count() == 0
+
+
+def test_a_survey_step_by_sms_sends_the_signed_link(aliyun_shop, django_capture_on_commit_callbacks):
+    pytest.importorskip("training.surveys.links")  # helper B's survey links (issue #21, part 2)
+    reply = ReplyTemplate.objects.filter(stage="survey", shop__isnull=True).order_by("pk").first()
+    SmsTemplate.objects.create(
+        code="survey",
+        name="满意度调查",
+        purpose=SmsPurpose.SURVEY,
+        provider="aliyun",
+        template_code="SMS_400",
+        text="亲，您对本次售后处理满意吗？请点 {survey_url} 打1-5分~",
+    )
+    agent = member("agent", aliyun_shop["shop"])
+    case = put_in_state(triaged_case(aliyun_shop["shop"]), "resolved", agent=agent)
+    FollowUpTask.objects.create(
+        case=case,
+        step_ref=2,
+        name="满意度调查(1–5分)",
+        channel="sms",
+        template_ref={"model": "replytemplate", "id": reply.pk, "version": reply.version, "name": reply.name},
+        due_at=NOON - dt.timedelta(minutes=1),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = followups_sms_due(now=NOON)
+    assert outcome["sent"] == 1, (outcome, FollowUpTask.objects.values_list("skipped_reason", flat=True)[:])
+    message = SmsMessage.objects.get()
+    url = message.params["survey_url"]
+    assert "/s/" in url and url in message.text
+    assert message.purpose == SmsPurpose.SURVEY
+    assert aliyun_shop["gateway"].records[0]["params"] == {"survey_url": url}
+
+
+def test_words_around_the_survey_link_are_still_checked(aliyun_shop, django_capture_on_commit_callbacks):
+    from outreach.services.dispatch import sms_queue
+
+    template = SmsTemplate.objects.create(
+        code="survey",
+        name="满意度调查",
+        purpose=SmsPurpose.SURVEY,
+        provider="aliyun",
+        template_code="SMS_401",
+        text="好评返券！点 {survey_url} 打分",
+    )
+    with pytest.raises(ValidationError) as refusal:
+        sms_queue(
+            account=aliyun_shop["account"],
+            shop=aliyun_shop["shop"],
+            phone="13800138000",
+            template=template,
+            context={"survey_url": "http://127.0.0.1:8000/s/abc/"},
+            purpose=SmsPurpose.SURVEY,
+            idempotency_key="s1",
+        )
+    assert refusal.value.code == "sms_compliance_blocked"
     assert SmsMessage.objects.count() == 0
