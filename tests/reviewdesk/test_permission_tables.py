@@ -164,6 +164,12 @@ EXPECTED = {
     },
 }
 
+# Macros (issue #22): a policy rule like the others, read by who reads rules, edited by who edits them.
+for _role in ("agent", "supervisor", "legal", "client_viewer"):
+    EXPECTED[_role]["policies"] += " view_macro"
+for _role in ("manager", "policy_owner"):
+    EXPECTED[_role]["policies"] += " add_macro change_macro delete_macro view_macro"
+
 
 def as_sets(table: dict[str, list[str]]) -> dict[str, set[str]]:
     return {role: set(names) for role, names in table.items()}
