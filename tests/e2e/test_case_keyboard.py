@@ -124,7 +124,9 @@ def test_an_agent_works_a_case_with_the_keyboard_only(
         assert scroll <= width, f"the case page is {scroll} px wide at {width} px"
         screenshot(page, f"case-{width}")
     # At phone width, the action area on its own (the full page is too tall to read in one image).
-    page.locator("#actions").screenshot(path=str(screenshot(page, "case-390")).replace(".png", "-actions.png"))
+    page.locator("#actions").screenshot(
+        path=str(screenshot(page, "case-390")).replace(".png", "-actions.png")
+    )
 
 
 def test_shortcuts_do_nothing_while_typing(page, live_server, login, make_user, shop, seeded):
