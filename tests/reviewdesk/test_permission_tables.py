@@ -171,6 +171,20 @@ for _role in ("manager", "policy_owner"):
     EXPECTED[_role]["policies"] += " add_macro change_macro delete_macro view_macro"
 
 
+# The knowledge base (issue #23): who works cases reads the articles and sits the product exam; a manager
+# writes his shops' articles and questions and approves drafts; the product lines are the policy owner's.
+for _role in ("agent", "supervisor", "legal", "manager"):
+    EXPECTED[_role]["knowledge"] = "view_article take_exam"
+EXPECTED["supervisor"]["knowledge"] += " view_question view_examattempt"
+EXPECTED["manager"]["knowledge"] += (
+    " add_article change_article publish_article view_question add_question view_examattempt view_productline"
+)
+EXPECTED["policy_owner"]["knowledge"] = (
+    "add_productline change_productline delete_productline view_productline "
+    "view_article add_article change_article publish_article"
+)
+
+
 def as_sets(table: dict[str, list[str]]) -> dict[str, set[str]]:
     return {role: set(names) for role, names in table.items()}
 
