@@ -107,3 +107,6 @@ class WeeklyReportAdmin(ShopScopedAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+from insights.health import admin as health_admin  # noqa: E402, F401  (the shop health watch)

@@ -283,3 +283,7 @@ class WeeklyReport(models.Model):
         if self.client_id:
             return f"client-{self.client.code}"
         return "all"
+
+
+# Shop health (DSR scores and their watch) lives in its own folder; its models register with this app.
+from insights.health.models import DsrScore, HealthWatch  # noqa: E402, F401

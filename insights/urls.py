@@ -2,6 +2,7 @@ from django.urls import path
 
 from insights import views
 from insights.attainment import views as attainment
+from insights.health import views as health
 
 app_name = "insights"
 urlpatterns = [
@@ -16,4 +17,6 @@ urlpatterns = [
     path("attainment/", attainment.attainment_page, name="attainment"),
     path("attainment/export.xlsx", attainment.attainment_export, name="attainment_export"),
     path("attainment/cases/", attainment.attainment_cases, name="attainment_cases"),
+    path("health/", health.health, name="health"),
+    path("health/import/", health.health_import, name="health_import"),
 ]

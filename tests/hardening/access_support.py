@@ -260,6 +260,18 @@ def build_world() -> World:
     w.client_b = Client.objects.create(code="brand-yi", name="品牌乙")
     w.shop_a = ShopFactory(code="tb-main", platform="taobao", name="淘宝旗舰店", client=w.client_a)
     w.shop_b = ShopFactory(code="dy-main", platform="douyin", name="抖店旗舰店", client=w.client_b)
+    # Issue #24: a peak season (global) and shop A's DSR alert watch, for their admin pages.
+    from insights.health.models import HealthWatch
+    from policies.models import CampaignCommitment, CampaignPeriod
+
+    peak = {
+        "starts_at": dt.datetime(2030, 11, 1, tzinfo=dt.UTC),
+        "ends_at": dt.datetime(2030, 11, 12, tzinfo=dt.UTC),
+    }
+    CampaignPeriod.objects.create(name="双11", **peak)
+    shop_peak = CampaignPeriod.objects.create(name="旗舰店双11", shop=w.shop_a, **peak)
+    CampaignCommitment.objects.create(campaign=shop_peak, resolution_minutes=1440)
+    HealthWatch.objects.create(shop=w.shop_a)
     from knowledge.models import ProductLine  # issue #23: a product line (global) for its admin pages
 
     ProductLine.objects.create(code="world-line", name="世界产品线")

@@ -135,6 +135,8 @@ WEB: dict[str, tuple] = {
     "insights:attainment":              (L,   F,   F,   200, F,   200, F),
     "insights:attainment_export":       (L,   F,   F,   200, F,   200, F),
     "insights:attainment_cases":        (L,   F,   F,   200, F,   200, F),  # the cases of one figure
+    "insights:health":                  (L,   F,   F,   200, F,   200, F),  # DSR trend: its own shops only
+    "insights:health_import":           (L,   F,   F,   F,   F,   200, F),  # the managers import the DSR export
     # Shop A's supervisor's job: the owner and the shop's overseers (the manager) see it; nobody else.
     "jobs:list":                        (L,   200, 200, 200, 200, 200, 200),  # each their own
     "jobs:detail":                      (L,   N,   N,   200, N,   200, N),
@@ -224,7 +226,7 @@ ADMIN: dict[str, tuple[str, str]] = {
         "platformrule", "classificationrule", "malicioussignal", "slatier", "businesscalendar",
         "openinghours", "calendarexception", "customertier", "compensationrule", "compensationoption",
         "replytemplate", "compliancerule", "followupplan", "followupstep", "appealchecklist", "contactlimit",
-        "macro")},
+        "macro", "campaignperiod", "campaigncommitment")},
     "policies.issuetype":               ("ve",    ""),
     "cases.review":                     ("v",     ""),    # platform data: read-only, corrected by an import (F3)
     "cases.case":                       ("v",     ""),
@@ -256,6 +258,7 @@ ADMIN: dict[str, tuple[str, str]] = {
     "insights.insightsettings":         ("v",     ""),    # one row for all shops: the policy owner's (F5)
     "insights.reportrecipient":         ("vacd",  ""),
     "insights.weeklyreport":            ("v",     ""),
+    "insights.healthwatch":             ("vacd",  ""),    # his shops' DSR alert steps; the default row is the owner's
     # Global departments are the policy owner's; the manager adds his shops' overrides (F5).
     "workorders.department":            ("va",    ""),
     "workorders.automationrule":        ("va",    ""),    # the same: global rules, a shop's overrides

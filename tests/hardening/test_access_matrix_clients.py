@@ -174,6 +174,7 @@ VIEWER_PAGES = {
     "insights:weekly",
     "insights:weekly_download",
     "insights:unresolved",
+    "insights:health",
     "incentives:statement",
     "training:my_scorecard",
     "jobs:list",
