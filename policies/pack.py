@@ -26,10 +26,19 @@ from django.utils.translation import gettext as _
 from tablib import Dataset
 
 from policies.layers import change_refusal
-from policies.resources import PACK_RESOURCES, PolicyResource
+from policies.resources import PACK_RESOURCES as CORE_SHEETS
+from policies.resources import PolicyResource
+from policies.resources_campaigns import CampaignCommitmentResource, CampaignPeriodResource
 from reviewdesk.access import restrict
 from reviewdesk.spreadsheets import safe_cell
 from reviewdesk.workbooks import WorkbookError, WorkbookRefused, check_workbook
+
+# Every sheet of the pack, in dependency order: a sheet only refers to sheets before it.
+PACK_RESOURCES: list[type[PolicyResource]] = [
+    *CORE_SHEETS,
+    CampaignPeriodResource,
+    CampaignCommitmentResource,
+]
 
 _SHEET_FORBIDDEN = str.maketrans({c: "、" for c in "/\\?*[]:"})
 

@@ -552,7 +552,8 @@ class ContactLimitResource(LayeredResource):
         import_id_fields = ["platform", "shop", "client"]
 
 
-# In dependency order: a sheet only refers to sheets before it. Compliance rules come before the
+# In dependency order: a sheet only refers to sheets before it (policies.pack adds the sheets that live in
+# their own modules, such as the peak seasons'). Compliance rules come before the
 # templates because an active template is checked against them when it is saved.
 PACK_RESOURCES: list[type[PolicyResource]] = [
     IssueTypeResource,
@@ -573,10 +574,3 @@ PACK_RESOURCES: list[type[PolicyResource]] = [
     AppealChecklistResource,
     ContactLimitResource,
 ]
-
-# Peak seasons' sheets live in their own module, which builds on the bases above (import them from here).
-from policies.resources_campaigns import CampaignCommitmentResource, CampaignPeriodResource  # noqa: E402
-
-PACK_RESOURCES += [CampaignPeriodResource, CampaignCommitmentResource]
-
-RESOURCE_FOR_MODEL: dict[type, type[PolicyResource]] = {r._meta.model: r for r in PACK_RESOURCES}

@@ -9,7 +9,7 @@ from policies.admin.base import ChildAdmin, PolicyAdmin
 from policies.admin.checked_forms import EngineChecks
 from policies.admin.rules import SCOPE_FILTERS, ChildCounts, child_count
 from policies.forms import PolicyAdminForm
-from policies.resources import CampaignCommitmentResource, CampaignPeriodResource
+from policies.resources_campaigns import CampaignCommitmentResource, CampaignPeriodResource
 from reviewdesk.admin_scope import ScopedTabularInline
 
 

@@ -268,7 +268,9 @@ def build_world() -> World:
         "starts_at": dt.datetime(2030, 11, 1, tzinfo=dt.UTC),
         "ends_at": dt.datetime(2030, 11, 12, tzinfo=dt.UTC),
     }
-    CampaignPeriod.objects.create(name="双11", **peak)
+    # The global row comes first: the tables' admin URLs open the first row (a global rule is the owner's).
+    global_peak = CampaignPeriod.objects.create(name="双11", **peak)
+    CampaignCommitment.objects.create(campaign=global_peak, resolution_minutes=1440)
     shop_peak = CampaignPeriod.objects.create(name="旗舰店双11", shop=w.shop_a, **peak)
     CampaignCommitment.objects.create(campaign=shop_peak, resolution_minutes=1440)
     HealthWatch.objects.create(shop=w.shop_a)

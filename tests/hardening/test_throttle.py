@@ -33,8 +33,9 @@ def token_client(user, shops) -> APIClient:
 
 def test_the_default_rates_are_set_and_reasonable():
     configured = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-    assert set(configured) == {"token", "user", "anon", "login"}
+    assert set(configured) == {"token", "user", "anon", "login", "survey"}
     assert configured["token"] == "120/min" and configured["login"] == "60/min"
+    assert configured["survey"] == "10/min"  # the buyers' public survey page, per address
 
 
 def test_a_token_beyond_its_rate_gets_429_with_retry_after(make_user, shop):

@@ -81,7 +81,8 @@ def test_every_dashboard_table_exports_to_xlsx(client, world):
     whole = client.get("/insights/export.xlsx", {**RANGE, "shop": "tb-main", "table": "all"})
     assert whole["Content-Type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(whole.content))
-    assert len(book.sheetnames) == 13  # insights' 12 and the work orders' (insights.hooks.dashboard_tables)
+    # insights' 12, the work orders' and prevention's (insights.hooks.dashboard_tables)
+    assert len(book.sheetnames) == 14
     share = client.get("/insights/export.xlsx", {**RANGE, "shop": "tb-main", "table": "share"})
     rows = list(load_workbook(io.BytesIO(share.content)).active.iter_rows(values_only=True))
     assert rows[1] == ("问题类型", "中差评数", "占比(%)")

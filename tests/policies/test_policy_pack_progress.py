@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from policies.resources import PACK_RESOURCES
+from policies.pack import PACK_RESOURCES
 
 pytestmark = pytest.mark.usefixtures("policy_pack")
 SHEETS = len(PACK_RESOURCES)

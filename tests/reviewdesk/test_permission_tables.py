@@ -185,6 +185,23 @@ EXPECTED["policy_owner"]["knowledge"] = (
 )
 
 
+# Peak seasons (issue #24): policy rules like the others; shop health: a manager imports his shops' DSR
+# scores and sets their alert steps.
+_PEAK = "campaignperiod campaigncommitment"
+for _role in ("agent", "supervisor", "legal", "client_viewer"):
+    EXPECTED[_role]["policies"] += "".join(f" view_{m}" for m in _PEAK.split())
+for _role in ("manager", "policy_owner"):
+    EXPECTED[_role]["policies"] += "".join(
+        f" {a}_{m}" for m in _PEAK.split() for a in ("add", "change", "delete", "view")
+    )
+EXPECTED["manager"]["insights"] += (
+    " add_dsrscore add_healthwatch change_healthwatch delete_healthwatch view_healthwatch"
+)
+
+# The robots' posts (workorders): a manager reads his shops' in the admin.
+EXPECTED["manager"]["workorders"] += " view_robotpost"
+
+
 def as_sets(table: dict[str, list[str]]) -> dict[str, set[str]]:
     return {role: set(names) for role, names in table.items()}
 
@@ -201,7 +218,18 @@ def test_the_merged_role_table_is_what_it_was():
 
 
 @pytest.mark.parametrize(
-    "app", ["policies", "cases", "training", "incentives", "insights", "connectors", "workorders", "outreach"]
+    "app",
+    [
+        "policies",
+        "cases",
+        "training",
+        "incentives",
+        "insights",
+        "connectors",
+        "workorders",
+        "outreach",
+        "knowledge",
+    ],
 )
 def test_each_app_names_only_its_own_permissions(app):
     table = importlib.import_module(f"{app}.permissions").ROLE_PERMISSIONS
