@@ -20,10 +20,10 @@ urlpatterns += [
 ]
 
 # The agent workspace: queues, the case page and its actions, supervisor views.
+from cases.web import home as ws_home  # noqa: E402
 from cases.web import workspace as ws  # noqa: E402
 from cases.web import workspace_actions as ws_actions  # noqa: E402
 from cases.web import workspace_supervisor as ws_supervisor  # noqa: E402
-from cases.web import home as ws_home  # noqa: E402
 
 urlpatterns += [
     path("queue/", ws.queue, {"scope": "mine"}, name="queue"),

@@ -318,8 +318,15 @@ def build_world() -> World:
         code="care", name="关怀", purpose="care", provider="aliyun", template_code="SMS_1", text="亲~", shop=a
     )
     SmsMessage.objects.create(
-        account=sms_account, shop=a, purpose="care", phone="13800000000", phone_masked="138****0000",
-        sign_name="甲", template_code="SMS_1", text="亲~", idempotency_key="matrix-a",
+        account=sms_account,
+        shop=a,
+        purpose="care",
+        phone="13800000000",
+        phone_masked="138****0000",
+        sign_name="甲",
+        template_code="SMS_1",
+        text="亲~",
+        idempotency_key="matrix-a",
     )
     OptOut.objects.create(client=w.client_a, phone_hash="0" * 64, phone_masked="138****0001", source="manual")
     SupervisorPhone.objects.create(user=u["supervisor"], phone="13900000000", phone_masked="139****0000")
