@@ -13,7 +13,10 @@ class OutreachConfig(AppConfig):
         from cases.notifications.sms import sms_senders
         from outreach.permissions import ROLE_PERMISSIONS
         from outreach.services.alerts import alert_sms_queue
+        from outreach.services.surveys import on_survey_reminder_due
         from reviewdesk.roles import register_role_permissions
+        from training.surveys.signals import survey_reminder_due
 
         sms_senders.register(alert_sms_queue)
+        survey_reminder_due.connect(on_survey_reminder_due, dispatch_uid="outreach.survey_reminder")
         register_role_permissions("outreach", ROLE_PERMISSIONS)
