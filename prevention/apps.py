@@ -11,12 +11,25 @@ class PreventionConfig(AppConfig):
 
     def ready(self):
         from cases.signals import cases_opened
-        from insights.hooks import dashboard_tables
+        from insights.hooks import dashboard_tables, weekly_sections
+        from policies.scope import GLOBAL_POLICY_PERM
+        from prevention.models import LateRule, RiskRule
+        from prevention.permissions import ROLE_PERMISSIONS
         from prevention.services import on_cases_opened
         from prevention.views import case_panel, dashboard_table, nav_links_for
+        from prevention.weekly import weekly_tables
+        from reviewdesk.access import GLOBAL, Scope, register_scope
         from reviewdesk.hooks import case_panels, nav_links
+        from reviewdesk.roles import register_role_permissions
 
         cases_opened.connect(on_cases_opened, dispatch_uid="prevention.link_cases")
         case_panels.register(case_panel)
         dashboard_tables.register(dashboard_table)
         nav_links.register(nav_links_for)
+        weekly_sections.register(weekly_tables)
+        register_role_permissions("prevention", ROLE_PERMISSIONS)
+        # Layered like the policy pack (global → client → shop): a global row is the policy owner's.
+        for model in (LateRule, RiskRule):
+            register_scope(
+                model, Scope(shop="shop", client="client", null=GLOBAL, global_perm=GLOBAL_POLICY_PERM)
+            )

@@ -22,6 +22,7 @@ TASK_GROUPS: tuple[tuple[str, object, tuple[str, ...]], ...] = (
             "policies.calendarexception",
             "policies.campaignperiod",
             "policies.campaigncommitment",
+            "prevention.laterule",
         ),
     ),
     (
@@ -53,6 +54,7 @@ TASK_GROUPS: tuple[tuple[str, object, tuple[str, ...]], ...] = (
             "policies.classificationrule",
             "policies.malicioussignal",
             "training.modulerequirement",
+            "prevention.riskrule",
         ),
     ),
 )

@@ -274,6 +274,10 @@ def build_world() -> World:
     shop_peak = CampaignPeriod.objects.create(name="旗舰店双11", shop=w.shop_a, **peak)
     CampaignCommitment.objects.create(campaign=shop_peak, resolution_minutes=1440)
     HealthWatch.objects.create(shop=w.shop_a)
+    from prevention.models import LateRule, RiskRule  # shop A's overrides (the seeded global rows come first)
+
+    LateRule.objects.create(name="旗舰店延迟", shop=w.shop_a, ship_grace_hours=12)
+    RiskRule.objects.create(name="旗舰店风险", shop=w.shop_a, min_after_sales=2)
     from knowledge.models import ProductLine  # issue #23: a product line (global) for its admin pages
 
     ProductLine.objects.create(code="world-line", name="世界产品线")

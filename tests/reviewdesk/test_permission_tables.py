@@ -201,6 +201,14 @@ EXPECTED["manager"]["insights"] += (
 # The robots' posts (workorders): a manager reads his shops' in the admin.
 EXPECTED["manager"]["workorders"] += " view_robotpost"
 
+# Prevention's rules (issue #24): a manager edits his shops' late-parcel and risky-order rules and reads the
+# order mappings; the policy owner changes the mappings too.
+_PREVENTION = " ".join(f"{a}_{m}" for m in ("laterule", "riskrule") for a in ("add", "change", "delete", "view"))
+EXPECTED["manager"]["prevention"] = _PREVENTION + " view_ordermapping"
+EXPECTED["policy_owner"]["prevention"] = (
+    _PREVENTION + " add_ordermapping change_ordermapping delete_ordermapping view_ordermapping"
+)
+
 
 def as_sets(table: dict[str, list[str]]) -> dict[str, set[str]]:
     return {role: set(names) for role, names in table.items()}
@@ -229,6 +237,7 @@ def test_the_merged_role_table_is_what_it_was():
         "workorders",
         "outreach",
         "knowledge",
+        "prevention",
     ],
 )
 def test_each_app_names_only_its_own_permissions(app):
