@@ -18,5 +18,9 @@ class OutreachConfig(AppConfig):
         from training.surveys.signals import survey_reminder_due
 
         sms_senders.register(alert_sms_queue)
+        from outreach.web import sms_panel
+        from reviewdesk.hooks import case_panels
+
+        case_panels.register(sms_panel)
         survey_reminder_due.connect(on_survey_reminder_due, dispatch_uid="outreach.survey_reminder")
         register_role_permissions("outreach", ROLE_PERMISSIONS)

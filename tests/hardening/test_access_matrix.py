@@ -181,6 +181,8 @@ WEB: dict[str, tuple] = {
     # The SMS providers' callbacks: POST only, with the account's token in the URL (a wrong one is 403).
     "outreach:tencent_status":          (M,   M,   M,   M,   M,   M,   M),
     "outreach:tencent_reply":           (M,   M,   M,   M,   M,   M,   M),
+    "outreach:case_sms":                (L,   M,   M,   M,   M,   M,   M),  # the case page's SMS: POST only
+    "outreach:case_sms_panel":          (L,   200, N,   200, 200, 200, N),  # its panel: who may act on the case
     # Starting a background export or import: POST only (who may not is refused in POSTS below).
     "policies:pack_export_job":         (A,   A,   A,   A,   A,   M,   M),
     "policies:pack_import_confirm_job": (A,   A,   A,   A,   A,   M,   M),
@@ -237,12 +239,12 @@ ADMIN: dict[str, tuple[str, str]] = {
     "cases.notificationchannel":        ("vacd",  ""),    # his shops' robots: URL and secret write-only (F15)
     "cases.delivery":                   ("v",     ""),
     "knowledge.productline":            ("v",     ""),    # global: the policy owner's (issue #23)
-    "connectors.connector":             ("vac",   ""),    # his shops' connectors: credentials write-only
-    "connectors.outboxreply":           ("v",     ""),    # written by the workflow and the worker only
     # Prevention's rules (issue #24): layered like the pack's; the order mappings are global (F5).
     "prevention.laterule":              ("vaie",  ""),
     "prevention.riskrule":              ("vaie",  ""),
     "prevention.ordermapping":          ("v",     ""),
+    "connectors.connector":             ("vac",   ""),    # his shops' connectors: credentials write-only
+    "connectors.outboxreply":           ("v",     ""),    # written by the workflow and the worker only
     "training.trainingmodule":          ("vacd",  "v"),
     "training.modulerequirement":       ("vac",   "v"),   # a global row is deleted by the policy owner only
     "training.qarubric":                ("vacd",  "v"),
@@ -389,6 +391,9 @@ POSTS = [
     ("training:survey_link",          "anonymous",  L,   lambda w: {}),
     ("training:survey_link",          "agent_b",    N,   lambda w: {}),
     ("training:survey_link",          "hr",         N,   lambda w: {}),
+    ("outreach:case_sms",             "anonymous",  L,   lambda w: {"version": w.objects.case_a.version, "template": "contact"}),
+    ("outreach:case_sms",             "agent_b",    N,   lambda w: {"version": w.objects.case_a.version, "template": "contact"}),
+    ("outreach:case_sms",             "hr",         N,   lambda w: {"version": w.objects.case_a.version, "template": "contact"}),
     ("cases:import-upload",           "agent_a",    F,   lambda w: {"shop": w.shop_a.pk, "file": _csv(w)}),
     ("cases:import-upload",           "hr",         F,   lambda w: {"shop": w.shop_a.pk, "file": _csv(w)}),
     ("cases:import-confirm",          "legal",      F,   lambda w: {"token": "x"}),
