@@ -239,12 +239,12 @@ ADMIN: dict[str, tuple[str, str]] = {
     "cases.notificationchannel":        ("vacd",  ""),    # his shops' robots: URL and secret write-only (F15)
     "cases.delivery":                   ("v",     ""),
     "knowledge.productline":            ("v",     ""),    # global: the policy owner's (issue #23)
+    "connectors.connector":             ("vac",   ""),    # his shops' connectors: credentials write-only
+    "connectors.outboxreply":           ("v",     ""),    # written by the workflow and the worker only
     # Prevention's rules (issue #24): layered like the pack's; the order mappings are global (F5).
     "prevention.laterule":              ("vaie",  ""),
     "prevention.riskrule":              ("vaie",  ""),
     "prevention.ordermapping":          ("v",     ""),
-    "connectors.connector":             ("vac",   ""),    # his shops' connectors: credentials write-only
-    "connectors.outboxreply":           ("v",     ""),    # written by the workflow and the worker only
     "training.trainingmodule":          ("vacd",  "v"),
     "training.modulerequirement":       ("vac",   "v"),   # a global row is deleted by the policy owner only
     "training.qarubric":                ("vacd",  "v"),
