@@ -11,6 +11,7 @@ from policies.admin.base import GlobalPolicyAdminMixin, PolicyAdmin
 from policies.admin.rules import SCOPE_FILTERS
 from policies.resources import NamedRuleResource
 from prevention.models import LateRule, OrderMapping, RiskRule
+from reviewdesk.choices import Platform
 
 
 class LateRuleResource(NamedRuleResource):
@@ -90,10 +91,17 @@ class RiskRuleAdmin(PolicyAdmin):
 class OrderMappingAdmin(GlobalPolicyAdminMixin, admin.ModelAdmin):
     """Mappings read every shop's order files: changed by the policy owner only, read by managers."""
 
-    list_display = ["name", "code", "platforms", "ship_within_hours", "priority", "active"]
+    list_display = ["name", "code", "platform_names", "ship_within_hours", "priority", "active"]
     list_filter = ["active"]
     search_fields = ["code", "name", "platforms"]
     fieldsets = [
         (None, {"fields": ["code", "name", "platforms", "priority", "active", "ship_within_hours"]}),
         (_("列与取值"), {"fields": ["columns", "required_fields", "status_map", "after_sale_map"]}),
     ]
+
+    @admin.display(description=_("适用平台"), ordering="platforms")
+    def platform_names(self, obj):
+        """The platforms in words (the field holds their codes, comma separated)."""
+        labels = dict(Platform.choices)
+        codes = [code.strip() for code in obj.platforms.split(",") if code.strip()]
+        return "、".join(str(labels.get(code, code)) for code in codes) or "—"
