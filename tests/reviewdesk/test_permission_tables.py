@@ -203,7 +203,9 @@ EXPECTED["manager"]["workorders"] += " view_robotpost"
 
 # Prevention's rules (issue #24): a manager edits his shops' late-parcel and risky-order rules and reads the
 # order mappings; the policy owner changes the mappings too.
-_PREVENTION = " ".join(f"{a}_{m}" for m in ("laterule", "riskrule") for a in ("add", "change", "delete", "view"))
+_PREVENTION = " ".join(
+    f"{a}_{m}" for m in ("laterule", "riskrule") for a in ("add", "change", "delete", "view")
+)
 EXPECTED["manager"]["prevention"] = _PREVENTION + " view_ordermapping"
 EXPECTED["policy_owner"]["prevention"] = (
     _PREVENTION + " add_ordermapping change_ordermapping delete_ordermapping view_ordermapping"
