@@ -30,7 +30,7 @@ from cases.queries.rows import sla_tier_label
 from cases.sla.clocks import CLOCKS as SLA_CLOCKS
 from cases.workflow.masking import mask_contact_values, mask_free_text
 from policies.choices import Channel, OptionKind
-from policies.labels import customer_tier_names
+from policies.labels import LazyNames, customer_tier_names
 from reviewdesk.choices import Role
 from reviewdesk.i18n_text import is_node, render, render_all, render_text
 from reviewdesk.money import format_cny
@@ -138,7 +138,7 @@ def decision(case: Case) -> dict:
         "malicious": bool(data.get("malicious")),
         "signals": render_all(data.get("signals")),
         "keywords": data.get("keywords") or [],
-        "customer_tier": _tier_name(data.get("customer_tier")),
+        "customer_tier": _tier_name(data.get("customer_tier"), case),
         "sla_tier": render(sla["tier"]) if is_node(sla.get("tier")) else sla_tier_label(case),
         "sla_reason": render(sla.get("reason")),
         "handling_role": _label(Role, sla.get("handling_role") or case.handling_role),
@@ -193,8 +193,16 @@ PAYLOAD_CHOICES = {
 }
 
 
-def _tier_name(code: str | None) -> str:
-    return customer_tier_names().get(code, code) if code else ""
+def _tier_name(code: str | None, case: Case | None = None) -> str:
+    """A customer tier's name; the names are read once per case object (the case page asks twice)."""
+    if not code:
+        return ""
+    if case is None:
+        return customer_tier_names().get(code, code)
+    names = case.__dict__.get("_tier_names")
+    if names is None:
+        names = case.__dict__["_tier_names"] = LazyNames(customer_tier_names)
+    return names.label(code)
 
 
 def _change_text(name: str, value) -> str:
@@ -413,7 +421,7 @@ def case_summary(case: Case, *, reveal: bool = False) -> dict:
         "platform_label": case.get_platform_display(),
         "issue_type": _issue_type_name(case, case.issue_type.name) if case.issue_type_id else "",
         "tier": sla_tier_label(case),
-        "customer_tier": _tier_name(case.customer_tier),
+        "customer_tier": _tier_name(case.customer_tier, case),
         "is_malicious": case.is_malicious,
         "assignee": str(case.assignee) if case.assignee_id else "",
         "assignee_id": case.assignee_id,
