@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -75,15 +73,7 @@ def main() -> int:
     token.shops.set([shop])
     certification_checks._items.clear()  # no training data in the scratch database
 
-    log = open("/tmp/h4_bench_alert_qcluster.log", "w")  # noqa: SIM115 - closed below
-    cluster = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "qcluster"],
-        cwd=ROOT,
-        env=dict(os.environ),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    cluster = _db.start_qcluster(log=Path("/tmp/h4_bench_alert_qcluster.log"))
     latencies: list[float] = []
     missed = 0
     try:
@@ -115,12 +105,7 @@ def main() -> int:
                 time.sleep(0.02)
             time.sleep(0.1)
     finally:
-        os.killpg(cluster.pid, signal.SIGTERM)
-        try:
-            cluster.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(cluster.pid, signal.SIGKILL)
-        log.close()
+        _db.stop(cluster)
 
     ordered = sorted(latencies)
     p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)] if ordered else float("inf")

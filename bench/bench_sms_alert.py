@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,18 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import _db  # noqa: E402
+
 BENCH_DB = "ha_bench_sms"
 SUPERVISOR_PHONE = "13900009999"
-
-
-def _scratch_database(base_url: str) -> str:
-    import psycopg
-
-    admin = base_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    return base_url.rsplit("/", 1)[0] + "/" + BENCH_DB
 
 
 def main() -> int:
@@ -52,7 +42,7 @@ def main() -> int:
     if not base.startswith("postgres"):
         print("needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres", file=sys.stderr)
         return 2
-    os.environ["DATABASE_URL"] = _scratch_database(base)
+    os.environ["DATABASE_URL"] = _db.scratch_database(base, BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewdesk.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["Q_SYNC"] = "0"
@@ -110,15 +100,7 @@ def main() -> int:
     token.shops.set([shop])
     certification_checks._items.clear()  # no training data in the scratch database
 
-    log = open("/tmp/ha_bench_sms_qcluster.log", "w")  # noqa: SIM115 - closed below
-    cluster = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "qcluster"],
-        cwd=ROOT,
-        env=dict(os.environ),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    cluster = _db.start_qcluster(log=Path("/tmp/ha_bench_sms_qcluster.log"))
     latencies: list[float] = []
     missed = 0
     try:
@@ -148,12 +130,7 @@ def main() -> int:
                 time.sleep(0.02)
             time.sleep(0.1)
     finally:
-        os.killpg(cluster.pid, signal.SIGTERM)
-        try:
-            cluster.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(cluster.pid, signal.SIGKILL)
-        log.close()
+        _db.stop(cluster)
         gateway.__exit__(None, None, None)
 
     ordered = sorted(latencies)
