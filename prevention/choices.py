@@ -27,6 +27,24 @@ class OrderSource(models.TextChoices):
     CONNECTOR = "connector", _("平台接口")
 
 
+class ReturnReason(models.TextChoices):
+    """What an after-sale's reason is about, read from the buyer's words (``prevention.reasons``)."""
+
+    QUALITY = "quality", _("质量问题")
+    SIZE = "size", _("尺码不合适")
+    NOT_AS_DESCRIBED = "not_as_described", _("与描述不符")
+    LOGISTICS = "logistics", _("物流问题")
+    CHANGED_MIND = "changed_mind", _("不想要了/七天无理由")
+    OTHER = "other", _("其他")
+
+
+class PullKind(models.TextChoices):
+    """What a connector's incremental order pull reads (one cursor each)."""
+
+    TRADES = "trades", _("订单")
+    REFUNDS = "refunds", _("退款")
+
+
 class LateReason(models.TextChoices):
     NOT_SHIPPED = "not_shipped", _("超过承诺时间未发货")
     NO_MOVEMENT = "no_movement", _("物流长时间未更新")

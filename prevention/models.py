@@ -15,6 +15,8 @@ from prevention.choices import (
     LateReason,
     OrderSource,
     OrderStatus,
+    PullKind,
+    ReturnReason,
     TaskOutcome,
     TaskStatus,
 )
@@ -69,6 +71,10 @@ class Order(models.Model):
     tracking_no = models.CharField(_("运单号"), max_length=64, blank=True)
     status = models.CharField(_("订单状态"), max_length=20, choices=OrderStatus.choices)
     after_sale = models.CharField(_("售后"), max_length=16, choices=AfterSale.choices, blank=True, default="")
+    after_sale_reason = models.CharField(_("售后原因"), max_length=255, blank=True, default="")
+    after_sale_reason_kind = models.CharField(
+        _("售后原因分类"), max_length=16, choices=ReturnReason.choices, blank=True, default=""
+    )
     delivered_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     last_movement_at = models.DateTimeField(_("最近物流更新"), null=True, blank=True)
     station = models.CharField(_("当前站点"), max_length=128, blank=True)
@@ -97,6 +103,29 @@ class Order(models.Model):
 
     def __str__(self):
         return self.order_no
+
+
+class OrderPullCursor(models.Model):
+    """How far a connector's incremental order pull has read (``prevention.pull_orders``): the platform's
+    modified time up to which every change of that kind is stored. One row per connector and kind; the
+    pull locks it for each window, so a second cluster never reads the same window at the same time."""
+
+    connector = models.ForeignKey(
+        "connectors.Connector", on_delete=models.CASCADE, related_name="+", verbose_name=_("平台对接")
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=PullKind.choices)
+    cursor_at = models.DateTimeField(_("已拉取至"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("订单拉取进度")
+        verbose_name_plural = _("订单拉取进度")
+        constraints = [
+            models.UniqueConstraint(fields=["connector", "kind"], name="prevention_pull_cursor_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.connector_id} · {self.kind}"
 
 
 class TraceEvent(models.Model):
