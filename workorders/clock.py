@@ -23,8 +23,8 @@ class Clock:
 def calendar_for(department, case) -> CalendarSpec:
     """The department's calendar (when set and active), else the case's shop calendar."""
     if department.calendar_id:
-        from policies.loader import _calendar_policy  # the loader's one reading of a calendar row
         from policies.models import BusinessCalendar
+        from policies.readers import calendar_policy  # the loader's one reading of a calendar row
 
         calendar = (
             BusinessCalendar.objects.filter(pk=department.calendar_id, active=True)
@@ -32,7 +32,7 @@ def calendar_for(department, case) -> CalendarSpec:
             .first()
         )
         if calendar is not None:
-            return _calendar_policy(calendar).spec
+            return calendar_policy(calendar).spec
     from cases.workflow.compose import policy_for
 
     return policy_for(case).calendar.spec
@@ -52,14 +52,14 @@ def clock_for(*, start: dt.datetime, minutes: int, warn_at_percent: int, calenda
 
 def department_calendars(calendar_ids) -> dict[int, CalendarSpec]:
     """The active calendars among ``calendar_ids`` (the departments' own), read in one go."""
-    from policies.loader import _calendar_policy
     from policies.models import BusinessCalendar
+    from policies.readers import calendar_policy
 
     ids = {pk for pk in calendar_ids if pk}
     if not ids:
         return {}
     rows = BusinessCalendar.objects.filter(pk__in=ids, active=True).prefetch_related("hours", "exceptions")
-    return {calendar.pk: _calendar_policy(calendar).spec for calendar in rows}
+    return {calendar.pk: calendar_policy(calendar).spec for calendar in rows}
 
 
 def shop_calendars(pairs) -> dict[tuple[int, str], CalendarSpec]:
