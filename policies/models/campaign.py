@@ -3,11 +3,18 @@
 A campaign period says, for the cases opened inside it, which SLA commitments replace the normal ones
 (per issue type, or for every issue type) and which business calendar (the campaign's staffing) counts
 the time; it also carries the promise shown to buyers. ``policies.loader`` puts the active periods in the
-snapshot and ``policies.engine.timing`` applies the one in force when a case's clock starts.
+snapshot and ``policies.engine.timing`` applies the one in force when a case's clock starts; the late
+sweep (``prevention.sweep``) counts a prevention task opened inside one in its staffing calendar.
+
+Two active periods of one layer never overlap, whichever path writes them (the admin, the pack import, a
+service, two of them at once): the check and the write run in one transaction after taking the peak
+seasons' lock (``lock_campaign_periods``), so a second writer waits for the first to commit and then sees
+its row. On PostgreSQL that is an advisory transaction lock; SQLite lets one writer in at a time anyway
+(``transaction_mode`` IMMEDIATE in the settings: the write lock is taken at BEGIN).
 """
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from policies.models.base import CLIENT_LAYER, GLOBAL_LAYER, PolicyBase, one_layer
@@ -65,30 +72,60 @@ class CampaignPeriod(PolicyBase):
             raise ValidationError(
                 {"ends_at": _("结束时间必须晚于开始时间。")}, code="campaign_end_before_start"
             )
-        if self.starts_at and self.ends_at and self.active:
-            clash = (
-                CampaignPeriod.objects.filter(
-                    shop_id=self.shop_id,
-                    client_id=self.client_id,
-                    active=True,
-                    starts_at__lt=self.ends_at,
-                    ends_at__gt=self.starts_at,
-                )
-                .exclude(pk=self.pk)
-                .first()
+        overlap = self._overlap()
+        if overlap is not None:
+            raise overlap
+
+    def save(self, *args, **kwargs):
+        # Every write path checks the overlap again under the lock, in the transaction that writes: the
+        # admin's and the pack's clean() already took the lock in theirs, so this finds what they found;
+        # a path that skipped clean() (a service, a script) is refused here.
+        with transaction.atomic():
+            overlap = self._overlap()
+            if overlap is not None:
+                raise overlap
+            super().save(*args, **kwargs)
+
+    def _overlap(self) -> ValidationError | None:
+        """The refusal when an active period of the same layer overlaps this one, else None. Takes the
+        peak seasons' lock first: inside a transaction, no other writer checks until this one ends."""
+        if not (self.starts_at and self.ends_at and self.active and self.ends_at > self.starts_at):
+            return None
+        lock_campaign_periods()
+        clash = (
+            CampaignPeriod.objects.filter(
+                shop_id=self.shop_id,
+                client_id=self.client_id,
+                active=True,
+                starts_at__lt=self.ends_at,
+                ends_at__gt=self.starts_at,
             )
-            if clash is not None:
-                raise ValidationError(
-                    {
-                        "starts_at": _("与同一层级的大促时段“%(name)s”(%(start)s – %(end)s)时间重叠。")
-                        % {
-                            "name": clash.name,
-                            "start": _local(clash.starts_at),
-                            "end": _local(clash.ends_at),
-                        }
-                    },
-                    code="campaign_overlap",
-                )
+            .exclude(pk=self.pk)
+            .first()
+        )
+        if clash is None:
+            return None
+        return ValidationError(
+            {
+                "starts_at": _("与同一层级的大促时段“%(name)s”(%(start)s – %(end)s)时间重叠。")
+                % {"name": clash.name, "start": _local(clash.starts_at), "end": _local(clash.ends_at)}
+            },
+            code="campaign_overlap",
+        )
+
+
+# pg_advisory_xact_lock(class, key): "the peak-season periods". One lock for every layer: periods are
+# written a few times a year, and a pack import that writes several layers cannot deadlock with another.
+_LOCK_CLASS = 0xCA3B
+_LOCK_KEY = 1
+
+
+def lock_campaign_periods() -> None:
+    """Until the transaction ends, no other writer checks or saves a peak-season period (PostgreSQL; the
+    same transaction taking it again does not wait). Outside a transaction it is released at once."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, _LOCK_KEY])
 
 
 def _local(value) -> str:

@@ -150,6 +150,31 @@ def test_overlapping_periods_in_one_layer_are_refused_in_another_layer_allowed(p
     CampaignPeriod(name="草稿", starts_at=START, ends_at=END, active=False).full_clean()
 
 
+def test_a_write_that_skips_validation_is_refused_too(policy_pack):
+    """save() checks again (under the lock, in the writing transaction): a service or script that never
+    calls full_clean() cannot store an overlap, nor switch an overlapping draft on."""
+    row = period()
+    draft = CampaignPeriod.objects.create(name="草稿", starts_at=START, ends_at=END, active=False)
+    before = list(CampaignPeriod.objects.order_by("pk").values_list("pk", "name", "active", "version"))
+    with pytest.raises(ValidationError) as caught:
+        CampaignPeriod.objects.create(
+            name="双11返场", starts_at=dt.datetime(2026, 11, 11, tzinfo=SH), ends_at=AFTER
+        )
+    assert caught.value.message_dict == {
+        "starts_at": ["与同一层级的大促时段“双11”(2026-11-01 00:00 – 2026-11-12 00:00)时间重叠。"]
+    }
+    draft.active = True
+    with pytest.raises(ValidationError):
+        draft.save()
+    assert (
+        list(CampaignPeriod.objects.order_by("pk").values_list("pk", "name", "active", "version")) == before
+    )
+    # Its own row saved again (no change of dates) is no clash with itself.
+    row.buyer_promise = "双11期间优先处理"
+    row.save()
+    assert CampaignPeriod.objects.get(pk=row.pk).version == 2
+
+
 def test_an_end_before_the_start_is_refused_by_the_model_and_the_database(policy_pack):
     row = CampaignPeriod(name="618", starts_at=END, ends_at=START)
     with pytest.raises(ValidationError) as caught:
