@@ -239,13 +239,17 @@ def generate(total: int) -> dict:
         )
         cases_s = time.perf_counter() - t
         # Follow-ups: three per case resolved in the last 30 days (done when past), a few open and due.
-        recent = "(SELECT id, assignee_id, resolved_at FROM cases_case WHERE resolved_at > now() - interval '30 days') AS c"
+        recent = (
+            "(SELECT id, shop_id, assignee_id, resolved_at FROM cases_case "
+            "WHERE resolved_at > now() - interval '30 days') AS c"
+        )
         cursor.execute(
             _insert_select(
                 FollowUpTask,
                 f"{recent} CROSS JOIN generate_series(0, 2)",
                 {
                     "case_id": "c.id",
+                    "shop_id": "c.shop_id",
                     "step_ref": "i + 1",
                     "name": "'回访' || (i + 1)",
                     "channel": "'private_message'",

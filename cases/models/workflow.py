@@ -182,6 +182,11 @@ class FollowUpTask(models.Model):
     case = models.ForeignKey(
         "cases.Case", on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("案件")
     )
+    # The case's shop, copied (a case never changes shop): "my follow-ups due" reads the open tasks of
+    # the user's shops (the partial index ``followup_open_shop_due``) instead of every open task.
+    shop = models.ForeignKey(
+        "reviewdesk.Shop", on_delete=models.CASCADE, related_name="+", verbose_name=_("店铺"), editable=False
+    )
     step_ref = models.PositiveIntegerField(_("回访步骤ID"))
     plan_ref = models.JSONField(_("回访计划(版本)"), null=True, blank=True)
     name = models.CharField(_("步骤"), max_length=64)
@@ -211,10 +216,20 @@ class FollowUpTask(models.Model):
                 name="followup_open_due",
                 condition=models.Q(done_at__isnull=True, skipped_reason=""),
             ),
+            models.Index(
+                fields=["shop", "due_at"],
+                name="followup_open_shop_due",
+                condition=models.Q(done_at__isnull=True, skipped_reason=""),
+            ),
         ]
 
     def __str__(self):
         return f"#{self.case_id} {self.name}"
+
+    def save(self, *args, **kwargs):
+        if self.shop_id is None and self.case_id is not None:
+            self.shop_id = self.case.shop_id  # the case, as given (no query) or read once
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -35,7 +36,11 @@ def counts_at_once(**querysets: QuerySet) -> dict[str, int]:
     """``queryset.count()`` of each, in one round trip (each a sub-select of a single SELECT)."""
     parts, params = [], []
     for name, queryset in querysets.items():
-        sql, args = queryset.order_by().values("pk").query.sql_with_params()
+        try:
+            sql, args = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # e.g. ``shop_id__in=[]``: nothing can match
+            parts.append("0")
+            continue
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{name})")
         params.extend(args)
     with connection.cursor() as cursor:
@@ -57,17 +62,20 @@ def agent_numbers(user, *, now: dt.datetime | None = None) -> dict[str, int]:
     """The counts of the agent's panel (see the module docstring), in one query."""
     now = now or timezone.now()
     mine = _mine(user, now)
-    # The open tasks due by tonight are few (the partial index ``followup_open_due``); the user's cases
-    # are many (every resolved one). Joined, the planner walks the case table by primary key (60 ms at
-    # 1M cases), so each due task looks its case's owner up by primary key instead (a scalar
-    # sub-select, run per task: due_follow_ups_for does the same).
-    owner = Case.objects.filter(pk=OuterRef("case_id"), shop_id__in=sorted(shop_ids_for(user))).order_by()
+    # The open tasks due by tonight of the user's shops (the partial index ``followup_open_shop_due``)
+    # are few; the user's cases are many (every resolved one). Joined, the planner walks the case table
+    # by primary key (60 ms at 1M cases), so each due task looks its case's owner up by primary key
+    # instead (a scalar sub-select, run per task: due_follow_ups_for does the same).
+    owner = Case.objects.filter(pk=OuterRef("case_id")).order_by()
     return counts_at_once(
         soon=mine.filter(next_due__gt=now, next_due__lte=now + SOON),
         breached=mine.filter(breached_q(now)),
         waiting=mine.filter(status=CaseStatus.WAITING_BUYER),
         follow_ups=FollowUpTask.objects.filter(
-            done_at__isnull=True, skipped_reason="", due_at__lt=local_day_end(now)
+            shop_id__in=sorted(shop_ids_for(user)),
+            done_at__isnull=True,
+            skipped_reason="",
+            due_at__lt=local_day_end(now),
         )
         .annotate(owner=Subquery(owner.values("assignee_id")[:1]))
         .filter(owner=user.pk),

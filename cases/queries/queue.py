@@ -185,23 +185,24 @@ def unassigned_reasons(case_ids) -> dict[int, str]:
     return {case_id: render_text(reason) for case_id, reason in newest.items() if reason}
 
 
-# The open tasks that are due are few (the partial index ``followup_open_due``); the user's cases
-# are many. Left to itself the planner joins the other way round (a merge join walking the whole
-# case table by primary key, or a hash join over it), so the due tasks are computed first and each
-# looks up its case's assignee by primary key (a scalar subquery runs per row, by index).
+# The open tasks of the user's shops that are due are few (the partial index
+# ``followup_open_shop_due``); the user's cases are many. Left to itself the planner joins the other
+# way round (a merge join walking the whole case table by primary key, or a hash join over it), so the
+# due tasks are computed first and each looks up its case's assignee by primary key (a scalar subquery
+# runs per row, by index).
 _DUE_FOLLOW_UPS_SQL = """
 WITH due AS MATERIALIZED (
     SELECT t.id, t.case_id, t.name, t.channel, t.instructions, t.due_at,
            (SELECT c.assignee_id FROM {case} c WHERE c.id = t.case_id) AS assignee_id
     FROM {task} t
-    WHERE t.done_at IS NULL AND t.skipped_reason = '' AND t.due_at <= %s
+    WHERE t.done_at IS NULL AND t.skipped_reason = '' AND t.shop_id IN ({shops}) AND t.due_at <= %s
 )
 SELECT d.id, d.case_id, d.name, d.channel, d.instructions, d.due_at, s.name, r.order_no, r.buyer_nick
 FROM due d
 JOIN {case} c ON c.id = d.case_id
 JOIN {review} r ON r.id = c.review_id
 JOIN {shop} s ON s.id = c.shop_id
-WHERE d.assignee_id = %s AND c.shop_id IN ({shops})
+WHERE d.assignee_id = %s
 ORDER BY d.due_at, d.id
 LIMIT %s
 """
@@ -230,7 +231,7 @@ def due_follow_ups_for(user, *, now: dt.datetime | None = None, limit: int = 50)
     if connection.vendor != "postgresql":
         sql = sql.replace("AS MATERIALIZED", "AS")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), user.pk, *shop_ids, limit])
+        cursor.execute(sql, [*shop_ids, connection.ops.adapt_datetimefield_value(now), user.pk, limit])
         rows = cursor.fetchall()
     keys = ("id", "case_id", "name", "channel", "instructions", "due_at", "shop", "order_no", "buyer_nick")
     tasks = [dict(zip(keys, row, strict=True)) for row in rows]

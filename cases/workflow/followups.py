@@ -46,6 +46,7 @@ def followups_schedule(*, case: Case, policy, now: dt.datetime) -> list[FollowUp
         tasks.append(
             FollowUpTask(
                 case=case,
+                shop_id=case.shop_id,
                 step_ref=step.step_id,
                 plan_ref=plan_ref.as_dict(),
                 name=step.name[:64],

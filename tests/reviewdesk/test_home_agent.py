@@ -224,3 +224,38 @@ def test_the_agent_home_query_budget_does_not_grow_with_the_cases(
         due_case(shop, agent, due_in=dt.timedelta(minutes=-1))
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(HOME)
+
+
+def test_a_follow_up_task_carries_its_cases_shop_and_the_count_reads_only_the_users_shops(
+    client, make_user, shop, other_shop
+):
+    """The due follow-ups are read by shop (the partial index ``followup_open_shop_due``): a task takes
+    its case's shop however it is created, and a case of a shop the agent no longer belongs to is not
+    counted even while it is still assigned to them."""
+    from cases.queries.home import agent_numbers
+    from cases.queries.queue import due_follow_ups_for
+
+    agent = make_user("agent", shops=[shop])
+    here = CaseFactory(shop=shop, assignee=agent, status="resolved", resolved_at=timezone.now())
+    there = CaseFactory(shop=other_shop, assignee=agent, status="resolved", resolved_at=timezone.now())
+    tasks = [
+        FollowUpTask.objects.create(case=case, step_ref=1, name="回访", channel="sms", due_at=timezone.now())
+        for case in (here, there)
+    ]
+    assert [task.shop_id for task in tasks] == [shop.pk, other_shop.pk]
+    assert agent_numbers(agent)["follow_ups"] == 1
+    assert [row["case_id"] for row in due_follow_ups_for(agent)] == [here.pk]
+    loner = make_user("agent", shops=[])
+    assert agent_numbers(loner)["follow_ups"] == 0
+
+
+@pytest.mark.usefixtures("seeded")
+def test_the_resolving_schedule_stamps_the_shop_on_every_task(shop, make_user):
+    from cases.workflow.followups import followups_schedule
+    from policies.loader import load_policy
+
+    case = CaseFactory(shop=shop, assignee=make_user("agent", shops=[shop]), status="resolved")
+    policy = load_policy(shop=shop, platform=shop.platform)
+    tasks = followups_schedule(case=case, policy=policy, now=timezone.now())
+    assert tasks, "the default pack plans follow-ups"
+    assert set(FollowUpTask.objects.filter(case=case).values_list("shop_id", flat=True)) == {shop.pk}
