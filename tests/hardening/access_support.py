@@ -8,23 +8,21 @@ The world is built once per module inside a transaction rolled back at the end (
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from types import SimpleNamespace
 
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from tests.cases.world import PNG  # noqa: F401 (the object-level tests upload it)
+
 L, A = "L", "A"  # the tables' redirects: to /accounts/login/?next=…, to /admin/login/?next=…
 ROLES = ("anonymous", "agent_a", "agent_b", "supervisor", "legal", "manager", "hr")
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 _counter = itertools.count(1)
 
 
@@ -120,88 +118,6 @@ def _user(role: str | None, *shops, staff: bool = False, name: str = ""):
     return user
 
 
-def _evidence(case, by):
-    from cases.models import Evidence
-
-    evidence = Evidence(
-        case=case,
-        original_name="聊天截图.png",
-        kind="image",
-        size=len(PNG),
-        content_type="image/png",
-        uploaded_by=by,
-        uploaded_at=timezone.now(),
-    )
-    evidence.file.save("x.png", ContentFile(PNG), save=False)
-    evidence.save()
-    return evidence
-
-
-def _follow_up(case):
-    from cases.models import FollowUpTask
-
-    return FollowUpTask.objects.create(
-        case=case,
-        step_ref=1,
-        name="关怀回访",
-        channel="private_message",
-        due_at=timezone.now() - dt.timedelta(hours=1),
-    )
-
-
-def _job(owner, shop):
-    """A finished job of shop A's supervisor with its result file (jobs: owner and shop overseers see it)."""
-    from django.core.files.base import ContentFile
-
-    from jobs.models import Job
-
-    job = Job.objects.create(
-        kind="payout_export",
-        owner=owner,
-        shop=shop,
-        state="done",
-        file_name="a.csv",
-        content_type="text/csv",
-        expires_at=timezone.now() + dt.timedelta(days=7),
-    )
-    job.file.save("a.csv", ContentFile(b"a\n"))
-    return job
-
-
-def _notification(user, case):
-    from cases.models import Notification
-
-    return Notification.objects.create(
-        user=user,
-        shop=case.shop,
-        kind="case_opened",
-        title=f"新案件 #{case.pk}",
-        url=f"/cases/{case.pk}/",
-        dedupe_key=f"am:{user.pk}:{case.pk}",
-    )
-
-
-def _robot(shop):
-    """A Feishu robot of the shop and one delivery it sent (cases.admin_notifications)."""
-    from cases.models import Delivery, NotificationChannel
-
-    channel = NotificationChannel.objects.create(
-        shop=shop,
-        kind="feishu",
-        name=f"{shop.code}群",
-        secret="robot-secret",
-        webhook_url=f"https://open.feishu.cn/open-apis/bot/v2/hook/{shop.code}-token",
-    )
-    delivery = Delivery.objects.create(
-        channel=channel,
-        shop=shop,
-        kind="new_case",
-        dedupe_key=f"am:{shop.pk}",
-        message={"title": "t", "lines": [], "url": ""},
-    )
-    return channel, delivery
-
-
 @dataclass
 class World:
     shop_a: object = None
@@ -218,41 +134,34 @@ class World:
 def build_world() -> World:
     """Two shops; every role (shop A's supervisor and legal, staff members of both shops); in each
     shop a case worked by its agent with an evidence file, a follow-up, a notification; incentive,
-    training and insights records of both agents; one object of every ModelAdmin's model."""
-    from django.apps import apps
-    from django_q.models import OrmQ, Schedule, Task
-    from django_q.signing import SignedPackage
-    from rest_framework.authtoken.models import Token, TokenProxy
-
-    from cases.models import ApiToken, Buyer, ImportBatch
-    from cases.models.intake import hash_token_key
-    from incentives.choices import Unit
-    from incentives.models import PayoutLine, RewardItem, WithheldAward
-    from incentives.services.disputes import dispute_open
-    from incentives.services.ledger import entry_post
-    from incentives.services.periods import period_ensure, posting_period
-    from incentives.services.redemptions import redemption_request
-    from insights.models import InsightSettings, ReportRecipient
-    from insights.periods import parse_week
-    from insights.services.reports import weekly_report_store
+    training and insights records of both agents; one object of every ModelAdmin's model. Each app
+    builds its own rows (``tests/<app>/world.py``), called in the order the rows are created."""
+    from reviewdesk.models import Client, ClientMembership
     from reviewdesk.roles import sync_role_permissions
     from tests import default_pack
-    from tests.cases.workflow_factories import put_in_state, triaged_case
+    from tests.cases.world import (
+        case_rows,
+        evidence_row,
+        follow_up_row,
+        intake_rows,
+        notification_row,
+        robot_rows,
+    )
+    from tests.connectors.world import connector_rows
     from tests.factories import ShopFactory
-    from training.models import CertificationLapse, QaRubric, TrainingModule
-    from training.periods import parse_period
-    from training.services.qa import qa_review_create
-    from training.services.scores import score_upsert
-    from training.services.surveys import survey_record
+    from tests.incentives.world import incentive_rows
+    from tests.insights.world import health_watch_row, insights_rows
+    from tests.jobs.world import job_row
+    from tests.knowledge.world import knowledge_rows
+    from tests.outreach.world import sms_rows
+    from tests.policies.world import holiday_row, macro_row, peak_season_rows
+    from tests.prevention.world import prevention_rows
+    from tests.training.world import training_rows
+    from tests.workorders.world import robot_post_row
 
     sync_role_permissions()  # the role table as the code says now (a reused test database may predate it)
     default_pack.insert()
-    from policies.models import BusinessCalendar, CalendarException
-
-    calendar = BusinessCalendar.objects.order_by("pk").first()
-    CalendarException.objects.create(calendar=calendar, date=dt.date(2030, 1, 1), kind="holiday", name="元旦")
-    from reviewdesk.models import Client, ClientMembership
-
+    holiday_row()
     w = World()
     # Shop A belongs to client 甲, shop B to client 乙 (issue #18); nobody of the tables' roles is a member
     # of a client, so their reach is their shops' (test_access_matrix_clients.py adds the clients' people).
@@ -260,28 +169,11 @@ def build_world() -> World:
     w.client_b = Client.objects.create(code="brand-yi", name="品牌乙")
     w.shop_a = ShopFactory(code="tb-main", platform="taobao", name="淘宝旗舰店", client=w.client_a)
     w.shop_b = ShopFactory(code="dy-main", platform="douyin", name="抖店旗舰店", client=w.client_b)
-    # Issue #24: a peak season (global) and shop A's DSR alert watch, for their admin pages.
-    from insights.health.models import HealthWatch
-    from policies.models import CampaignCommitment, CampaignPeriod
-
-    peak = {
-        "starts_at": dt.datetime(2030, 11, 1, tzinfo=dt.UTC),
-        "ends_at": dt.datetime(2030, 11, 12, tzinfo=dt.UTC),
-    }
-    # The global row comes first: the tables' admin URLs open the first row (a global rule is the owner's).
-    global_peak = CampaignPeriod.objects.create(name="双11", **peak)
-    CampaignCommitment.objects.create(campaign=global_peak, resolution_minutes=1440)
-    shop_peak = CampaignPeriod.objects.create(name="旗舰店双11", shop=w.shop_a, **peak)
-    CampaignCommitment.objects.create(campaign=shop_peak, resolution_minutes=1440)
-    HealthWatch.objects.create(shop=w.shop_a)
-    from prevention.models import LateRule, RiskRule  # shop A's overrides (the seeded global rows come first)
-
-    LateRule.objects.create(name="旗舰店延迟", shop=w.shop_a, ship_grace_hours=12)
-    RiskRule.objects.create(name="旗舰店风险", shop=w.shop_a, min_after_sales=2)
-    from knowledge.models import ProductLine  # issue #23: a product line (global) for its admin pages
-
-    ProductLine.objects.create(code="world-line", name="世界产品线")
     a, b = w.shop_a, w.shop_b
+    peak_season_rows(a)
+    health_watch_row(a)
+    prevention_rows(a)
+    knowledge_rows()
     w.users = {
         "agent_a": _user("agent", a, name="王小丽"),
         "agent_b": _user("agent", b, name="外店客服"),
@@ -302,172 +194,49 @@ def build_world() -> World:
     # Client 甲's viewer, a member of the client (the client admins' membership row), no shop's.
     u["viewer_a"] = _user("client_viewer", staff=True, name="甲方查看")
     o.client_membership_a = ClientMembership.objects.create(client=w.client_a, user=u["viewer_a"])
-    received = timezone.now() - dt.timedelta(hours=1)
-    o.case_a = put_in_state(triaged_case(a, received_at=received), "in_progress", agent=u["agent_a"])
-    o.case_b = put_in_state(triaged_case(b, received_at=received), "in_progress", agent=u["agent_b"])
-    o.pending_a = put_in_state(
-        triaged_case(a, received_at=received, amount="2999.00"), "pending_approval", agent=u["agent_a"]
-    )
-    o.resolved_a = put_in_state(triaged_case(a, received_at=received), "resolved", agent=u["agent_a"])
-    o.resolved_b = put_in_state(triaged_case(b, received_at=received), "resolved", agent=u["agent_b"])
-    o.evidence_a, o.evidence_b = _evidence(o.case_a, u["agent_a"]), _evidence(o.case_b, u["agent_b"])
-    o.follow_up_a, o.follow_up_b = _follow_up(o.case_a), _follow_up(o.case_b)
-    # Issue #21: shop A's SMS account, a template override, a message sent, an opt-out, an alert number.
-    from outreach.models import OptOut, SmsAccount, SmsMessage, SmsTemplate, SupervisorPhone
-
-    sms_account = SmsAccount.objects.create(
-        name="a-sms", provider="aliyun", shop=a, access_key_id="ak", access_key_secret="sk", sign_name="甲"
-    )
-    SmsTemplate.objects.create(
-        code="care", name="关怀", purpose="care", provider="aliyun", template_code="SMS_1", text="亲~", shop=a
-    )
-    SmsMessage.objects.create(
-        account=sms_account,
-        shop=a,
-        purpose="care",
-        phone="13800000000",
-        phone_masked="138****0000",
-        sign_name="甲",
-        template_code="SMS_1",
-        text="亲~",
-        idempotency_key="matrix-a",
-    )
-    OptOut.objects.create(client=w.client_a, phone_hash="0" * 64, phone_masked="138****0001", source="manual")
-    SupervisorPhone.objects.create(user=u["supervisor"], phone="13900000000", phone_masked="139****0000")
-    o.notification_a = _notification(u["agent_a"], o.case_a)
-    o.notification_b = _notification(u["agent_b"], o.case_b)
-    o.job_a = _job(u["supervisor"], a)
-    from policies.models import Macro, ReplyTemplate  # issue #22: a global macro, then shop A's
-
-    template = ReplyTemplate.objects.filter(shop=None, client=None, channel="public_reply").first()
-    Macro.objects.create(name="致歉", reply_template=template)
-    o.macro_a = Macro.objects.create(name="致歉", reply_template=template, shop=a)
-    o.channel_a, o.delivery_a = _robot(a)
-    o.channel_b, o.delivery_b = _robot(b)
-    from tests.connectors.world import connector_rows
-
+    vars(o).update(case_rows(a, b, u))
+    o.evidence_a, o.evidence_b = evidence_row(o.case_a, u["agent_a"]), evidence_row(o.case_b, u["agent_b"])
+    o.follow_up_a, o.follow_up_b = follow_up_row(o.case_a), follow_up_row(o.case_b)
+    sms_rows(a, w.client_a, u["supervisor"])
+    o.notification_a = notification_row(u["agent_a"], o.case_a)
+    o.notification_b = notification_row(u["agent_b"], o.case_b)
+    o.job_a = job_row(u["supervisor"], a)
+    o.macro_a = macro_row(a)
+    o.channel_a, o.delivery_a = robot_rows(a)
+    o.channel_b, o.delivery_b = robot_rows(b)
     o.connector_a, o.outbox_a = connector_rows(a, o.case_a, u["agent_a"])
-    from tests.workorders.world import robot_post_row
-
     o.robot_post_a = robot_post_row(a, o.case_a, u["agent_a"])
-    o.buyer_a = Buyer.objects.filter(shop=a).first() or Buyer.objects.create(
-        platform="taobao", shop=a, nick="买家A"
-    )
-    o.import_batch_a = ImportBatch.objects.create(shop=a, source="file", status="done", file_name="a.xlsx")
-    key = ApiToken.new_key()
-    o.token_b = ApiToken.objects.create(
-        name="b-sync", user=u["manager"], prefix=key[:8], key_hash=hash_token_key(key)
-    )
-    o.token_b.shops.set([b])
-    o.token_a = ApiToken.objects.create(
-        name="a-sync", user=u["manager"], prefix="rd_aaaaa", key_hash="a" * 64
-    )
-    o.token_a.shops.set([a])
-    o.token_b_key = key  # the manager's token, limited to shop B
+    vars(o).update(intake_rows(a, b, u["manager"]))
+    vars(o).update(training_rows(u, o.resolved_a, o.resolved_b))
+    vars(o).update(incentive_rows(u))
+    vars(o).update(insights_rows(u, a, b, w.client_a))
+    vars(o).update(_third_party_rows(u))
+    return w
 
-    # Training: a QA review of agent A's resolved case, a score, a lapse.
-    rubric = QaRubric.objects.get(name="中差评处理质检标准")
-    results = {item.pk: True for item in rubric.items.filter(active=True)}
-    o.qa_review_a = qa_review_create(
-        case=o.resolved_a, rubric=rubric, reviewer=u["supervisor"], results=results, comment=""
-    )
-    o.qa_review_b = qa_review_create(
-        case=o.resolved_b, rubric=rubric, reviewer=u["supervisor_b"], results=results, comment=""
-    )
-    o.survey_a = survey_record(case=o.resolved_a, score=4, answered_at=timezone.now(), by=u["supervisor"])
-    # The buyer's survey link of shop B's resolved case, unanswered (the public page shows a shop's name).
-    from training.services.surveys import invitation_issue
-    from training.surveys.tokens import invitation_token
 
-    o.survey_token_b = invitation_token(invitation_issue(case=o.resolved_b, channel="sms"))
-    module = TrainingModule.objects.get(code="product_knowledge")
-    o.score_a = score_upsert(
-        agent=u["agent_a"],
-        module=module,
-        period=parse_period("2026-11"),
-        value=Decimal("96"),
-        source="trainer",
-        now=timezone.now(),
-    )
-    o.lapse_a = CertificationLapse.objects.create(
-        agent=u["agent_a"],
-        module=module,
-        basis=o.score_a,
-        state="lapsed",
-        reason="below",
-        detected_at=timezone.now(),
-    )
+def _third_party_rows(u) -> dict:
+    """Objects of the third-party admins: a DRF token, django-q schedules, tasks and queue rows, and the
+    login lockout's lists (axes)."""
+    from django.apps import apps
+    from django_q.models import OrmQ, Schedule, Task
+    from django_q.signing import SignedPackage
+    from rest_framework.authtoken.models import Token, TokenProxy
 
-    # Incentives: entries of both agents, agent A's dispute and redemption, a payout line, a withheld award.
-    current = posting_period()
-    previous = period_ensure(
-        year=(current.starts_on - dt.timedelta(days=1)).year,
-        month=(current.starts_on - dt.timedelta(days=1)).month,
-    )
-    o.period, o.previous_period = current, previous
-    o.entry_a, _ = entry_post(
-        user=u["agent_a"], unit=Unit.CNY, kind="award", amount=Decimal("20.00"), key="am:a"
-    )
-    o.entry_b, _ = entry_post(
-        user=u["agent_b"], unit=Unit.CNY, kind="award", amount=Decimal("30.00"), key="am:b"
-    )
-    entry_post(user=u["agent_a"], unit=Unit.POINTS, kind="award", amount=Decimal("500"), key="am:a:points")
-    o.points_b, _ = entry_post(
-        user=u["agent_b"], unit=Unit.POINTS, kind="award", amount=Decimal("500"), key="am:b:points"
-    )
-    o.dispute_a = dispute_open(entry=o.entry_a, by=u["agent_a"], reason="漏记一次转化")
-    o.dispute_b = dispute_open(entry=o.entry_b, by=u["agent_b"], reason="漏记一次转化")
-    item = RewardItem.objects.create(name="电影票", category="gift", point_price=100)
-    o.reward_item = item
-    o.redemption_a = redemption_request(agent=u["agent_a"], item=item, note="")
-    o.redemption_b = redemption_request(agent=u["agent_b"], item=item, note="")
-    zero = Decimal("0")
-    o.payout_line_a = PayoutLine.objects.create(
-        period=previous,
-        user=u["agent_a"],
-        conversions=1,
-        bonus_cny=Decimal("20"),
-        points_earned=zero,
-        points_redeemed=zero,
-        points_balance=zero,
-        leave_days=zero,
-        adjustments_cny=zero,
-        total_payable=Decimal("20"),
-    )
-    o.withheld_a = WithheldAward.objects.create(
-        agent=u["agent_a"],
-        event="converted",
-        reason_code="not_certified",
-        reason="未认证",
-        idempotency_key="am:withheld",
-    )
-
-    # Insights: settings, a recipient, a stored weekly report of shop A.
-    o.insight_settings = InsightSettings.objects.first() or InsightSettings.objects.create()
-    o.recipient = ReportRecipient.objects.create(purpose="weekly", user=u["manager"])
-    o.report_a = weekly_report_store(week=parse_week("2026-W47"), shop=a)
-    o.report_b = weekly_report_store(week=parse_week("2026-W47"), shop=b)
-    # and client 甲's (its shops: A): read by client 甲's people only, listed on the weekly page.
-    o.report_client_a = weekly_report_store(week=parse_week("2026-W47"), shop=None, client=w.client_a)
-    o.recipient_client_a = ReportRecipient.objects.create(
-        purpose="weekly", user=u["viewer_a"], client=w.client_a
-    )
-
-    # Third-party admins: DRF tokens, django-q schedules, tasks and queue rows.
+    rows = {}
     Token.objects.create(user=u["manager"])
-    o.drf_token = TokenProxy.objects.get(user=u["manager"])  # the admin's proxy: its pk is the user's
-    o.schedule = Schedule.objects.create(func="math.floor", name="am-schedule")
+    rows["drf_token"] = TokenProxy.objects.get(user=u["manager"])  # the admin's proxy: its pk is the user's
+    rows["schedule"] = Schedule.objects.create(func="math.floor", name="am-schedule")
     now = timezone.now()
-    o.success = Task.objects.create(
+    rows["success"] = Task.objects.create(
         id="am-ok", name="am-ok", func="math.floor", started=now, stopped=now, success=True
     )
-    o.failure = Task.objects.create(
+    rows["failure"] = Task.objects.create(
         id="am-ko", name="am-ko", func="math.floor", started=now, stopped=now, success=False
     )
     payload = SignedPackage.dumps(
         {"id": "am-q", "name": "am-q", "func": "math.floor", "args": (), "kwargs": {}}
     )
-    o.ormq = OrmQ.objects.create(key="default", payload=payload, lock=now)
+    rows["ormq"] = OrmQ.objects.create(key="default", payload=payload, lock=now)
     if apps.is_installed("axes"):  # the login lockout's admin lists (attempts, logins, failures)
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
@@ -485,8 +254,8 @@ def build_world() -> World:
             attempt = AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=1)
             log, failure = AccessLog.objects.create(**seen), AccessFailureLog.objects.create(**seen)
             if name == u["agent_a"].username:
-                o.access_attempt, o.access_log, o.access_failure = attempt, log, failure
-    return w
+                rows.update(access_attempt=attempt, access_log=log, access_failure=failure)
+    return rows
 
 
 # --- filling a pattern's parameters -------------------------------------------------------------------
