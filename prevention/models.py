@@ -179,7 +179,14 @@ class LateRule(PolicyBase):
         _("主动补偿话术"), blank=True, help_text=_("发给买家的话术，须通过合规检查，不得与评价挂钩。")
     )
     offer_amount = models.DecimalField(_("补偿金额(元)"), null=True, blank=True, **MONEY)
-    task_sla_hours = models.PositiveIntegerField(_("任务处理时限(营业小时)"), default=4)
+    task_sla_hours = models.PositiveIntegerField(
+        _("任务处理时限(营业小时)"),
+        default=4,
+        help_text=_(
+            "按店铺营业日历计时。大促时段内开启的任务按大促排班日历计时(大促未设排班日历则仍按店铺日历)，"
+            "小时数不变；任务页注明是哪个大促。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("物流延迟规则")
@@ -247,6 +254,13 @@ class PreventionTask(models.Model):
     offer_text = models.TextField(_("主动补偿话术"), blank=True)
     offer_amount = models.DecimalField(_("补偿金额(元)"), null=True, blank=True, **MONEY)
     offer_refused = models.BooleanField(_("话术未通过合规检查"), default=False)
+    # The peak season in force when the task opened (``policies.CampaignPeriod``): its staffing calendar,
+    # if it has one, counted the task's time (``LateRule.task_sla_hours``). Names as they were then.
+    campaign_id_ref = models.PositiveIntegerField(_("大促时段ID"), null=True, blank=True)
+    campaign_name = models.CharField(_("大促时段"), max_length=64, blank=True)
+    campaign_calendar = models.CharField(
+        _("大促排班日历"), max_length=64, blank=True, help_text=_("留空：大促未设排班日历，按店铺日历计时。")
+    )
     outcome = models.CharField(_("处理结果"), max_length=16, choices=TaskOutcome.choices, blank=True)
     note = models.CharField(_("备注"), max_length=500, blank=True)
     done_at = models.DateTimeField(_("处理时间"), null=True, blank=True)

@@ -55,6 +55,8 @@ def task_rows(tasks, user, *, now: dt.datetime | None = None) -> list[dict]:
                 "offer_text": task.offer_text,
                 "offer_amount": task.offer_amount,
                 "offer_refused": task.offer_refused,
+                "campaign": campaign_note(task),
+                "campaign_name": task.campaign_name,
                 "outcome": TaskOutcome(task.outcome).label if task.outcome else "",
                 "note": task.note,
                 "done_at": task.done_at,
@@ -63,6 +65,21 @@ def task_rows(tasks, user, *, now: dt.datetime | None = None) -> list[dict]:
             }
         )
     return rows
+
+
+def campaign_note(task: PreventionTask) -> str:
+    """ "大促期间开启(双11)：处理时限按大促排班日历“双11全天排班”计时" — which peak season timed the task
+    (``prevention.sweep``), in the reader's language; empty outside one."""
+    if not task.campaign_name:
+        return ""
+    if task.campaign_calendar:
+        return _("大促期间开启(%(name)s)：处理时限按大促排班日历“%(calendar)s”计时。") % {
+            "name": task.campaign_name,
+            "calendar": task.campaign_calendar,
+        }
+    return _("大促期间开启(%(name)s)：大促未设排班日历，处理时限按店铺日历计时。") % {
+        "name": task.campaign_name
+    }
 
 
 def trace_rows(task: PreventionTask) -> list[dict]:

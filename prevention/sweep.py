@@ -7,6 +7,11 @@ hours are business hours of the shop's calendar when the rule says so: the thres
 moment per (shop, platform, courier) and reason, computed once, so each order costs a few comparisons in
 the database.
 
+The task's own time (``LateRule.task_sla_hours``) counts in the shop's calendar, or, when a peak season
+(``policies.CampaignPeriod``) is in force for the shop at the sweep's moment, in the season's staffing
+calendar (the shop's when it has none); the task names the season. The season comes from the policy
+snapshot the sweep loads once per (shop, platform) anyway: no query more.
+
 Cost: one read of the (shop, platform, courier) combinations on their way and one INSERT … SELECT, both
 through the partial index ``prevention_order_watched`` (delivered and closed orders are not in it,
 whatever their number), plus the rules and shops. Idempotent: an open task per (order, reason) is a unique constraint, so two clusters,
@@ -26,6 +31,7 @@ from django.utils import timezone
 
 from policies.business_time import CalendarSpec, add_business_minutes
 from policies.choices import Channel
+from policies.engine.policy import CampaignSpec
 from prevention.choices import WATCHED_STATUSES, LateReason, OrderStatus, TaskStatus
 from prevention.models import Order, PreventionTask
 from prevention.rules import LateRuleSpec, business_cutoff, late_rule_for, late_rules_by_shop
@@ -49,6 +55,10 @@ class _Check:
     rule: LateRuleSpec
     shop: Shop
     calendar: CalendarSpec | None
+    task_calendar: (
+        CalendarSpec | None
+    )  # the task's time: the peak season's staffing calendar, else ``calendar``
+    campaign: CampaignSpec | None
     ship_cutoff: dt.datetime | None
     movement_cutoff: dt.datetime | None
     stuck_cutoff: dt.datetime | None
@@ -91,9 +101,11 @@ class _Checks:
         return self._offers[key]
 
     def due_at(self, check: _Check) -> dt.datetime:
-        key = (check.rule.task_sla_hours, check.calendar)
+        key = (check.rule.task_sla_hours, check.task_calendar)
         if key not in self._dues:
-            self._dues[key] = add_business_minutes(self.now, check.rule.task_sla_hours * 60, check.calendar)
+            self._dues[key] = add_business_minutes(
+                self.now, check.rule.task_sla_hours * 60, check.task_calendar
+            )
         return self._dues[key]
 
     def get(self, shop_id: int, platform: str, courier: str) -> _Check | None:
@@ -104,12 +116,17 @@ class _Checks:
         rule = late_rule_for(self.rules.get(shop_id, ()), platform, courier)
         check = None
         if rule is not None:
-            calendar = self.policy(shop, platform).calendar.spec
+            policy = self.policy(shop, platform)
+            calendar = policy.calendar.spec
             hours_calendar = calendar if rule.business_hours else None
+            campaign = policy.campaign_at(self.now)
+            staffing = campaign.calendar if campaign is not None else None
             check = _Check(
                 rule=rule,
                 shop=shop,
                 calendar=calendar,
+                task_calendar=staffing.spec if staffing is not None else calendar,
+                campaign=campaign,
                 ship_cutoff=self._cutoff(rule.ship_grace_hours, hours_calendar),
                 movement_cutoff=self._cutoff(rule.no_movement_hours, hours_calendar),
                 stuck_cutoff=self._cutoff(rule.stuck_hours, hours_calendar),
@@ -133,7 +150,8 @@ class _Checks:
 # task meets the partial unique index and adds nothing.
 _LATE_SQL = """
 WITH c(idx, shop_id, platform, courier, ship_cut, move_cut, stuck_cut, overdue_cut,
-       due_at, rule_id, rule_version, offer_text, offer_amount, offer_refused) AS (VALUES {values}),
+       due_at, rule_id, rule_version, offer_text, offer_amount, offer_refused,
+       campaign_id, campaign_name, campaign_calendar) AS (VALUES {values}),
 late AS (
     SELECT order_id, shop_id, idx, moved_at, station_since, not_shipped, silent, stuck, overdue FROM (
         SELECT o.id AS order_id, o.shop_id, c.idx, COALESCE(o.last_movement_at, o.shipped_at) AS moved_at,
@@ -156,9 +174,11 @@ reasons AS (
     UNION ALL SELECT late.*, %s, NULL FROM late WHERE overdue = 1
 )
 INSERT INTO {task} (shop_id, order_id, reason, status, opened_at, due_at, rule_id_ref, rule_version,
-                    offer_text, offer_amount, offer_refused, outcome, note, version)
+                    offer_text, offer_amount, offer_refused, campaign_id_ref, campaign_name,
+                    campaign_calendar, outcome, note, version)
 SELECT r.shop_id, r.order_id, r.reason, %s, {moment}, c.due_at, c.rule_id, c.rule_version,
-       c.offer_text, c.offer_amount, c.offer_refused, '', '', 1
+       c.offer_text, c.offer_amount, c.offer_refused, c.campaign_id, c.campaign_name, c.campaign_calendar,
+       '', '', 1
 FROM reasons r JOIN c ON c.idx = r.idx
 WHERE NOT EXISTS (
     SELECT 1 FROM {task} t WHERE t.order_id = r.order_id AND t.reason = r.reason
@@ -177,8 +197,10 @@ def _open_tasks(now: dt.datetime, rows: list[tuple]) -> list[tuple[str, int]]:
     moment = "CAST(%s AS timestamptz)" if postgres else "%s"
     amount = "CAST(%s AS numeric)" if postgres else "%s"
     flag = "CAST(%s AS boolean)" if postgres else "%s"
+    number = "CAST(%s AS integer)" if postgres else "%s"
     row_sql = (
-        f"(%s, %s, %s, %s, {moment}, {moment}, {moment}, {moment}, {moment}, %s, %s, %s, {amount}, {flag})"
+        f"(%s, %s, %s, %s, {moment}, {moment}, {moment}, {moment}, {moment}, %s, %s, %s, {amount}, {flag}, "
+        f"{number}, %s, %s)"
     )
     values, params = [], []
     for index, (shop_id, platform, courier, check, (due_at, text, refused)) in enumerate(rows):
@@ -197,6 +219,13 @@ def _open_tasks(now: dt.datetime, rows: list[tuple]) -> list[tuple[str, int]]:
         offer_amount = None if refused else check.rule.offer_amount
         params += [check.rule.id, check.rule.version, text]
         params += [None if offer_amount is None else str(offer_amount), refused]
+        campaign = check.campaign
+        staffing = campaign.calendar if campaign is not None else None
+        params += [
+            campaign.ref.id if campaign is not None else None,
+            campaign.name if campaign is not None else "",
+            staffing.name if staffing is not None and staffing.ref is not None else "",
+        ]
     R, S = LateReason, OrderStatus
     params += [
         S.AWAITING_SHIPMENT,
