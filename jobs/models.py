@@ -9,20 +9,18 @@ the web reads, and its cancellation request to a marker file the runner checks (
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from pathlib import PurePosixPath
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jobs.choices import FINISHED_STATES, JobKind, JobState
+from reviewdesk.uploads import random_name
 
 
 def result_path(instance, filename: str) -> str:
     """A random name under the job's folder in MEDIA_ROOT (private: served only by jobs.views.download)."""
-    suffix = PurePosixPath(filename).suffix.lower()[:10]
-    return f"jobs/{instance.pk}/{uuid.uuid4().hex}{suffix}"
+    return random_name("jobs", instance.pk, filename)
 
 
 class Job(models.Model):

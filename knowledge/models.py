@@ -6,9 +6,6 @@ client's (every shop of that 品牌方) or a shop's; ``reviewdesk.access`` scope
 (``knowledge.apps`` registers the scopes), so one shop's manager cannot see or edit another's.
 """
 
-import uuid
-from pathlib import PurePosixPath
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -17,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from knowledge.choices import ArticleKind, ArticleStatus, QuestionKind
 from reviewdesk.choices import Platform
+from reviewdesk.uploads import random_name
 
 
 class ProductLine(models.Model):
@@ -139,8 +137,7 @@ class Article(models.Model):
 
 def attachment_path(instance, filename: str) -> str:
     """Random names under the article's folder: the uploader's name is kept in the row, not on disk."""
-    suffix = PurePosixPath(filename).suffix.lower()[:10]
-    return f"knowledge/{instance.article_id}/{uuid.uuid4().hex}{suffix}"
+    return random_name("knowledge", instance.article_id, filename)
 
 
 class ArticleAttachment(models.Model):

@@ -16,7 +16,6 @@ probe (``bench/bench_workorders.py``).
 from __future__ import annotations
 
 import uuid
-from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -26,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.choices import Responsibility
 from reviewdesk.crypto import EncryptedTextField
+from reviewdesk.uploads import random_name
 from workorders.choices import (
     AutomationKind,
     Escalation,
@@ -276,8 +276,7 @@ class WorkOrder(models.Model):
 
 def attachment_path(instance, filename: str) -> str:
     """Random names under the order's folder: the uploader's name is kept in the row, not on disk."""
-    suffix = PurePosixPath(filename).suffix.lower()[:10]
-    return f"workorders/{instance.work_order_id}/{uuid.uuid4().hex}{suffix}"
+    return random_name("workorders", instance.work_order_id, filename)
 
 
 class WorkOrderAttachment(models.Model):

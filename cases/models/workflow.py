@@ -5,9 +5,6 @@ moves the case, so the timeline and the case never disagree. Rows are append-onl
 offer's answer or a task's completion fills a column once, nothing is deleted.
 """
 
-import uuid
-from pathlib import PurePosixPath
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +20,7 @@ from cases.choices import (
 from policies.choices import Channel
 from reviewdesk.choices import Role
 from reviewdesk.money import MONEY
+from reviewdesk.uploads import random_name
 
 
 class CaseEvent(models.Model):
@@ -238,8 +236,7 @@ class FollowUpTask(models.Model):
 
 def evidence_path(instance, filename: str) -> str:
     """Random names under a per-case folder: the uploader's file name is kept in the row, not on disk."""
-    suffix = PurePosixPath(filename).suffix.lower()[:10]
-    return f"evidence/{instance.case_id}/{uuid.uuid4().hex}{suffix}"
+    return random_name("evidence", instance.case_id, filename)
 
 
 class Evidence(models.Model):

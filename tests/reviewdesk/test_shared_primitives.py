@@ -188,3 +188,26 @@ def test_the_project_makes_the_sqlite_folder_when_it_starts(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (var / "reviewdesk.sqlite3").is_file()
     assert static.is_dir()  # development (DEBUG): WhiteNoise finds its folder
+
+
+@pytest.mark.parametrize(
+    "upload_to, owner, folder",
+    [
+        ("cases.models.workflow.evidence_path", {"case_id": 7}, "evidence/7/"),
+        ("knowledge.models.attachment_path", {"article_id": 8}, "knowledge/8/"),
+        ("workorders.models.attachment_path", {"work_order_id": 9}, "workorders/9/"),
+        ("jobs.models.result_path", {"pk": 10}, "jobs/10/"),
+    ],
+)
+def test_every_stored_file_gets_a_random_name_under_its_owners_folder(upload_to, owner, folder):
+    from types import SimpleNamespace
+
+    from django.utils.module_loading import import_string
+
+    path = import_string(upload_to)
+    first = path(SimpleNamespace(**owner), "买家 聊天截图.PNG")
+    second = path(SimpleNamespace(**owner), "买家 聊天截图.PNG")
+    assert re.fullmatch(re.escape(folder) + r"[0-9a-f]{32}\.png", first), first
+    assert first != second  # random: one name never overwrites another
+    long_suffix = path(SimpleNamespace(**owner), "x.ABCDEFGHIJKLMN")
+    assert long_suffix.endswith(".abcdefghi") and "买家" not in first
