@@ -23,10 +23,11 @@ from cases.imports.mapping import MappingSpec, choose_sheet
 from cases.imports.validation import _FORMULA, _FORMULA_FIRST, RowError
 from prevention.choices import AfterSale, OrderSource, OrderStatus
 from prevention.models import Order, OrderMapping, TraceEvent
+from prevention.reasons import reason_kind
 
 MAX_REPORTED_ERRORS = 200
 CHUNK = 2000
-TEXT_LIMITS = {"buyer_nick": 100, "item_title": 255, "sku": 255, "courier": 64}
+TEXT_LIMITS = {"buyer_nick": 100, "item_title": 255, "sku": 255, "courier": 64, "after_sale_reason": 255}
 ID_LIMITS = {"order_no": 64, "item_id": 64, "tracking_no": 64}
 TIME_FIELDS = ("paid_at", "ship_by", "shipped_at", "delivered_at")
 ORDER_FIELDS = (
@@ -41,6 +42,8 @@ ORDER_FIELDS = (
     "tracking_no",
     "status",
     "after_sale",
+    "after_sale_reason",
+    "after_sale_reason_kind",
     "delivered_at",
 )
 
@@ -125,6 +128,8 @@ def _clean(raw: dict, mapping: OrderMapping, statuses: dict, after_sales: dict) 
         values[name] = value
     if not problems and not values.get("order_no"):
         problems.append(("order_no", _("订单编号为空")))
+    if "after_sale_reason" in values:
+        values["after_sale_reason_kind"] = reason_kind(values["after_sale_reason"])
     return values, problems
 
 
@@ -167,11 +172,23 @@ def order_import(*, shop, data: bytes, file_name: str) -> OrderImportResult:
     for values in orders.values():
         if not values.get("ship_by") and values.get("paid_at"):
             values["ship_by"] = values["paid_at"] + dt.timedelta(hours=mapping.ship_within_hours)
-    _store(shop, orders, result)
+    orders_store(shop, orders, result)
     return result
 
 
-def _store(shop, orders: dict[str, dict], result: OrderImportResult) -> None:
+def orders_store(
+    shop,
+    orders: dict[str, dict],
+    result: OrderImportResult,
+    *,
+    source: str = OrderSource.FILE,
+    defaults: dict[str, dict] | None = None,
+) -> None:
+    """Create or update ``orders`` (order number → field values) of ``shop``, unique per shop and number:
+    the export import's and the platform pull's one upsert. ``defaults`` (order number → values) fill a
+    field only where the order has none yet (a pulled order's default ship-by does not replace the
+    export's promise); ``source`` is where a new order came from."""
+    defaults = defaults or {}
     numbers = list(orders)
     now = timezone.now()
     with transaction.atomic():
@@ -183,18 +200,17 @@ def _store(shop, orders: dict[str, dict], result: OrderImportResult) -> None:
                 values = orders[number]
                 order = existing.get(number)
                 if order is None:
-                    fields = {name: values.get(name) for name in ORDER_FIELDS if values.get(name) is not None}
+                    merged = {**defaults.get(number, {}), **values}
+                    fields = {name: merged.get(name) for name in ORDER_FIELDS if merged.get(name) is not None}
                     new.append(
-                        Order(
-                            shop=shop,
-                            platform=shop.platform,
-                            order_no=number,
-                            source=OrderSource.FILE,
-                            **fields,
-                        )
+                        Order(shop=shop, platform=shop.platform, order_no=number, source=source, **fields)
                     )
                     continue
                 dirty = False
+                for name, value in defaults.get(number, {}).items():
+                    if value is not None and getattr(order, name) in (None, ""):
+                        setattr(order, name, value)
+                        dirty = True
                 for name in ORDER_FIELDS:
                     value = values.get(name)
                     if value is None or getattr(order, name) == value:

@@ -1,10 +1,14 @@
 """Prevention's section of the weekly Top-3 report (``insights.hooks.weekly_sections``): the products with
-the most after-sales (returns, refunds, exchanges) among the orders of the report's shops, with the
-reasons buyers gave in their reviews of the same product (the issue types of its cases).
+the most after-sales (returns, refunds, exchanges) among the orders of the report's shops, with their
+reasons: the after-sales' own reasons by category (质量问题, 尺码不合适, …: ``Order.after_sale_reason_kind``,
+pulled from the platform's refunds or imported from the export's reason column), counted; for a product
+none of whose after-sales has a known reason, the reasons buyers gave in their reviews of it (the issue
+types of its cases) instead.
 
 After-sales arrive days after payment, so the section counts the orders paid in the ``WINDOW_DAYS`` up to
-the week's end (a week's own orders would have none yet). Two queries whatever the number of orders: the
-per-product tallies (grouped in the database) and the reasons of the top products' cases."""
+the week's end (a week's own orders would have none yet). Two queries at most whatever the number of
+orders: the per-product tallies with the per-category counts (grouped in the database), and the cases'
+reasons of the top products without a known reason (none when every one has)."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case
 from insights.tables import Table
-from prevention.choices import AfterSale
+from prevention.choices import AfterSale, ReturnReason
 from prevention.models import Order
 
 TOP = 10
@@ -43,7 +47,9 @@ def high_return_products(*, week, shop_ids) -> Table:
             _("售后率"),
             _("主要原因"),
         ],
-        note=_("统计截至本周末%(days)s天内付款的订单；原因取自同一商品的评价案件的问题类型。")
+        note=_(
+            "统计截至本周末%(days)s天内付款的订单；原因按售后原因分类计数，没有售后原因的商品取同一商品的评价案件的问题类型。"
+        )
         % {"days": WINDOW_DAYS},
     )
     if not shop_ids:
@@ -60,6 +66,12 @@ def high_return_products(*, week, shop_ids) -> Table:
             refunds=Count("pk", filter=Q(after_sale=AfterSale.REFUND)),
             exchanges=Count("pk", filter=Q(after_sale=AfterSale.EXCHANGE)),
             after_sales=Count("pk", filter=~Q(after_sale=AfterSale.NONE)),
+            **{
+                f"reason_{kind}": Count(
+                    "pk", filter=~Q(after_sale=AfterSale.NONE) & Q(after_sale_reason_kind=kind)
+                )
+                for kind in ReturnReason.values
+            },
         )
         .filter(after_sales__gt=0)
         .order_by("-after_sales", "-orders", "item_id")[:TOP]
@@ -67,17 +79,26 @@ def high_return_products(*, week, shop_ids) -> Table:
     if not rows:
         return table
     reasons: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        known = sorted(
+            ((row[f"reason_{kind}"], label) for kind, label in ReturnReason.choices if row[f"reason_{kind}"]),
+            key=lambda pair: -pair[0],  # stable: the categories' order among equal counts
+        )
+        reasons[row["item_id"]] = [f"{label}({n})" for n, label in known[:REASONS]]
+    unknown = [row["item_id"] for row in rows if not reasons[row["item_id"]]]
     counted = (
         Case.objects.filter(
             shop_id__in=shop_ids,
             opened_at__gte=since,
             opened_at__lt=week.end,
-            review__item_id__in=[row["item_id"] for row in rows],
+            review__item_id__in=unknown,
             issue_type__isnull=False,
         )
         .values("review__item_id", "issue_type__name")
         .annotate(n=Count("pk"))
         .order_by("review__item_id", "-n", "issue_type__name")
+        if unknown
+        else ()
     )
     for row in counted:
         if len(reasons[row["review__item_id"]]) < REASONS:

@@ -228,6 +228,8 @@ SEED_MIGRATIONS = (
     ("workorders.migrations.0005_default_automation_rules", "seed_all"),
     ("connectors.migrations.0002_pull_schedule", "create_schedule"),
     ("prevention.migrations.0002_default_rules_and_schedules", "seed_all"),
+    ("prevention.migrations.0003_order_reasons_pull_cursor", "add_reason_aliases"),
+    ("prevention.migrations.0005_order_pull_schedule", "create_schedule"),
 )
 
 

@@ -1,0 +1,205 @@
+"""After-sale reasons: the buyer's words in categories (质量问题, 尺码不合适, …), pulled from TOP's refunds
+(``taobao.refunds.receive.get``) or read from an export's 售后原因 column, and counted in the weekly
+report's high-return products (the cases' issue types only where no reason is known)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from insights.periods import week_of
+from policies.models import IssueType
+from prevention.choices import AfterSale, OrderStatus, PullKind, ReturnReason
+from prevention.models import Order, OrderMapping, OrderPullCursor
+from prevention.orders import order_import
+from prevention.pull_orders import order_pull
+from prevention.reasons import KEYWORDS, reason_kind
+from prevention.weekly import weekly_tables
+from tests.connectors.conftest import connect, serving
+from tests.connectors.top_trade_gateway import REFUNDS, TopTradeGateway
+from tests.factories import CaseFactory, ShopFactory
+from tests.prevention.conftest import NOW, make_order
+
+pytestmark = pytest.mark.django_db
+H = dt.timedelta(hours=1)
+Q, S, D, L, C, OTHER = (
+    ReturnReason.QUALITY,
+    ReturnReason.SIZE,
+    ReturnReason.NOT_AS_DESCRIBED,
+    ReturnReason.LOGISTICS,
+    ReturnReason.CHANGED_MIND,
+    ReturnReason.OTHER,
+)
+
+
+@pytest.mark.parametrize(
+    ("reason", "kind"),
+    [
+        # Taobao's refund reasons (the list the buyer picks from) and export wordings
+        ("质量问题", Q),
+        ("收到商品破损", Q),
+        ("商品需要维修", Q),
+        ("假冒品牌", Q),
+        ("尺码拍错/不喜欢/效果不好", S),
+        ("大小/尺寸与商品描述不符", S),  # size first, whatever else it says
+        ("尺码偏大", S),
+        ("颜色/图案/款式与商品描述不符", D),
+        ("材质与商品描述不符", D),
+        ("卖家发错货", D),
+        ("少件/漏发", D),
+        ("快递/物流一直未送到", L),
+        ("未按约定时间发货", L),
+        ("七天无理由退换货", C),
+        ("7天无理由退货", C),
+        ("我不想要了", C),
+        ("拍错/多拍", C),
+        ("退运费", OTHER),
+        ("  ", ""),
+        ("", ""),
+    ],
+)
+def test_a_reason_falls_in_its_category(reason, kind):
+    assert reason_kind(reason) == kind
+
+
+def test_every_category_but_other_has_words():
+    assert {kind for kind, words in KEYWORDS if words} == set(ReturnReason.values) - {OTHER}
+
+
+# --- the pull ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def gw(settings):
+    yield from serving(settings, TopTradeGateway())
+
+
+@pytest.fixture
+def connector(shop, gw):
+    return connect(shop, gw)
+
+
+def test_the_refund_pull_records_the_reason_its_category_and_the_after_sale(shop, gw, connector):
+    returned = make_order(shop, "5001", status=OrderStatus.DELIVERED)
+    refunded = make_order(shop, "5002", status=OrderStatus.IN_TRANSIT)
+    pending = make_order(shop, "5003", status=OrderStatus.DELIVERED)
+    untouched = make_order(shop, "5004", status=OrderStatus.DELIVERED)
+    gw.add_refund("r1", "5001", modified=NOW - 3 * H, reason="大小/尺寸与商品描述不符", has_good_return=True)
+    gw.add_refund("r2", "5002", modified=NOW - 2 * H, reason="快递/物流一直未送到", has_good_return=False)
+    gw.add_refund("r3", "5003", modified=NOW - H, reason="质量问题", status="WAIT_SELLER_AGREE")
+    gw.add_refund("r9", "5999", modified=NOW - H, reason="质量问题")  # an order not stored (yet)
+
+    result = order_pull(now=NOW)
+
+    assert (result.refunds, result.reasons, result.unmatched, result.errors) == (4, 3, 1, 0)
+    got = {
+        o.pk: (o.after_sale, o.after_sale_reason, o.after_sale_reason_kind)
+        for o in Order.objects.filter(shop=shop)
+    }
+    assert got[returned.pk] == (AfterSale.RETURN, "大小/尺寸与商品描述不符", S)
+    assert got[refunded.pk] == (AfterSale.REFUND, "快递/物流一直未送到", L)
+    # asked, not granted yet: the reason is known, the order has no after-sale yet
+    assert got[pending.pk] == (AfterSale.NONE, "质量问题", Q)
+    assert got[untouched.pk] == (AfterSale.NONE, "", "")
+    assert OrderPullCursor.objects.get(connector=connector, kind=PullKind.REFUNDS).cursor_at == NOW
+    assert not Order.objects.filter(order_no="5999").exists()
+
+    gw.add_refund(
+        "r3", "5003", modified=NOW + H / 2, reason="质量问题", status="SUCCESS", has_good_return=True
+    )
+    later = order_pull(now=NOW + H)
+    assert later.reasons == 1  # only the refund that changed; the overlap's others write nothing
+    assert Order.objects.get(pk=pending.pk).after_sale == AfterSale.RETURN
+    asked = gw.windows(REFUNDS)[-1][:2]
+    assert asked == ("2026-11-18 11:50:00", "2026-11-18 13:00:00")
+
+
+def test_another_sellers_refund_does_not_touch_this_shops_order(shop, gw, connector):
+    neighbour = ShopFactory(code="tb-neighbour-r", platform="taobao", name="淘宝邻店")
+    gw.sessions.add("seller-session-2")
+    connect(neighbour, gw, session_key="seller-session-2")
+    mine = make_order(shop, "5101", status=OrderStatus.DELIVERED)
+    theirs = make_order(neighbour, "5101", status=OrderStatus.DELIVERED)
+    gw.add_refund("r1", "5101", modified=NOW - H, reason="质量问题", session="seller-session-2")
+    order_pull(now=NOW)
+    assert Order.objects.get(pk=mine.pk).after_sale_reason == ""
+    assert Order.objects.get(pk=theirs.pk).after_sale_reason_kind == Q
+
+
+# --- the export ----------------------------------------------------------------------------------------
+
+DOUYIN = (
+    "主订单编号,选购商品,商品ID,订单状态,支付完成时间,售后状态,售后原因\n"
+    "6920000000001,连衣裙,3001,已完成,2026-11-10 10:00:00,退货退款成功,尺码偏小\n"
+    "6920000000002,连衣裙,3001,已完成,2026-11-10 11:00:00,退款成功,七天无理由\n"
+    "6920000000003,连衣裙,3001,已完成,2026-11-10 12:00:00,,\n"
+)
+
+
+def test_an_exports_reason_column_fills_the_same_fields(db):
+    assert "after_sale_reason" in OrderMapping.objects.get(code="douyin-orders").columns
+    shop = ShopFactory(platform="douyin")
+    result = order_import(shop=shop, data=DOUYIN.encode("utf-8"), file_name="orders.csv")
+    assert result.ok, (result.file_error, result.errors)
+    got = dict(
+        Order.objects.filter(shop=shop).values_list("order_no", "after_sale_reason_kind").order_by("order_no")
+    )
+    assert got == {"6920000000001": S, "6920000000002": C, "6920000000003": ""}
+    assert Order.objects.get(shop=shop, order_no="6920000000001").after_sale == AfterSale.RETURN
+
+
+def test_a_formula_in_the_reason_column_refuses_the_file_and_stores_nothing(db):
+    shop = ShopFactory(platform="douyin")
+    bad = DOUYIN.replace("尺码偏小", '=HYPERLINK("http://x")')
+    result = order_import(shop=shop, data=bad.encode("utf-8"), file_name="orders.csv")
+    assert not result.ok and result.errors[0].column == "售后原因"
+    assert not Order.objects.filter(shop=shop).exists()
+
+
+# --- the weekly report -------------------------------------------------------------------------------
+
+WEEK = week_of(NOW.date())
+
+
+def after_sale(shop, number, item, after, kind="", paid=NOW - dt.timedelta(days=3)):
+    make_order(
+        shop,
+        number,
+        item_id=item,
+        item_title=f"商品{item}",
+        status=OrderStatus.DELIVERED,
+        after_sale=after,
+        after_sale_reason_kind=kind,
+        after_sale_reason="原话" if kind else "",
+        paid_at=paid,
+    )
+
+
+def test_the_weekly_report_counts_the_reasons_by_category_and_falls_back_to_cases(
+    shop, django_assert_max_num_queries
+):
+    R, F, N = AfterSale.RETURN, AfterSale.REFUND, AfterSale.NONE
+    after_sale(shop, "a1", "A", R, S)
+    after_sale(shop, "a2", "A", R, S)
+    after_sale(shop, "a3", "A", F, Q)
+    after_sale(shop, "a4", "A", R)  # an after-sale without a reason: not counted in the reasons
+    after_sale(shop, "a5", "A", N, Q)  # asked, not granted: not an after-sale, its reason not counted
+    after_sale(shop, "b1", "B", F)  # no reason known for B at all
+    after_sale(shop, "b2", "B", N)
+    size = IssueType.objects.get_or_create(code="size", defaults={"name": "尺码不符"})[0]
+    CaseFactory(shop=shop, opened_at=NOW - dt.timedelta(days=1), review__item_id="B", issue_type=size)
+    CaseFactory(shop=shop, opened_at=NOW - dt.timedelta(days=1), review__item_id="A", issue_type=size)
+
+    with django_assert_max_num_queries(2):
+        [table] = weekly_tables(week=WEEK, shop_ids=(shop.pk,), top_issue_keys=[])
+    assert [row[0] for row in table.rows] == ["A", "B"]
+    assert table.rows[0][-1] == "尺码不合适(2)、质量问题(1)"  # the order data, not A's case
+    assert table.rows[1][-1] == f"{size.name}(1)"  # no reason for B: its cases' issue types
+
+
+def test_when_every_top_product_has_a_reason_no_case_is_read(shop, django_assert_num_queries):
+    after_sale(shop, "c1", "C", AfterSale.RETURN, D)
+    with django_assert_num_queries(1):
+        [table] = weekly_tables(week=WEEK, shop_ids=(shop.pk,), top_issue_keys=[])
+    assert table.rows[0][-1] == "与描述不符(1)"
