@@ -6,6 +6,7 @@ so that stopping it stops its children too. Nothing here talks to anything but 1
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -79,6 +80,18 @@ def django_on(database_url: str, **env: str) -> None:
 
     call_command("migrate", verbosity=0)
     call_command("seed_policies", verbosity=0)
+
+
+def child_json(script: str, mode: str, db_url: str) -> dict:
+    """Run ``script --child mode --db db_url`` in a fresh interpreter (its own peak memory, no cache of
+    this one) and read the JSON of the last line it prints."""
+    output = subprocess.run(
+        [sys.executable, script, "--child", mode, "--db", db_url],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(output.stdout.strip().splitlines()[-1])
 
 
 def free_port() -> int:

@@ -30,7 +30,6 @@ import json
 import os
 import random
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -168,86 +167,34 @@ def seed(entries: int, case_count: int = 40_000) -> None:
             )
             roll = rng.random()
             case = case_ids[rng.randrange(case_count)]
+            # (unit, kind, amount, rule, case, event, subject, note): the rule's version is always 1.
             if roll < 0.55:
-                row = (
-                    accounts[(user.pk, "cny")],
-                    period.pk,
-                    "award",
-                    Decimal("50.00"),
-                    conversion.pk,
-                    1,
-                    case,
-                    "verified_conversion",
-                    "",
-                    rng.choice(["差评转化", "=买家改评", "订单 A-1"]),
-                    f"bench:{written}",
-                    at,
-                    at,
-                )
+                note = rng.choice(["差评转化", "=买家改评", "订单 A-1"])
+                what = ("cny", "award", "50.00", conversion, case, "verified_conversion", "", note)
             elif roll < 0.92:
-                row = (
-                    accounts[(user.pk, "points")],
-                    period.pk,
-                    "award",
-                    Decimal("10.00"),
-                    handled.pk,
-                    1,
-                    case,
-                    "handled_within_sla",
-                    "",
-                    "时效内处理",
-                    f"bench:{written}",
-                    at,
-                    at,
-                )
+                what = ("points", "award", "10.00", handled, case, "handled_within_sla", "", "时效内处理")
             elif roll < 0.96:
-                row = (
-                    accounts[(user.pk, "points")],
-                    period.pk,
-                    "redemption",
-                    Decimal("-5.00"),
-                    None,
-                    None,
-                    None,
-                    "",
-                    "",
-                    "兑换：礼品",
-                    f"bench:{written}",
-                    at,
-                    at,
-                )
+                what = ("points", "redemption", "-5.00", None, None, "", "", "兑换：礼品")
             elif roll < 0.99:
-                row = (
-                    accounts[(user.pk, "cny")],
-                    period.pk,
-                    "adjustment",
-                    Decimal(rng.choice(["-12.50", "25.00"])),
-                    None,
-                    None,
-                    case,
-                    "",
-                    "",
-                    "申诉调整",
-                    f"bench:{written}",
-                    at,
-                    at,
-                )
+                what = ("cny", "adjustment", rng.choice(["-12.50", "25.00"]), None, case, "", "", "申诉调整")
             else:
-                row = (
-                    accounts[(user.pk, "leave_days")],
-                    period.pk,
-                    "award",
-                    Decimal("0.50"),
-                    None,
-                    None,
-                    None,
-                    "quarter_top",
-                    QUARTER,
-                    "季度前三",
-                    f"bench:{written}",
-                    at,
-                    at,
-                )
+                what = ("leave_days", "award", "0.50", None, None, "quarter_top", QUARTER, "季度前三")
+            unit, kind, amount, rule, case_ref, event, subject, note = what
+            row = (
+                accounts[(user.pk, unit)],
+                period.pk,
+                kind,
+                Decimal(amount),
+                rule.pk if rule else None,
+                1 if rule else None,
+                case_ref,
+                event,
+                subject,
+                note,
+                f"bench:{written}",
+                at,
+                at,
+            )
             copy.write_row(row)
             written += 1
     # Reversals point at real awards (the one-to-one ``reverses``): 1% of the conversions.
@@ -350,16 +297,6 @@ def child(mode: str, db_url: str) -> None:
     print(json.dumps(result, default=str))
 
 
-def _run_child(mode: str, db_url: str) -> dict:
-    output = subprocess.run(
-        [sys.executable, __file__, "--child", mode, "--db", db_url],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(output.stdout.strip().splitlines()[-1])
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=200_000)
@@ -402,11 +339,11 @@ def main() -> int:
         f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (others' work slows every figure)"
     )
 
-    floor = _run_child("floor", db_url)
-    xlsx = _run_child("xlsx", db_url)
-    csv = _run_child("csv", db_url)
-    csv_client = _run_child("csv-client", db_url)
-    xlsx_client = _run_child("xlsx-client", db_url)
+    floor = _db.child_json(__file__, "floor", db_url)
+    xlsx = _db.child_json(__file__, "xlsx", db_url)
+    csv = _db.child_json(__file__, "csv", db_url)
+    csv_client = _db.child_json(__file__, "csv-client", db_url)
+    xlsx_client = _db.child_json(__file__, "xlsx-client", db_url)
     ratio = xlsx["seconds"] / floor["seconds"]
     print()
     print(f"{'measure':<52}{'figure':>12}   target / reference")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import _alerts  # noqa: E402
 import _db  # noqa: E402
 
 BENCH_DB = "ha_bench_sms"
@@ -42,26 +42,9 @@ def main() -> int:
     if not base.startswith("postgres"):
         print("needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres", file=sys.stderr)
         return 2
-    os.environ["DATABASE_URL"] = _db.scratch_database(base, BENCH_DB)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reviewdesk.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ["Q_SYNC"] = "0"
-    os.environ["OUTBOUND_ALLOWED_HOSTS"] = "127.0.0.1"  # the SMS provider is a local HTTP server
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.test import Client
-    from django.test.utils import setup_test_environment
-
-    call_command("migrate", verbosity=0)
-    call_command("seed_policies", verbosity=0)
-    setup_test_environment()  # the test client's host "testserver" is allowed
-
+    _alerts.django_with_test_client(base, BENCH_DB)
     from cases.hooks import certification_checks
-    from cases.models import ApiToken, Case, NotificationChannel
-    from cases.models.intake import hash_token_key
+    from cases.models import Case, NotificationChannel
     from cases.notifications.choices import ChannelKind
     from outreach.models import SmsAccount, SmsMessage, SmsTemplate, SupervisorPhone
     from reviewdesk.models import Shop
@@ -93,57 +76,38 @@ def main() -> int:
         template_code="SMS_900",
         text="【差评提醒】{shop_name} 案件{case_no}：{rating}星“{excerpt}”",
     )
-    key = ApiToken.new_key()
-    token = ApiToken.objects.create(
-        name="bench", user=supervisor, prefix=key[:8], key_hash=hash_token_key(key)
-    )
-    token.shops.set([shop])
+    key = _alerts.api_key(supervisor, shop)
     certification_checks._items.clear()  # no training data in the scratch database
 
+    items = [
+        {
+            "shop": shop.code,
+            "order_no": f"SMS{n:06d}",
+            "rating": "差评",
+            "content": "假货！和描述完全不一样，要投诉",
+            "reviewed_at": "2026-11-20 13:05:00",
+            "buyer_nick": f"t**{n}",
+        }
+        for n in range(1, args.reviews + 1)
+    ]
     cluster = _db.start_qcluster(log=Path("/tmp/ha_bench_sms_qcluster.log"))
-    latencies: list[float] = []
-    missed = 0
     try:
         time.sleep(4)  # let the cluster start its workers
-        client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
-        for n in range(1, args.reviews + 1):
-            item = {
-                "shop": shop.code,
-                "order_no": f"SMS{n:06d}",
-                "rating": "差评",
-                "content": "假货！和描述完全不一样，要投诉",
-                "reviewed_at": "2026-11-20 13:05:00",
-                "buyer_nick": f"t**{n}",
-            }
-            before = gateway.sends
-            started = time.perf_counter()
-            response = client.post("/api/v1/reviews/", item, content_type="application/json")
-            assert response.status_code == 200, response.content
-            assert response.json()["results"][0]["case_id"], response.json()
-            while True:
-                if gateway.sends > before:
-                    latencies.append(time.perf_counter() - started)
-                    break
-                if time.perf_counter() - started > args.timeout:
-                    missed += 1
-                    break
-                time.sleep(0.02)
-            time.sleep(0.1)
+        latencies, missed = _alerts.timed_posts(
+            key,
+            items,
+            mark=lambda: gateway.sends,
+            arrived=lambda _case_id, before: gateway.sends > before,
+            timeout=args.timeout,
+        )
     finally:
         _db.stop(cluster)
         gateway.__exit__(None, None, None)
 
-    ordered = sorted(latencies)
-    p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)] if ordered else float("inf")
     wrong_number = sum(1 for r in gateway.records if r["phone"] != SUPERVISOR_PHONE)
-    print()
-    print(f"{'measure':<52}{'figure':>10}   target / reference")
-    print(f"{'reviews posted / SMS accepted / missed':<52}{args.reviews:>4} / {len(latencies)} / {missed}")
-    if ordered:
-        print(f"{'API POST → supervisor SMS accepted, p50':<52}{statistics.median(ordered):>8.2f} s")
-        verdict = "OK" if p95 <= 60 and not missed else "MISSED"
-        print(f"{'API POST → supervisor SMS accepted, p95':<52}{p95:>8.2f} s   ≤ 60 s {verdict}")
-        print(f"{'API POST → supervisor SMS accepted, max':<52}{ordered[-1]:>8.2f} s")
+    _alerts.print_latencies(
+        "supervisor SMS accepted", "SMS accepted", latencies, posted=args.reviews, missed=missed, target=60
+    )
     print(f"{'provider calls with a bad signature':<52}{gateway.bad_signatures:>4}")
     print(f"{'SMS to another number':<52}{wrong_number:>4}")
     print(

@@ -26,7 +26,6 @@ import io
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -148,16 +147,6 @@ def child(mode: str, db_url: str) -> None:
     print(json.dumps(result, default=str))
 
 
-def _run_child(mode: str, db_url: str) -> dict:
-    output = subprocess.run(
-        [sys.executable, __file__, "--child", mode, "--db", db_url],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(output.stdout.strip().splitlines()[-1])
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=200_000)
@@ -188,7 +177,7 @@ def main() -> int:
         print(f"seeded the quarter {bench_payouts.QUARTER} in {time.perf_counter() - t:.0f}s")
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (CPU-s are steadier)")
 
-    runs = {mode: _run_child(mode, db_url) for mode in ("openpyxl", "xlsxwriter", "export")}
+    runs = {mode: _db.child_json(__file__, mode, db_url) for mode in ("openpyxl", "xlsxwriter", "export")}
     floor_o, floor_x, export = runs["openpyxl"], runs["xlsxwriter"], runs["export"]
     print()
     print(
