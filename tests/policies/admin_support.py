@@ -72,6 +72,16 @@ def page(response) -> str:
     return response.content.decode()
 
 
+def refused(client, model, data: dict, message: str, *, unchanged=()):
+    """POST ``data`` to ``model``'s add form as ``client``: the form comes back with ``message`` and no row
+    of ``model`` (nor of the models in ``unchanged``, e.g. its inlines) exists."""
+    response = post_admin(client, add_url(model), model, data)
+    assert response.status_code == 200
+    assert message in page(response)
+    for each in (model, *unchanged):
+        assert each.objects.count() == 0, each
+
+
 def snapshot(model) -> list[dict]:
     """Every row of a model as plain values: 'nothing changed' means equal snapshots."""
     return list(model.objects.order_by("pk").values())
