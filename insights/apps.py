@@ -10,6 +10,7 @@ class InsightsConfig(AppConfig):
     def ready(self):
         from cases.signals import case_event
         from insights.demo import build_insights_demo
+        from insights.health.demo import build_health_demo
         from insights.permissions import ROLE_PERMISSIONS
         from insights.receivers import on_case_event
         from insights.views import home_panel, nav_link
@@ -18,6 +19,7 @@ class InsightsConfig(AppConfig):
 
         case_event.connect(on_case_event, dispatch_uid="insights.on_case_event")
         demo_builders.register(build_insights_demo)
+        demo_builders.register(build_health_demo)
         home_panels.register(home_panel)
         nav_links.register(nav_link)
         register_role_permissions("insights", ROLE_PERMISSIONS)

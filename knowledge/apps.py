@@ -11,6 +11,7 @@ class KnowledgeConfig(AppConfig):
 
     def ready(self):
         from insights.hooks import weekly_sections
+        from knowledge.demo import build_knowledge_demo
         from knowledge.models import Article, ArticleUse, ExamAttempt
         from knowledge.panels import case_panel
         from knowledge.permissions import ROLE_PERMISSIONS
@@ -18,7 +19,7 @@ class KnowledgeConfig(AppConfig):
         from knowledge.weekly import weekly_tables
         from policies.scope import GLOBAL_POLICY_PERM
         from reviewdesk.access import GLOBAL, Scope, register_scope
-        from reviewdesk.hooks import case_panels, nav_links
+        from reviewdesk.hooks import case_panels, demo_builders, nav_links
         from reviewdesk.roles import register_role_permissions
 
         register_role_permissions("knowledge", ROLE_PERMISSIONS)
@@ -31,3 +32,4 @@ class KnowledgeConfig(AppConfig):
         case_panels.register(case_panel)
         nav_links.register(nav_links_for)
         weekly_sections.register(weekly_tables)
+        demo_builders.register(build_knowledge_demo)

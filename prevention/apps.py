@@ -13,13 +13,14 @@ class PreventionConfig(AppConfig):
         from cases.signals import cases_opened
         from insights.hooks import dashboard_tables, weekly_sections
         from policies.scope import GLOBAL_POLICY_PERM
+        from prevention.demo import build_prevention_demo
         from prevention.models import LateRule, RiskRule
         from prevention.permissions import ROLE_PERMISSIONS
         from prevention.services import on_cases_opened
         from prevention.views import case_panel, dashboard_table, nav_links_for
         from prevention.weekly import weekly_tables
         from reviewdesk.access import GLOBAL, Scope, register_scope
-        from reviewdesk.hooks import case_panels, nav_links
+        from reviewdesk.hooks import case_panels, demo_builders, nav_links
         from reviewdesk.roles import register_role_permissions
 
         cases_opened.connect(on_cases_opened, dispatch_uid="prevention.link_cases")
@@ -27,6 +28,7 @@ class PreventionConfig(AppConfig):
         dashboard_tables.register(dashboard_table)
         nav_links.register(nav_links_for)
         weekly_sections.register(weekly_tables)
+        demo_builders.register(build_prevention_demo)
         register_role_permissions("prevention", ROLE_PERMISSIONS)
         # Layered like the policy pack (global → client → shop): a global row is the policy owner's.
         for model in (LateRule, RiskRule):
