@@ -270,17 +270,25 @@ class EvidenceSerializer(serializers.Serializer):
         return reverse("api-case-evidence-download", args=[evidence.case_id, evidence.pk])
 
 
+@extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+class EvidenceIdsField(serializers.Field):
+    """The ids of the evidence a verification or an appeal cites (its ``evidence`` many-to-many, read
+    from the prefetch)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="evidence", read_only=True, **kwargs)
+
+    def to_representation(self, evidence):
+        return [e.pk for e in evidence.all()]
+
+
 class VerificationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     responsibility = serializers.CharField()
     note = serializers.CharField()
-    evidence_ids = serializers.SerializerMethodField()
+    evidence_ids = EvidenceIdsField()
     by = UserRefSerializer()
     at = serializers.DateTimeField()
-
-    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
-    def get_evidence_ids(self, verification):
-        return [e.pk for e in verification.evidence.all()]
 
 
 class AppealSerializer(serializers.Serializer):
@@ -288,17 +296,13 @@ class AppealSerializer(serializers.Serializer):
     reason_type = serializers.CharField()
     description = serializers.CharField()
     checklist = serializers.DictField()
-    evidence_ids = serializers.SerializerMethodField()
+    evidence_ids = EvidenceIdsField()
     filed_by = UserRefSerializer()
     filed_at = serializers.DateTimeField()
     deadline = serializers.DateTimeField(allow_null=True)
     outcome = serializers.CharField()
     outcome_note = serializers.CharField()
     decided_at = serializers.DateTimeField(allow_null=True)
-
-    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
-    def get_evidence_ids(self, appeal):
-        return [e.pk for e in appeal.evidence.all()]
 
 
 class CaseDetailSerializer(CaseListSerializer):
