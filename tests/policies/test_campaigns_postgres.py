@@ -5,6 +5,7 @@ period of a layer is stored; the other writer gets the Chinese refusal and leave
 of different layers are both stored."""
 
 import datetime as dt
+import io
 import threading
 import time
 import zoneinfo
@@ -129,3 +130,43 @@ def test_the_second_writer_waits_on_the_lock_then_is_refused():
     assert isinstance(outcomes["first"], CampaignPeriod)
     assert outcomes["second"].message_dict == {"starts_at": [overlap_message("双11")]}
     assert list(CampaignPeriod.objects.values_list("name", flat=True)) == ["双11"]
+
+
+def pack_with(name: str) -> bytes:
+    """A policy pack workbook with one sheet, 大促时段, holding one global period ``name`` (written by the
+    pack's own export, then rolled back: the database keeps nothing of it)."""
+    from openpyxl import Workbook
+
+    from policies.pack import sheet_name
+    from policies.resources_campaigns import CampaignPeriodResource
+
+    with transaction.atomic():
+        row = CampaignPeriod.objects.create(name=name, starts_at=START, ends_at=END)
+        dataset = CampaignPeriodResource().export(queryset=CampaignPeriod.objects.filter(pk=row.pk))
+        transaction.set_rollback(True)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_name(CampaignPeriodResource)
+    sheet.append(list(dataset.headers))
+    for values in dataset:
+        sheet.append(list(values))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_two_pack_imports_of_overlapping_periods_at_once_store_one():
+    from policies.pack import import_pack
+
+    names = ("双11甲", "双11乙")
+    packs = [pack_with(name) for name in names]
+    assert not CampaignPeriod.objects.exists()
+    reports = race([lambda data=data: import_pack(data, dry_run=False) for data in packs])
+
+    stored = list(CampaignPeriod.objects.values_list("name", flat=True))
+    assert len(stored) == 1 and stored[0] in names, stored
+    winner, loser = (reports[0], reports[1]) if stored[0] == names[0] else (reports[1], reports[0])
+    assert winner.ok and winner.written
+    assert not loser.written
+    assert [e.message for e in loser.errors] == [overlap_message(stored[0])]
+    assert not CampaignPeriod.history.exclude(name=stored[0]).exists()
