@@ -28,6 +28,12 @@ def _minutes(value: int) -> str:
     return _("%(h)s 小时") % {"h": value // 60}
 
 
+def _labels(choices, codes, everything) -> str:
+    """The labels of the ``codes`` that ``choices`` knows, joined with 、 (``everything`` for none: a rule
+    that names no platform or channel applies to all)."""
+    return "、".join(str(choices(c).label) for c in codes if c in choices.values) or everything
+
+
 class ChildCounts:
     """Admin mixin: each listed rule carries ``<relation>_total``, the number of its rows in each of
     ``counted`` (its child relations), counted in the list's one query so that a ``child_count``
@@ -323,9 +329,7 @@ class ComplianceRuleAdmin(PolicyAdmin):
 
     @admin.display(description=_("适用平台"), ordering="platforms")
     def platform_labels(self, obj):
-        return "、".join(str(Platform(c).label) for c in obj.platform_list if c in Platform.values) or _(
-            "所有平台"
-        )
+        return _labels(Platform, obj.platform_list, _("所有平台"))
 
     @admin.display(description=_("各平台处理"), ordering="platform_actions")
     def platform_action_labels(self, obj):
@@ -337,9 +341,7 @@ class ComplianceRuleAdmin(PolicyAdmin):
     def channel_labels(self, obj):
         from policies.choices import Channel
 
-        return "、".join(str(Channel(c).label) for c in obj.channel_list if c in Channel.values) or _(
-            "所有渠道"
-        )
+        return _labels(Channel, obj.channel_list, _("所有渠道"))
 
 
 class FollowUpStepInline(ScopedTabularInline):

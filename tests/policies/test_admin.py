@@ -51,6 +51,17 @@ def test_changelist_filters_by_scope_and_platform(manager_client, shop):
     assert "质量关键词" in search and "物流关键词" not in search
 
 
+def test_compliance_changelist_names_platforms_and_channels_in_words(manager_client):
+    m.ComplianceRule.objects.create(
+        name="返现", platforms="taobao,tmall,nowhere", channels="public_reply", patterns="返现", reason="禁止"
+    )
+    m.ComplianceRule.objects.create(name="电话", patterns="电话", reason="禁止")
+    listing = page(manager_client.get(reverse("admin:policies_compliancerule_changelist")))
+    assert '<td class="field-platform_labels">淘宝、天猫</td>' in listing  # an unknown code is left out
+    assert '<td class="field-platform_labels">所有平台</td>' in listing
+    assert '<td class="field-channel_labels">所有渠道</td>' in listing
+
+
 def test_calendar_change_form_has_hours_and_exceptions_inline(manager_client, shop):
     build_pack(shop)
     form = page(manager_client.get(change_url(m.BusinessCalendar.objects.get())))
