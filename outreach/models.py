@@ -17,7 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from outreach.choices import OptOutSource, ProviderKind, SmsPurpose, SmsStatus
-from policies.models.base import CLIENT_LAYER, GLOBAL_LAYER, PolicyBase, one_layer
+from policies.models.base import PolicyBase, one_layer, unique_per_layer
 from reviewdesk.crypto import EncryptedTextField
 
 DEFAULT_ENDPOINTS = {
@@ -159,13 +159,7 @@ class SmsTemplate(PolicyBase):
         verbose_name_plural = _("短信模板")
         ordering = ["code", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["code", "provider"], condition=GLOBAL_LAYER, name="uniq_sms_template_global"
-            ),
-            models.UniqueConstraint(
-                fields=["code", "provider", "client"], condition=CLIENT_LAYER, name="uniq_sms_template_client"
-            ),
-            models.UniqueConstraint(fields=["code", "provider", "shop"], name="uniq_sms_template_shop"),
+            *unique_per_layer(["code", "provider"], "uniq_sms_template_{layer}"),
             one_layer("sms_template"),
         ]
 

@@ -72,6 +72,30 @@ GLOBAL_LAYER = models.Q(shop__isnull=True, client__isnull=True)
 CLIENT_LAYER = models.Q(client__isnull=False)
 
 
+def unique_per_layer(key: list[str], name: str, **where) -> list[models.UniqueConstraint]:
+    """One row per ``key`` in each layer: globally, per client and per shop (so a client's or a shop's
+    row overrides the global one of the same key instead of clashing with it), counting only the rows that
+    match ``where`` (e.g. ``active=True``), every row without it. Without a key, one such row per layer.
+    ``name`` holds ``{layer}``: global, client, shop."""
+
+    def only(layer: models.Q) -> models.Q:
+        return layer & models.Q(**where) if where else layer
+
+    return [
+        models.UniqueConstraint(
+            fields=key or ["shop"], condition=only(GLOBAL_LAYER), name=name.format(layer="global")
+        ),
+        models.UniqueConstraint(
+            fields=[*key, "client"], condition=only(CLIENT_LAYER), name=name.format(layer="client")
+        ),
+        models.UniqueConstraint(
+            fields=[*key, "shop"],
+            condition=models.Q(shop__isnull=False, **where) if where else None,
+            name=name.format(layer="shop"),
+        ),
+    ]
+
+
 def validate_platform_list(value: str) -> None:
     """A comma-separated list of platform codes; empty means every platform."""
     known = set(Platform.values)

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from policies.choices import AmountFormula, OptionKind
-from policies.models.base import CLIENT_LAYER, GLOBAL_LAYER, PolicyBase, one_layer
+from policies.models.base import PolicyBase, one_layer, unique_per_layer
 from policies.models.classification import IssueType
 from reviewdesk.choices import Role
 from reviewdesk.money import MONEY
@@ -34,11 +34,7 @@ class CustomerTier(PolicyBase):
         verbose_name_plural = _("客户分层")
         ordering = ["priority", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["code"], condition=GLOBAL_LAYER, name="uniq_tier_code_global"),
-            models.UniqueConstraint(
-                fields=["code", "client"], condition=CLIENT_LAYER, name="uniq_tier_code_client"
-            ),
-            models.UniqueConstraint(fields=["code", "shop"], name="uniq_tier_code_shop"),
+            *unique_per_layer(["code"], "uniq_tier_code_{layer}"),
             one_layer("customer_tier"),
         ]
 

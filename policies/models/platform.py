@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from policies.models.base import CLIENT_LAYER, GLOBAL_LAYER, PolicyBase, one_layer
+from policies.models.base import PolicyBase, one_layer, unique_per_layer
 from reviewdesk.choices import Platform
 
 
@@ -37,13 +37,7 @@ class PlatformRule(PolicyBase):
         verbose_name_plural = _("平台规则")
         ordering = ["platform", "shop__code"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["platform"], condition=GLOBAL_LAYER, name="uniq_platform_rule_global"
-            ),
-            models.UniqueConstraint(
-                fields=["platform", "client"], condition=CLIENT_LAYER, name="uniq_platform_rule_client"
-            ),
-            models.UniqueConstraint(fields=["platform", "shop"], name="uniq_platform_rule_shop"),
+            *unique_per_layer(["platform"], "uniq_platform_rule_{layer}"),
             one_layer("platform_rule"),
             models.CheckConstraint(
                 condition=models.Q(case_rating_max__gte=1, case_rating_max__lte=5),

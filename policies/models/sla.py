@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from policies.choices import ExceptionKind, Weekday
-from policies.models.base import CLIENT_LAYER, GLOBAL_LAYER, PolicyBase, one_layer
+from policies.models.base import CLIENT_LAYER, GLOBAL_LAYER, PolicyBase, one_layer, unique_per_layer
 from policies.models.classification import IssueType
 from reviewdesk.choices import Role
 
@@ -144,36 +144,8 @@ class SlaTier(PolicyBase):
         verbose_name_plural = _("SLA时效等级")
         ordering = ["first_response_minutes", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["issue_type"],
-                condition=GLOBAL_LAYER & models.Q(issue_type__isnull=False),
-                name="uniq_sla_issue_global",
-            ),
-            models.UniqueConstraint(
-                fields=["issue_type", "client"],
-                condition=CLIENT_LAYER & models.Q(issue_type__isnull=False),
-                name="uniq_sla_issue_client",
-            ),
-            models.UniqueConstraint(
-                fields=["issue_type", "shop"],
-                condition=models.Q(shop__isnull=False, issue_type__isnull=False),
-                name="uniq_sla_issue_shop",
-            ),
-            models.UniqueConstraint(
-                fields=["shop"],
-                condition=GLOBAL_LAYER & models.Q(issue_type__isnull=True),
-                name="uniq_sla_fallback_global",
-            ),
-            models.UniqueConstraint(
-                fields=["client"],
-                condition=CLIENT_LAYER & models.Q(issue_type__isnull=True),
-                name="uniq_sla_fallback_client",
-            ),
-            models.UniqueConstraint(
-                fields=["shop"],
-                condition=models.Q(shop__isnull=False, issue_type__isnull=True),
-                name="uniq_sla_fallback_shop",
-            ),
+            *unique_per_layer(["issue_type"], "uniq_sla_issue_{layer}", issue_type__isnull=False),
+            *unique_per_layer([], "uniq_sla_fallback_{layer}", issue_type__isnull=True),  # the fallback tier
             models.CheckConstraint(
                 condition=models.Q(warn_at_percent__gte=1, warn_at_percent__lte=99), name="sla_warn_at_1_99"
             ),

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from policies.choices import AppealReason, Channel, FollowUpEvent
-from policies.models.base import CLIENT_LAYER, GLOBAL_LAYER, PolicyBase, one_layer
+from policies.models.base import PolicyBase, one_layer, unique_per_layer
 from policies.models.messaging import ReplyTemplate
 from reviewdesk.choices import Platform
 
@@ -22,21 +22,7 @@ class FollowUpPlan(PolicyBase):
         verbose_name = _("回访计划")
         verbose_name_plural = _("回访计划")
         constraints = [
-            models.UniqueConstraint(
-                fields=["event"],
-                condition=GLOBAL_LAYER & models.Q(active=True),
-                name="one_active_global_plan_per_event",
-            ),
-            models.UniqueConstraint(
-                fields=["event", "client"],
-                condition=CLIENT_LAYER & models.Q(active=True),
-                name="one_active_client_plan_per_event",
-            ),
-            models.UniqueConstraint(
-                fields=["event", "shop"],
-                condition=models.Q(shop__isnull=False, active=True),
-                name="one_active_shop_plan_per_event",
-            ),
+            *unique_per_layer(["event"], "one_active_{layer}_plan_per_event", active=True),
             one_layer("follow_up_plan"),
         ]
 
@@ -109,19 +95,7 @@ class AppealChecklist(PolicyBase):
         verbose_name_plural = _("申诉清单")
         ordering = ["platform", "reason"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["platform", "reason"],
-                condition=GLOBAL_LAYER,
-                name="uniq_appeal_checklist_reason_global",
-            ),
-            models.UniqueConstraint(
-                fields=["platform", "reason", "client"],
-                condition=CLIENT_LAYER,
-                name="uniq_appeal_checklist_reason_client",
-            ),
-            models.UniqueConstraint(
-                fields=["platform", "reason", "shop"], name="uniq_appeal_checklist_reason_shop"
-            ),
+            *unique_per_layer(["platform", "reason"], "uniq_appeal_checklist_reason_{layer}"),
             one_layer("appeal_checklist"),
         ]
 
@@ -156,13 +130,7 @@ class ContactLimit(PolicyBase):
         verbose_name = _("联系限制")
         verbose_name_plural = _("联系限制")
         constraints = [
-            models.UniqueConstraint(
-                fields=["platform"], condition=GLOBAL_LAYER, name="uniq_contact_limit_global"
-            ),
-            models.UniqueConstraint(
-                fields=["platform", "client"], condition=CLIENT_LAYER, name="uniq_contact_limit_client"
-            ),
-            models.UniqueConstraint(fields=["platform", "shop"], name="uniq_contact_limit_shop"),
+            *unique_per_layer(["platform"], "uniq_contact_limit_{layer}"),
             one_layer("contact_limit"),
         ]
 
