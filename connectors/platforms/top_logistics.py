@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from connectors.platforms.base import AMBIGUOUS, PlatformError
-from connectors.platforms.top import GMT8, TopClient, _dig
+from connectors.platforms.top import DEFAULT_API, GMT8, TopClient, _dig
 
 LOGISTICS_API = {
     "method": "taobao.logistics.trace.search",
@@ -53,11 +53,14 @@ def station_of(description: str) -> str:
 
 
 class TopLogisticsClient(TopClient):
-    """A TOP client that also reads an order's logistics trace."""
+    """A TOP client that also reads an order's logistics trace. ``logistics`` is one of its defaults, so
+    a connector's ``api`` overrides it key by key (``merged_api`` drops keys the defaults lack)."""
+
+    DEFAULT_API = {**DEFAULT_API, "logistics": LOGISTICS_API}
 
     @property
     def logistics(self) -> dict:
-        return {**LOGISTICS_API, **(self.api.get("logistics") or {})}
+        return self.api["logistics"]
 
     def trace(self, order_no: str) -> Trace:
         api = self.logistics

@@ -87,3 +87,18 @@ def test_a_platform_error_stops_the_shop_and_writes_nothing(trace_gateway, tb_or
 )
 def test_the_station_is_read_from_the_steps_words(text, station):
     assert station_of(text) == station
+
+
+def test_a_connectors_logistics_settings_override_the_defaults_key_by_key():
+    """A deployer corrects the trace method in the connector's ``api`` (as for every other TOP call):
+    the override is used and the defaults it does not name stay."""
+    from connectors.platforms.base import Credentials
+    from connectors.platforms.top_logistics import LOGISTICS_API, TopLogisticsClient
+
+    client = TopLogisticsClient(
+        gateway_url="http://127.0.0.1:9/router/rest",
+        credentials=Credentials(app_key="k", app_secret="s", session_key="x"),
+        api={"logistics": {"method": "taobao.logistics.trace.get"}},
+    )
+    assert client.logistics["method"] == "taobao.logistics.trace.get"
+    assert client.logistics["steps"] == LOGISTICS_API["steps"]
