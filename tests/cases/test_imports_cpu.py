@@ -67,3 +67,40 @@ def test_a_long_id_list_is_one_array_text_and_finds_exactly_its_rows(shop):
     assert array_literal([1, None, 'x"\\']) == '{1,NULL,"x\\"\\\\"}'
     ids = list(Review.objects.filter(shop=shop).order_by("pk").values_list("pk", flat=True))
     assert Review.objects.filter(any_of("pk", ids[:2], "bigint")).count() == 2
+
+
+def test_the_parsers_built_once_per_file_answer_as_fresh_ones_do(shop):
+    """A file's rows share one set of field parsers (the rating's answers remembered by cell and
+    type): each row is cleaned exactly as alone — True is refused though True == 1, a refused
+    rating is refused again, a text cell with NUL or a formula is refused."""
+    from cases.imports.validation import DEFAULT_LEVELS, clean_values, field_parsers
+
+    cells = [
+        {"rating": 1, "content": "a"},
+        {"rating": True, "content": "b"},
+        {"rating": "好评", "content": " c "},
+        {"rating": 5.0, "content": "d"},
+        {"rating": "九星", "content": "e"},
+        {"rating": "九星", "content": "=HYPERLINK(1)"},
+        {"rating": "差评", "content": "nul\x00"},
+        {"rating": 1, "content": 7.0},
+    ]
+    shared = field_parsers(shop=shop, levels=DEFAULT_LEVELS)
+    together = [
+        clean_values({**c, "order_no": "1"}, shop=shop, levels=DEFAULT_LEVELS, parsers=shared) for c in cells
+    ]
+    alone = [clean_values({**c, "order_no": "1"}, shop=shop, levels=DEFAULT_LEVELS) for c in cells]
+    assert together == alone
+    assert [values.get("rating") for values, _problems in together] == [1, None, 5, 5, None, None, 1, 1]
+    assert [values.get("rating_text") for values, _problems in together][:4] == ["1", None, "好评", "5"]
+    assert [bool(problems) for _values, problems in together] == [
+        False,
+        True,
+        False,
+        False,
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert together[-1][0]["content"] == "7"
