@@ -45,6 +45,18 @@ def test_every_message_is_translated_and_none_is_fuzzy():
     assert fuzzy == []
 
 
+def test_each_message_is_written_once():
+    """GNU msgfmt refuses a catalog with a msgid twice, and of two translations only one can be used."""
+    seen: dict[tuple, int] = {}
+    twice = []
+    for e in po_entries():
+        key = (e.msgctxt, e.msgid)
+        if key in seen:
+            twice.append((seen[key], e.linenum, e.msgid))
+        seen[key] = e.linenum
+    assert twice == []
+
+
 def test_translations_keep_every_placeholder():
     broken = []
     for e in po_entries():
