@@ -4,20 +4,35 @@ posted at a time, polled every 20 ms until its alert has arrived) and the table 
 
 from __future__ import annotations
 
+import argparse
 import statistics
+import sys
 import time
 from collections.abc import Callable
 
 import _db
 
 
-def django_with_test_client(base_url: str, name: str) -> None:
-    """Scratch database ``name`` on the server of ``base_url``, migrated and seeded; the test client's host
-    ``testserver`` allowed. The alerts' robots and SMS provider are local HTTP servers."""
-    _db.django_on(_db.scratch_database(base_url, name), OUTBOUND_ALLOWED_HOSTS="127.0.0.1")
+def start(name: str, *, reviews: int, timeout: float) -> argparse.Namespace | None:
+    """The bench's arguments (``--reviews``, ``--timeout``: the defaults given), then Django on scratch
+    database ``name`` of the run's PostgreSQL server, migrated and seeded, the test client's host
+    ``testserver`` allowed (the alerts' robots and SMS provider are local HTTP servers). None, and why on
+    stderr, when the run's database is not PostgreSQL."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reviews", type=int, default=reviews)
+    parser.add_argument(
+        "--timeout", type=float, default=timeout, help="give up on one review after this many seconds"
+    )
+    args = parser.parse_args()
+    base = _db.postgres_base_url()
+    if base is None:
+        print("needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres", file=sys.stderr)
+        return None
+    _db.django_on(_db.scratch_database(base, name), OUTBOUND_ALLOWED_HOSTS="127.0.0.1")
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
+    return args
 
 
 def api_key(user, shop) -> str:

@@ -13,8 +13,6 @@ database; then posts one negative review at a time with Django's test client (``
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -29,17 +27,9 @@ BENCH_DB = "h4_bench_alert"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--reviews", type=int, default=50)
-    parser.add_argument(
-        "--timeout", type=float, default=60.0, help="give up on one review after this many seconds"
-    )
-    args = parser.parse_args()
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith("postgres"):
-        print("needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres", file=sys.stderr)
+    args = _alerts.start(BENCH_DB, reviews=50, timeout=60.0)
+    if args is None:
         return 2
-    _alerts.django_with_test_client(base, BENCH_DB)
     from cases.hooks import certification_checks
     from cases.models import Case, Notification
     from cases.notifications.choices import NotificationKind

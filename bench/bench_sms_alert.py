@@ -15,8 +15,6 @@ Prints p50 / p95 / max beside the floor (p95 ≤ 60 s).
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -32,17 +30,9 @@ SUPERVISOR_PHONE = "13900009999"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--reviews", type=int, default=30)
-    parser.add_argument(
-        "--timeout", type=float, default=90.0, help="give up on one review after this many seconds"
-    )
-    args = parser.parse_args()
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith("postgres"):
-        print("needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres", file=sys.stderr)
+    args = _alerts.start(BENCH_DB, reviews=30, timeout=90.0)
+    if args is None:
         return 2
-    _alerts.django_with_test_client(base, BENCH_DB)
     from cases.hooks import certification_checks
     from cases.models import Case, NotificationChannel
     from cases.notifications.choices import ChannelKind
