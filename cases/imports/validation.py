@@ -73,112 +73,64 @@ class ParsedFile:
         return self.file_error is None and self.error_count == 0
 
 
-_SKIP = object()  # a parser's answer for a column that is checked but not stored (platform, shop)
-
-
-def _text_parser(limit: int):
-    def parse(cell, values):
-        if type(cell) is str:  # the usual cell: what cells.text does, without its calls
-            if "\x00" in cell:
-                raise n.BadValue(_("含有空字符(NUL)，请删除后重试"))
-            value = cell.strip()
-        else:
-            value = n.text(cell)
-        if limit and len(value) > limit:
-            raise n.BadValue(_("超过%(max)d个字符(实际%(len)d个)") % {"max": limit, "len": len(value)})
-        if value and value[0] in _FORMULA_FIRST and _FORMULA.match(value):
-            raise n.BadValue(_("“%(v)s”像是Excel公式，为防止公式注入已拒绝") % {"v": value[:40]})
-        return value
-
-    return parse
-
-
-def _id_parser(limit: int):
-    def parse(cell, values):
-        value = n.identifier(cell)
-        if len(value) > limit:
-            raise n.BadValue(_("超过%(max)d个字符") % {"max": limit})
-        return value
-
-    return parse
-
-
-def _rating_parser(levels: dict[str, int]):
-    known: dict = {}  # cell -> (score, text): an export has a handful of distinct ratings
-
-    def parse(cell, values):
-        if cell is None or cell == "":
-            return None
-        key = (type(cell), cell)  # by type too: True == 1, but True is refused and 1 is a score
-        try:
-            found = known.get(key)
-        except TypeError:  # an unhashable cell: nothing to remember
-            found = key = None
-        if found is None:
-            found = n.rating(cell, levels)
-            if key is not None and len(known) < 1000:
-                known[key] = found
-        values["rating_text"] = found[1]
-        return found[0]
-
-    return parse
-
-
-def field_parsers(*, shop, levels: dict[str, int]) -> dict:
-    """field -> ``parse(cell, values)``: the clean value, ``_SKIP`` for a column only checked, or
-    ``BadValue``. Built once per file (or API call); the rating parser also sets ``rating_text``."""
-
-    def platform(cell, values):
-        value = n.text(cell).lower()
-        if value and value != shop.platform and n.text(cell) != str(shop.get_platform_display()):
-            raise n.BadValue(
-                _("平台“%(v)s”与所选店铺的平台(%(p)s)不一致") % {"v": cell, "p": shop.get_platform_display()}
-            )
-        return _SKIP
-
-    def shop_code(cell, values):
-        value = n.text(cell)
-        if value and value != shop.code:
-            raise n.BadValue(_("店铺代码“%(v)s”与所选店铺(%(c)s)不一致") % {"v": value, "c": shop.code})
-        return _SKIP
-
-    parsers = {name: _text_parser(limit) for name, limit in TEXT_FIELDS.items()}
-    parsers.update((name, _id_parser(limit)) for name, limit in ID_FIELDS.items())
-    parsers.update((name, lambda cell, values: n.money(cell)) for name in MONEY_FIELDS)
-    parsers.update((name, lambda cell, values: n.moment(cell)) for name in TIME_FIELDS)
-    parsers.update(
-        rating=_rating_parser(levels),
-        seller_replied=lambda cell, values: n.yes_no(cell),
-        buyer_ip=lambda cell, values: n.ip(cell),
-        platform=platform,
-        shop=shop_code,
-    )
-    return parsers
-
-
 def clean_values(
-    raw: dict, *, shop, levels: dict[str, int], required=(), id_fields=(), parsers: dict | None = None
+    raw: dict, *, shop, levels: dict[str, int], required=(), id_fields=()
 ) -> tuple[dict, list[tuple[str, str]]]:
     """One review's raw values (field -> cell) → (clean values, [(field, message)]).
 
     Shared by file rows, API items and the admin form so all three accept exactly the same input.
-    ``parsers``: ``field_parsers(shop=shop, levels=levels)``, when the caller cleans many reviews.
     """
-    if parsers is None:
-        parsers = field_parsers(shop=shop, levels=levels)
     values: dict = {}
     problems: list[tuple[str, str]] = []
     for name, cell in raw.items():
-        parse = parsers.get(name)
-        if parse is None:
-            continue
         try:
-            value = parse(cell, values)
+            if name in TEXT_FIELDS:
+                value = n.text(cell)
+                limit = TEXT_FIELDS[name]
+                if limit and len(value) > limit:
+                    raise n.BadValue(
+                        _("超过%(max)d个字符(实际%(len)d个)") % {"max": limit, "len": len(value)}
+                    )
+                if value and value[0] in _FORMULA_FIRST and _FORMULA.match(value):
+                    raise n.BadValue(_("“%(v)s”像是Excel公式，为防止公式注入已拒绝") % {"v": value[:40]})
+            elif name in ID_FIELDS:
+                value = n.identifier(cell)
+                if len(value) > ID_FIELDS[name]:
+                    raise n.BadValue(_("超过%(max)d个字符") % {"max": ID_FIELDS[name]})
+            elif name in MONEY_FIELDS:
+                value = n.money(cell)
+            elif name in TIME_FIELDS:
+                value = n.moment(cell)
+            elif name == "rating":
+                if cell is None or cell == "":
+                    value = None
+                else:
+                    value, values["rating_text"] = n.rating(cell, levels)
+            elif name == "seller_replied":
+                value = n.yes_no(cell)
+            elif name == "buyer_ip":
+                value = n.ip(cell)
+            elif name == "platform":
+                value = n.text(cell).lower()
+                if value and value != shop.platform and n.text(cell) != str(shop.get_platform_display()):
+                    raise n.BadValue(
+                        _("平台“%(v)s”与所选店铺的平台(%(p)s)不一致")
+                        % {"v": cell, "p": shop.get_platform_display()}
+                    )
+                continue
+            elif name == "shop":
+                value = n.text(cell)
+                if value and value != shop.code:
+                    raise n.BadValue(
+                        _("店铺代码“%(v)s”与所选店铺(%(c)s)不一致") % {"v": value, "c": shop.code}
+                    )
+                continue
+            else:
+                continue
         except n.BadValue as exc:
             problems.append((name, str(exc)))
             continue
-        if value is not _SKIP:
-            values[name] = value
+        values[name] = value
     for name in required:
         if name not in values and any(p[0] == name for p in problems):
             continue
@@ -225,7 +177,6 @@ def _validate_rows(parsed: ParsedFile, sheet, header, *, shop) -> None:
     levels = spec.rating_map or DEFAULT_LEVELS
     columns = list(header.columns.items())
     seen: dict[str, tuple[int, str]] = {}
-    parsers = field_parsers(shop=shop, levels=levels)
     for index, row in sheet.rows_from(header.header_index + 1):
         width = len(row)
         raw = {name: (row[col] if col < width else None) for name, col in columns}
@@ -238,7 +189,7 @@ def _validate_rows(parsed: ParsedFile, sheet, header, *, shop) -> None:
                 _("行数过多：超过 %(max)d 行的上限。请拆分后再导入。") % {"max": settings.IMPORT_MAX_ROWS},
             )
         values, problems = clean_values(
-            raw, shop=shop, levels=levels, required=spec.required, id_fields=spec.id_fields, parsers=parsers
+            raw, shop=shop, levels=levels, required=spec.required, id_fields=spec.id_fields
         )
         line = index + 1
         if not problems:
