@@ -20,16 +20,18 @@ default policy pack, generates the export (bench/gen_exports.py), then measures:
 
 Targets (issue 3): ≥ 10,000 rows/s end to end, ≤ 500 MB peak memory.
 
-Last measured (issue 17, 2 shared cores, load 3–4, per 100k rows, ``--phases``): 18.6 CPU-s, process
-11.7 + backend 6.9 (was 19.6: 12.5 + 7.1; binary COPY and field parsers built once per file). Where
-it goes: parse + validate 6.1 (expat reader 3.1, the workbook guard's own pass over the sheet 0.9,
-cleaning, fingerprints and the spool ~2); storing 4.2 process (policy engine 1.2, row and case
-building ~1.2, COPY 0.9) + 3.8 backend (review COPY 1.8 with eleven indexes, buyers 0.8, cases 0.7,
-lookups 0.4); the deferred foreign-key checks at commit 2.1 (~550k checks, ~3-4 µs each); routing
-1.4 (every case of the bench's memberless shop gets its log row and timeline event). The goal of 12
-is below this design's floor: the backend's per-row work alone (indexes, foreign-key checks, routing's
-log) is ~7, and the process's Python per row and cell ~11 (a regular-expression reader for the usual
-sheet shape measured 2.8 against expat's 3.1; calamine 2.1 but it holds the whole sheet).
+Last measured (issue 17, 2 shared cores, load 1, per 100k rows, ``--phases``): 18.3 CPU-s, process
+11.5 + backend 6.8 (was 19.7: 12.6 + 7.1 at the same load; binary COPY). Where it goes: parse +
+validate 6.1 (expat reader 3.1, the workbook guard's own pass over the sheet 0.9, cleaning,
+fingerprints and the spool ~2); storing 4.2 process (policy engine 1.2, row and case building ~1.2,
+COPY 0.9) + 3.7 backend (review COPY 1.8 with eleven indexes, buyers 0.8, cases 0.7, lookups 0.4);
+the deferred foreign-key checks at commit 2.0 (~550k checks, ~3-4 µs each); routing 1.4 (every case
+of the bench's memberless shop gets its log row and timeline event). Not counted here: the alert
+task's clearing of ``handoff_pending`` on every new case afterwards, ~1.0 backend CPU-s (a non-HOT
+update: the flag is in a partial index's condition). The goal of 12 is below this design's floor:
+the backend's per-row work alone (indexes, foreign-key checks, routing's log) is ~7, and the
+process's Python per row and cell ~11 (a regular-expression reader for the usual sheet shape
+measured 2.8 against expat's 3.1; calamine 2.1 but it holds the whole sheet).
 """
 
 from __future__ import annotations
