@@ -1,7 +1,9 @@
-"""The incremental order and refund pull (a django-q2 schedule): for each shop with an enabled Taobao/Tmall
-connector, the trades and then the refunds modified since the connector's cursor (``OrderPullCursor``,
-one per kind) are asked of TOP (``connectors.platforms.top_trades``), a window of at most a day at a
-time (the platform's limit), every page of it.
+"""The incremental order and refund pull (a django-q2 schedule): for each shop with an enabled connector
+of a platform with an orders client (``ORDER_CLIENTS``: Taobao/Tmall through TOP's
+``connectors.platforms.top_trades``, 抖店 ``douyin_orders``, JD ``jd_orders``), the trades and then the
+refunds modified since the connector's cursor (``OrderPullCursor``, one per kind) are asked of the
+platform, a window of at most a day at a time (TOP's limit), every page of it. A kind the client's
+``api`` does not name is not read (抖店 and JD: orders only, no refund reasons yet).
 
 - **Trades** go through the export import's upsert (``prevention.orders.orders_store``, source
   ``connector``): an order seen before (pulled or imported) is updated in place, never duplicated; a
@@ -36,7 +38,6 @@ from connectors.platforms.base import PlatformError
 from prevention.choices import AfterSale, OrderSource, PullKind
 from prevention.models import Order, OrderPullCursor
 from prevention.orders import OrderImportResult, mappings_for, orders_store
-from prevention.pull import TOP_PLATFORMS
 from prevention.reasons import reason_kind
 
 logger = logging.getLogger(__name__)
@@ -60,11 +61,25 @@ class OrderPullResult:
         return dict(self.__dict__)
 
 
-def _client(connector, *, clock=None, timeout=None):
-    from connectors.platforms.base import Credentials
+def order_clients() -> dict:
+    """Platform -> its orders client (each answers ``window``, ``history``, ``changed`` and ``to_order``,
+    TOP's ``to_refund`` too)."""
+    from connectors.platforms.douyin_orders import DouyinOrdersClient
+    from connectors.platforms.jd_orders import JdOrdersClient
     from connectors.platforms.top_trades import TopTradesClient
 
-    return TopTradesClient(
+    return {
+        "taobao": TopTradesClient,
+        "tmall": TopTradesClient,
+        "douyin": DouyinOrdersClient,
+        "jd": JdOrdersClient,
+    }
+
+
+def _client(connector, *, clock=None, timeout=None):
+    from connectors.platforms.base import Credentials
+
+    return order_clients()[connector.platform](
         gateway_url=connector.gateway_url,
         credentials=Credentials(
             app_key=connector.app_key,
@@ -184,13 +199,14 @@ def _pull_kind(connector, client, kind: str, now: dt.datetime, result: OrderPull
 
 
 def order_pull(*, shop_ids=None, now: dt.datetime | None = None, clock=None) -> OrderPullResult:
-    """Pull the changed trades, then refunds, of every connected Taobao/Tmall shop (or ``shop_ids``)."""
+    """Pull the changed trades, then refunds, of every shop connected to a platform with an orders client
+    (or of ``shop_ids``)."""
     from connectors.models import Connector
 
     now = (now or timezone.now()).replace(microsecond=0)
     result = OrderPullResult()
     connectors = (
-        Connector.objects.filter(enabled=True, platform__in=TOP_PLATFORMS)
+        Connector.objects.filter(enabled=True, platform__in=list(order_clients()))
         .exclude(backoff_until__gt=now)
         .select_related("shop")
         .order_by("pk")
@@ -200,7 +216,7 @@ def order_pull(*, shop_ids=None, now: dt.datetime | None = None, clock=None) -> 
     for connector in connectors:
         client = _client(connector, clock=clock)
         result.shops += 1
-        for kind in (PullKind.TRADES, PullKind.REFUNDS):
+        for kind in [k for k in (PullKind.TRADES, PullKind.REFUNDS) if k in client.api]:
             try:
                 if not _pull_kind(connector, client, kind, now, result):
                     break  # the other cluster pulls this shop; its refunds follow its trades

@@ -17,10 +17,17 @@ follows the documentation of the calls the Douyin connector makes.
 - ``comment.reply``: ``comment_id``, ``content`` (1–500 characters), once per comment; stored and shown
   by the list (``reply_content``, ``is_reply``);
 - ``token.refresh``: ``grant_type=refresh_token``, ``refresh_token`` (no access token) → a new
-  ``access_token``, ``refresh_token`` and ``expires_in``.
+  ``access_token``, ``refresh_token`` and ``expires_in``;
+- ``order.searchList``: ``update_time_start``/``update_time_end`` (Unix seconds, inclusive, both
+  required, start ≤ end), ``page`` from 0, ``size`` 1–100 (else 40003 ``isv.parameter-invalid``); the
+  orders of the caller's token (``add_order``) updated in the window, newest change first
+  (``order_asc=false``, the default); ``data.total`` the window's count, ``data.shop_order_list`` the
+  page.
 
-Knobs: ``ban_calls``, ``revoked``, ``lose_answer_of``, ``skew``; ``calls`` holds every call's method and
-business parameters.
+Knobs: ``ban_calls``, ``revoked``, ``lose_answer_of``, ``skew``; ``ban_after`` (answer the order searches
+after that many with the rate limit, to stop a pull mid-window); ``tokens`` (other shops' access tokens
+the gateway also accepts, each seeing its own orders); ``calls`` holds every call's method and business
+parameters, ``windows()`` the order searches' (start, end, page).
 """
 
 from __future__ import annotations
@@ -59,6 +66,54 @@ class DouyinGateway(LocalGateway):
         self.refresh_token = "dy-refresh-token-1"
         self.comments: dict[str, dict] = {}
         self.window = dt.timedelta(minutes=10)
+        self.orders: dict[tuple[str, str], dict] = {}  # (token, order_id) -> the platform's record
+        self.tokens: set[str] = set()
+        self.ban_after: int | None = None
+
+    def add_order(
+        self,
+        order_id,
+        *,
+        updated: dt.datetime,
+        status=105,
+        paid: dt.datetime | None = None,
+        token: str | None = None,
+        parcels=(),
+        **extra,
+    ) -> dict:
+        """An order (created or changed at ``updated``); ``parcels``: (company_name, tracking_no, shipped)."""
+        record = {
+            "order_id": str(order_id),
+            "order_status": status,
+            "pay_time": int((paid or updated).timestamp()) if status != 1 else 0,
+            "update_time": int(updated.timestamp()),
+            "exp_ship_time": extra.pop("exp_ship_time", 0),
+            "finish_time": extra.pop("finish_time", 0),
+            "logistics_info": [
+                {"tracking_no": no, "company": "", "company_name": name, "ship_time": int(at.timestamp())}
+                for name, no, at in parcels
+            ],
+            "sku_order_list": [
+                {
+                    "order_id": f"{order_id}1",
+                    "product_id": extra.pop("product_id", "3001"),
+                    "product_name": extra.pop("product_name", "防晒霜 50ml"),
+                    "spec": extra.pop("spec", [{"name": "规格", "value": "50ml"}]),
+                    "after_sale_info": {"after_sale_status": 0},
+                }
+            ],
+            **extra,
+        }
+        with self.lock:
+            self.orders[(token or self.token, str(order_id))] = record
+        return record
+
+    def windows(self) -> list[tuple[int, int, int]]:
+        return [
+            (p.get("update_time_start"), p.get("update_time_end"), p.get("page"))
+            for m, p in self.calls
+            if m == "order.searchList"
+        ]
 
     # --- data ---------------------------------------------------------------------------------------
     def add_comment(self, comment_id, *, created: dt.datetime, rank=1, order=None, product=3001, **extra):
@@ -121,8 +176,11 @@ class DouyinGateway(LocalGateway):
             if method == "token.refresh":
                 return self._refresh(params)
             token = q.get("access_token", "")
-            if self.revoked or token != self.token:
+            if self.revoked or (token != self.token and token not in self.tokens):
                 return _error(40003, "非法的参数", "isv.access-token-expired", f"access_token已过期 {token}")
+            if method == "order.searchList" and self.ban_after is not None:
+                if len(self.windows()) > self.ban_after:
+                    self.ban_calls = max(self.ban_calls, 1)
             if self.ban_calls > 0:
                 self.ban_calls -= 1
                 return _error(60000, "调用频率超限", "isv.traffic-limited", "触发流控，请稍后重试")
@@ -130,6 +188,8 @@ class DouyinGateway(LocalGateway):
                 return self._list(params)
             if method == "comment.reply":
                 return self._reply(params)
+            if method == "order.searchList":
+                return self._orders(token, params)
             return _error(40002, "非法的参数", "isv.method-not-exist", "method不存在")
 
     def _list(self, p):
@@ -145,6 +205,21 @@ class DouyinGateway(LocalGateway):
         rows.sort(key=lambda r: (r["create_time"], r["comment_id"]), reverse=True)
         chunk = rows[page * size : (page + 1) * size]
         return _ok({"total": len(rows), "page": page, "size": size, "comment_list": [dict(r) for r in chunk]})
+
+    def _orders(self, token, p):
+        try:
+            start, end = int(p["update_time_start"]), int(p["update_time_end"])
+            page, size = int(p.get("page", 0)), int(p.get("size", 10))
+        except (KeyError, TypeError, ValueError):
+            return _error(40003, "非法的参数", "isv.parameter-invalid", "update_time_start/end必填")
+        if not 1 <= size <= 100 or page < 0 or end < start:
+            return _error(40003, "非法的参数", "isv.parameter-invalid", "size应为1-100")
+        rows = [r for (t, _n), r in self.orders.items() if t == token and start <= r["update_time"] <= end]
+        rows.sort(key=lambda r: (r["update_time"], r["order_id"]), reverse=p.get("order_asc") is not True)
+        chunk = rows[page * size : (page + 1) * size]
+        return _ok(
+            {"total": len(rows), "page": page, "size": size, "shop_order_list": [dict(r) for r in chunk]}
+        )
 
     def _reply(self, p):
         record = self.comments.get(str(p.get("comment_id", "")))

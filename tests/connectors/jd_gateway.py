@@ -14,9 +14,16 @@ documentation of the calls the JD connector makes.
 - ``saveReply``: ``commentId``, ``content`` (1–500 characters); the reply is stored under the comment
   (``replies``, ``isVenderReply``) and shown by the list; ``resultCode`` "1" when saved;
 - ``/oauth2/refresh_token`` (JD's OAuth host, served here too): ``app_key``, ``app_secret``,
-  ``grant_type=refresh_token``, ``refresh_token`` → a new access token (the old one stops working).
+  ``grant_type=refresh_token``, ``refresh_token`` → a new access token (the old one stops working);
+- ``jingdong.pop.order.enSearch``: ``start_date``/``end_date`` (GMT+8, inclusive, required),
+  ``order_state`` (required, comma-separated: only those states are answered), ``dateType`` 0 by
+  ``modified`` (1 by ``orderStartTime``), ``sortType`` 1 newest first, ``page`` ≥ 1, ``page_size``
+  1–100; a missing or wrong argument is answered with ``apiResult.success`` false and its codes (the
+  gateway's code "0"); ``orderTotal`` the window's count, ``orderInfoList`` the page.
 
-Knobs: ``ban_calls`` (answer the next N calls with code 2), ``revoked``, ``lose_answer_of`` (apply the
+Knobs: ``ban_calls`` (answer the next N calls with code 2), ``ban_after`` (code 2 for the order searches
+after that many), ``tokens`` (other vendors' access tokens also accepted, each seeing its own orders),
+``revoked``, ``lose_answer_of`` (apply the
 next saveReply, then drop the connection), ``skew`` (the gateway's clock offset), ``calls`` (every
 call's method and decoded business parameters).
 """
@@ -34,6 +41,7 @@ GMT8 = zoneinfo.ZoneInfo("Asia/Shanghai")
 FMT = "%Y-%m-%d %H:%M:%S"
 LIST = "jingdong.pop.PopCommentJsfService.getVenderCommentsForJos"
 REPLY = "jingdong.pop.PopCommentJsfService.saveReply"
+ORDERS = "jingdong.pop.order.enSearch"
 
 
 def _expected_sign(params: dict[str, str], secret: str) -> str:
@@ -56,6 +64,45 @@ class JdGateway(LocalGateway):
         self.app_key, self.secret, self.token = app_key, secret, token
         self.refresh_token = "jd-refresh-token-1"
         self.comments: dict[str, dict] = {}  # commentId -> the platform's record
+        self.orders: dict[tuple[str, str], dict] = {}  # (access token, orderId) -> the platform's record
+        self.tokens: set[str] = set()
+        self.ban_after: int | None = None
+
+    def add_order(
+        self,
+        order_id,
+        *,
+        updated: dt.datetime,
+        state="WAIT_SELLER_STOCK_OUT",
+        paid: dt.datetime | None = None,
+        token: str | None = None,
+        **extra,
+    ) -> dict:
+        """An order (created or changed at ``updated``); ``extra`` sets fields (``logisticsId``, ``waybill``…)."""
+        record = {
+            "orderId": str(order_id),
+            "orderState": state,
+            "orderStartTime": (paid or updated).astimezone(GMT8).strftime(FMT),
+            "paymentConfirmTime": (paid or updated).astimezone(GMT8).strftime(FMT),
+            "modified": updated.astimezone(GMT8).strftime(FMT),
+            "itemInfoList": [
+                {
+                    "wareId": extra.pop("ware_id", "100012"),
+                    "skuId": extra.pop("sku_id", "8001"),
+                    "skuName": extra.pop("sku_name", "保温杯 500ml 黑色"),
+                    "itemTotal": "1",
+                }
+            ],
+            **extra,
+        }
+        with self.lock:
+            self.orders[(token or self.token, str(order_id))] = record
+        return record
+
+    def windows(self) -> list[tuple[str, str, str]]:
+        return [
+            (p.get("start_date"), p.get("end_date"), str(p.get("page"))) for m, p in self.calls if m == ORDERS
+        ]
 
     # --- data ---------------------------------------------------------------------------------------
     def add_comment(self, comment_id, *, created: dt.datetime, score=1, order=None, sku=8001, **extra):
@@ -105,8 +152,11 @@ class JdGateway(LocalGateway):
             if params.get("v") != "2.0" or business is None:
                 return _error(5, "不支持的版本号", "Unsupported Version")
             token = params.get("access_token", "")
-            if self.revoked or token != self.token:
+            if self.revoked or (token != self.token and token not in self.tokens):
                 return _error(19, f"token已过期或者不存在，请重新授权访问 {token}", "Invalid access_token")
+            if params.get("method") == ORDERS and self.ban_after is not None:
+                if len(self.windows()) > self.ban_after:
+                    self.ban_calls = max(self.ban_calls, 1)
             if self.ban_calls > 0:
                 self.ban_calls -= 1
                 return _error(2, "限制时间内调用失败次数", "App Call Limited")
@@ -114,6 +164,8 @@ class JdGateway(LocalGateway):
                 return self._list(business)
             if params.get("method") == REPLY:
                 return self._reply(business)
+            if params.get("method") == ORDERS:
+                return self._orders(token, business)
             return _error(15, "不存在的方法名", "Invalid Method")
 
     def _list(self, p):
@@ -139,6 +191,39 @@ class JdGateway(LocalGateway):
         rows.sort(key=lambda r: (r["creationTime"], r["commentId"]), reverse=True)
         chunk = rows[(page - 1) * size : page * size]
         return _wrap(LIST, {"comments": [dict(r) for r in chunk], "totalItem": len(rows), "page": page})
+
+    def _orders(self, token, p):
+        def refused(zh, en):
+            result = {"success": False, "chineseErrCode": zh, "englishErrCode": en, "numberCode": 10400001}
+            return _wrap(ORDERS, {"searchorderinfo_result": {"apiResult": result, "orderTotal": 0}})
+
+        start, end, states = p.get("start_date"), p.get("end_date"), str(p.get("order_state") or "")
+        try:
+            page, size = int(p.get("page", 1)), int(p.get("page_size", 20))
+            dt.datetime.strptime(str(start), FMT), dt.datetime.strptime(str(end), FMT)
+        except ValueError:
+            return refused("参数错误：start_date/end_date/page", "invalid argument")
+        if not states:
+            return refused("参数错误：order_state必填", "order_state is required")
+        if not 1 <= size <= 100 or page < 1 or end < start:
+            return refused("参数错误：page_size应为1-100", "invalid page_size")
+        key = "orderStartTime" if str(p.get("dateType")) == "1" else "modified"
+        wanted = set(states.split(","))
+        rows = [
+            r
+            for (t, _n), r in self.orders.items()
+            if t == token and r["orderState"] in wanted and start <= r[key] <= end
+        ]
+        rows.sort(key=lambda r: (r[key], r["orderId"]), reverse=str(p.get("sortType")) == "1")
+        chunk = rows[(page - 1) * size : page * size]
+        result = {
+            "success": True,
+            "chineseErrCode": "成功",
+            "englishErrCode": "success",
+            "numberCode": 10100000,
+        }
+        body = {"apiResult": result, "orderTotal": len(rows), "orderInfoList": [dict(r) for r in chunk]}
+        return _wrap(ORDERS, {"searchorderinfo_result": body})
 
     def _reply(self, p):
         record = self.comments.get(str(p.get("commentId", "")))
