@@ -3,7 +3,7 @@ of a platform with an orders client (``ORDER_CLIENTS``: Taobao/Tmall through TOP
 ``connectors.platforms.top_trades``, 抖店 ``douyin_orders``, JD ``jd_orders``), the trades and then the
 refunds modified since the connector's cursor (``OrderPullCursor``, one per kind) are asked of the
 platform, a window of at most a day at a time (TOP's limit), every page of it. A kind the client's
-``api`` does not name is not read (抖店 and JD: orders only, no refund reasons yet).
+``api`` does not name is not read (JD: orders only, no refund reasons yet).
 
 - **Trades** go through the export import's upsert (``prevention.orders.orders_store``, source
   ``connector``): an order seen before (pulled or imported) is updated in place, never duplicated; a

@@ -9,12 +9,19 @@
   "product_name", "spec": [{"name", "value"}], "after_sale_info": {"after_sale_status"}}]}]}}``; times
   are Unix seconds (0 when not yet). ``order_status``: 1 awaiting payment, 105 paid, 2 being packed,
   101 partly shipped, 3 shipped, 4 cancelled, 5 completed.
+- ``afterSale.List`` (``/afterSale/List``): ``update_start_time``/``update_end_time`` (Unix seconds,
+  inclusive) with ``order_by=["update_time desc"]`` (the guide: without it an update-time poll misses
+  rows), ``page`` from 0, ``size`` ≤ 100; ``data.total``, ``data.items[]``: ``{"aftersale_info":
+  {"aftersale_id", "aftersale_type", "aftersale_status", "update_time"}, "order_info":
+  {"shop_order_id"}, "text_part": {"reason_text"}}``. ``aftersale_type`` 0 退货退款, 1 shipped 仅退款,
+  2 unshipped 仅退款 (3 exchange and the others are not refunds: skipped); ``aftersale_status`` 12 is
+  售后成功.
 - ``exp_ship_time`` is the platform's latest shipping time: the order's ship-by (else the Douyin order
   mapping's ``ship_within_hours`` after payment); the first package's ``company_name`` and
   ``tracking_no`` are its courier and tracking number.
 
-Method, parameters, answer keys and status words are the connector's ``api`` data (``trades``, merged
-over ``ORDERS_API``). Signing and the error mapping are ``DouyinClient``'s.
+Method, parameters, answer keys and status words are the connector's ``api`` data (``trades`` and
+``refunds``, merged over ``ORDERS_API`` and ``REFUNDS_API``). Signing and the error mapping are ``DouyinClient``'s.
 """
 
 from __future__ import annotations
@@ -48,7 +55,28 @@ ORDERS_API = {
         "4": "closed",
     },
 }
-ORDERS_DEFAULT_API = {**DEFAULT_API, "trades": ORDERS_API}
+REFUNDS_API = {
+    "method": "afterSale.List",
+    "params": {"order_by": ["update_time desc"]},
+    "start": "update_start_time",
+    "end": "update_end_time",
+    "first_page": 0,
+    "list": ["data", "items"],
+    "total": ["data", "total"],
+    "order_no": ["order_info", "shop_order_id"],
+    "reason": ["text_part", "reason_text"],
+    "type": ["aftersale_info", "aftersale_type"],
+    "status": ["aftersale_info", "aftersale_status"],
+    "modified": ["aftersale_info", "update_time"],
+    "page_size": 100,
+    "max_pages": 500,
+    "window_hours": 24,
+    "history_days": 90,
+    "refund_types": ["0", "1", "2"],  # the after-sales that are refunds; the others are skipped
+    "goods_returned_types": ["0"],  # 退货退款
+    "success": ["12"],  # 售后成功: an after-sale of the order
+}
+ORDERS_DEFAULT_API = {**DEFAULT_API, "trades": ORDERS_API, "refunds": REFUNDS_API}
 
 
 def unix(value) -> dt.datetime | None:
@@ -118,3 +146,19 @@ class DouyinOrdersClient(ChangedOrders, DouyinClient):
         if status == "delivered":
             values["delivered_at"] = unix(raw.get("finish_time"))
         return present(values)
+
+    def to_refund(self, raw: dict) -> dict | None:
+        """An after-sale as ``{"order_no", "reason", "success", "goods_returned", "modified"}``; None for one
+        that is not a refund (an exchange, a price protection …) or without an order number."""
+        api = self.api["refunds"]
+        number = text(dig(raw, api["order_no"]))
+        kind = text(dig(raw, api["type"]))
+        if not number or kind not in [str(t) for t in api["refund_types"]]:
+            return None
+        return {
+            "order_no": number,
+            "reason": text(dig(raw, api["reason"]))[:255],
+            "success": text(dig(raw, api["status"])) in [str(s) for s in api["success"]],
+            "goods_returned": kind in [str(t) for t in api["goods_returned_types"]],
+            "modified": unix(dig(raw, api["modified"])),
+        }

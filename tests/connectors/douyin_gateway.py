@@ -22,7 +22,11 @@ follows the documentation of the calls the Douyin connector makes.
   required, start ≤ end), ``page`` from 0, ``size`` 1–100 (else 40003 ``isv.parameter-invalid``); the
   orders of the caller's token (``add_order``) updated in the window, newest change first
   (``order_asc=false``, the default); ``data.total`` the window's count, ``data.shop_order_list`` the
-  page.
+  page;
+- ``afterSale.List``: ``update_start_time``/``update_end_time`` (inclusive, both required here),
+  ``page`` from 0, ``size`` 1–100; the after-sales of the caller's token (``add_aftersale``) updated in
+  the window, by ``order_by`` ``update_time desc`` (else ascending); ``data.items``, ``data.total``,
+  ``data.has_more``.
 
 Knobs: ``ban_calls``, ``revoked``, ``lose_answer_of``, ``skew``; ``ban_after`` (answer the order searches
 after that many with the rate limit, to stop a pull mid-window); ``tokens`` (other shops' access tokens
@@ -67,6 +71,7 @@ class DouyinGateway(LocalGateway):
         self.comments: dict[str, dict] = {}
         self.window = dt.timedelta(minutes=10)
         self.orders: dict[tuple[str, str], dict] = {}  # (token, order_id) -> the platform's record
+        self.aftersales: dict[tuple[str, str], dict] = {}  # (token, aftersale_id) -> record
         self.tokens: set[str] = set()
         self.ban_after: int | None = None
 
@@ -106,6 +111,28 @@ class DouyinGateway(LocalGateway):
         }
         with self.lock:
             self.orders[(token or self.token, str(order_id))] = record
+        return record
+
+    def add_aftersale(
+        self, aftersale_id, order_id, *, updated, kind=0, status=12, reason="尺码偏大", token=None
+    ) -> dict:
+        record = {
+            "aftersale_info": {
+                "aftersale_id": str(aftersale_id),
+                "aftersale_type": kind,
+                "aftersale_status": status,
+                "related_id": f"{order_id}1",
+                "update_time": int(updated.timestamp()),
+                "refund_amount": 5900,
+            },
+            "order_info": {"shop_order_id": str(order_id), "related_order_info": []},
+            "text_part": {
+                "reason_text": reason,
+                "aftersale_type_text": "退货退款" if kind == 0 else "仅退款",
+            },
+        }
+        with self.lock:
+            self.aftersales[(token or self.token, str(aftersale_id))] = record
         return record
 
     def windows(self) -> list[tuple[int, int, int]]:
@@ -190,6 +217,8 @@ class DouyinGateway(LocalGateway):
                 return self._reply(params)
             if method == "order.searchList":
                 return self._orders(token, params)
+            if method == "afterSale.List":
+                return self._aftersales(token, params)
             return _error(40002, "非法的参数", "isv.method-not-exist", "method不存在")
 
     def _list(self, p):
@@ -220,6 +249,26 @@ class DouyinGateway(LocalGateway):
         return _ok(
             {"total": len(rows), "page": page, "size": size, "shop_order_list": [dict(r) for r in chunk]}
         )
+
+    def _aftersales(self, token, p):
+        try:
+            start, end = int(p["update_start_time"]), int(p["update_end_time"])
+            page, size = int(p.get("page", 0)), int(p.get("size", 10))
+        except (KeyError, TypeError, ValueError):
+            return _error(40003, "非法的参数", "isv.parameter-invalid", "update_start_time/end必填")
+        if not 1 <= size <= 100 or page < 0 or end < start:
+            return _error(40003, "非法的参数", "isv.parameter-invalid", "size应为1-100")
+        rows = [
+            r
+            for (t, _n), r in self.aftersales.items()
+            if t == token and start <= r["aftersale_info"]["update_time"] <= end
+        ]
+        newest = "update_time desc" in (p.get("order_by") or [])
+        rows.sort(key=lambda r: (r["aftersale_info"]["update_time"], r["aftersale_info"]["aftersale_id"]))
+        rows = rows[::-1] if newest else rows
+        chunk = rows[page * size : (page + 1) * size]
+        more = (page + 1) * size < len(rows)
+        return _ok({"items": [dict(r) for r in chunk], "total": len(rows), "has_more": more})
 
     def _reply(self, p):
         record = self.comments.get(str(p.get("comment_id", "")))

@@ -1,8 +1,8 @@
 """The incremental order pull from 抖店 (``order.searchList``) and JD (``jingdong.pop.order.enSearch``)
 through the same loop and cursor as TOP's, against the local gateways (real HTTP, signatures verified):
 day windows from the cursor, every page, the export import's upsert, a platform error that leaves the
-cursor where the last whole window put it, one shop's connector never writing into another shop, and the
-schedule's task pulling all three platforms."""
+cursor where the last whole window put it, one shop's connector never writing into another shop, 抖店's
+after-sales recording their reasons, and the schedule's task pulling all three platforms."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from connectors.platforms.douyin_orders import spec_text
-from prevention.choices import OrderSource, OrderStatus, PullKind
+from prevention.choices import AfterSale, OrderSource, OrderStatus, PullKind
 from prevention.models import Order, OrderPullCursor
 from prevention.pull_orders import order_pull, order_pull_task
+from prevention.reasons import reason_kind
 from tests.connectors.conftest import connect, connect_to, serving
 from tests.connectors.douyin_gateway import GMT8, DouyinGateway
 from tests.connectors.jd_gateway import FMT, JdGateway
@@ -142,7 +143,9 @@ def test_the_first_pull_reads_day_windows_every_page_and_maps_the_orders(side, s
     # 抖店 answers the unpaid order too (skipped here); JD is asked only the states it maps
     assert last_day == ([1, 2, 3] if side is Douyin else [1, 2])
     assert cursor_of(connector) == NOW
-    assert not OrderPullCursor.objects.filter(connector=connector, kind=PullKind.REFUNDS).exists()
+    refunds = OrderPullCursor.objects.filter(connector=connector, kind=PullKind.REFUNDS).first()
+    # 抖店's after-sales are read after the orders; JD's client names no refunds: no cursor, no call
+    assert (refunds.cursor_at if refunds else None) == (NOW if side is Douyin else None)
 
     first = Order.objects.get(shop=shop, order_no="5001")
     assert (first.source, first.status, first.platform) == (
@@ -249,6 +252,51 @@ def test_a_revoked_token_writes_nothing_and_leaves_no_cursor(side, shop, gw, con
     assert (result.errors, result.created) == (1, 0)
     assert not Order.objects.exists()
     assert cursor_of(connector) is None
+
+
+def test_douyin_after_sales_record_the_reason_and_the_refund_on_their_order(settings):
+    gen = serving(settings, DouyinGateway())
+    gw = next(gen)
+    try:
+        shop = ShopFactory(code="dy-refunds", platform="douyin", name="抖店")
+        connector = connect_to(shop, "douyin", gw)
+        for number in ("5801", "5802", "5803"):
+            Douyin.add(gw, number, updated=NOW - 5 * H, state="done")
+        gw.add_aftersale("as1", "5801", updated=NOW - 4 * H, kind=0, status=12, reason="尺码偏大")
+        gw.add_aftersale("as2", "5802", updated=NOW - 3 * H, kind=1, status=6, reason="质量问题")
+        gw.add_aftersale(
+            "as3", "5803", updated=NOW - 3 * H, kind=3, status=14, reason="颜色不喜欢"
+        )  # exchange
+        gw.add_aftersale("as4", "5899", updated=NOW - 2 * H, kind=2, reason="不想要了")  # order not stored
+        gw.add_aftersale("as5", "5801", updated=NOW - H, token="other-shop")  # another seller's
+
+        result = order_pull(now=NOW)
+
+        assert (result.errors, result.created, result.refunds, result.reasons, result.unmatched) == (
+            0,
+            3,
+            3,
+            2,
+            1,
+        )
+        returned = Order.objects.get(shop=shop, order_no="5801")
+        assert (returned.after_sale, returned.after_sale_reason, returned.after_sale_reason_kind) == (
+            AfterSale.RETURN,
+            "尺码偏大",
+            reason_kind("尺码偏大"),
+        )
+        asked = Order.objects.get(shop=shop, order_no="5802")  # pending: its reason, no after-sale yet
+        assert (asked.after_sale, asked.after_sale_reason) == (AfterSale.NONE, "质量问题")
+        exchanged = Order.objects.get(shop=shop, order_no="5803")
+        assert (exchanged.after_sale, exchanged.after_sale_reason) == (AfterSale.NONE, "")
+        assert OrderPullCursor.objects.get(connector=connector, kind=PullKind.REFUNDS).cursor_at == NOW
+        calls = [p for m, p in gw.calls if m == "afterSale.List"]
+        assert calls and all(p["order_by"] == ["update_time desc"] for p in calls)
+
+        again = order_pull(now=NOW)  # a rerun reads only the overlap: nothing changed there
+        assert (again.refunds, again.reasons) == (0, 0)
+    finally:
+        gen.close()
 
 
 def test_a_jd_search_its_api_result_refuses_writes_nothing(settings):
