@@ -132,7 +132,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "at": h.history_date,
             "by": str(h.history_user or ""),
             "title": h.title,
-            "status": h.status,
+            "status": ArticleStatus(h.status).label if h.status in ArticleStatus.values else h.status,
         }
         for i, h in enumerate(article.history.select_related("history_user").order_by("history_date")[:50], 1)
     ]

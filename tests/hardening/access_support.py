@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tests.cases.world import PNG  # noqa: F401 (the object-level tests upload it)
+from tests.project_apps import project_apps
 
 L, A = "L", "A"  # the tables' redirects: to /accounts/login/?next=…, to /admin/login/?next=…
 ROLES = ("anonymous", "agent_a", "agent_b", "supervisor", "legal", "manager", "hr")
@@ -374,8 +375,6 @@ def answer(response) -> object:
 
 # --- "nothing changed" -----------------------------------------------------------------------------
 
-PROJECT_APPS = ("reviewdesk", "policies", "cases", "training", "incentives", "insights")
-
 
 def state(world: World) -> dict:
     """Row counts of every model of the project's apps, and the rows a refused request might touch."""
@@ -387,7 +386,7 @@ def state(world: World) -> dict:
     o = world.objects
     counts = {
         f"{m._meta.app_label}.{m._meta.model_name}": m._default_manager.count()
-        for app in PROJECT_APPS
+        for app in project_apps()
         for m in apps.get_app_config(app).get_models()
     }
     rows = {

@@ -3,8 +3,8 @@ through its real entry point — the import commands, the upload and import page
 admin's imports, the workspace forms — and gets its clear message (Chinese; English too where the
 target speaks the user's language), while nothing changes: the row count of every model of the
 project (and django-q's queue) and the files under MEDIA_ROOT and the var directory are the same
-before and after. A failed review import keeps its audit row (an ImportBatch marked failed); a
-completed batch would be a write.
+before and after. A failed review import keeps its audit row (an ImportBatch marked failed, and its job
+marked failed when it ran in the background); a completed batch would be a write.
 """
 
 from __future__ import annotations
@@ -27,16 +27,19 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from cases.models import ImportBatch
+from jobs.choices import JobKind, JobState
+from jobs.models import Job
 from tests import default_pack
 from tests.cases.api_cases_support import action_url, case_url, token_client
 from tests.cases.workflow_factories import put_in_state, triaged_case
 from tests.hardening.corpus import make_corpus
 from tests.hardening.corpus.make_corpus import GENERATORS
+from tests.project_apps import project_apps
 
 CORPUS = Path(__file__).parent / "corpus"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
 CASES = MANIFEST["cases"]
-PROJECT_APPS = ("reviewdesk", "policies", "cases", "training", "incentives", "insights", "django_q")
+PROJECT_APPS = (*project_apps(), "django_q")
 
 
 # --- the world every case runs in --------------------------------------------------------------------
@@ -103,9 +106,14 @@ def state(root: Path) -> dict:
     counts = {
         model._meta.label: model._default_manager.count()
         for model in apps.get_models()
-        if model._meta.app_label in PROJECT_APPS and model is not ImportBatch
+        if model._meta.app_label in PROJECT_APPS and model not in (ImportBatch, Job)
     }
     counts["completed import batches"] = ImportBatch.objects.filter(status="completed").count()
+    # A file refused in the background leaves its job, failed with the reason ("my jobs" shows it), and a
+    # preview is a dry run whose job reports the errors it found: neither is a write of the file's data.
+    counts["jobs that wrote"] = (
+        Job.objects.exclude(state=JobState.FAILED).exclude(kind=JobKind.IMPORT_PREVIEW).count()
+    )
     files = sorted(
         str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and "corpus-in" not in p.parts
     )

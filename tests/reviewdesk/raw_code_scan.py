@@ -36,7 +36,9 @@ from html.parser import HTMLParser
 
 from django.db import models
 
-PROJECT_APPS = ("reviewdesk", "policies", "cases", "training", "incentives", "insights")
+from tests.project_apps import project_apps
+
+PROJECT_APPS = tuple(project_apps())
 
 # Stored values that are also ordinary data of the demo, so a match would not be a code.
 GENERIC = {

@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 
 from tests.factories import ShopFactory
+from tests.project_apps import project_apps
 
 PO = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
@@ -216,7 +217,7 @@ def test_the_admin_index_is_english(english, make_user):
     assert untranslated([t for t in texts if t not in captions]) == []
 
 
-PROJECT_APPS = ["reviewdesk", "policies", "cases", "training", "incentives", "insights"]
+PROJECT_APPS = project_apps()
 
 
 @pytest.mark.parametrize("label", PROJECT_APPS)
