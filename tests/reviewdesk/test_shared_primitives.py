@@ -23,13 +23,14 @@ from reviewdesk import settings as project_settings
 from reviewdesk.jsonenc import jsonable
 from reviewdesk.money import MONEY, format_cny, quantize_cny
 from reviewdesk.periods import MONTH, QUARTER, WEEK, parse_period_code, read_period_code
+from tests.project_apps import project_apps
 from training.periods import parse_period
 
 # django_db: the suite's autouse fixtures replay seed rows into the test database.
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("reviewdesk", "policies", "cases", "training", "incentives", "insights")
+APPS = project_apps()
 
 
 # --- money -------------------------------------------------------------------------------------------
