@@ -1,9 +1,12 @@
-"""The hourly logistics trace pull (a django-q2 schedule): for each shop with an enabled Taobao/Tmall
-connector, the orders on their way whose trace was read longest ago (at most ``PER_SHOP`` a run) are asked
-of TOP (``connectors.platforms.top_logistics``) and their steps recorded
-(``prevention.orders.order_record_traces``: a step seen before adds nothing, so a rerun or a second
-cluster writes nothing twice). A platform error stops that shop's run (a rate limit, a revoked session);
-the next run goes on from the orders still least recently read.
+"""The hourly logistics trace pull (a django-q2 schedule): for each shop with an enabled connector of a
+platform with a trace client (``trace_clients()``: Taobao/Tmall through TOP's
+``connectors.platforms.top_logistics``, 抖店 ``douyin_logistics``, JD ``jd_logistics``), the orders on
+their way whose trace was read longest ago (at most ``PER_SHOP`` a run) are asked of the platform and
+their steps recorded (``prevention.orders.order_record_traces``: a step seen before adds nothing, so a
+rerun or a second cluster writes nothing twice). TOP reads a trace by order number; 抖店 and JD by the
+parcel's courier and waybill (``TRACE_BY_WAYBILL``), so an order without a waybill is not asked. A
+platform error stops that shop's run (a rate limit, a revoked session); the next run goes on from the
+orders still least recently read.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from prevention.orders import TraceStep, order_record_traces
 
 logger = logging.getLogger(__name__)
 PER_SHOP = 200
-TOP_PLATFORMS = ("taobao", "tmall")
 
 
 @dataclass
@@ -31,11 +33,24 @@ class PullResult:
     errors: int = 0
 
 
-def _client(connector, *, timeout=None):
-    from connectors.platforms.base import Credentials
+def trace_clients() -> dict:
+    """Platform -> its trace client (each answers ``trace`` with a ``Trace``)."""
+    from connectors.platforms.douyin_logistics import DouyinLogisticsClient
+    from connectors.platforms.jd_logistics import JdLogisticsClient
     from connectors.platforms.top_logistics import TopLogisticsClient
 
-    return TopLogisticsClient(
+    return {
+        "taobao": TopLogisticsClient,
+        "tmall": TopLogisticsClient,
+        "douyin": DouyinLogisticsClient,
+        "jd": JdLogisticsClient,
+    }
+
+
+def _client(connector, *, timeout=None):
+    from connectors.platforms.base import Credentials
+
+    return trace_clients()[connector.platform](
         gateway_url=connector.gateway_url,
         credentials=Credentials(
             app_key=connector.app_key,
@@ -50,21 +65,32 @@ def _client(connector, *, timeout=None):
     )
 
 
+def _trace(client, order):
+    if getattr(client, "TRACE_BY_WAYBILL", False):
+        return client.trace(order.order_no, courier=order.courier, tracking_no=order.tracking_no)
+    return client.trace(order.order_no)
+
+
 def trace_pull(*, shop_ids=None, per_shop: int = PER_SHOP) -> PullResult:
     from connectors.models import Connector
 
     result = PullResult()
-    connectors = Connector.objects.filter(enabled=True, platform__in=TOP_PLATFORMS).select_related("shop")
+    connectors = (
+        Connector.objects.filter(enabled=True, platform__in=list(trace_clients()))
+        .select_related("shop")
+        .order_by("pk")
+    )
     if shop_ids is not None:
         connectors = connectors.filter(shop_id__in=shop_ids)
     for connector in connectors:
-        orders = Order.objects.filter(shop_id=connector.shop_id, status=OrderStatus.IN_TRANSIT).order_by(
-            F("traced_at").asc(nulls_first=True), "pk"
-        )[:per_shop]
         client = _client(connector)
+        orders = Order.objects.filter(shop_id=connector.shop_id, status=OrderStatus.IN_TRANSIT)
+        if getattr(client, "TRACE_BY_WAYBILL", False):
+            orders = orders.exclude(tracking_no="")
+        orders = orders.order_by(F("traced_at").asc(nulls_first=True), "pk")[:per_shop]
         for order in orders:
             try:
-                trace = client.trace(order.order_no)
+                trace = _trace(client, order)
             except PlatformError as exc:
                 logger.warning("trace pull of shop %s stopped: %s", connector.shop_id, exc)
                 result.errors += 1

@@ -26,7 +26,12 @@ follows the documentation of the calls the Douyin connector makes.
 - ``afterSale.List``: ``update_start_time``/``update_end_time`` (inclusive, both required here),
   ``page`` from 0, ``size`` 1–100; the after-sales of the caller's token (``add_aftersale``) updated in
   the window, by ``order_by`` ``update_time desc`` (else ascending); ``data.items``, ``data.total``,
-  ``data.has_more``.
+  ``data.has_more``;
+- ``logistics.trackNoRouteDetail``: ``logistics_code`` and ``track_no`` (an empty one: 50002
+  ``isv.business-failed:4006`` 运单号不能为空); a waybill of the caller's token (``add_trace``) with its
+  courier's code answers ``data.route_node_list`` (``route_key`` names the list: the official SDKs spell
+  it ``route__node_list``) and ``data.track_info``; any other: 50002 ``isv.business-failed:10015``
+  非抖音电商电子面单不支持查询轨迹.
 
 Knobs: ``ban_calls``, ``revoked``, ``lose_answer_of``, ``skew``; ``ban_after`` (answer the order searches
 after that many with the rate limit, to stop a pull mid-window); ``tokens`` (other shops' access tokens
@@ -74,6 +79,23 @@ class DouyinGateway(LocalGateway):
         self.aftersales: dict[tuple[str, str], dict] = {}  # (token, aftersale_id) -> record
         self.tokens: set[str] = set()
         self.ban_after: int | None = None
+        self.traces: dict[tuple[str, str], tuple[str, list]] = {}  # (token, track_no) -> (code, nodes)
+        self.route_key = "route_node_list"
+
+    def add_trace(self, track_no, steps, *, code="zhongtong", token=None):
+        """A waybill's route: ``steps`` as (moment, content, state, state_description, site_name)."""
+        nodes = [
+            {
+                "content": content,
+                "timestamp": int(at.timestamp()),
+                "state": str(state),
+                "state_description": state_description,
+                "site_name": site,
+            }
+            for at, content, state, state_description, site in steps
+        ]
+        with self.lock:
+            self.traces[(token or self.token, str(track_no))] = (code, nodes)
 
     def add_order(
         self,
@@ -219,6 +241,8 @@ class DouyinGateway(LocalGateway):
                 return self._orders(token, params)
             if method == "afterSale.List":
                 return self._aftersales(token, params)
+            if method == "logistics.trackNoRouteDetail":
+                return self._route(token, params)
             return _error(40002, "非法的参数", "isv.method-not-exist", "method不存在")
 
     def _list(self, p):
@@ -269,6 +293,18 @@ class DouyinGateway(LocalGateway):
         chunk = rows[page * size : (page + 1) * size]
         more = (page + 1) * size < len(rows)
         return _ok({"items": [dict(r) for r in chunk], "total": len(rows), "has_more": more})
+
+    def _route(self, token, p):
+        code, track_no = str(p.get("logistics_code") or ""), str(p.get("track_no") or "")
+        if not code or not track_no:
+            return _error(50002, "业务处理失败", "isv.business-failed:4006", "运单号不能为空")
+        known = self.traces.get((token, track_no))
+        if known is None or known[0] != code:
+            return _error(
+                50002, "业务处理失败", "isv.business-failed:10015", "非抖音电商电子面单不支持查询轨迹"
+            )
+        info = {"track_no": track_no, "express": code}
+        return _ok({self.route_key: [dict(n) for n in known[1]], "track_info": info})
 
     def _reply(self, p):
         record = self.comments.get(str(p.get("comment_id", "")))

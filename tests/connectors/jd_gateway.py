@@ -19,7 +19,10 @@ documentation of the calls the JD connector makes.
   ``order_state`` (required, comma-separated: only those states are answered), ``dateType`` 0 by
   ``modified`` (1 by ``orderStartTime``), ``sortType`` 1 newest first, ``page`` ≥ 1, ``page_size``
   1–100; a missing or wrong argument is answered with ``apiResult.success`` false and its codes (the
-  gateway's code "0"); ``orderTotal`` the window's count, ``orderInfoList`` the page.
+  gateway's code "0"); ``orderTotal`` the window's count, ``orderInfoList`` the page;
+- ``jingdong.etms.trace.get``: ``waybillCode`` (required: else 61 Invalid Arguments); the waybill's steps
+  (``add_trace``) as ``trace_api_dtos`` (``ope_title``, ``ope_remark``, ``ope_time`` "yyyy/MM/dd
+  HH:mm:ss", ``ope_name``, ``waybill_code``), an empty list for a waybill the gateway does not know.
 
 Knobs: ``ban_calls`` (answer the next N calls with code 2), ``ban_after`` (code 2 for the order searches
 after that many), ``tokens`` (other vendors' access tokens also accepted, each seeing its own orders),
@@ -42,6 +45,7 @@ FMT = "%Y-%m-%d %H:%M:%S"
 LIST = "jingdong.pop.PopCommentJsfService.getVenderCommentsForJos"
 REPLY = "jingdong.pop.PopCommentJsfService.saveReply"
 ORDERS = "jingdong.pop.order.enSearch"
+TRACE = "jingdong.etms.trace.get"
 
 
 def _expected_sign(params: dict[str, str], secret: str) -> str:
@@ -67,6 +71,22 @@ class JdGateway(LocalGateway):
         self.orders: dict[tuple[str, str], dict] = {}  # (access token, orderId) -> the platform's record
         self.tokens: set[str] = set()
         self.ban_after: int | None = None
+        self.traces: dict[str, list[dict]] = {}  # waybillCode -> the platform's steps
+
+    def add_trace(self, waybill, steps):
+        """A waybill's steps as (moment, title, remark)."""
+        dtos = [
+            {
+                "ope_title": title,
+                "ope_remark": remark,
+                "ope_time": at.astimezone(GMT8).strftime("%Y/%m/%d %H:%M:%S"),
+                "ope_name": "配送员",
+                "waybill_code": str(waybill),
+            }
+            for at, title, remark in steps
+        ]
+        with self.lock:
+            self.traces[str(waybill)] = dtos
 
     def add_order(
         self,
@@ -166,6 +186,8 @@ class JdGateway(LocalGateway):
                 return self._reply(business)
             if params.get("method") == ORDERS:
                 return self._orders(token, business)
+            if params.get("method") == TRACE:
+                return self._trace(business)
             return _error(15, "不存在的方法名", "Invalid Method")
 
     def _list(self, p):
@@ -224,6 +246,12 @@ class JdGateway(LocalGateway):
         }
         body = {"apiResult": result, "orderTotal": len(rows), "orderInfoList": [dict(r) for r in chunk]}
         return _wrap(ORDERS, {"searchorderinfo_result": body})
+
+    def _trace(self, p):
+        waybill = str(p.get("waybillCode") or "")
+        if not waybill:
+            return _error(61, "waybillCode必填", "Invalid Arguments")
+        return _wrap(TRACE, {"trace_api_dtos": [dict(d) for d in self.traces.get(waybill, [])]})
 
     def _reply(self, p):
         record = self.comments.get(str(p.get("commentId", "")))
