@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db.models import F
 from django.utils import timezone
 
-from connectors.platforms.base import PlatformError
+from connectors.platforms.base import REFUSED, PlatformError
 from prevention.choices import OrderStatus
 from prevention.models import Order
 from prevention.orders import TraceStep, order_record_traces
@@ -48,21 +48,9 @@ def trace_clients() -> dict:
 
 
 def _client(connector, *, timeout=None):
-    from connectors.platforms.base import Credentials
+    from connectors.platforms import client_for
 
-    return trace_clients()[connector.platform](
-        gateway_url=connector.gateway_url,
-        credentials=Credentials(
-            app_key=connector.app_key,
-            app_secret=connector.app_secret,
-            session_key=connector.session_key,
-            sign_method=connector.sign_method,
-            refresh_token=connector.refresh_token,
-            sign_secret=connector.sign_secret,
-        ),
-        api=connector.api,
-        timeout=timeout,
-    )
+    return client_for(connector, client_class=trace_clients()[connector.platform], timeout=timeout)
 
 
 def _trace(client, order):
@@ -92,8 +80,14 @@ def trace_pull(*, shop_ids=None, per_shop: int = PER_SHOP) -> PullResult:
             try:
                 trace = _trace(client, order)
             except PlatformError as exc:
-                logger.warning("trace pull of shop %s stopped: %s", connector.shop_id, exc)
                 result.errors += 1
+                if exc.kind == REFUSED:
+                    # The platform refused this order's trace (not its waybill, no trace kept, …): it
+                    # goes to the back of the queue, so it does not stall the shop's other orders.
+                    logger.warning("trace of order %s refused: %s", order.pk, exc)
+                    Order.objects.filter(pk=order.pk).update(traced_at=timezone.now())
+                    continue
+                logger.warning("trace pull of shop %s stopped: %s", connector.shop_id, exc)
                 break
             steps = [
                 TraceStep(at=s.at, station=s.station, description=s.description, delivered=s.delivered)

@@ -77,21 +77,10 @@ def order_clients() -> dict:
 
 
 def _client(connector, *, clock=None, timeout=None):
-    from connectors.platforms.base import Credentials
+    from connectors.platforms import client_for
 
-    return order_clients()[connector.platform](
-        gateway_url=connector.gateway_url,
-        credentials=Credentials(
-            app_key=connector.app_key,
-            app_secret=connector.app_secret,
-            session_key=connector.session_key,
-            sign_method=connector.sign_method,
-            refresh_token=connector.refresh_token,
-            sign_secret=connector.sign_secret,
-        ),
-        api=connector.api,
-        clock=clock,
-        timeout=timeout,
+    return client_for(
+        connector, client_class=order_clients()[connector.platform], clock=clock, timeout=timeout
     )
 
 

@@ -37,9 +37,10 @@ def default_api(platform: str) -> dict:
     return copy.deepcopy(DEFAULT_APIS[platform])
 
 
-def client_for(connector, *, clock=None, timeout=None):
-    """A client for ``connector`` (a ``Connector`` row), with its decrypted credentials."""
-    return CLIENTS[connector.platform](
+def client_for(connector, *, clock=None, timeout=None, client_class=None):
+    """A client for ``connector`` (a ``Connector`` row), with its decrypted credentials: the platform's
+    review client, or ``client_class`` (the same platform's orders or logistics client)."""
+    return (client_class or CLIENTS[connector.platform])(
         gateway_url=connector.gateway_url,
         credentials=Credentials(
             app_key=connector.app_key,

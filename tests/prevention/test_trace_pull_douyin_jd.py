@@ -164,8 +164,10 @@ def test_a_rate_limit_stops_the_shop_and_the_next_run_goes_on(side, gw, order):
     assert (second.orders, second.steps, second.errors) == (1, 1, 0)
 
 
-def test_douyin_refuses_a_waybill_that_is_not_its_own_and_nothing_is_written(settings, db):
-    """50002 ``isv.business-failed:10015`` (not a 抖音 electronic waybill): a refused call, the shop stops."""
+def test_douyin_refuses_a_waybill_that_is_not_its_own_and_it_does_not_stall_the_shop(settings, db):
+    """50002 ``isv.business-failed:10015`` (not a 抖音 electronic waybill): a refusal about that order. It
+    records nothing and goes to the back of the queue; the shop's other orders are still read, this run
+    and the next (it would otherwise come first on every run and stop the shop each time)."""
     for gw in serving(settings, DouyinGateway()):
         shop = ShopFactory(code="dy-traces", platform="douyin", name="抖店")
         connect_to(shop, "douyin", gw)
@@ -174,7 +176,14 @@ def test_douyin_refuses_a_waybill_that_is_not_its_own_and_nothing_is_written(set
         assert (result.orders, result.errors) == (0, 1)
         assert Douyin.asked(gw) == [("yuantong", "YT7101")]
         assert TraceEvent.objects.count() == 0
-        assert Order.objects.get(pk=order.pk).traced_at is None
+        refused_at = Order.objects.get(pk=order.pk).traced_at
+        assert refused_at is not None
+        other = make_order(shop, "7102", tracking_no="W7102", courier="中通快递")
+        Douyin.add(gw, "W7102", [(T0, "快件到达杭州转运中心", "杭州转运中心", False)])
+        second = trace_pull(per_shop=1)
+        assert (second.orders, second.steps, second.errors) == (1, 1, 0)
+        assert TraceEvent.objects.filter(order=other).count() == 1
+        assert Order.objects.get(pk=order.pk).traced_at == refused_at
 
 
 def test_an_order_without_a_waybill_is_not_asked_and_does_not_hold_up_the_others(side, gw, order, shop):
