@@ -17,10 +17,10 @@ A step is delivered when its ``state`` is one of ``delivered_states`` or its wor
 from __future__ import annotations
 
 from connectors.platforms.base import AMBIGUOUS, PlatformError
+from connectors.platforms.changed_orders import text
 from connectors.platforms.douyin import DEFAULT_API, DouyinClient
 from connectors.platforms.douyin_orders import unix
 from connectors.platforms.jd import dig
-from connectors.platforms.jd_orders import text
 from connectors.platforms.top_logistics import Trace, TraceStep, station_of
 
 LOGISTICS_API = {

@@ -29,9 +29,9 @@ from __future__ import annotations
 import datetime as dt
 
 from connectors.platforms.base import AMBIGUOUS, Page, PlatformError
+from connectors.platforms.changed_orders import ChangedOrders, present, text
 from connectors.platforms.douyin import DEFAULT_API, DouyinClient
 from connectors.platforms.jd import dig
-from connectors.platforms.jd_orders import ChangedOrders, present, text
 
 ORDERS_API = {
     "method": "order.searchList",
@@ -116,10 +116,7 @@ class DouyinOrdersClient(ChangedOrders, DouyinClient):
         )
         if not isinstance(dig(data, api["list"][:1]), dict):
             raise PlatformError(AMBIGUOUS, f"{api['method']}: no data")
-        items = [i for i in (dig(data, api["list"]) or []) if isinstance(i, dict)]
-        total = dig(data, api["total"])
-        total = int(total) if text(total).isdigit() else 0
-        return Page(items=items, total=total, has_next=page_no * size < total)
+        return self._counted_page(dig(data, api["list"]), dig(data, api["total"]), page_no=page_no, size=size)
 
     def to_order(self, raw: dict) -> dict | None:
         """An order as ``Order`` values; None for a status not in ``statuses`` or without a number."""

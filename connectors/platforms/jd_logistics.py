@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 
 from connectors.platforms.base import AMBIGUOUS, PlatformError
+from connectors.platforms.changed_orders import text
 from connectors.platforms.jd import DEFAULT_API, JdClient, dig
-from connectors.platforms.jd_orders import text
 from connectors.platforms.top import GMT8
 from connectors.platforms.top_logistics import Trace, TraceStep, station_of
 

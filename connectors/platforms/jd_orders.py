@@ -1,5 +1,4 @@
-"""JD's (JOS) orders of a vendor, read incrementally by modified time (the prevention pull), and what the
-order clients of every platform share (``ChangedOrders``).
+"""JD's (JOS) orders of a vendor, read incrementally by modified time (the prevention pull).
 
 - ``jingdong.pop.order.enSearch`` (the successor of ``jingdong.pop.order.search``, the same parameters
   and answer, its personal data encrypted): ``start_date``/``end_date`` ("yyyy-MM-dd HH:mm:ss", GMT+8),
@@ -26,8 +25,9 @@ from __future__ import annotations
 import datetime as dt
 
 from connectors.platforms.base import AMBIGUOUS, REFUSED, Page, PlatformError
+from connectors.platforms.changed_orders import ChangedOrders, gmt8, present, text
 from connectors.platforms.jd import DEFAULT_API, JdClient, dig, scrubbed
-from connectors.platforms.top import GMT8, TIMESTAMP_FORMAT, top_time
+from connectors.platforms.top import top_time
 
 RESPONSE = "jingdong_pop_order_enSearch_responce"
 RESULT = [RESPONSE, "searchorderinfo_result"]
@@ -62,51 +62,6 @@ ORDERS_API = {
 ORDERS_DEFAULT_API = {**DEFAULT_API, "trades": ORDERS_API}
 
 
-def text(value) -> str:
-    return str(value).strip() if value not in (None, "") else ""
-
-
-def gmt8(value) -> dt.datetime | None:
-    try:
-        return dt.datetime.strptime(text(value), TIMESTAMP_FORMAT).replace(tzinfo=GMT8)
-    except ValueError:
-        return None
-
-
-def present(values: dict) -> dict:
-    return {k: v for k, v in values.items() if v not in (None, "")}
-
-
-class ChangedOrders:
-    """The incremental read every platform's order client shares with ``TopTradesClient``: the window
-    and history of a kind (``api[kind]``), and every page of a window (``_orders_page`` answers one)."""
-
-    def window(self, kind: str) -> dt.timedelta:
-        return dt.timedelta(hours=float(self.api[kind].get("window_hours") or 24))
-
-    def history(self, kind: str) -> dt.timedelta:
-        return dt.timedelta(days=float(self.api[kind].get("history_days") or 90))
-
-    def _orders_page(self, api: dict, start: dt.datetime, end: dt.datetime, page_no: int) -> Page:
-        raise NotImplementedError
-
-    def changed(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[dict]:
-        """Every order changed in [start, end], all pages read up to ``max_pages``."""
-        api = self.api[kind]
-        items: list[dict] = []
-        page_no = 0
-        while True:
-            page_no += 1
-            page = self._orders_page(api, start, end, page_no)
-            items.extend(page.items)
-            if not page.has_next or not page.items or page_no >= int(api.get("max_pages") or 500):
-                return items
-
-    @staticmethod
-    def _size(api: dict) -> int:
-        return max(1, min(int(api.get("page_size") or 100), 100))
-
-
 class JdOrdersClient(ChangedOrders, JdClient):
     """A JOS client that also reads the vendor's changed orders."""
 
@@ -131,10 +86,7 @@ class JdOrdersClient(ChangedOrders, JdClient):
             code = text(result.get("englishErrCode"))
             message = scrubbed(f"{code} {text(result.get('chineseErrCode'))}".strip(), self.credentials)
             raise PlatformError(REFUSED, message[:480], code=code)
-        items = [i for i in (dig(data, api["list"]) or []) if isinstance(i, dict)]
-        total = dig(data, api["total"])
-        total = int(total) if text(total).isdigit() else 0
-        return Page(items=items, total=total, has_next=page_no * size < total)
+        return self._counted_page(dig(data, api["list"]), dig(data, api["total"]), page_no=page_no, size=size)
 
     def to_order(self, raw: dict) -> dict | None:
         """An order as ``Order`` values; None for a state not in ``statuses`` or without a number."""

@@ -27,7 +27,8 @@ import datetime as dt
 import re
 
 from connectors.platforms.base import AMBIGUOUS, Page, PlatformError
-from connectors.platforms.top import DEFAULT_API, GMT8, TIMESTAMP_FORMAT, TopClient, _dig, top_time
+from connectors.platforms.changed_orders import ChangedOrders, gmt8, text
+from connectors.platforms.top import DEFAULT_API, TopClient, _dig, top_time
 
 TRADES_API = {
     "method": "taobao.trades.sold.increment.get",
@@ -69,17 +70,6 @@ TRADES_DEFAULT_API = {**DEFAULT_API, "trades": TRADES_API, "refunds": REFUNDS_AP
 _DUE = re.compile(r"^\s*([12])_(.+?)\s*$")
 
 
-def _moment(value) -> dt.datetime | None:
-    try:
-        return dt.datetime.strptime(str(value or "").strip(), TIMESTAMP_FORMAT).replace(tzinfo=GMT8)
-    except ValueError:
-        return None
-
-
-def _text(value) -> str:
-    return str(value).strip() if value not in (None, "") else ""
-
-
 def ship_promise(due, paid_at: dt.datetime | None) -> dt.datetime | None:
     """The moment ``consign_due_time`` promises: ``1_<time>`` that moment, ``2_<days>`` that many days
     after payment; None when absent or unreadable."""
@@ -88,7 +78,7 @@ def ship_promise(due, paid_at: dt.datetime | None) -> dt.datetime | None:
         return None
     kind, value = match.groups()
     if kind == "1":
-        return _moment(value)
+        return gmt8(value)
     try:
         days = float(value)
     except ValueError:
@@ -96,13 +86,13 @@ def ship_promise(due, paid_at: dt.datetime | None) -> dt.datetime | None:
     return paid_at + dt.timedelta(days=days) if paid_at and days >= 0 else None
 
 
-class TopTradesClient(TopClient):
+class TopTradesClient(ChangedOrders, TopClient):
     """A TOP client that also reads the seller's changed trades and refunds."""
 
     DEFAULT_API = TRADES_DEFAULT_API
 
-    def _page(self, api: dict, start: dt.datetime, end: dt.datetime, page_no: int) -> Page:
-        size = max(1, min(int(api.get("page_size") or 100), 100))
+    def _orders_page(self, api: dict, start: dt.datetime, end: dt.datetime, page_no: int) -> Page:
+        size = self._size(api)
         data = self.call(
             api["method"],
             {
@@ -123,65 +113,46 @@ class TopTradesClient(TopClient):
             has_next=has_next is True or str(has_next).lower() == "true",
         )
 
-    def window(self, kind: str) -> dt.timedelta:
-        return dt.timedelta(hours=float(self.api[kind].get("window_hours") or 24))
-
-    def history(self, kind: str) -> dt.timedelta:
-        return dt.timedelta(days=float(self.api[kind].get("history_days") or 90))
-
-    def changed(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[dict]:
-        """Every trade (``kind="trades"``) or refund (``"refunds"``) modified in [start, end], all pages
-        read (``has_next``) up to ``max_pages``."""
-        api = self.api[kind]
-        items: list[dict] = []
-        page_no = 0
-        while True:
-            page_no += 1
-            page = self._page(api, start, end, page_no)
-            items.extend(page.items)
-            if not page.has_next or not page.items or page_no >= int(api.get("max_pages") or 500):
-                return items
-
     # --- the platform's rows as prevention's values ----------------------------------------------------
     def to_order(self, raw: dict) -> dict | None:
         """A trade as ``Order`` values (``order_no``, ``status``, …, ``ship_by`` when promised); None for a
         trade not paid yet (its status is not in ``statuses``) or without a number."""
         api = self.api["trades"]
-        status = api["statuses"].get(_text(raw.get("status")))
-        number = _text(raw.get("tid"))
+        status = api["statuses"].get(text(raw.get("status")))
+        number = text(raw.get("tid"))
         if not status or not number:
             return None
         subs = _dig(raw, api["sub_orders"]) or []
         first = next((s for s in subs if isinstance(s, dict)), {})
-        paid_at = _moment(raw.get("pay_time"))
+        paid_at = gmt8(raw.get("pay_time"))
         values = {
             "order_no": number,
             "status": status,
-            "buyer_nick": _text(raw.get("buyer_nick"))[:100],
-            "item_id": _text(first.get("num_iid"))[:64],
-            "item_title": _text(first.get("title"))[:255],
-            "sku": _text(first.get("sku_properties_name"))[:255],
-            "courier": _text(first.get("logistics_company"))[:64],
-            "tracking_no": _text(first.get("invoice_no"))[:64],
+            "buyer_nick": text(raw.get("buyer_nick"))[:100],
+            "item_id": text(first.get("num_iid"))[:64],
+            "item_title": text(first.get("title"))[:255],
+            "sku": text(first.get("sku_properties_name"))[:255],
+            "courier": text(first.get("logistics_company"))[:64],
+            "tracking_no": text(first.get("invoice_no"))[:64],
             "paid_at": paid_at,
-            "shipped_at": _moment(first.get("consign_time")) or _moment(raw.get("consign_time")),
+            "shipped_at": gmt8(first.get("consign_time")) or gmt8(raw.get("consign_time")),
             "ship_by": ship_promise(first.get("consign_due_time"), paid_at),
         }
         if status == "delivered":
-            values["delivered_at"] = _moment(raw.get("end_time"))
+            values["delivered_at"] = gmt8(raw.get("end_time"))
         return {k: v for k, v in values.items() if v not in (None, "")}
 
     def to_refund(self, raw: dict) -> dict | None:
         """A refund as ``{"order_no", "reason", "success", "goods_returned", "modified"}``; None without a
         trade number."""
-        number = _text(raw.get("tid"))
+        number = text(raw.get("tid"))
         if not number:
             return None
         returned = raw.get("has_good_return")
         return {
             "order_no": number,
-            "reason": _text(raw.get("reason"))[:255],
-            "success": _text(raw.get("status")) in self.api["refunds"]["success"],
+            "reason": text(raw.get("reason"))[:255],
+            "success": text(raw.get("status")) in self.api["refunds"]["success"],
             "goods_returned": returned is True or str(returned).lower() == "true",
-            "modified": _moment(raw.get("modified")),
+            "modified": gmt8(raw.get("modified")),
         }
