@@ -48,3 +48,26 @@ def race_all(
     outcomes = race(calls, expected=(Exception,), timeout=timeout)
     results = [o for o in outcomes if not isinstance(o, Exception)]
     return results, [o for o in outcomes if isinstance(o, Exception)]
+
+
+def sessions_waiting_on_a_lock(*, advisory: bool = False, timeout: float = 5.0) -> int:
+    """How many sessions of the test database wait on a lock (an advisory lock only, with ``advisory``),
+    polled until one does or ``timeout`` seconds pass: a deterministic race lets its second writer start,
+    waits for it to block here, then releases the first."""
+    import time
+
+    sql = (
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    if advisory:
+        sql += " AND wait_event = 'advisory'"
+    waiting = 0
+    for _attempt in range(max(1, int(timeout / 0.05))):
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            waiting = cursor.fetchone()[0]
+        if waiting:
+            break
+        time.sleep(0.05)
+    return waiting

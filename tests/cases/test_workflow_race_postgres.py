@@ -2,7 +2,6 @@
 one wins; the other is told the case changed (STALE) and nothing it wrote survives."""
 
 import threading
-import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,7 +14,7 @@ from cases.workflow.services import case_act
 from tests import default_pack
 from tests.cases.workflow_factories import NOW, member, put_in_state, triaged_case
 from tests.factories import ShopFactory
-from tests.postgres_race import race
+from tests.postgres_race import race, sessions_waiting_on_a_lock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROUNDS = 5
@@ -122,16 +121,7 @@ def test_the_loser_waits_on_the_winners_lock_then_writes_nothing():
     for thread in threads:
         thread.start()
     acted.wait(10)
-    waiting = 0
-    for _attempt in range(100):  # until the second transaction is blocked on the row lock
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            )
-            waiting = cursor.fetchone()[0]
-        if waiting:
-            break
-        time.sleep(0.05)
+    waiting = sessions_waiting_on_a_lock()
     assert waiting == 1
     release.set()
     for thread in threads:

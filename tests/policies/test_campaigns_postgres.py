@@ -7,7 +7,6 @@ of different layers are both stored."""
 import datetime as dt
 import io
 import threading
-import time
 import zoneinfo
 
 import pytest
@@ -17,7 +16,7 @@ from django.db import connection, transaction
 from policies.models import CampaignPeriod
 from reviewdesk.models import Client as Brand
 from tests.factories import ShopFactory
-from tests.postgres_race import race
+from tests.postgres_race import race, sessions_waiting_on_a_lock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -111,17 +110,7 @@ def test_the_second_writer_waits_on_the_lock_then_is_refused():
     for thread in threads:
         thread.start()
     acted.wait(10)
-    waiting = 0
-    for _attempt in range(100):  # until the second transaction waits on the advisory lock
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND wait_event = 'advisory' AND datname = current_database()"
-            )
-            waiting = cursor.fetchone()[0]
-        if waiting:
-            break
-        time.sleep(0.05)
+    waiting = sessions_waiting_on_a_lock(advisory=True)
     assert waiting == 1
     release.set()
     for thread in threads:
