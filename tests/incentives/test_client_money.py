@@ -282,9 +282,20 @@ def test_export_payouts_by_client(tmp_path, people, ledger, current_period):
     out = tmp_path / "jia.csv"
     stdout = io.StringIO()
     call_command(
-        "export_payouts", "--period", current_period.code, "--client", "brand-jia", "--out", str(out),
-        "--format", "csv", "--sheet", "summary", "--no-progress", stdout=stdout,
-    )  # fmt: skip
+        "export_payouts",
+        "--period",
+        current_period.code,
+        "--client",
+        "brand-jia",
+        "--out",
+        str(out),
+        "--format",
+        "csv",
+        "--sheet",
+        "summary",
+        "--no-progress",
+        stdout=stdout,
+    )
     rows = _csv(out.read_bytes())
     assert rows[1][0] == "S001" and rows[1][10] == "85.00" and rows[1][2] == "tb-main、tm-jia2"
     assert "品牌方：品牌甲(brand-jia)" in stdout.getvalue() and "应发合计：85.00 CNY" in stdout.getvalue()
@@ -428,9 +439,13 @@ def test_a_client_layer_award_rule_pays_only_in_that_clients_shops(people, brand
 
     rule = AwardRule.objects.get(code="conversion-bonus")
     AwardRule.objects.create(
-        code="jia-extra", name="甲方加奖", event=rule.event, amount=Decimal("8"), client=brands["jia"],
+        code="jia-extra",
+        name="甲方加奖",
+        event=rule.event,
+        amount=Decimal("8"),
+        client=brands["jia"],
         effective_from=rule.effective_from,
-    )  # fmt: skip
+    )
     shared = people["shared"]
     case_jia, case_yi = make_case(shop, assignee=shared), make_case(other_shop, assignee=shared)
     on_case_event(event="conversion_candidate", case_id=case_jia.pk, payload=conversion_payload(shared, shop))
