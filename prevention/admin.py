@@ -1,4 +1,5 @@
-"""The admin of prevention's policy data: what "late" means (``LateRule``) and who is risky (``RiskRule``),
+"""The admin of prevention's policy data: what "late" means (``LateRule``), who is risky (``RiskRule``) and
+which words put an after-sale's reason in a category (``ReturnReasonRule``),
 layered and scoped like every rule of the pack (``policies.admin.base.PolicyAdmin``: a global row is the
 policy owner's, a manager edits his shops' overrides; history, XLSX/CSV import and export), and the order
 exports' column mappings (``OrderMapping``): global data that reads every shop's files, changed by the
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from policies.admin.base import GlobalPolicyAdminMixin, PolicyAdmin
 from policies.admin.rules import SCOPE_FILTERS
 from policies.resources import NamedRuleResource
-from prevention.models import LateRule, OrderMapping, RiskRule
+from prevention.models import LateRule, OrderMapping, ReturnReasonRule, RiskRule
 from reviewdesk.choices import Platform
 
 
@@ -22,6 +23,11 @@ class LateRuleResource(NamedRuleResource):
 class RiskRuleResource(NamedRuleResource):
     class Meta(NamedRuleResource.Meta):
         model = RiskRule
+
+
+class ReturnReasonRuleResource(NamedRuleResource):
+    class Meta(NamedRuleResource.Meta):
+        model = ReturnReasonRule
 
 
 @admin.register(LateRule)
@@ -85,6 +91,23 @@ class RiskRuleAdmin(PolicyAdmin):
         ),
         (_("建议"), {"fields": ["suggestion"]}),
     ]
+
+
+@admin.register(ReturnReasonRule)
+class ReturnReasonRuleAdmin(PolicyAdmin):
+    resource_classes = [ReturnReasonRuleResource]
+    list_display = ["name", "category", "keyword_list", "priority", "scope", "active", "version"]
+    list_filter = ["category", *SCOPE_FILTERS, "active"]
+    search_fields = ["name", "keywords"]
+    list_select_related = ["shop", "client"]
+    fieldsets = [
+        (None, {"fields": ["name", "category", "shop", "client", "active", "seen_version"]}),
+        (_("匹配"), {"fields": ["keywords", "priority"]}),
+    ]
+
+    @admin.display(description=_("关键词"), ordering="keywords")
+    def keyword_list(self, obj):
+        return "、".join(obj.words) or "—"
 
 
 @admin.register(OrderMapping)

@@ -14,7 +14,7 @@ class PreventionConfig(AppConfig):
         from insights.hooks import dashboard_tables, weekly_sections
         from policies.scope import GLOBAL_POLICY_PERM
         from prevention.demo import build_prevention_demo
-        from prevention.models import LateRule, RiskRule
+        from prevention.models import LateRule, ReturnReasonRule, RiskRule
         from prevention.permissions import ROLE_PERMISSIONS
         from prevention.services import on_cases_opened
         from prevention.views import case_panel, dashboard_table, nav_links_for
@@ -31,7 +31,7 @@ class PreventionConfig(AppConfig):
         demo_builders.register(build_prevention_demo)
         register_role_permissions("prevention", ROLE_PERMISSIONS)
         # Layered like the policy pack (global → client → shop): a global row is the policy owner's.
-        for model in (LateRule, RiskRule):
+        for model in (LateRule, RiskRule, ReturnReasonRule):
             register_scope(
                 model, Scope(shop="shop", client="client", null=GLOBAL, global_perm=GLOBAL_POLICY_PERM)
             )

@@ -1,14 +1,16 @@
 """Prevention's data: orders and their traces (platform data), the rules that say what is late and who is
-risky (policy data, layered global → client → shop like every rule of the pack), the prevention tasks a
-late order opens and the flags a risky buyer's order gets."""
+risky, and the words that put an after-sale's reason in a category (policy data, layered global → client →
+shop like every rule of the pack), the prevention tasks a late order opens and the flags a risky buyer's
+order gets."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from policies.models.base import PolicyBase, one_layer
+from policies.models.base import PolicyBase, one_layer, split_lines
 from prevention.choices import (
     WATCHED_STATUSES,
     AfterSale,
@@ -215,6 +217,56 @@ class RiskRule(PolicyBase):
 
     def __str__(self):
         return self.name
+
+
+def validate_keywords(value: str) -> None:
+    """At least one word: a rule that matches nothing is a mistake, not a rule."""
+    if not split_lines(value):
+        raise ValidationError(
+            _("请至少填写一个关键词(每行一个，也可用“、”或逗号分隔)。"), code="empty_keywords"
+        )
+
+
+class ReturnReasonRule(PolicyBase):
+    """Which words put an after-sale's reason (the buyer's words) in a category (``prevention.reasons``).
+    The rules are tried by ``priority`` (lower first) and the first one a word of which the reason contains
+    wins; a reason none matches is 其他. A shop's or a client's row replaces the lower layers' row of the
+    same category (its words replace theirs); an inactive one switches that category off for the shop."""
+
+    name = models.CharField(_("名称"), max_length=64)
+    category = models.CharField(
+        _("原因分类"),
+        max_length=16,
+        choices=[(value, label) for value, label in ReturnReason.choices if value != ReturnReason.OTHER],
+    )
+    keywords = models.TextField(
+        _("关键词"),
+        validators=[validate_keywords],
+        help_text=_("售后原因包含其中任一词即归入该分类。每行一个，也可用“、”或逗号分隔。"),
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("优先级"),
+        default=100,
+        help_text=_("数字小的先匹配：原因同时含有两个分类的词时，归入优先级数字小的分类。"),
+    )
+
+    class Meta:
+        verbose_name = _("售后原因分类规则")
+        verbose_name_plural = _("售后原因分类规则")
+        ordering = ["priority", "pk"]
+        constraints = [one_layer("prevention_returnreasonrule")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        # Each word trimmed, one a line: what the loader reads is what the manager sees.
+        self.keywords = "\n".join(split_lines(self.keywords))
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(split_lines(self.keywords))
 
 
 class RiskFlag(models.Model):

@@ -23,7 +23,7 @@ from cases.imports.mapping import MappingSpec, choose_sheet
 from cases.imports.validation import _FORMULA, _FORMULA_FIRST, RowError
 from prevention.choices import AfterSale, OrderSource, OrderStatus
 from prevention.models import Order, OrderMapping, TraceEvent
-from prevention.reasons import reason_kind
+from prevention.reasons import reason_kind, reason_rules
 
 MAX_REPORTED_ERRORS = 200
 CHUNK = 2000
@@ -88,7 +88,9 @@ def _words(mapping: dict) -> dict[str, str]:
     return {header_key(word): value for word, value in (mapping or {}).items()}
 
 
-def _clean(raw: dict, mapping: OrderMapping, statuses: dict, after_sales: dict) -> tuple[dict, list]:
+def _clean(
+    raw: dict, mapping: OrderMapping, statuses: dict, after_sales: dict, reasons: tuple = ()
+) -> tuple[dict, list]:
     values: dict = {}
     problems: list[tuple[str, str]] = []
     for name, cell in raw.items():
@@ -129,7 +131,7 @@ def _clean(raw: dict, mapping: OrderMapping, statuses: dict, after_sales: dict) 
     if not problems and not values.get("order_no"):
         problems.append(("order_no", _("订单编号为空")))
     if "after_sale_reason" in values:
-        values["after_sale_reason_kind"] = reason_kind(values["after_sale_reason"])
+        values["after_sale_reason_kind"] = reason_kind(values["after_sale_reason"], reasons)
     return values, problems
 
 
@@ -142,6 +144,8 @@ def order_import(*, shop, data: bytes, file_name: str) -> OrderImportResult:
         mapping = mappings[match.spec.code]
         result.mapping_name = mapping.name
         statuses, after_sales = _words(mapping.status_map), _words(mapping.after_sale_map)
+        # The shop's reason rules, read once for the file (and only when it has a reason column).
+        reasons = reason_rules(shop) if "after_sale_reason" in match.columns else ()
         orders: dict[str, dict] = {}
         # In the file's column order: a row's problems are reported left to right (PostgreSQL's jsonb does
         # not keep the mapping's key order).
@@ -151,7 +155,7 @@ def order_import(*, shop, data: bytes, file_name: str) -> OrderImportResult:
                 continue
             result.row_count += 1
             raw = {name: (row[col] if col < len(row) else None) for name, col in columns}
-            values, problems = _clean(raw, mapping, statuses, after_sales)
+            values, problems = _clean(raw, mapping, statuses, after_sales, reasons)
             for name, message in problems:
                 result.error_count += 1
                 if len(result.errors) < MAX_REPORTED_ERRORS:

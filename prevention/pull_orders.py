@@ -10,10 +10,10 @@ platform, a window of at most a day at a time (TOP's limit), every page of it. A
   delivered order does not go back. ``ship_by`` is the platform's promise when the trade has one, else
   payment plus the platform's order mapping's ``ship_within_hours`` — and then only where the order has
   no ship-by yet (an export's promise stays).
-- **Refunds** record on their order (same shop, trade number) the buyer's reason, its category
-  (``prevention.reasons``) and, once the refund succeeded, the after-sale (退货退款 when goods went back,
-  else 仅退款). A refund of an order not stored yet is counted and left (its trade arrives with the
-  backfill or the export).
+- **Refunds** record on their order (same shop, trade number) the buyer's reason, its category (by the
+  shop's reason rules, ``prevention.reasons``, read once per shop) and, once the refund succeeded, the
+  after-sale (退货退款 when goods went back, else 仅退款). A refund of an order not stored yet is counted
+  and left (its trade arrives with the backfill or the export).
 
 Each window is one transaction holding the cursor row's lock (``SELECT … FOR UPDATE SKIP LOCKED``): its
 orders and the cursor's move to the window's end commit together, and a second cluster skips the shop
@@ -28,6 +28,7 @@ then): a run whose trades stopped or were taken by another cluster reads no refu
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -38,7 +39,7 @@ from connectors.platforms.base import PlatformError
 from prevention.choices import AfterSale, OrderSource, PullKind
 from prevention.models import Order, OrderPullCursor
 from prevention.orders import OrderImportResult, mappings_for, orders_store
-from prevention.reasons import reason_kind
+from prevention.reasons import reason_kind, reason_rules
 
 logger = logging.getLogger(__name__)
 DEFAULT_SHIP_HOURS = 48
@@ -89,7 +90,7 @@ def _ship_hours(shop) -> int:
     return mapping.ship_within_hours if mapping else DEFAULT_SHIP_HOURS
 
 
-def _store_trades(connector, client, raws: list[dict], result: OrderPullResult) -> None:
+def _store_trades(connector, client, raws: list[dict], result: OrderPullResult, reasons) -> None:
     shop = connector.shop
     orders: dict[str, dict] = {}
     for raw in raws:
@@ -111,7 +112,7 @@ def _store_trades(connector, client, raws: list[dict], result: OrderPullResult) 
     result.updated += stored.updated
 
 
-def _store_refunds(connector, client, raws: list[dict], result: OrderPullResult) -> None:
+def _store_refunds(connector, client, raws: list[dict], result: OrderPullResult, reasons) -> None:
     refunds = [r for r in (client.to_refund(raw) for raw in raws) if r]
     result.refunds += len(refunds)
     if not refunds:
@@ -125,6 +126,7 @@ def _store_refunds(connector, client, raws: list[dict], result: OrderPullResult)
         )
     }
     changed: dict[int, Order] = {}
+    rules = reasons()
     for refund in refunds:
         order = orders.get(refund["order_no"])
         if order is None:
@@ -133,7 +135,8 @@ def _store_refunds(connector, client, raws: list[dict], result: OrderPullResult)
         values = {}
         if refund["reason"]:
             values.update(
-                after_sale_reason=refund["reason"], after_sale_reason_kind=reason_kind(refund["reason"])
+                after_sale_reason=refund["reason"],
+                after_sale_reason_kind=reason_kind(refund["reason"], rules),
             )
         if refund["success"]:
             values["after_sale"] = AfterSale.RETURN if refund["goods_returned"] else AfterSale.REFUND
@@ -156,8 +159,9 @@ def _store_refunds(connector, client, raws: list[dict], result: OrderPullResult)
 STORES = {PullKind.TRADES: _store_trades, PullKind.REFUNDS: _store_refunds}
 
 
-def _pull_kind(connector, client, kind: str, now: dt.datetime, result: OrderPullResult) -> bool:
-    """Pull ``kind`` up to ``now``; False when another cluster holds or moved the cursor (it pulls)."""
+def _pull_kind(connector, client, kind: str, now: dt.datetime, result: OrderPullResult, reasons) -> bool:
+    """Pull ``kind`` up to ``now``; False when another cluster holds or moved the cursor (it pulls).
+    ``reasons()``: the shop's after-sale reason rules (``prevention.reasons``), read once per shop."""
     cursor, _created = OrderPullCursor.objects.get_or_create(connector=connector, kind=kind)
     expected = cursor.cursor_at
     oldest = now - client.history(kind) + dt.timedelta(minutes=1)
@@ -180,7 +184,7 @@ def _pull_kind(connector, client, kind: str, now: dt.datetime, result: OrderPull
                 result.skipped += 1  # another cluster holds this window, or has moved past it
                 return False
             raws = client.changed(kind, start, end)  # a PlatformError rolls the window back
-            STORES[kind](connector, client, raws, result)
+            STORES[kind](connector, client, raws, result, reasons)
             OrderPullCursor.objects.filter(pk=cursor.pk).update(cursor_at=end, updated_at=timezone.now())
         result.windows += 1
         expected, start = end, end
@@ -205,9 +209,11 @@ def order_pull(*, shop_ids=None, now: dt.datetime | None = None, clock=None) -> 
     for connector in connectors:
         client = _client(connector, clock=clock)
         result.shops += 1
+        # Read at the shop's first window with refunds, then kept for its other windows.
+        reasons = functools.cache(lambda shop=connector.shop: reason_rules(shop))
         for kind in [k for k in (PullKind.TRADES, PullKind.REFUNDS) if k in client.api]:
             try:
-                if not _pull_kind(connector, client, kind, now, result):
+                if not _pull_kind(connector, client, kind, now, result, reasons):
                     break  # the other cluster pulls this shop; its refunds follow its trades
             except PlatformError as exc:
                 logger.warning("order pull (%s) of shop %s stopped: %s", kind, connector.shop_id, exc)

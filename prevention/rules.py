@@ -3,7 +3,7 @@ calendar arithmetic they need. The rules are policy data (``prevention.models``)
 once per sweep for every shop and answers from frozen values.
 
 A layer replaces the rows of the layer below with the same key (a late rule: its platform and courier; a
-risk rule: its name); an inactive row of a higher layer switches the lower one off for that shop."""
+risk rule: its name; an after-sale reason rule, ``prevention.reasons``: its category); an inactive row of a higher layer switches the lower one off for that shop."""
 
 from __future__ import annotations
 
@@ -73,6 +73,13 @@ def _resolve(rows, shop, key) -> list:
             continue
         chosen[key(row)] = row
     return [row for row in chosen.values() if row.active]
+
+
+def layered_rows(model, shops: Iterable, key) -> dict[int, list]:
+    """Every shop's active rows of ``model`` after the layers replaced by ``key``, in one query."""
+    shops = list(shops)
+    rows = _rows_for(model, shops)
+    return {shop.pk: _resolve(rows, shop, key) for shop in shops}
 
 
 def late_rules_by_shop(shops: Iterable) -> dict[int, tuple[LateRuleSpec, ...]]:

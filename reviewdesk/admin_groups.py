@@ -55,6 +55,7 @@ TASK_GROUPS: tuple[tuple[str, object, tuple[str, ...]], ...] = (
             "policies.malicioussignal",
             "training.modulerequirement",
             "prevention.riskrule",
+            "prevention.returnreasonrule",
         ),
     ),
 )

@@ -244,6 +244,7 @@ ADMIN: dict[str, tuple[str, str]] = {
     # Prevention's rules (issue #24): layered like the pack's; the order mappings are global (F5).
     "prevention.laterule":              ("vaie",  ""),
     "prevention.riskrule":              ("vaie",  ""),
+    "prevention.returnreasonrule":      ("vaie",  ""),
     "prevention.ordermapping":          ("v",     ""),
     "training.trainingmodule":          ("vacd",  "v"),
     "training.modulerequirement":       ("vac",   "v"),   # a global row is deleted by the policy owner only

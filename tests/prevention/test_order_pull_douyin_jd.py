@@ -13,10 +13,9 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from connectors.platforms.douyin_orders import spec_text
-from prevention.choices import AfterSale, OrderSource, OrderStatus, PullKind
+from prevention.choices import AfterSale, OrderSource, OrderStatus, PullKind, ReturnReason
 from prevention.models import Order, OrderPullCursor
 from prevention.pull_orders import order_pull, order_pull_task
-from prevention.reasons import reason_kind
 from tests.connectors.conftest import connect, connect_to, serving
 from tests.connectors.douyin_gateway import GMT8, DouyinGateway
 from tests.connectors.jd_gateway import FMT, JdGateway
@@ -283,7 +282,7 @@ def test_douyin_after_sales_record_the_reason_and_the_refund_on_their_order(sett
         assert (returned.after_sale, returned.after_sale_reason, returned.after_sale_reason_kind) == (
             AfterSale.RETURN,
             "尺码偏大",
-            reason_kind("尺码偏大"),
+            ReturnReason.SIZE,
         )
         asked = Order.objects.get(shop=shop, order_no="5802")  # pending: its reason, no after-sale yet
         assert (asked.after_sale, asked.after_sale_reason) == (AfterSale.NONE, "质量问题")

@@ -1,20 +1,23 @@
-"""After-sale reasons: the buyer's words in categories (质量问题, 尺码不合适, …), pulled from TOP's refunds
-(``taobao.refunds.receive.get``) or read from an export's 售后原因 column, and counted in the weekly
-report's high-return products (the cases' issue types only where no reason is known)."""
+"""After-sale reasons: the buyer's words in categories (质量问题, 尺码不合适, …) by the reason rules a manager
+edits (``ReturnReasonRule``, seeded from the old keyword table; a shop's rule replaces the global one of
+its category), pulled from TOP's refunds (``taobao.refunds.receive.get``) or read from an export's 售后原因
+column, and counted in the weekly report's high-return products (the cases' issue types only where no
+reason is known)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from insights.periods import week_of
 from policies.models import IssueType
 from prevention.choices import AfterSale, OrderStatus, PullKind, ReturnReason
-from prevention.models import Order, OrderMapping, OrderPullCursor
+from prevention.models import Order, OrderMapping, OrderPullCursor, ReturnReasonRule
 from prevention.orders import order_import
 from prevention.pull_orders import order_pull
-from prevention.reasons import KEYWORDS, reason_kind
+from prevention.reasons import reason_kind, reason_rules
 from prevention.weekly import weekly_tables
 from tests.connectors.conftest import connect, serving
 from tests.connectors.top_trade_gateway import REFUNDS, TopTradeGateway
@@ -59,12 +62,97 @@ Q, S, D, L, C, OTHER = (
         ("", ""),
     ],
 )
-def test_a_reason_falls_in_its_category(reason, kind):
-    assert reason_kind(reason) == kind
+def test_a_reason_falls_in_its_category(shop, reason, kind):
+    assert reason_kind(reason, reason_rules(shop)) == kind
 
 
-def test_every_category_but_other_has_words():
-    assert {kind for kind, words in KEYWORDS if words} == set(ReturnReason.values) - {OTHER}
+def test_every_category_but_other_has_seeded_words_tried_in_the_old_order(shop, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        rules = reason_rules(shop)
+    assert [rule.category for rule in rules] == [S, Q, D, L, C]
+    assert all(rule.words for rule in rules)
+    assert "" not in {word for rule in rules for word in rule.words}
+
+
+def override(shop, words="色差", category=D, **fields):
+    fields = {"priority": 30, **fields}
+    return ReturnReasonRule.objects.create(
+        name="本店色差", shop=shop, category=category, keywords=words, **fields
+    )
+
+
+def test_a_shops_rule_replaces_the_global_words_of_its_category_for_that_shop_only(shop, other_shop):
+    override(shop, "色差\n颜色")
+    mine, theirs = reason_rules(shop), reason_rules(other_shop)
+    assert reason_kind("有色差", mine) == D
+    assert reason_kind("有色差", theirs) == OTHER
+    assert reason_kind("材质与商品描述不符", mine) == OTHER  # its words replaced the global ones
+    assert reason_kind("材质与商品描述不符", theirs) == D
+    assert reason_kind("质量问题", mine) == Q  # the other categories keep the global words
+
+
+def test_an_inactive_shop_rule_switches_its_category_off_for_that_shop(shop, other_shop):
+    override(shop, active=False)
+    assert reason_kind("颜色与商品描述不符", reason_rules(shop)) == OTHER
+    assert reason_kind("颜色与商品描述不符", reason_rules(other_shop)) == D
+
+
+def test_priority_decides_between_two_categories(shop):
+    assert reason_kind("尺码与描述不符", reason_rules(shop)) == S
+    override(shop, "与描述不符", priority=5)
+    assert reason_kind("尺码与描述不符", reason_rules(shop)) == D
+
+
+# --- the admin -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def manager(client, make_user, shop):
+    client.force_login(make_user("manager", is_staff=True, shops=[shop]))
+    return client
+
+
+def rule_data(shop, **overrides):
+    data = {"name": "本店色差", "category": D, "keywords": " 色差 、颜色，\n 图案 ", "priority": "30"}
+    data.update(shop=shop.pk, client="", active="on", **overrides)
+    return data
+
+
+ADD = "admin:prevention_returnreasonrule_add"
+
+
+def test_a_manager_adds_his_shops_rule_with_each_word_trimmed(manager, shop):
+    response = manager.post(reverse(ADD), rule_data(shop))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rule = ReturnReasonRule.objects.get(shop=shop)
+    assert (rule.keywords, rule.words) == ("色差\n颜色\n图案", ("色差", "颜色", "图案"))
+    assert rule.history.count() == 1
+    listing = manager.get(reverse("admin:prevention_returnreasonrule_changelist")).content.decode()
+    assert "色差、颜色、图案" in listing and "与描述不符" in listing
+
+
+@pytest.mark.parametrize("words", ["", "  \n 、 ，, "])
+def test_an_empty_keyword_list_is_refused_and_nothing_is_saved(manager, shop, words):
+    before = list(ReturnReasonRule.objects.order_by("pk").values())
+    response = manager.post(reverse(ADD), rule_data(shop, keywords=words))
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert "keywords" in form.errors
+    if words:
+        assert "请至少填写一个关键词" in str(form.errors["keywords"])
+    assert list(ReturnReasonRule.objects.order_by("pk").values()) == before
+
+
+def test_a_manager_cannot_change_the_global_rules(manager):
+    rule = ReturnReasonRule.objects.filter(shop=None, client=None).first()
+    url = reverse("admin:prevention_returnreasonrule_change", args=[rule.pk])
+    before = list(ReturnReasonRule.objects.order_by("pk").values())
+    data = {"name": rule.name, "category": rule.category, "keywords": "色差", "priority": "1"}
+    response = manager.post(
+        url, {**data, "shop": "", "client": "", "active": "on", "seen_version": rule.version}
+    )
+    assert response.status_code == 403
+    assert list(ReturnReasonRule.objects.order_by("pk").values()) == before
 
 
 # --- the pull ------------------------------------------------------------------------------------------
@@ -203,3 +291,64 @@ def test_when_every_top_product_has_a_reason_no_case_is_read(shop, django_assert
     with django_assert_num_queries(1):
         [table] = weekly_tables(week=WEEK, shop_ids=(shop.pk,), top_issue_keys=[])
     assert table.rows[0][-1] == "与描述不符(1)"
+
+
+# --- a shop's rule in the pull and the import ------------------------------------------------------------
+
+
+def rule_reads(queries) -> int:
+    return sum("prevention_returnreasonrule" in q["sql"] for q in queries)
+
+
+def test_the_pull_classifies_by_each_shops_rules_read_once_per_shop(shop, gw, connector):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    neighbour = ShopFactory(code="tb-neighbour-c", platform="taobao", name="淘宝邻店")
+    gw.sessions.add("seller-session-2")
+    connect(neighbour, gw, session_key="seller-session-2")
+    override(shop)
+    for n in range(12):
+        make_order(shop, f"71{n:02}", status=OrderStatus.DELIVERED)
+        make_order(neighbour, f"72{n:02}", status=OrderStatus.DELIVERED)
+        gw.add_refund(f"m{n}", f"71{n:02}", modified=NOW - (n + 1) * H, reason="收到有色差")
+        gw.add_refund(
+            f"t{n}", f"72{n:02}", modified=NOW - (n + 1) * H, reason="收到有色差", session="seller-session-2"
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        result = order_pull(now=NOW)
+
+    assert (result.reasons, result.errors) == (24, 0)
+    kinds = lambda s: set(Order.objects.filter(shop=s).values_list("after_sale_reason_kind", flat=True))  # noqa: E731
+    assert kinds(shop) == {D}
+    assert kinds(neighbour) == {OTHER}
+    assert rule_reads(queries.captured_queries) == 2  # one per shop, whatever the number of refunds
+
+
+def test_the_import_classifies_by_the_shops_rules_read_once_per_file(django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    mine, theirs = ShopFactory(platform="douyin"), ShopFactory(platform="douyin")
+    override(mine)
+    coloured = DOUYIN.replace("尺码偏小", "收到有色差")
+    assert order_import(shop=mine, data=coloured.encode("utf-8"), file_name="orders.csv").ok
+    assert order_import(shop=theirs, data=coloured.encode("utf-8"), file_name="orders.csv").ok
+    kind = lambda s: Order.objects.get(shop=s, order_no="6920000000001").after_sale_reason_kind  # noqa: E731
+    assert (kind(mine), kind(theirs)) == (D, OTHER)
+
+    def queries_for(rows: int) -> tuple[int, int]:
+        shop = ShopFactory(platform="douyin")
+        override(shop)
+        lines = [
+            f"69300000{n:05},连衣裙,3001,已完成,2026-11-10 10:00:00,退款成功,有色差" for n in range(rows)
+        ]
+        data = (DOUYIN.splitlines()[0] + "\n" + "\n".join(lines) + "\n").encode("utf-8")
+        with CaptureQueriesContext(connection) as queries:
+            assert order_import(shop=shop, data=data, file_name="orders.csv").ok
+        assert set(Order.objects.filter(shop=shop).values_list("after_sale_reason_kind", flat=True)) == {D}
+        return len(queries.captured_queries), rule_reads(queries.captured_queries)
+
+    assert queries_for(2) == queries_for(40)
+    assert queries_for(3)[1] == 1

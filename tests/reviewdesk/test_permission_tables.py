@@ -202,9 +202,12 @@ EXPECTED["manager"]["insights"] += (
 EXPECTED["manager"]["workorders"] += " view_robotpost"
 
 # Prevention's rules (issue #24): a manager edits his shops' late-parcel and risky-order rules and reads the
-# order mappings; the policy owner changes the mappings too.
+# order mappings; the policy owner changes the mappings too. The after-sale reason rules (#24) are edited
+# like them.
 _PREVENTION = " ".join(
-    f"{a}_{m}" for m in ("laterule", "riskrule") for a in ("add", "change", "delete", "view")
+    f"{a}_{m}"
+    for m in ("laterule", "riskrule", "returnreasonrule")
+    for a in ("add", "change", "delete", "view")
 )
 EXPECTED["manager"]["prevention"] = _PREVENTION + " view_ordermapping"
 EXPECTED["policy_owner"]["prevention"] = (
