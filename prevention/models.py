@@ -242,7 +242,9 @@ class ReturnReasonRule(PolicyBase):
     keywords = models.TextField(
         _("关键词"),
         validators=[validate_keywords],
-        help_text=_("售后原因包含其中任一词即归入该分类。每行一个，也可用“、”或逗号分隔。"),
+        help_text=_(
+            "售后原因包含其中任一词即归入该分类。每行一个，也可用“、”或逗号分隔。品牌方或店铺的同类规则整体取代全局规则的关键词：仍要保留的词请一并写上。"
+        ),
     )
     priority = models.PositiveSmallIntegerField(
         _("优先级"),
