@@ -40,8 +40,12 @@ class Case(models.Model):
     review = models.OneToOneField(
         "cases.Review", on_delete=models.PROTECT, related_name="case", verbose_name=_("评价")
     )
-    shop = models.ForeignKey(
-        "reviewdesk.Shop", on_delete=models.PROTECT, related_name="cases", verbose_name=_("店铺")
+    shop = models.ForeignKey(  # indexed by case_queue and case_shop_opened, which lead with it
+        "reviewdesk.Shop",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("店铺"),
+        db_index=False,
     )
     platform = models.CharField(_("平台"), max_length=16, choices=Platform.choices)
     status = models.CharField(_("状态"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.NEW)
@@ -114,13 +118,14 @@ class Case(models.Model):
     )
 
     # --- Assignment and concurrency -------------------------------------------------------------
-    assignee = models.ForeignKey(
+    assignee = models.ForeignKey(  # indexed by case_assignee_status, which leads with it
         "reviewdesk.User",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="assigned_cases",
         verbose_name=_("处理人"),
+        db_index=False,
     )
     assigned_at = models.DateTimeField(_("分配时间"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)

@@ -13,8 +13,12 @@ class Buyer(models.Model):
     windowed counts (negative reviews in the last N days) are computed in bulk by the intake."""
 
     platform = models.CharField(_("平台"), max_length=16, choices=Platform.choices)
-    shop = models.ForeignKey(
-        "reviewdesk.Shop", on_delete=models.PROTECT, related_name="buyers", verbose_name=_("店铺")
+    shop = models.ForeignKey(  # indexed by uniq_buyer_shop_nick, which leads with it
+        "reviewdesk.Shop",
+        on_delete=models.PROTECT,
+        related_name="buyers",
+        verbose_name=_("店铺"),
+        db_index=False,
     )
     nick = models.CharField(_("买家昵称"), max_length=100)
     review_count = models.PositiveIntegerField(_("评价数"), default=0)
@@ -39,8 +43,12 @@ class Review(models.Model):
     where there is one, else derived from the (sub-)order and item (see cases.imports.cells)."""
 
     platform = models.CharField(_("平台"), max_length=16, choices=Platform.choices)
-    shop = models.ForeignKey(
-        "reviewdesk.Shop", on_delete=models.PROTECT, related_name="reviews", verbose_name=_("店铺")
+    shop = models.ForeignKey(  # indexed by uniq_review_shop_external_id, which leads with it
+        "reviewdesk.Shop",
+        on_delete=models.PROTECT,
+        related_name="reviews",
+        verbose_name=_("店铺"),
+        db_index=False,
     )
     external_id = models.CharField(_("评价标识"), max_length=128)
     order_no = models.CharField(_("订单编号"), max_length=64, blank=True)
@@ -57,8 +65,14 @@ class Review(models.Model):
     appended_at = models.DateTimeField(_("追评时间"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("评价时间"))
     received_at = models.DateTimeField(_("收到时间"), help_text=_("评价进入系统的时间，SLA从此开始计时。"))
-    buyer = models.ForeignKey(
-        Buyer, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews", verbose_name=_("买家")
+    buyer = models.ForeignKey(  # indexed by review_buyer_time, which leads with it
+        Buyer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        verbose_name=_("买家"),
+        db_index=False,
     )
     buyer_nick = models.CharField(_("买家昵称"), max_length=100, blank=True)
     buyer_ip = models.GenericIPAddressField(_("买家IP"), null=True, blank=True)
