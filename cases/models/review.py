@@ -112,7 +112,13 @@ class Review(models.Model):
         indexes = [
             models.Index(fields=["shop", "reviewed_at"], name="review_shop_time"),
             models.Index(fields=["buyer", "reviewed_at"], name="review_buyer_time"),
-            models.Index(fields=["shop", "buyer_ip", "reviewed_at"], name="review_ip_time"),
+            # Most exports carry no buyer IP: only rows with one are indexed (the same-IP count asks for
+            # given addresses, which implies an address).
+            models.Index(
+                fields=["shop", "buyer_ip", "reviewed_at"],
+                name="review_ip_time",
+                condition=models.Q(buyer_ip__isnull=False),
+            ),
             # The queue's search (cases.queries.filters: order number, sub-order number or nick): each arm of
             # the OR has its own index, so the planner combines three lookups (BitmapOr) instead of reading
             # every open case of the user's shops. Order numbers are nearly unique: no shop column needed.

@@ -38,3 +38,26 @@ def test_every_foreign_key_leads_an_index(model):
     foreign_keys = [f.column for f in model._meta.concrete_fields if f.is_relation]
     assert foreign_keys
     assert [c for c in foreign_keys if c not in leading] == []
+
+
+@pytest.mark.django_db
+def test_the_same_ip_count_can_use_the_partial_ip_index(shop):
+    """review_ip_time holds only rows with a buyer IP; the intake's same-IP lookup (an IP list) implies
+    one, so PostgreSQL may still answer it from the index."""
+    import datetime as dt
+
+    from cases.imports.bulk import any_of
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the planner's choice is PostgreSQL's")
+    query = Review.objects.filter(
+        any_of("buyer_ip", ["10.0.0.1", "10.0.0.2"], "inet"),
+        shop=shop,
+        rating__lte=3,
+        reviewed_at__gte=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    ).values_list("buyer_ip", "reviewed_at", "external_id")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        plan = query.explain()
+    assert "review_ip_time" in plan, plan
