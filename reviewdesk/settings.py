@@ -297,7 +297,8 @@ IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=256)
 IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=6_000_000)
 # An XLSX sheet whose native copy is estimated at most this many MB is read whole by python-calamine
 # (about a third of the streaming reader's CPU); a larger one streams in flat memory. 160 takes a
-# 100,000-row export (129 MB estimated); the 200,000-row maximum streams. 0 streams every sheet.
+# 100,000-row export (129 MB estimated); the 200,000-row maximum, and any workbook with shared strings
+# (whose declared size calamine trusts), streams. 0 streams every sheet.
 IMPORT_WHOLE_SHEET_MB = env.int("IMPORT_WHOLE_SHEET_MB", default=160)
 # A file staged for the upload page's preview is deleted when confirmed or cancelled, and by the hourly
 # cleanup once it is older than this (the confirm link itself expires after an hour).

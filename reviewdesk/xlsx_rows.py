@@ -19,7 +19,8 @@ XML come back as empty rows, and every row is as wide as the cells written in it
 A sheet small enough may instead be read whole by python-calamine (``Workbook.whole_rows``): the
 same rows about three times faster, at the price of the sheet in native memory (``native_bytes``
 estimates it), which is why the intake does so only below a memory budget
-(``IMPORT_WHOLE_SHEET_MB``, ``cases.imports.files``). Both give every cell the same value.
+(``IMPORT_WHOLE_SHEET_MB``, ``cases.imports.files``), and never for a workbook with shared strings,
+whose table calamine trusts (see ``native_bytes``). Both give every cell the same value.
 
 Call ``check_workbook`` (``reviewdesk.workbooks``) first: it bounds what this reader may meet (the
 zip's members and ratios, every sheet's extent). This module trusts those bounds and refuses only
@@ -175,10 +176,15 @@ class Workbook:
     def rows(self, sheet: SheetRef) -> Iterator[list]:
         return _SheetParser(self, sheet.member).rows()
 
-    def native_bytes(self, sheet: SheetRef, cells: int) -> int:
+    def native_bytes(self, sheet: SheetRef, cells: int) -> int | None:
         """What ``whole_rows`` holds for a sheet whose rectangle (from A1) has ``cells`` cells: a
-        native value per cell and the sheet's text, which is no longer than its XML. A 100,000-row
-        Taobao export estimates at 129 MB and took 125 MB."""
+        native value per cell and the sheet's text, no longer than its XML (a 100,000-row export
+        estimates at 129 MB and took 125 MB). None when the workbook has a shared-string table:
+        calamine allocates the count that table declares before reading it (a 1.6 KB file declaring
+        two billion strings aborted the process) and copies a shared string into every cell pointing
+        to it (20,000 cells and one 100 KB string: 2 GB); the streaming reader keeps one copy."""
+        if any("sharedstrings" in name.lower() for name in self.archive.namelist()):
+            return None
         return cells * CELL_BYTES + self.archive.getinfo(sheet.member).file_size
 
     def whole_rows(self, sheet: SheetRef) -> Iterator[list]:

@@ -5,8 +5,8 @@ hands out the rest one at a time, so the memory of a read does not grow with the
 export is read in about 12 MB besides the file itself). XLSX goes through ``reviewdesk.xlsx_rows``,
 which reads cached cell values and never evaluates formulas. A sheet whose native copy would fit in
 ``IMPORT_WHOLE_SHEET_MB`` is read whole by python-calamine instead, the same values at about a third
-of the CPU (2.3 of the 18 CPU-seconds a 100,000-row import took); a larger one, or one calamine
-cannot parse, streams. Before any reader sees the bytes the one
+of the CPU (2.3 of the 18 CPU-seconds a 100,000-row import took); a larger one, one of a workbook
+with shared strings, or one calamine cannot parse, streams. Before any reader sees the bytes the one
 workbook guard (``reviewdesk.workbooks``) checks the zip directory against the decompression-bomb
 limits and every sheet's declared and real extent against the row, column and cell limits. CSV is
 decoded as UTF-8 (with or without BOM), else GB18030 (a superset of GBK), and its dialect sniffed by
@@ -139,7 +139,8 @@ def _fits_whole(workbook: Workbook, ref: SheetRef, extent: SheetExtent | None) -
     if extent is None:
         return False
     cells = max(extent.rows * extent.cols, extent.declared_rows * extent.declared_cols)
-    return workbook.native_bytes(ref, cells) <= settings.IMPORT_WHOLE_SHEET_MB * 1024 * 1024
+    estimate = workbook.native_bytes(ref, cells)
+    return estimate is not None and estimate <= settings.IMPORT_WHOLE_SHEET_MB * 1024 * 1024
 
 
 def _sheet_rows(workbook: Workbook, ref: SheetRef, *, whole: bool) -> Iterator[list]:

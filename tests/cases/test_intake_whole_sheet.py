@@ -64,6 +64,16 @@ def test_the_estimate_decides_which_reader_runs(settings):
     assert len({len(row) for row in next(read_sheets(data, "x.xlsx")).head}) == 2
 
 
+def test_a_workbook_with_shared_strings_streams_under_the_budget(settings):
+    """calamine trusts a shared-string table's declared size and copies a shared string into every
+    cell (tests/hardening/test_hostile_workbooks.py): such a workbook is never read whole."""
+    settings.IMPORT_WHOLE_SHEET_MB = 160
+    book = Workbook(_hand_written_workbook())
+    assert book.native_bytes(book.sheets[0], cells=12) is None
+    head = next(read_sheets(_hand_written_workbook(), "x.xlsx")).head
+    assert head[1] == []  # the stream's empty line; calamine would give a row of "" as wide as the sheet
+
+
 def _without_sheet_names(data: bytes) -> bytes:
     """The workbook part names no sheet: calamine refuses to look the sheet up, the stream reads it."""
     source = zipfile.ZipFile(io.BytesIO(data))

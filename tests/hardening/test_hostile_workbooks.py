@@ -18,6 +18,7 @@ import io
 import json
 import os
 import re
+import string
 import subprocess
 import sys
 import time
@@ -404,6 +405,61 @@ def test_a_sparse_sheet_at_the_default_limits_is_read_within_500_mb(tmp_path):
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["code"] == 0, report
     assert report["rss_mb"] < 500, report
+
+
+def _with_shared_strings(sst: str) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(small_workbook([["评价内容"], ["x"]])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+        target.writestr("xl/sharedStrings.xml", sst)
+    return buffer.getvalue()
+
+
+def _intake_reads(data: bytes, tmp_path) -> dict:
+    path = tmp_path / "shared.xlsx"
+    path.write_bytes(data)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "reviewdesk.settings", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, CHILD, "intake", str(path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+SST = '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{n}" uniqueCount="{n}">'
+
+
+def test_cells_pointing_to_one_long_shared_string_are_not_read_whole(tmp_path):
+    """python-calamine copies a shared string into every cell that points to it: 20,000 cells and one
+    100 KB string (a file of about 200 KB) would take 2 GB read whole. A workbook with shared strings
+    streams, holding the string once."""
+    import random
+
+    text = "".join(random.Random(17).choices(string.ascii_letters, k=100_000))  # does not deflate away
+    data = _with_shared_strings(SST.format(n=1) + f"<si><t>{text}</t></si></sst>")
+    rows = "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>' for n in range(1, 20_001))
+
+    report = _intake_reads(sheet_xml(data, rows), tmp_path)
+
+    assert report["code"] == 0, report
+    assert report["rss_mb"] < 300, report
+
+
+def test_a_shared_string_table_declaring_billions_of_strings_is_not_read_whole(tmp_path):
+    """calamine reserves the table's declared uniqueCount before reading it: a 1.6 KB file declaring
+    two billion strings asked for 48 GB and aborted the process (nothing to catch)."""
+    data = _with_shared_strings(SST.format(n=2_000_000_000) + "<si><t>评价</t></si></sst>")
+
+    report = _intake_reads(data, tmp_path)
+
+    assert report["code"] == 0, report  # read (streamed), not aborted (134)
+    assert report["rss_mb"] < 300, report
 
 
 # --- F17: staged previews are deleted ---------------------------------------------------------------
