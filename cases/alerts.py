@@ -22,8 +22,7 @@ from django.utils import timezone, translation
 from django.utils.functional import lazy
 from django.utils.translation import get_language
 
-from cases.imports.bulk import any_of
-from cases.models import Case, Delivery, Notification, NotificationChannel
+from cases.models import Case, Delivery, Notification, NotificationChannel, PendingHandoff
 from cases.notifications.choices import ChannelKind, DeliveryStatus, NotificationKind
 from cases.notifications.delivery import deliveries_enqueue
 from cases.notifications.messages import Message, build_message
@@ -300,18 +299,18 @@ def new_case_alerts(case_ids: list[int]) -> list[Alert]:
     return alerts
 
 
-def alert_new_cases_now(*, case_ids: list[int]) -> tuple[int, int]:
-    """The task body: notify the shops' supervisors of these new cases (idempotent), and mark their
-    hand-off done in the same transaction (``Case.handoff_pending``: the sweep's way to find a lost one)."""
+def alert_new_cases_now(*, case_ids: list[int], handoff_id: int | None = None) -> tuple[int, int]:
+    """The task body: notify the shops' supervisors of these new cases (idempotent), and mark the
+    intake's hand-off done in the same transaction (``PendingHandoff``: the sweep's way to find a
+    lost one)."""
     with transaction.atomic():
         counts = notify(new_case_alerts(case_ids))
-        Case.objects.filter(any_of("pk", case_ids, "bigint"), handoff_pending=True).update(
-            handoff_pending=False
-        )
+        if handoff_id is not None:
+            PendingHandoff.objects.filter(pk=handoff_id).delete()
     return counts
 
 
-def alert_new_cases(*, case_ids: list[int]) -> None:
+def alert_new_cases(*, case_ids: list[int], handoff_id: int | None = None) -> None:
     """Entry point for intake: after the surrounding transaction commits, enqueue the alert task."""
     case_ids = sorted({int(pk) for pk in case_ids})
     if not case_ids:
@@ -320,7 +319,7 @@ def alert_new_cases(*, case_ids: list[int]) -> None:
     def enqueue():
         from django_q.tasks import async_task
 
-        async_task("cases.tasks.alert_new_cases_task", case_ids)
+        async_task("cases.tasks.alert_new_cases_task", case_ids, handoff_id)
 
     transaction.on_commit(enqueue)
 

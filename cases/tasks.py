@@ -13,10 +13,10 @@ def sla_sweep_task() -> dict:
     return sla_sweep().as_dict()
 
 
-def alert_new_cases_task(case_ids: list[int]) -> dict:
+def alert_new_cases_task(case_ids: list[int], handoff_id: int | None = None) -> dict:
     from cases.alerts import alert_new_cases_now
 
-    notifications, deliveries = alert_new_cases_now(case_ids=case_ids)
+    notifications, deliveries = alert_new_cases_now(case_ids=case_ids, handoff_id=handoff_id)
     return {"notifications": notifications, "deliveries": deliveries}
 
 

@@ -23,7 +23,7 @@ from cases.imports import triage
 from cases.imports.bulk import any_of, insert_dicts, row_template, update_objects
 from cases.imports.cells import TRACKED_FIELDS
 from cases.imports.spool import RowSpool
-from cases.models import Buyer, Case, ImportBatch, Review, ReviewRevision
+from cases.models import Buyer, Case, ImportBatch, PendingHandoff, Review, ReviewRevision
 from cases.signals import case_event, cases_opened
 from reviewdesk.models import Shop
 
@@ -136,10 +136,17 @@ def reviews_ingest(
             list(outcome.worsened),
             list(outcome.events),
         )
+        handoff_id = (
+            PendingHandoff.objects.create(case_ids=new_case_ids, opened_at=now).pk if new_case_ids else None
+        )  # deleted once routed and alerted
         reopened = [case_id for event, case_id, _payload in events if event == "reopened"]
         transaction.on_commit(
             lambda: hand_off_new_cases(
-                case_ids=new_case_ids, worsened_case_ids=worsened, reopened_case_ids=reopened, now=replayed_at
+                case_ids=new_case_ids,
+                worsened_case_ids=worsened,
+                reopened_case_ids=reopened,
+                now=replayed_at,
+                handoff_id=handoff_id,
             )
         )
         if events:
@@ -260,18 +267,15 @@ def _ingest_chunk(rows: list[dict], ctx: _Context, outcome: IngestOutcome) -> No
         list(parts.values()), ctx.clock
     )  # the shared part of each decision, stored once
     case_rows = [
-        {
-            **triage.case_row(
-                case_template,
-                review_id=review_id_of[ext],
-                shop=shop,
-                decision=decision,
-                opened_at=ctx.now,
-                clock=ctx.clock,
-                record_id=record_of[parts[ext].digest],
-            ),
-            "handoff_pending": True,
-        }  # cleared once routed and alerted
+        triage.case_row(
+            case_template,
+            review_id=review_id_of[ext],
+            shop=shop,
+            decision=decision,
+            opened_at=ctx.now,
+            clock=ctx.clock,
+            record_id=record_of[parts[ext].digest],
+        )
         for ext, decision in decisions.items()
     ]
     case_ids = insert_dicts(Case, case_rows)
@@ -498,6 +502,7 @@ def hand_off_new_cases(
     worsened_case_ids: list[int] = (),
     reopened_case_ids: list[int] = (),
     now: dt.datetime | None = None,
+    handoff_id: int | None = None,
 ) -> None:
     """The single seam to routing and alerts, called after commit.
 
@@ -518,19 +523,22 @@ def hand_off_new_cases(
         route_new_cases(case_ids=list(case_ids))
     else:  # an ingest given its clock (a replay, the demo's history) routes at that time too
         route_cases(case_ids=sorted({int(pk) for pk in case_ids}), now=now)
-    alert_new_cases(case_ids=list(case_ids))
+    alert_new_cases(
+        case_ids=list(case_ids), handoff_id=handoff_id
+    )  # the alert task deletes the PendingHandoff
 
 
 HANDOFF_GRACE = dt.timedelta(minutes=2)  # the normal after-commit path's time before the sweep steps in
-HANDOFF_BATCH = 2000
+HANDOFF_BATCH = 20  # intakes finished per sweep (each with all its new cases)
 
 
 def handoff_recover(*, now: dt.datetime | None = None) -> int:
-    """Finish the hand-off of new cases that never got it: the process died between the intake's
-    commit and the alert task (``handoff_pending`` still set after HANDOFF_GRACE). Routes those
-    never routed (no assignment attempt at all), then alerts — what ``hand_off_new_cases`` would have
-    done; both are idempotent. Run by the SLA sweep every minute; returns the cases taken up. The
-    pending cases are locked (SKIP LOCKED) for the run, so two clusters sweeping at once split them."""
+    """Finish the hand-off of intakes whose new cases never got it: the process died between the
+    intake's commit and the alert task (their ``PendingHandoff`` still there after HANDOFF_GRACE).
+    Routes the cases never routed (no assignment attempt at all), then alerts — what
+    ``hand_off_new_cases`` would have done; both are idempotent. Run by the SLA sweep every minute;
+    returns the cases taken up. The pending rows are locked (SKIP LOCKED) for the run, so two
+    clusters sweeping at once split them."""
     from django.db.models import Exists, OuterRef
 
     from cases.alerts import alert_new_cases_now
@@ -538,19 +546,16 @@ def handoff_recover(*, now: dt.datetime | None = None) -> int:
     from cases.routing.assign import route_cases
 
     now = now or timezone.now()
-    lost = Case.objects.filter(handoff_pending=True, opened_at__lte=now - HANDOFF_GRACE)
-    if not lost.exists():  # the usual answer: one query on a partial index, no transaction
+    lost = PendingHandoff.objects.filter(opened_at__lte=now - HANDOFF_GRACE)
+    if not lost.exists():  # the usual answer: one query on an index of a near-empty table
         return 0
     with transaction.atomic():
-        pending = list(
-            lost.select_for_update(skip_locked=True)
-            .order_by("opened_at", "pk")
-            .values_list("pk", flat=True)[:HANDOFF_BATCH]
-        )
-        if not pending:
+        held = list(lost.select_for_update(skip_locked=True).order_by("opened_at", "pk")[:HANDOFF_BATCH])
+        if not held:
             return 0
+        pending = sorted({int(pk) for handoff in held for pk in handoff.case_ids})
         never_routed = list(
-            Case.objects.filter(pk__in=pending, status=CaseStatus.NEW, assignee__isnull=True)
+            Case.objects.filter(any_of("pk", pending, "bigint"), status=CaseStatus.NEW, assignee__isnull=True)
             .exclude(Exists(Assignment.objects.filter(case=OuterRef("pk"))))
             .order_by("pk")
             .values_list("pk", flat=True)
@@ -558,5 +563,6 @@ def handoff_recover(*, now: dt.datetime | None = None) -> int:
         if never_routed:
             route_cases(case_ids=never_routed)
         alert_new_cases_now(case_ids=pending)
+        PendingHandoff.objects.filter(pk__in=[handoff.pk for handoff in held]).delete()
     logger.warning("hand-off recovered for %d new case(s) (%d routed now)", len(pending), len(never_routed))
     return len(pending)

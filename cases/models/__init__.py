@@ -1,5 +1,5 @@
 from cases.models.case import Case, DecisionRecord
-from cases.models.intake import ApiToken, ImportBatch, ImportMapping
+from cases.models.intake import ApiToken, ImportBatch, ImportMapping, PendingHandoff
 from cases.models.notifications import Delivery, Notification, NotificationChannel
 from cases.models.review import Buyer, Review, ReviewRevision
 from cases.models.routing import Assignment
@@ -32,6 +32,7 @@ __all__ = [
     "ImportMapping",
     "Notification",
     "NotificationChannel",
+    "PendingHandoff",
     "Reply",
     "Review",
     "ReviewRevision",

@@ -147,11 +147,6 @@ class Case(models.Model):
     needs_escalation = models.BooleanField(
         _("待升级"), default=False, help_text=_("评分变差等情况需要通知升级角色；通知发出后清除。")
     )
-    handoff_pending = models.BooleanField(
-        _("待分配与提醒"),
-        default=False,
-        help_text=_("新案件已入库，分配与主管提醒尚未完成；完成后清除。若提交后进程中断，SLA巡检会补做。"),
-    )
 
     class Meta:
         verbose_name = _("案件")
@@ -176,10 +171,6 @@ class Case(models.Model):
                 condition=models.Q(status__in=OPEN_STATUSES, sla_next_check_at__isnull=False),
             ),
             models.Index(fields=["shop", "opened_at"], name="case_shop_opened"),
-            # New cases whose routing and alert have not finished (a handful, or none): the sweep's check.
-            models.Index(
-                fields=["opened_at"], name="case_handoff_pending", condition=models.Q(handoff_pending=True)
-            ),
         ]
 
     def __str__(self):

@@ -1,6 +1,7 @@
 """A new case whose after-commit hand-off (routing, then the supervisors' alert) never ran — the process
 died right after the intake's commit — is finished by the SLA sweep: routed once, alerted once, on
-PostgreSQL with real commits. The normal path clears the mark itself, so the sweep finds nothing."""
+PostgreSQL with real commits. The intake leaves one ``PendingHandoff`` row with its new cases; the
+normal path deletes it itself, so the sweep finds nothing."""
 
 import datetime as dt
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from cases.imports import storing as ingest
 from cases.imports.uploads import reviews_import_file
-from cases.models import Assignment, Case, Notification
+from cases.models import Assignment, Case, Notification, PendingHandoff
 from cases.sla.sweep import sla_sweep
 from tests import default_pack
 from tests.cases.exports import TAOBAO_HEADERS, taobao_row, xlsx_bytes
@@ -39,7 +40,7 @@ def test_the_sweep_finishes_a_hand_off_that_died_after_the_commit(shop_with_team
     monkeypatch.undo()
     ids = sorted(Case.objects.filter(shop=shop).values_list("pk", flat=True))
     assert result.cases_opened == 3 and len(ids) == 3
-    assert Case.objects.filter(pk__in=ids, handoff_pending=True).count() == 3
+    assert [sorted(row.case_ids) for row in PendingHandoff.objects.all()] == [ids]
     assert not Assignment.objects.filter(case_id__in=ids).exists() and not Notification.objects.exists()
 
     now = timezone.now()
@@ -51,7 +52,7 @@ def test_the_sweep_finishes_a_hand_off_that_died_after_the_commit(shop_with_team
     assert sorted(set(Assignment.objects.filter(case_id__in=ids).values_list("case_id", flat=True))) == ids
     alerted = Notification.objects.filter(user=supervisor, case_id__in=ids)
     assert sorted(alerted.values_list("case_id", flat=True)) == ids
-    assert not Case.objects.filter(pk__in=ids, handoff_pending=True).exists()
+    assert not PendingHandoff.objects.exists()
 
     assignments, notifications = Assignment.objects.count(), Notification.objects.count()
     assert (
@@ -67,7 +68,7 @@ def test_the_normal_hand_off_clears_the_mark_and_leaves_the_sweep_nothing(shop_w
     monkeypatch.setattr(Conf, "SYNC", True)  # the alert task runs in-process now, as the cluster would soon
     _import(shop)
     ids = list(Case.objects.filter(shop=shop).values_list("pk", flat=True))
-    assert len(ids) == 3 and not Case.objects.filter(pk__in=ids, handoff_pending=True).exists()
+    assert len(ids) == 3 and not PendingHandoff.objects.exists()
     assert Notification.objects.filter(user=supervisor, case_id__in=ids).count() == 3
     notifications = Notification.objects.count()
     assert sla_sweep(now=timezone.now() + dt.timedelta(minutes=10)).handoffs_recovered == 0
@@ -102,7 +103,8 @@ def test_two_sweeps_at_once_route_and_alert_each_lost_case_once(shop_with_team, 
     for thread in threads:
         thread.join()
 
-    assert errors == [] and sum(results) == 6  # the second sweep skipped what the first held
+    assert errors == [] and sorted(results) == [0, 6]  # the second sweep skipped what the first held
+    assert not PendingHandoff.objects.exists()
     assert sorted(Assignment.objects.filter(case_id__in=ids).values_list("case_id", flat=True)) == ids
     assert (
         sorted(
