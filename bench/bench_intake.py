@@ -117,6 +117,22 @@ def _own_backend_cpu_until_closed(backend: int):
     return lambda: seen[0] if seen else None
 
 
+def _alert_task_cpu() -> tuple[float, float]:
+    """(process, backend) CPU of the alert task the import enqueued, run here as the cluster would:
+    the supervisors' alert and the deletion of the intake's ``PendingHandoff``."""
+    from cases.alerts import alert_new_cases_now
+    from cases.models import PendingHandoff
+
+    handoff = PendingHandoff.objects.order_by("-pk").first()
+    if handoff is None:
+        return 0.0, 0.0
+    backend = _db.backend_pid()
+    c, b = _cpu_s(), _db.backend_cpu_s(backend)
+    alert_new_cases_now(case_ids=handoff.case_ids, handoff_id=handoff.pk)
+    after = _db.backend_cpu_s(backend)
+    return _cpu_s() - c, 0.0 if b is None or after is None else after - b
+
+
 class _RolledBack(Exception):
     """Raised inside the measured COPY's transaction to roll it back."""
 
@@ -308,6 +324,7 @@ def main() -> int:
     if args.tracemalloc:
         tracemalloc.stop()
     assert result.ok, result.error
+    alert_cpu, alert_backend_cpu = _alert_task_cpu()
     rss_peak = _rss_mb()
 
     t = time.perf_counter()
@@ -349,13 +366,18 @@ def main() -> int:
     if own is not None and own_end is not None:
         # The import's own connection only: the server's figure above also counts whatever else the
         # shared server ran meanwhile (other sessions' tests, autovacuum).
-        backend_cpu = own_end - own
-        per_100k = (e2e_cpu + backend_cpu) * 100_000 / args.rows
+        backend_cpu = own_end - own + alert_backend_cpu
+        process_cpu = e2e_cpu + alert_cpu
+        per_100k = (process_cpu + backend_cpu) * 100_000 / args.rows
         print(
-            f"{'CPU of the import: process + its backend':<46}{e2e_cpu + backend_cpu:>14.2f} s   "
-            f"(process {e2e_cpu:.2f} + backend {backend_cpu:.2f}) = {per_100k:.1f} CPU-s per 100k rows, "
+            f"{'alert task afterwards (the cluster runs it)':<46}{alert_cpu + alert_backend_cpu:>14.2f} s   "
+            f"(process {alert_cpu:.2f} + backend {alert_backend_cpu:.2f}), counted below"
+        )
+        print(
+            f"{'CPU of the import: process + its backend':<46}{process_cpu + backend_cpu:>14.2f} s   "
+            f"(process {process_cpu:.2f} + backend {backend_cpu:.2f}) = {per_100k:.1f} CPU-s per 100k rows, "
             f"goal ≤ 12 {'OK' if per_100k <= 12 else 'MISSED'}; parse alone {parse_cpu * 100_000 / args.rows:.1f} "
-            f"({(e2e_cpu + backend_cpu) / parse_cpu:.1f}x)"
+            f"({(process_cpu + backend_cpu) / parse_cpu:.1f}x)"
         )
     print(f"{'load average (1 min) at the end':<46}{os.getloadavg()[0]:>14.2f}")
     print(
