@@ -20,18 +20,21 @@ default policy pack, generates the export (bench/gen_exports.py), then measures:
 
 Targets (issue 3): ≥ 10,000 rows/s end to end, ≤ 500 MB peak memory.
 
-Last measured (issue 17, 2 shared cores, load 1, per 100k rows, ``--phases``): 18.3 CPU-s, process
-11.5 + backend 6.8 (was 19.7: 12.6 + 7.1 at the same load; binary COPY). Where it goes: parse +
-validate 6.1 (expat reader 3.1, the workbook guard's own pass over the sheet 0.9, cleaning,
-fingerprints and the spool ~2); storing 4.2 process (policy engine 1.2, row and case building ~1.2,
-COPY 0.9) + 3.7 backend (review COPY 1.8 with eleven indexes, buyers 0.8, cases 0.7, lookups 0.4);
-the deferred foreign-key checks at commit 2.0 (~550k checks, ~3-4 µs each); routing 1.4 (every case
-of the bench's memberless shop gets its log row and timeline event). Not counted here: the alert
-task's clearing of ``handoff_pending`` on every new case afterwards, ~1.0 backend CPU-s (a non-HOT
-update: the flag is in a partial index's condition). The goal of 12 is below this design's floor:
-the backend's per-row work alone (indexes, foreign-key checks, routing's log) is ~7, and the
-process's Python per row and cell ~11 (a regular-expression reader for the usual sheet shape
-measured 2.8 against expat's 3.1; calamine 2.1 but it holds the whole sheet).
+Last measured (issue 17, 2 shared cores, load 1, per 100k rows, ``--phases``): 15.7 CPU-s, process
+9.4 + backend 6.4, now counting the alert task the import enqueues (the cluster's part). Before this
+round's last session: 18.1 without that task, which itself took 8.2 CPU-s and 1.2 GB (a lazy()
+proxy class and a URL resolution per case, and contexts built for cases a digest never shows) plus
+~1.0 of the database clearing a flag on every new case. What went: parse + validate 6.3 -> 3.9 (a
+sheet that fits IMPORT_WHOLE_SHEET_MB is read whole by python-calamine; never one with shared
+strings), review inserts 1.8 -> 1.7 (five redundant foreign-key indexes and the IP index's empty
+rows gone), the alert task ~9 -> 0.3 (one PendingHandoff row per intake, digest without contexts).
+Where the 15.7 goes: parse + validate 3.9 (calamine 1.0, the workbook guard's pass 1.0, cleaning and
+fingerprints ~1.9); storing 4.0 process (policy engine 1.3, row and case building ~1.2, COPY 0.7) +
+3.2 backend (review COPY 1.7 with nine indexes, buyers 0.7, cases 0.7); the deferred foreign-key
+checks at commit 2.1 (~520k checks, ~4 µs each); the hand-off 2.0 (routing's log row and timeline
+event for every case of the bench's memberless shop); malicious-signal counts 0.3. The goal of 12
+is below this design's floor: the database's per-row work alone (nine review indexes, the foreign
+keys, routing's log) is ~6.4, and Python's per row and cell ~9 even with the native reader.
 """
 
 from __future__ import annotations

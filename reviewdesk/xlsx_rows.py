@@ -134,6 +134,7 @@ class Workbook:
         self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
         self._strings: list[str] | None = None
         self._styles: list[str] | None = None
+        self._calamine: CalamineWorkbook | None = None
 
     @property
     def strings(self) -> list[str]:
@@ -193,7 +194,9 @@ class Workbook:
         are padded to the sheet's width with ``""`` (an empty cell either way); every value is the one
         ``rows`` gives."""
         try:
-            whole = CalamineWorkbook.from_filelike(io.BytesIO(self.data)).get_sheet_by_name(sheet.name)
+            if self._calamine is None:  # opened once for all the sheets read whole
+                self._calamine = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
+            whole = self._calamine.get_sheet_by_name(sheet.name)
             start, rows = whole.start, whole.iter_rows()
         except (CalamineError, ValueError, OSError) as exc:
             raise XlsxUnreadable(sheet.member) from exc
