@@ -198,17 +198,9 @@ def confirm(request: HttpRequest) -> HttpResponse:
         params={"staged": key, "file_name": payload["name"], "sha256": payload["sha256"], "bytes": len(data)},
         inline=len(data) <= settings.JOB_INLINE_MAX_BYTES,
     )  # the job deletes the staged file once used: imported, or its errors shown (fix and upload again)
-    if not job.finished:
-        return redirect("jobs:detail", pk=job.pk)
-    result = IntakeResult.of_job(job)
-    if result is None:
-        return render(
-            request,
-            "cases/imports/upload.html",
-            {"form": UploadForm(user=request.user), "problem": job.message},
-        )
-    template, context = result_page(job, request)
-    return render(request, template, context, status=200 if result.ok else 400)
+    # Done or not, the answer is the job's page (its result once finished): reloading it reads the
+    # result again instead of posting the spent confirmation a second time.
+    return redirect("jobs:detail", pk=job.pk)
 
 
 def _preview_rows(preview: list[dict]) -> list[dict]:

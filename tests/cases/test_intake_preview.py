@@ -121,9 +121,10 @@ def test_the_result_page_links_every_opened_case_with_local_deadlines(
     rows = [taobao_row(1), taobao_row(2), taobao_row(3, 评价等级="好评", 评价内容="很好")]
     token = _post_file(client, shop, xlsx_bytes(TAOBAO_HEADERS, rows)).context["token"]
 
-    response = client.post(reverse("cases:import-confirm"), {"token": token})
+    response = client.post(reverse("cases:import-confirm"), {"token": token}, follow=True)
 
     assert response.status_code == 200
+    assert response.redirect_chain[0][0].startswith("/jobs/")  # reloading reads the result again
     cases = list(Case.objects.order_by("pk"))
     assert len(cases) == 2  # the two negative reviews
     assert response.context["result"].opened_case_ids == [c.pk for c in cases]

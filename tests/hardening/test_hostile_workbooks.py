@@ -483,7 +483,7 @@ def test_an_ordinary_file_is_previewed_then_imported_and_its_staged_copy_deleted
     staged = list((tmp_path / "import-staging").iterdir())
     assert len(staged) == 1 and Review.objects.count() == 0
 
-    response = client.post(reverse("cases:import-confirm"), {"token": token})
+    response = client.post(reverse("cases:import-confirm"), {"token": token}, follow=True)
 
     assert response.status_code == 200 and response.context["result"].created == 2
     assert Review.objects.count() == 2
