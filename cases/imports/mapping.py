@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -10,6 +11,7 @@ from cases.errors import IntakeError
 from cases.imports.cells import header_key
 from cases.imports.files import FileRejected, Sheet
 from cases.models.intake import TARGET_FIELDS
+from reviewdesk.choices import Platform
 
 HEADER_SCAN_ROWS = 30  # exports put a title or a note above the header; look this far down
 
@@ -26,6 +28,7 @@ class MappingSpec:
     required: tuple[str, ...]
     rating_map: dict[str, int]
     id_fields: tuple[str, ...]
+    platforms: tuple[str, ...] = ()  # the platforms whose shops use it (none: every platform)
 
     @classmethod
     def from_model(cls, mapping) -> MappingSpec:
@@ -43,6 +46,7 @@ class MappingSpec:
             required=tuple(mapping.required_fields or ()),
             rating_map=dict(mapping.rating_map or {}),
             id_fields=tuple(mapping.id_fields or ()),
+            platforms=tuple(mapping.platform_list),
         )
 
 
@@ -66,6 +70,17 @@ def mappings_for(platform: str) -> list[MappingSpec]:
         if not mapping.platform_list or platform in mapping.platform_list:
             specs.append(MappingSpec.from_model(mapping))
     return specs
+
+
+def mappings_elsewhere(platform: str) -> list[MappingSpec]:
+    """The active mappings only other platforms' shops use: what a file meant for another shop follows."""
+    from cases.models import ImportMapping
+
+    return [
+        MappingSpec.from_model(mapping)
+        for mapping in ImportMapping.objects.filter(active=True).order_by("priority", "code")
+        if mapping.platform_list and platform not in mapping.platform_list
+    ]
 
 
 def match_row(row: list, spec: MappingSpec) -> HeaderMatch | None:
@@ -122,31 +137,54 @@ def find_header(sheet: Sheet, specs: list[MappingSpec]) -> HeaderMatch | None:
     return best
 
 
-def choose_sheet(sheets, specs: list[MappingSpec]) -> tuple[Sheet, HeaderMatch]:
-    """The first sheet with a complete header; otherwise explain the closest miss."""
+def choose_sheet(
+    sheets, specs: list[MappingSpec], *, elsewhere: Callable[[], list[MappingSpec]] | None = None
+) -> tuple[Sheet, HeaderMatch]:
+    """The first sheet with a complete header; otherwise explain the closest miss, and say so when the
+    header is complete for a mapping of ``elsewhere`` (another platform's export: the wrong shop)."""
     if not specs:
         raise FileRejected(IntakeError.NO_MAPPING, _("该平台没有可用的导入列映射，请管理员在后台配置。"))
     closest: HeaderMatch | None = None
     seen_any = False
+    heads: list[list[list]] = []
     for sheet in sheets:
         found = find_header(sheet, specs)
         if found and not found.missing:
             return sheet, found
+        heads.append(sheet.head)
         seen_any = seen_any or sheet.has_content()  # reads the rest of a sheet that is not used
         if found and (closest is None or len(found.columns) > len(closest.columns)):
             closest = found
     if not seen_any:
         raise FileRejected(IntakeError.EMPTY_FILE, _("文件里没有任何内容。"))
+    hint = _wrong_shop_hint(heads, elsewhere() if elsewhere else [])
     if closest is None:
         names = "、".join(spec.name for spec in specs)
         raise FileRejected(
             IntakeError.NO_HEADER,
             _("没有找到可识别的表头(前%(n)d行)。是否选错了工作表或文件？支持的格式：%(names)s。")
-            % {"n": HEADER_SCAN_ROWS, "names": names},
+            % {"n": HEADER_SCAN_ROWS, "names": names}
+            + hint,
         )
     missing = "、".join(closest.spec.labels.get(name, name) for name in closest.missing)
     raise FileRejected(
         IntakeError.MISSING_COLUMNS,
         _("按“%(mapping)s”识别表头，缺少必需的列：%(missing)s。")
-        % {"mapping": closest.spec.name, "missing": missing},
+        % {"mapping": closest.spec.name, "missing": missing}
+        + hint,
     )
+
+
+def _wrong_shop_hint(heads: list[list[list]], elsewhere: list[MappingSpec]) -> str:
+    """The sentence saying the header is complete for another platform's mapping (the wrong shop?), or ""."""
+    for head in heads:
+        found = find_header(Sheet("", head), elsewhere) if elsewhere else None
+        if found and not found.missing:
+            platforms = "、".join(
+                str(Platform(code).label) for code in found.spec.platforms if code in Platform.values
+            )
+            return " " + _("这个表头完整符合“%(mapping)s”，那是%(platforms)s店铺的格式：是否选错了店铺？") % {
+                "mapping": found.spec.name,
+                "platforms": platforms,
+            }
+    return ""

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from cases.errors import IntakeError
 from cases.imports import cells as n
 from cases.imports.files import FileRejected, read_sheets
-from cases.imports.mapping import MappingSpec, choose_sheet, mappings_for
+from cases.imports.mapping import MappingSpec, choose_sheet, mappings_elsewhere, mappings_for
 from cases.imports.spool import RowSpool
 
 MAX_REPORTED_ERRORS = 5000
@@ -152,7 +152,9 @@ def parse_export(data: bytes, *, file_name: str, shop) -> ParsedFile:
     parsed = ParsedFile(sha256=hashlib.sha256(data).hexdigest(), file_name=file_name)
     try:
         specs = mappings_for(shop.platform)
-        sheet, header = choose_sheet(read_sheets(data, file_name), specs)
+        sheet, header = choose_sheet(
+            read_sheets(data, file_name), specs, elsewhere=lambda: mappings_elsewhere(shop.platform)
+        )
     except FileRejected as exc:
         parsed.file_error = exc
         return parsed
