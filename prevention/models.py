@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from policies.models.base import PolicyBase, one_layer, split_lines
+from policies.models.base import PolicyBase, one_layer, split_lines, unique_per_layer
 from prevention.choices import (
     WATCHED_STATUSES,
     AfterSale,
@@ -193,7 +193,11 @@ class LateRule(PolicyBase):
     class Meta:
         verbose_name = _("物流延迟规则")
         verbose_name_plural = _("物流延迟规则")
-        constraints = [one_layer("prevention_laterule")]
+        constraints = [
+            one_layer("prevention_laterule"),
+            # one row per platform and courier in a layer: the loader keys them so (prevention.rules)
+            *unique_per_layer(["platform", "courier"], "uniq_late_rule_{layer}"),
+        ]
 
     def __str__(self):
         return self.name
@@ -213,7 +217,12 @@ class RiskRule(PolicyBase):
     class Meta:
         verbose_name = _("高风险订单规则")
         verbose_name_plural = _("高风险订单规则")
-        constraints = [one_layer("prevention_riskrule")]
+        constraints = [
+            one_layer("prevention_riskrule"),
+            *unique_per_layer(
+                ["name"], "uniq_risk_rule_{layer}"
+            ),  # a client's or shop's row replaces by name
+        ]
 
     def __str__(self):
         return self.name
@@ -256,7 +265,10 @@ class ReturnReasonRule(PolicyBase):
         verbose_name = _("售后原因分类规则")
         verbose_name_plural = _("售后原因分类规则")
         ordering = ["priority", "pk"]
-        constraints = [one_layer("prevention_returnreasonrule")]
+        constraints = [
+            one_layer("prevention_returnreasonrule"),
+            *unique_per_layer(["category"], "uniq_return_reason_{layer}"),  # one row per category in a layer
+        ]
 
     def __str__(self):
         return self.name

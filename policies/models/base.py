@@ -72,6 +72,13 @@ GLOBAL_LAYER = models.Q(shop__isnull=True, client__isnull=True)
 CLIENT_LAYER = models.Q(client__isnull=False)
 
 
+# What the admin says when a row clashes with one of unique_per_layer's constraints (Django's own
+# message would name the constraint: 约束 “uniq_contact_limit_global” 是无效的).
+SAME_RULE_GLOBAL = _("全局已有一条相同的规则：请修改已有的那一条，或为品牌方、店铺另建一条来覆盖它。")
+SAME_RULE_CLIENT = _("这个品牌方已有一条相同的规则：请修改已有的那一条。")
+SAME_RULE_SHOP = _("这个店铺已有一条相同的规则：请修改已有的那一条。")
+
+
 def unique_per_layer(key: list[str], name: str, **where) -> list[models.UniqueConstraint]:
     """One row per ``key`` in each layer: globally, per client and per shop (so a client's or a shop's
     row overrides the global one of the same key instead of clashing with it), counting only the rows that
@@ -83,15 +90,24 @@ def unique_per_layer(key: list[str], name: str, **where) -> list[models.UniqueCo
 
     return [
         models.UniqueConstraint(
-            fields=key or ["shop"], condition=only(GLOBAL_LAYER), name=name.format(layer="global")
+            fields=key or ["shop"],
+            condition=only(GLOBAL_LAYER),
+            name=name.format(layer="global"),
+            violation_error_message=SAME_RULE_GLOBAL,
         ),
         models.UniqueConstraint(
-            fields=[*key, "client"], condition=only(CLIENT_LAYER), name=name.format(layer="client")
+            fields=[*key, "client"],
+            condition=only(CLIENT_LAYER),
+            name=name.format(layer="client"),
+            violation_error_message=SAME_RULE_CLIENT,
         ),
         models.UniqueConstraint(
             fields=[*key, "shop"],
-            condition=models.Q(shop__isnull=False, **where) if where else None,
+            # A condition even where there is none to say: Django then answers a clash with the message
+            # below (without one, with its generic "… with this Shop already exists").
+            condition=models.Q(shop__isnull=False, **where),
             name=name.format(layer="shop"),
+            violation_error_message=SAME_RULE_SHOP,
         ),
     ]
 

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from policies.models.base import CLIENT_LAYER, GLOBAL_LAYER, PolicyBase, one_layer
+from policies.models.base import PolicyBase, one_layer, unique_per_layer
 from policies.models.classification import IssueType
 from policies.models.sla import BusinessCalendar
 
@@ -47,17 +47,7 @@ class CampaignPeriod(PolicyBase):
         verbose_name_plural = _("大促时段")
         ordering = ["starts_at", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["name"], condition=GLOBAL_LAYER, name="uniq_campaign_name_global"
-            ),
-            models.UniqueConstraint(
-                fields=["name", "client"], condition=CLIENT_LAYER, name="uniq_campaign_name_client"
-            ),
-            models.UniqueConstraint(
-                fields=["name", "shop"],
-                condition=models.Q(shop__isnull=False),
-                name="uniq_campaign_name_shop",
-            ),
+            *unique_per_layer(["name"], "uniq_campaign_name_{layer}"),
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")), name="campaign_ends_after_start"
             ),

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from policies.choices import ExceptionKind, Weekday
-from policies.models.base import CLIENT_LAYER, GLOBAL_LAYER, PolicyBase, one_layer, unique_per_layer
+from policies.models.base import PolicyBase, one_layer, unique_per_layer
 from policies.models.classification import IssueType
 from reviewdesk.choices import Role
 
@@ -22,16 +22,8 @@ class BusinessCalendar(PolicyBase):
         verbose_name = _("营业日历")
         verbose_name_plural = _("营业日历")
         constraints = [
-            models.UniqueConstraint(
-                fields=["shop"],
-                condition=GLOBAL_LAYER & models.Q(active=True),
-                name="one_active_global_calendar",
-            ),
-            models.UniqueConstraint(
-                fields=["client"],
-                condition=CLIENT_LAYER & models.Q(active=True),
-                name="one_active_client_calendar",
-            ),
+            # One active calendar globally, per client and per shop (the loader would take the newer).
+            *unique_per_layer([], "one_active_{layer}_calendar", active=True),
             one_layer("business_calendar"),
         ]
 

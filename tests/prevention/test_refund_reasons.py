@@ -131,6 +131,19 @@ def test_a_manager_adds_his_shops_rule_with_each_word_trimmed(manager, shop):
     assert "色差、颜色、图案" in listing and "与描述不符" in listing
 
 
+def test_a_second_rule_of_a_category_in_one_shop_is_refused_in_words_and_nothing_is_saved(manager, shop):
+    """The loader keys a layer's rows by category: a second one would silently shadow the first."""
+    assert manager.post(reverse(ADD), rule_data(shop)).status_code == 302
+    before = list(ReturnReasonRule.objects.order_by("pk").values())
+
+    response = manager.post(reverse(ADD), rule_data(shop, name="又一条色差", keywords="偏色"))
+
+    assert response.status_code == 200
+    errors = str(response.context["adminform"].form.non_field_errors())
+    assert "这个店铺已有一条相同的规则：请修改已有的那一条。" in errors and "uniq_" not in errors
+    assert list(ReturnReasonRule.objects.order_by("pk").values()) == before
+
+
 @pytest.mark.parametrize("words", ["", "  \n 、 ，, "])
 def test_an_empty_keyword_list_is_refused_and_nothing_is_saved(manager, shop, words):
     before = list(ReturnReasonRule.objects.order_by("pk").values())
