@@ -168,6 +168,13 @@ def confirm(request: HttpRequest) -> HttpResponse:
         return redirect("cases:import-upload")
     shop = restrict(Shop.objects.filter(active=True), request.user, CHANGE).filter(pk=payload["shop"]).first()
     data = staged_preview_read(key=key) if payload["user"] == request.user.pk else None
+    confirmed = (
+        Job.objects.filter(kind=JobKind.IMPORT, owner=request.user, params__staged=key).first()
+        if shop is not None and data is None and key
+        else None
+    )
+    if confirmed is not None:  # confirmed already (a second click, the back button): that import's page
+        return redirect("jobs:detail", pk=confirmed.pk)
     if shop is None or data is None:
         if data is not None:
             staged_preview_discard(key=key)  # the shop went out of reach since the preview

@@ -192,3 +192,24 @@ def test_the_alias_migration_keeps_a_managers_own_names_and_reverses_only_its_ow
     migration.remove_aliases(apps, None)
     mapping.refresh_from_db()
     assert mapping.columns["sku"] == ["商品属性/SKU", "款式"]
+
+
+@pytest.mark.usefixtures("policy_pack")
+def test_a_spent_confirmation_leads_its_owner_to_the_import_and_nobody_else(
+    client, shop, supervisor, settings, tmp_path
+):
+    from jobs.models import Job
+
+    settings.VAR_DIR = tmp_path
+    client.force_login(supervisor)
+    token = _post_file(client, shop, xlsx_bytes(TAOBAO_HEADERS, [taobao_row(1)])).context["token"]
+    first = client.post(reverse("cases:import-confirm"), {"token": token})
+    assert first.status_code == 302 and Review.objects.count() == 1
+
+    again = client.post(reverse("cases:import-confirm"), {"token": token})  # the back button, re-submitted
+    assert (again.status_code, again.url) == (302, first.url) and Review.objects.count() == 1
+
+    client.force_login(UserFactory(role=Role.SUPERVISOR, shops=[shop]))  # a colleague with the token
+    other = client.post(reverse("cases:import-confirm"), {"token": token})
+    assert other.status_code == 400 and "找不到预览过的文件" in other.content.decode()
+    assert Review.objects.count() == 1 and Job.objects.filter(kind="import").count() == 1
