@@ -183,8 +183,11 @@ class Workbook:
         estimates at 129 MB and took 125 MB). None when the workbook has a shared-string table:
         calamine allocates the count that table declares before reading it (a 1.6 KB file declaring
         two billion strings aborted the process) and copies a shared string into every cell pointing
-        to it (20,000 cells and one 100 KB string: 2 GB); the streaming reader keeps one copy."""
+        to it (20,000 cells and one 100 KB string: 2 GB); the streaming reader keeps one copy. None
+        too for a sheet whose name another sheet shares: calamine would read the first of them."""
         if any("sharedstrings" in name.lower() for name in self.archive.namelist()):
+            return None
+        if sum(ref.name == sheet.name for ref in self.sheets) > 1:  # calamine finds sheets by name
             return None
         return cells * CELL_BYTES + self.archive.getinfo(sheet.member).file_size
 

@@ -118,3 +118,22 @@ def test_a_damaged_sheet_under_the_budget_is_refused_and_writes_nothing(shop, se
 
     assert not result.ok and result.error["code"] == "corrupt_file"
     assert snapshot() == before
+
+
+def test_two_sheets_of_one_name_are_streamed_each_as_itself():
+    """calamine looks a sheet up by name: of two sheets named alike it would read the first twice."""
+    data = xlsx_bytes(TAOBAO_HEADERS, [taobao_row(1)], extra_sheets=[("其他", [["第二页"]])])
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/workbook.xml":
+                content = content.replace('name="其他"'.encode(), 'name="评价"'.encode())
+            archive.writestr(info, content)
+    book = Workbook(buffer.getvalue())
+
+    assert [ref.name for ref in book.sheets] == ["评价", "评价"]
+    assert [book.native_bytes(ref, cells=10) for ref in book.sheets] == [None, None]
+    sheets = list(read_sheets(buffer.getvalue(), "x.xlsx"))
+    assert sheets[1].head == [["第二页"]]
