@@ -95,10 +95,16 @@ class SmsAccount(models.Model):
                 violation_error_message=_("短信账号属于一个店铺或一个品牌方(二选一)。"),
             ),
             models.UniqueConstraint(
-                fields=["shop"], condition=models.Q(active=True), name="uniq_sms_account_active_shop"
+                fields=["shop"],
+                condition=models.Q(active=True),
+                name="uniq_sms_account_active_shop",
+                violation_error_message=_("这个店铺已有一个启用的短信账号：请修改它，或先停用再新建。"),
             ),
             models.UniqueConstraint(
-                fields=["client"], condition=models.Q(active=True), name="uniq_sms_account_active_client"
+                fields=["client"],
+                condition=models.Q(active=True),
+                name="uniq_sms_account_active_client",
+                violation_error_message=_("这个品牌方已有一个启用的短信账号：请修改它，或先停用再新建。"),
             ),
         ]
 

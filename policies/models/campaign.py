@@ -159,11 +159,15 @@ class CampaignCommitment(models.Model):
                 fields=["campaign", "issue_type"],
                 condition=models.Q(issue_type__isnull=False),
                 name="uniq_campaign_commitment_issue",
+                violation_error_message=_("这个大促已有该问题类型的时效承诺：请修改已有的那一条。"),
             ),
             models.UniqueConstraint(
                 fields=["campaign"],
                 condition=models.Q(issue_type__isnull=True),
                 name="uniq_campaign_commitment_fallback",
+                violation_error_message=_(
+                    "这个大促已有一条适用于其他所有类型的时效承诺：请修改已有的那一条。"
+                ),
             ),
         ]
 

@@ -37,12 +37,16 @@ class IssueType(models.Model):
         ordering = ["sort_order", "code"]
         constraints = [
             models.UniqueConstraint(
-                fields=["is_fallback"], condition=models.Q(is_fallback=True), name="one_fallback_issue_type"
+                fields=["is_fallback"],
+                condition=models.Q(is_fallback=True),
+                name="one_fallback_issue_type",
+                violation_error_message=_("已有一个兜底类型：请先取消那一个的“兜底类型”。"),
             ),
             models.UniqueConstraint(
                 fields=["is_malicious"],
                 condition=models.Q(is_malicious=True),
                 name="one_malicious_issue_type",
+                violation_error_message=_("已有一个恶意差评类型：请先取消那一个的“恶意差评类型”。"),
             ),
         ]
 

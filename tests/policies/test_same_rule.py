@@ -6,6 +6,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import translation
 
 from policies.models import BusinessCalendar, ContactLimit
 from policies.models.base import SAME_RULE_CLIENT, SAME_RULE_GLOBAL, SAME_RULE_SHOP, PolicyBase
@@ -83,3 +84,27 @@ def test_a_shop_has_one_active_calendar(shop):
     with pytest.raises(IntegrityError), transaction.atomic():
         BusinessCalendar.objects.create(shop=shop, name="又一个日历")
     assert BusinessCalendar.objects.filter(shop=shop, active=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_one_of_a_kind_rules_say_their_clash_in_words(policy_pack):
+    """An admin form that would make a second fallback issue type, a second active SMS account of a
+    shop or a second commitment of a campaign and issue type reads why, not the constraint's name."""
+    from policies.models import IssueType
+
+    second = IssueType(code="another-fallback", name="另一个兜底", is_fallback=True)
+    with pytest.raises(ValidationError) as refused:
+        second.validate_constraints()
+    assert refused.value.messages == ["已有一个兜底类型：请先取消那一个的“兜底类型”。"]
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as refused:
+            second.validate_constraints()
+        assert refused.value.messages == [
+            "There is already a fallback type: untick “Fallback type” on that one first."
+        ]
+    layered = [
+        c for c in apps.get_model("outreach", "SmsAccount")._meta.constraints if c.name.startswith("uniq_")
+    ]
+    layered += [c for c in apps.get_model("policies", "CampaignCommitment")._meta.constraints]
+    assert layered and all("uniq_" not in str(c.violation_error_message) for c in layered)
+    assert all(c.violation_error_message != c.default_violation_error_message for c in layered)
